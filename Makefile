@@ -1,0 +1,46 @@
+# Front door. Make is the task runner; Python does the globbing (OPD file names contain spaces).
+.DEFAULT_GOAL := help
+.PHONY: help setup report check templates demo test lint typecheck clean
+
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+SPEC   ?= master/binjai_2018.xlsx
+INPUT  ?= input_xlsx
+OUTPUT ?= output
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+$(VENV)/.installed: requirements.lock pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.lock
+	touch $@
+
+setup: $(VENV)/.installed ## create the virtual environment from the pinned dependencies
+
+report: $(VENV)/.installed ## ingest, validate, score and write the consolidated workbook and charts
+	$(PY) -m pipeline report --spec "$(SPEC)" --input "$(INPUT)" --output "$(OUTPUT)"
+
+check: $(VENV)/.installed ## validate the input files without writing the report
+	$(PY) -m pipeline check --spec "$(SPEC)" --input "$(INPUT)" --output "$(OUTPUT)"
+
+templates: $(VENV)/.installed ## write one blank template per OPD into output/templat/
+	$(PY) -m pipeline templates --spec "$(SPEC)" --output "$(OUTPUT)/templat"
+
+demo: $(VENV)/.installed ## rebuild the Binjai master spec and the embedded input files from scripts/seed_data
+	$(PY) scripts/build_binjai_demo.py
+
+lint: $(VENV)/.installed ## ruff
+	$(VENV)/bin/ruff check pipeline tests scripts
+	$(VENV)/bin/ruff format --check pipeline tests scripts
+
+typecheck: $(VENV)/.installed ## mypy on the package
+	$(VENV)/bin/mypy pipeline
+
+test: $(VENV)/.installed lint typecheck ## lint, types and the test suite
+	$(PY) -m pytest -q
+
+clean: ## remove generated outputs (keeps the virtual environment)
+	$(PY) -c "import shutil, pathlib; [shutil.rmtree(p) if p.is_dir() else p.unlink() for p in pathlib.Path('$(OUTPUT)').iterdir() if p.name != '.gitkeep']"

@@ -1,0 +1,193 @@
+"""Paths and per-Pemda settings (scale, formula choices, cap, bands).
+
+Defaults live in ``defaults.toml`` beside this file; a master spec overrides any of them in its
+``pengaturan`` sheet and may add scales in a ``skala`` sheet. Rules are data: no threshold is
+written in code.
+"""
+
+from __future__ import annotations
+
+import math
+import tomllib
+from dataclasses import dataclass, field
+from importlib import resources
+from typing import Any
+
+from pipeline.issues import ERROR, Issue
+
+
+@dataclass(frozen=True)
+class Band:
+    """One predikat band: values passing ``batas`` (strictly or not) get ``label``."""
+
+    label: str
+    batas: float
+    aturan: str  # "lebih_dari" (>) or "minimal" (>=)
+    warna: str
+
+    def admits(self, value: float) -> bool:
+        """True when ``value`` belongs to this band or a band below it passes it up."""
+        return value > self.batas if self.aturan == "lebih_dari" else value >= self.batas
+
+
+@dataclass(frozen=True)
+class Scale:
+    """A predikat scale: bands ordered from the top, the last one unbounded below."""
+
+    key: str
+    judul: str
+    bands: tuple[Band, ...]
+
+    def classify(self, value: float | None) -> str:
+        """Label of the band ``value`` falls in; empty string for a missing value."""
+        if value is None or (isinstance(value, float) and math.isnan(value)):
+            return ""
+        for band in self.bands:
+            if band.admits(value):
+                return band.label
+        return self.bands[-1].label
+
+    def colour(self, label: str) -> str:
+        """Hex colour of a band label (grey when unknown)."""
+        return next((b.warna for b in self.bands if b.label == label), "#BDBDBD")
+
+    def describe(self) -> str:
+        """Human-readable band list, e.g. ``> 90 Sangat Tinggi; > 75 Tinggi; ...``."""
+        parts = []
+        for b in self.bands:
+            if math.isinf(b.batas):
+                parts.append(f"lainnya {b.label}")
+            else:
+                op = ">" if b.aturan == "lebih_dari" else "≥"
+                parts.append(f"{op} {b.batas:g} {b.label}")
+        return "; ".join(parts)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The computation rules in force for one run (all recorded in the output)."""
+
+    skala: Scale
+    rumus_turun: str = "2T-R"
+    batas_capaian: float | None = 120.0
+    metode_rata_rata: str = "rata_rata"
+    rumus_kualitatif: str = "tercapai_100"
+    efisiensi_batas_atas: float = 5.0
+    efisiensi_batas_bawah: float = -5.0
+    desimal_tampilan: int = 2
+    mode_ketat: bool = False
+    raw: dict[str, str] = field(default_factory=dict)
+
+    def as_rows(self) -> list[tuple[str, str]]:
+        """Key/value rows for the Pengaturan sheet and the manifest."""
+        rows = [(k, v) for k, v in sorted(self.raw.items())]
+        rows.append(("skala_predikat_pita", self.skala.describe()))
+        return rows
+
+
+_CHOICES = {
+    "rumus_turun": ("2T-R", "T/R"),
+    "metode_rata_rata": ("rata_rata", "bobot"),
+    "rumus_kualitatif": ("tercapai_100", "rasio_peringkat"),
+    "mode_ketat": ("ya", "tidak"),
+}
+
+
+def load_defaults() -> dict[str, Any]:
+    """The packaged ``defaults.toml`` as a dict."""
+    text = resources.files("pipeline").joinpath("defaults.toml").read_text(encoding="utf-8")
+    return tomllib.loads(text)
+
+
+def _scale_from_toml(key: str, spec: dict[str, Any]) -> Scale:
+    bands = tuple(
+        Band(str(b["label"]), float(b["batas"]), str(b["aturan"]), str(b["warna"]))
+        for b in spec["pita"]
+    )
+    return Scale(key, str(spec.get("judul", key)), bands)
+
+
+def build_settings(
+    overrides: dict[str, str] | None = None,
+    extra_scales: dict[str, Scale] | None = None,
+    where: str = "pengaturan",
+) -> tuple[Settings, list[Issue]]:
+    """Merge the defaults with per-Pemda overrides and check every value.
+
+    Returns the settings and a list of issues (an unknown key or an invalid value is an ERROR
+    naming the ``pengaturan`` sheet row, and the default is kept).
+    """
+    defaults = load_defaults()
+    raw: dict[str, str] = {k: str(v) for k, v in defaults["pengaturan"].items()}
+    scales = {k: _scale_from_toml(k, v) for k, v in defaults["skala"].items()}
+    scales.update(extra_scales or {})
+    issues: list[Issue] = []
+
+    def bad(key: str, found: str, expected: str) -> None:
+        issues.append(
+            Issue(
+                rule="spec.pengaturan",
+                severity=ERROR,
+                file=where,
+                sheet="pengaturan",
+                cell=key,
+                found=found,
+                expected=expected,
+                message=f"Pengaturan '{key}' bernilai '{found}'; yang diharapkan: {expected}.",
+            )
+        )
+
+    for key, value in (overrides or {}).items():
+        key = key.strip()
+        value = str(value).strip()
+        if key not in raw:
+            bad(key, value, "salah satu kunci: " + ", ".join(sorted(raw)))
+            continue
+        if key in _CHOICES and value not in _CHOICES[key]:
+            bad(key, value, " atau ".join(_CHOICES[key]))
+            continue
+        raw[key] = value
+
+    if raw["skala_predikat"] not in scales:
+        bad("skala_predikat", raw["skala_predikat"], "salah satu: " + ", ".join(sorted(scales)))
+        raw["skala_predikat"] = str(defaults["pengaturan"]["skala_predikat"])
+
+    def number(key: str, allow_none: bool = False) -> float | None:
+        text = raw[key].replace(",", ".")
+        if allow_none and text.lower() in ("none", "tidak ada", ""):
+            return None
+        try:
+            return float(text)
+        except ValueError:
+            bad(key, raw[key], "sebuah angka" + (" atau 'none'" if allow_none else ""))
+            raw[key] = str(defaults["pengaturan"][key])
+            return float(raw[key]) if raw[key] != "none" else None
+
+    cap = number("batas_capaian", allow_none=True)
+    if cap is not None and cap <= 0:
+        bad("batas_capaian", raw["batas_capaian"], "angka lebih dari 0 atau 'none'")
+        cap = float(defaults["pengaturan"]["batas_capaian"])
+    upper = number("efisiensi_batas_atas") or 0.0
+    lower = number("efisiensi_batas_bawah") or 0.0
+    if lower > upper:
+        bad("efisiensi_batas_bawah", raw["efisiensi_batas_bawah"], f"paling besar {upper:g}")
+        lower = upper
+    decimals = number("desimal_tampilan") or 0.0
+    settings = Settings(
+        skala=scales[raw["skala_predikat"]],
+        rumus_turun=raw["rumus_turun"],
+        batas_capaian=cap,
+        metode_rata_rata=raw["metode_rata_rata"],
+        rumus_kualitatif=raw["rumus_kualitatif"],
+        efisiensi_batas_atas=upper,
+        efisiensi_batas_bawah=lower,
+        desimal_tampilan=max(0, min(6, int(decimals))),
+        mode_ketat=raw["mode_ketat"] == "ya",
+        raw=raw,
+    )
+    return settings, issues
+
+
+def default_settings() -> Settings:
+    """Settings with every default in force."""
+    return build_settings()[0]

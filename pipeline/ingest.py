@@ -1,0 +1,274 @@
+"""One input file → its rows and issues. A pure per-file map: parallel- and Dask-ready.
+
+The reader is python-calamine (values only: formulas are never evaluated and macros never run).
+Before it touches a file, :func:`sniff` looks at the bytes: only a zip whose declared size and
+compression ratio stay within bounds is opened. Every failure becomes an Issue for that file.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from defusedxml import ElementTree as SafeET
+from python_calamine import CalamineWorkbook
+
+from pipeline import template as tpl
+from pipeline.issues import ERROR, WARNING, Issue, cell_ref
+
+MAX_UNCOMPRESSED = 64 * 1024 * 1024  # bytes a template may inflate to
+MAX_RATIO = 200  # uncompressed / compressed, per member
+MAX_ROWS = 5000  # data rows read from one sheet
+HEADER_SCAN_ROWS = 15
+INPUT_SUFFIXES = (".xlsx", ".xlsm")
+
+_OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_ZIP = b"PK\x03\x04"
+_NS_CORE = {
+    "dcterms": "http://purl.org/dc/terms/",
+    "cp": "http://schemas.openxmlformats.org/package/2006/metadata/core-properties",
+}
+
+
+@dataclass
+class Submission:
+    """What one file yielded. Rows hold raw cell values keyed by template column key."""
+
+    path: Path
+    name: str
+    size: int
+    sha256: str
+    jenis: str = ""
+    meta: dict[str, str] = field(default_factory=dict)
+    dimodifikasi: str = ""
+    indikator: list[dict[str, Any]] = field(default_factory=list)
+    anggaran: list[dict[str, Any]] = field(default_factory=list)
+    indikator_cols: dict[str, str] = field(default_factory=dict)
+    anggaran_cols: dict[str, str] = field(default_factory=dict)
+    issues: list[Issue] = field(default_factory=list)
+    readable: bool = False
+
+    def issue(self, rule: str, severity: str, message: str, **kw: str) -> None:
+        self.issues.append(Issue(rule=rule, severity=severity, message=message, file=self.name,
+                                 kode_opd=self.meta.get("kode_opd", ""), **kw))
+
+
+def sniff(path: Path, head: bytes) -> tuple[str, str]:
+    """Detect the file type from its bytes: returns ``(jenis, problem)``; problem '' = OK."""
+    if not head:
+        return "kosong", "berkas kosong (0 byte)"
+    if head.startswith(_OLE2):
+        return "ole2", (
+            "berkas terenkripsi (dilindungi kata sandi) atau format Excel lama .xls; "
+            "buka di Excel, hapus kata sandi, lalu simpan sebagai .xlsx"
+        )
+    if head.startswith(b"%PDF"):
+        return "pdf", "berkas PDF yang diberi nama .xlsx; kirim templat Excel aslinya"
+    if not head.startswith(_ZIP):
+        return "tidak_dikenal", "bukan berkas Excel .xlsx"
+    try:
+        with zipfile.ZipFile(path) as zf:
+            total = 0
+            names = set()
+            for info in zf.infolist():
+                names.add(info.filename)
+                total += info.file_size
+                ratio = info.file_size / max(info.compress_size, 1)
+                if ratio > MAX_RATIO and info.file_size > 1024 * 1024:
+                    return "zip_bom", f"rasio kompresi tidak wajar ({ratio:.0f}×): kemungkinan zip bomb"
+            if total > MAX_UNCOMPRESSED:
+                return "zip_bom", f"isi berkas terlalu besar ({total // (1024 * 1024)} MB setelah diekstrak)"
+            if "xl/workbook.xml" not in names:
+                return "zip", "arsip zip yang bukan buku kerja Excel"
+            if "xl/vbaProject.bin" in names:
+                return "xlsm", ""
+    except zipfile.BadZipFile:
+        return "zip_rusak", "berkas zip rusak atau terpotong; kirim ulang berkasnya"
+    return "xlsx", ""
+
+
+def _modified(path: Path) -> str:
+    """The workbook's own last-modified timestamp (docProps/core.xml), ISO text or ''."""
+    try:
+        with zipfile.ZipFile(path) as zf:
+            info = zf.getinfo("docProps/core.xml")
+            if info.file_size > 1024 * 1024:
+                return ""
+            root = SafeET.fromstring(zf.read(info))
+    except Exception:
+        return ""
+    node = root.find("dcterms:modified", _NS_CORE)
+    return (node.text or "").strip() if node is not None else ""
+
+
+def _text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    return str(value).strip()
+
+
+def _read_table(
+    sub: Submission, rows: list[list[Any]], sheet: str, columns: tuple[tpl.Column, ...]
+) -> tuple[list[dict[str, Any]], dict[str, str]]:
+    """Find the header row by its labels, map columns by header text, return data rows."""
+    labels = {c.header.lower(): c.key for c in columns}
+    key_label = columns[0].header.lower()
+    header_at = next(
+        (
+            i
+            for i, row in enumerate(rows[:HEADER_SCAN_ROWS])
+            if any(_text(v).lower() == key_label for v in row)
+        ),
+        None,
+    )
+    if header_at is None:
+        sub.issue(
+            "struktur.judul_hilang",
+            ERROR,
+            f"Baris judul kolom tidak ditemukan di sheet '{sheet}': kolom '{columns[0].header}' "
+            f"seharusnya ada di baris {tpl.HEADER_ROW}. Gunakan templat asli tanpa mengubah judul.",
+            sheet=sheet,
+            cell=cell_ref(0, tpl.HEADER_ROW),
+            expected=columns[0].header,
+        )
+        return [], {}
+    found: dict[str, int] = {}
+    for col, value in enumerate(rows[header_at]):
+        key = labels.get(_text(value).lower())
+        if key and key not in found:
+            found[key] = col
+    for index, c in enumerate(columns):
+        if c.key not in found:
+            sub.issue(
+                "struktur.kolom_hilang",
+                ERROR,
+                f"Judul kolom '{c.header}' tidak ditemukan di sheet '{sheet}' (diubah atau "
+                "dihapus). Kembalikan judul kolom seperti di templat.",
+                sheet=sheet,
+                cell=cell_ref(index, header_at + 1),
+                found=_text(rows[header_at][index]) if index < len(rows[header_at]) else "",
+                expected=c.header,
+            )
+    letters = {k: cell_ref(v, 1)[:-1] for k, v in found.items()}
+    if len(found) < len(columns):
+        return [], letters
+    out = []
+    data = rows[header_at + 1 : header_at + 1 + MAX_ROWS]
+    if len(rows) - header_at - 1 > MAX_ROWS:
+        sub.issue(
+            "struktur.terlalu_banyak_baris",
+            ERROR,
+            f"Sheet '{sheet}' memuat lebih dari {MAX_ROWS} baris data; hanya {MAX_ROWS} baris "
+            "pertama dibaca.",
+            sheet=sheet,
+        )
+    key_col = found[columns[0].key]
+    for offset, row in enumerate(data):
+        excel_row = header_at + 2 + offset
+        values = {c.key: (row[found[c.key]] if found[c.key] < len(row) else None) for c in columns}
+        if all(_text(v) == "" for v in values.values()):
+            continue
+        code = _text(row[key_col]) if key_col < len(row) else ""
+        values = {k: (v if not isinstance(v, str) else v.strip()) for k, v in values.items()}
+        values[columns[0].key] = code
+        values["_row"] = excel_row
+        out.append(values)
+    return out, letters
+
+
+def read_submission(path: Path, display_name: str | None = None) -> Submission:
+    """Read one OPD file. Never raises on bad input: problems are issues on the result."""
+    path = Path(path)
+    data = path.read_bytes()
+    sub = Submission(
+        path=path,
+        name=display_name or path.name,
+        size=len(data),
+        sha256=hashlib.sha256(data).hexdigest(),
+    )
+    jenis, problem = sniff(path, data[:8])
+    sub.jenis = jenis
+    if problem:
+        sub.issue("berkas.format", ERROR, f"Berkas ditolak: {problem}.", found=jenis,
+                  expected="templat .xlsx")
+        return sub
+    if jenis == "xlsm":
+        sub.issue(
+            "berkas.makro",
+            WARNING,
+            "Berkas memuat makro (VBA). Makro tidak dijalankan; hanya nilai sel yang dibaca. "
+            "Simpan ulang sebagai .xlsx (tanpa makro).",
+            found="vbaProject.bin",
+            expected="xlsx tanpa makro",
+        )
+    sub.dimodifikasi = _modified(path)
+    try:
+        wb = CalamineWorkbook.from_path(str(path))
+        try:
+            names = list(wb.sheet_names)
+            sheets = {
+                n: wb.get_sheet_by_name(n).to_python(skip_empty_area=False)
+                for n in (tpl.SHEET_META, tpl.SHEET_INDIKATOR, tpl.SHEET_ANGGARAN)
+                if n in names
+            }
+        finally:
+            wb.close()
+    except Exception as exc:  # a reader crash is this file's problem, never the run's
+        sub.issue("berkas.tidak_terbaca", ERROR,
+                  f"Berkas tidak dapat dibaca sebagai Excel ({type(exc).__name__}). Simpan ulang "
+                  "berkas sebagai .xlsx dari templat asli lalu kirim kembali.",
+                  found=str(exc)[:200], expected="templat .xlsx yang dapat dibuka")
+        return sub
+    for required in (tpl.SHEET_META, tpl.SHEET_INDIKATOR, tpl.SHEET_ANGGARAN):
+        if required not in sheets:
+            sub.issue(
+                "struktur.sheet_hilang",
+                ERROR,
+                f"Sheet '{required}' tidak ada di berkas (dihapus atau diganti nama). Gunakan "
+                "templat asli yang dikirim sekretariat.",
+                sheet=required,
+                found=", ".join(names),
+                expected=required,
+            )
+    if tpl.SHEET_META in sheets:
+        for row in sheets[tpl.SHEET_META][1:]:
+            if len(row) >= 2 and _text(row[0]):
+                sub.meta[_text(row[0])] = _text(row[1])
+    if tpl.SHEET_INDIKATOR in sheets:
+        sub.indikator, sub.indikator_cols = _read_table(
+            sub, sheets[tpl.SHEET_INDIKATOR], tpl.SHEET_INDIKATOR, tpl.INDIKATOR_COLUMNS
+        )
+    if tpl.SHEET_ANGGARAN in sheets:
+        sub.anggaran, sub.anggaran_cols = _read_table(
+            sub, sheets[tpl.SHEET_ANGGARAN], tpl.SHEET_ANGGARAN, tpl.ANGGARAN_COLUMNS
+        )
+    sub.readable = True
+    return sub
+
+
+def list_inputs(folder: Path) -> list[Path]:
+    """Every file under ``folder`` (recursively), sorted by relative path; nothing skipped."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        return []
+    return sorted((p for p in folder.rglob("*") if p.is_file()), key=lambda p: str(p.relative_to(folder)))
+
+
+def is_candidate(path: Path) -> tuple[bool, str]:
+    """Whether a file looks like an OPD template to read, else the reason it is ignored."""
+    name = path.name
+    if name.startswith("~$"):
+        return False, "berkas kunci sementara Excel (~$), bukan templat"
+    if name.startswith("."):
+        return False, "berkas tersembunyi"
+    if path.suffix.lower() not in INPUT_SUFFIXES:
+        return False, f"bukan berkas Excel (.{path.suffix.lstrip('.') or 'tanpa ekstensi'})"
+    return True, ""

@@ -1,0 +1,580 @@
+"""Read and check the master spec workbook (Pemda, OPD, Misi → Tujuan → Sasaran → Indikator, Program).
+
+The spec is the only place anything Pemda-specific comes from. A broken spec is refused: every
+problem is an :class:`~pipeline.issues.Issue` naming the sheet, the row and the column.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import math
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from python_calamine import CalamineWorkbook
+
+from pipeline import schema
+from pipeline.config import Band, Scale, Settings, build_settings
+from pipeline.issues import ERROR, WARNING, Issue, cell_ref
+from pipeline.numbers import parse_number
+
+_RANGE = re.compile(r"^\s*([-+]?[\d.,]+)\s*(?:-|–|—|s/d|sampai)\s*([-+]?[\d.,]+)\s*$")
+_TARGET_COL = re.compile(r"^target_(\d{4})$")
+_PAGU_COL = re.compile(r"^pagu_(\d{4})$")
+
+
+@dataclass
+class MasterSpec:
+    """A checked master spec. Frames use the vocabulary of :mod:`pipeline.schema`."""
+
+    path: Path
+    pemda: dict[str, Any]
+    opd: pd.DataFrame
+    misi: pd.DataFrame
+    tujuan: pd.DataFrame
+    sasaran: pd.DataFrame
+    indikator: pd.DataFrame
+    program: pd.DataFrame
+    tangga: dict[str, list[str]]
+    settings: Settings
+    sha256: str = ""
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def kode_pemda(self) -> str:
+        return str(self.pemda["kode_pemda"])
+
+    @property
+    def tahun(self) -> int:
+        return int(self.pemda["tahun_laporan"])
+
+    @property
+    def periode(self) -> str:
+        return str(self.pemda["periode"])
+
+    def indikator_opd(self, kode_opd: str) -> pd.DataFrame:
+        """Indicators an OPD is responsible for, in spec order."""
+        mask = self.indikator["kode_opd_list"].map(lambda codes: kode_opd in codes)
+        return self.indikator[mask]
+
+    def program_opd(self, kode_opd: str) -> pd.DataFrame:
+        """Programs of an OPD, in spec order."""
+        return self.program[self.program["kode_opd"] == kode_opd]
+
+    def resolve_opd(self, text: str) -> str | None:
+        """Kode OPD for a code, a name or any alias of the spec's ``opd`` sheet (None if unknown).
+
+        Matching ignores case, punctuation and bracketed remarks; when no name matches
+        whole, the longest name or alias that ``text`` starts with wins (``"BAPPEDA, BPS"``).
+        """
+        key = normalise_name(text)
+        if not key:
+            return None
+        names: dict[str, str] = {}
+        for rec in self.opd.to_dict("records"):
+            for name in [rec["kode_opd"], rec["nama_opd"], *str(rec["alias"]).split(";")]:
+                if normalise_name(name):
+                    names.setdefault(normalise_name(name), rec["kode_opd"])
+        if key in names:
+            return names[key]
+        prefixes = [n for n in names if key.startswith(n + " ")]
+        return names[max(prefixes, key=len)] if prefixes else None
+
+    def fingerprint(self, kode_opd: str) -> str:
+        """SHA-256 (first 16 hex) of the spec rows a template for this OPD is built from."""
+        ind = self.indikator_opd(kode_opd)[
+            ["kode_indikator", "uraian", "satuan", "polaritas", "target_teks"]
+        ]
+        prog = self.program_opd(kode_opd)[["kode_program", "uraian", "pagu"]]
+        payload = {
+            "kode_pemda": self.kode_pemda,
+            "tahun": self.tahun,
+            "kode_opd": kode_opd,
+            "indikator": ind.astype(str).values.tolist(),
+            "program": prog.astype(str).values.tolist(),
+        }
+        text = json.dumps(payload, ensure_ascii=False, sort_keys=True)
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+def _text(value: object) -> str:
+    """Cell value as trimmed text; whole floats lose their ``.0``."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()[:10]
+    return str(value).strip()
+
+
+def _read_sheets(path: Path) -> dict[str, list[list[object]]]:
+    wb = CalamineWorkbook.from_path(str(path))
+    try:
+        return {
+            name: wb.get_sheet_by_name(name).to_python(skip_empty_area=False)
+            for name in wb.sheet_names
+        }
+    finally:
+        wb.close()
+
+
+def _frame(rows: list[list[object]]) -> tuple[pd.DataFrame, list[str]]:
+    """Header row → column keys; data rows as text with their Excel row number in ``_row``."""
+    if not rows:
+        return pd.DataFrame(), []
+    header = [_text(h).lower() for h in rows[0]]
+    records = []
+    for i, row in enumerate(rows[1:], start=2):
+        values = [_text(v) for v in row] + [""] * (len(header) - len(row))
+        if not any(values):
+            continue
+        rec = dict(zip(header, values, strict=False))
+        rec["_row"] = i
+        records.append(rec)
+    return pd.DataFrame(records, columns=[*header, "_row"]), header
+
+
+class _Checker:
+    """Collects issues for one spec file with sheet/row/column locations."""
+
+    def __init__(self, path: Path) -> None:
+        self.file = path.name
+        self.issues: list[Issue] = []
+        self.headers: dict[str, list[str]] = {}
+
+    def add(
+        self,
+        sheet: str,
+        row: int,
+        column: str,
+        found: str,
+        expected: str,
+        message: str,
+        rule: str = "spec.nilai",
+        severity: str = ERROR,
+    ) -> None:
+        header = self.headers.get(sheet, [])
+        cell = cell_ref(header.index(column), row) if column in header else f"baris {row}"
+        self.issues.append(
+            Issue(
+                rule=rule,
+                severity=severity,
+                file=self.file,
+                sheet=sheet,
+                cell=cell,
+                found=found,
+                expected=expected,
+                message=f"{message} (kolom '{column}').",
+            )
+        )
+
+    def unique(self, sheet: str, df: pd.DataFrame, column: str) -> None:
+        seen: dict[str, int] = {}
+        for code, row in zip(df[column], df["_row"], strict=True):
+            if not code:
+                self.add(sheet, row, column, "", "kode terisi", "Kode kosong", "spec.kode_kosong")
+            elif code in seen:
+                self.add(
+                    sheet,
+                    row,
+                    column,
+                    code,
+                    "kode unik",
+                    f"Kode '{code}' sudah dipakai di baris {seen[code]}; setiap kode harus unik",
+                    "spec.kode_ganda",
+                )
+            else:
+                seen[code] = row
+
+    def parent(
+        self, sheet: str, df: pd.DataFrame, column: str, known: set[str], optional: bool = False
+    ) -> None:
+        for codes, row in zip(df[column], df["_row"], strict=True):
+            parts = [c.strip() for c in codes.split(";") if c.strip()]
+            if not parts and not optional:
+                self.add(
+                    sheet, row, column, "", "kode terisi", "Kolom wajib kosong", "spec.wajib"
+                )
+            for code in parts:
+                if code not in known:
+                    self.add(
+                        sheet,
+                        row,
+                        column,
+                        code,
+                        "kode yang ada di sheet induk",
+                        f"Kode '{code}' tidak dikenal",
+                        "spec.rujukan",
+                    )
+
+    def choice(self, sheet: str, df: pd.DataFrame, column: str, allowed: tuple[str, ...]) -> None:
+        for value, row in zip(df[column], df["_row"], strict=True):
+            if value not in allowed:
+                self.add(
+                    sheet,
+                    row,
+                    column,
+                    value,
+                    " | ".join(allowed),
+                    f"Nilai '{value}' tidak dikenal",
+                    "spec.pilihan",
+                )
+
+
+def parse_target(text: str, polaritas: str, ladder: list[str] | None) -> dict[str, Any]:
+    """Interpret a target cell for a polarity: number, ``L-U`` range or ladder value.
+
+    Returns ``target_nilai``, ``target_bawah``, ``target_atas`` (floats or None) and ``error``
+    (empty when the target is valid).
+    """
+    out: dict[str, Any] = {
+        "target_nilai": None,
+        "target_bawah": None,
+        "target_atas": None,
+        "error": "",
+    }
+    if text == "":
+        out["error"] = "target kosong"
+        return out
+    if polaritas == "kualitatif":
+        if not ladder or text not in ladder:
+            out["error"] = "nilai pada tangga: " + ", ".join(ladder or [])
+        return out
+    if polaritas == "range":
+        m = _RANGE.match(text)
+        if m:
+            lo, hi = spec_number(m.group(1)), spec_number(m.group(2))
+            if lo is not None and hi is not None and lo <= hi:
+                out.update(target_bawah=lo, target_atas=hi)
+                return out
+        out["error"] = "rentang 'L - U' dengan L ≤ U, misalnya '80 - 90'"
+        return out
+    value = spec_number(text)
+    if value is None:
+        out["error"] = "sebuah angka"
+    else:
+        out["target_nilai"] = value
+    return out
+
+
+def spec_number(text: str) -> float | None:
+    """A number from a spec cell. Native numeric cells arrive as ``12.262`` (dot decimal) and
+    are read as such; text falls back to the Indonesian parser (``12,262`` or ``1.234.567``)."""
+    try:
+        value = float(text)
+    except ValueError:
+        return parse_number(text if text != "" else None).value
+    return value if math.isfinite(value) else None
+
+
+def display_number(value: float) -> str:
+    """A target as people read it in Indonesia: ``12,262``, ``1.096``, ``20.000``."""
+    text = f"{value:,.6f}".rstrip("0").rstrip(".")
+    return text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
+
+
+def _settings_from_sheets(
+    frames: dict[str, pd.DataFrame], check: _Checker
+) -> tuple[Settings, list[Issue]]:
+    overrides: dict[str, str] = {}
+    if "pengaturan" in frames:
+        df = frames["pengaturan"]
+        overrides = {k: v for k, v in zip(df["kunci"], df["nilai"], strict=True) if k}
+    extra: dict[str, Scale] = {}
+    if "skala" in frames:
+        df = frames["skala"]
+        for key, group in df.groupby("skala", sort=False):
+            bands = []
+            for rec in group.to_dict("records"):
+                batas = _as_float(rec.get("batas", ""))
+                if batas is None:
+                    batas = float("-inf")
+                bands.append(
+                    Band(
+                        rec.get("label", ""),
+                        batas,
+                        rec.get("aturan", "lebih_dari") or "lebih_dari",
+                        rec.get("warna", "#BDBDBD") or "#BDBDBD",
+                    )
+                )
+            bands.sort(key=lambda b: -b.batas)
+            extra[str(key)] = Scale(str(key), str(key), tuple(bands))
+    return build_settings(overrides, extra, where=check.file)
+
+
+def read_master(path: Path) -> tuple[MasterSpec | None, list[Issue]]:
+    """Read and check a master spec workbook.
+
+    Returns ``(spec, issues)``; ``spec`` is None when any ERROR was found (the spec is refused).
+    """
+    path = Path(path)
+    check = _Checker(path)
+    try:
+        sheets = _read_sheets(path)
+    except Exception as exc:  # any reader failure on the spec is a refusal, not a crash
+        return None, [
+            Issue(
+                rule="spec.tidak_terbaca",
+                severity=ERROR,
+                file=path.name,
+                found=type(exc).__name__,
+                expected="berkas xlsx master spec",
+                message=f"Master spec tidak dapat dibaca: {exc}",
+            )
+        ]
+    frames: dict[str, pd.DataFrame] = {}
+    for sheet, required in schema.MASTER_SHEETS.items():
+        if sheet not in sheets:
+            if sheet in schema.OPTIONAL_MASTER_SHEETS:
+                continue
+            check.issues.append(
+                Issue(
+                    rule="spec.sheet_hilang",
+                    severity=ERROR,
+                    file=path.name,
+                    sheet=sheet,
+                    expected=f"sheet '{sheet}'",
+                    message=f"Sheet '{sheet}' tidak ada di master spec.",
+                )
+            )
+            continue
+        df, header = _frame(sheets[sheet])
+        check.headers[sheet] = header
+        missing = [c for c in required if c not in header]
+        for col in missing:
+            check.issues.append(
+                Issue(
+                    rule="spec.kolom_hilang",
+                    severity=ERROR,
+                    file=path.name,
+                    sheet=sheet,
+                    cell="baris 1",
+                    found=", ".join(h for h in header if h),
+                    expected=col,
+                    message=f"Kolom '{col}' tidak ada di baris judul sheet '{sheet}'.",
+                )
+            )
+        if not missing:
+            frames[sheet] = df
+    if "skala" in sheets:
+        frames["skala"], check.headers["skala"] = _frame(sheets["skala"])
+    if any(i.severity == ERROR for i in check.issues):
+        return None, check.issues
+
+    settings, setting_issues = _settings_from_sheets(frames, check)
+    check.issues.extend(setting_issues)
+
+    pemda_df = frames["pemda"]
+    if len(pemda_df) != 1:
+        check.add(
+            "pemda", 2, "kode_pemda", str(len(pemda_df)), "1 baris", "Sheet pemda harus 1 baris"
+        )
+        return None, check.issues
+    pemda = {k: v for k, v in pemda_df.iloc[0].to_dict().items() if k != "_row"}
+    try:
+        tahun = int(pemda["tahun_laporan"])
+        awal, akhir = int(pemda["periode_awal"]), int(pemda["periode_akhir"])
+    except ValueError:
+        check.add("pemda", 2, "tahun_laporan", pemda["tahun_laporan"], "tahun", "Tahun tidak sah")
+        return None, check.issues
+    if not awal <= tahun <= akhir:
+        check.add(
+            "pemda",
+            2,
+            "tahun_laporan",
+            str(tahun),
+            f"{awal}–{akhir}",
+            "Tahun laporan di luar periode RPJMD",
+        )
+    if not re.fullmatch(r"[A-Za-z0-9_.-]+", str(pemda["kode_pemda"])):
+        check.add(
+            "pemda",
+            2,
+            "kode_pemda",
+            str(pemda["kode_pemda"]),
+            "huruf, angka, titik, garis bawah atau tanda hubung",
+            "Kode Pemda dipakai di nama berkas keluaran",
+        )
+
+    opd, misi, tujuan, sasaran = (frames[s] for s in ("opd", "misi", "tujuan", "sasaran"))
+    indikator, program = frames["indikator"], frames["program"]
+    for sheet, df, col in (
+        ("opd", opd, "kode_opd"),
+        ("misi", misi, "kode_misi"),
+        ("tujuan", tujuan, "kode_tujuan"),
+        ("sasaran", sasaran, "kode_sasaran"),
+        ("indikator", indikator, "kode_indikator"),
+        ("program", program, "kode_program"),
+    ):
+        check.unique(sheet, df, col)
+    check.parent("tujuan", tujuan, "kode_misi", set(misi["kode_misi"]))
+    check.parent("sasaran", sasaran, "kode_tujuan", set(tujuan["kode_tujuan"]))
+    check.parent("indikator", indikator, "kode_sasaran", set(sasaran["kode_sasaran"]))
+    check.parent("indikator", indikator, "kode_opd", set(opd["kode_opd"]))
+    check.parent("program", program, "kode_opd", set(opd["kode_opd"]))
+    check.parent(
+        "program", program, "kode_sasaran", set(sasaran["kode_sasaran"]), optional=True
+    )
+    check.choice("indikator", indikator, "polaritas", schema.POLARITAS)
+    check.choice("indikator", indikator, "tipe_nilai", schema.TIPE_NILAI)
+    indikator = indikator.assign(
+        agregasi_tw=indikator["agregasi_tw"].replace("", "nilai_akhir"),
+        bobot=indikator["bobot"].replace("", "1"),
+    )
+    check.choice("indikator", indikator, "agregasi_tw", schema.AGREGASI_TW)
+
+    tangga: dict[str, list[str]] = {}
+    if "tangga" in frames:
+        t = frames["tangga"].assign(_rank=lambda d: d["peringkat"].map(_as_float))
+        for name, group in t.sort_values(["tangga", "_rank"]).groupby("tangga", sort=True):
+            tangga[str(name)] = list(group["nilai"])
+
+    target_cols = sorted(
+        (c for c in check.headers["indikator"] if _TARGET_COL.match(c)), key=lambda c: c
+    )
+    target_col = f"target_{tahun}"
+    if target_col not in target_cols:
+        check.issues.append(
+            Issue(
+                rule="spec.kolom_hilang",
+                severity=ERROR,
+                file=path.name,
+                sheet="indikator",
+                cell="baris 1",
+                expected=target_col,
+                message=f"Kolom '{target_col}' (target tahun laporan) tidak ada di sheet indikator.",
+            )
+        )
+        return None, check.issues
+
+    prepared = []
+    for rec in indikator.to_dict("records"):
+        row = rec["_row"]
+        bobot = _as_float(rec["bobot"])
+        if bobot is None or bobot <= 0:
+            check.add("indikator", row, "bobot", rec["bobot"], "angka > 0", "Bobot tidak sah")
+            bobot = 1.0
+        ladder = tangga.get(rec["tangga"]) if rec["tangga"] else None
+        if rec["polaritas"] == "kualitatif" and ladder is None:
+            check.add(
+                "indikator",
+                row,
+                "tangga",
+                rec["tangga"],
+                "nama tangga di sheet 'tangga'",
+                "Indikator kualitatif memerlukan tangga (urutan nilai) yang dikenal",
+                "spec.tangga",
+            )
+        target = parse_target(rec[target_col], rec["polaritas"], ladder)
+        if target["error"] and rec["polaritas"] in schema.POLARITAS:
+            check.add(
+                "indikator",
+                row,
+                target_col,
+                rec[target_col],
+                target["error"],
+                f"Target {tahun} indikator '{rec['kode_indikator']}' tidak sah",
+                "spec.target",
+            )
+        later = [c for c in target_cols if int(c[-4:]) > tahun and rec.get(c)]
+        prepared.append(
+            {
+                **rec,
+                "bobot": bobot,
+                "kode_opd_list": tuple(c.strip() for c in rec["kode_opd"].split(";") if c.strip()),
+                "target_teks": (display_number(target["target_nilai"])
+                                if target["target_nilai"] is not None else rec[target_col]),
+                "target_nilai": target["target_nilai"],
+                "target_bawah": target["target_bawah"],
+                "target_atas": target["target_atas"],
+                "target_tahun_depan": rec.get(f"target_{tahun + 1}", ""),
+                "target_akhir": rec[later[-1]] if later else rec[target_col],
+                "batas_wajar_min": _as_float(rec.get("batas_wajar_min", "")),
+                "batas_wajar_max": _as_float(rec.get("batas_wajar_max", "")),
+            }
+        )
+    indikator = pd.DataFrame(prepared)
+
+    pagu_col = f"pagu_{tahun}"
+    if pagu_col not in check.headers["program"]:
+        check.issues.append(
+            Issue(
+                rule="spec.kolom_hilang",
+                severity=ERROR,
+                file=path.name,
+                sheet="program",
+                cell="baris 1",
+                expected=pagu_col,
+                message=f"Kolom '{pagu_col}' (pagu tahun laporan) tidak ada di sheet program.",
+            )
+        )
+        return None, check.issues
+    pagu = []
+    for value, row in zip(program[pagu_col], program["_row"], strict=True):
+        number = spec_number(value)
+        if number is None or number < 0:
+            check.add("program", row, pagu_col, value, "angka ≥ 0", "Pagu tidak sah", "spec.pagu")
+        pagu.append(number if number is not None else 0.0)
+    program = program.assign(pagu=pagu)
+
+    for name, ladder in tangga.items():
+        if len(set(ladder)) != len(ladder):
+            check.issues.append(
+                Issue(
+                    rule="spec.tangga",
+                    severity=ERROR,
+                    file=path.name,
+                    sheet="tangga",
+                    found=name,
+                    expected="nilai unik per tangga",
+                    message=f"Tangga '{name}' memuat nilai ganda.",
+                )
+            )
+    used_opd = set(c for codes in indikator["kode_opd_list"] for c in codes) | set(
+        program["kode_opd"]
+    )
+    for code, row in zip(opd["kode_opd"], opd["_row"], strict=True):
+        if code not in used_opd:
+            check.add(
+                "opd",
+                row,
+                "kode_opd",
+                code,
+                "OPD dengan indikator atau program",
+                f"OPD '{code}' tidak memiliki indikator maupun program",
+                "spec.opd_kosong",
+                WARNING,
+            )
+    if any(i.severity == ERROR for i in check.issues):
+        return None, check.issues
+    spec = MasterSpec(
+        path=path,
+        pemda=pemda,
+        opd=opd.drop(columns="_row").reset_index(drop=True),
+        misi=misi.drop(columns="_row").reset_index(drop=True),
+        tujuan=tujuan.drop(columns="_row").reset_index(drop=True),
+        sasaran=sasaran.drop(columns="_row").reset_index(drop=True),
+        indikator=indikator.drop(columns="_row").reset_index(drop=True),
+        program=program.drop(columns="_row").reset_index(drop=True),
+        tangga=tangga,
+        settings=settings,
+        sha256=hashlib.sha256(path.read_bytes()).hexdigest(),
+    )
+    return spec, check.issues
+
+
+def normalise_name(text: object) -> str:
+    """Lower-case words without punctuation or bracketed remarks: ``"Dinas PU (PR)" → "dinas pu"``."""
+    value = re.sub(r"[(\[][^)\]]*[)\]]", " ", str(text or ""))
+    value = re.sub(r"[^0-9a-z]+", " ", value.lower())
+    return " ".join(value.split())
+
+
+def _as_float(text: object) -> float | None:
+    return spec_number(str(text)) if text not in ("", None) else None

@@ -1,0 +1,122 @@
+"""Indonesian number, percent and currency parsing.
+
+OPDs type numbers in every style found in practice: ``10,39%``, ``1.234.567,00``, ``Rp 5.000``,
+``1,22`` and, from copied English sheets, ``1,234,567.00``. :func:`parse_number` turns a cell
+value into a float and says how sure it is, so the validation stage can warn on ambiguous input
+instead of guessing silently.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+Kind = Literal["kosong", "angka", "teks_angka", "ambigu", "bukan_angka"]
+
+_CURRENCY = re.compile(r"^(rp\.?|idr)\s*", re.IGNORECASE)
+_DIGITS = re.compile(r"^[+-]?[\d.,]+$")
+
+
+@dataclass(frozen=True)
+class ParsedNumber:
+    """Result of parsing one cell.
+
+    ``kind`` is ``kosong`` (empty), ``angka`` (a real number cell), ``teks_angka`` (a number typed
+    as text, parsed without doubt), ``ambigu`` (parsed, but another reading was possible) or
+    ``bukan_angka`` (not a number). ``persen`` is true when the text carried a ``%`` sign.
+    """
+
+    value: float | None
+    kind: Kind
+    persen: bool = False
+    catatan: str = ""
+
+
+def _parse_plain(text: str) -> tuple[float, Kind, str]:
+    """Parse digits with ``.`` and ``,`` separators; raise ValueError when impossible."""
+    sign = -1.0 if text.startswith("-") else 1.0
+    body = text.lstrip("+-")
+    if not body or not _DIGITS.match(body):
+        raise ValueError(text)
+    dots, commas = body.count("."), body.count(",")
+    if dots and commas:
+        # The separator that comes last is the decimal one: 1.234,56 (ID) or 1,234.56 (EN).
+        if body.rfind(",") > body.rfind("."):
+            whole, frac = body.rsplit(",", 1)
+            thousands, note = ".", "format Indonesia"
+        else:
+            whole, frac = body.rsplit(".", 1)
+            thousands, note = ",", "format Inggris (koma ribuan, titik desimal)"
+        if not _grouped(whole, thousands):
+            raise ValueError(text)
+        return sign * float(whole.replace(thousands, "") + "." + frac), "teks_angka", note
+    if commas:
+        if commas == 1:
+            whole, frac = body.split(",")
+            if len(frac) == 3 and whole not in ("", "0"):
+                # 1,234 is one thousand two hundred thirty-four in English sheets.
+                return sign * float(whole + "." + frac), "ambigu", "koma desimal atau ribuan?"
+            return sign * float(whole + "." + frac), "teks_angka", "koma desimal"
+        if _grouped(body, ","):
+            return sign * float(body.replace(",", "")), "teks_angka", "koma sebagai ribuan"
+        raise ValueError(text)
+    if dots:
+        if dots == 1:
+            whole, frac = body.split(".")
+            if len(frac) == 3 and whole not in ("", "0"):
+                # In Indonesian 5.000 is five thousand; in English it is five.
+                return sign * float(whole + frac), "ambigu", "titik ribuan atau desimal?"
+            return sign * float(body), "teks_angka", "titik desimal"
+        if _grouped(body, "."):
+            return sign * float(body.replace(".", "")), "teks_angka", "titik ribuan"
+        raise ValueError(text)
+    return sign * float(body), "teks_angka", ""
+
+
+def _grouped(whole: str, sep: str) -> bool:
+    """True when ``whole`` is digits grouped by ``sep`` in threes (``1.234.567``)."""
+    parts = whole.split(sep)
+    if not parts[0].isdigit() or len(parts[0]) > 3:
+        return len(parts) == 1 and parts[0].isdigit()
+    return all(len(p) == 3 and p.isdigit() for p in parts[1:])
+
+
+def parse_number(value: object) -> ParsedNumber:
+    """Parse a spreadsheet cell value as a number, Indonesian conventions first.
+
+    Real numbers pass through (``kind='angka'``); booleans and dates are not numbers. Text is
+    stripped of ``Rp``/``IDR``, spaces (also non-breaking) and a trailing ``%``.
+    """
+    if value is None:
+        return ParsedNumber(None, "kosong")
+    if isinstance(value, bool):
+        return ParsedNumber(None, "bukan_angka", catatan="nilai logika (TRUE/FALSE)")
+    if isinstance(value, int | float):
+        f = float(value)
+        if math.isnan(f) or math.isinf(f):
+            return ParsedNumber(None, "bukan_angka", catatan="bukan bilangan terhingga")
+        return ParsedNumber(f, "angka")
+    if not isinstance(value, str):
+        return ParsedNumber(None, "bukan_angka", catatan=f"jenis sel {type(value).__name__}")
+    text = value.replace("\u00a0", " ").strip()
+    if text in ("", "-", "–", "—"):
+        return ParsedNumber(None, "kosong")
+    persen = text.endswith("%")
+    text = text.rstrip("%").strip()
+    text = _CURRENCY.sub("", text)
+    text = re.sub(r"\s+", "", text)
+    try:
+        number, kind, note = _parse_plain(text)
+    except ValueError:
+        return ParsedNumber(None, "bukan_angka", persen, "teks tidak dapat dibaca sebagai angka")
+    return ParsedNumber(number, kind, persen, note)
+
+
+def format_id(value: float | None, decimals: int = 2) -> str:
+    """Format a number the Indonesian way: ``1.234.567,89``. ``None`` becomes ``-``."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "-"
+    text = f"{value:,.{decimals}f}"
+    return text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")

@@ -1,0 +1,120 @@
+"""The one vocabulary: column names, sheet names and display labels used everywhere.
+
+Master spec sheets, template keys, code, expectation suites and the workbook all use these
+snake_case Indonesian names. Display labels (what a person reads in a header) live in
+:data:`LABELS` and nowhere else.
+"""
+
+from __future__ import annotations
+
+POLARITAS = ("naik", "turun", "range", "kualitatif")
+AGREGASI_TW = ("kumulatif", "nilai_akhir", "rata_rata")
+TIPE_NILAI = ("angka", "persen", "kualitatif")
+TW_COLUMNS = ("realisasi_tw1", "realisasi_tw2", "realisasi_tw3", "realisasi_tw4")
+
+# Master spec: sheet name -> required columns (extra columns such as `catatan` are kept).
+MASTER_SHEETS: dict[str, tuple[str, ...]] = {
+    "pemda": (
+        "kode_pemda",
+        "nama_pemda",
+        "periode_awal",
+        "periode_akhir",
+        "tahun_laporan",
+        "periode",
+        "batas_pengumpulan",
+    ),
+    "opd": ("kode_opd", "nama_opd", "alias", "jenis"),
+    "misi": ("kode_misi", "uraian"),
+    "tujuan": ("kode_tujuan", "kode_misi", "uraian"),
+    "sasaran": ("kode_sasaran", "kode_tujuan", "uraian"),
+    "indikator": (
+        "kode_indikator",
+        "kode_sasaran",
+        "uraian",
+        "satuan",
+        "polaritas",
+        "tipe_nilai",
+        "tangga",
+        "agregasi_tw",
+        "bobot",
+        "kode_opd",
+    ),
+    "program": ("kode_program", "uraian", "kode_opd", "kode_sasaran"),
+    "tangga": ("tangga", "peringkat", "nilai"),
+    "pengaturan": ("kunci", "nilai"),
+}
+OPTIONAL_MASTER_SHEETS = ("tangga", "pengaturan", "skala")
+
+# Status of a scored indicator.
+STATUS_DINILAI = "dinilai"
+STATUS_BELUM_LAPOR = "belum lapor"
+STATUS_TIDAK_DAPAT = "tidak dapat dihitung"
+
+# Outcome of one input file.
+BERKAS_DITERIMA = "diterima"
+BERKAS_DITERIMA_CATATAN = "diterima dengan peringatan"
+BERKAS_DITOLAK = "ditolak"
+BERKAS_DIGANTIKAN = "digantikan"
+BERKAS_DIABAIKAN = "diabaikan"
+
+LABELS: dict[str, str] = {
+    "kode_pemda": "Kode Pemda",
+    "nama_pemda": "Nama Pemda",
+    "kode_opd": "Kode OPD",
+    "nama_opd": "Nama OPD",
+    "kode_misi": "Kode Misi",
+    "kode_tujuan": "Kode Tujuan",
+    "kode_sasaran": "Kode Sasaran",
+    "uraian_sasaran": "Sasaran Strategis",
+    "uraian_misi": "Misi",
+    "uraian_tujuan": "Tujuan",
+    "kode_indikator": "Kode Indikator",
+    "uraian_indikator": "Indikator Kinerja",
+    "satuan": "Satuan",
+    "polaritas": "Polaritas",
+    "tipe_nilai": "Tipe Nilai",
+    "agregasi_tw": "Agregasi TW",
+    "bobot": "Bobot",
+    "target": "Target",
+    "target_akhir": "Target Akhir RPJMD",
+    "target_tahun_depan": "Target Tahun Berikutnya",
+    "realisasi_tw1": "Realisasi TW I",
+    "realisasi_tw2": "Realisasi TW II",
+    "realisasi_tw3": "Realisasi TW III",
+    "realisasi_tw4": "Realisasi TW IV",
+    "realisasi_tahunan": "Realisasi Tahunan",
+    "realisasi": "Realisasi",
+    "sumber_realisasi": "Sumber Nilai Realisasi",
+    "capaian_opd": "Capaian menurut OPD (%)",
+    "capaian_mentah": "Capaian (%)",
+    "capaian": "Capaian untuk Rata-rata (%)",
+    "dibatasi": "Dibatasi (cap)?",
+    "rumus": "Rumus",
+    "predikat": "Predikat",
+    "status": "Status",
+    "keterangan": "Keterangan",
+    "faktor_pendorong": "Faktor Pendorong",
+    "faktor_penghambat": "Faktor Penghambat",
+    "tindak_lanjut": "Tindak Lanjut",
+    "sumber_data": "Sumber Data",
+    "berkas": "Berkas",
+    "sel_realisasi": "Sel Sumber",
+    "kode_program": "Kode Program",
+    "uraian_program": "Program",
+    "pagu": "Pagu (Rp)",
+    "realisasi_anggaran": "Realisasi Anggaran (Rp)",
+    "serapan": "Serapan (%)",
+    "jumlah_indikator": "Jumlah Indikator",
+    "jumlah_dinilai": "Indikator Dinilai",
+    "rata_rata_capaian": "Rata-rata Capaian (%)",
+    "metode": "Metode Rata-rata",
+    "min_capaian": "Capaian Terendah (%)",
+    "max_capaian": "Capaian Tertinggi (%)",
+    "efisiensi": "Capaian − Serapan (poin)",
+    "kategori_efisiensi": "Kategori Efisiensi",
+}
+
+
+def label(key: str) -> str:
+    """Display label for a column key (the key itself when no label is defined)."""
+    return LABELS.get(key, key)

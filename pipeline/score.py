@@ -1,0 +1,346 @@
+"""Capaian, predikat, averages, serapan and efisiensi: pure DataFrame functions.
+
+Nothing here reads a file or mutates its input. Every computed number carries the rule that
+made it (``rumus``, ``metode``), so the workbook can be recomputed by hand. Full precision is
+kept; rounding is the writer's business.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from pipeline import schema
+from pipeline.config import Scale, Settings
+
+_TW = list(schema.TW_COLUMNS)
+
+
+def effective_realisasi(df: pd.DataFrame) -> pd.DataFrame:
+    """The realisation used for scoring: the annual value, else the TW roll-up.
+
+    Adds ``realisasi`` (float), ``sumber_realisasi`` (which cells made it). ``agregasi_tw``
+    decides the roll-up: ``kumulatif`` = ΣTW, ``nilai_akhir`` = last TW reported,
+    ``rata_rata`` = mean of the TWs reported.
+    """
+    tw = df[_TW].astype(float)
+    reported = tw.notna()
+    any_tw = reported.any(axis=1)
+    kumulatif = tw.sum(axis=1, min_count=1)
+    rata = tw.mean(axis=1)
+    last = tw.ffill(axis=1).iloc[:, -1]
+    rollup = np.select(
+        [df["agregasi_tw"] == "kumulatif", df["agregasi_tw"] == "rata_rata"],
+        [kumulatif, rata],
+        default=last,
+    )
+    annual = df["realisasi_tahunan"].astype(float)
+    realisasi = annual.where(annual.notna(), pd.Series(rollup, index=df.index).where(any_tw))
+    label = {"kumulatif": "jumlah TW I–IV", "rata_rata": "rata-rata TW", "nilai_akhir": "TW terakhir"}
+    sumber = np.where(
+        annual.notna(),
+        "tahunan",
+        np.where(any_tw, df["agregasi_tw"].map(label).fillna("TW terakhir"), ""),
+    )
+    return df.assign(realisasi=realisasi, sumber_realisasi=sumber)
+
+
+def _ladder_rank(values: pd.Series, ladders: pd.Series, tangga: dict[str, list[str]]) -> pd.Series:
+    ranks = [
+        (tangga.get(lad, []).index(v) + 1) if v in tangga.get(lad, []) else np.nan
+        for v, lad in zip(values, ladders, strict=True)
+    ]
+    return pd.Series(ranks, index=values.index, dtype=float)
+
+
+def compute_capaian(df: pd.DataFrame, settings: Settings,
+                    tangga: dict[str, list[str]]) -> pd.DataFrame:
+    """Per-indicator capaian for every polarity, with status and the formula used.
+
+    Input columns: ``polaritas``, ``target_nilai``, ``target_bawah``, ``target_atas``,
+    ``target_teks``, ``tangga``, ``realisasi`` and ``realisasi_teks`` (ladder value).
+    Adds ``capaian_mentah`` (raw %), ``capaian`` (capped, used in averages), ``dibatasi``,
+    ``rumus``, ``status`` and ``keterangan``.
+    """
+    pol = df["polaritas"]
+    t = df["target_nilai"].astype(float)
+    r = df["realisasi"].astype(float)
+    lo, hi = df["target_bawah"].astype(float), df["target_atas"].astype(float)
+    n = len(df)
+    cap_raw = np.full(n, np.nan)
+    rumus = np.full(n, "", dtype=object)
+    status = np.full(n, schema.STATUS_DINILAI, dtype=object)
+    note = np.full(n, "", dtype=object)
+
+    def put(mask: pd.Series | np.ndarray, value: object, formula: str, st: str = "",
+            why: str = "") -> None:
+        m = np.asarray(mask, dtype=bool)
+        if isinstance(value, pd.Series):
+            cap_raw[m] = value.to_numpy(dtype=float)[m]
+        elif value is not None:
+            cap_raw[m] = value
+        rumus[m] = formula
+        if st:
+            status[m] = st
+        if why:
+            note[m] = why
+
+    with np.errstate(divide="ignore", invalid="ignore"):
+        naik = pol == "naik"
+        put(naik, r / t * 100, "R/T×100")
+        put(naik & (t == 0), np.nan, "R/T×100", schema.STATUS_TIDAK_DAPAT,
+            "target 0: capaian naik tidak dapat dihitung")
+        put(naik & (t < 0), np.nan, "R/T×100", schema.STATUS_TIDAK_DAPAT,
+            "target negatif: rumus R/T tidak bermakna")
+
+        turun = pol == "turun"
+        if settings.rumus_turun == "T/R":
+            put(turun, t / r * 100, "T/R×100")
+            put(turun & (r == 0) & (t > 0), np.nan, "T/R×100", schema.STATUS_TIDAK_DAPAT,
+                "realisasi 0: rumus T/R tidak dapat dihitung")
+        else:
+            put(turun, ((2 * t - r) / t * 100).clip(lower=0), "(2T−R)/T×100, minimum 0")
+        put(turun & (t == 0) & (r == 0), 100.0, "T=0 dan R=0 → 100")
+        put(turun & (t == 0) & (r > 0), np.nan, "T=0", schema.STATUS_TIDAK_DAPAT,
+            "target 0 dan realisasi > 0: capaian turun tidak dapat dihitung")
+        put(turun & (t < 0), np.nan, "turun", schema.STATUS_TIDAK_DAPAT,
+            "target negatif: rumus turun tidak bermakna")
+
+        rng = pol == "range"
+        put(rng & (r >= lo) & (r <= hi), 100.0, "L≤R≤U → 100")
+        put(rng & (r > hi), r / hi * 100, "R>U: R/U×100")
+        put(rng & (r < lo), r / lo * 100, "R<L: R/L×100")
+        put(rng & ((lo <= 0) | (hi <= 0)) & ~((r >= lo) & (r <= hi)), np.nan, "rentang",
+            schema.STATUS_TIDAK_DAPAT, "batas rentang ≤ 0")
+
+        kual = pol == "kualitatif"
+        if kual.any():
+            rank_r = _ladder_rank(df["realisasi_teks"].fillna(""), df["tangga"], tangga)
+            rank_t = _ladder_rank(df["target_teks"].fillna(""), df["tangga"], tangga)
+            ratio = rank_r / rank_t * 100
+            if settings.rumus_kualitatif == "tercapai_100":
+                value = ratio.where(rank_r < rank_t, 100.0)
+                put(kual, value, "tangga: ≥ target → 100, selain itu peringkat R/T×100")
+            else:
+                put(kual, ratio, "tangga: peringkat R/peringkat T×100")
+            r = r.where(~kual, rank_r)
+
+    missing = r.isna().to_numpy()
+    status[missing] = schema.STATUS_BELUM_LAPOR
+    note[missing] = "realisasi belum dilaporkan"
+    cap_raw[missing] = np.nan
+    unknown = ~df["polaritas"].isin(schema.POLARITAS).to_numpy()
+    status[unknown] = schema.STATUS_TIDAK_DAPAT
+    note[unknown] = "polaritas tidak dikenal"
+    cap_raw[status != schema.STATUS_DINILAI] = np.nan
+
+    raw = pd.Series(cap_raw, index=df.index)
+    limit = settings.batas_capaian
+    capped = raw.clip(upper=limit) if limit is not None else raw
+    return df.assign(
+        capaian_mentah=raw,
+        capaian=capped,
+        dibatasi=(raw > limit) if limit is not None else False,
+        rumus=rumus,
+        status=status,
+        keterangan=note,
+    )
+
+
+def classify(values: pd.Series, scale: Scale) -> pd.Series:
+    """Predikat label for each value on a scale (empty for missing values)."""
+    return values.map(lambda v: scale.classify(None if pd.isna(v) else float(v)))
+
+
+def score_indicators(df: pd.DataFrame, settings: Settings,
+                     tangga: dict[str, list[str]]) -> pd.DataFrame:
+    """Roll up TWs, compute capaian and predikat for every indicator row."""
+    out = compute_capaian(effective_realisasi(df), settings, tangga)
+    return out.assign(predikat=classify(out["capaian_mentah"], settings.skala))
+
+
+def method_text(settings: Settings) -> str:
+    """How averages are made, in words (shown beside every average)."""
+    base = "rata-rata berbobot (bobot)" if settings.metode_rata_rata == "bobot" else "rata-rata sederhana"
+    cap = (f"capaian dibatasi {settings.batas_capaian:g}%" if settings.batas_capaian is not None
+           else "tanpa batas capaian")
+    return f"{base}, {cap}"
+
+
+def aggregate(df: pd.DataFrame, by: list[str], settings: Settings) -> pd.DataFrame:
+    """Average capaian per group over the scored indicators (``status == dinilai``).
+
+    Uses the capped ``capaian``; simple mean or weighted by ``bobot`` per the settings. Every
+    row says how many indicators are behind it and which method made it.
+    """
+    scored = df["status"] == schema.STATUS_DINILAI
+    work = df.assign(
+        _dinilai=scored.astype(int),
+        _w=np.where(scored, df["bobot"].astype(float), 0.0),
+        _wc=np.where(scored, df["capaian"].astype(float) * df["bobot"].astype(float), 0.0),
+        _c=df["capaian"].where(scored),
+    )
+    keys = by if by else ["_all"]
+    if not by:
+        work = work.assign(_all="Keseluruhan")
+    g = work.groupby(keys, sort=True, dropna=False)
+    out = g.agg(
+        jumlah_indikator=("kode_indikator", "size"),
+        jumlah_dinilai=("_dinilai", "sum"),
+        _mean=("_c", "mean"),
+        _w=("_w", "sum"),
+        _wc=("_wc", "sum"),
+        min_capaian=("_c", "min"),
+        max_capaian=("_c", "max"),
+    ).reset_index()
+    weighted = out["_wc"] / out["_w"].where(out["_w"] > 0)
+    avg = weighted if settings.metode_rata_rata == "bobot" else out["_mean"]
+    out = out.assign(
+        rata_rata_capaian=avg,
+        predikat=classify(avg, settings.skala),
+        metode=method_text(settings) + " dari " + out["jumlah_dinilai"].astype(str) + " indikator",
+    )
+    return out.drop(columns=["_mean", "_w", "_wc"])
+
+
+def serapan(df: pd.DataFrame, by: list[str]) -> pd.DataFrame:
+    """Budget absorption per group: Σrealisasi / Σpagu × 100 over reported programs.
+
+    Never a mean of row percentages. Programs with no reported realisation are counted but
+    left out of both sums (``pagu_dilaporkan``); a zero pagu gives no percentage.
+    """
+    reported = df["realisasi_anggaran"].notna()
+    work = df.assign(
+        _dilaporkan=reported.astype(int),
+        _pagu_lapor=df["pagu"].where(reported, 0.0),
+        _real=df["realisasi_anggaran"].fillna(0.0),
+    )
+    keys = by if by else ["_all"]
+    if not by:
+        work = work.assign(_all="Keseluruhan")
+    out = work.groupby(keys, sort=True, dropna=False).agg(
+        jumlah_program=("kode_program", "size"),
+        program_dilaporkan=("_dilaporkan", "sum"),
+        pagu=("pagu", "sum"),
+        pagu_dilaporkan=("_pagu_lapor", "sum"),
+        realisasi_anggaran=("_real", "sum"),
+    ).reset_index()
+    pct = out["realisasi_anggaran"] / out["pagu_dilaporkan"].where(out["pagu_dilaporkan"] > 0) * 100
+    return out.assign(serapan=pct)
+
+
+def program_serapan(df: pd.DataFrame) -> pd.DataFrame:
+    """Per-program serapan (realisasi / pagu × 100), NaN where pagu is 0 or nothing reported."""
+    pct = df["realisasi_anggaran"] / df["pagu"].where(df["pagu"] > 0) * 100
+    return df.assign(serapan=pct)
+
+
+def efficiency(capaian: pd.Series, serapan_pct: pd.Series, settings: Settings) -> pd.DataFrame:
+    """Capaian − serapan in points and its band (efisien / cukup efisien / tidak efisien)."""
+    diff = capaian - serapan_pct
+    band = np.select(
+        [diff > settings.efisiensi_batas_atas, diff < settings.efisiensi_batas_bawah, diff.notna()],
+        ["efisien", "tidak efisien", "cukup efisien"],
+        default="",
+    )
+    return pd.DataFrame({"efisiensi": diff, "kategori_efisiensi": band}, index=capaian.index)
+
+
+def sisa_anggaran(pagu: pd.Series, realisasi: pd.Series, min_capaian: pd.Series) -> pd.DataFrame:
+    """Unspent budget, called ``penghematan`` only where every scored target was met."""
+    sisa = pagu - realisasi
+    met = min_capaian >= 100
+    label = np.where(sisa.isna(), "", np.where(met, "penghematan", "sisa anggaran (target belum tercapai)"))
+    return pd.DataFrame({"sisa_anggaran": sisa, "jenis_sisa": label}, index=pagu.index)
+
+
+def join_targets(indikator: pd.DataFrame, realisasi: pd.DataFrame) -> pd.DataFrame:
+    """Master-spec indicators joined with the realisations received (targets from the spec only).
+
+    One row per indicator and reporting OPD; an indicator nobody reported keeps one row, with
+    its first responsible OPD and no realisation (``belum lapor``).
+    """
+    spec = indikator.assign(_opd=indikator["kode_opd_list"].map(lambda c: c[0] if c else ""))
+    spec = spec.drop(columns=["kode_opd"]).rename(columns={"uraian": "uraian_indikator"})
+    got = realisasi.rename(columns={"kode_opd": "kode_opd_lapor"})
+    merged = spec.merge(got, on="kode_indikator", how="left", validate="one_to_many")
+    merged["kode_opd"] = merged["kode_opd_lapor"].fillna(merged["_opd"])
+    for col in ("berkas", "realisasi_teks", "faktor_pendorong", "faktor_penghambat",
+                "tindak_lanjut", "sumber_data"):
+        merged[col] = merged[col].fillna("")
+    return merged.drop(columns=["_opd", "kode_opd_lapor"])
+
+
+class Results:
+    """Every table the report shows, computed from the spec, the realisations and the settings."""
+
+    def __init__(self, indikator: pd.DataFrame, sasaran: pd.DataFrame, tujuan: pd.DataFrame,
+                 misi: pd.DataFrame, opd: pd.DataFrame, program: pd.DataFrame,
+                 keseluruhan: dict[str, object]) -> None:
+        self.indikator = indikator
+        self.sasaran = sasaran
+        self.tujuan = tujuan
+        self.misi = misi
+        self.opd = opd
+        self.program = program
+        self.keseluruhan = keseluruhan
+
+
+def build_results(spec_indikator: pd.DataFrame, spec_sasaran: pd.DataFrame,
+                  spec_tujuan: pd.DataFrame, spec_misi: pd.DataFrame, spec_opd: pd.DataFrame,
+                  spec_program: pd.DataFrame, realisasi: pd.DataFrame, anggaran: pd.DataFrame,
+                  settings: Settings, tangga: dict[str, list[str]]) -> Results:
+    """Join, score and aggregate: the whole computation, with no I/O."""
+    tree = (spec_sasaran[["kode_sasaran", "kode_tujuan"]]
+            .merge(spec_tujuan[["kode_tujuan", "kode_misi"]], on="kode_tujuan", how="left"))
+    joined = join_targets(spec_indikator, realisasi).merge(tree, on="kode_sasaran", how="left")
+    ind = score_indicators(joined, settings, tangga)
+    ind = ind.sort_values(["kode_sasaran", "kode_indikator", "kode_opd"], kind="stable")
+    ind = ind.reset_index(drop=True)
+
+    prog = spec_program.rename(columns={"uraian": "uraian_program"})
+    prog = prog.merge(anggaran.drop(columns=["kode_opd"]), on="kode_program", how="left")
+    prog = program_serapan(prog).sort_values("kode_program", kind="stable").reset_index(drop=True)
+
+    sas = aggregate(ind, ["kode_sasaran"], settings)
+    sas_budget = serapan(prog[prog["kode_sasaran"] != ""], ["kode_sasaran"])
+    sas = (spec_sasaran[["kode_sasaran", "kode_tujuan", "uraian"]]
+           .rename(columns={"uraian": "uraian_sasaran"})
+           .merge(tree[["kode_sasaran", "kode_misi"]], on="kode_sasaran", how="left")
+           .merge(sas, on="kode_sasaran", how="left")
+           .merge(sas_budget, on="kode_sasaran", how="left"))
+    sas = pd.concat([sas, efficiency(sas["rata_rata_capaian"], sas["serapan"], settings),
+                     sisa_anggaran(sas["pagu_dilaporkan"], sas["realisasi_anggaran"],
+                                   sas["min_capaian"])], axis=1)
+
+    tuj = aggregate(ind, ["kode_tujuan"], settings).merge(
+        spec_tujuan[["kode_tujuan", "uraian"]].rename(columns={"uraian": "uraian_tujuan"}),
+        on="kode_tujuan", how="left")
+    mis = aggregate(ind, ["kode_misi"], settings).merge(
+        spec_misi[["kode_misi", "uraian"]].rename(columns={"uraian": "uraian_misi"}),
+        on="kode_misi", how="left")
+
+    opd_cap = aggregate(ind, ["kode_opd"], settings)
+    opd_budget = serapan(prog, ["kode_opd"])
+    opd = (spec_opd[["kode_opd", "nama_opd", "jenis"]]
+           .merge(opd_cap, on="kode_opd", how="left")
+           .merge(opd_budget, on="kode_opd", how="left"))
+    opd = pd.concat([opd, efficiency(opd["rata_rata_capaian"], opd["serapan"], settings)], axis=1)
+    opd = opd.assign(peringkat=opd["rata_rata_capaian"].rank(ascending=False, method="min"))
+
+    overall = aggregate(ind, [], settings).iloc[0].to_dict()
+    budget = serapan(prog, []).iloc[0].to_dict()
+    predikat_counts = (ind.loc[ind["status"] == schema.STATUS_DINILAI, "predikat"]
+                       .value_counts().to_dict())
+    keseluruhan: dict[str, object] = {
+        **{k: overall[k] for k in ("jumlah_indikator", "jumlah_dinilai", "rata_rata_capaian",
+                                   "predikat", "metode", "min_capaian", "max_capaian")},
+        **{k: budget[k] for k in ("jumlah_program", "program_dilaporkan", "pagu",
+                                  "pagu_dilaporkan", "realisasi_anggaran", "serapan")},
+        "belum_lapor": int((ind["status"] == schema.STATUS_BELUM_LAPOR).sum()),
+        "tidak_dapat_dihitung": int((ind["status"] == schema.STATUS_TIDAK_DAPAT).sum()),
+        "dibatasi": int(ind["dibatasi"].fillna(False).astype(bool).sum()),
+        "predikat_jumlah": {b.label: int(predikat_counts.get(b.label, 0))
+                            for b in settings.skala.bands},
+    }
+    return Results(ind, sas, tuj, mis, opd, prog, keseluruhan)

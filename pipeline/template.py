@@ -1,0 +1,340 @@
+"""The OPD template contract: :func:`build_template` writes it, :mod:`pipeline.ingest` reads it.
+
+Both sides use :data:`INDIKATOR_COLUMNS`, :data:`ANGGARAN_COLUMNS` and the sheet names below, and
+the hidden ``_meta`` sheet carries :data:`TEMPLATE_VERSION` so a file says which definition it
+was written with.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import xlsxwriter
+from xlsxwriter.worksheet import Worksheet
+
+from pipeline.master import MasterSpec
+from pipeline.schema import label
+
+TEMPLATE_VERSION = "1"
+SUPPORTED_VERSIONS = ("1",)
+
+SHEET_PETUNJUK = "Petunjuk"
+SHEET_INDIKATOR = "Indikator"
+SHEET_ANGGARAN = "Anggaran"
+SHEET_META = "_meta"
+HEADER_ROW = 5  # 1-based row of the column headers; data starts on the next row
+
+INPUT_FILL = "#FFF2CC"
+LOCKED_FILL = "#EDEDED"
+
+
+@dataclass(frozen=True)
+class Column:
+    """One template column: vocabulary key, header label, whether the OPD may edit it."""
+
+    key: str
+    editable: bool
+    width: float
+    kind: str = "teks"  # teks | angka | rupiah
+
+    @property
+    def header(self) -> str:
+        return label(self.key)
+
+
+INDIKATOR_COLUMNS: tuple[Column, ...] = (
+    Column("kode_indikator", False, 12),
+    Column("kode_sasaran", False, 10),
+    Column("uraian_indikator", False, 48),
+    Column("satuan", False, 12),
+    Column("polaritas", False, 11),
+    Column("target", False, 12),
+    Column("realisasi_tw1", True, 11, "angka"),
+    Column("realisasi_tw2", True, 11, "angka"),
+    Column("realisasi_tw3", True, 11, "angka"),
+    Column("realisasi_tw4", True, 11, "angka"),
+    Column("realisasi_tahunan", True, 12, "angka"),
+    Column("capaian_opd", True, 12, "angka"),
+    Column("faktor_pendorong", True, 32),
+    Column("faktor_penghambat", True, 32),
+    Column("tindak_lanjut", True, 32),
+    Column("sumber_data", True, 20),
+)
+
+ANGGARAN_COLUMNS: tuple[Column, ...] = (
+    Column("kode_program", False, 12),
+    Column("uraian_program", False, 56),
+    Column("kode_sasaran", False, 10),
+    Column("pagu", False, 20, "rupiah"),
+    Column("realisasi_anggaran", True, 20, "rupiah"),
+    Column("keterangan", True, 32),
+)
+
+META_KEYS = (
+    "versi_templat",
+    "kode_pemda",
+    "kode_opd",
+    "nama_opd",
+    "tahun",
+    "periode",
+    "sidik_spec",
+    "jumlah_indikator",
+    "jumlah_program",
+)
+
+
+def column_letter(columns: tuple[Column, ...], key: str) -> str:
+    """Excel column letter of ``key`` in a column tuple."""
+    index = [c.key for c in columns].index(key)
+    return xlsxwriter.utility.xl_col_to_name(index)
+
+
+def _petunjuk(ws: Worksheet, spec: MasterSpec, opd: dict[str, str], fmt: dict) -> None:
+    ws.set_column(0, 0, 4)
+    ws.set_column(1, 1, 110)
+    lines: list[tuple[str, str]] = [
+        ("title", f"Templat Capaian Kinerja Tahun {spec.tahun} ({spec.periode})"),
+        ("bold", f"{opd['nama_opd']} — {spec.pemda['nama_pemda']}"),
+        ("text", f"Kode OPD: {opd['kode_opd']}    Kode Pemda: {spec.kode_pemda}"),
+        ("bold", f"Batas pengumpulan: {spec.pemda['batas_pengumpulan']}"),
+        ("text", ""),
+    ]
+    if opd.get("visi"):
+        lines += [("bold", "Visi"), ("wrap", opd["visi"])]
+    if opd.get("misi"):
+        lines.append(("bold", "Misi"))
+        lines += [("wrap", m.strip()) for m in opd["misi"].split("\n") if m.strip()]
+    if opd.get("visi") or opd.get("misi"):
+        lines.append(("text", ""))
+    lines += [
+        ("bold", "Cara mengisi"),
+        (
+            "wrap",
+            "1. Isi hanya sel berwarna kuning. Sel abu-abu (kode, indikator, satuan, target, pagu) "
+            "terkunci dan berasal dari RPJMD/Perjanjian Kinerja; perubahan pada sel itu akan "
+            "ditolak saat pemeriksaan.",
+        ),
+        (
+            "wrap",
+            "2. Sheet 'Indikator': isi Realisasi Tahunan. Jika Realisasi Tahunan kosong, nilai "
+            "tahunan dihitung dari Realisasi TW I–IV sesuai cara agregasi indikator. Tulis angka "
+            "saja, tanpa satuan (contoh: 10,39 bukan '10,39%').",
+        ),
+        (
+            "wrap",
+            "3. Untuk indikator kualitatif (misalnya Opini BPK), pilih nilai dari daftar pilihan "
+            "di sel tersebut.",
+        ),
+        (
+            "wrap",
+            "4. Isi Faktor Pendorong, Faktor Penghambat dan Tindak Lanjut. Faktor Penghambat "
+            "wajib diisi bila realisasi belum mencapai target.",
+        ),
+        (
+            "wrap",
+            "5. Kolom 'Capaian menurut OPD' boleh diisi dengan persentase capaian yang Anda hitung "
+            "sendiri; sekretariat menghitung ulang dan memberi tahu bila berbeda.",
+        ),
+        (
+            "wrap",
+            "6. Sheet 'Anggaran': isi Realisasi Anggaran (Rp) setiap program. Realisasi tidak "
+            "boleh melebihi pagu.",
+        ),
+        (
+            "wrap",
+            "7. Jangan menambah, menghapus atau memindahkan baris, kolom atau sheet, dan jangan "
+            "mengganti nama berkas menjadi format lain. Simpan sebagai .xlsx lalu kirim kembali "
+            "ke sekretariat sebelum batas pengumpulan.",
+        ),
+        ("text", ""),
+        ("input", "Sel isian (boleh diubah)"),
+        ("locked", "Sel terkunci (jangan diubah)"),
+    ]
+    for row, (style, text) in enumerate(lines):
+        ws.write_string(row, 1, text, fmt[style])
+    ws.protect("", {"select_locked_cells": True, "select_unlocked_cells": True})
+
+
+def _header(ws: Worksheet, columns: tuple[Column, ...], fmt: dict) -> None:
+    ws.set_row(HEADER_ROW - 1, 32)
+    for col, c in enumerate(columns):
+        ws.write_string(HEADER_ROW - 1, col, c.header, fmt["header"])
+        ws.set_column(col, col, c.width)
+    ws.freeze_panes(HEADER_ROW, 3)
+
+
+def _title(ws: Worksheet, title: str, spec: MasterSpec, opd: dict[str, str], fmt: dict) -> None:
+    ws.write_string(0, 0, title, fmt["title"])
+    ws.write_string(1, 0, f"{opd['nama_opd']} ({opd['kode_opd']})", fmt["bold"])
+    ws.write_string(2, 0, f"{spec.pemda['nama_pemda']} — Tahun {spec.tahun}", fmt["text"])
+
+
+def _finite(value: object) -> float | None:
+    """A real finite float, or None (NaN and None from DataFrames included)."""
+    if isinstance(value, int | float) and math.isfinite(value):
+        return float(value)
+    return None
+
+
+def build_template(spec: MasterSpec, kode_opd: str, path: Path) -> Path:
+    """Write the blank template of one OPD for the spec's year to ``path`` and return it."""
+    opd = spec.opd.set_index("kode_opd").loc[kode_opd].to_dict()
+    opd["kode_opd"] = kode_opd
+    indikator = spec.indikator_opd(kode_opd)
+    program = spec.program_opd(kode_opd)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    wb = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False})
+    created = dt.datetime(spec.tahun, 1, 1)
+    wb.set_properties(
+        {
+            "title": f"Templat capaian kinerja {opd['nama_opd']} {spec.tahun}",
+            "author": str(spec.pemda["nama_pemda"]),
+            "created": created,
+        }
+    )
+    base = {"font_name": "Arial", "font_size": 10, "valign": "top"}
+    fmt = {
+        "title": wb.add_format({**base, "bold": True, "font_size": 14}),
+        "bold": wb.add_format({**base, "bold": True}),
+        "text": wb.add_format(base),
+        "wrap": wb.add_format({**base, "text_wrap": True}),
+        "header": wb.add_format(
+            {**base, "bold": True, "text_wrap": True, "bg_color": "#D9E1F2", "border": 1}
+        ),
+        "locked": wb.add_format({**base, "bg_color": LOCKED_FILL, "border": 1, "text_wrap": True}),
+        "locked_num": wb.add_format(
+            {**base, "bg_color": LOCKED_FILL, "border": 1, "num_format": "#,##0.00"}
+        ),
+        "input": wb.add_format(
+            {**base, "bg_color": INPUT_FILL, "border": 1, "locked": False, "text_wrap": True}
+        ),
+        "input_num": wb.add_format(
+            {**base, "bg_color": INPUT_FILL, "border": 1, "locked": False, "num_format": "General"}
+        ),
+        "input_rp": wb.add_format(
+            {**base, "bg_color": INPUT_FILL, "border": 1, "locked": False, "num_format": "#,##0"}
+        ),
+    }
+
+    _petunjuk(wb.add_worksheet(SHEET_PETUNJUK), spec, opd, fmt)
+
+    ws = wb.add_worksheet(SHEET_INDIKATOR)
+    _title(ws, "Realisasi Indikator Kinerja", spec, opd, fmt)
+    _header(ws, INDIKATOR_COLUMNS, fmt)
+    for i, rec in enumerate(indikator.to_dict("records")):
+        row = HEADER_ROW + i
+        values = {
+            "kode_indikator": rec["kode_indikator"],
+            "kode_sasaran": rec["kode_sasaran"],
+            "uraian_indikator": rec["uraian"],
+            "satuan": rec["satuan"],
+            "polaritas": rec["polaritas"],
+            "target": rec["target_teks"],
+        }
+        ladder = spec.tangga.get(rec["tangga"]) if rec["polaritas"] == "kualitatif" else None
+        for col, c in enumerate(INDIKATOR_COLUMNS):
+            if not c.editable:
+                value = values[c.key]
+                number = _finite(rec["target_nilai"]) if c.key == "target" else None
+                if number is not None:
+                    ws.write_number(row, col, number, fmt["locked_num"])
+                else:
+                    ws.write_string(row, col, str(value), fmt["locked"])
+                continue
+            ws.write_blank(row, col, None, fmt["input_num" if c.kind == "angka" else "input"])
+            if c.kind != "angka":
+                continue
+            if ladder and c.key.startswith("realisasi"):
+                ws.data_validation(
+                    row,
+                    col,
+                    row,
+                    col,
+                    {
+                        "validate": "list",
+                        "source": ladder,
+                        "input_title": "Pilih nilai",
+                        "input_message": "Pilih dari daftar: " + ", ".join(ladder),
+                        "error_title": "Nilai tidak dikenal",
+                        "error_message": "Pilih salah satu: " + ", ".join(ladder),
+                    },
+                )
+            else:
+                ws.data_validation(
+                    row,
+                    col,
+                    row,
+                    col,
+                    {
+                        "validate": "decimal",
+                        "criteria": "between",
+                        "minimum": -1e15,
+                        "maximum": 1e15,
+                        "error_type": "warning",
+                        "error_title": "Harus angka",
+                        "error_message": "Isi dengan angka saja, tanpa satuan atau tanda %.",
+                    },
+                )
+    ws.protect(
+        "", {"format_columns": True, "format_rows": True, "select_locked_cells": True}
+    )
+
+    ws = wb.add_worksheet(SHEET_ANGGARAN)
+    _title(ws, "Realisasi Anggaran per Program", spec, opd, fmt)
+    _header(ws, ANGGARAN_COLUMNS, fmt)
+    for i, rec in enumerate(program.to_dict("records")):
+        row = HEADER_ROW + i
+        ws.write_string(row, 0, rec["kode_program"], fmt["locked"])
+        ws.write_string(row, 1, rec["uraian"], fmt["locked"])
+        ws.write_string(row, 2, rec["kode_sasaran"], fmt["locked"])
+        ws.write_number(row, 3, rec["pagu"], fmt["locked_num"])
+        ws.write_blank(row, 4, None, fmt["input_rp"])
+        ws.data_validation(
+            row,
+            4,
+            row,
+            4,
+            {
+                "validate": "decimal",
+                "criteria": ">=",
+                "value": 0,
+                "error_type": "warning",
+                "error_title": "Harus angka ≥ 0",
+                "error_message": "Isi realisasi dalam Rupiah, angka saja.",
+            },
+        )
+        ws.write_blank(row, 5, None, fmt["input"])
+    ws.protect(
+        "", {"format_columns": True, "format_rows": True, "select_locked_cells": True}
+    )
+
+    meta = wb.add_worksheet(SHEET_META)
+    values = {
+        "versi_templat": TEMPLATE_VERSION,
+        "kode_pemda": spec.kode_pemda,
+        "kode_opd": kode_opd,
+        "nama_opd": opd["nama_opd"],
+        "tahun": str(spec.tahun),
+        "periode": spec.periode,
+        "sidik_spec": spec.fingerprint(kode_opd),
+        "jumlah_indikator": str(len(indikator)),
+        "jumlah_program": str(len(program)),
+    }
+    meta.write_string(0, 0, "kunci")
+    meta.write_string(0, 1, "nilai")
+    for row, key in enumerate(META_KEYS, start=1):
+        meta.write_string(row, 0, key)
+        meta.write_string(row, 1, values[key])
+    meta.hide()
+    meta.protect("")
+    wb.worksheets()[1].activate()
+    wb.close()
+    return path
+
+
+def template_filename(spec: MasterSpec, kode_opd: str) -> str:
+    """Conventional file name of an OPD's template, e.g. ``1275_2018_DINKES.xlsx``."""
+    return f"{spec.kode_pemda}_{spec.tahun}_{kode_opd}.xlsx"
