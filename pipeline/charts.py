@@ -7,12 +7,12 @@ import textwrap
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import pandas as pd  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-from matplotlib.patches import Patch  # noqa: E402
+import matplotlib.pyplot as plt
+import pandas as pd
+from matplotlib.figure import Figure
+from matplotlib.patches import Patch
 
-from pipeline.config import Scale  # noqa: E402
+from pipeline.config import Scale
 
 A4_LANDSCAPE = (11.69, 8.27)
 plt.rcParams.update({"font.family": "DejaVu Sans", "font.size": 10, "svg.hashsalt": "sakip"})
@@ -25,7 +25,9 @@ def _legend(ax: plt.Axes, scale: Scale) -> None:
 
 def capaian_per_sasaran(sasaran: pd.DataFrame, scale: Scale, cap: float | None) -> Figure:
     """Horizontal bars of the average capaian per Sasaran, coloured by predikat (Grafik 4.1)."""
-    data = sasaran.dropna(subset=["rata_rata_capaian"]).sort_values("kode_sasaran", ascending=False)
+    data = sasaran.dropna(subset=["rata_rata_capaian"]).sort_values(
+        "kode_sasaran", ascending=False
+    )
     fig, ax = plt.subplots(figsize=A4_LANDSCAPE, layout="constrained")
     labels = [
         f"{k} " + textwrap.shorten(str(u), 70, placeholder="…")
@@ -35,8 +37,9 @@ def capaian_per_sasaran(sasaran: pd.DataFrame, scale: Scale, cap: float | None) 
     bars = ax.barh(labels, data["rata_rata_capaian"], color=colours, edgecolor="#333333")
     for bar, value, n in zip(bars, data["rata_rata_capaian"], data["jumlah_dinilai"], strict=True):
         text = f"{value:.2f}".replace(".", ",") + f"%  ({int(n)} ind.)"
-        ax.text(bar.get_width() + 1, bar.get_y() + bar.get_height() / 2, text, va="center",
-                fontsize=8)
+        ax.text(
+            bar.get_width() + 1, bar.get_y() + bar.get_height() / 2, text, va="center", fontsize=8
+        )
     ax.axvline(100, color="#555555", linestyle="--", linewidth=1)
     ax.set_xlabel("Rata-rata capaian (%)" + (f", capaian dibatasi {cap:g}%" if cap else ""))
     ax.set_title("Capaian Kinerja per Sasaran Strategis")

@@ -1,9 +1,13 @@
-"""Command line: ``python -m pipeline {report,check,templates}``. The only module that sequences stages."""
+"""Command line: ``python -m pipeline {report,check,templates}``.
+
+The only module that sequences the stages; everything else is the library.
+"""
 
 from __future__ import annotations
 
 import argparse
 import json
+import math
 import platform
 import sys
 import time
@@ -61,9 +65,13 @@ def _ingest(folder: Path) -> tuple[list[Submission], list[tuple[Path, str, str]]
             subs.append(read_submission(path, display_name=name))
         except Exception as exc:  # a bug or an OS error on one file must not end the run
             sub = Submission(path=path, name=name, size=0, sha256="")
-            sub.issue("berkas.tidak_terbaca", ERROR,
-                      f"Berkas tidak dapat diproses ({type(exc).__name__}).",
-                      found=str(exc)[:200], expected="templat .xlsx")
+            sub.issue(
+                "berkas.tidak_terbaca",
+                ERROR,
+                f"Berkas tidak dapat diproses ({type(exc).__name__}).",
+                found=str(exc)[:200],
+                expected="templat .xlsx",
+            )
             subs.append(sub)
     return subs, ignored
 
@@ -73,18 +81,33 @@ def run_pipeline(spec: MasterSpec, input_dir: Path) -> Run:
     start = time.perf_counter()
     subs, ignored = _ingest(input_dir)
     validated = validate_all(subs, spec, ignored)
-    results = build_results(spec.indikator, spec.sasaran, spec.tujuan, spec.misi, spec.opd,
-                            spec.program, validated.realisasi, validated.anggaran,
-                            spec.settings, spec.tangga)
+    results = build_results(
+        spec.indikator,
+        spec.sasaran,
+        spec.tujuan,
+        spec.misi,
+        spec.opd,
+        spec.program,
+        validated.realisasi,
+        validated.anggaran,
+        spec.settings,
+        spec.tangga,
+    )
     all_issues: list[Issue] = validated.issues + check_scored(results.indikator)
-    return Run(spec, validated, results, issues_frame(all_issues),
-               time.perf_counter() - start)
+    return Run(spec, validated, results, issues_frame(all_issues), time.perf_counter() - start)
 
 
 def _versions() -> dict[str, str]:
     out = {"python": platform.python_version(), "sakip-pipeline": __version__}
-    for lib in ("pandas", "openpyxl", "xlsxwriter", "great_expectations", "matplotlib",
-                "python-calamine", "defusedxml"):
+    for lib in (
+        "pandas",
+        "openpyxl",
+        "xlsxwriter",
+        "great_expectations",
+        "matplotlib",
+        "python-calamine",
+        "defusedxml",
+    ):
         try:
             out[lib] = metadata.version(lib)
         except metadata.PackageNotFoundError:
@@ -93,15 +116,20 @@ def _versions() -> dict[str, str]:
 
 
 def _write_outputs(run: Run, output: Path) -> dict[str, Path]:
-    from pipeline import charts
-    from pipeline.workbook import RunInfo, write_workbook
+    # Deferred: matplotlib costs ~0.5 s to import and `check` never draws.
+    from pipeline import charts  # noqa: PLC0415
+    from pipeline.workbook import RunInfo, write_workbook  # noqa: PLC0415
 
     spec, res, berkas = run.spec, run.results, run.validated.berkas
     status = berkas["status"].value_counts().to_dict() if not berkas.empty else {}
     accepted = {schema.BERKAS_DITERIMA, schema.BERKAS_DITERIMA_CATATAN}
     info = RunInfo(
-        nama_pemda=str(spec.pemda["nama_pemda"]), kode_pemda=spec.kode_pemda, tahun=spec.tahun,
-        periode=spec.periode, spec_file=spec.path.name, spec_sha256=spec.sha256,
+        nama_pemda=str(spec.pemda["nama_pemda"]),
+        kode_pemda=spec.kode_pemda,
+        tahun=spec.tahun,
+        periode=spec.periode,
+        spec_file=spec.path.name,
+        spec_sha256=spec.sha256,
         files_found=len(berkas),
         files_accepted=sum(status.get(s, 0) for s in accepted),
         files_rejected=status.get(schema.BERKAS_DITOLAK, 0),
@@ -121,10 +149,10 @@ def _write_outputs(run: Run, output: Path) -> dict[str, Path]:
     with atomic_path(paths["validasi"]) as tmp:
         run.issues.to_csv(tmp, index=False, encoding="utf-8")
     figures = {
-        "chart_sasaran": charts.capaian_per_sasaran(res.sasaran, spec.settings.skala,
-                                                    spec.settings.batas_capaian),
-        "chart_predikat": charts.distribusi_predikat(
-            res.keseluruhan["predikat_jumlah"], spec.settings.skala),  # type: ignore[arg-type]
+        "chart_sasaran": charts.capaian_per_sasaran(
+            res.sasaran, spec.settings.skala, spec.settings.batas_capaian
+        ),
+        "chart_predikat": charts.distribusi_predikat(res.predikat_jumlah, spec.settings.skala),
     }
     for key, fig in figures.items():
         with atomic_path(paths[key]) as tmp:
@@ -141,24 +169,27 @@ def _write_outputs(run: Run, output: Path) -> dict[str, Path]:
         "berkas_masukan": berkas.to_dict("records"),
         "keluaran": {k: str(v.relative_to(output)) for k, v in paths.items() if k != "manifest"},
         "ringkasan": {
-            "indikator": int(res.keseluruhan["jumlah_indikator"]),  # type: ignore[call-overload]
-            "indikator_dinilai": int(res.keseluruhan["jumlah_dinilai"]),  # type: ignore[call-overload]
+            "indikator": int(res.keseluruhan["jumlah_indikator"]),
+            "indikator_dinilai": int(res.keseluruhan["jumlah_dinilai"]),
             "rata_rata_capaian": _json_number(res.keseluruhan["rata_rata_capaian"]),
             "serapan": _json_number(res.keseluruhan["serapan"]),
-            "masalah": run.issues["severity"].value_counts().to_dict() if not run.issues.empty else {},
+            "masalah": run.issues["severity"].value_counts().to_dict()
+            if not run.issues.empty
+            else {},
         },
     }
-    write_text(paths["manifest"], json.dumps(manifest, ensure_ascii=False, indent=2,
-                                             default=str) + "\n")
+    write_text(
+        paths["manifest"], json.dumps(manifest, ensure_ascii=False, indent=2, default=str) + "\n"
+    )
     return paths
 
 
 def _json_number(value: object) -> float | None:
     try:
-        number = float(value)  # type: ignore[arg-type]
+        number = float(value)  # type: ignore[arg-type]  # any object, caught below
     except (TypeError, ValueError):
         return None
-    return None if number != number else number
+    return number if math.isfinite(number) else None
 
 
 def _summary(run: Run, paths: dict[str, Path] | None) -> str:
@@ -178,7 +209,8 @@ def _summary(run: Run, paths: dict[str, Path] | None) -> str:
         f"({k['belum_lapor']} belum lapor, {k['tidak_dapat_dihitung']} tidak dapat dihitung)",
         f"Rata-rata capaian : {format_id(avg) if isinstance(avg, float) else '-'}% "
         f"({k['predikat']}; {k['metode']})",
-        f"Serapan anggaran  : {format_id(k['serapan']) if isinstance(k['serapan'], float) else '-'}%",
+        f"Serapan anggaran  : "
+        f"{format_id(k['serapan']) if isinstance(k['serapan'], float) else '-'}%",
         f"Masalah validasi  : {sev.get(ERROR, 0)} ERROR, {sev.get(WARNING, 0)} WARNING, "
         f"{sev.get(INFO, 0)} INFO",
         f"Waktu proses      : {run.seconds:.1f} detik",

@@ -137,9 +137,8 @@ def build_settings(
             )
         )
 
-    for key, value in (overrides or {}).items():
-        key = key.strip()
-        value = str(value).strip()
+    for raw_key, raw_value in (overrides or {}).items():
+        key, value = raw_key.strip(), str(raw_value).strip()
         if key not in raw:
             bad(key, value, "salah satu kunci: " + ", ".join(sorted(raw)))
             continue

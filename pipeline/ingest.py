@@ -53,8 +53,16 @@ class Submission:
     readable: bool = False
 
     def issue(self, rule: str, severity: str, message: str, **kw: str) -> None:
-        self.issues.append(Issue(rule=rule, severity=severity, message=message, file=self.name,
-                                 kode_opd=self.meta.get("kode_opd", ""), **kw))
+        self.issues.append(
+            Issue(
+                rule=rule,
+                severity=severity,
+                message=message,
+                file=self.name,
+                kode_opd=self.meta.get("kode_opd", ""),
+                **kw,
+            )
+        )
 
 
 def sniff(path: Path, head: bytes) -> tuple[str, str]:
@@ -79,9 +87,15 @@ def sniff(path: Path, head: bytes) -> tuple[str, str]:
                 total += info.file_size
                 ratio = info.file_size / max(info.compress_size, 1)
                 if ratio > MAX_RATIO and info.file_size > 1024 * 1024:
-                    return "zip_bom", f"rasio kompresi tidak wajar ({ratio:.0f}×): kemungkinan zip bomb"
+                    return (
+                        "zip_bom",
+                        f"rasio kompresi tidak wajar ({ratio:.0f}×): kemungkinan zip bomb",
+                    )
             if total > MAX_UNCOMPRESSED:
-                return "zip_bom", f"isi berkas terlalu besar ({total // (1024 * 1024)} MB setelah diekstrak)"
+                return (
+                    "zip_bom",
+                    f"isi berkas terlalu besar ({total // (1024 * 1024)} MB setelah diekstrak)",
+                )
             if "xl/workbook.xml" not in names:
                 return "zip", "arsip zip yang bukan buku kerja Excel"
             if "xl/vbaProject.bin" in names:
@@ -134,7 +148,8 @@ def _read_table(
             "struktur.judul_hilang",
             ERROR,
             f"Baris judul kolom tidak ditemukan di sheet '{sheet}': kolom '{columns[0].header}' "
-            f"seharusnya ada di baris {tpl.HEADER_ROW}. Gunakan templat asli tanpa mengubah judul.",
+            f"seharusnya ada di baris {tpl.HEADER_ROW}. Gunakan templat asli tanpa mengubah "
+            "judul.",
             sheet=sheet,
             cell=cell_ref(0, tpl.HEADER_ROW),
             expected=columns[0].header,
@@ -197,8 +212,13 @@ def read_submission(path: Path, display_name: str | None = None) -> Submission:
     jenis, problem = sniff(path, data[:8])
     sub.jenis = jenis
     if problem:
-        sub.issue("berkas.format", ERROR, f"Berkas ditolak: {problem}.", found=jenis,
-                  expected="templat .xlsx")
+        sub.issue(
+            "berkas.format",
+            ERROR,
+            f"Berkas ditolak: {problem}.",
+            found=jenis,
+            expected="templat .xlsx",
+        )
         return sub
     if jenis == "xlsm":
         sub.issue(
@@ -222,10 +242,14 @@ def read_submission(path: Path, display_name: str | None = None) -> Submission:
         finally:
             wb.close()
     except Exception as exc:  # a reader crash is this file's problem, never the run's
-        sub.issue("berkas.tidak_terbaca", ERROR,
-                  f"Berkas tidak dapat dibaca sebagai Excel ({type(exc).__name__}). Simpan ulang "
-                  "berkas sebagai .xlsx dari templat asli lalu kirim kembali.",
-                  found=str(exc)[:200], expected="templat .xlsx yang dapat dibuka")
+        sub.issue(
+            "berkas.tidak_terbaca",
+            ERROR,
+            f"Berkas tidak dapat dibaca sebagai Excel ({type(exc).__name__}). Simpan ulang "
+            "berkas sebagai .xlsx dari templat asli lalu kirim kembali.",
+            found=str(exc)[:200],
+            expected="templat .xlsx yang dapat dibuka",
+        )
         return sub
     for required in (tpl.SHEET_META, tpl.SHEET_INDIKATOR, tpl.SHEET_ANGGARAN):
         if required not in sheets:
@@ -259,7 +283,9 @@ def list_inputs(folder: Path) -> list[Path]:
     folder = Path(folder)
     if not folder.is_dir():
         return []
-    return sorted((p for p in folder.rglob("*") if p.is_file()), key=lambda p: str(p.relative_to(folder)))
+    return sorted(
+        (p for p in folder.rglob("*") if p.is_file()), key=lambda p: str(p.relative_to(folder))
+    )
 
 
 def is_candidate(path: Path) -> tuple[bool, str]:

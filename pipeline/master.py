@@ -1,4 +1,7 @@
-"""Read and check the master spec workbook (Pemda, OPD, Misi → Tujuan → Sasaran → Indikator, Program).
+"""Read and check the master spec workbook.
+
+Sheets: Pemda, OPD, Misi → Tujuan → Sasaran → Indikator, Program, and optional tangga,
+pengaturan, skala.
 
 The spec is the only place anything Pemda-specific comes from. A broken spec is refused: every
 problem is an :class:`~pipeline.issues.Issue` naming the sheet, the row and the column.
@@ -113,7 +116,7 @@ def _text(value: object) -> str:
     return str(value).strip()
 
 
-def _read_sheets(path: Path) -> dict[str, list[list[object]]]:
+def _read_sheets(path: Path) -> dict[str, list[list[Any]]]:
     wb = CalamineWorkbook.from_path(str(path))
     try:
         return {
@@ -124,7 +127,7 @@ def _read_sheets(path: Path) -> dict[str, list[list[object]]]:
         wb.close()
 
 
-def _frame(rows: list[list[object]]) -> tuple[pd.DataFrame, list[str]]:
+def _frame(rows: list[list[Any]]) -> tuple[pd.DataFrame, list[str]]:
     """Header row → column keys; data rows as text with their Excel row number in ``_row``."""
     if not rows:
         return pd.DataFrame(), []
@@ -134,7 +137,7 @@ def _frame(rows: list[list[object]]) -> tuple[pd.DataFrame, list[str]]:
         values = [_text(v) for v in row] + [""] * (len(header) - len(row))
         if not any(values):
             continue
-        rec = dict(zip(header, values, strict=False))
+        rec: dict[str, Any] = dict(zip(header, values, strict=False))
         rec["_row"] = i
         records.append(rec)
     return pd.DataFrame(records, columns=[*header, "_row"]), header
@@ -198,9 +201,7 @@ class _Checker:
         for codes, row in zip(df[column], df["_row"], strict=True):
             parts = [c.strip() for c in codes.split(";") if c.strip()]
             if not parts and not optional:
-                self.add(
-                    sheet, row, column, "", "kode terisi", "Kolom wajib kosong", "spec.wajib"
-                )
+                self.add(sheet, row, column, "", "kode terisi", "Kolom wajib kosong", "spec.wajib")
             for code in parts:
                 if code not in known:
                     self.add(
@@ -376,7 +377,7 @@ def read_master(path: Path) -> tuple[MasterSpec | None, list[Issue]]:
             "pemda", 2, "kode_pemda", str(len(pemda_df)), "1 baris", "Sheet pemda harus 1 baris"
         )
         return None, check.issues
-    pemda = {k: v for k, v in pemda_df.iloc[0].to_dict().items() if k != "_row"}
+    pemda = {str(k): v for k, v in pemda_df.iloc[0].to_dict().items() if k != "_row"}
     try:
         tahun = int(pemda["tahun_laporan"])
         awal, akhir = int(pemda["periode_awal"]), int(pemda["periode_akhir"])
@@ -418,9 +419,7 @@ def read_master(path: Path) -> tuple[MasterSpec | None, list[Issue]]:
     check.parent("indikator", indikator, "kode_sasaran", set(sasaran["kode_sasaran"]))
     check.parent("indikator", indikator, "kode_opd", set(opd["kode_opd"]))
     check.parent("program", program, "kode_opd", set(opd["kode_opd"]))
-    check.parent(
-        "program", program, "kode_sasaran", set(sasaran["kode_sasaran"]), optional=True
-    )
+    check.parent("program", program, "kode_sasaran", set(sasaran["kode_sasaran"]), optional=True)
     check.choice("indikator", indikator, "polaritas", schema.POLARITAS)
     check.choice("indikator", indikator, "tipe_nilai", schema.TIPE_NILAI)
     indikator = indikator.assign(
@@ -448,7 +447,8 @@ def read_master(path: Path) -> tuple[MasterSpec | None, list[Issue]]:
                 sheet="indikator",
                 cell="baris 1",
                 expected=target_col,
-                message=f"Kolom '{target_col}' (target tahun laporan) tidak ada di sheet indikator.",
+                message=f"Kolom '{target_col}' (target tahun laporan) tidak ada di sheet "
+                "indikator.",
             )
         )
         return None, check.issues
@@ -488,8 +488,11 @@ def read_master(path: Path) -> tuple[MasterSpec | None, list[Issue]]:
                 **rec,
                 "bobot": bobot,
                 "kode_opd_list": tuple(c.strip() for c in rec["kode_opd"].split(";") if c.strip()),
-                "target_teks": (display_number(target["target_nilai"])
-                                if target["target_nilai"] is not None else rec[target_col]),
+                "target_teks": (
+                    display_number(target["target_nilai"])
+                    if target["target_nilai"] is not None
+                    else rec[target_col]
+                ),
                 "target_nilai": target["target_nilai"],
                 "target_bawah": target["target_bawah"],
                 "target_atas": target["target_atas"],
@@ -570,7 +573,7 @@ def read_master(path: Path) -> tuple[MasterSpec | None, list[Issue]]:
 
 
 def normalise_name(text: object) -> str:
-    """Lower-case words without punctuation or bracketed remarks: ``"Dinas PU (PR)" → "dinas pu"``."""
+    """Lower-case words, no punctuation or bracketed remarks: ``Dinas PU (PR)`` → ``dinas pu``."""
     value = re.sub(r"[(\[][^)\]]*[)\]]", " ", str(text or ""))
     value = re.sub(r"[^0-9a-z]+", " ", value.lower())
     return " ".join(value.split())

@@ -7,6 +7,9 @@ kept; rounding is the writer's business.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
@@ -36,7 +39,11 @@ def effective_realisasi(df: pd.DataFrame) -> pd.DataFrame:
     )
     annual = df["realisasi_tahunan"].astype(float)
     realisasi = annual.where(annual.notna(), pd.Series(rollup, index=df.index).where(any_tw))
-    label = {"kumulatif": "jumlah TW I–IV", "rata_rata": "rata-rata TW", "nilai_akhir": "TW terakhir"}
+    label = {
+        "kumulatif": "jumlah TW I–IV",
+        "rata_rata": "rata-rata TW",
+        "nilai_akhir": "TW terakhir",
+    }
     sumber = np.where(
         annual.notna(),
         "tahunan",
@@ -53,8 +60,9 @@ def _ladder_rank(values: pd.Series, ladders: pd.Series, tangga: dict[str, list[s
     return pd.Series(ranks, index=values.index, dtype=float)
 
 
-def compute_capaian(df: pd.DataFrame, settings: Settings,
-                    tangga: dict[str, list[str]]) -> pd.DataFrame:
+def compute_capaian(
+    df: pd.DataFrame, settings: Settings, tangga: dict[str, list[str]]
+) -> pd.DataFrame:
     """Per-indicator capaian for every polarity, with status and the formula used.
 
     Input columns: ``polaritas``, ``target_nilai``, ``target_bawah``, ``target_atas``,
@@ -72,8 +80,9 @@ def compute_capaian(df: pd.DataFrame, settings: Settings,
     status = np.full(n, schema.STATUS_DINILAI, dtype=object)
     note = np.full(n, "", dtype=object)
 
-    def put(mask: pd.Series | np.ndarray, value: object, formula: str, st: str = "",
-            why: str = "") -> None:
+    def put(
+        mask: pd.Series | np.ndarray, value: object, formula: str, st: str = "", why: str = ""
+    ) -> None:
         m = np.asarray(mask, dtype=bool)
         if isinstance(value, pd.Series):
             cap_raw[m] = value.to_numpy(dtype=float)[m]
@@ -88,41 +97,75 @@ def compute_capaian(df: pd.DataFrame, settings: Settings,
     with np.errstate(divide="ignore", invalid="ignore"):
         naik = pol == "naik"
         put(naik, r / t * 100, "R/T×100")
-        put(naik & (t == 0), np.nan, "R/T×100", schema.STATUS_TIDAK_DAPAT,
-            "target 0: capaian naik tidak dapat dihitung")
-        put(naik & (t < 0), np.nan, "R/T×100", schema.STATUS_TIDAK_DAPAT,
-            "target negatif: rumus R/T tidak bermakna")
+        put(
+            naik & (t == 0),
+            np.nan,
+            "R/T×100",
+            schema.STATUS_TIDAK_DAPAT,
+            "target 0: capaian naik tidak dapat dihitung",
+        )
+        put(
+            naik & (t < 0),
+            np.nan,
+            "R/T×100",
+            schema.STATUS_TIDAK_DAPAT,
+            "target negatif: rumus R/T tidak bermakna",
+        )
 
         turun = pol == "turun"
         if settings.rumus_turun == "T/R":
             put(turun, t / r * 100, "T/R×100")
-            put(turun & (r == 0) & (t > 0), np.nan, "T/R×100", schema.STATUS_TIDAK_DAPAT,
-                "realisasi 0: rumus T/R tidak dapat dihitung")
+            put(
+                turun & (r == 0) & (t > 0),
+                np.nan,
+                "T/R×100",
+                schema.STATUS_TIDAK_DAPAT,
+                "realisasi 0: rumus T/R tidak dapat dihitung",
+            )
         else:
             put(turun, ((2 * t - r) / t * 100).clip(lower=0), "(2T−R)/T×100, minimum 0")
         put(turun & (t == 0) & (r == 0), 100.0, "T=0 dan R=0 → 100")
-        put(turun & (t == 0) & (r > 0), np.nan, "T=0", schema.STATUS_TIDAK_DAPAT,
-            "target 0 dan realisasi > 0: capaian turun tidak dapat dihitung")
-        put(turun & (t < 0), np.nan, "turun", schema.STATUS_TIDAK_DAPAT,
-            "target negatif: rumus turun tidak bermakna")
+        put(
+            turun & (t == 0) & (r > 0),
+            np.nan,
+            "T=0",
+            schema.STATUS_TIDAK_DAPAT,
+            "target 0 dan realisasi > 0: capaian turun tidak dapat dihitung",
+        )
+        put(
+            turun & (t < 0),
+            np.nan,
+            "turun",
+            schema.STATUS_TIDAK_DAPAT,
+            "target negatif: rumus turun tidak bermakna",
+        )
 
         rng = pol == "range"
         put(rng & (r >= lo) & (r <= hi), 100.0, "L≤R≤U → 100")
         put(rng & (r > hi), r / hi * 100, "R>U: R/U×100")
         put(rng & (r < lo), r / lo * 100, "R<L: R/L×100")
-        put(rng & ((lo <= 0) | (hi <= 0)) & ~((r >= lo) & (r <= hi)), np.nan, "rentang",
-            schema.STATUS_TIDAK_DAPAT, "batas rentang ≤ 0")
+        put(
+            rng & ((lo <= 0) | (hi <= 0)) & ~((r >= lo) & (r <= hi)),
+            np.nan,
+            "rentang",
+            schema.STATUS_TIDAK_DAPAT,
+            "batas rentang ≤ 0",
+        )
 
         kual = pol == "kualitatif"
         if kual.any():
             rank_r = _ladder_rank(df["realisasi_teks"].fillna(""), df["tangga"], tangga)
             rank_t = _ladder_rank(df["target_teks"].fillna(""), df["tangga"], tangga)
             ratio = rank_r / rank_t * 100
+            order = df["tangga"].map(lambda name: " < ".join(tangga.get(name, [])))
             if settings.rumus_kualitatif == "tercapai_100":
                 value = ratio.where(rank_r < rank_t, 100.0)
-                put(kual, value, "tangga: ≥ target → 100, selain itu peringkat R/T×100")
+                formula = "tangga (" + order + "): ≥ target → 100, selain itu peringkat R/T×100"
             else:
-                put(kual, ratio, "tangga: peringkat R/peringkat T×100")
+                value = ratio
+                formula = "tangga (" + order + "): peringkat R/peringkat T×100"
+            put(kual, value, "")
+            rumus[kual.to_numpy()] = formula[kual].to_numpy()
             r = r.where(~kual, rank_r)
 
     missing = r.isna().to_numpy()
@@ -138,6 +181,7 @@ def compute_capaian(df: pd.DataFrame, settings: Settings,
     limit = settings.batas_capaian
     capped = raw.clip(upper=limit) if limit is not None else raw
     return df.assign(
+        realisasi=r,
         capaian_mentah=raw,
         capaian=capped,
         dibatasi=(raw > limit) if limit is not None else False,
@@ -152,8 +196,9 @@ def classify(values: pd.Series, scale: Scale) -> pd.Series:
     return values.map(lambda v: scale.classify(None if pd.isna(v) else float(v)))
 
 
-def score_indicators(df: pd.DataFrame, settings: Settings,
-                     tangga: dict[str, list[str]]) -> pd.DataFrame:
+def score_indicators(
+    df: pd.DataFrame, settings: Settings, tangga: dict[str, list[str]]
+) -> pd.DataFrame:
     """Roll up TWs, compute capaian and predikat for every indicator row."""
     out = compute_capaian(effective_realisasi(df), settings, tangga)
     return out.assign(predikat=classify(out["capaian_mentah"], settings.skala))
@@ -161,9 +206,16 @@ def score_indicators(df: pd.DataFrame, settings: Settings,
 
 def method_text(settings: Settings) -> str:
     """How averages are made, in words (shown beside every average)."""
-    base = "rata-rata berbobot (bobot)" if settings.metode_rata_rata == "bobot" else "rata-rata sederhana"
-    cap = (f"capaian dibatasi {settings.batas_capaian:g}%" if settings.batas_capaian is not None
-           else "tanpa batas capaian")
+    base = (
+        "rata-rata berbobot (bobot)"
+        if settings.metode_rata_rata == "bobot"
+        else "rata-rata sederhana"
+    )
+    cap = (
+        f"capaian dibatasi {settings.batas_capaian:g}%"
+        if settings.batas_capaian is not None
+        else "tanpa batas capaian"
+    )
     return f"{base}, {cap}"
 
 
@@ -218,14 +270,20 @@ def serapan(df: pd.DataFrame, by: list[str]) -> pd.DataFrame:
     keys = by if by else ["_all"]
     if not by:
         work = work.assign(_all="Keseluruhan")
-    out = work.groupby(keys, sort=True, dropna=False).agg(
-        jumlah_program=("kode_program", "size"),
-        program_dilaporkan=("_dilaporkan", "sum"),
-        pagu=("pagu", "sum"),
-        pagu_dilaporkan=("_pagu_lapor", "sum"),
-        realisasi_anggaran=("_real", "sum"),
-    ).reset_index()
-    pct = out["realisasi_anggaran"] / out["pagu_dilaporkan"].where(out["pagu_dilaporkan"] > 0) * 100
+    out = (
+        work.groupby(keys, sort=True, dropna=False)
+        .agg(
+            jumlah_program=("kode_program", "size"),
+            program_dilaporkan=("_dilaporkan", "sum"),
+            pagu=("pagu", "sum"),
+            pagu_dilaporkan=("_pagu_lapor", "sum"),
+            realisasi_anggaran=("_real", "sum"),
+        )
+        .reset_index()
+    )
+    pct = (
+        out["realisasi_anggaran"] / out["pagu_dilaporkan"].where(out["pagu_dilaporkan"] > 0) * 100
+    )
     return out.assign(serapan=pct)
 
 
@@ -239,7 +297,11 @@ def efficiency(capaian: pd.Series, serapan_pct: pd.Series, settings: Settings) -
     """Capaian − serapan in points and its band (efisien / cukup efisien / tidak efisien)."""
     diff = capaian - serapan_pct
     band = np.select(
-        [diff > settings.efisiensi_batas_atas, diff < settings.efisiensi_batas_bawah, diff.notna()],
+        [
+            diff > settings.efisiensi_batas_atas,
+            diff < settings.efisiensi_batas_bawah,
+            diff.notna(),
+        ],
         ["efisien", "tidak efisien", "cukup efisien"],
         default="",
     )
@@ -250,7 +312,9 @@ def sisa_anggaran(pagu: pd.Series, realisasi: pd.Series, min_capaian: pd.Series)
     """Unspent budget, called ``penghematan`` only where every scored target was met."""
     sisa = pagu - realisasi
     met = min_capaian >= 100
-    label = np.where(sisa.isna(), "", np.where(met, "penghematan", "sisa anggaran (target belum tercapai)"))
+    label = np.where(
+        sisa.isna(), "", np.where(met, "penghematan", "sisa anggaran (target belum tercapai)")
+    )
     return pd.DataFrame({"sisa_anggaran": sisa, "jenis_sisa": label}, index=pagu.index)
 
 
@@ -265,34 +329,48 @@ def join_targets(indikator: pd.DataFrame, realisasi: pd.DataFrame) -> pd.DataFra
     got = realisasi.rename(columns={"kode_opd": "kode_opd_lapor"})
     merged = spec.merge(got, on="kode_indikator", how="left", validate="one_to_many")
     merged["kode_opd"] = merged["kode_opd_lapor"].fillna(merged["_opd"])
-    for col in ("berkas", "realisasi_teks", "faktor_pendorong", "faktor_penghambat",
-                "tindak_lanjut", "sumber_data"):
+    for col in (
+        "berkas",
+        "realisasi_teks",
+        "faktor_pendorong",
+        "faktor_penghambat",
+        "tindak_lanjut",
+        "sumber_data",
+    ):
         merged[col] = merged[col].fillna("")
     return merged.drop(columns=["_opd", "kode_opd_lapor"])
 
 
+@dataclass
 class Results:
     """Every table the report shows, computed from the spec, the realisations and the settings."""
 
-    def __init__(self, indikator: pd.DataFrame, sasaran: pd.DataFrame, tujuan: pd.DataFrame,
-                 misi: pd.DataFrame, opd: pd.DataFrame, program: pd.DataFrame,
-                 keseluruhan: dict[str, object]) -> None:
-        self.indikator = indikator
-        self.sasaran = sasaran
-        self.tujuan = tujuan
-        self.misi = misi
-        self.opd = opd
-        self.program = program
-        self.keseluruhan = keseluruhan
+    indikator: pd.DataFrame
+    sasaran: pd.DataFrame
+    tujuan: pd.DataFrame
+    misi: pd.DataFrame
+    opd: pd.DataFrame
+    program: pd.DataFrame
+    keseluruhan: dict[str, Any]
+    predikat_jumlah: dict[str, int]
 
 
-def build_results(spec_indikator: pd.DataFrame, spec_sasaran: pd.DataFrame,
-                  spec_tujuan: pd.DataFrame, spec_misi: pd.DataFrame, spec_opd: pd.DataFrame,
-                  spec_program: pd.DataFrame, realisasi: pd.DataFrame, anggaran: pd.DataFrame,
-                  settings: Settings, tangga: dict[str, list[str]]) -> Results:
+def build_results(
+    spec_indikator: pd.DataFrame,
+    spec_sasaran: pd.DataFrame,
+    spec_tujuan: pd.DataFrame,
+    spec_misi: pd.DataFrame,
+    spec_opd: pd.DataFrame,
+    spec_program: pd.DataFrame,
+    realisasi: pd.DataFrame,
+    anggaran: pd.DataFrame,
+    settings: Settings,
+    tangga: dict[str, list[str]],
+) -> Results:
     """Join, score and aggregate: the whole computation, with no I/O."""
-    tree = (spec_sasaran[["kode_sasaran", "kode_tujuan"]]
-            .merge(spec_tujuan[["kode_tujuan", "kode_misi"]], on="kode_tujuan", how="left"))
+    tree = spec_sasaran[["kode_sasaran", "kode_tujuan"]].merge(
+        spec_tujuan[["kode_tujuan", "kode_misi"]], on="kode_tujuan", how="left"
+    )
     joined = join_targets(spec_indikator, realisasi).merge(tree, on="kode_sasaran", how="left")
     ind = score_indicators(joined, settings, tangga)
     ind = ind.sort_values(["kode_sasaran", "kode_indikator", "kode_opd"], kind="stable")
@@ -304,43 +382,75 @@ def build_results(spec_indikator: pd.DataFrame, spec_sasaran: pd.DataFrame,
 
     sas = aggregate(ind, ["kode_sasaran"], settings)
     sas_budget = serapan(prog[prog["kode_sasaran"] != ""], ["kode_sasaran"])
-    sas = (spec_sasaran[["kode_sasaran", "kode_tujuan", "uraian"]]
-           .rename(columns={"uraian": "uraian_sasaran"})
-           .merge(tree[["kode_sasaran", "kode_misi"]], on="kode_sasaran", how="left")
-           .merge(sas, on="kode_sasaran", how="left")
-           .merge(sas_budget, on="kode_sasaran", how="left"))
-    sas = pd.concat([sas, efficiency(sas["rata_rata_capaian"], sas["serapan"], settings),
-                     sisa_anggaran(sas["pagu_dilaporkan"], sas["realisasi_anggaran"],
-                                   sas["min_capaian"])], axis=1)
+    sas = (
+        spec_sasaran[["kode_sasaran", "kode_tujuan", "uraian"]]
+        .rename(columns={"uraian": "uraian_sasaran"})
+        .merge(tree[["kode_sasaran", "kode_misi"]], on="kode_sasaran", how="left")
+        .merge(sas, on="kode_sasaran", how="left")
+        .merge(sas_budget, on="kode_sasaran", how="left")
+    )
+    sas = pd.concat(
+        [
+            sas,
+            efficiency(sas["rata_rata_capaian"], sas["serapan"], settings),
+            sisa_anggaran(sas["pagu_dilaporkan"], sas["realisasi_anggaran"], sas["min_capaian"]),
+        ],
+        axis=1,
+    )
 
     tuj = aggregate(ind, ["kode_tujuan"], settings).merge(
         spec_tujuan[["kode_tujuan", "uraian"]].rename(columns={"uraian": "uraian_tujuan"}),
-        on="kode_tujuan", how="left")
+        on="kode_tujuan",
+        how="left",
+    )
     mis = aggregate(ind, ["kode_misi"], settings).merge(
         spec_misi[["kode_misi", "uraian"]].rename(columns={"uraian": "uraian_misi"}),
-        on="kode_misi", how="left")
+        on="kode_misi",
+        how="left",
+    )
 
     opd_cap = aggregate(ind, ["kode_opd"], settings)
     opd_budget = serapan(prog, ["kode_opd"])
-    opd = (spec_opd[["kode_opd", "nama_opd", "jenis"]]
-           .merge(opd_cap, on="kode_opd", how="left")
-           .merge(opd_budget, on="kode_opd", how="left"))
+    opd = (
+        spec_opd[["kode_opd", "nama_opd", "jenis"]]
+        .merge(opd_cap, on="kode_opd", how="left")
+        .merge(opd_budget, on="kode_opd", how="left")
+    )
     opd = pd.concat([opd, efficiency(opd["rata_rata_capaian"], opd["serapan"], settings)], axis=1)
     opd = opd.assign(peringkat=opd["rata_rata_capaian"].rank(ascending=False, method="min"))
 
     overall = aggregate(ind, [], settings).iloc[0].to_dict()
     budget = serapan(prog, []).iloc[0].to_dict()
-    predikat_counts = (ind.loc[ind["status"] == schema.STATUS_DINILAI, "predikat"]
-                       .value_counts().to_dict())
-    keseluruhan: dict[str, object] = {
-        **{k: overall[k] for k in ("jumlah_indikator", "jumlah_dinilai", "rata_rata_capaian",
-                                   "predikat", "metode", "min_capaian", "max_capaian")},
-        **{k: budget[k] for k in ("jumlah_program", "program_dilaporkan", "pagu",
-                                  "pagu_dilaporkan", "realisasi_anggaran", "serapan")},
+    predikat_counts = (
+        ind.loc[ind["status"] == schema.STATUS_DINILAI, "predikat"].value_counts().to_dict()
+    )
+    keseluruhan: dict[str, Any] = {
+        **{
+            k: overall[k]
+            for k in (
+                "jumlah_indikator",
+                "jumlah_dinilai",
+                "rata_rata_capaian",
+                "predikat",
+                "metode",
+                "min_capaian",
+                "max_capaian",
+            )
+        },
+        **{
+            k: budget[k]
+            for k in (
+                "jumlah_program",
+                "program_dilaporkan",
+                "pagu",
+                "pagu_dilaporkan",
+                "realisasi_anggaran",
+                "serapan",
+            )
+        },
         "belum_lapor": int((ind["status"] == schema.STATUS_BELUM_LAPOR).sum()),
         "tidak_dapat_dihitung": int((ind["status"] == schema.STATUS_TIDAK_DAPAT).sum()),
         "dibatasi": int(ind["dibatasi"].fillna(False).astype(bool).sum()),
-        "predikat_jumlah": {b.label: int(predikat_counts.get(b.label, 0))
-                            for b in settings.skala.bands},
     }
-    return Results(ind, sas, tuj, mis, opd, prog, keseluruhan)
+    counts = {b.label: int(predikat_counts.get(b.label, 0)) for b in settings.skala.bands}
+    return Results(ind, sas, tuj, mis, opd, prog, keseluruhan, counts)

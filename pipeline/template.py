@@ -113,7 +113,8 @@ def _petunjuk(ws: Worksheet, spec: MasterSpec, opd: dict[str, str], fmt: dict) -
         ("bold", "Cara mengisi"),
         (
             "wrap",
-            "1. Isi hanya sel berwarna kuning. Sel abu-abu (kode, indikator, satuan, target, pagu) "
+            "1. Isi hanya sel berwarna kuning. Sel abu-abu (kode, indikator, satuan, target, "
+            "pagu) "
             "terkunci dan berasal dari RPJMD/Perjanjian Kinerja; perubahan pada sel itu akan "
             "ditolak saat pemeriksaan.",
         ),
@@ -135,7 +136,8 @@ def _petunjuk(ws: Worksheet, spec: MasterSpec, opd: dict[str, str], fmt: dict) -
         ),
         (
             "wrap",
-            "5. Kolom 'Capaian menurut OPD' boleh diisi dengan persentase capaian yang Anda hitung "
+            "5. Kolom 'Capaian menurut OPD' boleh diisi dengan persentase capaian yang Anda "
+            "hitung "
             "sendiri; sekretariat menghitung ulang dan memberi tahu bila berbeda.",
         ),
         (
@@ -181,7 +183,7 @@ def _finite(value: object) -> float | None:
 
 def build_template(spec: MasterSpec, kode_opd: str, path: Path) -> Path:
     """Write the blank template of one OPD for the spec's year to ``path`` and return it."""
-    opd = spec.opd.set_index("kode_opd").loc[kode_opd].to_dict()
+    opd = {str(k): str(v) for k, v in spec.opd.set_index("kode_opd").loc[kode_opd].items()}
     opd["kode_opd"] = kode_opd
     indikator = spec.indikator_opd(kode_opd)
     program = spec.program_opd(kode_opd)
@@ -278,9 +280,7 @@ def build_template(spec: MasterSpec, kode_opd: str, path: Path) -> Path:
                         "error_message": "Isi dengan angka saja, tanpa satuan atau tanda %.",
                     },
                 )
-    ws.protect(
-        "", {"format_columns": True, "format_rows": True, "select_locked_cells": True}
-    )
+    ws.protect("", {"format_columns": True, "format_rows": True, "select_locked_cells": True})
 
     ws = wb.add_worksheet(SHEET_ANGGARAN)
     _title(ws, "Realisasi Anggaran per Program", spec, opd, fmt)
@@ -307,9 +307,7 @@ def build_template(spec: MasterSpec, kode_opd: str, path: Path) -> Path:
             },
         )
         ws.write_blank(row, 5, None, fmt["input"])
-    ws.protect(
-        "", {"format_columns": True, "format_rows": True, "select_locked_cells": True}
-    )
+    ws.protect("", {"format_columns": True, "format_rows": True, "select_locked_cells": True})
 
     meta = wb.add_worksheet(SHEET_META)
     values = {

@@ -7,6 +7,7 @@ provenance columns (berkas, sheet, baris) so every failing row maps back to a ce
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from dataclasses import dataclass
@@ -72,59 +73,94 @@ def _fmt(value: object) -> str:
 def check_meta(sub: Submission, spec: MasterSpec) -> bool:
     """Structural checks on the hidden ``_meta`` sheet; False when the file must be refused."""
     meta = sub.meta
-    if not sub.readable or any(i.severity == ERROR and i.rule.startswith("struktur.sheet")
-                               and i.sheet == tpl.SHEET_META for i in sub.issues):
+    if not sub.readable or any(
+        i.severity == ERROR and i.rule.startswith("struktur.sheet") and i.sheet == tpl.SHEET_META
+        for i in sub.issues
+    ):
         return False
     where = {"sheet": tpl.SHEET_META}
     ok = True
     version = meta.get("versi_templat", "")
     if version not in tpl.SUPPORTED_VERSIONS:
-        sub.issue("struktur.versi", ERROR,
-                  f"Versi templat '{version or '(kosong)'}' tidak dikenal. Minta templat terbaru "
-                  "ke sekretariat dan salin isian Anda ke sana.",
-                  found=version, expected=" atau ".join(tpl.SUPPORTED_VERSIONS), **where)
+        sub.issue(
+            "struktur.versi",
+            ERROR,
+            f"Versi templat '{version or '(kosong)'}' tidak dikenal. Minta templat terbaru "
+            "ke sekretariat dan salin isian Anda ke sana.",
+            found=version,
+            expected=" atau ".join(tpl.SUPPORTED_VERSIONS),
+            **where,
+        )
         ok = False
     if meta.get("kode_pemda", "") != spec.kode_pemda:
-        sub.issue("struktur.pemda", ERROR,
-                  f"Templat ini untuk Pemda '{meta.get('kode_pemda', '')}', bukan "
-                  f"'{spec.kode_pemda}' ({spec.pemda['nama_pemda']}).",
-                  found=meta.get("kode_pemda", ""), expected=spec.kode_pemda, **where)
+        sub.issue(
+            "struktur.pemda",
+            ERROR,
+            f"Templat ini untuk Pemda '{meta.get('kode_pemda', '')}', bukan "
+            f"'{spec.kode_pemda}' ({spec.pemda['nama_pemda']}).",
+            found=meta.get("kode_pemda", ""),
+            expected=spec.kode_pemda,
+            **where,
+        )
         ok = False
     kode = meta.get("kode_opd", "")
     known = set(spec.opd["kode_opd"])
     if kode not in known:
         resolved = spec.resolve_opd(meta.get("nama_opd", ""))
         if resolved:
-            sub.issue("struktur.opd_alias", WARNING,
-                      f"Kode OPD '{kode}' tidak dikenal; dikenali dari nama OPD sebagai "
-                      f"'{resolved}'. Gunakan templat asli OPD Anda.",
-                      found=kode, expected=resolved, **where)
+            sub.issue(
+                "struktur.opd_alias",
+                WARNING,
+                f"Kode OPD '{kode}' tidak dikenal; dikenali dari nama OPD sebagai "
+                f"'{resolved}'. Gunakan templat asli OPD Anda.",
+                found=kode,
+                expected=resolved,
+                **where,
+            )
             sub.meta["kode_opd"] = resolved
         else:
-            sub.issue("struktur.opd", ERROR,
-                      f"Kode OPD '{kode}' tidak ada di master spec. Gunakan templat yang "
-                      "dikirim sekretariat untuk OPD Anda.",
-                      found=kode, expected="kode OPD di master spec", **where)
+            sub.issue(
+                "struktur.opd",
+                ERROR,
+                f"Kode OPD '{kode}' tidak ada di master spec. Gunakan templat yang "
+                "dikirim sekretariat untuk OPD Anda.",
+                found=kode,
+                expected="kode OPD di master spec",
+                **where,
+            )
             ok = False
     if meta.get("tahun", "") != str(spec.tahun):
-        sub.issue("struktur.tahun", ERROR,
-                  f"Templat ini untuk tahun {meta.get('tahun', '')}, bukan {spec.tahun}. "
-                  f"Gunakan templat tahun {spec.tahun}.",
-                  found=meta.get("tahun", ""), expected=str(spec.tahun), **where)
+        sub.issue(
+            "struktur.tahun",
+            ERROR,
+            f"Templat ini untuk tahun {meta.get('tahun', '')}, bukan {spec.tahun}. "
+            f"Gunakan templat tahun {spec.tahun}.",
+            found=meta.get("tahun", ""),
+            expected=str(spec.tahun),
+            **where,
+        )
         ok = False
     if meta.get("periode", "") != spec.periode:
-        sub.issue("struktur.periode", ERROR,
-                  f"Templat ini untuk periode '{meta.get('periode', '')}', bukan "
-                  f"'{spec.periode}'.",
-                  found=meta.get("periode", ""), expected=spec.periode, **where)
+        sub.issue(
+            "struktur.periode",
+            ERROR,
+            f"Templat ini untuk periode '{meta.get('periode', '')}', bukan '{spec.periode}'.",
+            found=meta.get("periode", ""),
+            expected=spec.periode,
+            **where,
+        )
         ok = False
     if ok and meta.get("sidik_spec", "") != spec.fingerprint(sub.meta["kode_opd"]):
-        sub.issue("struktur.sidik_spec", WARNING,
-                  "Templat dibuat dari versi master spec yang berbeda (indikator, target atau "
-                  "pagu telah berubah). Nilai tetap dibaca dan dicocokkan dengan master spec "
-                  "terbaru; sebaiknya isi templat terbaru.",
-                  found=meta.get("sidik_spec", ""), expected=spec.fingerprint(sub.meta["kode_opd"]),
-                  **where)
+        sub.issue(
+            "struktur.sidik_spec",
+            WARNING,
+            "Templat dibuat dari versi master spec yang berbeda (indikator, target atau "
+            "pagu telah berubah). Nilai tetap dibaca dan dicocokkan dengan master spec "
+            "terbaru; sebaiknya isi templat terbaru.",
+            found=meta.get("sidik_spec", ""),
+            expected=spec.fingerprint(sub.meta["kode_opd"]),
+            **where,
+        )
     return ok
 
 
@@ -133,7 +169,10 @@ def _cell(letters: dict[str, str], key: str, row: int) -> str:
 
 
 def extract_realisasi(sub: Submission, spec: MasterSpec) -> list[dict[str, Any]]:
-    """Parse one accepted file's indicator rows against the spec (locked cells, numbers, ladders)."""
+    """Parse one accepted file's indicator rows against the spec.
+
+    Checks locked cells (target, satuan, polaritas), parses numbers and ladder values.
+    """
     kode_opd = sub.meta["kode_opd"]
     expected = spec.indikator_opd(kode_opd).set_index("kode_indikator")
     sheet = tpl.SHEET_INDIKATOR
@@ -144,24 +183,41 @@ def extract_realisasi(sub: Submission, spec: MasterSpec) -> list[dict[str, Any]]
         r = raw["_row"]
         code = raw["kode_indikator"]
         if not code:
-            sub.issue("struktur.baris_sisipan", WARNING,
-                      f"Baris {r} tidak memiliki kode indikator (baris sisipan?); isinya "
-                      "diabaikan. Jangan menambah baris di templat.",
-                      sheet=sheet, cell=_cell(letters, "kode_indikator", r), found="(kosong)",
-                      expected="kode indikator")
+            sub.issue(
+                "struktur.baris_sisipan",
+                WARNING,
+                f"Baris {r} tidak memiliki kode indikator (baris sisipan?); isinya "
+                "diabaikan. Jangan menambah baris di templat.",
+                sheet=sheet,
+                cell=_cell(letters, "kode_indikator", r),
+                found="(kosong)",
+                expected="kode indikator",
+            )
             continue
         if code not in expected.index:
-            sub.issue("struktur.indikator_asing", ERROR,
-                      f"Kode indikator '{code}' bukan indikator OPD ini di master spec; baris "
-                      "diabaikan.",
-                      sheet=sheet, cell=_cell(letters, "kode_indikator", r), found=code,
-                      expected="kode dari templat", kode_indikator=code)
+            sub.issue(
+                "struktur.indikator_asing",
+                ERROR,
+                f"Kode indikator '{code}' bukan indikator OPD ini di master spec; baris "
+                "diabaikan.",
+                sheet=sheet,
+                cell=_cell(letters, "kode_indikator", r),
+                found=code,
+                expected="kode dari templat",
+                kode_indikator=code,
+            )
             continue
         if code in seen:
-            sub.issue("struktur.indikator_ganda", ERROR,
-                      f"Indikator '{code}' muncul lebih dari sekali; hanya baris pertama dipakai.",
-                      sheet=sheet, cell=_cell(letters, "kode_indikator", r), found=code,
-                      expected="satu baris per indikator", kode_indikator=code)
+            sub.issue(
+                "struktur.indikator_ganda",
+                ERROR,
+                f"Indikator '{code}' muncul lebih dari sekali; hanya baris pertama dipakai.",
+                sheet=sheet,
+                cell=_cell(letters, "kode_indikator", r),
+                found=code,
+                expected="satu baris per indikator",
+                kode_indikator=code,
+            )
             continue
         seen.add(code)
         spec_row = expected.loc[code]
@@ -186,18 +242,25 @@ def extract_realisasi(sub: Submission, spec: MasterSpec) -> list[dict[str, Any]]
                     continue
                 match = next((v for v in ladder if v.lower() == text.lower()), None)
                 if match is None:
-                    sub.issue("nilai.tangga", ERROR,
-                              f"Nilai '{text}' tidak ada pada daftar pilihan. Pilih salah satu: "
-                              f"{', '.join(ladder)}.",
-                              sheet=sheet, cell=rec[f"sel_{key}"], found=text,
-                              expected=", ".join(ladder), kode_indikator=code)
+                    sub.issue(
+                        "nilai.tangga",
+                        ERROR,
+                        f"Nilai '{text}' tidak ada pada daftar pilihan. Pilih salah satu: "
+                        f"{', '.join(ladder)}.",
+                        sheet=sheet,
+                        cell=rec[f"sel_{key}"],
+                        found=text,
+                        expected=", ".join(ladder),
+                        kode_indikator=code,
+                    )
                 elif key == "realisasi_tahunan" or not rec["realisasi_teks"]:
                     rec["realisasi_teks"] = match
                 continue
             rec[key] = _number(sub, value, sheet, rec[f"sel_{key}"], code)
         rec["sel_capaian_opd"] = _cell(letters, "capaian_opd", r)
-        rec["capaian_opd"] = _number(sub, raw.get("capaian_opd"), sheet, rec["sel_capaian_opd"],
-                                     code)
+        rec["capaian_opd"] = _number(
+            sub, raw.get("capaian_opd"), sheet, rec["sel_capaian_opd"], code
+        )
         for key in TEXT_KEYS:
             value = raw.get(key)
             rec[key] = "" if value is None else str(value).strip()
@@ -205,38 +268,57 @@ def extract_realisasi(sub: Submission, spec: MasterSpec) -> list[dict[str, Any]]
         rows.append(rec)
     for code in expected.index:
         if code not in seen:
-            sub.issue("struktur.indikator_hilang", WARNING,
-                      f"Indikator '{code}' ({expected.loc[code, 'uraian']}) tidak ada di berkas "
-                      "(baris dihapus?); dianggap belum lapor.",
-                      sheet=sheet, found="(tidak ada)", expected=code, kode_indikator=code)
+            sub.issue(
+                "struktur.indikator_hilang",
+                WARNING,
+                f"Indikator '{code}' ({expected.loc[code, 'uraian']}) tidak ada di berkas "
+                "(baris dihapus?); dianggap belum lapor.",
+                sheet=sheet,
+                found="(tidak ada)",
+                expected=code,
+                kode_indikator=code,
+            )
     return rows
 
 
-def _check_locked(sub: Submission, spec_row: pd.Series, raw: dict[str, Any],
-                  letters: dict[str, str], code: str) -> None:
+def _check_locked(
+    sub: Submission, spec_row: pd.Series, raw: dict[str, Any], letters: dict[str, str], code: str
+) -> None:
     r = raw["_row"]
     target = raw.get("target")
     parsed = parse_number(target).value
     spec_number = spec_row["target_nilai"]
     if pd.notna(spec_number):
         same = parsed is not None and abs(parsed - float(spec_number)) <= 1e-9 * max(
-            1.0, abs(float(spec_number)))
+            1.0, abs(float(spec_number))
+        )
     else:
         same = str(target or "").strip() == str(spec_row["target_teks"])
     if not same:
-        sub.issue("struktur.target_diubah", WARNING,
-                  f"Target diubah dari {spec_row['target_teks']} menjadi {_fmt(target)}. Target "
-                  "terkunci mengikuti RPJMD/PK; target master spec yang dipakai. Jangan mengubah "
-                  "sel abu-abu.",
-                  sheet=tpl.SHEET_INDIKATOR, cell=_cell(letters, "target", r),
-                  found=_fmt(target), expected=str(spec_row["target_teks"]), kode_indikator=code)
+        sub.issue(
+            "struktur.target_diubah",
+            WARNING,
+            f"Target diubah dari {spec_row['target_teks']} menjadi {_fmt(target)}. Target "
+            "terkunci mengikuti RPJMD/PK; target master spec yang dipakai. Jangan mengubah "
+            "sel abu-abu.",
+            sheet=tpl.SHEET_INDIKATOR,
+            cell=_cell(letters, "target", r),
+            found=_fmt(target),
+            expected=str(spec_row["target_teks"]),
+            kode_indikator=code,
+        )
     for key, spec_key in (("satuan", "satuan"), ("polaritas", "polaritas")):
         if str(raw.get(key) or "").strip() != str(spec_row[spec_key]).strip():
-            sub.issue("struktur.sel_terkunci_diubah", WARNING,
-                      f"Sel terkunci '{schema.label(key)}' diubah; nilai master spec dipakai.",
-                      sheet=tpl.SHEET_INDIKATOR, cell=_cell(letters, key, r),
-                      found=_fmt(raw.get(key)), expected=str(spec_row[spec_key]),
-                      kode_indikator=code)
+            sub.issue(
+                "struktur.sel_terkunci_diubah",
+                WARNING,
+                f"Sel terkunci '{schema.label(key)}' diubah; nilai master spec dipakai.",
+                sheet=tpl.SHEET_INDIKATOR,
+                cell=_cell(letters, key, r),
+                found=_fmt(raw.get(key)),
+                expected=str(spec_row[spec_key]),
+                kode_indikator=code,
+            )
 
 
 def _number(sub: Submission, value: object, sheet: str, cell: str, code: str = "") -> float:
@@ -244,25 +326,43 @@ def _number(sub: Submission, value: object, sheet: str, cell: str, code: str = "
     if parsed.kind in ("kosong", "angka"):
         return np.nan if parsed.value is None else parsed.value
     if parsed.kind == "bukan_angka":
-        sub.issue("nilai.bukan_angka", ERROR,
-                  f"'{_fmt(value)}' bukan angka; nilai ini tidak dipakai. Tulis angka saja, "
-                  "tanpa satuan atau keterangan (contoh: 10,39).",
-                  sheet=sheet, cell=cell, found=_fmt(value), expected="angka",
-                  kode_indikator=code)
+        sub.issue(
+            "nilai.bukan_angka",
+            ERROR,
+            f"'{_fmt(value)}' bukan angka; nilai ini tidak dipakai. Tulis angka saja, "
+            "tanpa satuan atau keterangan (contoh: 10,39).",
+            sheet=sheet,
+            cell=cell,
+            found=_fmt(value),
+            expected="angka",
+            kode_indikator=code,
+        )
         return np.nan
     assert parsed.value is not None
     if parsed.kind == "ambigu":
-        sub.issue("nilai.angka_ambigu", WARNING,
-                  f"'{value}' dapat dibaca dua cara ({parsed.catatan}); dibaca sebagai "
-                  f"{_fmt(parsed.value)}. Ketik ulang sebagai angka bila salah.",
-                  sheet=sheet, cell=cell, found=str(value), expected=_fmt(parsed.value),
-                  kode_indikator=code)
+        sub.issue(
+            "nilai.angka_ambigu",
+            WARNING,
+            f"'{value}' dapat dibaca dua cara ({parsed.catatan}); dibaca sebagai "
+            f"{_fmt(parsed.value)}. Ketik ulang sebagai angka bila salah.",
+            sheet=sheet,
+            cell=cell,
+            found=str(value),
+            expected=_fmt(parsed.value),
+            kode_indikator=code,
+        )
     else:
-        sub.issue("nilai.teks_angka", WARNING,
-                  f"Angka diketik sebagai teks ('{value}'); dibaca sebagai {_fmt(parsed.value)}. "
-                  "Sebaiknya ketik sebagai angka tanpa tanda % atau Rp.",
-                  sheet=sheet, cell=cell, found=str(value), expected=_fmt(parsed.value),
-                  kode_indikator=code)
+        sub.issue(
+            "nilai.teks_angka",
+            WARNING,
+            f"Angka diketik sebagai teks ('{value}'); dibaca sebagai {_fmt(parsed.value)}. "
+            "Sebaiknya ketik sebagai angka tanpa tanda % atau Rp.",
+            sheet=sheet,
+            cell=cell,
+            found=str(value),
+            expected=_fmt(parsed.value),
+            kode_indikator=code,
+        )
     return parsed.value
 
 
@@ -278,38 +378,55 @@ def extract_anggaran(sub: Submission, spec: MasterSpec) -> list[dict[str, Any]]:
         r = raw["_row"]
         code = raw["kode_program"]
         if not code or code not in expected.index or code in seen:
-            sub.issue("struktur.program_asing", WARNING if not code else ERROR,
-                      f"Baris {r} sheet Anggaran tidak cocok dengan program OPD ini di master "
-                      "spec (kosong, asing atau ganda); baris diabaikan.",
-                      sheet=sheet, cell=_cell(letters, "kode_program", r),
-                      found=code or "(kosong)", expected="kode program dari templat")
+            sub.issue(
+                "struktur.program_asing",
+                WARNING if not code else ERROR,
+                f"Baris {r} sheet Anggaran tidak cocok dengan program OPD ini di master "
+                "spec (kosong, asing atau ganda); baris diabaikan.",
+                sheet=sheet,
+                cell=_cell(letters, "kode_program", r),
+                found=code or "(kosong)",
+                expected="kode program dari templat",
+            )
             continue
         seen.add(code)
         pagu = parse_number(raw.get("pagu")).value
         spec_pagu = float(expected.loc[code, "pagu"])
         if pagu is None or abs(pagu - spec_pagu) > 0.005:
-            sub.issue("struktur.pagu_diubah", WARNING,
-                      f"Pagu diubah dari {format_id(spec_pagu)} menjadi {_fmt(raw.get('pagu'))}; "
-                      "pagu master spec yang dipakai.",
-                      sheet=sheet, cell=_cell(letters, "pagu", r), found=_fmt(raw.get("pagu")),
-                      expected=format_id(spec_pagu))
+            sub.issue(
+                "struktur.pagu_diubah",
+                WARNING,
+                f"Pagu diubah dari {format_id(spec_pagu)} menjadi {_fmt(raw.get('pagu'))}; "
+                "pagu master spec yang dipakai.",
+                sheet=sheet,
+                cell=_cell(letters, "pagu", r),
+                found=_fmt(raw.get("pagu")),
+                expected=format_id(spec_pagu),
+            )
         cell = _cell(letters, "realisasi_anggaran", r)
-        rows.append({
-            "berkas": sub.name,
-            "sheet": sheet,
-            "baris": r,
-            "kode_opd": kode_opd,
-            "kode_program": code,
-            "realisasi_anggaran": _number(sub, raw.get("realisasi_anggaran"), sheet, cell),
-            "keterangan": str(raw.get("keterangan") or "").strip(),
-            "sel_realisasi_anggaran": cell,
-        })
+        rows.append(
+            {
+                "berkas": sub.name,
+                "sheet": sheet,
+                "baris": r,
+                "kode_opd": kode_opd,
+                "kode_program": code,
+                "realisasi_anggaran": _number(sub, raw.get("realisasi_anggaran"), sheet, cell),
+                "keterangan": str(raw.get("keterangan") or "").strip(),
+                "sel_realisasi_anggaran": cell,
+            }
+        )
     for code in expected.index:
         if code not in seen:
-            sub.issue("struktur.program_hilang", WARNING,
-                      f"Program '{code}' tidak ada di sheet Anggaran (baris dihapus?); "
-                      "realisasinya dianggap belum dilaporkan.",
-                      sheet=sheet, found="(tidak ada)", expected=code)
+            sub.issue(
+                "struktur.program_hilang",
+                WARNING,
+                f"Program '{code}' tidak ada di sheet Anggaran (baris dihapus?); "
+                "realisasinya dianggap belum dilaporkan.",
+                sheet=sheet,
+                found="(tidak ada)",
+                expected=code,
+            )
     return rows
 
 
@@ -328,8 +445,10 @@ def run_suite(df: pd.DataFrame, suite: dict[str, Any]) -> list[dict[str, Any]]:
     if df.empty:
         return []
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
-    import great_expectations as gx
-    from great_expectations.data_context.types.base import ProgressBarsConfig
+    import great_expectations as gx  # noqa: PLC0415
+    from great_expectations.data_context.types.base import (  # noqa: PLC0415
+        ProgressBarsConfig,
+    )
 
     context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = ProgressBarsConfig(globally=False)
@@ -345,7 +464,8 @@ def run_suite(df: pd.DataFrame, suite: dict[str, Any]) -> list[dict[str, Any]]:
     for res in result.results:
         if res.success:
             continue
-        meta = dict(res.expectation_config.meta or {})
+        config = res.expectation_config
+        meta = dict((config.meta if config is not None else None) or {})
         for index in res.result.get("unexpected_index_list") or []:
             failures.append({**meta, "index": int(index)})
     return failures
@@ -362,20 +482,30 @@ def suite_issues(df: pd.DataFrame, suite: dict[str, Any], kode_key: str) -> list
         expected = _fmt(bound) if bound is not None else str(f.get("expected", ""))
         rasio = row.get("rasio_terhadap_target")
         message = str(f["pesan"]).format(
-            found=_fmt(found), expected=expected,
+            found=_fmt(found),
+            expected=expected,
             rasio=format_id(float(rasio), 1) if rasio is not None and pd.notna(rasio) else "-",
         )
-        issues.append(Issue(
-            rule=f["rule"], severity=f["severity"], message=message, file=row["berkas"],
-            sheet=row["sheet"], cell=str(row.get(f"sel_{column}", "") or ""),
-            kode_opd=row["kode_opd"], kode_indikator=str(row.get(kode_key, "")),
-            found=_fmt(found), expected=expected,
-        ))
+        issues.append(
+            Issue(
+                rule=f["rule"],
+                severity=f["severity"],
+                message=message,
+                file=row["berkas"],
+                sheet=row["sheet"],
+                cell=str(row.get(f"sel_{column}", "") or ""),
+                kode_opd=row["kode_opd"],
+                kode_indikator=str(row.get(kode_key, "")),
+                found=_fmt(found),
+                expected=expected,
+            )
+        )
     return issues
 
 
-def value_checks(realisasi: pd.DataFrame, anggaran: pd.DataFrame,
-                 spec: MasterSpec) -> tuple[pd.DataFrame, pd.DataFrame, list[Issue]]:
+def value_checks(
+    realisasi: pd.DataFrame, anggaran: pd.DataFrame, spec: MasterSpec
+) -> tuple[pd.DataFrame, pd.DataFrame, list[Issue]]:
     """Run the value suites over all OPDs at once; values failing an ERROR rule are dropped."""
     ind = spec.indikator.set_index("kode_indikator")
     frame = realisasi.assign(
@@ -400,11 +530,15 @@ def _drop_errors(df: pd.DataFrame, issues: list[Issue], key: str, column: str) -
     if df.empty or not bad:
         return df
     mask = [(b, c) in bad for b, c in zip(df["berkas"], df[f"sel_{column}"], strict=True)]
-    return df.assign(**{column: df[column].mask(mask)})
+    return df.assign(**{column: df[column].mask(pd.Series(mask, index=df.index))})
 
 
-def register(subs: list[Submission], ignored: list[tuple[Path, str, str]],
-             accepted: set[str], superseded: dict[str, str]) -> pd.DataFrame:
+def register(
+    subs: list[Submission],
+    ignored: list[tuple[Path, str, str]],
+    accepted: set[str],
+    superseded: dict[str, str],
+) -> pd.DataFrame:
     """One row per input file: what it is, which OPD it claims and what happened to it."""
     rows = []
     for sub in subs:
@@ -413,33 +547,59 @@ def register(subs: list[Submission], ignored: list[tuple[Path, str, str]],
         if sub.name in superseded:
             status, alasan = schema.BERKAS_DIGANTIKAN, f"digantikan oleh {superseded[sub.name]}"
         elif sub.name in accepted:
-            status = schema.BERKAS_DITERIMA_CATATAN if errors or warnings else schema.BERKAS_DITERIMA
+            status = (
+                schema.BERKAS_DITERIMA_CATATAN if errors or warnings else schema.BERKAS_DITERIMA
+            )
             alasan = f"{len(errors)} ERROR, {len(warnings)} WARNING" if errors or warnings else ""
         else:
             status = schema.BERKAS_DITOLAK
             alasan = errors[0].message if errors else "tidak dapat diproses"
-        rows.append({"berkas": sub.name, "ukuran": sub.size, "sha256": sub.sha256,
-                     "jenis": sub.jenis, "kode_opd": sub.meta.get("kode_opd", ""),
-                     "dimodifikasi": sub.dimodifikasi, "status": status, "alasan": alasan})
+        rows.append(
+            {
+                "berkas": sub.name,
+                "ukuran": sub.size,
+                "sha256": sub.sha256,
+                "jenis": sub.jenis,
+                "kode_opd": sub.meta.get("kode_opd", ""),
+                "dimodifikasi": sub.dimodifikasi,
+                "status": status,
+                "alasan": alasan,
+            }
+        )
     for path, name, reason in ignored:
         data = path.read_bytes() if path.is_file() else b""
-        import hashlib
-
-        rows.append({"berkas": name, "ukuran": len(data),
-                     "sha256": hashlib.sha256(data).hexdigest(), "jenis": path.suffix.lower(),
-                     "kode_opd": "", "dimodifikasi": "", "status": schema.BERKAS_DIABAIKAN,
-                     "alasan": reason})
+        rows.append(
+            {
+                "berkas": name,
+                "ukuran": len(data),
+                "sha256": hashlib.sha256(data).hexdigest(),
+                "jenis": path.suffix.lower(),
+                "kode_opd": "",
+                "dimodifikasi": "",
+                "status": schema.BERKAS_DIABAIKAN,
+                "alasan": reason,
+            }
+        )
     return pd.DataFrame(rows).sort_values("berkas", kind="stable").reset_index(drop=True)
 
 
-def validate_all(subs: list[Submission], spec: MasterSpec,
-                 ignored: list[tuple[Path, str, str]] | None = None) -> Validated:
+def validate_all(
+    subs: list[Submission], spec: MasterSpec, ignored: list[tuple[Path, str, str]] | None = None
+) -> Validated:
     """Structural checks per file, duplicates, value suites over all files, cross-file checks."""
     ignored = ignored or []
     ok = [s for s in subs if check_meta(s, spec)]
-    ok = [s for s in ok if not any(i.severity == ERROR and i.rule.startswith("struktur.")
-                                   and i.sheet == tpl.SHEET_INDIKATOR and not i.kode_indikator
-                                   for i in s.issues)]
+    ok = [
+        s
+        for s in ok
+        if not any(
+            i.severity == ERROR
+            and i.rule.startswith("struktur.")
+            and i.sheet == tpl.SHEET_INDIKATOR
+            and not i.kode_indikator
+            for i in s.issues
+        )
+    ]
     # Duplicate submissions: newest by the workbook's own timestamp wins, never merged.
     superseded: dict[str, str] = {}
     by_opd: dict[str, list[Submission]] = {}
@@ -451,11 +611,15 @@ def validate_all(subs: list[Submission], spec: MasterSpec,
         group.sort(key=lambda s: (s.dimodifikasi, s.name), reverse=True)
         for older in group[1:]:
             superseded[older.name] = group[0].name
-            older.issue("berkas.digantikan", INFO,
-                        f"Ada berkas yang lebih baru untuk OPD ini ({group[0].name}, disimpan "
-                        f"{group[0].dimodifikasi or '?'}); berkas ini ({older.dimodifikasi or '?'}) "
-                        "tidak dipakai.",
-                        found=older.dimodifikasi, expected=group[0].dimodifikasi)
+            older.issue(
+                "berkas.digantikan",
+                INFO,
+                f"Ada berkas yang lebih baru untuk OPD ini ({group[0].name}, disimpan "
+                f"{group[0].dimodifikasi or '?'}); berkas ini ({older.dimodifikasi or '?'}) "
+                "tidak dipakai.",
+                found=older.dimodifikasi,
+                expected=group[0].dimodifikasi,
+            )
     active = [s for s in ok if s.name not in superseded]
     real_rows, budget_rows = [], []
     for s in active:
@@ -467,22 +631,35 @@ def validate_all(subs: list[Submission], spec: MasterSpec,
     issues = [i for s in subs for i in s.issues] + value_issues
     submitted = {s.meta["kode_opd"] for s in active}
     for rec in spec.opd.to_dict("records"):
-        has_work = len(spec.indikator_opd(rec["kode_opd"])) or len(spec.program_opd(rec["kode_opd"]))
+        has_work = len(spec.indikator_opd(rec["kode_opd"])) or len(
+            spec.program_opd(rec["kode_opd"])
+        )
         if rec["kode_opd"] not in submitted and has_work:
-            issues.append(Issue(
-                rule="kelengkapan.belum_kirim", severity=WARNING, kode_opd=rec["kode_opd"],
-                message=f"{rec['nama_opd']} belum mengirim berkas (batas pengumpulan "
-                        f"{spec.pemda['batas_pengumpulan']}). Indikatornya dihitung sebagai "
-                        "belum lapor.",
-                found="(tidak ada berkas)", expected="1 berkas templat"))
+            issues.append(
+                Issue(
+                    rule="kelengkapan.belum_kirim",
+                    severity=WARNING,
+                    kode_opd=rec["kode_opd"],
+                    message=f"{rec['nama_opd']} belum mengirim berkas (batas pengumpulan "
+                    f"{spec.pemda['batas_pengumpulan']}). Indikatornya dihitung sebagai "
+                    "belum lapor.",
+                    found="(tidak ada berkas)",
+                    expected="1 berkas templat",
+                )
+            )
     deadline = str(spec.pemda["batas_pengumpulan"])
     for s in active:
         if s.dimodifikasi and deadline and s.dimodifikasi[:10] > deadline[:10]:
-            s_issue = Issue(rule="kelengkapan.terlambat", severity=INFO, file=s.name,
-                            kode_opd=s.meta["kode_opd"],
-                            message=f"Berkas disimpan {s.dimodifikasi[:10]}, setelah batas "
-                                    f"pengumpulan {deadline[:10]}.",
-                            found=s.dimodifikasi[:10], expected=f"≤ {deadline[:10]}")
+            s_issue = Issue(
+                rule="kelengkapan.terlambat",
+                severity=INFO,
+                file=s.name,
+                kode_opd=s.meta["kode_opd"],
+                message=f"Berkas disimpan {s.dimodifikasi[:10]}, setelah batas "
+                f"pengumpulan {deadline[:10]}.",
+                found=s.dimodifikasi[:10],
+                expected=f"≤ {deadline[:10]}",
+            )
             issues.append(s_issue)
     berkas = register(subs, ignored, {s.name for s in active}, superseded)
     return Validated(realisasi=realisasi, anggaran=anggaran, berkas=berkas, issues=issues)
@@ -495,24 +672,50 @@ def check_scored(scored: pd.DataFrame) -> list[Issue]:
         if not rec.get("berkas"):
             continue
         capaian = rec.get("capaian_mentah")
-        if (rec.get("status") == schema.STATUS_DINILAI and capaian is not None
-                and pd.notna(capaian) and capaian < 100 and not rec.get("faktor_penghambat")):
-            issues.append(Issue(
-                rule="nilai.penghambat_kosong", severity=WARNING, file=rec["berkas"],
-                sheet=tpl.SHEET_INDIKATOR, cell=rec.get("sel_faktor_penghambat", ""),
-                kode_opd=rec["kode_opd"], kode_indikator=rec["kode_indikator"],
-                found="(kosong)", expected="uraian faktor penghambat",
-                message=f"Capaian {format_id(capaian)}% di bawah 100%, tetapi Faktor "
-                        "Penghambat kosong. Jelaskan penyebab target belum tercapai."))
+        if (
+            rec.get("status") == schema.STATUS_DINILAI
+            and capaian is not None
+            and pd.notna(capaian)
+            and capaian < 100
+            and not rec.get("faktor_penghambat")
+        ):
+            issues.append(
+                Issue(
+                    rule="nilai.penghambat_kosong",
+                    severity=WARNING,
+                    file=rec["berkas"],
+                    sheet=tpl.SHEET_INDIKATOR,
+                    cell=rec.get("sel_faktor_penghambat", ""),
+                    kode_opd=rec["kode_opd"],
+                    kode_indikator=rec["kode_indikator"],
+                    found="(kosong)",
+                    expected="uraian faktor penghambat",
+                    message=f"Capaian {format_id(capaian)}% di bawah 100%, tetapi Faktor "
+                    "Penghambat kosong. Jelaskan penyebab target belum tercapai.",
+                )
+            )
         own = rec.get("capaian_opd")
-        if (own is not None and pd.notna(own) and capaian is not None and pd.notna(capaian)
-                and abs(own - capaian) > 0.5):
-            issues.append(Issue(
-                rule="nilai.capaian_opd_berbeda", severity=WARNING, file=rec["berkas"],
-                sheet=tpl.SHEET_INDIKATOR, cell=rec.get("sel_capaian_opd", ""),
-                kode_opd=rec["kode_opd"], kode_indikator=rec["kode_indikator"],
-                found=format_id(own), expected=format_id(capaian),
-                message=f"Capaian yang diisi OPD {format_id(own)}% berbeda dari hasil hitung "
-                        f"ulang {format_id(capaian)}% ({rec.get('rumus', '')}). Angka hitung "
-                        "ulang yang dipakai; periksa rumus yang Anda gunakan."))
+        if (
+            own is not None
+            and pd.notna(own)
+            and capaian is not None
+            and pd.notna(capaian)
+            and abs(own - capaian) > 0.5
+        ):
+            issues.append(
+                Issue(
+                    rule="nilai.capaian_opd_berbeda",
+                    severity=WARNING,
+                    file=rec["berkas"],
+                    sheet=tpl.SHEET_INDIKATOR,
+                    cell=rec.get("sel_capaian_opd", ""),
+                    kode_opd=rec["kode_opd"],
+                    kode_indikator=rec["kode_indikator"],
+                    found=format_id(own),
+                    expected=format_id(capaian),
+                    message=f"Capaian yang diisi OPD {format_id(own)}% berbeda dari hasil hitung "
+                    f"ulang {format_id(capaian)}% ({rec.get('rumus', '')}). Angka hitung "
+                    "ulang yang dipakai; periksa rumus yang Anda gunakan.",
+                )
+            )
     return issues

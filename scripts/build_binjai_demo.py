@@ -11,6 +11,7 @@ spec explains itself; the list of the main ones is in ``scripts/seed_data/README
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import difflib
 import re
 import shutil
@@ -62,97 +63,231 @@ PEMDA = {
 
 # kode, nama, aliases, jenis, catatan
 OPD = [
-    ("SETDA", "Sekretariat Daerah", "Setdakot; Sekretariat Daerah Kota Binjai", "Sekretariat",
-     "Menampung program rutin gabungan Tabel 3.18 baris 1–5 (jumlah seluruh OPD)."),
-    ("BAG_PEM", "Bagian Administrasi Pemerintahan dan Kerjasama",
-     "Bagian Administrasi Pemerintahan dan Kerjasama (Setdakot); Bagian Tata Pemerintahan",
-     "Bagian", ""),
+    (
+        "SETDA",
+        "Sekretariat Daerah",
+        "Setdakot; Sekretariat Daerah Kota Binjai",
+        "Sekretariat",
+        "Menampung program rutin gabungan Tabel 3.18 baris 1–5 (jumlah seluruh OPD).",
+    ),
+    (
+        "BAG_PEM",
+        "Bagian Administrasi Pemerintahan dan Kerjasama",
+        "Bagian Administrasi Pemerintahan dan Kerjasama (Setdakot); Bagian Tata Pemerintahan",
+        "Bagian",
+        "",
+    ),
     ("BAG_KESRA", "Bagian Kesejahteraan Rakyat", "Bagian Kesra", "Bagian", ""),
     ("BAG_ORG", "Bagian Organisasi", "Bagian Organisasi Setdakota", "Bagian", ""),
     ("BAG_EKO", "Bagian Perekonomian", "Bagian Ekonomi", "Bagian", ""),
-    ("SETWAN", "Sekretariat DPRD", "Setwan", "Sekretariat",
-     "Indikator Perda inisiatif DPRD juga menyebut Bagian Hukum; Sekretariat DPRD dipilih."),
-    ("INSPEKTORAT", "Inspektorat Kota Binjai", "Inspektorat; Inspektorat Daerah", "Inspektorat",
-     ""),
-    ("BAPPEDA", "Badan Perencanaan Pembangunan Daerah", "BAPPEDA; Bappeda Kota Binjai", "Badan",
-     ""),
-    ("BPKPAD", "Badan Pengelolaan Keuangan, Pendapatan dan Aset Daerah", "BPKPAD; Keuangan",
-     "Badan", ""),
+    (
+        "SETWAN",
+        "Sekretariat DPRD",
+        "Setwan",
+        "Sekretariat",
+        "Indikator Perda inisiatif DPRD juga menyebut Bagian Hukum; Sekretariat DPRD dipilih.",
+    ),
+    (
+        "INSPEKTORAT",
+        "Inspektorat Kota Binjai",
+        "Inspektorat; Inspektorat Daerah",
+        "Inspektorat",
+        "",
+    ),
+    (
+        "BAPPEDA",
+        "Badan Perencanaan Pembangunan Daerah",
+        "BAPPEDA; Bappeda Kota Binjai",
+        "Badan",
+        "",
+    ),
+    (
+        "BPKPAD",
+        "Badan Pengelolaan Keuangan, Pendapatan dan Aset Daerah",
+        "BPKPAD; Keuangan",
+        "Badan",
+        "",
+    ),
     ("BKD", "Badan Kepegawaian Daerah", "BKD; Badan Kepegawaian Daerah (BKD)", "Badan", ""),
-    ("KESBANGPOL", "Badan Kesatuan Bangsa dan Politik", "Badan Kesbang dan Politik; Kesbangpol",
-     "Badan", "Dalam data contoh OPD ini belum mengirim berkas."),
+    (
+        "KESBANGPOL",
+        "Badan Kesatuan Bangsa dan Politik",
+        "Badan Kesbang dan Politik; Kesbangpol",
+        "Badan",
+        "Dalam data contoh OPD ini belum mengirim berkas.",
+    ),
     ("BPBD", "Badan Penanggulangan Bencana Daerah", "BPBD", "Badan", ""),
     ("SATPOLPP", "Satuan Polisi Pamong Praja", "Sat Pol PP; Satpol PP", "Satuan", ""),
-    ("DISDIK", "Dinas Pendidikan", "Disdik", "Dinas",
-     "Program perpustakaan dan kearsipan (Tabel 3.18 baris 124–125) dititipkan ke sini."),
+    (
+        "DISDIK",
+        "Dinas Pendidikan",
+        "Disdik",
+        "Dinas",
+        "Program perpustakaan dan kearsipan (Tabel 3.18 baris 124–125) dititipkan ke sini.",
+    ),
     ("DINKES", "Dinas Kesehatan", "Dinkes", "Dinas", ""),
     ("RSUD", "RSUD dr. Djoelham Binjai", "Rumah Sakit; Rumah Sakit Umum; RSUD", "RSUD", ""),
-    ("DPUPR", "Dinas Pekerjaan Umum dan Penataan Ruang", "Dinas PU dan PR; Dinas PUPR", "Dinas",
-     "Indikator jalan akses tol (tanpa sumber data di LKjIP) ditugaskan ke sini."),
+    (
+        "DPUPR",
+        "Dinas Pekerjaan Umum dan Penataan Ruang",
+        "Dinas PU dan PR; Dinas PUPR",
+        "Dinas",
+        "Indikator jalan akses tol (tanpa sumber data di LKjIP) ditugaskan ke sini.",
+    ),
     ("DISPERKIM", "Dinas Perumahan dan Kawasan Permukiman", "Dinas Perkim", "Dinas", ""),
-    ("DISNAKER", "Dinas Tenaga Kerja dan Perindustrian Perdagangan",
-     "Dinas Tenaga Kerja dan Perdagangan Perindustrian; Disnaker", "Dinas", ""),
-    ("DISPRINDAG", "Dinas Perindustrian, Perdagangan dan Pasar", "Dinas Prindag dan Pasar",
-     "Dinas",
-     "LKjIP menyebut 'Dinas Prindag dan Pasar' dan mencetak dua blok program perdagangan; "
-     "blok kedua (gaya angka Inggris) dianggap milik dinas ini."),
-    ("DP3M", "Dinas Pemberdayaan Perempuan, Perlindungan Anak dan Masyarakat", "Dinas P3M",
-     "Dinas", ""),
-    ("DPPKB", "Dinas Pengendalian Penduduk dan Keluarga Berencana",
-     "Dinas Pengendalian Penduduk dan KB", "Dinas", ""),
-    ("DKPP", "Dinas Ketahanan Pangan dan Pertanian", "Dinas Pertanian dan Peternakan", "Dinas",
-     ""),
+    (
+        "DISNAKER",
+        "Dinas Tenaga Kerja dan Perindustrian Perdagangan",
+        "Dinas Tenaga Kerja dan Perdagangan Perindustrian; Disnaker",
+        "Dinas",
+        "",
+    ),
+    (
+        "DISPRINDAG",
+        "Dinas Perindustrian, Perdagangan dan Pasar",
+        "Dinas Prindag dan Pasar",
+        "Dinas",
+        "LKjIP menyebut 'Dinas Prindag dan Pasar' dan mencetak dua blok program perdagangan; "
+        "blok kedua (gaya angka Inggris) dianggap milik dinas ini.",
+    ),
+    (
+        "DP3M",
+        "Dinas Pemberdayaan Perempuan, Perlindungan Anak dan Masyarakat",
+        "Dinas P3M",
+        "Dinas",
+        "",
+    ),
+    (
+        "DPPKB",
+        "Dinas Pengendalian Penduduk dan Keluarga Berencana",
+        "Dinas Pengendalian Penduduk dan KB",
+        "Dinas",
+        "",
+    ),
+    (
+        "DKPP",
+        "Dinas Ketahanan Pangan dan Pertanian",
+        "Dinas Pertanian dan Peternakan",
+        "Dinas",
+        "",
+    ),
     ("DLH", "Dinas Lingkungan Hidup", "DLH", "Dinas", ""),
     ("DISDUKCAPIL", "Dinas Kependudukan dan Pencatatan Sipil", "Disdukcapil", "Dinas", ""),
     ("DISHUB", "Dinas Perhubungan", "Dishub", "Dinas", ""),
-    ("DISKOMINFO", "Dinas Komunikasi dan Informatika",
-     "Kominfo; Dinas Infokom; Dinas Informatika dan Komunikasi", "Dinas", ""),
-    ("DISKOPUKM", "Dinas Koperasi, Usaha Kecil dan Menengah",
-     "Dinas Koperasi, Usaha Kecil, dan Menengah", "Dinas", ""),
-    ("DPMPTSP", "Dinas Penanaman Modal dan Pelayanan Perizinan Terpadu Satu Pintu",
-     "DPMPTSP; PMPPTSP; Dinas PM dan PPTSP; "
-     "Dinas Pelayanan Modal dan Pelayanan Perijinan Terpadu satu Pintu", "Dinas", ""),
-    ("DISPORA", "Dinas Kepemudaan dan Olahraga", "Dispora", "Dinas",
-     "Program pariwisata dan budaya (Tabel 3.18 baris 126–128) dititipkan ke sini."),
+    (
+        "DISKOMINFO",
+        "Dinas Komunikasi dan Informatika",
+        "Kominfo; Dinas Infokom; Dinas Informatika dan Komunikasi",
+        "Dinas",
+        "",
+    ),
+    (
+        "DISKOPUKM",
+        "Dinas Koperasi, Usaha Kecil dan Menengah",
+        "Dinas Koperasi, Usaha Kecil, dan Menengah",
+        "Dinas",
+        "",
+    ),
+    (
+        "DPMPTSP",
+        "Dinas Penanaman Modal dan Pelayanan Perizinan Terpadu Satu Pintu",
+        "DPMPTSP; PMPPTSP; Dinas PM dan PPTSP; "
+        "Dinas Pelayanan Modal dan Pelayanan Perijinan Terpadu satu Pintu",
+        "Dinas",
+        "",
+    ),
+    (
+        "DISPORA",
+        "Dinas Kepemudaan dan Olahraga",
+        "Dispora",
+        "Dinas",
+        "Program pariwisata dan budaya (Tabel 3.18 baris 126–128) dititipkan ke sini.",
+    ),
     ("DINSOS", "Dinas Sosial", "Dinsos", "Dinas", ""),
-    ("KEC_BJS", "Kecamatan Binjai Selatan", "Camat Binjai Selatan", "Kecamatan",
-     "Program kelurahan blok kedua Tabel 3.18 (baris 86, 87, 89, 141) diduga dilaksanakan "
-     "kecamatan; LKjIP tidak menyebut kecamatannya."),
+    (
+        "KEC_BJS",
+        "Kecamatan Binjai Selatan",
+        "Camat Binjai Selatan",
+        "Kecamatan",
+        "Program kelurahan blok kedua Tabel 3.18 (baris 86, 87, 89, 141) diduga dilaksanakan "
+        "kecamatan; LKjIP tidak menyebut kecamatannya.",
+    ),
 ]
 
 MISI = [
-    ("M1", "Mewujudkan pemerintah yang cerdas (Smart Governance) melalui birokrasi yang "
-     "berkesinambungan guna mewujudkan tata kelola pemerintahan kota yang bersih, efektif, "
-     "demokratis dan terpercaya"),
-    ("M2", "Membangun sumber daya manusia berkualitas (Smart People) dengan kualifikasi Pintar, "
-     "Sehat, Produktif dan Sejahtera"),
-    ("M3", "Mengoptimalkan produktifitas pergerakan masyarakat (Smart Mobility) melalui kualitas "
-     "infrastruktur daerah yang mampu meningkatkan fungsi ekonomi, sosial dan budaya masyarakat"),
-    ("M4", "Meningkatkan perekonomian kota melalui pengelolaan SDA berkelanjutan dan "
-     "pengembangan SDM yang trampil, Inovatif, Kreatif dan Produktif (Smart Economy dan Smart "
-     "Environment)"),
-    ("M5", "Meningkatkan kualitas standar hidup (Smart Living) dalam aspek kelayakan, "
-     "kesejahteraan, keadilan dan kenyamanan"),
+    (
+        "M1",
+        "Mewujudkan pemerintah yang cerdas (Smart Governance) melalui birokrasi yang "
+        "berkesinambungan guna mewujudkan tata kelola pemerintahan kota yang bersih, efektif, "
+        "demokratis dan terpercaya",
+    ),
+    (
+        "M2",
+        "Membangun sumber daya manusia berkualitas (Smart People) dengan kualifikasi Pintar, "
+        "Sehat, Produktif dan Sejahtera",
+    ),
+    (
+        "M3",
+        "Mengoptimalkan produktifitas pergerakan masyarakat (Smart Mobility) melalui kualitas "
+        "infrastruktur daerah yang mampu meningkatkan fungsi ekonomi, sosial dan budaya "
+        "masyarakat",
+    ),
+    (
+        "M4",
+        "Meningkatkan perekonomian kota melalui pengelolaan SDA berkelanjutan dan "
+        "pengembangan SDM yang trampil, Inovatif, Kreatif dan Produktif (Smart Economy dan Smart "
+        "Environment)",
+    ),
+    (
+        "M5",
+        "Meningkatkan kualitas standar hidup (Smart Living) dalam aspek kelayakan, "
+        "kesejahteraan, keadilan dan kenyamanan",
+    ),
 ]
 TUJUAN = [
-    ("T1", "M1", "Menciptakan tata kelola kepemimpinan yang bersih, efektif, demokratis dan "
-     "terpercaya"),
+    (
+        "T1",
+        "M1",
+        "Menciptakan tata kelola kepemimpinan yang bersih, efektif, demokratis dan terpercaya",
+    ),
     ("T2", "M1", "Meningkatkan kapasitas pemerintahan dan pemberdayaan masyarakat"),
-    ("T3", "M1", "Meningkatkan kualitas keimanan dan ketaqwaan kepada Tuhan Yang Maha Esa, serta "
-     "kerukunan hidup antar umat beragama, peran pemuda, olahraga dan seni budaya"),
+    (
+        "T3",
+        "M1",
+        "Meningkatkan kualitas keimanan dan ketaqwaan kepada Tuhan Yang Maha Esa, serta "
+        "kerukunan hidup antar umat beragama, peran pemuda, olahraga dan seni budaya",
+    ),
     ("T4", "M2", "Menciptakan masyarakat maju, mandiri dan berdaya saing"),
-    ("T5", "M3", "Meningkatkan kualitas dan fungsi ekonomi, sosial dan budaya masyarakat kota "
-     "melalui efektifitas pembangunan infrastruktur"),
-    ("T6", "M4", "Meningkatkan perekonomian kota melalui pengelolaan potensi SDA dan kualitas "
-     "serta produktifitas SDM"),
-    ("T7", "M5", "Mewujudkan peningkatan kualitas standar hidup layak masyarakat yang sejahtera "
-     "berkeadilan"),
+    (
+        "T5",
+        "M3",
+        "Meningkatkan kualitas dan fungsi ekonomi, sosial dan budaya masyarakat kota "
+        "melalui efektifitas pembangunan infrastruktur",
+    ),
+    (
+        "T6",
+        "M4",
+        "Meningkatkan perekonomian kota melalui pengelolaan potensi SDA dan kualitas "
+        "serta produktifitas SDM",
+    ),
+    (
+        "T7",
+        "M5",
+        "Mewujudkan peningkatan kualitas standar hidup layak masyarakat yang sejahtera "
+        "berkeadilan",
+    ),
 ]
 
-POLARITY = {"higher_better": "naik", "lower_better": "turun", "binary": "naik",
-            "qualitative_ordinal": "kualitatif"}
-LADDERS = {"opini_bpk": ["TMP", "TW", "WDP", "WTP"],
-           "predikat_sakip": ["D", "C", "CC", "B", "BB", "A", "AA"]}
+POLARITY = {
+    "higher_better": "naik",
+    "lower_better": "turun",
+    "binary": "naik",
+    "qualitative_ordinal": "kualitatif",
+}
+LADDERS = {
+    "opini_bpk": ["TMP", "TW", "WDP", "WTP"],
+    "predikat_sakip": ["D", "C", "CC", "B", "BB", "A", "AA"],
+}
 
 # (sasaran_no, indikator_no) -> target 2018 from PK 2018 (Tabel 2.2), the authoritative table.
 PK2018_TARGET = {
@@ -163,22 +298,33 @@ PK2018_TARGET = {
     (7, 8): ("101.11", "Tabel 3.9 mencetak 100,11; PK 2018: 101,11 (dipakai)."),
     (7, 13): ("99.32", "Tabel 3.9 mencetak 99,37; PK 2018: 99,32 (dipakai)."),
     (7, 15): ("0.0005", "Tabel 3.9 mencetak 0,0006 (nilai 2017); PK 2018: 0,0005 (dipakai)."),
-    (7, 24): ("267352", "Rasio 1:N, N = penduduk per RS. HT mencetak 1:264.935 (nilai 2016); "
-              "PK 2018: 1:267.352 (dipakai)."),
+    (7, 24): (
+        "267352",
+        "Rasio 1:N, N = penduduk per RS. HT mencetak 1:264.935 (nilai 2016); "
+        "PK 2018: 1:267.352 (dipakai).",
+    ),
     (7, 25): ("720", "HT mencetak 1:267,35; PK 2018 dan Tabel 3.2: 1:720 (dipakai)."),
     (8, 12): ("5", "Tabel 3.2 mencetak 1; PK 2018 dan RPJMD: 5 unit (dipakai)."),
     (10, 3): ("7.985", "Tabel 3.12 mencetak 7,462 (nilai 2017); PK 2018: 7,985 (dipakai)."),
-    (10, 6): ("0.0391", "PK 2018 mencetak 0,2284 (bergeser satu baris dari Gini); nilai 2018 "
-              "Tabel 3.2 0,0391 dipakai."),
+    (10, 6): (
+        "0.0391",
+        "PK 2018 mencetak 0,2284 (bergeser satu baris dari Gini); nilai 2018 "
+        "Tabel 3.2 0,0391 dipakai.",
+    ),
     (10, 7): ("1.096", "Tabel 3.12 mencetak 1,026 (nilai 2017); PK 2018: 1,096 (dipakai)."),
     (10, 8): ("3.00", "Tabel 3.12 mencetak 3,25 (nilai 2017); PK 2018: 3,00 (dipakai)."),
     (10, 10): ("20.95", "Tabel 3.12 mencetak 20,55 (nilai 2017); PK 2018: 20,95 (dipakai)."),
-    (10, 11): ("20000", "Tabel 3.13 mencetak 20.500 (nilai RPJMD 2019); PK 2018: 20.000 "
-               "(dipakai)."),
+    (10, 11): (
+        "20000",
+        "Tabel 3.13 mencetak 20.500 (nilai RPJMD 2019); PK 2018: 20.000 (dipakai).",
+    ),
     (10, 14): ("26.69", "Tabel 3.13 mencetak 29,69; PK 2018: 26,69 (dipakai)."),
     (10, 22): ("2.83", "Tabel 3.12 mencetak 2,85; PK 2018: 2,83 (dipakai)."),
-    (10, 23): ("2", "PK 2018 mencetak 0,025 (nilai indikator HP/Telepon, bergeser); RPJMD dan "
-               "Tabel 3.2: 2 unit (dipakai)."),
+    (10, 23): (
+        "2",
+        "PK 2018 mencetak 0,025 (nilai indikator HP/Telepon, bergeser); RPJMD dan "
+        "Tabel 3.2: 2 unit (dipakai).",
+    ),
     (11, 1): ("62", "Tabel 3.14 mencetak 59,96 (nilai 2017); PK 2018: 62 (dipakai)."),
     (12, 1): ("1", "Tabel 3.15 mencetak '-'; PK 2018 dan Tabel 3.2: 1 unit (dipakai)."),
     (12, 2): ("2", "PK 2018 mencetak '-'; Tabel 3.2: 2 unit (dipakai, satu-satunya angka)."),
@@ -190,8 +336,11 @@ EXCLUDED = {
     (14, 16): "Duplikat baris 14.9 (Tabel 3.2 mencetak ulang indikator yang sama).",
 }
 POLARITY_OVERRIDE = {
-    (1, 2): ("turun", "Polaritas ambigu di LKjIP (tabel T/R = 55%, narasi R/T = 180%). "
-             "Diputuskan: semakin sedikit kasus semakin baik (turun)."),
+    (1, 2): (
+        "turun",
+        "Polaritas ambigu di LKjIP (tabel T/R = 55%, narasi R/T = 180%). "
+        "Diputuskan: semakin sedikit kasus semakin baik (turun).",
+    ),
 }
 OPD_OVERRIDE = {
     (8, 15): ("DPUPR", "LKjIP tidak menyebut sumber data; jalan akses tol ditugaskan ke DPUPR."),
@@ -200,22 +349,40 @@ OPD_OVERRIDE = {
 }
 # Realisations the OPD would type differently from the seed print.
 REALISASI_OVERRIDE = {
-    (10, 7): ("0.914618290540", "LKjIP mencetak Rp 914.618.290.540 untuk target dalam Triliun; "
-              "berkas contoh memakai satuan target (0,9146 Triliun)."),
+    (10, 7): (
+        "0.914618290540",
+        "LKjIP mencetak Rp 914.618.290.540 untuk target dalam Triliun; "
+        "berkas contoh memakai satuan target (0,9146 Triliun).",
+    ),
 }
 
 # Program → (OPD, Sasaran): first matching rule wins. `second_run` marks Tabel 3.18's second
 # block (English number style), which repeats program names for other units.
 PROGRAM_RULES: list[tuple[str, str, str]] = [
-    (r"^Pelayanan Administrasi Perkantoran|^Peningkatan Disiplin Aparatur|"
-     r"^Peningkatan Kapasitas Sumber Daya Aparatur|Pelaporan Capaian Kinerja", "SETDA", "S01"),
-    (r"Fakir Miskin|Rehabilitasi Kesejahteraan Sosial|Anak Terlantar|Difabel|"
-     r"Eks Penyandang|Kelembagaan Kesejahteraan Sosial", "DINSOS", "S14"),
-    (r"Anak Usia Dini|Wajib Belajar|Non Formal|Mutu Pendidik|Perpustakaan|Kearsipan",
-     "DISDIK", "S07"),
+    (
+        r"^Pelayanan Administrasi Perkantoran|^Peningkatan Disiplin Aparatur|"
+        r"^Peningkatan Kapasitas Sumber Daya Aparatur|Pelaporan Capaian Kinerja",
+        "SETDA",
+        "S01",
+    ),
+    (
+        r"Fakir Miskin|Rehabilitasi Kesejahteraan Sosial|Anak Terlantar|Difabel|"
+        r"Eks Penyandang|Kelembagaan Kesejahteraan Sosial",
+        "DINSOS",
+        "S14",
+    ),
+    (
+        r"Anak Usia Dini|Wajib Belajar|Non Formal|Mutu Pendidik|Perpustakaan|Kearsipan",
+        "DISDIK",
+        "S07",
+    ),
     (r"Rumah Sakit|BLUD", "RSUD", "S14"),
-    (r"Penyakit|Sanitasi|Kesehatan|SDM Kesehatan|Obat|Gizi|Puskesmas|Puskemas|"
-     r"Ibu Melahirkan|Lansia|Pengawasan Obat", "DINKES", "S07"),
+    (
+        r"Penyakit|Sanitasi|Kesehatan|SDM Kesehatan|Obat|Gizi|Puskesmas|Puskemas|"
+        r"Ibu Melahirkan|Lansia|Pengawasan Obat",
+        "DINKES",
+        "S07",
+    ),
     (r"Drainase|Banjir|Perumahan|Bangunan", "DISPERKIM", "S08"),
     (r"Jalan dan Jembatan|Talud|Air Minum", "DPUPR", "S08"),
     (r"Tata Ruang", "DPUPR", "S09"),
@@ -227,8 +394,7 @@ PROGRAM_RULES: list[tuple[str, str, str]] = [
     (r"Industri Kecil|Promosi UKM|Perdagangan|Pasar|Metrologi", "DISNAKER", "S10"),
     (r"Kewirausahaan|Usaha Mikro|Koperasi", "DISKOPUKM", "S11"),
     (r"Gender|Perempuan", "DP3M", "S02"),
-    (r"Persampahan|Pencemaran|Konservasi|Sumber Daya Alam dan Lingkungan|Adiwiyata",
-     "DLH", "S12"),
+    (r"Persampahan|Pencemaran|Konservasi|Sumber Daya Alam dan Lingkungan|Adiwiyata", "DLH", "S12"),
     (r"Kebersihan Lingkungan", "KEC_BJS", "S12"),
     (r"Administrasi Kependudukan", "DISDUKCAPIL", "S02"),
     (r"Masyarakat Desa|Perdesaan|Kelurahan", "DP3M", "S04"),
@@ -246,8 +412,11 @@ PROGRAM_RULES: list[tuple[str, str, str]] = [
 ]
 SECOND_RUN_RULES: list[tuple[str, str, str]] = [
     (r"Industri Kecil|Promosi UKM|Perdagangan|Pasar|Metrologi", "DISPRINDAG", "S10"),
-    (r"Keberdayaan Masyarakat Perdesaan|Lembaga Ekonomi Kelurahan|Membangun Kelurahan",
-     "KEC_BJS", "S04"),
+    (
+        r"Keberdayaan Masyarakat Perdesaan|Lembaga Ekonomi Kelurahan|Membangun Kelurahan",
+        "KEC_BJS",
+        "S04",
+    ),
     (r"^Peningkatan Sarana dan Prasarana Aparatur", "DISKOMINFO", "S10"),
     (r"Optimalisasi Pemanfaatan Tekhnologi Informasi", "DPMPTSP", "S10"),
 ]
@@ -278,11 +447,16 @@ def agregasi(satuan: str) -> str:
 
 
 def match_pk2019(rows2019: list[dict[str, str]], sasaran: int, name: str) -> dict[str, str] | None:
-    candidates = [r for r in rows2019 if r["record_type"] == "indicator_target"
-                  and r["sasaran_no"] == str(sasaran)]
+    candidates = [
+        r
+        for r in rows2019
+        if r["record_type"] == "indicator_target" and r["sasaran_no"] == str(sasaran)
+    ]
     best, score = None, 0.0
     for r in candidates:
-        ratio = difflib.SequenceMatcher(None, normalise_name(name), normalise_name(r["name"])).ratio()
+        ratio = difflib.SequenceMatcher(
+            None, normalise_name(name), normalise_name(r["name"])
+        ).ratio()
         if ratio > score:
             best, score = r, ratio
     return best if score >= 0.75 else None
@@ -306,9 +480,25 @@ def build_rows() -> dict[str, list[list[object]]]:
 
     sas_rows = [["kode_sasaran", "kode_tujuan", "uraian", "catatan"]]
     seen_sas: set[str] = set()
-    ind_rows = [["kode_indikator", "kode_sasaran", "uraian", "satuan", "polaritas", "tipe_nilai",
-                 "tangga", "agregasi_tw", "bobot", "target_2018", "target_2019", "kode_opd",
-                 "batas_wajar_min", "batas_wajar_max", "catatan"]]
+    ind_rows = [
+        [
+            "kode_indikator",
+            "kode_sasaran",
+            "uraian",
+            "satuan",
+            "polaritas",
+            "tipe_nilai",
+            "tangga",
+            "agregasi_tw",
+            "bobot",
+            "target_2018",
+            "target_2019",
+            "kode_opd",
+            "batas_wajar_min",
+            "batas_wajar_max",
+            "catatan",
+        ]
+    ]
     realisasi: dict[str, dict[str, str]] = {}
     for r in iku:
         s, i = int(r["sasaran_no"]), int(r["indikator_no"])
@@ -348,15 +538,34 @@ def build_rows() -> dict[str, list[list[object]]]:
             target_2019 = pk["target_raw"] if polaritas == "kualitatif" else pk["target_num"]
         kode = f"IK{s:02d}.{i:02d}"
         batas_max = ""  # APK and similar ratios legitimately exceed 100 %
-        ind_rows.append([kode, kode_sas, r["indikator"], satuan, polaritas,
-                         tipe_nilai(satuan, polaritas), tangga, agregasi(satuan), 1, target,
-                         target_2019, kode_opd, "0" if polaritas != "kualitatif" else "",
-                         batas_max, " ".join(notes)])
+        ind_rows.append(
+            [
+                kode,
+                kode_sas,
+                r["indikator"],
+                satuan,
+                polaritas,
+                tipe_nilai(satuan, polaritas),
+                tangga,
+                agregasi(satuan),
+                1,
+                target,
+                target_2019,
+                kode_opd,
+                "0" if polaritas != "kualitatif" else "",
+                batas_max,
+                " ".join(notes),
+            ]
+        )
         value = r["realisasi_raw"] if polaritas == "kualitatif" else r["realisasi_num"]
         if (s, i) in REALISASI_OVERRIDE:
             value = REALISASI_OVERRIDE[(s, i)][0]
-        realisasi[kode] = {"value": value, "capaian_reported": r["capaian_reported"],
-                           "kode_opd": kode_opd, "target": target}
+        realisasi[kode] = {
+            "value": value,
+            "capaian_reported": r["capaian_reported"],
+            "kode_opd": kode_opd,
+            "target": target,
+        }
 
     prog_rows = [["kode_program", "uraian", "kode_opd", "kode_sasaran", "pagu_2018", "catatan"]]
     anggaran: dict[str, str] = {}
@@ -392,22 +601,35 @@ def build_rows() -> dict[str, list[list[object]]]:
         "indikator": ind_rows,
         "program": prog_rows,
         "tangga": tangga_rows,
-        "pengaturan": [["kunci", "nilai", "catatan"],
-                       ["skala_predikat", "permendagri_54_2010", "Tabel 3.1 LKjIP"],
-                       ["rumus_turun", "2T-R", "(2T − R)/T × 100, minimum 0"],
-                       ["batas_capaian", "120", "batas atas capaian untuk rata-rata (%)"],
-                       ["metode_rata_rata", "rata_rata", "rata-rata sederhana"]],
-        "catatan": [["topik", "keputusan"],
-                    *[[f"Indikator {s}.{i} tidak dimasukkan", why]
-                      for (s, i), why in EXCLUDED.items()],
-                    ["Target", "Bila tabel LKjIP berbeda, target PK 2018 (Tabel 2.2) dipakai; "
-                     "setiap perbedaan dicatat di kolom catatan sheet indikator."],
-                    ["Program", "LKjIP tidak menautkan program ke OPD maupun sasaran; keduanya "
-                     "ditetapkan dari nama program (aturan di scripts/build_binjai_demo.py)."],
-                    ["Target 2019", "Dari Lampiran PK 2019, dicocokkan dengan nama indikator "
-                     "dalam sasaran yang sama; indikator baru 2019 belum dimasukkan."]],
-        "_realisasi": [[k, v["value"], v["capaian_reported"], v["kode_opd"]]
-                       for k, v in realisasi.items()],
+        "pengaturan": [
+            ["kunci", "nilai", "catatan"],
+            ["skala_predikat", "permendagri_54_2010", "Tabel 3.1 LKjIP"],
+            ["rumus_turun", "2T-R", "(2T − R)/T × 100, minimum 0"],
+            ["batas_capaian", "120", "batas atas capaian untuk rata-rata (%)"],
+            ["metode_rata_rata", "rata_rata", "rata-rata sederhana"],
+        ],
+        "catatan": [
+            ["topik", "keputusan"],
+            *[[f"Indikator {s}.{i} tidak dimasukkan", why] for (s, i), why in EXCLUDED.items()],
+            [
+                "Target",
+                "Bila tabel LKjIP berbeda, target PK 2018 (Tabel 2.2) dipakai; "
+                "setiap perbedaan dicatat di kolom catatan sheet indikator.",
+            ],
+            [
+                "Program",
+                "LKjIP tidak menautkan program ke OPD maupun sasaran; keduanya "
+                "ditetapkan dari nama program (aturan di scripts/build_binjai_demo.py).",
+            ],
+            [
+                "Target 2019",
+                "Dari Lampiran PK 2019, dicocokkan dengan nama indikator "
+                "dalam sasaran yang sama; indikator baru 2019 belum dimasukkan.",
+            ],
+        ],
+        "_realisasi": [
+            [k, v["value"], v["capaian_reported"], v["kode_opd"]] for k, v in realisasi.items()
+        ],
         "_anggaran": [[k, v] for k, v in anggaran.items()],
     }
 
@@ -423,7 +645,7 @@ class _Resolver:
 
     def resolve(self, text: str) -> str | None:
         if "(Tabel 2.2)" in text:  # PK 2018 is authoritative where the sources disagree
-            text = text.split("/")[-1]
+            text = text.rsplit("/", maxsplit=1)[-1]
         key = normalise_name(text)
         if key in self.names:
             return self.names[key]
@@ -433,12 +655,12 @@ class _Resolver:
 
 def write_master(sheets: dict[str, list[list[object]]], path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    wb = xlsxwriter.Workbook(str(path), {"strings_to_numbers": False,
-                                         "strings_to_formulas": False})
-    import datetime as dt
-
-    wb.set_properties({"title": "Master spec SAKIP Kota Binjai 2018",
-                       "created": dt.datetime(2018, 1, 1)})
+    wb = xlsxwriter.Workbook(
+        str(path), {"strings_to_numbers": False, "strings_to_formulas": False}
+    )
+    wb.set_properties(
+        {"title": "Master spec SAKIP Kota Binjai 2018", "created": dt.datetime(2018, 1, 1)}
+    )
     head = wb.add_format({"bold": True, "bg_color": "#D9E1F2", "border": 1})
     wrap = wb.add_format({"text_wrap": True, "valign": "top"})
     for name, rows in sheets.items():
@@ -451,13 +673,14 @@ def write_master(sheets: dict[str, list[list[object]]], path: Path) -> None:
             ws.set_column(c, c, width, wrap if width == 60 else None)
         numeric = [str(h).startswith(("target_", "pagu_", "bobot", "batas_")) for h in rows[0]]
         for r, row in enumerate(rows[1:], start=1):
-            for c, v in enumerate(row):
-                if numeric[c] and isinstance(v, str) and re.fullmatch(r"-?\d+(\.\d+)?", v):
-                    v = float(v)
-                if isinstance(v, int | float):
-                    ws.write_number(r, c, v)
+            for c, cell in enumerate(row):
+                value = cell
+                if numeric[c] and isinstance(value, str) and re.fullmatch(r"-?\d+(\.\d+)?", value):
+                    value = float(value)
+                if isinstance(value, int | float):
+                    ws.write_number(r, c, value)
                 else:
-                    ws.write_string(r, c, str(v))
+                    ws.write_string(r, c, str(value))
         ws.freeze_panes(1, 0)
         ws.autofilter(0, 0, max(1, len(rows) - 1), len(rows[0]) - 1)
     wb.close()
@@ -493,13 +716,19 @@ def stamp_modified(path: Path, when: str) -> None:
     with zipfile.ZipFile(path) as zin:
         items = [(i, zin.read(i.filename)) for i in zin.infolist()]
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zout:
-        for info, data in items:
+        for info, original in items:
+            data = original
             if info.filename == "docProps/core.xml":
-                data = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*(<)",
-                              rb"\g<1>" + when.encode() + rb"\g<2>", data)
-                data = re.sub(rb"(<dcterms:created[^>]*>)[^<]*(<)",
-                              rb"\g<1>" + f"{TAHUN}-01-01T00:00:00Z".encode() + rb"\g<2>",
-                              data)
+                data = re.sub(
+                    rb"(<dcterms:modified[^>]*>)[^<]*(<)",
+                    rb"\g<1>" + when.encode() + rb"\g<2>",
+                    data,
+                )
+                data = re.sub(
+                    rb"(<dcterms:created[^>]*>)[^<]*(<)",
+                    rb"\g<1>" + f"{TAHUN}-01-01T00:00:00Z".encode() + rb"\g<2>",
+                    data,
+                )
             zout.writestr(info, data)
 
 
@@ -567,7 +796,9 @@ def fill_inputs(spec_path: Path, sheets: dict[str, list[list[object]]]) -> list[
             # Saved on a working day before the deadline; one OPD sends its file late.
             day = 20 + n % 9 if kode != LATE else 20
             month = 1 if kode != LATE else 2
-            stamp_modified(target_path, f"{TAHUN + 1}-{month:02d}-{day:02d}T{8 + n % 8:02d}:15:00Z")
+            stamp_modified(
+                target_path, f"{TAHUN + 1}-{month:02d}-{day:02d}T{8 + n % 8:02d}:15:00Z"
+            )
             written.append(target_path)
     return written
 
