@@ -20,7 +20,9 @@ plt.rcParams.update({"font.family": "DejaVu Sans", "font.size": 10, "svg.hashsal
 
 def _legend(ax: plt.Axes, scale: Scale) -> None:
     handles = [Patch(color=b.warna, label=b.label) for b in scale.bands]
-    ax.legend(handles=handles, title="Predikat", loc="lower right", fontsize=8)
+    ax.legend(
+        handles=handles, title="Predikat", loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8
+    )
 
 
 def capaian_per_sasaran(sasaran: pd.DataFrame, scale: Scale, cap: float | None) -> Figure:

@@ -104,7 +104,8 @@ def parse_number(value: object) -> ParsedNumber:
     if text in ("", "-", "–", "—"):
         return ParsedNumber(None, "kosong")
     persen = text.endswith("%")
-    text = text.rstrip("%").strip()
+    if persen:
+        text = text[:-1].strip()
     text = _CURRENCY.sub("", text)
     text = re.sub(r"\s+", "", text)
     try:

@@ -1,0 +1,78 @@
+"""Shared fixtures: the shipped Binjai demo, a report run once per session, small helpers."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+
+from pipeline.master import MasterSpec, read_master
+
+ROOT = Path(__file__).resolve().parents[1]
+SPEC_PATH = ROOT / "master" / "binjai_2018.xlsx"
+INPUT_DIR = ROOT / "input_xlsx"
+
+
+def run_cli(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+    """Run ``python -m pipeline`` for real, as `make report` does."""
+    return subprocess.run(
+        [sys.executable, "-m", "pipeline", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+
+
+@pytest.fixture(scope="session")
+def spec() -> MasterSpec:
+    loaded, issues = read_master(SPEC_PATH)
+    assert loaded is not None, [i.message for i in issues]
+    return loaded
+
+
+@pytest.fixture(scope="session")
+def report_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The shipped inputs run through the real CLI once; tests read what it wrote."""
+    out = tmp_path_factory.mktemp("report")
+    result = run_cli(
+        "report", "--spec", str(SPEC_PATH), "--input", str(INPUT_DIR), "--output", str(out)
+    )
+    assert result.returncode == 0, result.stderr
+    (out / "stdout.txt").write_text(result.stdout, encoding="utf-8")
+    return out
+
+
+@pytest.fixture(scope="session")
+def workbook_path(report_dir: Path) -> Path:
+    return report_dir / "1275_2018_konsolidasi.xlsx"
+
+
+def read_sheet(path: Path, sheet: str) -> pd.DataFrame:
+    return pd.read_excel(path, sheet_name=sheet, engine="calamine")
+
+
+def copy_inputs(dest: Path) -> Path:
+    """A private copy of the shipped input folder to break files in."""
+    target = dest / "input_xlsx"
+    shutil.copytree(INPUT_DIR, target)
+    return target
+
+
+def input_file(folder: Path, kode_opd: str) -> Path:
+    """The input file of an OPD (found by its hidden _meta sheet, as the pipeline does)."""
+    for path in sorted(folder.glob("*.xlsx")):
+        wb = openpyxl.load_workbook(path, read_only=True)
+        try:
+            meta = {r[0]: r[1] for r in wb["_meta"].iter_rows(values_only=True)}
+        finally:
+            wb.close()
+        if meta.get("kode_opd") == kode_opd:
+            return path
+    raise LookupError(kode_opd)

@@ -1,0 +1,189 @@
+"""`python -m pipeline report` on the shipped Binjai inputs, checked on what it writes."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import subprocess
+import zipfile
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+
+from pipeline import template as tpl
+from tests.conftest import INPUT_DIR, SPEC_PATH, copy_inputs, input_file, read_sheet, run_cli
+
+SHEETS = [
+    "Ringkasan",
+    "Sasaran",
+    "Indikator",
+    "OPD",
+    "Anggaran",
+    "Kelengkapan",
+    "Validasi",
+    "Pengaturan",
+]
+
+
+@pytest.fixture(scope="module")
+def indikator(workbook_path: Path) -> pd.DataFrame:
+    return read_sheet(workbook_path, "Indikator").set_index("Kode Indikator")
+
+
+def test_summary_is_printed(report_dir: Path) -> None:
+    out = (report_dir / "stdout.txt").read_text(encoding="utf-8")
+    assert "Berkas ditemukan  : 31" in out
+    assert "Indikator dinilai : 117 dari 132" in out
+    assert "Rata-rata capaian :" in out
+    assert "1275_2018_konsolidasi.xlsx" in out
+
+
+def test_outputs_exist(report_dir: Path, workbook_path: Path) -> None:
+    assert openpyxl.load_workbook(workbook_path, read_only=True).sheetnames == SHEETS
+    for name in ("capaian_per_sasaran.png", "distribusi_predikat.png"):
+        png = report_dir / "charts" / name
+        assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+        assert png.stat().st_size > 10_000
+    with zipfile.ZipFile(workbook_path) as zf:
+        assert any(n.startswith("xl/charts/chart") for n in zf.namelist())  # native chart
+
+
+@pytest.mark.parametrize(
+    ("kode", "capaian", "predikat"),
+    [
+        ("IK01.09", 88.2579, "Tinggi"),  # Rasio PAD: T 10,39 R 9,17; the seed printed 83,6
+        ("IK01.12", 94.0171, "Sangat Tinggi"),  # 94 % is the top band; the seed printed Tinggi
+        ("IK07.20", 74.6398, "Sedang"),  # Angka kematian ibu, lower is better
+        ("IK14.02", 74.6867, "Sedang"),  # Tingkat Pengangguran Terbuka
+        ("IK01.02", 20.0, "Sangat Rendah"),  # Indeks Persepsi Korupsi 5 -> 9 kasus
+        ("IK07.06", 100.0, "Sangat Tinggi"),  # Angka Buta Huruf: T 0, R 0
+    ],
+)
+def test_known_numbers_in_indikator_sheet(
+    indikator: pd.DataFrame, kode: str, capaian: float, predikat: str
+) -> None:
+    row = indikator.loc[kode]
+    assert row["Capaian (%)"] == pytest.approx(capaian, abs=1e-3)
+    assert row["Predikat"] == predikat
+
+
+def test_sasaran_averages_recompute_from_indikator_sheet(
+    workbook_path: Path, indikator: pd.DataFrame
+) -> None:
+    sasaran = read_sheet(workbook_path, "Sasaran").set_index("Kode Sasaran")
+    scored = indikator[indikator["Status"] == "dinilai"]
+    means = scored.groupby("Kode Sasaran")["Capaian untuk Rata-rata (%)"].mean()
+    for kode, mean in means.items():
+        assert sasaran.loc[kode, "Rata-rata Capaian (%)"] == pytest.approx(mean)
+        assert sasaran.loc[kode, "Indikator Dinilai"] == (scored["Kode Sasaran"] == kode).sum()
+    assert (scored["Capaian untuk Rata-rata (%)"] <= 120).all()
+
+
+def test_budget_serapan_is_ratio_of_sums(workbook_path: Path) -> None:
+    anggaran = read_sheet(workbook_path, "Anggaran")
+    reported = anggaran.dropna(subset=["Realisasi Anggaran (Rp)"])
+    expected = reported["Realisasi Anggaran (Rp)"].sum() / reported["Pagu (Rp)"].sum() * 100
+    opd = read_sheet(workbook_path, "OPD")
+    total_real = opd["Realisasi Anggaran (Rp)"].sum()
+    assert total_real == pytest.approx(reported["Realisasi Anggaran (Rp)"].sum())
+    ring = openpyxl.load_workbook(workbook_path)["Ringkasan"]
+    values = {r[0].value: r[1].value for r in ring.iter_rows(min_row=4, max_row=18)}
+    assert values["Serapan anggaran (%)"] == pytest.approx(expected)
+    # The row whose realisasi exceeds its pagu 46x is an ERROR and is left out.
+    p043 = anggaran.set_index("Kode Program").loc["P043"]
+    assert pd.isna(p043["Realisasi Anggaran (Rp)"])
+
+
+def test_manifest_accounts_for_every_input(report_dir: Path) -> None:
+    manifest = json.loads((report_dir / "manifest.json").read_text(encoding="utf-8"))
+    listed = {f["berkas"]: f for f in manifest["berkas_masukan"]}
+    on_disk = sorted(p.name for p in INPUT_DIR.iterdir() if p.is_file())
+    assert sorted(listed) == on_disk
+    some = INPUT_DIR / on_disk[0]
+    assert listed[on_disk[0]]["sha256"] == hashlib.sha256(some.read_bytes()).hexdigest()
+    assert manifest["pengaturan"]["rumus_turun"] == "2T-R"
+    assert manifest["master_spec"]["sha256"] == hashlib.sha256(SPEC_PATH.read_bytes()).hexdigest()
+
+
+def _cells(path: Path) -> dict[str, list[list[object]]]:
+    wb = openpyxl.load_workbook(path)
+    return {ws.title: [[c.value for c in row] for row in ws.iter_rows()] for ws in wb}
+
+
+def test_two_runs_give_the_same_cells(workbook_path: Path, tmp_path: Path) -> None:
+    result = run_cli(
+        "report", "--spec", str(SPEC_PATH), "--input", str(INPUT_DIR), "--output", str(tmp_path)
+    )
+    assert result.returncode == 0, result.stderr
+    assert _cells(tmp_path / workbook_path.name) == _cells(workbook_path)
+
+
+def test_opd_text_never_becomes_a_formula(tmp_path: Path) -> None:
+    folder = copy_inputs(tmp_path)
+    path = input_file(folder, "DINSOS")
+    wb = openpyxl.load_workbook(path)
+    ws = wb[tpl.SHEET_INDIKATOR]
+    col = {c.key: tpl.column_letter(tpl.INDIKATOR_COLUMNS, c.key) for c in tpl.INDIKATOR_COLUMNS}
+    payloads = ['=HYPERLINK("http://contoh.invalid","klik")', "+1+1", "-2+3", "@SUM(A1:A2)"]
+    for i, text in enumerate(payloads):
+        cell = ws[f"{col['faktor_pendorong']}{tpl.HEADER_ROW + 1 + i}"]
+        cell.value = text
+        cell.data_type = "s"  # typed as text by the OPD (openpyxl would make '=...' a formula)
+    wb.save(path)
+    out = tmp_path / "out"
+    result = run_cli(
+        "report", "--spec", str(SPEC_PATH), "--input", str(folder), "--output", str(out)
+    )
+    assert result.returncode == 0, result.stderr
+    sheet = openpyxl.load_workbook(out / "1275_2018_konsolidasi.xlsx")["Indikator"]
+    cells = [c for row in sheet.iter_rows() for c in row if c.value in payloads]
+    assert len(cells) == len(payloads)
+    assert all(c.data_type == "s" for c in cells)
+    with zipfile.ZipFile(out / "1275_2018_konsolidasi.xlsx") as zf:
+        xml = zf.read("xl/worksheets/sheet3.xml").decode()
+    assert "<f>" not in xml
+
+
+def test_broken_spec_stops_the_run_with_a_located_message(tmp_path: Path) -> None:
+    wb = openpyxl.load_workbook(SPEC_PATH)
+    wb["indikator"]["E3"] = "keatas"
+    broken = tmp_path / "spec.xlsx"
+    wb.save(broken)
+    result = run_cli(
+        "report",
+        "--spec",
+        str(broken),
+        "--input",
+        str(INPUT_DIR),
+        "--output",
+        str(tmp_path / "out"),
+    )
+    assert result.returncode == 2
+    assert "indikator › E3" in result.stderr
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice not installed")
+def test_workbook_converts_in_libreoffice(workbook_path: Path, tmp_path: Path) -> None:
+    result = subprocess.run(
+        [
+            "soffice",
+            "--headless",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(tmp_path),
+            str(workbook_path),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    pdf = tmp_path / workbook_path.with_suffix(".pdf").name
+    assert pdf.read_bytes()[:5] == b"%PDF-"
+    assert pdf.stat().st_size > 20_000

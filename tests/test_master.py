@@ -1,0 +1,107 @@
+"""The master spec: the shipped one is valid; a broken one is refused with sheet/row/column."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from pipeline.issues import ERROR
+from pipeline.master import MasterSpec, read_master
+from tests.conftest import SPEC_PATH
+
+
+def test_shipped_spec_is_complete(spec: MasterSpec) -> None:
+    assert spec.kode_pemda == "1275"
+    assert spec.tahun == 2018
+    assert len(spec.indikator) == 132
+    assert len(spec.program) == 160
+    assert set(spec.indikator["polaritas"]) <= {"naik", "turun", "range", "kualitatif"}
+    assert spec.indikator["kode_opd_list"].map(len).min() >= 1
+    assert spec.tangga["opini_bpk"] == ["TMP", "TW", "WDP", "WTP"]
+    pad = spec.indikator.set_index("kode_indikator").loc["IK01.09"]
+    assert pad["target_nilai"] == pytest.approx(10.39)
+    assert pad["target_tahun_depan"] == "11.9"  # PK 2019
+
+
+def test_pk2018_is_authoritative_where_tables_disagree(spec: MasterSpec) -> None:
+    ind = spec.indikator.set_index("kode_indikator")
+    assert ind.loc["IK01.01", "target_teks"] == "WTP"  # Tabel 3.3 printed WDP
+    assert ind.loc["IK10.02", "target_nilai"] == pytest.approx(12.262)  # a decimal, not 12262
+    assert "PK 2018" in ind.loc["IK01.01", "catatan"]
+
+
+def test_opd_aliases_resolve(spec: MasterSpec) -> None:
+    assert spec.resolve_opd("Badan Kepegawaian Daerah (BKD)") == "BKD"
+    assert spec.resolve_opd("BAPPEDA, BPS") == "BAPPEDA"
+    assert spec.resolve_opd("Dinas PU dan PR") == "DPUPR"
+    assert spec.resolve_opd("Kantor Pos") is None
+
+
+def _broken(tmp_path: Path, edit) -> tuple[MasterSpec | None, list]:
+    wb = openpyxl.load_workbook(SPEC_PATH)
+    edit(wb)
+    path = tmp_path / "spec.xlsx"
+    wb.save(path)
+    return read_master(path)
+
+
+def _header(ws, name: str) -> int:
+    return [c.value for c in ws[1]].index(name) + 1
+
+
+def test_duplicate_code_names_sheet_row_and_column(tmp_path: Path) -> None:
+    def edit(wb):
+        ws = wb["indikator"]
+        ws.cell(3, 1).value = ws.cell(2, 1).value
+
+    spec, issues = _broken(tmp_path, edit)
+    assert spec is None
+    dup = [i for i in issues if i.rule == "spec.kode_ganda"]
+    assert len(dup) == 1
+    assert (dup[0].sheet, dup[0].cell, dup[0].severity) == ("indikator", "A3", ERROR)
+    assert "baris 2" in dup[0].message
+
+
+def test_unknown_sasaran_and_polarity_and_target_off_ladder(tmp_path: Path) -> None:
+    def edit(wb):
+        ws = wb["indikator"]
+        ws.cell(4, _header(ws, "kode_sasaran")).value = "S99"
+        ws.cell(5, _header(ws, "polaritas")).value = "keatas"
+        ws.cell(2, _header(ws, "target_2018")).value = "SANGAT WTP"  # IK01.01 is kualitatif
+
+    spec, issues = _broken(tmp_path, edit)
+    assert spec is None
+    found = {(i.rule, i.cell) for i in issues}
+    assert ("spec.rujukan", "B4") in found
+    assert ("spec.pilihan", "E5") in found
+    target_col = openpyxl.utils.get_column_letter(
+        _header(openpyxl.load_workbook(SPEC_PATH)["indikator"], "target_2018")
+    )
+    assert ("spec.target", f"{target_col}2") in found
+
+
+def test_missing_sheet_and_missing_responsible_opd(tmp_path: Path) -> None:
+    def edit(wb):
+        del wb["program"]
+
+    spec, issues = _broken(tmp_path, edit)
+    assert spec is None
+    assert any(i.rule == "spec.sheet_hilang" and i.sheet == "program" for i in issues)
+
+    def edit2(wb):
+        ws = wb["indikator"]
+        ws.cell(6, _header(ws, "kode_opd")).value = None
+
+    spec, issues = _broken(tmp_path, edit2)
+    assert spec is None
+    assert any(i.rule == "spec.wajib" and i.sheet == "indikator" for i in issues)
+
+
+def test_unreadable_spec_is_refused_not_raised(tmp_path: Path) -> None:
+    path = tmp_path / "spec.xlsx"
+    path.write_text("bukan excel")
+    spec, issues = read_master(path)
+    assert spec is None
+    assert issues[0].rule == "spec.tidak_terbaca"

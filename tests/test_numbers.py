@@ -1,0 +1,67 @@
+"""Indonesian number parsing: examples from the seed and a round-trip property."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from pipeline.numbers import format_id, parse_number
+
+
+@pytest.mark.parametrize(
+    ("text", "value", "kind", "persen"),
+    [
+        ("10,39%", 10.39, "teks_angka", True),
+        ("1.234.567,00", 1234567.0, "teks_angka", False),
+        ("Rp 5.000", 5000.0, "ambigu", False),
+        ("Rp. 1.234.567", 1234567.0, "teks_angka", False),
+        ("9,17", 9.17, "teks_angka", False),
+        ("1.22", 1.22, "teks_angka", False),
+        ("172,781,792.00", 172781792.0, "teks_angka", False),
+        ("0,0029%", 0.0029, "teks_angka", True),
+        ("-3,5", -3.5, "teks_angka", False),
+        ("1,234", 1.234, "ambigu", False),
+        ("\u00a012\u00a0", 12.0, "teks_angka", False),
+    ],
+)
+def test_parses_indonesian_text(text: str, value: float, kind: str, persen: bool) -> None:
+    parsed = parse_number(text)
+    assert parsed.value == pytest.approx(value)
+    assert parsed.kind == kind
+    assert parsed.persen is persen
+
+
+@pytest.mark.parametrize("text", ["", "-", "  ", None])
+def test_empty_cells_are_empty(text: object) -> None:
+    assert parse_number(text).kind == "kosong"
+    assert parse_number(text).value is None
+
+
+@pytest.mark.parametrize("text", ["sembilan", "19.11.101.030,00x", "1,2,3,4", "WTP", "12 %%"])
+def test_non_numbers_are_refused(text: str) -> None:
+    parsed = parse_number(text)
+    assert parsed.kind == "bukan_angka"
+    assert parsed.value is None
+
+
+def test_native_numbers_pass_through_and_bools_do_not() -> None:
+    assert parse_number(3.5).kind == "angka"
+    assert parse_number(7).value == 7.0
+    assert parse_number(True).kind == "bukan_angka"
+    assert parse_number(float("nan")).kind == "bukan_angka"
+
+
+@given(st.floats(min_value=-1e12, max_value=1e12, allow_nan=False).map(lambda x: round(x, 2)))
+def test_parse_of_format_is_identity(x: float) -> None:
+    text = format_id(x, 2)
+    parsed = parse_number(text)
+    assert parsed.value is not None
+    assert math.isclose(parsed.value, x, abs_tol=1e-9)
+
+
+def test_format_id_uses_dot_thousands_and_comma_decimals() -> None:
+    assert format_id(1234567.891) == "1.234.567,89"
+    assert format_id(None) == "-"

@@ -1,0 +1,252 @@
+"""Scoring rules: example tables per polarity and edge case, properties, aggregation, budget."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from pipeline import schema
+from pipeline.config import build_settings, default_settings
+from pipeline.score import aggregate, compute_capaian, effective_realisasi, serapan
+
+LADDERS = {"opini_bpk": ["TMP", "TW", "WDP", "WTP"]}
+
+
+def frame(rows: list[dict[str, object]]) -> pd.DataFrame:
+    base = {
+        "kode_indikator": "X",
+        "polaritas": "naik",
+        "target_nilai": np.nan,
+        "target_bawah": np.nan,
+        "target_atas": np.nan,
+        "target_teks": "",
+        "tangga": "",
+        "realisasi": np.nan,
+        "realisasi_teks": "",
+        "bobot": 1.0,
+    }
+    return pd.DataFrame([{**base, "kode_indikator": f"X{i}", **r} for i, r in enumerate(rows)])
+
+
+def score_one(settings=None, **row: object) -> pd.Series:
+    return compute_capaian(frame([row]), settings or default_settings(), LADDERS).iloc[0]
+
+
+@pytest.mark.parametrize(
+    ("polaritas", "target", "realisasi", "expected"),
+    [
+        ("naik", 10.39, 9.17, 88.2579),  # Rasio PAD: the seed printed 83,6
+        ("naik", 23.4, 22.0, 94.0171),  # Belanja modal
+        ("turun", 69.40, 87.00, 74.6398),  # Angka kematian ibu, default (2T-R)/T
+        ("turun", 7.98, 10.00, 74.6867),  # Tingkat Pengangguran Terbuka (seed: 1,25 %)
+        ("turun", 5, 9, 20.0),  # Indeks Persepsi Korupsi, 5 -> 9 cases
+        ("turun", 47.9, 45, 106.0543),  # Belanja pegawai: lower is better, so > 100
+        ("turun", 10, 25, 0.0),  # floored at 0
+    ],
+)
+def test_capaian_examples(
+    polaritas: str, target: float, realisasi: float, expected: float
+) -> None:
+    row = score_one(polaritas=polaritas, target_nilai=target, realisasi=realisasi)
+    assert row["status"] == schema.STATUS_DINILAI
+    assert row["capaian_mentah"] == pytest.approx(expected, abs=1e-4)
+
+
+def test_turun_inverse_rule_is_a_setting() -> None:
+    settings, issues = build_settings({"rumus_turun": "T/R"})
+    assert not issues
+    row = score_one(settings, polaritas="turun", target_nilai=69.4, realisasi=87.0)
+    assert row["capaian_mentah"] == pytest.approx(79.7701, abs=1e-4)
+    assert row["rumus"] == "T/R×100"
+    zero = score_one(settings, polaritas="turun", target_nilai=5.0, realisasi=0.0)
+    assert zero["status"] == schema.STATUS_TIDAK_DAPAT
+
+
+def test_zero_targets_never_divide() -> None:
+    both_zero = score_one(polaritas="turun", target_nilai=0.0, realisasi=0.0)
+    assert both_zero["capaian_mentah"] == 100.0
+    turun_bad = score_one(polaritas="turun", target_nilai=0.0, realisasi=2.0)
+    assert turun_bad["status"] == schema.STATUS_TIDAK_DAPAT
+    assert math.isnan(turun_bad["capaian_mentah"])
+    naik_zero = score_one(polaritas="naik", target_nilai=0.0, realisasi=3.0)
+    assert naik_zero["status"] == schema.STATUS_TIDAK_DAPAT
+    assert "target 0" in naik_zero["keterangan"]
+
+
+def test_missing_realisation_is_belum_lapor_and_left_out_of_averages() -> None:
+    df = compute_capaian(
+        frame(
+            [
+                {"target_nilai": 10.0, "realisasi": 8.0},
+                {"target_nilai": 10.0, "realisasi": np.nan},
+            ]
+        ),
+        default_settings(),
+        LADDERS,
+    )
+    assert list(df["status"]) == [schema.STATUS_DINILAI, schema.STATUS_BELUM_LAPOR]
+    agg = aggregate(df.assign(g="a"), ["g"], default_settings()).iloc[0]
+    assert agg["jumlah_indikator"] == 2
+    assert agg["jumlah_dinilai"] == 1
+    assert agg["rata_rata_capaian"] == pytest.approx(80.0)
+
+
+def test_cap_keeps_raw_and_marks_capped() -> None:
+    row = score_one(target_nilai=50.0, realisasi=100.0)
+    assert row["capaian_mentah"] == pytest.approx(200.0)
+    assert row["capaian"] == pytest.approx(120.0)
+    assert bool(row["dibatasi"]) is True
+    settings, _ = build_settings({"batas_capaian": "none"})
+    free = score_one(settings, target_nilai=50.0, realisasi=100.0)
+    assert free["capaian"] == pytest.approx(200.0)
+    assert not bool(free["dibatasi"])
+
+
+@pytest.mark.parametrize(
+    ("target", "realisasi", "expected"),
+    [("WDP", "WTP", 100.0), ("WTP", "WTP", 100.0), ("WTP", "WDP", 75.0), ("WTP", "TMP", 25.0)],
+)
+def test_kualitatif_ladder(target: str, realisasi: str, expected: float) -> None:
+    row = score_one(
+        polaritas="kualitatif", tangga="opini_bpk", target_teks=target, realisasi_teks=realisasi
+    )
+    assert row["capaian_mentah"] == pytest.approx(expected)
+    assert "TMP < TW < WDP < WTP" in row["rumus"]
+
+
+def test_range_polarity() -> None:
+    inside = score_one(polaritas="range", target_bawah=80.0, target_atas=90.0, realisasi=85.0)
+    above = score_one(polaritas="range", target_bawah=80.0, target_atas=90.0, realisasi=92.0)
+    below = score_one(polaritas="range", target_bawah=80.0, target_atas=90.0, realisasi=70.0)
+    assert inside["capaian_mentah"] == 100.0
+    assert above["capaian_mentah"] == pytest.approx(92 / 90 * 100)
+    assert below["capaian_mentah"] == pytest.approx(87.5)
+
+
+def test_quarterly_rollup_by_aggregation_rule() -> None:
+    base = {
+        "realisasi_tahunan": np.nan,
+        "realisasi_tw1": 2.0,
+        "realisasi_tw2": 2.0,
+        "realisasi_tw3": 3.0,
+        "realisasi_tw4": np.nan,
+    }
+    df = pd.DataFrame(
+        [
+            {**base, "agregasi_tw": "kumulatif"},
+            {**base, "agregasi_tw": "nilai_akhir"},
+            {**base, "agregasi_tw": "rata_rata"},
+            {**base, "agregasi_tw": "kumulatif", "realisasi_tahunan": 9.0},
+        ]
+    )
+    out = effective_realisasi(df)
+    assert list(out["realisasi"]) == pytest.approx([7.0, 3.0, 7 / 3, 9.0])
+    assert out["sumber_realisasi"].iloc[3] == "tahunan"
+
+
+@pytest.mark.parametrize(
+    ("value", "label"),
+    [
+        (94.0, "Sangat Tinggi"),
+        (90.0001, "Sangat Tinggi"),
+        (90.0, "Tinggi"),
+        (75.0, "Sedang"),
+        (65.5, "Sedang"),
+        (50.0, "Sangat Rendah"),
+        (-3.0, "Sangat Rendah"),
+        (250.0, "Sangat Tinggi"),
+    ],
+)
+def test_default_scale_is_contiguous(value: float, label: str) -> None:
+    assert default_settings().skala.classify(value) == label
+
+
+def test_other_shipped_scales() -> None:
+    pan, _ = build_settings({"skala_predikat": "permenpan_88_2021"})
+    assert pan.skala.classify(90.0) == "AA"
+    assert pan.skala.classify(29.99) == "D"
+    e81, _ = build_settings({"skala_predikat": "permendagri_86_2017"})
+    assert e81.skala.classify(90.5) == "ST"
+
+
+def test_invalid_settings_are_reported_and_defaults_kept() -> None:
+    settings, issues = build_settings({"rumus_turun": "R/T", "warna": "biru"})
+    assert settings.rumus_turun == "2T-R"
+    assert {i.cell for i in issues} == {"rumus_turun", "warna"}
+
+
+def test_serapan_is_ratio_of_sums_not_mean_of_ratios() -> None:
+    df = pd.DataFrame(
+        {
+            "kode_program": ["P1", "P2", "P3"],
+            "g": ["a", "a", "a"],
+            "pagu": [100.0, 900.0, 50.0],
+            "realisasi_anggaran": [100.0, 450.0, np.nan],
+        }
+    )
+    row = serapan(df, ["g"]).iloc[0]
+    assert row["serapan"] == pytest.approx(55.0)  # (100+450)/(100+900), not mean(100, 50)=75
+    assert row["program_dilaporkan"] == 2
+    assert row["pagu"] == 1050.0
+
+
+def test_weighted_average_setting() -> None:
+    df = compute_capaian(
+        frame(
+            [
+                {"target_nilai": 10.0, "realisasi": 10.0, "bobot": 3.0},
+                {"target_nilai": 10.0, "realisasi": 5.0, "bobot": 1.0},
+            ]
+        ),
+        default_settings(),
+        LADDERS,
+    ).assign(g="a")
+    simple = aggregate(df, ["g"], default_settings()).iloc[0]
+    weighted_settings, _ = build_settings({"metode_rata_rata": "bobot"})
+    weighted = aggregate(df, ["g"], weighted_settings).iloc[0]
+    assert simple["rata_rata_capaian"] == pytest.approx(75.0)
+    assert weighted["rata_rata_capaian"] == pytest.approx(87.5)
+    assert "berbobot" in weighted["metode"]
+
+
+positive = st.floats(min_value=0.01, max_value=1e6, allow_nan=False, allow_infinity=False)
+
+
+@given(positive, positive, positive)
+def test_naik_monotone_in_realisasi(t: float, r1: float, r2: float) -> None:
+    lo, hi = sorted([r1, r2])
+    a = score_one(target_nilai=t, realisasi=lo)["capaian_mentah"]
+    b = score_one(target_nilai=t, realisasi=hi)["capaian_mentah"]
+    assert a <= b + 1e-9
+
+
+@given(positive, positive, positive)
+def test_turun_monotone_decreasing_in_realisasi(t: float, r1: float, r2: float) -> None:
+    lo, hi = sorted([r1, r2])
+    a = score_one(polaritas="turun", target_nilai=t, realisasi=lo)["capaian_mentah"]
+    b = score_one(polaritas="turun", target_nilai=t, realisasi=hi)["capaian_mentah"]
+    assert a >= b - 1e-9
+    assert b >= 0
+
+
+@given(st.floats(min_value=-50, max_value=500), st.floats(min_value=-50, max_value=500))
+def test_predikat_monotone_in_capaian(c1: float, c2: float) -> None:
+    scale = default_settings().skala
+    order = [b.label for b in scale.bands]
+    lo, hi = sorted([c1, c2])
+    assert order.index(scale.classify(lo)) >= order.index(scale.classify(hi))
+
+
+@given(st.lists(st.tuples(positive, positive), min_size=1, max_size=12))
+def test_capped_and_group_mean_bounds(pairs: list[tuple[float, float]]) -> None:
+    df = compute_capaian(
+        frame([{"target_nilai": t, "realisasi": r} for t, r in pairs]), default_settings(), LADDERS
+    ).assign(g="a")
+    assert (df["capaian"] <= 120.0 + 1e-9).all()
+    agg = aggregate(df, ["g"], default_settings()).iloc[0]
+    assert agg["min_capaian"] - 1e-9 <= agg["rata_rata_capaian"] <= agg["max_capaian"] + 1e-9

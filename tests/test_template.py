@@ -1,0 +1,94 @@
+"""The template contract: what build_template writes, ingest reads back; protection and help."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from pipeline import template as tpl
+from pipeline.ingest import read_submission
+from pipeline.issues import ERROR
+from pipeline.master import MasterSpec
+
+
+@pytest.fixture()
+def bpkpad(spec: MasterSpec, tmp_path: Path) -> Path:
+    return tpl.build_template(spec, "BPKPAD", tmp_path / "bpkpad.xlsx")
+
+
+def test_round_trip_through_the_real_reader(spec: MasterSpec, bpkpad: Path) -> None:
+    sub = read_submission(bpkpad)
+    assert not [i for i in sub.issues if i.severity == ERROR]
+    assert sub.meta["kode_opd"] == "BPKPAD"
+    assert sub.meta["versi_templat"] == tpl.TEMPLATE_VERSION
+    assert sub.meta["sidik_spec"] == spec.fingerprint("BPKPAD")
+    codes = [r["kode_indikator"] for r in sub.indikator]
+    assert codes == list(spec.indikator_opd("BPKPAD")["kode_indikator"])
+    assert [r["kode_program"] for r in sub.anggaran] == list(
+        spec.program_opd("BPKPAD")["kode_program"]
+    )
+
+
+def test_locked_targets_unlocked_inputs_and_hidden_meta(bpkpad: Path) -> None:
+    wb = openpyxl.load_workbook(bpkpad)
+    assert wb.sheetnames == [
+        tpl.SHEET_PETUNJUK,
+        tpl.SHEET_INDIKATOR,
+        tpl.SHEET_ANGGARAN,
+        tpl.SHEET_META,
+    ]
+    assert wb[tpl.SHEET_META].sheet_state == "hidden"
+    ws = wb[tpl.SHEET_INDIKATOR]
+    assert ws.protection.sheet
+    row = tpl.HEADER_ROW + 1
+    letter = {
+        c.key: tpl.column_letter(tpl.INDIKATOR_COLUMNS, c.key) for c in tpl.INDIKATOR_COLUMNS
+    }
+    assert ws[f"{letter['target']}{row}"].protection.locked
+    assert ws[f"{letter['kode_indikator']}{row}"].protection.locked
+    for key in ("realisasi_tahunan", "realisasi_tw1", "faktor_penghambat", "tindak_lanjut"):
+        assert not ws[f"{letter[key]}{row}"].protection.locked, key
+        assert ws[f"{letter[key]}{row}"].fill.fgColor.rgb.endswith(tpl.INPUT_FILL.lstrip("#"))
+    rules = ws.data_validations.dataValidation
+    assert any(dv.type == "decimal" for dv in rules)
+    ang = wb[tpl.SHEET_ANGGARAN]
+    assert ang.protection.sheet
+    assert ang[f"D{row}"].protection.locked
+    assert not ang[f"E{row}"].protection.locked
+
+
+def test_qualitative_rows_get_a_dropdown_of_their_ladder(spec: MasterSpec, tmp_path: Path) -> None:
+    path = tpl.build_template(spec, "BAG_ORG", tmp_path / "org.xlsx")  # AKIP: predikat_sakip
+    ws = openpyxl.load_workbook(path)[tpl.SHEET_INDIKATOR]
+    lists = [dv for dv in ws.data_validations.dataValidation if dv.type == "list"]
+    assert lists
+    assert lists[0].formula1 == '"D,C,CC,B,BB,A,AA"'
+
+
+def test_petunjuk_in_bahasa_with_deadline_and_kecamatan_vision(
+    spec: MasterSpec, tmp_path: Path
+) -> None:
+    path = tpl.build_template(spec, "KEC_BJS", tmp_path / "kec.xlsx")
+    ws = openpyxl.load_workbook(path)[tpl.SHEET_PETUNJUK]
+    text = "\n".join(str(c.value) for row in ws.iter_rows() for c in row if c.value)
+    assert "Kecamatan Binjai Selatan" in text
+    assert "Batas pengumpulan: 2019-02-15" in text
+    assert "layak huni, sejahtera dan memiliki daya saing" in text  # its own visi
+    assert "Isi hanya sel berwarna kuning" in text
+
+
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice not installed")
+def test_template_opens_in_libreoffice(bpkpad: Path, tmp_path: Path) -> None:
+    result = subprocess.run(
+        ["soffice", "--headless", "--convert-to", "pdf", "--outdir", str(tmp_path), str(bpkpad)],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "bpkpad.pdf").stat().st_size > 1000

@@ -1,0 +1,162 @@
+"""Ingest and validation on real files: each defect gives its issue at its cell, nothing lost."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+
+from pipeline import schema
+from pipeline import template as tpl
+from pipeline.cli import Run, run_pipeline
+from pipeline.issues import ERROR, WARNING
+from pipeline.master import MasterSpec
+from tests.conftest import copy_inputs, input_file
+
+COL = {c.key: tpl.column_letter(tpl.INDIKATOR_COLUMNS, c.key) for c in tpl.INDIKATOR_COLUMNS}
+
+
+def _issues(run: Run, rule: str) -> pd.DataFrame:
+    return run.issues[run.issues["rule"] == rule]
+
+
+def _row_of(path: Path, code: str) -> int:
+    ws = openpyxl.load_workbook(path, read_only=True)[tpl.SHEET_INDIKATOR]
+    for i, row in enumerate(ws.iter_rows(values_only=True), start=1):
+        if row and row[0] == code:
+            return i
+    raise LookupError(code)
+
+
+def _edit(path: Path, sheet: str, cell: str, value: object) -> None:
+    wb = openpyxl.load_workbook(path)
+    wb[sheet][cell] = value
+    wb.save(path)
+
+
+def _status(run: Run, name: str) -> str:
+    berkas = run.validated.berkas.set_index("berkas")
+    return str(berkas.loc[name, "status"])
+
+
+def _scored(run: Run) -> set[str]:
+    ind = run.results.indikator
+    return set(ind.loc[ind["status"] == schema.STATUS_DINILAI, "kode_indikator"])
+
+
+@pytest.fixture(scope="module")
+def baseline(spec: MasterSpec) -> Run:
+    from tests.conftest import INPUT_DIR
+
+    return run_pipeline(spec, INPUT_DIR)
+
+
+def test_shipped_inputs_all_accepted_and_text_number_warned(baseline: Run) -> None:
+    berkas = baseline.validated.berkas
+    assert len(berkas) == 31
+    assert set(berkas["status"]) <= {schema.BERKAS_DITERIMA, schema.BERKAS_DITERIMA_CATATAN}
+    warn = _issues(baseline, "nilai.teks_angka")
+    assert len(warn) == 1
+    rec = warn.iloc[0]
+    assert (rec["kode_opd"], rec["sheet"], rec["kode_indikator"]) == (
+        "BPKPAD",
+        "Indikator",
+        "IK01.09",
+    )
+    assert rec["cell"].startswith(COL["realisasi_tahunan"])
+    ind = baseline.results.indikator.set_index("kode_indikator")
+    assert ind.loc["IK01.09", "realisasi"] == pytest.approx(9.17)
+    missing = _issues(baseline, "kelengkapan.belum_kirim")
+    assert list(missing["kode_opd"]) == ["KESBANGPOL"]
+    assert not len(_issues(baseline, "struktur.sidik_spec"))
+
+
+def test_text_in_a_number_cell_is_an_error_at_that_cell(
+    spec: MasterSpec, baseline: Run, tmp_path: Path
+) -> None:
+    folder = copy_inputs(tmp_path)
+    path = input_file(folder, "DINKES")
+    row = _row_of(path, "IK07.20")
+    _edit(path, tpl.SHEET_INDIKATOR, f"{COL['realisasi_tahunan']}{row}", "delapan puluh tujuh")
+    run = run_pipeline(spec, folder)
+    err = _issues(run, "nilai.bukan_angka")
+    assert len(err) == 1
+    assert err.iloc[0]["cell"] == f"{COL['realisasi_tahunan']}{row}"
+    assert err.iloc[0]["severity"] == ERROR
+    assert err.iloc[0]["file"] == path.name
+    ind = run.results.indikator.set_index("kode_indikator")
+    assert ind.loc["IK07.20", "status"] == schema.STATUS_BELUM_LAPOR
+    assert _scored(run) == _scored(baseline) - {"IK07.20"}
+
+
+def test_deleted_sheet_rejects_only_that_file(
+    spec: MasterSpec, baseline: Run, tmp_path: Path
+) -> None:
+    folder = copy_inputs(tmp_path)
+    path = input_file(folder, "DLH")
+    wb = openpyxl.load_workbook(path)
+    del wb[tpl.SHEET_INDIKATOR]
+    wb.save(path)
+    run = run_pipeline(spec, folder)
+    assert _status(run, path.name) == schema.BERKAS_DITOLAK
+    assert any(_issues(run, "struktur.sheet_hilang")["file"] == path.name)
+    dlh = set(spec.indikator_opd("DLH")["kode_indikator"])
+    assert _scored(run) == _scored(baseline) - dlh
+
+
+def test_wrong_year_and_changed_target(spec: MasterSpec, tmp_path: Path) -> None:
+    folder = copy_inputs(tmp_path)
+    old = input_file(folder, "BPBD")
+    _edit(old, tpl.SHEET_META, "B6", "2017")  # tahun is the 5th key
+    changed = input_file(folder, "BKD")
+    row = _row_of(changed, "IK04.01")
+    _edit(changed, tpl.SHEET_INDIKATOR, f"{COL['target']}{row}", 11)
+    run = run_pipeline(spec, folder)
+    assert _status(run, old.name) == schema.BERKAS_DITOLAK
+    year = _issues(run, "struktur.tahun").iloc[0]
+    assert (year["found"], year["expected"]) == ("2017", "2018")
+    target = _issues(run, "struktur.target_diubah").iloc[0]
+    assert target["cell"] == f"{COL['target']}{row}"
+    assert target["severity"] == WARNING
+    ind = run.results.indikator.set_index("kode_indikator")
+    assert ind.loc["IK04.01", "target_nilai"] == 94.0  # the spec's target, never the OPD's
+
+
+def test_every_file_is_accounted_for(spec: MasterSpec, tmp_path: Path) -> None:
+    folder = copy_inputs(tmp_path)
+    (folder / "~$Dinas Kesehatan - Capaian Kinerja 2018.xlsx").write_bytes(b"lock")
+    (folder / "surat pengantar.pdf").write_bytes(b"%PDF-1.4 ...")
+    (folder / "Dinas Sosial revisi.xlsx").write_bytes(b"%PDF-1.4 renamed")
+    (folder / "kosong.xlsx").write_bytes(b"")
+    run = run_pipeline(spec, folder)
+    berkas = run.validated.berkas.set_index("berkas")
+    assert len(berkas) == 35
+    assert berkas.loc["~$Dinas Kesehatan - Capaian Kinerja 2018.xlsx", "status"] == "diabaikan"
+    assert berkas.loc["surat pengantar.pdf", "status"] == "diabaikan"
+    assert berkas.loc["Dinas Sosial revisi.xlsx", "status"] == "ditolak"
+    assert "PDF" in berkas.loc["Dinas Sosial revisi.xlsx", "alasan"]
+    assert berkas.loc["kosong.xlsx", "status"] == "ditolak"
+
+
+def test_duplicate_submission_newest_wins(spec: MasterSpec, tmp_path: Path) -> None:
+    folder = copy_inputs(tmp_path)
+    original = input_file(folder, "DISHUB")
+    newer = folder / "Dishub revisi.xlsx"
+    shutil.copy(original, newer)
+    wb = openpyxl.load_workbook(newer)  # openpyxl stamps 'now' as modified: newer than 2019
+    ws = wb[tpl.SHEET_INDIKATOR]
+    row = _row_of(newer, "IK08.12")
+    ws[f"{COL['realisasi_tahunan']}{row}"] = 5
+    wb.save(newer)
+    run = run_pipeline(spec, folder)
+    assert _status(run, original.name) == schema.BERKAS_DIGANTIKAN
+    assert _status(run, newer.name) == schema.BERKAS_DITERIMA
+    superseded = _issues(run, "berkas.digantikan").iloc[0]
+    assert superseded["file"] == original.name
+    assert newer.name in superseded["message"]
+    ind = run.results.indikator.set_index("kode_indikator")
+    assert ind.loc["IK08.12", "realisasi"] == 5.0
+    assert ind.loc["IK08.12", "berkas"] == newer.name
