@@ -28,6 +28,7 @@ SHEET_META = "_meta"
 HEADER_ROW = 5  # 1-based row of the column headers; data starts on the next row
 
 INPUT_FILL = "#FFF2CC"
+PETUNJUK_WIDTH = 120
 LOCKED_FILL = "#EDEDED"
 
 
@@ -94,7 +95,7 @@ def column_letter(columns: tuple[Column, ...], key: str) -> str:
 
 def _petunjuk(ws: Worksheet, spec: MasterSpec, opd: dict[str, str], fmt: dict) -> None:
     ws.set_column(0, 0, 4)
-    ws.set_column(1, 1, 110)
+    ws.set_column(1, 1, PETUNJUK_WIDTH)
     lines: list[tuple[str, str]] = [
         ("title", f"Templat Capaian Kinerja Tahun {spec.tahun} ({spec.periode})"),
         ("bold", f"{opd['nama_opd']} — {spec.pemda['nama_pemda']}"),
@@ -157,7 +158,26 @@ def _petunjuk(ws: Worksheet, spec: MasterSpec, opd: dict[str, str], fmt: dict) -
     ]
     for row, (style, text) in enumerate(lines):
         ws.write_string(row, 1, text, fmt[style])
+        if style == "wrap":
+            ws.set_row(row, _row_height(text, PETUNJUK_WIDTH))
+    _print_setup(ws, repeat=False)
     ws.protect("", {"select_locked_cells": True, "select_unlocked_cells": True})
+
+
+def _row_height(text: str, width: float, minimum: int = 1) -> float:
+    """Points needed to show ``text`` wrapped in a column ``width`` characters wide."""
+    lines = sum(max(1, math.ceil(len(part) / max(width * 1.1, 1))) for part in text.split("\n"))
+    return 13.0 * max(lines, minimum)
+
+
+def _print_setup(ws: Worksheet, repeat: bool = True) -> None:
+    """A4 landscape, one page wide, header rows repeated."""
+    ws.set_landscape()
+    ws.set_paper(9)
+    ws.fit_to_pages(1, 0)
+    ws.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.5)
+    if repeat:
+        ws.repeat_rows(HEADER_ROW - 1)
 
 
 def _header(ws: Worksheet, columns: tuple[Column, ...], fmt: dict) -> None:
@@ -228,6 +248,7 @@ def build_template(spec: MasterSpec, kode_opd: str, path: Path) -> Path:
     _header(ws, INDIKATOR_COLUMNS, fmt)
     for i, rec in enumerate(indikator.to_dict("records")):
         row = HEADER_ROW + i
+        ws.set_row(row, _row_height(str(rec["uraian"]), INDIKATOR_COLUMNS[2].width))
         values = {
             "kode_indikator": rec["kode_indikator"],
             "kode_sasaran": rec["kode_sasaran"],
@@ -280,6 +301,7 @@ def build_template(spec: MasterSpec, kode_opd: str, path: Path) -> Path:
                         "error_message": "Isi dengan angka saja, tanpa satuan atau tanda %.",
                     },
                 )
+    _print_setup(ws)
     ws.protect("", {"format_columns": True, "format_rows": True, "select_locked_cells": True})
 
     ws = wb.add_worksheet(SHEET_ANGGARAN)
@@ -287,6 +309,7 @@ def build_template(spec: MasterSpec, kode_opd: str, path: Path) -> Path:
     _header(ws, ANGGARAN_COLUMNS, fmt)
     for i, rec in enumerate(program.to_dict("records")):
         row = HEADER_ROW + i
+        ws.set_row(row, _row_height(str(rec["uraian"]), ANGGARAN_COLUMNS[1].width))
         ws.write_string(row, 0, rec["kode_program"], fmt["locked"])
         ws.write_string(row, 1, rec["uraian"], fmt["locked"])
         ws.write_string(row, 2, rec["kode_sasaran"], fmt["locked"])
@@ -307,6 +330,7 @@ def build_template(spec: MasterSpec, kode_opd: str, path: Path) -> Path:
             },
         )
         ws.write_blank(row, 5, None, fmt["input"])
+    _print_setup(ws)
     ws.protect("", {"format_columns": True, "format_rows": True, "select_locked_cells": True})
 
     meta = wb.add_worksheet(SHEET_META)
