@@ -8,6 +8,7 @@ PY     := $(VENV)/bin/python
 SPEC   ?= master/binjai_2018.xlsx
 INPUT  ?= input_xlsx
 OUTPUT ?= output
+PREV   ?=
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -21,7 +22,8 @@ $(VENV)/.installed: requirements.lock pyproject.toml
 setup: $(VENV)/.installed ## create the virtual environment from the pinned dependencies
 
 report: $(VENV)/.installed ## ingest, validate, score and write the consolidated workbook and charts
-	$(PY) -m pipeline report --spec "$(SPEC)" --input "$(INPUT)" --output "$(OUTPUT)"
+	$(PY) -m pipeline report --spec "$(SPEC)" --input "$(INPUT)" --output "$(OUTPUT)" \
+		$(if $(PREV),--tahun-lalu "$(PREV)",)
 
 check: $(VENV)/.installed ## validate the input files without writing the report
 	$(PY) -m pipeline check --spec "$(SPEC)" --input "$(INPUT)" --output "$(OUTPUT)"

@@ -76,7 +76,7 @@ def _ingest(folder: Path) -> tuple[list[Submission], list[tuple[Path, str, str]]
     return subs, ignored
 
 
-def run_pipeline(spec: MasterSpec, input_dir: Path) -> Run:
+def run_pipeline(spec: MasterSpec, input_dir: Path, previous: pd.DataFrame | None = None) -> Run:
     """Ingest → validate → join → score, all in memory."""
     start = time.perf_counter()
     subs, ignored = _ingest(input_dir)
@@ -92,8 +92,9 @@ def run_pipeline(spec: MasterSpec, input_dir: Path) -> Run:
         validated.anggaran,
         spec.settings,
         spec.tangga,
+        previous,
     )
-    all_issues: list[Issue] = validated.issues + check_scored(results.indikator)
+    all_issues: list[Issue] = spec.issues + validated.issues + check_scored(results.indikator)
     return Run(spec, validated, results, issues_frame(all_issues), time.perf_counter() - start)
 
 
@@ -221,11 +222,23 @@ def _summary(run: Run, paths: dict[str, Path] | None) -> str:
     return "\n".join(lines)
 
 
+def _previous(path: Path | None) -> pd.DataFrame | None:
+    if path is None:
+        return None
+    from pipeline.workbook import read_previous_report  # noqa: PLC0415
+
+    try:
+        return read_previous_report(path)
+    except Exception as exc:  # a bad comparison file must not stop this year's report
+        print(f"[WARNING] Laporan tahun lalu tidak dapat dibaca ({path}): {exc}", file=sys.stderr)
+        return None
+
+
 def cmd_report(args: argparse.Namespace) -> int:
     spec = _load_spec(args.spec)
     if spec is None:
         return EXIT_SPEC
-    run = run_pipeline(spec, args.input)
+    run = run_pipeline(spec, args.input, _previous(args.tahun_lalu))
     paths = _write_outputs(run, args.output)
     print(_summary(run, paths))
     has_errors = not run.issues.empty and (run.issues["severity"] == ERROR).any()
@@ -273,6 +286,13 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--spec", type=Path, required=True, help="master spec workbook (.xlsx)")
         if name != "templates":
             p.add_argument("--input", type=Path, required=True, help="folder of OPD files")
+        if name == "report":
+            p.add_argument(
+                "--tahun-lalu",
+                type=Path,
+                default=None,
+                help="last year's consolidated workbook, for the year-on-year change",
+            )
         p.add_argument("--output", type=Path, required=True, help="output folder")
         p.set_defaults(func=func)
     return parser

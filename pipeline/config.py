@@ -76,6 +76,7 @@ class Settings:
     efisiensi_batas_bawah: float = -5.0
     desimal_tampilan: int = 2
     mode_ketat: bool = False
+    rata_rata_keseluruhan: str = "indikator"
     raw: dict[str, str] = field(default_factory=dict)
 
     def as_rows(self) -> list[tuple[str, str]]:
@@ -90,6 +91,7 @@ _CHOICES = {
     "metode_rata_rata": ("rata_rata", "bobot"),
     "rumus_kualitatif": ("tercapai_100", "rasio_peringkat"),
     "mode_ketat": ("ya", "tidak"),
+    "rata_rata_keseluruhan": ("indikator", "sasaran"),
 }
 
 
@@ -172,8 +174,26 @@ def build_settings(
         bad("efisiensi_batas_bawah", raw["efisiensi_batas_bawah"], f"paling besar {upper:g}")
         lower = upper
     decimals = number("desimal_tampilan") or 0.0
+    scale = scales[raw["skala_predikat"]]
+    if raw["label_predikat"].strip():
+        labels = [x.strip() for x in raw["label_predikat"].split(";")]
+        if len(labels) != len(scale.bands) or not all(labels):
+            bad(
+                "label_predikat",
+                raw["label_predikat"],
+                f"{len(scale.bands)} label dipisah ';' (dari atas ke bawah)",
+            )
+        else:
+            scale = Scale(
+                scale.key,
+                scale.judul,
+                tuple(
+                    Band(label, b.batas, b.aturan, b.warna)
+                    for label, b in zip(labels, scale.bands, strict=True)
+                ),
+            )
     settings = Settings(
-        skala=scales[raw["skala_predikat"]],
+        skala=scale,
         rumus_turun=raw["rumus_turun"],
         batas_capaian=cap,
         metode_rata_rata=raw["metode_rata_rata"],
@@ -182,6 +202,7 @@ def build_settings(
         efisiensi_batas_bawah=lower,
         desimal_tampilan=max(0, min(6, int(decimals))),
         mode_ketat=raw["mode_ketat"] == "ya",
+        rata_rata_keseluruhan=raw["rata_rata_keseluruhan"],
         raw=raw,
     )
     return settings, issues

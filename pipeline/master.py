@@ -46,7 +46,7 @@ class MasterSpec:
     tangga: dict[str, list[str]]
     settings: Settings
     sha256: str = ""
-    notes: list[str] = field(default_factory=list)
+    issues: list[Issue] = field(default_factory=list)  # WARNINGs found while checking
 
     @property
     def kode_pemda(self) -> str:
@@ -526,6 +526,20 @@ def read_master(path: Path) -> tuple[MasterSpec | None, list[Issue]]:
         pagu.append(number if number is not None else 0.0)
     program = program.assign(pagu=pagu)
 
+    per_mille = re.compile(r"per\s*(1\.?000|100\.?000|10\.?000)\b|/\s*1\.?000", re.I)
+    for rec in indikator.to_dict("records"):
+        if per_mille.search(str(rec["uraian"])) and str(rec["satuan"]).strip() == "%":
+            check.add(
+                "indikator",
+                rec["_row"],
+                "satuan",
+                rec["satuan"],
+                "satuan yang sama dengan uraian (misalnya 'per 1000 penduduk')",
+                f"Uraian indikator '{rec['kode_indikator']}' menyebut 'per 1000' tetapi "
+                "satuannya '%': target dan realisasi mungkin dibandingkan dalam satuan berbeda",
+                "spec.satuan",
+                WARNING,
+            )
     for name, ladder in tangga.items():
         if len(set(ladder)) != len(ladder):
             check.issues.append(
@@ -568,6 +582,7 @@ def read_master(path: Path) -> tuple[MasterSpec | None, list[Issue]]:
         tangga=tangga,
         settings=settings,
         sha256=hashlib.sha256(path.read_bytes()).hexdigest(),
+        issues=list(check.issues),
     )
     return spec, check.issues
 

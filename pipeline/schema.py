@@ -112,6 +112,16 @@ LABELS: dict[str, str] = {
     "max_capaian": "Capaian Tertinggi (%)",
     "efisiensi": "Capaian − Serapan (poin)",
     "kategori_efisiensi": "Kategori Efisiensi",
+    "rasio_efisiensi": "Rasio Capaian / Serapan",
+    "sisa_anggaran": "Sisa Anggaran (Rp)",
+    "jenis_sisa": "Jenis Sisa",
+    "progres_rpjmd": "Progres thd Target Akhir RPJMD (%)",
+    "realisasi_tahun_lalu": "Realisasi Tahun Lalu",
+    "capaian_tahun_lalu": "Capaian Tahun Lalu (%)",
+    "perubahan_capaian": "Perubahan Capaian (poin)",
+    "tingkat": "Tingkat",
+    "kode": "Kode",
+    "uraian": "Uraian",
 }
 
 

@@ -15,6 +15,7 @@ import pandas as pd
 
 from pipeline import schema
 from pipeline.config import Scale, Settings
+from pipeline.master import spec_number
 
 _TW = list(schema.TW_COLUMNS)
 
@@ -171,7 +172,12 @@ def compute_capaian(
     missing = r.isna().to_numpy()
     status[missing] = schema.STATUS_BELUM_LAPOR
     note[missing] = "realisasi belum dilaporkan"
-    cap_raw[missing] = np.nan
+    if "realisasi_tidak_valid" in df:
+        invalid = missing & df["realisasi_tidak_valid"].fillna(False).astype(bool).to_numpy()
+        status[invalid] = schema.STATUS_TIDAK_DAPAT
+        note[invalid] = "realisasi diisi tetapi tidak sah (lihat sheet Validasi)"
+    negative = (r < 0).to_numpy() & (status == schema.STATUS_DINILAI)
+    note[negative] = "realisasi negatif; capaian untuk rata-rata paling kecil 0"
     unknown = ~df["polaritas"].isin(schema.POLARITAS).to_numpy()
     status[unknown] = schema.STATUS_TIDAK_DAPAT
     note[unknown] = "polaritas tidak dikenal"
@@ -179,7 +185,7 @@ def compute_capaian(
 
     raw = pd.Series(cap_raw, index=df.index)
     limit = settings.batas_capaian
-    capped = raw.clip(upper=limit) if limit is not None else raw
+    capped = (raw.clip(upper=limit) if limit is not None else raw).clip(lower=0)
     return df.assign(
         realisasi=r,
         capaian_mentah=raw,
@@ -191,6 +197,50 @@ def compute_capaian(
     )
 
 
+def progress_to_end_target(
+    df: pd.DataFrame, settings: Settings, tangga: dict[str, list[str]]
+) -> pd.Series:
+    """Capaian of this year's realisation against the end-of-RPJMD target (same rules).
+
+    Empty where the end target is the reporting year's own target, and for ranges.
+    """
+    akhir = df["target_akhir"].fillna("").astype(str)
+    same = akhir == df["target_teks"].fillna("").astype(str)
+    probe = df.assign(
+        target_nilai=akhir.map(_target_number),
+        target_teks=akhir,
+        target_bawah=np.nan,
+        target_atas=np.nan,
+    )
+    out = compute_capaian(probe, settings, tangga)["capaian_mentah"]
+    return out.where(~same & (df["polaritas"] != "range"))
+
+
+def _target_number(text: str) -> float:
+    value = spec_number(text) if text else None
+    return np.nan if value is None else value
+
+
+def compare_previous(df: pd.DataFrame, previous: pd.DataFrame | None) -> pd.DataFrame:
+    """Last year's realisation and capaian beside this year's, with the change in points.
+
+    ``previous`` has ``kode_indikator``, ``realisasi_tahun_lalu`` and ``capaian_tahun_lalu``
+    (read from last year's consolidated workbook); without it the columns stay empty.
+    """
+    if previous is None or previous.empty:
+        return df.assign(
+            realisasi_tahun_lalu=np.nan, capaian_tahun_lalu=np.nan, perubahan_capaian=np.nan
+        )
+    prev = previous.drop_duplicates("kode_indikator").set_index("kode_indikator")
+    last_r = df["kode_indikator"].map(prev["realisasi_tahun_lalu"]).astype(float)
+    last_c = df["kode_indikator"].map(prev["capaian_tahun_lalu"]).astype(float)
+    return df.assign(
+        realisasi_tahun_lalu=last_r,
+        capaian_tahun_lalu=last_c,
+        perubahan_capaian=df["capaian_mentah"] - last_c,
+    )
+
+
 def classify(values: pd.Series, scale: Scale) -> pd.Series:
     """Predikat label for each value on a scale (empty for missing values)."""
     return values.map(lambda v: scale.classify(None if pd.isna(v) else float(v)))
@@ -199,9 +249,12 @@ def classify(values: pd.Series, scale: Scale) -> pd.Series:
 def score_indicators(
     df: pd.DataFrame, settings: Settings, tangga: dict[str, list[str]]
 ) -> pd.DataFrame:
-    """Roll up TWs, compute capaian and predikat for every indicator row."""
+    """Roll up TWs, compute capaian, predikat and progress to the RPJMD end target."""
     out = compute_capaian(effective_realisasi(df), settings, tangga)
-    return out.assign(predikat=classify(out["capaian_mentah"], settings.skala))
+    out = out.assign(predikat=classify(out["capaian_mentah"], settings.skala))
+    if "target_akhir" in out:
+        out = out.assign(progres_rpjmd=progress_to_end_target(out, settings, tangga))
+    return out
 
 
 def method_text(settings: Settings) -> str:
@@ -337,7 +390,7 @@ def join_targets(indikator: pd.DataFrame, realisasi: pd.DataFrame) -> pd.DataFra
         "tindak_lanjut",
         "sumber_data",
     ):
-        merged[col] = merged[col].fillna("")
+        merged[col] = merged[col].fillna("") if col in merged else ""
     return merged.drop(columns=["_opd", "kode_opd_lapor"])
 
 
@@ -353,6 +406,7 @@ class Results:
     program: pd.DataFrame
     keseluruhan: dict[str, Any]
     predikat_jumlah: dict[str, int]
+    efisiensi: pd.DataFrame
 
 
 def build_results(
@@ -366,13 +420,17 @@ def build_results(
     anggaran: pd.DataFrame,
     settings: Settings,
     tangga: dict[str, list[str]],
+    previous: pd.DataFrame | None = None,
 ) -> Results:
-    """Join, score and aggregate: the whole computation, with no I/O."""
+    """Join, score and aggregate: the whole computation, with no I/O.
+
+    ``previous`` (optional) holds last year's realisation and capaian per indicator.
+    """
     tree = spec_sasaran[["kode_sasaran", "kode_tujuan"]].merge(
         spec_tujuan[["kode_tujuan", "kode_misi"]], on="kode_tujuan", how="left"
     )
     joined = join_targets(spec_indikator, realisasi).merge(tree, on="kode_sasaran", how="left")
-    ind = score_indicators(joined, settings, tangga)
+    ind = compare_previous(score_indicators(joined, settings, tangga), previous)
     ind = ind.sort_values(["kode_sasaran", "kode_indikator", "kode_opd"], kind="stable")
     ind = ind.reset_index(drop=True)
 
@@ -416,10 +474,27 @@ def build_results(
         .merge(opd_cap, on="kode_opd", how="left")
         .merge(opd_budget, on="kode_opd", how="left")
     )
-    opd = pd.concat([opd, efficiency(opd["rata_rata_capaian"], opd["serapan"], settings)], axis=1)
+    opd = pd.concat(
+        [
+            opd,
+            efficiency(opd["rata_rata_capaian"], opd["serapan"], settings),
+            sisa_anggaran(opd["pagu_dilaporkan"], opd["realisasi_anggaran"], opd["min_capaian"]),
+        ],
+        axis=1,
+    )
     opd = opd.assign(peringkat=opd["rata_rata_capaian"].rank(ascending=False, method="min"))
 
     overall = aggregate(ind, [], settings).iloc[0].to_dict()
+    if settings.rata_rata_keseluruhan == "sasaran":
+        means = sas["rata_rata_capaian"].dropna()
+        value = float(means.mean()) if len(means) else float("nan")
+        overall.update(
+            rata_rata_capaian=value,
+            predikat=settings.skala.classify(value),
+            min_capaian=means.min(),
+            max_capaian=means.max(),
+            metode=f"rata-rata dari {len(means)} rata-rata Sasaran ({method_text(settings)})",
+        )
     budget = serapan(prog, []).iloc[0].to_dict()
     predikat_counts = (
         ind.loc[ind["status"] == schema.STATUS_DINILAI, "predikat"].value_counts().to_dict()
@@ -453,4 +528,65 @@ def build_results(
         "dibatasi": int(ind["dibatasi"].fillna(False).astype(bool).sum()),
     }
     counts = {b.label: int(predikat_counts.get(b.label, 0)) for b in settings.skala.bands}
-    return Results(ind, sas, tuj, mis, opd, prog, keseluruhan, counts)
+    return Results(
+        ind,
+        sas,
+        tuj,
+        mis,
+        opd,
+        prog,
+        keseluruhan,
+        counts,
+        efficiency_table(sas, opd, keseluruhan, settings),
+    )
+
+
+def efficiency_table(
+    sasaran: pd.DataFrame, opd: pd.DataFrame, overall: dict[str, Any], settings: Settings
+) -> pd.DataFrame:
+    """Capaian beside serapan per Sasaran, per OPD and overall, with the efficiency band.
+
+    ``rasio_efisiensi`` = capaian / serapan; the unspent budget is ``penghematan`` only where
+    every scored indicator met its target.
+    """
+    cols = [
+        "rata_rata_capaian",
+        "jumlah_dinilai",
+        "min_capaian",
+        "pagu_dilaporkan",
+        "realisasi_anggaran",
+        "serapan",
+    ]
+    parts = [
+        sasaran.assign(
+            tingkat="Sasaran", kode=sasaran["kode_sasaran"], uraian=sasaran["uraian_sasaran"]
+        )[["tingkat", "kode", "uraian", *cols]],
+        opd.assign(tingkat="OPD", kode=opd["kode_opd"], uraian=opd["nama_opd"])[
+            ["tingkat", "kode", "uraian", *cols]
+        ],
+        pd.DataFrame(
+            [
+                {
+                    "tingkat": "Keseluruhan",
+                    "kode": "",
+                    "uraian": "Keseluruhan",
+                    **{c: overall.get(c) for c in cols},
+                }
+            ]
+        ),
+    ]
+    table = pd.concat(parts, ignore_index=True)
+    for col in cols:
+        table[col] = pd.to_numeric(table[col], errors="coerce")
+    table = pd.concat(
+        [
+            table,
+            efficiency(table["rata_rata_capaian"], table["serapan"], settings),
+            sisa_anggaran(
+                table["pagu_dilaporkan"], table["realisasi_anggaran"], table["min_capaian"]
+            ),
+        ],
+        axis=1,
+    )
+    ratio = table["rata_rata_capaian"] / table["serapan"].where(table["serapan"] > 0)
+    return table.assign(rasio_efisiensi=ratio)

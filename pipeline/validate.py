@@ -36,6 +36,7 @@ REALISASI_COLUMNS = [
     "kode_indikator",
     *REALISASI_KEYS,
     "realisasi_teks",
+    "realisasi_tidak_valid",
     "capaian_opd",
     *TEXT_KEYS,
     *[f"sel_{k}" for k in REALISASI_KEYS],
@@ -229,6 +230,7 @@ def extract_realisasi(sub: Submission, spec: MasterSpec) -> list[dict[str, Any]]
             "kode_opd": kode_opd,
             "kode_indikator": code,
             "realisasi_teks": "",
+            "realisasi_tidak_valid": False,
         }
         kualitatif = spec_row["polaritas"] == "kualitatif"
         ladder = spec.tangga.get(spec_row["tangga"], [])
@@ -242,6 +244,7 @@ def extract_realisasi(sub: Submission, spec: MasterSpec) -> list[dict[str, Any]]
                     continue
                 match = next((v for v in ladder if v.lower() == text.lower()), None)
                 if match is None:
+                    rec["realisasi_tidak_valid"] = True
                     sub.issue(
                         "nilai.tangga",
                         ERROR,
@@ -257,6 +260,22 @@ def extract_realisasi(sub: Submission, spec: MasterSpec) -> list[dict[str, Any]]
                     rec["realisasi_teks"] = match
                 continue
             rec[key] = _number(sub, value, sheet, rec[f"sel_{key}"], code)
+            parsed = parse_number(value)
+            if parsed.kind == "bukan_angka":
+                rec["realisasi_tidak_valid"] = True
+            elif parsed.persen and "%" not in str(spec_row["satuan"]):
+                sub.issue(
+                    "nilai.satuan_berbeda",
+                    WARNING,
+                    f"Realisasi ditulis dalam persen ('{value}') padahal satuan indikator "
+                    f"'{spec_row['satuan']}'. Periksa apakah angkanya sudah dalam satuan target; "
+                    "tulis tanpa tanda %.",
+                    sheet=sheet,
+                    cell=rec[f"sel_{key}"],
+                    found=str(value),
+                    expected=f"angka dalam satuan '{spec_row['satuan']}'",
+                    kode_indikator=code,
+                )
         rec["sel_capaian_opd"] = _cell(letters, "capaian_opd", r)
         rec["capaian_opd"] = _number(
             sub, raw.get("capaian_opd"), sheet, rec["sel_capaian_opd"], code
@@ -529,8 +548,14 @@ def _drop_errors(df: pd.DataFrame, issues: list[Issue], key: str, column: str) -
     bad = {(i.file, i.cell) for i in issues if i.severity == ERROR and i.cell}
     if df.empty or not bad:
         return df
-    mask = [(b, c) in bad for b, c in zip(df["berkas"], df[f"sel_{column}"], strict=True)]
-    return df.assign(**{column: df[column].mask(pd.Series(mask, index=df.index))})
+    mask = pd.Series(
+        [(b, c) in bad for b, c in zip(df["berkas"], df[f"sel_{column}"], strict=True)],
+        index=df.index,
+    )
+    out = df.assign(**{column: df[column].mask(mask)})
+    if "realisasi_tidak_valid" in out:
+        out = out.assign(realisasi_tidak_valid=out["realisasi_tidak_valid"] | mask)
+    return out
 
 
 def register(

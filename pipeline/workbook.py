@@ -215,6 +215,10 @@ INDIKATOR_COLS = [
     Col("capaian_opd", "pct", 10),
     Col("target_tahun_depan", width=10),
     Col("target_akhir", width=10),
+    Col("progres_rpjmd", "pct", 11),
+    Col("realisasi_tahun_lalu", "num", 10),
+    Col("capaian_tahun_lalu", "pct", 10),
+    Col("perubahan_capaian", "pct", 10),
     Col("faktor_pendorong", width=30),
     Col("faktor_penghambat", width=30),
     Col("tindak_lanjut", width=30),
@@ -282,6 +286,34 @@ BERKAS_COLS = [
     Col("ukuran", "int", 10, "Ukuran (byte)"),
     Col("dimodifikasi", width=20, header="Disimpan (menurut berkas)"),
     Col("sha256", width=20, header="SHA-256"),
+]
+MISI_TUJUAN_COLS = [
+    Col("tingkat", width=9),
+    Col("kode", width=8),
+    Col("uraian", width=70),
+    Col("jumlah_indikator", "int", 9),
+    Col("jumlah_dinilai", "int", 9),
+    Col("rata_rata_capaian", "pct", 11),
+    Col("min_capaian", "pct", 10),
+    Col("max_capaian", "pct", 10),
+    Col("predikat", width=12),
+    Col("metode", width=36),
+]
+EFISIENSI_COLS = [
+    Col("tingkat", width=11),
+    Col("kode", width=12),
+    Col("uraian", width=48),
+    Col("jumlah_dinilai", "int", 9),
+    Col("rata_rata_capaian", "pct", 11),
+    Col("min_capaian", "pct", 10),
+    Col("pagu_dilaporkan", "rp", 17, "Pagu Dilaporkan (Rp)"),
+    Col("realisasi_anggaran", "rp", 17),
+    Col("serapan", "pct", 10),
+    Col("efisiensi", "pct", 11),
+    Col("rasio_efisiensi", "num", 10),
+    Col("kategori_efisiensi", width=13),
+    Col("sisa_anggaran", "rp", 16),
+    Col("jenis_sisa", width=24),
 ]
 VALIDASI_COLS = [
     Col("severity", width=9, header="Tingkat"),
@@ -449,6 +481,24 @@ def write_workbook(
         _predikat_colours(ws, wb, settings, SASARAN_COLS, "predikat", last)
         ws.set_footer(footer)
 
+        ws = wb.add_worksheet("Misi & Tujuan")
+        levels = pd.concat(
+            [
+                res.misi.assign(
+                    tingkat="Misi", kode=res.misi["kode_misi"], uraian=res.misi["uraian_misi"]
+                ),
+                res.tujuan.assign(
+                    tingkat="Tujuan",
+                    kode=res.tujuan["kode_tujuan"],
+                    uraian=res.tujuan["uraian_tujuan"],
+                ),
+            ],
+            ignore_index=True,
+        )
+        last = write_table(ws, levels, MISI_TUJUAN_COLS, fmts, freeze_cols=2)
+        _predikat_colours(ws, wb, settings, MISI_TUJUAN_COLS, "predikat", last)
+        ws.set_footer(footer)
+
         ws = wb.add_worksheet("Indikator")
         ind = res.indikator.assign(
             sel_realisasi=[_source_cell(r) for r in res.indikator.to_dict("records")],
@@ -486,6 +536,10 @@ def write_workbook(
         _predikat_colours(ws, wb, settings, ANGGARAN_COLS, "predikat_serapan", last)
         ws.set_footer(footer)
 
+        ws = wb.add_worksheet("Efisiensi")
+        write_table(ws, res.efisiensi, EFISIENSI_COLS, fmts, freeze_cols=3)
+        ws.set_footer(footer)
+
         ws = wb.add_worksheet("Kelengkapan")
         write_table(ws, berkas, BERKAS_COLS, fmts, freeze_cols=1)
         ws.set_footer(footer)
@@ -514,6 +568,26 @@ def write_workbook(
         ring.activate()
         wb.close()
     return path
+
+
+PREVIOUS_KEYS = ("kode_indikator", "realisasi", "capaian_mentah")
+
+
+def read_previous_report(path: Path) -> pd.DataFrame:
+    """Last year's consolidated workbook → realisation and capaian per indicator.
+
+    Reads the Indikator sheet by its header labels (the same :data:`INDIKATOR_COLS` that wrote
+    it). Raises ValueError when a needed column is missing.
+    """
+    frame = pd.read_excel(path, sheet_name="Indikator", engine="calamine")
+    titles = {c.title: c.key for c in INDIKATOR_COLS if c.key in PREVIOUS_KEYS}
+    missing = set(titles) - set(frame.columns)
+    if missing:
+        raise ValueError(f"kolom tidak ada di sheet Indikator: {', '.join(sorted(missing))}")
+    frame = frame.rename(columns=titles)[list(titles.values())]
+    return frame.rename(
+        columns={"realisasi": "realisasi_tahun_lalu", "capaian_mentah": "capaian_tahun_lalu"}
+    ).astype({"kode_indikator": str})
 
 
 def _source_cell(rec: dict[Any, Any]) -> str:

@@ -19,9 +19,11 @@ from tests.conftest import INPUT_DIR, SPEC_PATH, copy_inputs, input_file, read_s
 SHEETS = [
     "Ringkasan",
     "Sasaran",
+    "Misi & Tujuan",
     "Indikator",
     "OPD",
     "Anggaran",
+    "Efisiensi",
     "Kelengkapan",
     "Validasi",
     "Pengaturan",
@@ -143,8 +145,10 @@ def test_opd_text_never_becomes_a_formula(tmp_path: Path) -> None:
     assert len(cells) == len(payloads)
     assert all(c.data_type == "s" for c in cells)
     with zipfile.ZipFile(out / "1275_2018_konsolidasi.xlsx") as zf:
-        xml = zf.read("xl/worksheets/sheet3.xml").decode()
-    assert "<f>" not in xml
+        sheets = [n for n in zf.namelist() if n.startswith("xl/worksheets/sheet")]
+        assert len(sheets) == len(SHEETS)
+        for name in sheets:
+            assert "<f>" not in zf.read(name).decode(), name
 
 
 def test_broken_spec_stops_the_run_with_a_located_message(tmp_path: Path) -> None:
@@ -187,3 +191,73 @@ def test_workbook_converts_in_libreoffice(workbook_path: Path, tmp_path: Path) -
     pdf = tmp_path / workbook_path.with_suffix(".pdf").name
     assert pdf.read_bytes()[:5] == b"%PDF-"
     assert pdf.stat().st_size > 20_000
+
+
+def _spec_with(tmp_path: Path, settings: dict[str, str]) -> Path:
+    wb = openpyxl.load_workbook(SPEC_PATH)
+    ws = wb["pengaturan"]
+    for key, value in settings.items():
+        ws.append([key, value])
+    path = tmp_path / "spec.xlsx"
+    wb.save(path)
+    return path
+
+
+def test_changing_the_turun_rule_changes_the_report(
+    tmp_path: Path, indikator: pd.DataFrame
+) -> None:
+    spec = _spec_with(
+        tmp_path,
+        {"rumus_turun": "T/R", "label_predikat": "Sangat Baik;Tinggi;Sedang;Rendah;Sangat Rendah"},
+    )
+    out = tmp_path / "out"
+    result = run_cli(
+        "report", "--spec", str(spec), "--input", str(INPUT_DIR), "--output", str(out)
+    )
+    assert result.returncode == 0, result.stderr
+    changed = read_sheet(out / "1275_2018_konsolidasi.xlsx", "Indikator").set_index(
+        "Kode Indikator"
+    )
+    assert indikator.loc["IK07.20", "Capaian (%)"] == pytest.approx(74.6398, abs=1e-3)
+    assert changed.loc["IK07.20", "Capaian (%)"] == pytest.approx(79.7701, abs=1e-3)  # 69,4/87
+    assert changed.loc["IK07.20", "Rumus"] == "T/R×100"
+    assert changed.loc["IK01.09", "Capaian (%)"] == indikator.loc["IK01.09", "Capaian (%)"]
+    assert changed.loc["IK01.12", "Predikat"] == "Sangat Baik"
+    settings = read_sheet(out / "1275_2018_konsolidasi.xlsx", "Pengaturan")
+    assert "T/R" in settings.iloc[:, 1].astype(str).tolist()
+
+
+def test_previous_year_comparison(workbook_path: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    result = run_cli(
+        "report",
+        "--spec",
+        str(SPEC_PATH),
+        "--input",
+        str(INPUT_DIR),
+        "--output",
+        str(out),
+        "--tahun-lalu",
+        str(workbook_path),
+    )
+    assert result.returncode == 0, result.stderr
+    ind = read_sheet(out / "1275_2018_konsolidasi.xlsx", "Indikator")
+    scored = ind[ind["Status"] == "dinilai"]
+    assert scored["Capaian Tahun Lalu (%)"].tolist() == pytest.approx(
+        scored["Capaian (%)"].tolist()
+    )
+    assert scored["Perubahan Capaian (poin)"].abs().max() == pytest.approx(0.0)
+
+
+def test_efisiensi_sheet_recomputes(workbook_path: Path) -> None:
+    eff = read_sheet(workbook_path, "Efisiensi")
+    rows = eff.dropna(subset=["Rata-rata Capaian (%)", "Serapan (%)"])
+    assert len(rows) > 10
+    diff = rows["Rata-rata Capaian (%)"] - rows["Serapan (%)"]
+    assert rows["Capaian − Serapan (poin)"].tolist() == pytest.approx(diff.tolist())
+    band = rows["Kategori Efisiensi"]
+    assert (band[diff > 5] == "efisien").all()
+    assert (band[diff < -5] == "tidak efisien").all()
+    assert (band[diff.abs() <= 5] == "cukup efisien").all()
+    total = eff[eff["Tingkat"] == "Keseluruhan"].iloc[0]
+    assert total["Jenis Sisa"].startswith("sisa anggaran")  # not every target was met

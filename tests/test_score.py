@@ -250,3 +250,89 @@ def test_capped_and_group_mean_bounds(pairs: list[tuple[float, float]]) -> None:
     assert (df["capaian"] <= 120.0 + 1e-9).all()
     agg = aggregate(df, ["g"], default_settings()).iloc[0]
     assert agg["min_capaian"] - 1e-9 <= agg["rata_rata_capaian"] <= agg["max_capaian"] + 1e-9
+
+
+def test_invalid_realisation_is_not_belum_lapor() -> None:
+    row = score_one(target_nilai=10.0, realisasi=np.nan, realisasi_tidak_valid=True)
+    assert row["status"] == schema.STATUS_TIDAK_DAPAT
+    assert "tidak sah" in row["keterangan"]
+
+
+def test_negative_realisation_scores_but_averages_from_zero() -> None:
+    row = score_one(target_nilai=5.0, realisasi=-2.0)  # e.g. economic growth of -2 %
+    assert row["capaian_mentah"] == pytest.approx(-40.0)
+    assert row["capaian"] == 0.0
+    assert "negatif" in row["keterangan"]
+
+
+def test_labels_are_configurable_and_counted() -> None:
+    settings, issues = build_settings(
+        {"label_predikat": "Sangat Baik;Tinggi;Sedang;Rendah;Sangat Rendah"}
+    )
+    assert not issues
+    assert settings.skala.classify(94.0) == "Sangat Baik"
+    _, bad = build_settings({"label_predikat": "A;B"})
+    assert bad[0].cell == "label_predikat"
+
+
+def test_progress_to_end_target_uses_the_polarity_rule() -> None:
+    from pipeline.score import progress_to_end_target
+
+    df = frame(
+        [
+            {"target_nilai": 10.0, "target_teks": "10", "target_akhir": "20", "realisasi": 15.0},
+            {
+                "polaritas": "turun",
+                "target_nilai": 8.0,
+                "target_teks": "8",
+                "target_akhir": "5",
+                "realisasi": 6.0,
+            },
+            {"target_nilai": 10.0, "target_teks": "10", "target_akhir": "10", "realisasi": 9.0},
+        ]
+    )
+    out = progress_to_end_target(df, default_settings(), LADDERS)
+    assert out.iloc[0] == pytest.approx(75.0)
+    assert out.iloc[1] == pytest.approx(80.0)  # (2*5 - 6) / 5
+    assert math.isnan(out.iloc[2])  # the end target is this year's target
+
+
+def test_overall_average_of_sasaran_means() -> None:
+    from pipeline.score import build_results
+    from tests.conftest import SPEC_PATH
+    from pipeline.master import read_master
+
+    spec, _ = read_master(SPEC_PATH)
+    assert spec is not None
+    codes = spec.indikator["kode_indikator"]
+    realisasi = pd.DataFrame(
+        {
+            "berkas": "x.xlsx",
+            "sheet": "Indikator",
+            "baris": range(len(codes)),
+            "kode_opd": spec.indikator["kode_opd_list"].map(lambda c: c[0]),
+            "kode_indikator": codes,
+            "realisasi_tahunan": spec.indikator["target_nilai"],
+            "realisasi_teks": spec.indikator["target_teks"],
+            **{k: np.nan for k in schema.TW_COLUMNS},
+        }
+    )
+    empty = pd.DataFrame(columns=["kode_opd", "kode_program", "realisasi_anggaran"])
+    args = (
+        spec.indikator,
+        spec.sasaran,
+        spec.tujuan,
+        spec.misi,
+        spec.opd,
+        spec.program,
+        realisasi,
+        empty,
+    )
+    by_ind = build_results(*args, spec.settings, spec.tangga)
+    settings, _ = build_settings({"rata_rata_keseluruhan": "sasaran"})
+    by_sas = build_results(*args, settings, spec.tangga)
+    means = by_sas.sasaran["rata_rata_capaian"].dropna()
+    assert by_sas.keseluruhan["rata_rata_capaian"] == pytest.approx(means.mean())
+    assert "Sasaran" in by_sas.keseluruhan["metode"]
+    # every indicator exactly on target (a zero target counts 100 under turun)
+    assert by_ind.keseluruhan["rata_rata_capaian"] == pytest.approx(100.0)
