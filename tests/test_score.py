@@ -298,9 +298,9 @@ def test_progress_to_end_target_uses_the_polarity_rule() -> None:
 
 
 def test_overall_average_of_sasaran_means() -> None:
+    from pipeline.master import read_master
     from pipeline.score import build_results
     from tests.conftest import SPEC_PATH
-    from pipeline.master import read_master
 
     spec, _ = read_master(SPEC_PATH)
     assert spec is not None
