@@ -76,3 +76,17 @@ def input_file(folder: Path, kode_opd: str) -> Path:
         if meta.get("kode_opd") == kode_opd:
             return path
     raise LookupError(kode_opd)
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--update-golden",
+        action="store_true",
+        default=False,
+        help="rewrite tests/golden/*.csv from the current output instead of comparing",
+    )
+
+
+@pytest.fixture(scope="session")
+def update_golden(request: pytest.FixtureRequest) -> bool:
+    return bool(request.config.getoption("--update-golden"))

@@ -261,3 +261,24 @@ def test_efisiensi_sheet_recomputes(workbook_path: Path) -> None:
     assert (band[diff.abs() <= 5] == "cukup efisien").all()
     total = eff[eff["Tingkat"] == "Keseluruhan"].iloc[0]
     assert total["Jenis Sisa"].startswith("sisa anggaran")  # not every target was met
+
+
+def test_indikator_and_anggaran_recompute_from_their_own_columns(
+    workbook_path: Path, indikator: pd.DataFrame
+) -> None:
+    rows = indikator[indikator["Status"] == "dinilai"]
+    t = rows["Target (angka)"].astype(float)
+    r = rows["Realisasi Dipakai (angka/peringkat)"].astype(float)
+    naik = rows["Rumus"] == "R/T×100"
+    turun = rows["Rumus"] == "(2T−R)/T×100, minimum 0"
+    assert naik.sum() > 50 and turun.sum() > 10
+    assert rows.loc[naik, "Capaian (%)"].tolist() == pytest.approx((r / t * 100)[naik].tolist())
+    expected_turun = ((2 * t - r) / t * 100).clip(lower=0)[turun]
+    assert rows.loc[turun, "Capaian (%)"].tolist() == pytest.approx(expected_turun.tolist())
+    capped = rows["Capaian (%)"].clip(upper=120, lower=0)
+    assert rows["Capaian untuk Rata-rata (%)"].tolist() == pytest.approx(capped.tolist())
+    assert set(rows.loc[rows["Capaian (%)"] > 120, "Dibatasi (cap)?"]) == {"ya"}
+
+    anggaran = read_sheet(workbook_path, "Anggaran").dropna(subset=["Serapan (%)"])
+    ratio = anggaran["Realisasi Anggaran (Rp)"] / anggaran["Pagu (Rp)"] * 100
+    assert anggaran["Serapan (%)"].tolist() == pytest.approx(ratio.tolist())
