@@ -160,3 +160,26 @@ def test_duplicate_submission_newest_wins(spec: MasterSpec, tmp_path: Path) -> N
     ind = run.results.indikator.set_index("kode_indikator")
     assert ind.loc["IK08.12", "realisasi"] == 5.0
     assert ind.loc["IK08.12", "berkas"] == newer.name
+
+
+def test_opd_own_capaian_disagreement_names_both_numbers(baseline: Run) -> None:
+    diff = _issues(baseline, "nilai.capaian_opd_berbeda")
+    pad = diff[diff["kode_indikator"] == "IK01.09"].iloc[0]
+    assert (pad["found"], pad["expected"]) == ("83,60", "88,26")
+    assert pad["cell"].startswith(COL["capaian_opd"])
+    # within 0,5 points is not flagged: no OPD figure equal to ours appears
+    assert not diff["found"].eq(diff["expected"]).any()
+
+
+def test_unit_mismatch_is_flagged(spec: MasterSpec, baseline: Run, tmp_path: Path) -> None:
+    spec_warn = _issues(baseline, "spec.satuan")
+    assert list(spec_warn["cell"].str[0]) == ["D"]  # satuan column of IK02.08 (per 1000 vs %)
+    assert "IK02.08" in spec_warn.iloc[0]["message"]
+    folder = copy_inputs(tmp_path)
+    path = input_file(folder, "DINKES")
+    row = _row_of(path, "IK07.19")  # Angka kematian bayi, satuan AKB/1000KH
+    _edit(path, tpl.SHEET_INDIKATOR, f"{COL['realisasi_tahunan']}{row}", "4%")
+    run = run_pipeline(spec, folder)
+    warn = _issues(run, "nilai.satuan_berbeda").iloc[0]
+    assert warn["cell"] == f"{COL['realisasi_tahunan']}{row}"
+    assert "AKB/1000KH" in warn["message"]
