@@ -8,8 +8,7 @@ provenance columns (berkas, sheet, baris) so every failing row maps back to a ce
 from __future__ import annotations
 
 import hashlib
-import json
-import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,8 +22,8 @@ from pipeline.ingest import Submission
 from pipeline.issues import ERROR, INFO, WARNING, Issue
 from pipeline.master import MasterSpec
 from pipeline.numbers import format_id, parse_number
+from pipeline.suites import failures_to_issues, load_suite, run_suite
 
-EXPECTATIONS_DIR = Path(__file__).resolve().parents[1] / "expectations"
 REALISASI_KEYS = (*schema.TW_COLUMNS, "realisasi_tahunan")
 TEXT_KEYS = ("faktor_pendorong", "faktor_penghambat", "tindak_lanjut", "sumber_data")
 
@@ -449,77 +448,29 @@ def extract_anggaran(sub: Submission, spec: MasterSpec) -> list[dict[str, Any]]:
     return rows
 
 
-def load_suite(name: str, folder: Path = EXPECTATIONS_DIR) -> dict[str, Any]:
-    """An expectation suite stored as JSON in ``expectations/``."""
-    data: dict[str, Any] = json.loads((folder / f"{name}.json").read_text(encoding="utf-8"))
-    return data
+def _locate(key: str) -> Callable[[pd.Series, str], dict[str, str]]:
+    """Where a failing row of an OPD frame points: its file, sheet and the column's cell."""
+
+    def locate(row: pd.Series, column: str) -> dict[str, str]:
+        return {
+            "file": str(row["berkas"]),
+            "sheet": str(row["sheet"]),
+            "cell": str(row.get(f"sel_{column}", "") or ""),
+            "kode_opd": str(row["kode_opd"]),
+            "kode_indikator": str(row.get(key, "") if key == "kode_indikator" else ""),
+        }
+
+    return locate
 
 
-def run_suite(df: pd.DataFrame, suite: dict[str, Any]) -> list[dict[str, Any]]:
-    """Validate ``df`` with a suite in an ephemeral GX context (one pass for all OPDs).
-
-    Returns one record per failing row: the expectation's ``meta`` plus ``index`` (the row
-    position in ``df``). The import of great-expectations is deferred to here: it costs seconds.
-    """
-    if df.empty:
-        return []
-    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
-    import great_expectations as gx  # noqa: PLC0415
-    from great_expectations.data_context.types.base import (  # noqa: PLC0415
-        ProgressBarsConfig,
+def _tw_rollup(frame: pd.DataFrame) -> pd.Series:
+    tw = frame[list(schema.TW_COLUMNS)].astype(float)
+    rolled = np.select(
+        [frame["agregasi_tw"] == "kumulatif", frame["agregasi_tw"] == "rata_rata"],
+        [tw.sum(axis=1, min_count=1), tw.mean(axis=1)],
+        default=tw.ffill(axis=1).iloc[:, -1],
     )
-
-    context = gx.get_context(mode="ephemeral")
-    context.variables.progress_bars = ProgressBarsConfig(globally=False)
-    suite_obj = gx.ExpectationSuite(**suite)
-    batch = (
-        context.data_sources.add_pandas(f"ds_{suite['name']}")
-        .add_dataframe_asset(suite["name"])
-        .add_batch_definition_whole_dataframe("semua")
-        .get_batch(batch_parameters={"dataframe": df.reset_index(drop=True)})
-    )
-    result = batch.validate(suite_obj, result_format={"result_format": "COMPLETE"})
-    failures = []
-    for res in result.results:
-        if res.success:
-            continue
-        config = res.expectation_config
-        meta = dict((config.meta if config is not None else None) or {})
-        for index in res.result.get("unexpected_index_list") or []:
-            failures.append({**meta, "index": int(index)})
-    return failures
-
-
-def suite_issues(df: pd.DataFrame, suite: dict[str, Any], kode_key: str) -> list[Issue]:
-    """Run a suite and turn each failing row into an Issue at its source cell."""
-    issues = []
-    for f in run_suite(df, suite):
-        row = df.iloc[f["index"]]
-        column = f["kolom"]
-        found = row.get(column)
-        bound = row.get(f["kolom_batas"]) if f.get("kolom_batas") else None
-        expected = _fmt(bound) if bound is not None else str(f.get("expected", ""))
-        rasio = row.get("rasio_terhadap_target")
-        message = str(f["pesan"]).format(
-            found=_fmt(found),
-            expected=expected,
-            rasio=format_id(float(rasio), 1) if rasio is not None and pd.notna(rasio) else "-",
-        )
-        issues.append(
-            Issue(
-                rule=f["rule"],
-                severity=f["severity"],
-                message=message,
-                file=row["berkas"],
-                sheet=row["sheet"],
-                cell=str(row.get(f"sel_{column}", "") or ""),
-                kode_opd=row["kode_opd"],
-                kode_indikator=str(row.get(kode_key, "")),
-                found=_fmt(found),
-                expected=expected,
-            )
-        )
-    return issues
+    return pd.Series(rolled, index=frame.index, dtype=float)
 
 
 def value_checks(
@@ -528,16 +479,25 @@ def value_checks(
     """Run the value suites over all OPDs at once; values failing an ERROR rule are dropped."""
     ind = spec.indikator.set_index("kode_indikator")
     frame = realisasi.assign(
+        agregasi_tw=realisasi["kode_indikator"].map(ind["agregasi_tw"]),
         batas_wajar_min=realisasi["kode_indikator"].map(ind["batas_wajar_min"]).astype(float),
         batas_wajar_max=realisasi["kode_indikator"].map(ind["batas_wajar_max"]).astype(float),
     )
     target = frame["kode_indikator"].map(ind["target_nilai"]).astype(float)
-    ratio = frame["realisasi_tahunan"] / target.where(target != 0) * 100
-    frame = frame.assign(rasio_terhadap_target=ratio)
-    issues = suite_issues(frame, load_suite("realisasi_indikator"), "kode_indikator")
+    annual = frame["realisasi_tahunan"].astype(float)
+    plausible = ~(annual < frame["batas_wajar_min"])  # below-minimum rows have their own rule
+    ratio = (annual / target.where(target != 0) * 100).where(plausible)
+    rollup = _tw_rollup(frame)
+    gap: pd.Series = (annual - rollup) / annual.abs().clip(lower=1e-9)
+    frame = frame.assign(
+        rasio_terhadap_target=ratio, realisasi_tw_gabungan=rollup, selisih_tw_tahunan=gap
+    )
+    suite = load_suite("realisasi_indikator")
+    issues = failures_to_issues(frame, run_suite(frame, suite), _locate("kode_indikator"))
     prog = spec.program.set_index("kode_program")
     budget = anggaran.assign(pagu=anggaran["kode_program"].map(prog["pagu"]).astype(float))
-    issues += suite_issues(budget, load_suite("realisasi_anggaran"), "kode_program")
+    suite = load_suite("realisasi_anggaran")
+    issues += failures_to_issues(budget, run_suite(budget, suite), _locate("kode_program"))
     realisasi = _drop_errors(realisasi, issues, "kode_indikator", "realisasi_tahunan")
     anggaran = _drop_errors(anggaran, issues, "kode_program", "realisasi_anggaran")
     return realisasi, anggaran, issues
@@ -691,56 +651,13 @@ def validate_all(
 
 
 def check_scored(scored: pd.DataFrame) -> list[Issue]:
-    """Checks that need the computed capaian: faktor penghambat, the OPD's own figure."""
-    issues = []
-    for rec in scored.to_dict("records"):
-        if not rec.get("berkas"):
-            continue
-        capaian = rec.get("capaian_mentah")
-        if (
-            rec.get("status") == schema.STATUS_DINILAI
-            and capaian is not None
-            and pd.notna(capaian)
-            and capaian < 100
-            and not rec.get("faktor_penghambat")
-        ):
-            issues.append(
-                Issue(
-                    rule="nilai.penghambat_kosong",
-                    severity=WARNING,
-                    file=rec["berkas"],
-                    sheet=tpl.SHEET_INDIKATOR,
-                    cell=rec.get("sel_faktor_penghambat", ""),
-                    kode_opd=rec["kode_opd"],
-                    kode_indikator=rec["kode_indikator"],
-                    found="(kosong)",
-                    expected="uraian faktor penghambat",
-                    message=f"Capaian {format_id(capaian)}% di bawah 100%, tetapi Faktor "
-                    "Penghambat kosong. Jelaskan penyebab target belum tercapai.",
-                )
-            )
-        own = rec.get("capaian_opd")
-        if (
-            own is not None
-            and pd.notna(own)
-            and capaian is not None
-            and pd.notna(capaian)
-            and abs(own - capaian) > 0.5
-        ):
-            issues.append(
-                Issue(
-                    rule="nilai.capaian_opd_berbeda",
-                    severity=WARNING,
-                    file=rec["berkas"],
-                    sheet=tpl.SHEET_INDIKATOR,
-                    cell=rec.get("sel_capaian_opd", ""),
-                    kode_opd=rec["kode_opd"],
-                    kode_indikator=rec["kode_indikator"],
-                    found=format_id(own),
-                    expected=format_id(capaian),
-                    message=f"Capaian yang diisi OPD {format_id(own)}% berbeda dari hasil hitung "
-                    f"ulang {format_id(capaian)}% ({rec.get('rumus', '')}). Angka hitung "
-                    "ulang yang dipakai; periksa rumus yang Anda gunakan.",
-                )
-            )
-    return issues
+    """The computed-results suite: faktor penghambat where capaian < 100, the OPD's own figure."""
+    rows = scored[(scored["berkas"] != "") & (scored["status"] == schema.STATUS_DINILAI)]
+    if rows.empty:
+        return []
+    frame = rows.assign(
+        sheet=tpl.SHEET_INDIKATOR,
+        selisih_capaian_opd=rows["capaian_opd"].astype(float) - rows["capaian_mentah"],
+    )
+    suite = load_suite("hasil_capaian")
+    return failures_to_issues(frame, run_suite(frame, suite), _locate("kode_indikator"))
