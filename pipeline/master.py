@@ -14,7 +14,7 @@ import hashlib
 import json
 import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +25,7 @@ from pipeline import schema
 from pipeline.config import Band, Scale, Settings, build_settings
 from pipeline.issues import ERROR, WARNING, Issue, cell_ref
 from pipeline.numbers import parse_number
+from pipeline.suites import failures_to_issues, load_suite, run_suite
 
 _RANGE = re.compile(r"^\s*([-+]?[\d.,]+)\s*(?:-|–|—|s/d|sampai)\s*([-+]?[\d.,]+)\s*$")
 _TARGET_COL = re.compile(r"^target_(\d{4})$")
@@ -214,19 +215,6 @@ class _Checker:
                         "spec.rujukan",
                     )
 
-    def choice(self, sheet: str, df: pd.DataFrame, column: str, allowed: tuple[str, ...]) -> None:
-        for value, row in zip(df[column], df["_row"], strict=True):
-            if value not in allowed:
-                self.add(
-                    sheet,
-                    row,
-                    column,
-                    value,
-                    " | ".join(allowed),
-                    f"Nilai '{value}' tidak dikenal",
-                    "spec.pilihan",
-                )
-
 
 def parse_target(text: str, polaritas: str, ladder: list[str] | None) -> dict[str, Any]:
     """Interpret a target cell for a polarity: number, ``L-U`` range or ladder value.
@@ -307,6 +295,44 @@ def _settings_from_sheets(
             bands.sort(key=lambda b: -b.batas)
             extra[str(key)] = Scale(str(key), str(key), tuple(bands))
     return build_settings(overrides, extra, where=check.file)
+
+
+def _value_rules(indikator: pd.DataFrame, check: _Checker) -> list[Issue]:
+    """The ``master_spec`` expectation suite over the indikator sheet, located by sheet/row/col."""
+    frame = indikator.assign(
+        bobot_angka=indikator["bobot"].map(_as_float).astype(float),
+        batas_wajar_min=indikator.get("batas_wajar_min", pd.Series("", index=indikator.index))
+        .map(_as_float)
+        .astype(float),
+        batas_wajar_max=indikator.get("batas_wajar_max", pd.Series("", index=indikator.index))
+        .map(_as_float)
+        .astype(float),
+    )
+    header = check.headers["indikator"]
+
+    def locate(row: pd.Series, column: str) -> dict[str, str]:
+        cell = cell_ref(header.index(column), int(row["_row"])) if column in header else ""
+        return {
+            "file": check.file,
+            "sheet": "indikator",
+            "cell": cell,
+            "kode_indikator": str(row["kode_indikator"]),
+        }
+
+    issues = failures_to_issues(frame, run_suite(frame, load_suite("master_spec")), locate)
+    return [
+        replace(i, message=f"{i.message} (kolom '{_column_of(i.cell, header)}').") for i in issues
+    ]
+
+
+def _column_of(cell: str, header: list[str]) -> str:
+    letters = re.match(r"[A-Z]+", cell)
+    if not letters:
+        return ""
+    index = 0
+    for ch in letters.group(0):
+        index = index * 26 + ord(ch) - 64
+    return header[index - 1] if 0 < index <= len(header) else ""
 
 
 def read_master(path: Path) -> tuple[MasterSpec | None, list[Issue]]:
@@ -410,7 +436,6 @@ def read_master(path: Path) -> tuple[MasterSpec | None, list[Issue]]:
         ("misi", misi, "kode_misi"),
         ("tujuan", tujuan, "kode_tujuan"),
         ("sasaran", sasaran, "kode_sasaran"),
-        ("indikator", indikator, "kode_indikator"),
         ("program", program, "kode_program"),
     ):
         check.unique(sheet, df, col)
@@ -420,13 +445,11 @@ def read_master(path: Path) -> tuple[MasterSpec | None, list[Issue]]:
     check.parent("indikator", indikator, "kode_opd", set(opd["kode_opd"]))
     check.parent("program", program, "kode_opd", set(opd["kode_opd"]))
     check.parent("program", program, "kode_sasaran", set(sasaran["kode_sasaran"]), optional=True)
-    check.choice("indikator", indikator, "polaritas", schema.POLARITAS)
-    check.choice("indikator", indikator, "tipe_nilai", schema.TIPE_NILAI)
     indikator = indikator.assign(
         agregasi_tw=indikator["agregasi_tw"].replace("", "nilai_akhir"),
         bobot=indikator["bobot"].replace("", "1"),
     )
-    check.choice("indikator", indikator, "agregasi_tw", schema.AGREGASI_TW)
+    check.issues.extend(_value_rules(indikator, check))
 
     tangga: dict[str, list[str]] = {}
     if "tangga" in frames:
@@ -458,8 +481,7 @@ def read_master(path: Path) -> tuple[MasterSpec | None, list[Issue]]:
         row = rec["_row"]
         bobot = _as_float(rec["bobot"])
         if bobot is None or bobot <= 0:
-            check.add("indikator", row, "bobot", rec["bobot"], "angka > 0", "Bobot tidak sah")
-            bobot = 1.0
+            bobot = 1.0  # reported by the master_spec suite; the spec is refused anyway
         ladder = tangga.get(rec["tangga"]) if rec["tangga"] else None
         if rec["polaritas"] == "kualitatif" and ladder is None:
             check.add(
