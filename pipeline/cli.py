@@ -27,6 +27,7 @@ from pipeline.score import Results, build_results
 from pipeline.template import build_template, template_filename
 from pipeline.validate import Validated, check_scored, validate_all
 
+STARTED = time.perf_counter()
 EXIT_OK = 0
 EXIT_SPEC = 2
 EXIT_STRICT = 3
@@ -37,6 +38,7 @@ class Run:
     """Everything one run produced, before anything is written."""
 
     spec: MasterSpec
+    subs: list[Submission]
     validated: Validated
     results: Results
     issues: pd.DataFrame
@@ -95,7 +97,9 @@ def run_pipeline(spec: MasterSpec, input_dir: Path, previous: pd.DataFrame | Non
         previous,
     )
     all_issues: list[Issue] = spec.issues + validated.issues + check_scored(results.indikator)
-    return Run(spec, validated, results, issues_frame(all_issues), time.perf_counter() - start)
+    return Run(
+        spec, subs, validated, results, issues_frame(all_issues), time.perf_counter() - start
+    )
 
 
 def _versions() -> dict[str, str]:
@@ -119,6 +123,7 @@ def _versions() -> dict[str, str]:
 def _write_outputs(run: Run, output: Path) -> dict[str, Path]:
     # Deferred: matplotlib costs ~0.5 s to import and `check` never draws.
     from pipeline import charts  # noqa: PLC0415
+    from pipeline.feedback import write_feedback  # noqa: PLC0415
     from pipeline.workbook import RunInfo, write_workbook  # noqa: PLC0415
 
     spec, res, berkas = run.spec, run.results, run.validated.berkas
@@ -147,6 +152,9 @@ def _write_outputs(run: Run, output: Path) -> dict[str, Path]:
         "chart_predikat": output / "charts" / "distribusi_predikat.png",
     }
     write_workbook(paths["workbook"], res, run.issues, berkas, spec.settings, info)
+    feedback = write_feedback(
+        output / "umpan_balik", run.issues, berkas, run.subs, spec.opd, info.nama_pemda, spec.tahun
+    )
     with atomic_path(paths["validasi"]) as tmp:
         run.issues.to_csv(tmp, index=False, encoding="utf-8")
     figures = {
@@ -169,6 +177,7 @@ def _write_outputs(run: Run, output: Path) -> dict[str, Path]:
         "versi_pustaka": _versions(),
         "berkas_masukan": berkas.to_dict("records"),
         "keluaran": {k: str(v.relative_to(output)) for k, v in paths.items() if k != "manifest"},
+        "umpan_balik": [str(p.relative_to(output)) for p in feedback],
         "ringkasan": {
             "indikator": int(res.keseluruhan["jumlah_indikator"]),
             "indikator_dinilai": int(res.keseluruhan["jumlah_dinilai"]),
@@ -182,6 +191,7 @@ def _write_outputs(run: Run, output: Path) -> dict[str, Path]:
     write_text(
         paths["manifest"], json.dumps(manifest, ensure_ascii=False, indent=2, default=str) + "\n"
     )
+    paths["umpan_balik"] = output / "umpan_balik"
     return paths
 
 
@@ -214,7 +224,7 @@ def _summary(run: Run, paths: dict[str, Path] | None) -> str:
         f"{format_id(k['serapan']) if isinstance(k['serapan'], float) else '-'}%",
         f"Masalah validasi  : {sev.get(ERROR, 0)} ERROR, {sev.get(WARNING, 0)} WARNING, "
         f"{sev.get(INFO, 0)} INFO",
-        f"Waktu proses      : {run.seconds:.1f} detik",
+        f"Waktu proses      : {time.perf_counter() - STARTED:.1f} detik",
     ]
     if paths:
         lines.append("Keluaran:")

@@ -614,7 +614,8 @@ def validate_all(
     anggaran = pd.DataFrame(budget_rows, columns=ANGGARAN_COLUMNS)
     realisasi, anggaran, value_issues = value_checks(realisasi, anggaran, spec)
     issues = [i for s in subs for i in s.issues] + value_issues
-    submitted = {s.meta["kode_opd"] for s in active}
+    submitted = {s.meta.get("kode_opd", "") for s in subs}  # any file that claims the OPD
+    issues += cross_file_checks(realisasi)
     for rec in spec.opd.to_dict("records"):
         has_work = len(spec.indikator_opd(rec["kode_opd"])) or len(
             spec.program_opd(rec["kode_opd"])
@@ -648,6 +649,62 @@ def validate_all(
             issues.append(s_issue)
     berkas = register(subs, ignored, {s.name for s in active}, superseded)
     return Validated(realisasi=realisasi, anggaran=anggaran, berkas=berkas, issues=issues)
+
+
+def cross_file_checks(realisasi: pd.DataFrame) -> list[Issue]:
+    """Indicators left empty in a submitted file; one indicator reported differently by OPDs."""
+    issues = []
+    values = realisasi[list(REALISASI_KEYS)].astype(float)
+    empty = values.isna().all(axis=1) & (realisasi["realisasi_teks"] == "")
+    empty &= ~realisasi["realisasi_tidak_valid"].astype(bool)
+    for rec in realisasi[empty].to_dict("records"):
+        issues.append(
+            Issue(
+                rule="kelengkapan.realisasi_kosong",
+                severity=WARNING,
+                file=rec["berkas"],
+                sheet=rec["sheet"],
+                cell=rec["sel_realisasi_tahunan"],
+                kode_opd=rec["kode_opd"],
+                kode_indikator=rec["kode_indikator"],
+                found="(kosong)",
+                expected="realisasi tahunan atau TW",
+                message="Realisasi indikator ini belum diisi; dihitung sebagai belum lapor. Isi "
+                "Realisasi Tahunan (atau TW I–IV), atau jelaskan di Faktor Penghambat bila data "
+                "belum tersedia.",
+            )
+        )
+    shown = realisasi.assign(
+        _nilai=realisasi["realisasi_tahunan"].astype(str) + "|" + realisasi["realisasi_teks"]
+    )
+    for code, group in shown[~empty].groupby("kode_indikator", sort=True):
+        if group["kode_opd"].nunique() > 1 and group["_nilai"].nunique() > 1:
+            reported = "; ".join(
+                f"{o}: {t or _fmt(v)}"
+                for o, v, t in zip(
+                    group["kode_opd"],
+                    group["realisasi_tahunan"],
+                    group["realisasi_teks"],
+                    strict=True,
+                )
+            )
+            for rec in group.to_dict("records"):
+                issues.append(
+                    Issue(
+                        rule="lintas_berkas.nilai_berbeda",
+                        severity=WARNING,
+                        file=rec["berkas"],
+                        sheet=rec["sheet"],
+                        cell=rec["sel_realisasi_tahunan"],
+                        kode_opd=rec["kode_opd"],
+                        kode_indikator=str(code),
+                        found=reported,
+                        expected="nilai yang sama dari semua OPD penanggung jawab",
+                        message=f"Indikator {code} dilaporkan berbeda oleh beberapa OPD "
+                        f"({reported}). Sepakati satu angka dengan OPD lain.",
+                    )
+                )
+    return issues
 
 
 def check_scored(scored: pd.DataFrame) -> list[Issue]:
