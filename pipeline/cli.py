@@ -25,7 +25,7 @@ from pipeline.master import MasterSpec, read_master
 from pipeline.numbers import format_id
 from pipeline.score import Results, build_results
 from pipeline.template import build_template, template_filename
-from pipeline.validate import Validated, check_scored, validate_all
+from pipeline.validate import Validated, check_scored, finalize_register, validate_all
 
 STARTED = time.perf_counter()
 EXIT_OK = 0
@@ -97,9 +97,9 @@ def run_pipeline(spec: MasterSpec, input_dir: Path, previous: pd.DataFrame | Non
         previous,
     )
     all_issues: list[Issue] = spec.issues + validated.issues + check_scored(results.indikator)
-    return Run(
-        spec, subs, validated, results, issues_frame(all_issues), time.perf_counter() - start
-    )
+    issues = issues_frame(all_issues)
+    validated.berkas = finalize_register(validated.berkas, issues)
+    return Run(spec, subs, validated, results, issues, time.perf_counter() - start)
 
 
 def _versions() -> dict[str, str]:

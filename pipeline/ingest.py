@@ -44,6 +44,7 @@ class Submission:
     sha256: str
     jenis: str = ""
     meta: dict[str, str] = field(default_factory=dict)
+    meta_cells: dict[str, str] = field(default_factory=dict)
     dimodifikasi: str = ""
     indikator: list[dict[str, Any]] = field(default_factory=list)
     anggaran: list[dict[str, Any]] = field(default_factory=list)
@@ -251,6 +252,11 @@ def read_submission(path: Path, display_name: str | None = None) -> Submission:
             expected="templat .xlsx yang dapat dibuka",
         )
         return sub
+    if tpl.SHEET_META in sheets:  # first, so that every issue below names the OPD
+        for number, row in enumerate(sheets[tpl.SHEET_META][1:], start=2):
+            if len(row) >= 2 and _text(row[0]):
+                sub.meta[_text(row[0])] = _text(row[1])
+                sub.meta_cells[_text(row[0])] = f"B{number}"
     for required in (tpl.SHEET_META, tpl.SHEET_INDIKATOR, tpl.SHEET_ANGGARAN):
         if required not in sheets:
             sub.issue(
@@ -262,10 +268,6 @@ def read_submission(path: Path, display_name: str | None = None) -> Submission:
                 found=", ".join(names),
                 expected=required,
             )
-    if tpl.SHEET_META in sheets:
-        for row in sheets[tpl.SHEET_META][1:]:
-            if len(row) >= 2 and _text(row[0]):
-                sub.meta[_text(row[0])] = _text(row[1])
     if tpl.SHEET_INDIKATOR in sheets:
         sub.indikator, sub.indikator_cols = _read_table(
             sub, sheets[tpl.SHEET_INDIKATOR], tpl.SHEET_INDIKATOR, tpl.INDIKATOR_COLUMNS

@@ -78,7 +78,10 @@ def check_meta(sub: Submission, spec: MasterSpec) -> bool:
         for i in sub.issues
     ):
         return False
-    where = {"sheet": tpl.SHEET_META}
+
+    def where(key: str) -> dict[str, str]:
+        return {"sheet": tpl.SHEET_META, "cell": sub.meta_cells.get(key, "")}
+
     ok = True
     version = meta.get("versi_templat", "")
     if version not in tpl.SUPPORTED_VERSIONS:
@@ -89,7 +92,7 @@ def check_meta(sub: Submission, spec: MasterSpec) -> bool:
             "ke sekretariat dan salin isian Anda ke sana.",
             found=version,
             expected=" atau ".join(tpl.SUPPORTED_VERSIONS),
-            **where,
+            **where("versi_templat"),
         )
         ok = False
     if meta.get("kode_pemda", "") != spec.kode_pemda:
@@ -100,7 +103,7 @@ def check_meta(sub: Submission, spec: MasterSpec) -> bool:
             f"'{spec.kode_pemda}' ({spec.pemda['nama_pemda']}).",
             found=meta.get("kode_pemda", ""),
             expected=spec.kode_pemda,
-            **where,
+            **where("kode_pemda"),
         )
         ok = False
     kode = meta.get("kode_opd", "")
@@ -115,7 +118,7 @@ def check_meta(sub: Submission, spec: MasterSpec) -> bool:
                 f"'{resolved}'. Gunakan templat asli OPD Anda.",
                 found=kode,
                 expected=resolved,
-                **where,
+                **where("kode_opd"),
             )
             sub.meta["kode_opd"] = resolved
         else:
@@ -126,7 +129,7 @@ def check_meta(sub: Submission, spec: MasterSpec) -> bool:
                 "dikirim sekretariat untuk OPD Anda.",
                 found=kode,
                 expected="kode OPD di master spec",
-                **where,
+                **where("kode_opd"),
             )
             ok = False
     if meta.get("tahun", "") != str(spec.tahun):
@@ -137,7 +140,7 @@ def check_meta(sub: Submission, spec: MasterSpec) -> bool:
             f"Gunakan templat tahun {spec.tahun}.",
             found=meta.get("tahun", ""),
             expected=str(spec.tahun),
-            **where,
+            **where("tahun"),
         )
         ok = False
     if meta.get("periode", "") != spec.periode:
@@ -147,7 +150,7 @@ def check_meta(sub: Submission, spec: MasterSpec) -> bool:
             f"Templat ini untuk periode '{meta.get('periode', '')}', bukan '{spec.periode}'.",
             found=meta.get("periode", ""),
             expected=spec.periode,
-            **where,
+            **where("periode"),
         )
         ok = False
     if ok and meta.get("sidik_spec", "") != spec.fingerprint(sub.meta["kode_opd"]):
@@ -159,7 +162,7 @@ def check_meta(sub: Submission, spec: MasterSpec) -> bool:
             "terbaru; sebaiknya isi templat terbaru.",
             found=meta.get("sidik_spec", ""),
             expected=spec.fingerprint(sub.meta["kode_opd"]),
-            **where,
+            **where("sidik_spec"),
         )
     return ok
 
@@ -523,12 +526,21 @@ def register(
     ignored: list[tuple[Path, str, str]],
     accepted: set[str],
     superseded: dict[str, str],
+    issues: list[Issue],
 ) -> pd.DataFrame:
-    """One row per input file: what it is, which OPD it claims and what happened to it."""
+    """One row per input file: what it is, which OPD it claims and what happened to it.
+
+    ``issues`` is every issue known so far, whichever stage raised it, so the status of an
+    accepted file counts its value and cross-file problems too.
+    """
+    by_file: dict[str, list[Issue]] = {}
+    for issue in issues:
+        by_file.setdefault(issue.file, []).append(issue)
     rows = []
     for sub in subs:
-        errors = [i for i in sub.issues if i.severity == ERROR]
-        warnings = [i for i in sub.issues if i.severity == WARNING]
+        mine = by_file.get(sub.name, [])
+        errors = [i for i in mine if i.severity == ERROR]
+        warnings = [i for i in mine if i.severity == WARNING]
         if sub.name in superseded:
             status, alasan = schema.BERKAS_DIGANTIKAN, f"digantikan oleh {superseded[sub.name]}"
         elif sub.name in accepted:
@@ -647,7 +659,7 @@ def validate_all(
                 expected=f"≤ {deadline[:10]}",
             )
             issues.append(s_issue)
-    berkas = register(subs, ignored, {s.name for s in active}, superseded)
+    berkas = register(subs, ignored, {s.name for s in active}, superseded, issues)
     return Validated(realisasi=realisasi, anggaran=anggaran, berkas=berkas, issues=issues)
 
 
@@ -705,6 +717,26 @@ def cross_file_checks(realisasi: pd.DataFrame) -> list[Issue]:
                     )
                 )
     return issues
+
+
+def finalize_register(berkas: pd.DataFrame, issues: pd.DataFrame) -> pd.DataFrame:
+    """Recount the accepted files' problems once every stage (scoring included) has run."""
+    accepted = berkas["status"].isin([schema.BERKAS_DITERIMA, schema.BERKAS_DITERIMA_CATATAN])
+    counts = issues.groupby(["file", "severity"]).size() if not issues.empty else pd.Series()
+    status, alasan = [], []
+    for name, ok, old_status, old_reason in zip(
+        berkas["berkas"], accepted, berkas["status"], berkas["alasan"], strict=True
+    ):
+        if not ok:
+            status.append(old_status)
+            alasan.append(old_reason)
+            continue
+        errors = int(counts.get((name, ERROR), 0))
+        warnings = int(counts.get((name, WARNING), 0))
+        flagged = errors or warnings
+        status.append(schema.BERKAS_DITERIMA_CATATAN if flagged else schema.BERKAS_DITERIMA)
+        alasan.append(f"{errors} ERROR, {warnings} WARNING" if flagged else "")
+    return berkas.assign(status=status, alasan=alasan)
 
 
 def check_scored(scored: pd.DataFrame) -> list[Issue]:
