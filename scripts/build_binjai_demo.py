@@ -537,7 +537,9 @@ def build_rows() -> dict[str, list[list[object]]]:
         if pk:
             target_2019 = pk["target_raw"] if polaritas == "kualitatif" else pk["target_num"]
         kode = f"IK{s:02d}.{i:02d}"
-        batas_max = ""  # APK and similar ratios legitimately exceed 100 %
+        # A share cannot pass 100 %; enrolment ratios (APK/APM) and rasio legitimately can.
+        share = re.match(r"(Persentase|Cakupan|Proporsi)\b", r["indikator"])
+        batas_max = "100" if share and satuan.strip() == "%" else ""
         ind_rows.append(
             [
                 kode,
@@ -718,6 +720,7 @@ def stamp_modified(path: Path, when: str) -> None:
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zout:
         for info, original in items:
             data = original
+            info.date_time = (TAHUN + 1, 1, 1, 0, 0, 0)  # reproducible bytes
             if info.filename == "docProps/core.xml":
                 data = re.sub(
                     rb"(<dcterms:modified[^>]*>)[^<]*(<)",
