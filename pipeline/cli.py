@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import platform
 import sys
 import time
@@ -19,6 +20,7 @@ import pandas as pd
 
 from pipeline import __version__, schema
 from pipeline.atomic import atomic_path, write_text
+from pipeline.completeness import BELUM, DITOLAK, TEPAT_WAKTU, TERLAMBAT, completeness
 from pipeline.ingest import Submission, is_candidate, list_inputs, read_submission
 from pipeline.issues import ERROR, INFO, WARNING, Issue, issues_frame
 from pipeline.master import MasterSpec, read_master
@@ -38,6 +40,7 @@ class Run:
     """Everything one run produced, before anything is written."""
 
     spec: MasterSpec
+    input_dir: Path
     subs: list[Submission]
     validated: Validated
     results: Results
@@ -99,7 +102,7 @@ def run_pipeline(spec: MasterSpec, input_dir: Path, previous: pd.DataFrame | Non
     all_issues: list[Issue] = spec.issues + validated.issues + check_scored(results.indikator)
     issues = issues_frame(all_issues)
     validated.berkas = finalize_register(validated.berkas, issues)
-    return Run(spec, subs, validated, results, issues, time.perf_counter() - start)
+    return Run(spec, input_dir, subs, validated, results, issues, time.perf_counter() - start)
 
 
 def _versions() -> dict[str, str]:
@@ -129,6 +132,19 @@ def _write_outputs(run: Run, output: Path) -> dict[str, Path]:
     spec, res, berkas = run.spec, run.results, run.validated.berkas
     status = berkas["status"].value_counts().to_dict() if not berkas.empty else {}
     accepted = {schema.BERKAS_DITERIMA, schema.BERKAS_DITERIMA_CATATAN}
+    kelengkapan = completeness(
+        spec.opd,
+        {
+            str(k): int(v)
+            for k, v in spec.indikator["kode_opd_list"].explode().value_counts().items()
+        },
+        {str(k): int(v) for k, v in spec.program["kode_opd"].value_counts().items()},
+        berkas,
+        run.issues,
+        str(spec.pemda["batas_pengumpulan"]),
+    )
+    kirim = kelengkapan["status_kirim"].value_counts()
+    used = berkas.loc[berkas["status"].isin(accepted), "dimodifikasi"].astype(str)
     info = RunInfo(
         nama_pemda=str(spec.pemda["nama_pemda"]),
         kode_pemda=spec.kode_pemda,
@@ -142,7 +158,11 @@ def _write_outputs(run: Run, output: Path) -> dict[str, Path]:
         files_ignored=status.get(schema.BERKAS_DIABAIKAN, 0),
         files_superseded=status.get(schema.BERKAS_DIGANTIKAN, 0),
         opd_total=len(spec.opd),
-        opd_submitted=berkas.loc[berkas["status"].isin(accepted), "kode_opd"].nunique(),
+        opd_submitted=int(kirim.get(TEPAT_WAKTU, 0) + kirim.get(TERLAMBAT, 0)),
+        opd_late=int(kirim.get(TERLAMBAT, 0)),
+        opd_missing=int(kirim.get(BELUM, 0)),
+        opd_rejected=int(kirim.get(DITOLAK, 0)),
+        data_per=max((d[:10] for d in used if d), default=""),
     )
     paths = {
         "workbook": output / f"{spec.kode_pemda}_{spec.tahun}_konsolidasi.xlsx",
@@ -151,7 +171,10 @@ def _write_outputs(run: Run, output: Path) -> dict[str, Path]:
         "chart_sasaran": output / "charts" / "capaian_per_sasaran.png",
         "chart_predikat": output / "charts" / "distribusi_predikat.png",
     }
-    write_workbook(paths["workbook"], res, run.issues, berkas, spec.settings, info)
+    source_base = Path(os.path.relpath(run.input_dir.resolve(), output.resolve())).as_posix()
+    write_workbook(
+        paths["workbook"], res, run.issues, berkas, spec.settings, info, kelengkapan, source_base
+    )
     feedback = write_feedback(
         output / "umpan_balik", run.issues, berkas, run.subs, spec.opd, info.nama_pemda, spec.tahun
     )

@@ -120,6 +120,13 @@ LABELS: dict[str, str] = {
     "capaian_tahun_lalu": "Capaian Tahun Lalu (%)",
     "perubahan_capaian": "Perubahan Capaian (poin)",
     "tingkat": "Tingkat",
+    "status_kirim": "Status Pengiriman",
+    "jumlah_program": "Jumlah Program",
+    "jumlah_berkas": "Jumlah Berkas",
+    "berkas_digantikan": "Berkas Digantikan",
+    "jumlah_error": "ERROR",
+    "jumlah_warning": "WARNING",
+    "dimodifikasi": "Disimpan (menurut berkas)",
     "kode": "Kode",
     "uraian": "Uraian",
 }

@@ -18,6 +18,8 @@ from tests.conftest import INPUT_DIR, SPEC_PATH, copy_inputs, input_file, read_s
 
 SHEETS = [
     "Ringkasan",
+    "Tabel Bab III",
+    "E.81",
     "Sasaran",
     "Misi & Tujuan",
     "Indikator",
@@ -25,6 +27,7 @@ SHEETS = [
     "Anggaran",
     "Efisiensi",
     "Kelengkapan",
+    "Berkas",
     "Validasi",
     "Pengaturan",
 ]
@@ -282,3 +285,64 @@ def test_indikator_and_anggaran_recompute_from_their_own_columns(
     anggaran = read_sheet(workbook_path, "Anggaran").dropna(subset=["Serapan (%)"])
     ratio = anggaran["Realisasi Anggaran (Rp)"] / anggaran["Pagu (Rp)"] * 100
     assert anggaran["Serapan (%)"].tolist() == pytest.approx(ratio.tolist())
+
+
+def _rows(path: Path, sheet: str) -> list[list[object]]:
+    wb = openpyxl.load_workbook(path, read_only=True)
+    return [list(r) for r in wb[sheet].iter_rows(values_only=True)]
+
+
+def test_tabel_bab3_has_the_seed_layout_with_corrected_numbers(workbook_path: Path) -> None:
+    rows = _rows(workbook_path, "Tabel Bab III")
+    titles = [r[0] for r in rows if isinstance(r[0], str) and r[0].startswith("Tabel 3.")]
+    assert titles[:2] == ["Tabel 3.3", "Tabel 3.4"]
+    header = next(r for r in rows if r[0] == "No")
+    assert header[:6] == [
+        "No",
+        "Indikator Kinerja Utama",
+        "Target",
+        "Realisasi",
+        "Persentase Capaian Kinerja (%)",
+        "Predikat",
+    ]
+    pad = next(r for r in rows if r[1] == "Rasio PAD terhadap Total APBD")
+    assert pad[2:4] == ["10,39 %", "9,17 %"]
+    assert pad[4] == pytest.approx(88.2579, abs=1e-3)
+    assert pad[5] == "Tinggi"
+    opini = next(r for r in rows if r[1] == "Opini BPK terhadap laporan keuangan daerah")
+    assert opini[2:6] == ["WTP", "WTP", 100, "Sangat Tinggi"]
+    averages = [r for r in rows if r[0] is None and str(r[1]).startswith("Rata-rata capaian")]
+    assert len(averages) == 13  # Sasaran S09 has no indicator left in the spec
+
+
+def test_e81_sheet_per_opd_with_footer(workbook_path: Path) -> None:
+    rows = _rows(workbook_path, "E.81")
+    sections = [r[0] for r in rows if isinstance(r[0], str) and r[0].startswith("Perangkat")]
+    assert len(sections) == 30  # every OPD with indicators (Setda and a kecamatan have none)
+    labels = {r[1] for r in rows if isinstance(r[1], str)}
+    assert {
+        "Rata-rata capaian kinerja (%) (K)",
+        "Predikat kinerja (K)",
+        "Realisasi anggaran (%) (Rp)",
+        "Faktor penghambat pencapaian kinerja",
+    } <= labels
+    predikat = {r[15] for r in rows[5:] if isinstance(r[15], str) and r[15]}
+    assert predikat <= {"ST", "T", "S", "R", "SR"}
+
+
+def test_kelengkapan_by_opd(workbook_path: Path) -> None:
+    kel = read_sheet(workbook_path, "Kelengkapan").set_index("Kode OPD")
+    assert kel.loc["KESBANGPOL", "Status Pengiriman"] == "belum mengirim"
+    assert kel.loc["DISHUB", "Status Pengiriman"] == "terlambat"
+    assert kel.loc["DINKES", "Status Pengiriman"] == "tepat waktu"
+    assert (kel["Status Pengiriman"] == "tepat waktu").sum() == 30
+
+
+def test_source_cells_link_into_the_opd_files(workbook_path: Path) -> None:
+    with zipfile.ZipFile(workbook_path) as zf:
+        rels = [n for n in zf.namelist() if n.startswith("xl/worksheets/_rels/")]
+        text = "".join(zf.read(n).decode() for n in rels)
+    # Relative links, written the way Excel writes them (backslashes, URL-escaped).
+    assert "input_xlsx\\Badan%20Pengelolaan" in text
+    assert 'Target="..' in text
+    assert "file:///" not in text

@@ -39,6 +39,9 @@ class Formats:
     def __init__(self, wb: Workbook, decimals: int) -> None:
         dec = "0" * decimals
         pct = f"{ID}#,##0.{dec}" if decimals else f"{ID}#,##0"
+        self.pct = pct
+        self.num = f"{ID}#,##0.####"
+        self.rp = f"{ID}#,##0"
         self.title = wb.add_format({**FONT, "bold": True, "font_size": 14})
         self.subtitle = wb.add_format({**FONT, "bold": True, "font_size": 11})
         self.bold = wb.add_format({**FONT, "bold": True})
@@ -159,6 +162,20 @@ def legend(
         rule = settings.skala.describe().split("; ")[i - 1]
         ws.write_string(row + i, col + 1, rule, fmts.plain)
     return row + len(settings.skala.bands) + 1
+
+
+def as_float(value: Any) -> float:
+    """A cell value as float; NaN when missing."""
+    return float("nan") if is_missing(value) else float(value)
+
+
+def row_height(*cells: tuple[object, float]) -> float:
+    """Points for a row whose (text, column width) cells wrap: LibreOffice will not size it."""
+    lines = max(
+        (math.ceil(len(str(text or "")) / max(width * 1.15, 1)) for text, width in cells),
+        default=1,
+    )
+    return 12.5 * max(1, lines)
 
 
 def col_index(cols: list[Col], key: str) -> int:

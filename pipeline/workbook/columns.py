@@ -133,6 +133,20 @@ EFISIENSI_COLS = [
     Col("sisa_anggaran", "rp", 16),
     Col("jenis_sisa", width=24),
 ]
+KELENGKAPAN_COLS = [
+    Col("kode_opd", width=12),
+    Col("nama_opd", width=40),
+    Col("jenis", width=11),
+    Col("jumlah_indikator", "int", 9),
+    Col("jumlah_program", "int", 9),
+    Col("status_kirim", width=14),
+    Col("dimodifikasi", width=17),
+    Col("berkas", width=44, header="Berkas Dipakai"),
+    Col("jumlah_berkas", "int", 8),
+    Col("berkas_digantikan", width=30),
+    Col("jumlah_error", "int", 8),
+    Col("jumlah_warning", "int", 9),
+]
 VALIDASI_COLS = [
     Col("severity", width=9, header="Tingkat"),
     Col("kode_opd", width=12),

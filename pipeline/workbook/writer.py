@@ -14,22 +14,31 @@ from typing import Any
 import pandas as pd
 import xlsxwriter
 
-from pipeline import __version__, schema
+from pipeline import __version__
 from pipeline.atomic import atomic_path
 from pipeline.config import Settings
 from pipeline.issues import ERROR, INFO, WARNING
 from pipeline.score import Results
-from pipeline.workbook.base import Formats, is_missing, legend, predikat_colours, write_table
+from pipeline.workbook.base import (
+    Formats,
+    col_index,
+    is_missing,
+    legend,
+    predikat_colours,
+    write_table,
+)
 from pipeline.workbook.columns import (
     ANGGARAN_COLS,
     BERKAS_COLS,
     EFISIENSI_COLS,
     INDIKATOR_COLS,
+    KELENGKAPAN_COLS,
     MISI_TUJUAN_COLS,
     OPD_COLS,
     SASARAN_COLS,
     VALIDASI_COLS,
 )
+from pipeline.workbook.lkjip import write_bab3, write_e81
 from pipeline.workbook.ringkasan import RunInfo, write_ringkasan
 
 
@@ -40,8 +49,14 @@ def write_workbook(
     berkas: pd.DataFrame,
     settings: Settings,
     info: RunInfo,
+    kelengkapan: pd.DataFrame,
+    source_base: str = "",
 ) -> Path:
-    """Write the consolidated workbook atomically to ``path``."""
+    """Write the consolidated workbook atomically to ``path``.
+
+    ``source_base`` is the input folder relative to the workbook's folder: the Indikator
+    sheet's source cells link there (a relative link, so no machine path is written).
+    """
     with atomic_path(path) as tmp:
         wb = xlsxwriter.Workbook(
             str(tmp),
@@ -57,8 +72,26 @@ def write_workbook(
             }
         )
         fmts = Formats(wb, settings.desimal_tampilan)
-        footer = f"&L{info.nama_pemda}&CLKjIP {info.tahun}&RHalaman &P dari &N"
+        footer = info.footer
         ring = wb.add_worksheet("Ringkasan")
+        write_bab3(
+            wb,
+            wb.add_worksheet("Tabel Bab III"),
+            res,
+            settings,
+            fmts,
+            f"Tabel Bab III — Realisasi Sasaran Strategis {info.nama_pemda} Tahun {info.tahun}",
+            footer,
+        )
+        write_e81(
+            wb,
+            wb.add_worksheet("E.81"),
+            res,
+            fmts,
+            f"Evaluasi terhadap Hasil Renja Perangkat Daerah Lingkup {info.nama_pemda} "
+            f"Tahun {info.tahun}",
+            footer,
+        )
 
         ws = wb.add_worksheet("Sasaran")
         sas = res.sasaran
@@ -90,21 +123,13 @@ def write_workbook(
             validasi=_issue_flags(res.indikator, issues),
         )
         last = write_table(ws, ind, INDIKATOR_COLS, fmts, freeze_cols=3)
+        _link_sources(ws, ind, source_base, col_index(INDIKATOR_COLS, "sel_realisasi"))
         predikat_colours(ws, wb, settings, INDIKATOR_COLS, "predikat", last)
         ws.set_footer(footer)
 
         ws = wb.add_worksheet("OPD")
-        submitted = set(
-            berkas.loc[
-                berkas["status"].isin([schema.BERKAS_DITERIMA, schema.BERKAS_DITERIMA_CATATAN]),
-                "kode_opd",
-            ]
-        )
-        opd = res.opd.assign(
-            status_kirim=[
-                "mengirim" if k in submitted else "belum mengirim" for k in res.opd["kode_opd"]
-            ]
-        )
+        status = dict(zip(kelengkapan["kode_opd"], kelengkapan["status_kirim"], strict=True))
+        opd = res.opd.assign(status_kirim=res.opd["kode_opd"].map(status).fillna(""))
         opd = opd.sort_values(["peringkat", "kode_opd"], na_position="last", kind="stable")
         last = write_table(ws, opd, OPD_COLS, fmts, freeze_cols=2)
         predikat_colours(ws, wb, settings, OPD_COLS, "predikat", last)
@@ -126,6 +151,10 @@ def write_workbook(
         ws.set_footer(footer)
 
         ws = wb.add_worksheet("Kelengkapan")
+        write_table(ws, kelengkapan, KELENGKAPAN_COLS, fmts, freeze_cols=2)
+        ws.set_footer(footer)
+
+        ws = wb.add_worksheet("Berkas")
         write_table(ws, berkas, BERKAS_COLS, fmts, freeze_cols=1)
         ws.set_footer(footer)
 
@@ -149,7 +178,7 @@ def write_workbook(
             ws.write_string(i, 1, str(value), fmts.text)
         legend(ws, wb, settings, len(rows) + 2, 0, fmts)
 
-        write_ringkasan(wb, ring, res, info, settings, issues, fmts, len(sas))
+        write_ringkasan(wb, ring, res, info, settings, issues, fmts, len(sas), len(opd))
         ring.activate()
         wb.close()
     return path
@@ -173,6 +202,25 @@ def read_previous_report(path: Path) -> pd.DataFrame:
     return frame.rename(
         columns={"realisasi": "realisasi_tahun_lalu", "capaian_mentah": "capaian_tahun_lalu"}
     ).astype({"kode_indikator": str})
+
+
+def _link_sources(ws: Any, ind: pd.DataFrame, base: str, col: int) -> None:
+    """Make each source cell a link into the OPD's own file (relative to the workbook)."""
+    if not base:
+        return
+    for row, (berkas, cell) in enumerate(
+        zip(ind["berkas"], ind["sel_realisasi"], strict=True), start=1
+    ):
+        if berkas and cell:
+            first = str(cell).split(":")[0]
+            target = f"{base}/{berkas}".replace("\\", "/")
+            ws.write_url(
+                row,
+                col,
+                f"external:{target}#'Indikator'!{first}",
+                string=str(cell),
+                tip=f"{berkas} › Indikator › {cell}",
+            )
 
 
 def _source_cell(rec: dict[Any, Any]) -> str:

@@ -1,0 +1,62 @@
+"""Who submitted what and when: one row per OPD of the master spec (pure function)."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from pipeline import schema
+from pipeline.issues import ERROR, WARNING
+
+TEPAT_WAKTU = "tepat waktu"
+TERLAMBAT = "terlambat"
+DITOLAK = "berkas ditolak"
+BELUM = "belum mengirim"
+TIDAK_WAJIB = "tidak wajib"
+
+
+def completeness(
+    opd: pd.DataFrame,
+    indikator_count: dict[str, int],
+    program_count: dict[str, int],
+    berkas: pd.DataFrame,
+    issues: pd.DataFrame,
+    deadline: str,
+) -> pd.DataFrame:
+    """Submission status per OPD: on time, late (by the file's own save time), rejected, missing.
+
+    ``berkas`` is the file register (one row per input file); ``issues`` the validation issues.
+    """
+    accepted_status = {schema.BERKAS_DITERIMA, schema.BERKAS_DITERIMA_CATATAN}
+    counts = issues.groupby(["kode_opd", "severity"]).size() if not issues.empty else pd.Series()
+    rows = []
+    for rec in opd.to_dict("records"):
+        kode = rec["kode_opd"]
+        files = berkas[berkas["kode_opd"] == kode]
+        used = files[files["status"].isin(accepted_status)]
+        superseded = files[files["status"] == schema.BERKAS_DIGANTIKAN]
+        saved = str(used["dimodifikasi"].iloc[0]) if len(used) else ""
+        work = indikator_count.get(kode, 0) + program_count.get(kode, 0)
+        if len(used):
+            late = bool(saved and deadline and saved[:10] > str(deadline)[:10])
+            status = TERLAMBAT if late else TEPAT_WAKTU
+        elif len(files):
+            status = DITOLAK
+        else:
+            status = BELUM if work else TIDAK_WAJIB
+        rows.append(
+            {
+                "kode_opd": kode,
+                "nama_opd": rec["nama_opd"],
+                "jenis": rec.get("jenis", ""),
+                "jumlah_indikator": indikator_count.get(kode, 0),
+                "jumlah_program": program_count.get(kode, 0),
+                "status_kirim": status,
+                "berkas": str(used["berkas"].iloc[0]) if len(used) else "",
+                "dimodifikasi": saved[:19].replace("T", " "),
+                "jumlah_berkas": len(files),
+                "berkas_digantikan": "; ".join(superseded["berkas"]),
+                "jumlah_error": int(counts.get((kode, ERROR), 0)),
+                "jumlah_warning": int(counts.get((kode, WARNING), 0)),
+            }
+        )
+    return pd.DataFrame(rows)
