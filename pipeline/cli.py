@@ -170,6 +170,9 @@ def _write_outputs(run: Run, output: Path) -> dict[str, Path]:
         "manifest": output / "manifest.json",
         "chart_sasaran": output / "charts" / "capaian_per_sasaran.png",
         "chart_predikat": output / "charts" / "distribusi_predikat.png",
+        "chart_kuadran": output / "charts" / "kuadran_capaian_serapan_opd.png",
+        "chart_peringkat": output / "charts" / "peringkat_opd.png",
+        "chart_tren": output / "charts" / "tren_sasaran.png",
     }
     source_base = Path(os.path.relpath(run.input_dir.resolve(), output.resolve())).as_posix()
     write_workbook(
@@ -185,6 +188,9 @@ def _write_outputs(run: Run, output: Path) -> dict[str, Path]:
             res.sasaran, spec.settings.skala, spec.settings.batas_capaian
         ),
         "chart_predikat": charts.distribusi_predikat(res.predikat_jumlah, spec.settings.skala),
+        "chart_kuadran": charts.kuadran_opd(res.opd, spec.settings.skala),
+        "chart_peringkat": charts.peringkat_opd(res.opd, spec.settings.skala),
+        "chart_tren": charts.tren_sasaran(res.indikator, res.sasaran),
     }
     for key, fig in figures.items():
         with atomic_path(paths[key]) as tmp:

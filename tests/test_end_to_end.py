@@ -48,7 +48,16 @@ def test_summary_is_printed(report_dir: Path) -> None:
 
 def test_outputs_exist(report_dir: Path, workbook_path: Path) -> None:
     assert openpyxl.load_workbook(workbook_path, read_only=True).sheetnames == SHEETS
-    for name in ("capaian_per_sasaran.png", "distribusi_predikat.png"):
+    charts = sorted(p.name for p in (report_dir / "charts").iterdir())
+    assert charts == [
+        "capaian_per_sasaran.png",
+        "distribusi_predikat.png",
+        "kuadran_capaian_serapan_opd.png",
+        "peringkat_opd.png",
+        "tren_sasaran.png",
+    ]
+    assert oct((report_dir / "charts" / charts[0]).stat().st_mode)[-3:] != "600"
+    for name in charts:
         png = report_dir / "charts" / name
         assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
         assert png.stat().st_size > 10_000
