@@ -21,7 +21,8 @@ import pandas as pd
 from pipeline import __version__, schema
 from pipeline.atomic import atomic_path, write_text
 from pipeline.completeness import BELUM, DITOLAK, TEPAT_WAKTU, TERLAMBAT, completeness
-from pipeline.ingest import Submission, is_candidate, list_inputs, read_submission
+from pipeline.ingest import Submission, is_candidate, list_inputs
+from pipeline.isolate import Limits, read_files
 from pipeline.issues import ERROR, INFO, WARNING, Issue, issues_frame
 from pipeline.master import MasterSpec, read_master
 from pipeline.numbers import format_id
@@ -57,34 +58,31 @@ def _load_spec(path: Path) -> MasterSpec | None:
     return spec
 
 
-def _ingest(folder: Path) -> tuple[list[Submission], list[tuple[Path, str, str]]]:
-    subs: list[Submission] = []
+def _ingest(
+    folder: Path, limits: Limits | None
+) -> tuple[list[Submission], list[tuple[Path, str, str]]]:
+    """Every file under ``folder``: templates read in isolated workers, the rest listed."""
+    candidates: list[tuple[Path, str]] = []
     ignored: list[tuple[Path, str, str]] = []
     for path in list_inputs(folder):
-        name = str(path.relative_to(folder))
+        name = path.relative_to(folder).as_posix()
         ok, reason = is_candidate(path)
-        if not ok:
+        if ok:
+            candidates.append((path, name))
+        else:
             ignored.append((path, name, reason))
-            continue
-        try:
-            subs.append(read_submission(path, display_name=name))
-        except Exception as exc:  # a bug or an OS error on one file must not end the run
-            sub = Submission(path=path, name=name, size=0, sha256="")
-            sub.issue(
-                "berkas.tidak_terbaca",
-                ERROR,
-                f"Berkas tidak dapat diproses ({type(exc).__name__}).",
-                found=str(exc)[:200],
-                expected="templat .xlsx",
-            )
-            subs.append(sub)
-    return subs, ignored
+    return read_files(candidates, limits), ignored
 
 
-def run_pipeline(spec: MasterSpec, input_dir: Path, previous: pd.DataFrame | None = None) -> Run:
-    """Ingest → validate → join → score, all in memory."""
+def run_pipeline(
+    spec: MasterSpec,
+    input_dir: Path,
+    previous: pd.DataFrame | None = None,
+    limits: Limits | None = None,
+) -> Run:
+    """Ingest → validate → join → score, all in memory (files read in isolated workers)."""
     start = time.perf_counter()
-    subs, ignored = _ingest(input_dir)
+    subs, ignored = _ingest(input_dir, limits)
     validated = validate_all(subs, spec, ignored)
     results = build_results(
         spec.indikator,
@@ -273,11 +271,15 @@ def _previous(path: Path | None) -> pd.DataFrame | None:
         return None
 
 
+def _limits(args: argparse.Namespace) -> Limits:
+    return Limits(seconds=args.batas_waktu, memory_mb=args.batas_memori)
+
+
 def cmd_report(args: argparse.Namespace) -> int:
     spec = _load_spec(args.spec)
     if spec is None:
         return EXIT_SPEC
-    run = run_pipeline(spec, args.input, _previous(args.tahun_lalu))
+    run = run_pipeline(spec, args.input, _previous(args.tahun_lalu), _limits(args))
     paths = _write_outputs(run, args.output)
     print(_summary(run, paths))
     has_errors = not run.issues.empty and (run.issues["severity"] == ERROR).any()
@@ -290,7 +292,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     spec = _load_spec(args.spec)
     if spec is None:
         return EXIT_SPEC
-    run = run_pipeline(spec, args.input)
+    run = run_pipeline(spec, args.input, limits=_limits(args))
     for rec in run.issues.to_dict("records"):
         where = " › ".join(p for p in (rec["file"], rec["sheet"], rec["cell"]) if p)
         print(f"[{rec['severity']}] {rec['kode_opd'] or '-'} {where}: {rec['message']}")
@@ -325,6 +327,21 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--spec", type=Path, required=True, help="master spec workbook (.xlsx)")
         if name != "templates":
             p.add_argument("--input", type=Path, required=True, help="folder of OPD files")
+        if name != "templates":
+            p.add_argument(
+                "--batas-waktu",
+                type=float,
+                default=Limits.seconds,
+                metavar="DETIK",
+                help="time limit for reading one file (default %(default)s s)",
+            )
+            p.add_argument(
+                "--batas-memori",
+                type=int,
+                default=Limits.memory_mb,
+                metavar="MB",
+                help="memory limit for reading one file (default %(default)s MB)",
+            )
         if name == "report":
             p.add_argument(
                 "--tahun-lalu",

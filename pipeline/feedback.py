@@ -44,6 +44,7 @@ HEADERS = [
 WIDTHS = [5, 10, 12, 8, 14, 22, 22, 80, 30, 22]
 AUTHOR = "Sekretariat SAKIP"
 SEVERITIES = (ERROR, WARNING, INFO)
+MAX_COPY_BYTES = 5 * 1024 * 1024  # a template is ~20 KB; larger files get the list only
 
 
 def _text(cell: Cell, value: object) -> None:
@@ -166,10 +167,14 @@ def build_feedback(
     source: Submission | None,
 ) -> Workbook:
     """The feedback workbook of one OPD (in memory)."""
-    wb: Workbook
-    if source is not None:
-        wb = openpyxl.load_workbook(source.path, keep_vba=False, keep_links=False)
-    else:
+    wb: Workbook | None = None
+    if source is not None and source.size <= MAX_COPY_BYTES:
+        try:  # defusedxml behind openpyxl refuses entities; anything odd means no copy
+            wb = openpyxl.load_workbook(source.path, keep_vba=False, keep_links=False)
+        except Exception:
+            wb = None
+    if wb is None:
+        source = None
         wb = openpyxl.Workbook()
         wb.remove(wb.active)
     title = f"Umpan balik validasi {nama_opd} ({kode_opd}) — {nama_pemda} tahun {tahun}"

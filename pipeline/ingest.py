@@ -23,6 +23,8 @@ from pipeline.issues import ERROR, WARNING, Issue, cell_ref
 MAX_UNCOMPRESSED = 64 * 1024 * 1024  # bytes a template may inflate to
 MAX_RATIO = 200  # uncompressed / compressed, per member
 MAX_ROWS = 5000  # data rows read from one sheet
+MAX_DECLARED_ROWS = 100_000  # a sheet declaring more rows or columns is refused unread
+MAX_DECLARED_COLS = 1_000
 HEADER_SCAN_ROWS = 15
 INPUT_SUFFIXES = (".xlsx", ".xlsm")
 
@@ -71,9 +73,14 @@ def sniff(path: Path, head: bytes) -> tuple[str, str]:
     if not head:
         return "kosong", "berkas kosong (0 byte)"
     if head.startswith(_OLE2):
-        return "ole2", (
-            "berkas terenkripsi (dilindungi kata sandi) atau format Excel lama .xls; "
-            "buka di Excel, hapus kata sandi, lalu simpan sebagai .xlsx"
+        if _ole2_encrypted(path):
+            return "terenkripsi", (
+                "buku kerja dilindungi kata sandi (terenkripsi) sehingga tidak dapat dibaca; "
+                "buka di Excel, hapus kata sandinya, lalu simpan dan kirim ulang"
+            )
+        return "xls", (
+            "format Excel lama (.xls) atau dokumen Office lain yang diberi nama .xlsx; buka "
+            "di Excel lalu simpan sebagai Buku Kerja Excel (.xlsx)"
         )
     if head.startswith(b"%PDF"):
         return "pdf", "berkas PDF yang diberi nama .xlsx; kirim templat Excel aslinya"
@@ -99,11 +106,45 @@ def sniff(path: Path, head: bytes) -> tuple[str, str]:
                 )
             if "xl/workbook.xml" not in names:
                 return "zip", "arsip zip yang bukan buku kerja Excel"
+            for member in sorted(n for n in names if n.startswith("xl/worksheets/sheet")):
+                rows, cols = _declared_size(zf, member)
+                if rows > MAX_DECLARED_ROWS or cols > MAX_DECLARED_COLS:
+                    return "ukuran_tak_wajar", (
+                        f"sheet berukuran tidak wajar ({rows} baris × {cols} kolom); templat "
+                        "hanya memuat puluhan baris"
+                    )
             if "xl/vbaProject.bin" in names:
                 return "xlsm", ""
     except zipfile.BadZipFile:
         return "zip_rusak", "berkas zip rusak atau terpotong; kirim ulang berkasnya"
     return "xlsx", ""
+
+
+def _ole2_encrypted(path: Path) -> bool:
+    """An OLE2 file holding an ``EncryptedPackage`` stream is a password-protected .xlsx."""
+    marker = "EncryptedPackage".encode("utf-16-le")
+    with path.open("rb") as fh:
+        while chunk := fh.read(1 << 20):
+            if marker in chunk:
+                return True
+    return False
+
+
+def _declared_size(zf: zipfile.ZipFile, member: str) -> tuple[int, int]:
+    """Rows and columns a worksheet declares in its ``<dimension ref>`` (read from its head)."""
+    with zf.open(member) as fh:
+        head = fh.read(4096).decode("utf-8", "replace")
+    start = head.find("<dimension ref=")
+    if start < 0:
+        return 0, 0
+    ref = head[start + 16 : head.find('"', start + 16)]
+    last = ref.split(":")[-1]
+    letters = "".join(ch for ch in last if ch.isalpha()).upper()
+    digits = "".join(ch for ch in last if ch.isdigit())
+    cols = 0
+    for ch in letters:
+        cols = cols * 26 + ord(ch) - 64
+    return int(digits or 0), cols
 
 
 def _modified(path: Path) -> str:
@@ -236,7 +277,9 @@ def read_submission(path: Path, display_name: str | None = None) -> Submission:
         try:
             names = list(wb.sheet_names)
             sheets = {
-                n: wb.get_sheet_by_name(n).to_python(skip_empty_area=False)
+                n: wb.get_sheet_by_name(n).to_python(
+                    skip_empty_area=False, nrows=HEADER_SCAN_ROWS + MAX_ROWS + 2
+                )
                 for n in (tpl.SHEET_META, tpl.SHEET_INDIKATOR, tpl.SHEET_ANGGARAN)
                 if n in names
             }

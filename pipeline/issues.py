@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, fields
+from typing import TYPE_CHECKING
 
-import pandas as pd
+if TYPE_CHECKING:  # pandas stays out of the isolated reader processes
+    import pandas as pd
 
 ERROR = "ERROR"
 WARNING = "WARNING"
@@ -44,6 +46,8 @@ ISSUE_COLUMNS = [f.name for f in fields(Issue)]
 
 def issues_frame(issues: Iterable[Issue]) -> pd.DataFrame:
     """Issues as a DataFrame sorted by OPD, severity, file, sheet and cell (deterministic)."""
+    import pandas as pd  # noqa: PLC0415
+
     rows = [asdict(i) for i in issues]
     df = pd.DataFrame(rows, columns=ISSUE_COLUMNS)
     if df.empty:

@@ -11,12 +11,15 @@ import datetime as dt
 import math
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import xlsxwriter
 from xlsxwriter.worksheet import Worksheet
 
-from pipeline.master import MasterSpec
 from pipeline.schema import label
+
+if TYPE_CHECKING:  # the reader side (ingest) must not pull pandas into its workers
+    from pipeline.master import MasterSpec
 
 TEMPLATE_VERSION = "1"
 SUPPORTED_VERSIONS = ("1",)

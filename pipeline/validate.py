@@ -18,7 +18,7 @@ import pandas as pd
 
 from pipeline import schema
 from pipeline import template as tpl
-from pipeline.ingest import Submission
+from pipeline.ingest import Submission, sniff
 from pipeline.issues import ERROR, INFO, WARNING, Issue
 from pipeline.master import MasterSpec
 from pipeline.numbers import format_id, parse_number
@@ -570,7 +570,7 @@ def register(
                 "berkas": name,
                 "ukuran": len(data),
                 "sha256": hashlib.sha256(data).hexdigest(),
-                "jenis": path.suffix.lower(),
+                "jenis": _detected(path),
                 "kode_opd": "",
                 "dimodifikasi": "",
                 "status": schema.BERKAS_DIABAIKAN,
@@ -717,6 +717,16 @@ def cross_file_checks(realisasi: pd.DataFrame) -> list[Issue]:
                     )
                 )
     return issues
+
+
+def _detected(path: Path) -> str:
+    """What an ignored file really is, from its first bytes (not its name)."""
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(8)
+        return sniff(path, head)[0]
+    except OSError:
+        return "tidak_terbaca"
 
 
 def finalize_register(berkas: pd.DataFrame, issues: pd.DataFrame) -> pd.DataFrame:

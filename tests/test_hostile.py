@@ -1,0 +1,265 @@
+"""Hostile and broken files: the run never crashes or hangs, loses nothing and leaks nothing."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+import time
+import zipfile
+from multiprocessing.connection import Connection
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from pipeline import schema
+from pipeline.cli import Run, run_pipeline
+from pipeline.isolate import Limits, read_files
+from pipeline.issues import ERROR
+from pipeline.master import MasterSpec
+from tests.broken_files import _stamp
+from tests.conftest import INPUT_DIR, SPEC_PATH, run_cli
+from tests.hostile_files import SOURCE, Hostile, build
+
+RESULT_COLS = ["kode_indikator", "kode_opd", "berkas", "realisasi", "capaian_mentah", "status"]
+
+
+@pytest.fixture(scope="module")
+def clean(spec: MasterSpec) -> Run:
+    return run_pipeline(spec, INPUT_DIR)
+
+
+@pytest.fixture(scope="module")
+def hostile(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[Hostile]]:
+    root = tmp_path_factory.mktemp("hostile")
+    files = build(root / "input_xlsx")
+    out = root / "output"
+    result = run_cli(
+        "report",
+        "--spec",
+        str(SPEC_PATH),
+        "--input",
+        str(root / "input_xlsx"),
+        "--output",
+        str(out),
+    )
+    assert result.returncode == 0, result.stderr
+    return out, files
+
+
+def _manifest(out: Path) -> dict[str, dict]:
+    data = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    return {f["berkas"]: f for f in data["berkas_masukan"]}
+
+
+def test_every_file_is_accounted_for(hostile: tuple[Path, list[Hostile]]) -> None:
+    out, files = hostile
+    listed = _manifest(out)
+    on_disk = {p.name for p in (out.parent / "input_xlsx").iterdir()}
+    assert set(listed) == on_disk
+    for h in files:
+        rec = listed[h.name]
+        assert rec["status"] == h.status, h.name
+        assert h.reason.lower() in rec["alasan"].lower() or h.status == "digantikan", h.name
+        assert len(rec["sha256"]) == 64, h.name
+
+
+def test_each_defence_names_its_rule(hostile: tuple[Path, list[Hostile]]) -> None:
+    out, files = hostile
+    issues = pd.read_csv(out / "validasi.csv", dtype=str, keep_default_na=False)
+    for h in files:
+        if not h.rule:
+            continue
+        mine = issues[(issues["file"] == h.name) & (issues["rule"] == h.rule)]
+        assert len(mine) == 1, h.name
+        assert mine.iloc[0]["message"], h.name
+
+
+def test_good_files_report_is_unchanged(
+    hostile: tuple[Path, list[Hostile]], workbook_path: Path
+) -> None:
+    out, _ = hostile
+    clean = pd.read_excel(workbook_path, sheet_name="Indikator", engine="calamine")
+    dirty = pd.read_excel(out / workbook_path.name, sheet_name="Indikator", engine="calamine")
+    pd.testing.assert_frame_equal(
+        clean.drop(columns=["Validasi"]), dirty.drop(columns=["Validasi"])
+    )
+    for sheet in ("Sasaran", "OPD", "Anggaran", "Efisiensi"):
+        pd.testing.assert_frame_equal(
+            pd.read_excel(workbook_path, sheet_name=sheet, engine="calamine"),
+            pd.read_excel(out / workbook_path.name, sheet_name=sheet, engine="calamine"),
+        )
+
+
+def test_nothing_from_an_external_entity_leaks(hostile: tuple[Path, list[Hostile]]) -> None:
+    out, _ = hostile
+    secret = Path("/etc/passwd").read_text().splitlines()[0]
+    for path in out.rglob("*"):
+        if path.suffix in (".xlsx", ".csv", ".json"):
+            blobs = [path.read_bytes()]
+            if path.suffix == ".xlsx":
+                with zipfile.ZipFile(path) as zf:
+                    blobs = [zf.read(n) for n in zf.namelist()]
+            assert not any(secret.encode() in b for b in blobs), path
+
+
+def _sleepy(conn: Connection, path: str, name: str, memory_mb: int) -> None:
+    time.sleep(30)
+
+
+def _crash(conn: Connection, path: str, name: str, memory_mb: int) -> None:
+    os.abort()
+
+
+def test_a_hanging_reader_is_stopped_and_reported() -> None:
+    started = time.monotonic()
+    subs = read_files([(SOURCE, "lambat.xlsx")], Limits(seconds=1.0), target=_sleepy)
+    assert time.monotonic() - started < 15
+    (sub,) = subs
+    assert sub.issues[0].severity == ERROR
+    assert "batas waktu" in sub.issues[0].message
+
+
+def test_a_crashing_reader_takes_down_only_its_file(tmp_path: Path) -> None:
+    other = tmp_path / "baik.xlsx"
+    shutil.copy(SOURCE, other)
+    subs = read_files([(SOURCE, "mogok.xlsx")], Limits(), target=_crash)
+    assert subs[0].issues[0].rule == "berkas.pembaca_gagal"
+    good = read_files([(other, "baik.xlsx")], Limits())
+    assert good[0].readable and not [i for i in good[0].issues if i.severity == ERROR]
+
+
+def test_odd_file_names_are_kept_exactly(spec: MasterSpec, tmp_path: Path) -> None:
+    folder = tmp_path / "masuk"
+    folder.mkdir()
+    upper, lower = folder / "DINAS KESEHATAN ☺ É.xlsx", folder / "dinas kesehatan ☺ é.xlsx"
+    shutil.copy(SOURCE, upper)
+    shutil.copy(SOURCE, lower)
+    _stamp(upper, "2019-02-01T10:00:00Z")
+    run = run_pipeline(spec, folder)
+    berkas = run.validated.berkas.set_index("berkas")
+    assert berkas.loc[upper.name, "status"] == schema.BERKAS_DITERIMA_CATATAN
+    assert berkas.loc[lower.name, "status"] == schema.BERKAS_DIGANTIKAN
+    assert upper.name in set(run.results.indikator["berkas"])
+
+
+def test_an_interrupted_write_leaves_the_previous_report(tmp_path: Path, monkeypatch) -> None:
+    from pipeline import cli
+    from pipeline.workbook import writer
+
+    out = tmp_path / "out"
+    assert (
+        cli.main(
+            ["report", "--spec", str(SPEC_PATH), "--input", str(INPUT_DIR), "--output", str(out)]
+        )
+        == 0
+    )
+    report = out / "1275_2018_konsolidasi.xlsx"
+    before = report.read_bytes()
+    original = writer.write_ringkasan
+
+    def interrupted(*args, **kwargs):
+        original(*args, **kwargs)
+        raise KeyboardInterrupt  # the secretariat pressed Ctrl+C while the file was written
+
+    monkeypatch.setattr(writer, "write_ringkasan", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        cli.main(
+            ["report", "--spec", str(SPEC_PATH), "--input", str(INPUT_DIR), "--output", str(out)]
+        )
+    assert report.read_bytes() == before
+    assert not [p for p in out.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_rerun_with_one_corrected_file(spec: MasterSpec, clean: Run, tmp_path: Path) -> None:
+    folder = tmp_path / "input_xlsx"
+    shutil.copytree(INPUT_DIR, folder)
+    again = run_pipeline(spec, folder)
+    pd.testing.assert_frame_equal(
+        again.results.indikator[RESULT_COLS], clean.results.indikator[RESULT_COLS]
+    )
+    from tests.broken_files import COL as column
+    from tests.broken_files import _edit, _row
+
+    corrected = folder / "Dinas Kesehatan - revisi.xlsx"
+    shutil.copy(SOURCE, corrected)
+
+    def fix(wb):
+        ws = wb["Indikator"]
+        ws[f"{column['realisasi_tahunan']}{_row(ws, 'IK07.20')}"] = 70.0
+        return ""
+
+    _edit(corrected, fix)
+    _stamp(corrected, "2019-02-10T09:00:00Z")
+    run = run_pipeline(spec, folder)
+    before = clean.results.indikator.set_index("kode_indikator")
+    after = run.results.indikator.set_index("kode_indikator")
+    changed = [
+        k
+        for k in before.index
+        if not (
+            before.loc[k, "capaian_mentah"] == after.loc[k, "capaian_mentah"]
+            or (
+                pd.isna(before.loc[k, "capaian_mentah"])
+                and pd.isna(after.loc[k, "capaian_mentah"])
+            )
+        )
+    ]
+    assert changed == ["IK07.20"]
+    dinkes = after[after["kode_opd"] == "DINKES"]
+    assert set(dinkes["berkas"]) == {corrected.name}
+    berkas = run.validated.berkas.set_index("berkas")
+    assert berkas.loc[SOURCE.name, "status"] == schema.BERKAS_DIGANTIKAN
+    assert berkas.loc[SOURCE.name, "alasan"] == f"digantikan oleh {corrected.name}"
+
+
+_xml = SOURCE
+
+
+def _mutated(tmp: Path, data: bytes, how: str, where: int, junk: bytes) -> Path:
+    path = tmp / "fuzz.xlsx"
+    if how == "bytes":
+        pos = where % len(data)
+        path.write_bytes(data[:pos] + junk + data[pos + len(junk) :])
+    elif how == "truncate":
+        path.write_bytes(data[: where % len(data)])
+    else:
+        with zipfile.ZipFile(SOURCE) as zin, zipfile.ZipFile(path, "w") as zout:
+            for info in zin.infolist():
+                body = zin.read(info.filename)
+                if info.filename == "xl/worksheets/sheet2.xml":
+                    pos = where % len(body)
+                    body = body[:pos] + junk + body[pos:]
+                zout.writestr(info.filename, body)
+    return path
+
+
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(
+    how=st.sampled_from(["bytes", "truncate", "xml"]),
+    where=st.integers(min_value=0, max_value=10**6),
+    junk=st.binary(min_size=1, max_size=64),
+)
+def test_fuzzed_template_gives_a_result_or_a_clear_issue(
+    spec: MasterSpec, tmp_path: Path, how: str, where: int, junk: bytes
+) -> None:
+    folder = Path(tempfile.mkdtemp(dir=tmp_path))  # one folder per example
+    _mutated(folder, SOURCE.read_bytes(), how, where, junk)
+    run = run_pipeline(spec, folder, limits=Limits(seconds=20))
+    (rec,) = run.validated.berkas.to_dict("records")
+    if rec["status"] == schema.BERKAS_DITOLAK:
+        errors = run.issues[
+            (run.issues["file"] == "fuzz.xlsx") & (run.issues["severity"] == ERROR)
+        ]
+        assert len(errors) >= 1 and all(errors["message"].str.len() > 20)
+    else:
+        assert rec["status"] in (schema.BERKAS_DITERIMA, schema.BERKAS_DITERIMA_CATATAN)
+        assert (run.results.indikator["berkas"] == "fuzz.xlsx").any()
