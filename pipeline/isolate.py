@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import multiprocessing as mp
 import resource
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -69,6 +70,22 @@ def _failure(path: Path, name: str, reason: str, found: str) -> Submission:
     return sub
 
 
+def _context() -> Any:
+    """``forkserver``: workers start from a clean process preloaded with the reader.
+
+    A forkserver worker re-imports the caller's ``__main__`` when it is a plain script (or
+    fails to, when the program came from stdin); a script without an ``if __name__ ==
+    "__main__"`` guard would then run again in every worker. For such callers use ``fork``.
+    ``python -m pipeline``, pytest and notebooks take the forkserver path.
+    """
+    main = sys.modules.get("__main__")
+    if getattr(main, "__file__", None) and getattr(main, "__spec__", None) is None:
+        return mp.get_context("fork")
+    ctx = mp.get_context("forkserver")
+    ctx.set_forkserver_preload(["pipeline.ingest"])
+    return ctx
+
+
 def read_files(
     files: list[tuple[Path, str]],
     limits: Limits | None = None,
@@ -81,8 +98,7 @@ def read_files(
     limits = limits or Limits()
     if not files:
         return []
-    ctx = mp.get_context("forkserver")
-    ctx.set_forkserver_preload(["pipeline.ingest"])
+    ctx = _context()
     work = target or _work
     results: list[Submission | None] = [None] * len(files)
     pending = list(enumerate(files))
