@@ -7,7 +7,6 @@ compression ratio stay within bounds is opened. Every failure becomes an Issue f
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import zipfile
 from dataclasses import dataclass, field
@@ -19,6 +18,7 @@ from python_calamine import CalamineWorkbook
 
 from pipeline import template as tpl
 from pipeline.issues import ERROR, WARNING, Issue, cell_ref
+from pipeline.numbers import cell_text
 
 MAX_UNCOMPRESSED = 64 * 1024 * 1024  # bytes a template may inflate to
 MAX_RATIO = 200  # uncompressed / compressed, per member
@@ -161,14 +161,7 @@ def _modified(path: Path) -> str:
     return (node.text or "").strip() if node is not None else ""
 
 
-def _text(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, dt.datetime | dt.date):
-        return value.isoformat()
-    return str(value).strip()
+_text = cell_text
 
 
 def _read_table(

@@ -9,7 +9,6 @@ problem is an :class:`~pipeline.issues.Issue` naming the sheet, the row and the 
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import json
 import math
@@ -24,7 +23,7 @@ from python_calamine import CalamineWorkbook
 from pipeline import schema
 from pipeline.config import Band, Scale, Settings, build_settings
 from pipeline.issues import ERROR, WARNING, Issue, cell_ref
-from pipeline.numbers import parse_number
+from pipeline.numbers import cell_text, parse_number
 from pipeline.suites import failures_to_issues, load_suite, run_suite
 
 _RANGE = re.compile(r"^\s*([-+]?[\d.,]+)\s*(?:-|–|—|s/d|sampai)\s*([-+]?[\d.,]+)\s*$")
@@ -107,14 +106,7 @@ class MasterSpec:
 
 
 def _text(value: object) -> str:
-    """Cell value as trimmed text; whole floats lose their ``.0``."""
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, dt.datetime | dt.date):
-        return value.isoformat()[:10]
-    return str(value).strip()
+    return cell_text(value, date_only=True)
 
 
 def _read_sheets(path: Path) -> dict[str, list[list[Any]]]:

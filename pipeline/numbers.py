@@ -8,6 +8,7 @@ instead of guessing silently.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import re
 from dataclasses import dataclass
@@ -113,6 +114,17 @@ def parse_number(value: object) -> ParsedNumber:
     except ValueError:
         return ParsedNumber(None, "bukan_angka", persen, "teks tidak dapat dibaca sebagai angka")
     return ParsedNumber(number, kind, persen, note)
+
+
+def cell_text(value: object, date_only: bool = False) -> str:
+    """A spreadsheet cell value as trimmed text: whole floats lose ``.0``, dates are ISO."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()[:10] if date_only else value.isoformat()
+    return str(value).strip()
 
 
 def format_id(value: float | None, decimals: int = 2) -> str:
