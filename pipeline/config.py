@@ -77,6 +77,7 @@ class Settings:
     desimal_tampilan: int = 2
     mode_ketat: bool = False
     rata_rata_keseluruhan: str = "indikator"
+    rumus_range_atas: str = "R/U"
     raw: dict[str, str] = field(default_factory=dict)
 
     def as_rows(self) -> list[tuple[str, str]]:
@@ -90,6 +91,7 @@ _CHOICES = {
     "rumus_turun": ("2T-R", "T/R"),
     "metode_rata_rata": ("rata_rata", "bobot"),
     "rumus_kualitatif": ("tercapai_100", "rasio_peringkat"),
+    "rumus_range_atas": ("R/U", "turun"),
     "mode_ketat": ("ya", "tidak"),
     "rata_rata_keseluruhan": ("indikator", "sasaran"),
 }
@@ -203,6 +205,7 @@ def build_settings(
         desimal_tampilan=max(0, min(6, int(decimals))),
         mode_ketat=raw["mode_ketat"] == "ya",
         rata_rata_keseluruhan=raw["rata_rata_keseluruhan"],
+        rumus_range_atas=raw["rumus_range_atas"],
         raw=raw,
     )
     return settings, issues

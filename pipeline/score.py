@@ -143,7 +143,14 @@ def compute_capaian(
 
         rng = pol == "range"
         put(rng & (r >= lo) & (r <= hi), 100.0, "L≤R≤U → 100")
-        put(rng & (r > hi), r / hi * 100, "R>U: R/U×100")
+        if settings.rumus_range_atas == "turun":  # exceeding the range is as bad as missing it
+            put(
+                rng & (r > hi),
+                ((2 * hi - r) / hi * 100).clip(lower=0),
+                "R>U: (2U−R)/U×100, minimum 0",
+            )
+        else:
+            put(rng & (r > hi), r / hi * 100, "R>U: R/U×100")
         put(rng & (r < lo), r / lo * 100, "R<L: R/L×100")
         put(
             rng & ((lo <= 0) | (hi <= 0)) & ~((r >= lo) & (r <= hi)),

@@ -328,8 +328,14 @@ def _check_locked(
             expected=str(spec_row["target_teks"]),
             kode_indikator=code,
         )
-    for key, spec_key in (("satuan", "satuan"), ("polaritas", "polaritas")):
-        if str(raw.get(key) or "").strip() != str(spec_row[spec_key]).strip():
+    locked = (
+        ("uraian_indikator", "uraian"),
+        ("kode_sasaran", "kode_sasaran"),
+        ("satuan", "satuan"),
+        ("polaritas", "polaritas"),
+    )
+    for key, spec_key in locked:
+        if " ".join(str(raw.get(key) or "").split()) != " ".join(str(spec_row[spec_key]).split()):
             sub.issue(
                 "struktur.sel_terkunci_diubah",
                 WARNING,

@@ -336,3 +336,17 @@ def test_overall_average_of_sasaran_means() -> None:
     assert "Sasaran" in by_sas.keseluruhan["metode"]
     # every indicator exactly on target (a zero target counts 100 under turun)
     assert by_ind.keseluruhan["rata_rata_capaian"] == pytest.approx(100.0)
+
+
+def test_range_above_upper_bound_can_use_the_turun_rule() -> None:
+    settings, issues = build_settings({"rumus_range_atas": "turun"})
+    assert not issues
+    above = score_one(
+        settings, polaritas="range", target_bawah=80.0, target_atas=90.0, realisasi=99.0
+    )
+    assert above["capaian_mentah"] == pytest.approx((2 * 90 - 99) / 90 * 100)
+    assert above["rumus"] == "R>U: (2U−R)/U×100, minimum 0"
+    below = score_one(
+        settings, polaritas="range", target_bawah=80.0, target_atas=90.0, realisasi=70.0
+    )
+    assert below["capaian_mentah"] == pytest.approx(87.5)  # below L is unchanged

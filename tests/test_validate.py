@@ -183,3 +183,14 @@ def test_unit_mismatch_is_flagged(spec: MasterSpec, baseline: Run, tmp_path: Pat
     warn = _issues(run, "nilai.satuan_berbeda").iloc[0]
     assert warn["cell"] == f"{COL['realisasi_tahunan']}{row}"
     assert "AKB/1000KH" in warn["message"]
+
+
+def test_edited_indicator_name_is_flagged(spec: MasterSpec, tmp_path: Path) -> None:
+    folder = copy_inputs(tmp_path)
+    path = input_file(folder, "DLH")
+    row = _row_of(path, "IK12.03")
+    _edit(path, tpl.SHEET_INDIKATOR, f"{COL['uraian_indikator']}{row}", "Rasio TPS (diubah OPD)")
+    run = run_pipeline(spec, folder)
+    hit = _issues(run, "struktur.sel_terkunci_diubah")
+    assert list(hit["cell"]) == [f"{COL['uraian_indikator']}{row}"]
+    assert hit.iloc[0]["found"] == "Rasio TPS (diubah OPD)"
