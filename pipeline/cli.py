@@ -46,7 +46,6 @@ class Run:
     validated: Validated
     results: Results
     issues: pd.DataFrame
-    seconds: float
 
 
 def _load_spec(path: Path) -> MasterSpec | None:
@@ -81,7 +80,6 @@ def run_pipeline(
     limits: Limits | None = None,
 ) -> Run:
     """Ingest → validate → join → score, all in memory (files read in isolated workers)."""
-    start = time.perf_counter()
     subs, ignored = _ingest(input_dir, limits)
     validated = validate_all(subs, spec, ignored)
     results = build_results(
@@ -100,7 +98,7 @@ def run_pipeline(
     all_issues: list[Issue] = spec.issues + validated.issues + check_scored(results.indikator)
     issues = issues_frame(all_issues)
     validated.berkas = finalize_register(validated.berkas, issues)
-    return Run(spec, input_dir, subs, validated, results, issues, time.perf_counter() - start)
+    return Run(spec, input_dir, subs, validated, results, issues)
 
 
 def _versions() -> dict[str, str]:

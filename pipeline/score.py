@@ -378,6 +378,22 @@ def sisa_anggaran(pagu: pd.Series, realisasi: pd.Series, min_capaian: pd.Series)
     return pd.DataFrame({"sisa_anggaran": sisa, "jenis_sisa": label}, index=pagu.index)
 
 
+def with_efficiency(df: pd.DataFrame, settings: Settings) -> pd.DataFrame:
+    """Append the efficiency band and the unspent budget to a table of averages and serapan.
+
+    Needs ``rata_rata_capaian``, ``serapan``, ``pagu_dilaporkan``, ``realisasi_anggaran`` and
+    ``min_capaian`` (as made by :func:`aggregate` and :func:`serapan`).
+    """
+    return pd.concat(
+        [
+            df,
+            efficiency(df["rata_rata_capaian"], df["serapan"], settings),
+            sisa_anggaran(df["pagu_dilaporkan"], df["realisasi_anggaran"], df["min_capaian"]),
+        ],
+        axis=1,
+    )
+
+
 def join_targets(indikator: pd.DataFrame, realisasi: pd.DataFrame) -> pd.DataFrame:
     """Master-spec indicators joined with the realisations received (targets from the spec only).
 
@@ -454,14 +470,7 @@ def build_results(
         .merge(sas, on="kode_sasaran", how="left")
         .merge(sas_budget, on="kode_sasaran", how="left")
     )
-    sas = pd.concat(
-        [
-            sas,
-            efficiency(sas["rata_rata_capaian"], sas["serapan"], settings),
-            sisa_anggaran(sas["pagu_dilaporkan"], sas["realisasi_anggaran"], sas["min_capaian"]),
-        ],
-        axis=1,
-    )
+    sas = with_efficiency(sas, settings)
 
     tuj = aggregate(ind, ["kode_tujuan"], settings).merge(
         spec_tujuan[["kode_tujuan", "uraian"]].rename(columns={"uraian": "uraian_tujuan"}),
@@ -481,14 +490,7 @@ def build_results(
         .merge(opd_cap, on="kode_opd", how="left")
         .merge(opd_budget, on="kode_opd", how="left")
     )
-    opd = pd.concat(
-        [
-            opd,
-            efficiency(opd["rata_rata_capaian"], opd["serapan"], settings),
-            sisa_anggaran(opd["pagu_dilaporkan"], opd["realisasi_anggaran"], opd["min_capaian"]),
-        ],
-        axis=1,
-    )
+    opd = with_efficiency(opd, settings)
     opd = opd.assign(peringkat=opd["rata_rata_capaian"].rank(ascending=False, method="min"))
 
     overall = aggregate(ind, [], settings).iloc[0].to_dict()
@@ -585,15 +587,6 @@ def efficiency_table(
     table = pd.concat(parts, ignore_index=True)
     for col in cols:
         table[col] = pd.to_numeric(table[col], errors="coerce")
-    table = pd.concat(
-        [
-            table,
-            efficiency(table["rata_rata_capaian"], table["serapan"], settings),
-            sisa_anggaran(
-                table["pagu_dilaporkan"], table["realisasi_anggaran"], table["min_capaian"]
-            ),
-        ],
-        axis=1,
-    )
+    table = with_efficiency(table, settings)
     ratio = table["rata_rata_capaian"] / table["serapan"].where(table["serapan"] > 0)
     return table.assign(rasio_efisiensi=ratio)

@@ -507,12 +507,12 @@ def value_checks(
     budget = anggaran.assign(pagu=anggaran["kode_program"].map(prog["pagu"]).astype(float))
     suite = load_suite("realisasi_anggaran")
     issues += failures_to_issues(budget, run_suite(budget, suite), _locate("kode_program"))
-    realisasi = _drop_errors(realisasi, issues, "kode_indikator", "realisasi_tahunan")
-    anggaran = _drop_errors(anggaran, issues, "kode_program", "realisasi_anggaran")
+    realisasi = _drop_errors(realisasi, issues, "realisasi_tahunan")
+    anggaran = _drop_errors(anggaran, issues, "realisasi_anggaran")
     return realisasi, anggaran, issues
 
 
-def _drop_errors(df: pd.DataFrame, issues: list[Issue], key: str, column: str) -> pd.DataFrame:
+def _drop_errors(df: pd.DataFrame, issues: list[Issue], column: str) -> pd.DataFrame:
     """Blank the value of every row that an ERROR issue points at (value excluded)."""
     bad = {(i.file, i.cell) for i in issues if i.severity == ERROR and i.cell}
     if df.empty or not bad:
