@@ -30,6 +30,15 @@ def run_cli(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
     )
 
 
+def run_report(
+    input_dir: Path, output: Path, *extra: str, spec: Path = SPEC_PATH
+) -> subprocess.CompletedProcess[str]:
+    """``python -m pipeline report`` on a folder of OPD files, as `make report` runs it."""
+    return run_cli(
+        "report", "--spec", str(spec), "--input", str(input_dir), "--output", str(output), *extra
+    )
+
+
 @pytest.fixture(scope="session")
 def spec() -> MasterSpec:
     loaded, issues = read_master(SPEC_PATH)
@@ -41,9 +50,7 @@ def spec() -> MasterSpec:
 def report_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The shipped inputs run through the real CLI once; tests read what it wrote."""
     out = tmp_path_factory.mktemp("report")
-    result = run_cli(
-        "report", "--spec", str(SPEC_PATH), "--input", str(INPUT_DIR), "--output", str(out)
-    )
+    result = run_report(INPUT_DIR, out)
     assert result.returncode == 0, result.stderr
     (out / "stdout.txt").write_text(result.stdout, encoding="utf-8")
     return out

@@ -14,7 +14,14 @@ import pandas as pd
 import pytest
 
 from pipeline import template as tpl
-from tests.conftest import INPUT_DIR, SPEC_PATH, copy_inputs, input_file, read_sheet, run_cli
+from tests.conftest import (
+    INPUT_DIR,
+    SPEC_PATH,
+    copy_inputs,
+    input_file,
+    read_sheet,
+    run_report,
+)
 
 SHEETS = [
     "Ringkasan",
@@ -128,9 +135,7 @@ def _cells(path: Path) -> dict[str, list[list[object]]]:
 
 
 def test_two_runs_give_the_same_cells(workbook_path: Path, tmp_path: Path) -> None:
-    result = run_cli(
-        "report", "--spec", str(SPEC_PATH), "--input", str(INPUT_DIR), "--output", str(tmp_path)
-    )
+    result = run_report(INPUT_DIR, tmp_path)
     assert result.returncode == 0, result.stderr
     assert _cells(tmp_path / workbook_path.name) == _cells(workbook_path)
 
@@ -148,9 +153,7 @@ def test_opd_text_never_becomes_a_formula(tmp_path: Path) -> None:
         cell.data_type = "s"  # typed as text by the OPD (openpyxl would make '=...' a formula)
     wb.save(path)
     out = tmp_path / "out"
-    result = run_cli(
-        "report", "--spec", str(SPEC_PATH), "--input", str(folder), "--output", str(out)
-    )
+    result = run_report(folder, out)
     assert result.returncode == 0, result.stderr
     sheet = openpyxl.load_workbook(out / "1275_2018_konsolidasi.xlsx")["Indikator"]
     cells = [c for row in sheet.iter_rows() for c in row if c.value in payloads]
@@ -168,15 +171,7 @@ def test_broken_spec_stops_the_run_with_a_located_message(tmp_path: Path) -> Non
     wb["indikator"]["E3"] = "keatas"
     broken = tmp_path / "spec.xlsx"
     wb.save(broken)
-    result = run_cli(
-        "report",
-        "--spec",
-        str(broken),
-        "--input",
-        str(INPUT_DIR),
-        "--output",
-        str(tmp_path / "out"),
-    )
+    result = run_report(INPUT_DIR, tmp_path / "out", spec=broken)
     assert result.returncode == 2
     assert "indikator › E3" in result.stderr
     assert not (tmp_path / "out").exists()
@@ -223,9 +218,7 @@ def test_changing_the_turun_rule_changes_the_report(
         {"rumus_turun": "T/R", "label_predikat": "Sangat Baik;Tinggi;Sedang;Rendah;Sangat Rendah"},
     )
     out = tmp_path / "out"
-    result = run_cli(
-        "report", "--spec", str(spec), "--input", str(INPUT_DIR), "--output", str(out)
-    )
+    result = run_report(INPUT_DIR, out, spec=spec)
     assert result.returncode == 0, result.stderr
     changed = read_sheet(out / "1275_2018_konsolidasi.xlsx", "Indikator").set_index(
         "Kode Indikator"
@@ -241,17 +234,7 @@ def test_changing_the_turun_rule_changes_the_report(
 
 def test_previous_year_comparison(workbook_path: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
-    result = run_cli(
-        "report",
-        "--spec",
-        str(SPEC_PATH),
-        "--input",
-        str(INPUT_DIR),
-        "--output",
-        str(out),
-        "--tahun-lalu",
-        str(workbook_path),
-    )
+    result = run_report(INPUT_DIR, out, "--tahun-lalu", str(workbook_path))
     assert result.returncode == 0, result.stderr
     ind = read_sheet(out / "1275_2018_konsolidasi.xlsx", "Indikator")
     scored = ind[ind["Status"] == "dinilai"]

@@ -12,7 +12,7 @@ import pytest
 from pipeline import template as tpl
 from pipeline.feedback import SHEET, feedback_rows
 from tests.broken_files import build
-from tests.conftest import SPEC_PATH, run_cli
+from tests.conftest import SPEC_PATH, run_cli, run_report
 
 
 @pytest.fixture(scope="module")
@@ -20,15 +20,7 @@ def broken_report(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list]
     root = tmp_path_factory.mktemp("umpan")
     defects = build(root / "input_xlsx")
     out = root / "out"
-    result = run_cli(
-        "report",
-        "--spec",
-        str(SPEC_PATH),
-        "--input",
-        str(root / "input_xlsx"),
-        "--output",
-        str(out),
-    )
+    result = run_report(root / "input_xlsx", out)
     assert result.returncode == 0, result.stderr  # ERRORs give a DRAFT, not a failure
     assert "DRAFT" in result.stdout
     return out, defects
@@ -104,8 +96,6 @@ def test_strict_mode_exits_with_a_distinct_code(tmp_path: Path) -> None:
     wb["pengaturan"].append(["mode_ketat", "ya"])
     spec = tmp_path / "spec.xlsx"
     wb.save(spec)
-    result = run_cli(
-        "report", "--spec", str(spec), "--input", str(folder), "--output", str(tmp_path / "out")
-    )
+    result = run_report(folder, tmp_path / "out", spec=spec)
     assert result.returncode == 3
     assert (tmp_path / "out" / "1275_2018_konsolidasi.xlsx").is_file()  # the draft is written

@@ -22,7 +22,7 @@ from pipeline.isolate import Limits, read_files
 from pipeline.issues import ERROR
 from pipeline.master import MasterSpec
 from tests.broken_files import _stamp
-from tests.conftest import INPUT_DIR, SPEC_PATH, run_cli
+from tests.conftest import INPUT_DIR, SPEC_PATH, run_report
 from tests.hostile_files import SOURCE, Hostile, build
 
 RESULT_COLS = ["kode_indikator", "kode_opd", "berkas", "realisasi", "capaian_mentah", "status"]
@@ -38,15 +38,7 @@ def hostile(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[Hostil
     root = tmp_path_factory.mktemp("hostile")
     files = build(root / "input_xlsx")
     out = root / "output"
-    result = run_cli(
-        "report",
-        "--spec",
-        str(SPEC_PATH),
-        "--input",
-        str(root / "input_xlsx"),
-        "--output",
-        str(out),
-    )
+    result = run_report(root / "input_xlsx", out)
     assert result.returncode == 0, result.stderr
     return out, files
 

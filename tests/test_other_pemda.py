@@ -8,7 +8,7 @@ import openpyxl
 import pytest
 
 from pipeline import template as tpl
-from tests.conftest import read_sheet, run_cli
+from tests.conftest import read_sheet, run_cli, run_report
 
 SHEETS: dict[str, list[list[object]]] = {
     "pemda": [
@@ -167,9 +167,7 @@ def other_report(tmp_path_factory: pytest.TempPathFactory) -> Path:
         wb.save(inbox / f"Kiriman {path.name}")
 
     out = root / "out"
-    result = run_cli(
-        "report", "--spec", str(spec_path), "--input", str(inbox), "--output", str(out)
-    )
+    result = run_report(inbox, out, spec=spec_path)
     assert result.returncode == 0, result.stderr
     assert "Pemerintah Kabupaten Contoh — tahun 2024" in result.stdout
     return out
