@@ -14,6 +14,11 @@ BELUM = "belum mengirim"
 TIDAK_WAJIB = "tidak wajib"
 
 
+def is_late(saved: str, deadline: str) -> bool:
+    """Whether a submission time (ISO text) falls on a day after the deadline (ISO date)."""
+    return bool(saved and deadline and saved[:10] > str(deadline)[:10])
+
+
 def completeness(
     opd: pd.DataFrame,
     indikator_count: dict[str, int],
@@ -26,19 +31,17 @@ def completeness(
 
     ``berkas`` is the file register (one row per input file); ``issues`` the validation issues.
     """
-    accepted_status = {schema.BERKAS_DITERIMA, schema.BERKAS_DITERIMA_CATATAN}
     counts = issues.groupby(["kode_opd", "severity"]).size() if not issues.empty else pd.Series()
     rows = []
     for rec in opd.to_dict("records"):
         kode = rec["kode_opd"]
         files = berkas[berkas["kode_opd"] == kode]
-        used = files[files["status"].isin(accepted_status)]
+        used = files[files["status"].isin(schema.BERKAS_DIPAKAI)]
         superseded = files[files["status"] == schema.BERKAS_DIGANTIKAN]
         saved = str(used["dimodifikasi"].iloc[0]) if len(used) else ""
         work = indikator_count.get(kode, 0) + program_count.get(kode, 0)
         if len(used):
-            late = bool(saved and deadline and saved[:10] > str(deadline)[:10])
-            status = TERLAMBAT if late else TEPAT_WAKTU
+            status = TERLAMBAT if is_late(saved, deadline) else TEPAT_WAKTU
         elif len(files):
             status = DITOLAK
         else:

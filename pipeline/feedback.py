@@ -58,7 +58,7 @@ def _pick_file(
 ) -> Submission | None:
     """The file the OPD should correct: its accepted one, else its newest readable one."""
     mine = berkas[berkas["kode_opd"] == kode_opd]
-    accepted = mine[mine["status"].isin([schema.BERKAS_DITERIMA, schema.BERKAS_DITERIMA_CATATAN])]
+    accepted = mine[mine["status"].isin(schema.BERKAS_DIPAKAI)]
     for frame in (accepted, mine.sort_values(["dimodifikasi", "berkas"], ascending=False)):
         for name in frame["berkas"]:
             sub = subs.get(name)

@@ -20,7 +20,7 @@ from typing import Any
 import pandas as pd
 from python_calamine import CalamineWorkbook
 
-from pipeline import schema
+from pipeline import fmt, schema
 from pipeline.config import Band, Scale, Settings, build_settings
 from pipeline.issues import ERROR, WARNING, Issue, cell_ref
 from pipeline.numbers import cell_text, parse_number
@@ -252,12 +252,6 @@ def spec_number(text: str) -> float | None:
     except ValueError:
         return parse_number(text if text != "" else None).value
     return value if math.isfinite(value) else None
-
-
-def display_number(value: float) -> str:
-    """A target as people read it in Indonesia: ``12,262``, ``1.096``, ``20.000``."""
-    text = f"{value:,.6f}".rstrip("0").rstrip(".")
-    return text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
 
 
 def _settings_from_sheets(
@@ -503,7 +497,7 @@ def read_master(path: Path) -> tuple[MasterSpec | None, list[Issue]]:
                 "bobot": bobot,
                 "kode_opd_list": tuple(c.strip() for c in rec["kode_opd"].split(";") if c.strip()),
                 "target_teks": (
-                    display_number(target["target_nilai"])
+                    fmt.angka_ringkas(target["target_nilai"], 6)
                     if target["target_nilai"] is not None
                     else rec[target_col]
                 ),

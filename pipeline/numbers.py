@@ -125,11 +125,3 @@ def cell_text(value: object, date_only: bool = False) -> str:
     if isinstance(value, dt.datetime | dt.date):
         return value.isoformat()[:10] if date_only else value.isoformat()
     return str(value).strip()
-
-
-def format_id(value: float | None, decimals: int = 2) -> str:
-    """Format a number the Indonesian way: ``1.234.567,89``. ``None`` becomes ``-``."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "-"
-    text = f"{value:,.{decimals}f}"
-    return text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")

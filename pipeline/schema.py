@@ -56,6 +56,8 @@ BERKAS_DITERIMA_CATATAN = "diterima dengan peringatan"
 BERKAS_DITOLAK = "ditolak"
 BERKAS_DIGANTIKAN = "digantikan"
 BERKAS_DIABAIKAN = "diabaikan"
+# The statuses of a file whose values are used (the one home of that set).
+BERKAS_DIPAKAI = frozenset({BERKAS_DITERIMA, BERKAS_DITERIMA_CATATAN})
 
 LABELS: dict[str, str] = {
     "kode_pemda": "Kode Pemda",

@@ -20,26 +20,30 @@ from pipeline.master import spec_number
 _TW = list(schema.TW_COLUMNS)
 
 
+def rollup_tw(df: pd.DataFrame) -> pd.Series:
+    """The quarterly cells rolled up by each row's ``agregasi_tw`` (the one home of the rule).
+
+    ``kumulatif`` = ΣTW, ``nilai_akhir`` = the last TW reported, ``rata_rata`` = mean of the
+    TWs reported; NaN where no TW is reported.
+    """
+    tw = df[_TW].astype(float)
+    rollup = np.select(
+        [df["agregasi_tw"] == "kumulatif", df["agregasi_tw"] == "rata_rata"],
+        [tw.sum(axis=1, min_count=1), tw.mean(axis=1)],
+        default=tw.ffill(axis=1).iloc[:, -1],
+    )
+    return pd.Series(rollup, index=df.index, dtype=float)
+
+
 def effective_realisasi(df: pd.DataFrame) -> pd.DataFrame:
     """The realisation used for scoring: the annual value, else the TW roll-up.
 
-    Adds ``realisasi`` (float), ``sumber_realisasi`` (which cells made it). ``agregasi_tw``
-    decides the roll-up: ``kumulatif`` = ΣTW, ``nilai_akhir`` = last TW reported,
-    ``rata_rata`` = mean of the TWs reported.
+    Adds ``realisasi`` (float), ``sumber_realisasi`` (which cells made it); the roll-up is
+    :func:`rollup_tw`.
     """
-    tw = df[_TW].astype(float)
-    reported = tw.notna()
-    any_tw = reported.any(axis=1)
-    kumulatif = tw.sum(axis=1, min_count=1)
-    rata = tw.mean(axis=1)
-    last = tw.ffill(axis=1).iloc[:, -1]
-    rollup = np.select(
-        [df["agregasi_tw"] == "kumulatif", df["agregasi_tw"] == "rata_rata"],
-        [kumulatif, rata],
-        default=last,
-    )
+    any_tw = df[_TW].astype(float).notna().any(axis=1)
     annual = df["realisasi_tahunan"].astype(float)
-    realisasi = annual.where(annual.notna(), pd.Series(rollup, index=df.index).where(any_tw))
+    realisasi = annual.where(annual.notna(), rollup_tw(df).where(any_tw))
     label = {
         "kumulatif": "jumlah TW I–IV",
         "rata_rata": "rata-rata TW",

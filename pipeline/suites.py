@@ -9,7 +9,6 @@ validated frame as placeholders. Each failing row becomes one :class:`~pipeline.
 from __future__ import annotations
 
 import json
-import math
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -17,8 +16,8 @@ from typing import Any
 
 import pandas as pd
 
+from pipeline import fmt
 from pipeline.issues import Issue
-from pipeline.numbers import format_id
 
 EXPECTATIONS_DIR = Path(__file__).resolve().parents[1] / "expectations"
 
@@ -66,26 +65,8 @@ def run_suite(df: pd.DataFrame, suite: dict[str, Any]) -> list[dict[str, Any]]:
     return failures
 
 
-def show(value: object, decimals: int | None = None) -> str:
-    """A cell value as people read it: ``10,39``, ``1.234.567``, text as is.
-
-    With ``decimals`` numbers keep exactly that many decimals (``88,26``); without, up to four
-    and no trailing zeros.
-    """
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return ""
-    if isinstance(value, bool):
-        return "ya" if value else "tidak"
-    if isinstance(value, int | float):
-        if decimals is not None:
-            return format_id(float(value), decimals)
-        text = format_id(float(value), 4)
-        return text.rstrip("0").rstrip(",") if "," in text else text
-    return str(value)
-
-
 def _show_column(name: str, value: object) -> str:
-    return show(value, 2 if "capaian" in name else None)
+    return fmt.nilai(value, 2 if "capaian" in name else None)
 
 
 class _Row(dict[str, str]):

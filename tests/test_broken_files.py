@@ -6,8 +6,8 @@ import pandas as pd
 import pytest
 
 from pipeline import schema
-from pipeline.cli import Run, run_pipeline
 from pipeline.master import MasterSpec
+from pipeline.run import Run, run_pemda
 from tests.broken_files import Defect, build
 from tests.conftest import INPUT_DIR
 
@@ -18,7 +18,7 @@ KEY = ["rule", "kode_indikator", "sheet"]
 def runs(spec: MasterSpec, tmp_path_factory: pytest.TempPathFactory) -> tuple[Run, Run, list]:
     folder = tmp_path_factory.mktemp("rusak") / "input_xlsx"
     defects = build(folder)
-    return run_pipeline(spec, INPUT_DIR), run_pipeline(spec, folder), defects
+    return run_pemda(spec, INPUT_DIR), run_pemda(spec, folder), defects
 
 
 def _keys(issues: pd.DataFrame, file: str) -> set[tuple[str, ...]]:

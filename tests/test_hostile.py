@@ -17,10 +17,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pipeline import schema
-from pipeline.cli import Run, run_pipeline
 from pipeline.isolate import Limits, read_files
 from pipeline.issues import ERROR
 from pipeline.master import MasterSpec
+from pipeline.run import Run, run_pemda
 from tests.broken_files import _stamp
 from tests.conftest import INPUT_DIR, SPEC_PATH, run_report
 from tests.hostile_files import SOURCE, Hostile, build
@@ -30,7 +30,7 @@ RESULT_COLS = ["kode_indikator", "kode_opd", "berkas", "realisasi", "capaian_men
 
 @pytest.fixture(scope="module")
 def clean(spec: MasterSpec) -> Run:
-    return run_pipeline(spec, INPUT_DIR)
+    return run_pemda(spec, INPUT_DIR)
 
 
 @pytest.fixture(scope="module")
@@ -132,7 +132,7 @@ def test_odd_file_names_are_kept_exactly(spec: MasterSpec, tmp_path: Path) -> No
     shutil.copy(SOURCE, upper)
     shutil.copy(SOURCE, lower)
     _stamp(upper, "2019-02-01T10:00:00Z")
-    run = run_pipeline(spec, folder)
+    run = run_pemda(spec, folder)
     berkas = run.validated.berkas.set_index("berkas")
     assert berkas.loc[upper.name, "status"] == schema.BERKAS_DITERIMA_CATATAN
     assert berkas.loc[lower.name, "status"] == schema.BERKAS_DIGANTIKAN
@@ -170,7 +170,7 @@ def test_an_interrupted_write_leaves_the_previous_report(tmp_path: Path, monkeyp
 def test_rerun_with_one_corrected_file(spec: MasterSpec, clean: Run, tmp_path: Path) -> None:
     folder = tmp_path / "input_xlsx"
     shutil.copytree(INPUT_DIR, folder)
-    again = run_pipeline(spec, folder)
+    again = run_pemda(spec, folder)
     pd.testing.assert_frame_equal(
         again.results.indikator[RESULT_COLS], clean.results.indikator[RESULT_COLS]
     )
@@ -187,7 +187,7 @@ def test_rerun_with_one_corrected_file(spec: MasterSpec, clean: Run, tmp_path: P
 
     _edit(corrected, fix)
     _stamp(corrected, "2019-02-10T09:00:00Z")
-    run = run_pipeline(spec, folder)
+    run = run_pemda(spec, folder)
     before = clean.results.indikator.set_index("kode_indikator")
     after = run.results.indikator.set_index("kode_indikator")
     changed = [
@@ -245,7 +245,7 @@ def test_fuzzed_template_gives_a_result_or_a_clear_issue(
 ) -> None:
     folder = Path(tempfile.mkdtemp(dir=tmp_path))  # one folder per example
     _mutated(folder, SOURCE.read_bytes(), how, where, junk)
-    run = run_pipeline(spec, folder, limits=Limits(seconds=20))
+    run = run_pemda(spec, folder, limits=Limits(seconds=20))
     (rec,) = run.validated.berkas.to_dict("records")
     if rec["status"] == schema.BERKAS_DITOLAK:
         errors = run.issues[

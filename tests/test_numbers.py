@@ -8,7 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pipeline.numbers import format_id, parse_number
+from pipeline.fmt import angka as format_id
+from pipeline.numbers import parse_number
 
 
 @pytest.mark.parametrize(

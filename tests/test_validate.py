@@ -11,9 +11,9 @@ import pytest
 
 from pipeline import schema
 from pipeline import template as tpl
-from pipeline.cli import Run, run_pipeline
 from pipeline.issues import ERROR, WARNING
 from pipeline.master import MasterSpec
+from pipeline.run import Run, run_pemda
 from tests.conftest import copy_inputs, input_file
 
 COL = {c.key: tpl.column_letter(tpl.INDIKATOR_COLUMNS, c.key) for c in tpl.INDIKATOR_COLUMNS}
@@ -51,7 +51,7 @@ def _scored(run: Run) -> set[str]:
 def baseline(spec: MasterSpec) -> Run:
     from tests.conftest import INPUT_DIR
 
-    return run_pipeline(spec, INPUT_DIR)
+    return run_pemda(spec, INPUT_DIR)
 
 
 def test_shipped_inputs_all_accepted_and_text_number_warned(baseline: Run) -> None:
@@ -81,7 +81,7 @@ def test_text_in_a_number_cell_is_an_error_at_that_cell(
     path = input_file(folder, "DINKES")
     row = _row_of(path, "IK07.20")
     _edit(path, tpl.SHEET_INDIKATOR, f"{COL['realisasi_tahunan']}{row}", "delapan puluh tujuh")
-    run = run_pipeline(spec, folder)
+    run = run_pemda(spec, folder)
     err = _issues(run, "nilai.bukan_angka")
     assert len(err) == 1
     assert err.iloc[0]["cell"] == f"{COL['realisasi_tahunan']}{row}"
@@ -100,7 +100,7 @@ def test_deleted_sheet_rejects_only_that_file(
     wb = openpyxl.load_workbook(path)
     del wb[tpl.SHEET_INDIKATOR]
     wb.save(path)
-    run = run_pipeline(spec, folder)
+    run = run_pemda(spec, folder)
     assert _status(run, path.name) == schema.BERKAS_DITOLAK
     assert any(_issues(run, "struktur.sheet_hilang")["file"] == path.name)
     dlh = set(spec.indikator_opd("DLH")["kode_indikator"])
@@ -114,7 +114,7 @@ def test_wrong_year_and_changed_target(spec: MasterSpec, tmp_path: Path) -> None
     changed = input_file(folder, "BKD")
     row = _row_of(changed, "IK04.01")
     _edit(changed, tpl.SHEET_INDIKATOR, f"{COL['target']}{row}", 11)
-    run = run_pipeline(spec, folder)
+    run = run_pemda(spec, folder)
     assert _status(run, old.name) == schema.BERKAS_DITOLAK
     year = _issues(run, "struktur.tahun").iloc[0]
     assert (year["found"], year["expected"]) == ("2017", "2018")
@@ -131,7 +131,7 @@ def test_every_file_is_accounted_for(spec: MasterSpec, tmp_path: Path) -> None:
     (folder / "surat pengantar.pdf").write_bytes(b"%PDF-1.4 ...")
     (folder / "Dinas Sosial revisi.xlsx").write_bytes(b"%PDF-1.4 renamed")
     (folder / "kosong.xlsx").write_bytes(b"")
-    run = run_pipeline(spec, folder)
+    run = run_pemda(spec, folder)
     berkas = run.validated.berkas.set_index("berkas")
     assert len(berkas) == 35
     assert berkas.loc["~$Dinas Kesehatan - Capaian Kinerja 2018.xlsx", "status"] == "diabaikan"
@@ -151,7 +151,7 @@ def test_duplicate_submission_newest_wins(spec: MasterSpec, tmp_path: Path) -> N
     row = _row_of(newer, "IK08.12")
     ws[f"{COL['realisasi_tahunan']}{row}"] = 5
     wb.save(newer)
-    run = run_pipeline(spec, folder)
+    run = run_pemda(spec, folder)
     assert _status(run, original.name) == schema.BERKAS_DIGANTIKAN
     assert _status(run, newer.name) == schema.BERKAS_DITERIMA
     superseded = _issues(run, "berkas.digantikan").iloc[0]
@@ -179,7 +179,7 @@ def test_unit_mismatch_is_flagged(spec: MasterSpec, baseline: Run, tmp_path: Pat
     path = input_file(folder, "DINKES")
     row = _row_of(path, "IK07.19")  # Angka kematian bayi, satuan AKB/1000KH
     _edit(path, tpl.SHEET_INDIKATOR, f"{COL['realisasi_tahunan']}{row}", "4%")
-    run = run_pipeline(spec, folder)
+    run = run_pemda(spec, folder)
     warn = _issues(run, "nilai.satuan_berbeda").iloc[0]
     assert warn["cell"] == f"{COL['realisasi_tahunan']}{row}"
     assert "AKB/1000KH" in warn["message"]
@@ -190,7 +190,7 @@ def test_edited_indicator_name_is_flagged(spec: MasterSpec, tmp_path: Path) -> N
     path = input_file(folder, "DLH")
     row = _row_of(path, "IK12.03")
     _edit(path, tpl.SHEET_INDIKATOR, f"{COL['uraian_indikator']}{row}", "Rasio TPS (diubah OPD)")
-    run = run_pipeline(spec, folder)
+    run = run_pemda(spec, folder)
     hit = _issues(run, "struktur.sel_terkunci_diubah")
     assert list(hit["cell"]) == [f"{COL['uraian_indikator']}{row}"]
     assert hit.iloc[0]["found"] == "Rasio TPS (diubah OPD)"

@@ -17,9 +17,8 @@ import pandas as pd
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
-from pipeline import schema
+from pipeline import fmt, schema
 from pipeline.config import Scale, Settings, build_settings
-from pipeline.master import display_number
 from pipeline.score import Results
 from pipeline.workbook.base import (
     FONT,
@@ -48,7 +47,7 @@ def _with_unit(value: object, text: str, satuan: str) -> str:
         return text
     if is_missing(value):
         return "-"
-    number = display_number(float(value))  # type: ignore[arg-type]
+    number = fmt.angka_ringkas(float(value), 6)  # type: ignore[arg-type]
     unit = str(satuan or "").strip()
     return f"{number} {unit}" if unit else number
 

@@ -1,0 +1,143 @@
+"""Write one run's outputs: the workbook, feedback files, charts, ``validasi.csv`` and the
+manifest."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import platform
+from importlib import metadata
+from pathlib import Path
+
+from pipeline import __version__, schema
+from pipeline.atomic import atomic_path, write_text
+from pipeline.completeness import BELUM, DITOLAK, TEPAT_WAKTU, TERLAMBAT, completeness
+from pipeline.run import Run
+
+
+def _versions() -> dict[str, str]:
+    out = {"python": platform.python_version(), "sakip-pipeline": __version__}
+    for lib in (
+        "pandas",
+        "openpyxl",
+        "xlsxwriter",
+        "great_expectations",
+        "matplotlib",
+        "python-calamine",
+        "defusedxml",
+    ):
+        try:
+            out[lib] = metadata.version(lib)
+        except metadata.PackageNotFoundError:
+            out[lib] = "?"
+    return out
+
+
+def write_outputs(run: Run, output: Path) -> dict[str, Path]:
+    # Deferred: matplotlib costs ~0.5 s to import and `check` never draws.
+    from pipeline import charts  # noqa: PLC0415
+    from pipeline.feedback import write_feedback  # noqa: PLC0415
+    from pipeline.workbook import RunInfo, write_workbook  # noqa: PLC0415
+
+    spec, res, berkas = run.spec, run.results, run.validated.berkas
+    status = berkas["status"].value_counts().to_dict() if not berkas.empty else {}
+    accepted = schema.BERKAS_DIPAKAI
+    kelengkapan = completeness(
+        spec.opd,
+        {
+            str(k): int(v)
+            for k, v in spec.indikator["kode_opd_list"].explode().value_counts().items()
+        },
+        {str(k): int(v) for k, v in spec.program["kode_opd"].value_counts().items()},
+        berkas,
+        run.issues,
+        str(spec.pemda["batas_pengumpulan"]),
+    )
+    kirim = kelengkapan["status_kirim"].value_counts()
+    used = berkas.loc[berkas["status"].isin(accepted), "dimodifikasi"].astype(str)
+    info = RunInfo(
+        nama_pemda=str(spec.pemda["nama_pemda"]),
+        kode_pemda=spec.kode_pemda,
+        tahun=spec.tahun,
+        periode=spec.periode,
+        spec_file=spec.path.name,
+        spec_sha256=spec.sha256,
+        files_found=len(berkas),
+        files_accepted=sum(status.get(s, 0) for s in accepted),
+        files_rejected=status.get(schema.BERKAS_DITOLAK, 0),
+        files_ignored=status.get(schema.BERKAS_DIABAIKAN, 0),
+        files_superseded=status.get(schema.BERKAS_DIGANTIKAN, 0),
+        opd_total=len(spec.opd),
+        opd_submitted=int(kirim.get(TEPAT_WAKTU, 0) + kirim.get(TERLAMBAT, 0)),
+        opd_late=int(kirim.get(TERLAMBAT, 0)),
+        opd_missing=int(kirim.get(BELUM, 0)),
+        opd_rejected=int(kirim.get(DITOLAK, 0)),
+        data_per=max((d[:10] for d in used if d), default=""),
+    )
+    paths = {
+        "workbook": output / f"{spec.kode_pemda}_{spec.tahun}_konsolidasi.xlsx",
+        "validasi": output / "validasi.csv",
+        "manifest": output / "manifest.json",
+        "chart_sasaran": output / "charts" / "capaian_per_sasaran.png",
+        "chart_predikat": output / "charts" / "distribusi_predikat.png",
+        "chart_kuadran": output / "charts" / "kuadran_capaian_serapan_opd.png",
+        "chart_peringkat": output / "charts" / "peringkat_opd.png",
+        "chart_tren": output / "charts" / "tren_sasaran.png",
+    }
+    source_base = Path(os.path.relpath(run.input_dir.resolve(), output.resolve())).as_posix()
+    write_workbook(
+        paths["workbook"], res, run.issues, berkas, spec.settings, info, kelengkapan, source_base
+    )
+    feedback = write_feedback(
+        output / "umpan_balik", run.issues, berkas, run.subs, spec.opd, info.nama_pemda, spec.tahun
+    )
+    with atomic_path(paths["validasi"]) as tmp:
+        run.issues.to_csv(tmp, index=False, encoding="utf-8")
+    figures = {
+        "chart_sasaran": charts.capaian_per_sasaran(
+            res.sasaran, spec.settings.skala, spec.settings.batas_capaian
+        ),
+        "chart_predikat": charts.distribusi_predikat(res.predikat_jumlah, spec.settings.skala),
+        "chart_kuadran": charts.kuadran_opd(res.opd, spec.settings.skala),
+        "chart_peringkat": charts.peringkat_opd(res.opd, spec.settings.skala),
+        "chart_tren": charts.tren_sasaran(res.indikator, res.sasaran),
+    }
+    for key, fig in figures.items():
+        with atomic_path(paths[key]) as tmp:
+            fig.savefig(tmp, dpi=110, format="png", metadata={"Software": None})
+        charts.plt.close(fig)
+    manifest = {
+        "pipeline": __version__,
+        "kode_pemda": spec.kode_pemda,
+        "tahun": spec.tahun,
+        "periode": spec.periode,
+        "master_spec": {"berkas": spec.path.name, "sha256": spec.sha256},
+        "pengaturan": spec.settings.raw,
+        "versi_pustaka": _versions(),
+        "berkas_masukan": berkas.to_dict("records"),
+        "keluaran": {k: str(v.relative_to(output)) for k, v in paths.items() if k != "manifest"},
+        "umpan_balik": [str(p.relative_to(output)) for p in feedback],
+        "ringkasan": {
+            "indikator": int(res.keseluruhan["jumlah_indikator"]),
+            "indikator_dinilai": int(res.keseluruhan["jumlah_dinilai"]),
+            "rata_rata_capaian": _json_number(res.keseluruhan["rata_rata_capaian"]),
+            "serapan": _json_number(res.keseluruhan["serapan"]),
+            "masalah": run.issues["severity"].value_counts().to_dict()
+            if not run.issues.empty
+            else {},
+        },
+    }
+    write_text(
+        paths["manifest"], json.dumps(manifest, ensure_ascii=False, indent=2, default=str) + "\n"
+    )
+    paths["umpan_balik"] = output / "umpan_balik"
+    return paths
+
+
+def _json_number(value: object) -> float | None:
+    try:
+        number = float(value)  # type: ignore[arg-type]  # any object, caught below
+    except (TypeError, ValueError):
+        return None
+    return number if math.isfinite(number) else None

@@ -1,0 +1,39 @@
+"""Issues for one file: a collector, so that checks return their findings instead of writing
+them into the reader's :class:`~pipeline.ingest.Submission`."""
+
+from __future__ import annotations
+
+from pipeline import fmt
+from pipeline.ingest import Submission
+from pipeline.issues import Issue
+
+
+class FileIssues:
+    """Issues about one file, each stamped with the file's name and the OPD it is counted for."""
+
+    def __init__(self, sub: Submission, kode_opd: str | None = None) -> None:
+        self.file = sub.name
+        self.kode_opd = sub.meta.get("kode_opd", "") if kode_opd is None else kode_opd
+        self.items: list[Issue] = []
+
+    def issue(self, rule: str, severity: str, message: str, **kw: str) -> None:
+        self.items.append(
+            Issue(
+                rule=rule,
+                severity=severity,
+                message=message,
+                file=self.file,
+                kode_opd=self.kode_opd,
+                **kw,
+            )
+        )
+
+
+def show_value(value: object) -> str:
+    if isinstance(value, float):
+        return fmt.angka_ringkas(value, 4)
+    return "" if value is None else str(value)
+
+
+def cell_at(letters: dict[str, str], key: str, row: int) -> str:
+    return f"{letters[key]}{row}" if key in letters else ""

@@ -1,0 +1,110 @@
+"""Cross-file checks: indicators left empty, one indicator reported differently by several
+OPDs, OPDs that sent nothing, files saved after the deadline."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from pipeline.completeness import is_late
+from pipeline.ingest import Submission
+from pipeline.issues import INFO, WARNING, Issue
+from pipeline.master import MasterSpec
+from pipeline.validate.common import show_value
+from pipeline.validate.rows import REALISASI_KEYS
+
+
+def cross_file_checks(realisasi: pd.DataFrame) -> list[Issue]:
+    """Indicators left empty in a submitted file; one indicator reported differently by OPDs."""
+    issues = []
+    values = realisasi[list(REALISASI_KEYS)].astype(float)
+    empty = values.isna().all(axis=1) & (realisasi["realisasi_teks"] == "")
+    empty &= ~realisasi["realisasi_tidak_valid"].astype(bool)
+    for rec in realisasi[empty].to_dict("records"):
+        issues.append(
+            Issue(
+                rule="kelengkapan.realisasi_kosong",
+                severity=WARNING,
+                file=rec["berkas"],
+                sheet=rec["sheet"],
+                cell=rec["sel_realisasi_tahunan"],
+                kode_opd=rec["kode_opd"],
+                kode_indikator=rec["kode_indikator"],
+                found="(kosong)",
+                expected="realisasi tahunan atau TW",
+                message="Realisasi indikator ini belum diisi; dihitung sebagai belum lapor. Isi "
+                "Realisasi Tahunan (atau TW I–IV), atau jelaskan di Faktor Penghambat bila data "
+                "belum tersedia.",
+            )
+        )
+    shown = realisasi.assign(
+        _nilai=realisasi["realisasi_tahunan"].astype(str) + "|" + realisasi["realisasi_teks"]
+    )
+    for code, group in shown[~empty].groupby("kode_indikator", sort=True):
+        if group["kode_opd"].nunique() > 1 and group["_nilai"].nunique() > 1:
+            reported = "; ".join(
+                f"{o}: {t or show_value(v)}"
+                for o, v, t in zip(
+                    group["kode_opd"],
+                    group["realisasi_tahunan"],
+                    group["realisasi_teks"],
+                    strict=True,
+                )
+            )
+            for rec in group.to_dict("records"):
+                issues.append(
+                    Issue(
+                        rule="lintas_berkas.nilai_berbeda",
+                        severity=WARNING,
+                        file=rec["berkas"],
+                        sheet=rec["sheet"],
+                        cell=rec["sel_realisasi_tahunan"],
+                        kode_opd=rec["kode_opd"],
+                        kode_indikator=str(code),
+                        found=reported,
+                        expected="nilai yang sama dari semua OPD penanggung jawab",
+                        message=f"Indikator {code} dilaporkan berbeda oleh beberapa OPD "
+                        f"({reported}). Sepakati satu angka dengan OPD lain.",
+                    )
+                )
+    return issues
+
+
+def missing_opds(spec: MasterSpec, submitted: set[str]) -> list[Issue]:
+    """One WARNING per OPD with indicators or programs that no file claims."""
+    issues = []
+    for rec in spec.opd.to_dict("records"):
+        has_work = len(spec.indikator_opd(rec["kode_opd"])) or len(
+            spec.program_opd(rec["kode_opd"])
+        )
+        if rec["kode_opd"] not in submitted and has_work:
+            issues.append(
+                Issue(
+                    rule="kelengkapan.belum_kirim",
+                    severity=WARNING,
+                    kode_opd=rec["kode_opd"],
+                    message=f"{rec['nama_opd']} belum mengirim berkas (batas pengumpulan "
+                    f"{spec.pemda['batas_pengumpulan']}). Indikatornya dihitung sebagai "
+                    "belum lapor.",
+                    found="(tidak ada berkas)",
+                    expected="1 berkas templat",
+                )
+            )
+    return issues
+
+
+def late_files(active: list[Submission], opd_of: dict[str, str], deadline: str) -> list[Issue]:
+    """One INFO per used file saved after the deadline (by the workbook's own save time)."""
+    return [
+        Issue(
+            rule="kelengkapan.terlambat",
+            severity=INFO,
+            file=s.name,
+            kode_opd=opd_of[s.name],
+            message=f"Berkas disimpan {s.dimodifikasi[:10]}, setelah batas "
+            f"pengumpulan {deadline[:10]}.",
+            found=s.dimodifikasi[:10],
+            expected=f"≤ {deadline[:10]}",
+        )
+        for s in active
+        if is_late(s.dimodifikasi, deadline)
+    ]

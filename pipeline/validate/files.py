@@ -1,0 +1,144 @@
+"""File-level checks: the hidden ``_meta`` sheet (template version, Pemda, OPD, year, period) and
+which of an OPD's files is used when it sent several."""
+
+from __future__ import annotations
+
+from pipeline import template as tpl
+from pipeline.ingest import Submission
+from pipeline.issues import ERROR, INFO, WARNING, Issue
+from pipeline.master import MasterSpec
+from pipeline.validate.common import FileIssues
+
+
+def check_meta(sub: Submission, spec: MasterSpec) -> tuple[bool, str, list[Issue]]:
+    """Structural checks on the hidden ``_meta`` sheet.
+
+    Returns whether the file may be used, the OPD it is counted for and the issues found.
+    """
+    meta = sub.meta
+    out = FileIssues(sub)
+    if not sub.readable or any(
+        i.severity == ERROR and i.rule.startswith("struktur.sheet") and i.sheet == tpl.SHEET_META
+        for i in sub.issues
+    ):
+        return False, meta.get("kode_opd", ""), []
+
+    def where(key: str) -> dict[str, str]:
+        return {"sheet": tpl.SHEET_META, "cell": sub.meta_cells.get(key, "")}
+
+    ok = True
+    version = meta.get("versi_templat", "")
+    if version not in tpl.SUPPORTED_VERSIONS:
+        out.issue(
+            "struktur.versi",
+            ERROR,
+            f"Versi templat '{version or '(kosong)'}' tidak dikenal. Minta templat terbaru "
+            "ke sekretariat dan salin isian Anda ke sana.",
+            found=version,
+            expected=" atau ".join(tpl.SUPPORTED_VERSIONS),
+            **where("versi_templat"),
+        )
+        ok = False
+    if meta.get("kode_pemda", "") != spec.kode_pemda:
+        out.issue(
+            "struktur.pemda",
+            ERROR,
+            f"Templat ini untuk Pemda '{meta.get('kode_pemda', '')}', bukan "
+            f"'{spec.kode_pemda}' ({spec.pemda['nama_pemda']}).",
+            found=meta.get("kode_pemda", ""),
+            expected=spec.kode_pemda,
+            **where("kode_pemda"),
+        )
+        ok = False
+    kode = meta.get("kode_opd", "")
+    known = set(spec.opd["kode_opd"])
+    if kode not in known:
+        resolved = spec.resolve_opd(meta.get("nama_opd", ""))
+        if resolved:
+            out.issue(
+                "struktur.opd_alias",
+                WARNING,
+                f"Kode OPD '{kode}' tidak dikenal; dikenali dari nama OPD sebagai "
+                f"'{resolved}'. Gunakan templat asli OPD Anda.",
+                found=kode,
+                expected=resolved,
+                **where("kode_opd"),
+            )
+            kode = resolved
+            out.kode_opd = resolved
+        else:
+            out.issue(
+                "struktur.opd",
+                ERROR,
+                f"Kode OPD '{kode}' tidak ada di master spec. Gunakan templat yang "
+                "dikirim sekretariat untuk OPD Anda.",
+                found=kode,
+                expected="kode OPD di master spec",
+                **where("kode_opd"),
+            )
+            ok = False
+    if meta.get("tahun", "") != str(spec.tahun):
+        out.issue(
+            "struktur.tahun",
+            ERROR,
+            f"Templat ini untuk tahun {meta.get('tahun', '')}, bukan {spec.tahun}. "
+            f"Gunakan templat tahun {spec.tahun}.",
+            found=meta.get("tahun", ""),
+            expected=str(spec.tahun),
+            **where("tahun"),
+        )
+        ok = False
+    if meta.get("periode", "") != spec.periode:
+        out.issue(
+            "struktur.periode",
+            ERROR,
+            f"Templat ini untuk periode '{meta.get('periode', '')}', bukan '{spec.periode}'.",
+            found=meta.get("periode", ""),
+            expected=spec.periode,
+            **where("periode"),
+        )
+        ok = False
+    if ok and meta.get("sidik_spec", "") != spec.fingerprint(kode):
+        out.issue(
+            "struktur.sidik_spec",
+            WARNING,
+            "Templat dibuat dari versi master spec yang berbeda (indikator, target atau "
+            "pagu telah berubah). Nilai tetap dibaca dan dicocokkan dengan master spec "
+            "terbaru; sebaiknya isi templat terbaru.",
+            found=meta.get("sidik_spec", ""),
+            expected=spec.fingerprint(kode),
+            **where("sidik_spec"),
+        )
+    return ok, kode, out.items
+
+
+def supersede(
+    subs: list[Submission], opd_of: dict[str, str]
+) -> tuple[dict[str, str], list[Issue]]:
+    """Duplicate submissions of one OPD: the newest by the workbook's own timestamp wins.
+
+    Never merged. Returns ``{older file: newer file}`` and one INFO per superseded file.
+    """
+    superseded: dict[str, str] = {}
+    issues: list[Issue] = []
+    by_opd: dict[str, list[Submission]] = {}
+    for s in subs:
+        by_opd.setdefault(opd_of[s.name], []).append(s)
+    for group in by_opd.values():
+        if len(group) < 2:
+            continue
+        group.sort(key=lambda s: (s.dimodifikasi, s.name), reverse=True)
+        for older in group[1:]:
+            superseded[older.name] = group[0].name
+            out = FileIssues(older, opd_of[older.name])
+            out.issue(
+                "berkas.digantikan",
+                INFO,
+                f"Ada berkas yang lebih baru untuk OPD ini ({group[0].name}, disimpan "
+                f"{group[0].dimodifikasi or '?'}); berkas ini ({older.dimodifikasi or '?'}) "
+                "tidak dipakai.",
+                found=older.dimodifikasi,
+                expected=group[0].dimodifikasi,
+            )
+            issues += out.items
+    return superseded, issues

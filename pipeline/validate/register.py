@@ -1,0 +1,103 @@
+"""The file register: one row per input file, what it is, which OPD it claims, what became
+of it."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pandas as pd
+
+from pipeline import schema
+from pipeline.ingest import Submission, sniff
+from pipeline.issues import ERROR, WARNING, Issue
+
+
+def register(
+    subs: list[Submission],
+    ignored: list[tuple[Path, str, str]],
+    opd_of: dict[str, str],
+    accepted: set[str],
+    superseded: dict[str, str],
+    issues: list[Issue],
+) -> pd.DataFrame:
+    """One row per input file: what it is, which OPD it claims and what happened to it.
+
+    ``issues`` is every issue known so far, whichever stage raised it, so the status of an
+    accepted file counts its value and cross-file problems too.
+    """
+    by_file: dict[str, list[Issue]] = {}
+    for issue in issues:
+        by_file.setdefault(issue.file, []).append(issue)
+    rows = []
+    for sub in subs:
+        mine = by_file.get(sub.name, [])
+        errors = [i for i in mine if i.severity == ERROR]
+        warnings = [i for i in mine if i.severity == WARNING]
+        if sub.name in superseded:
+            status, alasan = schema.BERKAS_DIGANTIKAN, f"digantikan oleh {superseded[sub.name]}"
+        elif sub.name in accepted:
+            status = (
+                schema.BERKAS_DITERIMA_CATATAN if errors or warnings else schema.BERKAS_DITERIMA
+            )
+            alasan = f"{len(errors)} ERROR, {len(warnings)} WARNING" if errors or warnings else ""
+        else:
+            status = schema.BERKAS_DITOLAK
+            alasan = errors[0].message if errors else "tidak dapat diproses"
+        rows.append(
+            {
+                "berkas": sub.name,
+                "ukuran": sub.size,
+                "sha256": sub.sha256,
+                "jenis": sub.jenis,
+                "kode_opd": opd_of.get(sub.name, sub.meta.get("kode_opd", "")),
+                "dimodifikasi": sub.dimodifikasi,
+                "status": status,
+                "alasan": alasan,
+            }
+        )
+    for path, name, reason in ignored:
+        data = path.read_bytes() if path.is_file() else b""
+        rows.append(
+            {
+                "berkas": name,
+                "ukuran": len(data),
+                "sha256": hashlib.sha256(data).hexdigest(),
+                "jenis": _detected(path),
+                "kode_opd": "",
+                "dimodifikasi": "",
+                "status": schema.BERKAS_DIABAIKAN,
+                "alasan": reason,
+            }
+        )
+    return pd.DataFrame(rows).sort_values("berkas", kind="stable").reset_index(drop=True)
+
+
+def _detected(path: Path) -> str:
+    """What an ignored file really is, from its first bytes (not its name)."""
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(8)
+        return sniff(path, head)[0]
+    except OSError:
+        return "tidak_terbaca"
+
+
+def finalize_register(berkas: pd.DataFrame, issues: pd.DataFrame) -> pd.DataFrame:
+    """Recount the accepted files' problems once every stage (scoring included) has run."""
+    accepted = berkas["status"].isin(schema.BERKAS_DIPAKAI)
+    counts = issues.groupby(["file", "severity"]).size() if not issues.empty else pd.Series()
+    status, alasan = [], []
+    for name, ok, old_status, old_reason in zip(
+        berkas["berkas"], accepted, berkas["status"], berkas["alasan"], strict=True
+    ):
+        if not ok:
+            status.append(old_status)
+            alasan.append(old_reason)
+            continue
+        errors = int(counts.get((name, ERROR), 0))
+        warnings = int(counts.get((name, WARNING), 0))
+        flagged = errors or warnings
+        status.append(schema.BERKAS_DITERIMA_CATATAN if flagged else schema.BERKAS_DITERIMA)
+        alasan.append(f"{errors} ERROR, {warnings} WARNING" if flagged else "")
+    return berkas.assign(status=status, alasan=alasan)
