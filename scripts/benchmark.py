@@ -1,86 +1,339 @@
-"""Time `python -m pipeline report` and sample the peak memory of its whole process tree.
+"""Speed and memory of the pipeline, as whole processes, with their yardsticks measured in the
+same run (this machine's speed drifts; only same-run comparisons mean something).
 
-Runs the shipped inputs, then the same inputs plus the hostile set of tests/hostile_files.py
-(zip bomb, renamed PDF, encrypted workbook, .xlsm, XXE, entity bomb, absurd sheet sizes, lock
-files...), a few times each, and prints wall time and peak RSS (sum over the parent and its
-reader workers, sampled every 20 ms). Numbers, not assertions: run it on the target machine.
+- **city**: ``python -m pipeline report`` on the shipped demo (what ``make report`` runs) against
+  ``python -c "import great_expectations"``, alternately, after one warm-up run each; medians and
+  the ratio (target ≤ 1.5).
+- **scaling**: ``python -m pipeline check`` on synthetic Pemdas of N OPDs with one file each
+  (``scripts/synthetic.py``: a few broken, late and duplicate files included), for each N: wall
+  time, files per second, peak memory of the whole process tree (the parent and its reader
+  workers, sampled every 20 ms), and the floor: the same files read by raw python-calamine in one
+  plain loop (every sheet to Python rows).
+- **hostile**: the report on the shipped files plus the hostile set of ``tests/hostile_files.py``.
 
-    .venv/bin/python scripts/benchmark.py [--repeat 3]
+Numbers, not assertions. Printed as a table; ``--json`` prints the same numbers as JSON so runs
+can be compared across commits. Generated inputs are cached in ``--data`` (default: a folder in
+the system's temporary directory) and reused when their parameters match.
+
+    .venv/bin/python scripts/benchmark.py                       # everything
+    .venv/bin/python scripts/benchmark.py --only city --repeat 7
+    .venv/bin/python scripts/benchmark.py --only scaling --sizes 31,310 --json
+    .venv/bin/python scripts/benchmark.py --root ../other-checkout   # time another checkout
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
+import json
+import os
+import platform
+import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import psutil
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.hostile_files import build  # noqa: E402
+from scripts import synthetic  # noqa: E402
+from tests.hostile_files import build as build_hostile  # noqa: E402
+
+DEMO_SPEC = Path("master") / "binjai_2018.xlsx"  # relative to the checkout being timed
+DEMO_INPUT = Path("input_xlsx")
+SIZES = (31, 310, 1000, 5000)
+INDICATORS_PER_OPD = 12
+PROGRAMS_PER_OPD = 5
 
 
-def measure(input_dir: Path, output: Path) -> tuple[float, float]:
-    """Wall seconds and peak tree RSS (MiB) of one report run."""
-    cmd = [
-        sys.executable,
-        "-m",
-        "pipeline",
-        "report",
-        "--spec",
-        str(ROOT / "master" / "binjai_2018.xlsx"),
-        "--input",
-        str(input_dir),
-        "--output",
-        str(output),
-    ]
+def run_measured(cmd: list[str], cwd: Path) -> tuple[float, float, int]:
+    """Wall seconds, peak RSS of the whole process tree (MiB) and the exit code of ``cmd``."""
+    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
     start = time.perf_counter()
-    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env
+    )
     parent = psutil.Process(proc.pid)
     peak = 0
     while proc.poll() is None:
         try:
             tree = [parent, *parent.children(recursive=True)]
-            peak = max(peak, sum(p.memory_info().rss for p in tree if p.is_running()))
+            total = 0
+            for p in tree:
+                try:
+                    total += p.memory_info().rss
+                except psutil.Error:
+                    pass
+            peak = max(peak, total)
         except psutil.Error:
             pass
         time.sleep(0.02)
     wall = time.perf_counter() - start
-    if proc.returncode != 0:
-        raise SystemExit(f"report failed ({proc.returncode}) on {input_dir}")
-    return wall, peak / 2**20
+    return wall, peak / 2**20, proc.returncode
+
+
+def pipeline_cmd(root: Path, command: str, spec: Path, folder: Path, output: Path) -> list[str]:
+    """``python -m pipeline COMMAND`` (what ``make report`` / ``make check`` run), in ``root``."""
+    return [
+        sys.executable,
+        "-m",
+        "pipeline",
+        command,
+        "--spec",
+        str(spec),
+        "--input",
+        str(folder),
+        "--output",
+        str(output),
+    ]
+
+
+def _summary(values: list[float]) -> dict[str, float]:
+    return {
+        "median": round(statistics.median(values), 3),
+        "min": round(min(values), 3),
+        "max": round(max(values), 3),
+    }
+
+
+def bench_city(root: Path, repeat: int, scratch: Path) -> dict[str, Any]:
+    """The demo report against the great-expectations import, alternately (A B A B ...)."""
+    report = pipeline_cmd(root, "report", root / DEMO_SPEC, root / DEMO_INPUT, scratch / "city")
+    gx = [sys.executable, "-c", "import great_expectations"]
+    run_measured(report, root)  # warm-up: page cache, bytecode, font cache
+    run_measured(gx, root)
+    reports, imports, peaks, ratios = [], [], [], []
+    for _ in range(repeat):
+        wall, peak, code = run_measured(report, root)
+        if code != 0:
+            raise SystemExit(f"report exited {code}")
+        base, _, _ = run_measured(gx, root)
+        reports.append(wall)
+        imports.append(base)
+        peaks.append(peak)
+        ratios.append(wall / base)
+    return {
+        "files": sum(1 for p in (root / DEMO_INPUT).iterdir() if p.is_file()),
+        "report_s": _summary(reports),
+        "import_gx_s": _summary(imports),
+        "ratio": round(statistics.median(reports) / statistics.median(imports), 3),
+        "ratio_pairwise": _summary(ratios),
+        "peak_mib": round(max(peaks)),
+    }
+
+
+def synthetic_pemda(data: Path, files: int, jobs: int) -> tuple[Path, Path]:
+    """A synthetic Pemda of ``files`` OPDs and its input folder (cached in ``data``)."""
+    params = {
+        "opd": files,
+        "indikator": INDICATORS_PER_OPD,
+        "program": PROGRAMS_PER_OPD,
+        "broken": max(1, files // 100),
+        "late": max(1, files // 50),
+        "duplicates": max(1, files // 100),
+        "generator": hashlib.sha256(Path(synthetic.__file__).read_bytes()).hexdigest()[:16],
+    }
+    home = data / f"pemda_{files}"
+    stamp = home / "parameters.json"
+    spec, folder = home / "master.xlsx", home / "input"
+    if stamp.exists() and json.loads(stamp.read_text()) == params:
+        return spec, folder
+    shutil.rmtree(home, ignore_errors=True)
+    home.mkdir(parents=True)
+    started = time.perf_counter()
+    synthetic.make_spec(spec, opd=files, indikator=INDICATORS_PER_OPD, program=PROGRAMS_PER_OPD)
+    synthetic.fill(
+        spec,
+        folder,
+        files=files,
+        broken=params["broken"],
+        late=params["late"],
+        duplicates=params["duplicates"],
+        jobs=jobs,
+    )
+    stamp.write_text(json.dumps(params))
+    print(
+        f"  generated {files} files in {time.perf_counter() - started:.0f} s ({home})",
+        file=sys.stderr,
+    )
+    return spec, folder
+
+
+def calamine_floor(folder: Path) -> float:
+    """Seconds to read every sheet of every file with raw python-calamine, in one loop."""
+    code = (
+        "import sys, time, pathlib\n"
+        "from python_calamine import CalamineWorkbook\n"
+        "files = sorted(pathlib.Path(sys.argv[1]).iterdir())\n"
+        "t = time.perf_counter()\n"
+        "for f in files:\n"
+        "    try:\n"
+        "        wb = CalamineWorkbook.from_path(str(f))\n"
+        "        for name in wb.sheet_names:\n"
+        "            wb.get_sheet_by_name(name).to_python()\n"
+        "        wb.close()\n"
+        "    except Exception:\n"
+        "        pass\n"
+        "print(time.perf_counter() - t)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(folder)], capture_output=True, text=True, check=True
+    )
+    return float(out.stdout.strip())
+
+
+def bench_scaling(
+    root: Path, sizes: list[int], repeat: int, data: Path, scratch: Path, jobs: int
+) -> list[dict[str, Any]]:
+    rows = []
+    for n in sizes:
+        spec, folder = synthetic_pemda(data, n, jobs)
+        cmd = pipeline_cmd(root, "check", spec, folder, scratch / f"check_{n}")
+        run_measured(cmd, root)  # warm-up
+        walls, peaks, floors = [], [], []
+        for _ in range(repeat):
+            wall, peak, code = run_measured(cmd, root)
+            if code not in (0, 3):
+                raise SystemExit(f"check exited {code} on {n} files")
+            walls.append(wall)
+            peaks.append(peak)
+            floors.append(calamine_floor(folder))
+        files = sum(1 for p in folder.iterdir() if p.is_file())
+        rows.append(
+            {
+                "files": files,
+                "check_s": _summary(walls),
+                "files_per_s": round(files / statistics.median(walls), 1),
+                "peak_mib": round(max(peaks)),
+                "calamine_s": _summary(floors),
+                "calamine_files_per_s": round(files / statistics.median(floors), 1),
+            }
+        )
+        print(f"  {n} files: {statistics.median(walls):.2f} s", file=sys.stderr)
+    return rows
+
+
+def bench_hostile(root: Path, repeat: int, scratch: Path) -> dict[str, Any]:
+    folder = scratch / "hostile"
+    build_hostile(folder)
+    cmd = pipeline_cmd(root, "report", root / DEMO_SPEC, folder, scratch / "hostile_out")
+    run_measured(cmd, root)
+    runs = [run_measured(cmd, root) for _ in range(repeat)]
+    if any(code != 0 for _, _, code in runs):
+        raise SystemExit("report on the hostile set failed")
+    return {
+        "files": sum(1 for p in folder.iterdir()),
+        "report_s": _summary([w for w, _, _ in runs]),
+        "peak_mib": round(max(m for _, m, _ in runs)),
+    }
+
+
+def _commit(root: Path) -> str:
+    try:
+        out = subprocess.run(
+            ["git", "describe", "--always", "--dirty"],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        return out.stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "?"
+
+
+def print_table(result: dict[str, Any]) -> None:
+    print(f"commit {result['commit']} · {result['machine']}")
+    city = result.get("city")
+    if city:
+        print(
+            f"\ncity: report on the demo ({city['files']} files) vs import great_expectations, "
+            "same run, alternately"
+        )
+        print(f"{'':28} {'median s':>9} {'min s':>7} {'max s':>7}")
+        for label, key in (("report", "report_s"), ("import great_expectations", "import_gx_s")):
+            s = city[key]
+            print(f"{label:28} {s['median']:>9.2f} {s['min']:>7.2f} {s['max']:>7.2f}")
+        r = city["ratio_pairwise"]
+        print(
+            f"ratio (medians) {city['ratio']:.2f}  (pair by pair: median {r['median']:.2f}, "
+            f"{r['min']:.2f}-{r['max']:.2f}; target ≤ 1.5)  peak {city['peak_mib']} MiB"
+        )
+    rows = result.get("scaling")
+    if rows:
+        print(
+            "\nscaling: check on a synthetic Pemda of N OPDs, one file each "
+            "(peak = whole process tree)"
+        )
+        print(
+            f"{'files':>6} {'check s':>8} {'(min-max)':>13} {'files/s':>8} {'peak MiB':>9} "
+            f"{'calamine s':>11} {'calamine files/s':>17}"
+        )
+        for row in rows:
+            c = row["check_s"]
+            print(
+                f"{row['files']:>6} {c['median']:>8.2f} {c['min']:>6.2f}-{c['max']:<6.2f} "
+                f"{row['files_per_s']:>8.0f} {row['peak_mib']:>9} "
+                f"{row['calamine_s']['median']:>11.2f} {row['calamine_files_per_s']:>17.0f}"
+            )
+    hostile = result.get("hostile")
+    if hostile:
+        s = hostile["report_s"]
+        print(
+            f"\nhostile: report on the shipped files + the hostile set ({hostile['files']} files)"
+            f": {s['median']:.2f} s ({s['min']:.2f}-{s['max']:.2f}), "
+            f"peak {hostile['peak_mib']} MiB"
+        )
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--repeat", type=int, default=3)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--only", choices=("city", "scaling", "hostile"), action="append")
+    parser.add_argument("--repeat", type=int, default=5, help="runs of the city pair (default 5)")
+    parser.add_argument(
+        "--scaling-repeat", type=int, default=3, help="runs per scaling size (default 3)"
+    )
+    parser.add_argument(
+        "--sizes",
+        default=",".join(map(str, SIZES)),
+        help="files per scaling case (default %(default)s)",
+    )
+    parser.add_argument("--data", type=Path, default=None, help="cache of generated inputs")
+    parser.add_argument("--root", type=Path, default=ROOT, help="checkout whose pipeline is timed")
+    parser.add_argument("--jobs", type=int, default=2, help="processes for generating inputs")
+    parser.add_argument("--json", action="store_true", help="print JSON instead of the table")
     args = parser.parse_args()
+    only = set(args.only or ("city", "scaling", "hostile"))
+    root = args.root.resolve()
+    data = args.data or Path(tempfile.gettempdir()) / "sakip-benchmark-data"
+    result: dict[str, Any] = {
+        "commit": _commit(root),
+        "machine": f"{platform.python_version()}, {os.cpu_count()} cores, "
+        f"{psutil.virtual_memory().total / 2**30:.0f} GiB",
+    }
     with tempfile.TemporaryDirectory() as tmp:
-        hostile_dir = Path(tmp) / "input_hostile"
-        hostile = build(hostile_dir)
-        cases = [
-            ("shipped inputs", ROOT / "input_xlsx"),
-            (f"shipped + {len(hostile)} hostile files", hostile_dir),
-        ]
-        measure(ROOT / "input_xlsx", Path(tmp) / "warmup")  # page cache, bytecode
-        print(
-            f"{'case':34} {'files':>5} {'wall s (median)':>16} {'wall s (min-max)':>17} "
-            f"{'peak MiB (max)':>15}"
-        )
-        for label, folder in cases:
-            runs = [measure(folder, Path(tmp) / f"out{i}") for i in range(args.repeat)]
-            walls = [w for w, _ in runs]
-            files = sum(1 for p in folder.iterdir())
-            print(
-                f"{label:34} {files:>5} {statistics.median(walls):>16.2f} "
-                f"{min(walls):>8.2f}-{max(walls):<8.2f} {max(m for _, m in runs):>15.0f}"
+        scratch = Path(tmp)
+        if "city" in only:
+            result["city"] = bench_city(root, args.repeat, scratch)
+        if "scaling" in only:
+            sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
+            result["scaling"] = bench_scaling(
+                root, sizes, args.scaling_repeat, data, scratch, args.jobs
             )
+        if "hostile" in only:
+            result["hostile"] = bench_hostile(root, max(1, args.scaling_repeat), scratch)
+    if args.json:
+        print(json.dumps(result, indent=2))
+    else:
+        print_table(result)
 
 
 if __name__ == "__main__":
