@@ -1,4 +1,4 @@
-"""Command line: ``python -m pipeline {report,check,templates}``.
+"""Command line: ``python -m pipeline {report,check,templates,ambil,balas}``.
 
 The only module that sequences the stages; everything else is the library.
 """
@@ -120,6 +120,64 @@ def cmd_templates(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_ambil(args: argparse.Namespace) -> int:
+    from pipeline.mail import intake, ledger, settings  # noqa: PLC0415
+
+    spec = _load_spec(args.spec)
+    if spec is None:
+        return EXIT_SPEC
+    try:
+        done = intake.ambil(spec, args.input, limits=_limits(args), echo=print)
+    except settings.MailError as exc:
+        print(exc.message, file=sys.stderr)
+        return exc.code
+    except ledger.LedgerError as exc:
+        print(str(exc), file=sys.stderr)
+        return settings.EXIT_LOCAL
+    counts = ", ".join(f"{done.statuses.get(s, 0)} {s}" for s in ledger.STATUSES)
+    print(
+        f"Selesai dalam {done.seconds:.1f} detik: {done.messages} surat baru dicatat, "
+        f"{done.skipped} sudah tercatat sebelumnya; lampiran: {counts}."
+    )
+    print(f"Buku kiriman: {ledger.ledger_path(args.input)}")
+    if done.statuses.get(ledger.KARANTINA):
+        print(f"Karantina (pengirim tidak terdaftar): {ledger.quarantine_dir(args.input)}")
+    return EXIT_OK
+
+
+def cmd_balas(args: argparse.Namespace) -> int:
+    from pipeline.mail import reply, settings  # noqa: PLC0415
+
+    spec = _load_spec(args.spec)
+    if spec is None:
+        return EXIT_SPEC
+    try:
+        replies = reply.plan(spec, args.output, args.input, args.batas)
+        server = settings.load("smtp") if args.kirim else None
+        done = reply.send(replies, server, args.input) if server else None
+    except settings.MailError as exc:
+        print(exc.message, file=sys.stderr)
+        return exc.code
+    for r in replies:
+        extra = (
+            f"; lampiran {r.attachment.name} ({r.errors} ERROR, {r.warnings} WARNING)"
+            if r.attachment
+            else "; tanpa lampiran"
+        )
+        extra += f"; membalas {r.in_reply_to}" if r.in_reply_to else ""
+        note = f" ({r.note})" if r.note else ""
+        print(f"[{r.state}] {r.kode_opd} → {', '.join(r.kepada) or '-'}: {r.subjek}{extra}{note}")
+    if done is None:
+        waiting = sum(r.state == reply.AKAN for r in replies)
+        print(
+            f"Uji coba: tidak ada surel yang dikirim ({waiting} akan dikirim). Kirim dengan "
+            "`make balas KIRIM=1` (opsi --kirim)."
+        )
+    else:
+        print(f"{done.sent} balasan terkirim, {done.failed} gagal.")
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m pipeline", description=__doc__)
     parser.add_argument("--version", action="version", version=__version__)
@@ -157,7 +215,26 @@ def build_parser() -> argparse.ArgumentParser:
             )
         p.add_argument("--output", type=Path, required=True, help="output folder")
         p.set_defaults(func=func)
+    _mail_parsers(sub)
     return parser
+
+
+def _mail_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    text = "save new mailed workbooks (IMAP, .eml, .msg) into the input folder; keep the ledger"
+    p = sub.add_parser("ambil", help=text, description=text)
+    p.add_argument("--spec", type=Path, required=True, help="master spec workbook (.xlsx)")
+    p.add_argument("--input", type=Path, required=True, help="folder of OPD files")
+    p.add_argument("--batas-waktu", type=float, default=Limits.seconds, metavar="DETIK")
+    p.add_argument("--batas-memori", type=int, default=Limits.memory_mb, metavar="MB")
+    p.set_defaults(func=cmd_ambil)
+    text = "reply to each OPD with its feedback workbook (dry run unless --kirim)"
+    p = sub.add_parser("balas", help=text, description=text)
+    p.add_argument("--spec", type=Path, required=True, help="master spec workbook (.xlsx)")
+    p.add_argument("--output", type=Path, required=True, help="output folder of the report")
+    p.add_argument("--input", type=Path, default=Path("input_xlsx"), help="folder of OPD files")
+    p.add_argument("--batas", default=None, metavar="YYYY-MM-DD", help="deadline for fixes")
+    p.add_argument("--kirim", action="store_true", help="send through SMTP (SAKIP_SMTP_*)")
+    p.set_defaults(func=cmd_balas)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,0 +1,165 @@
+"""Read the secretariat's IMAP mailbox, read-only, and hand each new message to the intake.
+
+The folder is opened with ``EXAMINE`` (read-only: no flag, no move, no delete) and bodies are
+fetched with ``BODY.PEEK[]`` (which does not set ``\\Seen``). What was fetched is remembered in
+the ledger as the highest UID per account, folder and ``UIDVALIDITY``; a new ``UIDVALIDITY``
+(the server renumbered the folder) starts from the beginning, and messages already recorded
+(same raw bytes) are then skipped. A message larger than
+:data:`~pipeline.mail.message.MAX_MESSAGE_BYTES` is recorded as refused without downloading it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import ssl
+from typing import TYPE_CHECKING, Any
+
+from imapclient import IMAPClient
+from imapclient.exceptions import IMAPClientError, LoginError
+
+from pipeline.mail import ledger as lg
+from pipeline.mail.message import MAX_MESSAGE_BYTES, Letter, parse_eml
+from pipeline.mail.settings import (
+    EXIT_LOGIN,
+    EXIT_SETTINGS,
+    EXIT_TLS,
+    TIMEOUT,
+    MailError,
+    ServerSettings,
+    describe_failure,
+)
+
+if TYPE_CHECKING:
+    from pipeline.mail.intake import Intake
+
+BATCH = 20  # messages per FETCH of bodies
+
+logging.getLogger("imapclient").addHandler(logging.NullHandler())
+logging.getLogger("imapclient").propagate = False
+
+
+def connect(server: ServerSettings) -> IMAPClient:
+    """Connect, secure (``ssl`` / ``starttls``) and log in; environment errors → MailError."""
+    try:
+        client = IMAPClient(
+            server.host,
+            port=server.port,
+            ssl=server.tls == "ssl",
+            ssl_context=server.context() if server.tls == "ssl" else None,
+            timeout=TIMEOUT,
+        )
+    except MailError:
+        raise
+    except Exception as exc:
+        raise describe_failure(server, exc) from None
+    client.normalise_times = False  # INTERNALDATE with its offset, not local naive time
+    try:
+        if server.tls == "starttls":
+            if b"STARTTLS" not in client.capabilities():
+                raise MailError(
+                    f"Server IMAP {server.host}:{server.port} tidak menawarkan STARTTLS; "
+                    "pakai SAKIP_IMAP_TLS=ssl (port 993).",
+                    EXIT_TLS,
+                )
+            client.starttls(server.context())
+        client.login(server.user, server.password)
+    except MailError:
+        _close(client)
+        raise
+    except LoginError:
+        _close(client)
+        raise MailError(
+            f"Server IMAP {server.host} menolak nama pengguna atau kata sandi untuk "
+            f"{server.user}; periksa SAKIP_IMAP_USER dan SAKIP_IMAP_PASSWORD.",
+            EXIT_LOGIN,
+        ) from None
+    except (ssl.SSLError, OSError, IMAPClientError) as exc:
+        _close(client)
+        raise describe_failure(server, exc) from None
+    return client
+
+
+def _close(client: IMAPClient) -> None:
+    try:
+        client.logout()
+    except Exception:
+        try:
+            client.shutdown()
+        except Exception:
+            pass
+
+
+def fetch_into(server: ServerSettings, intake: Intake) -> None:
+    """Every message above the remembered UID → :meth:`Intake.take_in`, one at a time; the
+    remembered UID moves in the same transaction as the message's ledger rows."""
+    client = connect(server)
+    try:
+        try:
+            info = client.select_folder(server.folder, readonly=True)
+        except IMAPClientError:
+            raise MailError(
+                f"Folder '{server.folder}' tidak ada di kotak surat {server.user}; periksa "
+                "SAKIP_IMAP_FOLDER.",
+                EXIT_SETTINGS,
+            ) from None
+        uidvalidity = int(info[b"UIDVALIDITY"])
+        last = intake.ledger.last_uid(server.account, uidvalidity)
+        uids = sorted(u for u in client.search(["UID", f"{last + 1}:*"]) if u > last)
+        if not uids:
+            intake.echo(f"Tidak ada surat baru di {server.account}.")
+            return
+        intake.echo(f"{len(uids)} surat baru di {server.account}.")
+        sizes = client.fetch(uids, ["RFC822.SIZE", "INTERNALDATE"])
+        for start in range(0, len(uids), BATCH):
+            batch = uids[start : start + BATCH]
+            small = [u for u in batch if int(sizes[u].get(b"RFC822.SIZE", 0)) <= MAX_MESSAGE_BYTES]
+            bodies = client.fetch(small, ["BODY.PEEK[]"]) if small else {}
+            for uid in batch:
+                _take(server, intake, uidvalidity, uid, sizes[uid], bodies.get(uid))
+    except MailError:
+        raise
+    except (ssl.SSLError, OSError, IMAPClientError) as exc:
+        raise describe_failure(server, exc) from None
+    finally:
+        _close(client)
+
+
+def _take(
+    server: ServerSettings,
+    intake: Intake,
+    uidvalidity: int,
+    uid: int,
+    meta: dict[bytes, Any],
+    body: dict[bytes, Any] | None,
+) -> None:
+    received = lg.iso_utc(meta.get(b"INTERNALDATE"))
+    raw = (body or {}).get(b"BODY[]")
+    source: dict[str, Any] = {
+        "sumber": "imap",
+        "asal": server.account,
+        "uidvalidity": uidvalidity,
+        "uid": uid,
+    }
+
+    def advance(conn: Any) -> None:
+        intake.ledger.set_last_uid(conn, server.account, uidvalidity, uid)
+
+    if raw is None:
+        size = int(meta.get(b"RFC822.SIZE", 0))
+        letter = Letter(
+            diterima=received,
+            problem=f"surat terlalu besar ({size / 1048576:.1f} MB; batas "
+            f"{MAX_MESSAGE_BYTES // 1048576} MB); tidak diunduh",
+        )
+        source["sha256"] = f"uid:{uidvalidity}:{uid}"
+        intake.take_in(letter, source, advance)
+        return
+    raw = bytes(raw)
+    source["sha256"] = hashlib.sha256(raw).hexdigest()
+    if intake.ledger.has_message("imap", str(source["sha256"])):
+        intake.summary.skipped += 1
+        with intake.ledger.transaction() as conn:
+            advance(conn)
+        return
+    intake.take_in(parse_eml(raw, diterima=received), source, advance)

@@ -1,0 +1,304 @@
+"""One email (raw RFC 5322 bytes, an ``.eml`` or an Outlook ``.msg`` file) → a :class:`Letter`.
+
+Everything in a message is untrusted: header text is decoded, stripped of control characters
+and shortened; attachment names are kept exactly as sent (so that a name trying to leave the
+folder can be refused and listed) and only :func:`safe_name` makes a name fit for disk. Zip
+attachments are opened with ingest's zip-bomb limits (:func:`pipeline.ingest.sniff`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import email
+import email.policy
+import email.utils
+import logging
+import re
+import tempfile
+import unicodedata
+import zipfile
+from dataclasses import dataclass, field
+from email.message import Message
+from pathlib import Path
+from typing import Any
+
+from pipeline.ingest import INPUT_SUFFIXES, sniff
+from pipeline.mail.ledger import iso_utc
+
+MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024  # a template is ~25 KB; anything this big is refused
+MAX_MESSAGE_BYTES = 40 * 1024 * 1024  # a message (or .eml/.msg file) above this is not opened
+MAX_ZIP_MEMBERS = 100
+ZIP_SUFFIX = ".zip"
+ACCEPTED_SUFFIXES = (*INPUT_SUFFIXES, ZIP_SUFFIX)
+MAX_HEADER_CHARS = 300
+MAX_NAME_CHARS = 120
+
+_WINDOWS_RESERVED = {"CON", "PRN", "AUX", "NUL"} | {
+    f"{p}{n}" for p in ("COM", "LPT") for n in "123456789"
+}
+_UNSAFE_CHARS = re.compile(r'[<>:"/\\|?*\x00-\x1f\x7f]')
+_DRIVE = re.compile(r"^[A-Za-z]:")
+
+for _name in ("extract_msg", "RTFDE", "olefile"):  # their warnings are not for the secretariat
+    logging.getLogger(_name).addHandler(logging.NullHandler())
+    logging.getLogger(_name).propagate = False
+
+
+@dataclass
+class Attachment:
+    """One attached file as sent. ``problem`` set means it is refused (Indonesian reason)."""
+
+    name: str
+    data: bytes
+    from_zip: str = ""
+    problem: str = ""
+
+
+@dataclass
+class Letter:
+    """A message reduced to what the ledger keeps. Times are ISO text ('' when unknown)."""
+
+    message_id: str = ""
+    pengirim: str = ""
+    nama_pengirim: str = ""
+    dikirim: str = ""
+    diterima: str = ""
+    subjek: str = ""
+    attachments: list[Attachment] = field(default_factory=list)
+    problem: str = ""
+
+
+def clean_text(value: object, limit: int = MAX_HEADER_CHARS) -> str:
+    """Header text as one safe line: control and format characters dropped, length capped."""
+    text = unicodedata.normalize("NFC", str(value or ""))
+    text = "".join(
+        " " if ch in "\t\r\n" else ch
+        for ch in text
+        if ch in "\t\r\n" or unicodedata.category(ch) not in ("Cc", "Cf")
+    )
+    return " ".join(text.split())[:limit]
+
+
+def name_problem(name: str) -> str:
+    """Why an attachment name is refused ('' if it is acceptable)."""
+    if not name.strip():
+        return "lampiran tanpa nama berkas"
+    if any(unicodedata.category(ch) in ("Cc", "Cf") for ch in name):
+        return "nama berkas memuat karakter kendali atau karakter tak terlihat"
+    if "/" in name or "\\" in name or _DRIVE.match(name) or name.strip() in (".", ".."):
+        return "nama berkas mencoba keluar dari folder (memuat / \\ .. atau nama drive)"
+    suffix = Path(name).suffix.lower()
+    if suffix not in ACCEPTED_SUFFIXES:
+        shown = suffix or "tanpa ekstensi"
+        return (
+            f"jenis lampiran {shown} tidak diterima; hanya buku kerja "
+            f"({', '.join(INPUT_SUFFIXES)}) atau arsip {ZIP_SUFFIX} berisi buku kerja"
+        )
+    return ""
+
+
+def size_problem(size: int) -> str:
+    if size > MAX_ATTACHMENT_BYTES:
+        return (
+            f"lampiran terlalu besar ({size / 1048576:.1f} MB; batas "
+            f"{MAX_ATTACHMENT_BYTES // 1048576} MB)"
+        )
+    return ""
+
+
+def safe_name(text: str, limit: int = MAX_NAME_CHARS) -> str:
+    """A file name safe on Linux and Windows: no separators, reserved or control characters,
+    no trailing dots or spaces, no device names; the extension is kept when shortening."""
+    text = clean_text(text, 10 * limit)
+    text = _UNSAFE_CHARS.sub("_", text).strip(" .")
+    stem, dot, suffix = text.rpartition(".")
+    if not dot:
+        stem, suffix = text, ""
+    suffix = f".{suffix}" if suffix else ""
+    stem = stem.strip(" .")[: max(1, limit - len(suffix))].strip(" .") or "lampiran"
+    if stem.upper().split(".")[0] in _WINDOWS_RESERVED:
+        stem = f"_{stem}"
+    return f"{stem}{suffix}"
+
+
+def _header(msg: Message, name: str) -> str:
+    try:
+        value = msg.get(name)
+    except Exception:  # a malformed header is this message's problem, not the run's
+        return ""
+    return clean_text(value) if value is not None else ""
+
+
+def _sender(msg: Message) -> tuple[str, str]:
+    raw = _header(msg, "From")
+    display, addr = email.utils.parseaddr(raw)
+    return clean_text(addr, 254).lower(), clean_text(display)
+
+
+def parse_date(text: str) -> dt.datetime | None:
+    try:
+        when = email.utils.parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError):
+        return None
+    return when
+
+
+def _received(values: list[str]) -> str:
+    """Receipt time from the newest ``Received:`` header (its date follows the last ';')."""
+    for value in values:
+        when = parse_date(clean_text(value, 2000).rsplit(";", 1)[-1].strip())
+        if when is not None:
+            return iso_utc(when)
+    return ""
+
+
+def _letter_from_headers(msg: Message) -> Letter:
+    pengirim, nama = _sender(msg)
+    sent = parse_date(_header(msg, "Date"))
+    try:
+        received = [str(v) for v in msg.get_all("Received", [])]
+    except Exception:
+        received = []
+    return Letter(
+        message_id=_header(msg, "Message-ID"),
+        pengirim=pengirim,
+        nama_pengirim=nama,
+        dikirim=sent.isoformat() if sent else "",
+        diterima=_received(received),
+        subjek=_header(msg, "Subject"),
+    )
+
+
+def parse_eml(raw: bytes, diterima: str = "") -> Letter:
+    """Parse raw message bytes. ``diterima`` (the server's receipt time) overrides the
+    ``Received:`` headers when the caller knows it (IMAP INTERNALDATE)."""
+    if len(raw) > MAX_MESSAGE_BYTES:
+        return Letter(problem=_too_big(len(raw)))
+    msg = email.message_from_bytes(raw, policy=email.policy.default)
+    letter = _letter_from_headers(msg)
+    if diterima:
+        letter.diterima = diterima
+    for part in msg.walk():
+        if part.is_multipart():
+            continue
+        try:
+            filename = part.get_filename()
+            disposition = part.get_content_disposition()
+        except Exception:
+            filename, disposition = "", "attachment"
+        if filename is None and disposition != "attachment":
+            continue  # the body text
+        try:
+            data = part.get_payload(decode=True)
+        except Exception:
+            data = None
+        letter.attachments.append(Attachment(name=str(filename or ""), data=bytes(data or b"")))
+    return letter
+
+
+def _too_big(size: int) -> str:
+    return (
+        f"surat terlalu besar ({size / 1048576:.1f} MB; batas "
+        f"{MAX_MESSAGE_BYTES // 1048576} MB); tidak dibuka"
+    )
+
+
+def parse_msg(path: Path) -> Letter:
+    """Parse an Outlook ``.msg`` file with extract-msg (headers from the stored transport
+    headers when present, else from the MAPI properties)."""
+    size = path.stat().st_size
+    if size > MAX_MESSAGE_BYTES:
+        return Letter(problem=_too_big(size))
+    import extract_msg  # noqa: PLC0415  (heavy; only when a .msg is there)
+
+    try:
+        msg: Any = extract_msg.openMsg(str(path), delayAttachments=False)
+    except Exception as exc:
+        return Letter(problem=f"berkas .msg tidak dapat dibaca ({type(exc).__name__})")
+    try:
+        transport = msg.getStringStream("__substg1.0_007D") or ""
+        if transport.strip():
+            headers = email.message_from_string(transport, policy=email.policy.default)
+            letter = _letter_from_headers(headers)
+        else:
+            letter = Letter()
+        if not letter.pengirim:
+            addr = (
+                msg.getStringStream("__substg1.0_5D01")
+                or msg.getStringStream("__substg1.0_0C1F")
+                or ""
+            )
+            letter.pengirim = clean_text(addr, 254).lower()
+            letter.nama_pengirim = clean_text(msg.getStringStream("__substg1.0_0C1A") or "")
+        if not letter.message_id:
+            letter.message_id = clean_text(msg.messageId or "")
+        if not letter.dikirim and msg.date is not None:
+            letter.dikirim = msg.date.isoformat()
+        if not letter.diterima:
+            letter.diterima = iso_utc(msg.receivedTime)
+        letter.subjek = clean_text(msg.subject or letter.subjek)
+        for att in msg.attachments:
+            name = str(
+                getattr(att, "longFilename", None) or getattr(att, "shortFilename", None) or ""
+            )
+            data = getattr(att, "data", None)
+            if isinstance(data, bytes):
+                letter.attachments.append(Attachment(name=name, data=data))
+            else:
+                letter.attachments.append(
+                    Attachment(
+                        name=name or "(surat tersemat)",
+                        data=b"",
+                        problem="surat atau objek tersemat, bukan berkas; tidak dibuka",
+                    )
+                )
+    except Exception as exc:
+        return Letter(problem=f"berkas .msg tidak dapat dibaca ({type(exc).__name__})")
+    finally:
+        msg.close()
+    return letter
+
+
+def open_zip(att: Attachment) -> list[Attachment]:
+    """The workbook members of a zip attachment, each checked like an attachment.
+
+    The zip is checked with ingest's limits first (declared total size, compression ratio);
+    a zip that fails them yields one refused entry for the zip itself.
+    """
+    with tempfile.TemporaryDirectory(prefix="sakip-zip-") as tmp:
+        path = Path(tmp) / "lampiran.zip"
+        path.write_bytes(att.data)
+        jenis, problem = sniff(path, att.data[:8])
+        if jenis in ("xlsx", "xlsm"):
+            problem = "buku kerja Excel yang diberi ekstensi .zip; kirim sebagai .xlsx"
+        elif jenis != "zip":
+            problem = problem or "bukan arsip zip"
+        if problem:
+            return [Attachment(att.name, att.data, problem=f"arsip zip ditolak: {problem}")]
+        out: list[Attachment] = []
+        with zipfile.ZipFile(path) as zf:
+            members = [i for i in zf.infolist() if not i.is_dir()]
+            for index, info in enumerate(members):
+                inner = info.filename
+                base = inner.rsplit("/", 1)[-1]
+                problem = ""
+                if index >= MAX_ZIP_MEMBERS:
+                    problem = f"arsip memuat lebih dari {MAX_ZIP_MEMBERS} berkas"
+                elif inner.startswith("/") or ".." in inner.split("/") or "\\" in inner:
+                    problem = "nama berkas di dalam arsip mencoba keluar dari folder"
+                elif Path(base).suffix.lower() == ZIP_SUFFIX:
+                    problem = "arsip di dalam arsip tidak dibuka"
+                else:
+                    problem = name_problem(base) or size_problem(info.file_size)
+                if not problem and info.flag_bits & 0x1:
+                    problem = "berkas di dalam arsip dilindungi kata sandi"
+                data = b""
+                if not problem:
+                    try:
+                        data = zf.read(info)
+                    except (zipfile.BadZipFile, OSError, RuntimeError, ValueError) as exc:
+                        problem = f"berkas di dalam arsip rusak ({type(exc).__name__})"
+                out.append(Attachment(inner, data, from_zip=att.name, problem=problem))
+        if not out:
+            out.append(Attachment(att.name, b"", problem="arsip zip kosong"))
+        return out
