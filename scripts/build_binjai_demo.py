@@ -472,7 +472,8 @@ def build_rows() -> dict[str, list[list[object]]]:
     opd_rows = [["kode_opd", "nama_opd", "alias", "jenis", "email", "visi", "misi", "catatan"]]
     for kode, nama, alias, jenis, catatan in OPD:
         visi, misi = (visi_kec, misi_kec) if kode == "KEC_BJS" else ("", "")
-        email = f"{kode.lower().replace('_', '')}@binjaikota.go.id"
+        # Made-up addresses on a reserved domain (RFC 2606): the demo's replies reach nobody.
+        email = f"{kode.lower().replace('_', '')}@binjaikota.example"
         opd_rows.append([kode, nama, alias, jenis, email, visi, misi, catatan])
 
     # Resolve responsible OPDs with the same alias logic the pipeline uses.
