@@ -18,11 +18,14 @@ SPEC_PATH = ROOT / "master" / "binjai_2018.xlsx"
 INPUT_DIR = ROOT / "input_xlsx"
 
 
-def run_cli(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+def run_cli(
+    *args: str, cwd: Path = ROOT, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     """Run ``python -m pipeline`` for real, as `make report` does."""
     return subprocess.run(
         [sys.executable, "-m", "pipeline", *args],
         cwd=cwd,
+        env=env,
         capture_output=True,
         text=True,
         timeout=600,

@@ -269,9 +269,11 @@ def open_zip(att: Attachment) -> list[Attachment]:
         path = Path(tmp) / "lampiran.zip"
         path.write_bytes(att.data)
         jenis, problem = sniff(path, att.data[:8])
-        if jenis in ("xlsx", "xlsm"):
+        if jenis == "zip":  # a zip within the limits that is not a workbook: open it
+            problem = ""
+        elif jenis in ("xlsx", "xlsm"):
             problem = "buku kerja Excel yang diberi ekstensi .zip; kirim sebagai .xlsx"
-        elif jenis != "zip":
+        else:
             problem = problem or "bukan arsip zip"
         if problem:
             return [Attachment(att.name, att.data, problem=f"arsip zip ditolak: {problem}")]

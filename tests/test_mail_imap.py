@@ -1,0 +1,284 @@
+"""`ambil` against a real Dovecot IMAP server on 127.0.0.1 (started and stopped here)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import os
+import sqlite3
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from pipeline.cli import main
+from pipeline.mail import intake, ledger
+from tests.conftest import INPUT_DIR, SPEC_PATH, run_cli
+from tests.mail_servers import Dovecot, dovecot_available, free_port, make_eml
+
+pytestmark = pytest.mark.skipif(
+    not dovecot_available(),
+    reason="dovecot is not installed (Debian package dovecot-imapd; .ci/run installs it)",
+)
+
+UTC = dt.UTC
+PASSWORD = "rahasia-Sekali-123"
+DINKES = "Dinas Kesehatan - Capaian Kinerja 2018.xlsx"
+BKD = "Badan Kepegawaian Daerah - Capaian Kinerja 2018.xlsx"
+DISHUB = "Dinas Perhubungan - Capaian Kinerja 2018.xlsx"
+BPBD = "Badan Penanggulangan Bencana Daerah - Capaian Kinerja 2018.xlsx"
+DLH = "Dinas Lingkungan Hidup - Capaian Kinerja 2018.xlsx"
+
+
+def _file(name: str) -> bytes:
+    return (INPUT_DIR / name).read_bytes()
+
+
+def _at(day: int, month: int = 1, hour: int = 3) -> dt.datetime:
+    return dt.datetime(2019, month, day, hour, 0, tzinfo=UTC)
+
+
+def _zip(members: dict[str, bytes]) -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, data in members.items():
+            zf.writestr(name, data)
+    return buf.getvalue()
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[Dovecot]:
+    with Dovecot(password=PASSWORD) as dovecot:
+        mails = [
+            ("Dinkes <dinkes@binjaikota.example>", [(DINKES, _file(DINKES))], _at(21)),
+            ("bkd@binjaikota.example", [(BKD, _file(BKD))], _at(22, hour=2)),
+            # After the spec's deadline (2019-02-15): late by the server's receipt time.
+            ("DISHUB@BinjaiKota.example", [(DISHUB, _file(DISHUB))], _at(20, 2, 1)),
+            ("Orang Luar <orang@luar.example>", [(DLH, _file(DLH))], _at(23)),
+            (
+                "bpbd@binjaikota.example",
+                [("kiriman.zip", _zip({BPBD: _file(BPBD), "catatan.txt": b"halo"}))],
+                _at(24),
+            ),
+            (
+                "dlh@binjaikota.example",
+                [("../evil.xlsx", _file(DLH)), ("surat.pdf", b"%PDF-1.4 x")],
+                _at(25),
+            ),
+            ("dinkes@binjaikota.example", [(DINKES, _file(DINKES))], _at(26)),  # same bytes
+        ]
+        for n, (sender, files, when) in enumerate(mails, start=1):
+            sent = when - dt.timedelta(minutes=5)
+            raw = make_eml(sender, f"Capaian kinerja {n}", files, sent, f"<m{n}@uji.example>")
+            dovecot.deliver(raw, when)
+        yield dovecot
+
+
+@pytest.fixture(scope="module")
+def first_runs(
+    server: Dovecot, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[Path, list[tuple[int, str, str]], list[str], list[str]]:
+    """`python -m pipeline ambil` twice, as `make ambil` runs it."""
+    folder = tmp_path_factory.mktemp("ambil") / "input_xlsx"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SAKIP_")}
+    env.update(server.env())
+    before = sorted(p.relative_to(server.maildir).as_posix() for p in server.maildir.rglob("*"))
+    runs = []
+    for _ in range(2):
+        result = run_cli("ambil", "--spec", str(SPEC_PATH), "--input", str(folder), env=env)
+        runs.append((result.returncode, result.stdout, result.stderr))
+    after = sorted(p.relative_to(server.maildir).as_posix() for p in server.maildir.rglob("*"))
+    return folder, runs, before, after
+
+
+def test_first_run_saves_known_senders_files_and_lists_the_rest(first_runs) -> None:
+    folder, runs, _, _ = first_runs
+    code, out, err = runs[0]
+    assert code == 0, err
+    assert "7 surat baru" in out
+    assert "4 disimpan, 1 duplikat, 3 ditolak, 1 karantina" in out, out
+    assert sorted(p.name for p in folder.iterdir()) == [
+        f"20190121-030000_DINKES_{DINKES}",
+        f"20190122-020000_BKD_{BKD}",
+        f"20190124-030000_BPBD_{BPBD}",
+        f"20190220-010000_DISHUB_{DISHUB}",
+    ]
+    for saved, original in [(f"20190121-030000_DINKES_{DINKES}", DINKES)]:
+        assert (folder / saved).read_bytes() == _file(original)
+    quarantine = ledger.quarantine_dir(folder)
+    assert [p.name for p in quarantine.iterdir()] == [f"20190123-030000_orang@luar.example_{DLH}"]
+
+
+def test_ledger_holds_one_row_per_attachment(first_runs) -> None:
+    folder, _, _, _ = first_runs
+    rows = [
+        (
+            r.pengirim,
+            r.nama_asli,
+            r.dari_zip,
+            r.status,
+            r.kode_opd,
+            r.cara_cocok,
+            r.opd_meta,
+            r.opd_nama_berkas,
+            r.diterima,
+            r.folder,
+            r.duplikat_dari,
+        )
+        for r in ledger.read_ledger(folder)
+    ]
+    dinkes_saved = f"20190121-030000_DINKES_{DINKES}"
+    assert rows == [
+        ("dinkes@binjaikota.example", DINKES, "", "disimpan", "DINKES", "email", "DINKES",
+         "DINKES", "2019-01-21T03:00:00Z", "masukan", ""),
+        ("bkd@binjaikota.example", BKD, "", "disimpan", "BKD", "email", "BKD", "BKD",
+         "2019-01-22T02:00:00Z", "masukan", ""),
+        ("orang@luar.example", DLH, "", "karantina", "", "", "DLH", "DLH",
+         "2019-01-23T03:00:00Z", "karantina", ""),
+        ("bpbd@binjaikota.example", BPBD, "kiriman.zip", "disimpan", "BPBD", "email", "BPBD",
+         "BPBD", "2019-01-24T03:00:00Z", "masukan", ""),
+        ("bpbd@binjaikota.example", "catatan.txt", "kiriman.zip", "ditolak", "", "", "", "",
+         "2019-01-24T03:00:00Z", "", ""),
+        ("dlh@binjaikota.example", "../evil.xlsx", "", "ditolak", "", "", "", "",
+         "2019-01-25T03:00:00Z", "", ""),
+        ("dlh@binjaikota.example", "surat.pdf", "", "ditolak", "", "", "", "",
+         "2019-01-25T03:00:00Z", "", ""),
+        ("dinkes@binjaikota.example", DINKES, "", "duplikat", "DINKES", "email", "DINKES",
+         "DINKES", "2019-01-26T03:00:00Z", "", dinkes_saved),
+        ("dishub@binjaikota.example", DISHUB, "", "disimpan", "DISHUB", "email", "DISHUB",
+         "DISHUB", "2019-02-20T01:00:00Z", "masukan", ""),
+    ]  # fmt: skip
+    receipts = ledger.read_ledger(folder)
+    assert "keluar dari folder" in receipts[5].alasan
+    assert "tidak terdaftar" in receipts[2].alasan
+    assert receipts[0].message_id == "<m1@uji.example>"
+    assert receipts[0].dikirim == "2019-01-21T02:55:00+00:00"
+    assert receipts[0].sha256 == receipts[7].sha256
+    by_file = ledger.received_files(folder)
+    assert sorted(by_file) == sorted(p.name for p in folder.iterdir())
+    assert by_file[f"20190220-010000_DISHUB_{DISHUB}"].diterima == "2019-02-20T01:00:00Z"
+    last = ledger.last_message(folder, "DINKES")
+    assert last is not None and last.message_id == "<m7@uji.example>"
+
+
+def test_second_run_fetches_nothing_and_changes_nothing(first_runs) -> None:
+    folder, runs, before, after = first_runs
+    code, out, err = runs[1]
+    assert code == 0, err
+    assert "Tidak ada surat baru" in out
+    assert "0 surat baru dicatat" in out
+    assert len(ledger.read_ledger(folder)) == 9
+    assert len(list(folder.iterdir())) == 4
+    # Read-only: every message is still unread in new/, nothing was moved, flagged or deleted.
+    assert [p for p in before if p.startswith(("new/", "cur/"))] == [
+        p for p in after if p.startswith(("new/", "cur/"))
+    ]
+
+
+def test_a_new_message_alone_is_fetched_later(server: Dovecot, first_runs) -> None:
+    folder, _, _, _ = first_runs
+    other = _file(BKD)  # BPBD sends, by mistake, the file of another OPD
+    server.deliver(
+        make_eml("bpbd@binjaikota.example", "Perbaikan", [(BPBD, other)], _at(1, 3), "<m8@u>"),
+        _at(1, 3),
+    )
+    done = intake.ambil(_spec(), folder, env=server.env())
+    assert done.messages == 1 and done.statuses == {"duplikat": 1}
+    newest = ledger.read_ledger(folder)[-1]
+    assert (newest.kode_opd, newest.opd_meta, newest.opd_nama_berkas) == ("BPBD", "BKD", "BPBD")
+    assert newest.duplikat_dari == f"20190122-020000_BKD_{BKD}"
+    server.deliver(
+        make_eml("bpbd@binjaikota.example", "Lagi", [(BPBD, other + b"\n")], _at(2, 3), "<m9@u>"),
+        _at(2, 3),
+    )
+    done = intake.ambil(_spec(), folder, env=server.env())
+    assert done.messages == 1 and done.statuses == {"disimpan": 1}
+    newest = ledger.read_ledger(folder)[-1]
+    assert newest.nama_simpan == f"20190302-030000_BPBD_{BPBD}"
+    assert newest.alasan == "_meta berkas menyebut OPD BKD, pengirim terdaftar untuk BPBD"
+    assert (folder / newest.nama_simpan).read_bytes() == other + b"\n"
+
+
+def test_password_is_written_nowhere(first_runs) -> None:
+    folder, runs, _, _ = first_runs
+    for _code, out, err in runs:
+        assert PASSWORD not in out and PASSWORD not in err
+    for path in ledger.ledger_dir(folder).rglob("*"):
+        if path.is_file():
+            assert PASSWORD.encode() not in path.read_bytes(), path
+    db = sqlite3.connect(ledger.ledger_path(folder))
+    dump = "\n".join(db.iterdump())
+    assert PASSWORD not in dump and "imap://sekretariat@127.0.0.1" in dump
+
+
+def _spec():
+    from pipeline.master import read_master
+
+    spec, _ = read_master(SPEC_PATH)
+    assert spec is not None
+    return spec
+
+
+def _ambil(tmp_path: Path, monkeypatch, capsys, **env: str) -> tuple[int, str, str]:
+    for key in list(os.environ):
+        if key.startswith("SAKIP_"):
+            monkeypatch.delenv(key)
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    code = main(["ambil", "--spec", str(SPEC_PATH), "--input", str(tmp_path / "masuk")])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def _one_sentence(err: str) -> str:
+    lines = [line for line in err.splitlines() if line and not line.startswith("[WARNING]")]
+    assert len(lines) == 1, err
+    assert "Traceback" not in err
+    return lines[0]
+
+
+def test_tls_certificate_is_checked(server: Dovecot, tmp_path, monkeypatch, capsys) -> None:
+    ssl_env = server.env(SAKIP_IMAP_TLS="ssl", SAKIP_IMAP_PORT=str(server.ssl_port))
+    code, _, err = _ambil(tmp_path, monkeypatch, capsys, **ssl_env)
+    assert code == 6
+    assert "Sertifikat TLS" in _one_sentence(err)
+    code, out, err = _ambil(
+        tmp_path, monkeypatch, capsys, **ssl_env, SAKIP_IMAP_CAFILE=str(server.cert)
+    )
+    assert code == 0, err
+    assert "surat baru" in out
+    starttls = server.env(SAKIP_IMAP_TLS="starttls")
+    code, _, err = _ambil(tmp_path / "b", monkeypatch, capsys, **starttls)
+    assert code == 6, err
+    code, out, err = _ambil(
+        tmp_path / "b", monkeypatch, capsys, **starttls, SAKIP_IMAP_VERIFIKASI="tidak"
+    )
+    assert code == 0, err
+    assert "surat baru" in out
+
+
+def test_environment_errors_are_one_sentence_and_an_exit_code(
+    server: Dovecot, tmp_path, monkeypatch, capsys
+) -> None:
+    wrong = "salah-Sandi-999"
+    code, out, err = _ambil(tmp_path, monkeypatch, capsys, **server.env(SAKIP_IMAP_PASSWORD=wrong))
+    assert code == 7
+    assert "menolak nama pengguna atau kata sandi" in _one_sentence(err)
+    assert wrong not in out + err
+    closed = str(free_port())
+    code, _, err = _ambil(tmp_path, monkeypatch, capsys, **server.env(SAKIP_IMAP_PORT=closed))
+    assert code == 5
+    assert "tidak dapat dihubungi" in _one_sentence(err)
+    env = server.env()
+    del env["SAKIP_IMAP_PASSWORD"]
+    code, _, err = _ambil(tmp_path, monkeypatch, capsys, **env)
+    assert code == 4
+    assert "SAKIP_IMAP_PASSWORD" in _one_sentence(err)
+    code, _, err = _ambil(tmp_path, monkeypatch, capsys, **server.env(SAKIP_IMAP_TLS="ya"))
+    assert code == 4
+    code, _, err = _ambil(
+        tmp_path, monkeypatch, capsys, **server.env(SAKIP_IMAP_FOLDER="TidakAda")
+    )
+    assert code == 4
+    assert "TidakAda" in _one_sentence(err)
