@@ -208,7 +208,7 @@ def test_changed_feedback_is_sent_again(run, sink, capsys, monkeypatch, tmp_path
     path.write_text(json.dumps(manifest), encoding="utf-8")
     try:
         count = len(sink.messages)
-        code, out, err = _balas(capsys, monkeypatch, run, "--kirim", **sink.env())
+        code, _, err = _balas(capsys, monkeypatch, run, "--kirim", **sink.env())
         assert code == 0, err
         assert len(sink.messages) == count + 1
         msg = email.message_from_bytes(sink.messages[-1], policy=email.policy.default)
