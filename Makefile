@@ -1,6 +1,6 @@
 # Front door. Make is the task runner; Python does the globbing (OPD file names contain spaces).
 .DEFAULT_GOAL := help
-.PHONY: help setup report check templates demo test lint typecheck clean
+.PHONY: help setup report check templates ambil balas demo test lint typecheck clean
 
 PYTHON ?= python3
 VENV   := .venv
@@ -9,6 +9,7 @@ SPEC   ?= master/binjai_2018.xlsx
 INPUT  ?= input_xlsx
 OUTPUT ?= output
 PREV   ?=
+KIRIM  ?=
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -30,6 +31,13 @@ check: $(VENV)/.installed ## validate the input files without writing the report
 
 templates: $(VENV)/.installed ## write one blank template per OPD into output/templat/
 	$(PY) -m pipeline templates --spec "$(SPEC)" --output "$(OUTPUT)/templat"
+
+ambil: $(VENV)/.installed ## save new mailed workbooks (IMAP SAKIP_IMAP_*, .eml, .msg) into the input folder
+	$(PY) -m pipeline ambil --spec "$(SPEC)" --input "$(INPUT)"
+
+balas: $(VENV)/.installed ## reply to each OPD with its feedback workbook (dry run; KIRIM=1 sends via SAKIP_SMTP_*)
+	$(PY) -m pipeline balas --spec "$(SPEC)" --output "$(OUTPUT)" --input "$(INPUT)" \
+		$(if $(KIRIM),--kirim,)
 
 demo: $(VENV)/.installed ## rebuild the Binjai master spec and the embedded input files from scripts/seed_data
 	$(PY) scripts/build_binjai_demo.py
