@@ -44,9 +44,12 @@ def main() -> None:
     if spec is None:
         raise SystemExit("\n".join(i.message for i in issues))
     names = dict(zip(spec.opd["kode_opd"], spec.opd["nama_opd"], strict=True))
-    for sub in ("cur", "new", "tmp"):
-        (args.maildir / sub).mkdir(parents=True, exist_ok=True)
+    args.maildir.mkdir(parents=True, exist_ok=True)
     owner = args.maildir.stat()
+    for sub in ("cur", "new", "tmp"):
+        (args.maildir / sub).mkdir(exist_ok=True)
+        if os.geteuid() == 0:
+            os.chown(args.maildir / sub, owner.st_uid, owner.st_gid)
     written = 0
     for number, path in enumerate(sorted(args.input.glob("*.xlsx")), start=1):
         sub = read_submission(path)
@@ -67,7 +70,9 @@ def main() -> None:
             f"Yth. Sekretariat SAKIP,\n\nTerlampir berkas capaian kinerja {names[kode]} "
             f"tahun {spec.tahun}.\n\nSalam,\n{names[kode]}\n"
         )
-        msg.add_attachment(path.read_bytes(), maintype=XLSX[0], subtype=XLSX[1], filename=path.name)
+        msg.add_attachment(
+            path.read_bytes(), maintype=XLSX[0], subtype=XLSX[1], filename=path.name
+        )
         stamp = int(received.timestamp())
         target = args.maildir / "new" / f"{stamp}.M{number}P1.demo"
         target.write_bytes(bytes(msg))
