@@ -19,7 +19,7 @@ import datetime as dt
 import os
 import sys
 from email.message import EmailMessage
-from email.utils import format_datetime
+from email.utils import format_datetime, formataddr
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -61,7 +61,7 @@ def main() -> None:
         saved = dt.datetime.fromisoformat(sub.dimodifikasi.replace("Z", "+00:00"))
         sent, received = saved + dt.timedelta(minutes=1), saved + dt.timedelta(minutes=3)
         msg = EmailMessage()
-        msg["From"] = f"{names[kode]} <{addresses[0]}>"
+        msg["From"] = formataddr((names[kode], addresses[0]))
         msg["To"] = args.kepada
         msg["Subject"] = f"Capaian kinerja {spec.tahun}: {names[kode]}"
         msg["Date"] = format_datetime(sent.astimezone(WIB))

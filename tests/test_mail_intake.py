@@ -75,6 +75,22 @@ def test_header_text_is_one_clean_line() -> None:
     assert "=cmd|' /C calc'!A0" in letter.subjek  # kept as text, never evaluated
 
 
+@pytest.mark.parametrize(
+    ("header", "address"),
+    [
+        ('"Dinas Koperasi, UKM" <DiskopUKM@binjaikota.example>', "diskopukm@binjaikota.example"),
+        ("Dinas Koperasi, UKM <diskopukm@binjaikota.example>", "diskopukm@binjaikota.example"),
+        ("=?utf-8?q?Dinas_Sosial?= <dinsos@binjaikota.example>", "dinsos@binjaikota.example"),
+        ("tanpa alamat", ""),
+    ],
+)
+def test_sender_address_is_found(header: str, address: str) -> None:
+    raw = make_eml("x@y.example", "s", [], SENT, "<1@y>").replace(
+        b"From: x@y.example", f"From: {header}".encode(), 1
+    )
+    assert message.parse_eml(raw).pengirim == address
+
+
 def _zip(members: dict[str, bytes]) -> bytes:
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:

@@ -130,8 +130,11 @@ def _header(msg: Message, name: str) -> str:
 
 
 def _sender(msg: Message) -> tuple[str, str]:
+    """The first mailbox of ``From:`` that has an address (an unquoted comma in a display
+    name, as some clients write it, otherwise splits the name off as a bogus mailbox)."""
     raw = _header(msg, "From")
-    display, addr = email.utils.parseaddr(raw)
+    pairs = email.utils.getaddresses([raw])
+    display, addr = next(((d, a) for d, a in pairs if "@" in a), ("", ""))
     return clean_text(addr, 254).lower(), clean_text(display)
 
 
