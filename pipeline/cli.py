@@ -160,7 +160,8 @@ def cmd_balas(args: argparse.Namespace) -> int:
         return exc.code
     for r in replies:
         extra = (
-            f"; lampiran {r.attachment.name} ({r.errors} ERROR, {r.warnings} WARNING)"
+            f"; lampiran {r.attachment.name} ({r.errors} ERROR, {r.warnings} WARNING, "
+            f"{r.notes} INFO)"
             if r.attachment
             else "; tanpa lampiran"
         )

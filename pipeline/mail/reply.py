@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline import fmt, schema
-from pipeline.issues import ERROR, WARNING
+from pipeline.issues import ERROR, INFO, WARNING
 from pipeline.mail import ledger as lg
 from pipeline.mail.intake import opd_addresses
 from pipeline.mail.message import clean_text
@@ -70,6 +70,7 @@ class Reply:
     attachment: Path | None
     errors: int
     warnings: int
+    notes: int
     in_reply_to: str
     kunci: str
     state: str = AKAN
@@ -143,12 +144,12 @@ def _body(
     nama_opd: str,
     accepted: list[dict[str, Any]],
     original: dict[str, str],
-    errors: int,
-    warnings: int,
+    counts: tuple[int, int, int],
     attachment: str,
     deadline: str,
 ) -> str:
     nama_pemda = str(spec.pemda["nama_pemda"])
+    errors, warnings, notes = counts
     lines = [f"Yth. {nama_opd},", ""]
     if accepted:
         lines.append(f"Berkas capaian kinerja tahun {spec.tahun} yang kami terima dan pakai:")
@@ -165,7 +166,8 @@ def _body(
     if attachment:
         lines += [
             f"Hasil pemeriksaan: {errors} hal harus diperbaiki (ERROR: nilainya belum dipakai) "
-            f"dan {warnings} hal mohon diperiksa (WARNING).",
+            f"dan {warnings} hal mohon diperiksa (WARNING)"
+            + (f", ditambah {notes} catatan (INFO)." if notes else "."),
             f"Rinciannya ada di lampiran {attachment}, sheet 'Umpan Balik': setiap baris "
             "menyebut sheet dan sel, apa yang ditemukan, apa yang diharapkan, dan cara "
             "memperbaikinya.",
@@ -204,6 +206,7 @@ def plan(
         rows = _problems(path) if path else []
         errors = sum(1 for r in rows if r.get("Tingkat") == ERROR)
         warnings = sum(1 for r in rows if r.get("Tingkat") == WARNING)
+        notes = sum(1 for r in rows if r.get("Tingkat") == INFO)
         content = {
             "opd": kode,
             "umpan_balik": [[str(v) for v in r.values()] for r in rows],
@@ -224,10 +227,13 @@ def plan(
             nama_opd=names[kode],
             kepada=opd_addresses(spec, kode),
             subjek=subject,
-            body=_body(spec, names[kode], mine, original, errors, warnings, attachment_name, when),
+            body=_body(
+                spec, names[kode], mine, original, (errors, warnings, notes), attachment_name, when
+            ),
             attachment=path,
             errors=errors,
             warnings=warnings,
+            notes=notes,
             in_reply_to=in_reply_to,
             kunci=kunci,
         )
