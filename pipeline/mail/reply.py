@@ -172,9 +172,17 @@ def _body(
             "menyebut sheet dan sel, apa yang ditemukan, apa yang diharapkan, dan cara "
             "memperbaikinya.",
             "",
-            "Mohon perbaiki di berkas Anda sendiri (bukan di salinan lampiran), simpan sebagai "
-            f".xlsx, lalu kirim kembali dengan membalas surel ini paling lambat {deadline}.",
         ]
+        send_back = (
+            "di berkas Anda sendiri (bukan di salinan lampiran), simpan sebagai .xlsx, lalu "
+            f"kirim kembali dengan membalas surel ini paling lambat {deadline}."
+        )
+        if errors:
+            lines.append(f"Mohon perbaiki {send_back}")
+        elif warnings:
+            lines.append(f"Mohon periksa; bila ada yang keliru, perbaiki {send_back}")
+        else:
+            lines.append("Tidak ada yang harus diperbaiki; catatan di lampiran untuk diketahui.")
     else:
         lines.append("Tidak ada yang perlu diperbaiki. Terima kasih.")
     lines += ["", "Hormat kami,", f"Sekretariat SAKIP {nama_pemda}", ""]
