@@ -50,7 +50,9 @@ message of the run when killed, and two programs reading the ledger would see th
 :func:`received_files` maps a file name in the input folder (as ingest names it) to its
 :class:`Receipt` (receipt time, sender, OPD by sender, ``_meta`` OPD …); :func:`last_message`
 gives the newest message of an OPD (for ``In-Reply-To``). None of them writes anything, and all
-return empty results when there is no ledger.
+return empty results when there is no ledger. Every text column comes from a mail and is
+untrusted: write it as text through :mod:`pipeline.sanitize` (``csv_cell`` for CSV), never as a
+formula.
 """
 
 from __future__ import annotations
