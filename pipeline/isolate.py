@@ -14,8 +14,10 @@ import hashlib
 import multiprocessing as mp
 import resource
 import sys
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
@@ -75,15 +77,41 @@ def _context() -> Any:
 
     A forkserver worker re-imports the caller's ``__main__`` when it is a plain script (or
     fails to, when the program came from stdin); a script without an ``if __name__ ==
-    "__main__"`` guard would then run again in every worker. For such callers use ``fork``.
+    "__main__"`` guard would then run again in every worker. For such callers use ``fork``,
+    unless the caller is a daemonic process: a Dask worker is one, started by the (guarded)
+    ``dask`` script, and runs threads that a fork could copy while they hold a lock.
     ``python -m pipeline``, pytest and notebooks take the forkserver path.
     """
     main = sys.modules.get("__main__")
-    if getattr(main, "__file__", None) and getattr(main, "__spec__", None) is None:
+    plain_script = getattr(main, "__file__", None) and getattr(main, "__spec__", None) is None
+    if plain_script and not mp.current_process().daemon:
         return mp.get_context("fork")
     ctx = mp.get_context("forkserver")
     ctx.set_forkserver_preload(["pipeline.ingest"])
     return ctx
+
+
+_DAEMON_FLAG = threading.Lock()
+
+
+@contextmanager
+def _may_start_children() -> Iterator[None]:
+    """Let a daemonic process (a Dask worker runs tasks in one) start reader processes.
+
+    multiprocessing refuses children to a daemonic process because it may be ended without
+    cleaning up; the readers are daemonic themselves, joined or killed before
+    :func:`read_files` returns, so the flag is lifted just while one starts.
+    """
+    with _DAEMON_FLAG:
+        me = mp.current_process()
+        daemonic = me.daemon
+        if daemonic:
+            me.daemon = False
+        try:
+            yield
+        finally:
+            if daemonic:
+                me.daemon = True
 
 
 def read_files(
@@ -110,7 +138,8 @@ def read_files(
             proc = ctx.Process(
                 target=work, args=(send, str(path), name, limits.memory_mb), daemon=True
             )
-            proc.start()
+            with _may_start_children():
+                proc.start()
             send.close()
             running[receive] = (index, proc, time.monotonic())
         for ready in wait(list(running), timeout=0.05):

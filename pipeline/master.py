@@ -24,7 +24,7 @@ from pipeline import fmt, schema
 from pipeline.config import Band, Scale, Settings, build_settings
 from pipeline.issues import ERROR, WARNING, Issue, cell_ref
 from pipeline.numbers import cell_text, parse_number
-from pipeline.suites import failures_to_issues, load_suite, run_suite
+from pipeline.suites import failures_to_issues, load_suite, run_suite_many
 
 _RANGE = re.compile(r"^\s*([-+]?[\d.,]+)\s*(?:-|–|—|s/d|sampai)\s*([-+]?[\d.,]+)\s*$")
 _TARGET_COL = re.compile(r"^target_(\d{4})$")
@@ -283,9 +283,24 @@ def _settings_from_sheets(
     return build_settings(overrides, extra, where=check.file)
 
 
-def _value_rules(indikator: pd.DataFrame, check: _Checker) -> list[Issue]:
-    """The ``master_spec`` expectation suite over the indikator sheet, located by sheet/row/col."""
-    frame = indikator.assign(
+@dataclass
+class _Draft:
+    """A spec read and checked except for its value rules (the ``master_spec`` suite).
+
+    ``rules`` is the frame the suite validates and ``at`` where its issues go among the others,
+    so that a spec checked in a batch lists its issues exactly as one checked alone.
+    """
+
+    spec: MasterSpec | None
+    issues: list[Issue]
+    rules: pd.DataFrame | None = None
+    check: _Checker | None = None
+    at: int = 0
+
+
+def _value_rule_frame(indikator: pd.DataFrame) -> pd.DataFrame:
+    """The indikator sheet as the ``master_spec`` expectation suite validates it."""
+    return indikator.assign(
         bobot_angka=indikator["bobot"].map(_as_float).astype(float),
         batas_wajar_min=indikator.get("batas_wajar_min", pd.Series("", index=indikator.index))
         .map(_as_float)
@@ -294,6 +309,12 @@ def _value_rules(indikator: pd.DataFrame, check: _Checker) -> list[Issue]:
         .map(_as_float)
         .astype(float),
     )
+
+
+def _value_rule_issues(
+    frame: pd.DataFrame, failures: list[dict[str, Any]], check: _Checker
+) -> list[Issue]:
+    """The suite's failing rows as issues located by sheet/row/column."""
     header = check.headers["indikator"]
 
     def locate(row: pd.Series, column: str) -> dict[str, str]:
@@ -305,7 +326,7 @@ def _value_rules(indikator: pd.DataFrame, check: _Checker) -> list[Issue]:
             "kode_indikator": str(row["kode_indikator"]),
         }
 
-    issues = failures_to_issues(frame, run_suite(frame, load_suite("master_spec")), locate)
+    issues = failures_to_issues(frame, failures, locate)
     return [
         replace(i, message=f"{i.message} (kolom '{_column_of(i.cell, header)}').") for i in issues
     ]
@@ -326,21 +347,47 @@ def read_master(path: Path) -> tuple[MasterSpec | None, list[Issue]]:
 
     Returns ``(spec, issues)``; ``spec`` is None when any ERROR was found (the spec is refused).
     """
-    path = Path(path)
+    return read_masters([path])[0]
+
+
+def read_masters(paths: list[Path]) -> list[tuple[MasterSpec | None, list[Issue]]]:
+    """:func:`read_master` for many specs; the ``master_spec`` suite runs once over them all."""
+    drafts = [_read_draft(Path(p)) for p in paths]
+    frames = [d.rules if d.rules is not None else pd.DataFrame() for d in drafts]
+    failures = run_suite_many(frames, load_suite("master_spec"))
+    out: list[tuple[MasterSpec | None, list[Issue]]] = []
+    for draft, frame, found in zip(drafts, frames, failures, strict=True):
+        if draft.check is None:
+            out.append((draft.spec, draft.issues))
+            continue
+        rules = _value_rule_issues(frame, found, draft.check)
+        issues = draft.issues[: draft.at] + rules + draft.issues[draft.at :]
+        if draft.spec is None or any(i.severity == ERROR for i in rules):
+            out.append((None, issues))
+        else:
+            out.append((replace(draft.spec, issues=list(issues)), issues))
+    return out
+
+
+def _read_draft(path: Path) -> _Draft:
+    """Everything :func:`read_master` does but the value rules (see :class:`_Draft`)."""
     check = _Checker(path)
     try:
         sheets = _read_sheets(path)
     except Exception as exc:  # any reader failure on the spec is a refusal, not a crash
-        return None, [
-            Issue(
-                rule="spec.tidak_terbaca",
-                severity=ERROR,
-                file=path.name,
-                found=type(exc).__name__,
-                expected="berkas xlsx master spec",
-                message=f"Master spec tidak dapat dibaca: {exc}",
-            )
-        ]
+        return _Draft(
+            None,
+            [
+                Issue(
+                    rule="spec.tidak_terbaca",
+                    severity=ERROR,
+                    file=path.name,
+                    found=type(exc).__name__,
+                    expected="berkas xlsx master spec",
+                    message=f"Master spec tidak dapat dibaca: {exc}",
+                )
+            ],
+        )
     frames: dict[str, pd.DataFrame] = {}
     for sheet, required in schema.MASTER_SHEETS.items():
         if sheet not in sheets:
@@ -378,7 +425,7 @@ def read_master(path: Path) -> tuple[MasterSpec | None, list[Issue]]:
     if "skala" in sheets:
         frames["skala"], check.headers["skala"] = _frame(sheets["skala"])
     if any(i.severity == ERROR for i in check.issues):
-        return None, check.issues
+        return _Draft(None, check.issues)
 
     settings, setting_issues = _settings_from_sheets(frames, check)
     check.issues.extend(setting_issues)
@@ -388,14 +435,14 @@ def read_master(path: Path) -> tuple[MasterSpec | None, list[Issue]]:
         check.add(
             "pemda", 2, "kode_pemda", str(len(pemda_df)), "1 baris", "Sheet pemda harus 1 baris"
         )
-        return None, check.issues
+        return _Draft(None, check.issues)
     pemda = {str(k): v for k, v in pemda_df.iloc[0].to_dict().items() if k != "_row"}
     try:
         tahun = int(pemda["tahun_laporan"])
         awal, akhir = int(pemda["periode_awal"]), int(pemda["periode_akhir"])
     except ValueError:
         check.add("pemda", 2, "tahun_laporan", pemda["tahun_laporan"], "tahun", "Tahun tidak sah")
-        return None, check.issues
+        return _Draft(None, check.issues)
     if not awal <= tahun <= akhir:
         check.add(
             "pemda",
@@ -435,7 +482,7 @@ def read_master(path: Path) -> tuple[MasterSpec | None, list[Issue]]:
         agregasi_tw=indikator["agregasi_tw"].replace("", "nilai_akhir"),
         bobot=indikator["bobot"].replace("", "1"),
     )
-    check.issues.extend(_value_rules(indikator, check))
+    rules, at = _value_rule_frame(indikator), len(check.issues)
 
     tangga: dict[str, list[str]] = {}
     if "tangga" in frames:
@@ -460,7 +507,7 @@ def read_master(path: Path) -> tuple[MasterSpec | None, list[Issue]]:
                 "indikator.",
             )
         )
-        return None, check.issues
+        return _Draft(None, check.issues, rules, check, at)
 
     prepared = []
     for rec in indikator.to_dict("records"):
@@ -525,7 +572,7 @@ def read_master(path: Path) -> tuple[MasterSpec | None, list[Issue]]:
                 message=f"Kolom '{pagu_col}' (pagu tahun laporan) tidak ada di sheet program.",
             )
         )
-        return None, check.issues
+        return _Draft(None, check.issues, rules, check, at)
     pagu = []
     for value, row in zip(program[pagu_col], program["_row"], strict=True):
         number = spec_number(value)
@@ -577,7 +624,7 @@ def read_master(path: Path) -> tuple[MasterSpec | None, list[Issue]]:
                 WARNING,
             )
     if any(i.severity == ERROR for i in check.issues):
-        return None, check.issues
+        return _Draft(None, check.issues, rules, check, at)
     spec = MasterSpec(
         path=path,
         pemda=pemda,
@@ -592,7 +639,7 @@ def read_master(path: Path) -> tuple[MasterSpec | None, list[Issue]]:
         sha256=hashlib.sha256(path.read_bytes()).hexdigest(),
         issues=list(check.issues),
     )
-    return spec, check.issues
+    return _Draft(spec, check.issues, rules, check, at)
 
 
 def normalise_name(text: object) -> str:

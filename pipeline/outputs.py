@@ -9,11 +9,17 @@ import os
 import platform
 from importlib import metadata
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pandas as pd
 
 from pipeline import __version__, schema
 from pipeline.atomic import atomic_path, write_text
 from pipeline.completeness import BELUM, DITOLAK, TEPAT_WAKTU, TERLAMBAT, completeness
 from pipeline.run import Run
+
+if TYPE_CHECKING:
+    from pipeline.workbook import RunInfo
 
 
 def _versions() -> dict[str, str]:
@@ -34,13 +40,11 @@ def _versions() -> dict[str, str]:
     return out
 
 
-def write_outputs(run: Run, output: Path) -> dict[str, Path]:
-    # Deferred: matplotlib costs ~0.5 s to import and `check` never draws.
-    from pipeline import charts  # noqa: PLC0415
-    from pipeline.feedback import write_feedback  # noqa: PLC0415
-    from pipeline.workbook import RunInfo, write_workbook  # noqa: PLC0415
+def run_info(run: Run) -> tuple[RunInfo, pd.DataFrame]:
+    """The facts a report states about a run, and who submitted what (one row per OPD)."""
+    from pipeline.workbook import RunInfo  # noqa: PLC0415
 
-    spec, res, berkas = run.spec, run.results, run.validated.berkas
+    spec, berkas = run.spec, run.validated.berkas
     status = berkas["status"].value_counts().to_dict() if not berkas.empty else {}
     accepted = schema.BERKAS_DIPAKAI
     kelengkapan = completeness(
@@ -75,6 +79,17 @@ def write_outputs(run: Run, output: Path) -> dict[str, Path]:
         opd_rejected=int(kirim.get(DITOLAK, 0)),
         data_per=max((d[:10] for d in used if d), default=""),
     )
+    return info, kelengkapan
+
+
+def write_outputs(run: Run, output: Path) -> dict[str, Path]:
+    # Deferred: matplotlib costs ~0.5 s to import and `check` never draws.
+    from pipeline import charts  # noqa: PLC0415
+    from pipeline.feedback import write_feedback  # noqa: PLC0415
+    from pipeline.workbook import write_workbook  # noqa: PLC0415
+
+    spec, res, berkas = run.spec, run.results, run.validated.berkas
+    info, kelengkapan = run_info(run)
     paths = {
         "workbook": output / f"{spec.kode_pemda}_{spec.tahun}_konsolidasi.xlsx",
         "validasi": output / "validasi.csv",

@@ -3,6 +3,14 @@
 ``report``, ``check`` and every later command (and the tests and notebooks) call
 :func:`run_pemda`; nothing here prints or decides an exit code. Writing the outputs is
 :mod:`pipeline.outputs`.
+
+The run is staged so that many Pemda can share its fixed costs (the great-expectations
+suites): :func:`prepare` reads one Pemda's files and checks them file by file,
+:func:`check_values` runs the value suites once over the rows of every Pemda it is given and
+maps each failure back to its Pemda's cell, :func:`finish` does the cross-file checks, scores
+and runs the computed-results suite once over them all. One Pemda alone is
+``finish(check_values([prepare(...)]))``; ``nasional`` gives them many at once, and each Pemda's
+results are the same numbers either way.
 """
 
 from __future__ import annotations
@@ -17,7 +25,15 @@ from pipeline.isolate import Limits, read_files
 from pipeline.issues import ERROR, Issue, issues_frame
 from pipeline.master import MasterSpec, read_master
 from pipeline.score import Results, build_results
-from pipeline.validate import Validated, check_scored, finalize_register, validate_all
+from pipeline.validate import (
+    Staged,
+    Validated,
+    check_scored_many,
+    complete,
+    finalize_register,
+    stage_files,
+)
+from pipeline.validate.values import value_checks_many
 
 
 @dataclass
@@ -58,6 +74,77 @@ def ingest_folder(
     return read_files(candidates, limits), ignored
 
 
+@dataclass
+class Prepared:
+    """One Pemda whose files are read and checked one by one; value rules still to run."""
+
+    spec: MasterSpec
+    input_dir: Path
+    subs: list[Submission]
+    ignored: list[tuple[Path, str, str]]
+    staged: Staged
+    previous: pd.DataFrame | None = None
+
+
+@dataclass
+class Checked:
+    """One Pemda after the value rules: its clean rows and what the rules found."""
+
+    prepared: Prepared
+    realisasi: pd.DataFrame
+    anggaran: pd.DataFrame
+    value_issues: list[Issue]
+
+
+def prepare(
+    spec: MasterSpec,
+    input_dir: Path,
+    previous: pd.DataFrame | None = None,
+    limits: Limits | None = None,
+) -> Prepared:
+    """Read every file of one Pemda (isolated workers) and run the per-file checks."""
+    subs, ignored = ingest_folder(input_dir, limits)
+    return Prepared(spec, input_dir, subs, ignored, stage_files(subs, spec), previous)
+
+
+def check_values(batch: list[Prepared]) -> list[Checked]:
+    """The value suites, once over the rows of every Pemda in ``batch``."""
+    found = value_checks_many([(p.staged.realisasi, p.staged.anggaran, p.spec) for p in batch])
+    return [Checked(p, *result) for p, result in zip(batch, found, strict=True)]
+
+
+def finish(batch: list[Checked]) -> list[Run]:
+    """Cross-file checks and scoring per Pemda; the computed-results suite once over all."""
+    validated, results = [], []
+    for c in batch:
+        p, spec = c.prepared, c.prepared.spec
+        v = complete(p.staged, p.subs, spec, p.ignored, c.realisasi, c.anggaran, c.value_issues)
+        validated.append(v)
+        results.append(
+            build_results(
+                spec.indikator,
+                spec.sasaran,
+                spec.tujuan,
+                spec.misi,
+                spec.opd,
+                spec.program,
+                v.realisasi,
+                v.anggaran,
+                spec.settings,
+                spec.tangga,
+                p.previous,
+            )
+        )
+    scored = check_scored_many([r.indikator for r in results])
+    runs = []
+    for c, v, res, found in zip(batch, validated, results, scored, strict=True):
+        p = c.prepared
+        issues = issues_frame(p.spec.issues + v.issues + found)
+        v.berkas = finalize_register(v.berkas, issues)
+        runs.append(Run(p.spec, p.input_dir, p.subs, v, res, issues))
+    return runs
+
+
 def run_pemda(
     spec: MasterSpec,
     input_dir: Path,
@@ -65,22 +152,4 @@ def run_pemda(
     limits: Limits | None = None,
 ) -> Run:
     """Ingest → validate → join → score, all in memory (files read in isolated workers)."""
-    subs, ignored = ingest_folder(input_dir, limits)
-    validated = validate_all(subs, spec, ignored)
-    results = build_results(
-        spec.indikator,
-        spec.sasaran,
-        spec.tujuan,
-        spec.misi,
-        spec.opd,
-        spec.program,
-        validated.realisasi,
-        validated.anggaran,
-        spec.settings,
-        spec.tangga,
-        previous,
-    )
-    all_issues: list[Issue] = spec.issues + validated.issues + check_scored(results.indikator)
-    issues = issues_frame(all_issues)
-    validated.berkas = finalize_register(validated.berkas, issues)
-    return Run(spec, input_dir, subs, validated, results, issues)
+    return finish(check_values([prepare(spec, input_dir, previous, limits)]))[0]

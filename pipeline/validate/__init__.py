@@ -31,14 +31,25 @@ from pipeline.validate.rows import (
     extract_anggaran,
     extract_realisasi,
 )
-from pipeline.validate.values import check_scored, value_checks
+from pipeline.validate.values import (
+    check_scored,
+    check_scored_many,
+    value_checks,
+    value_checks_many,
+)
 
 __all__ = [
     "REALISASI_KEYS",
+    "Staged",
     "Validated",
     "check_scored",
+    "check_scored_many",
+    "complete",
     "finalize_register",
+    "stage_files",
     "validate_all",
+    "value_checks",
+    "value_checks_many",
 ]
 
 
@@ -63,11 +74,31 @@ def _refused_structure(issues: list[Issue]) -> bool:
     )
 
 
+@dataclass
+class Staged:
+    """One Pemda after the per-file checks: the rows for the value rules, not yet checked."""
+
+    per_file: dict[str, list[Issue]]
+    opd_of: dict[str, str]
+    active: list[Submission]
+    superseded: dict[str, str]
+    realisasi: pd.DataFrame
+    anggaran: pd.DataFrame
+
+
 def validate_all(
     subs: list[Submission], spec: MasterSpec, ignored: list[tuple[Path, str, str]] | None = None
 ) -> Validated:
     """Structural checks per file, duplicates, value suites over all files, cross-file checks."""
-    ignored = ignored or []
+    staged = stage_files(subs, spec)
+    realisasi, anggaran, value_issues = value_checks_many(
+        [(staged.realisasi, staged.anggaran, spec)]
+    )[0]
+    return complete(staged, subs, spec, ignored or [], realisasi, anggaran, value_issues)
+
+
+def stage_files(subs: list[Submission], spec: MasterSpec) -> Staged:
+    """Per-file checks: ``_meta``, which file of an OPD is used, each row against the spec."""
     per_file: dict[str, list[Issue]] = {s.name: list(s.issues) for s in subs}
     opd_of: dict[str, str] = {}
     ok: list[Submission] = []
@@ -89,13 +120,31 @@ def validate_all(
         rows, found = extract_anggaran(s, spec, opd_of[s.name])
         budget_rows += rows
         per_file[s.name] += found
-    realisasi = pd.DataFrame(real_rows, columns=REALISASI_COLUMNS)
-    anggaran = pd.DataFrame(budget_rows, columns=ANGGARAN_COLUMNS)
-    realisasi, anggaran, value_issues = value_checks(realisasi, anggaran, spec)
-    issues = [i for s in subs for i in per_file[s.name]] + value_issues
+    return Staged(
+        per_file=per_file,
+        opd_of=opd_of,
+        active=active,
+        superseded=superseded,
+        realisasi=pd.DataFrame(real_rows, columns=REALISASI_COLUMNS),
+        anggaran=pd.DataFrame(budget_rows, columns=ANGGARAN_COLUMNS),
+    )
+
+
+def complete(
+    staged: Staged,
+    subs: list[Submission],
+    spec: MasterSpec,
+    ignored: list[tuple[Path, str, str]],
+    realisasi: pd.DataFrame,
+    anggaran: pd.DataFrame,
+    value_issues: list[Issue],
+) -> Validated:
+    """After the value rules: cross-file checks, missing OPDs, late files, the file register."""
+    opd_of, active = staged.opd_of, staged.active
+    issues = [i for s in subs for i in staged.per_file[s.name]] + value_issues
     submitted = {opd_of[s.name] for s in subs}  # any file that claims the OPD
     issues += cross_file_checks(realisasi)
     issues += missing_opds(spec, submitted)
     issues += late_files(active, opd_of, str(spec.pemda["batas_pengumpulan"]))
-    berkas = register(subs, ignored, opd_of, {s.name for s in active}, superseded, issues)
+    berkas = register(subs, ignored, opd_of, {s.name for s in active}, staged.superseded, issues)
     return Validated(realisasi=realisasi, anggaran=anggaran, berkas=berkas, issues=issues)

@@ -12,7 +12,7 @@ from pipeline import template as tpl
 from pipeline.issues import ERROR, Issue
 from pipeline.master import MasterSpec
 from pipeline.score import rollup_tw
-from pipeline.suites import failures_to_issues, load_suite, run_suite
+from pipeline.suites import failures_to_issues, load_suite, run_suite_many
 
 
 def _locate(key: str) -> Callable[[pd.Series, str], dict[str, str]]:
@@ -34,6 +34,44 @@ def value_checks(
     realisasi: pd.DataFrame, anggaran: pd.DataFrame, spec: MasterSpec
 ) -> tuple[pd.DataFrame, pd.DataFrame, list[Issue]]:
     """Run the value suites over all OPDs at once; values failing an ERROR rule are dropped."""
+    return value_checks_many([(realisasi, anggaran, spec)])[0]
+
+
+def value_checks_many(
+    batch: list[tuple[pd.DataFrame, pd.DataFrame, MasterSpec]],
+) -> list[tuple[pd.DataFrame, pd.DataFrame, list[Issue]]]:
+    """:func:`value_checks` for many Pemda: each suite runs once over all their rows.
+
+    Each Pemda's rows are joined with its own spec; failures come back to that Pemda's cells,
+    so every result equals what :func:`value_checks` gives for the Pemda alone.
+    """
+    frames, budgets = [], []
+    for realisasi, anggaran, spec in batch:
+        frames.append(_realisasi_frame(realisasi, spec))
+        prog = spec.program.set_index("kode_program")
+        budgets.append(
+            anggaran.assign(pagu=anggaran["kode_program"].map(prog["pagu"]).astype(float))
+        )
+    real_failures = run_suite_many(frames, load_suite("realisasi_indikator"))
+    budget_failures = run_suite_many(budgets, load_suite("realisasi_anggaran"))
+    out = []
+    for (realisasi, anggaran, _), frame, budget, real_f, budget_f in zip(
+        batch, frames, budgets, real_failures, budget_failures, strict=True
+    ):
+        issues = failures_to_issues(frame, real_f, _locate("kode_indikator"))
+        issues += failures_to_issues(budget, budget_f, _locate("kode_program"))
+        out.append(
+            (
+                _drop_errors(realisasi, issues, "realisasi_tahunan"),
+                _drop_errors(anggaran, issues, "realisasi_anggaran"),
+                issues,
+            )
+        )
+    return out
+
+
+def _realisasi_frame(realisasi: pd.DataFrame, spec: MasterSpec) -> pd.DataFrame:
+    """One Pemda's realisations with what the value rules compare them with."""
     ind = spec.indikator.set_index("kode_indikator")
     frame = realisasi.assign(
         agregasi_tw=realisasi["kode_indikator"].map(ind["agregasi_tw"]),
@@ -46,18 +84,9 @@ def value_checks(
     ratio = (annual / target.where(target != 0) * 100).where(plausible)
     rollup = rollup_tw(frame)
     gap: pd.Series = (annual - rollup) / annual.abs().clip(lower=1e-9)
-    frame = frame.assign(
+    return frame.assign(
         rasio_terhadap_target=ratio, realisasi_tw_gabungan=rollup, selisih_tw_tahunan=gap
     )
-    suite = load_suite("realisasi_indikator")
-    issues = failures_to_issues(frame, run_suite(frame, suite), _locate("kode_indikator"))
-    prog = spec.program.set_index("kode_program")
-    budget = anggaran.assign(pagu=anggaran["kode_program"].map(prog["pagu"]).astype(float))
-    suite = load_suite("realisasi_anggaran")
-    issues += failures_to_issues(budget, run_suite(budget, suite), _locate("kode_program"))
-    realisasi = _drop_errors(realisasi, issues, "realisasi_tahunan")
-    anggaran = _drop_errors(anggaran, issues, "realisasi_anggaran")
-    return realisasi, anggaran, issues
 
 
 def _drop_errors(df: pd.DataFrame, issues: list[Issue], column: str) -> pd.DataFrame:
@@ -77,12 +106,22 @@ def _drop_errors(df: pd.DataFrame, issues: list[Issue], column: str) -> pd.DataF
 
 def check_scored(scored: pd.DataFrame) -> list[Issue]:
     """The computed-results suite: faktor penghambat where capaian < 100, the OPD's own figure."""
-    rows = scored[(scored["berkas"] != "") & (scored["status"] == schema.STATUS_DINILAI)]
-    if rows.empty:
-        return []
-    frame = rows.assign(
-        sheet=tpl.SHEET_INDIKATOR,
-        selisih_capaian_opd=rows["capaian_opd"].astype(float) - rows["capaian_mentah"],
-    )
-    suite = load_suite("hasil_capaian")
-    return failures_to_issues(frame, run_suite(frame, suite), _locate("kode_indikator"))
+    return check_scored_many([scored])[0]
+
+
+def check_scored_many(batch: list[pd.DataFrame]) -> list[list[Issue]]:
+    """:func:`check_scored` for many Pemda's scored indicators in one pass of the suite."""
+    frames = []
+    for scored in batch:
+        rows = scored[(scored["berkas"] != "") & (scored["status"] == schema.STATUS_DINILAI)]
+        frames.append(
+            rows.assign(
+                sheet=tpl.SHEET_INDIKATOR,
+                selisih_capaian_opd=rows["capaian_opd"].astype(float) - rows["capaian_mentah"],
+            )
+        )
+    failures = run_suite_many(frames, load_suite("hasil_capaian"))
+    return [
+        failures_to_issues(frame, found, _locate("kode_indikator")) if not frame.empty else []
+        for frame, found in zip(frames, failures, strict=True)
+    ]

@@ -1,0 +1,122 @@
+"""Root folders for ``nasional`` tests: one folder per Pemda, laid out like this repository.
+
+Pemda are built at test time: the Binjai demo, small other Pemda from the spec of
+``tests/test_other_pemda.py`` (moved to the demo's year, with their own codes and a province),
+their templates made by the library and filled with openpyxl as an OPD would, a Pemda whose
+spec is refused and a Pemda with a file that kills its reader.
+"""
+
+from __future__ import annotations
+
+import copy
+import shutil
+from pathlib import Path
+
+import openpyxl
+
+from pipeline import template as tpl
+from pipeline.master import read_master
+from tests.hostile_files import huge_hidden
+from tests.test_other_pemda import REALISASI, SHEETS
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def binjai(folder: Path) -> Path:
+    """The shipped demo as one Pemda folder."""
+    shutil.copytree(ROOT / "master", folder / "master")
+    shutil.copytree(ROOT / "input_xlsx", folder / "input_xlsx")
+    return folder
+
+
+def other_sheets(kode: str, nama: str, provinsi: tuple[str, str] | None) -> dict:
+    """The other Pemda's spec for the demo's year (2018), with its own code and province."""
+    sheets = copy.deepcopy(SHEETS)
+    head, row = sheets["pemda"]
+    row[:7] = [kode, nama, 2016, 2021, 2018, "Tahunan", "2019-01-31"]
+    if provinsi:
+        head += ["kode_provinsi", "nama_provinsi"]
+        row += list(provinsi)
+    sheets["indikator"][0] = [
+        {"target_2024": "target_2018", "target_2026": "target_2021"}.get(h, h)
+        for h in sheets["indikator"][0]
+    ]
+    sheets["program"][0] = ["pagu_2018" if h == "pagu_2024" else h for h in sheets["program"][0]]
+    return sheets
+
+
+def other_pemda(
+    folder: Path,
+    kode: str,
+    nama: str,
+    provinsi: tuple[str, str] | None = None,
+    shift: float = 0.0,
+) -> Path:
+    """A small Pemda: spec, one template per OPD filled with realisations (``shift`` moves the
+    numbers so that Pemda differ)."""
+    spec_path = folder / "master" / f"{kode}_2018.xlsx"
+    spec_path.parent.mkdir(parents=True)
+    wb = openpyxl.Workbook()
+    wb.remove(wb.active)
+    for name, rows in other_sheets(kode, nama, provinsi).items():
+        ws = wb.create_sheet(name)
+        for r in rows:
+            ws.append(r)
+    wb.save(spec_path)
+    spec, issues = read_master(spec_path)
+    assert spec is not None, [i.message for i in issues]
+    inbox = folder / "input_xlsx"
+    col = {c.key: tpl.column_letter(tpl.INDIKATOR_COLUMNS, c.key) for c in tpl.INDIKATOR_COLUMNS}
+    for kode_opd in spec.opd["kode_opd"]:
+        path = tpl.build_template(spec, kode_opd, folder / "templat" / f"{kode_opd}.xlsx")
+        wb = openpyxl.load_workbook(path)
+        ws = wb[tpl.SHEET_INDIKATOR]
+        for row in range(tpl.HEADER_ROW + 1, ws.max_row + 1):
+            code = ws[f"A{row}"].value
+            if code in REALISASI:
+                value = REALISASI[code]
+                if isinstance(value, float):
+                    value = round(value * (1 + shift), 2)
+                ws[f"{col['realisasi_tahunan']}{row}"] = value
+                ws[f"{col['faktor_penghambat']}{row}"] = "Tenaga kesehatan terbatas"
+        wb[tpl.SHEET_ANGGARAN][f"E{tpl.HEADER_ROW + 1}"] = 250_000_000 * (1 + shift)
+        inbox.mkdir(exist_ok=True)
+        wb.save(inbox / f"Kiriman {kode_opd}.xlsx")
+    shutil.rmtree(folder / "templat")
+    return folder
+
+
+def refused_spec(folder: Path, kode: str = "1299") -> Path:
+    """A Pemda whose master spec is refused (a polarity that does not exist)."""
+    binjai(folder)
+    spec = folder / "master" / "binjai_2018.xlsx"
+    wb = openpyxl.load_workbook(spec)
+    wb["pemda"]["A2"] = kode
+    ws = wb["indikator"]
+    column = [c.value for c in ws[1]].index("polaritas") + 1
+    ws.cell(row=2, column=column, value="keatas")
+    wb.save(spec)
+    return folder
+
+
+def with_reader_killer(folder: Path, name: str = "Dinkes sel terjauh.xlsx") -> Path:
+    """Add a file whose reader aborts (a cell at XFD1048576 without a dimension)."""
+    huge_hidden(folder / "input_xlsx" / name)
+    return folder
+
+
+def build_root(root: Path) -> Path:
+    """Binjai, two other Pemda in one province, Binjai with a reader-killing file under another
+    code, a refused spec and a folder without a spec."""
+    root.mkdir(parents=True, exist_ok=True)
+    binjai(root / "a_binjai")
+    other_pemda(root / "b_contoh", "3204", "Pemerintah Kabupaten Contoh", ("32", "Jawa Barat"))
+    other_pemda(
+        root / "c_lain", "3205", "Pemerintah Kabupaten Lain", ("32", "Jawa Barat"), shift=-0.1
+    )
+    killer = other_pemda(root / "d_pembunuh", "3206", "Pemerintah Kabupaten Rawan", shift=0.05)
+    with_reader_killer(killer)
+    refused_spec(root / "e_spec_rusak")
+    (root / "f_tanpa_spec" / "input_xlsx").mkdir(parents=True)
+    (root / "bukan_pemda").mkdir()  # neither master/ nor input_xlsx/: not a Pemda folder
+    return root
