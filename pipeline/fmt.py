@@ -42,6 +42,8 @@ def angka(value: float | None, desimal: int = 2, kosong: str = "-") -> str:
     assert value is not None
     if math.isinf(value):
         return "∞" if value > 0 else "-∞"
+    if abs(value) >= 1e15:  # beyond any real figure here: shown as Excel shows it, 1E+300
+        return _swap(f"{value:.6G}")
     return _swap(f"{value:,.{desimal}f}")
 
 
@@ -50,7 +52,7 @@ def angka_ringkas(value: float | None, maks_desimal: int = 4, kosong: str = "") 
     if _missing(value):
         return kosong
     text = angka(value, maks_desimal)
-    if "," in text:
+    if "," in text and "E" not in text:
         text = text.rstrip("0").rstrip(",")
     return "0" if text in ("-0", "") else text
 

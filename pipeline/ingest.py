@@ -17,6 +17,7 @@ from defusedxml import ElementTree as SafeET
 from python_calamine import CalamineWorkbook
 
 from pipeline import template as tpl
+from pipeline.cells import Notes, scan_sheets
 from pipeline.issues import ERROR, WARNING, Issue, cell_ref
 from pipeline.numbers import cell_text
 
@@ -165,9 +166,20 @@ _text = cell_text
 
 
 def _read_table(
-    sub: Submission, rows: list[list[Any]], sheet: str, columns: tuple[tpl.Column, ...]
+    sub: Submission,
+    rows: list[list[Any]],
+    sheet: str,
+    columns: tuple[tpl.Column, ...],
+    notes: Notes | None = None,
 ) -> tuple[list[dict[str, Any]], dict[str, str]]:
-    """Find the header row by its labels, map columns by header text, return data rows."""
+    """Find the header row by its labels, map columns by header text, return data rows.
+
+    A header found twice makes the table unreadable (which of the two columns holds the
+    values?). Each row carries, besides its values, ``_persen`` (keys of percent-formatted
+    cells) and ``_rumus`` (key -> ``#DIV/0!``-style error or ``tanpa_nilai`` for formula cells
+    that give no usable value), from ``notes`` (:func:`pipeline.cells.scan_sheets`).
+    """
+    notes = notes or {}
     labels = {c.header.lower(): c.key for c in columns}
     key_label = columns[0].header.lower()
     header_at = next(
@@ -191,9 +203,24 @@ def _read_table(
         )
         return [], {}
     found: dict[str, int] = {}
+    twice = False
     for col, value in enumerate(rows[header_at]):
         key = labels.get(_text(value).lower())
-        if key and key not in found:
+        if key and key in found:
+            twice = True
+            first, second = cell_ref(found[key], header_at + 1), cell_ref(col, header_at + 1)
+            sub.issue(
+                "struktur.judul_ganda",
+                ERROR,
+                f"Judul kolom '{_text(value)}' ada dua kali di sheet '{sheet}' ({first} dan "
+                f"{second}); tidak jelas kolom mana yang berisi nilai, sehingga sheet ini tidak "
+                "dibaca. Hapus kolom tambahan dan kembalikan susunan templat.",
+                sheet=sheet,
+                cell=second,
+                found=f"{first} dan {second}",
+                expected=f"satu kolom '{_text(value)}'",
+            )
+        elif key:
             found[key] = col
     for index, c in enumerate(columns):
         if c.key not in found:
@@ -208,7 +235,7 @@ def _read_table(
                 expected=c.header,
             )
     letters = {k: cell_ref(v, 1)[:-1] for k, v in found.items()}
-    if len(found) < len(columns):
+    if len(found) < len(columns) or twice:
         return [], letters
     out = []
     data = rows[header_at + 1 : header_at + 1 + MAX_ROWS]
@@ -224,12 +251,23 @@ def _read_table(
     for offset, row in enumerate(data):
         excel_row = header_at + 2 + offset
         values = {c.key: (row[found[c.key]] if found[c.key] < len(row) else None) for c in columns}
-        if all(_text(v) == "" for v in values.values()):
+        marked = {
+            c.key: notes[(excel_row, found[c.key])]
+            for c in columns
+            if (excel_row, found[c.key]) in notes
+        }
+        if all(_text(v) == "" for v in values.values()) and not marked:
             continue
         code = _text(row[key_col]) if key_col < len(row) else ""
         values = {k: (v if not isinstance(v, str) else v.strip()) for k, v in values.items()}
         values[columns[0].key] = code
         values["_row"] = excel_row
+        values["_persen"] = sorted(k for k, n in marked.items() if n.persen)
+        values["_rumus"] = {
+            k: n.galat or "tanpa_nilai"
+            for k, n in marked.items()
+            if n.galat or (n.rumus and n.tanpa_nilai)
+        }
         out.append(values)
     return out, letters
 
@@ -288,6 +326,20 @@ def read_submission(path: Path, display_name: str | None = None) -> Submission:
             expected="templat .xlsx yang dapat dibuka",
         )
         return sub
+    try:
+        notes = scan_sheets(
+            path, (tpl.SHEET_INDIKATOR, tpl.SHEET_ANGGARAN), HEADER_SCAN_ROWS + MAX_ROWS + 2
+        )
+    except Exception as exc:  # values were read; only the formats and formulas are unknown
+        notes = {}
+        sub.issue(
+            "berkas.format_sel",
+            WARNING,
+            "Format angka dan rumus sel tidak dapat diperiksa (bagian XML berkas tidak biasa); "
+            "nilai sel dibaca apa adanya. Simpan ulang berkas dari templat asli bila ragu.",
+            found=type(exc).__name__,
+            expected="berkas .xlsx biasa",
+        )
     if tpl.SHEET_META in sheets:  # first, so that every issue below names the OPD
         for number, row in enumerate(sheets[tpl.SHEET_META][1:], start=2):
             if len(row) >= 2 and _text(row[0]):
@@ -306,11 +358,19 @@ def read_submission(path: Path, display_name: str | None = None) -> Submission:
             )
     if tpl.SHEET_INDIKATOR in sheets:
         sub.indikator, sub.indikator_cols = _read_table(
-            sub, sheets[tpl.SHEET_INDIKATOR], tpl.SHEET_INDIKATOR, tpl.INDIKATOR_COLUMNS
+            sub,
+            sheets[tpl.SHEET_INDIKATOR],
+            tpl.SHEET_INDIKATOR,
+            tpl.INDIKATOR_COLUMNS,
+            notes.get(tpl.SHEET_INDIKATOR),
         )
     if tpl.SHEET_ANGGARAN in sheets:
         sub.anggaran, sub.anggaran_cols = _read_table(
-            sub, sheets[tpl.SHEET_ANGGARAN], tpl.SHEET_ANGGARAN, tpl.ANGGARAN_COLUMNS
+            sub,
+            sheets[tpl.SHEET_ANGGARAN],
+            tpl.SHEET_ANGGARAN,
+            tpl.ANGGARAN_COLUMNS,
+            notes.get(tpl.SHEET_ANGGARAN),
         )
     sub.readable = True
     return sub

@@ -9,6 +9,7 @@ problem is an :class:`~pipeline.issues.Issue` naming the sheet, the row and the 
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import math
@@ -23,12 +24,28 @@ from python_calamine import CalamineWorkbook
 from pipeline import fmt, schema
 from pipeline.config import Band, Scale, Settings, build_settings
 from pipeline.issues import ERROR, WARNING, Issue, cell_ref
-from pipeline.numbers import cell_text, parse_number
+from pipeline.numbers import BATAS_WAJAR, cell_text, parse_number
 from pipeline.suites import failures_to_issues, load_suite, run_suite_many
 
 _RANGE = re.compile(r"^\s*([-+]?[\d.,]+)\s*(?:-|–|—|s/d|sampai)\s*([-+]?[\d.,]+)\s*$")
 _TARGET_COL = re.compile(r"^target_(\d{4})$")
 _PAGU_COL = re.compile(r"^pagu_(\d{4})$")
+# Columns whose cells are numbers or dates: kept as the reader gives them (a native 12.262 is
+# twelve point two six two) so that only text goes through the Indonesian parser (a text
+# '10.000' is ten thousand). Every other column is read as text.
+_NATIVE_COLUMNS = re.compile(
+    r"^(target_\d{4}|pagu_\d{4}|bobot|batas_wajar_min|batas_wajar_max|periode_awal|"
+    r"periode_akhir|tahun_laporan|batas_pengumpulan|peringkat|batas)$"
+)
+_BULAN = {
+    **{name.lower(): i for i, name in enumerate(fmt.BULAN, start=1)},
+    **{name.lower()[:3]: i for i, name in enumerate(fmt.BULAN, start=1)},
+    "agu": 8,
+    "ags": 8,
+    "okt": 10,
+    "nop": 11,
+    "des": 12,
+}
 
 
 @dataclass
@@ -121,14 +138,26 @@ def _read_sheets(path: Path) -> dict[str, list[list[Any]]]:
 
 
 def _frame(rows: list[list[Any]]) -> tuple[pd.DataFrame, list[str]]:
-    """Header row → column keys; data rows as text with their Excel row number in ``_row``."""
+    """Header row → column keys; data rows with their Excel row number in ``_row``.
+
+    Cells are text, except in the number and date columns (:data:`_NATIVE_COLUMNS`), which keep
+    the value the reader gives (a float, a date, or the text typed); empty cells are ``''``.
+    """
     if not rows:
         return pd.DataFrame(), []
     header = [_text(h).lower() for h in rows[0]]
+    native = [bool(_NATIVE_COLUMNS.match(h)) for h in header]
     records = []
     for i, row in enumerate(rows[1:], start=2):
-        values = [_text(v) for v in row] + [""] * (len(header) - len(row))
-        if not any(values):
+        cells = list(row) + [None] * (len(header) - len(row))
+        values: list[Any] = []
+        for keep, value in zip(native, cells, strict=False):
+            text = _text(value)
+            if keep and text != "" and not isinstance(value, str):
+                values.append(value)
+            else:
+                values.append(text)
+        if not any(_text(v) for v in values):
             continue
         rec: dict[str, Any] = dict(zip(header, values, strict=False))
         rec["_row"] = i
@@ -208,50 +237,126 @@ class _Checker:
                     )
 
 
-def parse_target(text: str, polaritas: str, ladder: list[str] | None) -> dict[str, Any]:
-    """Interpret a target cell for a polarity: number, ``L-U`` range or ladder value.
+def spec_value(value: object) -> tuple[float | None, str]:
+    """A number from a spec cell: ``(number, '')``, ``(None, '')`` when empty, or
+    ``(None, problem)``.
 
-    Returns ``target_nilai``, ``target_bawah``, ``target_atas`` (floats or None) and ``error``
+    A native numeric cell is taken as it is; text is read the Indonesian way (``12,5``,
+    ``10.000`` = ten thousand, ``Rp 1.500.000,-``). ``-`` or ``n/a`` count as empty. Infinite
+    numbers and numbers beyond 10^15 are refused.
+    """
+    if value is None or (isinstance(value, str) and value.strip() == ""):
+        return None, ""
+    if isinstance(value, dt.date | dt.time | dt.timedelta):
+        return None, "angka (sel ini berformat tanggal)"
+    parsed = parse_number(value)
+    if parsed.kind in ("kosong", "tidak_tersedia"):
+        return None, ""
+    if parsed.kind == "tidak_wajar":
+        return None, f"angka terhingga antara -{fmt.angka_ringkas(BATAS_WAJAR)} dan " + (
+            fmt.angka_ringkas(BATAS_WAJAR)
+        )
+    if parsed.value is None:
+        return None, "angka (misalnya 12,5 atau 10.000)"
+    return parsed.value, ""
+
+
+def spec_text(value: object) -> str:
+    """A spec cell as people read it: numbers the Indonesian way (``13,929``), text as typed."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return fmt.angka_ringkas(float(value), 6)
+    return _text(value)
+
+
+def parse_target(value: object, polaritas: str, ladder: list[str] | None) -> dict[str, Any]:
+    """Interpret a target cell for a polarity: number, ``L - U`` range or ladder value.
+
+    Returns ``target_nilai``, ``target_bawah``, ``target_atas`` (floats or None),
+    ``target_teks`` (how it is shown: ``12,5``, ``10.000 - 15.000``, ``WTP``) and ``error``
     (empty when the target is valid).
     """
     out: dict[str, Any] = {
         "target_nilai": None,
         "target_bawah": None,
         "target_atas": None,
+        "target_teks": spec_text(value),
         "error": "",
     }
-    if text == "":
-        out["error"] = "target kosong"
+    if out["target_teks"] == "" or parse_number(value).kind == "tidak_tersedia":
+        out.update(target_teks="", error="target kosong")
         return out
     if polaritas == "kualitatif":
-        if not ladder or text not in ladder:
+        if not ladder or out["target_teks"] not in ladder:
             out["error"] = "nilai pada tangga: " + ", ".join(ladder or [])
         return out
     if polaritas == "range":
-        m = _RANGE.match(text)
+        m = _RANGE.match(str(value)) if isinstance(value, str) else None
         if m:
-            lo, hi = spec_number(m.group(1)), spec_number(m.group(2))
-            if lo is not None and hi is not None and lo <= hi:
-                out.update(target_bawah=lo, target_atas=hi)
+            (lo, e1), (hi, e2) = spec_value(m.group(1)), spec_value(m.group(2))
+            if lo is not None and hi is not None and lo <= hi and not (e1 or e2):
+                out.update(
+                    target_bawah=lo,
+                    target_atas=hi,
+                    target_teks=f"{fmt.angka_ringkas(lo, 6)} - {fmt.angka_ringkas(hi, 6)}",
+                )
                 return out
-        out["error"] = "rentang 'L - U' dengan L ≤ U, misalnya '80 - 90'"
+        out["error"] = "rentang 'L - U' dengan L ≤ U, misalnya '80 - 90' atau '10.000 - 15.000'"
         return out
-    value = spec_number(text)
-    if value is None:
-        out["error"] = "sebuah angka"
+    number, problem = spec_value(value)
+    if number is None:
+        out["error"] = problem or "sebuah angka"
     else:
-        out["target_nilai"] = value
+        out.update(target_nilai=number, target_teks=fmt.angka_ringkas(number, 6))
     return out
 
 
-def spec_number(text: str) -> float | None:
-    """A number from a spec cell. Native numeric cells arrive as ``12.262`` (dot decimal) and
-    are read as such; text falls back to the Indonesian parser (``12,262`` or ``1.234.567``)."""
+def targets_agree(cell: object, spec_row: pd.Series | dict[str, Any]) -> bool:
+    """Whether a template's locked target cell still says the spec's target."""
+    polaritas = spec_row["polaritas"]
+    if polaritas == "kualitatif":
+        return _text(cell).casefold() == str(spec_row["target_teks"]).casefold()
+    got = parse_target(cell, str(polaritas), None)
+    keys = ("target_bawah", "target_atas") if polaritas == "range" else ("target_nilai",)
+    for key in keys:
+        want, have = spec_row[key], got[key]
+        if want is None or (isinstance(want, float) and math.isnan(want)):
+            return False
+        if have is None or abs(have - float(want)) > 1e-9 * max(1.0, abs(float(want))):
+            return False
+    return True
+
+
+def spec_date(value: object) -> dt.date | None:
+    """A date from a spec cell: a date cell, ISO text (``2024-02-15``), ``15/02/2024``,
+    ``15-02-2024``, ``15.02.2024`` (day first, as Indonesians write) or ``15 Februari 2024``."""
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    text = _text(value).strip()
     try:
-        value = float(text)
+        return dt.date.fromisoformat(text[:10])
     except ValueError:
-        return parse_number(text if text != "" else None).value
-    return value if math.isfinite(value) else None
+        pass
+    m = re.fullmatch(r"(\d{1,2})\s*[/.-]\s*(\d{1,2})\s*[/.-]\s*(\d{4})", text)
+    if m:
+        day, month, year = (int(g) for g in m.groups())
+    else:
+        m = re.fullmatch(r"(\d{1,2})\s+([A-Za-z]+)\.?\s+(\d{4})", text)
+        if not m or m.group(2).lower() not in _BULAN:
+            return None
+        day, month, year = int(m.group(1)), _BULAN[m.group(2).lower()], int(m.group(3))
+    try:
+        return dt.date(year, month, day)
+    except ValueError:
+        return None
+
+
+def _year(value: object) -> int | None:
+    number, problem = spec_value(value)
+    if number is None or problem or not number.is_integer() or not 1900 <= number <= 2200:
+        return None
+    return int(number)
 
 
 def _settings_from_sheets(
@@ -298,8 +403,8 @@ class _Draft:
     at: int = 0
 
 
-def _value_rule_frame(indikator: pd.DataFrame) -> pd.DataFrame:
-    """The indikator sheet as the ``master_spec`` expectation suite validates it."""
+def rule_frame(indikator: pd.DataFrame) -> pd.DataFrame:
+    """The indikator sheet as the ``master_spec`` suite validates it (numbers as numbers)."""
     return indikator.assign(
         bobot_angka=indikator["bobot"].map(_as_float).astype(float),
         batas_wajar_min=indikator.get("batas_wajar_min", pd.Series("", index=indikator.index))
@@ -340,6 +445,127 @@ def _column_of(cell: str, header: list[str]) -> str:
     for ch in letters.group(0):
         index = index * 26 + ord(ch) - 64
     return header[index - 1] if 0 < index <= len(header) else ""
+
+
+def _targets(
+    rec: dict[str, Any],
+    tahun: int,
+    akhir: int,
+    target_cols: list[str],
+    ladder: list[str] | None,
+    limits: dict[str, float | None],
+    check: _Checker,
+) -> dict[str, Any]:
+    """This year's, next year's and the end-of-RPJMD target of one indicator row, as numbers.
+
+    The end target is the target of the RPJMD's last year (``periode_akhir``). Without it, the
+    latest later year's target stands in, and ``catatan_target_akhir`` says which year; with no
+    later target at all there is no end target (*target akhir belum ada*) and no progress.
+    Every ``target_<year>`` cell must parse (Indonesian forms allowed) or the spec is refused.
+    """
+    row, code, polaritas = rec["_row"], rec["kode_indikator"], rec["polaritas"]
+    parsed: dict[int, dict[str, Any]] = {}
+    for col in target_cols:
+        year = int(col[-4:])
+        got = parse_target(rec[col], polaritas, ladder)
+        if got["error"] == "target kosong" and year != tahun:
+            continue
+        if got["error"] and polaritas in schema.POLARITAS:
+            check.add(
+                "indikator",
+                row,
+                col,
+                spec_text(rec[col]),
+                got["error"],
+                f"Target {year} indikator '{code}' tidak sah",
+                "spec.target",
+            )
+            continue
+        parsed[year] = got
+        _plausible_target(rec, year, got, limits, check, col)
+    this = parsed.get(tahun, parse_target("", polaritas, ladder))
+    later = [y for y in sorted(parsed) if tahun < y <= akhir]
+    if akhir in parsed:
+        end_year, note = akhir, ""
+    elif later:
+        end_year = later[-1]
+        note = f"target {end_year} dipakai; target {akhir} (akhir RPJMD) belum ada"
+    else:
+        end_year, note = None, "target akhir belum ada"
+    end = parsed.get(end_year) if end_year is not None else None
+    nxt = parsed.get(tahun + 1)
+    return {
+        "target_teks": this["target_teks"],
+        "target_nilai": this["target_nilai"],
+        "target_bawah": this["target_bawah"],
+        "target_atas": this["target_atas"],
+        "target_tahun_depan": _shown_target(nxt),
+        "target_akhir": _shown_target(end),
+        "target_akhir_nilai": end["target_nilai"] if end else None,
+        "target_akhir_bawah": end["target_bawah"] if end else None,
+        "target_akhir_atas": end["target_atas"] if end else None,
+        "target_akhir_teks": end["target_teks"] if end else "",
+        "tahun_target_akhir": end_year,
+        "catatan_target_akhir": note,
+    }
+
+
+def _shown_target(target: dict[str, Any] | None) -> float | str | None:
+    """A target for a table cell: the number itself, else its text (a range, a ladder value)."""
+    if target is None:
+        return None
+    return target["target_nilai"] if target["target_nilai"] is not None else target["target_teks"]
+
+
+def _plausible_target(
+    rec: dict[str, Any],
+    year: int,
+    target: dict[str, Any],
+    limits: dict[str, float | None],
+    check: _Checker,
+    column: str,
+) -> None:
+    """WARNINGs for a target that cannot be meant: a percent outside 0–100 (unless the spec's
+    plausible range allows it), outside its own plausible range, or a ``naik`` target ≤ 0
+    (capaian cannot be computed: the indicator gets the edge-case status)."""
+    code, polaritas = rec["kode_indikator"], rec["polaritas"]
+    persen = rec.get("tipe_nilai") == "persen" or "%" in str(rec.get("satuan", ""))
+    lo = limits["batas_wajar_min"] if limits["batas_wajar_min"] is not None else None
+    hi = limits["batas_wajar_max"] if limits["batas_wajar_max"] is not None else None
+    if persen:
+        lo = 0.0 if lo is None else lo
+        hi = 100.0 if hi is None else hi
+    values = [v for v in (target["target_nilai"], target["target_bawah"], target["target_atas"])]
+    numbers = [float(v) for v in values if v is not None]
+    outside = [v for v in numbers if (lo is not None and v < lo) or (hi is not None and v > hi)]
+    if outside:
+        allowed = f"{fmt.angka_ringkas(lo) if lo is not None else '…'} sampai " + (
+            f"{fmt.angka_ringkas(hi)}" if hi is not None else "…"
+        )
+        check.add(
+            "indikator",
+            rec["_row"],
+            column,
+            target["target_teks"],
+            allowed,
+            f"Target {year} indikator '{code}' ({target['target_teks']} {rec['satuan']}) di luar "
+            f"batas wajar {allowed}"
+            + (" untuk persen; isi batas_wajar_min/max bila memang boleh" if persen else ""),
+            "spec.target_tidak_wajar",
+            WARNING,
+        )
+    if polaritas == "naik" and target["target_nilai"] is not None and target["target_nilai"] <= 0:
+        check.add(
+            "indikator",
+            rec["_row"],
+            column,
+            target["target_teks"],
+            "target > 0",
+            f"Target {year} indikator '{code}' bernilai {target['target_teks']}: capaian naik "
+            "(R/T) tidak dapat dihitung dan indikator ini akan berstatus 'tidak dapat dihitung'",
+            "spec.target_nol",
+            WARNING,
+        )
 
 
 def read_master(path: Path) -> tuple[MasterSpec | None, list[Issue]]:
@@ -390,7 +616,8 @@ def _read_draft(path: Path) -> _Draft:
         )
     frames: dict[str, pd.DataFrame] = {}
     for sheet, required in schema.MASTER_SHEETS.items():
-        if sheet not in sheets:
+        blank = not any(_text(v) for row in sheets.get(sheet, []) for v in row)
+        if sheet not in sheets or (blank and sheet in schema.OPTIONAL_MASTER_SHEETS):
             if sheet in schema.OPTIONAL_MASTER_SHEETS:
                 continue
             check.issues.append(
@@ -422,7 +649,7 @@ def _read_draft(path: Path) -> _Draft:
             )
         if not missing:
             frames[sheet] = df
-    if "skala" in sheets:
+    if "skala" in sheets and any(_text(v) for row in sheets["skala"] for v in row):
         frames["skala"], check.headers["skala"] = _frame(sheets["skala"])
     if any(i.severity == ERROR for i in check.issues):
         return _Draft(None, check.issues)
@@ -437,12 +664,38 @@ def _read_draft(path: Path) -> _Draft:
         )
         return _Draft(None, check.issues)
     pemda = {str(k): v for k, v in pemda_df.iloc[0].to_dict().items() if k != "_row"}
-    try:
-        tahun = int(pemda["tahun_laporan"])
-        awal, akhir = int(pemda["periode_awal"]), int(pemda["periode_akhir"])
-    except ValueError:
-        check.add("pemda", 2, "tahun_laporan", pemda["tahun_laporan"], "tahun", "Tahun tidak sah")
+    years = {k: _year(pemda[k]) for k in ("tahun_laporan", "periode_awal", "periode_akhir")}
+    for key, year in years.items():
+        if year is None:
+            check.add(
+                "pemda",
+                2,
+                key,
+                spec_text(pemda[key]),
+                "tahun empat angka, misalnya 2024",
+                "Tahun tidak sah",
+                "spec.tahun",
+            )
+    deadline = spec_date(pemda["batas_pengumpulan"])
+    if deadline is None:
+        check.add(
+            "pemda",
+            2,
+            "batas_pengumpulan",
+            spec_text(pemda["batas_pengumpulan"]),
+            "tanggal, misalnya 15/02/2024, 15 Februari 2024 atau 2024-02-15",
+            "Batas pengumpulan bukan tanggal yang dapat dibaca",
+            "spec.tanggal",
+        )
+    tahun, awal, akhir = years["tahun_laporan"], years["periode_awal"], years["periode_akhir"]
+    if tahun is None or awal is None or akhir is None:
         return _Draft(None, check.issues)
+    pemda.update(
+        tahun_laporan=tahun,
+        periode_awal=awal,
+        periode_akhir=akhir,
+        batas_pengumpulan=deadline.isoformat() if deadline else "",  # refused below if None
+    )
     if not awal <= tahun <= akhir:
         check.add(
             "pemda",
@@ -482,11 +735,13 @@ def _read_draft(path: Path) -> _Draft:
         agregasi_tw=indikator["agregasi_tw"].replace("", "nilai_akhir"),
         bobot=indikator["bobot"].replace("", "1"),
     )
-    rules, at = _value_rule_frame(indikator), len(check.issues)
+    rules, at = rule_frame(indikator), len(check.issues)
 
     tangga: dict[str, list[str]] = {}
     if "tangga" in frames:
-        t = frames["tangga"].assign(_rank=lambda d: d["peringkat"].map(_as_float))
+        t = frames["tangga"].assign(
+            _rank=lambda d: d["peringkat"].map(lambda v: spec_value(v)[0]).astype(float)
+        )
         for name, group in t.sort_values(["tangga", "_rank"]).groupby("tangga", sort=True):
             tangga[str(name)] = list(group["nilai"])
 
@@ -510,9 +765,10 @@ def _read_draft(path: Path) -> _Draft:
         return _Draft(None, check.issues, rules, check, at)
 
     prepared = []
-    for rec in indikator.to_dict("records"):
+    for record in indikator.to_dict("records"):
+        rec: dict[str, Any] = {str(k): v for k, v in record.items()}
         row = rec["_row"]
-        bobot = _as_float(rec["bobot"])
+        bobot, _ = spec_value(rec["bobot"])
         if bobot is None or bobot <= 0:
             bobot = 1.0  # reported by the master_spec suite; the spec is refused anyway
         ladder = tangga.get(rec["tangga"]) if rec["tangga"] else None
@@ -526,41 +782,47 @@ def _read_draft(path: Path) -> _Draft:
                 "Indikator kualitatif memerlukan tangga (urutan nilai) yang dikenal",
                 "spec.tangga",
             )
-        target = parse_target(rec[target_col], rec["polaritas"], ladder)
-        if target["error"] and rec["polaritas"] in schema.POLARITAS:
+        if rec["polaritas"] == "kualitatif" and rec["agregasi_tw"] != "nilai_akhir":
             check.add(
                 "indikator",
                 row,
-                target_col,
-                rec[target_col],
-                target["error"],
-                f"Target {tahun} indikator '{rec['kode_indikator']}' tidak sah",
-                "spec.target",
+                "agregasi_tw",
+                rec["agregasi_tw"],
+                "nilai_akhir",
+                f"Indikator kualitatif '{rec['kode_indikator']}' hanya dapat memakai TW "
+                "terakhir yang dilaporkan (nilai tangga tidak dapat dijumlah atau dirata-rata); "
+                "dipakai nilai_akhir",
+                "spec.agregasi_kualitatif",
+                WARNING,
             )
-        later = [c for c in target_cols if int(c[-4:]) > tahun and rec.get(c)]
+            rec["agregasi_tw"] = "nilai_akhir"
+        limits: dict[str, float | None] = {}
+        for side in ("batas_wajar_min", "batas_wajar_max"):
+            limits[side], problem = spec_value(rec.get(side, ""))
+            if problem:
+                check.add(
+                    "indikator",
+                    row,
+                    side,
+                    spec_text(rec[side]),
+                    problem,
+                    f"Batas wajar indikator '{rec['kode_indikator']}' bukan angka",
+                    "spec.batas_wajar",
+                )
+        targets = _targets(rec, tahun, akhir, target_cols, ladder, limits, check)
         prepared.append(
             {
                 **rec,
                 "bobot": bobot,
                 "kode_opd_list": tuple(c.strip() for c in rec["kode_opd"].split(";") if c.strip()),
-                "target_teks": (
-                    fmt.angka_ringkas(target["target_nilai"], 6)
-                    if target["target_nilai"] is not None
-                    else rec[target_col]
-                ),
-                "target_nilai": target["target_nilai"],
-                "target_bawah": target["target_bawah"],
-                "target_atas": target["target_atas"],
-                "target_tahun_depan": rec.get(f"target_{tahun + 1}", ""),
-                "target_akhir": rec[later[-1]] if later else rec[target_col],
-                "batas_wajar_min": _as_float(rec.get("batas_wajar_min", "")),
-                "batas_wajar_max": _as_float(rec.get("batas_wajar_max", "")),
+                **targets,
+                **limits,
             }
         )
     indikator = pd.DataFrame(prepared)
 
     pagu_col = f"pagu_{tahun}"
-    if pagu_col not in check.headers["program"]:
+    if pagu_col not in check.headers["program"] and len(program):
         check.issues.append(
             Issue(
                 rule="spec.kolom_hilang",
@@ -574,23 +836,31 @@ def _read_draft(path: Path) -> _Draft:
         )
         return _Draft(None, check.issues, rules, check, at)
     pagu = []
-    for value, row in zip(program[pagu_col], program["_row"], strict=True):
-        number = spec_number(value)
+    for value, row in zip(program.get(pagu_col, []), program["_row"], strict=True):
+        number, problem = spec_value(value)
         if number is None or number < 0:
-            check.add("program", row, pagu_col, value, "angka ≥ 0", "Pagu tidak sah", "spec.pagu")
+            check.add(
+                "program",
+                row,
+                pagu_col,
+                spec_text(value),
+                problem or "angka ≥ 0 (Rupiah, misalnya 1.500.000.000)",
+                "Pagu tidak sah",
+                "spec.pagu",
+            )
         pagu.append(number if number is not None else 0.0)
-    program = program.assign(pagu=pagu)
+    program = program.assign(pagu=pd.Series(pagu, index=program.index, dtype=float))
 
     per_mille = re.compile(r"per\s*(1\.?000|100\.?000|10\.?000)\b|/\s*1\.?000", re.I)
-    for rec in indikator.to_dict("records"):
-        if per_mille.search(str(rec["uraian"])) and str(rec["satuan"]).strip() == "%":
+    for item in indikator.to_dict("records"):
+        if per_mille.search(str(item["uraian"])) and str(item["satuan"]).strip() == "%":
             check.add(
                 "indikator",
-                rec["_row"],
+                item["_row"],
                 "satuan",
-                rec["satuan"],
+                item["satuan"],
                 "satuan yang sama dengan uraian (misalnya 'per 1000 penduduk')",
-                f"Uraian indikator '{rec['kode_indikator']}' menyebut 'per 1000' tetapi "
+                f"Uraian indikator '{item['kode_indikator']}' menyebut 'per 1000' tetapi "
                 "satuannya '%': target dan realisasi mungkin dibandingkan dalam satuan berbeda",
                 "spec.satuan",
                 WARNING,
@@ -649,5 +919,5 @@ def normalise_name(text: object) -> str:
     return " ".join(value.split())
 
 
-def _as_float(text: object) -> float | None:
-    return spec_number(str(text)) if text not in ("", None) else None
+def _as_float(value: object) -> float | None:
+    return spec_value(value)[0]

@@ -14,9 +14,37 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-Kind = Literal["kosong", "angka", "teks_angka", "ambigu", "bukan_angka"]
+Kind = Literal[
+    "kosong", "angka", "teks_angka", "ambigu", "bukan_angka", "tidak_wajar", "tidak_tersedia"
+]
+
+# No number in any template is this large: a Pemda's whole budget is below 10^15 Rupiah, and the
+# template's own data validation stops there. Larger (or non-finite) values are typing accidents.
+BATAS_WAJAR = 1e15
+
+# The usual ways an LKjIP table says "no data this year": an explicit answer, not a blank.
+TIDAK_TERSEDIA = frozenset(
+    {
+        "-",
+        "–",
+        "—",
+        "n/a",
+        "n.a.",
+        "n.a",
+        "na",
+        "t.a.d.",
+        "t.a.d",
+        "tad",
+        "tidak tersedia",
+        "data tidak tersedia",
+        "belum tersedia",
+        "belum ada data",
+        "tidak ada data",
+    }
+)
 
 _CURRENCY = re.compile(r"^(rp\.?|idr)\s*", re.IGNORECASE)
+_RUPIAH_DASH = re.compile(r"[,.]-$")  # Rp 5.000.000,- : no cents
 _DIGITS = re.compile(r"^[+-]?[\d.,]+$")
 
 
@@ -25,8 +53,10 @@ class ParsedNumber:
     """Result of parsing one cell.
 
     ``kind`` is ``kosong`` (empty), ``angka`` (a real number cell), ``teks_angka`` (a number typed
-    as text, parsed without doubt), ``ambigu`` (parsed, but another reading was possible) or
-    ``bukan_angka`` (not a number). ``persen`` is true when the text carried a ``%`` sign.
+    as text, parsed without doubt), ``ambigu`` (parsed, but another reading was possible),
+    ``bukan_angka`` (not a number), ``tidak_wajar`` (a number, but infinite or beyond
+    :data:`BATAS_WAJAR`: ``value`` is None) or ``tidak_tersedia`` (``n/a``, ``-``, ``tidak
+    tersedia``: an explicit "no data"). ``persen`` is true when the text carried a ``%`` sign.
     """
 
     value: float | None
@@ -88,7 +118,8 @@ def parse_number(value: object) -> ParsedNumber:
     """Parse a spreadsheet cell value as a number, Indonesian conventions first.
 
     Real numbers pass through (``kind='angka'``); booleans and dates are not numbers. Text is
-    stripped of ``Rp``/``IDR``, spaces (also non-breaking) and a trailing ``%``.
+    stripped of ``Rp``/``IDR``, a closing ``,-``, spaces (also non-breaking) and a trailing ``%``.
+    Infinite numbers and numbers beyond :data:`BATAS_WAJAR` are ``tidak_wajar``.
     """
     if value is None:
         return ParsedNumber(None, "kosong")
@@ -96,23 +127,32 @@ def parse_number(value: object) -> ParsedNumber:
         return ParsedNumber(None, "bukan_angka", catatan="nilai logika (TRUE/FALSE)")
     if isinstance(value, int | float):
         f = float(value)
-        if math.isnan(f) or math.isinf(f):
-            return ParsedNumber(None, "bukan_angka", catatan="bukan bilangan terhingga")
-        return ParsedNumber(f, "angka")
+        if math.isnan(f):
+            return ParsedNumber(None, "bukan_angka", catatan="bukan bilangan")
+        return _bounded(f, "angka", False, "")
     if not isinstance(value, str):
         return ParsedNumber(None, "bukan_angka", catatan=f"jenis sel {type(value).__name__}")
     text = value.replace("\u00a0", " ").strip()
-    if text in ("", "-", "–", "—"):
+    if text == "":
         return ParsedNumber(None, "kosong")
+    if " ".join(text.lower().split()) in TIDAK_TERSEDIA:
+        return ParsedNumber(None, "tidak_tersedia", catatan="data tidak tersedia")
     persen = text.endswith("%")
     if persen:
         text = text[:-1].strip()
     text = _CURRENCY.sub("", text)
     text = re.sub(r"\s+", "", text)
+    text = _RUPIAH_DASH.sub("", text)
     try:
         number, kind, note = _parse_plain(text)
     except ValueError:
         return ParsedNumber(None, "bukan_angka", persen, "teks tidak dapat dibaca sebagai angka")
+    return _bounded(number, kind, persen, note)
+
+
+def _bounded(number: float, kind: Kind, persen: bool, note: str) -> ParsedNumber:
+    if not math.isfinite(number) or abs(number) > BATAS_WAJAR:
+        return ParsedNumber(None, "tidak_wajar", persen, "angka tak hingga atau terlalu besar")
     return ParsedNumber(number, kind, persen, note)
 
 

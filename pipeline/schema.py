@@ -49,6 +49,9 @@ OPTIONAL_MASTER_SHEETS = ("tangga", "pengaturan", "skala")
 STATUS_DINILAI = "dinilai"
 STATUS_BELUM_LAPOR = "belum lapor"
 STATUS_TIDAK_DAPAT = "tidak dapat dihitung"
+STATUS_TIDAK_TERSEDIA = "data tidak tersedia"  # the OPD answered n/a: counted apart
+# Every status an indicator row can have; only `dinilai` enters an average.
+STATUS_SEMUA = (STATUS_DINILAI, STATUS_BELUM_LAPOR, STATUS_TIDAK_TERSEDIA, STATUS_TIDAK_DAPAT)
 
 # Outcome of one input file.
 BERKAS_DITERIMA = "diterima"
@@ -79,6 +82,8 @@ LABELS: dict[str, str] = {
     "bobot": "Bobot",
     "target": "Target",
     "target_akhir": "Target Akhir RPJMD",
+    "tahun_target_akhir": "Tahun Target Akhir",
+    "catatan_target_akhir": "Catatan Target Akhir",
     "target_tahun_depan": "Target Tahun Berikutnya",
     "realisasi_tw1": "Realisasi TW I",
     "realisasi_tw2": "Realisasi TW II",
@@ -124,6 +129,8 @@ LABELS: dict[str, str] = {
     "tingkat": "Tingkat",
     "status_kirim": "Status Pengiriman",
     "jumlah_program": "Jumlah Program",
+    "pagu_dilaporkan": "Pagu Program Dilaporkan (Rp)",
+    "program_dikecualikan": "Program Tidak Dihitung",
     "jumlah_berkas": "Jumlah Berkas",
     "berkas_digantikan": "Berkas Digantikan",
     "jumlah_error": "ERROR",

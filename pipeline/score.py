@@ -15,18 +15,46 @@ import pandas as pd
 
 from pipeline import schema
 from pipeline.config import Scale, Settings
-from pipeline.master import spec_number
 
 _TW = list(schema.TW_COLUMNS)
+_TW_TEXT = [f"{k}_teks" for k in schema.TW_COLUMNS]
+
+# The rule table: every formula the report can name, by rule id, as the Rumus column and the
+# README's formula section write it. A kualitatif formula is preceded by its ladder.
+RUMUS: dict[str, str] = {
+    "realisasi_tahunan": "tahunan",
+    "kumulatif": "jumlah TW I–IV",
+    "nilai_akhir": "TW terakhir",
+    "rata_rata": "rata-rata TW",
+    "naik": "R/T×100",
+    "turun_2t_r": "(2T−R)/T×100, minimum 0",
+    "turun_t_r": "T/R×100",
+    "turun_nol": "T=0 dan R=0 → 100",
+    "range_dalam": "L≤R≤U → 100",
+    "range_atas": "R>U: R/U×100",
+    "range_atas_turun": "R>U: (2U−R)/U×100, minimum 0",
+    "range_bawah": "R<L: R/L×100",
+    "kualitatif_tercapai_100": "≥ target → 100, selain itu peringkat R/T×100",
+    "kualitatif_rasio_peringkat": "peringkat R/peringkat T×100",
+    "batas_capaian": "min(capaian, batas_capaian), minimum 0",
+    "rata_rata_sederhana": "Σ capaian untuk rata-rata / n",
+    "rata_rata_bobot": "Σ (capaian untuk rata-rata × bobot) / Σ bobot",
+    "serapan": "Σ realisasi / Σ pagu × 100",
+    "efisiensi": "rata-rata capaian − serapan",
+    "rasio_efisiensi": "rata-rata capaian / serapan",
+    "progres_rpjmd": "rumus polaritas dengan T = target akhir RPJMD",
+    "perubahan_capaian": "capaian − capaian tahun lalu",
+}
 
 
-def rollup_tw(df: pd.DataFrame) -> pd.Series:
+def rollup_tw(df: pd.DataFrame, columns: list[str] | None = None) -> pd.Series:
     """The quarterly cells rolled up by each row's ``agregasi_tw`` (the one home of the rule).
 
     ``kumulatif`` = ΣTW, ``nilai_akhir`` = the last TW reported, ``rata_rata`` = mean of the
-    TWs reported; NaN where no TW is reported.
+    TWs reported; NaN where no TW is reported. ``columns`` are the four TW columns (default the
+    realisation columns; ladder ranks for kualitatif indicators).
     """
-    tw = df[_TW].astype(float)
+    tw = df[columns or _TW].astype(float)
     rollup = np.select(
         [df["agregasi_tw"] == "kumulatif", df["agregasi_tw"] == "rata_rata"],
         [tw.sum(axis=1, min_count=1), tw.mean(axis=1)],
@@ -35,26 +63,60 @@ def rollup_tw(df: pd.DataFrame) -> pd.Series:
     return pd.Series(rollup, index=df.index, dtype=float)
 
 
-def effective_realisasi(df: pd.DataFrame) -> pd.DataFrame:
+def effective_realisasi(
+    df: pd.DataFrame, tangga: dict[str, list[str]] | None = None
+) -> pd.DataFrame:
     """The realisation used for scoring: the annual value, else the TW roll-up.
 
-    Adds ``realisasi`` (float), ``sumber_realisasi`` (which cells made it); the roll-up is
-    :func:`rollup_tw`.
+    Adds ``realisasi`` (float; for kualitatif indicators the ladder rank) and
+    ``sumber_realisasi`` (which cells made it); the roll-up is :func:`rollup_tw`, for every
+    tipe: a kualitatif indicator reported in the quarterly cells only (``realisasi_tw1_teks`` …)
+    uses its ladder ranks rolled up the same way, and ``realisasi_teks`` becomes the ladder
+    value of the result. A row with an invalid cell (``realisasi_tidak_valid``) has none.
     """
-    any_tw = df[_TW].astype(float).notna().any(axis=1)
+    tangga = tangga or {}
+    kual = df["polaritas"].eq("kualitatif") if "polaritas" in df else pd.Series(False, df.index)
+    values = df[_TW].astype(float)
     annual = df["realisasi_tahunan"].astype(float)
-    realisasi = annual.where(annual.notna(), rollup_tw(df).where(any_tw))
-    label = {
-        "kumulatif": "jumlah TW I–IV",
-        "rata_rata": "rata-rata TW",
-        "nilai_akhir": "TW terakhir",
-    }
+    teks = df["realisasi_teks"].fillna("") if "realisasi_teks" in df else pd.Series("", df.index)
+    if kual.any():
+        ranks = pd.DataFrame(
+            {
+                col: _ladder_rank(
+                    df[text].fillna("") if text in df else pd.Series("", df.index),
+                    df["tangga"],
+                    tangga,
+                )
+                for col, text in zip(_TW, _TW_TEXT, strict=True)
+            },
+            index=df.index,
+        )
+        values = values.where(~kual, ranks, axis=0)
+        annual = annual.where(~kual, _ladder_rank(teks, df["tangga"], tangga))
+    any_tw = values.notna().any(axis=1)
+    rolled = rollup_tw(df.assign(**{c: values[c] for c in _TW}))
+    realisasi = annual.where(annual.notna(), rolled.where(any_tw))
+    if "realisasi_tidak_valid" in df:
+        realisasi = realisasi.mask(df["realisasi_tidak_valid"].fillna(False).astype(bool))
     sumber = np.where(
         annual.notna(),
-        "tahunan",
-        np.where(any_tw, df["agregasi_tw"].map(label).fillna("TW terakhir"), ""),
+        RUMUS["realisasi_tahunan"],
+        np.where(any_tw, df["agregasi_tw"].map(RUMUS).fillna(RUMUS["nilai_akhir"]), ""),
     )
-    return df.assign(realisasi=realisasi, sumber_realisasi=sumber)
+    sumber = np.where(realisasi.notna(), sumber, "")
+    if kual.any():
+        ladder_value = [
+            _ladder_value(tangga.get(str(lad), []), rank)
+            for lad, rank in zip(df["tangga"], realisasi, strict=True)
+        ]
+        teks = teks.where(~kual, pd.Series(ladder_value, index=df.index))
+    return df.assign(realisasi=realisasi, sumber_realisasi=sumber, realisasi_teks=teks)
+
+
+def _ladder_value(ladder: list[str], rank: float) -> str:
+    if pd.isna(rank) or not float(rank).is_integer() or not 1 <= rank <= len(ladder):
+        return ""
+    return ladder[int(rank) - 1]
 
 
 def _ladder_rank(values: pd.Series, ladders: pd.Series, tangga: dict[str, list[str]]) -> pd.Series:
@@ -99,69 +161,71 @@ def compute_capaian(
         if why:
             note[m] = why
 
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         naik = pol == "naik"
-        put(naik, r / t * 100, "R/T×100")
+        put(naik, r / t * 100, RUMUS["naik"])
         put(
             naik & (t == 0),
             np.nan,
-            "R/T×100",
+            RUMUS["naik"],
             schema.STATUS_TIDAK_DAPAT,
             "target 0: capaian naik tidak dapat dihitung",
         )
         put(
             naik & (t < 0),
             np.nan,
-            "R/T×100",
+            RUMUS["naik"],
             schema.STATUS_TIDAK_DAPAT,
             "target negatif: rumus R/T tidak bermakna",
         )
 
         turun = pol == "turun"
         if settings.rumus_turun == "T/R":
-            put(turun, t / r * 100, "T/R×100")
+            formula = RUMUS["turun_t_r"]
+            put(turun, t / r * 100, formula)
             put(
                 turun & (r == 0) & (t > 0),
                 np.nan,
-                "T/R×100",
+                formula,
                 schema.STATUS_TIDAK_DAPAT,
                 "realisasi 0: rumus T/R tidak dapat dihitung",
             )
         else:
-            put(turun, ((2 * t - r) / t * 100).clip(lower=0), "(2T−R)/T×100, minimum 0")
-        put(turun & (t == 0) & (r == 0), 100.0, "T=0 dan R=0 → 100")
+            formula = RUMUS["turun_2t_r"]
+            put(turun, ((2 * t - r) / t * 100).clip(lower=0), formula)
+        put(turun & (t == 0) & (r == 0), 100.0, RUMUS["turun_nol"])
         put(
             turun & (t == 0) & (r > 0),
             np.nan,
-            "T=0",
+            formula,
             schema.STATUS_TIDAK_DAPAT,
             "target 0 dan realisasi > 0: capaian turun tidak dapat dihitung",
         )
         put(
             turun & (t < 0),
             np.nan,
-            "turun",
+            formula,
             schema.STATUS_TIDAK_DAPAT,
             "target negatif: rumus turun tidak bermakna",
         )
 
         rng = pol == "range"
-        put(rng & (r >= lo) & (r <= hi), 100.0, "L≤R≤U → 100")
+        put(rng & (r >= lo) & (r <= hi), 100.0, RUMUS["range_dalam"])
         if settings.rumus_range_atas == "turun":  # exceeding the range is as bad as missing it
             put(
                 rng & (r > hi),
                 ((2 * hi - r) / hi * 100).clip(lower=0),
-                "R>U: (2U−R)/U×100, minimum 0",
+                RUMUS["range_atas_turun"],
             )
         else:
-            put(rng & (r > hi), r / hi * 100, "R>U: R/U×100")
-        put(rng & (r < lo), r / lo * 100, "R<L: R/L×100")
+            put(rng & (r > hi), r / hi * 100, RUMUS["range_atas"])
+        put(rng & (r < lo), r / lo * 100, RUMUS["range_bawah"])
         put(
             rng & ((lo <= 0) | (hi <= 0)) & ~((r >= lo) & (r <= hi)),
             np.nan,
-            "rentang",
+            RUMUS["range_bawah"],
             schema.STATUS_TIDAK_DAPAT,
-            "batas rentang ≤ 0",
+            "batas rentang ≤ 0: rumus R/L atau R/U tidak bermakna",
         )
 
         kual = pol == "kualitatif"
@@ -172,23 +236,30 @@ def compute_capaian(
             order = df["tangga"].map(lambda name: " < ".join(tangga.get(name, [])))
             if settings.rumus_kualitatif == "tercapai_100":
                 value = ratio.where(rank_r < rank_t, 100.0)
-                formula = "tangga (" + order + "): ≥ target → 100, selain itu peringkat R/T×100"
+                formula_k = "tangga (" + order + "): " + RUMUS["kualitatif_tercapai_100"]
             else:
                 value = ratio
-                formula = "tangga (" + order + "): peringkat R/peringkat T×100"
+                formula_k = "tangga (" + order + "): " + RUMUS["kualitatif_rasio_peringkat"]
             put(kual, value, "")
-            rumus[kual.to_numpy()] = formula[kual].to_numpy()
+            rumus[kual.to_numpy()] = formula_k[kual].to_numpy()
             r = r.where(~kual, rank_r)
 
     missing = r.isna().to_numpy()
     status[missing] = schema.STATUS_BELUM_LAPOR
     note[missing] = "realisasi belum dilaporkan"
+    if "realisasi_tidak_tersedia" in df:
+        no_data = missing & df["realisasi_tidak_tersedia"].fillna(False).astype(bool).to_numpy()
+        status[no_data] = schema.STATUS_TIDAK_TERSEDIA
+        note[no_data] = "OPD menyatakan data tidak tersedia (lihat Faktor Penghambat)"
     if "realisasi_tidak_valid" in df:
         invalid = missing & df["realisasi_tidak_valid"].fillna(False).astype(bool).to_numpy()
         status[invalid] = schema.STATUS_TIDAK_DAPAT
         note[invalid] = "realisasi diisi tetapi tidak sah (lihat sheet Validasi)"
     negative = (r < 0).to_numpy() & (status == schema.STATUS_DINILAI)
     note[negative] = "realisasi negatif; capaian untuk rata-rata paling kecil 0"
+    absurd = np.isinf(cap_raw) & (status == schema.STATUS_DINILAI)
+    status[absurd] = schema.STATUS_TIDAK_DAPAT
+    note[absurd] = "capaian tak hingga: target terlalu kecil untuk realisasinya"
     unknown = ~df["polaritas"].isin(schema.POLARITAS).to_numpy()
     status[unknown] = schema.STATUS_TIDAK_DAPAT
     note[unknown] = "polaritas tidak dikenal"
@@ -213,23 +284,18 @@ def progress_to_end_target(
 ) -> pd.Series:
     """Capaian of this year's realisation against the end-of-RPJMD target (same rules).
 
-    Empty where the end target is the reporting year's own target, and for ranges.
+    Decided from numbers and years, never from text: the end target is the spec's
+    ``target_akhir_nilai`` / ``_bawah`` / ``_atas`` (``target_akhir_teks`` for a ladder), the
+    target of ``tahun_target_akhir``. Empty where there is none (*target akhir belum ada*).
     """
-    akhir = df["target_akhir"].fillna("").astype(str)
-    same = akhir == df["target_teks"].fillna("").astype(str)
     probe = df.assign(
-        target_nilai=akhir.map(_target_number),
-        target_teks=akhir,
-        target_bawah=np.nan,
-        target_atas=np.nan,
+        target_nilai=df["target_akhir_nilai"].astype(float),
+        target_bawah=df["target_akhir_bawah"].astype(float),
+        target_atas=df["target_akhir_atas"].astype(float),
+        target_teks=df["target_akhir_teks"].fillna(""),
     )
     out = compute_capaian(probe, settings, tangga)["capaian_mentah"]
-    return out.where(~same & (df["polaritas"] != "range"))
-
-
-def _target_number(text: str) -> float:
-    value = spec_number(text) if text else None
-    return np.nan if value is None else value
+    return out.where(df["tahun_target_akhir"].notna())
 
 
 def compare_previous(df: pd.DataFrame, previous: pd.DataFrame | None) -> pd.DataFrame:
@@ -261,9 +327,9 @@ def score_indicators(
     df: pd.DataFrame, settings: Settings, tangga: dict[str, list[str]]
 ) -> pd.DataFrame:
     """Roll up TWs, compute capaian, predikat and progress to the RPJMD end target."""
-    out = compute_capaian(effective_realisasi(df), settings, tangga)
+    out = compute_capaian(effective_realisasi(df, tangga), settings, tangga)
     out = out.assign(predikat=classify(out["capaian_mentah"], settings.skala))
-    if "target_akhir" in out:
+    if "tahun_target_akhir" in out:
         out = out.assign(progres_rpjmd=progress_to_end_target(out, settings, tangga))
     return out
 
@@ -299,9 +365,12 @@ def aggregate(df: pd.DataFrame, by: list[str], settings: Settings) -> pd.DataFra
     keys = by if by else ["_all"]
     if not by:
         work = work.assign(_all="Keseluruhan")
+    if work.empty and not by:  # a spec without indicators: one row of empty averages
+        work = pd.DataFrame([{"_all": "Keseluruhan", "kode_indikator": None, "_dinilai": 0}])
+        work = work.assign(_w=0.0, _wc=0.0, _c=np.nan)
     g = work.groupby(keys, sort=True, dropna=False)
     out = g.agg(
-        jumlah_indikator=("kode_indikator", "size"),
+        jumlah_indikator=("kode_indikator", "count"),
         jumlah_dinilai=("_dinilai", "sum"),
         _mean=("_c", "mean"),
         _w=("_w", "sum"),
@@ -319,17 +388,34 @@ def aggregate(df: pd.DataFrame, by: list[str], settings: Settings) -> pd.DataFra
     return out.drop(columns=["_mean", "_w", "_wc"])
 
 
+def _excluded(df: pd.DataFrame) -> pd.Series:
+    """Per program: '' when its realisation is used, else its code and why it is left out."""
+    ditolak = (
+        df["realisasi_anggaran_ditolak"].fillna(False).astype(bool)
+        if "realisasi_anggaran_ditolak" in df
+        else pd.Series(False, index=df.index)
+    )
+    why = pd.Series(
+        np.where(ditolak, "ditolak, lihat Validasi", "belum dilaporkan"), index=df.index, dtype=str
+    )
+    text = df["kode_program"].astype(str) + " (" + why + ")"
+    return text.where(df["realisasi_anggaran"].isna(), "")
+
+
 def serapan(df: pd.DataFrame, by: list[str]) -> pd.DataFrame:
     """Budget absorption per group: Σrealisasi / Σpagu × 100 over reported programs.
 
-    Never a mean of row percentages. Programs with no reported realisation are counted but
-    left out of both sums (``pagu_dilaporkan``); a zero pagu gives no percentage.
+    Never a mean of row percentages. Pagu, realisation and serapan are sums over the same
+    programs: those whose realisation is used. The others are counted (``jumlah_program``,
+    ``pagu`` of all programs) and listed with the reason (``program_dikecualikan``); a zero pagu
+    gives no percentage. An empty program table gives one row of empty sums for the whole.
     """
     reported = df["realisasi_anggaran"].notna()
     work = df.assign(
         _dilaporkan=reported.astype(int),
         _pagu_lapor=df["pagu"].where(reported, 0.0),
         _real=df["realisasi_anggaran"].fillna(0.0),
+        _kecuali=_excluded(df) if len(df) else pd.Series(dtype=str),
     )
     keys = by if by else ["_all"]
     if not by:
@@ -342,9 +428,27 @@ def serapan(df: pd.DataFrame, by: list[str]) -> pd.DataFrame:
             pagu=("pagu", "sum"),
             pagu_dilaporkan=("_pagu_lapor", "sum"),
             realisasi_anggaran=("_real", "sum"),
+            program_dikecualikan=("_kecuali", lambda x: "; ".join(v for v in x if v)),
         )
         .reset_index()
     )
+    if out.empty and not by:
+        out = pd.DataFrame(
+            [
+                {
+                    "_all": "Keseluruhan",
+                    "jumlah_program": 0,
+                    "program_dilaporkan": 0,
+                    "pagu": np.nan,
+                    "pagu_dilaporkan": np.nan,
+                    "realisasi_anggaran": np.nan,
+                    "program_dikecualikan": "",
+                }
+            ]
+        )
+    reported_any = out["program_dilaporkan"] > 0
+    for col in ("pagu_dilaporkan", "realisasi_anggaran"):
+        out[col] = out[col].where(reported_any)
     pct = (
         out["realisasi_anggaran"] / out["pagu_dilaporkan"].where(out["pagu_dilaporkan"] > 0) * 100
     )
@@ -412,6 +516,7 @@ def join_targets(indikator: pd.DataFrame, realisasi: pd.DataFrame) -> pd.DataFra
     for col in (
         "berkas",
         "realisasi_teks",
+        *_TW_TEXT,
         "faktor_pendorong",
         "faktor_penghambat",
         "tindak_lanjut",
@@ -534,10 +639,12 @@ def build_results(
                 "pagu_dilaporkan",
                 "realisasi_anggaran",
                 "serapan",
+                "program_dikecualikan",
             )
         },
         "belum_lapor": int((ind["status"] == schema.STATUS_BELUM_LAPOR).sum()),
         "tidak_dapat_dihitung": int((ind["status"] == schema.STATUS_TIDAK_DAPAT).sum()),
+        "data_tidak_tersedia": int((ind["status"] == schema.STATUS_TIDAK_TERSEDIA).sum()),
         "dibatasi": int(ind["dibatasi"].fillna(False).astype(bool).sum()),
     }
     counts = {b.label: int(predikat_counts.get(b.label, 0)) for b in settings.skala.bands}

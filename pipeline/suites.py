@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable
+import string
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -124,12 +125,33 @@ def _per_group(suite: dict[str, Any]) -> dict[str, Any]:
 
 
 def _show_column(name: str, value: object) -> str:
-    return fmt.nilai(value, 2 if "capaian" in name else None)
+    if "faktor" in name:
+        return fmt.nilai(value, 1)
+    return fmt.nilai(value, 2 if "capaian" in name or "rasio" in name else None)
 
 
-class _Row(dict[str, str]):
-    def __missing__(self, key: str) -> str:
-        return "{" + key + "}"
+def message_fields(pesan: str) -> set[str]:
+    """The ``{field}`` placeholders of a message template."""
+    return {name for _, name, _, _ in string.Formatter().parse(pesan) if name is not None}
+
+
+def check_message(pesan: str, fields: Iterable[str], rule: str = "") -> None:
+    """Raise when a message template names a field that the frame does not have.
+
+    Every message is filled from a checked set of fields: the columns of the validated frame
+    plus ``found`` and ``expected``. A placeholder outside that set is a bug in the suite, not a
+    hole to print (``{rasio}``).
+    """
+    unknown = message_fields(pesan) - {*fields, "found", "expected"}
+    if unknown:
+        raise ValueError(f"pesan aturan {rule} memakai kolom yang tidak ada: {sorted(unknown)}")
+
+
+def render_message(pesan: str, row: dict[str, object], found: str, expected: str) -> str:
+    """A message template filled from one row (values shown the Indonesian way)."""
+    check_message(pesan, row)
+    values = {str(k): _show_column(str(k), v) for k, v in row.items()}
+    return pesan.format_map({**values, "found": found, "expected": expected})
 
 
 def failures_to_issues(
@@ -145,10 +167,7 @@ def failures_to_issues(
         found = _show_column(column, row.get(column))
         bound = f.get("kolom_batas")
         expected = _show_column(bound, row.get(bound)) if bound else str(f.get("expected", ""))
-        values = _Row({str(k): _show_column(str(k), v) for k, v in row.items()})
-        message = str(f["pesan"]).format_map(
-            _Row({**values, "found": found, "expected": expected})
-        )
+        message = render_message(str(f["pesan"]), row.to_dict(), found, expected)
         issues.append(
             Issue(
                 rule=str(f["rule"]),

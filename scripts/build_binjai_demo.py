@@ -538,9 +538,12 @@ def build_rows() -> dict[str, list[list[object]]]:
         if pk:
             target_2019 = pk["target_raw"] if polaritas == "kualitatif" else pk["target_num"]
         kode = f"IK{s:02d}.{i:02d}"
-        # A share cannot pass 100 %; enrolment ratios (APK/APM) and rasio legitimately can.
+        # A share cannot pass 100 %; enrolment ratios (APK/APM) legitimately can, so their
+        # plausible maximum is stated (a percent indicator without one is checked against 100).
         share = re.match(r"(Persentase|Cakupan|Proporsi)\b", r["indikator"])
+        enrolment = re.match(r"(APK|APM)\b", r["indikator"])
         batas_max = "100" if share and satuan.strip() == "%" else ""
+        batas_max = "150" if enrolment and satuan.strip() == "%" else batas_max
         ind_rows.append(
             [
                 kode,

@@ -161,11 +161,12 @@ def build(folder: Path) -> list[Defect]:
         Defect(
             "target diubah",
             "BKD",
-            "struktur.target_diubah",
-            "WARNING",
+            "struktur.baris_tidak_cocok",
+            "ERROR",
             "Indikator",
             cell,
             "IK04.01",
+            excludes=("IK04.01",),
             file=path.name,
         )
     )

@@ -22,7 +22,10 @@ def test_shipped_spec_is_complete(spec: MasterSpec) -> None:
     assert spec.tangga["opini_bpk"] == ["TMP", "TW", "WDP", "WTP"]
     pad = spec.indikator.set_index("kode_indikator").loc["IK01.09"]
     assert pad["target_nilai"] == pytest.approx(10.39)
-    assert pad["target_tahun_depan"] == "11.9"  # PK 2019
+    assert pad["target_tahun_depan"] == 11.9  # PK 2019, a number
+    assert pad["target_akhir"] == 11.9  # no 2021 target: 2019's stands in, and says so
+    assert pad["tahun_target_akhir"] == 2019
+    assert "2021" in pad["catatan_target_akhir"]
 
 
 def test_pk2018_is_authoritative_where_tables_disagree(spec: MasterSpec) -> None:

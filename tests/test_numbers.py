@@ -35,7 +35,7 @@ def test_parses_indonesian_text(text: str, value: float, kind: str, persen: bool
     assert parsed.persen is persen
 
 
-@pytest.mark.parametrize("text", ["", "-", "  ", None])
+@pytest.mark.parametrize("text", ["", "  ", None])
 def test_empty_cells_are_empty(text: object) -> None:
     assert parse_number(text).kind == "kosong"
     assert parse_number(text).value is None
@@ -45,6 +45,32 @@ def test_empty_cells_are_empty(text: object) -> None:
 def test_non_numbers_are_refused(text: str) -> None:
     parsed = parse_number(text)
     assert parsed.kind == "bukan_angka"
+    assert parsed.value is None
+
+
+@pytest.mark.parametrize(
+    "text", ["n/a", "N/A", "-", "–", "tidak tersedia", "Belum ada data", "n.a.", "NA", "t.a.d."]
+)
+def test_no_data_answers_are_an_answer_not_a_blank(text: str) -> None:
+    parsed = parse_number(text)
+    assert parsed.kind == "tidak_tersedia"
+    assert parsed.value is None
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [("Rp 5.000.000,-", 5_000_000.0), ("Rp5.000.000,00", 5_000_000.0), ("5.000.000,-", 5e6)],
+)
+def test_rupiah_with_dash_is_read(text: str, value: float) -> None:
+    parsed = parse_number(text)
+    assert parsed.kind == "teks_angka"
+    assert parsed.value == value
+
+
+@pytest.mark.parametrize("value", ["1" * 400, 1e300, float("inf"), "9" * 17, -1e16])
+def test_absurd_numbers_are_refused_not_read(value: object) -> None:
+    parsed = parse_number(value)
+    assert parsed.kind == "tidak_wajar"
     assert parsed.value is None
 
 

@@ -278,23 +278,53 @@ def test_labels_are_configurable_and_counted() -> None:
 def test_progress_to_end_target_uses_the_polarity_rule() -> None:
     from pipeline.score import progress_to_end_target
 
+    def end(nilai: float, tahun: float = 2021.0, **kw: object) -> dict[str, object]:
+        return {
+            "target_akhir_nilai": nilai,
+            "target_akhir_bawah": np.nan,
+            "target_akhir_atas": np.nan,
+            "target_akhir_teks": "",
+            "tahun_target_akhir": tahun,
+            **kw,
+        }
+
     df = frame(
         [
-            {"target_nilai": 10.0, "target_teks": "10", "target_akhir": "20", "realisasi": 15.0},
+            {"target_nilai": 10.0, **end(20.0), "realisasi": 15.0},
+            {"polaritas": "turun", "target_nilai": 8.0, **end(5.0), "realisasi": 6.0},
+            # a decimal target whose end target is unknown: no progress, whatever the text
             {
-                "polaritas": "turun",
-                "target_nilai": 8.0,
-                "target_teks": "8",
-                "target_akhir": "5",
-                "realisasi": 6.0,
+                "target_nilai": 12.5,
+                "target_teks": "12,5",
+                **end(np.nan, np.nan),
+                "realisasi": 12.5,
             },
-            {"target_nilai": 10.0, "target_teks": "10", "target_akhir": "10", "realisasi": 9.0},
+            {"target_nilai": 12.0, "target_teks": "12", **end(np.nan, np.nan), "realisasi": 12.0},
+            # the reporting year is the RPJMD's last: progress equals capaian, by the numbers
+            {"target_nilai": 12.5, "target_teks": "12,5", **end(12.5), "realisasi": 10.0},
+            {
+                "polaritas": "range",
+                "target_bawah": 80.0,
+                "target_atas": 90.0,
+                **end(np.nan, target_akhir_bawah=90.0, target_akhir_atas=95.0),
+                "realisasi": 85.0,
+            },
+            {
+                "polaritas": "kualitatif",
+                "tangga": "opini_bpk",
+                "target_teks": "WDP",
+                **end(np.nan, target_akhir_teks="WTP"),
+                "realisasi_teks": "WDP",
+            },
         ]
     )
     out = progress_to_end_target(df, default_settings(), LADDERS)
     assert out.iloc[0] == pytest.approx(75.0)
     assert out.iloc[1] == pytest.approx(80.0)  # (2*5 - 6) / 5
-    assert math.isnan(out.iloc[2])  # the end target is this year's target
+    assert math.isnan(out.iloc[2]) and math.isnan(out.iloc[3])
+    assert out.iloc[4] == pytest.approx(80.0)
+    assert out.iloc[5] == pytest.approx(85 / 90 * 100)  # below the end range: R/L
+    assert out.iloc[6] == pytest.approx(75.0)  # rank WDP 3 / WTP 4
 
 
 def test_overall_average_of_sasaran_means() -> None:
@@ -350,3 +380,81 @@ def test_range_above_upper_bound_can_use_the_turun_rule() -> None:
         settings, polaritas="range", target_bawah=80.0, target_atas=90.0, realisasi=70.0
     )
     assert below["capaian_mentah"] == pytest.approx(87.5)  # below L is unchanged
+
+
+def test_readme_rule_table_is_the_codes_rule_table() -> None:
+    """The README's formula section lists every rule the code can name, with the same text."""
+    import re
+    from pathlib import Path
+
+    from pipeline.score import RUMUS
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("### Rule table / Tabel aturan", 1)[1].split("\n### ", 1)[0]
+    table = dict(re.findall(r"^\| `([a-z0-9_]+)` \| `([^`]+)` \|$", section, flags=re.M))
+    assert len(table) >= 20
+    assert table == RUMUS
+
+
+def test_every_formula_written_comes_from_the_rule_table() -> None:
+    from pipeline.score import RUMUS
+
+    rows = [
+        {"target_nilai": 10.0, "realisasi": 8.0},
+        {"polaritas": "turun", "target_nilai": 10.0, "realisasi": 8.0},
+        {"polaritas": "turun", "target_nilai": 0.0, "realisasi": 0.0},
+        {"polaritas": "turun", "target_nilai": 0.0, "realisasi": 3.0},
+        {"polaritas": "range", "target_bawah": 8.0, "target_atas": 9.0, "realisasi": 8.5},
+        {"polaritas": "range", "target_bawah": 8.0, "target_atas": 9.0, "realisasi": 10.0},
+        {"polaritas": "range", "target_bawah": 8.0, "target_atas": 9.0, "realisasi": 1.0},
+        {"target_nilai": 0.0, "realisasi": 3.0},
+    ]
+    for settings in (
+        default_settings(),
+        build_settings({"rumus_turun": "T/R", "rumus_range_atas": "turun"})[0],
+    ):
+        out = compute_capaian(frame(rows), settings, LADDERS)
+        assert set(out["rumus"]) <= set(RUMUS.values())
+    kual = score_one(
+        polaritas="kualitatif", tangga="opini_bpk", target_teks="WTP", realisasi_teks="WDP"
+    )
+    assert kual["rumus"].endswith(RUMUS["kualitatif_tercapai_100"])
+
+
+def test_kualitatif_quarterly_cells_roll_up_like_numbers() -> None:
+    base = {
+        "polaritas": "kualitatif",
+        "tangga": "opini_bpk",
+        "agregasi_tw": "nilai_akhir",
+        "realisasi_tahunan": np.nan,
+        "realisasi_teks": "",
+        **{k: np.nan for k in schema.TW_COLUMNS},
+        "realisasi_tw1_teks": "WDP",
+        "realisasi_tw2_teks": "",
+        "realisasi_tw3_teks": "WTP",
+        "realisasi_tw4_teks": "",
+    }
+    df = pd.DataFrame([base, {**base, "realisasi_teks": "TW"}])
+    out = effective_realisasi(df, LADDERS)
+    assert list(out["realisasi_teks"]) == ["WTP", "TW"]  # last TW reported; the annual wins
+    assert list(out["realisasi"]) == [4.0, 2.0]
+    assert list(out["sumber_realisasi"]) == ["TW terakhir", "tahunan"]
+
+
+def test_an_invalid_cell_leaves_no_realisation() -> None:
+    df = pd.DataFrame(
+        [
+            {
+                "agregasi_tw": "kumulatif",
+                "realisasi_tahunan": np.nan,
+                "realisasi_tw1": 2.0,
+                "realisasi_tw2": np.nan,  # the clerk typed text here: an ERROR
+                "realisasi_tw3": 3.0,
+                "realisasi_tw4": 4.0,
+                "realisasi_tidak_valid": True,
+            }
+        ]
+    )
+    out = effective_realisasi(df)
+    assert math.isnan(out["realisasi"].iloc[0])  # not 2 + 3 + 4
+    assert out["sumber_realisasi"].iloc[0] == ""

@@ -11,7 +11,7 @@ import pytest
 
 from pipeline import schema
 from pipeline import template as tpl
-from pipeline.issues import ERROR, WARNING
+from pipeline.issues import ERROR
 from pipeline.master import MasterSpec
 from pipeline.run import Run, run_pemda
 from tests.conftest import copy_inputs, input_file
@@ -118,11 +118,13 @@ def test_wrong_year_and_changed_target(spec: MasterSpec, tmp_path: Path) -> None
     assert _status(run, old.name) == schema.BERKAS_DITOLAK
     year = _issues(run, "struktur.tahun").iloc[0]
     assert (year["found"], year["expected"]) == ("2017", "2018")
-    target = _issues(run, "struktur.target_diubah").iloc[0]
+    target = _issues(run, "struktur.baris_tidak_cocok").iloc[0]
     assert target["cell"] == f"{COL['target']}{row}"
-    assert target["severity"] == WARNING
+    assert target["severity"] == ERROR  # the row may not be IK04.01's: its value is not used
+    assert (target["found"], target["expected"]) == ("11", "94")
     ind = run.results.indikator.set_index("kode_indikator")
     assert ind.loc["IK04.01", "target_nilai"] == 94.0  # the spec's target, never the OPD's
+    assert ind.loc["IK04.01", "status"] == schema.STATUS_TIDAK_DAPAT
 
 
 def test_every_file_is_accounted_for(spec: MasterSpec, tmp_path: Path) -> None:
@@ -191,6 +193,9 @@ def test_edited_indicator_name_is_flagged(spec: MasterSpec, tmp_path: Path) -> N
     row = _row_of(path, "IK12.03")
     _edit(path, tpl.SHEET_INDIKATOR, f"{COL['uraian_indikator']}{row}", "Rasio TPS (diubah OPD)")
     run = run_pemda(spec, folder)
-    hit = _issues(run, "struktur.sel_terkunci_diubah")
+    hit = _issues(run, "struktur.baris_tidak_cocok")
     assert list(hit["cell"]) == [f"{COL['uraian_indikator']}{row}"]
     assert hit.iloc[0]["found"] == "Rasio TPS (diubah OPD)"
+    assert hit.iloc[0]["severity"] == ERROR
+    ind = run.results.indikator.set_index("kode_indikator")
+    assert ind.loc["IK12.03", "status"] == schema.STATUS_TIDAK_DAPAT

@@ -10,15 +10,17 @@ from pipeline.ingest import Submission
 from pipeline.issues import INFO, WARNING, Issue
 from pipeline.master import MasterSpec
 from pipeline.validate.common import show_value
-from pipeline.validate.rows import REALISASI_KEYS
+from pipeline.validate.rows import REALISASI_KEYS, TW_TEXT_KEYS
 
 
 def cross_file_checks(realisasi: pd.DataFrame) -> list[Issue]:
     """Indicators left empty in a submitted file; one indicator reported differently by OPDs."""
     issues = []
     values = realisasi[list(REALISASI_KEYS)].astype(float)
-    empty = values.isna().all(axis=1) & (realisasi["realisasi_teks"] == "")
+    texts = realisasi[["realisasi_teks", *TW_TEXT_KEYS]].fillna("")
+    empty = values.isna().all(axis=1) & (texts == "").all(axis=1)
     empty &= ~realisasi["realisasi_tidak_valid"].astype(bool)
+    empty &= ~realisasi["realisasi_tidak_tersedia"].astype(bool)  # n/a is an answer
     for rec in realisasi[empty].to_dict("records"):
         issues.append(
             Issue(

@@ -1,7 +1,14 @@
 """Row and cell checks of one accepted file: each indicator and budget row against the spec.
 
-Locked cells (code, uraian, satuan, target, pagu) are compared with the master spec, numbers are
-parsed the Indonesian way and ladder values matched. Returns rows for scoring and the issues.
+A row is matched to the spec by its code, and its locked cells (uraian, satuan, target; for a
+program uraian and pagu) must agree with the spec for that code: a row that was sorted or copied
+without its code column would otherwise put its value against another indicator's target. Such a
+row, and every row of a code that appears twice, is an ERROR and its value is not used.
+
+Each realisation cell is read the Indonesian way (:func:`pipeline.numbers.parse_number`), with
+what the value reader cannot see taken from the cell's XML: a percent-formatted cell holds a
+fraction (``65,5%`` is stored as ``0.655``), a formula may hold an error or no stored result.
+``n/a``, ``-`` or ``tidak tersedia`` is an explicit answer (status *data tidak tersedia*).
 """
 
 from __future__ import annotations
@@ -14,12 +21,13 @@ import pandas as pd
 from pipeline import fmt, schema
 from pipeline import template as tpl
 from pipeline.ingest import Submission
-from pipeline.issues import ERROR, WARNING, Issue
-from pipeline.master import MasterSpec
-from pipeline.numbers import parse_number
+from pipeline.issues import ERROR, INFO, WARNING, Issue
+from pipeline.master import MasterSpec, targets_agree
+from pipeline.numbers import BATAS_WAJAR, parse_number
 from pipeline.validate.common import FileIssues, cell_at, show_value
 
 REALISASI_KEYS = (*schema.TW_COLUMNS, "realisasi_tahunan")
+TW_TEXT_KEYS = tuple(f"{k}_teks" for k in schema.TW_COLUMNS)
 TEXT_KEYS = ("faktor_pendorong", "faktor_penghambat", "tindak_lanjut", "sumber_data")
 
 REALISASI_COLUMNS = [
@@ -30,7 +38,9 @@ REALISASI_COLUMNS = [
     "kode_indikator",
     *REALISASI_KEYS,
     "realisasi_teks",
+    *TW_TEXT_KEYS,
     "realisasi_tidak_valid",
+    "realisasi_tidak_tersedia",
     "capaian_opd",
     *TEXT_KEYS,
     *[f"sel_{k}" for k in REALISASI_KEYS],
@@ -44,24 +54,67 @@ ANGGARAN_COLUMNS = [
     "kode_opd",
     "kode_program",
     "realisasi_anggaran",
+    "realisasi_anggaran_ditolak",
     "keterangan",
     "sel_realisasi_anggaran",
 ]
+
+# Locked cells that place a row: if they disagree with the spec, the row is not that code's.
+_PLACING = (("uraian_indikator", "uraian"), ("satuan", "satuan"))
+# Locked cells whose edit changes nothing that is scored (the spec's value is used).
+_SOFT = (("kode_sasaran", "kode_sasaran"), ("polaritas", "polaritas"))
+
+# States of one realisation cell.
+KOSONG, NILAI, TIDAK_SAH, TIDAK_TERSEDIA = "kosong", "nilai", "tidak_sah", "tidak_tersedia"
+
+
+def _same_text(a: object, b: object) -> bool:
+    return " ".join(str(a or "").split()).casefold() == " ".join(str(b or "").split()).casefold()
+
+
+def is_persen(spec_row: pd.Series) -> bool:
+    """Whether an indicator is measured in percent (``tipe_nilai`` persen or satuan ``%``)."""
+    return spec_row.get("tipe_nilai") == "persen" or "%" in str(spec_row.get("satuan", ""))
+
+
+def _duplicates(
+    out: FileIssues, raws: list[dict[str, Any]], key: str, sheet: str, letters: dict[str, str]
+) -> set[str]:
+    """Codes found on more than one row: an ERROR at each, naming every cell; none is used."""
+    where: dict[str, list[str]] = {}
+    for raw in raws:
+        if raw[key]:
+            where.setdefault(raw[key], []).append(cell_at(letters, key, raw["_row"]))
+    twice = {code: cells for code, cells in where.items() if len(cells) > 1}
+    what = "Indikator" if key == "kode_indikator" else "Program"
+    for code, cells in twice.items():
+        for cell in cells:
+            out.issue(
+                f"struktur.{'indikator' if key == 'kode_indikator' else 'program'}_ganda",
+                ERROR,
+                f"{what} '{code}' muncul di lebih dari satu baris ({', '.join(cells)}); tidak "
+                "jelas baris mana yang benar, sehingga tidak ada yang dipakai. Hapus baris "
+                "tambahan dan kembalikan susunan templat.",
+                sheet=sheet,
+                cell=cell,
+                found=", ".join(cells),
+                expected="satu baris per kode",
+                kode_indikator=code if key == "kode_indikator" else "",
+            )
+    return set(twice)
 
 
 def extract_realisasi(
     sub: Submission, spec: MasterSpec, kode_opd: str
 ) -> tuple[list[dict[str, Any]], list[Issue]]:
-    """Parse one accepted file's indicator rows against the spec of the OPD it is counted for.
-
-    Checks locked cells (target, satuan, polaritas), parses numbers and ladder values.
-    """
+    """Parse one accepted file's indicator rows against the spec of the OPD it is counted for."""
     out = FileIssues(sub, kode_opd)
     expected = spec.indikator_opd(kode_opd).set_index("kode_indikator")
     sheet = tpl.SHEET_INDIKATOR
     letters = sub.indikator_cols
     rows: list[dict[str, Any]] = []
     seen: set[str] = set()
+    twice = _duplicates(out, sub.indikator, "kode_indikator", sheet, letters)
     for raw in sub.indikator:
         r = raw["_row"]
         code = raw["kode_indikator"]
@@ -91,81 +144,24 @@ def extract_realisasi(
             )
             continue
         if code in seen:
-            out.issue(
-                "struktur.indikator_ganda",
-                ERROR,
-                f"Indikator '{code}' muncul lebih dari sekali; hanya baris pertama dipakai.",
-                sheet=sheet,
-                cell=cell_at(letters, "kode_indikator", r),
-                found=code,
-                expected="satu baris per indikator",
-                kode_indikator=code,
-            )
             continue
         seen.add(code)
         spec_row = expected.loc[code]
-        _check_locked(out, spec_row, raw, letters, code)
-        rec: dict[str, Any] = {
-            "berkas": sub.name,
-            "sheet": sheet,
-            "baris": r,
-            "kode_opd": kode_opd,
-            "kode_indikator": code,
-            "realisasi_teks": "",
-            "realisasi_tidak_valid": False,
-        }
-        kualitatif = spec_row["polaritas"] == "kualitatif"
-        ladder = spec.tangga.get(spec_row["tangga"], [])
-        for key in REALISASI_KEYS:
-            rec[f"sel_{key}"] = cell_at(letters, key, r)
-            rec[key] = np.nan
-            value = raw.get(key)
-            if kualitatif:
-                text = "" if value is None else str(value).strip()
-                if not text:
-                    continue
-                match = next((v for v in ladder if v.lower() == text.lower()), None)
-                if match is None:
-                    rec["realisasi_tidak_valid"] = True
-                    out.issue(
-                        "nilai.tangga",
-                        ERROR,
-                        f"Nilai '{text}' tidak ada pada daftar pilihan. Pilih salah satu: "
-                        f"{', '.join(ladder)}.",
-                        sheet=sheet,
-                        cell=rec[f"sel_{key}"],
-                        found=text,
-                        expected=", ".join(ladder),
-                        kode_indikator=code,
-                    )
-                elif key == "realisasi_tahunan" or not rec["realisasi_teks"]:
-                    rec["realisasi_teks"] = match
-                continue
-            rec[key] = _number(out, value, sheet, rec[f"sel_{key}"], code)
-            parsed = parse_number(value)
-            if parsed.kind == "bukan_angka":
-                rec["realisasi_tidak_valid"] = True
-            elif parsed.persen and "%" not in str(spec_row["satuan"]):
-                out.issue(
-                    "nilai.satuan_berbeda",
-                    WARNING,
-                    f"Realisasi ditulis dalam persen ('{value}') padahal satuan indikator "
-                    f"'{spec_row['satuan']}'. Periksa apakah angkanya sudah dalam satuan target; "
-                    "tulis tanpa tanda %.",
-                    sheet=sheet,
-                    cell=rec[f"sel_{key}"],
-                    found=str(value),
-                    expected=f"angka dalam satuan '{spec_row['satuan']}'",
-                    kode_indikator=code,
-                )
-        rec["sel_capaian_opd"] = cell_at(letters, "capaian_opd", r)
-        rec["capaian_opd"] = _number(
-            out, raw.get("capaian_opd"), sheet, rec["sel_capaian_opd"], code
-        )
+        rec = _blank_record(sub.name, r, kode_opd, code, letters)
+        placed = _check_locked(out, spec_row, raw, letters, code)
+        if code in twice or not placed:
+            rec["realisasi_tidak_valid"] = True
+            rows.append(rec)
+            continue
+        _read_realisasi(out, rec, raw, spec_row, spec.tangga.get(spec_row["tangga"], []))
+        rec["capaian_opd"], _ = _number(out, raw, "capaian_opd", rec["sel_capaian_opd"], code)
+        if "capaian_opd" in raw.get("_persen", ()) and not np.isnan(rec["capaian_opd"]):
+            rec["capaian_opd"] *= 100  # a capaian is a percent: 88,26% is stored as 0,8826
         for key in TEXT_KEYS:
             value = raw.get(key)
             rec[key] = "" if value is None else str(value).strip()
-        rec["sel_faktor_penghambat"] = cell_at(letters, "faktor_penghambat", r)
+        if rec["realisasi_tidak_tersedia"]:
+            _no_data_issue(out, rec, code)
         rows.append(rec)
     for code in expected.index:
         if code not in seen:
@@ -182,40 +178,226 @@ def extract_realisasi(
     return rows, out.items
 
 
-def _check_locked(
-    out: FileIssues, spec_row: pd.Series, raw: dict[str, Any], letters: dict[str, str], code: str
+def _blank_record(
+    berkas: str, r: int, kode_opd: str, code: str, letters: dict[str, str]
+) -> dict[str, Any]:
+    rec: dict[str, Any] = {
+        "berkas": berkas,
+        "sheet": tpl.SHEET_INDIKATOR,
+        "baris": r,
+        "kode_opd": kode_opd,
+        "kode_indikator": code,
+        "realisasi_teks": "",
+        "realisasi_tidak_valid": False,
+        "realisasi_tidak_tersedia": False,
+        "capaian_opd": np.nan,
+        **{k: "" for k in TEXT_KEYS},
+        **{k: "" for k in TW_TEXT_KEYS},
+        "sel_capaian_opd": cell_at(letters, "capaian_opd", r),
+        "sel_faktor_penghambat": cell_at(letters, "faktor_penghambat", r),
+    }
+    for key in REALISASI_KEYS:
+        rec[key] = np.nan
+        rec[f"sel_{key}"] = cell_at(letters, key, r)
+    return rec
+
+
+def _read_realisasi(
+    out: FileIssues,
+    rec: dict[str, Any],
+    raw: dict[str, Any],
+    spec_row: pd.Series,
+    ladder: list[str],
 ) -> None:
-    r = raw["_row"]
-    target = raw.get("target")
-    parsed = parse_number(target).value
-    spec_number = spec_row["target_nilai"]
-    if pd.notna(spec_number):
-        same = parsed is not None and abs(parsed - float(spec_number)) <= 1e-9 * max(
-            1.0, abs(float(spec_number))
+    """Fill the TW and annual realisations of ``rec`` (numbers, or ladder values as text)."""
+    code = str(rec["kode_indikator"])
+    states = []
+    for key in REALISASI_KEYS:
+        cell = rec[f"sel_{key}"]
+        if spec_row["polaritas"] == "kualitatif":
+            text, state = _ladder_value(out, raw, key, cell, code, ladder)
+            target = "realisasi_teks" if key == "realisasi_tahunan" else f"{key}_teks"
+            rec[target] = text
+        else:
+            rec[key], state = _number(out, raw, key, cell, code)
+            if state == NILAI:
+                rec[key] = _percent_cell(out, raw, key, rec[key], spec_row, cell, code)
+        states.append(state)
+    rec["realisasi_tidak_valid"] = TIDAK_SAH in states
+    rec["realisasi_tidak_tersedia"] = TIDAK_TERSEDIA in states and NILAI not in states
+
+
+def _formula_problem(out: FileIssues, raw: dict[str, Any], key: str, cell: str, code: str) -> bool:
+    """An ERROR for a cell whose formula gives an error value or no stored result."""
+    problem = raw.get("_rumus", {}).get(key)
+    if not problem:
+        return False
+    if problem == "tanpa_nilai":
+        message = (
+            "Sel berisi rumus tanpa nilai tersimpan: simpan ulang di Excel (atau LibreOffice) "
+            "agar hasil rumusnya tersimpan, atau ketik angkanya langsung. Nilai ini belum "
+            "dipakai."
         )
+        found = "rumus tanpa nilai tersimpan"
     else:
-        same = str(target or "").strip() == str(spec_row["target_teks"])
-    if not same:
+        message = (
+            f"Sel berisi rumus yang menghasilkan {problem}; nilai ini tidak dipakai. Perbaiki "
+            "rumusnya atau ketik angkanya langsung."
+        )
+        found = problem
+    out.issue(
+        "nilai.rumus",
+        ERROR,
+        message,
+        sheet=tpl.SHEET_INDIKATOR
+        if key in (*REALISASI_KEYS, "capaian_opd")
+        else tpl.SHEET_ANGGARAN,
+        cell=cell,
+        found=found,
+        expected="angka",
+        kode_indikator=code,
+    )
+    return True
+
+
+def _ladder_value(
+    out: FileIssues,
+    raw: dict[str, Any],
+    key: str,
+    cell: str,
+    code: str,
+    ladder: list[str],
+) -> tuple[str, str]:
+    if _formula_problem(out, raw, key, cell, code):
+        return "", TIDAK_SAH
+    value = raw.get(key)
+    text = "" if value is None else str(value).strip()
+    if not text:
+        return "", KOSONG
+    match = next((v for v in ladder if v.lower() == text.lower()), None)
+    if match is not None:
+        return match, NILAI
+    if parse_number(text).kind == "tidak_tersedia":
+        return "", TIDAK_TERSEDIA
+    out.issue(
+        "nilai.tangga",
+        ERROR,
+        f"Nilai '{text}' tidak ada pada daftar pilihan. Pilih salah satu: {', '.join(ladder)}.",
+        sheet=tpl.SHEET_INDIKATOR,
+        cell=cell,
+        found=text,
+        expected=", ".join(ladder),
+        kode_indikator=code,
+    )
+    return "", TIDAK_SAH
+
+
+def _percent_cell(
+    out: FileIssues,
+    raw: dict[str, Any],
+    key: str,
+    value: float,
+    spec_row: pd.Series,
+    cell: str,
+    code: str,
+) -> float:
+    """A number in a percent-formatted cell is the fraction Excel stores: read it ×100."""
+    typed = raw.get(key)
+    if isinstance(typed, str):  # text: the % sign, if any, was typed and read as such
+        if parse_number(typed).persen and not is_persen(spec_row):
+            _unit_warning(out, spec_row, str(typed), cell, code)
+        return value
+    if key not in raw.get("_persen", ()):
+        return value
+    shown = value * 100
+    if is_persen(spec_row):
         out.issue(
-            "struktur.target_diubah",
-            WARNING,
-            f"Target diubah dari {spec_row['target_teks']} menjadi {show_value(target)}. Target "
-            "terkunci mengikuti RPJMD/PK; target master spec yang dipakai. Jangan mengubah "
-            "sel abu-abu.",
+            "nilai.format_persen",
+            INFO,
+            f"Sel berformat persen: Excel menyimpan {fmt.angka_ringkas(shown)}% sebagai "
+            f"{fmt.angka_ringkas(value, 6)}; dibaca sebagai {fmt.angka_ringkas(shown)} (persen, "
+            f"sesuai satuan '{spec_row['satuan']}').",
             sheet=tpl.SHEET_INDIKATOR,
-            cell=cell_at(letters, "target", r),
-            found=show_value(target),
-            expected=str(spec_row["target_teks"]),
+            cell=cell,
+            found=f"{fmt.angka_ringkas(shown)}%",
+            expected=fmt.angka_ringkas(shown),
             kode_indikator=code,
         )
-    locked = (
-        ("uraian_indikator", "uraian"),
-        ("kode_sasaran", "kode_sasaran"),
-        ("satuan", "satuan"),
-        ("polaritas", "polaritas"),
+    else:
+        _unit_warning(out, spec_row, f"{fmt.angka_ringkas(shown)}%", cell, code)
+    return shown
+
+
+def _unit_warning(out: FileIssues, spec_row: pd.Series, shown: str, cell: str, code: str) -> None:
+    out.issue(
+        "nilai.satuan_berbeda",
+        WARNING,
+        f"Realisasi ditulis dalam persen ('{shown}') padahal satuan indikator "
+        f"'{spec_row['satuan']}'. Periksa apakah angkanya sudah dalam satuan target "
+        f"({spec_row['target_teks']} {spec_row['satuan']}); tulis tanpa tanda %.",
+        sheet=tpl.SHEET_INDIKATOR,
+        cell=cell,
+        found=shown,
+        expected=f"angka dalam satuan '{spec_row['satuan']}'",
+        kode_indikator=code,
     )
-    for key, spec_key in locked:
-        if " ".join(str(raw.get(key) or "").split()) != " ".join(str(spec_row[spec_key]).split()):
+
+
+def _no_data_issue(out: FileIssues, rec: dict[str, Any], code: str) -> None:
+    """``n/a`` is an answer: recorded, and a reason asked for where none is given."""
+    reason = rec["faktor_penghambat"]
+    out.issue(
+        "nilai.data_tidak_tersedia",
+        INFO if reason else WARNING,
+        "Realisasi ditulis sebagai data tidak tersedia; indikator ini dicatat 'data tidak "
+        "tersedia' dan tidak ikut rata-rata. "
+        + (
+            "Alasannya ada di Faktor Penghambat."
+            if reason
+            else "Tuliskan alasannya di Faktor Penghambat (misalnya data BPS belum terbit)."
+        ),
+        sheet=tpl.SHEET_INDIKATOR,
+        cell=rec["sel_faktor_penghambat"] if not reason else rec["sel_realisasi_tahunan"],
+        found="data tidak tersedia",
+        expected="alasan di Faktor Penghambat" if not reason else "",
+        kode_indikator=code,
+    )
+
+
+def _check_locked(
+    out: FileIssues, spec_row: pd.Series, raw: dict[str, Any], letters: dict[str, str], code: str
+) -> bool:
+    """Compare a row's locked cells with the spec for its code; False when the row is not it.
+
+    Uraian, satuan or target that differ mean the row's value may belong to another indicator
+    (rows sorted without the code column): one ERROR at the row, its value not used. An edited
+    Sasaran code or polarity changes nothing scored: a WARNING, the spec's value used.
+    """
+    r = raw["_row"]
+    wrong: list[tuple[str, str, str]] = []  # (key, found, expected)
+    for key, spec_key in _PLACING:
+        if not _same_text(raw.get(key), spec_row[spec_key]):
+            wrong.append((key, show_value(raw.get(key)), str(spec_row[spec_key])))
+    if not targets_agree(raw.get("target"), spec_row):
+        wrong.append(("target", show_value(raw.get("target")), str(spec_row["target_teks"])))
+    if wrong:
+        detail = "; ".join(
+            f"{schema.label(k)} '{found}' (seharusnya '{exp}')" for k, found, exp in wrong
+        )
+        out.issue(
+            "struktur.baris_tidak_cocok",
+            ERROR,
+            f"Baris {r} tidak cocok dengan master spec untuk kode '{code}': {detail}. Baris "
+            "diurutkan atau disalin tanpa kolom kode, atau sel terkunci diubah? Realisasi baris "
+            "ini tidak dipakai sampai sel terkunci sama dengan templat.",
+            sheet=tpl.SHEET_INDIKATOR,
+            cell=cell_at(letters, wrong[0][0], r),
+            found=wrong[0][1],
+            expected=wrong[0][2],
+            kode_indikator=code,
+        )
+    for key, spec_key in _SOFT:
+        if not _same_text(raw.get(key), spec_row[spec_key]):
             out.issue(
                 "struktur.sel_terkunci_diubah",
                 WARNING,
@@ -226,12 +408,41 @@ def _check_locked(
                 expected=str(spec_row[spec_key]),
                 kode_indikator=code,
             )
+    return not wrong
 
 
-def _number(out: FileIssues, value: object, sheet: str, cell: str, code: str = "") -> float:
+def _number(
+    out: FileIssues, raw: dict[str, Any], key: str, cell: str, code: str = ""
+) -> tuple[float, str]:
+    """One numeric cell: its value (NaN when none is usable) and its state."""
+    sheet = tpl.SHEET_INDIKATOR if code else tpl.SHEET_ANGGARAN
+    if _formula_problem(out, raw, key, cell, code):
+        return np.nan, TIDAK_SAH
+    value = raw.get(key)
     parsed = parse_number(value)
-    if parsed.kind in ("kosong", "angka"):
-        return np.nan if parsed.value is None else parsed.value
+    if parsed.kind == "kosong":
+        return np.nan, KOSONG
+    if parsed.kind == "tidak_tersedia":
+        return np.nan, TIDAK_TERSEDIA
+    if parsed.kind == "angka":
+        assert parsed.value is not None
+        return parsed.value, NILAI
+    if parsed.kind == "tidak_wajar":
+        shown = show_value(value)
+        out.issue(
+            "nilai.tidak_wajar",
+            ERROR,
+            f"'{shown}' bukan angka yang wajar (tak hingga atau lebih dari "
+            f"{fmt.angka_ringkas(BATAS_WAJAR)}); nilai ini tidak dipakai. Periksa digit yang "
+            "diketik.",
+            sheet=sheet,
+            cell=cell,
+            found=shown,
+            expected=f"angka antara -{fmt.angka_ringkas(BATAS_WAJAR)} dan "
+            f"{fmt.angka_ringkas(BATAS_WAJAR)}",
+            kode_indikator=code,
+        )
+        return np.nan, TIDAK_SAH
     if parsed.kind == "bukan_angka":
         out.issue(
             "nilai.bukan_angka",
@@ -244,7 +455,7 @@ def _number(out: FileIssues, value: object, sheet: str, cell: str, code: str = "
             expected="angka",
             kode_indikator=code,
         )
-        return np.nan
+        return np.nan, TIDAK_SAH
     assert parsed.value is not None
     if parsed.kind == "ambigu":
         out.issue(
@@ -270,61 +481,74 @@ def _number(out: FileIssues, value: object, sheet: str, cell: str, code: str = "
             expected=show_value(parsed.value),
             kode_indikator=code,
         )
-    return parsed.value
+    return parsed.value, NILAI
 
 
 def extract_anggaran(
     sub: Submission, spec: MasterSpec, kode_opd: str
 ) -> tuple[list[dict[str, Any]], list[Issue]]:
-    """Parse one accepted file's budget rows against the programs of the OPD it is counted for."""
+    """Parse one accepted file's budget rows against the programs of the OPD it is counted for.
+
+    A row whose uraian or pagu differs from the spec, or whose code appears twice, is an ERROR
+    and its realisation is not used; it is listed as excluded (``realisasi_anggaran_ditolak``).
+    An empty budget cell is a WARNING: a program is never silently left out of serapan.
+    """
     out = FileIssues(sub, kode_opd)
     expected = spec.program_opd(kode_opd).set_index("kode_program")
     sheet = tpl.SHEET_ANGGARAN
     letters = sub.anggaran_cols
     rows: list[dict[str, Any]] = []
     seen: set[str] = set()
+    twice = _duplicates(out, sub.anggaran, "kode_program", sheet, letters)
     for raw in sub.anggaran:
         r = raw["_row"]
         code = raw["kode_program"]
-        if not code or code not in expected.index or code in seen:
+        if not code or code not in expected.index:
             out.issue(
                 "struktur.program_asing",
                 WARNING if not code else ERROR,
                 f"Baris {r} sheet Anggaran tidak cocok dengan program OPD ini di master "
-                "spec (kosong, asing atau ganda); baris diabaikan.",
+                "spec (kode kosong atau asing); baris diabaikan.",
                 sheet=sheet,
                 cell=cell_at(letters, "kode_program", r),
                 found=code or "(kosong)",
                 expected="kode program dari templat",
             )
             continue
+        if code in seen:
+            continue
         seen.add(code)
-        pagu = parse_number(raw.get("pagu")).value
-        spec_pagu = float(expected.loc[code, "pagu"])
-        if pagu is None or abs(pagu - spec_pagu) > 0.005:
-            out.issue(
-                "struktur.pagu_diubah",
-                WARNING,
-                f"Pagu diubah dari {fmt.angka(spec_pagu)} menjadi {show_value(raw.get('pagu'))}; "
-                "pagu master spec yang dipakai.",
-                sheet=sheet,
-                cell=cell_at(letters, "pagu", r),
-                found=show_value(raw.get("pagu")),
-                expected=fmt.angka(spec_pagu),
-            )
         cell = cell_at(letters, "realisasi_anggaran", r)
-        rows.append(
-            {
-                "berkas": sub.name,
-                "sheet": sheet,
-                "baris": r,
-                "kode_opd": kode_opd,
-                "kode_program": code,
-                "realisasi_anggaran": _number(out, raw.get("realisasi_anggaran"), sheet, cell),
-                "keterangan": str(raw.get("keterangan") or "").strip(),
-                "sel_realisasi_anggaran": cell,
-            }
-        )
+        rec = {
+            "berkas": sub.name,
+            "sheet": sheet,
+            "baris": r,
+            "kode_opd": kode_opd,
+            "kode_program": code,
+            "realisasi_anggaran": np.nan,
+            "realisasi_anggaran_ditolak": True,
+            "keterangan": str(raw.get("keterangan") or "").strip(),
+            "sel_realisasi_anggaran": cell,
+        }
+        rows.append(rec)
+        if code in twice or not _program_placed(out, expected.loc[code], raw, letters, code):
+            continue
+        value, state = _number(out, raw, "realisasi_anggaran", cell)
+        rec["realisasi_anggaran"] = value
+        rec["realisasi_anggaran_ditolak"] = state == TIDAK_SAH
+        if state in (KOSONG, TIDAK_TERSEDIA):
+            out.issue(
+                "anggaran.realisasi_kosong",
+                WARNING,
+                f"Realisasi anggaran program '{code}' (pagu "
+                f"{fmt.rupiah(float(expected.loc[code, 'pagu']))}) belum diisi; program ini "
+                "tidak ikut dihitung dalam serapan. Isi realisasinya dalam Rupiah (0 bila "
+                "tidak ada belanja).",
+                sheet=sheet,
+                cell=cell,
+                found=show_value(raw.get("realisasi_anggaran")) or "(kosong)",
+                expected="realisasi dalam Rupiah",
+            )
     for code in expected.index:
         if code not in seen:
             out.issue(
@@ -337,3 +561,32 @@ def extract_anggaran(
                 expected=code,
             )
     return rows, out.items
+
+
+def _program_placed(
+    out: FileIssues, spec_row: pd.Series, raw: dict[str, Any], letters: dict[str, str], code: str
+) -> bool:
+    """A budget row whose uraian or pagu differs from the spec is not that program's row."""
+    r = raw["_row"]
+    wrong = []
+    if not _same_text(raw.get("uraian_program"), spec_row["uraian"]):
+        wrong.append(("uraian_program", show_value(raw.get("uraian_program")), spec_row["uraian"]))
+    pagu = parse_number(raw.get("pagu")).value
+    spec_pagu = float(spec_row["pagu"])
+    if pagu is None or abs(pagu - spec_pagu) > 0.005:
+        wrong.append(("pagu", show_value(raw.get("pagu")), fmt.angka(spec_pagu)))
+    if not wrong:
+        return True
+    detail = "; ".join(f"{schema.label(k)} '{f}' (seharusnya '{e}')" for k, f, e in wrong)
+    out.issue(
+        "struktur.baris_tidak_cocok",
+        ERROR,
+        f"Baris {r} sheet Anggaran tidak cocok dengan master spec untuk program '{code}': "
+        f"{detail}. Baris diurutkan atau disalin tanpa kolom kode, atau sel terkunci diubah? "
+        "Realisasi baris ini tidak dipakai sampai sel terkunci sama dengan templat.",
+        sheet=tpl.SHEET_ANGGARAN,
+        cell=cell_at(letters, wrong[0][0], r),
+        found=wrong[0][1],
+        expected=str(wrong[0][2]),
+    )
+    return False

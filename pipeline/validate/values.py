@@ -1,18 +1,28 @@
 """Value rules as great-expectations suites, run once over all OPDs with provenance columns
-(berkas, sheet, baris) so every failing row maps back to its cell."""
+(berkas, sheet, baris) so every failing row maps back to its cell.
+
+The frames the suites run on are built by :func:`realisasi_frame`, :func:`anggaran_frame` and
+:func:`hasil_frame`: their columns are the fields a rule's message may name.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
+import numpy as np
 import pandas as pd
 
 from pipeline import schema
 from pipeline import template as tpl
 from pipeline.issues import ERROR, Issue
 from pipeline.master import MasterSpec
-from pipeline.score import rollup_tw
+from pipeline.score import effective_realisasi
 from pipeline.suites import failures_to_issues, load_suite, run_suite_many
+from pipeline.validate.rows import REALISASI_KEYS
+
+# A percent realisation this many times above or below its target is a fraction typed for a
+# percent (65,5 % stored as 0,655) or the reverse, not a real value.
+FAKTOR_SKALA_PERSEN = 50.0
 
 
 def _locate(key: str) -> Callable[[pd.Series, str], dict[str, str]]:
@@ -30,6 +40,68 @@ def _locate(key: str) -> Callable[[pd.Series, str], dict[str, str]]:
     return locate
 
 
+def _used_cell(frame: pd.DataFrame) -> pd.Series:
+    """The cell the used realisation comes from: the annual cell, else the last TW reported."""
+    cells = frame["sel_realisasi_tahunan"].where(frame["realisasi_tahunan"].notna(), "")
+    for key in reversed(schema.TW_COLUMNS):
+        empty = cells == ""
+        cells = cells.where(~empty, frame[f"sel_{key}"].where(frame[key].notna(), ""))
+    return cells.fillna("")
+
+
+def realisasi_frame(realisasi: pd.DataFrame, spec: MasterSpec) -> pd.DataFrame:
+    """The received realisations with what the ``realisasi_indikator`` suite checks.
+
+    ``realisasi_dipakai`` is the value that will be scored (annual, else the TW roll-up), so a
+    value reported in the quarterly cells only is checked like an annual one. ``target`` is the
+    spec's target; a percent indicator without a plausible range gets 0–100
+    (``batas_atas_persen`` / ``batas_bawah_persen``).
+    """
+    ind = spec.indikator.set_index("kode_indikator")
+    code = realisasi["kode_indikator"]
+    numeric = code.map(ind["polaritas"]).isin(["naik", "turun", "range"])
+    frame = realisasi.assign(
+        polaritas=code.map(ind["polaritas"]),
+        tangga=code.map(ind["tangga"]),
+        agregasi_tw=code.map(ind["agregasi_tw"]),
+        satuan=code.map(ind["satuan"]),
+        target=code.map(ind["target_teks"]),
+        batas_wajar_min=code.map(ind["batas_wajar_min"]).astype(float),
+        batas_wajar_max=code.map(ind["batas_wajar_max"]).astype(float),
+    )
+    used = effective_realisasi(frame, spec.tangga)["realisasi"].where(numeric)
+    target = code.map(ind["target_nilai"]).astype(float)
+    persen = (code.map(ind["tipe_nilai"]) == "persen") | frame["satuan"].astype(str).str.contains(
+        "%", regex=False
+    )
+    plausible = ~(used < frame["batas_wajar_min"])  # below-minimum rows have their own rule
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = (used / target.where(target != 0) * 100).where(plausible)
+        fold = pd.concat([(used / target).abs(), (target / used).abs()], axis=1).max(axis=1)
+    scale = fold.where(persen & (used != 0) & (target != 0) & np.isfinite(fold))
+    ratio = ratio.where(~(scale > FAKTOR_SKALA_PERSEN))  # that rule says more
+    rollup = effective_realisasi(frame.assign(realisasi_tahunan=np.nan), spec.tangga)["realisasi"]
+    gap: pd.Series = (frame["realisasi_tahunan"] - rollup) / frame["realisasi_tahunan"].abs().clip(
+        lower=1e-9
+    )
+    return frame.assign(
+        realisasi_dipakai=used,
+        sel_realisasi_dipakai=_used_cell(frame),
+        rasio_terhadap_target=ratio,
+        faktor_skala=scale,
+        batas_atas_persen=np.where(persen & frame["batas_wajar_max"].isna(), 100.0, np.nan),
+        batas_bawah_persen=np.where(persen & frame["batas_wajar_min"].isna(), 0.0, np.nan),
+        realisasi_tw_gabungan=rollup.where(numeric),
+        selisih_tw_tahunan=gap.where(numeric),
+    )
+
+
+def anggaran_frame(anggaran: pd.DataFrame, spec: MasterSpec) -> pd.DataFrame:
+    """The received budget realisations with their spec pagu (``realisasi_anggaran`` suite)."""
+    prog = spec.program.set_index("kode_program")
+    return anggaran.assign(pagu=anggaran["kode_program"].map(prog["pagu"]).astype(float))
+
+
 def value_checks(
     realisasi: pd.DataFrame, anggaran: pd.DataFrame, spec: MasterSpec
 ) -> tuple[pd.DataFrame, pd.DataFrame, list[Issue]]:
@@ -45,13 +117,8 @@ def value_checks_many(
     Each Pemda's rows are joined with its own spec; failures come back to that Pemda's cells,
     so every result equals what :func:`value_checks` gives for the Pemda alone.
     """
-    frames, budgets = [], []
-    for realisasi, anggaran, spec in batch:
-        frames.append(_realisasi_frame(realisasi, spec))
-        prog = spec.program.set_index("kode_program")
-        budgets.append(
-            anggaran.assign(pagu=anggaran["kode_program"].map(prog["pagu"]).astype(float))
-        )
+    frames = [realisasi_frame(realisasi, spec) for realisasi, _, spec in batch]
+    budgets = [anggaran_frame(anggaran, spec) for _, anggaran, spec in batch]
     real_failures = run_suite_many(frames, load_suite("realisasi_indikator"))
     budget_failures = run_suite_many(budgets, load_suite("realisasi_anggaran"))
     out = []
@@ -62,46 +129,46 @@ def value_checks_many(
         issues += failures_to_issues(budget, budget_f, _locate("kode_program"))
         out.append(
             (
-                _drop_errors(realisasi, issues, "realisasi_tahunan"),
-                _drop_errors(anggaran, issues, "realisasi_anggaran"),
+                _drop_errors(realisasi, issues, [*REALISASI_KEYS], "realisasi_tidak_valid"),
+                _drop_errors(
+                    anggaran, issues, ["realisasi_anggaran"], "realisasi_anggaran_ditolak"
+                ),
                 issues,
             )
         )
     return out
 
 
-def _realisasi_frame(realisasi: pd.DataFrame, spec: MasterSpec) -> pd.DataFrame:
-    """One Pemda's realisations with what the value rules compare them with."""
-    ind = spec.indikator.set_index("kode_indikator")
-    frame = realisasi.assign(
-        agregasi_tw=realisasi["kode_indikator"].map(ind["agregasi_tw"]),
-        batas_wajar_min=realisasi["kode_indikator"].map(ind["batas_wajar_min"]).astype(float),
-        batas_wajar_max=realisasi["kode_indikator"].map(ind["batas_wajar_max"]).astype(float),
-    )
-    target = frame["kode_indikator"].map(ind["target_nilai"]).astype(float)
-    annual = frame["realisasi_tahunan"].astype(float)
-    plausible = ~(annual < frame["batas_wajar_min"])  # below-minimum rows have their own rule
-    ratio = (annual / target.where(target != 0) * 100).where(plausible)
-    rollup = rollup_tw(frame)
-    gap: pd.Series = (annual - rollup) / annual.abs().clip(lower=1e-9)
-    return frame.assign(
-        rasio_terhadap_target=ratio, realisasi_tw_gabungan=rollup, selisih_tw_tahunan=gap
-    )
-
-
-def _drop_errors(df: pd.DataFrame, issues: list[Issue], column: str) -> pd.DataFrame:
-    """Blank the value of every row that an ERROR issue points at (value excluded)."""
+def _drop_errors(
+    df: pd.DataFrame, issues: list[Issue], columns: list[str], flag: str
+) -> pd.DataFrame:
+    """A row that an ERROR points at (any of its value cells) has none of its values used."""
     bad = {(i.file, i.cell) for i in issues if i.severity == ERROR and i.cell}
     if df.empty or not bad:
         return df
-    mask = pd.Series(
-        [(b, c) in bad for b, c in zip(df["berkas"], df[f"sel_{column}"], strict=True)],
-        index=df.index,
+    hit = pd.Series(False, index=df.index)
+    for column in columns:
+        hit |= pd.Series(
+            [(b, c) in bad for b, c in zip(df["berkas"], df[f"sel_{column}"], strict=True)],
+            index=df.index,
+        )
+    out = df.assign(**{c: df[c].mask(hit) for c in columns})
+    return out.assign(**{flag: out[flag].fillna(False).astype(bool) | hit})
+
+
+def hasil_frame(scored: pd.DataFrame) -> pd.DataFrame:
+    """Scored rows from OPD files with what the ``hasil_capaian`` suite checks."""
+    rows = scored[(scored["berkas"] != "") & (scored["status"] == schema.STATUS_DINILAI)]
+    shown = (
+        rows["realisasi"]
+        .astype(object)
+        .where(rows["polaritas"] != "kualitatif", rows["realisasi_teks"])
     )
-    out = df.assign(**{column: df[column].mask(mask)})
-    if "realisasi_tidak_valid" in out:
-        out = out.assign(realisasi_tidak_valid=out["realisasi_tidak_valid"] | mask)
-    return out
+    return rows.assign(
+        sheet=tpl.SHEET_INDIKATOR,
+        realisasi_tampil=shown,
+        selisih_capaian_opd=rows["capaian_opd"].astype(float) - rows["capaian_mentah"],
+    )
 
 
 def check_scored(scored: pd.DataFrame) -> list[Issue]:
@@ -111,15 +178,7 @@ def check_scored(scored: pd.DataFrame) -> list[Issue]:
 
 def check_scored_many(batch: list[pd.DataFrame]) -> list[list[Issue]]:
     """:func:`check_scored` for many Pemda's scored indicators in one pass of the suite."""
-    frames = []
-    for scored in batch:
-        rows = scored[(scored["berkas"] != "") & (scored["status"] == schema.STATUS_DINILAI)]
-        frames.append(
-            rows.assign(
-                sheet=tpl.SHEET_INDIKATOR,
-                selisih_capaian_opd=rows["capaian_opd"].astype(float) - rows["capaian_mentah"],
-            )
-        )
+    frames = [hasil_frame(scored) for scored in batch]
     failures = run_suite_many(frames, load_suite("hasil_capaian"))
     return [
         failures_to_issues(frame, found, _locate("kode_indikator")) if not frame.empty else []

@@ -1,0 +1,179 @@
+"""What the value reader does not say about a cell: its percent format and its formula.
+
+python-calamine returns values only. Excel stores ``65,5%`` typed in a percent-formatted cell as
+``0.655``, a formula whose result is an error (``#DIV/0!``) as an error value, and a formula
+written by a program that never calculated it with no value at all; calamine gives ``0.655``,
+``''`` and ``''``. :func:`scan_sheets` reads just enough of the workbook's XML to tell those cells
+apart: the cell styles (which number formats are percents) and, for the named sheets only, each
+cell's style, type and formula. It parses through defusedxml (entity declarations refused) and
+stops reading a sheet after ``max_rows`` rows, so it costs about a millisecond per template.
+"""
+
+from __future__ import annotations
+
+import io
+import posixpath
+import re
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from defusedxml import ElementTree as SafeET
+
+# Built-in number formats that are percents (ECMA-376 §18.8.30): 0% and 0.00%.
+_BUILTIN_PERCENT = frozenset({9, 10})
+_MAX_PART = 4 * 1024 * 1024  # workbook.xml, its rels and styles.xml stay far below this
+_REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+_QUOTED = re.compile(r'"[^"]*"|\\.|\[[^\]]*\]')
+# Cheap byte tests that let almost every file skip the XML parse: a stylesheet with no percent
+# format, a sheet with no formula, no error value and no percent-styled cell has nothing to say.
+_MAY_BE_PERCENT = re.compile(rb'%|numFmtId="(?:9|10)"')
+_FORMULA_OR_ERROR = re.compile(rb'<(?:\w+:)?f[\s>/]|\st="e"')
+
+
+@dataclass(frozen=True)
+class CellNote:
+    """Facts about one cell that its value does not carry."""
+
+    persen: bool = False  # number format shows a percent (the value is a fraction)
+    rumus: bool = False  # the cell holds a formula
+    galat: str = ""  # the error value it holds (#DIV/0!, #N/A, ...), '' when none
+    tanpa_nilai: bool = False  # a formula with no stored result
+
+
+Notes = dict[tuple[int, int], CellNote]  # (1-based row, 0-based column) -> note
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
+def _read(zf: zipfile.ZipFile, name: str) -> bytes | None:
+    try:
+        info = zf.getinfo(name)
+    except KeyError:
+        return None
+    if info.file_size > _MAX_PART:
+        return None
+    return zf.read(info)
+
+
+def is_percent_format(code: str) -> bool:
+    """Whether a number format code shows a percent (``0.0%``, ``#,##0.00%``), quotes aside."""
+    return "%" in _QUOTED.sub("", code)
+
+
+def _percent_styles(zf: zipfile.ZipFile) -> list[bool]:
+    """Per cell style index (``s`` attribute): whether its number format is a percent."""
+    data = _read(zf, "xl/styles.xml")
+    if data is None or not _MAY_BE_PERCENT.search(data):
+        return []
+    root = SafeET.fromstring(data)
+    custom: dict[int, str] = {}
+    styles: list[bool] = []
+    for node in root:
+        name = _local(node.tag)
+        if name == "numFmts":
+            for fmt in node:
+                try:
+                    custom[int(fmt.get("numFmtId", ""))] = fmt.get("formatCode", "")
+                except ValueError:
+                    continue
+        elif name == "cellXfs":
+            for xf in node:
+                try:
+                    ident = int(xf.get("numFmtId", "0"))
+                except ValueError:
+                    ident = 0
+                styles.append(
+                    ident in _BUILTIN_PERCENT or is_percent_format(custom.get(ident, ""))
+                )
+    return styles
+
+
+def _sheet_parts(zf: zipfile.ZipFile) -> dict[str, str]:
+    """Sheet name -> its part name in the zip (``xl/worksheets/sheet2.xml``)."""
+    book, rels = _read(zf, "xl/workbook.xml"), _read(zf, "xl/_rels/workbook.xml.rels")
+    if book is None or rels is None:
+        return {}
+    targets = {}
+    for rel in SafeET.fromstring(rels):
+        target = rel.get("Target", "")
+        part = target.lstrip("/") if target.startswith("/") else posixpath.join("xl", target)
+        targets[rel.get("Id", "")] = posixpath.normpath(part)
+    out = {}
+    for node in SafeET.fromstring(book).iter():
+        if _local(node.tag) == "sheet":
+            rid = node.get(f"{{{_REL_NS}}}id", "")
+            if rid in targets:
+                out[node.get("name", "")] = targets[rid]
+    return out
+
+
+def _column(ref: str) -> int:
+    index = 0
+    for ch in ref:
+        if not ch.isalpha():
+            break
+        index = index * 26 + ord(ch.upper()) - 64
+    return index - 1
+
+
+def _worth_parsing(data: bytes, percent: list[bool]) -> bool:
+    if _FORMULA_OR_ERROR.search(data):
+        return True
+    styles = [str(i).encode() for i, pct in enumerate(percent) if pct]
+    return bool(styles) and re.search(rb'\ss="(?:' + b"|".join(styles) + rb')"', data) is not None
+
+
+def _scan_sheet(zf: zipfile.ZipFile, part: str, percent: list[bool], max_rows: int) -> Notes:
+    notes: Notes = {}
+    data = zf.read(part)
+    if not _worth_parsing(data, percent):
+        return notes
+    with io.BytesIO(data) as fh:
+        for _, node in SafeET.iterparse(fh, events=("end",)):
+            name = _local(node.tag)
+            if name == "row":
+                if int(node.get("r", "0") or 0) > max_rows:
+                    break
+                node.clear()
+                continue
+            if name != "c":
+                continue
+            ref = node.get("r", "")
+            style = node.get("s")
+            is_pct = style is not None and style.isdigit() and int(style) < len(percent)
+            is_pct = is_pct and percent[int(style or 0)]
+            formula = value = None
+            for child in node:
+                tag = _local(child.tag)
+                if tag == "f":
+                    formula = child
+                elif tag == "v":
+                    value = child
+            error = (
+                (value.text or "").strip() if node.get("t") == "e" and value is not None else ""
+            )
+            empty = formula is not None and (value is None or not (value.text or "").strip())
+            row = int("".join(ch for ch in ref if ch.isdigit()) or 0)
+            if (is_pct or formula is not None or error) and 0 < row <= max_rows:
+                notes[(row, _column(ref))] = CellNote(
+                    persen=is_pct, rumus=formula is not None, galat=error, tanpa_nilai=empty
+                )
+    return notes
+
+
+def scan_sheets(path: Path, sheets: tuple[str, ...], max_rows: int) -> dict[str, Notes]:
+    """Percent formats, formulas and error values of the named sheets' first ``max_rows`` rows.
+
+    Only cells with something to say are listed. Raises on an unreadable or hostile workbook
+    (the caller turns that into an issue).
+    """
+    with zipfile.ZipFile(path) as zf:
+        parts = _sheet_parts(zf)
+        wanted = {s: parts[s] for s in sheets if s in parts and parts[s] in zf.NameToInfo}
+        if not wanted:
+            return {}
+        percent = _percent_styles(zf)
+        return {s: _scan_sheet(zf, part, percent, max_rows) for s, part in wanted.items()}

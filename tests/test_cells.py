@@ -1,0 +1,89 @@
+"""What python-calamine cannot see: percent formats, formulas and error values, from the XML."""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from pipeline.cells import CellNote, is_percent_format, scan_sheets
+from tests import pemda_contoh as contoh
+
+
+@pytest.mark.parametrize(
+    ("code", "percent"),
+    [
+        ("0%", True),
+        ("#,##0.00%", True),
+        ("0.0%;[Red]-0.0%", True),
+        ('0.00"%"', False),  # a literal percent sign in quotes
+        ("0.00\\%", False),
+        ("General", False),
+        ("#,##0", False),
+        ("[$-421]#,##0.00", False),
+    ],
+)
+def test_percent_format_codes(code: str, percent: bool) -> None:
+    assert is_percent_format(code) is percent
+
+
+def _book(path: Path) -> Path:
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Data"
+    ws["A1"] = 0.655
+    ws["A1"].number_format = "0.0%"
+    ws["B1"] = 0.5
+    ws["B1"].number_format = "0%"  # built-in id 9
+    ws["A2"] = "=1/0"
+    ws["A3"] = 5
+    ws["A4"] = "teks"
+    wb.create_sheet("Lain")["A1"] = "=A2"
+    wb.save(path)
+    return path
+
+
+def test_scan_finds_percent_cells_and_formulas_without_a_result(tmp_path: Path) -> None:
+    path = _book(tmp_path / "b.xlsx")
+    notes = scan_sheets(path, ("Data",), 100)
+    assert set(notes) == {"Data"}  # only the sheets asked for
+    data = notes["Data"]
+    assert data[(1, 0)] == CellNote(persen=True)
+    assert data[(1, 1)] == CellNote(persen=True)
+    assert data[(2, 0)] == CellNote(rumus=True, tanpa_nilai=True)
+    assert (3, 0) not in data and (4, 0) not in data  # nothing to say about plain cells
+
+
+def test_scan_reads_a_stored_error_value(tmp_path: Path) -> None:
+    path = _book(tmp_path / "b.xlsx")
+    contoh.rewrite(
+        path,
+        "xl/worksheets/sheet1.xml",
+        lambda t: re.sub(r'<c r="A2">.*?</c>', '<c r="A2" t="e"><f>1/0</f><v>#DIV/0!</v></c>', t),
+    )
+    assert scan_sheets(path, ("Data",), 100)["Data"][(2, 0)] == CellNote(
+        rumus=True, galat="#DIV/0!"
+    )
+
+
+def test_scan_stops_after_max_rows(tmp_path: Path) -> None:
+    path = _book(tmp_path / "b.xlsx")
+    assert set(scan_sheets(path, ("Data",), 1)["Data"]) == {(1, 0), (1, 1)}
+
+
+def test_scan_refuses_entity_declarations(tmp_path: Path) -> None:
+    path = _book(tmp_path / "b.xlsx")
+    bomb = '<!DOCTYPE s [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]>'
+    contoh.rewrite(path, "xl/styles.xml", lambda t: bomb + t.replace('"0.0%"', '"0.0%&b;"'))
+    with pytest.raises(Exception, match=r"(?i)entit"):
+        scan_sheets(path, ("Data",), 100)
+
+
+def test_a_sheet_part_that_is_missing_is_no_note(tmp_path: Path) -> None:
+    path = _book(tmp_path / "b.xlsx")
+    with zipfile.ZipFile(path) as zf:
+        assert "xl/worksheets/sheet1.xml" in zf.namelist()
+    assert scan_sheets(path, ("Tidak Ada",), 100) == {}
