@@ -130,9 +130,16 @@ def tren_sasaran(indikator: pd.DataFrame, sasaran: pd.DataFrame) -> Figure:
     """Per Sasaran: this year's capaian, progress to the RPJMD end target, last year's capaian."""
     scored = indikator[indikator["status"] == "dinilai"]
     by = scored.groupby("kode_sasaran")
+    # Say which year's target the progress is measured against (a stand-in year included).
+    years = sorted(
+        {int(y) for y in scored.loc[scored["progres_rpjmd"].notna(), "tahun_target_akhir"]}
+    )
+    progress = "Progres thd target akhir RPJMD" + (
+        f" (target {', '.join(str(y) for y in years)})" if years else ""
+    )
     series = {
         "Capaian tahun ini": by["capaian"].mean(),
-        "Progres thd target akhir RPJMD": by["progres_rpjmd"].mean(),
+        progress: by["progres_rpjmd"].mean(),
         "Capaian tahun lalu": by["capaian_tahun_lalu"].mean(),
     }
     shown = {k: v for k, v in series.items() if v.notna().any()}

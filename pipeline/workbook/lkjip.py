@@ -177,6 +177,22 @@ def _e81_scale() -> Scale:
     return build_settings({"skala_predikat": "permendagri_86_2017"})[0].skala
 
 
+def _end_target_notes(indikator: pd.DataFrame) -> tuple[pd.Series, str]:
+    """Per row, which year's target the 'Target Akhir RPJMD' column holds, and the most common
+    case: that one is said once under the title, the others in the row's Keterangan."""
+    notes = [
+        str(note) if note else f"target akhir: target {int(year)}"
+        for note, year in zip(
+            indikator["catatan_target_akhir"].fillna(""),
+            indikator["tahun_target_akhir"].fillna(0),
+            strict=True,
+        )
+    ]
+    rows = pd.Series(notes, index=indikator.index, dtype=str)
+    common = rows.mode().iloc[0] if len(rows) else ""
+    return rows.where(rows != common, ""), common
+
+
 def _join_unique(values: pd.Series) -> str:
     seen: list[str] = []
     for v in values:
@@ -191,6 +207,7 @@ def write_e81(
 ) -> None:
     """E.81-style evaluation: per OPD, its indicators (K) and footer rows incl. budget (Rp)."""
     scale = _e81_scale()
+    end_notes, common = _end_target_notes(res.indikator)
     cell = {**FONT, "border": 1, "text_wrap": True}
     text = wb.add_format(cell)
     num = wb.add_format({**cell, "num_format": fmts.num})
@@ -208,7 +225,8 @@ def write_e81(
         1,
         0,
         "Bentuk mengikuti Tabel E.81 Permendagri 86/2017 (K = kinerja, Rp = "
-        f"anggaran); predikat E.81: {scale.describe()}.",
+        f"anggaran); predikat E.81: {scale.describe()}. Kolom Target Akhir RPJMD: {common} "
+        "(selain itu disebut di Keterangan).",
         fmts.plain,
     )
     ws.set_row(3, 42)
@@ -229,7 +247,8 @@ def write_e81(
         ws.write_string(row, 0, f"Perangkat Daerah: {name} ({kode})", section)
         for col in range(1, len(E81_HEADERS)):
             ws.write_blank(row, col, None, section)
-        for i, rec in enumerate(group.to_dict("records"), start=1):
+        records = zip(group.index, group.to_dict("records"), strict=True)
+        for i, (index, rec) in enumerate(records, start=1):
             row += 1
             ws.set_row(
                 row,
@@ -246,7 +265,7 @@ def write_e81(
                 rec["satuan"],
                 rec.get("target_akhir"),
                 rec.get("realisasi_tahun_lalu"),
-                rec["target_teks"],
+                rec["target_teks"] if is_missing(rec.get("target_nilai")) else rec["target_nilai"],
                 rec.get("realisasi_tw1"),
                 rec.get("realisasi_tw2"),
                 rec.get("realisasi_tw3"),
@@ -273,7 +292,10 @@ def write_e81(
                 ws.write_number(row, 14, as_float(progres), pct)
             label = scale.classify(as_float(capaian)) if scored else ""
             ws.write_string(row, 15, label, colours.get(label, text))
-            ws.write_string(row, 16, "" if scored else str(rec["status"]), text)
+            notes = [] if scored else [str(rec["status"])]
+            if end_notes[index]:
+                notes.append(end_notes[index])
+            ws.write_string(row, 16, "; ".join(notes), text)
         row = _e81_footer(
             ws,
             row,
@@ -317,11 +339,18 @@ def _e81_footer(
     avg, serapan = number("rata_rata_capaian"), number("serapan")
     line("Rata-rata capaian kinerja (%) (K)", avg, "pct")
     line("Predikat kinerja (K)", scale.classify(None if math.isnan(avg) else avg))
-    if not math.isnan(number("pagu")):
-        line("Pagu program (Rp)", number("pagu"), "rp")
+    programs = 0 if opd is None or is_missing(opd.get("jumlah_program")) else opd["jumlah_program"]
+    if not programs:
+        line("Anggaran (Rp)", "tidak ada data anggaran")
+    else:
+        # pagu, realisasi and % are sums over the same programs; the others are listed
+        line("Pagu program dilaporkan (Rp)", number("pagu_dilaporkan"), "rp")
         line("Realisasi anggaran (Rp)", number("realisasi_anggaran"), "rp")
         line("Realisasi anggaran (%) (Rp)", serapan, "pct")
         line("Predikat anggaran (Rp)", scale.classify(None if math.isnan(serapan) else serapan))
+        excluded = "" if opd is None else str(opd.get("program_dikecualikan") or "")
+        if excluded:
+            line("Program tidak dihitung", excluded)
     line("Faktor pendorong keberhasilan kinerja", _join_unique(group["faktor_pendorong"]))
     line("Faktor penghambat pencapaian kinerja", _join_unique(group["faktor_penghambat"]))
     line("Tindak lanjut yang diperlukan", _join_unique(group["tindak_lanjut"]))

@@ -96,8 +96,8 @@ def write_ringkasan(
             "text",
         ),
         (
-            "Belum lapor / tidak dapat dihitung",
-            f"{k['belum_lapor']} / {k['tidak_dapat_dihitung']}",
+            "Belum lapor / data tidak tersedia / tidak dapat dihitung",
+            f"{k['belum_lapor']} / {k['data_tidak_tersedia']} / {k['tidak_dapat_dihitung']}",
             "text",
         ),
         ("Indikator dengan capaian dibatasi", k["dibatasi"], "int"),
@@ -124,11 +124,13 @@ def write_ringkasan(
     wrap = wb.add_format({**FONT, "text_wrap": True})
     for i, (name, value, kind) in enumerate(rows, start=4):
         ws.write_string(i, 0, name, fmts.bold)
-        if kind == "big":
-            if is_missing(value):
-                ws.write_string(i, 1, "-", fmts.plain)
-            else:
-                ws.write_number(i, 1, float(value), fmts.big)
+        no_budget = not k["jumlah_program"] and name.startswith(("Serapan", "Realisasi"))
+        if no_budget:
+            ws.write_string(i, 1, "tidak ada data anggaran", fmts.plain)
+        elif kind in ("big", "rp") and is_missing(value):
+            ws.write_string(i, 1, "-", fmts.plain)
+        elif kind == "big":
+            ws.write_number(i, 1, float(value), fmts.big)
         elif kind == "rp":
             ws.write_number(i, 1, float(value), fmts.big_rp)
         elif kind == "int":
