@@ -50,11 +50,14 @@ def _summary(run: Run, paths: dict[str, Path] | None) -> str:
         f"  digantikan      : {counts.get(schema.BERKAS_DIGANTIKAN, 0)}",
         f"  diabaikan       : {counts.get(schema.BERKAS_DIABAIKAN, 0)}",
         f"Indikator dinilai : {k['jumlah_dinilai']} dari {k['jumlah_indikator']} "
-        f"({k['belum_lapor']} belum lapor, {k['tidak_dapat_dihitung']} tidak dapat dihitung)",
-        f"Rata-rata capaian : {fmt.angka(avg) if isinstance(avg, float) else '-'}% "
+        f"({k['belum_lapor']} belum lapor, {k['data_tidak_tersedia']} data tidak tersedia, "
+        f"{k['tidak_dapat_dihitung']} tidak dapat dihitung)",
+        f"Rata-rata capaian : {fmt.persen(avg if isinstance(avg, float) else None)} "
         f"({k['predikat']}; {k['metode']})",
-        f"Serapan anggaran  : "
-        f"{fmt.angka(k['serapan']) if isinstance(k['serapan'], float) else '-'}%",
+        "Serapan anggaran  : "
+        + (
+            "tidak ada data anggaran" if not k["jumlah_program"] else f"{fmt.persen(k['serapan'])}"
+        ),
         f"Masalah validasi  : {sev.get(ERROR, 0)} ERROR, {sev.get(WARNING, 0)} WARNING, "
         f"{sev.get(INFO, 0)} INFO",
         f"Waktu proses      : {time.perf_counter() - STARTED:.1f} detik",

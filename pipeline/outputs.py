@@ -136,6 +136,9 @@ def write_outputs(run: Run, output: Path) -> dict[str, Path]:
         "ringkasan": {
             "indikator": int(res.keseluruhan["jumlah_indikator"]),
             "indikator_dinilai": int(res.keseluruhan["jumlah_dinilai"]),
+            "status_indikator": {
+                st: int((res.indikator["status"] == st).sum()) for st in schema.STATUS_SEMUA
+            },
             "rata_rata_capaian": _json_number(res.keseluruhan["rata_rata_capaian"]),
             "serapan": _json_number(res.keseluruhan["serapan"]),
             "masalah": run.issues["severity"].value_counts().to_dict()
