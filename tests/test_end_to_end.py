@@ -232,16 +232,43 @@ def test_changing_the_turun_rule_changes_the_report(
     assert "T/R" in settings.iloc[:, 1].astype(str).tolist()
 
 
-def test_previous_year_comparison(workbook_path: Path, tmp_path: Path) -> None:
-    out = tmp_path / "out"
-    result = run_report(INPUT_DIR, out, "--tahun-lalu", str(workbook_path))
-    assert result.returncode == 0, result.stderr
-    ind = read_sheet(out / "1275_2018_konsolidasi.xlsx", "Indikator")
-    scored = ind[ind["Status"] == "dinilai"]
-    assert scored["Capaian Tahun Lalu (%)"].tolist() == pytest.approx(
-        scored["Capaian (%)"].tolist()
+def _last_year_workbook(path: Path, rows: list[tuple[str, float, float]]) -> Path:
+    """A consolidated workbook of last year: its Indikator sheet, as this pipeline writes it."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Indikator"
+    ws.append(["Kode Indikator", "Realisasi Dipakai (angka/peringkat)", "Capaian (%)"])
+    for row in rows:
+        ws.append(list(row))
+    wb.save(path)
+    return path
+
+
+def test_previous_year_comparison(
+    workbook_path: Path, indikator: pd.DataFrame, tmp_path: Path
+) -> None:
+    last = _last_year_workbook(
+        tmp_path / "1275_2017_konsolidasi.xlsx",
+        [("IK01.09", 8.5, 81.81), ("IK07.20", 95.0, 60.0), ("IK07.06", 0.0, 100.0)],
     )
-    assert scored["Perubahan Capaian (poin)"].abs().max() == pytest.approx(0.0)
+    out = tmp_path / "out"
+    result = run_report(INPUT_DIR, out, "--tahun-lalu", str(last))
+    assert result.returncode == 0, result.stderr
+    ind = read_sheet(out / "1275_2018_konsolidasi.xlsx", "Indikator").set_index("Kode Indikator")
+    expected = {  # this year's capaian (golden) minus last year's, in points
+        "IK01.09": (8.5, 81.81, 88.2579 - 81.81),
+        "IK07.20": (95.0, 60.0, 74.6398 - 60.0),
+        "IK07.06": (0.0, 100.0, 0.0),
+    }
+    for code, (realisasi, capaian, change) in expected.items():
+        row = ind.loc[code]
+        assert row["Realisasi Tahun Lalu"] == pytest.approx(realisasi), code
+        assert row["Capaian Tahun Lalu (%)"] == pytest.approx(capaian), code
+        assert row["Perubahan Capaian (poin)"] == pytest.approx(change, abs=1e-3), code
+    others = ind.drop(index=list(expected))
+    assert others["Capaian Tahun Lalu (%)"].isna().all()  # not in last year's file: no change
+    assert others["Perubahan Capaian (poin)"].isna().all()
+    assert indikator["Perubahan Capaian (poin)"].isna().all()  # and none without --tahun-lalu
 
 
 def test_efisiensi_sheet_recomputes(workbook_path: Path) -> None:
