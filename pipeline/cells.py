@@ -28,7 +28,9 @@ _QUOTED = re.compile(r'"[^"]*"|\\.|\[[^\]]*\]')
 # Cheap byte tests that let almost every file skip the XML parse: a stylesheet with no percent
 # format, a sheet with no formula, no error value and no percent-styled cell has nothing to say.
 _MAY_BE_PERCENT = re.compile(rb'%|numFmtId="(?:9|10)"')
-_FORMULA_OR_ERROR = re.compile(rb'<(?:\w+:)?f[\s>/]|\st="e"')
+# A formula element (<f>, <f t="shared" .../>, <x:f>) or an error cell (t="e"); plain substring
+# tests run at memchr speed where one alternation regex costs ~0.3 ms per sheet.
+_FORMULA_OR_ERROR = (b"<f>", b"<f ", b"<f/", b":f>", b":f ", b":f/", b't="e"')
 
 
 @dataclass(frozen=True)
@@ -120,10 +122,9 @@ def _column(ref: str) -> int:
 
 
 def _worth_parsing(data: bytes, percent: list[bool]) -> bool:
-    if _FORMULA_OR_ERROR.search(data):
+    if any(token in data for token in _FORMULA_OR_ERROR):
         return True
-    styles = [str(i).encode() for i, pct in enumerate(percent) if pct]
-    return bool(styles) and re.search(rb'\ss="(?:' + b"|".join(styles) + rb')"', data) is not None
+    return any(b' s="%d"' % i in data for i, pct in enumerate(percent) if pct)
 
 
 def _scan_sheet(zf: zipfile.ZipFile, part: str, percent: list[bool], max_rows: int) -> Notes:
