@@ -473,6 +473,25 @@ def test_no_message_of_a_broken_run_has_a_hole(
     _no_holes(run_pemda(spec, sukamaju[1]))
 
 
+@pytest.mark.parametrize(("disdik", "flagged"), [(90.5, False), (91, True)])
+def test_shared_indicator_compared_as_scored(tmp_path: Path, disdik: float, flagged: bool) -> None:
+    """K1 is DINKES's and DISDIK's: DINKES reports TW I-IV (last 90,5), DISDIK an annual value.
+    The same figure is not a disagreement because it was typed in another column."""
+    spec, _ = _spec_issues(tmp_path, indikator=_indikator_with("K1", kode_opd="DINKES;DISDIK"))
+    assert spec is not None
+    inbox = tmp_path / "kiriman"
+    for kode in ("DINKES", "DISDIK"):
+        values = (
+            {**contoh.REALISASI, "K1": {"realisasi_tahunan": disdik}} if kode == "DISDIK" else None
+        )
+        blank = tpl.build_template(spec, kode, tmp_path / f"{kode}.xlsx")
+        contoh.fill(blank, inbox / f"{kode}.xlsx", values)
+    hit = _rules(run_pemda(spec, inbox), "lintas_berkas.nilai_berbeda")
+    assert len(hit) == (2 if flagged else 0)
+    if flagged:
+        assert "DINKES: 90,5; DISDIK: 91" in hit.iloc[0]["message"]
+
+
 # 9. Values that are too big.
 
 

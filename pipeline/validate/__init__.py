@@ -143,7 +143,7 @@ def complete(
     opd_of, active = staged.opd_of, staged.active
     issues = [i for s in subs for i in staged.per_file[s.name]] + value_issues
     submitted = {opd_of[s.name] for s in subs}  # any file that claims the OPD
-    issues += cross_file_checks(realisasi)
+    issues += cross_file_checks(realisasi, spec)
     issues += missing_opds(spec, submitted)
     issues += late_files(active, opd_of, str(spec.pemda["batas_pengumpulan"]))
     berkas = register(subs, ignored, opd_of, {s.name for s in active}, staged.superseded, issues)

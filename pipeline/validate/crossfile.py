@@ -9,12 +9,34 @@ from pipeline.completeness import is_late
 from pipeline.ingest import Submission
 from pipeline.issues import INFO, WARNING, Issue
 from pipeline.master import MasterSpec
+from pipeline.score import effective_realisasi
 from pipeline.validate.common import show_value
 from pipeline.validate.rows import REALISASI_KEYS, TW_TEXT_KEYS
 
 
-def cross_file_checks(realisasi: pd.DataFrame) -> list[Issue]:
-    """Indicators left empty in a submitted file; one indicator reported differently by OPDs."""
+def _used(realisasi: pd.DataFrame, spec: MasterSpec | None) -> pd.Series:
+    """The realisation each row will be scored with (annual, else the TW roll-up), as a
+    number, or its ladder value for a kualitatif indicator."""
+    if spec is None or realisasi.empty:
+        return realisasi["realisasi_tahunan"].astype(float).astype(object)
+    ind = spec.indikator.set_index("kode_indikator")
+    code = realisasi["kode_indikator"]
+    frame = realisasi.assign(
+        polaritas=code.map(ind["polaritas"]),
+        tangga=code.map(ind["tangga"]),
+        agregasi_tw=code.map(ind["agregasi_tw"]),
+    )
+    used = effective_realisasi(frame, spec.tangga)
+    number = used["realisasi"].astype(float).round(9).astype(object)
+    return number.where(frame["polaritas"] != "kualitatif", used["realisasi_teks"])
+
+
+def cross_file_checks(realisasi: pd.DataFrame, spec: MasterSpec | None = None) -> list[Issue]:
+    """Indicators left empty in a submitted file; one indicator reported differently by OPDs.
+
+    The values compared are those that will be scored (numbers, not their text), so a value
+    reported in the TW cells by one OPD and annually by another is compared as it is used.
+    """
     issues = []
     values = realisasi[list(REALISASI_KEYS)].astype(float)
     texts = realisasi[["realisasi_teks", *TW_TEXT_KEYS]].fillna("")
@@ -38,19 +60,13 @@ def cross_file_checks(realisasi: pd.DataFrame) -> list[Issue]:
                 "belum tersedia.",
             )
         )
-    shown = realisasi.assign(
-        _nilai=realisasi["realisasi_tahunan"].astype(str) + "|" + realisasi["realisasi_teks"]
-    )
+    shown = realisasi.assign(_nilai=_used(realisasi, spec))
     for code, group in shown[~empty].groupby("kode_indikator", sort=True):
-        if group["kode_opd"].nunique() > 1 and group["_nilai"].nunique() > 1:
+        used = group["_nilai"].map(lambda v: "" if pd.isna(v) else v)
+        if group["kode_opd"].nunique() > 1 and used.nunique() > 1:
             reported = "; ".join(
-                f"{o}: {t or show_value(v)}"
-                for o, v, t in zip(
-                    group["kode_opd"],
-                    group["realisasi_tahunan"],
-                    group["realisasi_teks"],
-                    strict=True,
-                )
+                f"{o}: {show_value(v) or '-'}"
+                for o, v in zip(group["kode_opd"], used, strict=True)
             )
             for rec in group.to_dict("records"):
                 issues.append(
