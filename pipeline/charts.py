@@ -1,168 +1,279 @@
-"""Charts for leaders (matplotlib). Functions return a Figure; saving is the caller's."""
+"""Charts for leaders (matplotlib). Each function draws one frame of :mod:`pipeline.chartdata`
+and returns a Figure; computing the data is the library's, saving is the caller's.
+
+Every title ends with the Pemda and the year; numbers on a chart come from :mod:`pipeline.fmt`.
+"""
 
 from __future__ import annotations
-
-import textwrap
 
 import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import pandas as pd
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
-from pipeline.config import Scale
+from pipeline import chartdata, fmt
+from pipeline.config import Scale, Settings
 
 A4_LANDSCAPE = (11.69, 8.27)
+A4_PORTRAIT = (8.27, 11.69)
+GRID = "#555555"
 plt.rcParams.update({"font.family": "DejaVu Sans", "font.size": 10, "svg.hashsalt": "sakip"})
 
 
-def _legend(ax: plt.Axes, scale: Scale) -> None:
-    handles = [Patch(color=b.warna, label=b.label) for b in scale.bands]
+def _predikat_legend(ax: Axes, scale: Scale) -> None:
+    handles = [Patch(facecolor=b.warna, edgecolor="#333333", label=b.label) for b in scale.bands]
     ax.legend(
-        handles=handles, title="Predikat", loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8
+        handles=handles,
+        title="Predikat",
+        loc="upper left",
+        bbox_to_anchor=(1.01, 1.0),
+        fontsize=8,
+        framealpha=0.95,
     )
 
 
-def capaian_per_sasaran(sasaran: pd.DataFrame, scale: Scale, cap: float | None) -> Figure:
-    """Horizontal bars of the average capaian per Sasaran, coloured by predikat (Grafik 4.1)."""
-    data = sasaran.dropna(subset=["rata_rata_capaian"]).sort_values(
-        "kode_sasaran", ascending=False
-    )
+def _title(ax: Axes, text: str, pemda: str) -> None:
+    ax.set_title(f"{text}\n{pemda}", fontsize=12, loc="left")
+
+
+def _percent_axis(ax: Axes, axis: str = "x") -> None:
+    formatter = matplotlib.ticker.FuncFormatter(lambda v, _pos: fmt.angka_ringkas(v, 1))
+    (ax.xaxis if axis == "x" else ax.yaxis).set_major_formatter(formatter)
+
+
+def capaian_per_sasaran(
+    frame: pd.DataFrame, scale: Scale, cap: float | None, pemda: str
+) -> Figure:
+    """Horizontal bars of the average capaian per Sasaran, coloured by predikat (Grafik 4.1).
+
+    Every Sasaran of the spec has a row; one without a bar says why on its label.
+    """
+    data = frame.iloc[::-1]
     fig, ax = plt.subplots(figsize=A4_LANDSCAPE, layout="constrained")
-    labels = [
-        f"{k} " + textwrap.shorten(str(u), 70, placeholder="…")
-        for k, u in zip(data["kode_sasaran"], data["uraian_sasaran"], strict=True)
-    ]
-    colours = [scale.colour(p) for p in data["predikat"]]
-    bars = ax.barh(labels, data["rata_rata_capaian"], color=colours, edgecolor="#333333")
-    for bar, value, n in zip(bars, data["rata_rata_capaian"], data["jumlah_dinilai"], strict=True):
-        text = f"{value:.2f}".replace(".", ",") + f"%  ({int(n)} ind.)"
-        ax.text(
-            bar.get_width() + 1, bar.get_y() + bar.get_height() / 2, text, va="center", fontsize=8
-        )
-    ax.axvline(100, color="#555555", linestyle="--", linewidth=1)
-    ax.set_xlabel("Rata-rata capaian (%)" + (f", capaian dibatasi {cap:g}%" if cap else ""))
-    ax.set_title("Capaian Kinerja per Sasaran Strategis")
-    ax.set_xlim(0, max(130.0, float(data["rata_rata_capaian"].max() or 0) + 20))
-    _legend(ax, scale)
-    return fig
-
-
-def distribusi_predikat(counts: dict[str, int], scale: Scale) -> Figure:
-    """Number of indicators per predikat band."""
-    fig, ax = plt.subplots(figsize=(8.27, 5.5), layout="constrained")
-    labels = [b.label for b in scale.bands]
-    values = [counts.get(label, 0) for label in labels]
-    bars = ax.bar(labels, values, color=[b.warna for b in scale.bands], edgecolor="#333333")
-    for bar, v in zip(bars, values, strict=True):
-        ax.text(bar.get_x() + bar.get_width() / 2, bar.get_height() + 0.3, str(v), ha="center")
-    ax.set_ylabel("Jumlah indikator")
-    ax.set_title("Sebaran Predikat Capaian Indikator")
-    return fig
-
-
-def kuadran_opd(opd: pd.DataFrame, scale: Scale, target: float = 100.0) -> Figure:
-    """Capaian (y) against serapan (x) per OPD, split in four quadrants at 100 % / 100 %."""
-    data = opd.dropna(subset=["rata_rata_capaian", "serapan"])
-    fig, ax = plt.subplots(figsize=A4_LANDSCAPE, layout="constrained")
-    colours = [scale.colour(p) for p in data["predikat"]]
-    ax.scatter(
-        data["serapan"], data["rata_rata_capaian"], c=colours, s=80, edgecolors="#333333", zorder=3
-    )
-    for x, y, label in zip(
-        data["serapan"], data["rata_rata_capaian"], data["kode_opd"], strict=True
+    values = data["rata_rata_capaian"].fillna(0.0)
+    bars = ax.barh(data["nama"], values, color=data["warna"], edgecolor="#333333")
+    for bar, text, missing in zip(
+        bars, data["teks_nilai"], data["catatan"].astype(bool), strict=True
     ):
-        ax.annotate(str(label), (x, y), textcoords="offset points", xytext=(5, 4), fontsize=7)
-    top = max(130.0, float(data["rata_rata_capaian"].max() or 0) + 10)
-    ax.set_xlim(0, 110)
-    ax.set_ylim(0, top)
-    ax.axhline(target, color="#555555", linestyle="--", linewidth=1)
-    ax.axvline(target, color="#555555", linestyle="--", linewidth=1)
-    notes = [
-        (3, top - 4, "Capaian ≥ target, serapan rendah:\nhemat (periksa mutu kegiatan)", "left"),
-        (107, top - 4, "Capaian ≥ target, serapan penuh", "right"),
-        (3, 4, "Capaian rendah, serapan rendah:\nkegiatan tertunda?", "left"),
-        (107, 4, "Capaian rendah, serapan tinggi:\ntidak efisien", "right"),
-    ]
-    for x, y, text, align in notes:
         ax.text(
-            x, y, text, fontsize=8, ha=align, va="top" if y > 50 else "bottom", color="#555555"
+            bar.get_width() + 1,
+            bar.get_y() + bar.get_height() / 2,
+            text,
+            va="center",
+            fontsize=9,
+            style="italic" if missing else "normal",
+            color="#555555" if missing else "#000000",
         )
+    ax.axvline(100, color=GRID, linestyle="--", linewidth=1)
+    top = float(values.max()) if len(values) else 0.0
+    ax.set_xlim(0, max(140.0, top + 30))
+    note = f" (capaian tiap indikator dibatasi {fmt.angka_ringkas(cap, 2)}%)" if cap else ""
+    ax.set_xlabel("Rata-rata capaian (%)" + note)
+    _percent_axis(ax)
+    _title(ax, "Capaian Kinerja per Sasaran Strategis", pemda)
+    _predikat_legend(ax, scale)
+    return fig
+
+
+def distribusi_predikat(frame: pd.DataFrame, pemda: str) -> Figure:
+    """Number of indicators per predikat band, with the band's rule under its name."""
+    fig, ax = plt.subplots(figsize=(8.27, 5.5), layout="constrained")
+    labels = [f"{p}\n({a})" for p, a in zip(frame["predikat"], frame["aturan"], strict=True)]
+    bars = ax.bar(labels, frame["jumlah"], color=frame["warna"], edgecolor="#333333")
+    total = int(frame["jumlah"].sum())
+    for bar, v in zip(bars, frame["jumlah"], strict=True):
+        share = f" ({fmt.angka(v / total * 100, 0)}%)" if total else ""
+        ax.text(
+            bar.get_x() + bar.get_width() / 2,
+            bar.get_height(),
+            f"{int(v)}{share}",
+            ha="center",
+            va="bottom",
+        )
+    ax.set_ylabel("Jumlah indikator")
+    ax.set_ylim(0, max(1, int(frame["jumlah"].max() if len(frame) else 0)) * 1.15)
+    _title(ax, f"Sebaran Predikat Capaian {total} Indikator yang Dinilai", pemda)
+    return fig
+
+
+def _place_labels(ax: Axes, xs: list[float], ys: list[float], labels: list[str]) -> None:
+    """Label every point, nudging a label to a free side when it would overlap another."""
+    fig = ax.figure
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]
+    taken: list[matplotlib.transforms.Bbox] = []
+    offsets = [(5, 4), (5, -10), (-5, 4), (-5, -10), (5, 12), (-5, 12), (5, -18), (-5, -18)]
+    for x, y, label in sorted(zip(xs, ys, labels, strict=True), key=lambda p: (-p[1], p[0])):
+        chosen = None
+        for dx, dy in offsets:
+            text = ax.annotate(
+                label,
+                (x, y),
+                textcoords="offset points",
+                xytext=(dx, dy),
+                fontsize=7,
+                ha="left" if dx > 0 else "right",
+            )
+            box = text.get_window_extent(renderer).expanded(1.05, 1.1)
+            if not any(box.overlaps(other) for other in taken):
+                chosen = box
+                break
+            text.remove()
+        if chosen is None:  # no free side: keep the first position
+            text = ax.annotate(
+                label, (x, y), textcoords="offset points", xytext=(5, 4), fontsize=7
+            )
+            chosen = text.get_window_extent(renderer)
+        taken.append(chosen)
+
+
+def kuadran_opd(frame: pd.DataFrame, settings: Settings, pemda: str) -> Figure:
+    """Capaian (y) against serapan (x) per OPD with the efficiency bands of the settings.
+
+    The band lines are capaian − serapan = ``efisiensi_batas_atas`` and ``_bawah``: an OPD above
+    the upper line is *efisien*, below the lower one *tidak efisien*, exactly as on the
+    Efisiensi sheet. Every OPD is labelled with its code.
+    """
+    fig, ax = plt.subplots(figsize=A4_LANDSCAPE, layout="constrained")
+    top = max(130.0, float(frame["rata_rata_capaian"].max()) + 10 if len(frame) else 0.0)
+    right = max(110.0, float(frame["serapan"].max()) + 10 if len(frame) else 0.0)
+    atas, bawah = settings.efisiensi_batas_atas, settings.efisiensi_batas_bawah
+    xs = [0.0, right]
+    ax.fill_between(xs, [x + atas for x in xs], [top, top], color="#1A9850", alpha=0.08)
+    ax.fill_between(
+        xs, [x + bawah for x in xs], [x + atas for x in xs], color="#FEC44F", alpha=0.15
+    )
+    ax.fill_between(xs, [0, 0], [x + bawah for x in xs], color="#D73027", alpha=0.08)
+    for limit in (atas, bawah):
+        ax.plot(xs, [x + limit for x in xs], color=GRID, linestyle="--", linewidth=1)
+    ax.scatter(
+        frame["serapan"],
+        frame["rata_rata_capaian"],
+        c=frame["warna"],
+        s=70,
+        edgecolors="#333333",
+        zorder=3,
+    )
+    ax.set_xlim(0, right)
+    ax.set_ylim(0, top)
+    words = chartdata.band_text(settings)
+    handles = [
+        Patch(facecolor=colour, edgecolor="#333333", label=words[band])
+        for band, colour in chartdata.WARNA_EFISIENSI.items()
+    ]
+    ax.legend(handles=handles, title="Kategori efisiensi", loc="lower right", fontsize=8)
+    _place_labels(
+        ax,
+        frame["serapan"].tolist(),
+        frame["rata_rata_capaian"].tolist(),
+        frame["kode_opd"].tolist(),
+    )
     ax.set_xlabel("Serapan anggaran (%)")
     ax.set_ylabel("Rata-rata capaian kinerja (%)")
-    ax.set_title("Capaian Kinerja dan Serapan Anggaran per OPD")
-    _legend(ax, scale)
+    _percent_axis(ax, "x")
+    _percent_axis(ax, "y")
+    _title(ax, "Capaian Kinerja dan Serapan Anggaran per OPD", pemda)
     return fig
 
 
-def peringkat_opd(opd: pd.DataFrame, scale: Scale) -> Figure:
-    """OPDs ranked by average capaian, coloured by predikat."""
-    data = opd.dropna(subset=["rata_rata_capaian"]).sort_values(
-        ["rata_rata_capaian", "kode_opd"], ascending=[True, False]
-    )
-    fig, ax = plt.subplots(figsize=(8.27, 11.69), layout="constrained")
-    labels = [textwrap.shorten(str(n), 45, placeholder="…") for n in data["nama_opd"]]
-    bars = ax.barh(
-        labels,
-        data["rata_rata_capaian"],
-        color=[scale.colour(p) for p in data["predikat"]],
-        edgecolor="#333333",
-    )
+def peringkat_opd(
+    frame: pd.DataFrame, tanpa_nilai: pd.DataFrame, scale: Scale, pemda: str
+) -> Figure:
+    """OPDs ranked by average capaian, each with its number of indicators; OPDs with no
+    average are listed under the chart with the reason."""
+    data = frame.iloc[::-1]
+    fig, ax = plt.subplots(figsize=A4_PORTRAIT, layout="constrained")
+    bars = ax.barh(data["label"], data["rata_rata_capaian"], color=data["warna"], edgecolor="#333")
     for bar, value in zip(bars, data["rata_rata_capaian"], strict=True):
         ax.text(
             bar.get_width() + 1,
             bar.get_y() + bar.get_height() / 2,
-            f"{value:.2f}".replace(".", ","),
+            fmt.persen(value),
             va="center",
             fontsize=7,
         )
-    ax.axvline(100, color="#555555", linestyle="--", linewidth=1)
+    ax.axvline(100, color=GRID, linestyle="--", linewidth=1)
+    top = float(data["rata_rata_capaian"].max()) if len(data) else 0.0
+    ax.set_xlim(0, max(140.0, top + 25))
     ax.tick_params(axis="y", labelsize=7)
     ax.set_xlabel("Rata-rata capaian (%)")
-    ax.set_title("Peringkat OPD menurut Rata-rata Capaian Kinerja")
-    _legend(ax, scale)
+    _percent_axis(ax)
+    _title(ax, "Peringkat OPD menurut Rata-rata Capaian Kinerja", pemda)
+    _predikat_legend(ax, scale)
+    if len(tanpa_nilai):
+        lines = [
+            f"{n} ({k}): {a}"
+            for k, n, a in zip(
+                tanpa_nilai["kode_opd"],
+                tanpa_nilai["nama_opd"],
+                tanpa_nilai["alasan"],
+                strict=True,
+            )
+        ]
+        fig.text(
+            0.01,
+            0.0,
+            "Tidak diperingkat (tanpa rata-rata capaian):\n" + "\n".join(lines),
+            fontsize=8,
+            va="bottom",
+            ha="left",
+        )
+        bottom = 0.02 + 0.013 * (len(lines) + 1)
+        fig.get_layout_engine().set(rect=(0, bottom, 1, 1 - bottom))  # type: ignore[union-attr,call-arg]
     return fig
 
 
-def tren_sasaran(indikator: pd.DataFrame, sasaran: pd.DataFrame) -> Figure:
-    """Per Sasaran: this year's capaian, progress to the RPJMD end target, last year's capaian."""
-    scored = indikator[indikator["status"] == "dinilai"]
-    by = scored.groupby("kode_sasaran")
-    # Say which year's target the progress is measured against (a stand-in year included).
-    years = sorted(
-        {int(y) for y in scored.loc[scored["progres_rpjmd"].notna(), "tahun_target_akhir"]}
-    )
-    progress = "Progres thd target akhir RPJMD" + (
-        f" (target {', '.join(str(y) for y in years)})" if years else ""
-    )
-    series = {
-        "Capaian tahun ini": by["capaian"].mean(),
-        progress: by["progres_rpjmd"].mean(),
-        "Capaian tahun lalu": by["capaian_tahun_lalu"].mean(),
-    }
-    shown = {k: v for k, v in series.items() if v.notna().any()}
-    codes = [c for c in sasaran["kode_sasaran"] if c in scored["kode_sasaran"].values]
+def tren_sasaran(
+    frame: pd.DataFrame, labels: dict[str, str], pemda: str, label_progres: str = ""
+) -> Figure:
+    """Per Sasaran: last year's capaian (when known), this year's, and progress to the end
+    target of the RPJMD, grouped horizontal bars in that order with their values."""
+    series = list(dict.fromkeys(frame["seri"]))
+    codes = list(dict.fromkeys(frame["kode_sasaran"]))
     fig, ax = plt.subplots(figsize=A4_LANDSCAPE, layout="constrained")
-    width = 0.8 / max(len(shown), 1)
-    palette = ["#2E75B6", "#A5A5A5", "#ED7D31"]
-    for i, (name, values) in enumerate(shown.items()):
-        xs = [j + i * width for j in range(len(codes))]
-        ax.bar(
-            xs,
-            [values.get(c, float("nan")) for c in codes],
-            width,
-            label=name,
-            color=palette[i % len(palette)],
+    height = 0.8 / max(len(series), 1)
+    palette = {
+        chartdata.SERI_TAHUN_LALU: "#BDD7EE",
+        chartdata.SERI_TAHUN_INI: "#2E75B6",
+        chartdata.SERI_PROGRES: "#A5A5A5",
+    }
+    top = 0.0
+    for i, name in enumerate(series):
+        part = frame[frame["seri"] == name].set_index("kode_sasaran")["nilai"]
+        ys = [j + i * height for j in range(len(codes))]
+        values = [part.get(c, float("nan")) for c in codes]
+        ax.barh(
+            ys,
+            values,
+            height,
+            label=label_progres if name == chartdata.SERI_PROGRES and label_progres else name,
+            color=palette.get(name, "#2E75B6"),
             edgecolor="#333333",
         )
-    ax.set_xticks([j + width * (len(shown) - 1) / 2 for j in range(len(codes))], codes)
-    ax.axhline(100, color="#555555", linestyle="--", linewidth=1)
-    ax.set_ylabel("Persen (%)")
-    ax.set_title(
-        "Capaian per Sasaran: tahun ini, progres menuju target akhir RPJMD"
-        + (", tahun lalu" if "Capaian tahun lalu" in shown else "")
+        for y, v in zip(ys, values, strict=True):
+            shown = "tidak ada" if pd.isna(v) else fmt.persen(v, 1)
+            ax.text(0 if pd.isna(v) else v + 0.8, y, shown, va="center", fontsize=7)
+            top = max(top, 0.0 if pd.isna(v) else float(v))
+    ax.set_yticks(
+        [j + height * (len(series) - 1) / 2 for j in range(len(codes))],
+        [labels.get(c, c) for c in codes],
+        fontsize=8,
     )
+    ax.invert_yaxis()
+    ax.axvline(100, color=GRID, linestyle="--", linewidth=1)
+    ax.set_xlim(0, max(130.0, top + 15))
+    ax.set_xlabel("Rata-rata capaian (%)")
+    _percent_axis(ax)
+    has_last = chartdata.SERI_TAHUN_LALU in series
+    what = (
+        "Capaian per Sasaran: tahun lalu, tahun ini dan progres menuju target akhir RPJMD"
+        if has_last
+        else "Capaian per Sasaran tahun ini dan progres menuju target akhir RPJMD"
+    )
+    _title(ax, what, pemda)
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8)
     return fig

@@ -1,34 +1,61 @@
-"""Feedback workbooks for OPDs: their own file, problem cells highlighted and commented.
+"""Feedback workbooks for OPDs: their own file, problem cells marked and commented.
 
-``output/umpan_balik/<kode_opd>.xlsx`` has a first sheet ``Umpan Balik`` listing every problem
-(severity, sheet, cell with a link to it, found, expected, how to fix), followed by the OPD's own
-sheets with each problem cell filled by severity and carrying a comment. Nothing about the
-secretariat's machine goes into the file: no paths, no user names, fixed document properties.
+``output/umpan_balik/<kode_opd>.xlsx`` opens on a sheet ``Umpan Balik`` that says what to do,
+by when and to whom, then lists every problem in two tables: **Wajib diperbaiki** (ERROR: the
+value is not used until it is fixed) and **Untuk diperiksa** (WARNING and INFO). Each row links
+to its cell (an internal link both Excel and LibreOffice follow). The OPD's own sheets follow,
+each problem cell marked with a fill and a thick border no input cell of the template has,
+and a comment. An OPD that sent nothing gets its blank template inside the same file, so it can
+fill it in and send it back. Nothing about the secretariat's machine goes into the file: no
+paths, no user names, fixed document properties.
 """
 
 from __future__ import annotations
 
-import math
 import os
 import shutil
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import openpyxl
 import pandas as pd
 from openpyxl.cell.cell import Cell
 from openpyxl.comments import Comment
-from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.utils import get_column_letter
 from openpyxl.workbook.workbook import Workbook
+from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.worksheet.worksheet import Worksheet
 
-from pipeline import schema
+from pipeline import fmt, schema
 from pipeline.ingest import Submission
-from pipeline.issues import ERROR, INFO, WARNING
+from pipeline.issues import ERROR, INFO, SEVERITY_ORDER, WARNING
+from pipeline.layout import row_height
+
+if TYPE_CHECKING:
+    from pipeline.master import MasterSpec
 
 SHEET = "Umpan Balik"
-FILL = {ERROR: "FFC7CE", WARNING: "FFEB9C", INFO: "DDEBF7"}
+
+
+@dataclass(frozen=True)
+class Mark:
+    """How a problem cell is marked: colours no template cell uses (input cells are pale
+    yellow, locked cells grey)."""
+
+    fill: str
+    border: str
+    label: str
+
+
+MARKS = {
+    ERROR: Mark("FF8B8B", "C00000", "merah, bingkai tebal merah tua"),
+    WARNING: Mark("C9B3F5", "7030A0", "ungu, bingkai tebal ungu tua"),
+    INFO: Mark("9DC3E6", "1F4E79", "biru, bingkai tebal biru tua"),
+}
+FILL = {k: m.fill for k, m in MARKS.items()}
 HEADERS = [
     "No",
     "Tingkat",
@@ -38,19 +65,58 @@ HEADERS = [
     "Ditemukan",
     "Diharapkan",
     "Masalah dan cara memperbaiki",
-    "Berkas",
     "Aturan",
 ]
-WIDTHS = [5, 10, 12, 8, 14, 22, 22, 80, 30, 22]
+WIDTHS = [4, 9, 10, 7, 11, 15, 15, 62, 20]
 AUTHOR = "Sekretariat SAKIP"
 SEVERITIES = (ERROR, WARNING, INFO)
 MAX_COPY_BYTES = 5 * 1024 * 1024  # a template is ~20 KB; larger files get the list only
+FONT = "Arial"
+
+
+@dataclass(frozen=True)
+class Contact:
+    """Who the OPD sends its file to, and by when (from the master spec's pemda sheet)."""
+
+    nama_pemda: str
+    tahun: int
+    batas: str = ""
+    kontak: str = ""
+
+    @classmethod
+    def from_spec(cls, spec: MasterSpec) -> Contact:
+        pemda = spec.pemda
+        return cls(
+            nama_pemda=str(pemda["nama_pemda"]),
+            tahun=spec.tahun,
+            batas=str(pemda.get("batas_pengumpulan") or ""),
+            kontak=str(pemda.get("kontak_sekretariat") or ""),
+        )
+
+    @property
+    def to_whom(self) -> str:
+        return self.kontak or f"sekretariat SAKIP {self.nama_pemda}"
+
+    @property
+    def by_when(self) -> str:
+        return (
+            f"paling lambat {fmt.tanggal(self.batas)} (bila sudah lewat, secepatnya)"
+            if self.batas
+            else "secepatnya"
+        )
 
 
 def _text(cell: Cell, value: object) -> None:
     """Write text that stays text (openpyxl would turn '=…' into a formula)."""
     cell.value = "" if value is None else str(value)
     cell.data_type = "s"
+
+
+def _link(cell: Cell, sheet: str, ref: str) -> None:
+    """An internal link to ``'sheet'!ref``: a location, not a file target, so LibreOffice
+    follows it too (a ``#…`` target becomes a link to another file there)."""
+    quoted = str(sheet).replace("'", "''")
+    cell.hyperlink = Hyperlink(ref=cell.coordinate, location=f"'{quoted}'!{ref}")
 
 
 def _pick_file(
@@ -67,41 +133,87 @@ def _pick_file(
     return None
 
 
-def _list_sheet(
-    wb: Workbook, issues: pd.DataFrame, title: str, source: str | None, sheetnames: set[str]
-) -> None:
-    ws = wb.create_sheet(SHEET, 0)
-    _text(ws["A1"], title)
-    ws["A1"].font = Font(name="Arial", bold=True, size=14)
+def _sorted(issues: pd.DataFrame) -> pd.DataFrame:
+    order = issues["severity"].map(SEVERITY_ORDER).fillna(len(SEVERITY_ORDER))
+    return (
+        issues.assign(_o=order)
+        .sort_values(["_o", "sheet", "cell", "rule"], kind="stable")
+        .drop(columns="_o")
+    )
+
+
+def _intro(
+    issues: pd.DataFrame, source: str | None, blank_template: bool, contact: Contact
+) -> list[tuple[str, str]]:
+    """The lines above the tables: what was checked, what to do, by when, to whom."""
     counts = issues["severity"].value_counts()
-    _text(
-        ws["A2"],
-        f"Berkas yang diperiksa: {source}"
-        if source
-        else "Berkas Anda belum diterima atau tidak dapat dibuka.",
-    )
-    _text(
-        ws["A3"],
-        f"{int(counts.get(ERROR, 0))} ERROR (nilai tidak dipakai sampai diperbaiki), "
-        f"{int(counts.get(WARNING, 0))} WARNING (dipakai, mohon diperiksa), "
-        f"{int(counts.get(INFO, 0))} INFO.",
-    )
-    _text(
-        ws["A4"],
-        "Perbaiki sel yang ditandai di berkas Anda sendiri (bukan di salinan ini), "
-        "simpan sebagai .xlsx, lalu kirim kembali ke sekretariat.",
-    )
-    header_row = 6
-    for col, (name, width) in enumerate(zip(HEADERS, WIDTHS, strict=True), start=1):
-        cell = ws.cell(header_row, col)
+    errors, warnings, infos = (int(counts.get(s, 0)) for s in SEVERITIES)
+    if blank_template:
+        return [
+            ("bold", "Berkas Anda belum kami terima (atau tidak dapat dibuka)."),
+            (
+                "text",
+                "Yang perlu dikirim: templat capaian kinerja tahun "
+                f"{contact.tahun} yang sudah diisi. Templat kosong Anda ada di berkas ini "
+                "(sheet Petunjuk, Indikator dan Anggaran): isi sel kuning di sheet Indikator "
+                "dan Anggaran, simpan sebagai .xlsx, lalu kirim berkas ini.",
+            ),
+            ("bold", f"Kirim ke: {contact.to_whom}, {contact.by_when}."),
+        ]
+    lines = [
+        (
+            "text",
+            f"Berkas yang diperiksa: {source}" if source else "Berkas Anda tidak dapat dibuka.",
+        ),
+        (
+            "bold",
+            f"{errors} wajib diperbaiki (ERROR: nilainya tidak dipakai sampai diperbaiki) · "
+            f"{warnings + infos} untuk diperiksa ({warnings} WARNING: nilainya dipakai; "
+            f"{infos} INFO: catatan).",
+        ),
+        (
+            "text",
+            "Perbaiki sel yang ditandai di berkas Anda sendiri (bukan di salinan ini), simpan "
+            "sebagai .xlsx, lalu kirim kembali. Klik alamat sel di kolom Sel untuk melompat ke "
+            "sel itu di salinan.",
+        ),
+        ("bold", f"Kirim ke: {contact.to_whom}, {contact.by_when}."),
+    ]
+    return lines
+
+
+def _table(
+    ws: Worksheet,
+    row: int,
+    title: str,
+    issues: pd.DataFrame,
+    number: int,
+    source: str | None,
+    sheetnames: set[str],
+) -> tuple[int, int]:
+    """One titled table of problems from ``row``; returns the next free row and number."""
+    bold = Font(name=FONT, bold=True, size=11)
+    _text(ws.cell(row, 1), title)
+    ws.cell(row, 1).font = bold
+    row += 1
+    if issues.empty:
+        _text(ws.cell(row, 1), "Tidak ada.")
+        ws.cell(row, 1).font = Font(name=FONT, italic=True, size=9)
+        return row + 2, number
+    header = Font(name=FONT, bold=True, size=9)
+    for col, name in enumerate(HEADERS, start=1):
+        cell = ws.cell(row, col)
         _text(cell, name)
-        cell.font = Font(name="Arial", bold=True)
+        cell.font = header
         cell.fill = PatternFill("solid", fgColor="D9E1F2")
-        ws.column_dimensions[openpyxl.utils.get_column_letter(col)].width = width
-    for i, rec in enumerate(issues.to_dict("records"), start=1):
-        row = header_row + i
+        cell.alignment = Alignment(wrap_text=True, vertical="center")
+        cell.border = _thin()
+    ws.row_dimensions[row].height = row_height(*zip(HEADERS, WIDTHS, strict=True))
+    for rec in issues.to_dict("records"):
+        row += 1
+        number += 1
         values = [
-            i,
+            number,
             rec["severity"],
             rec["sheet"],
             rec["cell"],
@@ -109,7 +221,6 @@ def _list_sheet(
             rec["found"],
             rec["expected"],
             rec["message"],
-            rec["file"],
             rec["rule"],
         ]
         for col, value in enumerate(values, start=1):
@@ -119,24 +230,87 @@ def _list_sheet(
             else:
                 _text(cell, value)
             cell.alignment = Alignment(wrap_text=True, vertical="top")
-            cell.font = Font(name="Arial", size=9)
-        ws.cell(row, 2).fill = PatternFill("solid", fgColor=FILL.get(rec["severity"], "FFFFFF"))
-        lines = max(
-            math.ceil(len(str(v)) / (w * 1.05)) for v, w in zip(values, WIDTHS, strict=True)
+            cell.font = Font(name=FONT, size=9)
+            cell.border = _thin()
+        mark = MARKS.get(str(rec["severity"]))
+        if mark is not None:
+            ws.cell(row, 2).fill = PatternFill("solid", fgColor=mark.fill)
+        ws.row_dimensions[row].height = row_height(
+            *((v, w) for v, w in zip(values, WIDTHS, strict=True))
         )
-        ws.row_dimensions[row].height = 13 * max(1, lines)
         linked = source is not None and rec["file"] == source
-        if linked and rec["sheet"] in sheetnames and rec["cell"] and ":" not in rec["cell"]:
+        ref = str(rec["cell"] or "")
+        if linked and rec["sheet"] in sheetnames and ref and ":" not in ref:
             link = ws.cell(row, 4)
-            link.hyperlink = f"#'{rec['sheet']}'!{rec['cell']}"
-            link.font = Font(name="Arial", size=9, color="0563C1", underline="single")
-    ws.freeze_panes = ws.cell(header_row + 1, 1)
-    ws.auto_filter.ref = f"A{header_row}:J{header_row + max(len(issues), 1)}"
+            _link(link, str(rec["sheet"]), ref)
+            link.font = Font(name=FONT, size=9, color="0563C1", underline="single")
+    return row + 2, number
+
+
+def _thin() -> Border:
+    side = Side(style="thin", color="808080")
+    return Border(left=side, right=side, top=side, bottom=side)
+
+
+def _list_sheet(
+    wb: Workbook,
+    issues: pd.DataFrame,
+    title: str,
+    source: str | None,
+    sheetnames: set[str],
+    contact: Contact,
+    blank_template: bool,
+) -> None:
+    ws = wb.create_sheet(SHEET, 0)
+    for col, width in enumerate(WIDTHS, start=1):
+        ws.column_dimensions[get_column_letter(col)].width = width
+    span = sum(WIDTHS)
+    _text(ws["A1"], title)
+    ws["A1"].font = Font(name=FONT, bold=True, size=13)
+    row = 2
+    for style, line in _intro(issues, source, blank_template, contact):
+        cell = ws.cell(row, 1)
+        _text(cell, line)
+        cell.font = Font(name=FONT, size=10, bold=style == "bold")
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+        ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=len(WIDTHS))
+        ws.row_dimensions[row].height = row_height((line, span), font_pt=10)
+        row += 1
+    if not blank_template:
+        legend = ws.cell(row, 1)
+        _text(legend, "Tanda sel di salinan: ")
+        legend.font = Font(name=FONT, size=9, italic=True)
+        ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=3)
+        for col, severity in zip((4, 6, 8), SEVERITIES, strict=True):
+            cell = ws.cell(row, col)
+            _text(cell, f"{severity}: {MARKS[severity].label}")
+            _paint(cell, severity)
+            cell.font = Font(name=FONT, size=9)
+        row += 1
+    row += 1
+    ordered = _sorted(issues) if not issues.empty else issues
+    must = ordered[ordered["severity"] == ERROR] if not ordered.empty else ordered
+    check = ordered[ordered["severity"] != ERROR] if not ordered.empty else ordered
+    row, number = _table(ws, row, "Wajib diperbaiki (ERROR)", must, 0, source, sheetnames)
+    _table(ws, row, "Untuk diperiksa (WARNING dan INFO)", check, number, source, sheetnames)
+    ws.freeze_panes = None
     ws.page_setup.orientation = "landscape"
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
     ws.page_setup.fitToWidth = 1
     ws.page_setup.fitToHeight = 0
     ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_margins.left = ws.page_margins.right = 0.4
+    ws.oddFooter.left.text = contact.nama_pemda
+    ws.oddFooter.center.text = f"Umpan balik validasi {contact.tahun}"
+    ws.oddFooter.right.text = "Halaman &P dari &N"
+    ws.print_title_rows = None
+
+
+def _paint(cell: Cell, severity: str) -> None:
+    mark = MARKS[severity]
+    side = Side(style="thick", color=mark.border)
+    cell.fill = PatternFill("solid", fgColor=mark.fill)
+    cell.border = Border(left=side, right=side, top=side, bottom=side)
 
 
 def _mark_cells(wb: Workbook, issues: pd.DataFrame) -> None:
@@ -151,22 +325,40 @@ def _mark_cells(wb: Workbook, issues: pd.DataFrame) -> None:
         except ValueError:
             continue
         worst = min(group["severity"], key=SEVERITIES.index)
-        cell.fill = PatternFill("solid", fgColor=FILL[worst])
+        _paint(cell, worst)
         text = "\n\n".join(f"[{r['severity']}] {r['message']}" for r in group.to_dict("records"))
         comment = Comment(text, AUTHOR)
         comment.width, comment.height = 320, 160
         cell.comment = comment
 
 
+def _blank_template(spec: MasterSpec, kode_opd: str) -> Workbook | None:
+    """The OPD's blank template, loaded for the feedback file (None if it cannot be made)."""
+    from pipeline.template import build_template  # noqa: PLC0415
+
+    folder = Path(tempfile.mkdtemp(prefix=".templat."))
+    try:
+        path = build_template(spec, kode_opd, folder / "templat.xlsx")
+        return openpyxl.load_workbook(path)
+    except Exception:  # a spec row the template cannot hold: the list alone still helps
+        return None
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 def build_feedback(
     kode_opd: str,
     nama_opd: str,
-    nama_pemda: str,
-    tahun: int,
+    contact: Contact,
     issues: pd.DataFrame,
     source: Submission | None,
+    template: Workbook | None = None,
 ) -> Workbook:
-    """The feedback workbook of one OPD (in memory)."""
+    """The feedback workbook of one OPD (in memory).
+
+    ``source`` is the file it sent (copied, problem cells marked); without it, ``template``
+    (its blank template) follows the list so the OPD can fill it in.
+    """
     wb: Workbook | None = None
     if source is not None and source.size <= MAX_COPY_BYTES:
         try:  # defusedxml behind openpyxl refuses entities; anything odd means no copy
@@ -175,18 +367,26 @@ def build_feedback(
             wb = None
     if wb is None:
         source = None
+        wb = template
+    blank = source is None and wb is not None
+    if wb is None:
         wb = openpyxl.Workbook()
         wb.remove(wb.active)
-    title = f"Umpan balik validasi {nama_opd} ({kode_opd}) — {nama_pemda} tahun {tahun}"
+    title = (
+        f"Umpan balik validasi {nama_opd} ({kode_opd}) — {contact.nama_pemda} tahun "
+        f"{contact.tahun}"
+    )
     if source is not None:
         _mark_cells(wb, issues[issues["file"] == source.name])
-    _list_sheet(wb, issues, title, source.name if source else None, set(wb.sheetnames))
+    _list_sheet(
+        wb, issues, title, source.name if source else None, set(wb.sheetnames), contact, blank
+    )
     wb.active = 0
     for ws in wb.worksheets:
         ws.sheet_view.tabSelected = ws.title == SHEET
     props = wb.properties
-    props.creator = nama_pemda
-    props.lastModifiedBy = nama_pemda
+    props.creator = contact.nama_pemda
+    props.lastModifiedBy = contact.nama_pemda
     props.title = title
     props.description = None
     props.keywords = None
@@ -198,17 +398,16 @@ def write_feedback(
     issues: pd.DataFrame,
     berkas: pd.DataFrame,
     subs: list[Submission],
-    opd: pd.DataFrame,
-    nama_pemda: str,
-    tahun: int,
+    spec: MasterSpec,
 ) -> list[Path]:
     """Write one feedback workbook per OPD with at least one issue; replace the folder whole.
 
     The new set is built in a temporary folder and swapped in, so an OPD that fixed everything
     no longer finds last run's feedback, and an interrupted run leaves the old set intact.
     """
+    contact = Contact.from_spec(spec)
     by_name = {s.name: s for s in subs}
-    names = dict(zip(opd["kode_opd"], opd["nama_opd"], strict=True))
+    names = dict(zip(spec.opd["kode_opd"], spec.opd["nama_opd"], strict=True))
     per_opd = issues[issues["kode_opd"].isin(names)]
     folder = Path(folder)
     folder.parent.mkdir(parents=True, exist_ok=True)
@@ -217,7 +416,8 @@ def write_feedback(
     try:
         for kode, group in per_opd.groupby("kode_opd", sort=True):
             source = _pick_file(str(kode), berkas, by_name)
-            wb = build_feedback(str(kode), names[kode], nama_pemda, tahun, group, source)
+            template = _blank_template(spec, str(kode)) if source is None else None
+            wb = build_feedback(str(kode), names[kode], contact, group, source, template)
             target = tmp / f"{kode}.xlsx"
             wb.save(target)
             written.append(folder / target.name)
@@ -232,8 +432,18 @@ def write_feedback(
 
 
 def feedback_rows(wb_path: Path) -> list[dict[str, Any]]:
-    """The problem list of a feedback workbook, as records (for checks and notebooks)."""
+    """Every problem listed in a feedback workbook (both tables), as records."""
     ws = openpyxl.load_workbook(wb_path, read_only=True)[SHEET]
-    rows = list(ws.iter_rows(min_row=6, values_only=True))
-    header = [str(h) for h in rows[0]]
-    return [dict(zip(header, r, strict=False)) for r in rows[1:] if any(v is not None for v in r)]
+    out: list[dict[str, Any]] = []
+    header: list[str] | None = None
+    for values in ws.iter_rows(values_only=True):
+        if values and values[0] == HEADERS[0]:
+            header = [str(h) for h in values]
+            continue
+        if header is None:
+            continue
+        if not any(v is not None and v != "" for v in values):
+            header = None  # a table ends at an empty row
+            continue
+        out.append(dict(zip(header, values, strict=False)))
+    return out

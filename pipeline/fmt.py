@@ -3,12 +3,19 @@
 Numbers stay numbers inside the pipeline; text is made only at the edge (messages, display
 strings in the workbook, the console summary), and only here. ``1.234.567,89`` uses a dot for
 thousands and a comma for decimals; dates read ``20 Februari 2019``.
+
+The Excel number-format strings of every workbook come from here too (:func:`format_angka`,
+:func:`format_rupiah`, :func:`format_tanggal`). They carry the Indonesian locale tag
+``[$-421]`` (LibreOffice then shows ``1.234,56`` on any machine; Excel shows the reader's own
+separators) and never end in a bare separator: an integer is ``#,##0``, never ``#,##0.##``,
+which Excel renders as ``12.`` / ``12,``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Iterable
 
 BULAN = (
     "Januari",
@@ -57,6 +64,15 @@ def angka_ringkas(value: float | None, maks_desimal: int = 4, kosong: str = "") 
     return "0" if text in ("-0", "") else text
 
 
+def bertanda(value: float | None, desimal_maks: int = 2, kosong: str = "-") -> str:
+    """A difference with its sign: ``+17,34``, ``-5``, ``0`` (trailing zeros dropped)."""
+    if _missing(value):
+        return kosong
+    assert value is not None
+    text = angka_ringkas(value, desimal_maks)
+    return text if text.startswith("-") or text == "0" else f"+{text}"
+
+
 def persen(value: float | None, desimal: int = 2, kosong: str = "-") -> str:
     """``88,26%``; missing → ``kosong``."""
     return kosong if _missing(value) else f"{angka(value, desimal)}%"
@@ -94,3 +110,155 @@ def nilai(value: object, desimal: int | None = None) -> str:
             return angka(float(value), desimal)
         return angka_ringkas(float(value), 4)
     return str(value)
+
+
+# ---------------------------------------------------------------------------------------------
+# Precision: how many decimals a value needs, so a target typed as 0,0029 never shows as 0,00.
+
+MAKS_DESIMAL = 6
+
+
+def desimal(value: float | None, maks: int = MAKS_DESIMAL) -> int:
+    """Decimals ``value`` needs to be shown exactly, at most ``maks`` (0 for missing values).
+
+    ``12`` → 0, ``10,39`` → 2, ``0,0029`` → 4, ``30.102,888889`` → ``maks``.
+    """
+    if _missing(value):
+        return 0
+    assert value is not None
+    if math.isinf(value):
+        return 0
+    for places in range(maks + 1):
+        if abs(round(value, places) - value) <= 1e-12 * max(1.0, abs(value)):
+            return places
+    return maks
+
+
+def presisi(
+    nilai_tetap: Iterable[float | None],
+    nilai_hitung: Iterable[float | None] = (),
+    desimal_hitung: int = 2,
+    maks: int = MAKS_DESIMAL,
+) -> int:
+    """The display precision of one indicator: the decimals its typed values need.
+
+    ``nilai_tetap`` are values as typed (the target, the realisations in the file): each
+    counts with the decimals it has (up to ``maks``). ``nilai_hitung`` are values made by the
+    pipeline (a quarterly mean such as 30.102,888889): each counts with at most
+    ``desimal_hitung`` decimals, so a repeating fraction does not widen the column.
+    """
+    typed = [desimal(v, maks) for v in nilai_tetap]
+    made = [min(desimal(v, maks), desimal_hitung) for v in nilai_hitung]
+    return max([0, *typed, *made])
+
+
+def angka_presisi(value: float | None, desimal_maks: int, kosong: str = "-") -> str:
+    """A number rounded to ``desimal_maks`` decimals, trailing zeros dropped: ``30.102,89``."""
+    if _missing(value):
+        return kosong
+    return angka_ringkas(value, desimal_maks)
+
+
+# ---------------------------------------------------------------------------------------------
+# Excel number formats (xlsxwriter / openpyxl ``num_format`` strings).
+
+LOKAL = "[$-421]"  # Indonesian locale tag
+
+
+def format_angka(desimal_tampil: int = 0, akhiran: str = "") -> str:
+    """``[$-421]#,##0`` or ``[$-421]#,##0.00``: a fixed number of decimals, grouped thousands.
+
+    ``akhiran`` is literal text after the number (e.g. ``%``), quoted for Excel.
+    """
+    places = max(0, min(int(desimal_tampil), 10))
+    body = "#,##0" + ("." + "0" * places if places else "")
+    tail = f'"{akhiran}"' if akhiran else ""
+    return f"{LOKAL}{body}{tail}"
+
+
+def format_persen(desimal_tampil: int = 2) -> str:
+    """A value already in percent (88,26 for 88,26 %), shown with ``%`` after it."""
+    return format_angka(desimal_tampil, "%")
+
+
+def format_bertanda(desimal_tampil: int = 2) -> str:
+    """A difference with its sign: ``+17,34`` / ``-5,00`` / ``0``."""
+    body = format_angka(desimal_tampil)[len(LOKAL) :]
+    return f"{LOKAL}+{body};-{body};0"
+
+
+def format_rupiah(desimal_tampil: int = 0) -> str:
+    """Rupiah: ``Rp 1.234.567`` (whole Rupiah unless the value has sen)."""
+    places = max(0, min(int(desimal_tampil), 2))
+    return f'{LOKAL}"Rp "#,##0' + ("." + "0" * places if places else "")
+
+
+def format_tanggal(jam: bool = False) -> str:
+    """A date cell shown as ``20 Februari 2019`` (with ``jam``: ``20 Februari 2019 09.30``).
+
+    The ``[$-421]`` tag makes both Excel and LibreOffice use the Indonesian month names.
+    """
+    return f"{LOKAL}d mmmm yyyy" + (" hh.mm" if jam else "")
+
+
+def format_bilangan_bulat() -> str:
+    """Counts: ``1.234`` (no decimals, grouped)."""
+    return format_angka(0)
+
+
+# ---------------------------------------------------------------------------------------------
+# Words: ordinals for titles ("Sasaran Pertama") and counts in sentences.
+
+_SATUAN = (
+    "",
+    "satu",
+    "dua",
+    "tiga",
+    "empat",
+    "lima",
+    "enam",
+    "tujuh",
+    "delapan",
+    "sembilan",
+    "sepuluh",
+    "sebelas",
+)
+
+
+def terbilang(n: int) -> str:
+    """A whole number 0–999.999 in Indonesian words: ``14`` → ``empat belas``."""
+    if n < 0:
+        return "minus " + terbilang(-n)
+    if n == 0:
+        return "nol"
+    if n < 12:
+        return _SATUAN[n]
+    if n < 20:
+        return f"{_SATUAN[n - 10]} belas"
+    if n < 100:
+        tens, rest = divmod(n, 10)
+        return f"{_SATUAN[tens]} puluh" + (f" {_SATUAN[rest]}" if rest else "")
+    if n < 1000:
+        hundreds, rest = divmod(n, 100)
+        head = "seratus" if hundreds == 1 else f"{_SATUAN[hundreds]} ratus"
+        return head + (f" {terbilang(rest)}" if rest else "")
+    if n < 1_000_000:
+        thousands, rest = divmod(n, 1000)
+        head = "seribu" if thousands == 1 else f"{terbilang(thousands)} ribu"
+        return head + (f" {terbilang(rest)}" if rest else "")
+    return angka(n, 0)
+
+
+def urutan(n: int) -> str:
+    """The ordinal as the LKjIP writes it in titles: ``1`` → ``Pertama``, ``14`` → ``Keempat
+    Belas``, ``21`` → ``Kedua Puluh Satu``."""
+    if n <= 0:
+        return f"Ke-{n}"
+    if n == 1:
+        return "Pertama"
+    return ("ke" + terbilang(n)).title()
+
+
+def jumlah(n: int, benda: str) -> str:
+    """``3 indikator``; Indonesian nouns do not change in the plural."""
+    return f"{angka(n, 0)} {benda}"

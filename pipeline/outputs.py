@@ -19,6 +19,10 @@ from pipeline.completeness import BELUM, DITOLAK, TEPAT_WAKTU, TERLAMBAT, comple
 from pipeline.run import Run
 
 if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+    from pipeline.config import Settings
+    from pipeline.score import Results
     from pipeline.workbook import RunInfo
 
 
@@ -78,13 +82,14 @@ def run_info(run: Run) -> tuple[RunInfo, pd.DataFrame]:
         opd_missing=int(kirim.get(BELUM, 0)),
         opd_rejected=int(kirim.get(DITOLAK, 0)),
         data_per=max((d[:10] for d in used if d), default=""),
+        periode_rpjmd=f"{spec.pemda['periode_awal']}–{spec.pemda['periode_akhir']}",
     )
     return info, kelengkapan
 
 
 def write_outputs(run: Run, output: Path) -> dict[str, Path]:
     # Deferred: matplotlib costs ~0.5 s to import and `check` never draws.
-    from pipeline import charts  # noqa: PLC0415
+    from pipeline.charts import plt  # noqa: PLC0415
     from pipeline.feedback import write_feedback  # noqa: PLC0415
     from pipeline.workbook import write_workbook  # noqa: PLC0415
 
@@ -104,24 +109,14 @@ def write_outputs(run: Run, output: Path) -> dict[str, Path]:
     write_workbook(
         paths["workbook"], res, run.issues, berkas, spec.settings, info, kelengkapan, source_base
     )
-    feedback = write_feedback(
-        output / "umpan_balik", run.issues, berkas, run.subs, spec.opd, info.nama_pemda, spec.tahun
-    )
+    feedback = write_feedback(output / "umpan_balik", run.issues, berkas, run.subs, spec)
     with atomic_path(paths["validasi"]) as tmp:
         run.issues.to_csv(tmp, index=False, encoding="utf-8")
-    figures = {
-        "chart_sasaran": charts.capaian_per_sasaran(
-            res.sasaran, spec.settings.skala, spec.settings.batas_capaian
-        ),
-        "chart_predikat": charts.distribusi_predikat(res.predikat_jumlah, spec.settings.skala),
-        "chart_kuadran": charts.kuadran_opd(res.opd, spec.settings.skala),
-        "chart_peringkat": charts.peringkat_opd(res.opd, spec.settings.skala),
-        "chart_tren": charts.tren_sasaran(res.indikator, res.sasaran),
-    }
+    figures = _figures(res, spec.settings, info.nama_pemda, spec.tahun, kelengkapan)
     for key, fig in figures.items():
         with atomic_path(paths[key]) as tmp:
             fig.savefig(tmp, dpi=110, format="png", metadata={"Software": None})
-        charts.plt.close(fig)
+        plt.close(fig)
     manifest = {
         "pipeline": __version__,
         "kode_pemda": spec.kode_pemda,
@@ -151,6 +146,46 @@ def write_outputs(run: Run, output: Path) -> dict[str, Path]:
     )
     paths["umpan_balik"] = output / "umpan_balik"
     return paths
+
+
+def _figures(
+    res: Results, settings: Settings, nama_pemda: str, tahun: int, kelengkapan: pd.DataFrame
+) -> dict[str, Figure]:
+    """Every PNG chart, each drawn from its :mod:`pipeline.chartdata` frame."""
+    from pipeline import chartdata, charts  # noqa: PLC0415
+
+    pemda = chartdata.judul(nama_pemda, tahun)
+    status = dict(zip(kelengkapan["kode_opd"], kelengkapan["status_kirim"], strict=True))
+    labels = {
+        str(k): f"{k} {chartdata.singkat(u, 45)}"
+        for k, u in zip(res.sasaran["kode_sasaran"], res.sasaran["uraian_sasaran"], strict=True)
+    }
+    return {
+        "chart_sasaran": charts.capaian_per_sasaran(
+            chartdata.sasaran_bars(res.sasaran, settings.skala),
+            settings.skala,
+            settings.batas_capaian,
+            pemda,
+        ),
+        "chart_predikat": charts.distribusi_predikat(
+            chartdata.predikat_counts(res.predikat_jumlah, settings.skala), pemda
+        ),
+        "chart_kuadran": charts.kuadran_opd(
+            chartdata.efisiensi_opd(res.opd, settings), settings, pemda
+        ),
+        "chart_peringkat": charts.peringkat_opd(
+            chartdata.peringkat_opd(res.opd, settings.skala),
+            chartdata.opd_tanpa_nilai(res.opd, status),
+            settings.skala,
+            pemda,
+        ),
+        "chart_tren": charts.tren_sasaran(
+            chartdata.tren_sasaran(res.indikator, res.sasaran, settings),
+            labels,
+            pemda,
+            chartdata.progres_label(res.indikator),
+        ),
+    }
 
 
 def _json_number(value: object) -> float | None:

@@ -138,6 +138,8 @@ LABELS: dict[str, str] = {
     "dimodifikasi": "Disimpan (menurut berkas)",
     "kode": "Kode",
     "uraian": "Uraian",
+    "jenis": "Jenis",
+    "alasan": "Alasan",
 }
 
 

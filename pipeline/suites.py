@@ -125,6 +125,7 @@ def _per_group(suite: dict[str, Any]) -> dict[str, Any]:
 
 
 def _show_column(name: str, value: object) -> str:
+    """A column value in a message: percents and ratios with two decimals."""
     if "faktor" in name:
         return fmt.nilai(value, 1)
     return fmt.nilai(value, 2 if "capaian" in name or "rasio" in name else None)

@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING
 import xlsxwriter
 from xlsxwriter.worksheet import Worksheet
 
+from pipeline import fmt as texts
+from pipeline.layout import fit_scale, footer_pt, panels, row_height
 from pipeline.schema import label
 
 if TYPE_CHECKING:  # the reader side (ingest) must not pull pandas into its workers
@@ -31,7 +33,7 @@ SHEET_META = "_meta"
 HEADER_ROW = 5  # 1-based row of the column headers; data starts on the next row
 
 INPUT_FILL = "#FFF2CC"
-PETUNJUK_WIDTH = 120
+PETUNJUK_WIDTH = 100
 LOCKED_FILL = "#EDEDED"
 
 
@@ -96,14 +98,55 @@ def column_letter(columns: tuple[Column, ...], key: str) -> str:
     return xlsxwriter.utility.xl_col_to_name(index)
 
 
+AGREGASI_TEXT = {
+    "kumulatif": (
+        "kumulatif",
+        "isi hasil triwulan itu saja (TW II = hasil April–Juni, bukan jumlah sampai Juni); "
+        "nilai tahunan = TW I + TW II + TW III + TW IV.",
+    ),
+    "nilai_akhir": (
+        "nilai akhir",
+        "isi keadaan pada akhir triwulan (TW II = posisi per 30 Juni); nilai tahunan = TW "
+        "terakhir yang diisi.",
+    ),
+    "rata_rata": (
+        "rata-rata",
+        "isi nilai triwulan itu (TW II = nilai April–Juni); nilai tahunan = rata-rata TW yang "
+        "diisi.",
+    ),
+}
+ROLLUP_HEADER = "Cara Rekap TW"  # shown after the contract columns; ingest does not read it
+ROLLUP_WIDTH = 16
+FONT_PT = 10.0
+
+
+def _polarity_lines(spec: MasterSpec) -> list[str]:
+    turun = (
+        "capaian = target / realisasi × 100"
+        if spec.settings.rumus_turun == "T/R"
+        else "capaian = (2 × target − realisasi) / target × 100, paling kecil 0"
+    )
+    return [
+        "naik: makin tinggi realisasi makin baik; capaian = realisasi / target × 100.",
+        f"turun: makin rendah makin baik (misalnya angka kematian, angka kemiskinan); {turun}.",
+        "range: target berupa rentang; realisasi di dalam rentang = 100%, di luar rentang "
+        "dibandingkan dengan batas terdekat.",
+        "kualitatif: pilih nilai dari daftar (misalnya opini BPK TMP < TW < WDP < WTP); sama "
+        "atau lebih baik dari target = 100%.",
+    ]
+
+
 def _petunjuk(ws: Worksheet, spec: MasterSpec, opd: dict[str, str], fmt: dict) -> None:
-    ws.set_column(0, 0, 4)
+    ws.set_column(0, 0, 3)
     ws.set_column(1, 1, PETUNJUK_WIDTH)
+    kontak = str(spec.pemda.get("kontak_sekretariat") or "").strip()
+    batas = texts.tanggal(str(spec.pemda["batas_pengumpulan"]))
     lines: list[tuple[str, str]] = [
         ("title", f"Templat Capaian Kinerja Tahun {spec.tahun} ({spec.periode})"),
         ("bold", f"{opd['nama_opd']} — {spec.pemda['nama_pemda']}"),
         ("text", f"Kode OPD: {opd['kode_opd']}    Kode Pemda: {spec.kode_pemda}"),
-        ("bold", f"Batas pengumpulan: {spec.pemda['batas_pengumpulan']}"),
+        ("bold", f"Batas pengumpulan: {batas}"),
+        ("bold", f"Kirim ke: {kontak}" if kontak else "Kirim ke: sekretariat SAKIP"),
         ("text", ""),
     ]
     if opd.get("visi"):
@@ -114,19 +157,18 @@ def _petunjuk(ws: Worksheet, spec: MasterSpec, opd: dict[str, str], fmt: dict) -
     if opd.get("visi") or opd.get("misi"):
         lines.append(("text", ""))
     lines += [
-        ("bold", "Cara mengisi"),
+        ("head", "Cara mengisi"),
         (
             "wrap",
             "1. Isi hanya sel berwarna kuning. Sel abu-abu (kode, indikator, satuan, target, "
-            "pagu) "
-            "terkunci dan berasal dari RPJMD/Perjanjian Kinerja; perubahan pada sel itu akan "
-            "ditolak saat pemeriksaan.",
+            "pagu) terkunci dan berasal dari RPJMD/Perjanjian Kinerja; perubahan pada sel itu "
+            "akan ditolak saat pemeriksaan.",
         ),
         (
             "wrap",
             "2. Sheet 'Indikator': isi Realisasi Tahunan. Jika Realisasi Tahunan kosong, nilai "
-            "tahunan dihitung dari Realisasi TW I–IV sesuai cara agregasi indikator. Tulis angka "
-            "saja, tanpa satuan (contoh: 10,39 bukan '10,39%').",
+            "tahunan dihitung dari Realisasi TW I–IV menurut kolom 'Cara Rekap TW' (lihat "
+            "di bawah). Tulis angka saja, tanpa satuan (contoh: 10,39 bukan '10,39%').",
         ),
         (
             "wrap",
@@ -141,8 +183,7 @@ def _petunjuk(ws: Worksheet, spec: MasterSpec, opd: dict[str, str], fmt: dict) -
         (
             "wrap",
             "5. Kolom 'Capaian menurut OPD' boleh diisi dengan persentase capaian yang Anda "
-            "hitung "
-            "sendiri; sekretariat menghitung ulang dan memberi tahu bila berbeda.",
+            "hitung sendiri; sekretariat menghitung ulang dan memberi tahu bila berbeda.",
         ),
         (
             "wrap",
@@ -153,8 +194,14 @@ def _petunjuk(ws: Worksheet, spec: MasterSpec, opd: dict[str, str], fmt: dict) -
             "wrap",
             "7. Jangan menambah, menghapus atau memindahkan baris, kolom atau sheet, dan jangan "
             "mengganti nama berkas menjadi format lain. Simpan sebagai .xlsx lalu kirim kembali "
-            "ke sekretariat sebelum batas pengumpulan.",
+            f"sebelum {batas}.",
         ),
+        ("text", ""),
+        ("head", "Yang diisi di kolom TW (contoh TW II), menurut Cara Rekap TW indikator"),
+        *[("wrap", f"• {name}: {what}") for name, what in AGREGASI_TEXT.values()],
+        ("text", ""),
+        ("head", "Polaritas (arah baik) indikator"),
+        *[("wrap", f"• {line}") for line in _polarity_lines(spec)],
         ("text", ""),
         ("input", "Sel isian (boleh diubah)"),
         ("locked", "Sel terkunci (jangan diubah)"),
@@ -162,39 +209,57 @@ def _petunjuk(ws: Worksheet, spec: MasterSpec, opd: dict[str, str], fmt: dict) -
     for row, (style, text) in enumerate(lines):
         ws.write_string(row, 1, text, fmt[style])
         if style == "wrap":
-            ws.set_row(row, _row_height(text, PETUNJUK_WIDTH))
-    _print_setup(ws, repeat=False)
+            ws.set_row(row, row_height((text, PETUNJUK_WIDTH), font_pt=FONT_PT))
+    ws.set_portrait()
+    ws.set_paper(9)
+    ws.set_margins(left=0.5, right=0.5, top=0.6, bottom=0.6)
+    scale = fit_scale([3, PETUNJUK_WIDTH], landscape=False, font_pt=FONT_PT)
+    ws.set_print_scale(scale)
+    size = footer_pt(scale)
+    ws.set_footer(
+        f"&L&{size}{opd['kode_opd']}&C&{size}Petunjuk&R&{size}Halaman &P dari &N",
+        {"scale_with_doc": False},
+    )
     ws.protect("", {"select_locked_cells": True, "select_unlocked_cells": True})
 
 
-def _row_height(text: str, width: float, minimum: int = 1) -> float:
-    """Points needed to show ``text`` wrapped in a column ``width`` characters wide."""
-    lines = sum(max(1, math.ceil(len(part) / max(width * 1.1, 1))) for part in text.split("\n"))
-    return 13.0 * max(lines, minimum)
-
-
-def _print_setup(ws: Worksheet, repeat: bool = True) -> None:
-    """A4 landscape, one page wide, header rows repeated."""
+def _print_setup(ws: Worksheet, widths: list[float], title: str) -> None:
+    """A4 landscape at a scale that keeps 10 pt text at 7 pt or more; columns too wide for
+    one page go to further pages with the code and name columns repeated."""
+    scale = fit_scale(widths, landscape=True, font_pt=FONT_PT)
     ws.set_landscape()
     ws.set_paper(9)
-    ws.fit_to_pages(1, 0)
-    ws.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.5)
-    if repeat:
-        ws.repeat_rows(HEADER_ROW - 1)
+    ws.set_print_scale(scale)
+    ws.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.6)
+    ws.repeat_rows(0, HEADER_ROW - 1)
+    breaks = panels(widths, 3, scale, landscape=True, font_pt=FONT_PT)
+    if breaks:
+        ws.repeat_columns(0, 2)
+        ws.set_v_pagebreaks(breaks)
+        ws.print_across()
+    size = footer_pt(scale)
+    ws.set_footer(f"&L&{size}{title}&R&{size}Halaman &P dari &N", {"scale_with_doc": False})
 
 
-def _header(ws: Worksheet, columns: tuple[Column, ...], fmt: dict) -> None:
-    ws.set_row(HEADER_ROW - 1, 32)
-    for col, c in enumerate(columns):
-        ws.write_string(HEADER_ROW - 1, col, c.header, fmt["header"])
-        ws.set_column(col, col, c.width)
+def _header(ws: Worksheet, columns: tuple[Column, ...], fmt: dict, extra: str = "") -> None:
+    headers = [(c.header, c.width) for c in columns] + ([(extra, ROLLUP_WIDTH)] if extra else [])
+    ws.set_row(HEADER_ROW - 1, row_height(*headers, font_pt=FONT_PT))
+    for col, (header, width) in enumerate(headers):
+        ws.write_string(HEADER_ROW - 1, col, header, fmt["header"])
+        ws.set_column(col, col, width)
     ws.freeze_panes(HEADER_ROW, 3)
 
 
 def _title(ws: Worksheet, title: str, spec: MasterSpec, opd: dict[str, str], fmt: dict) -> None:
     ws.write_string(0, 0, title, fmt["title"])
     ws.write_string(1, 0, f"{opd['nama_opd']} ({opd['kode_opd']})", fmt["bold"])
-    ws.write_string(2, 0, f"{spec.pemda['nama_pemda']} — Tahun {spec.tahun}", fmt["text"])
+    ws.write_string(
+        2,
+        0,
+        f"{spec.pemda['nama_pemda']} — Tahun {spec.tahun} — batas pengumpulan "
+        f"{texts.tanggal(str(spec.pemda['batas_pengumpulan']))}",
+        fmt["text"],
+    )
 
 
 def _finite(value: object) -> float | None:
@@ -211,7 +276,17 @@ def build_template(spec: MasterSpec, kode_opd: str, path: Path) -> Path:
     indikator = spec.indikator_opd(kode_opd)
     program = spec.program_opd(kode_opd)
     path.parent.mkdir(parents=True, exist_ok=True)
-    wb = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False})
+    base = {"font_name": "Arial", "font_size": FONT_PT, "valign": "top"}
+    wb = xlsxwriter.Workbook(
+        str(path),
+        {
+            "strings_to_formulas": False,
+            "strings_to_urls": False,
+            # the unit of column widths: the same font as the cells, alike in Excel and
+            # LibreOffice (see pipeline.layout)
+            "default_format_properties": {"font_name": "Arial", "font_size": FONT_PT},
+        },
+    )
     created = dt.datetime(spec.tahun, 1, 1)
     wb.set_properties(
         {
@@ -220,38 +295,74 @@ def build_template(spec: MasterSpec, kode_opd: str, path: Path) -> Path:
             "created": created,
         }
     )
-    base = {"font_name": "Arial", "font_size": 10, "valign": "top"}
+    locked = {**base, "bg_color": LOCKED_FILL, "border": 1}
     fmt = {
         "title": wb.add_format({**base, "bold": True, "font_size": 14}),
+        "head": wb.add_format({**base, "bold": True, "font_size": 11}),
         "bold": wb.add_format({**base, "bold": True}),
         "text": wb.add_format(base),
         "wrap": wb.add_format({**base, "text_wrap": True}),
         "header": wb.add_format(
-            {**base, "bold": True, "text_wrap": True, "bg_color": "#D9E1F2", "border": 1}
+            {
+                **base,
+                "bold": True,
+                "text_wrap": True,
+                "bg_color": "#D9E1F2",
+                "border": 1,
+                "valign": "vcenter",
+            }
         ),
-        "locked": wb.add_format({**base, "bg_color": LOCKED_FILL, "border": 1, "text_wrap": True}),
-        "locked_num": wb.add_format(
-            {**base, "bg_color": LOCKED_FILL, "border": 1, "num_format": "#,##0.00"}
-        ),
+        "locked": wb.add_format({**locked, "text_wrap": True}),
         "input": wb.add_format(
             {**base, "bg_color": INPUT_FILL, "border": 1, "locked": False, "text_wrap": True}
         ),
         "input_num": wb.add_format(
-            {**base, "bg_color": INPUT_FILL, "border": 1, "locked": False, "num_format": "General"}
+            {
+                **base,
+                "bg_color": INPUT_FILL,
+                "border": 1,
+                "locked": False,
+                "num_format": f"{texts.LOKAL}General",
+            }
         ),
         "input_rp": wb.add_format(
-            {**base, "bg_color": INPUT_FILL, "border": 1, "locked": False, "num_format": "#,##0"}
+            {
+                **base,
+                "bg_color": INPUT_FILL,
+                "border": 1,
+                "locked": False,
+                "num_format": texts.format_angka(0),
+            }
         ),
     }
+    number_formats: dict[int, object] = {}
+
+    def locked_number(places: int) -> object:
+        if places not in number_formats:
+            number_formats[places] = wb.add_format(
+                {**locked, "num_format": texts.format_angka(places)}
+            )
+        return number_formats[places]
 
     _petunjuk(wb.add_worksheet(SHEET_PETUNJUK), spec, opd, fmt)
 
     ws = wb.add_worksheet(SHEET_INDIKATOR)
     _title(ws, "Realisasi Indikator Kinerja", spec, opd, fmt)
-    _header(ws, INDIKATOR_COLUMNS, fmt)
+    _header(ws, INDIKATOR_COLUMNS, fmt, ROLLUP_HEADER)
+    rollup_col = len(INDIKATOR_COLUMNS)
     for i, rec in enumerate(indikator.to_dict("records")):
         row = HEADER_ROW + i
-        ws.set_row(row, _row_height(str(rec["uraian"]), INDIKATOR_COLUMNS[2].width))
+        rollup = AGREGASI_TEXT.get(str(rec.get("agregasi_tw") or "nilai_akhir"))
+        rollup_name, rollup_what = rollup if rollup else ("", "")
+        ws.set_row(
+            row,
+            row_height(
+                (str(rec["uraian"]), INDIKATOR_COLUMNS[2].width),
+                (str(rec["satuan"]), INDIKATOR_COLUMNS[3].width),
+                (rollup_name, ROLLUP_WIDTH),
+                font_pt=FONT_PT,
+            ),
+        )
         values = {
             "kode_indikator": rec["kode_indikator"],
             "kode_sasaran": rec["kode_sasaran"],
@@ -265,8 +376,8 @@ def build_template(spec: MasterSpec, kode_opd: str, path: Path) -> Path:
             if not c.editable:
                 value = values[c.key]
                 number = _finite(rec["target_nilai"]) if c.key == "target" else None
-                if number is not None:
-                    ws.write_number(row, col, number, fmt["locked_num"])
+                if number is not None:  # at its own precision: 0,0029 stays 0,0029
+                    ws.write_number(row, col, number, locked_number(texts.desimal(number)))
                 else:
                     ws.write_string(row, col, str(value), fmt["locked"])
                 continue
@@ -289,6 +400,7 @@ def build_template(spec: MasterSpec, kode_opd: str, path: Path) -> Path:
                     },
                 )
             else:
+                tw = c.key.startswith("realisasi_tw") and rollup is not None
                 ws.data_validation(
                     row,
                     col,
@@ -302,9 +414,19 @@ def build_template(spec: MasterSpec, kode_opd: str, path: Path) -> Path:
                         "error_type": "warning",
                         "error_title": "Harus angka",
                         "error_message": "Isi dengan angka saja, tanpa satuan atau tanda %.",
+                        **(
+                            {
+                                "input_title": f"TW: {rollup_name}"[:32],
+                                "input_message": rollup_what[:255],
+                            }
+                            if tw
+                            else {}
+                        ),
                     },
                 )
-    _print_setup(ws)
+        ws.write_string(row, rollup_col, rollup_name, fmt["locked"])
+    widths = [c.width for c in INDIKATOR_COLUMNS] + [ROLLUP_WIDTH]
+    _print_setup(ws, widths, f"{opd['kode_opd']} · Indikator")
     ws.protect("", {"format_columns": True, "format_rows": True, "select_locked_cells": True})
 
     ws = wb.add_worksheet(SHEET_ANGGARAN)
@@ -312,11 +434,15 @@ def build_template(spec: MasterSpec, kode_opd: str, path: Path) -> Path:
     _header(ws, ANGGARAN_COLUMNS, fmt)
     for i, rec in enumerate(program.to_dict("records")):
         row = HEADER_ROW + i
-        ws.set_row(row, _row_height(str(rec["uraian"]), ANGGARAN_COLUMNS[1].width))
+        ws.set_row(
+            row, row_height((str(rec["uraian"]), ANGGARAN_COLUMNS[1].width), font_pt=FONT_PT)
+        )
         ws.write_string(row, 0, rec["kode_program"], fmt["locked"])
         ws.write_string(row, 1, rec["uraian"], fmt["locked"])
         ws.write_string(row, 2, rec["kode_sasaran"], fmt["locked"])
-        ws.write_number(row, 3, rec["pagu"], fmt["locked_num"])
+        ws.write_number(
+            row, 3, rec["pagu"], locked_number(0 if texts.desimal(rec["pagu"], 2) == 0 else 2)
+        )
         ws.write_blank(row, 4, None, fmt["input_rp"])
         ws.data_validation(
             row,
@@ -333,7 +459,7 @@ def build_template(spec: MasterSpec, kode_opd: str, path: Path) -> Path:
             },
         )
         ws.write_blank(row, 5, None, fmt["input"])
-    _print_setup(ws)
+    _print_setup(ws, [c.width for c in ANGGARAN_COLUMNS], f"{opd['kode_opd']} · Anggaran")
     ws.protect("", {"format_columns": True, "format_rows": True, "select_locked_cells": True})
 
     meta = wb.add_worksheet(SHEET_META)

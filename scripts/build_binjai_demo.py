@@ -51,13 +51,18 @@ PEMDA = {
     "tahun_laporan": TAHUN,
     "periode": "Tahunan",
     "batas_pengumpulan": "2019-02-15",
+    "kontak_sekretariat": (
+        "Bagian Organisasi Sekretariat Daerah Kota Binjai, surel organisasi@binjaikota.example"
+    ),
     "visi": (
         "Terwujudnya Kota Cerdas yang Layak Huni, Berdaya Saing dan Berwawasan Lingkungan "
         "Menuju Binjai Yang Sejahtera"
     ),
     "catatan": (
         "Kode Pemda 1275 = kode wilayah Kemendagri 12.75. Batas pengumpulan tidak tercantum di "
-        "LKjIP; 15 Februari 2019 dipilih agar LKjIP dapat disampaikan sebelum 31 Maret."
+        "LKjIP; 15 Februari 2019 dipilih agar LKjIP dapat disampaikan sebelum 31 Maret. "
+        "Kontak sekretariat tidak tercantum di LKjIP: unit dan alamat surel disusun seperti "
+        "alamat OPD (contoh)."
     ),
 }
 

@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 
 from pipeline.master import MasterSpec, read_master
+from pipeline.workbook.base import HEADER_ROW
 
 ROOT = Path(__file__).resolve().parents[1]
 SPEC_PATH = ROOT / "master" / "binjai_2018.xlsx"
@@ -65,7 +66,11 @@ def workbook_path(report_dir: Path) -> Path:
 
 
 def read_sheet(path: Path, sheet: str) -> pd.DataFrame:
-    return pd.read_excel(path, sheet_name=sheet, engine="calamine")
+    """A data sheet of the consolidated workbook as a frame: the header row under the banner,
+    the rows down to the first empty one (totals and notes below it are not data)."""
+    frame = pd.read_excel(path, sheet_name=sheet, engine="calamine", header=HEADER_ROW)
+    empty = frame.isna().all(axis=1).to_numpy()
+    return frame.iloc[: int(empty.argmax())] if empty.any() else frame
 
 
 def copy_inputs(dest: Path) -> Path:

@@ -111,7 +111,7 @@ def test_end_target_is_decided_from_numbers_and_years(run: Run) -> None:
 
 
 def test_end_target_cells_are_numbers_with_their_year(run: Run, tmp_path: Path) -> None:
-    from pipeline import charts
+    from pipeline import chartdata, charts
     from pipeline.outputs import write_outputs
 
     paths = write_outputs(run, tmp_path)
@@ -121,16 +121,18 @@ def test_end_target_cells_are_numbers_with_their_year(run: Run, tmp_path: Path) 
     assert ind.loc["P2", "Target Tahun Berikutnya"] == pytest.approx(13.5)
     assert ind.loc["G3", "Catatan Target Akhir"] == "target akhir belum ada"
     rows = openpyxl.load_workbook(paths["workbook"], read_only=True)["E.81"]
-    p2 = next(r for r in rows.iter_rows(values_only=True) if r[2] == "P2")
-    assert p2[5] == pytest.approx(13.929)  # Target Akhir RPJMD (K)
-    assert p2[7] == pytest.approx(13.2)  # Target Tahun Berjalan (K): a number too
-    by_code = {r[2]: r for r in rows.iter_rows(values_only=True)}
-    assert "target 2025 dipakai" in by_code["K2"][16]  # the stand-in year, on its row
-    assert "target akhir belum ada" in by_code["G3"][16]
-    assert not by_code["P2"][16]  # the common case (target 2026) is said once, under the title
+    p2 = next(r for r in rows.iter_rows(values_only=True) if r[1] == "P2")
+    assert p2[4] == pytest.approx(13.929)  # Target Akhir RPJMD (K)
+    assert p2[6] == pytest.approx(13.2)  # Target Tahun Berjalan (K): a number too
+    by_code = {r[1]: r for r in rows.iter_rows(values_only=True)}
+    assert "target 2025 dipakai" in by_code["K2"][15]  # the stand-in year, on its row
+    assert "target akhir belum ada" in by_code["G3"][15]
+    assert not by_code["P2"][15]  # the common case (target 2026) is said once, under the title
     title = next(r[0] for r in rows.iter_rows(values_only=True) if str(r[0]).startswith("Bentuk"))
     assert "target akhir: target 2026" in title
-    fig = charts.tren_sasaran(run.results.indikator, run.results.sasaran)
+    label = chartdata.progres_label(run.results.indikator)
+    frame = chartdata.tren_sasaran(run.results.indikator, run.results.sasaran, run.spec.settings)
+    fig = charts.tren_sasaran(frame, {}, "Pemda", label)
     legend = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
     assert "Progres thd target akhir RPJMD (target 2025, 2026)" in legend
     charts.plt.close(fig)
@@ -300,7 +302,7 @@ def test_budget_totals_add_up_over_the_same_programs(
     e81 = [list(r) for r in openpyxl.load_workbook(paths["workbook"])["E.81"].values]
     start = next(i for i, r in enumerate(e81) if str(r[0]).endswith("(DINKES)"))
     end = next(i for i, r in enumerate(e81) if i > start and str(r[0]).startswith("Perangkat"))
-    footer = {r[1]: r[3] for r in e81[start:end] if isinstance(r[1], str)}
+    footer = {r[0]: r[4] for r in e81[start:end] if isinstance(r[0], str)}
     pagu = next(v for k, v in footer.items() if k.startswith("Pagu program"))
     assert pagu * footer["Realisasi anggaran (%) (Rp)"] / 100 == pytest.approx(
         footer["Realisasi anggaran (Rp)"]
@@ -543,9 +545,9 @@ def test_spec_without_programs_runs_end_to_end(tmp_path: Path) -> None:
     assert check.returncode == 0, check.stderr
     wb = openpyxl.load_workbook(out / "9901_2024_konsolidasi.xlsx", read_only=True)
     ring = {r[0]: r[1] for r in wb["Ringkasan"].iter_rows(min_row=5, max_row=18, values_only=True)}
-    assert ring["Serapan anggaran (%)"] == "tidak ada data anggaran"
-    e81 = [r for r in wb["E.81"].iter_rows(values_only=True) if r[1] == "Anggaran (Rp)"]
-    assert [r[3] for r in e81] == ["tidak ada data anggaran"] * 3
+    assert ring["Serapan anggaran"] == "tidak ada data anggaran"
+    e81 = [r for r in wb["E.81"].iter_rows(values_only=True) if r[0] == "Anggaran (Rp)"]
+    assert [r[4] for r in e81] == ["tidak ada data anggaran"] * 3
 
 
 # 11. n/a is an answer: data tidak tersedia, counted apart, not an ERROR.
@@ -591,8 +593,9 @@ def test_no_data_is_counted_in_every_output(
     manifest = json.loads(paths["manifest"].read_text(encoding="utf-8"))
     assert manifest["ringkasan"]["status_indikator"]["data tidak tersedia"] == 1
     ring = openpyxl.load_workbook(paths["workbook"], read_only=True)["Ringkasan"]
-    values = {r[0]: r[1] for r in ring.iter_rows(min_row=5, max_row=18, values_only=True)}
-    assert values["Belum lapor / data tidak tersedia / tidak dapat dihitung"] == "0 / 1 / 0"
+    notes = {r[0]: r[2] for r in ring.iter_rows(min_row=5, max_row=18, values_only=True)}
+    assert "1 data tidak tersedia" in notes["Indikator dinilai"]
+    assert "belum lapor" not in notes["Indikator dinilai"]  # none, so not said
 
 
 # The made-up Pemda as a new user would run it: recompute by hand from the Indikator sheet.

@@ -10,7 +10,7 @@ import openpyxl
 import pytest
 
 from pipeline import template as tpl
-from pipeline.feedback import SHEET, feedback_rows
+from pipeline.feedback import MARKS, SHEET, feedback_rows
 from tests.broken_files import build
 from tests.conftest import SPEC_PATH, run_cli, run_report
 
@@ -43,7 +43,10 @@ def test_feedback_points_at_the_broken_cells(broken_report: tuple[Path, list]) -
             continue
         cell = wb[d.sheet][d.cell]
         assert cell.comment is not None and f"[{d.severity}]" in cell.comment.text, d.name
-        assert cell.fill.fgColor.rgb.endswith(("FFC7CE", "FFEB9C")), d.name
+        mark = MARKS[d.severity]
+        assert cell.fill.fgColor.rgb.endswith(mark.fill), d.name
+        assert cell.border.left.style == "thick", d.name
+        assert cell.border.left.color.rgb.endswith(mark.border), d.name
 
 
 def test_feedback_only_for_opds_with_problems(broken_report: tuple[Path, list]) -> None:

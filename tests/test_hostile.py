@@ -22,7 +22,7 @@ from pipeline.issues import ERROR
 from pipeline.master import MasterSpec
 from pipeline.run import Run, run_pemda
 from tests.broken_files import _stamp
-from tests.conftest import INPUT_DIR, SPEC_PATH, run_report
+from tests.conftest import INPUT_DIR, SPEC_PATH, read_sheet, run_report
 from tests.hostile_files import SOURCE, Hostile, build
 
 RESULT_COLS = ["kode_indikator", "kode_opd", "berkas", "realisasi", "capaian_mentah", "status"]
@@ -75,15 +75,14 @@ def test_good_files_report_is_unchanged(
     hostile: tuple[Path, list[Hostile]], workbook_path: Path
 ) -> None:
     out, _ = hostile
-    clean = pd.read_excel(workbook_path, sheet_name="Indikator", engine="calamine")
-    dirty = pd.read_excel(out / workbook_path.name, sheet_name="Indikator", engine="calamine")
+    clean = read_sheet(workbook_path, "Indikator")
+    dirty = read_sheet(out / workbook_path.name, "Indikator")
     pd.testing.assert_frame_equal(
         clean.drop(columns=["Validasi"]), dirty.drop(columns=["Validasi"])
     )
     for sheet in ("Sasaran", "OPD", "Anggaran", "Efisiensi"):
         pd.testing.assert_frame_equal(
-            pd.read_excel(workbook_path, sheet_name=sheet, engine="calamine"),
-            pd.read_excel(out / workbook_path.name, sheet_name=sheet, engine="calamine"),
+            read_sheet(workbook_path, sheet), read_sheet(out / workbook_path.name, sheet)
         )
 
 

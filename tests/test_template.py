@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 from pathlib import Path
 
 import openpyxl
@@ -76,19 +74,31 @@ def test_petunjuk_in_bahasa_with_deadline_and_kecamatan_vision(
     ws = openpyxl.load_workbook(path)[tpl.SHEET_PETUNJUK]
     text = "\n".join(str(c.value) for row in ws.iter_rows() for c in row if c.value)
     assert "Kecamatan Binjai Selatan" in text
-    assert "Batas pengumpulan: 2019-02-15" in text
+    assert "Batas pengumpulan: 15 Februari 2019" in text
+    assert "Kirim ke: Bagian Organisasi Sekretariat Daerah Kota Binjai" in text  # the spec's
+    for rollup in ("kumulatif:", "nilai akhir:", "rata-rata:"):  # what to type in TW II
+        assert f"• {rollup}" in text and "TW II" in text, rollup
+    for polarity in ("naik:", "turun:", "range:", "kualitatif:"):
+        assert f"• {polarity}" in text, polarity
     assert "layak huni, sejahtera dan memiliki daya saing" in text  # its own visi
     assert "Isi hanya sel berwarna kuning" in text
 
 
-@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice not installed")
-def test_template_opens_in_libreoffice(bpkpad: Path, tmp_path: Path) -> None:
-    result = subprocess.run(
-        ["soffice", "--headless", "--convert-to", "pdf", "--outdir", str(tmp_path), str(bpkpad)],
-        capture_output=True,
-        text=True,
-        timeout=180,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
-    assert (tmp_path / "bpkpad.pdf").stat().st_size > 1000
+def test_targets_at_their_own_precision_and_each_rollup_shown(
+    spec: MasterSpec, tmp_path: Path
+) -> None:
+    path = tpl.build_template(spec, "DISDIK", tmp_path / "disdik.xlsx")
+    ws = openpyxl.load_workbook(path)[tpl.SHEET_INDIKATOR]
+    target = tpl.column_letter(tpl.INDIKATOR_COLUMNS, "target")
+    codes = {ws[f"A{r}"].value: r for r in range(tpl.HEADER_ROW + 1, ws.max_row + 1)}
+    putus = ws[f"{target}{codes['IK07.14']}"]  # Angka Putus Sekolah SD/MI: 0,0029
+    assert putus.value == pytest.approx(0.0029)
+    assert putus.number_format == "[$-421]#,##0.0000"  # not 0,00
+    rollup = len(tpl.INDIKATOR_COLUMNS) + 1  # the display column after the contract
+    assert ws.cell(tpl.HEADER_ROW, rollup).value == tpl.ROLLUP_HEADER
+    shown = {ws.cell(r, rollup).value for r in codes.values()}
+    assert shown <= {"kumulatif", "nilai akhir", "rata-rata"} and shown
+    tw = tpl.column_letter(tpl.INDIKATOR_COLUMNS, "realisasi_tw2")
+    assert ws[f"{tw}{codes['IK07.14']}"].number_format == "[$-421]General"
+    sub = read_submission(path)  # the display column is not part of the contract
+    assert not [i for i in sub.issues if i.severity == ERROR]

@@ -167,8 +167,27 @@ def hasil_frame(scored: pd.DataFrame) -> pd.DataFrame:
     return rows.assign(
         sheet=tpl.SHEET_INDIKATOR,
         realisasi_tampil=shown,
-        selisih_capaian_opd=rows["capaian_opd"].astype(float) - rows["capaian_mentah"],
+        selisih_capaian_opd=own_capaian_difference(
+            rows["capaian_opd"], rows["capaian_mentah"], rows["capaian"]
+        ),
     )
+
+
+def own_capaian_difference(own: pd.Series, raw: pd.Series, capped: pd.Series) -> pd.Series:
+    """The OPD's own capaian minus ours, taking the reading closest to the OPD's figure.
+
+    An OPD that capped its capaian at 100 (common practice) or at the setting's cap is not
+    wrong: 100,00 against our raw 100,64 differs only by that cap. The difference is taken to
+    the nearest of our raw value, our value capped at 100 and our value capped for the averages
+    (``capped``, the setting's cap); what is left is compared with the suite's tolerance
+    (rounding).
+    """
+    ours = raw.astype(float)
+    candidates = [ours, ours.clip(upper=100.0), capped.astype(float)]
+    diffs = np.column_stack([(own.astype(float) - c).to_numpy(dtype=float) for c in candidates])
+    distance = np.where(np.isnan(diffs), np.inf, np.abs(diffs))
+    picked = diffs[np.arange(len(diffs)), distance.argmin(axis=1)] if len(diffs) else diffs
+    return pd.Series(np.asarray(picked, dtype=float).reshape(-1), index=own.index, dtype=float)
 
 
 def check_scored(scored: pd.DataFrame) -> list[Issue]:

@@ -1,32 +1,60 @@
-"""Shared pieces of the consolidated workbook: formats, table writer, predikat colours.
+"""Shared pieces of the consolidated workbook: formats, the status banner, the table writer,
+page geometry and predikat colours.
 
-Numbers carry the Indonesian locale tag ``[$-421]``: LibreOffice then shows ``1.234.567,89``
-whatever the reader's machine locale (Excel uses the reader's own separators).
+Every number format comes from :mod:`pipeline.fmt` (Indonesian locale tag, decimals chosen per
+value or per indicator, never a trailing separator). Every sheet starts with the same banner
+row (the sheet's title, the Pemda and year, and **DRAFT** while any ERROR remains), prints on A4
+with that banner in its page header, and keeps every printed glyph at 7 pt or more: the print
+scale is chosen from the column widths, and a table too wide for one page is cut into panels
+with its key columns repeated.
 """
 
 from __future__ import annotations
 
 import math
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
+from xlsxwriter.format import Format
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
-from pipeline import schema
+from pipeline import fmt, schema
 from pipeline.config import Settings
+from pipeline.layout import (
+    FONT_PT,
+    MARGIN_BOTTOM_IN,
+    MARGIN_SIDE_IN,
+    MARGIN_TOP_IN,
+    fit_scale,
+    footer_pt,
+    panels,
+    row_height,
+)
 
-FONT = {"font_name": "Arial", "font_size": 9, "valign": "top"}
-ID = "[$-421]"  # Indonesian number format locale
+FONT = {"font_name": "Arial", "font_size": FONT_PT, "valign": "top"}
+# The default (Normal) font is the unit of column widths: the same font as the cells, so the
+# widths print alike in Excel and LibreOffice.
+WORKBOOK_OPTIONS = {
+    "strings_to_formulas": False,
+    "strings_to_urls": False,
+    "strings_to_numbers": False,
+    "default_format_properties": {"font_name": "Arial", "font_size": FONT_PT},
+}
+HEADER_ROW = 1  # 0-based row of the column headers of every data sheet (row 0: the banner)
+DRAFT_RED = "#C00000"
+FINAL_GREEN = "#006100"
 
 
 @dataclass(frozen=True)
 class Col:
-    """A column of an output table: source key, header, kind and width."""
+    """A column of an output table: source key, header, kind and width (characters)."""
 
     key: str
-    kind: str = "text"  # text | pct | num | rp | int | bool
+    kind: str = "text"  # text | pct | num | rp | int | bool | date
     width: float = 12
     header: str = ""
 
@@ -35,48 +63,87 @@ class Col:
         return self.header or schema.label(self.key)
 
 
+@dataclass(frozen=True)
+class Status:
+    """Whether the report is a DRAFT (any ERROR left) and what every sheet says about it."""
+
+    errors: int
+    nama_pemda: str
+    tahun: int
+
+    @property
+    def draft(self) -> bool:
+        return self.errors > 0
+
+    @property
+    def label(self) -> str:
+        return "DRAFT" if self.draft else "FINAL"
+
+    def banner(self, title: str) -> str:
+        """The first row of every sheet."""
+        where = f"{title} — {self.nama_pemda} Tahun {self.tahun}"
+        if self.draft:
+            return f"DRAFT — {where} (belum final: masih ada ERROR, angka dapat berubah)"
+        return where
+
+    def page_header(self) -> str:
+        """The printed page header: DRAFT in red on every page of a draft run."""
+        if not self.draft:
+            return ""
+        return '&C&"Arial,Bold"&12&K' + DRAFT_RED[1:] + "DRAFT — belum final: masih ada ERROR"
+
+
 class Formats:
+    """Cell formats of one workbook, made once and shared (xlsxwriter wants few formats)."""
+
     def __init__(self, wb: Workbook, decimals: int) -> None:
-        dec = "0" * decimals
-        pct = f"{ID}#,##0.{dec}" if decimals else f"{ID}#,##0"
-        self.pct = pct
-        self.num = f"{ID}#,##0.####"
-        self.rp = f"{ID}#,##0"
-        self.title = wb.add_format({**FONT, "bold": True, "font_size": 14})
-        self.subtitle = wb.add_format({**FONT, "bold": True, "font_size": 11})
-        self.bold = wb.add_format({**FONT, "bold": True})
-        self.text = wb.add_format({**FONT, "text_wrap": True, "border": 1})
-        self.plain = wb.add_format(FONT)
-        self.header = wb.add_format(
-            {
-                **FONT,
-                "bold": True,
-                "text_wrap": True,
-                "border": 1,
-                "bg_color": "#D9E1F2",
-                "valign": "vcenter",
-            }
+        self.wb = wb
+        self.decimals = decimals
+        self._cache: dict[tuple[tuple[str, Any], ...], Format] = {}
+        self.pct = fmt.format_angka(decimals)
+        self.title = self.get(bold=True, font_size=14, valign="vcenter")
+        self.subtitle = self.get(bold=True, font_size=11)
+        self.bold = self.get(bold=True)
+        self.plain = self.get()
+        self.wrap = self.get(text_wrap=True)
+        self.text = self.get(text_wrap=True, border=1)
+        self.header = self.get(
+            bold=True, text_wrap=True, border=1, bg_color="#D9E1F2", valign="vcenter"
         )
-        self.kinds = {
-            "text": self.text,
-            "pct": wb.add_format({**FONT, "border": 1, "num_format": pct}),
-            "num": wb.add_format({**FONT, "border": 1, "num_format": f"{ID}#,##0.####"}),
-            "rp": wb.add_format({**FONT, "border": 1, "num_format": f"{ID}#,##0"}),
-            "int": wb.add_format({**FONT, "border": 1, "num_format": "0"}),
-            "bool": wb.add_format({**FONT, "border": 1, "align": "center"}),
-        }
-        self.big = wb.add_format(
-            {**FONT, "bold": True, "font_size": 16, "num_format": pct, "align": "left"}
-        )
-        self.big_rp = wb.add_format(
-            {**FONT, "bold": True, "font_size": 12, "num_format": f"{ID}#,##0", "align": "left"}
-        )
-        self.draft = wb.add_format(
-            {**FONT, "bold": True, "font_size": 14, "font_color": "#C00000"}
-        )
-        self.final = wb.add_format(
-            {**FONT, "bold": True, "font_size": 14, "font_color": "#006100"}
-        )
+        self.draft = self.get(bold=True, font_size=11, font_color=DRAFT_RED, valign="vcenter")
+        self.final = self.get(bold=True, font_size=11, font_color=FINAL_GREEN, valign="vcenter")
+        self.banner_plain = self.get(bold=True, font_size=11, valign="vcenter")
+
+    def get(self, **props: Any) -> Format:
+        """The format with these properties on top of the base font (cached)."""
+        merged = {**FONT, **props}
+        key = tuple(sorted(merged.items()))
+        if key not in self._cache:
+            self._cache[key] = self.wb.add_format(merged)
+        return self._cache[key]
+
+    def number(self, decimals: int, **props: Any) -> Format:
+        """A bordered number cell with exactly ``decimals`` decimals."""
+        return self.get(**{"border": 1, "num_format": fmt.format_angka(decimals), **props})
+
+    def kind(self, kind: str, decimals: int | None = None, **props: Any) -> Format:
+        """The format of a column kind; ``decimals`` overrides the kind's default."""
+        if kind == "pct":
+            return self.number(self.decimals if decimals is None else decimals, **props)
+        if kind == "rp":
+            return self.number(0 if decimals is None else decimals, **props)
+        if kind in ("num", "int"):
+            return self.number(0 if decimals is None else decimals, **props)
+        if kind == "date":
+            return self.get(border=1, num_format=fmt.format_tanggal(jam=True), align="left")
+        if kind == "bool":
+            return self.get(**{"border": 1, "align": "center", **props})
+        return self.get(**{"border": 1, "text_wrap": True, **props})
+
+
+def records(df: pd.DataFrame) -> list[dict[str, Any]]:
+    """The rows of a frame as dicts keyed by column name."""
+    return [{str(k): v for k, v in r.items()} for r in df.to_dict("records")]
 
 
 def is_missing(value: Any) -> bool:
@@ -87,20 +154,147 @@ def is_missing(value: Any) -> bool:
     return bool(value is pd.NA or value is pd.NaT)
 
 
-def put(ws: Worksheet, row: int, col: int, value: Any, kind: str, fmts: Formats) -> None:
-    fmt = fmts.kinds[kind]
+def as_float(value: Any) -> float:
+    """A cell value as float; NaN when missing."""
+    return float("nan") if is_missing(value) else float(value)
+
+
+def value_decimals(kind: str, value: float, default: int) -> int:
+    """Decimals a number of a column kind is shown with when no precision is given."""
+    if kind == "pct":
+        return default
+    if kind == "int":
+        return 0
+    if kind == "rp":
+        return 0 if fmt.desimal(value, 2) == 0 else 2
+    return min(fmt.desimal(value), default)  # num: as many as it has, up to the setting
+
+
+def put(
+    ws: Worksheet,
+    row: int,
+    col: int,
+    value: Any,
+    kind: str,
+    fmts: Formats,
+    decimals: int | None = None,
+) -> None:
+    """One cell: numbers as numbers with their format, text as text, missing as blank."""
     if is_missing(value):
-        ws.write_blank(row, col, None, fmt)
+        ws.write_blank(row, col, None, fmts.kind(kind))
     elif kind == "bool":
-        ws.write_string(row, col, "ya" if bool(value) else "", fmt)
+        ws.write_string(row, col, "ya" if bool(value) else "", fmts.kind(kind))
+    elif kind == "date":
+        ws.write_datetime(row, col, value, fmts.kind("date"))
     elif kind == "text" or isinstance(value, str):
-        ws.write_string(row, col, str(value), fmts.kinds["text"])
+        ws.write_string(row, col, str(value), fmts.kind("text"))
     else:
         number = float(value)
-        if math.isfinite(number):
-            ws.write_number(row, col, number, fmt)
-        else:
-            ws.write_string(row, col, "tak hingga", fmt)
+        if not math.isfinite(number):
+            ws.write_string(row, col, "tak hingga", fmts.kind("text"))
+            return
+        places = decimals if decimals is not None else value_decimals(kind, number, fmts.decimals)
+        ws.write_number(row, col, number, fmts.kind(kind, places))
+
+
+class RowHeights:
+    """Sets row heights on a sheet and remembers them, to lay pages out afterwards."""
+
+    DEFAULT = 12.75
+
+    def __init__(self, ws: Worksheet) -> None:
+        self.ws = ws
+        self.heights: dict[int, float] = {}
+
+    def set(self, row: int, height: float) -> None:
+        self.ws.set_row(row, height)
+        self.heights[row] = height
+
+    def total(self, first: int, last: int) -> float:
+        return sum(self.heights.get(r, self.DEFAULT) for r in range(first, last + 1))
+
+
+def page_breaks(
+    blocks: list[tuple[int, int]], rows: RowHeights, budget: float, start: float = 0.0
+) -> list[int]:
+    """Manual page breaks that keep each (first, last) block of rows on one page when it fits
+    on a page; a longer block starts on a new page unless most of the page is still free, and
+    is then left to the automatic breaks (the sheet's header rows repeat)."""
+    breaks: list[int] = []
+    used = start
+    for first, last in blocks:
+        height = rows.total(first, last)
+        crowded = used + height > budget if height <= budget else used > budget * 0.4
+        if crowded and used > 0:
+            breaks.append(first)
+            used = 0.0
+        used = (used + height) % budget if height > budget else used + height
+    return breaks
+
+
+def col_index(cols: list[Col], key: str) -> int:
+    """Position of a column key in a column list."""
+    return [c.key for c in cols].index(key)
+
+
+def sized(text: str, size: int) -> str:
+    """A page header or footer with each section in Arial of ``size`` points."""
+    return re.sub(r"&([LCR])", lambda m: f'&{m.group(1)}&"Arial"&{size}', text)
+
+
+def print_setup(
+    ws: Worksheet,
+    status: Status,
+    footer: str,
+    landscape: bool = True,
+    scale: int | None = None,
+    repeat: tuple[int, int] | None = (0, 0),
+) -> None:
+    """A4, margins, the DRAFT page header, the footer, a fixed print scale, repeated rows."""
+    if landscape:
+        ws.set_landscape()
+    else:
+        ws.set_portrait()
+    ws.set_paper(9)
+    ws.set_margins(
+        left=MARGIN_SIDE_IN, right=MARGIN_SIDE_IN, top=MARGIN_TOP_IN, bottom=MARGIN_BOTTOM_IN
+    )
+    # Excel keeps header and footer at their own size; LibreOffice scales them with the sheet,
+    # so they are set large enough to print at 7 pt or more either way.
+    size = footer_pt(scale)
+    ws.set_header(sized(status.page_header(), size + 3), {"margin": 0.3, "scale_with_doc": False})
+    ws.set_footer(sized(footer, size), {"margin": 0.3, "scale_with_doc": False})
+    if scale is not None:
+        ws.set_print_scale(scale)
+    if repeat is not None:
+        ws.repeat_rows(*repeat)
+
+
+BANNER_PT = 11.0
+
+
+def write_banner(
+    ws: Worksheet, status: Status, title: str, fmts: Formats, widths: Sequence[float]
+) -> None:
+    """The first row of a sheet: its title, the Pemda and year, and DRAFT while ERRORs remain.
+
+    Merged over ``widths`` (the columns of the first printed page) and wrapped, so it never
+    spills onto a page of its own.
+    """
+    text = status.banner(title)
+    style = {"text_wrap": True, "valign": "vcenter"}
+    cell = (
+        fmts.get(**{**style, "bold": True, "font_size": BANNER_PT})
+        if not status.draft
+        else (fmts.get(**{**style, "bold": True, "font_size": BANNER_PT, "font_color": DRAFT_RED}))
+    )
+    ws.set_row(
+        0, row_height((text, sum(widths) * FONT_PT / BANNER_PT * 0.95)) * BANNER_PT / FONT_PT
+    )
+    if len(widths) > 1:
+        ws.merge_range(0, 0, 0, len(widths) - 1, text, cell)
+    else:
+        ws.write_string(0, 0, text, cell)
 
 
 def write_table(
@@ -108,32 +302,57 @@ def write_table(
     df: pd.DataFrame,
     cols: list[Col],
     fmts: Formats,
-    first_row: int = 0,
+    status: Status,
+    title: str,
+    footer: str,
     freeze_cols: int = 0,
+    decimals: pd.Series | None = None,
 ) -> int:
-    """Write a header and rows; freeze, filter, size and print-set the sheet. Returns last row."""
-    ws.set_row(first_row, 30)
+    """A data sheet: the banner, a header row, one row per record; frozen, filtered, printable.
+
+    ``decimals`` (same index as ``df``) gives per-row decimals for the ``num`` columns (the
+    indicator's own precision). Returns the last row written.
+    """
+    widths = [c.width for c in cols]
+    scale = fit_scale(widths, landscape=True)
+    breaks = panels(widths, freeze_cols, scale, landscape=True)
+    write_banner(ws, status, title, fmts, widths[: breaks[0]] if breaks else widths)
+    first = HEADER_ROW
+    ws.set_row(first, row_height(*((c.title, c.width) for c in cols)))
     for c, col in enumerate(cols):
-        ws.write_string(first_row, c, col.title, fmts.header)
+        ws.write_string(first, c, col.title, fmts.header)
         ws.set_column(c, c, col.width)
     records = df.to_dict("records")
-    for r, rec in enumerate(records, start=first_row + 1):
+    places = list(decimals) if decimals is not None else [None] * len(records)
+    wrapped = [c for c in cols if c.kind == "text"]
+    for r, (rec, dec) in enumerate(zip(records, places, strict=True), start=first + 1):
+        ws.set_row(r, row_height(*((rec.get(c.key), c.width) for c in wrapped)))
         for c, col in enumerate(cols):
-            put(ws, r, c, rec.get(col.key), col.kind, fmts)
-    last = first_row + len(records)
-    ws.freeze_panes(first_row + 1, freeze_cols)
-    ws.autofilter(first_row, 0, max(last, first_row), len(cols) - 1)
-    ws.set_landscape()
-    ws.set_paper(9)  # A4
-    ws.fit_to_pages(1 if len(cols) <= 20 else 2, 0)
-    ws.repeat_rows(first_row)
+            row_dec = (
+                int(dec) if col.kind == "num" and dec is not None and not is_missing(dec) else None
+            )
+            put(ws, r, c, rec.get(col.key), col.kind, fmts, row_dec)
+    last = first + len(records)
+    ws.freeze_panes(first + 1, freeze_cols)
+    ws.autofilter(first, 0, max(last, first), len(cols) - 1)
+    print_setup(ws, status, footer, landscape=True, scale=scale, repeat=(0, first))
+    if breaks:
+        ws.repeat_columns(0, max(freeze_cols - 1, 0))
+        ws.set_v_pagebreaks(breaks)
+        ws.print_across()
     return last
 
 
 def predikat_colours(
-    ws: Worksheet, wb: Workbook, settings: Settings, cols: list[Col], key: str, last: int
+    ws: Worksheet,
+    wb: Workbook,
+    settings: Settings,
+    col: int,
+    first: int,
+    last: int,
+    fmts: Formats | None = None,
 ) -> None:
-    first, col = 1, [c.key for c in cols].index(key)
+    """Colour the predikat cells of one column by band (conditional format, values stay text)."""
     if last < first:
         return
     for band in settings.skala.bands:
@@ -151,42 +370,6 @@ def predikat_colours(
         )
 
 
-def legend(
-    ws: Worksheet, wb: Workbook, settings: Settings, row: int, col: int, fmts: Formats
-) -> int:
-    ws.write_string(row, col, f"Skala predikat: {settings.skala.judul}", fmts.bold)
-    for i, band in enumerate(settings.skala.bands, start=1):
-        ws.write_string(
-            row + i, col, band.label, wb.add_format({**FONT, "bg_color": band.warna, "border": 1})
-        )
-        rule = settings.skala.describe().split("; ")[i - 1]
-        ws.write_string(row + i, col + 1, rule, fmts.plain)
-    return row + len(settings.skala.bands) + 1
-
-
-def as_float(value: Any) -> float:
-    """A cell value as float; NaN when missing."""
-    return float("nan") if is_missing(value) else float(value)
-
-
-def row_height(*cells: tuple[object, float]) -> float:
-    """Points for a row whose (text, column width) cells wrap: LibreOffice will not size it."""
-    lines = max(
-        (math.ceil(len(str(text or "")) / max(width * 1.15, 1)) for text, width in cells),
-        default=1,
-    )
-    return 12.5 * max(1, lines)
-
-
-def col_index(cols: list[Col], key: str) -> int:
-    """Position of a column key in a column list."""
-    return [c.key for c in cols].index(key)
-
-
-def print_setup(ws: Worksheet, footer: str, landscape: bool = True) -> None:
-    """A4, landscape, page footer with the Pemda, year and page numbers."""
-    if landscape:
-        ws.set_landscape()
-    ws.set_paper(9)
-    ws.set_footer(footer)
-    ws.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.6)
+def band_format(fmts: Formats, colour: str, **props: Any) -> Format:
+    """A bordered cell filled with a band colour."""
+    return fmts.get(**{"border": 1, "bg_color": colour, **props})

@@ -1,32 +1,45 @@
 """Sheets in the layout of the LKjIP itself, ready to copy into the report.
 
-* **Tabel Bab III**: one table per Sasaran like the seed's Tabel 3.3–3.17 (No, IKU, Target,
-  Realisasi, Persentase Capaian, Predikat) with the Sasaran's average below it.
+* **Tabel Bab III**: one numbered table per Sasaran like the seed's Tabel 3.3–3.17 ("Realisasi
+  Sasaran Pertama": No, IKU, Target, Realisasi, Persentase Capaian, Predikat) with the
+  Sasaran's average below it and one line saying how that average follows from the rows. A
+  Sasaran without indicators keeps its numbered table, with a note. Tables are laid out on A4
+  portrait pages: a table never starts near the foot of a page, and one longer than a page
+  repeats its header on the next.
 * **E.81**: an evaluation table per OPD in the shape of Permendagri 86/2017 Tabel E.81 (K =
   kinerja), with the footer rows of the form (average, predikat, budget, narrative).
 
-These are print layouts, not data tables: no filters, titles in plain cells, no merged cells.
+These are print layouts, not data tables: no filters, titles in plain or merged cells.
 """
 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
+from xlsxwriter.format import Format
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
 from pipeline import fmt, schema
 from pipeline.config import Scale, Settings, build_settings
+from pipeline.layout import LINE_PT, printable_height_pt, row_height
+from pipeline.master import spec_value
 from pipeline.score import Results
 from pipeline.workbook.base import (
-    FONT,
     Formats,
+    RowHeights,
+    Status,
     as_float,
+    band_format,
+    fit_scale,
     is_missing,
+    page_breaks,
     print_setup,
-    row_height,
+    records,
+    write_banner,
 )
 
 BAB3_HEADERS = [
@@ -37,38 +50,131 @@ BAB3_HEADERS = [
     "Persentase Capaian Kinerja (%)",
     "Predikat",
 ]
-BAB3_WIDTHS = [5, 60, 16, 16, 14, 16]
+BAB3_WIDTHS = [4, 41, 13, 13, 11, 13]
 FIRST_TABLE = 3  # the seed numbers its per-Sasaran tables from Tabel 3.3
+NOTE_PT = 8.0
 
 
-def _with_unit(value: object, text: str, satuan: str) -> str:
-    """Target or realisation as printed in the LKjIP: ``10,39 %``, ``WTP``, ``2.000 orang``."""
-    if text:
-        return text
-    if is_missing(value):
+def _number(value: object) -> float | None:
+    """A spec or result value as a finite float, else None (text targets stay text)."""
+    if is_missing(value) or value == "":
+        return None
+    if isinstance(value, int | float):
+        return float(value) if math.isfinite(float(value)) else None
+    return spec_value(value)[0]
+
+
+def indicator_decimals(ind: pd.DataFrame, settings: Settings) -> pd.Series:
+    """Per indicator row, the decimals its values are shown with (its own precision).
+
+    Targets from the spec count with every decimal they have (0,0029 → 4); values typed by the
+    OPD or computed (a quarterly mean 30.102,888889) count with at most ``desimal_tampilan``.
+    """
+    typed = ("target_nilai", "target_bawah", "target_atas", "target_tahun_depan", "target_akhir")
+    made = (
+        *schema.TW_COLUMNS,
+        "realisasi_tahunan",
+        "realisasi",
+        "realisasi_tahun_lalu",
+    )
+    out = []
+    for rec in ind.to_dict("records"):
+        fixed = [_number(rec.get(k)) for k in typed]
+        computed = [_number(rec.get(k)) for k in made]
+        out.append(fmt.presisi(fixed, computed, settings.desimal_tampilan))
+    return pd.Series(out, index=ind.index, dtype=int)
+
+
+def _with_unit(number: float | None, satuan: str, places: int) -> str:
+    """A target or realisation as printed in the LKjIP: ``10,39%``, ``2.000 orang``."""
+    if number is None:
         return "-"
-    number = fmt.angka_ringkas(float(value), 6)  # type: ignore[arg-type]
+    text = fmt.angka_presisi(number, places)
     unit = str(satuan or "").strip()
-    return f"{number} {unit}" if unit else number
+    if not unit:
+        return text
+    return f"{text}{unit}" if unit == "%" else f"{text} {unit}"
 
 
-def _target_text(rec: dict) -> str:
-    number = rec.get("target_nilai")
-    if is_missing(number):
+def target_text(rec: dict[str, Any], places: int) -> str:
+    """The target cell of Tabel Bab III (a ladder value or range as typed in the spec)."""
+    number = _number(rec.get("target_nilai"))
+    if number is None:
         return str(rec.get("target_teks") or "-")
-    return _with_unit(number, "", rec.get("satuan", ""))
+    return _with_unit(number, rec.get("satuan", ""), places)
 
 
-def _realisasi_text(rec: dict) -> str:
+def realisasi_text(rec: dict[str, Any], places: int) -> str:
+    """The realisation cell of Tabel Bab III: the ladder value, the number, or ``-``."""
     if rec.get("polaritas") == "kualitatif":
         return str(rec.get("realisasi_teks") or "-")
     if rec.get("status") == schema.STATUS_BELUM_LAPOR:
         return "-"
-    return _with_unit(rec.get("realisasi"), "", rec.get("satuan", ""))
+    return _with_unit(_number(rec.get("realisasi")), rec.get("satuan", ""), places)
 
 
-def _colour_formats(wb: Workbook, scale: Scale, base: dict) -> dict[str, object]:
-    return {b.label: wb.add_format({**base, "bg_color": b.warna}) for b in scale.bands}
+def average_note(rows: list[dict[str, Any]], sas: dict[str, Any], settings: Settings) -> str:
+    """One line under a Sasaran's average saying how it follows from the rows above."""
+    scored = int(
+        as_float(sas.get("jumlah_dinilai")) if not is_missing(sas.get("jumlah_dinilai")) else 0
+    )
+    method = (
+        "Rata-rata berbobot (kolom bobot)"
+        if settings.metode_rata_rata == "bobot"
+        else "Rata-rata sederhana"
+    )
+    parts = [f"{method} dari {scored} indikator dinilai"]
+    cap = settings.batas_capaian
+    if cap is not None:
+        capped = [
+            f"No {i} dihitung {fmt.angka(cap, settings.desimal_tampilan)} "
+            f"(capaian {fmt.angka(r['capaian_mentah'], settings.desimal_tampilan)})"
+            for i, r in enumerate(rows, start=1)
+            if r["status"] == schema.STATUS_DINILAI and bool(r.get("dibatasi"))
+        ]
+        limit = fmt.angka_ringkas(cap, 2)
+        if capped:
+            parts.append(
+                f"capaian di atas {limit}% dibatasi {limit}% sebelum dirata-rata: "
+                + "; ".join(capped)
+            )
+        else:
+            parts.append(f"tidak ada capaian di atas batas {limit}%")
+    left_out = [
+        f"No {i} ({r['status']})"
+        for i, r in enumerate(rows, start=1)
+        if r["status"] != schema.STATUS_DINILAI
+    ]
+    if left_out:
+        parts.append("tidak ikut rata-rata: " + ", ".join(left_out))
+    return "; ".join(parts) + "."
+
+
+@dataclass
+class _Pager:
+    """Places rows on A4 pages: a row that would cross the foot of a page starts a new one."""
+
+    budget: float  # usable points per page (under the repeated banner)
+    used: float = 0.0
+    breaks: list[int] = field(default_factory=list)
+
+    def fits(self, height: float) -> bool:
+        return self.used + height <= self.budget
+
+    def new_page(self, row: int) -> None:
+        if self.used > 0:
+            self.breaks.append(row)
+        self.used = 0.0
+
+    def add(self, height: float) -> None:
+        self.used += height
+
+
+def _sasaran_title(n: int, ordinal: int, sas: dict[str, Any]) -> str:
+    return (
+        f"Tabel 3.{n} Realisasi Sasaran {fmt.urutan(ordinal)} ({sas['kode_sasaran']}): "
+        f"{sas['uraian_sasaran']}"
+    )
 
 
 def write_bab3(
@@ -77,100 +183,161 @@ def write_bab3(
     res: Results,
     settings: Settings,
     fmts: Formats,
-    title: str,
+    status: Status,
     footer: str,
 ) -> None:
-    """Tabel Bab III: one table per Sasaran, rows in spec order, average below."""
-    cell = {**FONT, "border": 1, "text_wrap": True}
-    text = wb.add_format(cell)
-    center = wb.add_format({**cell, "align": "center"})
-    number = fmts.kinds["pct"]
-    bold = wb.add_format({**cell, "bold": True})
-    bold_pct = wb.add_format({**cell, "bold": True, "num_format": fmts.pct})
-    colours = _colour_formats(wb, settings.skala, {**cell, "align": "center"})
+    """Tabel Bab III: one numbered table per Sasaran of the spec, rows in spec order."""
+    cell = {"border": 1, "text_wrap": True}
+    text = fmts.get(**cell)
+    center = fmts.get(**cell, align="center")
+    number = fmts.number(settings.desimal_tampilan)
+    bold = fmts.get(**cell, bold=True, bg_color="#F2F2F2")
+    bold_pct = fmts.number(settings.desimal_tampilan, bold=True, bg_color="#F2F2F2")
+    title_fmt = fmts.get(bold=True, text_wrap=True, valign="bottom")
+    note_fmt = fmts.get(italic=True, text_wrap=True, font_size=NOTE_PT)
+    colours = {b.label: band_format(fmts, b.warna, align="center") for b in settings.skala.bands}
+    bold_colours = {
+        b.label: band_format(fmts, b.warna, align="center", bold=True)
+        for b in settings.skala.bands
+    }
+    span = sum(BAB3_WIDTHS)
     for col, width in enumerate(BAB3_WIDTHS):
         ws.set_column(col, col, width)
-    ws.write_string(0, 0, title, fmts.title)
-    ws.write_string(
-        1,
-        0,
-        f"Capaian dihitung dengan aturan di sheet Pengaturan; predikat: "
-        f"{settings.skala.describe()}.",
-        fmts.plain,
+    write_banner(ws, status, "Tabel Bab III", fmts, BAB3_WIDTHS)
+    heading = (
+        f"Tabel Bab III — Realisasi Sasaran Strategis {res_pemda(status)} Tahun {status.tahun}"
     )
-    row = 3
+    intro = (
+        "Target dari master spec (RPJMD/PK), realisasi dari berkas OPD. Capaian dihitung dengan "
+        "aturan di sheet Pengaturan; predikat: " + settings.skala.describe() + "."
+    )
+    row = 1
+    ws.set_row(row, row_height((heading, span * 0.75)))
+    ws.merge_range(row, 0, row, 5, heading, fmts.get(bold=True, font_size=12, text_wrap=True))
+    row += 1
+    ws.set_row(row, row_height((intro, span), font_pt=NOTE_PT))
+    ws.merge_range(row, 0, row, 5, intro, note_fmt)
+    pager = _Pager(budget=printable_height_pt(False) * 0.93 - 18)
+    pager.add(row_height((heading, span * 0.75)) + row_height((intro, span), font_pt=NOTE_PT))
+    row += 2
+    pager.add(LINE_PT)
+
     ind = res.indikator.drop_duplicates("kode_indikator")
-    for n, sas in enumerate(res.sasaran.to_dict("records"), start=FIRST_TABLE):
-        rows = ind[ind["kode_sasaran"] == sas["kode_sasaran"]].to_dict("records")
-        if not rows:
-            continue
-        ws.write_string(row, 0, f"Tabel 3.{n}", fmts.bold)
-        ws.write_string(
-            row + 1,
-            0,
-            f"Realisasi Sasaran {sas['kode_sasaran']}: {sas['uraian_sasaran']}",
-            fmts.bold,
-        )
-        row += 2
-        ws.set_row(row, 30)
+    places_all = indicator_decimals(ind, settings)
+    header_h = row_height(*zip(BAB3_HEADERS, BAB3_WIDTHS, strict=True))
+
+    def header(at: int, title: str) -> int:
+        ws.set_row(at, row_height((title, span)))
+        ws.merge_range(at, 0, at, 5, title, title_fmt)
+        ws.set_row(at + 1, header_h)
         for col, head in enumerate(BAB3_HEADERS):
-            ws.write_string(row, col, head, fmts.header)
-        for i, rec in enumerate(rows, start=1):
-            row += 1
-            ws.set_row(row, row_height((rec["uraian_indikator"], BAB3_WIDTHS[1])))
+            ws.write_string(at + 1, col, head, fmts.header)
+        return at + 2
+
+    for ordinal, sas in enumerate(records(res.sasaran), start=1):
+        n = FIRST_TABLE + ordinal - 1
+        mine = ind[ind["kode_sasaran"] == sas["kode_sasaran"]]
+        rows = records(mine)
+        places = list(places_all.loc[mine.index])
+        title = _sasaran_title(n, ordinal, sas)
+        texts = [
+            (r["uraian_indikator"], target_text(r, p), realisasi_text(r, p))
+            for r, p in zip(rows, places, strict=True)
+        ]
+        body = [row_height(*zip(t, BAB3_WIDTHS[1:4], strict=True)) for t in texts] or [LINE_PT * 2]
+        note = average_note(rows, sas, settings) if rows else ""
+        tail = (LINE_PT + 3) + row_height((note, span), font_pt=NOTE_PT) if rows else 0.0
+        head_h = row_height((title, span)) + header_h
+        whole = head_h + sum(body) + tail + LINE_PT
+        if not pager.fits(whole) and (
+            whole <= pager.budget or not pager.fits(head_h + sum(body[:3]))
+        ):
+            pager.new_page(row)
+        pager.add(head_h)
+        row = header(row, title)
+        if not rows:
+            ws.set_row(row, LINE_PT * 2)
+            ws.write_blank(row, 0, None, center)
+            ws.merge_range(
+                row,
+                1,
+                row,
+                5,
+                "Belum ada indikator kinerja untuk sasaran ini di master spec; tidak ada "
+                "capaian yang dihitung.",
+                fmts.get(border=1, italic=True, text_wrap=True),
+            )
+            pager.add(LINE_PT * 2)
+            row += 2
+            pager.add(LINE_PT)
+            continue
+        for i, (rec, height, shown) in enumerate(zip(rows, body, texts, strict=True), start=1):
+            if not pager.fits(height):
+                pager.new_page(row)
+                pager.add(head_h)
+                row = header(row, f"Tabel 3.{n} (lanjutan)")
+            ws.set_row(row, height)
             ws.write_number(row, 0, i, center)
             ws.write_string(row, 1, str(rec["uraian_indikator"]), text)
-            ws.write_string(row, 2, _target_text(rec), center)
-            ws.write_string(row, 3, _realisasi_text(rec), center)
+            ws.write_string(row, 2, shown[1], center)
+            ws.write_string(row, 3, shown[2], center)
             capaian = rec.get("capaian_mentah")
             if rec["status"] == schema.STATUS_DINILAI and not is_missing(capaian):
-                ws.write_number(row, 4, float(capaian), number)
+                ws.write_number(row, 4, as_float(capaian), number)
                 label = str(rec["predikat"])
                 ws.write_string(row, 5, label, colours.get(label, center))
             else:
                 ws.write_string(row, 4, "-", center)
                 ws.write_string(row, 5, str(rec["status"]), center)
-        row += 1
-        ws.write_string(
-            row,
-            1,
-            f"Rata-rata capaian Sasaran {sas['kode_sasaran']} "
-            f"({int(sas['jumlah_dinilai'] or 0)} indikator dinilai)",
-            bold,
-        )
-        for col in (0, 2, 3):
-            ws.write_blank(row, col, None, bold)
+            pager.add(height)
+            row += 1
+        if not pager.fits(tail):
+            pager.new_page(row)
+        ws.set_row(row, LINE_PT + 3)
+        ws.write_blank(row, 0, None, bold)
+        ws.merge_range(row, 1, row, 3, f"Rata-rata capaian Sasaran {fmt.urutan(ordinal)}", bold)
         if is_missing(sas["rata_rata_capaian"]):
             ws.write_string(row, 4, "-", bold)
             ws.write_blank(row, 5, None, bold)
         else:
             ws.write_number(row, 4, float(sas["rata_rata_capaian"]), bold_pct)
             label = str(sas["predikat"])
-            ws.write_string(row, 5, label, colours.get(label, bold))
-        row += 3
-    print_setup(ws, footer, landscape=False)
-    ws.fit_to_pages(1, 0)
+            ws.write_string(row, 5, label, bold_colours.get(label, bold))
+        row += 1
+        ws.set_row(row, row_height((note, span), font_pt=NOTE_PT))
+        ws.merge_range(row, 0, row, 5, note, note_fmt)
+        pager.add(tail)
+        row += 2
+        pager.add(LINE_PT)
+    print_setup(ws, status, footer, landscape=False, scale=fit_scale(BAB3_WIDTHS, False))
+    if pager.breaks:
+        ws.set_h_pagebreaks(pager.breaks)
+
+
+def res_pemda(status: Status) -> str:
+    return status.nama_pemda
 
 
 E81_HEADERS = [
-    ("No", 5),
-    ("Sasaran", 28),
-    ("Kode", 9),
-    ("Indikator Kinerja", 40),
-    ("Satuan", 10),
-    ("Target Akhir RPJMD (K)", 11),
-    ("Realisasi Tahun Lalu (K)", 11),
-    ("Target Tahun Berjalan (K)", 11),
-    ("Realisasi TW I (K)", 9),
-    ("Realisasi TW II (K)", 9),
-    ("Realisasi TW III (K)", 9),
-    ("Realisasi TW IV (K)", 9),
-    ("Realisasi Tahun Berjalan (K)", 11),
-    ("Tingkat Capaian (%) (K)", 10),
-    ("Capaian thd Target Akhir RPJMD (%) (K)", 11),
+    ("No", 4),
+    ("Kode", 8),
+    ("Indikator Kinerja", 32),
+    ("Satuan", 9),
+    ("Target Akhir RPJMD (K)", 10),
+    ("Realisasi Tahun Lalu (K)", 10),
+    ("Target Tahun Berjalan (K)", 10),
+    ("Realisasi TW I (K)", 8),
+    ("Realisasi TW II (K)", 8),
+    ("Realisasi TW III (K)", 8),
+    ("Realisasi TW IV (K)", 8),
+    ("Realisasi Tahun Berjalan (K)", 10),
+    ("Tingkat Capaian (%) (K)", 9),
+    ("Capaian thd Target Akhir RPJMD (%) (K)", 10),
     ("Predikat", 8),
-    ("Keterangan", 22),
+    ("Keterangan", 14),
 ]
+E81_WIDTHS = [w for _, w in E81_HEADERS]
+E81_HEADER_ROW = 2
 
 
 def _e81_scale() -> Scale:
@@ -199,138 +366,186 @@ def _join_unique(values: pd.Series) -> str:
         text = str(v or "").strip()
         if text and text not in seen:
             seen.append(text)
-    return " | ".join(seen) if seen else "-"
+    return "\n".join(seen) if seen else "-"
 
 
 def write_e81(
-    wb: Workbook, ws: Worksheet, res: Results, fmts: Formats, title: str, footer: str
+    wb: Workbook,
+    ws: Worksheet,
+    res: Results,
+    settings: Settings,
+    fmts: Formats,
+    status: Status,
+    footer: str,
 ) -> None:
-    """E.81-style evaluation: per OPD, its indicators (K) and footer rows incl. budget (Rp)."""
+    """E.81-style evaluation: per OPD, its indicators by Sasaran (K) and the form's footer
+    rows, budget included (Rp)."""
     scale = _e81_scale()
     end_notes, common = _end_target_notes(res.indikator)
-    cell = {**FONT, "border": 1, "text_wrap": True}
-    text = wb.add_format(cell)
-    num = wb.add_format({**cell, "num_format": fmts.num})
-    pct = wb.add_format({**cell, "num_format": fmts.pct})
-    rp = wb.add_format({**cell, "num_format": fmts.rp})
-    bold = wb.add_format({**cell, "bold": True})
-    section = wb.add_format(
-        {**FONT, "bold": True, "font_size": 10, "bg_color": "#EDEDED", "border": 1}
-    )
-    colours = _colour_formats(wb, scale, {**cell, "align": "center"})
-    for col, (_, width) in enumerate(E81_HEADERS):
+    text = fmts.get(border=1, text_wrap=True)
+    center = fmts.get(border=1, text_wrap=True, align="center")
+    section = fmts.get(bold=True, font_size=10, bg_color="#D9D9D9", border=1)
+    group = fmts.get(bold=True, italic=True, bg_color="#F2F2F2", border=1, text_wrap=True)
+    colours = {b.label: band_format(fmts, b.warna, align="center") for b in scale.bands}
+    for col, width in enumerate(E81_WIDTHS):
         ws.set_column(col, col, width)
-    ws.write_string(0, 0, title, fmts.title)
+    write_banner(
+        ws, status, "Evaluasi Hasil Renja Perangkat Daerah (Tabel E.81)", fmts, E81_WIDTHS
+    )
     ws.write_string(
         1,
         0,
-        "Bentuk mengikuti Tabel E.81 Permendagri 86/2017 (K = kinerja, Rp = "
-        f"anggaran); predikat E.81: {scale.describe()}. Kolom Target Akhir RPJMD: {common} "
-        "(selain itu disebut di Keterangan).",
+        "Bentuk mengikuti Tabel E.81 Permendagri 86/2017 (K = kinerja, Rp = anggaran); "
+        f"predikat E.81: {scale.describe()}. Kolom Target Akhir RPJMD: {common} (selain itu "
+        "disebut di Keterangan).",
         fmts.plain,
     )
-    ws.set_row(3, 42)
+    heads = E81_HEADER_ROW
+    rh = RowHeights(ws)
+    rh.set(heads, row_height(*E81_HEADERS))
     for col, (head, _) in enumerate(E81_HEADERS):
-        ws.write_string(3, col, head, fmts.header)
-    for col in range(len(E81_HEADERS)):
-        ws.write_string(4, col, str(col + 1), fmts.header)
-    row = 4
+        ws.write_string(heads, col, head, fmts.header)
+        ws.write_string(
+            heads + 1, col, str(col + 1), fmts.get(border=1, align="center", bg_color="#D9E1F2")
+        )
+    row = heads + 1
     sasaran_names = dict(
         zip(res.sasaran["kode_sasaran"], res.sasaran["uraian_sasaran"], strict=True)
     )
     opd = res.opd.set_index("kode_opd")
-    for key, group in res.indikator.groupby("kode_opd", sort=True):
+    last_col = len(E81_HEADERS) - 1
+    places_all = indicator_decimals(res.indikator, settings)
+    blocks: list[tuple[int, int]] = []
+    for key, members in res.indikator.groupby("kode_opd", sort=True):
         kode = str(key)
         info: Any = opd.loc[kode] if kode in opd.index else None
         row += 1
+        first = row
         name = info["nama_opd"] if info is not None else kode
-        ws.write_string(row, 0, f"Perangkat Daerah: {name} ({kode})", section)
-        for col in range(1, len(E81_HEADERS)):
-            ws.write_blank(row, col, None, section)
-        records = zip(group.index, group.to_dict("records"), strict=True)
-        for i, (index, rec) in enumerate(records, start=1):
+        rh.set(row, LINE_PT + 4)
+        ws.merge_range(row, 0, row, last_col, f"Perangkat Daerah: {name} ({kode})", section)
+        number = 0
+        for sas_key, rows in members.groupby("kode_sasaran", sort=True):
             row += 1
-            ws.set_row(
-                row,
-                row_height(
-                    (sasaran_names.get(rec["kode_sasaran"], ""), E81_HEADERS[1][1]),
-                    (rec["uraian_indikator"], E81_HEADERS[3][1]),
-                ),
-            )
-            values = [
-                i,
-                sasaran_names.get(rec["kode_sasaran"], ""),
-                rec["kode_indikator"],
-                rec["uraian_indikator"],
-                rec["satuan"],
-                rec.get("target_akhir"),
-                rec.get("realisasi_tahun_lalu"),
-                rec["target_teks"] if is_missing(rec.get("target_nilai")) else rec["target_nilai"],
-                rec.get("realisasi_tw1"),
-                rec.get("realisasi_tw2"),
-                rec.get("realisasi_tw3"),
-                rec.get("realisasi_tw4"),
-                _realisasi_text(rec),
-            ]
-            for col, value in enumerate(values):
-                if is_missing(value):
-                    ws.write_blank(row, col, None, text)
-                elif isinstance(value, str):
-                    ws.write_string(row, col, value, text)
-                else:
-                    ws.write_number(row, col, float(value), num)
-            capaian = rec.get("capaian_mentah")
-            scored = rec["status"] == schema.STATUS_DINILAI and not is_missing(capaian)
-            if scored:
-                ws.write_number(row, 13, as_float(capaian), pct)
-            else:
-                ws.write_string(row, 13, "-", text)
-            progres = rec.get("progres_rpjmd")
-            if is_missing(progres):
-                ws.write_blank(row, 14, None, text)
-            else:
-                ws.write_number(row, 14, as_float(progres), pct)
-            label = scale.classify(as_float(capaian)) if scored else ""
-            ws.write_string(row, 15, label, colours.get(label, text))
-            notes = [] if scored else [str(rec["status"])]
-            if end_notes[index]:
-                notes.append(end_notes[index])
-            ws.write_string(row, 16, "; ".join(notes), text)
-        row = _e81_footer(
-            ws,
-            row,
-            info,
-            group,
-            scale,
-            {"text": text, "bold": bold, "pct": pct, "rp": rp},
-            colours,
-        )
-    print_setup(ws, footer)
-    ws.fit_to_pages(1, 0)
-    ws.repeat_rows(3, 4)
-    ws.freeze_panes(5, 4)
+            label = f"Sasaran {sas_key}: {sasaran_names.get(str(sas_key), '')}"
+            rh.set(row, row_height((label, sum(E81_WIDTHS))))
+            ws.merge_range(row, 0, row, last_col, label, group)
+            for index, rec, p in zip(
+                rows.index, records(rows), places_all.loc[rows.index], strict=True
+            ):
+                number += 1
+                row += 1
+                rec["catatan_akhir"] = end_notes[index]
+                _e81_row(ws, rh, row, number, rec, int(p), scale, fmts, text, center, colours)
+        row = _e81_footer(ws, rh, row, info, members, scale, fmts)
+        blocks.append((first, row))
+    scale_pct = fit_scale(E81_WIDTHS, True)
+    print_setup(ws, status, footer, landscape=True, scale=scale_pct, repeat=(0, heads + 1))
+    ws.freeze_panes(heads + 2, 3)
+    budget = printable_height_pt(True) / (scale_pct / 100) * 0.93 - rh.total(0, heads + 1)
+    breaks = page_breaks(
+        blocks, rh, budget, start=rh.total(heads + 2, blocks[0][0] - 1) if blocks else 0.0
+    )
+    if breaks:
+        ws.set_h_pagebreaks(breaks)
+
+
+def _e81_row(
+    ws: Worksheet,
+    rh: RowHeights,
+    row: int,
+    number: int,
+    rec: dict[str, Any],
+    places: int,
+    scale: Scale,
+    fmts: Formats,
+    text: Format,
+    center: Format,
+    colours: dict[str, Format],
+) -> None:
+    rh.set(
+        row, row_height((rec["uraian_indikator"], E81_WIDTHS[2]), (rec["satuan"], E81_WIDTHS[3]))
+    )
+    num = fmts.number(places)
+    pct = fmts.number(fmts.decimals)
+    kualitatif = rec.get("polaritas") == "kualitatif"
+    values: list[object] = [
+        number,
+        rec["kode_indikator"],
+        rec["uraian_indikator"],
+        rec["satuan"],
+        rec.get("target_akhir"),
+        rec.get("realisasi_tahun_lalu"),
+        rec.get("target_teks")
+        if _number(rec.get("target_nilai")) is None
+        else rec.get("target_nilai"),
+        rec.get("realisasi_tw1"),
+        rec.get("realisasi_tw2"),
+        rec.get("realisasi_tw3"),
+        rec.get("realisasi_tw4"),
+        rec.get("realisasi_teks") if kualitatif else rec.get("realisasi"),
+    ]
+    for col, value in enumerate(values):
+        shown = _number(value) if col >= 4 else None
+        if col == 0:
+            ws.write_number(row, col, float(number), center)
+        elif is_missing(value) or value == "":
+            ws.write_blank(row, col, None, text)
+        elif shown is not None:
+            ws.write_number(row, col, shown, num)
+        else:
+            ws.write_string(row, col, str(value), center if col >= 4 else text)
+    capaian = rec.get("capaian_mentah")
+    scored = rec["status"] == schema.STATUS_DINILAI and not is_missing(capaian)
+    if scored:
+        ws.write_number(row, 12, as_float(capaian), pct)
+    else:
+        ws.write_string(row, 12, "-", center)
+    progres = rec.get("progres_rpjmd")
+    if is_missing(progres):
+        ws.write_blank(row, 13, None, text)
+    else:
+        ws.write_number(row, 13, as_float(progres), pct)
+    label = scale.classify(as_float(capaian)) if scored else ""
+    ws.write_string(row, 14, label, colours.get(label, center))
+    notes = ([] if scored else [str(rec["status"])]) + (
+        [str(rec["catatan_akhir"])] if rec.get("catatan_akhir") else []
+    )
+    ws.write_string(row, 15, "; ".join(notes), text)
 
 
 def _e81_footer(
     ws: Worksheet,
+    rh: RowHeights,
     row: int,
     opd: pd.Series | None,
     group: pd.DataFrame,
     scale: Scale,
-    f: dict[str, object],
-    colours: dict[str, object],
+    fmts: Formats,
 ) -> int:
+    label_fmt = fmts.get(bold=True, border=1, text_wrap=True)
+    value_fmt = fmts.get(border=1, text_wrap=True)
+    label_width = sum(E81_WIDTHS[:4])
+    value_width = sum(E81_WIDTHS[4:])
+    last_col = len(E81_HEADERS) - 1
+    formats = {
+        "pct": fmts.number(fmts.decimals, border=1, align="left"),
+        "rp": fmts.get(border=1, align="left", num_format=fmt.format_rupiah()),
+    }
+
     def line(label: str, value: object, kind: str = "text") -> None:
         nonlocal row
         row += 1
-        ws.write_string(row, 1, label, f["bold"])
-        ws.write_blank(row, 2, None, f["bold"])
         if isinstance(value, float) and not math.isnan(value):
-            ws.write_number(row, 3, value, f[kind])
+            rh.set(row, row_height((label, label_width)))
+            ws.merge_range(row, 0, row, 3, label, label_fmt)
+            ws.merge_range(row, 4, row, last_col, "", formats[kind])
+            ws.write_number(row, 4, value, formats[kind])
         else:
-            shown = str(value if not is_missing(value) else "-")
-            ws.set_row(row, row_height((shown, E81_HEADERS[3][1]), (label, E81_HEADERS[1][1])))
-            ws.write_string(row, 3, shown, f["text"])
+            shown = str(value if not is_missing(value) and value != "" else "-")
+            rh.set(row, row_height((shown, value_width), (label, label_width)))
+            ws.merge_range(row, 0, row, 3, label, label_fmt)
+            ws.merge_range(row, 4, row, last_col, shown, value_fmt)
 
     def number(key: str) -> float:
         value = None if opd is None else opd.get(key)
@@ -355,3 +570,12 @@ def _e81_footer(
     line("Faktor penghambat pencapaian kinerja", _join_unique(group["faktor_penghambat"]))
     line("Tindak lanjut yang diperlukan", _join_unique(group["tindak_lanjut"]))
     return row + 1
+
+
+__all__ = [
+    "indicator_decimals",
+    "realisasi_text",
+    "target_text",
+    "write_bab3",
+    "write_e81",
+]

@@ -1,7 +1,16 @@
-"""The Ringkasan sheet: one A4 landscape page for leaders."""
+"""The Ringkasan sheet: what a leader reads in 30 seconds.
+
+Page 1 (A4 landscape): DRAFT or FINAL and why, the headline figures (average capaian in its
+predikat colour, serapan, both Rupiah totals labelled, submissions), the predikat distribution
+with the scale, a short *Perlu perhatian* list, and capaian per Sasaran (every Sasaran named;
+one without a bar says why). Page 2: capaian per OPD and capaian − serapan per OPD coloured by
+the efficiency band of the settings (the Efisiensi sheet's rule). The charts' data sits beside
+the page (outside the print area) and comes from :mod:`pipeline.chartdata`.
+"""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -9,11 +18,20 @@ import pandas as pd
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
+from pipeline import chartdata, fmt
 from pipeline.config import Settings
-from pipeline.issues import ERROR, INFO, WARNING
+from pipeline.issues import ERROR
 from pipeline.score import Results
-from pipeline.workbook.base import FONT, Formats, col_index, is_missing, legend
-from pipeline.workbook.columns import OPD_COLS, SASARAN_COLS
+from pipeline.workbook.base import (
+    DRAFT_RED,
+    FINAL_GREEN,
+    Formats,
+    Status,
+    band_format,
+    is_missing,
+    print_setup,
+    row_height,
+)
 
 
 @dataclass
@@ -37,18 +55,104 @@ class RunInfo:
     opd_missing: int = 0
     opd_rejected: int = 0
     data_per: str = ""
+    periode_rpjmd: str = ""
 
     @property
     def footer(self) -> str:
-        """Page footer: Pemda, year and print date (a field, so cell contents stay fixed)."""
-        return f"&L{self.nama_pemda}&CLKjIP {self.tahun} — dicetak &D&RHalaman &P dari &N"
+        """Page footer: Pemda, sheet, year and print date (fields, so cells stay fixed)."""
+        return f"&L{self.nama_pemda}&C&A · LKjIP {self.tahun} · dicetak &D&RHalaman &P dari &N"
 
 
-def _counts(issues: pd.DataFrame) -> dict[str, int]:
-    if issues.empty:
-        return {ERROR: 0, WARNING: 0, INFO: 0}
-    got = issues["severity"].value_counts()
-    return {s: int(got.get(s, 0)) for s in (ERROR, WARNING, INFO)}
+WIDTHS = (38, 22, 38, 2, 16, 28, 16)  # A..G, the printed page
+DATA_COL = 9  # the charts' data starts in column J, outside the print area
+SCALE = 85  # 9 pt prints at 7,65 pt
+MAX_LISTED = 6
+
+
+def low_bands(settings: Settings) -> list[str]:
+    """The bands a leader must look at: the lower part of the scale (Rendah, Sangat Rendah on
+    the default scale)."""
+    bands = [b.label for b in settings.skala.bands]
+    return bands[len(bands) // 2 + 1 :]
+
+
+def _listing(items: list[str]) -> str:
+    if len(items) <= MAX_LISTED:
+        return "; ".join(items)
+    return "; ".join(items[:MAX_LISTED]) + f"; dan {len(items) - MAX_LISTED} lainnya"
+
+
+def _first_sentence(text: str) -> str:
+    match = re.match(r"(.+?[.!?])(\s|$)", text)
+    return (match.group(1) if match else text).strip()
+
+
+def perlu_perhatian(
+    res: Results, kelengkapan: pd.DataFrame, issues: pd.DataFrame, settings: Settings
+) -> list[str]:
+    """What a leader must look at, one line each, most urgent first (pure function)."""
+    lines: list[str] = []
+    names = dict(zip(res.opd["kode_opd"], res.opd["nama_opd"], strict=True))
+    errors = issues[issues["severity"] == ERROR] if not issues.empty else issues
+    if len(errors):
+        holders = []
+        for key, group in errors.groupby("kode_opd", sort=True):
+            kode = str(key)
+            first = group.iloc[0]
+            where = " › ".join(p for p in (first["sheet"], first["cell"]) if p)
+            what = _first_sentence(str(first["message"]))
+            holders.append(
+                f"{kode or 'tanpa OPD'} ({names.get(kode, 'berkas tanpa OPD')}), {len(group)} "
+                f"ERROR, mis. {where}: {what}"
+            )
+        lines.append(
+            f"Laporan masih DRAFT: {len(errors)} ERROR belum diperbaiki; yang harus "
+            f"memperbaiki: {_listing(holders)}"
+        )
+    low = low_bands(settings)
+    low_text = "/".join(low)
+    sas = res.sasaran[res.sasaran["predikat"].isin(low)]
+    if len(sas):
+        items = [
+            f"{r['kode_sasaran']} {chartdata.singkat(r['uraian_sasaran'], 60)} "
+            f"({fmt.persen(r['rata_rata_capaian'])}, {r['predikat']})"
+            for r in sas.to_dict("records")
+        ]
+        lines.append(f"Sasaran berpredikat {low_text}: {_listing(items)}")
+    opd = res.opd[res.opd["predikat"].isin(low)].sort_values("rata_rata_capaian")
+    if len(opd):
+        items = [
+            f"{r['kode_opd']} {fmt.persen(r['rata_rata_capaian'])} ({r['predikat']})"
+            for r in opd.to_dict("records")
+        ]
+        lines.append(f"OPD berpredikat {low_text}: {_listing(items)}")
+    status = dict(zip(kelengkapan["kode_opd"], kelengkapan["status_kirim"], strict=True))
+    for state, title in (
+        ("belum mengirim", "OPD belum mengirim berkas"),
+        ("berkas ditolak", "OPD yang berkasnya ditolak"),
+        ("terlambat", "OPD terlambat mengirim"),
+    ):
+        who = [f"{k} ({names.get(k, k)})" for k, s in status.items() if s == state]
+        if who:
+            lines.append(f"{title}: {_listing(who)}")
+    bars = chartdata.sasaran_bars(res.sasaran, settings.skala)
+    gaps = bars[bars["catatan"] != ""]
+    if len(gaps):
+        items = [f"{r['kode_sasaran']} ({r['catatan']})" for r in gaps.to_dict("records")]
+        lines.append(f"Sasaran tanpa nilai: {_listing(items)}")
+    k = res.keseluruhan
+    missing = {
+        "belum lapor": k["belum_lapor"],
+        "data tidak tersedia": k.get("data_tidak_tersedia", 0),
+        "tidak dapat dihitung": k["tidak_dapat_dihitung"],
+    }
+    if any(missing.values()):
+        counted = ", ".join(f"{n} {what}" for what, n in missing.items() if n)
+        lines.append(
+            f"Indikator tanpa capaian: {counted}; tidak ikut rata-rata (sheet Indikator, kolom "
+            "Status)"
+        )
+    return [line.rstrip(".") + "." for line in lines]
 
 
 def write_ringkasan(
@@ -58,144 +162,392 @@ def write_ringkasan(
     info: RunInfo,
     settings: Settings,
     issues: pd.DataFrame,
+    kelengkapan: pd.DataFrame,
     fmts: Formats,
-    n_sasaran: int,
-    n_opd: int,
+    status: Status,
 ) -> None:
-    """Headline figures, predikat counts and two native charts on one landscape page."""
+    """Headline figures, Perlu perhatian, predikat counts and the native charts (2 pages)."""
     k = res.keseluruhan
-    sev = _counts(issues)
-    for col, width in enumerate((36, 24, 3, 16, 34)):
+    for col, width in enumerate(WIDTHS):
         ws.set_column(col, col, width)
-    ws.write_string(
-        0, 0, f"Ringkasan Capaian Kinerja {info.nama_pemda} Tahun {info.tahun}", fmts.title
+    last = len(WIDTHS) - 1
+    span = sum(WIDTHS)
+    banner_fmt = fmts.get(
+        bold=True,
+        font_size=12,
+        font_color="#FFFFFF",
+        bg_color=DRAFT_RED if status.draft else FINAL_GREEN,
+        valign="vcenter",
     )
-    draft = sev[ERROR] > 0
-    ws.write_string(
+    errors = int((issues["severity"] == ERROR).sum()) if not issues.empty else 0
+    banner = (
+        f"DRAFT — belum final: {errors} ERROR belum diperbaiki (lihat Perlu perhatian)"
+        if status.draft
+        else "FINAL — tidak ada ERROR validasi"
+    )
+    ws.set_row(0, 20)
+    ws.merge_range(0, 0, 0, last, banner, banner_fmt)
+    ws.set_row(1, 22)
+    ws.merge_range(
         1,
         0,
-        "DRAFT: masih ada ERROR yang harus diperbaiki OPD"
-        if draft
-        else "FINAL: tidak ada ERROR validasi",
-        fmts.draft if draft else fmts.final,
+        1,
+        last,
+        f"Ringkasan Capaian Kinerja {info.nama_pemda} Tahun {info.tahun}",
+        fmts.title,
     )
+    rpjmd = f" · RPJMD {info.periode_rpjmd}" if info.periode_rpjmd else ""
+    ws.set_row(3, 6)
     ws.write_string(
         2,
         0,
-        f"Periode {info.periode}. Data per {info.data_per or '-'} (berkas "
-        "OPD terakhir disimpan); tanggal cetak di kaki halaman.",
+        f"Periode {info.periode}{rpjmd} · data per {fmt.tanggal(info.data_per) or '-'} (berkas "
+        "OPD terakhir disimpan) · tanggal cetak di kaki halaman",
         fmts.plain,
     )
-    rows: list[tuple[str, Any, str]] = [
-        ("Rata-rata capaian kinerja (%)", k["rata_rata_capaian"], "big"),
-        ("Predikat", k["predikat"], "text"),
-        ("Cara menghitung", k["metode"], "wrap"),
-        (
-            "Indikator dinilai / seluruhnya",
-            f"{k['jumlah_dinilai']} / {k['jumlah_indikator']}",
-            "text",
-        ),
-        (
-            "Belum lapor / data tidak tersedia / tidak dapat dihitung",
-            f"{k['belum_lapor']} / {k['data_tidak_tersedia']} / {k['tidak_dapat_dihitung']}",
-            "text",
-        ),
-        ("Indikator dengan capaian dibatasi", k["dibatasi"], "int"),
-        ("Serapan anggaran (%)", k["serapan"], "big"),
-        ("Realisasi / pagu dilaporkan (Rp)", k["realisasi_anggaran"], "rp"),
-        ("", k["pagu_dilaporkan"], "rp"),
-        ("OPD mengirim / seluruhnya", f"{info.opd_submitted} / {info.opd_total}", "text"),
-        (
-            "OPD terlambat / belum mengirim / ditolak",
-            f"{info.opd_late} / {info.opd_missing} / {info.opd_rejected}",
-            "text",
-        ),
-        (
-            "Berkas diterima / ditolak / diabaikan",
-            f"{info.files_accepted} / {info.files_rejected} / {info.files_ignored}",
-            "text",
-        ),
-        (
-            "Masalah terbuka: ERROR / WARNING / INFO",
-            f"{sev[ERROR]} / {sev[WARNING]} / {sev[INFO]}",
-            "text",
-        ),
-    ]
-    wrap = wb.add_format({**FONT, "text_wrap": True})
-    for i, (name, value, kind) in enumerate(rows, start=4):
-        ws.write_string(i, 0, name, fmts.bold)
-        no_budget = not k["jumlah_program"] and name.startswith(("Serapan", "Realisasi"))
-        if no_budget:
-            ws.write_string(i, 1, "tidak ada data anggaran", fmts.plain)
-        elif kind in ("big", "rp") and is_missing(value):
-            ws.write_string(i, 1, "-", fmts.plain)
-        elif kind == "big":
-            ws.write_number(i, 1, float(value), fmts.big)
-        elif kind == "rp":
-            ws.write_number(i, 1, float(value), fmts.big_rp)
-        elif kind == "int":
-            ws.write_number(i, 1, float(value), fmts.plain)
-        else:
-            ws.write_string(i, 1, str(value), wrap if kind == "wrap" else fmts.plain)
-            if kind == "wrap":
-                ws.set_row(i, 26)
-    ws.write_string(4, 3, "Predikat", fmts.header)
-    ws.write_string(4, 4, "Jumlah indikator", fmts.header)
-    for i, band in enumerate(settings.skala.bands, start=5):
-        ws.write_string(
-            i, 3, band.label, wb.add_format({**FONT, "bg_color": band.warna, "border": 1})
+
+    label = fmts.get(bold=True, valign="vcenter")
+    big = fmts.get(
+        bold=True,
+        font_size=16,
+        num_format=fmt.format_persen(settings.desimal_tampilan),
+        align="left",
+        valign="vcenter",
+    )
+    rp = fmts.get(
+        bold=True, font_size=11, num_format=fmt.format_rupiah(), align="left", valign="vcenter"
+    )
+    note = fmts.get(text_wrap=True, valign="vcenter", font_color="#404040")
+    value = fmts.get(bold=True, font_size=11, align="left", valign="vcenter")
+    eff = res.efisiensi[res.efisiensi["tingkat"] == "Keseluruhan"]
+    eff_rec = eff.iloc[0].to_dict() if len(eff) else {}
+    scored_line = " · ".join(
+        part
+        for part in (
+            f"{k['belum_lapor']} belum lapor" if k["belum_lapor"] else "",
+            f"{k['data_tidak_tersedia']} data tidak tersedia"
+            if k.get("data_tidak_tersedia")
+            else "",
+            f"{k['tidak_dapat_dihitung']} tidak dapat dihitung"
+            if k["tidak_dapat_dihitung"]
+            else "",
+            f"{k['dibatasi']} capaian dibatasi" if k["dibatasi"] else "",
         )
-        ws.write_number(i, 4, res.predikat_jumlah.get(band.label, 0), fmts.kinds["int"])
-    legend(ws, wb, settings, 6 + len(settings.skala.bands), 3, fmts)
-
-    bar = wb.add_chart({"type": "bar"})
-    code_col = col_index(SASARAN_COLS, "kode_sasaran")
-    avg_col = col_index(SASARAN_COLS, "rata_rata_capaian")
-    points = [
-        {"fill": {"color": settings.skala.colour(p)}} for p in res.sasaran["predikat"].fillna("")
+        if part
+    )
+    efisiensi_line = (
+        f"capaian − serapan {fmt.bertanda(eff_rec.get('efisiensi'))} poin: "
+        f"{eff_rec.get('kategori_efisiensi') or '-'}"
+        if eff_rec
+        else ""
+    )
+    rows: list[tuple[str, Any, str, str]] = [
+        ("Rata-rata capaian kinerja", k["rata_rata_capaian"], "big", ""),
+        (
+            "Indikator dinilai",
+            f"{k['jumlah_dinilai']} dari {k['jumlah_indikator']}",
+            "value",
+            scored_line,
+        ),
+        ("Cara menghitung", k["metode"], "note", ""),
+        ("Serapan anggaran", k["serapan"], "big", efisiensi_line),
+        (
+            "Realisasi anggaran",
+            k["realisasi_anggaran"],
+            "rp",
+            f"{int(k['program_dilaporkan'])} dari {int(k['jumlah_program'])} program melaporkan",
+        ),
+        ("Pagu program yang melapor", k["pagu_dilaporkan"], "rp", "dasar perhitungan serapan"),
+        ("Pagu seluruh program", k["pagu"], "rp", ""),
+        (
+            "OPD mengirim",
+            f"{info.opd_submitted} dari {info.opd_total}",
+            "value",
+            f"{info.opd_late} terlambat · {info.opd_missing} belum mengirim · "
+            f"{info.opd_rejected} ditolak",
+        ),
     ]
-    bar.add_series(
-        {
-            "name": "Rata-rata capaian (%)",
-            "categories": ["Sasaran", 1, code_col, n_sasaran, code_col],
-            "values": ["Sasaran", 1, avg_col, n_sasaran, avg_col],
-            "points": points,
-            "data_labels": {"value": True, "num_format": "0.0"},
-        }
-    )
-    bar.set_title({"name": "Rata-rata capaian per Sasaran (%)", "name_font": {"size": 10}})
-    bar.set_legend({"none": True})
-    bar.set_y_axis({"reverse": True, "num_font": {"size": 8}})
-    bar.set_x_axis({"min": 0, "major_gridlines": {"visible": True}})
-    bar.set_size({"width": 470, "height": 330})
-    ws.insert_chart(19, 0, bar)
+    row = 4
+    for name, val, kind, extra in rows:
+        ws.set_row(
+            row,
+            20
+            if kind == "big"
+            else row_height(
+                (extra, WIDTHS[2]),
+                (name, WIDTHS[0]),
+                (val if kind == "note" else "", WIDTHS[1] + WIDTHS[2]),
+            ),
+        )
+        ws.write_string(row, 0, name, label)
+        no_budget = (not k["jumlah_program"] and kind == "rp") or (
+            not k["jumlah_program"] and name == "Serapan anggaran"
+        )
+        if no_budget:
+            ws.write_string(row, 1, "tidak ada data anggaran", value)
+        elif kind in ("big", "rp"):
+            if is_missing(val):
+                ws.write_string(row, 1, "-", value)
+            else:
+                ws.write_number(row, 1, float(val), big if kind == "big" else rp)
+        elif kind == "note":
+            ws.merge_range(row, 1, row, 2, str(val), note)
+        else:
+            ws.write_string(row, 1, str(val), value)
+        if extra:
+            ws.write_string(row, 2, extra, note)
+        row += 1
+    predikat = str(k.get("predikat") or "")
+    if predikat:
+        ws.write_string(
+            4,
+            2,
+            predikat,
+            band_format(
+                fmts,
+                settings.skala.colour(predikat),
+                bold=True,
+                font_size=12,
+                align="center",
+                valign="vcenter",
+            ),
+        )
+    if eff_rec.get("kategori_efisiensi"):
+        colour = chartdata.WARNA_EFISIENSI.get(str(eff_rec["kategori_efisiensi"]), "#FFFFFF")
+        ws.write_string(
+            7,
+            2,
+            efisiensi_line,
+            fmts.get(bg_color=colour, border=1, text_wrap=True, valign="vcenter"),
+        )
 
-    scatter = wb.add_chart({"type": "scatter"})
-    cap_col = col_index(OPD_COLS, "rata_rata_capaian")
-    ser_col = col_index(OPD_COLS, "serapan")
-    scatter.add_series(
-        {
-            "name": "OPD",
-            "categories": ["OPD", 1, ser_col, n_opd, ser_col],
-            "values": ["OPD", 1, cap_col, n_opd, cap_col],
-            "marker": {"type": "circle", "size": 6, "fill": {"color": "#2E75B6"}},
-        }
+    # predikat distribution with the scale's rule
+    counts = chartdata.predikat_counts(res.predikat_jumlah, settings.skala)
+    ws.write_string(4, 4, "Predikat", fmts.header)
+    ws.write_string(4, 5, "Rentang capaian (%)", fmts.header)
+    ws.write_string(4, 6, "Jumlah indikator", fmts.header)
+    for i, rec in enumerate(counts.to_dict("records"), start=5):
+        ws.write_string(i, 4, rec["predikat"], band_format(fmts, rec["warna"]))
+        ws.write_string(i, 5, rec["aturan"], fmts.get(border=1))
+        ws.write_number(i, 6, rec["jumlah"], fmts.number(0))
+    ws.write_string(5 + len(counts), 4, f"Skala: {settings.skala.judul}", fmts.get(italic=True))
+
+    # Perlu perhatian
+    row += 1
+    ws.set_row(row - 1, 6)
+    ws.set_row(row, 16)
+    ws.write_string(row, 0, "Perlu perhatian", fmts.subtitle)
+    bullet = fmts.get(text_wrap=True, valign="top")
+    for line in perlu_perhatian(res, kelengkapan, issues, settings) or ["Tidak ada."]:
+        row += 1
+        ws.set_row(row, row_height((f"• {line}", span)))
+        ws.merge_range(row, 0, row, last, f"• {line}", bullet)
+
+    # charts: data beside the page, charts below the text (page 1) and on page 2
+    bars = chartdata.sasaran_bars(res.sasaran, settings.skala)
+    data_row = _chart_data(ws, fmts, bars, res, settings)
+    chart_row = row + 1
+    ws.insert_chart(
+        chart_row,
+        0,
+        _sasaran_chart(wb, bars, settings, data_row["sasaran"]),
+        {"x_offset": 4, "y_offset": 2},
     )
-    scatter.set_title({"name": "Capaian vs serapan per OPD (%)", "name_font": {"size": 10}})
-    scatter.set_legend({"none": True})
-    scatter.set_x_axis({"name": "Serapan anggaran (%)", "min": 0, "max": 120})
-    scatter.set_y_axis(
+    page2 = chart_row + 19
+    ws.set_h_pagebreaks([page2])
+    opd_rank = chartdata.peringkat_opd(res.opd, settings.skala)
+    opd_eff = chartdata.efisiensi_opd(res.opd, settings)
+    ws.set_row(page2, 18)
+    ws.write_string(page2, 0, "Capaian dan efisiensi per OPD", fmts.subtitle)
+    words = chartdata.band_text(settings)
+    ws.write_string(
+        page2,
+        2,
+        f"Warna kanan: hijau {words['efisien']}; kuning {words['cukup efisien']}; merah "
+        f"{words['tidak efisien']} (aturan yang sama dengan sheet Efisiensi).",
+        fmts.get(font_color="#404040", valign="vcenter"),
+    )
+    ws.insert_chart(
+        page2 + 1,
+        0,
+        _opd_chart(wb, opd_rank, settings, data_row["peringkat"]),
+        {"x_offset": 4, "y_offset": 4},
+    )
+    ws.insert_chart(
+        page2 + 1,
+        0,
+        _efficiency_chart(wb, opd_eff, settings, data_row["efisiensi"]),
+        {"x_offset": _page_px() // 2 + 10, "y_offset": 4},
+    )
+    print_setup(ws, status, info.footer, landscape=True, scale=SCALE, repeat=None)
+    ws.print_area(0, 0, page2 + 40, last)
+    ws.hide_gridlines(2)
+
+
+def _chart_data(
+    ws: Worksheet, fmts: Formats, bars: pd.DataFrame, res: Results, settings: Settings
+) -> dict[str, tuple[int, int]]:
+    """Write each chart's frame beside the printed page; return (first, last) data rows."""
+    col = DATA_COL
+    ws.write_string(0, col, "Data grafik (tidak dicetak)", fmts.bold)
+    out: dict[str, tuple[int, int]] = {}
+    frames = {
+        "sasaran": (bars[["label", "rata_rata_capaian"]], "Sasaran", "Rata-rata capaian (%)"),
+        "peringkat": (
+            chartdata.peringkat_opd(res.opd, settings.skala)[["kode_opd", "rata_rata_capaian"]],
+            "OPD",
+            "Rata-rata capaian (%)",
+        ),
+        "efisiensi": (
+            chartdata.efisiensi_opd(res.opd, settings)[["kode_opd", "efisiensi"]],
+            "OPD",
+            "Capaian − serapan (poin)",
+        ),
+    }
+    for key, (frame, head1, head2) in frames.items():
+        ws.set_column(col, col, 40 if key == "sasaran" else 14)
+        ws.set_column(col + 1, col + 1, 12)
+        ws.write_string(1, col, head1, fmts.header)
+        ws.write_string(1, col + 1, head2, fmts.header)
+        for i, (name, number) in enumerate(frame.itertuples(index=False), start=2):
+            ws.write_string(i, col, str(name), fmts.plain)
+            if not is_missing(number):
+                ws.write_number(i, col + 1, float(number), fmts.number(settings.desimal_tampilan))
+        out[key] = (col, len(frame))
+        col += 3
+    return out
+
+
+def _sasaran_chart(
+    wb: Workbook, bars: pd.DataFrame, settings: Settings, where: tuple[int, int]
+) -> Any:
+    col, n = where
+    chart = wb.add_chart({"type": "bar"})
+    chart.add_series(
         {
             "name": "Rata-rata capaian (%)",
-            "min": 0,
-            "max": 130,
-            "major_gridlines": {"visible": True},
+            "categories": ["Ringkasan", 2, col, n + 1, col],
+            "values": ["Ringkasan", 2, col + 1, n + 1, col + 1],
+            "points": [
+                {"fill": {"color": c}, "border": {"color": "#404040"}} for c in bars["warna"]
+            ],
+            "data_labels": {
+                "value": True,
+                "num_format": fmt.format_angka(settings.desimal_tampilan),
+                "font": {"name": "Arial", "size": 9},
+            },
+            "gap": 40,
         }
     )
-    scatter.set_size({"width": 420, "height": 330})
-    ws.insert_chart(19, 3, scatter, {"x_offset": 60})
-    ws.set_landscape()
-    ws.set_paper(9)
-    ws.fit_to_pages(1, 1)
-    ws.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.6)
-    ws.set_footer(info.footer)
+    cap = settings.batas_capaian
+    chart.set_title(
+        {
+            "name": "Rata-rata capaian per Sasaran (%)"
+            + (f", capaian tiap indikator dibatasi {fmt.angka_ringkas(cap, 2)}%" if cap else ""),
+            "name_font": {"name": "Arial", "size": 10, "bold": True},
+        }
+    )
+    chart.set_legend({"none": True})
+    chart.set_y_axis({"reverse": True, "num_font": {"name": "Arial", "size": 9}})
+    chart.set_x_axis(
+        {
+            "min": 0,
+            "max": 140,
+            "major_unit": 20,
+            "major_gridlines": {"visible": True, "line": {"color": "#D9D9D9"}},
+            "num_format": fmt.format_angka(0),
+            "num_font": {"name": "Arial", "size": 9},
+        }
+    )
+    chart.set_size({"width": _page_px(), "height": 265})
+    return chart
+
+
+def _opd_chart(
+    wb: Workbook, rank: pd.DataFrame, settings: Settings, where: tuple[int, int]
+) -> Any:
+    col, n = where
+    chart = wb.add_chart({"type": "bar"})
+    chart.add_series(
+        {
+            "name": "Rata-rata capaian (%)",
+            "categories": ["Ringkasan", 2, col, n + 1, col],
+            "values": ["Ringkasan", 2, col + 1, n + 1, col + 1],
+            "points": [
+                {"fill": {"color": c}, "border": {"color": "#404040"}} for c in rank["warna"]
+            ],
+            "data_labels": {
+                "value": True,
+                "num_format": fmt.format_angka(settings.desimal_tampilan),
+                "font": {"name": "Arial", "size": 9},
+            },
+            "gap": 30,
+        }
+    )
+    chart.set_title(
+        {
+            "name": "Rata-rata capaian per OPD (%), warna = predikat",
+            "name_font": {"name": "Arial", "size": 10, "bold": True},
+        }
+    )
+    chart.set_legend({"none": True})
+    chart.set_y_axis({"reverse": True, "num_font": {"name": "Arial", "size": 9}})
+    chart.set_x_axis(
+        {
+            "min": 0,
+            "max": 140,
+            "major_unit": 20,
+            "major_gridlines": {"visible": True, "line": {"color": "#D9D9D9"}},
+            "num_format": fmt.format_angka(0),
+            "num_font": {"name": "Arial", "size": 9},
+        }
+    )
+    chart.set_size({"width": _page_px() // 2 - 10, "height": 700})
+    return chart
+
+
+def _page_px() -> int:
+    """Width of the printed columns in xlsxwriter's pixels (charts are sized in pixels)."""
+    return sum(int(w * 7 + 0.5) + 5 for w in WIDTHS) - 10
+
+
+def _efficiency_chart(
+    wb: Workbook, eff: pd.DataFrame, settings: Settings, where: tuple[int, int]
+) -> Any:
+    col, n = where
+    chart = wb.add_chart({"type": "bar"})
+    chart.add_series(
+        {
+            "name": "Capaian − serapan (poin)",
+            "categories": ["Ringkasan", 2, col, n + 1, col],
+            "values": ["Ringkasan", 2, col + 1, n + 1, col + 1],
+            "points": [
+                {"fill": {"color": c}, "border": {"color": "#404040"}} for c in eff["warna"]
+            ],
+            "data_labels": {
+                "value": True,
+                "num_format": fmt.format_bertanda(settings.desimal_tampilan),
+                "font": {"name": "Arial", "size": 9},
+            },
+            "gap": 30,
+        }
+    )
+    chart.set_title(
+        {
+            "name": "Capaian − serapan per OPD (poin), warna = kategori efisiensi",
+            "name_font": {"name": "Arial", "size": 10, "bold": True},
+        }
+    )
+    chart.set_legend({"none": True})
+    chart.set_y_axis(
+        {"reverse": True, "num_font": {"name": "Arial", "size": 9}, "label_position": "low"}
+    )
+    chart.set_x_axis(
+        {
+            "major_gridlines": {"visible": True, "line": {"color": "#D9D9D9"}},
+            "num_format": fmt.format_bertanda(0),
+            "num_font": {"name": "Arial", "size": 9},
+        }
+    )
+    chart.set_size({"width": _page_px() // 2 - 10, "height": 700})
+    return chart

@@ -1,45 +1,91 @@
 """Write the consolidated workbook; read last year's back for the year-on-year change.
 
-Text from OPD files is always written with ``write_string`` and the workbook refuses to turn
-strings into formulas or URLs, so a narrative starting with ``=`` stays text. Properties are
-fixed, rows sorted: the same inputs give the same cells.
+Each sheet is written by one plain function ``(wb, ws, ctx)`` listed in :data:`SHEETS`, so a
+sheet can be added or replaced without touching the others. Text from OPD files is always
+written as text (the workbook refuses to turn strings into formulas or URLs), properties are
+fixed and rows sorted: the same inputs give the same cells.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import xlsxwriter
+from xlsxwriter.workbook import Workbook
+from xlsxwriter.worksheet import Worksheet
 
-from pipeline import __version__
+from pipeline import __version__, fmt
 from pipeline.atomic import atomic_path
 from pipeline.config import Settings
-from pipeline.issues import ERROR, INFO, WARNING
+from pipeline.issues import ERROR, INFO, SEVERITY_ORDER, WARNING
+from pipeline.master import spec_value
 from pipeline.score import Results
 from pipeline.workbook.base import (
+    HEADER_ROW,
+    WORKBOOK_OPTIONS,
+    Col,
     Formats,
+    Status,
+    band_format,
     col_index,
+    fit_scale,
     is_missing,
-    legend,
     predikat_colours,
+    print_setup,
+    row_height,
     write_table,
 )
 from pipeline.workbook.columns import (
     ANGGARAN_COLS,
+    ANGGARAN_KEYS,
     BERKAS_COLS,
+    BERKAS_KEYS,
     EFISIENSI_COLS,
+    EFISIENSI_KEYS,
     INDIKATOR_COLS,
+    INDIKATOR_KEYS,
     KELENGKAPAN_COLS,
+    KELENGKAPAN_KEYS,
     MISI_TUJUAN_COLS,
+    MISI_TUJUAN_KEYS,
     OPD_COLS,
+    OPD_KEYS,
     SASARAN_COLS,
+    SASARAN_KEYS,
     VALIDASI_COLS,
+    VALIDASI_KEYS,
 )
-from pipeline.workbook.lkjip import write_bab3, write_e81
+from pipeline.workbook.lkjip import indicator_decimals, write_bab3, write_e81
 from pipeline.workbook.ringkasan import RunInfo, write_ringkasan
+
+SEVERITY_FILL = {ERROR: "#FFC7CE", WARNING: "#FFEB9C", INFO: "#DDEBF7"}
+
+
+@dataclass(frozen=True)
+class Context:
+    """Everything a sheet writer may read (nothing global, so a writer runs anywhere)."""
+
+    res: Results
+    issues: pd.DataFrame
+    berkas: pd.DataFrame
+    settings: Settings
+    info: RunInfo
+    kelengkapan: pd.DataFrame
+    source_base: str
+    fmts: Formats
+    status: Status
+
+    @property
+    def footer(self) -> str:
+        return self.info.footer
+
+
+SheetWriter = Callable[[Workbook, Worksheet, Context], None]
 
 
 def write_workbook(
@@ -58,10 +104,7 @@ def write_workbook(
     sheet's source cells link there (a relative link, so no machine path is written).
     """
     with atomic_path(path) as tmp:
-        wb = xlsxwriter.Workbook(
-            str(tmp),
-            {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False},
-        )
+        wb = xlsxwriter.Workbook(str(tmp), WORKBOOK_OPTIONS)
         wb.set_properties(
             {
                 "title": f"Konsolidasi capaian kinerja {info.nama_pemda} {info.tahun}",
@@ -71,118 +114,478 @@ def write_workbook(
                 "created": dt.datetime(info.tahun, 12, 31),
             }
         )
-        fmts = Formats(wb, settings.desimal_tampilan)
-        footer = info.footer
-        ring = wb.add_worksheet("Ringkasan")
-        write_bab3(
-            wb,
-            wb.add_worksheet("Tabel Bab III"),
-            res,
-            settings,
-            fmts,
-            f"Tabel Bab III — Realisasi Sasaran Strategis {info.nama_pemda} Tahun {info.tahun}",
-            footer,
+        errors = int((issues["severity"] == ERROR).sum()) if not issues.empty else 0
+        ctx = Context(
+            res=res,
+            issues=issues,
+            berkas=berkas,
+            settings=settings,
+            info=info,
+            kelengkapan=kelengkapan,
+            source_base=source_base,
+            fmts=Formats(wb, settings.desimal_tampilan),
+            status=Status(errors, info.nama_pemda, info.tahun),
         )
-        write_e81(
-            wb,
-            wb.add_worksheet("E.81"),
-            res,
-            fmts,
-            f"Evaluasi terhadap Hasil Renja Perangkat Daerah Lingkup {info.nama_pemda} "
-            f"Tahun {info.tahun}",
-            footer,
-        )
-
-        ws = wb.add_worksheet("Sasaran")
-        sas = res.sasaran
-        last = write_table(ws, sas, SASARAN_COLS, fmts, freeze_cols=4)
-        predikat_colours(ws, wb, settings, SASARAN_COLS, "predikat", last)
-        ws.set_footer(footer)
-
-        ws = wb.add_worksheet("Misi & Tujuan")
-        levels = pd.concat(
-            [
-                res.misi.assign(
-                    tingkat="Misi", kode=res.misi["kode_misi"], uraian=res.misi["uraian_misi"]
-                ),
-                res.tujuan.assign(
-                    tingkat="Tujuan",
-                    kode=res.tujuan["kode_tujuan"],
-                    uraian=res.tujuan["uraian_tujuan"],
-                ),
-            ],
-            ignore_index=True,
-        )
-        last = write_table(ws, levels, MISI_TUJUAN_COLS, fmts, freeze_cols=2)
-        predikat_colours(ws, wb, settings, MISI_TUJUAN_COLS, "predikat", last)
-        ws.set_footer(footer)
-
-        ws = wb.add_worksheet("Indikator")
-        ind = res.indikator.assign(
-            sel_realisasi=[_source_cell(r) for r in res.indikator.to_dict("records")],
-            validasi=_issue_flags(res.indikator, issues),
-        )
-        last = write_table(ws, ind, INDIKATOR_COLS, fmts, freeze_cols=3)
-        _link_sources(ws, ind, source_base, col_index(INDIKATOR_COLS, "sel_realisasi"))
-        predikat_colours(ws, wb, settings, INDIKATOR_COLS, "predikat", last)
-        ws.set_footer(footer)
-
-        ws = wb.add_worksheet("OPD")
-        status = dict(zip(kelengkapan["kode_opd"], kelengkapan["status_kirim"], strict=True))
-        opd = res.opd.assign(status_kirim=res.opd["kode_opd"].map(status).fillna(""))
-        opd = opd.sort_values(["peringkat", "kode_opd"], na_position="last", kind="stable")
-        last = write_table(ws, opd, OPD_COLS, fmts, freeze_cols=2)
-        predikat_colours(ws, wb, settings, OPD_COLS, "predikat", last)
-        ws.set_footer(footer)
-
-        ws = wb.add_worksheet("Anggaran")
-        prog = res.program.assign(
-            predikat_serapan=[
-                settings.skala.classify(None if is_missing(v) else float(v))
-                for v in res.program["serapan"]
-            ]
-        )
-        last = write_table(ws, prog, ANGGARAN_COLS, fmts, freeze_cols=2)
-        predikat_colours(ws, wb, settings, ANGGARAN_COLS, "predikat_serapan", last)
-        ws.set_footer(footer)
-
-        ws = wb.add_worksheet("Efisiensi")
-        write_table(ws, res.efisiensi, EFISIENSI_COLS, fmts, freeze_cols=3)
-        ws.set_footer(footer)
-
-        ws = wb.add_worksheet("Kelengkapan")
-        write_table(ws, kelengkapan, KELENGKAPAN_COLS, fmts, freeze_cols=2)
-        ws.set_footer(footer)
-
-        ws = wb.add_worksheet("Berkas")
-        write_table(ws, berkas, BERKAS_COLS, fmts, freeze_cols=1)
-        ws.set_footer(footer)
-
-        ws = wb.add_worksheet("Validasi")
-        write_table(ws, issues, VALIDASI_COLS, fmts, freeze_cols=2)
-        ws.set_footer(footer)
-
-        ws = wb.add_worksheet("Pengaturan")
-        ws.set_column(0, 0, 28)
-        ws.set_column(1, 1, 90)
-        rows = [
-            *settings.as_rows(),
-            ("master_spec", info.spec_file),
-            ("master_spec_sha256", info.spec_sha256),
-            ("versi_pipeline", __version__),
-        ]
-        ws.write_string(0, 0, "Kunci", fmts.header)
-        ws.write_string(0, 1, "Nilai", fmts.header)
-        for i, (key, value) in enumerate(rows, start=1):
-            ws.write_string(i, 0, key, fmts.text)
-            ws.write_string(i, 1, str(value), fmts.text)
-        legend(ws, wb, settings, len(rows) + 2, 0, fmts)
-
-        write_ringkasan(wb, ring, res, info, settings, issues, fmts, len(sas), len(opd))
-        ring.activate()
+        for name, writer in SHEETS:
+            writer(wb, wb.add_worksheet(name), ctx)
+        wb.worksheets()[0].activate()
         wb.close()
     return path
 
+
+# ---------------------------------------------------------------------------------------------
+# Data sheets
+
+
+def sheet_ringkasan(wb: Workbook, ws: Worksheet, ctx: Context) -> None:
+    write_ringkasan(
+        wb, ws, ctx.res, ctx.info, ctx.settings, ctx.issues, ctx.kelengkapan, ctx.fmts, ctx.status
+    )
+
+
+def sheet_bab3(wb: Workbook, ws: Worksheet, ctx: Context) -> None:
+    write_bab3(wb, ws, ctx.res, ctx.settings, ctx.fmts, ctx.status, ctx.footer)
+
+
+def sheet_e81(wb: Workbook, ws: Worksheet, ctx: Context) -> None:
+    write_e81(wb, ws, ctx.res, ctx.settings, ctx.fmts, ctx.status, ctx.footer)
+
+
+def _predikat(ws: Worksheet, wb: Workbook, ctx: Context, cols: list[Col], key: str, last: int):
+    predikat_colours(ws, wb, ctx.settings, col_index(cols, key), HEADER_ROW + 1, last)
+
+
+def sheet_sasaran(wb: Workbook, ws: Worksheet, ctx: Context) -> None:
+    last = write_table(
+        ws,
+        ctx.res.sasaran,
+        SASARAN_COLS,
+        ctx.fmts,
+        ctx.status,
+        "Capaian per Sasaran Strategis",
+        ctx.footer,
+        freeze_cols=SASARAN_KEYS,
+    )
+    _predikat(ws, wb, ctx, SASARAN_COLS, "predikat", last)
+
+
+def sheet_misi_tujuan(wb: Workbook, ws: Worksheet, ctx: Context) -> None:
+    res = ctx.res
+    levels = pd.concat(
+        [
+            res.misi.assign(
+                tingkat="Misi", kode=res.misi["kode_misi"], uraian=res.misi["uraian_misi"]
+            ),
+            res.tujuan.assign(
+                tingkat="Tujuan",
+                kode=res.tujuan["kode_tujuan"],
+                uraian=res.tujuan["uraian_tujuan"],
+            ),
+        ],
+        ignore_index=True,
+    )
+    last = write_table(
+        ws,
+        levels,
+        MISI_TUJUAN_COLS,
+        ctx.fmts,
+        ctx.status,
+        "Capaian per Misi dan Tujuan",
+        ctx.footer,
+        freeze_cols=MISI_TUJUAN_KEYS,
+    )
+    _predikat(ws, wb, ctx, MISI_TUJUAN_COLS, "predikat", last)
+
+
+def number_or_text(value: object) -> object:
+    """A target cell of the spec as a number where it is one (``13.929`` → 13,929), else text
+    (a ladder value, a range); missing stays missing."""
+    if is_missing(value) or value == "":
+        return None
+    if isinstance(value, int | float):
+        return float(value)
+    number = spec_value(value)[0]
+    return str(value) if number is None else number
+
+
+def indikator_frame(res: Results, issues: pd.DataFrame) -> pd.DataFrame:
+    """The Indikator sheet's rows: targets as numbers, the source cell, the issue counts."""
+    ind = res.indikator
+    target = [
+        t if not is_missing(t) else (txt or None)
+        for t, txt in zip(ind["target_nilai"], ind["target_teks"].fillna(""), strict=True)
+    ]
+    return ind.assign(
+        target=_objects(target, ind.index),
+        target_tahun_depan=_objects(
+            [number_or_text(v) for v in ind["target_tahun_depan"]], ind.index
+        ),
+        target_akhir=_objects([number_or_text(v) for v in ind["target_akhir"]], ind.index),
+        sel_realisasi=[_source_cell(r) for r in ind.to_dict("records")],
+        validasi=_issue_flags(ind, issues),
+    )
+
+
+def _objects(values: list[Any], index: pd.Index) -> pd.Series:
+    """A column of mixed numbers and text (numbers stay numbers)."""
+    return pd.Series(values, index=index, dtype=object)
+
+
+def sheet_indikator(wb: Workbook, ws: Worksheet, ctx: Context) -> None:
+    ind = indikator_frame(ctx.res, ctx.issues)
+    last = write_table(
+        ws,
+        ind,
+        INDIKATOR_COLS,
+        ctx.fmts,
+        ctx.status,
+        "Capaian per Indikator",
+        ctx.footer,
+        freeze_cols=INDIKATOR_KEYS,
+        decimals=indicator_decimals(ind, ctx.settings),
+    )
+    _link_sources(ws, ind, ctx.source_base, col_index(INDIKATOR_COLS, "sel_realisasi"))
+    _predikat(ws, wb, ctx, INDIKATOR_COLS, "predikat", last)
+
+
+def sheet_opd(wb: Workbook, ws: Worksheet, ctx: Context) -> None:
+    kel = ctx.kelengkapan
+    status = dict(zip(kel["kode_opd"], kel["status_kirim"], strict=True))
+    opd = ctx.res.opd.assign(status_kirim=ctx.res.opd["kode_opd"].map(status).fillna(""))
+    opd = opd.sort_values(["peringkat", "kode_opd"], na_position="last", kind="stable")
+    last = write_table(
+        ws,
+        opd,
+        OPD_COLS,
+        ctx.fmts,
+        ctx.status,
+        "Capaian dan Anggaran per OPD",
+        ctx.footer,
+        freeze_cols=OPD_KEYS,
+    )
+    _predikat(ws, wb, ctx, OPD_COLS, "predikat", last)
+
+
+def program_notes(
+    prog: pd.DataFrame, issues: pd.DataFrame, status_kirim: dict[str, str]
+) -> list[str]:
+    """Per program, why it is (or is not) in the budget totals, in words."""
+    errors = (
+        issues[(issues["severity"] == ERROR) & (issues["sheet"] == "Anggaran")]
+        if not issues.empty
+        else issues
+    )
+    rejected = {
+        (f, c): m
+        for f, c, m in zip(
+            errors.get("file", []), errors.get("cell", []), errors.get("found", []), strict=True
+        )
+    }
+    notes = []
+    for rec in prog.to_dict("records"):
+        parts: list[str] = []
+        berkas = str(rec.get("berkas") or "")
+        cell = str(rec.get("sel_realisasi_anggaran") or "")
+        if is_missing(rec.get("realisasi_anggaran")):
+            if (berkas, cell) in rejected:
+                parts.append(
+                    f"realisasi {rejected[(berkas, cell)]} ditolak (ERROR di sheet Validasi): "
+                    "tidak ikut jumlah serapan"
+                )
+            elif status_kirim.get(str(rec.get("kode_opd")), "") not in (
+                "tepat waktu",
+                "terlambat",
+            ):
+                parts.append("OPD belum mengirim berkas: tidak ikut jumlah serapan")
+            else:
+                parts.append("realisasi belum dilaporkan: tidak ikut jumlah serapan")
+        elif not is_missing(rec.get("pagu")) and float(rec["pagu"]) == 0:
+            parts.append("pagu 0: serapan tidak dihitung")
+        if not str(rec.get("kode_sasaran") or ""):
+            parts.append("tidak terkait Sasaran: tidak ikut serapan per Sasaran")
+        notes.append("; ".join(parts))
+    return notes
+
+
+def sheet_anggaran(wb: Workbook, ws: Worksheet, ctx: Context) -> None:
+    res, settings, fmts = ctx.res, ctx.settings, ctx.fmts
+    kel = ctx.kelengkapan
+    status = dict(zip(kel["kode_opd"], kel["status_kirim"], strict=True))
+    prog = res.program.assign(
+        predikat_serapan=[
+            settings.skala.classify(None if is_missing(v) else float(v))
+            for v in res.program["serapan"]
+        ],
+        catatan_hitung=program_notes(res.program, ctx.issues, status),
+    )
+    last = write_table(
+        ws,
+        prog,
+        ANGGARAN_COLS,
+        fmts,
+        ctx.status,
+        "Anggaran dan Realisasi per Program",
+        ctx.footer,
+        freeze_cols=ANGGARAN_KEYS,
+    )
+    _predikat(ws, wb, ctx, ANGGARAN_COLS, "predikat_serapan", last)
+    k = res.keseluruhan
+    pagu_col, real_col = (
+        col_index(ANGGARAN_COLS, "pagu"),
+        col_index(ANGGARAN_COLS, "realisasi_anggaran"),
+    )
+    ser_col, note_col = (
+        col_index(ANGGARAN_COLS, "serapan"),
+        col_index(ANGGARAN_COLS, "catatan_hitung"),
+    )
+    bold_rp = fmts.number(0, bold=True, bg_color="#F2F2F2")
+    bold_pct = fmts.number(fmts.decimals, bold=True, bg_color="#F2F2F2")
+    bold = fmts.get(bold=True, border=1, text_wrap=True, bg_color="#F2F2F2")
+    totals = [
+        (
+            "Jumlah seluruh program",
+            f"{int(k['jumlah_program'])} program",
+            k["pagu"],
+            None,
+            None,
+            "",
+        ),
+        (
+            "Jumlah program yang melaporkan realisasi",
+            f"{int(k['program_dilaporkan'])} dari {int(k['jumlah_program'])} program",
+            k["pagu_dilaporkan"],
+            k["realisasi_anggaran"],
+            k["serapan"],
+            "Serapan keseluruhan = Σ realisasi / Σ pagu baris ini × 100 (bukan rata-rata "
+            "persentase per program).",
+        ),
+    ]
+    row = last + 2
+    for label, count, pagu, realisasi, serapan, note in totals:
+        ws.set_row(
+            row, row_height((label, ANGGARAN_COLS[1].width), (note, ANGGARAN_COLS[note_col].width))
+        )
+        for col in range(len(ANGGARAN_COLS)):
+            ws.write_blank(row, col, None, bold)
+        ws.write_string(row, 0, "Jumlah", bold)
+        ws.write_string(row, 1, f"{label} ({count})", bold)
+        for col, value, f in (
+            (pagu_col, pagu, bold_rp),
+            (real_col, realisasi, bold_rp),
+            (ser_col, serapan, bold_pct),
+        ):
+            if not is_missing(value):
+                ws.write_number(row, col, float(value), f)
+        ws.write_string(row, note_col, note, bold)
+        row += 1
+
+
+def sheet_efisiensi(wb: Workbook, ws: Worksheet, ctx: Context) -> None:
+    last = write_table(
+        ws,
+        ctx.res.efisiensi,
+        EFISIENSI_COLS,
+        ctx.fmts,
+        ctx.status,
+        "Efisiensi: Capaian Kinerja dibanding Serapan Anggaran",
+        ctx.footer,
+        freeze_cols=EFISIENSI_KEYS,
+    )
+    s = ctx.settings
+    note = (
+        f"Capaian − serapan (poin): efisien bila > {fmt.bertanda(s.efisiensi_batas_atas)}, "
+        f"tidak efisien bila < {fmt.bertanda(s.efisiensi_batas_bawah)}, selain itu cukup "
+        "efisien (pengaturan efisiensi_batas_atas / _bawah). Sisa anggaran disebut penghematan "
+        "hanya bila semua indikator yang dinilai mencapai target."
+    )
+    ws.write_string(last + 2, 0, note, ctx.fmts.plain)
+    col = col_index(EFISIENSI_COLS, "kategori_efisiensi")
+    from pipeline.chartdata import WARNA_EFISIENSI  # noqa: PLC0415
+
+    for band, colour in WARNA_EFISIENSI.items():
+        ws.conditional_format(
+            HEADER_ROW + 1,
+            col,
+            last,
+            col,
+            {
+                "type": "cell",
+                "criteria": "==",
+                "value": f'"{band}"',
+                "format": wb.add_format({"bg_color": colour}),
+            },
+        )
+
+
+def _saved_at(value: object) -> dt.datetime | None:
+    """A file's own save time (ISO text, UTC) as a naive datetime for a date cell."""
+    text = "" if is_missing(value) else str(value).strip()
+    if not text:
+        return None
+    try:
+        moment = dt.datetime.fromisoformat(text.replace(" ", "T"))
+    except ValueError:
+        return None
+    return moment.replace(tzinfo=None)
+
+
+def sheet_kelengkapan(wb: Workbook, ws: Worksheet, ctx: Context) -> None:
+    kel = ctx.kelengkapan.assign(
+        dimodifikasi=_objects(
+            [_saved_at(v) for v in ctx.kelengkapan["dimodifikasi"]], ctx.kelengkapan.index
+        )
+    )
+    last = write_table(
+        ws,
+        kel,
+        KELENGKAPAN_COLS,
+        ctx.fmts,
+        ctx.status,
+        "Kelengkapan Pengiriman per OPD",
+        ctx.footer,
+        freeze_cols=KELENGKAPAN_KEYS,
+    )
+    col = col_index(KELENGKAPAN_COLS, "status_kirim")
+    for value, colour in (
+        ("tepat waktu", "#C6EFCE"),
+        ("terlambat", "#FFEB9C"),
+        ("belum mengirim", "#FFC7CE"),
+        ("berkas ditolak", "#FFC7CE"),
+    ):
+        ws.conditional_format(
+            HEADER_ROW + 1,
+            col,
+            last,
+            col,
+            {
+                "type": "cell",
+                "criteria": "==",
+                "value": f'"{value}"',
+                "format": wb.add_format({"bg_color": colour}),
+            },
+        )
+
+
+def sheet_berkas(wb: Workbook, ws: Worksheet, ctx: Context) -> None:
+    berkas = ctx.berkas.assign(
+        dimodifikasi=_objects([_saved_at(v) for v in ctx.berkas["dimodifikasi"]], ctx.berkas.index)
+    )
+    write_table(
+        ws,
+        berkas,
+        BERKAS_COLS,
+        ctx.fmts,
+        ctx.status,
+        "Berkas Masukan",
+        ctx.footer,
+        freeze_cols=BERKAS_KEYS,
+    )
+
+
+def sheet_validasi(wb: Workbook, ws: Worksheet, ctx: Context) -> None:
+    issues = ctx.issues
+    if not issues.empty:
+        order = issues["severity"].map(SEVERITY_ORDER).fillna(len(SEVERITY_ORDER))
+        issues = (
+            issues.assign(_order=order)
+            .sort_values(["_order", "kode_opd", "file", "sheet", "cell", "rule"], kind="stable")
+            .drop(columns="_order")
+        )
+    last = write_table(
+        ws,
+        issues,
+        VALIDASI_COLS,
+        ctx.fmts,
+        ctx.status,
+        "Hasil Validasi (ERROR lebih dahulu)",
+        ctx.footer,
+        freeze_cols=VALIDASI_KEYS,
+    )
+    for severity, colour in SEVERITY_FILL.items():
+        ws.conditional_format(
+            HEADER_ROW + 1,
+            0,
+            last,
+            0,
+            {
+                "type": "cell",
+                "criteria": "==",
+                "value": f'"{severity}"',
+                "format": wb.add_format({"bg_color": colour, "bold": severity == ERROR}),
+            },
+        )
+
+
+SETTING_MEANING = {
+    "batas_capaian": "batas (%) capaian tiap indikator sebelum dirata-rata; none = tanpa batas",
+    "desimal_tampilan": "jumlah desimal yang ditampilkan (perhitungan memakai presisi penuh)",
+    "efisiensi_batas_atas": "capaian − serapan di atas nilai ini (poin): efisien",
+    "efisiensi_batas_bawah": "capaian − serapan di bawah nilai ini (poin): tidak efisien",
+    "label_predikat": "label pengganti pita predikat, dari atas",
+    "metode_rata_rata": "rata_rata (sederhana) atau bobot (berbobot kolom bobot)",
+    "mode_ketat": "ya: keluar dengan kode 3 selama masih ada ERROR",
+    "rata_rata_keseluruhan": "rata-rata keseluruhan dari indikator atau dari rata-rata Sasaran",
+    "rumus_kualitatif": "indikator kualitatif: tercapai_100 atau rasio_peringkat",
+    "rumus_range_atas": "indikator rentang di atas batas atas: R/U atau turun",
+    "rumus_turun": "indikator turun (makin rendah makin baik): 2T-R atau T/R",
+    "skala_predikat": "skala predikat yang dipakai",
+    "skala_predikat_pita": "pita skala predikat, dari atas",
+    "master_spec": "berkas master spec yang dipakai",
+    "master_spec_sha256": "sidik SHA-256 berkas master spec",
+    "versi_pipeline": "versi program pengolah",
+}
+PENGATURAN_COLS = [
+    Col("kunci", width=24, header="Kunci"),
+    Col("nilai", width=44, header="Nilai"),
+    Col("arti", width=62, header="Arti"),
+]
+
+
+def sheet_pengaturan(wb: Workbook, ws: Worksheet, ctx: Context) -> None:
+    settings, info, fmts = ctx.settings, ctx.info, ctx.fmts
+    rows = [
+        *settings.as_rows(),
+        ("master_spec", info.spec_file),
+        ("master_spec_sha256", info.spec_sha256),
+        ("versi_pipeline", __version__),
+    ]
+    frame = pd.DataFrame(
+        [{"kunci": k, "nilai": str(v), "arti": SETTING_MEANING.get(k, "")} for k, v in rows]
+    )
+    last = write_table(
+        ws, frame, PENGATURAN_COLS, fmts, ctx.status, "Pengaturan Perhitungan", ctx.footer
+    )
+    row = last + 2
+    ws.write_string(row, 0, f"Skala predikat: {settings.skala.judul}", fmts.bold)
+    for band, rule in zip(
+        settings.skala.bands, settings.skala.describe().split("; "), strict=True
+    ):
+        row += 1
+        ws.write_string(row, 0, band.label, band_format(fmts, band.warna))
+        ws.write_string(row, 1, rule, fmts.text)
+    scale = fit_scale([c.width for c in PENGATURAN_COLS], landscape=False)
+    print_setup(ws, ctx.status, ctx.footer, landscape=False, scale=scale, repeat=(0, HEADER_ROW))
+
+
+SHEETS: list[tuple[str, SheetWriter]] = [
+    ("Ringkasan", sheet_ringkasan),
+    ("Tabel Bab III", sheet_bab3),
+    ("E.81", sheet_e81),
+    ("Sasaran", sheet_sasaran),
+    ("Misi & Tujuan", sheet_misi_tujuan),
+    ("Indikator", sheet_indikator),
+    ("OPD", sheet_opd),
+    ("Anggaran", sheet_anggaran),
+    ("Efisiensi", sheet_efisiensi),
+    ("Kelengkapan", sheet_kelengkapan),
+    ("Berkas", sheet_berkas),
+    ("Validasi", sheet_validasi),
+    ("Pengaturan", sheet_pengaturan),
+]
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading last year's workbook back
 
 PREVIOUS_KEYS = ("kode_indikator", "realisasi", "capaian_mentah")
 
@@ -190,18 +593,25 @@ PREVIOUS_KEYS = ("kode_indikator", "realisasi", "capaian_mentah")
 def read_previous_report(path: Path) -> pd.DataFrame:
     """Last year's consolidated workbook → realisation and capaian per indicator.
 
-    Reads the Indikator sheet by its header labels (the same :data:`INDIKATOR_COLS` that wrote
-    it). Raises ValueError when a needed column is missing.
+    Finds the header row of the Indikator sheet by its labels (the same :data:`INDIKATOR_COLS`
+    that wrote it; a workbook from before the banner row has it on the first row). Raises
+    ValueError when a needed column is missing.
     """
-    frame = pd.read_excel(path, sheet_name="Indikator", engine="calamine")
+    raw = pd.read_excel(path, sheet_name="Indikator", engine="calamine", header=None)
     titles = {c.title: c.key for c in INDIKATOR_COLS if c.key in PREVIOUS_KEYS}
-    missing = set(titles) - set(frame.columns)
-    if missing:
-        raise ValueError(f"kolom tidak ada di sheet Indikator: {', '.join(sorted(missing))}")
+    header_at = next(
+        (i for i in range(min(len(raw), 5)) if set(titles) <= set(raw.iloc[i].astype(str))),
+        None,
+    )
+    if header_at is None:
+        raise ValueError("kolom tidak ada di sheet Indikator: " + ", ".join(sorted(titles)))
+    frame = raw.iloc[header_at + 1 :].copy()
+    frame.columns = raw.iloc[header_at].astype(str)
     frame = frame.rename(columns=titles)[list(titles.values())]
+    frame = frame.dropna(subset=["kode_indikator"])
     return frame.rename(
         columns={"realisasi": "realisasi_tahun_lalu", "capaian_mentah": "capaian_tahun_lalu"}
-    ).astype({"kode_indikator": str})
+    ).astype({"kode_indikator": str, "realisasi_tahun_lalu": float, "capaian_tahun_lalu": float})
 
 
 def _link_sources(ws: Any, ind: pd.DataFrame, base: str, col: int) -> None:
@@ -209,7 +619,7 @@ def _link_sources(ws: Any, ind: pd.DataFrame, base: str, col: int) -> None:
     if not base:
         return
     for row, (berkas, cell) in enumerate(
-        zip(ind["berkas"], ind["sel_realisasi"], strict=True), start=1
+        zip(ind["berkas"], ind["sel_realisasi"], strict=True), start=HEADER_ROW + 1
     ):
         if berkas and cell:
             first = str(cell).split(":")[0]

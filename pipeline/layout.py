@@ -1,0 +1,96 @@
+"""Page geometry for every workbook the pipeline writes: column widths in points, the print
+scale that keeps text at 7 pt or more on A4, panels of columns, wrapped row heights.
+
+Standard library only: the template writer (imported by the isolated readers) uses it too.
+The widths are measured, not guessed: the unit of a column width is the digit width of the
+workbook's default font, which every writer sets to the font of its cells (Arial). In
+LibreOffice's PDF, with Arial 9 as that font, a 10-character column prints 53,5 pt and a
+40-character one 203,5 pt; Excel's rule (7 px a digit plus 5 px padding at 96 dpi) gives 56
+and 214. :func:`col_width_pt` takes the wider of the two.
+"""
+
+from __future__ import annotations
+
+import math
+import textwrap
+from collections.abc import Iterable
+
+FONT_PT = 9.0  # the body text of the consolidated workbook
+MIN_PRINT_PT = 7.0  # smallest printed text on A4
+DESIGN_PT = 7.2  # what the writers aim for, a little above the floor
+LINE_PT = 12.0  # height of one line of 9 pt text
+
+# A4 in points and the margins every sheet uses (inches, as the writers take them).
+A4_PT = (595.3, 841.9)
+MARGIN_SIDE_IN = 0.4
+MARGIN_TOP_IN = 0.75
+MARGIN_BOTTOM_IN = 0.7
+
+
+def col_width_pt(chars: float, font_pt: float = FONT_PT) -> float:
+    """Printed width (points) of a column ``chars`` characters wide, the default font being
+    Arial ``font_pt`` (see the module docstring for the measurement)."""
+    return chars * 5.25 * font_pt / FONT_PT + 4.0
+
+
+def printable_width_pt(landscape: bool) -> float:
+    return (A4_PT[1] if landscape else A4_PT[0]) - 2 * MARGIN_SIDE_IN * 72
+
+
+def printable_height_pt(landscape: bool) -> float:
+    return (A4_PT[0] if landscape else A4_PT[1]) - (MARGIN_TOP_IN + MARGIN_BOTTOM_IN) * 72
+
+
+def min_scale(font_pt: float = FONT_PT) -> int:
+    """The smallest print scale (%) that keeps ``font_pt`` text at :data:`DESIGN_PT` (just
+    above the 7 pt floor)."""
+    return math.ceil(DESIGN_PT / font_pt * 100)
+
+
+def footer_pt(scale: int | None) -> int:
+    """The font size of a page header or footer: LibreOffice scales them with the sheet, so
+    on a sheet printed at ``scale`` % they are set large enough to print at 7 pt or more."""
+    return max(9, math.ceil(DESIGN_PT / ((scale or 100) / 100)))
+
+
+def fit_scale(widths: Iterable[float], landscape: bool, font_pt: float = FONT_PT) -> int:
+    """The print scale (%) at which columns fit the page width, never below the 7 pt floor."""
+    total = sum(col_width_pt(w, font_pt) for w in widths)
+    scale = math.floor(min(100.0, printable_width_pt(landscape) / max(total, 1.0) * 100 * 0.97))
+    return max(scale, min_scale(font_pt))
+
+
+def panels(
+    widths: list[float], keys: int, scale: int, landscape: bool, font_pt: float = FONT_PT
+) -> list[int]:
+    """Column indices where a new printed page (panel) starts; the first ``keys`` columns are
+    repeated on every panel, so each panel fits the width at ``scale``."""
+    room = printable_width_pt(landscape) * 0.97 / (scale / 100)
+    fixed = sum(col_width_pt(w, font_pt) for w in widths[:keys])
+    breaks, used = [], fixed
+    for index in range(keys, len(widths)):
+        width = col_width_pt(widths[index], font_pt)
+        if used + width > room and used > fixed:
+            breaks.append(index)
+            used = fixed
+        used += width
+    return breaks
+
+
+def wrapped_lines(text: object, width_chars: float, font_pt: float = FONT_PT) -> int:
+    """Lines a text needs when wrapped in a column ``width_chars`` wide (at least 1)."""
+    missing = text is None or (isinstance(text, float) and math.isnan(text))
+    value = "" if missing else str(text)
+    if not value:
+        return 1
+    per_line = max(1, int(width_chars * 1.15 * FONT_PT / font_pt))
+    return sum(
+        max(1, len(textwrap.wrap(part, per_line, break_long_words=True)))
+        for part in value.split("\n")
+    )
+
+
+def row_height(*cells: tuple[object, float], font_pt: float = FONT_PT) -> float:
+    """Points for a row whose (text, column width) cells wrap: LibreOffice will not size it."""
+    lines = max((wrapped_lines(text, width, font_pt) for text, width in cells), default=1)
+    return round(lines * LINE_PT * font_pt / FONT_PT + 3, 1)

@@ -1,0 +1,65 @@
+"""The one formatter: Indonesian text for numbers, dates and ordinals, and Excel formats."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from pipeline import fmt
+
+
+@pytest.mark.parametrize(
+    ("value", "places"),
+    [
+        (12.0, 0),
+        (10.39, 2),
+        (0.0029, 4),
+        (30102.888889, 6),
+        (13.929, 3),
+        (0.1 + 0.2, 1),
+        (None, 0),
+    ],
+)
+def test_decimals_a_value_needs(value: float | None, places: int) -> None:
+    assert fmt.desimal(value) == places
+
+
+def test_indicator_precision_typed_targets_count_fully_computed_values_to_the_setting() -> None:
+    assert fmt.presisi([267352.0], [30102.888889], 2) == 2  # "30.102,89", not ",888889"
+    assert fmt.presisi([0.0029], [0.002], 2) == 4  # the target's 4 decimals win
+    assert fmt.presisi([50.0], [40.0], 2) == 0
+    assert fmt.angka_presisi(30102.888889, 2) == "30.102,89"
+    assert fmt.angka_presisi(0.002, 4) == "0,002"
+    assert fmt.angka_presisi(13929, 0) == "13.929"
+
+
+def test_excel_formats_never_end_in_a_bare_separator() -> None:
+    assert fmt.format_angka(0) == "[$-421]#,##0"
+    assert fmt.format_angka(2) == "[$-421]#,##0.00"
+    assert fmt.format_persen(2) == '[$-421]#,##0.00"%"'
+    assert fmt.format_rupiah() == '[$-421]"Rp "#,##0'
+    assert fmt.format_bertanda(1) == "[$-421]+#,##0.0;-#,##0.0;0"
+    assert fmt.format_tanggal() == "[$-421]d mmmm yyyy"
+    for places in range(7):
+        assert not fmt.format_angka(places).endswith(("#", ".")), places
+
+
+def test_dates_signs_and_ordinals() -> None:
+    assert fmt.tanggal("2019-02-20") == "20 Februari 2019"
+    assert fmt.tanggal(dt.date(2018, 12, 31)) == "31 Desember 2018"
+    assert fmt.bertanda(17.3421) == "+17,34"
+    assert fmt.bertanda(-5) == "-5"
+    assert fmt.bertanda(0.0) == "0"
+    assert [fmt.urutan(n) for n in (1, 2, 4, 8, 9, 11, 14, 21)] == [
+        "Pertama",
+        "Kedua",
+        "Keempat",
+        "Kedelapan",
+        "Kesembilan",
+        "Kesebelas",
+        "Keempat Belas",
+        "Kedua Puluh Satu",
+    ]
+    assert fmt.terbilang(115) == "seratus lima belas"
+    assert fmt.terbilang(2019) == "dua ribu sembilan belas"
