@@ -31,7 +31,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from pipeline import fmt, schema
 from pipeline.ingest import Submission
-from pipeline.issues import ERROR, INFO, SEVERITY_ORDER, WARNING
+from pipeline.issues import ERROR, INFO, SEVERITY_ORDER, WARNING, cell_order
 from pipeline.layout import row_height
 
 if TYPE_CHECKING:
@@ -72,6 +72,7 @@ AUTHOR = "Sekretariat SAKIP"
 SEVERITIES = (ERROR, WARNING, INFO)
 MAX_COPY_BYTES = 5 * 1024 * 1024  # a template is ~20 KB; larger files get the list only
 FONT = "Arial"
+UNIT_PT = 10.0  # the default font of the template (and so of the OPD's copy): Arial 10
 
 
 @dataclass(frozen=True)
@@ -136,9 +137,9 @@ def _pick_file(
 def _sorted(issues: pd.DataFrame) -> pd.DataFrame:
     order = issues["severity"].map(SEVERITY_ORDER).fillna(len(SEVERITY_ORDER))
     return (
-        issues.assign(_o=order)
-        .sort_values(["_o", "sheet", "cell", "rule"], kind="stable")
-        .drop(columns="_o")
+        issues.assign(_o=order, _c=issues["cell"].map(cell_order))
+        .sort_values(["_o", "sheet", "_c", "rule"], kind="stable")
+        .drop(columns=["_o", "_c"])
     )
 
 
@@ -208,7 +209,9 @@ def _table(
         cell.fill = PatternFill("solid", fgColor="D9E1F2")
         cell.alignment = Alignment(wrap_text=True, vertical="center")
         cell.border = _thin()
-    ws.row_dimensions[row].height = row_height(*zip(HEADERS, WIDTHS, strict=True))
+    ws.row_dimensions[row].height = row_height(
+        *zip(HEADERS, WIDTHS, strict=True), unit_pt=UNIT_PT, bold=True
+    )
     for rec in issues.to_dict("records"):
         row += 1
         number += 1
@@ -236,7 +239,7 @@ def _table(
         if mark is not None:
             ws.cell(row, 2).fill = PatternFill("solid", fgColor=mark.fill)
         ws.row_dimensions[row].height = row_height(
-            *((v, w) for v, w in zip(values, WIDTHS, strict=True))
+            *((v, w) for v, w in zip(values, WIDTHS, strict=True)), unit_pt=UNIT_PT
         )
         linked = source is not None and rec["file"] == source
         ref = str(rec["cell"] or "")
@@ -274,7 +277,9 @@ def _list_sheet(
         cell.font = Font(name=FONT, size=10, bold=style == "bold")
         cell.alignment = Alignment(wrap_text=True, vertical="top")
         ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=len(WIDTHS))
-        ws.row_dimensions[row].height = row_height((line, span), font_pt=10)
+        ws.row_dimensions[row].height = row_height(
+            (line, span), font_pt=10, unit_pt=UNIT_PT, bold=style == "bold"
+        )
         row += 1
     if not blank_template:
         legend = ws.cell(row, 1)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, fields
 from typing import TYPE_CHECKING
@@ -70,3 +71,16 @@ def cell_ref(column: int, row: int) -> str:
         n, rem = divmod(n - 1, 26)
         letters = chr(65 + rem) + letters
     return f"{letters}{row}"
+
+
+def cell_order(ref: object) -> tuple[int, int, str]:
+    """A key that sorts cell references as a reader does: by column, then row (K7 before K12)."""
+    text = str(ref or "")
+    match = re.match(r"([A-Z]+)(\d+)", text)
+    if not match:
+        return (0, 0, text)
+    letters, number = match.groups()
+    column = 0
+    for ch in letters:
+        column = column * 26 + ord(ch) - 64
+    return (column, int(number), text)

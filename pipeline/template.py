@@ -209,7 +209,7 @@ def _petunjuk(ws: Worksheet, spec: MasterSpec, opd: dict[str, str], fmt: dict) -
     for row, (style, text) in enumerate(lines):
         ws.write_string(row, 1, text, fmt[style])
         if style == "wrap":
-            ws.set_row(row, row_height((text, PETUNJUK_WIDTH), font_pt=FONT_PT))
+            ws.set_row(row, row_height((text, PETUNJUK_WIDTH), font_pt=FONT_PT, unit_pt=FONT_PT))
     ws.set_portrait()
     ws.set_paper(9)
     ws.set_margins(left=0.5, right=0.5, top=0.6, bottom=0.6)
@@ -243,7 +243,7 @@ def _print_setup(ws: Worksheet, widths: list[float], title: str) -> None:
 
 def _header(ws: Worksheet, columns: tuple[Column, ...], fmt: dict, extra: str = "") -> None:
     headers = [(c.header, c.width) for c in columns] + ([(extra, ROLLUP_WIDTH)] if extra else [])
-    ws.set_row(HEADER_ROW - 1, row_height(*headers, font_pt=FONT_PT))
+    ws.set_row(HEADER_ROW - 1, row_height(*headers, font_pt=FONT_PT, unit_pt=FONT_PT, bold=True))
     for col, (header, width) in enumerate(headers):
         ws.write_string(HEADER_ROW - 1, col, header, fmt["header"])
         ws.set_column(col, col, width)
@@ -361,6 +361,7 @@ def build_template(spec: MasterSpec, kode_opd: str, path: Path) -> Path:
                 (str(rec["satuan"]), INDIKATOR_COLUMNS[3].width),
                 (rollup_name, ROLLUP_WIDTH),
                 font_pt=FONT_PT,
+                unit_pt=FONT_PT,
             ),
         )
         values = {
@@ -435,7 +436,10 @@ def build_template(spec: MasterSpec, kode_opd: str, path: Path) -> Path:
     for i, rec in enumerate(program.to_dict("records")):
         row = HEADER_ROW + i
         ws.set_row(
-            row, row_height((str(rec["uraian"]), ANGGARAN_COLUMNS[1].width), font_pt=FONT_PT)
+            row,
+            row_height(
+                (str(rec["uraian"]), ANGGARAN_COLUMNS[1].width), font_pt=FONT_PT, unit_pt=FONT_PT
+            ),
         )
         ws.write_string(row, 0, rec["kode_program"], fmt["locked"])
         ws.write_string(row, 1, rec["uraian"], fmt["locked"])

@@ -108,6 +108,7 @@ def test_no_python_leftovers_and_indonesian_numbers(pdfs: dict, key: str) -> Non
     text = _text(pdfs[key])
     words = set(re.findall(r"\w+", text))
     assert "{" not in text and "}" not in text, key
+    assert "###" not in text, key  # a number or date too wide for its column
     assert not {"nan", "NaN", "None", "NaT", "inf"} & words, key
     found = ENGLISH_DECIMAL.findall(text)
     assert not found, (key, found[:10])

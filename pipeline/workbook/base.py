@@ -166,7 +166,7 @@ def value_decimals(kind: str, value: float, default: int) -> int:
     if kind == "int":
         return 0
     if kind == "rp":
-        return 0 if fmt.desimal(value, 2) == 0 else 2
+        return 0  # whole Rupiah on display; the cell keeps the sen
     return min(fmt.desimal(value), default)  # num: as many as it has, up to the setting
 
 
@@ -275,7 +275,7 @@ BANNER_PT = 11.0
 
 def write_banner(
     ws: Worksheet, status: Status, title: str, fmts: Formats, widths: Sequence[float]
-) -> None:
+) -> float:
     """The first row of a sheet: its title, the Pemda and year, and DRAFT while ERRORs remain.
 
     Merged over ``widths`` (the columns of the first printed page) and wrapped, so it never
@@ -288,13 +288,13 @@ def write_banner(
         if not status.draft
         else (fmts.get(**{**style, "bold": True, "font_size": BANNER_PT, "font_color": DRAFT_RED}))
     )
-    ws.set_row(
-        0, row_height((text, sum(widths) * FONT_PT / BANNER_PT * 0.95)) * BANNER_PT / FONT_PT
-    )
+    height = row_height((text, sum(widths)), font_pt=BANNER_PT, bold=True)
+    ws.set_row(0, height)
     if len(widths) > 1:
         ws.merge_range(0, 0, 0, len(widths) - 1, text, cell)
     else:
         ws.write_string(0, 0, text, cell)
+    return height
 
 
 def write_table(
@@ -316,9 +316,10 @@ def write_table(
     widths = [c.width for c in cols]
     scale = fit_scale(widths, landscape=True)
     breaks = panels(widths, freeze_cols, scale, landscape=True)
-    write_banner(ws, status, title, fmts, widths[: breaks[0]] if breaks else widths)
+    # on a sheet printed in panels only the key columns repeat: the banner stays within them
+    write_banner(ws, status, title, fmts, widths[:freeze_cols] if breaks else widths)
     first = HEADER_ROW
-    ws.set_row(first, row_height(*((c.title, c.width) for c in cols)))
+    ws.set_row(first, row_height(*((c.title, c.width) for c in cols), bold=True))
     for c, col in enumerate(cols):
         ws.write_string(first, c, col.title, fmts.header)
         ws.set_column(c, c, col.width)

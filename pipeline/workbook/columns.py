@@ -16,7 +16,7 @@ INDIKATOR_COLS = [
     Col("kode_indikator", width=10),
     Col("uraian_indikator", width=40),
     # what a reader needs first: target, realisation, capaian, predikat, status
-    Col("kode_opd", width=12),
+    Col("kode_opd", width=14),
     Col("satuan", width=10),
     Col("polaritas", width=9),
     Col("target", "num", 11, "Target"),
@@ -54,21 +54,21 @@ INDIKATOR_COLS = [
     Col("faktor_pendorong", width=55),
     Col("faktor_penghambat", width=55),
     Col("tindak_lanjut", width=55),
-    Col("berkas", width=40),
+    Col("berkas", width=56),
 ]
 SASARAN_KEYS = 4
 SASARAN_COLS = [
     Col("kode_misi", width=7),
     Col("kode_tujuan", width=7),
     Col("kode_sasaran", width=8),
-    Col("uraian_sasaran", width=45),
+    Col("uraian_sasaran", width=40),
     Col("jumlah_indikator", "int", 9),
     Col("jumlah_dinilai", "int", 9),
     Col("rata_rata_capaian", "pct", 11),
     Col("min_capaian", "pct", 10),
     Col("max_capaian", "pct", 10),
     Col("predikat", width=12),
-    Col("metode", width=30),
+    Col("metode", width=24),
     Col("jumlah_program", "int", 9, "Jumlah Program"),
     Col("pagu_dilaporkan", "rp", 17, "Pagu Program Dilaporkan (Rp)"),
     Col("realisasi_anggaran", "rp", 17),
@@ -80,7 +80,7 @@ SASARAN_COLS = [
 ]
 OPD_KEYS = 2
 OPD_COLS = [
-    Col("kode_opd", width=12),
+    Col("kode_opd", width=14),
     Col("nama_opd", width=38),
     Col("jenis", width=10),
     Col("status_kirim", width=13, header="Status Pengiriman"),
@@ -101,26 +101,26 @@ ANGGARAN_KEYS = 2
 ANGGARAN_COLS = [
     Col("kode_program", width=9),
     Col("uraian_program", width=46),
-    Col("kode_opd", width=12),
+    Col("kode_opd", width=14),
     Col("kode_sasaran", width=8),
     Col("pagu", "rp", 18),
     Col("realisasi_anggaran", "rp", 18),
     Col("serapan", "pct", 10),
     Col("predikat_serapan", width=12, header="Predikat Serapan"),
     Col("catatan_hitung", width=34, header="Keterangan Perhitungan"),
-    Col("keterangan", width=24, header="Keterangan OPD"),
-    Col("berkas", width=30),
+    Col("keterangan", width=30, header="Keterangan OPD"),
+    Col("berkas", width=56),
     Col("sel_realisasi_anggaran", width=9, header="Sel Sumber"),
 ]
 BERKAS_KEYS = 1
 BERKAS_COLS = [
     Col("berkas", width=44),
-    Col("kode_opd", width=12),
+    Col("kode_opd", width=14),
     Col("status", width=16),
     Col("alasan", width=56),
     Col("jenis", width=8, header="Jenis Berkas"),
     Col("ukuran", "int", 10, "Ukuran (byte)"),
-    Col("dimodifikasi", "date", 19, "Disimpan (menurut berkas, UTC)"),
+    Col("dimodifikasi", "date", 23, "Disimpan (menurut berkas, UTC)"),
     Col("sha256", width=20, header="SHA-256"),
 ]
 MISI_TUJUAN_KEYS = 2
@@ -155,13 +155,13 @@ EFISIENSI_COLS = [
 ]
 KELENGKAPAN_KEYS = 2
 KELENGKAPAN_COLS = [
-    Col("kode_opd", width=12),
+    Col("kode_opd", width=14),
     Col("nama_opd", width=38),
     Col("jenis", width=10),
     Col("jumlah_indikator", "int", 9),
     Col("jumlah_program", "int", 9),
     Col("status_kirim", width=13),
-    Col("dimodifikasi", "date", 17, "Disimpan (menurut berkas, UTC)"),
+    Col("dimodifikasi", "date", 23, "Disimpan (menurut berkas, UTC)"),
     Col("berkas", width=40, header="Berkas Dipakai"),
     Col("jumlah_berkas", "int", 8),
     Col("berkas_digantikan", width=28),
@@ -171,13 +171,13 @@ KELENGKAPAN_COLS = [
 VALIDASI_KEYS = 2
 VALIDASI_COLS = [
     Col("severity", width=9, header="Tingkat"),
-    Col("kode_opd", width=12),
-    Col("file", width=30, header="Berkas"),
+    Col("kode_opd", width=14),
+    Col("file", width=22, header="Berkas"),
     Col("sheet", width=10, header="Sheet"),
-    Col("cell", width=7, header="Sel"),
+    Col("cell", width=6, header="Sel"),
     Col("kode_indikator", width=10),
-    Col("rule", width=22, header="Aturan"),
-    Col("found", width=16, header="Ditemukan"),
+    Col("rule", width=25, header="Aturan"),
+    Col("found", width=14, header="Ditemukan"),
     Col("expected", width=16, header="Diharapkan"),
-    Col("message", width=62, header="Pesan"),
+    Col("message", width=48, header="Pesan"),
 ]

@@ -203,7 +203,7 @@ def write_bab3(
     span = sum(BAB3_WIDTHS)
     for col, width in enumerate(BAB3_WIDTHS):
         ws.set_column(col, col, width)
-    write_banner(ws, status, "Tabel Bab III", fmts, BAB3_WIDTHS)
+    banner_h = write_banner(ws, status, "Tabel Bab III", fmts, BAB3_WIDTHS)
     heading = (
         f"Tabel Bab III — Realisasi Sasaran Strategis {res_pemda(status)} Tahun {status.tahun}"
     )
@@ -212,22 +212,26 @@ def write_bab3(
         "aturan di sheet Pengaturan; predikat: " + settings.skala.describe() + "."
     )
     row = 1
-    ws.set_row(row, row_height((heading, span * 0.75)))
+    ws.set_row(row, row_height((heading, span), font_pt=12, bold=True))
     ws.merge_range(row, 0, row, 5, heading, fmts.get(bold=True, font_size=12, text_wrap=True))
     row += 1
     ws.set_row(row, row_height((intro, span), font_pt=NOTE_PT))
     ws.merge_range(row, 0, row, 5, intro, note_fmt)
-    pager = _Pager(budget=printable_height_pt(False) * 0.93 - 18)
-    pager.add(row_height((heading, span * 0.75)) + row_height((intro, span), font_pt=NOTE_PT))
+    # the page under the banner row, which repeats on every page (2 % kept for rounding)
+    pager = _Pager(budget=printable_height_pt(False) * 0.98 - banner_h)
+    pager.add(
+        row_height((heading, span), font_pt=12, bold=True)
+        + row_height((intro, span), font_pt=NOTE_PT)
+    )
     row += 2
     pager.add(LINE_PT)
 
     ind = res.indikator.drop_duplicates("kode_indikator")
     places_all = indicator_decimals(ind, settings)
-    header_h = row_height(*zip(BAB3_HEADERS, BAB3_WIDTHS, strict=True))
+    header_h = row_height(*zip(BAB3_HEADERS, BAB3_WIDTHS, strict=True), bold=True)
 
     def header(at: int, title: str) -> int:
-        ws.set_row(at, row_height((title, span)))
+        ws.set_row(at, row_height((title, span), bold=True))
         ws.merge_range(at, 0, at, 5, title, title_fmt)
         ws.set_row(at + 1, header_h)
         for col, head in enumerate(BAB3_HEADERS):
@@ -247,11 +251,11 @@ def write_bab3(
         body = [row_height(*zip(t, BAB3_WIDTHS[1:4], strict=True)) for t in texts] or [LINE_PT * 2]
         note = average_note(rows, sas, settings) if rows else ""
         tail = (LINE_PT + 3) + row_height((note, span), font_pt=NOTE_PT) if rows else 0.0
-        head_h = row_height((title, span)) + header_h
+        head_h = row_height((title, span), bold=True) + header_h
         whole = head_h + sum(body) + tail + LINE_PT
-        if not pager.fits(whole) and (
-            whole <= pager.budget or not pager.fits(head_h + sum(body[:3]))
-        ):
+        # a table that fits a page never starts where it cannot end; a longer one starts on
+        # a fresh page unless most of this one is still free
+        if not pager.fits(whole) and (whole <= pager.budget or pager.used > pager.budget * 0.4):
             pager.new_page(row)
         pager.add(head_h)
         row = header(row, title)
@@ -272,7 +276,8 @@ def write_bab3(
             pager.add(LINE_PT)
             continue
         for i, (rec, height, shown) in enumerate(zip(rows, body, texts, strict=True), start=1):
-            if not pager.fits(height):
+            # the last row goes with the average and its note: never an orphaned average
+            if not pager.fits(height + (tail if i == len(rows) else 0.0)):
                 pager.new_page(row)
                 pager.add(head_h)
                 row = header(row, f"Tabel 3.{n} (lanjutan)")
@@ -291,8 +296,6 @@ def write_bab3(
                 ws.write_string(row, 5, str(rec["status"]), center)
             pager.add(height)
             row += 1
-        if not pager.fits(tail):
-            pager.new_page(row)
         ws.set_row(row, LINE_PT + 3)
         ws.write_blank(row, 0, None, bold)
         ws.merge_range(row, 1, row, 3, f"Rata-rata capaian Sasaran {fmt.urutan(ordinal)}", bold)
@@ -389,7 +392,7 @@ def write_e81(
     colours = {b.label: band_format(fmts, b.warna, align="center") for b in scale.bands}
     for col, width in enumerate(E81_WIDTHS):
         ws.set_column(col, col, width)
-    write_banner(
+    banner_h = write_banner(
         ws, status, "Evaluasi Hasil Renja Perangkat Daerah (Tabel E.81)", fmts, E81_WIDTHS
     )
     ws.write_string(
@@ -402,7 +405,8 @@ def write_e81(
     )
     heads = E81_HEADER_ROW
     rh = RowHeights(ws)
-    rh.set(heads, row_height(*E81_HEADERS))
+    rh.heights[0] = banner_h
+    rh.set(heads, row_height(*E81_HEADERS, bold=True))
     for col, (head, _) in enumerate(E81_HEADERS):
         ws.write_string(heads, col, head, fmts.header)
         ws.write_string(
@@ -428,7 +432,7 @@ def write_e81(
         for sas_key, rows in members.groupby("kode_sasaran", sort=True):
             row += 1
             label = f"Sasaran {sas_key}: {sasaran_names.get(str(sas_key), '')}"
-            rh.set(row, row_height((label, sum(E81_WIDTHS))))
+            rh.set(row, row_height((label, sum(E81_WIDTHS)), bold=True))
             ws.merge_range(row, 0, row, last_col, label, group)
             for index, rec, p in zip(
                 rows.index, records(rows), places_all.loc[rows.index], strict=True
@@ -442,7 +446,7 @@ def write_e81(
     scale_pct = fit_scale(E81_WIDTHS, True)
     print_setup(ws, status, footer, landscape=True, scale=scale_pct, repeat=(0, heads + 1))
     ws.freeze_panes(heads + 2, 3)
-    budget = printable_height_pt(True) / (scale_pct / 100) * 0.93 - rh.total(0, heads + 1)
+    budget = printable_height_pt(True) / (scale_pct / 100) * 0.98 - rh.total(0, heads + 1)
     breaks = page_breaks(
         blocks, rh, budget, start=rh.total(heads + 2, blocks[0][0] - 1) if blocks else 0.0
     )
@@ -537,7 +541,7 @@ def _e81_footer(
         nonlocal row
         row += 1
         if isinstance(value, float) and not math.isnan(value):
-            rh.set(row, row_height((label, label_width)))
+            rh.set(row, row_height((label, label_width), bold=True))
             ws.merge_range(row, 0, row, 3, label, label_fmt)
             ws.merge_range(row, 4, row, last_col, "", formats[kind])
             ws.write_number(row, 4, value, formats[kind])

@@ -360,21 +360,23 @@ def write_ringkasan(
     ws.set_row(page2, 18)
     ws.write_string(page2, 0, "Capaian dan efisiensi per OPD", fmts.subtitle)
     words = chartdata.band_text(settings)
-    ws.write_string(
-        page2,
-        2,
-        f"Warna kanan: hijau {words['efisien']}; kuning {words['cukup efisien']}; merah "
-        f"{words['tidak efisien']} (aturan yang sama dengan sheet Efisiensi).",
-        fmts.get(font_color="#404040", valign="vcenter"),
+    rule = (
+        f"Grafik kanan, capaian − serapan: hijau {words['efisien']}; kuning "
+        f"{words['cukup efisien']}; merah {words['tidak efisien']} (aturan yang sama dengan "
+        "sheet Efisiensi). Grafik kiri: warna = predikat."
+    )
+    ws.set_row(page2 + 1, row_height((rule, span)))
+    ws.merge_range(
+        page2 + 1, 0, page2 + 1, last, rule, fmts.get(text_wrap=True, font_color="#404040")
     )
     ws.insert_chart(
-        page2 + 1,
+        page2 + 2,
         0,
         _opd_chart(wb, opd_rank, settings, data_row["peringkat"]),
         {"x_offset": 4, "y_offset": 4},
     )
     ws.insert_chart(
-        page2 + 1,
+        page2 + 2,
         0,
         _efficiency_chart(wb, opd_eff, settings, data_row["efisiensi"]),
         {"x_offset": _page_px() // 2 + 10, "y_offset": 4},
@@ -502,7 +504,7 @@ def _opd_chart(
             "num_font": {"name": "Arial", "size": 9},
         }
     )
-    chart.set_size({"width": _page_px() // 2 - 10, "height": 700})
+    chart.set_size({"width": _page_px() // 2 - 10, "height": 650})
     return chart
 
 
@@ -542,12 +544,15 @@ def _efficiency_chart(
     chart.set_y_axis(
         {"reverse": True, "num_font": {"name": "Arial", "size": 9}, "label_position": "low"}
     )
+    low = float(eff["efisiensi"].min()) if len(eff) else 0.0
     chart.set_x_axis(
         {
+            # room on the left for the labels of negative bars
+            "min": min(0.0, (low // 20 - 1) * 20),
             "major_gridlines": {"visible": True, "line": {"color": "#D9D9D9"}},
             "num_format": fmt.format_bertanda(0),
             "num_font": {"name": "Arial", "size": 9},
         }
     )
-    chart.set_size({"width": _page_px() // 2 - 10, "height": 700})
+    chart.set_size({"width": _page_px() // 2 - 10, "height": 650})
     return chart

@@ -22,7 +22,7 @@ from xlsxwriter.worksheet import Worksheet
 from pipeline import __version__, fmt
 from pipeline.atomic import atomic_path
 from pipeline.config import Settings
-from pipeline.issues import ERROR, INFO, SEVERITY_ORDER, WARNING
+from pipeline.issues import ERROR, INFO, SEVERITY_ORDER, WARNING, cell_order
 from pipeline.master import spec_value
 from pipeline.score import Results
 from pipeline.workbook.base import (
@@ -156,9 +156,10 @@ def _predikat(ws: Worksheet, wb: Workbook, ctx: Context, cols: list[Col], key: s
 
 
 def sheet_sasaran(wb: Workbook, ws: Worksheet, ctx: Context) -> None:
+    counts = {"jumlah_indikator": 0, "jumlah_dinilai": 0}  # a Sasaran without indicators: 0
     last = write_table(
         ws,
-        ctx.res.sasaran,
+        ctx.res.sasaran.fillna(counts),
         SASARAN_COLS,
         ctx.fmts,
         ctx.status,
@@ -487,9 +488,9 @@ def sheet_validasi(wb: Workbook, ws: Worksheet, ctx: Context) -> None:
     if not issues.empty:
         order = issues["severity"].map(SEVERITY_ORDER).fillna(len(SEVERITY_ORDER))
         issues = (
-            issues.assign(_order=order)
-            .sort_values(["_order", "kode_opd", "file", "sheet", "cell", "rule"], kind="stable")
-            .drop(columns="_order")
+            issues.assign(_order=order, _cell=issues["cell"].map(cell_order))
+            .sort_values(["_order", "kode_opd", "file", "sheet", "_cell", "rule"], kind="stable")
+            .drop(columns=["_order", "_cell"])
         )
     last = write_table(
         ws,

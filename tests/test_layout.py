@@ -1,0 +1,144 @@
+"""Page layout: wrapped row heights, print scale and panels, and Tabel Bab III's pages."""
+
+from __future__ import annotations
+
+import itertools
+import re
+import zipfile
+from pathlib import Path
+from types import SimpleNamespace
+
+import openpyxl
+import pandas as pd
+import pytest
+import xlsxwriter
+
+from pipeline import layout
+from pipeline.config import default_settings
+from pipeline.workbook.base import WORKBOOK_OPTIONS, Formats, Status
+from pipeline.workbook.lkjip import write_bab3
+
+
+def test_wrapping_follows_arial_widths() -> None:
+    # measured in LibreOffice at Arial 9 in a 41-character column: 203,6 pt fits on a line,
+    # 213,6 pt does not
+    assert layout.wrapped_lines("Jumlah Organisasi Olahraga mendapat pembinaan", 41) == 1
+    assert layout.wrapped_lines("Jumlah Organisasi keagamaan mendapat pembinaan", 41) == 2
+    assert layout.wrapped_lines("satu\ndua\ntiga", 41) == 3
+    assert layout.wrapped_lines("x" * 300, 10) > 5  # one long word is broken, not lost
+    assert layout.wrapped_lines(None, 10) == 1
+    assert layout.row_height(("a", 10)) == pytest.approx(15.0)
+
+
+def test_print_scale_keeps_seven_points_and_panels_repeat_the_keys() -> None:
+    narrow = [10.0] * 5
+    assert layout.fit_scale(narrow, landscape=True) == 100
+    wide = [8.0, 40.0] + [30.0] * 12
+    scale = layout.fit_scale(wide, landscape=True)
+    assert scale == layout.min_scale() and scale * 9 / 100 >= layout.MIN_PRINT_PT
+    breaks = layout.panels(wide, 2, scale, landscape=True)
+    assert breaks and breaks == sorted(breaks) and breaks[0] > 2
+    room = layout.printable_width_pt(True) / (scale / 100)
+    for first, last in zip([2, *breaks], [*breaks, len(wide)], strict=True):
+        used = sum(map(layout.col_width_pt, wide[:2] + wide[first:last]))
+        assert used <= room, (first, last)
+    assert layout.footer_pt(80) * 0.8 >= layout.MIN_PRINT_PT
+
+
+def _results(n_rows: int) -> SimpleNamespace:
+    ind = pd.DataFrame(
+        {
+            "kode_indikator": [f"IK{i:03d}" for i in range(n_rows)] + ["IK999"],
+            "kode_sasaran": ["S1"] * n_rows + ["S2"],
+            "uraian_indikator": [
+                f"Persentase capaian indikator contoh nomor {i} yang cukup panjang untuk dua "
+                "baris teks"
+                for i in range(n_rows)
+            ]
+            + ["Indikator pendek"],
+            "satuan": "%",
+            "polaritas": "naik",
+            "target_nilai": 50.0,
+            "target_teks": "50",
+            "realisasi": 40.0,
+            "realisasi_teks": "",
+            "status": "dinilai",
+            "capaian_mentah": 80.0,
+            "dibatasi": False,
+            "predikat": "Tinggi",
+        }
+    )
+    sasaran = pd.DataFrame(
+        {
+            "kode_sasaran": ["S1", "S2", "S3"],
+            "uraian_sasaran": ["Sasaran panjang", "Sasaran pendek", "Sasaran tanpa indikator"],
+            "jumlah_dinilai": [n_rows, 1, float("nan")],
+            "rata_rata_capaian": [80.0, 80.0, float("nan")],
+            "predikat": ["Tinggi", "Tinggi", ""],
+        }
+    )
+    return SimpleNamespace(indikator=ind, sasaran=sasaran)
+
+
+def _bab3(tmp_path: Path, n_rows: int) -> tuple[list[list[object]], list[int], list[float]]:
+    """Tabel Bab III of a made-up Sasaran with ``n_rows`` indicators: cells, the manual page
+    breaks (row indexes starting a page) and every row's height."""
+    path = tmp_path / f"bab3_{n_rows}.xlsx"
+    wb = xlsxwriter.Workbook(str(path), WORKBOOK_OPTIONS)
+    settings = default_settings()
+    write_bab3(
+        wb,
+        wb.add_worksheet("Tabel Bab III"),
+        _results(n_rows),  # type: ignore[arg-type]
+        settings,
+        Formats(wb, 2),
+        Status(1, "Pemerintah Kota Contoh", 2024),
+        "&CTabel Bab III",
+    )
+    wb.close()
+    ws = openpyxl.load_workbook(path)["Tabel Bab III"]
+    rows = [list(r) for r in ws.iter_rows(values_only=True)]
+    heights = [float(ws.row_dimensions[i + 1].height or 15.0) for i in range(len(rows))]
+    with zipfile.ZipFile(path) as zf:
+        xml = zf.read("xl/worksheets/sheet1.xml").decode()
+    breaks = [int(b) for b in re.findall(r'<brk id="(\d+)"', xml)]
+    return rows, breaks, heights
+
+
+def test_a_table_longer_than_a_page_repeats_its_header_and_keeps_its_average(
+    tmp_path: Path,
+) -> None:
+    rows, breaks, _ = _bab3(tmp_path, 60)
+    titles = [r[0] for r in rows if isinstance(r[0], str) and r[0].startswith("Tabel 3.")]
+    assert titles[0].startswith("Tabel 3.3 Realisasi Sasaran Pertama (S1)")
+    assert "Tabel 3.3 (lanjutan)" in titles
+    assert [t.split()[1] for t in titles if "lanjutan" not in t] == ["3.3", "3.4", "3.5"]
+    # every page break falls right before a table title, and a continued table's header follows
+    for brk in breaks:
+        assert str(rows[brk][0]).startswith("Tabel 3."), brk
+        assert rows[brk + 1][0] == "No", brk
+    # the Sasaran without indicators keeps its numbered table with a note
+    assert titles[-1].startswith("Tabel 3.5 Realisasi Sasaran Ketiga (S3)")
+    assert any(str(r[1]).startswith("Belum ada indikator kinerja") for r in rows)
+
+
+def test_every_page_fits_so_no_automatic_break_can_orphan_an_average(tmp_path: Path) -> None:
+    page = layout.printable_height_pt(landscape=False)
+    for n in range(30, 75, 2):  # wherever the foot of the page falls
+        rows, breaks, heights = _bab3(tmp_path, n)
+        starts = [0, *breaks, len(rows)]
+        banner = heights[0]  # repeats on every page
+        for first, end in itertools.pairwise(starts):
+            used = sum(heights[first:end]) + (banner if first else 0.0)
+            assert used <= page, (n, first, used)
+        average = next(
+            i for i, r in enumerate(rows) if r[1] == "Rata-rata capaian Sasaran Pertama"
+        )
+        assert isinstance(rows[average - 1][0], int), n  # a data row above it, same page
+        assert average not in breaks, n
+
+
+def test_short_tables_are_not_split(tmp_path: Path) -> None:
+    rows, breaks, _ = _bab3(tmp_path, 5)
+    assert not [r for r in rows if "(lanjutan)" in str(r[0])]
+    assert breaks == []
