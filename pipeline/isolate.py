@@ -1,24 +1,38 @@
-"""Read every input file in its own worker process, with a time and a memory limit.
+"""Read the input files in a pool of worker processes, with a time and a memory limit per file.
 
 A hostile workbook can do more than raise: a sheet whose cells span A1:XFD1048576 makes the
-Rust reader try to allocate hundreds of gigabytes and abort the whole process. So each file is
-read by :func:`pipeline.ingest.read_submission` in a child process (forked from a clean
-``forkserver``, never from this possibly threaded process) whose address space is capped; the
-parent waits with a deadline. A child that dies, is killed or runs out of time becomes one ERROR
-issue for its file, and the run goes on with the others.
+Rust reader try to allocate hundreds of gigabytes and abort the whole process. So files are read
+by :func:`pipeline.ingest.read_submission` in worker processes (forked from a clean
+``forkserver``, never from this possibly threaded process) whose address space is capped, while
+the parent watches the clock.
+
+The workers are kept warm: each reads a batch of files, sending one result per file, then asks
+for the next batch, so a run pays a few process starts instead of one per file. The limits stay
+per file: the parent knows which file a worker is on (results come in batch order) and since
+when, and kills a worker whose file runs past the time limit; that file alone is rejected and
+the rest of its batch is read again. A worker that dies (an abort, the memory cap) takes no file
+down with it by guesswork: the files of its batch that had no result yet are read again one at a
+time, each in a fresh worker, so only the file that kills a worker on its own is rejected and
+its neighbours are read normally.
+
+:func:`start_reading` returns at once and reads in the background (the caller can meanwhile
+import great-expectations and read the master spec); :meth:`Reading.result` waits for the files.
 """
 
 from __future__ import annotations
 
 import hashlib
+import math
 import multiprocessing as mp
+import os
 import resource
 import sys
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
 from typing import Any
@@ -26,22 +40,38 @@ from typing import Any
 from pipeline.ingest import Submission, read_submission, sniff
 from pipeline.issues import ERROR
 
+Reader = Callable[[Path, str], Submission]
+Progress = Callable[[int, int], None]
+READY = "siap"
+STARTUP_SECONDS = 120.0  # a worker that cannot even start within this is treated as dead
+
+
+def default_workers() -> int:
+    """Worker processes to use: the processors this process may run on."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
 
 @dataclass(frozen=True)
 class Limits:
-    """Per-file limits: wall-clock seconds, address space (MiB), parallel workers."""
+    """Per-file limits (wall-clock seconds, address space in MiB) and the pool's size.
+
+    ``batch`` is how many files a worker is handed at once (0: chosen from the number of files
+    and workers, between 1 and 64).
+    """
 
     seconds: float = 60.0
     memory_mb: int = 1536
-    workers: int = 2
+    workers: int = field(default_factory=default_workers)
+    batch: int = 0
 
 
-def _work(conn: Connection, path: str, name: str, memory_mb: int) -> None:
-    """Child process: cap memory, read one file, send the Submission back."""
-    limit = memory_mb * 1024 * 1024
-    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+def _read(reader: Reader, path: str, name: str) -> tuple[Submission, bool]:
+    """One file in a worker; an exception becomes the file's issue. True: the worker must stop."""
     try:
-        conn.send(read_submission(Path(path), display_name=name))
+        return reader(Path(path), name), False
     except BaseException as exc:  # MemoryError included; the parent gets a clear record
         failed = Submission(path=Path(path), name=name, size=0, sha256="")
         failed.issue(
@@ -51,7 +81,28 @@ def _work(conn: Connection, path: str, name: str, memory_mb: int) -> None:
             found=str(exc)[:200],
             expected="templat .xlsx",
         )
-        conn.send(failed)
+        # After running out of memory (or an interrupt) this process is not trusted further.
+        return failed, not isinstance(exc, Exception) or isinstance(exc, MemoryError)
+
+
+def _serve(conn: Connection, memory_mb: int, reader: Reader) -> None:
+    """Worker process: cap the address space, then read batches until told to stop."""
+    limit = memory_mb * 1024 * 1024
+    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    try:
+        conn.send(READY)  # the clock of the first file starts now, not at the process start
+        while True:
+            try:
+                job = conn.recv()
+            except (EOFError, OSError):
+                return
+            if job is None:
+                return
+            for index, path, name in job:
+                sub, stop = _read(reader, path, name)
+                conn.send((index, sub))
+                if stop:
+                    return
     finally:
         conn.close()
 
@@ -61,15 +112,41 @@ def _failure(path: Path, name: str, reason: str, found: str) -> Submission:
         path=path, name=name, size=path.stat().st_size if path.exists() else 0, sha256=""
     )
     try:
-        data = path.read_bytes()
-        sub.sha256 = hashlib.sha256(data).hexdigest()
-        sub.jenis = sniff(path, data[:8])[0]
+        digest = hashlib.sha256()
+        with path.open("rb") as fh:
+            head = fh.read(8)
+            digest.update(head)
+            while chunk := fh.read(1 << 20):
+                digest.update(chunk)
+        sub.sha256 = digest.hexdigest()
+        sub.jenis = sniff(path, head)[0]
     except OSError:
         pass
     sub.issue(
         "berkas.pembaca_gagal", ERROR, reason, found=found, expected="templat .xlsx yang wajar"
     )
     return sub
+
+
+def _died(path: Path, name: str, exitcode: int | None) -> Submission:
+    return _failure(
+        path,
+        name,
+        "Pembaca berkas berhenti mendadak (misalnya kehabisan memori karena ukuran sheet tidak "
+        "wajar). Berkas ditolak; simpan ulang dari templat asli tanpa menambah baris atau "
+        "kolom.",
+        f"kode keluar {exitcode}",
+    )
+
+
+def _timed_out(path: Path, name: str, seconds: float) -> Submission:
+    return _failure(
+        path,
+        name,
+        f"Membaca berkas melebihi batas waktu {seconds:g} detik; berkas ditolak. Simpan ulang "
+        "dari templat asli.",
+        f"> {seconds:g} detik",
+    )
 
 
 def _context() -> Any:
@@ -99,8 +176,8 @@ def _may_start_children() -> Iterator[None]:
     """Let a daemonic process (a Dask worker runs tasks in one) start reader processes.
 
     multiprocessing refuses children to a daemonic process because it may be ended without
-    cleaning up; the readers are daemonic themselves, joined or killed before
-    :func:`read_files` returns, so the flag is lifted just while one starts.
+    cleaning up; the readers are daemonic themselves, stopped or killed before the reading
+    ends, so the flag is lifted just while one starts.
     """
     with _DAEMON_FLAG:
         me = mp.current_process()
@@ -114,66 +191,239 @@ def _may_start_children() -> Iterator[None]:
                 me.daemon = True
 
 
+@dataclass
+class _Worker:
+    proc: Any
+    conn: Connection
+    solo: bool  # reads one file, then stops (a file read again on its own)
+    started: float = field(default_factory=time.monotonic)
+    ready: bool = False  # set up and reading (the time limit applies from then on)
+    batch: deque[int] = field(default_factory=deque)
+    since: float = 0.0  # when the file at the head of the batch started
+
+
+def batch_size(files: int, workers: int) -> int:
+    """Files per batch: about eight batches per worker, between 1 and 64 files."""
+    return max(1, min(64, math.ceil(files / (max(1, workers) * 8))))
+
+
+class Reading:
+    """Files being read by a worker pool; :meth:`result` waits and returns them in order.
+
+    With the ``forkserver`` start method the pool is driven by a background thread, so the
+    caller's thread is free meanwhile; with ``fork`` (plain-script callers) nothing may fork
+    while another thread runs, so the pool is driven by :meth:`result` itself.
+    """
+
+    def __init__(
+        self,
+        files: list[tuple[Path, str]],
+        limits: Limits | None = None,
+        reader: Reader | None = None,
+        progress: Progress | None = None,
+    ) -> None:
+        self.files = files
+        self.limits = limits or Limits()
+        self.reader: Reader = reader or read_submission
+        self.progress = progress
+        self._results: list[Submission | None] = [None] * len(files)
+        self._count = 0
+        self._error: BaseException | None = None
+        self._cancelled = threading.Event()
+        self._done = threading.Event()
+        self._ctx: Any = _context()
+        self._thread: threading.Thread | None = None
+        if files and self._ctx.get_start_method() != "fork":
+            self._thread = threading.Thread(target=self._drive, name="pembaca", daemon=True)
+            self._thread.start()
+
+    def result(self) -> list[Submission]:
+        """Wait for every file; the Submissions come in the order the files were given."""
+        if self._thread is not None:
+            self._thread.join()
+        elif not self._done.is_set():
+            self._drive()
+        if self._error is not None:
+            raise self._error
+        return [r for r in self._results if r is not None]
+
+    def cancel(self) -> None:
+        """Stop reading (the workers are stopped; :meth:`result` returns what was read)."""
+        self._cancelled.set()
+        if self._thread is not None:
+            self._thread.join()
+
+    # -- the pool -------------------------------------------------------------------------
+
+    def _drive(self) -> None:
+        try:
+            self._loop()
+        except BaseException as exc:  # a bug in the pool must reach the caller's thread
+            self._error = exc
+        finally:
+            self._done.set()
+
+    def _start(self, solo: bool) -> _Worker:
+        receive, send = self._ctx.Pipe(duplex=True)
+        proc = self._ctx.Process(
+            target=_serve,
+            args=(send, self.limits.memory_mb, self.reader),
+            daemon=True,
+            name="pembaca-berkas",
+        )
+        with _may_start_children():
+            proc.start()
+        send.close()
+        return _Worker(proc, receive, solo)
+
+    def _assign(self, worker: _Worker, indexes: list[int]) -> None:
+        worker.batch = deque(indexes)
+        worker.since = time.monotonic()  # a ready worker starts on the batch now
+        job = [(i, str(self.files[i][0]), self.files[i][1]) for i in indexes]
+        try:
+            worker.conn.send(job)
+        except OSError:
+            pass  # a worker that died already: seen as an EOF by the loop
+
+    def _stop(self, worker: _Worker, kill: bool = False) -> None:
+        if kill:
+            worker.proc.kill()
+        else:
+            try:
+                worker.conn.send(None)
+            except OSError:
+                pass
+        worker.proc.join(timeout=5)
+        if worker.proc.is_alive():
+            worker.proc.kill()
+            worker.proc.join(timeout=5)
+        worker.conn.close()
+
+    def _record(self, index: int, sub: Submission) -> None:
+        self._results[index] = sub
+        self._count += 1
+        if self.progress is not None:
+            self.progress(self._count, len(self.files))
+
+    def _loop(self) -> None:
+        limits = self.limits
+        size = limits.batch or batch_size(len(self.files), limits.workers)
+        order = list(range(len(self.files)))
+        queue: deque[list[int]] = deque(order[i : i + size] for i in range(0, len(order), size))
+        singles: deque[int] = deque()  # files to read again, each alone in a fresh worker
+        live: list[_Worker] = []
+        idle: list[_Worker] = []
+        slots = max(1, limits.workers)
+        try:
+            while queue or singles or len(idle) < len(live):
+                if self._cancelled.is_set():
+                    return
+                for worker in list(idle):  # idle pooled workers take the next batch, or stop
+                    idle.remove(worker)
+                    if queue and worker.proc.is_alive():
+                        self._assign(worker, queue.popleft())
+                    else:
+                        live.remove(worker)
+                        self._stop(worker)
+                while len(live) < slots and (queue or singles):
+                    if queue:
+                        worker = self._start(solo=False)
+                        self._assign(worker, queue.popleft())
+                    else:
+                        worker = self._start(solo=True)
+                        self._assign(worker, [singles.popleft()])
+                    live.append(worker)
+                busy = [w for w in live if w.batch]
+                now = time.monotonic()
+                deadline = min((self._deadline(w) for w in busy), default=now + 0.1)
+                timeout = max(0.0, min(0.1, deadline - now))
+                ready = wait([w.conn for w in busy], timeout=timeout)
+                for worker in busy:
+                    if worker.conn not in ready:
+                        continue
+                    try:
+                        message = worker.conn.recv()
+                    except (EOFError, OSError):
+                        self._on_death(worker, live, singles)
+                        continue
+                    if message == READY:
+                        worker.ready = True
+                        worker.since = time.monotonic()
+                        continue
+                    index, sub = message
+                    worker.batch.popleft()
+                    worker.since = time.monotonic()
+                    self._record(index, sub)
+                    if not worker.batch:
+                        if worker.solo:
+                            live.remove(worker)
+                            self._stop(worker)
+                        else:
+                            idle.append(worker)
+                now = time.monotonic()
+                for worker in [w for w in live if w.batch]:
+                    if now <= self._deadline(worker):
+                        continue
+                    if worker.ready:
+                        self._on_timeout(worker, live, queue)
+                    else:
+                        worker.proc.kill()
+                        self._on_death(worker, live, singles)
+        finally:
+            for worker in live:
+                self._stop(worker, kill=bool(worker.batch) or self._cancelled.is_set())
+
+    def _deadline(self, worker: _Worker) -> float:
+        if worker.ready:
+            return worker.since + self.limits.seconds
+        return worker.started + max(STARTUP_SECONDS, self.limits.seconds)
+
+    def _on_death(self, worker: _Worker, live: list[_Worker], singles: deque[int]) -> None:
+        """A worker died: alone, its file is guilty; in a batch, the unread files go solo."""
+        live.remove(worker)
+        worker.proc.join(timeout=5)
+        exitcode = worker.proc.exitcode
+        worker.conn.close()
+        if worker.solo:
+            index = worker.batch[0]
+            path, name = self.files[index]
+            self._record(index, _died(path, name, exitcode))
+        else:
+            singles.extend(worker.batch)
+        worker.batch.clear()
+
+    def _on_timeout(self, worker: _Worker, live: list[_Worker], queue: deque[list[int]]) -> None:
+        """The file at the head of the batch ran out of time: it alone is rejected."""
+        live.remove(worker)
+        index = worker.batch.popleft()
+        rest = list(worker.batch)
+        worker.batch.clear()
+        self._stop(worker, kill=True)
+        path, name = self.files[index]
+        self._record(index, _timed_out(path, name, self.limits.seconds))
+        if rest:
+            queue.appendleft(rest)
+
+
+def start_reading(
+    files: list[tuple[Path, str]],
+    limits: Limits | None = None,
+    reader: Reader | None = None,
+    progress: Progress | None = None,
+) -> Reading:
+    """Start reading ``(path, display name)`` pairs in the background (see :class:`Reading`)."""
+    return Reading(files, limits, reader, progress)
+
+
 def read_files(
     files: list[tuple[Path, str]],
     limits: Limits | None = None,
-    target: Callable[..., None] | None = None,
+    reader: Reader | None = None,
+    progress: Progress | None = None,
 ) -> list[Submission]:
     """Read ``(path, display name)`` pairs in isolated workers; results in input order.
 
-    ``target`` replaces the worker function (tests use it to simulate a hang or a crash).
+    ``reader`` replaces :func:`~pipeline.ingest.read_submission` in the workers (a module-level
+    function; tests use it to simulate a hang or a crash).
     """
-    limits = limits or Limits()
-    if not files:
-        return []
-    ctx = _context()
-    work = target or _work
-    results: list[Submission | None] = [None] * len(files)
-    pending = list(enumerate(files))
-    running: dict[Any, tuple[int, Any, float]] = {}
-    while pending or running:
-        while pending and len(running) < max(1, limits.workers):
-            index, (path, name) = pending.pop(0)
-            receive, send = ctx.Pipe(duplex=False)
-            proc = ctx.Process(
-                target=work, args=(send, str(path), name, limits.memory_mb), daemon=True
-            )
-            with _may_start_children():
-                proc.start()
-            send.close()
-            running[receive] = (index, proc, time.monotonic())
-        for ready in wait(list(running), timeout=0.05):
-            conn: Connection = ready  # type: ignore[assignment]
-            index, proc, _ = running.pop(conn)
-            path, name = files[index]
-            try:
-                results[index] = conn.recv()
-            except (EOFError, OSError):
-                proc.join(timeout=5)
-                results[index] = _failure(
-                    path,
-                    name,
-                    "Pembaca berkas berhenti mendadak (misalnya kehabisan memori karena ukuran "
-                    "sheet tidak wajar). Berkas ditolak; simpan ulang dari templat asli tanpa "
-                    "menambah baris atau kolom.",
-                    f"kode keluar {proc.exitcode}",
-                )
-            finally:
-                conn.close()
-                proc.join(timeout=5)
-        now = time.monotonic()
-        for conn, (index, proc, started) in list(running.items()):
-            if now - started > limits.seconds:
-                proc.kill()
-                proc.join(timeout=5)
-                conn.close()
-                del running[conn]
-                path, name = files[index]
-                results[index] = _failure(
-                    path,
-                    name,
-                    f"Membaca berkas melebihi batas waktu {limits.seconds:g} detik; berkas "
-                    "ditolak. Simpan ulang dari templat asli.",
-                    f"> {limits.seconds:g} detik",
-                )
-    return [r for r in results if r is not None]
+    return Reading(files, limits, reader, progress).result()

@@ -8,7 +8,6 @@ import shutil
 import tempfile
 import time
 import zipfile
-from multiprocessing.connection import Connection
 from pathlib import Path
 
 import pandas as pd
@@ -17,12 +16,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pipeline import schema
+from pipeline.ingest import Submission, read_submission
 from pipeline.isolate import Limits, read_files
 from pipeline.issues import ERROR
 from pipeline.master import MasterSpec
 from pipeline.run import Run, run_pemda
 from tests.broken_files import _stamp
-from tests.conftest import INPUT_DIR, SPEC_PATH, read_sheet, run_report
+from tests.conftest import INPUT_DIR, read_sheet, run_report
 from tests.hostile_files import SOURCE, Hostile, build
 
 RESULT_COLS = ["kode_indikator", "kode_opd", "berkas", "realisasi", "capaian_mentah", "status"]
@@ -98,30 +98,109 @@ def test_nothing_from_an_external_entity_leaks(hostile: tuple[Path, list[Hostile
             assert not any(secret.encode() in b for b in blobs), path
 
 
-def _sleepy(conn: Connection, path: str, name: str, memory_mb: int) -> None:
-    time.sleep(30)
+def _sleepy(path: Path, name: str) -> Submission:
+    """A reader that hangs on files named 'lambat…' and reads the others."""
+    if name.startswith("lambat"):
+        time.sleep(30)
+    return read_submission(path, name)
 
 
-def _crash(conn: Connection, path: str, name: str, memory_mb: int) -> None:
-    os.abort()
+def _crash(path: Path, name: str) -> Submission:
+    """A reader that kills its whole process on files named 'mogok…' (as a reader abort does)."""
+    if name.startswith("mogok"):
+        os.abort()
+    return read_submission(path, name)
+
+
+def _greedy(path: Path, name: str) -> Submission:
+    """A reader that runs out of memory on files named 'boros…'."""
+    if name.startswith("boros"):
+        raise MemoryError("simulated")
+    return read_submission(path, name)
+
+
+def _with_pid(path: Path, name: str) -> Submission:
+    sub = read_submission(path, name)
+    sub.meta["pid"] = str(os.getpid())
+    return sub
+
+
+def _batch(tmp_path: Path, odd: str) -> list[tuple[Path, str]]:
+    """Five copies of a good file around one odd one, all handed to one worker as one batch."""
+    names = ["a.xlsx", "b.xlsx", odd, "c.xlsx", "d.xlsx", "e.xlsx"]
+    files = []
+    for name in names:
+        shutil.copy(SOURCE, tmp_path / name)
+        files.append((tmp_path / name, name))
+    return files
+
+
+def _clean(sub: Submission) -> bool:
+    return sub.readable and not [i for i in sub.issues if i.severity == ERROR]
 
 
 def test_a_hanging_reader_is_stopped_and_reported() -> None:
     started = time.monotonic()
-    subs = read_files([(SOURCE, "lambat.xlsx")], Limits(seconds=1.0), target=_sleepy)
+    subs = read_files([(SOURCE, "lambat.xlsx")], Limits(seconds=1.0), reader=_sleepy)
     assert time.monotonic() - started < 15
     (sub,) = subs
     assert sub.issues[0].severity == ERROR
     assert "batas waktu" in sub.issues[0].message
 
 
+def test_a_hanging_file_in_a_batch_is_the_only_one_rejected(tmp_path: Path) -> None:
+    files = _batch(tmp_path, "lambat.xlsx")
+    started = time.monotonic()
+    subs = read_files(files, Limits(seconds=2.0, workers=1, batch=len(files)), reader=_sleepy)
+    assert time.monotonic() - started < 20
+    assert [s.name for s in subs] == [name for _, name in files]
+    by_name = {s.name: s for s in subs}
+    assert [i.rule for i in by_name["lambat.xlsx"].issues] == ["berkas.pembaca_gagal"]
+    assert "batas waktu" in by_name["lambat.xlsx"].issues[0].message
+    assert all(_clean(s) for s in subs if s.name != "lambat.xlsx")
+
+
 def test_a_crashing_reader_takes_down_only_its_file(tmp_path: Path) -> None:
     other = tmp_path / "baik.xlsx"
     shutil.copy(SOURCE, other)
-    subs = read_files([(SOURCE, "mogok.xlsx")], Limits(), target=_crash)
+    subs = read_files([(SOURCE, "mogok.xlsx")], Limits(), reader=_crash)
     assert subs[0].issues[0].rule == "berkas.pembaca_gagal"
     good = read_files([(other, "baik.xlsx")], Limits())
-    assert good[0].readable and not [i for i in good[0].issues if i.severity == ERROR]
+    assert _clean(good[0])
+
+
+def test_a_file_killing_its_worker_inside_a_batch_spares_its_neighbours(tmp_path: Path) -> None:
+    files = _batch(tmp_path, "mogok.xlsx")
+    subs = read_files(files, Limits(workers=1, batch=len(files)), reader=_crash)
+    assert [s.name for s in subs] == [name for _, name in files]
+    by_name = {s.name: s for s in subs}
+    (issue,) = by_name["mogok.xlsx"].issues
+    assert issue.rule == "berkas.pembaca_gagal" and "berhenti mendadak" in issue.message
+    assert by_name["mogok.xlsx"].sha256 == by_name["a.xlsx"].sha256  # still registered
+    assert all(_clean(s) for s in subs if s.name != "mogok.xlsx")
+
+
+def test_a_file_exhausting_memory_inside_a_batch_spares_its_neighbours(tmp_path: Path) -> None:
+    files = _batch(tmp_path, "boros.xlsx")
+    subs = read_files(files, Limits(workers=1, batch=len(files)), reader=_greedy)
+    by_name = {s.name: s for s in subs}
+    assert [i.rule for i in by_name["boros.xlsx"].issues] == ["berkas.tidak_terbaca"]
+    assert all(_clean(s) for s in subs if s.name != "boros.xlsx")
+
+
+def test_workers_are_reused_across_files(tmp_path: Path) -> None:
+    files = [(p, n) for p, n in _batch(tmp_path, "f.xlsx")] * 3
+    progress: list[tuple[int, int]] = []
+    subs = read_files(
+        files,
+        Limits(workers=2, batch=3),
+        reader=_with_pid,
+        progress=lambda d, t: progress.append((d, t)),
+    )
+    assert all(_clean(s) for s in subs)
+    assert len({s.meta["pid"] for s in subs}) <= 2  # a warm pool, not a process per file
+    assert os.getpid() not in {int(s.meta["pid"]) for s in subs}
+    assert progress == [(i, len(files)) for i in range(1, len(files) + 1)]
 
 
 def test_odd_file_names_are_kept_exactly(spec: MasterSpec, tmp_path: Path) -> None:
@@ -138,17 +217,14 @@ def test_odd_file_names_are_kept_exactly(spec: MasterSpec, tmp_path: Path) -> No
     assert upper.name in set(run.results.indikator["berkas"])
 
 
-def test_an_interrupted_write_leaves_the_previous_report(tmp_path: Path, monkeypatch) -> None:
-    from pipeline import cli
+def test_an_interrupted_write_leaves_the_previous_report(
+    spec: MasterSpec, clean: Run, tmp_path: Path, monkeypatch
+) -> None:
+    from pipeline.outputs import write_outputs
     from pipeline.workbook import writer
 
     out = tmp_path / "out"
-    assert (
-        cli.main(
-            ["report", "--spec", str(SPEC_PATH), "--input", str(INPUT_DIR), "--output", str(out)]
-        )
-        == 0
-    )
+    write_outputs(clean, out)
     report = out / "1275_2018_konsolidasi.xlsx"
     before = report.read_bytes()
     original = writer.write_ringkasan
@@ -159,9 +235,7 @@ def test_an_interrupted_write_leaves_the_previous_report(tmp_path: Path, monkeyp
 
     monkeypatch.setattr(writer, "write_ringkasan", interrupted)
     with pytest.raises(KeyboardInterrupt):
-        cli.main(
-            ["report", "--spec", str(SPEC_PATH), "--input", str(INPUT_DIR), "--output", str(out)]
-        )
+        write_outputs(run_pemda(spec, INPUT_DIR), out)
     assert report.read_bytes() == before
     assert not [p for p in out.iterdir() if p.name.endswith(".tmp")]
 
