@@ -15,10 +15,11 @@ import pandas as pd
 from pipeline import __version__, fmt, schema
 from pipeline.atomic import atomic_path
 from pipeline.isolate import Limits
-from pipeline.issues import ERROR, INFO, WARNING
+from pipeline.issues import ERROR, INFO, WARNING, Issue
 from pipeline.master import MasterSpec
 from pipeline.outputs import write_outputs
-from pipeline.run import Run, load_spec, run_pemda
+from pipeline.progress import ProgressLine
+from pipeline.run import Run, load_and_run, load_spec
 from pipeline.template import build_template, template_filename
 
 STARTED = time.perf_counter()
@@ -29,11 +30,26 @@ EXIT_STRICT = 3
 
 def _load_spec(path: Path) -> MasterSpec | None:
     spec, issues = load_spec(path)
+    _spec_issues(path, issues, spec is None)
+    return spec
+
+
+def _spec_issues(path: Path, issues: list[Issue], refused: bool) -> None:
     for issue in issues:
         print(f"[{issue.severity}] {issue.location}: {issue.message}", file=sys.stderr)
-    if spec is None:
+    if refused:
         print(f"Master spec ditolak: {path}", file=sys.stderr)
-    return spec
+
+
+def _run(args: argparse.Namespace, previous: pd.DataFrame | None = None) -> Run | None:
+    """The library run (spec and files read together), with a progress line on a terminal."""
+    progress = ProgressLine()
+    try:
+        run, issues = load_and_run(args.spec, args.input, previous, _limits(args), progress)
+    finally:
+        progress.close()
+    _spec_issues(args.spec, issues, run is None)
+    return run
 
 
 def _summary(run: Run, paths: dict[str, Path] | None) -> str:
@@ -85,29 +101,27 @@ def _limits(args: argparse.Namespace) -> Limits:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    spec = _load_spec(args.spec)
-    if spec is None:
+    run = _run(args, _previous(args.tahun_lalu))
+    if run is None:
         return EXIT_SPEC
-    run = run_pemda(spec, args.input, _previous(args.tahun_lalu), _limits(args))
     paths = write_outputs(run, args.output)
     print(_summary(run, paths))
     has_errors = run.has_errors
     if has_errors:
         print("Laporan ditandai DRAFT: masih ada ERROR (lihat sheet Validasi / validasi.csv).")
-    return EXIT_STRICT if has_errors and spec.settings.mode_ketat else EXIT_OK
+    return EXIT_STRICT if has_errors and run.spec.settings.mode_ketat else EXIT_OK
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    spec = _load_spec(args.spec)
-    if spec is None:
+    run = _run(args)
+    if run is None:
         return EXIT_SPEC
-    run = run_pemda(spec, args.input, limits=_limits(args))
     for rec in run.issues.to_dict("records"):
         where = " › ".join(p for p in (rec["file"], rec["sheet"], rec["cell"]) if p)
         print(f"[{rec['severity']}] {rec['kode_opd'] or '-'} {where}: {rec['message']}")
     print(_summary(run, None))
     has_errors = run.has_errors
-    return EXIT_STRICT if has_errors and spec.settings.mode_ketat else EXIT_OK
+    return EXIT_STRICT if has_errors and run.spec.settings.mode_ketat else EXIT_OK
 
 
 def cmd_templates(args: argparse.Namespace) -> int:

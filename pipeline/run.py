@@ -11,6 +11,11 @@ maps each failure back to its Pemda's cell, :func:`finish` does the cross-file c
 and runs the computed-results suite once over them all. One Pemda alone is
 ``finish(check_values([prepare(...)]))``; ``nasional`` gives them many at once, and each Pemda's
 results are the same numbers either way.
+
+``report`` and ``check`` call :func:`load_and_run`: the files are read by a pool of worker
+processes that starts first; while they read, this process imports great-expectations and
+reads and checks the master spec (the slowest part of a small run), and only then waits for
+the files.
 """
 
 from __future__ import annotations
@@ -21,7 +26,7 @@ from pathlib import Path
 import pandas as pd
 
 from pipeline.ingest import Submission, is_candidate, list_inputs
-from pipeline.isolate import Limits, read_files
+from pipeline.isolate import Limits, Progress, Reading, start_reading
 from pipeline.issues import ERROR, Issue, issues_frame
 from pipeline.master import MasterSpec, read_master
 from pipeline.score import Results, build_results
@@ -58,10 +63,29 @@ def load_spec(path: Path) -> tuple[MasterSpec | None, list[Issue]]:
     return read_master(path)
 
 
-def ingest_folder(
-    folder: Path, limits: Limits | None
-) -> tuple[list[Submission], list[tuple[Path, str, str]]]:
-    """Every file under ``folder``: templates read in isolated workers, the rest listed."""
+@dataclass
+class Ingest:
+    """An input folder being read: the templates in the worker pool, the other files listed."""
+
+    folder: Path
+    reading: Reading
+    ignored: list[tuple[Path, str, str]]
+
+    def result(self) -> tuple[list[Submission], list[tuple[Path, str, str]]]:
+        """Wait for the files: the Submissions (in file order) and the ignored files."""
+        return self.reading.result(), self.ignored
+
+    def cancel(self) -> None:
+        self.reading.cancel()
+
+
+def start_ingest(
+    folder: Path, limits: Limits | None = None, progress: Progress | None = None
+) -> Ingest:
+    """Start reading every file under ``folder``: templates in isolated workers, the rest listed.
+
+    Returns at once; ``progress(done, total)`` is called as files are read.
+    """
     candidates: list[tuple[Path, str]] = []
     ignored: list[tuple[Path, str, str]] = []
     for path in list_inputs(folder):
@@ -71,7 +95,39 @@ def ingest_folder(
             candidates.append((path, name))
         else:
             ignored.append((path, name, reason))
-    return read_files(candidates, limits), ignored
+    return Ingest(Path(folder), start_reading(candidates, limits, progress=progress), ignored)
+
+
+def ingest_folder(
+    folder: Path, limits: Limits | None = None
+) -> tuple[list[Submission], list[tuple[Path, str, str]]]:
+    """Every file under ``folder``: templates read in isolated workers, the rest listed."""
+    return start_ingest(folder, limits).result()
+
+
+def load_and_run(
+    spec_path: Path,
+    input_dir: Path,
+    previous: pd.DataFrame | None = None,
+    limits: Limits | None = None,
+    progress: Progress | None = None,
+) -> tuple[Run | None, list[Issue]]:
+    """The whole run from files: the spec and the input files are read at the same time.
+
+    Returns ``(run, spec issues)``; ``run`` is None when the spec is refused (the issues say
+    why; the files are then not read to the end).
+    """
+    ingest = start_ingest(input_dir, limits, progress)
+    try:
+        spec, issues = load_spec(spec_path)
+    except BaseException:
+        ingest.cancel()
+        raise
+    if spec is None:
+        ingest.cancel()
+        return None, issues
+    prepared = prepare(spec, input_dir, previous, limits, ingest=ingest)
+    return finish(check_values([prepared]))[0], issues
 
 
 @dataclass
@@ -101,9 +157,14 @@ def prepare(
     input_dir: Path,
     previous: pd.DataFrame | None = None,
     limits: Limits | None = None,
+    progress: Progress | None = None,
+    ingest: Ingest | None = None,
 ) -> Prepared:
-    """Read every file of one Pemda (isolated workers) and run the per-file checks."""
-    subs, ignored = ingest_folder(input_dir, limits)
+    """Read every file of one Pemda (isolated workers) and run the per-file checks.
+
+    ``ingest`` is a reading already started on ``input_dir`` (see :func:`load_and_run`).
+    """
+    subs, ignored = (ingest or start_ingest(input_dir, limits, progress)).result()
     return Prepared(spec, input_dir, subs, ignored, stage_files(subs, spec), previous)
 
 

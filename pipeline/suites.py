@@ -4,13 +4,25 @@ A suite's expectations carry their own ``meta``: ``rule``, ``severity``, ``kolom
 whose cell is pointed at), optionally ``kolom_batas`` (the column holding the expected value) and
 ``pesan``, the Bahasa Indonesia message with ``{found}``, ``{expected}`` and any column of the
 validated frame as placeholders. Each failing row becomes one :class:`~pipeline.issues.Issue`.
+
+Importing great-expectations is most of a small run's time, so a process pays it once: one
+ephemeral context, each suite built once (with its data source and batch definition) and reused
+for every later frame. ``scipy.stats`` and ``altair``, which great-expectations imports only for
+its distribution (KL-divergence) expectation and its charts, are deferred: they load on first
+use, which our suites never make.
 """
 
 from __future__ import annotations
 
+import hashlib
+import importlib
+import importlib.util
 import json
 import os
 import string
+import sys
+import threading
+import types
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
@@ -28,6 +40,96 @@ def load_suite(name: str, folder: Path = EXPECTATIONS_DIR) -> dict[str, Any]:
     """An expectation suite stored as JSON."""
     data: dict[str, Any] = json.loads((folder / f"{name}.json").read_text(encoding="utf-8"))
     return data
+
+
+class _Deferred(types.ModuleType):
+    """Stands in for a module until one of its attributes is used, then loads the real one."""
+
+    def __init__(self, name: str, spec: Any) -> None:
+        super().__init__(name)
+        self.__spec__ = spec
+        self.__loader__ = spec.loader
+        self._real: types.ModuleType | None = None
+
+    def __getattr__(self, attr: str) -> Any:  # only for what the stand-in does not have
+        return getattr(self._load(), attr)
+
+    def _load(self) -> types.ModuleType:
+        with _LOCK:
+            if self._real is None:
+                if sys.modules.get(self.__name__) is self:
+                    del sys.modules[self.__name__]
+                self._real = importlib.import_module(self.__name__)
+                parent, _, child = self.__name__.rpartition(".")
+                if parent and parent in sys.modules:
+                    setattr(sys.modules[parent], child, self._real)
+            return self._real
+
+
+_LOCK = threading.RLock()
+_DEFERRED = ("scipy.stats", "altair")
+
+
+def _defer(name: str) -> None:
+    """Register ``name`` as a module that loads on first use (nothing if already imported)."""
+    if name in sys.modules:
+        return
+    try:
+        spec = importlib.util.find_spec(name)  # imports the parent package (cheap), not name
+    except (ImportError, ValueError):
+        return
+    if spec is None or spec.loader is None:
+        return
+    stand_in = _Deferred(name, spec)
+    sys.modules[name] = stand_in
+    parent, _, child = name.rpartition(".")
+    if parent and parent in sys.modules:
+        setattr(sys.modules[parent], child, stand_in)
+
+
+class _Gx:
+    """The process's great-expectations: the module, one context, batch definitions, suites."""
+
+    def __init__(self) -> None:
+        os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+        if "great_expectations" not in sys.modules:
+            for name in _DEFERRED:
+                _defer(name)
+        import great_expectations as gx  # noqa: PLC0415
+        from great_expectations.data_context.types.base import (  # noqa: PLC0415
+            ProgressBarsConfig,
+        )
+
+        self.gx = gx
+        self.context = gx.get_context(mode="ephemeral")
+        self.context.variables.progress_bars = ProgressBarsConfig(globally=False)
+        self.suites: dict[str, tuple[Any, Any]] = {}
+
+    def prepared(self, suite: dict[str, Any]) -> tuple[Any, Any]:
+        """The batch definition and the ExpectationSuite of ``suite``, built on first use."""
+        text = json.dumps(suite, sort_keys=True, ensure_ascii=False)
+        key = hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+        if key not in self.suites:
+            name = f"{suite['name']}_{key}"
+            definition = (
+                self.context.data_sources.add_pandas(f"ds_{name}")
+                .add_dataframe_asset(name)
+                .add_batch_definition_whole_dataframe("semua")
+            )
+            self.suites[key] = (definition, self.gx.ExpectationSuite(**json.loads(text)))
+        return self.suites[key]
+
+
+_GX: _Gx | None = None
+
+
+def great_expectations() -> _Gx:
+    """The process's great-expectations, imported and set up on the first call (seconds)."""
+    global _GX  # noqa: PLW0603  # one per process, by design
+    with _LOCK:
+        if _GX is None:
+            _GX = _Gx()
+        return _GX
 
 
 GROUP = "_kelompok"  # which frame of a batch a row came from
@@ -56,26 +158,12 @@ def run_suite_many(
     parts = [(i, f) for i, f in enumerate(frames) if not f.empty]
     if not parts:
         return out
-    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
-    import great_expectations as gx  # noqa: PLC0415
-    from great_expectations.data_context.types.base import (  # noqa: PLC0415
-        ProgressBarsConfig,
-    )
-
-    context = gx.get_context(mode="ephemeral")
-    context.variables.progress_bars = ProgressBarsConfig(globally=False)
+    definition, expectation_suite = great_expectations().prepared(_per_group(suite))
     sizes = [len(f) for _, f in parts]
     frame = _stack([f for _, f in parts]).replace({"": None})
     frame[GROUP] = np.repeat(np.arange(len(parts)), sizes)
-    batch = (
-        context.data_sources.add_pandas(f"ds_{suite['name']}")
-        .add_dataframe_asset(suite["name"])
-        .add_batch_definition_whole_dataframe("semua")
-        .get_batch(batch_parameters={"dataframe": frame})
-    )
-    result = batch.validate(
-        gx.ExpectationSuite(**_per_group(suite)), result_format={"result_format": "COMPLETE"}
-    )
+    batch = definition.get_batch(batch_parameters={"dataframe": frame})
+    result = batch.validate(expectation_suite, result_format={"result_format": "COMPLETE"})
     starts = np.cumsum([0, *sizes])
     for res in result.results:
         if res.success:
