@@ -116,9 +116,15 @@ def cmd_check(args: argparse.Namespace) -> int:
     run = _run(args)
     if run is None:
         return EXIT_SPEC
-    for rec in run.issues.to_dict("records"):
-        where = " › ".join(p for p in (rec["file"], rec["sheet"], rec["cell"]) if p)
-        print(f"[{rec['severity']}] {rec['kode_opd'] or '-'} {where}: {rec['message']}")
+    columns = ("severity", "kode_opd", "file", "sheet", "cell", "message")
+    lines = []
+    for severity, kode_opd, *place, message in zip(
+        *(run.issues[c].tolist() for c in columns), strict=True
+    ):
+        where = " › ".join(p for p in place if p)
+        lines.append(f"[{severity}] {kode_opd or '-'} {where}: {message}")
+    if lines:
+        print("\n".join(lines))
     print(_summary(run, None))
     has_errors = run.has_errors
     return EXIT_STRICT if has_errors and run.spec.settings.mode_ketat else EXIT_OK

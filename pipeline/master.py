@@ -79,12 +79,42 @@ class MasterSpec:
 
     def indikator_opd(self, kode_opd: str) -> pd.DataFrame:
         """Indicators an OPD is responsible for, in spec order."""
-        mask = self.indikator["kode_opd_list"].map(lambda codes: kode_opd in codes)
-        return self.indikator[mask]
+        return self.indikator.iloc[self._by_opd().indikator.get(kode_opd, [])]
 
     def program_opd(self, kode_opd: str) -> pd.DataFrame:
         """Programs of an OPD, in spec order."""
-        return self.program[self.program["kode_opd"] == kode_opd]
+        return self.program.iloc[self._by_opd().program.get(kode_opd, [])]
+
+    def indikator_rows(self, kode_opd: str) -> dict[str, dict[str, Any]]:
+        """An OPD's indicators as plain rows keyed by ``kode_indikator``, in spec order."""
+        by = self._by_opd()
+        rows = by.rows(self.indikator, "indikator")
+        return {rows[p]["kode_indikator"]: rows[p] for p in by.indikator.get(kode_opd, [])}
+
+    def program_rows(self, kode_opd: str) -> dict[str, dict[str, Any]]:
+        """An OPD's programs as plain rows keyed by ``kode_program``, in spec order."""
+        by = self._by_opd()
+        rows = by.rows(self.program, "program")
+        return {rows[p]["kode_program"]: rows[p] for p in by.program.get(kode_opd, [])}
+
+    def workload(self, kode_opd: str) -> tuple[int, int]:
+        """How many indicators and programs an OPD reports on."""
+        by = self._by_opd()
+        return len(by.indikator.get(kode_opd, [])), len(by.program.get(kode_opd, []))
+
+    @property
+    def opd_codes(self) -> frozenset[str]:
+        """The spec's OPD codes."""
+        return self._by_opd().codes
+
+    def _by_opd(self) -> _ByOpd:
+        """Row positions per OPD, built once (per frame: replacing a frame rebuilds them), so
+        that asking for one OPD's rows does not scan the whole spec each time."""
+        cached: _ByOpd | None = self.__dict__.get("_by_opd_cache")
+        if cached is None or not cached.fits(self):
+            cached = _ByOpd.build(self)
+            self.__dict__["_by_opd_cache"] = cached
+        return cached
 
     def resolve_opd(self, text: str) -> str | None:
         """Kode OPD for a code, a name or any alias of the spec's ``opd`` sheet (None if unknown).
@@ -107,22 +137,86 @@ class MasterSpec:
 
     def fingerprint(self, kode_opd: str) -> str:
         """SHA-256 (first 16 hex) of the spec rows a template for this OPD is built from."""
-        ind = self.indikator_opd(kode_opd)[
-            ["kode_indikator", "uraian", "satuan", "polaritas", "target_teks"]
-        ]
-        prog = self.program_opd(kode_opd)[["kode_program", "uraian", "pagu"]]
-        payload = {
-            "kode_pemda": self.kode_pemda,
-            "tahun": self.tahun,
-            "kode_opd": kode_opd,
-            "indikator": ind.astype(str).values.tolist(),
-            "program": prog.astype(str).values.tolist(),
-        }
-        text = json.dumps(payload, ensure_ascii=False, sort_keys=True)
-        return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+        by = self._by_opd()
+        if kode_opd not in by.fingerprints:
+            ind = by.text_rows(self.indikator, "indikator", _FINGERPRINT_INDIKATOR)
+            prog = by.text_rows(self.program, "program", _FINGERPRINT_PROGRAM)
+            payload = {
+                "kode_pemda": self.kode_pemda,
+                "tahun": self.tahun,
+                "kode_opd": kode_opd,
+                "indikator": [ind[p] for p in by.indikator.get(kode_opd, [])],
+                "program": [prog[p] for p in by.program.get(kode_opd, [])],
+            }
+            text = json.dumps(payload, ensure_ascii=False, sort_keys=True)
+            by.fingerprints[kode_opd] = hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+        return by.fingerprints[kode_opd]
+
+
+_FINGERPRINT_INDIKATOR = ("kode_indikator", "uraian", "satuan", "polaritas", "target_teks")
+_FINGERPRINT_PROGRAM = ("kode_program", "uraian", "pagu")
+
+
+@dataclass
+class _ByOpd:
+    """Positions of each OPD's indicator and program rows, for the frames they were built on,
+    and (made on first use, for all rows at once) the rows as plain values and as fingerprint
+    text: a large spec is never sliced or scanned once per OPD."""
+
+    opd_frame: pd.DataFrame
+    indikator_frame: pd.DataFrame
+    program_frame: pd.DataFrame
+    codes: frozenset[str]
+    indikator: dict[str, list[int]]
+    program: dict[str, list[int]]
+    fingerprints: dict[str, str] = field(default_factory=dict)
+    _rows: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    _text: dict[str, list[list[str]]] = field(default_factory=dict)
+
+    def rows(self, frame: pd.DataFrame, key: str) -> list[dict[str, Any]]:
+        """Every row of ``frame`` as a dict of plain values (as ``to_dict('records')``)."""
+        if key not in self._rows:
+            self._rows[key] = _records(frame)
+        return self._rows[key]
+
+    def text_rows(
+        self, frame: pd.DataFrame, key: str, columns: tuple[str, ...]
+    ) -> list[list[str]]:
+        """Every row's ``columns`` as text (as ``astype(str).values.tolist()``)."""
+        if key not in self._text:
+            self._text[key] = frame[list(columns)].astype(str).values.tolist()
+        return self._text[key]
+
+    @classmethod
+    def build(cls, spec: MasterSpec) -> _ByOpd:
+        indikator: dict[str, list[int]] = {}
+        for pos, codes in enumerate(spec.indikator["kode_opd_list"]):
+            for code in dict.fromkeys(codes):
+                indikator.setdefault(code, []).append(pos)
+        program: dict[str, list[int]] = {}
+        for pos, code in enumerate(spec.program["kode_opd"]):
+            program.setdefault(code, []).append(pos)
+        codes = frozenset(str(k) for k in spec.opd["kode_opd"])
+        return cls(spec.opd, spec.indikator, spec.program, codes, indikator, program)
+
+    def fits(self, spec: MasterSpec) -> bool:
+        return (
+            self.opd_frame is spec.opd
+            and self.indikator_frame is spec.indikator
+            and self.program_frame is spec.program
+        )
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """``frame.to_dict('records')``, built column by column (many times faster on text)."""
+    columns = [str(c) for c in frame.columns]
+    values = [frame[c].tolist() for c in frame.columns]
+    return [dict(zip(columns, row, strict=True)) for row in zip(*values, strict=True)]
 
 
 def _text(value: object) -> str:
+    if type(value) is str:  # most cells: the same as cell_text, without its type checks
+        return value.strip()
     return cell_text(value, date_only=True)
 
 
@@ -765,8 +859,7 @@ def _read_draft(path: Path) -> _Draft:
         return _Draft(None, check.issues, rules, check, at)
 
     prepared = []
-    for record in indikator.to_dict("records"):
-        rec: dict[str, Any] = {str(k): v for k, v in record.items()}
+    for rec in _records(indikator):
         row = rec["_row"]
         bobot, _ = spec_value(rec["bobot"])
         if bobot is None or bobot <= 0:
@@ -852,7 +945,7 @@ def _read_draft(path: Path) -> _Draft:
     program = program.assign(pagu=pd.Series(pagu, index=program.index, dtype=float))
 
     per_mille = re.compile(r"per\s*(1\.?000|100\.?000|10\.?000)\b|/\s*1\.?000", re.I)
-    for item in indikator.to_dict("records"):
+    for item in prepared:
         if per_mille.search(str(item["uraian"])) and str(item["satuan"]).strip() == "%":
             check.add(
                 "indikator",

@@ -51,8 +51,7 @@ def check_meta(sub: Submission, spec: MasterSpec) -> tuple[bool, str, list[Issue
         )
         ok = False
     kode = meta.get("kode_opd", "")
-    known = set(spec.opd["kode_opd"])
-    if kode not in known:
+    if kode not in spec.opd_codes:
         resolved = spec.resolve_opd(meta.get("nama_opd", ""))
         if resolved:
             out.issue(

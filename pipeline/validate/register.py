@@ -57,12 +57,12 @@ def register(
             }
         )
     for path, name, reason in ignored:
-        data = path.read_bytes() if path.is_file() else b""
+        size, digest = _digest(path)
         rows.append(
             {
                 "berkas": name,
-                "ukuran": len(data),
-                "sha256": hashlib.sha256(data).hexdigest(),
+                "ukuran": size,
+                "sha256": digest,
                 "jenis": _detected(path),
                 "kode_opd": "",
                 "dimodifikasi": "",
@@ -71,6 +71,20 @@ def register(
             }
         )
     return pd.DataFrame(rows).sort_values("berkas", kind="stable").reset_index(drop=True)
+
+
+def _digest(path: Path) -> tuple[int, str]:
+    """Size and SHA-256 of a file, read in chunks (an ignored file may be large)."""
+    digest = hashlib.sha256()
+    size = 0
+    try:
+        with path.open("rb") as fh:
+            while chunk := fh.read(1 << 20):
+                size += len(chunk)
+                digest.update(chunk)
+    except OSError:
+        pass
+    return size, digest.hexdigest()
 
 
 def _detected(path: Path) -> str:
@@ -86,7 +100,7 @@ def _detected(path: Path) -> str:
 def finalize_register(berkas: pd.DataFrame, issues: pd.DataFrame) -> pd.DataFrame:
     """Recount the accepted files' problems once every stage (scoring included) has run."""
     accepted = berkas["status"].isin(schema.BERKAS_DIPAKAI)
-    counts = issues.groupby(["file", "severity"]).size() if not issues.empty else pd.Series()
+    counts = issues.groupby(["file", "severity"]).size().to_dict() if not issues.empty else {}
     status, alasan = [], []
     for name, ok, old_status, old_reason in zip(
         berkas["berkas"], accepted, berkas["status"], berkas["alasan"], strict=True

@@ -16,7 +16,6 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
 from pipeline import fmt, schema
 from pipeline import template as tpl
@@ -26,6 +25,7 @@ from pipeline.master import MasterSpec, targets_agree
 from pipeline.numbers import BATAS_WAJAR, parse_number
 from pipeline.validate.common import FileIssues, cell_at, show_value
 
+SpecRow = dict[str, Any]  # one spec row as plain values (see MasterSpec.indikator_rows)
 REALISASI_KEYS = (*schema.TW_COLUMNS, "realisasi_tahunan")
 TW_TEXT_KEYS = tuple(f"{k}_teks" for k in schema.TW_COLUMNS)
 TEXT_KEYS = ("faktor_pendorong", "faktor_penghambat", "tindak_lanjut", "sumber_data")
@@ -72,7 +72,7 @@ def _same_text(a: object, b: object) -> bool:
     return " ".join(str(a or "").split()).casefold() == " ".join(str(b or "").split()).casefold()
 
 
-def is_persen(spec_row: pd.Series) -> bool:
+def is_persen(spec_row: SpecRow) -> bool:
     """Whether an indicator is measured in percent (``tipe_nilai`` persen or satuan ``%``)."""
     return spec_row.get("tipe_nilai") == "persen" or "%" in str(spec_row.get("satuan", ""))
 
@@ -109,7 +109,7 @@ def extract_realisasi(
 ) -> tuple[list[dict[str, Any]], list[Issue]]:
     """Parse one accepted file's indicator rows against the spec of the OPD it is counted for."""
     out = FileIssues(sub, kode_opd)
-    expected = spec.indikator_opd(kode_opd).set_index("kode_indikator")
+    expected = spec.indikator_rows(kode_opd)
     sheet = tpl.SHEET_INDIKATOR
     letters = sub.indikator_cols
     rows: list[dict[str, Any]] = []
@@ -130,7 +130,7 @@ def extract_realisasi(
                 expected="kode indikator",
             )
             continue
-        if code not in expected.index:
+        if code not in expected:
             out.issue(
                 "struktur.indikator_asing",
                 ERROR,
@@ -146,7 +146,7 @@ def extract_realisasi(
         if code in seen:
             continue
         seen.add(code)
-        spec_row = expected.loc[code]
+        spec_row = expected[code]
         rec = _blank_record(sub.name, r, kode_opd, code, letters)
         placed = _check_locked(out, spec_row, raw, letters, code)
         if code in twice or not placed:
@@ -163,12 +163,12 @@ def extract_realisasi(
         if rec["realisasi_tidak_tersedia"]:
             _no_data_issue(out, rec, code)
         rows.append(rec)
-    for code in expected.index:
+    for code in expected:
         if code not in seen:
             out.issue(
                 "struktur.indikator_hilang",
                 WARNING,
-                f"Indikator '{code}' ({expected.loc[code, 'uraian']}) tidak ada di berkas "
+                f"Indikator '{code}' ({expected[code]['uraian']}) tidak ada di berkas "
                 "(baris dihapus?); dianggap belum lapor.",
                 sheet=sheet,
                 found="(tidak ada)",
@@ -206,7 +206,7 @@ def _read_realisasi(
     out: FileIssues,
     rec: dict[str, Any],
     raw: dict[str, Any],
-    spec_row: pd.Series,
+    spec_row: SpecRow,
     ladder: list[str],
 ) -> None:
     """Fill the TW and annual realisations of ``rec`` (numbers, or ladder values as text)."""
@@ -297,7 +297,7 @@ def _percent_cell(
     raw: dict[str, Any],
     key: str,
     value: float,
-    spec_row: pd.Series,
+    spec_row: SpecRow,
     cell: str,
     code: str,
 ) -> float:
@@ -328,7 +328,7 @@ def _percent_cell(
     return shown
 
 
-def _unit_warning(out: FileIssues, spec_row: pd.Series, shown: str, cell: str, code: str) -> None:
+def _unit_warning(out: FileIssues, spec_row: SpecRow, shown: str, cell: str, code: str) -> None:
     out.issue(
         "nilai.satuan_berbeda",
         WARNING,
@@ -365,7 +365,7 @@ def _no_data_issue(out: FileIssues, rec: dict[str, Any], code: str) -> None:
 
 
 def _check_locked(
-    out: FileIssues, spec_row: pd.Series, raw: dict[str, Any], letters: dict[str, str], code: str
+    out: FileIssues, spec_row: SpecRow, raw: dict[str, Any], letters: dict[str, str], code: str
 ) -> bool:
     """Compare a row's locked cells with the spec for its code; False when the row is not it.
 
@@ -494,7 +494,7 @@ def extract_anggaran(
     An empty budget cell is a WARNING: a program is never silently left out of serapan.
     """
     out = FileIssues(sub, kode_opd)
-    expected = spec.program_opd(kode_opd).set_index("kode_program")
+    expected = spec.program_rows(kode_opd)
     sheet = tpl.SHEET_ANGGARAN
     letters = sub.anggaran_cols
     rows: list[dict[str, Any]] = []
@@ -503,7 +503,7 @@ def extract_anggaran(
     for raw in sub.anggaran:
         r = raw["_row"]
         code = raw["kode_program"]
-        if not code or code not in expected.index:
+        if not code or code not in expected:
             out.issue(
                 "struktur.program_asing",
                 WARNING if not code else ERROR,
@@ -531,7 +531,7 @@ def extract_anggaran(
             "sel_realisasi_anggaran": cell,
         }
         rows.append(rec)
-        if code in twice or not _program_placed(out, expected.loc[code], raw, letters, code):
+        if code in twice or not _program_placed(out, expected[code], raw, letters, code):
             continue
         value, state = _number(out, raw, "realisasi_anggaran", cell)
         rec["realisasi_anggaran"] = value
@@ -541,7 +541,7 @@ def extract_anggaran(
                 "anggaran.realisasi_kosong",
                 WARNING,
                 f"Realisasi anggaran program '{code}' (pagu "
-                f"{fmt.rupiah(float(expected.loc[code, 'pagu']))}) belum diisi; program ini "
+                f"{fmt.rupiah(float(expected[code]['pagu']))}) belum diisi; program ini "
                 "tidak ikut dihitung dalam serapan. Isi realisasinya dalam Rupiah (0 bila "
                 "tidak ada belanja).",
                 sheet=sheet,
@@ -549,7 +549,7 @@ def extract_anggaran(
                 found=show_value(raw.get("realisasi_anggaran")) or "(kosong)",
                 expected="realisasi dalam Rupiah",
             )
-    for code in expected.index:
+    for code in expected:
         if code not in seen:
             out.issue(
                 "struktur.program_hilang",
@@ -564,7 +564,7 @@ def extract_anggaran(
 
 
 def _program_placed(
-    out: FileIssues, spec_row: pd.Series, raw: dict[str, Any], letters: dict[str, str], code: str
+    out: FileIssues, spec_row: SpecRow, raw: dict[str, Any], letters: dict[str, str], code: str
 ) -> bool:
     """A budget row whose uraian or pagu differs from the spec is not that program's row."""
     r = raw["_row"]
