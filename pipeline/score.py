@@ -107,7 +107,7 @@ def effective_realisasi(
     if kual.any():
         ladder_value = [
             _ladder_value(tangga.get(str(lad), []), rank)
-            for lad, rank in zip(df["tangga"], realisasi, strict=True)
+            for lad, rank in zip(df["tangga"].tolist(), realisasi.tolist(), strict=True)
         ]
         teks = teks.where(~kual, pd.Series(ladder_value, index=df.index))
     return df.assign(realisasi=realisasi, sumber_realisasi=sumber, realisasi_teks=teks)
@@ -120,9 +120,9 @@ def _ladder_value(ladder: list[str], rank: float) -> str:
 
 
 def _ladder_rank(values: pd.Series, ladders: pd.Series, tangga: dict[str, list[str]]) -> pd.Series:
-    ranks = [
+    ranks = [  # plain lists: iterating a pandas text column costs microseconds per cell
         (tangga.get(lad, []).index(v) + 1) if v in tangga.get(lad, []) else np.nan
-        for v, lad in zip(values, ladders, strict=True)
+        for v, lad in zip(values.tolist(), ladders.tolist(), strict=True)
     ]
     return pd.Series(ranks, index=values.index, dtype=float)
 
