@@ -1,6 +1,6 @@
 # Front door. Make is the task runner; Python does the globbing (OPD file names contain spaces).
 .DEFAULT_GOAL := help
-.PHONY: help setup report check templates ambil balas demo test lint typecheck clean
+.PHONY: help setup report check templates ambil balas demo test lint typecheck clean nasional
 
 PYTHON ?= python3
 VENV   := .venv
@@ -54,3 +54,9 @@ test: $(VENV)/.installed lint typecheck ## lint, types and the test suite
 
 clean: ## remove generated outputs (keeps the virtual environment)
 	$(PY) -c "import shutil, pathlib; [shutil.rmtree(p) if p.is_dir() else p.unlink() for p in pathlib.Path('$(OUTPUT)').iterdir() if p.name != '.gitkeep']"
+
+nasional: $(VENV)/.installed ## every Pemda folder under ROOT=folder (DASK=tcp://host:8786 for a cluster, PER_PEMDA=1)
+	$(if $(ROOT),,$(error ROOT=folder is required: one folder per Pemda with master/ and input_xlsx/))
+	$(PY) -m pipeline nasional --root "$(ROOT)" --output "$(OUTPUT)/nasional" \
+		$(if $(DASK),--dask "$(DASK)",) $(if $(WORKERS),--workers "$(WORKERS)",) \
+		$(if $(PER_PEMDA),--per-pemda,)

@@ -1,4 +1,4 @@
-"""Command line: ``python -m pipeline {report,check,templates,ambil,balas}``.
+"""Command line: ``python -m pipeline {report,check,templates,ambil,balas,nasional}``.
 
 The only module that sequences the stages; everything else is the library.
 """
@@ -26,6 +26,8 @@ STARTED = time.perf_counter()
 EXIT_OK = 0
 EXIT_SPEC = 2
 EXIT_STRICT = 3
+EXIT_SERVER = 5  # nasional: the Dask scheduler cannot be reached or has no usable worker
+EXIT_LOCAL = 8  # nasional: the root folder does not exist or holds no Pemda folder
 
 
 def _load_spec(path: Path) -> MasterSpec | None:
@@ -202,6 +204,57 @@ def cmd_balas(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_nasional(args: argparse.Namespace) -> int:
+    from pipeline.nasional.executor import (  # noqa: PLC0415
+        DaskExecutor,
+        EnvironmentProblem,
+        Executor,
+        LocalExecutor,
+    )
+    from pipeline.nasional.run import NoPemda, run_nasional  # noqa: PLC0415
+
+    if not args.root.is_dir():
+        print(f"Folder root {args.root} tidak ada atau bukan folder.", file=sys.stderr)
+        return EXIT_LOCAL
+    executor: Executor
+    try:
+        executor = DaskExecutor(args.dask) if args.dask else LocalExecutor(args.workers)
+    except EnvironmentProblem as exc:
+        print(str(exc), file=sys.stderr)
+        return EXIT_SERVER
+    try:
+        run = run_nasional(
+            args.root, args.output, executor, _limits(args), args.per_pemda, sys.stderr
+        )
+    except NoPemda as exc:
+        print(str(exc), file=sys.stderr)
+        return EXIT_LOCAL
+    finally:
+        executor.close()
+    h = run.head
+    print(
+        "\n".join(
+            [
+                f"Konsolidasi tahun {run.tahun} — {fmt.angka(h['pemda'], 0)} Pemda "
+                f"({run.executor})",
+                f"Pemda FINAL / DRAFT  : {fmt.angka(h['final'], 0)} / {fmt.angka(h['draft'], 0)}",
+                f"Spec ditolak         : {fmt.angka(h['ditolak'], 0)}",
+                f"Tidak dapat diolah   : {fmt.angka(h['tidak_diolah'], 0)}",
+                f"Berkas ditemukan     : {fmt.angka(h['berkas_ditemukan'], 0)}",
+                f"Indikator dinilai    : {fmt.angka(h['jumlah_dinilai'], 0)} dari "
+                f"{fmt.angka(h['jumlah_indikator'], 0)}",
+                f"Rata-rata capaian    : {fmt.persen(h['rata_rata_capaian'])} "
+                f"({h['predikat'] or '-'})",
+                f"Waktu proses         : {fmt.angka(run.seconds, 1)} detik",
+                *([f"Dasbor Dask          : {run.dashboard}"] if run.dashboard else []),
+                "Keluaran:",
+                *[f"  {p}" for p in run.paths.values()],
+            ]
+        )
+    )
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m pipeline", description=__doc__)
     parser.add_argument("--version", action="version", version=__version__)
@@ -240,6 +293,7 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--output", type=Path, required=True, help="output folder")
         p.set_defaults(func=func)
     _mail_parsers(sub)
+    _nasional_parser(sub)
     return parser
 
 
@@ -259,6 +313,53 @@ def _mail_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     p.add_argument("--batas", default=None, metavar="YYYY-MM-DD", help="deadline for fixes")
     p.add_argument("--kirim", action="store_true", help="send through SMTP (SAKIP_SMTP_*)")
     p.set_defaults(func=cmd_balas)
+
+
+def _nasional_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    from pipeline.nasional.executor import cores  # noqa: PLC0415
+
+    text = "run every Pemda folder under a root and write the national outputs"
+    p = sub.add_parser("nasional", help=text, description=text)
+    p.add_argument(
+        "--root",
+        type=Path,
+        required=True,
+        help="folder with one folder per Pemda (each with master/<spec>.xlsx and input_xlsx/)",
+    )
+    p.add_argument("--output", type=Path, required=True, help="output folder")
+    p.add_argument(
+        "--dask",
+        metavar="ADDRESS",
+        default="",
+        help="address of a running Dask scheduler (e.g. tcp://127.0.0.1:8786); "
+        "without it a local process pool runs the Pemda",
+    )
+    p.add_argument(
+        "--workers",
+        type=int,
+        default=cores(),
+        help="processes of the local pool (default: this machine's cores, %(default)s)",
+    )
+    p.add_argument(
+        "--per-pemda",
+        action="store_true",
+        help="also write each Pemda's full outputs under <output>/<kode_pemda>/",
+    )
+    p.add_argument(
+        "--batas-waktu",
+        type=float,
+        default=Limits.seconds,
+        metavar="DETIK",
+        help="time limit for reading one file (default %(default)s s)",
+    )
+    p.add_argument(
+        "--batas-memori",
+        type=int,
+        default=Limits.memory_mb,
+        metavar="MB",
+        help="memory limit for reading one file (default %(default)s MB)",
+    )
+    p.set_defaults(func=cmd_nasional)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Hashable
+from typing import Any
+
 import pandas as pd
 
 from pipeline import schema
@@ -32,17 +35,20 @@ def completeness(
     ``berkas`` is the file register (one row per input file); ``issues`` the validation issues.
     """
     counts = issues.groupby(["kode_opd", "severity"]).size() if not issues.empty else pd.Series()
+    by_opd: dict[str, list[dict[Hashable, Any]]] = {}  # the register rows per OPD, in order
+    for file in berkas.to_dict("records"):
+        by_opd.setdefault(str(file["kode_opd"]), []).append(file)
     rows = []
     for rec in opd.to_dict("records"):
         kode = rec["kode_opd"]
-        files = berkas[berkas["kode_opd"] == kode]
-        used = files[files["status"].isin(schema.BERKAS_DIPAKAI)]
-        superseded = files[files["status"] == schema.BERKAS_DIGANTIKAN]
-        saved = str(used["dimodifikasi"].iloc[0]) if len(used) else ""
+        files = by_opd.get(str(kode), [])
+        used = [f for f in files if f["status"] in schema.BERKAS_DIPAKAI]
+        superseded = [str(f["berkas"]) for f in files if f["status"] == schema.BERKAS_DIGANTIKAN]
+        saved = str(used[0]["dimodifikasi"]) if used else ""
         work = indikator_count.get(kode, 0) + program_count.get(kode, 0)
-        if len(used):
+        if used:
             status = TERLAMBAT if is_late(saved, deadline) else TEPAT_WAKTU
-        elif len(files):
+        elif files:
             status = DITOLAK
         else:
             status = BELUM if work else TIDAK_WAJIB
@@ -54,10 +60,10 @@ def completeness(
                 "jumlah_indikator": indikator_count.get(kode, 0),
                 "jumlah_program": program_count.get(kode, 0),
                 "status_kirim": status,
-                "berkas": str(used["berkas"].iloc[0]) if len(used) else "",
+                "berkas": str(used[0]["berkas"]) if used else "",
                 "dimodifikasi": saved[:19].replace("T", " "),
                 "jumlah_berkas": len(files),
-                "berkas_digantikan": "; ".join(superseded["berkas"]),
+                "berkas_digantikan": "; ".join(superseded),
                 "jumlah_error": int(counts.get((kode, ERROR), 0)),
                 "jumlah_warning": int(counts.get((kode, WARNING), 0)),
             }

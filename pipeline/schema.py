@@ -140,6 +140,25 @@ LABELS: dict[str, str] = {
     "uraian": "Uraian",
     "jenis": "Jenis",
     "alasan": "Alasan",
+    # national (province) consolidation
+    "kode_provinsi": "Kode Provinsi",
+    "nama_provinsi": "Provinsi",
+    "opd_total": "OPD",
+    "opd_kirim": "OPD Mengirim",
+    "opd_terlambat": "OPD Terlambat",
+    "opd_belum": "OPD Belum Mengirim",
+    "opd_ditolak": "OPD Berkas Ditolak",
+    "berkas_ditemukan": "Berkas Ditemukan",
+    "berkas_diterima": "Berkas Diterima",
+    "berkas_ditolak": "Berkas Ditolak",
+    "berkas_diabaikan": "Berkas Diabaikan",
+    "spec_file": "Master Spec",
+    "spec_sha256": "SHA-256 Master Spec",
+    "jumlah_pemda": "Jumlah Pemda",
+    "pemda_dinilai": "Pemda Dinilai",
+    "persen_opd_kirim": "OPD Mengirim (%)",
+    "pemda_draft": "Pemda DRAFT",
+    "pemda_tidak_diolah": "Pemda Tidak Diolah",
 }
 
 

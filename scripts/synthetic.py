@@ -356,7 +356,11 @@ def spec_rows(
 
 def make_spec(path: Path, **size: Any) -> Path:
     """Write a synthetic master spec (sizes and seed as in :func:`spec_rows`) to ``path``."""
-    sheets = spec_rows(**size)
+    return write_spec(path, spec_rows(**size))
+
+
+def write_spec(path: Path, sheets: dict[str, list[list[object]]]) -> Path:
+    """Write spec sheets given as rows (first row = column names) to ``path``."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     wb = xlsxwriter.Workbook(

@@ -105,3 +105,22 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 @pytest.fixture(scope="session")
 def update_golden(request: pytest.FixtureRequest) -> bool:
     return bool(request.config.getoption("--update-golden"))
+
+
+@pytest.fixture(scope="session")
+def national(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, list[str]]:
+    """A root of Pemda folders (tests/national_roots.py) run once through the real
+    ``python -m pipeline nasional --per-pemda`` on a local pool: (root, output, generated)."""
+    from tests.national_roots import build_root
+
+    base = tmp_path_factory.mktemp("nasional")
+    root, generated = build_root(base / "root")
+    out = base / "out"
+    result = run_cli(
+        "nasional", "--root", str(root), "--output", str(out), "--workers", "2", "--per-pemda"
+    )
+    assert result.returncode == 0, result.stderr
+    # not a terminal: no progress line (an aborting reader may leave its own last words)
+    assert "Pemda 9/9" not in result.stderr and "Traceback" not in result.stderr
+    assert "Konsolidasi tahun 2018 — 9 Pemda" in result.stdout
+    return root, out, generated

@@ -1,14 +1,15 @@
 """Root folders for ``nasional`` tests: one folder per Pemda, laid out like this repository.
 
-Pemda are built at test time: the Binjai demo, small other Pemda from the spec of
-``tests/test_other_pemda.py`` (moved to the demo's year, with their own codes and a province),
-their templates made by the library and filled with openpyxl as an OPD would, a Pemda whose
-spec is refused and a Pemda with a file that kills its reader.
+Pemda are built at test time: generated ones (``scripts/build_national_demo.py``), the Binjai
+demo, a small other Pemda from the spec of ``tests/test_other_pemda.py`` (moved to the demo's
+year, its templates made by the library and filled with openpyxl as an OPD would), a Pemda
+whose spec is refused and a file that kills its reader.
 """
 
 from __future__ import annotations
 
 import copy
+import re
 import shutil
 from pathlib import Path
 
@@ -16,7 +17,7 @@ import openpyxl
 
 from pipeline import template as tpl
 from pipeline.master import read_master
-from tests.hostile_files import huge_hidden
+from tests.hostile_files import _indikator_sheet, _rewrite, huge_hidden
 from tests.test_other_pemda import REALISASI, SHEETS
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -105,18 +106,37 @@ def with_reader_killer(folder: Path, name: str = "Dinkes sel terjauh.xlsx") -> P
     return folder
 
 
-def build_root(root: Path) -> Path:
-    """Binjai, two other Pemda in one province, Binjai with a reader-killing file under another
-    code, a refused spec and a folder without a spec."""
+KILLER = "Dinkes sel terjauh.xlsx"
+HUNGRY = "Dinkes lebar.xlsx"
+
+
+def with_hungry_file(folder: Path, name: str = HUNGRY) -> Path:
+    """Add a file whose reader needs a few hundred MB: one cell at ALL5000 and no dimension
+    (5,000 × 1,000 cells pass the declared-size check; the reader allocates them all)."""
+
+    def change(text: str) -> str:
+        text = re.sub(r'<dimension ref="[^"]*"\s*/>', "", text)
+        return text.replace(
+            "</sheetData>", '<row r="5000"><c r="ALL5000" t="n"><v>1</v></c></row></sheetData>'
+        )
+
+    _rewrite(folder / "input_xlsx" / name, lambda n, d: _indikator_sheet(n, d, change))
+    return folder
+
+
+def build_root(root: Path) -> tuple[Path, list[str]]:
+    """Six generated Pemda of the demo's year (one with a reader-killing file), the Binjai demo,
+    a refused spec, a folder without a spec and a folder that is not a Pemda folder.
+
+    Returns the root and the generated folders (the first holds the reader-killing file).
+    """
+    from scripts import build_national_demo  # scripts/ is not a package dependency
+
     root.mkdir(parents=True, exist_ok=True)
-    binjai(root / "a_binjai")
-    other_pemda(root / "b_contoh", "3204", "Pemerintah Kabupaten Contoh", ("32", "Jawa Barat"))
-    other_pemda(
-        root / "c_lain", "3205", "Pemerintah Kabupaten Lain", ("32", "Jawa Barat"), shift=-0.1
-    )
-    killer = other_pemda(root / "d_pembunuh", "3206", "Pemerintah Kabupaten Rawan", shift=0.05)
-    with_reader_killer(killer)
-    refused_spec(root / "e_spec_rusak")
-    (root / "f_tanpa_spec" / "input_xlsx").mkdir(parents=True)
+    built = build_national_demo.build(6, 7, root, jobs=1, opd=(6, 9), tahun=2018)
+    with_reader_killer(root / built[0][0], KILLER)
+    binjai(root / "binjai")
+    refused_spec(root / "zz_spec_rusak")
+    (root / "zz_tanpa_spec" / "input_xlsx").mkdir(parents=True)
     (root / "bukan_pemda").mkdir()  # neither master/ nor input_xlsx/: not a Pemda folder
-    return root
+    return root, [folder for folder, _ in built]

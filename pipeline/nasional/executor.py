@@ -1,0 +1,161 @@
+"""Who runs the batches: a local process pool, or a running Dask distributed cluster.
+
+Both take the same plain function and arguments (:func:`pipeline.nasional.work.run_batch`);
+nothing else in the run knows which one it has. Without ``--dask`` no cluster is started (a
+local Dask cluster costs seconds to start and is slower than a process pool on one machine).
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import multiprocessing as mp
+import os
+import sys
+from collections.abc import Callable
+from typing import Any, Protocol
+
+
+class EnvironmentProblem(Exception):
+    """The executor cannot be used (no scheduler, workers without the package …): one
+    Indonesian sentence for the user."""
+
+
+class Executor(Protocol):
+    """Submit a function call, wait for the first of several to finish, read its result."""
+
+    description: str
+    dashboard: str
+    workers: int
+
+    def submit(self, fn: Callable[..., Any], *args: Any) -> Any: ...
+
+    def first_done(self, futures: list[Any]) -> Any: ...
+
+    def result(self, future: Any) -> Any: ...
+
+    def close(self) -> None: ...
+
+
+def cores() -> int:
+    """Processors this process may use."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def _pool_context() -> Any:
+    """``forkserver`` preloaded with the pipeline; ``fork`` for a plain script's caller (a
+    forkserver child would run the script again), as :mod:`pipeline.isolate` chooses."""
+    main = sys.modules.get("__main__")
+    plain_script = getattr(main, "__file__", None) and getattr(main, "__spec__", None) is None
+    if plain_script:
+        return mp.get_context("fork")
+    ctx = mp.get_context("forkserver")
+    ctx.set_forkserver_preload(["pipeline.nasional.work"])
+    return ctx
+
+
+class LocalExecutor:
+    """N worker processes on this machine (``concurrent.futures``), started from a forkserver
+    preloaded with the pipeline, so each starts in milliseconds."""
+
+    def __init__(self, workers: int) -> None:
+        self.workers = max(1, workers)
+        self.description = f"lokal, {self.workers} proses"
+        self.dashboard = ""
+        self._pool = self._new_pool()
+
+    def _new_pool(self) -> cf.ProcessPoolExecutor:
+        return cf.ProcessPoolExecutor(self.workers, mp_context=_pool_context())
+
+    def submit(self, fn: Callable[..., Any], *args: Any) -> Any:
+        try:
+            return self._pool.submit(fn, *args)
+        except cf.BrokenExecutor:  # a worker died: the pool is unusable, start a new one
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool = self._new_pool()
+            return self._pool.submit(fn, *args)
+
+    def first_done(self, futures: list[Any]) -> Any:
+        done, _ = cf.wait(futures, return_when=cf.FIRST_COMPLETED)
+        return next(f for f in futures if f in done)
+
+    def result(self, future: Any) -> Any:
+        return future.result()
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _probe() -> str:
+    """Runs on each Dask worker: the package must be importable there, in the same version."""
+    from pipeline import __version__  # noqa: PLC0415
+
+    return __version__
+
+
+class DaskExecutor:
+    """A running Dask distributed scheduler (``tcp://host:8786``); its workers run the batches.
+
+    The workers must see the root and output folders at the same paths (one machine, or a
+    shared file system) and import this package (start them from the project folder with
+    ``PYTHONPATH=.``).
+    """
+
+    def __init__(self, address: str, timeout: float = 20.0) -> None:
+        from distributed import Client  # noqa: PLC0415
+
+        from pipeline import __version__  # noqa: PLC0415
+
+        try:
+            self._client = Client(address, timeout=timeout)
+        except (OSError, TimeoutError) as exc:
+            raise EnvironmentProblem(
+                f"Tidak dapat terhubung ke penjadwal Dask {address} ({type(exc).__name__}); "
+                "periksa alamatnya dan bahwa `dask scheduler` sedang berjalan."
+            ) from exc
+        try:
+            self._client.wait_for_workers(1, timeout=timeout)
+            versions = self._client.run(_probe)
+        except (OSError, TimeoutError) as exc:
+            self._client.close()
+            raise EnvironmentProblem(
+                f"Penjadwal Dask {address} tidak memiliki worker yang siap dalam "
+                f"{timeout:g} detik; jalankan `dask worker {address}`."
+            ) from exc
+        except Exception as exc:  # the worker could not unpickle the probe: no package there
+            self._client.close()
+            raise EnvironmentProblem(
+                "Worker Dask tidak dapat memuat paket pipeline "
+                f"({type(exc).__name__}); jalankan worker dari folder proyek dengan "
+                "PYTHONPATH=. dan lingkungan Python yang sama."
+            ) from exc
+        other = sorted({v for v in versions.values() if v != __version__})
+        if other:
+            self._client.close()
+            raise EnvironmentProblem(
+                f"Worker Dask memakai versi pipeline {', '.join(other)}, bukan {__version__}; "
+                "jalankan ulang worker dari folder proyek yang sama."
+            )
+        self.workers = max(1, sum(self._client.nthreads().values()))
+        self.description = f"Dask {address}, {len(versions)} worker"
+        self.dashboard = str(self._client.dashboard_link or "")
+
+    def submit(self, fn: Callable[..., Any], *args: Any) -> Any:
+        return self._client.submit(fn, *args, pure=False)
+
+    def first_done(self, futures: list[Any]) -> Any:
+        from distributed import wait  # noqa: PLC0415
+
+        done, _ = wait(futures, return_when="FIRST_COMPLETED")
+        return next(f for f in futures if f in done)
+
+    def result(self, future: Any) -> Any:
+        try:
+            return future.result()
+        finally:
+            future.release()
+
+    def close(self) -> None:
+        self._client.close()

@@ -1,0 +1,310 @@
+"""A national (or province) run: every Pemda folder under a root, on any executor.
+
+:func:`run_nasional` finds the Pemda (:mod:`~pipeline.nasional.layout`), sends them in batches
+to the executor (:mod:`~pipeline.nasional.executor`; each batch runs
+:func:`~pipeline.nasional.work.run_batch`, the same library run ``report`` uses), spools each
+Pemda's typed tables as they come back, and writes the national outputs: the workbook, one
+Parquet file per table, the charts and a manifest. A batch that fails (a worker process died, a
+bug) is run again one Pemda at a time, so only the Pemda that fails alone is reported as failed.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import platform
+import re
+import tempfile
+import time
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+from typing import Any, TextIO
+
+import pandas as pd
+
+from pipeline import __version__
+from pipeline.atomic import atomic_path, write_text
+from pipeline.isolate import Limits
+from pipeline.nasional import summary
+from pipeline.nasional.executor import Executor
+from pipeline.nasional.layout import PemdaFolder, discover, national_year
+from pipeline.nasional.progress import Progress
+from pipeline.nasional.tables import Spool, to_arrow
+from pipeline.nasional.work import GAGAL, TABLES, TIDAK_DIJALANKAN, PemdaPart, not_run, run_batch
+
+MAX_BATCH = 20  # Pemda per task: enough to share the suites' fixed cost, small enough to balance
+CHARTS = "charts"
+
+
+class NoPemda(Exception):
+    """The root holds no Pemda folder (or does not exist): one Indonesian sentence."""
+
+
+@dataclass
+class NationalRun:
+    """What a national run did and wrote."""
+
+    tahun: str
+    pemda: pd.DataFrame
+    head: dict[str, Any]
+    paths: dict[str, Path]
+    seconds: float
+    executor: str
+    dashboard: str = ""
+    rows: dict[str, int] = field(default_factory=dict)
+
+
+def batches(folders: list[PemdaFolder], workers: int, size: int = 0) -> list[list[PemdaFolder]]:
+    """Consecutive groups of ``size`` Pemda; by default about three tasks per worker, at most
+    :data:`MAX_BATCH` Pemda each."""
+    if not folders:
+        return []
+    if size <= 0:
+        size = max(1, min(MAX_BATCH, math.ceil(len(folders) / (max(1, workers) * 3))))
+    return [folders[i : i + size] for i in range(0, len(folders), size)]
+
+
+def scope_of(pemda: pd.DataFrame) -> str:
+    """``Provinsi X`` when every Pemda is in one province, else ``Nasional``."""
+    codes = set(pemda["kode_provinsi"])
+    if len(codes) == 1 and "" not in codes:
+        names = [n for n in pemda["nama_provinsi"] if n]
+        return f"Provinsi {names[0]}" if names else f"Provinsi {codes.pop()}"
+    return "Nasional"
+
+
+def title_of(pemda: pd.DataFrame, tahun: str) -> str:
+    """``Konsolidasi … Provinsi X`` when every Pemda is in one province, else national."""
+    scope = scope_of(pemda)
+    if scope == "Nasional":
+        return f"Konsolidasi Nasional Capaian Kinerja Pemda Tahun {tahun}"
+    return f"Konsolidasi Capaian Kinerja Pemda {scope} Tahun {tahun}"
+
+
+def run_nasional(
+    root: Path,
+    output: Path,
+    executor: Executor,
+    limits: Limits | None = None,
+    per_pemda: bool = False,
+    progress_to: TextIO | None = None,
+    batch_size: int = 0,
+) -> NationalRun:
+    """Run every Pemda under ``root`` and write the national outputs into ``output``.
+
+    ``progress_to`` (e.g. ``sys.stderr``) gets a progress line when it is a terminal;
+    ``batch_size`` overrides how many Pemda one task runs (see :func:`batches`).
+    """
+    started = time.perf_counter()
+    root, output = Path(root), Path(output)
+    if not root.is_dir():
+        raise NoPemda(f"Folder {root} tidak ada atau bukan folder.")
+    folders = discover(root)
+    if not folders:
+        raise NoPemda(
+            f"Tidak ada folder Pemda di {root}: setiap Pemda berada di foldernya sendiri, "
+            "berisi master/<spec>.xlsx dan input_xlsx/."
+        )
+    tahun = national_year(folders)
+    limits = limits or Limits()
+    progress = Progress(
+        len(folders),
+        sum(f.files for f in folders),
+        progress_to,
+        enabled=None if progress_to is not None else False,
+    )
+    if executor.dashboard:
+        progress.note(f"Dasbor Dask: {executor.dashboard}")
+    output.mkdir(parents=True, exist_ok=True)
+    target = str(output.resolve()) if per_pemda else ""
+    rows: dict[int, dict[str, Any]] = {}
+    seconds: dict[int, float] = {}
+    rules: dict[int, list[tuple[str, str, str, int, str]]] = {}
+    with tempfile.TemporaryDirectory(prefix="nasional-") as tmp:
+        spools = {name: Spool(Path(tmp), name) for name in TABLES}
+
+        def collect(part: PemdaPart) -> None:
+            rows[part.order] = part.row
+            seconds[part.order] = part.seconds
+            rules[part.order] = [(part.row["kode_pemda"], *r) for r in part.rules]
+            for name, table in part.tables.items():
+                spools[name].add(part.order, table)
+
+        runnable = [f for f in folders if not f.problem]
+        for f in folders:
+            if f.problem:
+                collect(not_run(f, TIDAK_DIJALANKAN, f.problem))
+                progress.advance(1, f.files)
+        pending = {
+            executor.submit(run_batch, batch, limits, target): batch
+            for batch in batches(runnable, executor.workers, batch_size)
+        }
+        while pending:
+            future = executor.first_done(list(pending))
+            batch = pending.pop(future)
+            try:
+                parts: list[PemdaPart] = executor.result(future)
+            except Exception as exc:  # a dead worker or a bug: retry each Pemda on its own
+                if len(batch) > 1:
+                    for f in batch:
+                        pending[executor.submit(run_batch, [f], limits, target)] = [f]
+                    continue
+                parts = [
+                    not_run(
+                        batch[0],
+                        GAGAL,
+                        f"Pemda ini gagal diproses, juga saat diulang sendiri "
+                        f"({type(exc).__name__}); Pemda lain tidak terpengaruh.",
+                    )
+                ]
+            for part in parts:
+                collect(part)
+            progress.advance(len(parts), sum(f.files for f in batch))
+        progress.close()
+        ordered = [rows[o] for o in sorted(rows)]
+        written = _write(
+            output,
+            tahun,
+            ordered,
+            [r for o in sorted(rules) for r in rules[o]],
+            spools,
+        )
+    run = NationalRun(
+        tahun=tahun,
+        pemda=written.pemda,
+        head=written.head,
+        paths=written.paths,
+        seconds=time.perf_counter() - started,
+        executor=executor.description,
+        dashboard=executor.dashboard,
+        rows=written.rows,
+    )
+    _manifest(output, run, folders, seconds)
+    return run
+
+
+@dataclass
+class _Written:
+    pemda: pd.DataFrame
+    head: dict[str, Any]
+    paths: dict[str, Path]
+    rows: dict[str, int]
+
+
+def _write(
+    output: Path,
+    tahun: str,
+    rows: list[dict[str, Any]],
+    rules: list[tuple[str, str, str, int, str]],
+    spools: dict[str, Spool],
+) -> _Written:
+    # Deferred: matplotlib costs ~0.5 s to import; only the national outputs need it here.
+    from pipeline.charts import plt  # noqa: PLC0415
+    from pipeline.nasional import charts  # noqa: PLC0415
+    from pipeline.workbook.nasional import write_national_workbook  # noqa: PLC0415
+
+    scale = summary.national_scale()
+    pemda = summary.pemda_table(rows)
+    head = summary.headline(pemda, scale)
+    title = title_of(pemda, tahun)
+    paths: dict[str, Path] = {}
+    counts: dict[str, int] = {}
+    for name, spool in spools.items():
+        target = output / f"{name}.parquet"
+        with atomic_path(target) as tmp:
+            counts[name] = spool.write_parquet(tmp)
+        paths[name] = target
+    target = output / "pemda.parquet"
+    with atomic_path(target) as tmp:
+        import pyarrow.parquet as pq  # noqa: PLC0415
+
+        pq.write_table(
+            to_arrow(pemda.drop(columns=["warna_predikat"]), {}), str(tmp), compression="zstd"
+        )
+    paths["pemda"] = target
+    counts["pemda"] = len(pemda)
+    paths["workbook"] = write_national_workbook(
+        output / f"nasional_{tahun}.xlsx",
+        pemda,
+        head,
+        summary.distribution(pemda, scale),
+        summary.provinces(pemda, scale),
+        summary.data_quality(rules),
+        scale,
+        title,
+        scope_of(pemda),
+        int(tahun) if tahun.isdigit() else 2000,
+    )
+    folder = output / CHARTS
+    folder.mkdir(parents=True, exist_ok=True)
+    for stale in [*folder.glob("peringkat_*.png"), folder / "distribusi_capaian_pemda.png"]:
+        stale.unlink(missing_ok=True)
+    figures = {
+        "chart_distribusi": (
+            folder / "distribusi_capaian_pemda.png",
+            charts.distribution(
+                summary.histogram(pemda, scale),
+                scale,
+                f"Sebaran rata-rata capaian {head['pemda_dinilai']} Pemda, tahun {tahun}",
+            ),
+        )
+    }
+    ranked = summary.ranking(pemda)
+    for kode, frame in ranked.items():
+        name = frame["nama_provinsi"].iloc[0] if kode and len(frame) else ""
+        if kode:
+            where, stem = f"Provinsi {name or kode}", re.sub(r"[^0-9A-Za-z_-]", "_", kode)
+        elif len(ranked) > 1:
+            where, stem = "Pemda tanpa kode provinsi", "tanpa_provinsi"
+        else:
+            where, stem = "seluruh Pemda", "pemda"
+        figures[f"chart_peringkat_{stem}"] = (
+            folder / f"peringkat_{stem}.png",
+            charts.ranking(frame, f"Peringkat rata-rata capaian Pemda, {where}, tahun {tahun}"),
+        )
+    for key, (path, fig) in figures.items():
+        with atomic_path(path) as tmp:
+            fig.savefig(tmp, dpi=110, format="png", metadata={"Software": None})
+        plt.close(fig)
+        paths[key] = path
+    return _Written(pemda, head, paths, counts)
+
+
+def _versions() -> dict[str, str]:
+    out = {"python": platform.python_version(), "sakip-pipeline": __version__}
+    for lib in ("pandas", "pyarrow", "great_expectations", "dask", "distributed"):
+        try:
+            out[lib] = metadata.version(lib)
+        except metadata.PackageNotFoundError:
+            out[lib] = "?"
+    return out
+
+
+def _manifest(
+    output: Path, run: NationalRun, folders: list[PemdaFolder], seconds: dict[int, float]
+) -> None:
+    by_folder = run.pemda.set_index("folder")
+    manifest = {
+        "pipeline": __version__,
+        "tahun": run.tahun,
+        "pelaksana": run.executor,
+        "detik": round(run.seconds, 2),
+        "versi_pustaka": _versions(),
+        "pemda": [
+            {
+                "folder": f.folder,
+                "kode_pemda": str(by_folder.loc[f.folder, "kode_pemda"]),
+                "status": str(by_folder.loc[f.folder, "status"]),
+                "berkas": f.files,
+                "spec_sha256": str(by_folder.loc[f.folder, "spec_sha256"]),
+                "detik": round(seconds.get(f.order, 0.0), 3),
+            }
+            for f in folders
+        ],
+        "baris": run.rows,
+        "keluaran": {k: str(v.relative_to(output)) for k, v in run.paths.items()},
+    }
+    path = output / "manifest.json"
+    write_text(path, json.dumps(manifest, ensure_ascii=False, indent=2) + "\n")
+    run.paths["manifest"] = path

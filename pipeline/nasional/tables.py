@@ -1,0 +1,196 @@
+"""Typed columnar tables for analysts: one Parquet file per table, a ``kode_pemda`` column in
+each, one Arrow type per column (never an object column holding numbers beside text).
+
+Each Pemda's frame becomes an Arrow table where it was computed (:func:`to_arrow`); the parts
+are spooled to disk as they arrive, and :class:`TableWriter` writes them in Pemda order with one
+schema for all (:func:`common_schema`), so memory stays that of one part.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from pipeline import fmt
+
+ROW_GROUP = 65_536
+# Spec columns named after a year (``target_2024``, ``pagu_2024``) differ between Pemda; their
+# reporting-year values are in ``target_teks`` and ``pagu``.
+_YEAR_COLUMN = re.compile(r"^(target|pagu)_\d{4}$")
+_DROP = {"kode_opd_list"}  # a tuple per row; ``kode_opd`` says which OPD reported the row
+
+
+def to_arrow(df: pd.DataFrame, front: dict[str, Any]) -> pa.Table:
+    """``df`` with the ``front`` columns (e.g. ``kode_pemda``) first, every column typed."""
+    columns = [c for c in df.columns if not _YEAR_COLUMN.match(str(c)) and c not in _DROP]
+    arrays: dict[str, pa.Array] = {}
+    for key, value in front.items():
+        arrays[key] = _typed([value] * len(df))
+    for c in columns:
+        if c in arrays:
+            continue
+        series = df[c]
+        kind = _kind_of_dtype(series.dtype)
+        if kind == "float":
+            arrays[str(c)] = pa.array(
+                series.to_numpy(dtype="float64"), pa.float64(), from_pandas=True
+            )
+        elif kind in ("int", "bool") and not series.isna().any():
+            arrays[str(c)] = pa.array(series.to_numpy(), _ARROW[kind])
+        else:  # text, object and nullable columns: look at the values
+            arrays[str(c)] = _typed(series.tolist(), kind)
+    return pa.table(arrays)
+
+
+_ARROW = {"int": pa.int64(), "bool": pa.bool_()}
+
+
+def _kind_of_dtype(dtype: Any) -> str:
+    """What a column holds by its pandas dtype alone (for a column with no value at all)."""
+    if pd.api.types.is_bool_dtype(dtype):
+        return "bool"
+    if pd.api.types.is_integer_dtype(dtype):
+        return "int"
+    if pd.api.types.is_float_dtype(dtype):
+        return "float"
+    if isinstance(dtype, pd.StringDtype):
+        return "str"
+    return ""
+
+
+def _missing(value: object) -> bool:
+    return (
+        value is None
+        or value is pd.NA
+        or value is pd.NaT
+        or (isinstance(value, float) and math.isnan(value))
+    )
+
+
+def _typed(values: list[Any], empty_kind: str = "") -> pa.Array:
+    """One Arrow type for a column: bool, int64, float64 or string. A column without any value
+    takes its type from ``empty_kind`` (the pandas dtype), else null (settled across parts by
+    :func:`common_schema`)."""
+    present = [v for v in values if not _missing(v)]
+    kinds = {_kind(v) for v in present}
+    if not kinds:
+        if not empty_kind:
+            return pa.nulls(len(values))
+        kinds = {empty_kind}
+    if kinds == {"bool"}:
+        typ: pa.DataType = pa.bool_()
+    elif kinds == {"int"}:
+        typ = pa.int64()
+    elif kinds <= {"int", "float"}:
+        typ = pa.float64()
+        values = [None if _missing(v) else float(v) for v in values]
+        return pa.array(values, type=typ)
+    elif kinds == {"str"}:
+        typ = pa.string()
+    else:  # mixed: numbers become text the one Indonesian way, never a mixed column
+        typ = pa.string()
+        values = [v if isinstance(v, str) else fmt.nilai(v) for v in values]
+    return pa.array([None if _missing(v) else v for v in values], type=typ)
+
+
+def _kind(value: object) -> str:
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, int):
+        return "int"
+    if isinstance(value, float):
+        return "float"
+    if hasattr(value, "dtype") and hasattr(value, "item"):  # numpy scalar
+        return _kind(value.item())
+    return "str" if isinstance(value, str) else "other"
+
+
+def common_schema(schemas: Iterable[pa.Schema]) -> pa.Schema:
+    """One schema for all parts: columns in order of first appearance; a column that is int in
+    one part and float in another is float; text beside anything else is text."""
+    seen: dict[str, set[pa.DataType]] = {}
+    for schema in schemas:
+        for field in schema:
+            seen.setdefault(field.name, set())
+            if not pa.types.is_null(field.type):
+                seen[field.name].add(field.type)
+    fields = []
+    for name, types in seen.items():
+        if not types:
+            typ: pa.DataType = pa.string()
+        elif len(types) == 1:
+            typ = next(iter(types))
+        elif types <= {pa.int64(), pa.float64()}:
+            typ = pa.float64()
+        else:
+            typ = pa.string()
+        fields.append(pa.field(name, typ))
+    return pa.schema(fields)
+
+
+def conform(table: pa.Table, schema: pa.Schema) -> pa.Table:
+    """``table`` with exactly ``schema``'s columns and types (missing columns are null)."""
+    arrays = []
+    for field in schema:
+        if field.name not in table.column_names:
+            arrays.append(pa.nulls(table.num_rows, type=field.type))
+            continue
+        column = table.column(field.name)
+        if column.type == field.type:
+            arrays.append(column)
+        elif pa.types.is_string(field.type) and not pa.types.is_null(column.type):
+            arrays.append(
+                pa.array(
+                    [None if v is None else fmt.nilai(v) for v in column.to_pylist()], pa.string()
+                )
+            )
+        else:
+            arrays.append(column.cast(field.type))
+    return pa.Table.from_arrays(arrays, schema=schema)
+
+
+class Spool:
+    """Parts of one table kept on disk (Arrow IPC) until every Pemda is done."""
+
+    def __init__(self, folder: Path, name: str) -> None:
+        self.folder = folder / name
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.schemas: dict[int, pa.Schema] = {}
+
+    def add(self, order: int, table: pa.Table) -> None:
+        path = self.folder / f"{order:08d}.arrow"
+        with pa.OSFile(str(path), "wb") as sink, pa.ipc.new_file(sink, table.schema) as writer:
+            writer.write_table(table)
+        self.schemas[order] = table.schema
+
+    def write_parquet(self, target: Path) -> int:
+        """All parts in Pemda order into one Parquet file; returns the number of rows."""
+        schema = common_schema(self.schemas[o] for o in sorted(self.schemas))
+        rows = 0
+        pending: list[pa.Table] = []
+        pending_rows = 0
+        with pq.ParquetWriter(str(target), schema, compression="zstd") as writer:
+            for order in sorted(self.schemas):
+                with pa.OSFile(str(self.folder / f"{order:08d}.arrow")) as source:
+                    table = conform(pa.ipc.open_file(source).read_all(), schema)
+                pending.append(table)
+                pending_rows += table.num_rows
+                rows += table.num_rows
+                while pending_rows >= ROW_GROUP:
+                    whole = pa.concat_tables(pending)
+                    writer.write_table(whole.slice(0, ROW_GROUP), row_group_size=ROW_GROUP)
+                    rest = whole.slice(ROW_GROUP)
+                    pending, pending_rows = [rest], rest.num_rows
+            if pending_rows or rows == 0:
+                writer.write_table(
+                    pa.concat_tables(pending) if pending else schema.empty_table(),
+                    row_group_size=ROW_GROUP,
+                )
+        return rows

@@ -1,0 +1,408 @@
+"""The national (or province) workbook ``nasional_<tahun>.xlsx``: a one-page Ringkasan, the
+Pemda sheet, the province roll-up when Pemda carry a province code, and data quality.
+
+Same formats and predikat colours as a Pemda's workbook (:mod:`pipeline.workbook.base`); text
+from specs and files is written as text, never as a formula; no timestamp in any cell.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import xlsxwriter
+from xlsxwriter.workbook import Workbook
+from xlsxwriter.worksheet import Worksheet
+
+from pipeline import __version__, fmt, sanitize
+from pipeline.atomic import atomic_path
+from pipeline.config import Scale
+from pipeline.layout import row_height
+from pipeline.workbook.base import (
+    HEADER_ROW,
+    WORKBOOK_OPTIONS,
+    Col,
+    Formats,
+    Status,
+    band_format,
+    col_index,
+    is_missing,
+    print_setup,
+    write_table,
+)
+
+PEMDA_COLS = [  # printed in panels, Kode and Nama repeated on each
+    Col("kode_pemda", width=7),
+    Col("nama_pemda", width=32),
+    Col("nama_provinsi", width=14),
+    Col("status", width=10),
+    Col("rata_rata_capaian", "pct", 10),
+    Col("predikat", width=13),
+    Col("peringkat", "int", 10, "Peringkat"),
+    Col("serapan", "pct", 9),
+    Col("efisiensi", "pct", 10),
+    Col("jumlah_dinilai", "int", 10),
+    Col("jumlah_indikator", "int", 10),
+    Col("opd_kirim", "int", 9),
+    Col("opd_total", "int", 6),
+    Col("jumlah_error", "int", 8),
+    Col("alasan", width=44, header="Keterangan / Alasan"),
+    Col("kategori_efisiensi", width=12),
+    Col("opd_terlambat", "int", 8),
+    Col("opd_belum", "int", 8),
+    Col("opd_ditolak", "int", 8),
+    Col("berkas_ditemukan", "int", 8),
+    Col("berkas_diterima", "int", 8),
+    Col("berkas_ditolak", "int", 8),
+    Col("jumlah_warning", "int", 9),
+    Col("skala", width=52, header="Skala Predikat"),
+    Col("kode_provinsi", width=8),
+    Col("folder", width=36, header="Folder"),
+    Col("pagu_dilaporkan", "rp", 16),
+    Col("realisasi_anggaran", "rp", 16),
+    Col("spec_file", width=24),
+    Col("spec_sha256", width=66),
+]
+PROVINSI_COLS = [  # fits one A4 landscape page; the sums behind serapan are in pemda.parquet
+    Col("kode_provinsi", width=8),
+    Col("nama_provinsi", width=20),
+    Col("jumlah_pemda", "int", 8),
+    Col("pemda_dinilai", "int", 8),
+    Col("rata_rata_capaian", "pct", 10),
+    Col("predikat", width=13),
+    Col("peringkat", "int", 9, "Peringkat"),
+    Col("min_capaian", "pct", 10),
+    Col("max_capaian", "pct", 10),
+    Col("serapan", "pct", 9),
+    Col("opd_kirim", "int", 9),
+    Col("persen_opd_kirim", "pct", 9),
+    Col("pemda_draft", "int", 8),
+    Col("pemda_tidak_diolah", "int", 9),
+    Col("jumlah_error", "int", 8),
+]
+MUTU_COLS = [
+    Col("rule", width=28, header="Aturan"),
+    Col("severity", width=10, header="Tingkat"),
+    Col("jumlah", "int", 10, "Jumlah Masalah"),
+    Col("jumlah_pemda", "int", 10),
+    Col("contoh", width=90, header="Contoh Pesan"),
+]
+TIDAK_DIOLAH_COLS = [
+    Col("folder", width=24, header="Folder"),
+    Col("kode_pemda", width=10),
+    Col("nama_pemda", width=26),
+    Col("status", width=18),
+    Col("alasan", width=90, header="Keterangan / Alasan"),
+]
+MUTU_TOP = 40  # rules listed on the data-quality sheet
+DRAFT_TOP = 8  # DRAFT Pemda named on the Ringkasan page
+
+
+def _clean(df: pd.DataFrame) -> pd.DataFrame:
+    """Text cells through the one sanitiser (control characters, Excel's cell limit)."""
+    out = df.copy()
+    for column in out.columns:
+        if out[column].dtype == object or isinstance(out[column].dtype, pd.StringDtype):
+            out[column] = out[column].map(lambda v: v if is_missing(v) else sanitize.text(v))
+    return out
+
+
+def _colour_predikat(
+    ws: Worksheet, fmts: Formats, df: pd.DataFrame, cols: list[Col], colours: list[str]
+) -> None:
+    """Each predikat cell in its own band colour (Pemda may use different scales)."""
+    col = col_index(cols, "predikat")
+    first = HEADER_ROW + 1
+    for row, (label, colour) in enumerate(zip(df["predikat"], colours, strict=True), start=first):
+        if label and not is_missing(label):
+            ws.write_string(row, col, str(label), band_format(fmts, colour, text_wrap=True))
+
+
+def write_national_workbook(
+    path: Path,
+    pemda: pd.DataFrame,
+    head: dict[str, Any],
+    distribution: pd.DataFrame,
+    provinces: pd.DataFrame,
+    quality: pd.DataFrame,
+    scale: Scale,
+    title: str,
+    scope: str,
+    tahun: int,
+) -> Path:
+    """Write the workbook atomically to ``path``; ``scope`` is "Nasional" or the province."""
+    pemda = _clean(pemda)
+    quality = _clean(quality)
+    status = Status(0, scope, tahun)  # DRAFT is said per Pemda, not of the consolidation
+    footer = f"&L{sanitize.text(title, 120)}&C&A · dicetak &D&RHalaman &P dari &N"
+    with atomic_path(path) as tmp:
+        wb = xlsxwriter.Workbook(str(tmp), WORKBOOK_OPTIONS)
+        wb.set_properties(
+            {
+                "title": title,
+                "subject": "SAKIP / LKjIP",
+                "comments": f"sakip-pipeline {__version__}",
+                "created": dt.datetime(tahun, 12, 31),
+            }
+        )
+        fmts = Formats(wb, 2)
+        ring = wb.add_worksheet("Ringkasan")
+        _ringkasan(wb, ring, pemda, head, distribution, scale, title, fmts)
+        print_setup(ring, status, footer, landscape=True, scale=RINGKASAN_SCALE, repeat=None)
+        ring.hide_gridlines(2)
+
+        ws = wb.add_worksheet("Pemda")
+        write_table(ws, pemda, PEMDA_COLS, fmts, status, "Pemda", footer, freeze_cols=2)
+        _colour_predikat(ws, fmts, pemda, PEMDA_COLS, list(pemda["warna_predikat"]))
+
+        if not provinces.empty:
+            ws = wb.add_worksheet("Provinsi")
+            write_table(
+                ws, provinces, PROVINSI_COLS, fmts, status, "Provinsi", footer, freeze_cols=2
+            )
+            colours = [scale.colour(p) for p in provinces["predikat"]]
+            _colour_predikat(ws, fmts, provinces, PROVINSI_COLS, colours)
+
+        ws = wb.add_worksheet("Mutu Data")
+        top = quality.head(MUTU_TOP)
+        last = write_table(
+            ws,
+            top,
+            MUTU_COLS,
+            fmts,
+            status,
+            f"Mutu Data: aturan validasi yang paling sering dilanggar ({MUTU_TOP} teratas; "
+            "semua masalah ada di validasi.parquet)",
+            footer,
+        )
+        not_run = pemda[~pemda["status"].isin(("FINAL", "DRAFT"))]
+        at = last + 3
+        ws.write_string(
+            at - 1, 0, f"Pemda yang tidak dapat diolah ({len(not_run)})", fmts.subtitle
+        )
+        ws.set_row(at, row_height(*((c.title, c.width) for c in TIDAK_DIOLAH_COLS), bold=True))
+        for c, col in enumerate(TIDAK_DIOLAH_COLS):
+            ws.write_string(at, c, col.title, fmts.header)
+        for r, rec in enumerate(not_run.to_dict("records"), start=at + 1):
+            ws.set_row(r, row_height(*((rec.get(c.key, ""), c.width) for c in TIDAK_DIOLAH_COLS)))
+            for c, col in enumerate(TIDAK_DIOLAH_COLS):
+                ws.write_string(r, c, str(rec.get(col.key, "")), fmts.text)
+        wb.close()
+    return path
+
+
+RINGKASAN_WIDTHS = (44, 30, 2, 16, 24, 11, 10)
+RINGKASAN_SCALE = 85  # 9 pt prints at 7,65 pt, like the Pemda workbook's Ringkasan
+
+
+def _ringkasan(
+    wb: Workbook,
+    ws: Worksheet,
+    pemda: pd.DataFrame,
+    head: dict[str, Any],
+    distribution: pd.DataFrame,
+    scale: Scale,
+    title: str,
+    fmts: Formats,
+) -> None:
+    """Headline figures, the spread of Pemda averages by predikat, DRAFT Pemda: one page."""
+    n = fmt.angka
+    for col, width in enumerate(RINGKASAN_WIDTHS):
+        ws.set_column(col, col, width)
+    last_col = len(RINGKASAN_WIDTHS) - 1
+    not_done = head["ditolak"] + head["tidak_diolah"]
+    problems = head["draft"] + not_done
+    banner = (
+        f"{n(head['draft'], 0)} dari {n(head['pemda'], 0)} Pemda masih DRAFT (ada ERROR); "
+        f"{n(not_done, 0)} tidak dapat diolah"
+        if problems
+        else f"Seluruh {n(head['pemda'], 0)} Pemda FINAL: tidak ada ERROR validasi"
+    )
+    ws.set_row(0, 20)
+    ws.merge_range(
+        0,
+        0,
+        0,
+        last_col,
+        banner,
+        fmts.get(
+            bold=True,
+            font_size=12,
+            font_color="#FFFFFF",
+            bg_color="#C00000" if problems else "#006100",
+            valign="vcenter",
+        ),
+    )
+    ws.set_row(1, 22)
+    ws.merge_range(1, 0, 1, last_col, sanitize.text(title, 250), fmts.title)
+    ws.set_row(2, row_height(("x" * 200, sum(RINGKASAN_WIDTHS))))
+    ws.merge_range(
+        2,
+        0,
+        2,
+        last_col,
+        "Rata-rata capaian Pemda = rata-rata sederhana dari rata-rata capaian tiap Pemda (angka "
+        f"laporannya sendiri; setiap Pemda dihitung sekali); predikat pada skala {scale.judul}. "
+        "Serapan = Σ realisasi / Σ pagu program yang dilaporkan. Tanggal cetak di kaki halaman.",
+        fmts.get(text_wrap=True, font_color="#404040"),
+    )
+    label = fmts.get(bold=True, valign="vcenter")
+    big = fmts.get(
+        bold=True,
+        font_size=16,
+        num_format=fmt.format_persen(2),
+        align="left",
+        valign="vcenter",
+    )
+    rp = fmts.get(
+        bold=True, font_size=11, num_format=fmt.format_rupiah(), align="left", valign="vcenter"
+    )
+    value = fmts.get(align="left", valign="vcenter")
+    rows: list[tuple[str, Any, str]] = [
+        ("Rata-rata capaian Pemda", head["rata_rata_capaian"], "big"),
+        ("Predikat", head["predikat"], "predikat"),
+        (
+            "Median / terendah / tertinggi",
+            " / ".join(
+                fmt.persen(head[k]) for k in ("median_capaian", "min_capaian", "max_capaian")
+            ),
+            "text",
+        ),
+        ("Serapan anggaran", head["serapan"], "big"),
+        ("Realisasi anggaran dilaporkan", head["realisasi_anggaran"], "rp"),
+        ("Pagu program yang dilaporkan", head["pagu_dilaporkan"], "rp"),
+        (
+            "Pemda dinilai / seluruhnya",
+            f"{n(head['pemda_dinilai'], 0)} / {n(head['pemda'], 0)}",
+            "text",
+        ),
+        (
+            "Pemda FINAL / DRAFT / spec ditolak / tak diolah",
+            " / ".join(n(head[k], 0) for k in ("final", "draft", "ditolak", "tidak_diolah")),
+            "text",
+        ),
+        (
+            "OPD mengirim / seluruhnya (kelengkapan)",
+            f"{n(head['opd_kirim'], 0)} / {n(head['opd_total'], 0)} "
+            f"({fmt.persen(head['persen_opd_kirim'])})",
+            "text",
+        ),
+        (
+            "OPD terlambat / belum kirim / berkas ditolak",
+            " / ".join(n(head[k], 0) for k in ("opd_terlambat", "opd_belum", "opd_ditolak")),
+            "text",
+        ),
+        (
+            "Berkas ditemukan / diterima / ditolak",
+            " / ".join(
+                n(head[k], 0) for k in ("berkas_ditemukan", "berkas_diterima", "berkas_ditolak")
+            ),
+            "text",
+        ),
+        (
+            "Indikator dinilai / seluruhnya",
+            f"{n(head['jumlah_dinilai'], 0)} / {n(head['jumlah_indikator'], 0)}",
+            "text",
+        ),
+        (
+            "Masalah: ERROR / WARNING / INFO",
+            " / ".join(n(head[k], 0) for k in ("jumlah_error", "jumlah_warning", "jumlah_info")),
+            "text",
+        ),
+    ]
+    first = 4
+    for i, (name, val, kind) in enumerate(rows, start=first):
+        ws.set_row(i, 24 if kind == "big" else 17)
+        ws.write_string(i, 0, name, label)
+        if kind in ("big", "rp") and is_missing(val):
+            ws.write_string(i, 1, "-", value)
+        elif kind in ("big", "rp"):
+            ws.write_number(i, 1, float(val), big if kind == "big" else rp)
+        elif kind == "predikat":
+            ws.write_string(
+                i, 1, str(val) or "-", band_format(fmts, scale.colour(str(val)), bold=True)
+            )
+        else:
+            ws.write_string(i, 1, str(val), value)
+
+    ws.write_string(first, 3, "Predikat", fmts.header)
+    ws.write_string(first, 4, "Rata-rata capaian Pemda", fmts.header)
+    ws.write_string(first, 5, "Jumlah Pemda", fmts.header)
+    ws.write_string(first, 6, "Persen", fmts.header)
+    for i, rec in enumerate(distribution.to_dict("records"), start=first + 1):
+        ws.write_string(i, 3, rec["predikat"], band_format(fmts, rec["warna"]))
+        ws.write_string(i, 4, rec["aturan"], fmts.get(border=1))
+        ws.write_number(i, 5, rec["jumlah_pemda"], fmts.kind("int"))
+        if is_missing(rec["persen"]):
+            ws.write_blank(i, 6, None, fmts.kind("pct"))
+        else:
+            ws.write_number(i, 6, rec["persen"], fmts.kind("pct"))
+    below = first + 1 + len(distribution)
+    if head["skala_lain"]:
+        ws.write_string(
+            below,
+            3,
+            f"{n(head['skala_lain'], 0)} Pemda memakai skala lain untuk predikatnya sendiri "
+            "(lihat sheet Pemda).",
+            fmts.get(italic=True),
+        )
+    chart = wb.add_chart({"type": "column"})
+    chart.add_series(
+        {
+            "name": "Jumlah Pemda",
+            "categories": ["Ringkasan", first + 1, 3, first + len(distribution), 3],
+            "values": ["Ringkasan", first + 1, 5, first + len(distribution), 5],
+            "points": [{"fill": {"color": c}} for c in distribution["warna"]],
+            "data_labels": {"value": True, "num_format": fmt.format_angka(0)},
+        }
+    )
+    chart.set_title({"name": "Sebaran rata-rata capaian Pemda", "name_font": {"size": 10}})
+    chart.set_legend({"none": True})
+    chart.set_y_axis(
+        {
+            "min": 0,
+            "num_format": fmt.format_angka(0),
+            "major_unit": max(1, math.ceil(head["pemda"] / 5)),
+            "major_gridlines": {"visible": True},
+        }
+    )
+    chart.set_size({"width": 470, "height": 230})
+    ws.insert_chart(below + 2, 3, chart, {"x_offset": 4})
+
+    start = first + len(rows) + 1
+    drafts = pemda[pemda["status"] == "DRAFT"].sort_values(
+        ["jumlah_error", "kode_pemda"], ascending=[False, True], kind="stable"
+    )
+    ws.write_string(
+        start,
+        0,
+        f"Pemda DRAFT dan sebabnya ({n(len(drafts), 0)} Pemda; terbanyak ERROR lebih dulu)",
+        fmts.subtitle,
+    )
+    wrap = fmts.get(text_wrap=True)
+    row = start + 1
+    for rec in drafts.head(DRAFT_TOP).to_dict("records"):
+        who = f"{rec['kode_pemda']} {rec['nama_pemda']}"
+        ws.set_row(
+            row,
+            row_height((who, RINGKASAN_WIDTHS[0]), (rec["alasan"], RINGKASAN_WIDTHS[1])),
+        )
+        ws.write_string(row, 0, who, wrap)
+        ws.write_string(row, 1, rec["alasan"], wrap)
+        row += 1
+    if len(drafts) > DRAFT_TOP:
+        rest = n(len(drafts) - DRAFT_TOP, 0)
+        ws.write_string(row, 0, f"… dan {rest} Pemda lain (sheet Pemda)", fmts.plain)
+        row += 1
+    not_run = pemda[~pemda["status"].isin(("FINAL", "DRAFT"))]
+    if len(not_run):
+        ws.write_string(
+            row + 1,
+            0,
+            f"Tidak dapat diolah: {n(len(not_run), 0)} folder (alasannya di sheet Mutu Data)",
+            fmts.bold,
+        )
+    ws.print_area(0, 0, max(row + 2, below + 14), last_col)

@@ -1,0 +1,221 @@
+"""Time ``python -m pipeline nasional`` on the first 50, 150 and 542 Pemda of a generated root.
+
+Prints, per size: Pemda, files, wall seconds, files per second, peak memory of the whole process
+tree (the command, its pool workers and their reader processes, sampled every 50 ms; with
+``--dask`` the scheduler's and workers' trees too) and the raw python-calamine read time of the
+same files (every sheet of every file, one process, measured in the same run) as the floor.
+Numbers, not assertions: run it on the target machine.
+
+    .venv/bin/python scripts/build_national_demo.py --pemda 542 --seed 2026 /tmp/nasional542
+    .venv/bin/python scripts/benchmark_nasional.py /tmp/nasional542 [--sizes 50,150,542]
+        [--workers 2] [--per-pemda] [--dask-local] [--json]
+
+``--dask-local`` starts a scheduler and two workers (one thread each) on 127.0.0.1 as the test
+does, runs ``--dask`` against them and stops them: on one machine this shows the engine's
+overhead, not a speed-up. ``--per-pemda`` also prints the seconds per Pemda (from the manifest).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import psutil
+from distributed import Client
+from python_calamine import CalamineWorkbook
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from pipeline.ingest import is_candidate, list_inputs  # noqa: E402
+from pipeline.nasional.layout import INPUT_FOLDER, discover  # noqa: E402
+
+DASK = Path(sys.executable).parent / "dask"
+
+
+def _tree_rss(pids: list[int]) -> int:
+    total, seen = 0, set()
+    for pid in pids:
+        try:
+            parent = psutil.Process(pid)
+            procs = [parent, *parent.children(recursive=True)]
+        except psutil.Error:
+            continue
+        for p in procs:
+            if p.pid in seen:
+                continue
+            seen.add(p.pid)
+            try:
+                total += p.memory_info().rss
+            except psutil.Error:
+                pass
+    return total
+
+
+def run_nasional(
+    root: Path, output: Path, extra: list[str], watch: list[int]
+) -> tuple[float, float, str]:
+    """Wall seconds, peak MiB of the process trees, and stdout of one national run."""
+    cmd = [sys.executable, "-m", "pipeline", "nasional", "--root", str(root), "--output"]
+    cmd += [str(output), *extra]
+    start = time.perf_counter()
+    proc = subprocess.Popen(
+        cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
+    )
+    peak = 0
+    while proc.poll() is None:
+        peak = max(peak, _tree_rss([proc.pid, *watch]))
+        time.sleep(0.05)
+    wall = time.perf_counter() - start
+    out = proc.stdout.read() if proc.stdout else ""
+    if proc.returncode != 0:
+        raise SystemExit(f"nasional gagal ({proc.returncode}) pada {root}")
+    return wall, peak / 2**20, out
+
+
+def raw_read(folders: list[Path]) -> tuple[int, float]:
+    """Files and seconds to read every sheet of every candidate file with python-calamine."""
+    files = [p for f in folders for p in list_inputs(f / INPUT_FOLDER) if is_candidate(p)[0]]
+    start = time.perf_counter()
+    for path in files:
+        try:
+            wb = CalamineWorkbook.from_path(str(path))
+            for name in wb.sheet_names:
+                wb.get_sheet_by_name(name).to_python()
+            wb.close()
+        except Exception:  # broken files are part of the set; their failure is timed too
+            pass
+    return len(files), time.perf_counter() - start
+
+
+def subset(root: Path, count: int, where: Path) -> Path:
+    """A root holding the first ``count`` Pemda folders of ``root`` (symlinks)."""
+    sub = where / f"akar_{count}"
+    sub.mkdir()
+    for folder in sorted(p for p in root.iterdir() if p.is_dir())[:count]:
+        (sub / folder.name).symlink_to(folder.resolve(), target_is_directory=True)
+    return sub
+
+
+class LocalCluster:
+    """``dask scheduler`` and two ``dask worker`` processes on 127.0.0.1, as the test starts."""
+
+    def __init__(self, folder: Path) -> None:
+        env = {**os.environ, "PYTHONPATH": str(ROOT)}
+        info = folder / "scheduler.json"
+        self.procs = [
+            subprocess.Popen(
+                [
+                    *(str(DASK), "scheduler", "--host", "127.0.0.1", "--port", "0"),
+                    *("--no-dashboard", "--scheduler-file", str(info)),
+                ],
+                cwd=folder,
+                env=env,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+        ]
+        while not info.exists() or not info.read_text().strip():
+            time.sleep(0.2)
+        self.address = json.loads(info.read_text())["address"]
+        for i in range(2):
+            self.procs.append(
+                subprocess.Popen(
+                    [
+                        *(str(DASK), "worker", self.address, "--nthreads", "1"),
+                        *("--no-dashboard", "--host", "127.0.0.1"),
+                        *("--local-directory", str(folder / f"w{i}")),
+                    ],
+                    cwd=ROOT,
+                    env=env,
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                )
+            )
+        with Client(self.address, timeout=60) as client:
+            client.wait_for_workers(2, timeout=120)
+
+    def close(self) -> None:
+        for proc in reversed(self.procs):
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+                try:
+                    proc.wait(timeout=20)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+                    proc.wait()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
+    parser.add_argument("root", type=Path, help="a root made by build_national_demo.py")
+    parser.add_argument("--sizes", default="50,150,542", help="Pemda counts (default 50,150,542)")
+    parser.add_argument("--workers", type=int, default=0, help="local pool size (default: cores)")
+    parser.add_argument("--per-pemda", action="store_true", help="also write per-Pemda outputs")
+    parser.add_argument("--dask-local", action="store_true", help="run on a local Dask cluster")
+    parser.add_argument("--json", action="store_true", help="print the rows as JSON too")
+    args = parser.parse_args()
+    available = len(discover(args.root))
+    sizes = [min(int(s), available) for s in args.sizes.split(",")]
+    extra = ["--workers", str(args.workers)] if args.workers else []
+    extra += ["--per-pemda"] if args.per_pemda else []
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="bench-nasional-") as tmp:
+        where = Path(tmp)
+        cluster = LocalCluster(where) if args.dask_local else None
+        try:
+            for n in sizes:
+                sub = subset(args.root, n, where)
+                folders = [sub / f.folder for f in discover(sub)]
+                files, raw = raw_read(folders)
+                run_extra = [*extra, "--dask", cluster.address] if cluster else extra
+                watch = [p.pid for p in cluster.procs] if cluster else []
+                wall, peak, _ = run_nasional(sub, where / f"keluaran_{n}", run_extra, watch)
+                manifest = json.loads((where / f"keluaran_{n}" / "manifest.json").read_text())
+                seconds = [p["detik"] for p in manifest["pemda"] if p.get("detik")]
+                rows.append(
+                    {
+                        "pemda": n,
+                        "berkas": files,
+                        "detik": round(wall, 1),
+                        "berkas_per_detik": round(files / wall, 1),
+                        "puncak_mib": round(peak),
+                        "calamine_detik": round(raw, 2),
+                        "detik_per_pemda_median": round(statistics.median(seconds), 3)
+                        if seconds
+                        else None,
+                        "detik_per_pemda_maks": round(max(seconds), 3) if seconds else None,
+                        "pelaksana": manifest["pelaksana"],
+                    }
+                )
+        finally:
+            if cluster:
+                cluster.close()
+    print(
+        f"{'Pemda':>6} {'berkas':>7} {'wall s':>8} {'berkas/s':>9} {'puncak MiB':>11} "
+        f"{'calamine s':>11} {'s/Pemda med':>12} {'s/Pemda maks':>13}  pelaksana"
+    )
+    for r in rows:
+        print(
+            f"{r['pemda']:>6} {r['berkas']:>7} {r['detik']:>8.1f} {r['berkas_per_detik']:>9.1f} "
+            f"{r['puncak_mib']:>11} {r['calamine_detik']:>11.2f} "
+            f"{r['detik_per_pemda_median'] or 0:>12.3f} {r['detik_per_pemda_maks'] or 0:>13.3f}"
+            f"  {r['pelaksana']}"
+        )
+    if args.json:
+        print(json.dumps(rows, indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,302 @@
+"""``nasional``: every Pemda under a root, each exactly as its own report, on a local pool.
+
+The root (tests/national_roots.py) holds six generated Pemda (one with a file that kills its
+reader), the Binjai demo, a refused spec and a folder without a spec. The command runs for real
+(``python -m pipeline nasional --per-pemda``) once per session (the ``national`` fixture).
+"""
+
+from __future__ import annotations
+
+import io
+import math
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from pipeline.nasional.layout import discover
+from pipeline.nasional.progress import Progress
+from pipeline.nasional.run import batches
+from pipeline.nasional.tables import common_schema, conform, to_arrow
+from pipeline.run import load_spec, run_pemda
+from tests.conftest import read_sheet, run_cli
+from tests.national_roots import KILLER
+
+Setup = tuple[Path, Path, list[str]]
+TABLES = ("indikator", "anggaran", "validasi", "berkas")
+TYPES = {pa.string(), pa.float64(), pa.int64(), pa.bool_()}
+
+
+def _table(out: Path, name: str) -> pd.DataFrame:
+    return pq.read_table(out / f"{name}.parquet").to_pandas()
+
+
+def _own_tables(folder: Path) -> dict[str, pd.DataFrame]:
+    """One Pemda run alone through the library, its frames typed as ``nasional`` types them."""
+    spec, issues = load_spec(next((folder / "master").glob("*.xlsx")))
+    assert spec is not None, issues
+    run = run_pemda(spec, folder / "input_xlsx")
+    front = {
+        "kode_pemda": spec.kode_pemda,
+        "kode_provinsi": str(spec.pemda.get("kode_provinsi", "") or ""),
+        "tahun": spec.tahun,
+    }
+    frames = {
+        "indikator": run.results.indikator,
+        "anggaran": run.results.program,
+        "validasi": run.issues,
+        "berkas": run.validated.berkas,
+    }
+    return {
+        name: to_arrow(
+            frame, {**front, "folder": folder.name} if name == "validasi" else front
+        ).to_pandas()
+        for name, frame in frames.items()
+    }
+
+
+@pytest.mark.parametrize("which", ["binjai", "generated", "with_killer"])
+def test_each_pemda_equals_its_own_run(national: Setup, which: str) -> None:
+    root, out, generated = national
+    folder = {"binjai": "binjai", "generated": generated[3], "with_killer": generated[0]}[which]
+    own = _own_tables(root / folder)
+    kode = own["berkas"]["kode_pemda"].iloc[0]
+    for name in TABLES:
+        table = _table(out, name)
+        mine = table[table["kode_pemda"] == kode].reset_index(drop=True)
+        assert len(mine) == len(own[name]) > 0, name
+        # every column, every row, exactly (floats included): no tolerance
+        pd.testing.assert_frame_equal(
+            mine[list(own[name].columns)], own[name], check_dtype=False, check_exact=True
+        )
+
+
+def test_binjai_matches_the_golden_capaian(national: Setup) -> None:
+    _, out, _ = national
+    ind = _table(out, "indikator")
+    ind = ind[ind["kode_pemda"] == "1275"]
+    golden = pd.read_csv(Path(__file__).parent / "golden" / "capaian_binjai_2018.csv", dtype=str)
+    assert len(ind) == len(golden)
+    assert ind["kode_indikator"].nunique() == golden["kode_indikator"].nunique()
+
+
+def test_per_pemda_outputs_equal_a_single_report(national: Setup, workbook_path: Path) -> None:
+    _, out, _ = national
+    mine = out / "1275" / "1275_2018_konsolidasi.xlsx"
+    sheets = pd.ExcelFile(workbook_path, engine="calamine").sheet_names
+    assert pd.ExcelFile(mine, engine="calamine").sheet_names == sheets
+    for sheet in sheets:
+        pd.testing.assert_frame_equal(read_sheet(mine, sheet), read_sheet(workbook_path, sheet))
+    single = (workbook_path.parent / "validasi.csv").read_text(encoding="utf-8")
+    assert (out / "1275" / "validasi.csv").read_text(encoding="utf-8") == single
+    pemda = _table(out, "pemda")
+    for kode in pemda.loc[pemda["status"].isin(["FINAL", "DRAFT"]), "kode_pemda"]:
+        assert (out / kode / f"{kode}_2018_konsolidasi.xlsx").is_file()
+    assert sorted(p.name for p in (out / "1275" / "charts").iterdir()) == sorted(
+        p.name for p in (workbook_path.parent / "charts").iterdir()
+    )
+
+
+def test_refused_and_unrunnable_folders_are_one_row_each(national: Setup) -> None:
+    _, out, generated = national
+    pemda = _table(out, "pemda")
+    assert set(pemda["folder"]) == {*generated, "binjai", "zz_spec_rusak", "zz_tanpa_spec"}
+    assert list(pemda["kode_pemda"][:-1]) == sorted(pemda["kode_pemda"][:-1])  # by Kode Pemda
+    assert pemda["folder"].iloc[-1] == "zz_tanpa_spec"  # a folder without a Kode Pemda: last
+    pemda = pemda.set_index("folder")
+    assert pemda.loc["zz_spec_rusak", "status"] == "spec ditolak"
+    validasi = _table(out, "validasi").query("folder == 'zz_spec_rusak'")
+    assert "keatas" in validasi["found"].tolist()
+    assert "ERROR di master spec" in pemda.loc["zz_spec_rusak", "alasan"]
+    assert pemda.loc["zz_tanpa_spec", "status"] == "tidak dijalankan"
+    assert "Tidak ada master spec" in pemda.loc["zz_tanpa_spec", "alasan"]
+    assert math.isnan(pemda.loc["zz_spec_rusak", "rata_rata_capaian"])
+    assert pemda.loc["binjai", "status"] == "DRAFT"
+    assert "ERROR" in pemda.loc["binjai", "alasan"]
+    scored = pemda[pemda["status"].isin(["FINAL", "DRAFT"])]
+    assert len(scored) == 7 and scored["rata_rata_capaian"].notna().all()
+    assert scored["peringkat"].min() == 1
+
+
+def test_a_reader_killing_file_is_that_files_error(national: Setup) -> None:
+    _, out, generated = national
+    kode = _table(out, "pemda").set_index("folder").loc[generated[0], "kode_pemda"]
+    berkas = _table(out, "berkas")
+    berkas = berkas[berkas["kode_pemda"] == kode].set_index("berkas")
+    assert berkas.loc[KILLER, "status"] == "ditolak"
+    assert "berhenti mendadak" in berkas.loc[KILLER, "alasan"]
+    assert (berkas.drop(index=KILLER)["status"] != "ditolak").sum() > 3
+    validasi = _table(out, "validasi")
+    validasi = validasi[validasi["kode_pemda"] == kode]
+    assert "berkas.pembaca_gagal" in set(validasi["rule"])
+
+
+def test_parquet_columns_are_typed(national: Setup) -> None:
+    _, out, _ = national
+    for name in (*TABLES, "pemda"):
+        schema = pq.read_schema(out / f"{name}.parquet")
+        assert "kode_pemda" in schema.names
+        for field in schema:
+            assert field.type in TYPES, (name, field.name, field.type)
+        frame = pd.read_parquet(out / f"{name}.parquet", dtype_backend="pyarrow")
+        assert not any(frame[c].dtype == object for c in frame.columns), name
+    ind = pq.read_schema(out / "indikator.parquet")
+    assert ind.field("capaian_mentah").type == pa.float64()
+    assert ind.field("capaian_tahun_lalu").type == pa.float64()  # empty, typed by its dtype
+    assert ind.field("dibatasi").type == pa.bool_()
+    assert not [n for n in ind.names if n.startswith(("target_20", "pagu_20"))]
+    table = pq.read_table(out / "indikator.parquet")
+    assert table.column("capaian_tahun_lalu").null_count == table.num_rows  # null, not NaN
+
+
+def test_duckdb_reads_the_tables(national: Setup) -> None:
+    duckdb = pytest.importorskip("duckdb")
+    _, out, _ = national
+    rows = duckdb.sql(
+        f"SELECT kode_pemda, count(*) AS n, avg(capaian) AS rata "
+        f"FROM '{out / 'indikator.parquet'}' WHERE status = 'dinilai' "
+        "GROUP BY kode_pemda ORDER BY kode_pemda"
+    ).fetchall()
+    pemda = _table(out, "pemda")
+    scored = sorted(pemda.loc[pemda["status"].isin(["FINAL", "DRAFT"]), "kode_pemda"])
+    assert [r[0] for r in rows] == scored
+    assert all(r[1] > 0 and r[2] > 0 for r in rows)
+
+
+def test_national_workbook(national: Setup) -> None:
+    _, out, _ = national
+    path = out / "nasional_2018.xlsx"
+    assert pd.ExcelFile(path, engine="calamine").sheet_names == [
+        "Ringkasan",
+        "Pemda",
+        "Provinsi",
+        "Mutu Data",
+    ]
+    parquet = _table(out, "pemda")
+    sheet = read_sheet(path, "Pemda")
+    assert (
+        sheet["Kode Pemda"].astype(str).str.replace(".0", "", regex=False).tolist()[:-1]
+        == parquet["kode_pemda"].tolist()[:-1]
+    )
+    assert sheet["Rata-rata Capaian (%)"].tolist() == pytest.approx(
+        parquet["rata_rata_capaian"].tolist(), rel=1e-14, nan_ok=True
+    )  # xlsx keeps 15 significant digits
+    prov = read_sheet(path, "Provinsi").set_index("Kode Provinsi")
+    with_code = parquet[parquet["kode_provinsi"] != ""]
+    for kode, group in with_code.groupby("kode_provinsi"):
+        row = prov.loc[int(kode)]
+        assert row["Jumlah Pemda"] == len(group)
+        assert row["Rata-rata Capaian (%)"] == pytest.approx(
+            group["rata_rata_capaian"].mean(), abs=1e-9
+        )
+        serapan = group["realisasi_anggaran"].sum() / group["pagu_dilaporkan"].sum() * 100
+        assert row["Serapan (%)"] == pytest.approx(serapan, abs=1e-9)
+    shown = [
+        str(v)
+        for name in ("Ringkasan", "Pemda", "Provinsi", "Mutu Data")
+        for v in pd.read_excel(path, sheet_name=name, header=None, engine="calamine")
+        .to_numpy()
+        .ravel()
+        if not pd.isna(v)
+    ]
+    assert not {"nan", "None", "NaN", "inf"} & set(" ".join(shown).split())
+    assert (out / "charts" / "distribusi_capaian_pemda.png").stat().st_size > 10_000
+    for kode in with_code["kode_provinsi"].unique():
+        assert (out / "charts" / f"peringkat_{kode}.png").is_file()
+    assert (out / "charts" / "peringkat_tanpa_provinsi.png").is_file()  # Binjai has none
+
+
+def test_national_demo_is_seeded_and_varied(tmp_path: Path) -> None:
+    from scripts import build_national_demo as demo
+
+    a = demo.build(3, 11, tmp_path / "a", jobs=1, opd=(3, 5))
+    b = demo.build(3, 11, tmp_path / "b", jobs=1, opd=(3, 5))
+    assert a == b
+    files_a = sorted(p.relative_to(tmp_path / "a") for p in (tmp_path / "a").rglob("*.xlsx"))
+    files_b = sorted(p.relative_to(tmp_path / "b") for p in (tmp_path / "b").rglob("*.xlsx"))
+    assert files_a == files_b
+    for rel in files_a:  # same seed, same bytes
+        assert (tmp_path / "a" / rel).read_bytes() == (tmp_path / "b" / rel).read_bytes()
+    plans = demo.plans(60, 1)
+    assert len({p.kode_pemda for p in plans}) == 60
+    assert {p.provinsi is None for p in plans} == {True, False}
+    assert len({p.provinsi for p in plans if p.provinsi}) > 3
+    assert min(p.opd for p in plans) >= 25 and max(p.opd for p in plans) <= 45
+    assert {p.missing > 0 for p in plans} == {True, False}
+    assert {p.broken > 0 for p in plans} == {True, False}
+
+
+def test_layout_reasons(tmp_path: Path) -> None:
+    (tmp_path / "dua" / "master").mkdir(parents=True)
+    (tmp_path / "dua" / "master" / "a.xlsx").write_bytes(b"x")
+    (tmp_path / "dua" / "master" / "b.xlsx").write_bytes(b"x")
+    (tmp_path / "tanpa_input" / "master").mkdir(parents=True)
+    (tmp_path / "tanpa_input" / "master" / "s.xlsx").write_bytes(b"x")
+    (tmp_path / ".tersembunyi" / "master").mkdir(parents=True)
+    found = {f.folder: f.problem for f in discover(tmp_path)}
+    assert set(found) == {"dua", "tanpa_input"}
+    assert "Ada 2 master spec" in found["dua"]
+    assert "input_xlsx/ tidak ada" in found["tanpa_input"]
+
+
+def test_batches_share_the_work() -> None:
+    folders = list(range(100))
+    got = batches(folders, 2)  # type: ignore[arg-type]  # any items batch the same way
+    assert [x for b in got for x in b] == folders
+    assert len(got) >= 6 and max(len(b) for b in got) <= 20
+    assert batches(folders, 1, size=100) == [folders]  # type: ignore[arg-type]
+
+
+def test_mixed_columns_become_text_and_empty_ones_keep_their_type() -> None:
+    df = pd.DataFrame(
+        {
+            "angka": [1.5, None],
+            "campur": ["WTP", 12.5],
+            "kosong": pd.Series([None, None], dtype="float64"),
+            "bendera": [True, None],
+        }
+    )
+    table = to_arrow(df, {"kode_pemda": "9999"})
+    assert table.schema.field("angka").type == pa.float64()
+    assert table.column("campur").to_pylist() == ["WTP", "12,5"]  # the one formatter
+    assert table.schema.field("kosong").type == pa.float64()
+    assert table.schema.field("bendera").type == pa.bool_()
+    other = to_arrow(pd.DataFrame({"angka": [2], "campur": [None]}), {"kode_pemda": "1"})
+    schema = common_schema([table.schema, other.schema])
+    assert schema.field("angka").type == pa.float64()  # int in one part, float in another
+    assert conform(other, schema).column("kosong").null_count == 1
+
+
+def test_progress_is_quiet_off_a_terminal() -> None:
+    quiet = io.StringIO()
+    p = Progress(542, 21_000, quiet)
+    p.advance(10, 400)
+    p.close()
+    assert quiet.getvalue() == ""
+    shown = io.StringIO()
+    p = Progress(542, 21_000, shown, enabled=True)
+    p.advance(120, 4_680)
+    assert "Pemda 120/542 · berkas 4.680/21.000" in shown.getvalue()
+    assert "sisa ±" in shown.getvalue()
+
+
+def test_environment_problems_are_one_sentence(tmp_path: Path) -> None:
+    missing = run_cli("nasional", "--root", str(tmp_path / "x"), "--output", str(tmp_path / "o"))
+    assert missing.returncode == 8
+    assert "Traceback" not in missing.stderr and "tidak ada" in missing.stderr
+    empty = run_cli("nasional", "--root", str(tmp_path), "--output", str(tmp_path / "o"))
+    assert empty.returncode == 8 and "Tidak ada folder Pemda" in empty.stderr
+    no_scheduler = run_cli(
+        "nasional",
+        "--root",
+        str(tmp_path),
+        "--output",
+        str(tmp_path / "o"),
+        "--dask",
+        "tcp://127.0.0.1:9",
+    )
+    assert no_scheduler.returncode == 5
+    assert "Traceback" not in no_scheduler.stderr
+    assert "penjadwal Dask" in no_scheduler.stderr

@@ -1,0 +1,176 @@
+"""``nasional --dask`` on a real Dask cluster started from the command line on loopback.
+
+The test starts ``dask scheduler --host 127.0.0.1 --port 0`` and two ``dask worker`` processes
+(one thread each, as the README shows), runs the session's root (six generated Pemda and more,
+tests/national_roots.py) on it, and compares with the local run: the Parquet tables and the
+national workbook must be identical (byte for byte). A file that kills its reader
+must stay that file's ERROR on a worker (the reader runs in its own process there too), and
+the per-file limits must be in force on the workers. Every process started here is stopped.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pandas as pd
+import pyarrow.parquet as pq
+import pytest
+
+from tests.conftest import ROOT, run_cli
+from tests.national_roots import HUNGRY, KILLER, binjai, with_hungry_file
+
+DASK = Path(sys.executable).parent / "dask"
+TABLES = ("indikator", "anggaran", "validasi", "berkas", "pemda")
+
+
+def _stop(proc: subprocess.Popen[bytes]) -> None:
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, list[int]]]:
+    """A scheduler and two workers on 127.0.0.1; yields the address and the worker PIDs."""
+    from distributed import Client
+
+    folder = tmp_path_factory.mktemp("dask")
+    info = folder / "scheduler.json"
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}  # as the README starts them
+    procs: list[subprocess.Popen[bytes]] = []
+    logs = []
+    try:
+        log = (folder / "scheduler.log").open("wb")
+        logs.append(log)
+        procs.append(
+            subprocess.Popen(
+                [
+                    *(str(DASK), "scheduler", "--host", "127.0.0.1", "--port", "0"),
+                    *("--dashboard-address", "127.0.0.1:0", "--scheduler-file", str(info)),
+                ],
+                cwd=folder,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        )
+        deadline = time.monotonic() + 60
+        while not info.exists() or not info.read_text().strip():
+            assert time.monotonic() < deadline, (folder / "scheduler.log").read_text()
+            assert procs[0].poll() is None, (folder / "scheduler.log").read_text()
+            time.sleep(0.2)
+        address = json.loads(info.read_text())["address"]
+        assert address.startswith("tcp://127.0.0.1:")
+        for i in range(2):
+            log = (folder / f"worker{i}.log").open("wb")
+            logs.append(log)
+            procs.append(
+                subprocess.Popen(
+                    [
+                        *(str(DASK), "worker", address, "--nthreads", "1"),
+                        *("--host", "127.0.0.1", "--no-dashboard"),
+                        *("--local-directory", str(folder / f"w{i}")),
+                    ],
+                    cwd=ROOT,
+                    env=env,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                )
+            )
+        with Client(address, timeout=60) as client:
+            client.wait_for_workers(2, timeout=120)
+            pids = sorted(client.run(os.getpid).values())
+        yield address, pids
+    finally:
+        for proc in reversed(procs):
+            _stop(proc)
+        for log in logs:
+            log.close()
+    assert all(p.poll() is not None for p in procs)
+
+
+@pytest.fixture(scope="module")
+def runs(
+    tmp_path_factory: pytest.TempPathFactory,
+    cluster: tuple[str, list[int]],
+    national: tuple[Path, Path, list[str]],
+) -> tuple[Path, Path]:
+    """The same root run locally (the session's ``national`` run) and on the cluster."""
+    root, local, _ = national
+    remote = tmp_path_factory.mktemp("nasional_dask") / "dask"
+    done = run_cli("nasional", "--root", str(root), "--output", str(remote), "--dask", cluster[0])
+    assert done.returncode == 0, done.stderr
+    assert "Dask tcp://127.0.0.1:" in done.stdout
+    return local, remote
+
+
+def test_dask_run_equals_the_local_run(runs: tuple[Path, Path]) -> None:
+    local, remote = runs
+    for name in TABLES:
+        mine, theirs = (
+            pq.read_table(local / f"{name}.parquet"),
+            pq.read_table(remote / f"{name}.parquet"),
+        )
+        assert mine.num_rows > 0
+        assert mine.equals(theirs), name
+        # same inputs, same bytes, whoever ran it
+        assert (local / f"{name}.parquet").read_bytes() == (
+            remote / f"{name}.parquet"
+        ).read_bytes(), name
+    book = next(local.glob("nasional_*.xlsx")).name
+    sheets = pd.ExcelFile(local / book, engine="calamine").sheet_names
+    assert sheets == pd.ExcelFile(remote / book, engine="calamine").sheet_names
+    assert "Provinsi" in sheets
+    for sheet in sheets:
+        pd.testing.assert_frame_equal(
+            pd.read_excel(local / book, sheet_name=sheet, engine="calamine"),
+            pd.read_excel(remote / book, sheet_name=sheet, engine="calamine"),
+        )
+    assert (local / book).read_bytes() == (remote / book).read_bytes()
+
+
+def test_a_reader_killing_file_does_not_kill_a_worker(
+    runs: tuple[Path, Path], cluster: tuple[str, list[int]]
+) -> None:
+    from distributed import Client
+
+    _, remote = runs
+    berkas = pq.read_table(remote / "berkas.parquet").to_pandas()
+    killer = berkas[berkas["berkas"] == KILLER]
+    assert killer["status"].tolist() == ["ditolak"]
+    assert "berhenti mendadak" in killer["alasan"].iloc[0]
+    with Client(cluster[0], timeout=30) as client:
+        assert sorted(client.run(os.getpid).values()) == cluster[1]  # no worker was restarted
+
+
+def test_file_limits_are_in_force_on_the_workers(
+    tmp_path: Path, cluster: tuple[str, list[int]]
+) -> None:
+    root = tmp_path / "root"
+    with_hungry_file(binjai(root / "binjai"))
+
+    def hungry_file(*limit: str) -> pd.Series:
+        out = tmp_path / f"out{len(limit)}"
+        done = run_cli(
+            "nasional", "--root", str(root), "--output", str(out), "--dask", cluster[0], *limit
+        )
+        assert done.returncode == 0, done.stderr
+        berkas = pq.read_table(out / "berkas.parquet").to_pandas().set_index("berkas")
+        assert (berkas.drop(index=HUNGRY)["status"] != "ditolak").all()  # the others are read
+        return berkas.loc[HUNGRY]
+
+    assert hungry_file()["status"] != "ditolak"  # read within the default 1536 MB
+    capped = hungry_file("--batas-memori", "120")  # over the limit on the worker: refused
+    assert capped["status"] == "ditolak"
+    assert "berhenti mendadak" in capped["alasan"] or "tidak dapat diproses" in capped["alasan"]
