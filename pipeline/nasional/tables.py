@@ -44,6 +44,9 @@ def to_arrow(df: pd.DataFrame, front: dict[str, Any]) -> pa.Table:
             )
         elif kind in ("int", "bool") and not series.isna().any():
             arrays[str(c)] = pa.array(series.to_numpy(), _ARROW[kind])
+        elif kind == "str":  # a text dtype holds only text (or missing)
+            text = series.astype(object).where(series.notna(), None)
+            arrays[str(c)] = pa.array(text.to_numpy(), pa.string())
         else:  # text, object and nullable columns: look at the values
             arrays[str(c)] = _typed(series.tolist(), kind)
     return pa.table(arrays)
@@ -96,7 +99,7 @@ def _typed(values: list[Any], empty_kind: str = "") -> pa.Array:
         typ = pa.string()
     else:  # mixed: numbers become text the one Indonesian way, never a mixed column
         typ = pa.string()
-        values = [v if isinstance(v, str) else fmt.nilai(v) for v in values]
+        values = [v if isinstance(v, str) or _missing(v) else fmt.nilai(v) for v in values]
     return pa.array([None if _missing(v) else v for v in values], type=typ)
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -23,9 +23,10 @@ from pipeline.issues import ERROR, INFO, WARNING, Issue, issues_frame
 from pipeline.master import MasterSpec, read_masters
 from pipeline.nasional.layout import PemdaFolder
 from pipeline.nasional.tables import to_arrow
-from pipeline.run import Prepared, Run, check_values, finish, prepare
+from pipeline.run import Ingest, Prepared, Run, check_values, finish, prepare, start_ingest
 
 TABLES = ("indikator", "anggaran", "validasi", "berkas")
+READ_AHEAD = 2  # Pemda whose files are being read at once in one task
 
 # What a Pemda row says about the Pemda as a whole.
 FINAL = "FINAL"
@@ -69,15 +70,33 @@ def _run_batch(folders: list[PemdaFolder], limits: Limits, per_pemda: str) -> li
     for f in folders:
         if f not in runnable:
             parts[f.order] = not_run(f, TIDAK_DIJALANKAN, f.problem)
-    specs = read_masters([f.spec for f in runnable if f.spec is not None])
-    prepared: list[tuple[PemdaFolder, Prepared]] = []
-    for f, (spec, spec_issues) in zip(runnable, specs, strict=True):
-        if spec is None:
-            parts[f.order] = refused(f, spec_issues)
-            continue
-        t = time.perf_counter()
-        prepared.append((f, prepare(spec, f.input_dir, None, limits)))
-        own[f.order] = time.perf_counter() - t
+    # One reader per Pemda (the pool runs several batches at once), and the next Pemda's files
+    # are read while this one is checked; the first are read while the specs are checked.
+    reading = replace(limits, workers=1)
+    ingests: dict[int, Ingest] = {}
+
+    def read_ahead(position: int) -> None:
+        for f in runnable[position : position + READ_AHEAD]:
+            if f.order not in ingests:
+                ingests[f.order] = start_ingest(f.input_dir, reading)
+
+    read_ahead(0)
+    try:
+        specs = read_masters([f.spec for f in runnable if f.spec is not None])
+        prepared: list[tuple[PemdaFolder, Prepared]] = []
+        for position, (f, (spec, spec_issues)) in enumerate(zip(runnable, specs, strict=True)):
+            read_ahead(position)
+            ingest = ingests.pop(f.order)
+            if spec is None:
+                ingest.cancel()
+                parts[f.order] = refused(f, spec_issues)
+                continue
+            t = time.perf_counter()
+            prepared.append((f, prepare(spec, f.input_dir, None, reading, ingest=ingest)))
+            own[f.order] = time.perf_counter() - t
+    finally:
+        for ingest in ingests.values():
+            ingest.cancel()
     runs = finish(check_values([p for _, p in prepared]))
     for (f, _), run in zip(prepared, runs, strict=True):
         t = time.perf_counter()
