@@ -94,7 +94,7 @@ def sasaran_bars(sasaran: pd.DataFrame, scale: Scale) -> pd.DataFrame:
 
 def predikat_counts(counts: dict[str, int], scale: Scale) -> pd.DataFrame:
     """Indicators per predikat band, top band first, with the band's rule and colour."""
-    rules = scale.describe().split("; ")
+    rules = scale.rentang()
     return pd.DataFrame(
         {
             "predikat": [b.label for b in scale.bands],
@@ -164,10 +164,16 @@ def peringkat_opd(opd: pd.DataFrame, scale: Scale) -> pd.DataFrame:
             strict=True,
         )
     ]
+    kode = data["kode_opd"].astype(str)
+    label_kode = [
+        f"{k} ({s} ind.)" if s == t else f"{k} ({s} dari {t} ind.)"
+        for k, s, t in zip(kode, scored, total, strict=True)
+    ]
     return pd.DataFrame(
         {
-            "kode_opd": data["kode_opd"].astype(str).to_numpy(),
+            "kode_opd": kode.to_numpy(),
             "label": label,
+            "label_kode": label_kode,
             "rata_rata_capaian": data["rata_rata_capaian"].astype(float).to_numpy(),
             "predikat": data["predikat"].astype(str).to_numpy(),
             "warna": [scale.colour(p) for p in data["predikat"]],

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
 
+from pipeline import fmt
 from pipeline.issues import ERROR, Issue
 
 
@@ -51,6 +52,27 @@ class Scale:
         """Hex colour of a band label (grey when unknown)."""
         return next((b.warna for b in self.bands if b.label == label), "#BDBDBD")
 
+    def rentang(self) -> list[str]:
+        """The capaian range of each band, top band first: ``> 90``, ``> 75 dan ≤ 90``, …,
+        ``≤ 50`` (the range only; the band's label is beside it wherever it is shown)."""
+        out: list[str] = []
+        above: Band | None = None
+        for b in self.bands:
+            upper = ""
+            if above is not None:
+                upper = ("≤ " if above.aturan == "lebih_dari" else "< ") + fmt.angka_ringkas(
+                    above.batas
+                )
+            if math.isinf(b.batas):
+                out.append(upper or "semua nilai")
+            else:
+                lower = (
+                    (">" if b.aturan == "lebih_dari" else "≥") + " " + fmt.angka_ringkas(b.batas)
+                )
+                out.append(f"{lower} dan {upper}" if upper else lower)
+            above = b
+        return out
+
     def describe(self) -> str:
         """Human-readable band list, e.g. ``> 90 Sangat Tinggi; > 75 Tinggi; ...``."""
         parts = []
@@ -59,7 +81,7 @@ class Scale:
                 parts.append(f"lainnya {b.label}")
             else:
                 op = ">" if b.aturan == "lebih_dari" else "≥"
-                parts.append(f"{op} {b.batas:g} {b.label}")
+                parts.append(f"{op} {fmt.angka_ringkas(b.batas)} {b.label}")
         return "; ".join(parts)
 
 

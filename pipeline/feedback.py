@@ -67,7 +67,7 @@ HEADERS = [
     "Masalah dan cara memperbaiki",
     "Aturan",
 ]
-WIDTHS = [4, 9, 10, 7, 11, 15, 15, 62, 20]
+WIDTHS = [4, 9, 10, 7, 11, 15, 15, 58, 25]
 AUTHOR = "Sekretariat SAKIP"
 SEVERITIES = (ERROR, WARNING, INFO)
 MAX_COPY_BYTES = 5 * 1024 * 1024  # a template is ~20 KB; larger files get the list only
@@ -283,14 +283,19 @@ def _list_sheet(
         row += 1
     if not blank_template:
         legend = ws.cell(row, 1)
-        _text(legend, "Tanda sel di salinan: ")
+        _text(legend, "Tanda sel di salinan:")
         legend.font = Font(name=FONT, size=9, italic=True)
         ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=3)
-        for col, severity in zip((4, 6, 8), SEVERITIES, strict=True):
-            cell = ws.cell(row, col)
-            _text(cell, f"{severity}: {MARKS[severity].label}")
-            _paint(cell, severity)
-            cell.font = Font(name=FONT, size=9)
+        for severity in SEVERITIES:  # one row each: the sample cell, then its words
+            row += 1
+            sample = ws.cell(row, 2)
+            _text(sample, severity)
+            _paint(sample, severity)
+            sample.font = Font(name=FONT, size=9)
+            words = ws.cell(row, 3)
+            _text(words, MARKS[severity].label)
+            words.font = Font(name=FONT, size=9)
+            ws.merge_cells(start_row=row, start_column=3, end_row=row, end_column=7)
         row += 1
     row += 1
     ordered = _sorted(issues) if not issues.empty else issues

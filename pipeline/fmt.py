@@ -17,6 +17,8 @@ import datetime as dt
 import math
 from collections.abc import Iterable
 
+from pipeline.numbers import BATAS_WAJAR
+
 BULAN = (
     "Januari",
     "Februari",
@@ -49,7 +51,7 @@ def angka(value: float | None, desimal: int = 2, kosong: str = "-") -> str:
     assert value is not None
     if math.isinf(value):
         return "∞" if value > 0 else "-∞"
-    if abs(value) >= 1e15:  # beyond any real figure here: shown as Excel shows it, 1E+300
+    if abs(value) >= BATAS_WAJAR:  # beyond any real figure: shown as Excel shows it, 1E+300
         return _swap(f"{value:.6G}")
     return _swap(f"{value:,.{desimal}f}")
 
@@ -199,6 +201,11 @@ def format_tanggal(jam: bool = False) -> str:
     The ``[$-421]`` tag makes both Excel and LibreOffice use the Indonesian month names.
     """
     return f"{LOKAL}d mmmm yyyy" + (" hh.mm" if jam else "")
+
+
+def format_tahun() -> str:
+    """A year: ``2019`` (no thousands separator)."""
+    return "0"
 
 
 def format_bilangan_bulat() -> str:

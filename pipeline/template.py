@@ -18,6 +18,7 @@ from xlsxwriter.worksheet import Worksheet
 
 from pipeline import fmt as texts
 from pipeline.layout import fit_scale, footer_pt, panels, row_height
+from pipeline.numbers import BATAS_WAJAR
 from pipeline.schema import label
 
 if TYPE_CHECKING:  # the reader side (ingest) must not pull pandas into its workers
@@ -410,8 +411,8 @@ def build_template(spec: MasterSpec, kode_opd: str, path: Path) -> Path:
                     {
                         "validate": "decimal",
                         "criteria": "between",
-                        "minimum": -1e15,
-                        "maximum": 1e15,
+                        "minimum": -BATAS_WAJAR,
+                        "maximum": BATAS_WAJAR,
                         "error_type": "warning",
                         "error_title": "Harus angka",
                         "error_message": "Isi dengan angka saja, tanpa satuan atau tanda %.",

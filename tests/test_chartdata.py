@@ -81,6 +81,7 @@ def test_ranking_shows_indicator_counts_and_lists_opds_without_a_score() -> None
         "1. Badan C (2 ind.)",
         "3. Dinas A (1 dari 3 ind.)",
     ]
+    assert rank["label_kode"].tolist() == ["B (1 ind.)", "C (2 ind.)", "A (1 dari 3 ind.)"]
     none = chartdata.opd_tanpa_nilai(opd, {"E": "belum mengirim", "D": "tidak wajib"})
     assert none.to_dict("records") == [
         {"kode_opd": "D", "nama_opd": "Kecamatan D", "alasan": "tidak memegang indikator"},
@@ -135,4 +136,24 @@ def test_predikat_counts_follow_the_scale() -> None:
     counts = chartdata.predikat_counts({"Tinggi": 3, "Rendah": 1}, settings.skala)
     assert counts["predikat"].tolist() == [b.label for b in settings.skala.bands]
     assert counts["jumlah"].tolist() == [0, 3, 0, 1, 0]
-    assert counts["aturan"].iloc[0] == "> 90 Sangat Tinggi"
+    assert counts["aturan"].tolist() == [
+        "> 90",
+        "> 75 dan ≤ 90",
+        "> 65 dan ≤ 75",
+        "> 50 dan ≤ 65",
+        "≤ 50",
+    ]
+
+
+def test_predikat_ranges_for_bands_that_include_their_bound() -> None:
+    settings, issues = build_settings({"skala_predikat": "permenpan_88_2021"})
+    assert not issues
+    assert settings.skala.rentang() == [
+        "≥ 90",
+        "≥ 80 dan < 90",
+        "≥ 70 dan < 80",
+        "≥ 60 dan < 70",
+        "≥ 50 dan < 60",
+        "≥ 30 dan < 50",
+        "< 30",
+    ]

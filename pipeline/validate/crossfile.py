@@ -7,6 +7,7 @@ from typing import Any
 
 import pandas as pd
 
+from pipeline import fmt
 from pipeline.completeness import is_late
 from pipeline.ingest import Submission
 from pipeline.issues import INFO, WARNING, Issue
@@ -109,7 +110,8 @@ def missing_opds(spec: MasterSpec, submitted: set[str]) -> list[Issue]:
                     severity=WARNING,
                     kode_opd=rec["kode_opd"],
                     message=f"{rec['nama_opd']} belum mengirim berkas (batas pengumpulan "
-                    f"{spec.pemda['batas_pengumpulan']}). Indikatornya dihitung sebagai "
+                    f"{fmt.tanggal(str(spec.pemda['batas_pengumpulan']))}). Indikatornya "
+                    "dihitung sebagai "
                     "belum lapor.",
                     found="(tidak ada berkas)",
                     expected="1 berkas templat",
@@ -126,10 +128,10 @@ def late_files(active: list[Submission], opd_of: dict[str, str], deadline: str) 
             severity=INFO,
             file=s.name,
             kode_opd=opd_of[s.name],
-            message=f"Berkas disimpan {s.dimodifikasi[:10]}, setelah batas "
-            f"pengumpulan {deadline[:10]}.",
-            found=s.dimodifikasi[:10],
-            expected=f"≤ {deadline[:10]}",
+            message=f"Berkas disimpan {fmt.tanggal(s.dimodifikasi)}, setelah batas "
+            f"pengumpulan {fmt.tanggal(deadline)}.",
+            found=fmt.tanggal(s.dimodifikasi),
+            expected=f"≤ {fmt.tanggal(deadline)}",
         )
         for s in active
         if is_late(s.dimodifikasi, deadline)

@@ -54,7 +54,7 @@ class Col:
     """A column of an output table: source key, header, kind and width (characters)."""
 
     key: str
-    kind: str = "text"  # text | pct | num | rp | int | bool | date
+    kind: str = "text"  # text | pct | num | nilai | rp | int | tahun | bool | date
     width: float = 12
     header: str = ""
 
@@ -132,8 +132,10 @@ class Formats:
             return self.number(self.decimals if decimals is None else decimals, **props)
         if kind == "rp":
             return self.number(0 if decimals is None else decimals, **props)
-        if kind in ("num", "int"):
+        if kind in ("num", "nilai", "int"):
             return self.number(0 if decimals is None else decimals, **props)
+        if kind == "tahun":  # 2019, never 2.019
+            return self.get(**{"border": 1, "num_format": fmt.format_tahun(), **props})
         if kind == "date":
             return self.get(border=1, num_format=fmt.format_tanggal(jam=True), align="left")
         if kind == "bool":
@@ -163,11 +165,11 @@ def value_decimals(kind: str, value: float, default: int) -> int:
     """Decimals a number of a column kind is shown with when no precision is given."""
     if kind == "pct":
         return default
-    if kind == "int":
+    if kind in ("int", "tahun"):
         return 0
     if kind == "rp":
         return 0  # whole Rupiah on display; the cell keeps the sen
-    return min(fmt.desimal(value), default)  # num: as many as it has, up to the setting
+    return min(fmt.desimal(value), default)  # num, nilai: as many as it has, up to the setting
 
 
 def put(

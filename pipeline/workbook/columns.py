@@ -1,9 +1,9 @@
 """Column definitions of the consolidated workbook's data sheets (one place, reader included).
 
 The first columns of each list are its key columns: they are frozen on screen and repeated on
-every printed panel. Kinds: ``text``, ``num`` (the indicator's own precision), ``pct``
-(``desimal_tampilan`` decimals), ``rp`` (whole Rupiah, sen when present), ``int``, ``bool``,
-``date``.
+every printed panel. Kinds: ``text``, ``num`` (the indicator's own precision), ``nilai`` (a
+number with its own decimals, e.g. a weight), ``pct`` (``desimal_tampilan`` decimals), ``rp``
+(whole Rupiah, sen when present), ``int``, ``tahun`` (a year, no separator), ``bool``, ``date``.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ INDIKATOR_COLS = [
     Col("keterangan", width=22),
     # how the realisation was made and checked
     Col("agregasi_tw", width=10),
-    Col("bobot", "num", 7),
+    Col("bobot", "nilai", 7),
     Col("realisasi_tw1", "num", 10),
     Col("realisasi_tw2", "num", 10),
     Col("realisasi_tw3", "num", 10),
@@ -44,7 +44,7 @@ INDIKATOR_COLS = [
     # the RPJMD and last year
     Col("target_tahun_depan", "num", 11),
     Col("target_akhir", "num", 11),
-    Col("tahun_target_akhir", "int", 8),
+    Col("tahun_target_akhir", "tahun", 8),
     Col("catatan_target_akhir", width=20),
     Col("progres_rpjmd", "pct", 11),
     Col("realisasi_tahun_lalu", "num", 11),
@@ -168,7 +168,7 @@ KELENGKAPAN_COLS = [
     Col("jumlah_error", "int", 8),
     Col("jumlah_warning", "int", 9),
 ]
-VALIDASI_KEYS = 2
+VALIDASI_KEYS = 3
 VALIDASI_COLS = [
     Col("severity", width=9, header="Tingkat"),
     Col("kode_opd", width=14),

@@ -59,14 +59,18 @@ class RunInfo:
 
     @property
     def footer(self) -> str:
-        """Page footer: Pemda, sheet, year and print date (fields, so cells stay fixed)."""
-        return f"&L{self.nama_pemda}&C&A · LKjIP {self.tahun} · dicetak &D&RHalaman &P dari &N"
+        """Page footer: Pemda, sheet, year and the date of the data. Not the print date: a
+        printer's date field follows the reader's locale (``12/02/2026`` for 2 December on an
+        English machine), which an Indonesian reads as 12 February."""
+        per = f" · data per {fmt.tanggal(self.data_per)}" if self.data_per else ""
+        return f"&L{self.nama_pemda}&C&A · LKjIP {self.tahun}{per}&RHalaman &P dari &N"
 
 
 WIDTHS = (38, 22, 38, 2, 16, 28, 16)  # A..G, the printed page
 DATA_COL = 9  # the charts' data starts in column J, outside the print area
 SCALE = 85  # 9 pt prints at 7,65 pt
 MAX_LISTED = 6
+OPD_CHART_PX = 620  # height of the two OPD charts on page 2
 
 
 def low_bands(settings: Settings) -> list[str]:
@@ -202,7 +206,7 @@ def write_ringkasan(
         2,
         0,
         f"Periode {info.periode}{rpjmd} · data per {fmt.tanggal(info.data_per) or '-'} (berkas "
-        "OPD terakhir disimpan) · tanggal cetak di kaki halaman",
+        "OPD terakhir disimpan)",
         fmts.plain,
     )
 
@@ -345,12 +349,13 @@ def write_ringkasan(
 
     # charts: data beside the page, charts below the text (page 1) and on page 2
     bars = chartdata.sasaran_bars(res.sasaran, settings.skala)
+    where = chartdata.judul(info.nama_pemda, info.tahun)
     data_row = _chart_data(ws, fmts, bars, res, settings)
     chart_row = row + 1
     ws.insert_chart(
         chart_row,
         0,
-        _sasaran_chart(wb, bars, settings, data_row["sasaran"]),
+        _sasaran_chart(wb, bars, settings, data_row["sasaran"], where),
         {"x_offset": 4, "y_offset": 2},
     )
     page2 = chart_row + 19
@@ -372,17 +377,38 @@ def write_ringkasan(
     ws.insert_chart(
         page2 + 2,
         0,
-        _opd_chart(wb, opd_rank, settings, data_row["peringkat"]),
+        _opd_chart(wb, opd_rank, settings, data_row["peringkat"], where),
         {"x_offset": 4, "y_offset": 4},
     )
     ws.insert_chart(
         page2 + 2,
         0,
-        _efficiency_chart(wb, opd_eff, settings, data_row["efisiensi"]),
+        _efficiency_chart(wb, opd_eff, settings, data_row["efisiensi"], where),
         {"x_offset": _page_px() // 2 + 10, "y_offset": 4},
     )
+    # the OPDs the ranking leaves out, and why, under the charts
+    kirim = dict(zip(kelengkapan["kode_opd"], kelengkapan["status_kirim"], strict=True))
+    none = chartdata.opd_tanpa_nilai(res.opd, kirim)
+    below = page2 + 2 + OPD_CHART_PX // 20 + 1
+    # ranked, but without serapan: not on the right-hand chart
+    off_right = sorted(set(opd_rank["kode_opd"]) - set(opd_eff["kode_opd"]))
+    parts: list[str] = []
+    if len(none):
+        parts.append(
+            "Tidak diperingkat (tanpa rata-rata capaian): "
+            + "; ".join(f"{r['kode_opd']} ({r['alasan']})" for r in none.to_dict("records"))
+            + "."
+        )
+    if off_right:
+        parts.append(
+            "Tidak ada di grafik kanan (tanpa realisasi anggaran): " + ", ".join(off_right) + "."
+        )
+    if parts:
+        text = " ".join(parts)
+        ws.set_row(below, row_height((text, span)))
+        ws.merge_range(below, 0, below, last, text, fmts.get(text_wrap=True, font_color="#404040"))
     print_setup(ws, status, info.footer, landscape=True, scale=SCALE, repeat=None)
-    ws.print_area(0, 0, page2 + 40, last)
+    ws.print_area(0, 0, max(page2 + 40, below), last)
     ws.hide_gridlines(2)
 
 
@@ -396,7 +422,7 @@ def _chart_data(
     frames = {
         "sasaran": (bars[["label", "rata_rata_capaian"]], "Sasaran", "Rata-rata capaian (%)"),
         "peringkat": (
-            chartdata.peringkat_opd(res.opd, settings.skala)[["kode_opd", "rata_rata_capaian"]],
+            chartdata.peringkat_opd(res.opd, settings.skala)[["label_kode", "rata_rata_capaian"]],
             "OPD",
             "Rata-rata capaian (%)",
         ),
@@ -421,9 +447,9 @@ def _chart_data(
 
 
 def _sasaran_chart(
-    wb: Workbook, bars: pd.DataFrame, settings: Settings, where: tuple[int, int]
+    wb: Workbook, bars: pd.DataFrame, settings: Settings, data: tuple[int, int], where: str
 ) -> Any:
-    col, n = where
+    col, n = data
     chart = wb.add_chart({"type": "bar"})
     chart.add_series(
         {
@@ -444,13 +470,16 @@ def _sasaran_chart(
     cap = settings.batas_capaian
     chart.set_title(
         {
-            "name": "Rata-rata capaian per Sasaran (%)"
-            + (f", capaian tiap indikator dibatasi {fmt.angka_ringkas(cap, 2)}%" if cap else ""),
+            "name": f"Rata-rata capaian per Sasaran (%), {where}"
+            + (f"; capaian tiap indikator dibatasi {fmt.angka_ringkas(cap, 2)}%" if cap else ""),
             "name_font": {"name": "Arial", "size": 10, "bold": True},
         }
     )
     chart.set_legend({"none": True})
-    chart.set_y_axis({"reverse": True, "num_font": {"name": "Arial", "size": 9}})
+    # every Sasaran named: without interval_unit LibreOffice drops every other crowded label
+    chart.set_y_axis(
+        {"reverse": True, "interval_unit": 1, "num_font": {"name": "Arial", "size": 9}}
+    )
     chart.set_x_axis(
         {
             "min": 0,
@@ -461,14 +490,14 @@ def _sasaran_chart(
             "num_font": {"name": "Arial", "size": 9},
         }
     )
-    chart.set_size({"width": _page_px(), "height": 265})
+    chart.set_size({"width": _page_px(), "height": max(200, 60 + 18 * n)})
     return chart
 
 
 def _opd_chart(
-    wb: Workbook, rank: pd.DataFrame, settings: Settings, where: tuple[int, int]
+    wb: Workbook, rank: pd.DataFrame, settings: Settings, data: tuple[int, int], where: str
 ) -> Any:
-    col, n = where
+    col, n = data
     chart = wb.add_chart({"type": "bar"})
     chart.add_series(
         {
@@ -488,12 +517,14 @@ def _opd_chart(
     )
     chart.set_title(
         {
-            "name": "Rata-rata capaian per OPD (%), warna = predikat",
+            "name": f"Rata-rata capaian per OPD (%), warna = predikat; {where}",
             "name_font": {"name": "Arial", "size": 10, "bold": True},
         }
     )
     chart.set_legend({"none": True})
-    chart.set_y_axis({"reverse": True, "num_font": {"name": "Arial", "size": 9}})
+    chart.set_y_axis(
+        {"reverse": True, "interval_unit": 1, "num_font": {"name": "Arial", "size": 9}}
+    )
     chart.set_x_axis(
         {
             "min": 0,
@@ -504,7 +535,7 @@ def _opd_chart(
             "num_font": {"name": "Arial", "size": 9},
         }
     )
-    chart.set_size({"width": _page_px() // 2 - 10, "height": 650})
+    chart.set_size({"width": _page_px() // 2 - 10, "height": OPD_CHART_PX})
     return chart
 
 
@@ -514,9 +545,9 @@ def _page_px() -> int:
 
 
 def _efficiency_chart(
-    wb: Workbook, eff: pd.DataFrame, settings: Settings, where: tuple[int, int]
+    wb: Workbook, eff: pd.DataFrame, settings: Settings, data: tuple[int, int], where: str
 ) -> Any:
-    col, n = where
+    col, n = data
     chart = wb.add_chart({"type": "bar"})
     chart.add_series(
         {
@@ -536,13 +567,18 @@ def _efficiency_chart(
     )
     chart.set_title(
         {
-            "name": "Capaian − serapan per OPD (poin), warna = kategori efisiensi",
+            "name": f"Capaian − serapan per OPD (poin), warna = kategori efisiensi; {where}",
             "name_font": {"name": "Arial", "size": 10, "bold": True},
         }
     )
     chart.set_legend({"none": True})
     chart.set_y_axis(
-        {"reverse": True, "num_font": {"name": "Arial", "size": 9}, "label_position": "low"}
+        {
+            "reverse": True,
+            "interval_unit": 1,
+            "num_font": {"name": "Arial", "size": 9},
+            "label_position": "low",
+        }
     )
     low = float(eff["efisiensi"].min()) if len(eff) else 0.0
     chart.set_x_axis(
@@ -554,5 +590,5 @@ def _efficiency_chart(
             "num_font": {"name": "Arial", "size": 9},
         }
     )
-    chart.set_size({"width": _page_px() // 2 - 10, "height": 650})
+    chart.set_size({"width": _page_px() // 2 - 10, "height": OPD_CHART_PX})
     return chart

@@ -19,12 +19,12 @@ import xlsxwriter
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
-from pipeline import __version__, fmt
+from pipeline import __version__, fmt, schema
 from pipeline.atomic import atomic_path
 from pipeline.config import Settings
 from pipeline.issues import ERROR, INFO, SEVERITY_ORDER, WARNING, cell_order
 from pipeline.master import spec_value
-from pipeline.score import Results
+from pipeline.score import RUMUS, Results
 from pipeline.workbook.base import (
     HEADER_ROW,
     WORKBOOK_OPTIONS,
@@ -209,6 +209,27 @@ def number_or_text(value: object) -> object:
     return str(value) if number is None else number
 
 
+def realisasi_cells(ind: pd.DataFrame) -> dict[str, pd.Series]:
+    """The TW and annual cells as the OPD typed them: a number, or for a kualitatif indicator
+    its ladder value (``WTP``), so a quarterly ladder is visible beside the rank it made."""
+    out: dict[str, pd.Series] = {}
+    for key in (*schema.TW_COLUMNS, "realisasi_tahunan"):
+        text_key = "realisasi_teks" if key == "realisasi_tahunan" else f"{key}_teks"
+        numbers = ind[key] if key in ind else pd.Series(None, ind.index, dtype=object)
+        texts = ind[text_key] if text_key in ind else pd.Series("", ind.index)
+        if key == "realisasi_tahunan" and "sumber_realisasi" in ind:
+            # realisasi_teks also holds the ladder value of a TW roll-up: only an annual one
+            texts = texts.where(ind["sumber_realisasi"] == RUMUS["realisasi_tahunan"], "")
+        out[key] = _objects(
+            [
+                float(n) if not is_missing(n) else (str(t) if not is_missing(t) and t else None)
+                for n, t in zip(numbers, texts, strict=True)
+            ],
+            ind.index,
+        )
+    return out
+
+
 def indikator_frame(res: Results, issues: pd.DataFrame) -> pd.DataFrame:
     """The Indikator sheet's rows: targets as numbers, the source cell, the issue counts."""
     ind = res.indikator
@@ -222,6 +243,7 @@ def indikator_frame(res: Results, issues: pd.DataFrame) -> pd.DataFrame:
             [number_or_text(v) for v in ind["target_tahun_depan"]], ind.index
         ),
         target_akhir=_objects([number_or_text(v) for v in ind["target_akhir"]], ind.index),
+        **realisasi_cells(ind),
         sel_realisasi=[_source_cell(r) for r in ind.to_dict("records")],
         validasi=_issue_flags(ind, issues),
     )
@@ -558,9 +580,10 @@ def sheet_pengaturan(wb: Workbook, ws: Worksheet, ctx: Context) -> None:
     )
     row = last + 2
     ws.write_string(row, 0, f"Skala predikat: {settings.skala.judul}", fmts.bold)
-    for band, rule in zip(
-        settings.skala.bands, settings.skala.describe().split("; "), strict=True
-    ):
+    row += 1
+    ws.write_string(row, 0, "Predikat", fmts.header)
+    ws.write_string(row, 1, "Rentang capaian (%)", fmts.header)
+    for band, rule in zip(settings.skala.bands, settings.skala.rentang(), strict=True):
         row += 1
         ws.write_string(row, 0, band.label, band_format(fmts, band.warna))
         ws.write_string(row, 1, rule, fmts.text)
