@@ -29,7 +29,7 @@ from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.worksheet.worksheet import Worksheet
 
-from pipeline import fmt, schema
+from pipeline import fmt, sanitize, schema
 from pipeline.ingest import Submission
 from pipeline.issues import ERROR, INFO, SEVERITY_ORDER, WARNING, cell_order
 from pipeline.layout import row_height
@@ -108,9 +108,42 @@ class Contact:
 
 
 def _text(cell: Cell, value: object) -> None:
-    """Write text that stays text (openpyxl would turn '=…' into a formula)."""
-    cell.value = "" if value is None else str(value)
+    """Write text that stays text (openpyxl would turn '=…' into a formula), sanitised."""
+    cell.value = sanitize.text(value)
     cell.data_type = "s"
+
+
+def _values_only(wb: Workbook, cached: Workbook | None) -> int:
+    """The OPD's copy as values: every formula replaced by the value Excel last computed for
+    it (``cached``, or empty when none was saved), every text sanitised. Returns the number
+    of formulas replaced."""
+    replaced = 0
+    for ws in wb.worksheets:
+        ws.title = sanitize.sheet_name(ws.title)
+        values = cached[ws.title] if cached is not None and ws.title in cached else None
+        for row in ws.iter_rows():
+            for cell in row:
+                if cell.data_type == "f":
+                    old = values[cell.coordinate].value if values is not None else None
+                    cell.value = None
+                    if isinstance(old, (int, float)) and not isinstance(old, bool):
+                        cell.value = old
+                    elif old is not None:
+                        _text(cell, old)
+                    replaced += 1
+                elif isinstance(cell.value, str):
+                    _text(cell, cell.value)
+    return replaced
+
+
+def _load_copy(path: Path) -> tuple[Workbook, int] | None:
+    """The OPD's own file loaded for the feedback copy, formulas turned into values."""
+    try:  # defusedxml behind openpyxl refuses entities; anything odd means no copy
+        wb = openpyxl.load_workbook(path, keep_vba=False, keep_links=False)
+        cached = openpyxl.load_workbook(path, data_only=True, keep_links=False)
+        return wb, _values_only(wb, cached)
+    except Exception:
+        return None
 
 
 def _link(cell: Cell, sheet: str, ref: str) -> None:
@@ -176,7 +209,8 @@ def _intro(
             "text",
             "Perbaiki sel yang ditandai di berkas Anda sendiri (bukan di salinan ini), simpan "
             "sebagai .xlsx, lalu kirim kembali. Klik alamat sel di kolom Sel untuk melompat ke "
-            "sel itu di salinan.",
+            "sel itu di salinan. Salinan ini hanya memuat nilai: rumus dari berkas Anda "
+            "diganti dengan nilai terakhirnya.",
         ),
         ("bold", f"Kirim ke: {contact.to_whom}, {contact.by_when}."),
     ]
@@ -337,7 +371,7 @@ def _mark_cells(wb: Workbook, issues: pd.DataFrame) -> None:
         worst = min(group["severity"], key=SEVERITIES.index)
         _paint(cell, worst)
         text = "\n\n".join(f"[{r['severity']}] {r['message']}" for r in group.to_dict("records"))
-        comment = Comment(text, AUTHOR)
+        comment = Comment(sanitize.text(text), AUTHOR)
         comment.width, comment.height = 320, 160
         cell.comment = comment
 
@@ -371,10 +405,8 @@ def build_feedback(
     """
     wb: Workbook | None = None
     if source is not None and source.size <= MAX_COPY_BYTES:
-        try:  # defusedxml behind openpyxl refuses entities; anything odd means no copy
-            wb = openpyxl.load_workbook(source.path, keep_vba=False, keep_links=False)
-        except Exception:
-            wb = None
+        loaded = _load_copy(source.path)
+        wb = loaded[0] if loaded else None
     if wb is None:
         source = None
         wb = template

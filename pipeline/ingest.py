@@ -7,7 +7,11 @@ compression ratio stay within bounds is opened. Every failure becomes an Issue f
 
 from __future__ import annotations
 
+import errno
 import hashlib
+import io
+import os
+import stat
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,7 +24,9 @@ from pipeline import template as tpl
 from pipeline.cells import Notes, scan_sheets
 from pipeline.issues import ERROR, WARNING, Issue, cell_ref
 from pipeline.numbers import cell_text
+from pipeline.sanitize import visible
 
+MAX_FILE_BYTES = 32 * 1024 * 1024  # a template is ~20 KB; a larger file is refused unread
 MAX_UNCOMPRESSED = 64 * 1024 * 1024  # bytes a template may inflate to
 MAX_RATIO = 200  # uncompressed / compressed, per member
 MAX_ROWS = 5000  # data rows read from one sheet
@@ -119,6 +125,31 @@ def sniff(path: Path, head: bytes) -> tuple[str, str]:
     except zipfile.BadZipFile:
         return "zip_rusak", "berkas zip rusak atau terpotong; kirim ulang berkasnya"
     return "xlsx", ""
+
+
+def _open_workbook(path: Path) -> CalamineWorkbook:
+    """The workbook for calamine; a name that is not valid UTF-8 (which the reader cannot take
+    as a path) is read from an open file instead (the size is bounded before this)."""
+    try:
+        os.fsencode(path).decode("utf-8")
+    except UnicodeDecodeError:
+        with path.open("rb") as fh:
+            return CalamineWorkbook.from_filelike(io.BytesIO(fh.read()))
+    return CalamineWorkbook.from_path(str(path))
+
+
+def _fingerprint(path: Path) -> tuple[int, str, bytes]:
+    """Size, SHA-256 and first bytes of a file, read in chunks (never whole into memory)."""
+    digest = hashlib.sha256()
+    size = 0
+    head = b""
+    with path.open("rb") as fh:
+        while chunk := fh.read(1 << 20):
+            if not size:
+                head = chunk[:8]
+            size += len(chunk)
+            digest.update(chunk)
+    return size, digest.hexdigest(), head
 
 
 def _ole2_encrypted(path: Path) -> bool:
@@ -275,14 +306,33 @@ def _read_table(
 def read_submission(path: Path, display_name: str | None = None) -> Submission:
     """Read one OPD file. Never raises on bad input: problems are issues on the result."""
     path = Path(path)
-    data = path.read_bytes()
-    sub = Submission(
-        path=path,
-        name=display_name or path.name,
-        size=len(data),
-        sha256=hashlib.sha256(data).hexdigest(),
-    )
-    jenis, problem = sniff(path, data[:8])
+    sub = Submission(path=path, name=display_name or path.name, size=0, sha256="")
+    try:
+        sub.size, sub.sha256, head = _fingerprint(path)
+    except OSError as exc:
+        sub.jenis = "tidak_terbaca"
+        sub.issue(
+            "berkas.tidak_terbuka",
+            ERROR,
+            f"Berkas ditolak: berkas tidak dapat dibuka ({_os_reason(exc)}). Simpan ulang "
+            "berkasnya (tutup dulu di Excel) lalu kirim kembali.",
+            found=_os_reason(exc),
+            expected="berkas yang dapat dibuka",
+        )
+        return sub
+    if sub.size > MAX_FILE_BYTES:
+        sub.jenis = "terlalu_besar"
+        sub.issue(
+            "berkas.format",
+            ERROR,
+            f"Berkas ditolak: berkas terlalu besar ({sub.size // (1024 * 1024)} MB; templat "
+            f"hanya puluhan KB, batas {MAX_FILE_BYTES // (1024 * 1024)} MB). Kirim templat yang "
+            "diisi, tanpa lampiran lain di dalamnya.",
+            found=f"{sub.size} byte",
+            expected=f"paling besar {MAX_FILE_BYTES} byte",
+        )
+        return sub
+    jenis, problem = sniff(path, head)
     sub.jenis = jenis
     if problem:
         sub.issue(
@@ -304,7 +354,7 @@ def read_submission(path: Path, display_name: str | None = None) -> Submission:
         )
     sub.dimodifikasi = _modified(path)
     try:
-        wb = CalamineWorkbook.from_path(str(path))
+        wb = _open_workbook(path)
         try:
             names = list(wb.sheet_names)
             sheets = {
@@ -376,14 +426,131 @@ def read_submission(path: Path, display_name: str | None = None) -> Submission:
     return sub
 
 
-def list_inputs(folder: Path) -> list[Path]:
-    """Every file under ``folder`` (recursively), sorted by relative path; nothing skipped."""
-    folder = Path(folder)
-    if not folder.is_dir():
+@dataclass(frozen=True)
+class Entry:
+    """One thing found in the input folder: a file to consider, or why it is not read.
+
+    ``name`` is the path relative to the folder as shown everywhere (a byte that was not UTF-8
+    and a control character appear as ``\\xNN``); ``problem`` is '' for a regular file inside
+    the folder, else the reason it is listed unread; ``jenis`` says what it is then.
+    """
+
+    path: Path
+    name: str
+    problem: str = ""
+    jenis: str = ""
+
+
+MAX_DEPTH = 32  # nested folders followed below the input folder
+
+
+def scan_inputs(folder: Path) -> list[Entry]:
+    """Everything under ``folder`` (recursively), sorted by name; nothing dropped, nothing opened.
+
+    Regular files (and links to regular files inside the folder) are to be considered; a
+    dangling link, a link loop, a link leaving the folder, a link to a folder, a FIFO, a socket,
+    a device, a file or folder that cannot be opened are listed with their reason and never read.
+    """
+    root = Path(folder)
+    if not root.is_dir():
         return []
-    return sorted(
-        (p for p in folder.rglob("*") if p.is_file()), key=lambda p: str(p.relative_to(folder))
-    )
+    real_root = os.path.realpath(root)
+    out: list[Entry] = []
+
+    def entry(path: Path, problem: str = "", jenis: str = "") -> Entry:
+        return Entry(path, visible(path.relative_to(root).as_posix()), problem, jenis)
+
+    def walk(directory: Path, depth: int) -> None:
+        try:
+            with os.scandir(directory) as it:
+                items = sorted((Path(e.path) for e in it), key=lambda p: p.name)
+        except OSError as exc:
+            reason = f"folder tidak dapat dibuka ({_os_reason(exc)})"
+            out.append(entry(directory, reason, "folder"))
+            return
+        for path in items:
+            try:
+                mode = os.lstat(path).st_mode
+            except OSError as exc:
+                out.append(entry(path, f"tidak dapat dibuka ({_os_reason(exc)})", "tidak_terbaca"))
+                continue
+            if stat.S_ISLNK(mode):
+                problem = _link_problem(path, real_root)
+                if problem:
+                    out.append(entry(path, problem, "tautan"))
+                else:
+                    out.append(_regular(entry(path)))
+            elif stat.S_ISDIR(mode):
+                if depth >= MAX_DEPTH:
+                    reason = "folder bertingkat terlalu dalam; tidak dibuka"
+                    out.append(entry(path, reason, "folder"))
+                else:
+                    walk(path, depth + 1)
+            elif stat.S_ISREG(mode):
+                out.append(_regular(entry(path)))
+            else:
+                kind = (
+                    "FIFO (pipa bernama)"
+                    if stat.S_ISFIFO(mode)
+                    else "soket"
+                    if stat.S_ISSOCK(mode)
+                    else "berkas perangkat"
+                )
+                out.append(entry(path, f"bukan berkas biasa ({kind}); tidak dibaca", "khusus"))
+
+    walk(root, 0)
+    return sorted(out, key=lambda e: e.name)
+
+
+def _os_reason(exc: OSError) -> str:
+    reasons = {
+        errno.EACCES: "izin ditolak",
+        errno.EPERM: "izin ditolak",
+        errno.ELOOP: "tautan simbolik berputar",
+        errno.ENOENT: "tidak ada",
+        errno.ENAMETOOLONG: "nama terlalu panjang",
+        errno.EBUSY: "sedang dikunci program lain",
+    }
+    return reasons.get(exc.errno or 0, exc.strerror or type(exc).__name__)
+
+
+def _link_problem(path: Path, real_root: str) -> str:
+    """Why a symbolic link is not followed ('' when it points at a regular file inside)."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return "tautan simbolik berputar (menunjuk dirinya sendiri); tidak diikuti"
+        return "tautan simbolik rusak (tujuannya tidak ada); tidak diikuti"
+    target = os.path.realpath(path)
+    if os.path.commonpath([real_root, target]) != real_root:
+        return "tautan simbolik ke luar folder masukan; tidak diikuti"
+    if stat.S_ISDIR(mode):
+        return "tautan simbolik ke folder; tidak diikuti"
+    if not stat.S_ISREG(mode):
+        return "tautan simbolik ke berkas yang bukan berkas biasa; tidak diikuti"
+    return ""
+
+
+def _regular(item: Entry) -> Entry:
+    """A regular file, checked that it can be opened (never blocking, nothing read)."""
+    try:
+        fd = os.open(item.path, os.O_RDONLY | os.O_NONBLOCK)
+    except OSError as exc:
+        return Entry(
+            item.path,
+            item.name,
+            f"berkas tidak dapat dibuka ({_os_reason(exc)}); kirim atau simpan ulang berkasnya",
+            "tidak_terbaca",
+        )
+    os.close(fd)
+    return item
+
+
+def list_inputs(folder: Path) -> list[Path]:
+    """Every regular file under ``folder`` that can be opened, sorted by relative path (see
+    :func:`scan_inputs` for everything else)."""
+    return [e.path for e in scan_inputs(folder) if not e.problem]
 
 
 def is_candidate(path: Path) -> tuple[bool, str]:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from pipeline import __version__, schema
+from pipeline import __version__, sanitize, schema
 from pipeline.atomic import atomic_path, write_text
 from pipeline.completeness import BELUM, DITOLAK, TEPAT_WAKTU, TERLAMBAT, completeness
 from pipeline.run import Run
@@ -111,7 +111,7 @@ def write_outputs(run: Run, output: Path) -> dict[str, Path]:
     )
     feedback = write_feedback(output / "umpan_balik", run.issues, berkas, run.subs, spec)
     with atomic_path(paths["validasi"]) as tmp:
-        run.issues.to_csv(tmp, index=False, encoding="utf-8")
+        run.issues.map(sanitize.csv_cell).to_csv(tmp, index=False, encoding="utf-8")
     figures = _figures(res, spec.settings, info.nama_pemda, spec.tahun, kelengkapan)
     for key, fig in figures.items():
         with atomic_path(paths[key]) as tmp:
@@ -141,9 +141,8 @@ def write_outputs(run: Run, output: Path) -> dict[str, Path]:
             else {},
         },
     }
-    write_text(
-        paths["manifest"], json.dumps(manifest, ensure_ascii=False, indent=2, default=str) + "\n"
-    )
+    safe = sanitize.json_value(json.loads(json.dumps(manifest, default=str)))
+    write_text(paths["manifest"], json.dumps(safe, ensure_ascii=False, indent=2) + "\n")
     paths["umpan_balik"] = output / "umpan_balik"
     return paths
 

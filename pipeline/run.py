@@ -25,7 +25,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from pipeline.ingest import Submission, is_candidate, list_inputs
+from pipeline.ingest import Submission, is_candidate, scan_inputs
 from pipeline.isolate import Limits, Progress, Reading, start_reading
 from pipeline.issues import ERROR, Issue, issues_frame
 from pipeline.master import MasterSpec, read_master
@@ -88,13 +88,12 @@ def start_ingest(
     """
     candidates: list[tuple[Path, str]] = []
     ignored: list[tuple[Path, str, str]] = []
-    for path in list_inputs(folder):
-        name = path.relative_to(folder).as_posix()
-        ok, reason = is_candidate(path)
+    for item in scan_inputs(folder):
+        ok, reason = (False, item.problem) if item.problem else is_candidate(item.path)
         if ok:
-            candidates.append((path, name))
+            candidates.append((item.path, item.name))
         else:
-            ignored.append((path, name, reason))
+            ignored.append((item.path, item.name, reason))
     return Ingest(Path(folder), start_reading(candidates, limits, progress=progress), ignored)
 
 

@@ -13,13 +13,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import xlsxwriter
+from xlsxwriter.utility import xl_col_to_name
 from xlsxwriter.worksheet import Worksheet
 
 from pipeline import fmt as texts
 from pipeline.layout import fit_scale, footer_pt, panels, row_height
 from pipeline.numbers import BATAS_WAJAR
 from pipeline.schema import label
+from pipeline.xlsx_safe import SafeWorkbook
 
 if TYPE_CHECKING:  # the reader side (ingest) must not pull pandas into its workers
     from pipeline.master import MasterSpec
@@ -96,7 +97,7 @@ META_KEYS = (
 def column_letter(columns: tuple[Column, ...], key: str) -> str:
     """Excel column letter of ``key`` in a column tuple."""
     index = [c.key for c in columns].index(key)
-    return xlsxwriter.utility.xl_col_to_name(index)
+    return xl_col_to_name(index)
 
 
 AGREGASI_TEXT = {
@@ -278,7 +279,7 @@ def build_template(spec: MasterSpec, kode_opd: str, path: Path) -> Path:
     program = spec.program_opd(kode_opd)
     path.parent.mkdir(parents=True, exist_ok=True)
     base = {"font_name": "Arial", "font_size": FONT_PT, "valign": "top"}
-    wb = xlsxwriter.Workbook(
+    wb = SafeWorkbook(
         str(path),
         {
             "strings_to_formulas": False,

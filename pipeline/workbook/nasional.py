@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import xlsxwriter
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
@@ -33,6 +32,7 @@ from pipeline.workbook.base import (
     print_setup,
     write_table,
 )
+from pipeline.xlsx_safe import SafeWorkbook
 
 PEMDA_COLS = [  # printed in panels, Kode and Nama repeated on each
     Col("kode_pemda", width=7),
@@ -139,7 +139,7 @@ def write_national_workbook(
     status = Status(0, scope, tahun)  # DRAFT is said per Pemda, not of the consolidation
     footer = f"&L{sanitize.text(title, 120)}&C&A · dicetak &D&RHalaman &P dari &N"
     with atomic_path(path) as tmp:
-        wb = xlsxwriter.Workbook(str(tmp), WORKBOOK_OPTIONS)
+        wb = SafeWorkbook(str(tmp), WORKBOOK_OPTIONS)
         wb.set_properties(
             {
                 "title": title,

@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import xlsxwriter
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
@@ -62,6 +61,7 @@ from pipeline.workbook.columns import (
 )
 from pipeline.workbook.lkjip import indicator_decimals, write_bab3, write_e81
 from pipeline.workbook.ringkasan import RunInfo, write_ringkasan
+from pipeline.xlsx_safe import SafeWorkbook
 
 SEVERITY_FILL = {ERROR: "#FFC7CE", WARNING: "#FFEB9C", INFO: "#DDEBF7"}
 
@@ -104,7 +104,7 @@ def write_workbook(
     sheet's source cells link there (a relative link, so no machine path is written).
     """
     with atomic_path(path) as tmp:
-        wb = xlsxwriter.Workbook(str(tmp), WORKBOOK_OPTIONS)
+        wb = SafeWorkbook(str(tmp), WORKBOOK_OPTIONS)
         wb.set_properties(
             {
                 "title": f"Konsolidasi capaian kinerja {info.nama_pemda} {info.tahun}",

@@ -1,0 +1,84 @@
+"""xlsxwriter with the sanitiser built in: every workbook the pipeline writes uses
+:class:`SafeWorkbook`, so no text reaches a worksheet without :mod:`pipeline.sanitize`.
+
+Strings (cells, merged ranges, comments, hyperlink texts and tips, headers and footers) lose
+their control characters and are cut to Excel's limits; a hyperlink whose target or location is
+longer than Excel allows is written as its plain text instead of being dropped; a string is
+never turned into a formula, a number or a link (the workbook options say so, and
+:meth:`SafeWorksheet.write_formula` refuses). Sheet names are made valid.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import xlsxwriter
+from xlsxwriter.worksheet import Worksheet, convert_cell_args
+
+from pipeline import sanitize
+
+SAFE_OPTIONS = {"strings_to_formulas": False, "strings_to_urls": False}
+
+
+class SafeWorksheet(Worksheet):
+    """A worksheet whose every string goes through the sanitiser."""
+
+    def _write_string(self, row: int, col: int, string: Any, cell_format: Any = None) -> Any:
+        return super()._write_string(row, col, sanitize.text(string), cell_format)
+
+    def _write_token_as_string(self, token: Any, row: int, col: int, *args: Any) -> Any:
+        return self._write_string(row, col, *args)
+
+    def _write_url(
+        self,
+        row: int,
+        col: int,
+        url: Any,
+        cell_format: Any = None,
+        string: Any = None,
+        tip: Any = None,
+    ) -> Any:
+        label = sanitize.text(string if string is not None else url)
+        if isinstance(url, str):
+            link, _, anchor = sanitize.text(url).partition("#")
+            if (
+                sanitize.utf16_len(link) > sanitize.EXCEL_LINK_MAX
+                or sanitize.utf16_len(anchor) > sanitize.EXCEL_URL_MAX
+            ):  # Excel cannot hold the link: keep the text, drop the link
+                return self._write_string(row, col, label, cell_format)
+            url = f"{link}#{anchor}" if anchor else link
+        tip = None if tip is None else sanitize.text(tip, sanitize.EXCEL_URL_MAX)
+        return super()._write_url(row, col, url, cell_format, label, tip)
+
+    @convert_cell_args
+    def write_comment(self, row: int, col: int, comment: Any, options: Any = None) -> Any:
+        return super().write_comment(row, col, sanitize.text(comment), options)
+
+    def write_formula(self, *args: Any, **kwargs: Any) -> Any:
+        raise TypeError("keluaran tidak memuat rumus: tulis nilainya")
+
+    def write_array_formula(self, *args: Any, **kwargs: Any) -> Any:
+        raise TypeError("keluaran tidak memuat rumus: tulis nilainya")
+
+    def write_dynamic_array_formula(self, *args: Any, **kwargs: Any) -> Any:
+        raise TypeError("keluaran tidak memuat rumus: tulis nilainya")
+
+    def set_header(self, header: str = "", options: Any = None, margin: Any = None) -> None:
+        super().set_header(sanitize.text(header, sanitize.EXCEL_HEADER_MAX), options, margin)
+
+    def set_footer(self, footer: str = "", options: Any = None, margin: Any = None) -> None:
+        super().set_footer(sanitize.text(footer, sanitize.EXCEL_HEADER_MAX), options, margin)
+
+
+class SafeWorkbook(xlsxwriter.Workbook):
+    """An xlsxwriter workbook whose sheets are :class:`SafeWorksheet` with valid names."""
+
+    worksheet_class = SafeWorksheet
+
+    def __init__(self, filename: Any, options: dict[str, Any] | None = None) -> None:
+        super().__init__(filename, {**(options or {}), **SAFE_OPTIONS})
+
+    def add_worksheet(self, name: str | None = None, worksheet_class: Any = None) -> Any:
+        return super().add_worksheet(
+            None if name is None else sanitize.sheet_name(name), worksheet_class or SafeWorksheet
+        )
