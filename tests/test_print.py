@@ -43,6 +43,7 @@ PAGE = re.compile(r"<page .*?</page>", re.S)
 # 12.5 or 0.25 as Python writes them; "Tabel 3.3" is the LKjIP's own table numbering
 ENGLISH_DECIMAL = re.compile(r"(?<![\w.,])(?<!Tabel )\d+\.\d{1,2}(?![\d.,])")
 INDONESIAN_DECIMAL = re.compile(r"\d,\d\d")
+ISO_DATE = re.compile(r"\b(?:19|20)\d\d-[01]\d-[0-3]\d\b")  # dates read 20 Februari 2019
 
 
 def _soffice(target: str, files: list[Path], out: Path) -> None:
@@ -112,8 +113,19 @@ def test_no_python_leftovers_and_indonesian_numbers(pdfs: dict, key: str) -> Non
     assert not {"nan", "NaN", "None", "NaT", "inf"} & words, key
     found = ENGLISH_DECIMAL.findall(text)
     assert not found, (key, found[:10])
+    dates = ISO_DATE.findall(text)
+    assert not dates, (key, dates[:10])
     if key != "feedback_blank":
         assert INDONESIAN_DECIMAL.search(text), key
+
+
+def test_the_summary_chart_names_every_sasaran(pdfs: dict, spec: MasterSpec) -> None:
+    """Page 1 of the Ringkasan: each Sasaran's bar is labelled with its code and short name
+    (LibreOffice leaves out every other label of a crowded axis unless told not to)."""
+    first_page = {w for _, w in _pages(pdfs["workbook"])[0]}
+    codes = [str(k) for k in spec.sasaran["kode_sasaran"]]
+    assert len(codes) > 10
+    assert not [k for k in codes if k not in first_page]
 
 
 def test_draft_on_every_page_of_a_draft_run(pdfs: dict) -> None:

@@ -199,3 +199,17 @@ def test_edited_indicator_name_is_flagged(spec: MasterSpec, tmp_path: Path) -> N
     assert hit.iloc[0]["severity"] == ERROR
     ind = run.results.indikator.set_index("kode_indikator")
     assert ind.loc["IK12.03", "status"] == schema.STATUS_TIDAK_DAPAT
+
+
+def test_rounding_or_a_cap_is_not_a_disagreement() -> None:
+    from pipeline.validate.values import own_capaian_difference
+
+    own = pd.Series([100.0, 120.0, 88.3, 83.6, 100.0])
+    raw = pd.Series([100.64, 131.0, 88.26, 88.26, 131.0])
+    capped = raw.clip(upper=120.0)
+    diff = own_capaian_difference(own, raw, capped)
+    # capped at 100 by the OPD; capped at the setting's 120; rounded: all within 0,5 points
+    assert diff.iloc[:3].abs().max() <= 0.5
+    # a real difference stays one, and 100 against 131 is the cap at 100, not a difference
+    assert diff.iloc[3] == pytest.approx(-4.66)
+    assert diff.iloc[4] == pytest.approx(0.0)

@@ -384,7 +384,8 @@ def write_e81(
     """E.81-style evaluation: per OPD, its indicators by Sasaran (K) and the form's footer
     rows, budget included (Rp)."""
     scale = _e81_scale()
-    end_notes, common = _end_target_notes(res.indikator)
+    indikator = res.indikator.reset_index(drop=True)
+    end_notes, common = _end_target_notes(indikator)
     text = fmts.get(border=1, text_wrap=True)
     center = fmts.get(border=1, text_wrap=True, align="center")
     section = fmts.get(bold=True, font_size=10, bg_color="#D9D9D9", border=1)
@@ -395,17 +396,17 @@ def write_e81(
     banner_h = write_banner(
         ws, status, "Evaluasi Hasil Renja Perangkat Daerah (Tabel E.81)", fmts, E81_WIDTHS
     )
-    ws.write_string(
-        1,
-        0,
+    note = (
         "Bentuk mengikuti Tabel E.81 Permendagri 86/2017 (K = kinerja, Rp = anggaran); "
         f"predikat E.81: {scale.describe()}. Kolom Target Akhir RPJMD: {common} (selain itu "
-        "disebut di Keterangan).",
-        fmts.plain,
+        "disebut di Keterangan)."
     )
     heads = E81_HEADER_ROW
     rh = RowHeights(ws)
     rh.heights[0] = banner_h
+    # within the printed width: a note running past the last column printed a page of its own
+    rh.set(1, row_height((note, sum(E81_WIDTHS))))
+    ws.merge_range(1, 0, 1, len(E81_WIDTHS) - 1, note, fmts.get(text_wrap=True))
     rh.set(heads, row_height(*E81_HEADERS, bold=True))
     for col, (head, _) in enumerate(E81_HEADERS):
         ws.write_string(heads, col, head, fmts.header)
@@ -418,9 +419,11 @@ def write_e81(
     )
     opd = res.opd.set_index("kode_opd")
     last_col = len(E81_HEADERS) - 1
-    places_all = indicator_decimals(res.indikator, settings)
+    places_all = indicator_decimals(indikator, settings).tolist()
+    # rows as dicts once: to_dict per group of this wide frame took most of the sheet's time
+    all_records = records(indikator)
     blocks: list[tuple[int, int]] = []
-    for key, members in res.indikator.groupby("kode_opd", sort=True):
+    for key, members in indikator.groupby("kode_opd", sort=True):
         kode = str(key)
         info: Any = opd.loc[kode] if kode in opd.index else None
         row += 1
@@ -429,18 +432,20 @@ def write_e81(
         rh.set(row, LINE_PT + 4)
         ws.merge_range(row, 0, row, last_col, f"Perangkat Daerah: {name} ({kode})", section)
         number = 0
-        for sas_key, rows in members.groupby("kode_sasaran", sort=True):
+        by_sasaran: dict[str, list[int]] = {}
+        for index, sas_key in zip(members.index, members["kode_sasaran"], strict=True):
+            by_sasaran.setdefault(str(sas_key), []).append(int(index))
+        for sas_key, positions in sorted(by_sasaran.items()):
             row += 1
-            label = f"Sasaran {sas_key}: {sasaran_names.get(str(sas_key), '')}"
+            label = f"Sasaran {sas_key}: {sasaran_names.get(sas_key, '')}"
             rh.set(row, row_height((label, sum(E81_WIDTHS)), bold=True))
             ws.merge_range(row, 0, row, last_col, label, group)
-            for index, rec, p in zip(
-                rows.index, records(rows), places_all.loc[rows.index], strict=True
-            ):
+            for index in positions:
                 number += 1
                 row += 1
-                rec["catatan_akhir"] = end_notes[index]
-                _e81_row(ws, rh, row, number, rec, int(p), scale, fmts, text, center, colours)
+                rec = {**all_records[index], "catatan_akhir": end_notes[index]}
+                places = int(places_all[index])
+                _e81_row(ws, rh, row, number, rec, places, scale, fmts, text, center, colours)
         row = _e81_footer(ws, rh, row, info, members, scale, fmts)
         blocks.append((first, row))
     scale_pct = fit_scale(E81_WIDTHS, True)
@@ -467,8 +472,19 @@ def _e81_row(
     center: Format,
     colours: dict[str, Format],
 ) -> None:
+    capaian = rec.get("capaian_mentah")
+    scored = rec["status"] == schema.STATUS_DINILAI and not is_missing(capaian)
+    notes = "; ".join(
+        ([] if scored else [str(rec["status"])])
+        + ([str(rec["catatan_akhir"])] if rec.get("catatan_akhir") else [])
+    )
     rh.set(
-        row, row_height((rec["uraian_indikator"], E81_WIDTHS[2]), (rec["satuan"], E81_WIDTHS[3]))
+        row,
+        row_height(
+            (rec["uraian_indikator"], E81_WIDTHS[2]),
+            (rec["satuan"], E81_WIDTHS[3]),
+            (notes, E81_WIDTHS[15]),
+        ),
     )
     num = fmts.number(places)
     pct = fmts.number(fmts.decimals)
@@ -499,8 +515,6 @@ def _e81_row(
             ws.write_number(row, col, shown, num)
         else:
             ws.write_string(row, col, str(value), center if col >= 4 else text)
-    capaian = rec.get("capaian_mentah")
-    scored = rec["status"] == schema.STATUS_DINILAI and not is_missing(capaian)
     if scored:
         ws.write_number(row, 12, as_float(capaian), pct)
     else:
@@ -512,10 +526,7 @@ def _e81_row(
         ws.write_number(row, 13, as_float(progres), pct)
     label = scale.classify(as_float(capaian)) if scored else ""
     ws.write_string(row, 14, label, colours.get(label, center))
-    notes = ([] if scored else [str(rec["status"])]) + (
-        [str(rec["catatan_akhir"])] if rec.get("catatan_akhir") else []
-    )
-    ws.write_string(row, 15, "; ".join(notes), text)
+    ws.write_string(row, 15, notes, text)
 
 
 def _e81_footer(
