@@ -200,7 +200,9 @@ def format_tanggal(jam: bool = False) -> str:
 
     The ``[$-421]`` tag makes both Excel and LibreOffice use the Indonesian month names.
     """
-    return f"{LOKAL}d mmmm yyyy" + (" hh.mm" if jam else "")
+    # the dot quoted: unquoted, LibreOffice reads it as the decimal separator of the seconds
+    # and prints 09,15
+    return f"{LOKAL}d mmmm yyyy" + (' hh"."mm' if jam else "")
 
 
 def format_tahun() -> str:

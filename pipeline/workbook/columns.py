@@ -121,7 +121,7 @@ BERKAS_COLS = [
     Col("jenis", width=8, header="Jenis Berkas"),
     Col("ukuran", "int", 10, "Ukuran (byte)"),
     Col("dimodifikasi", "date", 23, "Disimpan (menurut berkas, UTC)"),
-    Col("sha256", width=20, header="SHA-256"),
+    Col("sha256", width=34, header="SHA-256"),  # 64 hex digits on two lines
 ]
 MISI_TUJUAN_KEYS = 2
 MISI_TUJUAN_COLS = [
