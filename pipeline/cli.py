@@ -102,12 +102,37 @@ def _limits(args: argparse.Namespace) -> Limits:
     return Limits(seconds=args.batas_waktu, memory_mb=args.batas_memori)
 
 
+def _open_message_files(args: argparse.Namespace) -> None:
+    """Take in the ``.eml`` / ``.msg`` files dropped into the input folder (as ``ambil`` does,
+    without the mail server) so that their workbooks are read by this run."""
+    from pipeline.mail import intake, ledger  # noqa: PLC0415
+
+    try:
+        if not intake.pending_message_files(args.input):
+            return
+        spec, _ = load_spec(args.spec)  # its issues are printed by the run itself
+        if spec is None:
+            return
+        done = intake.open_message_files(spec, args.input, _limits(args), echo=print)
+    except ledger.LedgerError as exc:
+        print(f"[WARNING] {exc} Pesan surel di folder masukan tidak dibuka.", file=sys.stderr)
+        return
+    counts = ", ".join(f"{done.statuses.get(s, 0)} {s}" for s in ledger.STATUSES)
+    print(f"{done.messages} pesan surel di folder masukan dibuka; lampiran: {counts}.")
+
+
 def cmd_report(args: argparse.Namespace) -> int:
+    _open_message_files(args)
     run = _run(args, _previous(args.tahun_lalu))
     if run is None:
         return EXIT_SPEC
-    paths = write_outputs(run, args.output)
+    from pipeline.outputs import changes_since_last  # noqa: PLC0415
+    from pipeline.perubahan import summary_lines  # noqa: PLC0415
+
+    perubahan = changes_since_last(run, args.output)
+    paths = write_outputs(run, args.output, perubahan)
     print(_summary(run, paths))
+    print("\n".join(summary_lines(perubahan)))
     has_errors = run.has_errors
     if has_errors:
         print("Laporan ditandai DRAFT: masih ada ERROR (lihat sheet Validasi / validasi.csv).")

@@ -30,9 +30,12 @@ def completeness(
     issues: pd.DataFrame,
     deadline: str,
 ) -> pd.DataFrame:
-    """Submission status per OPD: on time, late (by the file's own save time), rejected, missing.
+    """Submission status per OPD: on time, late, rejected, missing.
 
-    ``berkas`` is the file register (one row per input file); ``issues`` the validation issues.
+    Lateness follows the mail server's receipt time of the file used (register column
+    ``diterima``, from the submission ledger) and, for a file placed by hand, the file's own
+    save time. ``berkas`` is the file register (one row per input file); ``issues`` the
+    validation issues.
     """
     counts = issues.groupby(["kode_opd", "severity"]).size() if not issues.empty else pd.Series()
     by_opd: dict[str, list[dict[Hashable, Any]]] = {}  # the register rows per OPD, in order
@@ -45,9 +48,11 @@ def completeness(
         used = [f for f in files if f["status"] in schema.BERKAS_DIPAKAI]
         superseded = [str(f["berkas"]) for f in files if f["status"] == schema.BERKAS_DIGANTIKAN]
         saved = str(used[0]["dimodifikasi"]) if used else ""
+        received = str(used[0].get("diterima") or "") if used else ""
+        sender = str(used[0].get("pengirim") or "") if used else ""
         work = indikator_count.get(kode, 0) + program_count.get(kode, 0)
         if used:
-            status = TERLAMBAT if is_late(saved, deadline) else TEPAT_WAKTU
+            status = TERLAMBAT if is_late(received or saved, deadline) else TEPAT_WAKTU
         elif files:
             status = DITOLAK
         else:
@@ -62,6 +67,8 @@ def completeness(
                 "status_kirim": status,
                 "berkas": str(used[0]["berkas"]) if used else "",
                 "dimodifikasi": saved[:19].replace("T", " "),
+                "pengirim": sender,
+                "diterima": received[:19].replace("T", " "),
                 "jumlah_berkas": len(files),
                 "berkas_digantikan": "; ".join(superseded),
                 "jumlah_error": int(counts.get((kode, ERROR), 0)),

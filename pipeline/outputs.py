@@ -16,6 +16,7 @@ import pandas as pd
 from pipeline import __version__, sanitize, schema
 from pipeline.atomic import atomic_path, write_text
 from pipeline.completeness import BELUM, DITOLAK, TEPAT_WAKTU, TERLAMBAT, completeness
+from pipeline.perubahan import Perubahan, compare, indicator_records, read_previous
 from pipeline.run import Run
 
 if TYPE_CHECKING:
@@ -63,7 +64,9 @@ def run_info(run: Run) -> tuple[RunInfo, pd.DataFrame]:
         str(spec.pemda["batas_pengumpulan"]),
     )
     kirim = kelengkapan["status_kirim"].value_counts()
-    used = berkas.loc[berkas["status"].isin(accepted), "dimodifikasi"].astype(str)
+    chosen = berkas[berkas["status"].isin(accepted)]
+    when = chosen.get("diterima", pd.Series("", index=chosen.index)).fillna("").astype(str)
+    used = when.where(when != "", chosen["dimodifikasi"].astype(str))
     info = RunInfo(
         nama_pemda=str(spec.pemda["nama_pemda"]),
         kode_pemda=spec.kode_pemda,
@@ -87,13 +90,31 @@ def run_info(run: Run) -> tuple[RunInfo, pd.DataFrame]:
     return info, kelengkapan
 
 
-def write_outputs(run: Run, output: Path) -> dict[str, Path]:
+def changes_since_last(run: Run, output: Path) -> Perubahan:
+    """This run against the previous one whose manifest is in ``output`` (read before the
+    outputs are replaced)."""
+    previous, reason = read_previous(output)
+    spec = run.spec
+    return compare(
+        previous,
+        reason,
+        (spec.kode_pemda, spec.tahun, spec.periode),
+        run.validated.berkas,
+        run.results.indikator,
+    )
+
+
+def write_outputs(run: Run, output: Path, perubahan: Perubahan | None = None) -> dict[str, Path]:
+    """Every output of a run; ``perubahan`` (what changed since the previous run in
+    ``output``) is computed here when not given."""
     # Deferred: matplotlib costs ~0.5 s to import and `check` never draws.
     from pipeline.charts import plt  # noqa: PLC0415
     from pipeline.feedback import write_feedback  # noqa: PLC0415
     from pipeline.workbook import write_workbook  # noqa: PLC0415
 
     spec, res, berkas = run.spec, run.results, run.validated.berkas
+    if perubahan is None:
+        perubahan = changes_since_last(run, output)
     info, kelengkapan = run_info(run)
     paths = {
         "workbook": output / f"{spec.kode_pemda}_{spec.tahun}_konsolidasi.xlsx",
@@ -107,7 +128,15 @@ def write_outputs(run: Run, output: Path) -> dict[str, Path]:
     }
     source_base = Path(os.path.relpath(run.input_dir.resolve(), output.resolve())).as_posix()
     write_workbook(
-        paths["workbook"], res, run.issues, berkas, spec.settings, info, kelengkapan, source_base
+        paths["workbook"],
+        res,
+        run.issues,
+        berkas,
+        spec.settings,
+        info,
+        kelengkapan,
+        source_base,
+        perubahan,
     )
     feedback = write_feedback(output / "umpan_balik", run.issues, berkas, run.subs, spec)
     with atomic_path(paths["validasi"]) as tmp:
@@ -126,6 +155,8 @@ def write_outputs(run: Run, output: Path) -> dict[str, Path]:
         "pengaturan": spec.settings.raw,
         "versi_pustaka": _versions(),
         "berkas_masukan": berkas.to_dict("records"),
+        # each indicator row at full precision: the next run's Perubahan compares with it
+        "indikator": indicator_records(res.indikator),
         "keluaran": {k: str(v.relative_to(output)) for k, v in paths.items() if k != "manifest"},
         "umpan_balik": [str(p.relative_to(output)) for p in feedback],
         "ringkasan": {

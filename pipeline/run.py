@@ -38,6 +38,7 @@ from pipeline.validate import (
     finalize_register,
     stage_files,
 )
+from pipeline.validate.kiriman import load_receipts
 from pipeline.validate.values import value_checks_many
 
 
@@ -159,12 +160,14 @@ def prepare(
     progress: Progress | None = None,
     ingest: Ingest | None = None,
 ) -> Prepared:
-    """Read every file of one Pemda (isolated workers) and run the per-file checks.
+    """Read every file of one Pemda (isolated workers) and run the per-file checks; a mailed
+    file is judged by its receipt in the submission ledger beside ``input_dir`` when there is one.
 
     ``ingest`` is a reading already started on ``input_dir`` (see :func:`load_and_run`).
     """
     subs, ignored = (ingest or start_ingest(input_dir, limits, progress)).result()
-    return Prepared(spec, input_dir, subs, ignored, stage_files(subs, spec), previous)
+    receipts = load_receipts(input_dir)  # the mail ledger beside the folder, if any
+    return Prepared(spec, input_dir, subs, ignored, stage_files(subs, spec, receipts), previous)
 
 
 def check_values(batch: list[Prepared]) -> list[Checked]:

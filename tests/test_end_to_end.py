@@ -34,6 +34,7 @@ SHEETS = [
     "Kelengkapan",
     "Berkas",
     "Validasi",
+    "Perubahan",
     "Pengaturan",
 ]
 

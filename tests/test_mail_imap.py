@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import json
 import os
 import sqlite3
 import zipfile
@@ -12,9 +13,11 @@ from pathlib import Path
 
 import pytest
 
+from pipeline import template as tpl
 from pipeline.cli import main
 from pipeline.mail import intake, ledger
-from tests.conftest import INPUT_DIR, SPEC_PATH, run_cli
+from tests.broken_files import COL, _edit, _row, _stamp
+from tests.conftest import INPUT_DIR, SPEC_PATH, read_sheet, run_cli, run_report
 from tests.mail_servers import Dovecot, dovecot_available, free_port, make_eml
 
 pytestmark = pytest.mark.skipif(
@@ -198,6 +201,83 @@ def test_a_new_message_alone_is_fetched_later(server: Dovecot, first_runs) -> No
     assert newest.nama_simpan == f"20190302-030000_BPBD_{BPBD}"
     assert newest.alasan == "_meta berkas menyebut OPD BKD, pengirim terdaftar untuk BPBD"
     assert (folder / newest.nama_simpan).read_bytes() == other + b"\n"
+
+
+def _corrected_dinkes(folder: Path, realisasi: float, saved: str) -> bytes:
+    """The Dinas Kesehatan file with one realisation changed and its own save time set."""
+    path = folder / DINKES
+    path.write_bytes(_file(DINKES))
+
+    def change(wb) -> str:
+        ws = wb[tpl.SHEET_INDIKATOR]
+        ref = f"{COL['realisasi_tahunan']}{_row(ws, 'IK07.02')}"
+        ws[ref] = realisasi
+        return ref
+
+    _edit(path, change)
+    _stamp(path, saved)
+    return path.read_bytes()
+
+
+def test_report_follows_the_ledger(server: Dovecot, first_runs, tmp_path: Path) -> None:
+    """Lateness and the newer file by the server's receipt time; a file whose _meta OPD is not
+    its sender's is refused and replaces nothing; Kelengkapan and Berkas show the sender."""
+    folder = first_runs[0]
+    # Dinas Kesehatan corrects its file after the deadline, in an Excel whose clock says the
+    # file was saved on 10 January: by its own save time it is older than the first file and
+    # on time; by the server's receipt time it is the newer one, and late.
+    corrected = _corrected_dinkes(tmp_path, 50, "2019-01-10T08:00:00Z")
+    server.deliver(
+        make_eml("dinkes@binjaikota.example", "Perbaikan", [(DINKES, corrected)], _at(27, 2),
+                 "<m10@u>"),
+        _at(27, 2),
+    )  # fmt: skip
+    done = intake.ambil(_spec(), folder, env=server.env())
+    assert done.statuses == {"disimpan": 1}
+    out = tmp_path / "output"
+    result = run_report(folder, out)
+    assert result.returncode == 0, result.stderr
+    workbook = out / "1275_2018_konsolidasi.xlsx"
+
+    first, newer = f"20190121-030000_DINKES_{DINKES}", f"20190227-030000_DINKES_{DINKES}"
+    wrong = f"20190302-030000_BPBD_{BPBD}"  # BPBD mailed the file of BKD (earlier test)
+    kel = read_sheet(workbook, "Kelengkapan").set_index("Kode OPD")
+    dinkes = kel.loc["DINKES"]
+    assert dinkes["Status Pengiriman"] == "terlambat"
+    assert dinkes["Berkas Dipakai"] == newer
+    assert dinkes["Berkas Digantikan"] == first
+    assert dinkes["Pengirim Surel"] == "dinkes@binjaikota.example"
+    assert dinkes["Diterima lewat Surel (UTC)"] == dt.datetime(2019, 2, 27, 3)
+    assert dinkes["Disimpan (menurut berkas, UTC)"] == dt.datetime(2019, 1, 10, 8)
+    assert kel.loc["BKD", "Status Pengiriman"] == "tepat waktu"  # received 22 January
+    assert kel.loc["BKD", "Berkas Dipakai"] == f"20190122-020000_BKD_{BKD}"  # not replaced
+    assert kel.loc["BPBD", "Berkas Dipakai"] == f"20190124-030000_BPBD_{BPBD}"
+    assert kel.loc["DISHUB", "Status Pengiriman"] == "terlambat"
+
+    berkas = read_sheet(workbook, "Berkas").set_index("Berkas")
+    assert berkas.loc[wrong, "Status"] == "ditolak"
+    assert berkas.loc[wrong, "Kode OPD"] == "BPBD"
+    assert "sheet _meta menyebut OPD BKD" in berkas.loc[wrong, "Alasan"]
+    assert berkas.loc[first, "Status"] == "digantikan"
+    assert berkas.loc[newer, "Pengirim Surel"] == "dinkes@binjaikota.example"
+    assert berkas.loc[first, "Diterima lewat Surel (UTC)"] == dt.datetime(2019, 1, 21, 3)
+
+    issues = read_sheet(workbook, "Validasi")
+    sender = issues[issues["Aturan"] == "kiriman.opd_pengirim"]
+    assert sender[["Tingkat", "Kode OPD", "Berkas", "Sheet", "Sel"]].values.tolist() == [
+        ["ERROR", "BPBD", wrong, "_meta", "B4"]
+    ]
+    assert sender["Ditemukan"].tolist() == ["_meta: BKD; pengirim: bpbd@binjaikota.example"]
+    late = issues[(issues["Aturan"] == "kelengkapan.terlambat") & (issues["Kode OPD"] == "DINKES")]
+    assert late["Pesan"].tolist() == [
+        "Berkas diterima lewat surel 27 Februari 2019, setelah batas pengumpulan 15 Februari 2019."
+    ]
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    rows = {r["berkas"]: r for r in manifest["berkas_masukan"]}
+    assert (rows[newer]["pengirim"], rows[newer]["diterima"]) == (
+        "dinkes@binjaikota.example",
+        "2019-02-27T03:00:00Z",
+    )
 
 
 def test_password_is_written_nowhere(first_runs) -> None:

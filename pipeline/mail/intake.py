@@ -308,6 +308,35 @@ def _sha(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+def pending_message_files(input_dir: Path) -> list[Path]:
+    """The ``.eml`` / ``.msg`` files under ``input_dir`` not taken into the ledger yet
+    (read-only: nothing is written, no ledger is created)."""
+    files = [p for p in list_inputs(Path(input_dir)) if p.suffix.lower() in MESSAGE_SUFFIXES]
+    if not files:
+        return []
+    known = {(m.sumber, m.sha256) for m in lg.read_messages(input_dir)}
+    return [p for p in files if (MESSAGE_SUFFIXES[p.suffix.lower()], _sha(p)) not in known]
+
+
+def open_message_files(
+    spec: MasterSpec, input_dir: Path, limits: Limits | None = None, echo: Echo = lambda _: None
+) -> Summary:
+    """Only the ``.eml`` / ``.msg`` files in ``input_dir`` (never the mail server): what
+    ``make report`` does before reading the folder, so that a message dragged into it counts.
+
+    Raises :class:`~pipeline.mail.ledger.LedgerError` when the ledger cannot be written.
+    """
+    started = time.perf_counter()
+    ledger = lg.open_ledger(input_dir)
+    try:
+        intake = Intake(spec, Path(input_dir), ledger, limits or Limits(), echo)
+        intake.take_in_files()
+    finally:
+        ledger.close()
+    intake.summary.seconds = time.perf_counter() - started
+    return intake.summary
+
+
 def ambil(
     spec: MasterSpec,
     input_dir: Path,

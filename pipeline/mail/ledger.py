@@ -216,6 +216,7 @@ class MessageRecord:
     jumlah_lampiran: int
     status: str
     alasan: str
+    sha256: str  # of the raw message (IMAP) or of the message file
 
 
 MESSAGE_COLUMNS = [f.name for f in fields(MessageRecord)]

@@ -12,7 +12,7 @@ One module per job, each returning its issues (nothing is written into the reade
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
@@ -23,6 +23,14 @@ from pipeline.issues import ERROR, Issue
 from pipeline.master import MasterSpec
 from pipeline.validate.crossfile import cross_file_checks, late_files, missing_opds
 from pipeline.validate.files import check_meta, supersede
+from pipeline.validate.kiriman import (
+    Receipts,
+    changed_after_receipt,
+    check_sender,
+    message_files,
+    receipt_of,
+    with_receipts,
+)
 from pipeline.validate.register import finalize_register, register
 from pipeline.validate.rows import (
     ANGGARAN_COLUMNS,
@@ -84,6 +92,7 @@ class Staged:
     superseded: dict[str, str]
     realisasi: pd.DataFrame
     anggaran: pd.DataFrame
+    receipts: Receipts = field(default_factory=Receipts)
 
 
 def validate_all(
@@ -97,18 +106,26 @@ def validate_all(
     return complete(staged, subs, spec, ignored or [], realisasi, anggaran, value_issues)
 
 
-def stage_files(subs: list[Submission], spec: MasterSpec) -> Staged:
-    """Per-file checks: ``_meta``, which file of an OPD is used, each row against the spec."""
+def stage_files(
+    subs: list[Submission], spec: MasterSpec, receipts: Receipts | None = None
+) -> Staged:
+    """Per-file checks: ``_meta`` (and, for a mailed file, its sender), which file of an OPD
+    is used (the later received, else the later saved), each row against the spec."""
+    receipts = receipts or Receipts()
     per_file: dict[str, list[Issue]] = {s.name: list(s.issues) for s in subs}
     opd_of: dict[str, str] = {}
     ok: list[Submission] = []
     for s in subs:
         usable, kode, found = check_meta(s, spec)
+        receipt = receipt_of(s, receipts.saved)
+        wrong_sender = check_sender(s, kode, receipt) if usable else []
+        if wrong_sender and receipt is not None:
+            usable, kode = False, receipt.kode_opd  # counted for the OPD that sent it
         opd_of[s.name] = kode
-        per_file[s.name] += found
+        per_file[s.name] += found + wrong_sender + changed_after_receipt(s, receipts.saved)
         if usable and not _refused_structure(s.issues):
             ok.append(s)
-    superseded, found = supersede(ok, opd_of)
+    superseded, found = supersede(ok, opd_of, receipts.received(ok))
     for issue in found:
         per_file[issue.file].append(issue)
     active = [s for s in ok if s.name not in superseded]
@@ -127,6 +144,7 @@ def stage_files(subs: list[Submission], spec: MasterSpec) -> Staged:
         superseded=superseded,
         realisasi=pd.DataFrame(real_rows, columns=REALISASI_COLUMNS),
         anggaran=pd.DataFrame(budget_rows, columns=ANGGARAN_COLUMNS),
+        receipts=receipts,
     )
 
 
@@ -141,10 +159,16 @@ def complete(
 ) -> Validated:
     """After the value rules: cross-file checks, missing OPDs, late files, the file register."""
     opd_of, active = staged.opd_of, staged.active
+    receipts = staged.receipts
     issues = [i for s in subs for i in staged.per_file[s.name]] + value_issues
+    issues += receipts.issues
     submitted = {opd_of[s.name] for s in subs}  # any file that claims the OPD
     issues += cross_file_checks(realisasi, spec)
     issues += missing_opds(spec, submitted)
-    issues += late_files(active, opd_of, str(spec.pemda["batas_pengumpulan"]))
+    deadline = str(spec.pemda["batas_pengumpulan"])
+    issues += late_files(active, opd_of, deadline, receipts.received(active))
     berkas = register(subs, ignored, opd_of, {s.name for s in active}, staged.superseded, issues)
+    berkas, unopened = message_files(berkas, receipts.messages, receipts.rows)
+    issues += unopened
+    berkas = with_receipts(berkas, receipts.saved, {s.name: s.sha256 for s in subs})
     return Validated(realisasi=realisasi, anggaran=anggaran, berkas=berkas, issues=issues)

@@ -120,19 +120,31 @@ def missing_opds(spec: MasterSpec, submitted: set[str]) -> list[Issue]:
     return issues
 
 
-def late_files(active: list[Submission], opd_of: dict[str, str], deadline: str) -> list[Issue]:
-    """One INFO per used file saved after the deadline (by the workbook's own save time)."""
-    return [
-        Issue(
-            rule="kelengkapan.terlambat",
-            severity=INFO,
-            file=s.name,
-            kode_opd=opd_of[s.name],
-            message=f"Berkas disimpan {fmt.tanggal(s.dimodifikasi)}, setelah batas "
-            f"pengumpulan {fmt.tanggal(deadline)}.",
-            found=fmt.tanggal(s.dimodifikasi),
-            expected=f"≤ {fmt.tanggal(deadline)}",
+def late_files(
+    active: list[Submission],
+    opd_of: dict[str, str],
+    deadline: str,
+    received: dict[str, str] | None = None,
+) -> list[Issue]:
+    """One INFO per used file submitted after the deadline: by ``received[name]`` (the mail
+    server's receipt time of a mailed file), else by the workbook's own save time."""
+    received = received or {}
+    issues = []
+    for s in active:
+        when = received.get(s.name) or s.dimodifikasi
+        if not is_late(when, deadline):
+            continue
+        how = "diterima lewat surel" if s.name in received else "disimpan"
+        issues.append(
+            Issue(
+                rule="kelengkapan.terlambat",
+                severity=INFO,
+                file=s.name,
+                kode_opd=opd_of[s.name],
+                message=f"Berkas {how} {fmt.tanggal(when)}, setelah batas pengumpulan "
+                f"{fmt.tanggal(deadline)}.",
+                found=fmt.tanggal(when),
+                expected=f"≤ {fmt.tanggal(deadline)}",
+            )
         )
-        for s in active
-        if is_late(s.dimodifikasi, deadline)
-    ]
+    return issues

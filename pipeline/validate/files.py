@@ -112,12 +112,15 @@ def check_meta(sub: Submission, spec: MasterSpec) -> tuple[bool, str, list[Issue
 
 
 def supersede(
-    subs: list[Submission], opd_of: dict[str, str]
+    subs: list[Submission], opd_of: dict[str, str], received: dict[str, str] | None = None
 ) -> tuple[dict[str, str], list[Issue]]:
-    """Duplicate submissions of one OPD: the newest by the workbook's own timestamp wins.
+    """Duplicate submissions of one OPD: the newest wins, by ``received[name]`` (the mail
+    server's receipt time of a mailed file) where given, else the workbook's own timestamp.
 
     Never merged. Returns ``{older file: newer file}`` and one INFO per superseded file.
     """
+    received = received or {}
+    when = {s.name: received.get(s.name) or s.dimodifikasi for s in subs}
     superseded: dict[str, str] = {}
     issues: list[Issue] = []
     by_opd: dict[str, list[Submission]] = {}
@@ -126,18 +129,25 @@ def supersede(
     for group in by_opd.values():
         if len(group) < 2:
             continue
-        group.sort(key=lambda s: (s.dimodifikasi, s.name), reverse=True)
+        group.sort(key=lambda s: (when[s.name], s.name), reverse=True)
+        newer = when[group[0].name]
         for older in group[1:]:
             superseded[older.name] = group[0].name
             out = FileIssues(older, opd_of[older.name])
             out.issue(
                 "berkas.digantikan",
                 INFO,
-                f"Ada berkas yang lebih baru untuk OPD ini ({group[0].name}, disimpan "
-                f"{group[0].dimodifikasi or '?'}); berkas ini ({older.dimodifikasi or '?'}) "
-                "tidak dipakai.",
-                found=older.dimodifikasi,
-                expected=group[0].dimodifikasi,
+                f"Ada berkas yang lebih baru untuk OPD ini ({group[0].name}, "
+                f"{_when(group[0], received, when)}); berkas ini "
+                f"({_when(older, received, when)}) tidak dipakai.",
+                found=when[older.name],
+                expected=newer,
             )
             issues += out.items
     return superseded, issues
+
+
+def _when(sub: Submission, received: dict[str, str], when: dict[str, str]) -> str:
+    """How a file's time reads in a message: received by the mail server, or saved."""
+    how = "diterima lewat surel" if sub.name in received else "disimpan"
+    return f"{how} {when[sub.name] or '?'}"

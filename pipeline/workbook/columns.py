@@ -121,6 +121,8 @@ BERKAS_COLS = [
     Col("jenis", width=8, header="Jenis Berkas"),
     Col("ukuran", "int", 10, "Ukuran (byte)"),
     Col("dimodifikasi", "date", 23, "Disimpan (menurut berkas, UTC)"),
+    Col("pengirim", width=28, header="Pengirim Surel"),
+    Col("diterima", "date", 23, "Diterima lewat Surel (UTC)"),
     Col("sha256", width=34, header="SHA-256"),  # 64 hex digits on two lines
 ]
 MISI_TUJUAN_KEYS = 2
@@ -162,6 +164,8 @@ KELENGKAPAN_COLS = [
     Col("jumlah_program", "int", 9),
     Col("status_kirim", width=13),
     Col("dimodifikasi", "date", 23, "Disimpan (menurut berkas, UTC)"),
+    Col("diterima", "date", 23, "Diterima lewat Surel (UTC)"),
+    Col("pengirim", width=28, header="Pengirim Surel"),
     Col("berkas", width=40, header="Berkas Dipakai"),
     Col("jumlah_berkas", "int", 8),
     Col("berkas_digantikan", width=28),

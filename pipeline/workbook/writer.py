@@ -23,6 +23,7 @@ from pipeline.atomic import atomic_path
 from pipeline.config import Settings
 from pipeline.issues import ERROR, INFO, SEVERITY_ORDER, WARNING, cell_order
 from pipeline.master import spec_value
+from pipeline.perubahan import Perubahan
 from pipeline.score import RUMUS, Results
 from pipeline.workbook.base import (
     HEADER_ROW,
@@ -79,6 +80,7 @@ class Context:
     source_base: str
     fmts: Formats
     status: Status
+    perubahan: Perubahan | None = None
 
     @property
     def footer(self) -> str:
@@ -97,11 +99,13 @@ def write_workbook(
     info: RunInfo,
     kelengkapan: pd.DataFrame,
     source_base: str = "",
+    perubahan: Perubahan | None = None,
 ) -> Path:
     """Write the consolidated workbook atomically to ``path``.
 
     ``source_base`` is the input folder relative to the workbook's folder: the Indikator
     sheet's source cells link there (a relative link, so no machine path is written).
+    ``perubahan`` is the comparison with the previous run (None: not compared).
     """
     with atomic_path(path) as tmp:
         wb = SafeWorkbook(str(tmp), WORKBOOK_OPTIONS)
@@ -125,6 +129,7 @@ def write_workbook(
             source_base=source_base,
             fmts=Formats(wb, settings.desimal_tampilan),
             status=Status(errors, info.nama_pemda, info.tahun),
+            perubahan=perubahan,
         )
         for name, writer in SHEETS:
             writer(wb, wb.add_worksheet(name), ctx)
@@ -441,7 +446,8 @@ def sheet_efisiensi(wb: Workbook, ws: Worksheet, ctx: Context) -> None:
 
 
 def _saved_at(value: object) -> dt.datetime | None:
-    """A file's own save time (ISO text, UTC) as a naive datetime for a date cell."""
+    """A time in ISO text, UTC (a file's own save time, a mail server's receipt time) as a
+    naive datetime for a date cell."""
     text = "" if is_missing(value) else str(value).strip()
     if not text:
         return None
@@ -452,12 +458,18 @@ def _saved_at(value: object) -> dt.datetime | None:
     return moment.replace(tzinfo=None)
 
 
-def sheet_kelengkapan(wb: Workbook, ws: Worksheet, ctx: Context) -> None:
-    kel = ctx.kelengkapan.assign(
-        dimodifikasi=_objects(
-            [_saved_at(v) for v in ctx.kelengkapan["dimodifikasi"]], ctx.kelengkapan.index
-        )
+def _dates(frame: pd.DataFrame, *keys: str) -> pd.DataFrame:
+    """ISO time columns as date cells (a column the frame lacks stays empty)."""
+    return frame.assign(
+        **{
+            k: _objects([_saved_at(v) for v in frame.get(k, [""] * len(frame))], frame.index)
+            for k in keys
+        }
     )
+
+
+def sheet_kelengkapan(wb: Workbook, ws: Worksheet, ctx: Context) -> None:
+    kel = _dates(ctx.kelengkapan, "dimodifikasi", "diterima")
     last = write_table(
         ws,
         kel,
@@ -490,9 +502,7 @@ def sheet_kelengkapan(wb: Workbook, ws: Worksheet, ctx: Context) -> None:
 
 
 def sheet_berkas(wb: Workbook, ws: Worksheet, ctx: Context) -> None:
-    berkas = ctx.berkas.assign(
-        dimodifikasi=_objects([_saved_at(v) for v in ctx.berkas["dimodifikasi"]], ctx.berkas.index)
-    )
+    berkas = _dates(ctx.berkas, "dimodifikasi", "diterima")
     write_table(
         ws,
         berkas,
@@ -537,6 +547,13 @@ def sheet_validasi(wb: Workbook, ws: Worksheet, ctx: Context) -> None:
                 "format": wb.add_format({"bg_color": colour, "bold": severity == ERROR}),
             },
         )
+
+
+def sheet_perubahan(wb: Workbook, ws: Worksheet, ctx: Context) -> None:
+    from pipeline.workbook.perubahan import write_perubahan  # noqa: PLC0415
+
+    p = ctx.perubahan or Perubahan(False, "Tidak dibandingkan dengan proses sebelumnya.")
+    write_perubahan(wb, ws, p, ctx.res, ctx.settings, ctx.fmts, ctx.status, ctx.footer)
 
 
 SETTING_MEANING = {
@@ -604,6 +621,7 @@ SHEETS: list[tuple[str, SheetWriter]] = [
     ("Kelengkapan", sheet_kelengkapan),
     ("Berkas", sheet_berkas),
     ("Validasi", sheet_validasi),
+    ("Perubahan", sheet_perubahan),
     ("Pengaturan", sheet_pengaturan),
 ]
 

@@ -1,0 +1,236 @@
+"""Mailed files in the run: who sent each file and when the mail server received it.
+
+When ``ambil`` has kept a submission ledger beside the input folder
+(:mod:`pipeline.mail.ledger`), the run reads it once (:func:`load_receipts`) and, for every file
+that came by mail and is still byte for byte what was received:
+
+* its time is the server's receipt time, not the workbook's own save time
+  (:func:`received_at`): lateness and which of an OPD's files is the newer follow it;
+* the OPD its hidden ``_meta`` sheet claims must be an OPD of the sender's address
+  (:func:`check_sender`); a file that claims another OPD is refused and replaces nothing;
+* the file register shows the sender and the receipt time (:func:`with_receipts`).
+
+A file placed in the folder by hand has no receipt and keeps its own save time. ``.eml`` /
+``.msg`` files in the folder are listed with what became of their attachments
+(:func:`message_files`). Everything read from the ledger is mail text: untrusted, only ever
+written as text.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from pipeline import schema
+from pipeline import template as tpl
+from pipeline.ingest import Submission
+from pipeline.issues import ERROR, INFO, WARNING, Issue
+from pipeline.mail.ledger import (
+    DISIMPAN,
+    FOLDER_INPUT,
+    LedgerError,
+    MessageRecord,
+    Receipt,
+    iso_utc,
+    ledger_path,
+    read_ledger,
+    read_messages,
+)
+from pipeline.validate.common import FileIssues
+
+MESSAGE_SUFFIXES = (".eml", ".msg")
+
+
+@dataclass
+class Receipts:
+    """What the ledger says about one input folder (all empty without a ledger)."""
+
+    saved: dict[str, Receipt] = field(default_factory=dict)  # saved name → its receipt
+    messages: list[MessageRecord] = field(default_factory=list)
+    rows: list[Receipt] = field(default_factory=list)  # every attachment row
+    issues: list[Issue] = field(default_factory=list)  # the ledger could not be read
+
+    def received(self, subs: list[Submission]) -> dict[str, str]:
+        """File name → when it came by mail (:func:`received_at`), for the files of ``subs``
+        that came by mail and are still as received."""
+        out = {}
+        for s in subs:
+            found = receipt_of(s, self.saved)
+            if found is not None and received_at(found):
+                out[s.name] = received_at(found)
+        return out
+
+
+def received_at(receipt: Receipt) -> str:
+    """When a mailed file arrived, ISO text in UTC: the mail server's receipt time (IMAP
+    INTERNALDATE, the newest ``Received:`` header of a message file, a ``.msg``'s delivery
+    time); for a message file without any of them, its ``Date:`` header; else ''."""
+    if receipt.diterima:
+        return receipt.diterima
+    try:
+        return iso_utc(dt.datetime.fromisoformat(receipt.dikirim)) if receipt.dikirim else ""
+    except ValueError:
+        return ""
+
+
+def load_receipts(input_dir: Path) -> Receipts:
+    """The ledger of ``input_dir``; an issue instead when it exists but cannot be read (the
+    run then goes on with each file's own save time)."""
+    try:
+        rows = read_ledger(input_dir)
+        messages = read_messages(input_dir)
+    except LedgerError:
+        where = ledger_path(input_dir)
+        problem = Issue(
+            rule="kiriman.buku_tidak_terbaca",
+            severity=WARNING,
+            message=f"Buku kiriman {where.parent.name}/{where.name} tidak dapat dibaca (rusak "
+            "atau bukan basis data SQLite); waktu terima surel tidak dipakai: keterlambatan "
+            "dan berkas terbaru mengikuti waktu simpan tiap berkas. Jalankan `make ambil` "
+            "pada folder masukan yang baru bila buku ini tidak dapat dipulihkan.",
+            file=where.name,
+            found="buku kiriman tidak terbaca",
+            expected="berkas SQLite buku kiriman yang dapat dibaca",
+        )
+        return Receipts(issues=[problem])
+    saved = {r.nama_simpan: r for r in rows if r.status == DISIMPAN and r.folder == FOLDER_INPUT}
+    return Receipts(saved, messages, rows)
+
+
+def receipt_of(sub: Submission, receipts: dict[str, Receipt]) -> Receipt | None:
+    """The receipt of a file, if it came by mail and its bytes are still those received."""
+    found = receipts.get(sub.name)
+    return found if found is not None and found.sha256 == sub.sha256 else None
+
+
+def changed_after_receipt(sub: Submission, receipts: dict[str, Receipt]) -> list[Issue]:
+    """An INFO when a mailed file was changed in the folder after it was received."""
+    found = receipts.get(sub.name)
+    if found is None or found.sha256 == sub.sha256:
+        return []
+    out = FileIssues(sub)
+    out.issue(
+        "kiriman.berkas_berubah",
+        INFO,
+        f"Berkas ini diterima lewat surel dari {found.pengirim} ({_shown(found.diterima)}) "
+        "tetapi isinya telah diubah sesudahnya; waktu simpan berkas dipakai, bukan waktu "
+        "terima surel.",
+        found=f"SHA-256 {sub.sha256[:12]}…",
+        expected=f"SHA-256 {found.sha256[:12]}… (seperti diterima)",
+    )
+    return out.items
+
+
+def sender_opds(receipt: Receipt) -> list[str]:
+    """The OPD codes the spec lists for the sender's address."""
+    return [k for k in receipt.opd_pengirim.split(";") if k]
+
+
+def check_sender(sub: Submission, kode_opd: str, receipt: Receipt | None) -> list[Issue]:
+    """ERROR when the OPD of the file's ``_meta`` sheet (``kode_opd``, as resolved by the
+    ``_meta`` check) is not an OPD of the address the file was mailed from.
+
+    The issue is counted for the sender's OPD (the reply goes there). Returns [] for a file
+    not received by mail, or when either side is unknown.
+    """
+    if receipt is None or not kode_opd or not receipt.kode_opd:
+        return []
+    opds = sender_opds(receipt) or [receipt.kode_opd]
+    if kode_opd in opds:
+        return []
+    out = FileIssues(sub, receipt.kode_opd)
+    out.issue(
+        "kiriman.opd_pengirim",
+        ERROR,
+        f"Berkas ini dikirim dari alamat {receipt.pengirim}, yang terdaftar untuk OPD "
+        f"{' / '.join(opds)}, tetapi sheet _meta menyebut OPD {kode_opd}. Berkas tidak dipakai "
+        "dan tidak menggantikan berkas lain. Kirim templat OPD Anda sendiri; bila alamat ini "
+        "memang dipakai OPD tersebut, tambahkan ke kolom email master spec.",
+        sheet=tpl.SHEET_META,
+        cell=sub.meta_cells.get("kode_opd", ""),
+        found=f"_meta: {kode_opd}; pengirim: {receipt.pengirim}",
+        expected=" atau ".join(opds),
+    )
+    return out.items
+
+
+def with_receipts(
+    berkas: pd.DataFrame,
+    receipts: dict[str, Receipt],
+    sha: dict[str, str],
+) -> pd.DataFrame:
+    """The register with the sender, the time the file came by mail (:func:`received_at`)
+    and the message's own ``Date:`` of each mailed file (``''`` for a file placed by hand, or
+    changed since it was received)."""
+    found = [
+        receipts.get(name)
+        if receipts.get(name) and receipts[name].sha256 == sha.get(name)
+        else None
+        for name in berkas["berkas"]
+    ]
+    return berkas.assign(
+        pengirim=[r.pengirim if r else "" for r in found],
+        diterima=[received_at(r) if r else "" for r in found],
+        dikirim=[r.dikirim if r else "" for r in found],
+    )
+
+
+def message_files(
+    berkas: pd.DataFrame, messages: list[MessageRecord], rows: list[Receipt]
+) -> tuple[pd.DataFrame, list[Issue]]:
+    """``.eml`` / ``.msg`` files in the input folder: what became of their attachments, or a
+    WARNING saying how to have them opened when they were not taken in yet."""
+    by_hash = {m.sha256: m for m in messages if m.sumber in ("eml", "msg")}
+    attachments: dict[int, list[Receipt]] = {}
+    for r in rows:
+        attachments.setdefault(r.surat_id, []).append(r)
+    issues: list[Issue] = []
+    alasan = []
+    for name, status, reason, digest in zip(
+        berkas["berkas"], berkas["status"], berkas["alasan"], berkas["sha256"], strict=True
+    ):
+        if status != schema.BERKAS_DIABAIKAN or not str(name).lower().endswith(MESSAGE_SUFFIXES):
+            alasan.append(reason)
+            continue
+        message = by_hash.get(str(digest))  # the same file, whatever its name now
+        if message is None:
+            alasan.append(
+                "pesan surel yang belum dibuka: jalankan `make report` atau `make ambil` agar "
+                "lampirannya diambil ke folder masukan"
+            )
+            issues.append(
+                Issue(
+                    rule="kiriman.surel_belum_dibuka",
+                    severity=WARNING,
+                    message="Berkas pesan surel ini belum dibuka, sehingga lampirannya belum "
+                    "dibaca. Jalankan `make ambil` (atau `make report`), yang mengambil "
+                    "lampiran buku kerjanya ke folder masukan dan mencatatnya di buku kiriman.",
+                    file=str(name),
+                    found="pesan surel belum dibuka",
+                    expected="lampiran diambil ke folder masukan",
+                )
+            )
+            continue
+        parts = [_attachment(a) for a in attachments.get(message.id, [])]
+        alasan.append(
+            f"pesan surel dari {message.pengirim or '(tanpa alamat)'}"
+            + (f" ({message.alasan})" if message.alasan else "")
+            + (f"; lampiran: {'; '.join(parts)}" if parts else "; tanpa lampiran")
+        )
+    return berkas.assign(alasan=alasan), issues
+
+
+def _attachment(a: Receipt) -> str:
+    name = f"{a.dari_zip} › {a.nama_asli}" if a.dari_zip else a.nama_asli
+    if a.folder == FOLDER_INPUT:
+        return f"{name} → {a.nama_simpan}"
+    if a.duplikat_dari:
+        return f"{name}: duplikat dari {a.duplikat_dari}"
+    return f"{name}: {a.status}" + (f" ({a.alasan})" if a.alasan else "")
+
+
+def _shown(iso: str) -> str:
+    return iso[:16].replace("T", " ") + " UTC" if iso else "waktu tidak diketahui"
