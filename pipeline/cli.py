@@ -54,7 +54,7 @@ def _run(args: argparse.Namespace, previous: pd.DataFrame | None = None) -> Run 
     return run
 
 
-def _summary(run: Run, paths: dict[str, Path] | None) -> str:
+def _summary(run: Run, paths: dict[str, Path] | None, extra: list[str] | None = None) -> str:
     berkas, k = run.validated.berkas, run.results.keseluruhan
     counts = berkas["status"].value_counts().to_dict() if not berkas.empty else {}
     sev = run.issues["severity"].value_counts().to_dict() if not run.issues.empty else {}
@@ -80,6 +80,7 @@ def _summary(run: Run, paths: dict[str, Path] | None) -> str:
         f"{sev.get(INFO, 0)} INFO",
         f"Waktu proses      : {time.perf_counter() - STARTED:.1f} detik",
     ]
+    lines += extra or []
     if paths:
         lines.append("Keluaran:")
         lines += [f"  {p}" for p in paths.values()]
@@ -131,8 +132,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 
     perubahan = changes_since_last(run, args.output)
     paths = write_outputs(run, args.output, perubahan)
-    print(_summary(run, paths))
-    print("\n".join(summary_lines(perubahan)))
+    print(_summary(run, paths, summary_lines(perubahan)))
     has_errors = run.has_errors
     if has_errors:
         print("Laporan ditandai DRAFT: masih ada ERROR (lihat sheet Validasi / validasi.csv).")

@@ -186,6 +186,7 @@ def test_dry_run_then_send_once_per_opd(run, sink, capsys, monkeypatch) -> None:
     body = dinkes.get_body(("plain",)).get_content()
     assert "Yth. Dinas Kesehatan," in body
     assert DINKES in body  # the name it was sent under, not the saved name
+    assert f"- {DINKES} (diterima dengan peringatan; surel diterima 21 Januari 2019)" in body
     assert "paling lambat 15 Februari 2019" in body
     assert by_opd["BKD"]["In-Reply-To"] == "<bkd-1@binjaikota.example>"
     assert by_opd["KESBANGPOL"]["In-Reply-To"] is None

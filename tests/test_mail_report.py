@@ -105,7 +105,8 @@ def _corrected(folder: Path, realisasi: float) -> bytes:
 
 def test_first_run_says_there_is_nothing_to_compare(reported) -> None:
     out = reported[2]
-    assert out.splitlines()[-2:] == [
+    section = out[out.index("Perubahan sejak proses sebelumnya:") : out.index("Keluaran:")]
+    assert section.splitlines() == [
         "Perubahan sejak proses sebelumnya:",
         "  Belum ada proses sebelumnya di folder keluaran: ini proses pertama, tidak ada "
         "pembanding.",
@@ -129,7 +130,8 @@ def test_perubahan_lists_new_files_and_changed_indicators(reported, tmp_path) ->
     result = run_report(folder, output)
     assert result.returncode == 0, result.stderr
     first, newer = f"20190216-010100_DINKES_{DINKES}", f"20190217-020000_DINKES_{DINKES}"
-    section = result.stdout[result.stdout.index("Perubahan sejak proses sebelumnya:") :]
+    out = result.stdout
+    section = out[out.index("Perubahan sejak proses sebelumnya:") : out.index("Keluaran:")]
     assert section.splitlines() == [
         "Perubahan sejak proses sebelumnya:",
         "  Berkas baru, berubah atau hilang: 2",
@@ -199,3 +201,18 @@ def test_an_unreadable_ledger_is_a_warning_and_the_files_still_count(reported, t
     assert "input_xlsx_surat/buku_kiriman.sqlite tidak dapat dibaca" in problem["Pesan"].iloc[0]
     kel = read_sheet(workbook, "Kelengkapan").set_index("Kode OPD")
     assert kel.loc["DINKES", "Status Pengiriman"] == "tepat waktu"  # by its own save time
+
+
+def test_a_reply_says_when_a_late_file_was_received(spec) -> None:
+    from pipeline.mail.reply import _body
+
+    accepted = [
+        {"berkas": "a.xlsx", "status": "diterima", "diterima": "2019-02-20T09:18:00Z"},
+        {"berkas": "b.xlsx", "status": "diterima", "diterima": ""},  # placed by hand
+    ]
+    body = _body(spec, "Dinas Perhubungan", accepted, {"a.xlsx": "Dishub.xlsx"}, (0, 0, 1),
+                 "umpan_balik_DISHUB.xlsx", "15 Februari 2019")  # fmt: skip
+    assert (
+        "- Dishub.xlsx (diterima; surel diterima 20 Februari 2019, setelah batas pengumpulan "
+        "15 Februari 2019)\n- b.xlsx (diterima)\n"
+    ) in body

@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline import fmt, schema
+from pipeline.completeness import is_late
 from pipeline.issues import ERROR, INFO, WARNING
 from pipeline.mail import ledger as lg
 from pipeline.mail.intake import opd_addresses
@@ -153,10 +154,17 @@ def _body(
     lines = [f"Yth. {nama_opd},", ""]
     if accepted:
         lines.append(f"Berkas capaian kinerja tahun {spec.tahun} yang kami terima dan pakai:")
+        batas = str(spec.pemda.get("batas_pengumpulan", ""))
         for rec in accepted:
             name = str(rec.get("berkas", ""))
             shown = original.get(name, name)
-            lines.append(f"- {shown} ({rec.get('status', '')})")
+            note = str(rec.get("status", ""))
+            received = str(rec.get("diterima") or "")
+            if received:  # it came by mail: the day the server received it
+                note += f"; surel diterima {fmt.tanggal(received)}"
+                if is_late(received, batas):
+                    note += f", setelah batas pengumpulan {fmt.tanggal(batas)}"
+            lines.append(f"- {shown} ({note})")
     else:
         lines.append(
             f"Berkas capaian kinerja tahun {spec.tahun} dari {nama_opd} belum kami terima "
