@@ -216,3 +216,30 @@ def test_a_reply_says_when_a_late_file_was_received(spec) -> None:
         "- Dishub.xlsx (diterima; surel diterima 20 Februari 2019, setelah batas pengumpulan "
         "15 Februari 2019)\n- b.xlsx (diterima)\n"
     ) in body
+
+
+def test_a_fifo_or_link_named_like_a_message_is_never_opened(spec, tmp_path) -> None:
+    """Reading a FIFO blocks for ever and a link may lead out of the folder: neither is opened
+    by `report` (looking for message files) nor by `ambil`."""
+    import os
+    import threading
+
+    from pipeline.mail import intake
+
+    folder = tmp_path / "input_xlsx"
+    folder.mkdir()
+    os.mkfifo(folder / "surat.eml")
+    outside = tmp_path / "rahasia.eml"
+    outside.write_bytes(_eml("dinkes@binjaikota.example", DINKES, dt.datetime(2019, 2, 1)))
+    (folder / "tautan.eml").symlink_to(outside)
+    found: list[object] = []
+
+    def work() -> None:
+        found.append(intake.pending_message_files(folder))
+        found.append(intake.ambil(spec, folder, env={}).messages)
+
+    worker = threading.Thread(target=work, daemon=True)
+    worker.start()
+    worker.join(60)
+    assert found == [[], 0]
+    assert not ledger.read_ledger(folder)

@@ -27,7 +27,9 @@ are fetched with ``BODY.PEEK``.
 from __future__ import annotations
 
 import hashlib
+import os
 import re
+import stat
 import tempfile
 import time
 from collections.abc import Callable
@@ -36,7 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.atomic import atomic_path
-from pipeline.ingest import list_inputs
+from pipeline.ingest import list_inputs as _all_inputs
 from pipeline.isolate import Limits, read_files
 from pipeline.mail import ledger as lg
 from pipeline.mail.message import (
@@ -302,6 +304,19 @@ class Intake:
             self.take_in(
                 letter, {"sumber": sumber, "asal": asal, "sha256": digest}, lambda conn: None
             )
+
+
+def list_inputs(folder: Path) -> list[Path]:
+    """The regular files under ``folder``: a link (it may lead out of the folder), a FIFO
+    (reading it would block) or a device is never opened here; the report lists them."""
+    out = []
+    for path in _all_inputs(folder):
+        try:
+            if stat.S_ISREG(os.lstat(path).st_mode):
+                out.append(path)
+        except OSError:
+            continue
+    return out
 
 
 def _sha(path: Path) -> str:
