@@ -20,7 +20,7 @@ from typing import Any
 
 import pandas as pd
 
-from pipeline import fmt, schema
+from pipeline import fmt, sanitize, schema
 
 BARU = "baru"
 BERUBAH = "isi berubah"
@@ -158,8 +158,13 @@ def compare(
             f"{theirs[1] or '?'} periode {theirs[2] or '?'}, bukan {kode} tahun {tahun} "
             f"periode {periode}: tidak dibandingkan.",
         )
-    before_files = [r for r in previous.get("berkas_masukan", []) if isinstance(r, dict)]
-    files = _file_changes(before_files, berkas)
+    before_files = _dicts(previous.get("berkas_masukan"))
+    # compared as the manifest keeps them (every text through the sanitiser), so a name the
+    # sanitiser changes is the same name in both runs
+    now_files = _dicts(
+        sanitize.json_value(json.loads(json.dumps(berkas.to_dict("records"), default=str)))
+    )
+    files = _file_changes(before_files, now_files)
     if not isinstance(previous.get("indikator"), list):
         return Perubahan(
             False,
@@ -167,7 +172,8 @@ def compare(
             "lebih lama): hanya berkas yang dibandingkan.",
             files,
         )
-    rows = _indicator_changes(previous["indikator"], indicator_records(indikator))
+    now = _dicts(sanitize.json_value(indicator_records(indikator)))
+    rows = _indicator_changes(_dicts(previous["indikator"]), now)
     return Perubahan(
         True,
         f"Dibandingkan dengan proses sebelumnya di folder keluaran ({len(before_files)} "
@@ -186,8 +192,12 @@ def _used_by_opd(rows: list[dict[str, Any]]) -> dict[str, str]:
     }
 
 
-def _file_changes(before: list[dict[str, Any]], berkas: pd.DataFrame) -> pd.DataFrame:
-    now = [{str(k): v for k, v in r.items()} for r in berkas.to_dict("records")]
+def _dicts(value: object) -> list[dict[str, Any]]:
+    """The records of a JSON list (anything else in it left out)."""
+    return [r for r in value if isinstance(r, dict)] if isinstance(value, list) else []
+
+
+def _file_changes(before: list[dict[str, Any]], now: list[dict[str, Any]]) -> pd.DataFrame:
     old = {str(r.get("berkas", "")): r for r in before}
     used_before = _used_by_opd(before)
     out = []
@@ -249,7 +259,7 @@ def _shown_realisasi(rec: dict[str, Any] | None) -> float | str | None:
 
 def _indicator_changes(before: list[dict[str, Any]], now: list[dict[str, Any]]) -> pd.DataFrame:
     key = ("kode_indikator", "kode_opd")
-    old = {tuple(_text(r.get(k)) for k in key): r for r in before if isinstance(r, dict)}
+    old = {tuple(_text(r.get(k)) for k in key): r for r in _dicts(before)}
     new = {tuple(_text(r.get(k)) for k in key): r for r in now}
     out = []
     order = list(new) + [k for k in old if k not in new]
