@@ -156,22 +156,33 @@ def test_dry_run_then_send_once_per_opd(run, sink, capsys, monkeypatch) -> None:
     manifest = json.loads((run["output"] / "manifest.json").read_text(encoding="utf-8"))
     feedback = {Path(p).stem for p in manifest["umpan_balik"]}
     assert {"DINKES", "BKD", "KESBANGPOL"} <= feedback  # KESBANGPOL: has not submitted
+    # Dishub.eml has no Received: header; its Date: (21 January) is before the deadline, so the
+    # file is on time although the workbook says it was saved on 20 February: no feedback, a
+    # confirmation without attachment.
+    assert "DISHUB" not in feedback
+    replies = len(feedback) + 1
     code, out, err = _balas(capsys, monkeypatch, run, **sink.env())
     assert code == 0, err
     assert sink.messages == []
     planned = [line for line in out.splitlines() if line.startswith("[akan dikirim]")]
-    assert len(planned) == len(feedback)
+    assert len(planned) == replies
     assert "Uji coba: tidak ada surel yang dikirim" in out
 
     code, out, err = _balas(capsys, monkeypatch, run, "--kirim", **sink.env())
     assert code == 0, err
-    assert f"{len(feedback)} balasan terkirim, 0 gagal." in out
+    assert f"{replies} balasan terkirim, 0 gagal." in out
     messages = [
         email.message_from_bytes(raw, policy=email.policy.default) for raw in sink.messages
     ]
-    assert len(messages) == len(feedback)
+    assert len(messages) == replies
     by_opd: dict[str, EmailMessage] = {}
     for msg in messages:
+        if msg["To"] == "dishub@binjaikota.example":
+            assert list(msg.iter_attachments()) == []
+            body = msg.get_body(("plain",)).get_content()
+            assert "surel diterima 21 Januari 2019)" in body
+            assert "Tidak ada yang perlu diperbaiki" in body
+            continue
         (att,) = list(msg.iter_attachments())
         kode = att.get_filename().removeprefix("umpan_balik_").removesuffix(".xlsx")
         assert kode not in by_opd
@@ -197,7 +208,7 @@ def test_dry_run_then_send_once_per_opd(run, sink, capsys, monkeypatch) -> None:
     assert code == 0, err
     assert len(sink.messages) == count  # the same feedback is never sent twice
     assert "0 balasan terkirim" in out
-    assert out.count("[sudah dikirim]") == len(feedback)
+    assert out.count("[sudah dikirim]") == replies
 
 
 def test_changed_feedback_is_sent_again(run, sink, capsys, monkeypatch, tmp_path) -> None:
