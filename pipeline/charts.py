@@ -266,7 +266,8 @@ def tren_sasaran(
     ax.invert_yaxis()
     ax.axvline(100, color=GRID, linestyle="--", linewidth=1)
     ax.set_xlim(0, max(130.0, top + 15))
-    ax.set_xlabel("Rata-rata capaian (%)")
+    # the grey bars are progress toward the end target, not capaian: one neutral axis name
+    ax.set_xlabel("Rata-rata per Sasaran (%), tiap indikator dibatasi seperti rata-rata capaian")
     _percent_axis(ax)
     has_last = chartdata.SERI_TAHUN_LALU in series
     what = (
@@ -276,4 +277,15 @@ def tren_sasaran(
     )
     _title(ax, what, pemda)
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8)
+    left_out = [c for c in labels if c not in codes]
+    if left_out:  # a gap in the numbering says why
+        fig.text(
+            0.01,
+            0.0,
+            f"Tidak ditampilkan (belum ada indikator dinilai): {', '.join(left_out)}",
+            fontsize=8,
+            va="bottom",
+            ha="left",
+        )
+        fig.get_layout_engine().set(rect=(0, 0.03, 1, 0.97))  # type: ignore[union-attr,call-arg]
     return fig

@@ -157,3 +157,14 @@ def test_predikat_ranges_for_bands_that_include_their_bound() -> None:
         "≥ 30 dan < 50",
         "< 30",
     ]
+
+
+def test_trend_chart_says_which_sasaran_it_leaves_out() -> None:
+    from pipeline import charts
+
+    frame = pd.DataFrame(
+        {"kode_sasaran": ["S1"], "seri": [chartdata.SERI_TAHUN_INI], "nilai": [90.0]}
+    )
+    fig = charts.tren_sasaran(frame, {"S1": "S1 Satu", "S2": "S2 Dua"}, "Kota Contoh Tahun 2025")
+    notes = [t.get_text() for t in fig.texts]
+    assert any("S2" in n and "S1" not in n for n in notes), notes

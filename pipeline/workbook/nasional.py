@@ -137,7 +137,8 @@ def write_national_workbook(
     pemda = _clean(pemda)
     quality = _clean(quality)
     status = Status(0, scope, tahun)  # DRAFT is said per Pemda, not of the consolidation
-    footer = f"&L{sanitize.text(title, 120)}&C&A · dicetak &D&RHalaman &P dari &N"
+    # no print-date field: it follows the reader's locale (12/02/2026 for 2 December)
+    footer = f"&L{sanitize.text(title, 120)}&C&A · {tahun}&RHalaman &P dari &N"
     with atomic_path(path) as tmp:
         wb = SafeWorkbook(str(tmp), WORKBOOK_OPTIONS)
         wb.set_properties(

@@ -272,7 +272,7 @@ def sheet_indikator(wb: Workbook, ws: Worksheet, ctx: Context) -> None:
         freeze_cols=INDIKATOR_KEYS,
         decimals=indicator_decimals(ind, ctx.settings),
     )
-    _link_sources(ws, ind, ctx.source_base, col_index(INDIKATOR_COLS, "sel_realisasi"))
+    _link_sources(ws, ind, ctx.source_base, col_index(INDIKATOR_COLS, "sel_realisasi"), ctx.fmts)
     _predikat(ws, wb, ctx, INDIKATOR_COLS, "predikat", last)
 
 
@@ -656,10 +656,12 @@ def read_previous_report(path: Path) -> pd.DataFrame:
     ).astype({"kode_indikator": str, "realisasi_tahun_lalu": float, "capaian_tahun_lalu": float})
 
 
-def _link_sources(ws: Any, ind: pd.DataFrame, base: str, col: int) -> None:
+def _link_sources(ws: Any, ind: pd.DataFrame, base: str, col: int, fmts: Formats) -> None:
     """Make each source cell a link into the OPD's own file (relative to the workbook)."""
     if not base:
         return
+    # at the top of the cell with its border, like every other cell of the row
+    link = fmts.get(border=1, font_color="#0563C1", underline=1)
     for row, (berkas, cell) in enumerate(
         zip(ind["berkas"], ind["sel_realisasi"], strict=True), start=HEADER_ROW + 1
     ):
@@ -670,6 +672,7 @@ def _link_sources(ws: Any, ind: pd.DataFrame, base: str, col: int) -> None:
                 row,
                 col,
                 f"external:{target}#'Indikator'!{first}",
+                link,
                 string=str(cell),
                 tip=f"{berkas} › Indikator › {cell}",
             )
