@@ -10,6 +10,7 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, settings
 
 from pipeline.master import MasterSpec, read_master
 from pipeline.workbook.base import HEADER_ROW
@@ -17,6 +18,13 @@ from pipeline.workbook.base import HEADER_ROW
 ROOT = Path(__file__).resolve().parents[1]
 SPEC_PATH = ROOT / "master" / "binjai_2018.xlsx"
 INPUT_DIR = ROOT / "input_xlsx"
+
+# Property tests check rules, not speed: on a loaded 2-core machine one example can take longer
+# than Hypothesis's default 200 ms deadline, which would fail a correct rule.
+settings.register_profile(
+    "sakip", deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True
+)
+settings.load_profile("sakip")
 
 
 def run_cli(
