@@ -101,6 +101,7 @@ class Settings:
     rata_rata_keseluruhan: str = "indikator"
     rumus_range_atas: str = "R/U"
     raw: dict[str, str] = field(default_factory=dict)
+    skala_e81: Scale | None = None  # the E.81 predikat scale (K and Rp)
 
     def as_rows(self) -> list[tuple[str, str]]:
         """Key/value rows for the Pengaturan sheet and the manifest."""
@@ -177,6 +178,14 @@ def build_settings(
         bad("skala_predikat", raw["skala_predikat"], "salah satu: " + ", ".join(sorted(scales)))
         raw["skala_predikat"] = str(defaults["pengaturan"]["skala_predikat"])
 
+    if raw["skala_predikat_e81"] not in scales:
+        bad(
+            "skala_predikat_e81",
+            raw["skala_predikat_e81"],
+            "salah satu: " + ", ".join(sorted(scales)),
+        )
+        raw["skala_predikat_e81"] = str(defaults["pengaturan"]["skala_predikat_e81"])
+
     def number(key: str, allow_none: bool = False) -> float | None:
         text = raw[key].replace(",", ".")
         if allow_none and text.lower() in ("none", "tidak ada", ""):
@@ -229,6 +238,7 @@ def build_settings(
         rata_rata_keseluruhan=raw["rata_rata_keseluruhan"],
         rumus_range_atas=raw["rumus_range_atas"],
         raw=raw,
+        skala_e81=scales[raw["skala_predikat_e81"]],
     )
     return settings, issues
 

@@ -25,6 +25,7 @@ from pipeline import fmt, schema
 from pipeline.config import Band, Scale, Settings, build_settings
 from pipeline.issues import ERROR, WARNING, Issue, cell_ref
 from pipeline.numbers import BATAS_WAJAR, cell_text, parse_number
+from pipeline.renja import check_renja_sheets, triwulan_of
 from pipeline.suites import failures_to_issues, load_suite, run_suite_many
 
 _RANGE = re.compile(r"^\s*([-+]?[\d.,]+)\s*(?:-|–|—|s/d|sampai)\s*([-+]?[\d.,]+)\s*$")
@@ -35,7 +36,8 @@ _PAGU_COL = re.compile(r"^pagu_(\d{4})$")
 # '10.000' is ten thousand). Every other column is read as text.
 _NATIVE_COLUMNS = re.compile(
     r"^(target_\d{4}|pagu_\d{4}|bobot|batas_wajar_min|batas_wajar_max|periode_awal|"
-    r"periode_akhir|tahun_laporan|batas_pengumpulan|peringkat|batas)$"
+    r"periode_akhir|tahun_laporan|batas_pengumpulan|peringkat|batas|pagu_renstra|"
+    r"realisasi_rp_lalu|target_renstra|realisasi_lalu)$"
 )
 _BULAN = {
     **{name.lower(): i for i, name in enumerate(fmt.BULAN, start=1)},
@@ -64,6 +66,9 @@ class MasterSpec:
     settings: Settings
     sha256: str = ""
     issues: list[Issue] = field(default_factory=list)  # WARNINGs found while checking
+    # Renja evaluation (optional sheets; see pipeline.renja)
+    kegiatan: pd.DataFrame = field(default_factory=pd.DataFrame)
+    indikator_renja: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @property
     def kode_pemda(self) -> str:
@@ -76,6 +81,15 @@ class MasterSpec:
     @property
     def periode(self) -> str:
         return str(self.pemda["periode"])
+
+    @property
+    def triwulan(self) -> int:
+        """How many quarters the reporting period covers (``Tahunan`` = 4, ``TW2`` = 2)."""
+        return triwulan_of(self.periode) or 4
+
+    def with_periode(self, periode: str) -> MasterSpec:
+        """The same spec for another reporting period (``TW2``, ``Tahunan``)."""
+        return replace(self, pemda={**self.pemda, "periode": periode})
 
     def indikator_opd(self, kode_opd: str) -> pd.DataFrame:
         """Indicators an OPD is responsible for, in spec order."""
@@ -743,6 +757,9 @@ def _read_draft(path: Path) -> _Draft:
             )
         if not missing:
             frames[sheet] = df
+    for sheet in ("kegiatan", "indikator_renja"):
+        if sheet in frames and frames[sheet].empty:
+            del frames[sheet]
     if "skala" in sheets and any(_text(v) for row in sheets["skala"] for v in row):
         frames["skala"], check.headers["skala"] = _frame(sheets["skala"])
     if any(i.severity == ERROR for i in check.issues):
@@ -798,6 +815,16 @@ def _read_draft(path: Path) -> _Draft:
             str(tahun),
             f"{awal}–{akhir}",
             "Tahun laporan di luar periode RPJMD",
+        )
+    if triwulan_of(pemda["periode"]) is None:
+        check.add(
+            "pemda",
+            2,
+            "periode",
+            spec_text(pemda["periode"]),
+            "Tahunan, TW1, TW2, TW3 atau TW4",
+            "Periode laporan tidak dikenal",
+            "spec.periode",
         )
     if not re.fullmatch(r"[A-Za-z0-9_.-]+", str(pemda["kode_pemda"])):
         check.add(
@@ -943,6 +970,9 @@ def _read_draft(path: Path) -> _Draft:
             )
         pagu.append(number if number is not None else 0.0)
     program = program.assign(pagu=pd.Series(pagu, index=program.index, dtype=float))
+    program, kegiatan, indikator_renja = check_renja_sheets(
+        frames, check.headers, program, tahun, akhir, check.add, spec_value, spec_text
+    )
 
     per_mille = re.compile(r"per\s*(1\.?000|100\.?000|10\.?000)\b|/\s*1\.?000", re.I)
     for item in prepared:
@@ -997,6 +1027,8 @@ def _read_draft(path: Path) -> _Draft:
         sasaran=sasaran.drop(columns="_row").reset_index(drop=True),
         indikator=indikator.drop(columns="_row").reset_index(drop=True),
         program=program.drop(columns="_row").reset_index(drop=True),
+        kegiatan=kegiatan,
+        indikator_renja=indikator_renja,
         tangga=tangga,
         settings=settings,
         sha256=hashlib.sha256(path.read_bytes()).hexdigest(),

@@ -111,6 +111,8 @@ def write_outputs(run: Run, output: Path, perubahan: Perubahan | None = None) ->
     from pipeline.charts import plt  # noqa: PLC0415
     from pipeline.feedback import write_feedback  # noqa: PLC0415
     from pipeline.workbook import write_workbook  # noqa: PLC0415
+    from pipeline.workbook.base import Status  # noqa: PLC0415
+    from pipeline.workbook.e81 import write_e81_files  # noqa: PLC0415
 
     spec, res, berkas = run.spec, run.results, run.validated.berkas
     if perubahan is None:
@@ -137,6 +139,22 @@ def write_outputs(run: Run, output: Path, perubahan: Perubahan | None = None) ->
         kelengkapan,
         source_base,
         perubahan,
+        run.e81,
+        int(spec.pemda["periode_akhir"]),
+    )
+    e81_files = write_e81_files(
+        output / "e81",
+        run.e81,
+        Status(
+            int((run.issues["severity"] == "ERROR").sum()) if not run.issues.empty else 0,
+            info.nama_pemda,
+            info.tahun,
+        ),
+        info.footer,
+        info.nama_pemda,
+        spec.tahun,
+        int(spec.pemda["periode_akhir"]),
+        spec.settings.desimal_tampilan,
     )
     feedback = write_feedback(output / "umpan_balik", run.issues, berkas, run.subs, spec)
     with atomic_path(paths["validasi"]) as tmp:
@@ -159,6 +177,10 @@ def write_outputs(run: Run, output: Path, perubahan: Perubahan | None = None) ->
         "indikator": indicator_records(res.indikator),
         "keluaran": {k: str(v.relative_to(output)) for k, v in paths.items() if k != "manifest"},
         "umpan_balik": [str(p.relative_to(output)) for p in feedback],
+        "e81": {
+            "periode": run.e81.periode,
+            "berkas": [str(p.relative_to(output)) for p in e81_files],
+        },
         "ringkasan": {
             "indikator": int(res.keseluruhan["jumlah_indikator"]),
             "indikator_dinilai": int(res.keseluruhan["jumlah_dinilai"]),
@@ -175,6 +197,7 @@ def write_outputs(run: Run, output: Path, perubahan: Perubahan | None = None) ->
     safe = sanitize.json_value(json.loads(json.dumps(manifest, default=str)))
     write_text(paths["manifest"], json.dumps(safe, ensure_ascii=False, indent=2) + "\n")
     paths["umpan_balik"] = output / "umpan_balik"
+    paths["e81"] = output / "e81"
     return paths
 
 

@@ -21,14 +21,17 @@ the files.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import pandas as pd
 
+from pipeline import schema
 from pipeline.ingest import Submission, is_candidate, scan_inputs
 from pipeline.isolate import Limits, Progress, Reading, start_reading
 from pipeline.issues import ERROR, Issue, issues_frame
 from pipeline.master import MasterSpec, read_master
+from pipeline.renja import E81, build_e81, e81_scale
 from pipeline.score import Results, build_results
 from pipeline.validate import (
     Staged,
@@ -57,6 +60,34 @@ class Run:
     def has_errors(self) -> bool:
         """Whether any ERROR remains (the report is then a DRAFT)."""
         return not self.issues.empty and bool((self.issues["severity"] == ERROR).any())
+
+    @cached_property
+    def e81(self) -> E81:
+        """The Renja evaluation (Tabel E.81) for the spec's reporting period."""
+        spec, v = self.spec, self.validated
+        berkas = v.berkas
+        used = berkas[berkas["status"].isin(schema.BERKAS_DIPAKAI)] if not berkas.empty else berkas
+        submitted = {str(k): "lama" for k in used.get("kode_opd", [])}
+        anggaran = v.anggaran
+        if not anggaran.empty and "realisasi_anggaran_ditolak" in anggaran:
+            anggaran = anggaran[~anggaran["realisasi_anggaran_ditolak"].fillna(False).astype(bool)]
+        narasi_cols = ["kode_opd", "faktor_pendorong", "faktor_penghambat", "tindak_lanjut"]
+        narasi = v.realisasi[narasi_cols] if not v.realisasi.empty else pd.DataFrame()
+        return build_e81(
+            spec.opd,
+            spec.sasaran,
+            spec.indikator,
+            spec.program,
+            spec.kegiatan,
+            spec.indikator_renja,
+            spec.triwulan,
+            pd.DataFrame(),
+            pd.DataFrame(),
+            anggaran,
+            narasi,
+            submitted,
+            e81_scale(spec.settings),
+        )
 
 
 def load_spec(path: Path) -> tuple[MasterSpec | None, list[Issue]]:

@@ -42,8 +42,11 @@ MASTER_SHEETS: dict[str, tuple[str, ...]] = {
     "program": ("kode_program", "uraian", "kode_opd", "kode_sasaran"),
     "tangga": ("tangga", "peringkat", "nilai"),
     "pengaturan": ("kunci", "nilai"),
+    # Renja evaluation (Tabel E.81): kegiatan under programs and their indicators
+    "kegiatan": ("kode_kegiatan", "kode_program", "uraian"),
+    "indikator_renja": ("kode_indikator", "kode_program", "kode_kegiatan", "uraian", "satuan"),
 }
-OPTIONAL_MASTER_SHEETS = ("tangga", "pengaturan", "skala")
+OPTIONAL_MASTER_SHEETS = ("tangga", "pengaturan", "skala", "kegiatan", "indikator_renja")
 
 # Status of a scored indicator.
 STATUS_DINILAI = "dinilai"

@@ -426,6 +426,169 @@ SECOND_RUN_RULES: list[tuple[str, str, str]] = [
     (r"Optimalisasi Pemanfaatan Tekhnologi Informasi", "DPMPTSP", "S10"),
 ]
 
+# Program outcome indicators for the Renja evaluation (Tabel E.81). The LKjIP prints none: each
+# is built from the program's name by the first matching rule (uraian, satuan, agregasi_tw,
+# target 2018, target 2019, target Renstra 2021, realisation up to 2017). The figures are
+# illustrative; the spec's catatan says so on every row.
+PROGRAM_INDICATOR_RULES: list[tuple[str, tuple[str, str, str, float, float, float, float]]] = [
+    (
+        r"Administrasi Perkantoran",
+        (
+            "Persentase layanan administrasi perkantoran terpenuhi",
+            "%",
+            "nilai_akhir",
+            100,
+            100,
+            100,
+            95,
+        ),
+    ),
+    (
+        r"Sarana dan Prasarana Aparatur|Sarana dan Prasarana Puskesmas|Rumah Sakit/",
+        ("Persentase sarana dan prasarana dalam kondisi baik", "%", "nilai_akhir", 85, 88, 95, 80),
+    ),
+    (
+        r"Disiplin Aparatur|Kapasitas Sumber Daya Aparatur|Aparatur",
+        (
+            "Persentase aparatur yang memenuhi standar kompetensi dan disiplin",
+            "%",
+            "nilai_akhir",
+            80,
+            85,
+            95,
+            75,
+        ),
+    ),
+    (
+        r"Pelaporan|Perencanaan|Data/Informasi",
+        (
+            "Jumlah dokumen perencanaan dan pelaporan yang diselesaikan tepat waktu",
+            "dokumen",
+            "kumulatif",
+            8,
+            8,
+            48,
+            16,
+        ),
+    ),
+    (
+        r"Penyakit|Sanitasi|Lingkungan Sehat",
+        (
+            "Persentase kasus penyakit yang ditangani sesuai standar",
+            "%",
+            "nilai_akhir",
+            90,
+            92,
+            100,
+            86,
+        ),
+    ),
+    (
+        r"Kesehatan|Gizi|Obat|Ibu Melahirkan|Lansia",
+        (
+            "Persentase sasaran pelayanan kesehatan yang terlayani",
+            "%",
+            "nilai_akhir",
+            85,
+            88,
+            95,
+            80,
+        ),
+    ),
+    (
+        r"Pendidikan|Belajar|Pendidik",
+        (
+            "Persentase peserta didik dan pendidik yang menerima layanan program",
+            "%",
+            "nilai_akhir",
+            90,
+            92,
+            100,
+            85,
+        ),
+    ),
+    (
+        r"Jalan|Jembatan|Drainase|Talud|Banjir|Air Minum",
+        ("Panjang jaringan yang dibangun atau direhabilitasi", "km", "kumulatif", 12, 12, 70, 22),
+    ),
+    (
+        r"Sosial|Miskin|Anak Terlantar|Difabel|Penyandang",
+        (
+            "Jumlah penyandang masalah kesejahteraan sosial yang dilayani",
+            "orang",
+            "kumulatif",
+            400,
+            420,
+            2400,
+            760,
+        ),
+    ),
+    (
+        r"Keluarga Berencana|Kontrasepsi|KB/KR|Reproduksi|Bina Keluarga",
+        (
+            "Persentase peserta KB aktif terhadap pasangan usia subur",
+            "%",
+            "nilai_akhir",
+            72,
+            74,
+            78,
+            70,
+        ),
+    ),
+    (
+        r"Perdagangan|Industri|UKM|Usaha|Koperasi|Pasar|Metrologi",
+        ("Jumlah pelaku usaha yang dibina", "unit usaha", "kumulatif", 120, 130, 720, 220),
+    ),
+    (
+        r"Pertanian|Petani|Ternak|Perikanan|Pangan|Perkebunan",
+        ("Jumlah kelompok tani/ternak yang dibina", "kelompok", "kumulatif", 40, 42, 240, 76),
+    ),
+    (
+        r"Persampahan|Pencemaran|Konservasi|Lingkungan Hidup|Adiwiyata|Kebersihan",
+        ("Persentase sampah dan pencemaran yang tertangani", "%", "nilai_akhir", 80, 83, 90, 76),
+    ),
+]
+PROGRAM_INDICATOR_DEFAULT = (
+    "Persentase kegiatan program yang terlaksana sesuai rencana",
+    "%",
+    "nilai_akhir",
+    100,
+    100,
+    100,
+    92,
+)
+# Two kegiatan of one program, to show kegiatan rows and their output indicators.
+KEGIATAN = [
+    # kode_kegiatan, program name pattern, uraian, share of the program's pagu, indicator
+    (
+        "01",
+        r"^Upaya Kesehatan Masyarakat",
+        "Pelayanan kesehatan dasar di Puskesmas",
+        0.6,
+        (
+            "Jumlah kunjungan pelayanan kesehatan dasar",
+            "kunjungan",
+            "kumulatif",
+            60000,
+            62000,
+            370000,
+            115000,
+        ),
+    ),
+    (
+        "02",
+        r"^Upaya Kesehatan Masyarakat",
+        "Pembinaan Upaya Kesehatan Bersumberdaya Masyarakat (Posyandu)",
+        0.2,
+        ("Persentase Posyandu aktif", "%", "nilai_akhir", 75, 78, 85, 72),
+    ),
+]
+RENJA_NOTE = (
+    "Contoh: LKjIP 2018 tidak memuat indikator program; indikator disusun dari nama program "
+    "(aturan di scripts/build_binjai_demo.py), angka target dan realisasi s/d 2017 ilustratif."
+)
+RENSTRA_YEARS = 6  # RPJMD/Renstra 2016–2021
+
 
 def read_csv(name: str) -> list[dict[str, str]]:
     with open(SEED / name, encoding="utf-8", newline="") as fh:
@@ -578,7 +741,44 @@ def build_rows() -> dict[str, list[list[object]]]:
             "target": target,
         }
 
-    prog_rows = [["kode_program", "uraian", "kode_opd", "kode_sasaran", "pagu_2018", "catatan"]]
+    prog_rows = [
+        [
+            "kode_program",
+            "uraian",
+            "kode_opd",
+            "kode_sasaran",
+            "pagu_2018",
+            "pagu_renstra",
+            "realisasi_rp_lalu",
+            "catatan",
+        ]
+    ]
+    renja_rows = [
+        [
+            "kode_indikator",
+            "kode_program",
+            "kode_kegiatan",
+            "uraian",
+            "satuan",
+            "agregasi_tw",
+            "target_2018",
+            "target_2019",
+            "target_renstra",
+            "realisasi_lalu",
+            "catatan",
+        ]
+    ]
+    keg_rows = [
+        [
+            "kode_kegiatan",
+            "kode_program",
+            "uraian",
+            "pagu_2018",
+            "pagu_renstra",
+            "realisasi_rp_lalu",
+            "catatan",
+        ]
+    ]
     anggaran: dict[str, str] = {}
     second_run = False
     n = 0
@@ -594,9 +794,38 @@ def build_rows() -> dict[str, list[list[object]]]:
             raise SystemExit(f"no OPD rule for program {name!r}")
         n += 1
         kode = f"P{n:03d}"
-        note = f"Tabel 3.18 baris {r['no']}; OPD dan sasaran ditetapkan dari nama program."
-        prog_rows.append([kode, name, hit[0], hit[1], r["anggaran_num"], note])
+        note = (
+            f"Tabel 3.18 baris {r['no']}; OPD dan sasaran ditetapkan dari nama program. "
+            f"Pagu Renstra = {RENSTRA_YEARS} × pagu 2018 dan realisasi s/d 2017 = 2 × "
+            "realisasi 2018 (contoh: LKjIP hanya memuat tahun 2018)."
+        )
+        pagu, real = float(r["anggaran_num"]), float(r["realisasi_num"])
+        # Realisasi above pagu (Tabel 3.18 row 43) is not carried into the earlier years.
+        lalu = 2 * min(real, pagu)
+        prog_rows.append(
+            [kode, name, hit[0], hit[1], r["anggaran_num"], RENSTRA_YEARS * pagu, lalu, note]
+        )
         anggaran[kode] = r["realisasi_num"]
+        ind = next(
+            (v for pat, v in PROGRAM_INDICATOR_RULES if re.search(pat, name)),
+            PROGRAM_INDICATOR_DEFAULT,
+        )
+        renja_rows.append([f"I{kode}", kode, "", *ind, RENJA_NOTE])
+        for code, pattern, uraian, share, kind in KEGIATAN:
+            if re.search(pattern, name):
+                keg = f"{kode}.{code}"
+                keg_rows.append(
+                    [
+                        keg,
+                        kode,
+                        uraian,
+                        round(share * pagu),
+                        round(share * pagu) * RENSTRA_YEARS,
+                        round(2 * share * min(real, pagu)),
+                        f"Contoh: {share:.0%} pagu program {kode}.",
+                    ]
+                )
+                renja_rows.append([f"I{keg}", kode, keg, *kind, RENJA_NOTE])
 
     tangga_rows = [["tangga", "peringkat", "nilai", "catatan"]]
     for name, values in LADDERS.items():
@@ -611,6 +840,8 @@ def build_rows() -> dict[str, list[list[object]]]:
         "sasaran": sas_rows,
         "indikator": ind_rows,
         "program": prog_rows,
+        "kegiatan": keg_rows,
+        "indikator_renja": renja_rows,
         "tangga": tangga_rows,
         "pengaturan": [
             ["kunci", "nilai", "catatan"],
@@ -631,6 +862,15 @@ def build_rows() -> dict[str, list[list[object]]]:
                 "Program",
                 "LKjIP tidak menautkan program ke OPD maupun sasaran; keduanya "
                 "ditetapkan dari nama program (aturan di scripts/build_binjai_demo.py).",
+            ],
+            [
+                "Indikator program dan kegiatan (Tabel E.81)",
+                "LKjIP 2018 tidak memuat indikator program maupun kegiatan. Setiap program "
+                "diberi satu indikator hasil dari namanya (aturan di "
+                "scripts/build_binjai_demo.py); program Upaya Kesehatan Masyarakat diberi dua "
+                "kegiatan contoh. Target, target Renstra 2021, realisasi s/d 2017, pagu "
+                f"Renstra ({RENSTRA_YEARS} × pagu 2018) dan realisasi anggaran s/d 2017 "
+                "(2 × realisasi 2018) adalah angka contoh.",
             ],
             [
                 "Target 2019",
@@ -682,7 +922,10 @@ def write_master(sheets: dict[str, list[list[object]]], path: Path) -> None:
             ws.write_string(0, c, str(h), head)
             width = 60 if h in ("uraian", "catatan", "keputusan", "misi", "visi") else 16
             ws.set_column(c, c, width, wrap if width == 60 else None)
-        numeric = [str(h).startswith(("target_", "pagu_", "bobot", "batas_")) for h in rows[0]]
+        numeric = [
+            str(h).startswith(("target_", "pagu_", "bobot", "batas_", "realisasi_"))
+            for h in rows[0]
+        ]
         for r, row in enumerate(rows[1:], start=1):
             for c, cell in enumerate(row):
                 value = cell

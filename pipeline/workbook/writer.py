@@ -24,6 +24,7 @@ from pipeline.config import Settings
 from pipeline.issues import ERROR, INFO, SEVERITY_ORDER, WARNING, cell_order
 from pipeline.master import spec_value
 from pipeline.perubahan import Perubahan
+from pipeline.renja import E81
 from pipeline.score import RUMUS, Results
 from pipeline.workbook.base import (
     HEADER_ROW,
@@ -60,6 +61,7 @@ from pipeline.workbook.columns import (
     VALIDASI_COLS,
     VALIDASI_KEYS,
 )
+from pipeline.workbook.e81 import write_e81_sheet
 from pipeline.workbook.lkjip import indicator_decimals, write_bab3, write_e81
 from pipeline.workbook.ringkasan import RunInfo, write_ringkasan
 from pipeline.xlsx_safe import SafeWorkbook
@@ -81,6 +83,8 @@ class Context:
     fmts: Formats
     status: Status
     perubahan: Perubahan | None = None
+    e81: E81 | None = None
+    periode_akhir: int = 0
 
     @property
     def footer(self) -> str:
@@ -100,6 +104,8 @@ def write_workbook(
     kelengkapan: pd.DataFrame,
     source_base: str = "",
     perubahan: Perubahan | None = None,
+    e81: E81 | None = None,
+    periode_akhir: int = 0,
 ) -> Path:
     """Write the consolidated workbook atomically to ``path``.
 
@@ -130,6 +136,8 @@ def write_workbook(
             fmts=Formats(wb, settings.desimal_tampilan),
             status=Status(errors, info.nama_pemda, info.tahun),
             perubahan=perubahan,
+            e81=e81,
+            periode_akhir=periode_akhir,
         )
         for name, writer in SHEETS:
             writer(wb, wb.add_worksheet(name), ctx)
@@ -153,7 +161,19 @@ def sheet_bab3(wb: Workbook, ws: Worksheet, ctx: Context) -> None:
 
 
 def sheet_e81(wb: Workbook, ws: Worksheet, ctx: Context) -> None:
-    write_e81(wb, ws, ctx.res, ctx.settings, ctx.fmts, ctx.status, ctx.footer)
+    if ctx.e81 is None:  # a caller without the Renja evaluation: the IKU form as before
+        write_e81(wb, ws, ctx.res, ctx.settings, ctx.fmts, ctx.status, ctx.footer)
+        return
+    write_e81_sheet(
+        ws,
+        ctx.e81,
+        ctx.fmts,
+        ctx.status,
+        ctx.footer,
+        ctx.info.nama_pemda,
+        ctx.info.tahun,
+        ctx.periode_akhir,
+    )
 
 
 def _predikat(ws: Worksheet, wb: Workbook, ctx: Context, cols: list[Col], key: str, last: int):

@@ -1,0 +1,820 @@
+"""Quarterly Renja evaluation (Permendagri 86/2017, Tabel E.81): the spec's program and kegiatan
+indicators, the reporting period, and the E.81 figures per OPD.
+
+The spec may hold, besides the IKU, a ``kegiatan`` sheet (kegiatan under a program, pagu per
+year) and an ``indikator_renja`` sheet (outcome indicators of programs, output indicators of
+kegiatan, with targets per year, the Renstra end target and the realisation up to last year).
+Both are optional: without them the E.81 holds the programs and their budget and says that the
+indicators are missing.
+
+The reporting period (``periode`` of the spec's pemda sheet, or ``--periode``) says which
+quarters are in: a ``TW2`` run evaluates TW I–II to date. Column numbers follow the form:
+
+====  =============================================================  ===========================
+col   what                                                           rule
+====  =============================================================  ===========================
+6     Target Renstra PD (akhir periode)                              spec
+7     Realisasi Renstra s/d tahun lalu                               spec
+8     Target Renja tahun berjalan                                    spec (K: target, Rp: pagu)
+9–12  Realisasi TW I–IV                                              templat (only TWs in period)
+13    Realisasi s/d triwulan ini                                     K: by agregasi_tw; Rp: Σ
+14    Tingkat capaian Renja (%)                                      13 / 8 × 100
+15    Realisasi Renstra s/d tahun ini                                7 + 13 (K not kumulatif: 13)
+16    Tingkat capaian Renstra (%)                                    15 / 6 × 100
+====  =============================================================  ===========================
+
+Everything here is pure (frames in, frames out); writing is :mod:`pipeline.workbook.e81`.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from pipeline import schema
+from pipeline.config import Scale, Settings, build_settings
+from pipeline.issues import WARNING
+
+# --- the reporting period ----------------------------------------------------------------------
+
+TRIWULAN_ROMAWI = ("I", "II", "III", "IV")
+_ROMAWI = {"i": 1, "ii": 2, "iii": 3, "iv": 4}
+
+
+def triwulan_of(periode: object) -> int | None:
+    """How many quarters a period covers: ``Tahunan`` → 4, ``TW2`` / ``TW II`` / ``Triwulan 2``
+    → 2; None when the text is not a period."""
+    text = re.sub(r"[^0-9a-z]+", " ", str(periode or "").lower()).strip()
+    if text in ("tahunan", "tahun", "semester ii", "semester 2"):
+        return 4
+    if text in ("semester i", "semester 1"):
+        return 2
+    m = re.fullmatch(r"(?:tw|triwulan|trw)\s*([1-4]|iv|iii|ii|i)", text)
+    if not m:
+        return None
+    part = m.group(1)
+    return int(part) if part.isdigit() else _ROMAWI[part]
+
+
+def periode_label(triwulan: int) -> str:
+    """``Triwulan I s/d II`` (``Triwulan I`` for the first quarter)."""
+    last = TRIWULAN_ROMAWI[triwulan - 1]
+    return "Triwulan I" if triwulan == 1 else f"Triwulan I s/d {last}"
+
+
+def e81_scale(settings: Settings) -> Scale:
+    """The E.81 predikat scale: the spec's ``skala_predikat_e81`` setting (default
+    Permendagri 86/2017)."""
+    if settings.skala_e81 is not None:
+        return settings.skala_e81
+    return build_settings({"skala_predikat": settings.raw.get("skala_predikat_e81", "")})[0].skala
+
+
+# --- the spec's optional sheets ---------------------------------------------------------------
+
+KEGIATAN_COLUMNS = ("kode_kegiatan", "kode_program", "uraian")
+INDIKATOR_RENJA_COLUMNS = (
+    "kode_indikator",
+    "kode_program",
+    "kode_kegiatan",
+    "uraian",
+    "satuan",
+)
+AddIssue = Callable[..., None]
+ValueOf = Callable[[object], tuple[float | None, str]]
+TextOf = Callable[[object], str]
+
+
+def _number_column(
+    df: pd.DataFrame,
+    sheet: str,
+    column: str,
+    add: AddIssue,
+    value_of: ValueOf,
+    text_of: TextOf,
+    what: str,
+    required: bool = False,
+) -> list[float]:
+    """A column of amounts as floats (NaN when empty); a cell that is not a number ≥ 0 is an
+    ERROR, an empty one an ERROR only when ``required``."""
+    out: list[float] = []
+    cells = df[column].tolist() if column in df else [""] * len(df)
+    for value, row in zip(cells, df["_row"], strict=True):
+        number, problem = value_of(value)
+        if number is None and not problem and not required:
+            out.append(math.nan)
+            continue
+        if number is None or number < 0:
+            add(
+                sheet,
+                row,
+                column,
+                text_of(value),
+                problem or "angka ≥ 0",
+                f"{what} tidak sah" if number is not None or problem else f"{what} kosong",
+                "spec.renja",
+            )
+            out.append(math.nan)
+            continue
+        out.append(float(number))
+    return out
+
+
+def check_renja_sheets(
+    frames: dict[str, pd.DataFrame],
+    headers: dict[str, list[str]],
+    program: pd.DataFrame,
+    tahun: int,
+    akhir: int,
+    add: AddIssue,
+    value_of: ValueOf,
+    text_of: TextOf,
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """The program sheet's Renja columns and the optional ``kegiatan`` and ``indikator_renja``
+    sheets, read and checked.
+
+    ``add(sheet, row, column, found, expected, message, rule, severity)`` records an issue (the
+    master spec's checker). Returns ``(program, kegiatan, indikator_renja)``: the program frame
+    with ``pagu_renstra``, ``realisasi_rp_lalu`` and ``urusan``; kegiatan with ``kode_opd``
+    (its program's), ``pagu`` (this year), ``pagu_renstra`` and ``realisasi_rp_lalu``; the
+    indicators with ``tingkat`` (program / kegiatan), ``kode_opd``, ``target``,
+    ``target_renstra``, ``tahun_target_renstra`` and ``realisasi_lalu`` as numbers.
+    """
+    pagu_col = f"pagu_{tahun}"
+    program = program.assign(
+        pagu_renstra=_number_column(
+            program, "program", "pagu_renstra", add, value_of, text_of, "Pagu Renstra"
+        ),
+        realisasi_rp_lalu=_number_column(
+            program,
+            "program",
+            "realisasi_rp_lalu",
+            add,
+            value_of,
+            text_of,
+            "Realisasi anggaran Renstra s/d tahun lalu",
+        ),
+        urusan=program["urusan"] if "urusan" in program else "",
+    )
+    opd_of_program = dict(zip(program["kode_program"], program["kode_opd"], strict=True))
+
+    kegiatan = frames.get("kegiatan", pd.DataFrame(columns=[*KEGIATAN_COLUMNS, "_row"]))
+    if len(kegiatan) and pagu_col not in headers.get("kegiatan", []):
+        add(
+            "kegiatan",
+            1,
+            pagu_col,
+            "",
+            pagu_col,
+            f"Kolom '{pagu_col}' (pagu kegiatan tahun laporan) tidak ada di sheet kegiatan",
+            "spec.kolom_hilang",
+        )
+    seen: dict[str, int] = {}
+    for code, parent, row in zip(
+        kegiatan["kode_kegiatan"], kegiatan["kode_program"], kegiatan["_row"], strict=True
+    ):
+        if not code:
+            add("kegiatan", row, "kode_kegiatan", "", "kode terisi", "Kode kosong", "spec.wajib")
+        elif code in seen:
+            add(
+                "kegiatan",
+                row,
+                "kode_kegiatan",
+                code,
+                "kode unik",
+                f"Kode '{code}' sudah dipakai di baris {seen[code]}; setiap kode harus unik",
+                "spec.kode_ganda",
+            )
+        else:
+            seen[code] = row
+        if parent not in opd_of_program:
+            add(
+                "kegiatan",
+                row,
+                "kode_program",
+                parent,
+                "kode program yang ada di sheet program",
+                f"Kegiatan '{code}' tanpa program: program '{parent}' tidak ada di sheet program",
+                "spec.kegiatan_tanpa_program",
+            )
+    kegiatan = kegiatan.assign(
+        kode_opd=[opd_of_program.get(p, "") for p in kegiatan["kode_program"]],
+        pagu=_number_column(
+            kegiatan, "kegiatan", pagu_col, add, value_of, text_of, "Pagu kegiatan", required=True
+        )
+        if pagu_col in kegiatan
+        else math.nan,
+        pagu_renstra=_number_column(
+            kegiatan, "kegiatan", "pagu_renstra", add, value_of, text_of, "Pagu Renstra"
+        ),
+        realisasi_rp_lalu=_number_column(
+            kegiatan,
+            "kegiatan",
+            "realisasi_rp_lalu",
+            add,
+            value_of,
+            text_of,
+            "Realisasi anggaran Renstra s/d tahun lalu",
+        ),
+    )
+    program_of_kegiatan = dict(
+        zip(kegiatan["kode_kegiatan"], kegiatan["kode_program"], strict=True)
+    )
+
+    ind = frames.get("indikator_renja", pd.DataFrame(columns=[*INDIKATOR_RENJA_COLUMNS, "_row"]))
+    header = headers.get("indikator_renja", [])
+    target_col = f"target_{tahun}"
+    if len(ind) and target_col not in header:
+        add(
+            "indikator_renja",
+            1,
+            target_col,
+            "",
+            target_col,
+            f"Kolom '{target_col}' (target tahun laporan) tidak ada di sheet indikator_renja",
+            "spec.kolom_hilang",
+        )
+    years = sorted(int(h[-4:]) for h in header if re.fullmatch(r"target_\d{4}", h))
+    seen = {}
+    rows: list[dict[str, Any]] = []
+    for rec in ind.to_dict("records"):
+        row, code = rec["_row"], rec["kode_indikator"]
+        if not code:
+            add("indikator_renja", row, "kode_indikator", "", "kode terisi", "Kode kosong")
+        elif code in seen:
+            add(
+                "indikator_renja",
+                row,
+                "kode_indikator",
+                code,
+                "kode unik",
+                f"Kode '{code}' sudah dipakai di baris {seen[code]}; setiap kode harus unik",
+                "spec.kode_ganda",
+            )
+        else:
+            seen[code] = row
+        prog, keg = rec["kode_program"], rec.get("kode_kegiatan", "")
+        if keg and keg not in program_of_kegiatan:
+            add(
+                "indikator_renja",
+                row,
+                "kode_kegiatan",
+                keg,
+                "kode kegiatan yang ada di sheet kegiatan",
+                f"Kegiatan '{keg}' indikator '{code}' tidak ada di sheet kegiatan",
+                "spec.rujukan",
+            )
+        elif keg and program_of_kegiatan[keg] != prog:
+            add(
+                "indikator_renja",
+                row,
+                "kode_program",
+                prog,
+                program_of_kegiatan[keg],
+                f"Indikator '{code}': kegiatan '{keg}' termasuk program "
+                f"'{program_of_kegiatan[keg]}', bukan '{prog}'",
+                "spec.rujukan",
+            )
+        if prog not in opd_of_program:
+            add(
+                "indikator_renja",
+                row,
+                "kode_program",
+                prog,
+                "kode program yang ada di sheet program",
+                f"Program '{prog}' indikator '{code}' tidak ada di sheet program",
+                "spec.rujukan",
+            )
+        agregasi = rec.get("agregasi_tw", "") or "nilai_akhir"
+        if agregasi not in schema.AGREGASI_TW:
+            add(
+                "indikator_renja",
+                row,
+                "agregasi_tw",
+                agregasi,
+                " atau ".join(schema.AGREGASI_TW),
+                f"Agregasi TW indikator '{code}' tidak dikenal",
+                "spec.nilai",
+            )
+            agregasi = "nilai_akhir"
+        targets: dict[int, float] = {}
+        for year in years:
+            col = f"target_{year}"
+            number, problem = value_of(rec.get(col, ""))
+            if number is None and not problem:
+                if year == tahun:
+                    add(
+                        "indikator_renja",
+                        row,
+                        col,
+                        "",
+                        "target terisi",
+                        f"Target {year} indikator '{code}' kosong: kolom 14 tidak dapat dihitung",
+                        "spec.target",
+                        WARNING,
+                    )
+                continue
+            if number is None:
+                add(
+                    "indikator_renja",
+                    row,
+                    col,
+                    text_of(rec.get(col, "")),
+                    problem,
+                    f"Target {year} indikator '{code}' tidak sah (indikator Renja memakai angka)",
+                    "spec.target",
+                )
+                continue
+            targets[year] = float(number)
+        renstra, problem = value_of(rec.get("target_renstra", ""))
+        renstra_year: int | None = None
+        if problem:
+            add(
+                "indikator_renja",
+                row,
+                "target_renstra",
+                text_of(rec.get("target_renstra", "")),
+                problem,
+                f"Target Renstra indikator '{code}' tidak sah",
+                "spec.target",
+            )
+        if renstra is None:
+            later = [y for y in targets if tahun <= y <= akhir]
+            if later:
+                renstra_year = max(later)
+                renstra = targets[renstra_year]
+        lalu, problem = value_of(rec.get("realisasi_lalu", ""))
+        if problem:
+            add(
+                "indikator_renja",
+                row,
+                "realisasi_lalu",
+                text_of(rec.get("realisasi_lalu", "")),
+                problem,
+                f"Realisasi s/d tahun lalu indikator '{code}' tidak sah",
+                "spec.nilai",
+            )
+        target = targets.get(tahun)
+        rows.append(
+            {
+                "kode_indikator": code,
+                "tingkat": "kegiatan" if keg else "program",
+                "kode_program": prog,
+                "kode_kegiatan": keg,
+                "kode_opd": opd_of_program.get(prog, ""),
+                "uraian": rec["uraian"],
+                "satuan": rec["satuan"],
+                "agregasi_tw": agregasi,
+                "target": math.nan if target is None else target,
+                "target_renstra": math.nan if renstra is None else float(renstra),
+                "tahun_target_renstra": renstra_year,
+                "realisasi_lalu": math.nan if lalu is None else float(lalu),
+                "catatan": rec.get("catatan", ""),
+            }
+        )
+    indikator = pd.DataFrame(
+        rows,
+        columns=[
+            "kode_indikator",
+            "tingkat",
+            "kode_program",
+            "kode_kegiatan",
+            "kode_opd",
+            "uraian",
+            "satuan",
+            "agregasi_tw",
+            "target",
+            "target_renstra",
+            "tahun_target_renstra",
+            "realisasi_lalu",
+            "catatan",
+        ],
+    )
+    keep = [c for c in kegiatan.columns if c != "_row"]
+    return program, kegiatan[keep].reset_index(drop=True), indikator
+
+
+# --- the E.81 figures --------------------------------------------------------------------------
+
+TW = (1, 2, 3, 4)
+K_TW = [f"k_tw{q}" for q in TW]
+RP_TW = [f"rp_tw{q}" for q in TW]
+
+# Column keys of an E.81 row, by form column number (K and Rp).
+KOLOM = {
+    6: ("k6", "rp6"),
+    7: ("k7", "rp7"),
+    8: ("k8", "rp8"),
+    9: ("k_tw1", "rp_tw1"),
+    10: ("k_tw2", "rp_tw2"),
+    11: ("k_tw3", "rp_tw3"),
+    12: ("k_tw4", "rp_tw4"),
+    13: ("k13", "rp13"),
+    14: ("k14", "rp14"),
+    15: ("k15", "rp15"),
+    16: ("k16", "rp16"),
+}
+ROW_COLUMNS = [
+    "kode_opd",
+    "jenis",  # urusan | program | kegiatan
+    "no",
+    "kode_sasaran",
+    "kode",
+    "uraian",
+    "kode_indikator",
+    "indikator",
+    "satuan",
+    "agregasi_tw",
+    *[key for pair in KOLOM.values() for key in pair],
+    "unit",
+    "keterangan",
+]
+
+# How column 13 (K) is made, by agregasi_tw (the same rule as the IKU roll-up).
+ATURAN_K13 = {
+    "kumulatif": "13 = jumlah TW",
+    "nilai_akhir": "13 = TW terakhir yang diisi",
+    "rata_rata": "13 = rata-rata TW yang diisi",
+}
+
+
+@dataclass(frozen=True)
+class E81:
+    """The E.81 of every OPD with programs: rows in form order and one footer per OPD."""
+
+    triwulan: int
+    rows: pd.DataFrame
+    footer: pd.DataFrame
+    scale: Scale
+
+    @property
+    def periode(self) -> str:
+        return periode_label(self.triwulan)
+
+    def blocks(self) -> list[str]:
+        """The OPD codes with a block, in order."""
+        return list(self.footer["kode_opd"])
+
+
+def _rows(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    return [{str(k): v for k, v in rec.items()} for rec in frame.to_dict("records")]
+
+
+def _ratio(part: float, whole: float) -> float:
+    """part / whole × 100, NaN when either is missing or the whole is not positive."""
+    if math.isnan(part) or math.isnan(whole) or whole <= 0:
+        return math.nan
+    return part / whole * 100
+
+
+def _quarters(frame: pd.DataFrame, key: str, code: str, columns: list[str]) -> list[float]:
+    if frame.empty or code not in frame.index:
+        return [math.nan] * 4
+    values: list[Any] = [frame.at[code, c] for c in columns]
+    return [math.nan if v is None or pd.isna(v) else float(v) for v in values]
+
+
+def _k13(values: list[float], agregasi: str) -> float:
+    reported = [v for v in values if not math.isnan(v)]
+    if not reported:
+        return math.nan
+    if agregasi == "kumulatif":
+        return float(sum(reported))
+    if agregasi == "rata_rata":
+        return float(np.mean(reported))
+    return reported[-1]
+
+
+def _joined(values: list[object]) -> str:
+    seen: list[str] = []
+    for v in values:
+        text = "" if v is None or (isinstance(v, float) and math.isnan(v)) else str(v).strip()
+        if text and text not in seen:
+            seen.append(text)
+    return "\n".join(seen)
+
+
+@dataclass
+class _Lookup:
+    """What every row of the E.81 is looked up in."""
+
+    in_period: list[bool]
+    k_by: pd.DataFrame
+    rp_by: pd.DataFrame
+    annual: dict[str, float]
+    ind_by_parent: dict[tuple[str, str], list[dict[str, Any]]]
+    no_indicators: bool
+
+    def masked(self, values: list[float]) -> list[float]:
+        """Quarters after the period left out."""
+        inside = self.in_period
+        return [v if q else math.nan for v, q in zip(values, inside, strict=True)]
+
+
+def _item_rows(
+    look: _Lookup,
+    opd: tuple[str, str, str],
+    jenis: str,
+    no: object,
+    code: str,
+    uraian: str,
+    sasaran: str,
+    rec: dict[str, Any],
+) -> list[dict[str, Any]]:
+    """The rows of one program or kegiatan: one per indicator (Rp on the first only)."""
+    kode_opd, unit, state = opd
+    opd_rows: list[dict[str, Any]] = []
+    notes: list[str] = []
+    rp_q = look.masked(_quarters(look.rp_by, "kode", code, RP_TW))
+    rp13 = (
+        float(sum(v for v in rp_q if not math.isnan(v)))
+        if any(not math.isnan(v) for v in rp_q)
+        else math.nan
+    )
+    if jenis == "program" and math.isnan(rp13) and state == "lama" and code in look.annual:
+        rp13 = look.annual[code]  # said once in the block's note
+    rp6, rp7, rp8 = (
+        float(rec.get("pagu_renstra", math.nan)),
+        float(rec.get("realisasi_rp_lalu", math.nan)),
+        float(rec.get("pagu", math.nan)),
+    )
+    rp15 = rp7 + rp13 if not (math.isnan(rp7) or math.isnan(rp13)) else math.nan
+    money = {
+        "rp6": rp6,
+        "rp7": rp7,
+        "rp8": rp8,
+        **dict(zip(RP_TW, rp_q, strict=True)),
+        "rp13": rp13,
+        "rp14": _ratio(rp13, rp8),
+        "rp15": rp15,
+        "rp16": _ratio(rp15, rp6),
+    }
+    indicators = look.ind_by_parent.get((jenis, code), [])
+    if not indicators:
+        if not look.no_indicators:  # none at all: said once in the block's note
+            notes.append(f"indikator {jenis} belum ada di master spec")
+        indicators = [{}]
+    for i, ind in enumerate(indicators):
+        row: dict[str, Any] = {
+            "kode_opd": kode_opd,
+            "jenis": jenis,
+            "no": no if i == 0 else None,
+            "kode_sasaran": sasaran if i == 0 else "",
+            "kode": code if i == 0 else "",
+            "uraian": uraian if i == 0 else "",
+            "unit": unit if i == 0 else "",
+        }
+        row.update(money if i == 0 else dict.fromkeys(money, math.nan))
+        row_notes = list(notes) if i == 0 else []
+        if ind:
+            code_k = ind["kode_indikator"]
+            k_q = look.masked(_quarters(look.k_by, "kode_indikator", code_k, K_TW))
+            agregasi = str(ind["agregasi_tw"])
+            k13 = _k13(k_q, agregasi)
+            k7 = float(ind["realisasi_lalu"])
+            if agregasi == "kumulatif":
+                k15 = k7 + k13 if not (math.isnan(k7) or math.isnan(k13)) else math.nan
+            else:
+                k15 = k13
+            if agregasi != "kumulatif":
+                row_notes.append(f"K {agregasi.replace('_', ' ')}")
+            if ind.get("tahun_target_renstra"):
+                row_notes.append(f"target Renstra: target {int(ind['tahun_target_renstra'])}")
+            row.update(
+                {
+                    "kode_indikator": ind["kode_indikator"],
+                    "indikator": ind["uraian"],
+                    "satuan": ind["satuan"],
+                    "agregasi_tw": agregasi,
+                    "k6": float(ind["target_renstra"]),
+                    "k7": k7,
+                    "k8": float(ind["target"]),
+                    **dict(zip(K_TW, k_q, strict=True)),
+                    "k13": k13,
+                    "k14": _ratio(k13, float(ind["target"])),
+                    "k15": k15,
+                    "k16": _ratio(k15, float(ind["target_renstra"])),
+                }
+            )
+        else:
+            row.update(
+                {
+                    "kode_indikator": "",
+                    "indikator": "",
+                    "satuan": "",
+                    "agregasi_tw": "",
+                    **{k: math.nan for k, _ in KOLOM.values()},
+                }
+            )
+        row["keterangan"] = "; ".join(row_notes)
+        opd_rows.append(row)
+    return opd_rows
+
+
+def build_e81(
+    spec_opd: pd.DataFrame,
+    spec_sasaran: pd.DataFrame,
+    spec_indikator: pd.DataFrame,
+    program: pd.DataFrame,
+    kegiatan: pd.DataFrame,
+    indikator_renja: pd.DataFrame,
+    triwulan: int,
+    renja_k: pd.DataFrame,
+    renja_rp: pd.DataFrame,
+    anggaran: pd.DataFrame,
+    narasi: pd.DataFrame,
+    submitted: dict[str, str],
+    scale: Scale,
+) -> E81:
+    """The E.81 figures of every OPD with at least one program.
+
+    ``renja_k`` holds ``kode_indikator``, ``k_tw1``…``k_tw4`` (quarterly K of program and
+    kegiatan indicators); ``renja_rp`` holds ``kode`` (program or kegiatan), ``rp_tw1``…
+    ``rp_tw4``; ``anggaran`` the yearly ``realisasi_anggaran`` per ``kode_program`` of the
+    templates without quarterly Rp; ``narasi`` per ``kode_opd`` the texts ``faktor_pendorong``,
+    ``faktor_penghambat``, ``tindak_lanjut`` (next quarter) and ``tindak_lanjut_renja`` (next
+    RKPD/Renja). ``submitted`` maps each OPD with an accepted file to what its file holds:
+    ``renja`` (quarterly K and Rp) or ``lama`` (a template without them). Quarters after
+    ``triwulan`` are left out of every sum.
+    """
+    in_period = [q <= triwulan for q in TW]
+    k_by = renja_k.set_index("kode_indikator") if not renja_k.empty else pd.DataFrame()
+    rp_by = renja_rp.set_index("kode") if not renja_rp.empty else pd.DataFrame()
+    annual = (
+        anggaran.groupby("kode_program", sort=False)["realisasi_anggaran"].sum(min_count=1)
+        if not anggaran.empty
+        else pd.Series(dtype=float)
+    )
+    names = dict(zip(spec_opd["kode_opd"], spec_opd["nama_opd"], strict=True))
+    sasaran_names = dict(zip(spec_sasaran["kode_sasaran"], spec_sasaran["uraian"], strict=True))
+    rows: list[dict[str, Any]] = []
+    footers: list[dict[str, Any]] = []
+    ind_by_parent: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for rec in _rows(indikator_renja):
+        parent = (
+            ("kegiatan", rec["kode_kegiatan"])
+            if rec["tingkat"] == "kegiatan"
+            else (
+                "program",
+                rec["kode_program"],
+            )
+        )
+        ind_by_parent.setdefault(parent, []).append(rec)
+    keg_by_program: dict[str, list[dict[str, Any]]] = {}
+    for rec in _rows(kegiatan):
+        keg_by_program.setdefault(rec["kode_program"], []).append(rec)
+
+    look = _Lookup(
+        in_period,
+        k_by,
+        rp_by,
+        {str(k): float(v) for k, v in annual.items() if not pd.isna(v)},
+        ind_by_parent,
+        indikator_renja.empty,
+    )
+    for kode_opd in spec_opd["kode_opd"]:
+        progs = program[program["kode_opd"] == kode_opd]
+        if progs.empty:
+            continue
+        state = submitted.get(kode_opd, "")
+        unit = names.get(kode_opd, kode_opd)
+        opd_rows: list[dict[str, Any]] = []
+
+        urusan_seen: set[str] = set()
+        for n, rec in enumerate(_rows(progs), start=1):
+            urusan = str(rec.get("urusan") or "").strip()
+            if urusan and urusan not in urusan_seen:
+                urusan_seen.add(urusan)
+                opd_rows.append(
+                    {
+                        **dict.fromkeys(ROW_COLUMNS, ""),
+                        **{k: math.nan for pair in KOLOM.values() for k in pair},
+                        "kode_opd": kode_opd,
+                        "jenis": "urusan",
+                        "no": None,
+                        "uraian": urusan,
+                    }
+                )
+            opd_rows += _item_rows(
+                look,
+                (kode_opd, unit, state),
+                "program",
+                n,
+                rec["kode_program"],
+                rec["uraian"],
+                rec["kode_sasaran"],
+                rec,
+            )
+            for keg in keg_by_program.get(rec["kode_program"], []):
+                opd_rows += _item_rows(
+                    look,
+                    (kode_opd, unit, state),
+                    "kegiatan",
+                    None,
+                    keg["kode_kegiatan"],
+                    keg["uraian"],
+                    "",
+                    keg,
+                )
+        rows.extend(opd_rows)
+
+        block = pd.DataFrame(opd_rows, columns=ROW_COLUMNS)
+        k14 = block["k14"].astype(float)
+        k14 = k14[k14.notna()]
+        prog_rows = block[(block["jenis"] == "program") & block["rp13"].astype(float).notna()]
+        rp_real = float(prog_rows["rp13"].astype(float).sum())
+        rp_pagu = float(prog_rows["rp8"].astype(float).sum())
+        rata_k = float(k14.mean()) if len(k14) else math.nan
+        rata_rp = _ratio(rp_real, rp_pagu) if len(prog_rows) else math.nan
+        texts = narasi[narasi["kode_opd"] == kode_opd] if not narasi.empty else narasi
+        sasaran_codes = list(
+            dict.fromkeys(
+                [str(s) for s in progs["kode_sasaran"] if s]
+                + [
+                    str(s)
+                    for s, opds in zip(
+                        spec_indikator["kode_sasaran"],
+                        spec_indikator["kode_opd_list"],
+                        strict=True,
+                    )
+                    if kode_opd in opds
+                ]
+            )
+        )
+        catatan = []
+        if not state:
+            catatan.append("Berkas OPD belum diterima: kolom 9–16 kosong.")
+        elif state == "lama":
+            catatan.append(
+                "Berkas OPD memakai templat lama tanpa baris program per triwulan: K per "
+                "triwulan kosong; kolom 13 (Rp) = realisasi anggaran yang dilaporkan."
+            )
+        if any(r["agregasi_tw"] not in ("", "kumulatif") for r in opd_rows):
+            catatan.append(
+                "K nilai akhir: 13 = TW terakhir yang diisi; K rata rata: 13 = rata-rata TW "
+                "yang diisi; untuk keduanya 15 = 13 (bukan 7 + 13)."
+            )
+        if look.no_indicators:
+            catatan.append(
+                "Master spec belum memuat indikator program/kegiatan (sheet indikator_renja): "
+                "kolom 5 dan K kosong."
+            )
+        footers.append(
+            {
+                "kode_opd": kode_opd,
+                "catatan": " ".join(catatan),
+                "nama_opd": unit,
+                "status": state,
+                "sasaran": "; ".join(
+                    f"{s} {sasaran_names.get(s, '')}".strip() for s in sorted(sasaran_codes)
+                ),
+                "rata_k": rata_k,
+                "jumlah_k": len(k14),
+                "rata_rp": rata_rp,
+                "jumlah_rp": len(prog_rows),
+                "realisasi_rp": rp_real if len(prog_rows) else math.nan,
+                "pagu_rp": rp_pagu if len(prog_rows) else math.nan,
+                "predikat_k": scale.classify(None if math.isnan(rata_k) else rata_k),
+                "predikat_rp": scale.classify(None if math.isnan(rata_rp) else rata_rp),
+                "faktor_pendorong": _joined(list(texts.get("faktor_pendorong", []))),
+                "faktor_penghambat": _joined(list(texts.get("faktor_penghambat", []))),
+                "tindak_lanjut": _joined(list(texts.get("tindak_lanjut", []))),
+                "tindak_lanjut_renja": _joined(list(texts.get("tindak_lanjut_renja", []))),
+            }
+        )
+    return E81(
+        triwulan,
+        pd.DataFrame(rows, columns=ROW_COLUMNS),
+        pd.DataFrame(
+            footers,
+            columns=[
+                "kode_opd",
+                "catatan",
+                "nama_opd",
+                "status",
+                "sasaran",
+                "rata_k",
+                "jumlah_k",
+                "rata_rp",
+                "jumlah_rp",
+                "realisasi_rp",
+                "pagu_rp",
+                "predikat_k",
+                "predikat_rp",
+                "faktor_pendorong",
+                "faktor_penghambat",
+                "tindak_lanjut",
+                "tindak_lanjut_renja",
+            ],
+        ),
+        scale,
+    )
+
+
+__all__ = ["E81", "build_e81", "check_renja_sheets", "e81_scale", "triwulan_of"]
