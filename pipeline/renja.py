@@ -519,7 +519,7 @@ class _Lookup:
 
 def _item_rows(
     look: _Lookup,
-    opd: tuple[str, str, str],
+    opd: tuple[str, str],
     jenis: str,
     no: object,
     code: str,
@@ -528,7 +528,7 @@ def _item_rows(
     rec: dict[str, Any],
 ) -> list[dict[str, Any]]:
     """The rows of one program or kegiatan: one per indicator (Rp on the first only)."""
-    kode_opd, unit, state = opd
+    kode_opd, state = opd
     opd_rows: list[dict[str, Any]] = []
     notes: list[str] = []
     rp_q = look.masked(_quarters(look.rp_by, "kode", code, RP_TW))
@@ -568,7 +568,7 @@ def _item_rows(
             "kode_sasaran": sasaran if i == 0 else "",
             "kode": code if i == 0 else "",
             "uraian": uraian if i == 0 else "",
-            "unit": unit if i == 0 else "",
+            "unit": kode_opd if i == 0 else "",
         }
         row.update(money if i == 0 else dict.fromkeys(money, math.nan))
         row_notes = list(notes) if i == 0 else []
@@ -703,7 +703,7 @@ def build_e81(
                 )
             opd_rows += _item_rows(
                 look,
-                (kode_opd, unit, state),
+                (kode_opd, state),
                 "program",
                 n,
                 rec["kode_program"],
@@ -714,7 +714,7 @@ def build_e81(
             for keg in keg_by_program.get(rec["kode_program"], []):
                 opd_rows += _item_rows(
                     look,
-                    (kode_opd, unit, state),
+                    (kode_opd, state),
                     "kegiatan",
                     None,
                     keg["kode_kegiatan"],

@@ -345,19 +345,30 @@ def test_tabel_bab3_has_the_seed_layout_with_corrected_numbers(workbook_path: Pa
 
 def test_e81_sheet_per_opd_with_footer(workbook_path: Path) -> None:
     rows = _rows(workbook_path, "E.81")
-    sections = [r[0] for r in rows if isinstance(r[0], str) and r[0].startswith("Perangkat")]
-    assert len(sections) == 30  # every OPD with indicators (Setda and a kecamatan have none)
+    blocks = [r[0] for r in rows if isinstance(r[0], str) and r[0].startswith("Renja Perangkat")]
+    assert len(blocks) == 28  # every OPD with programs (Setda and a kecamatan included)
     labels = {r[0] for r in rows if isinstance(r[0], str)}
     assert {
-        "Rata-rata capaian kinerja (%) (K)",
-        "Predikat kinerja (K)",
-        "Realisasi anggaran (%) (Rp)",
+        "Rata-rata capaian kinerja (%)",
+        "Predikat kinerja",
+        "Faktor pendorong keberhasilan kinerja",
         "Faktor penghambat pencapaian kinerja",
+        "Tindak lanjut yang diperlukan dalam triwulan berikutnya",
+        "Tindak lanjut yang diperlukan dalam RKPD/Renja berikutnya",
     } <= labels
-    predikat = {r[14] for r in rows[4:] if isinstance(r[14], str) and r[14]}
-    assert predikat <= {"ST", "T", "S", "R", "SR"}
-    pdrb = next(r for r in rows if r[1] == "IK10.02")
-    assert pdrb[4:7] == [13.929, None, 12.262]  # numbers, not '13.929' text
+    predikat = [r for r in rows if r[0] == "Predikat kinerja"]
+    assert {r[21] for r in predikat} | {r[22] for r in predikat} <= {
+        "ST",
+        "T",
+        "S",
+        "R",
+        "SR",
+        "-",
+    }
+    p001 = next(r for r in rows if r[2] == "P001")
+    # columns 6, 7, 8 (K, Rp): numbers, Rupiah whole (shown in millions)
+    assert p001[5:11] == [100, 578_742_636_846, 95, 176_345_203_244, 100, 96_457_106_141]
+    assert p001[20] == 88_172_601_622  # 13 (Rp): the yearly realisation of today's template
 
 
 def test_kelengkapan_by_opd(workbook_path: Path) -> None:

@@ -39,7 +39,7 @@ SIDE_IN, TOP_IN, BOTTOM_IN = 0.3, 0.6, 0.6
 # Keterangan.
 TEXT_WIDTHS = [3.5, 4.5, 8.0, 16.0, 18.0]
 K_WIDTH, RP_WIDTH, PCT_WIDTH = 7.0, 9.5, 6.5
-TAIL_WIDTHS = [9.0, 13.0]
+TAIL_WIDTHS = [8.0, 14.0]
 PERCENT_COLUMNS = (14, 16)
 FIRST_PAIR = len(TEXT_WIDTHS)
 CAPTIONS = {
@@ -136,24 +136,20 @@ def _merge(ws: Worksheet, row: int, first: int, last: int, text: str, style: For
         ws.merge_range(row, first, row, last, text, style)
 
 
-def _header_rows(
-    ws: Worksheet, rh: RowHeights, row: int, st: _Styles, tahun: int, akhir: int, triwulan: int
-) -> int:
+def _header_rows(ws: Worksheet, rh: RowHeights, row: int, st: _Styles, triwulan: int) -> int:
     """The four header rows (titles, quarters, K/Rp, column numbers with captions); returns
     the last of them."""
     titles = {
-        6: f"Target Renstra Perangkat Daerah pada Tahun {akhir} (Akhir Periode Renstra PD)",
+        6: "Target Renstra Perangkat Daerah pada Akhir Periode Renstra PD",
         7: "Realisasi Capaian Kinerja Renstra Perangkat Daerah s/d Renja Perangkat Daerah "
-        f"Tahun Lalu ({tahun - 1})",
-        8: "Target Kinerja dan Anggaran Renja Perangkat Daerah Tahun Berjalan "
-        f"({tahun}) yang Dievaluasi",
-        13: "Realisasi Capaian Kinerja dan Anggaran Renja Perangkat Daerah yang Dievaluasi "
-        f"(s/d Triwulan {TRIWULAN_ROMAWI[triwulan - 1]})",
+        "Tahun Lalu",
+        8: "Target Kinerja dan Anggaran Renja Perangkat Daerah Tahun Berjalan yang Dievaluasi",
+        13: "Realisasi Capaian Kinerja dan Anggaran Renja Perangkat Daerah yang Dievaluasi",
         14: "Tingkat Capaian Kinerja dan Realisasi Anggaran Renja Perangkat Daerah yang "
         "Dievaluasi (%)",
-        15: f"Realisasi Kinerja dan Anggaran Renstra Perangkat Daerah s/d Tahun {tahun}",
+        15: "Realisasi Kinerja dan Anggaran Renstra Perangkat Daerah s/d Tahun Berjalan",
         16: "Tingkat Capaian Kinerja dan Realisasi Anggaran Renstra Perangkat Daerah s/d "
-        f"Tahun {tahun} (%)",
+        "Tahun Berjalan (%)",
     }
     left = [
         "No",
@@ -227,7 +223,11 @@ def write_block(
             "EVALUASI TERHADAP HASIL RENJA PERANGKAT DAERAH LINGKUP " + nama_pemda.upper(),
         ),
         (st.line_bold, f"Renja Perangkat Daerah {foot['nama_opd']} ({kode_opd})"),
-        (st.line_bold, f"Periode Pelaksanaan: Tahun {tahun}, {e81.periode}"),
+        (
+            st.line_bold,
+            f"Periode Pelaksanaan: Tahun {tahun}, {e81.periode} (tahun lalu = {tahun - 1}; "
+            f"akhir periode Renstra PD = {akhir})",
+        ),
         (
             st.line,
             "Indikator dan target kinerja Perangkat Daerah yang mengacu pada sasaran RKPD: "
@@ -239,7 +239,7 @@ def write_block(
         rh.set(row, row_height((text, full), bold=style is not st.line))
         _merge(ws, row, 0, LAST, text, style)
         row += 1
-    row = _header_rows(ws, rh, row, st, tahun, akhir, e81.triwulan) + 1
+    row = _header_rows(ws, rh, row, st, e81.triwulan) + 1
     for rec in rows.to_dict("records"):
         _item_row(ws, rh, row, {str(k): v for k, v in rec.items()}, st)
         row += 1
