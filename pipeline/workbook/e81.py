@@ -15,7 +15,6 @@ import math
 from pathlib import Path
 from typing import Any
 
-import xlsxwriter
 from xlsxwriter.format import Format
 from xlsxwriter.worksheet import Worksheet
 
@@ -32,6 +31,7 @@ from pipeline.workbook.base import (
     sized,
     write_banner,
 )
+from pipeline.xlsx_safe import SafeWorkbook
 
 A3_LANDSCAPE_PT = (1190.55, 841.89)
 SIDE_IN, TOP_IN, BOTTOM_IN = 0.3, 0.6, 0.6
@@ -408,7 +408,7 @@ def write_e81_files(
     for kode in e81.blocks():
         path = folder / f"{kode}.xlsx"
         with atomic_path(path) as tmp:
-            wb = xlsxwriter.Workbook(str(tmp), WORKBOOK_OPTIONS)
+            wb = SafeWorkbook(str(tmp), WORKBOOK_OPTIONS)
             wb.set_properties(
                 {
                     "title": f"Tabel E.81 {kode} {tahun} {e81.periode}",
