@@ -9,6 +9,7 @@ SPEC   ?= master/binjai_2018.xlsx
 INPUT  ?= input_xlsx
 OUTPUT ?= output
 PREV   ?=
+PERIODE ?=
 KIRIM  ?=
 
 help: ## list the targets
@@ -24,10 +25,11 @@ setup: $(VENV)/.installed ## create the virtual environment from the pinned depe
 
 report: $(VENV)/.installed ## ingest, validate, score and write the consolidated workbook and charts
 	$(PY) -m pipeline report --spec "$(SPEC)" --input "$(INPUT)" --output "$(OUTPUT)" \
-		$(if $(PREV),--tahun-lalu "$(PREV)",)
+		$(if $(PREV),--tahun-lalu "$(PREV)",) $(if $(PERIODE),--periode "$(PERIODE)",)
 
 check: $(VENV)/.installed ## validate the input files without writing the report
-	$(PY) -m pipeline check --spec "$(SPEC)" --input "$(INPUT)" --output "$(OUTPUT)"
+	$(PY) -m pipeline check --spec "$(SPEC)" --input "$(INPUT)" --output "$(OUTPUT)" \
+		$(if $(PERIODE),--periode "$(PERIODE)",)
 
 templates: $(VENV)/.installed ## write one blank template per OPD into output/templat/
 	$(PY) -m pipeline templates --spec "$(SPEC)" --output "$(OUTPUT)/templat"

@@ -47,7 +47,9 @@ def _run(args: argparse.Namespace, previous: pd.DataFrame | None = None) -> Run 
     """The library run (spec and files read together), with a progress line on a terminal."""
     progress = ProgressLine()
     try:
-        run, issues = load_and_run(args.spec, args.input, previous, _limits(args), progress)
+        run, issues = load_and_run(
+            args.spec, args.input, previous, _limits(args), progress, args.periode
+        )
     finally:
         progress.close()
     _spec_issues(args.spec, issues, run is None)
@@ -307,6 +309,14 @@ def build_parser() -> argparse.ArgumentParser:
                 default=Limits.memory_mb,
                 metavar="MB",
                 help="memory limit for reading one file (default %(default)s MB)",
+            )
+        if name != "templates":
+            p.add_argument(
+                "--periode",
+                default=None,
+                metavar="TW",
+                help="reporting period instead of the spec's (Tahunan, TW1 ... TW4): which "
+                "quarters the E.81 evaluates",
             )
         if name == "report":
             p.add_argument(

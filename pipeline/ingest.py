@@ -59,6 +59,9 @@ class Submission:
     anggaran: list[dict[str, Any]] = field(default_factory=list)
     indikator_cols: dict[str, str] = field(default_factory=dict)
     anggaran_cols: dict[str, str] = field(default_factory=dict)
+    renja: list[dict[str, Any]] = field(default_factory=list)
+    renja_cols: dict[str, str] = field(default_factory=dict)
+    has_renja: bool = False  # the file has the template's Renja sheet (version 2 on)
     issues: list[Issue] = field(default_factory=list)
     readable: bool = False
 
@@ -361,7 +364,7 @@ def read_submission(path: Path, display_name: str | None = None) -> Submission:
                 n: wb.get_sheet_by_name(n).to_python(
                     skip_empty_area=False, nrows=HEADER_SCAN_ROWS + MAX_ROWS + 2
                 )
-                for n in (tpl.SHEET_META, tpl.SHEET_INDIKATOR, tpl.SHEET_ANGGARAN)
+                for n in (tpl.SHEET_META, tpl.SHEET_INDIKATOR, tpl.SHEET_ANGGARAN, tpl.SHEET_RENJA)
                 if n in names
             }
         finally:
@@ -378,7 +381,9 @@ def read_submission(path: Path, display_name: str | None = None) -> Submission:
         return sub
     try:
         notes = scan_sheets(
-            path, (tpl.SHEET_INDIKATOR, tpl.SHEET_ANGGARAN), HEADER_SCAN_ROWS + MAX_ROWS + 2
+            path,
+            (tpl.SHEET_INDIKATOR, tpl.SHEET_ANGGARAN, tpl.SHEET_RENJA),
+            HEADER_SCAN_ROWS + MAX_ROWS + 2,
         )
     except Exception as exc:  # values were read; only the formats and formulas are unknown
         notes = {}
@@ -421,6 +426,15 @@ def read_submission(path: Path, display_name: str | None = None) -> Submission:
             tpl.SHEET_ANGGARAN,
             tpl.ANGGARAN_COLUMNS,
             notes.get(tpl.SHEET_ANGGARAN),
+        )
+    if tpl.SHEET_RENJA in sheets:  # optional: older templates have no Renja sheet
+        sub.has_renja = True
+        sub.renja, sub.renja_cols = _read_table(
+            sub,
+            sheets[tpl.SHEET_RENJA],
+            tpl.SHEET_RENJA,
+            tpl.RENJA_COLUMNS,
+            notes.get(tpl.SHEET_RENJA),
         )
     sub.readable = True
     return sub

@@ -26,12 +26,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from pipeline import schema
 from pipeline.ingest import Submission, is_candidate, scan_inputs
 from pipeline.isolate import Limits, Progress, Reading, start_reading
 from pipeline.issues import ERROR, Issue, issues_frame
 from pipeline.master import MasterSpec, read_master
-from pipeline.renja import E81, build_e81, e81_scale
+from pipeline.renja import E81, build_e81, e81_scale, triwulan_of
 from pipeline.score import Results, build_results
 from pipeline.validate import (
     Staged,
@@ -65,14 +64,16 @@ class Run:
     def e81(self) -> E81:
         """The Renja evaluation (Tabel E.81) for the spec's reporting period."""
         spec, v = self.spec, self.validated
-        berkas = v.berkas
-        used = berkas[berkas["status"].isin(schema.BERKAS_DIPAKAI)] if not berkas.empty else berkas
-        submitted = {str(k): "lama" for k in used.get("kode_opd", [])}
         anggaran = v.anggaran
         if not anggaran.empty and "realisasi_anggaran_ditolak" in anggaran:
             anggaran = anggaran[~anggaran["realisasi_anggaran_ditolak"].fillna(False).astype(bool)]
         narasi_cols = ["kode_opd", "faktor_pendorong", "faktor_penghambat", "tindak_lanjut"]
-        narasi = v.realisasi[narasi_cols] if not v.realisasi.empty else pd.DataFrame()
+        frames = [v.realisasi[narasi_cols], v.renja.teks[["kode_opd", "tindak_lanjut_renja"]]]
+        narasi = pd.concat(
+            [f for f in frames if not f.empty] or [pd.DataFrame(columns=narasi_cols)],
+            ignore_index=True,
+        )
+        narasi = narasi.reindex(columns=[*narasi_cols, "tindak_lanjut_renja"])
         return build_e81(
             spec.opd,
             spec.sasaran,
@@ -81,11 +82,11 @@ class Run:
             spec.kegiatan,
             spec.indikator_renja,
             spec.triwulan,
-            pd.DataFrame(),
-            pd.DataFrame(),
+            v.renja.k,
+            v.renja.rp,
             anggaran,
             narasi,
-            submitted,
+            v.renja.status,
             e81_scale(spec.settings),
         )
 
@@ -142,11 +143,13 @@ def load_and_run(
     previous: pd.DataFrame | None = None,
     limits: Limits | None = None,
     progress: Progress | None = None,
+    periode: str | None = None,
 ) -> tuple[Run | None, list[Issue]]:
     """The whole run from files: the spec and the input files are read at the same time.
 
     Returns ``(run, spec issues)``; ``run`` is None when the spec is refused (the issues say
-    why; the files are then not read to the end).
+    why; the files are then not read to the end). ``periode`` (``TW2``, ``Tahunan``) replaces
+    the spec's reporting period.
     """
     ingest = start_ingest(input_dir, limits, progress)
     try:
@@ -154,6 +157,22 @@ def load_and_run(
     except BaseException:
         ingest.cancel()
         raise
+    if spec is not None and periode:
+        if triwulan_of(periode) is None:
+            issues = [
+                *issues,
+                Issue(
+                    rule="spec.periode",
+                    severity=ERROR,
+                    message=f"Periode '{periode}' tidak dikenal; yang dikenal: Tahunan, TW1, "
+                    "TW2, TW3, TW4 (juga 'TW II', 'Triwulan 2').",
+                    found=periode,
+                    expected="Tahunan, TW1, TW2, TW3 atau TW4",
+                ),
+            ]
+            spec = None
+        else:
+            spec = spec.with_periode(periode)
     if spec is None:
         ingest.cancel()
         return None, issues

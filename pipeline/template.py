@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -25,12 +26,13 @@ from pipeline.xlsx_safe import SafeWorkbook
 if TYPE_CHECKING:  # the reader side (ingest) must not pull pandas into its workers
     from pipeline.master import MasterSpec
 
-TEMPLATE_VERSION = "1"
-SUPPORTED_VERSIONS = ("1",)
+TEMPLATE_VERSION = "2"  # 2: the Renja sheet (program and kegiatan K and Rp per quarter)
+SUPPORTED_VERSIONS = ("1", "2")  # a version-1 file is read without its Renja rows
 
 SHEET_PETUNJUK = "Petunjuk"
 SHEET_INDIKATOR = "Indikator"
 SHEET_ANGGARAN = "Anggaran"
+SHEET_RENJA = "Renja"
 SHEET_META = "_meta"
 HEADER_ROW = 5  # 1-based row of the column headers; data starts on the next row
 
@@ -79,6 +81,25 @@ ANGGARAN_COLUMNS: tuple[Column, ...] = (
     Column("pagu", False, 20, "rupiah"),
     Column("realisasi_anggaran", True, 20, "rupiah"),
     Column("keterangan", True, 32),
+)
+
+RENJA_COLUMNS: tuple[Column, ...] = (
+    Column("kode_renja", False, 12),
+    Column("uraian_renja", False, 34),
+    Column("kode_indikator", False, 11),
+    Column("uraian_indikator", False, 34),
+    Column("satuan", False, 10),
+    Column("target_renja", False, 10, "angka"),
+    Column("pagu", False, 17, "rupiah"),
+    Column("k_tw1", True, 10, "angka"),
+    Column("k_tw2", True, 10, "angka"),
+    Column("k_tw3", True, 10, "angka"),
+    Column("k_tw4", True, 10, "angka"),
+    Column("rp_tw1", True, 16, "rupiah"),
+    Column("rp_tw2", True, 16, "rupiah"),
+    Column("rp_tw3", True, 16, "rupiah"),
+    Column("rp_tw4", True, 16, "rupiah"),
+    Column("tindak_lanjut_renja", True, 32),
 )
 
 META_KEYS = (
@@ -191,6 +212,12 @@ def _petunjuk(ws: Worksheet, spec: MasterSpec, opd: dict[str, str], fmt: dict) -
             "wrap",
             "6. Sheet 'Anggaran': isi Realisasi Anggaran (Rp) setiap program. Realisasi tidak "
             "boleh melebihi pagu.",
+        ),
+        (
+            "wrap",
+            "6a. Sheet 'Renja' (evaluasi Renja, Tabel E.81): untuk setiap program dan kegiatan "
+            "isi Realisasi K (hasil indikator) dan Realisasi Rp (belanja) triwulan itu saja, "
+            "bukan jumlah sampai triwulan itu; TW yang belum berjalan dikosongkan.",
         ),
         (
             "wrap",
@@ -468,6 +495,13 @@ def build_template(spec: MasterSpec, kode_opd: str, path: Path) -> Path:
     _print_setup(ws, [c.width for c in ANGGARAN_COLUMNS], f"{opd['kode_opd']} · Anggaran")
     ws.protect("", {"format_columns": True, "format_rows": True, "select_locked_cells": True})
 
+    ws = wb.add_worksheet(SHEET_RENJA)
+    _title(ws, "Realisasi Program dan Kegiatan per Triwulan (Evaluasi Renja)", spec, opd, fmt)
+    _header(ws, RENJA_COLUMNS, fmt)
+    _renja_rows(ws, spec, kode_opd, fmt, locked_number)
+    _print_setup(ws, [c.width for c in RENJA_COLUMNS], f"{opd['kode_opd']} · Renja")
+    ws.protect("", {"format_columns": True, "format_rows": True, "select_locked_cells": True})
+
     meta = wb.add_worksheet(SHEET_META)
     values = {
         "versi_templat": TEMPLATE_VERSION,
@@ -490,6 +524,100 @@ def build_template(spec: MasterSpec, kode_opd: str, path: Path) -> Path:
     wb.worksheets()[1].activate()
     wb.close()
     return path
+
+
+def renja_items(spec: MasterSpec, kode_opd: str) -> list[tuple[str, str, float, list[dict]]]:
+    """The OPD's programs, each followed by its kegiatan: (code, uraian, pagu, indicators)."""
+    ind = spec.indikator_renja
+    by_parent: dict[str, list[dict]] = {}
+    for rec in ind.to_dict("records") if not ind.empty else []:
+        by_parent.setdefault(str(rec["kode_kegiatan"] or rec["kode_program"]), []).append(rec)
+    keg = spec.kegiatan
+    items = []
+    for rec in spec.program_opd(kode_opd).to_dict("records"):
+        code = str(rec["kode_program"])
+        items.append((code, str(rec["uraian"]), float(rec["pagu"]), by_parent.get(code, [])))
+        if not keg.empty:
+            for k in keg[keg["kode_program"] == code].to_dict("records"):
+                kk = str(k["kode_kegiatan"])
+                items.append((kk, str(k["uraian"]), float(k["pagu"]), by_parent.get(kk, [])))
+    return items
+
+
+def _renja_rows(
+    ws: Worksheet,
+    spec: MasterSpec,
+    kode_opd: str,
+    fmt: dict,
+    locked_number: Callable[[int], object],
+) -> int:
+    """One row per indicator of each program and kegiatan (one row when it has none): K inputs
+    on indicator rows, Rp inputs and the follow-up text on the first row of each item."""
+    row = HEADER_ROW
+    k_cols = [i for i, c in enumerate(RENJA_COLUMNS) if c.key.startswith("k_tw")]
+    rp_cols = [i for i, c in enumerate(RENJA_COLUMNS) if c.key.startswith("rp_tw")]
+    text_col = len(RENJA_COLUMNS) - 1
+    number_rule = {
+        "validate": "decimal",
+        "criteria": "between",
+        "minimum": -1e15,
+        "maximum": 1e15,
+        "error_type": "warning",
+        "error_title": "Harus angka",
+        "error_message": "Isi dengan angka saja, tanpa satuan atau tanda %.",
+    }
+    rp_rule = {
+        "validate": "decimal",
+        "criteria": ">=",
+        "value": 0,
+        "error_type": "warning",
+        "error_title": "Harus angka ≥ 0",
+        "error_message": "Isi realisasi triwulan itu dalam Rupiah, angka saja.",
+    }
+    for code, uraian, pagu, indicators in renja_items(spec, kode_opd):
+        rows: list[dict | None] = list(indicators) or [None]
+        for i, ind in enumerate(rows):
+            first = i == 0
+            texts = [
+                (uraian if first else "", RENJA_COLUMNS[1].width),
+                (str(ind["uraian"]) if ind else "", RENJA_COLUMNS[3].width),
+            ]
+            ws.set_row(row, row_height(*texts, font_pt=FONT_PT, unit_pt=FONT_PT))
+            ws.write_string(row, 0, code, fmt["locked"])
+            ws.write_string(row, 1, uraian if first else "", fmt["locked"])
+            ws.write_string(row, 2, str(ind["kode_indikator"]) if ind else "", fmt["locked"])
+            ws.write_string(row, 3, str(ind["uraian"]) if ind else "", fmt["locked"])
+            ws.write_string(row, 4, str(ind["satuan"]) if ind else "", fmt["locked"])
+            target = _finite(ind["target"]) if ind else None
+            if target is not None:
+                ws.write_number(row, 5, target, locked_number(texts_desimal(target)))
+            else:
+                ws.write_blank(row, 5, None, fmt["locked"])
+            if first:
+                ws.write_number(
+                    row, 6, pagu, locked_number(0 if texts_desimal(pagu, 2) == 0 else 2)
+                )
+            else:
+                ws.write_blank(row, 6, None, fmt["locked"])
+            for col in k_cols:
+                if ind:
+                    ws.write_blank(row, col, None, fmt["input_num"])
+                    ws.data_validation(row, col, row, col, number_rule)
+                else:
+                    ws.write_blank(row, col, None, fmt["locked"])
+            for col in rp_cols:
+                if first:
+                    ws.write_blank(row, col, None, fmt["input_rp"])
+                    ws.data_validation(row, col, row, col, rp_rule)
+                else:
+                    ws.write_blank(row, col, None, fmt["locked"])
+            ws.write_blank(row, text_col, None, fmt["input"] if first else fmt["locked"])
+            row += 1
+    return row
+
+
+def texts_desimal(value: float, maks: int = 6) -> int:
+    return texts.desimal(value, maks)
 
 
 def template_filename(spec: MasterSpec, kode_opd: str) -> str:

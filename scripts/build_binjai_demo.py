@@ -31,8 +31,10 @@ from pipeline.template import (  # noqa: E402
     ANGGARAN_COLUMNS,
     HEADER_ROW,
     INDIKATOR_COLUMNS,
+    RENJA_COLUMNS,
     SHEET_ANGGARAN,
     SHEET_INDIKATOR,
+    SHEET_RENJA,
     build_template,
 )
 
@@ -958,6 +960,62 @@ TINDAK_LANJUT = [
 ]
 
 
+# Renja sheet of the demo files: the yearly budget realisation split over the quarters, and K
+# figures that follow the budget (illustrative, like the program indicators themselves).
+RP_SPLIT = (0.15, 0.25, 0.25, 0.35)
+K_PATH = (0.4, 0.6, 0.8, 1.0)  # share of the way from last year's position to the target
+TINDAK_LANJUT_RENJA = [
+    "Menyesuaikan jadwal kegiatan agar realisasi tidak menumpuk di triwulan IV.",
+    "Mengusulkan penyesuaian target dan pagu pada Renja tahun berikutnya.",
+    "Memperkuat pendataan hasil kegiatan sejak triwulan I.",
+]
+
+
+def _split(total: float) -> list[float]:
+    parts = [round(total * s) for s in RP_SPLIT[:-1]]
+    return [*parts, round(total) - sum(parts)]
+
+
+def fill_renja(ws: object, spec: object, anggaran: dict[str, str], seed: int) -> None:
+    """Quarterly K and Rp of each program and kegiatan of one demo file."""
+    col = {c.key: i + 1 for i, c in enumerate(RENJA_COLUMNS)}
+    ind = spec.indikator_renja.set_index("kode_indikator")  # type: ignore[attr-defined]
+    keg = spec.kegiatan.set_index("kode_kegiatan")  # type: ignore[attr-defined]
+    prog = spec.program.set_index("kode_program")  # type: ignore[attr-defined]
+    done: set[str] = set()
+    for row in range(HEADER_ROW + 1, ws.max_row + 1):  # type: ignore[attr-defined]
+        code = ws.cell(row, col["kode_renja"]).value  # type: ignore[attr-defined]
+        if not code:
+            continue
+        program = keg.loc[code, "kode_program"] if code in keg.index else code
+        real = anggaran.get(program)
+        if real in ("", None):
+            continue
+        pagu = float(prog.loc[program, "pagu"])
+        ratio = min(float(real) / pagu, 1.1) if pagu else 0.0
+        if code not in done:
+            done.add(code)
+            share = float(keg.loc[code, "pagu"]) / pagu if code in keg.index else 1.0
+            for q, part in enumerate(_split(float(real) * share), 1):
+                ws.cell(row, col[f"rp_tw{q}"], float(part))  # type: ignore[attr-defined]
+            text = TINDAK_LANJUT_RENJA[(seed + row) % len(TINDAK_LANJUT_RENJA)]
+            ws.cell(row, col["tindak_lanjut_renja"], text)  # type: ignore[attr-defined]
+        kode_ind = ws.cell(row, col["kode_indikator"]).value  # type: ignore[attr-defined]
+        if not kode_ind:
+            continue
+        rec = ind.loc[kode_ind]
+        whole = rec["satuan"] != "%"
+        for q in range(4):
+            if rec["agregasi_tw"] == "kumulatif":
+                value = rec["target"] * ratio * RP_SPLIT[q]
+            else:
+                value = rec["realisasi_lalu"] + (rec["target"] - rec["realisasi_lalu"]) * (
+                    ratio * K_PATH[q]
+                )
+            value = float(round(value)) if whole else round(float(value), 2)
+            ws.cell(row, col[f"k_tw{q + 1}"], value)  # type: ignore[attr-defined]
+
+
 def _capaian_guess(value: str, target: str) -> float | None:
     try:
         return float(value) / float(target) * 100
@@ -1045,6 +1103,7 @@ def fill_inputs(spec_path: Path, sheets: dict[str, list[list[object]]]) -> list[
                 code = ws.cell(row, ang_col["kode_program"]).value
                 if code in anggaran:
                     ws.cell(row, ang_col["realisasi_anggaran"], float(anggaran[code]))
+            fill_renja(wb[SHEET_RENJA], spec, anggaran, n)
             name = f"{rec['nama_opd']} - Capaian Kinerja {TAHUN}.xlsx".replace("/", "-")
             target_path = INPUT / name
             wb.save(target_path)

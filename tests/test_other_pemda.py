@@ -108,9 +108,57 @@ SHEETS: dict[str, list[list[object]]] = {
         ],
     ],
     "program": [
-        ["kode_program", "uraian", "kode_opd", "kode_sasaran", "pagu_2024"],
-        ["01", "Program Upaya Kesehatan", "KES", "1.1.1", 1_000_000_000],
-        ["02", "Program Pengelolaan Keuangan", "KEU", "1.1.2", 500_000_000],
+        [
+            "kode_program",
+            "uraian",
+            "kode_opd",
+            "kode_sasaran",
+            "pagu_2024",
+            "urusan",
+            "pagu_renstra",
+            "realisasi_rp_lalu",
+        ],
+        [
+            "01",
+            "Program Upaya Kesehatan",
+            "KES",
+            "1.1.1",
+            1_000_000_000,
+            "1.02 Urusan Pemerintahan Bidang Kesehatan",
+            5_000_000_000,
+            1_800_000_000,
+        ],
+        [
+            "02",
+            "Program Pengelolaan Keuangan",
+            "KEU",
+            "1.1.2",
+            500_000_000,
+            "5.02 Keuangan",
+            2_500_000_000,
+            900_000_000,
+        ],
+    ],
+    "kegiatan": [
+        ["kode_kegiatan", "kode_program", "uraian", "pagu_2024"],
+        ["01.01", "01", "Imunisasi dasar lengkap", 400_000_000],
+    ],
+    "indikator_renja": [
+        [
+            "kode_indikator",
+            "kode_program",
+            "kode_kegiatan",
+            "uraian",
+            "satuan",
+            "agregasi_tw",
+            "target_2024",
+            "target_2026",
+            "target_renstra",
+            "realisasi_lalu",
+        ],
+        ["R1", "01", "", "Persentase balita sehat", "%", "nilai_akhir", 80, "", 90, 76],
+        ["R2", "01", "01.01", "Bayi diimunisasi", "bayi", "kumulatif", 1200, 1300, "", 2300],
+        ["R3", "02", "", "Laporan keuangan tepat waktu", "%", "nilai_akhir", 100, 100, 100, 100],
     ],
     "tangga": [
         ["tangga", "peringkat", "nilai"],
@@ -125,6 +173,7 @@ SHEETS: dict[str, list[list[object]]] = {
         ["rumus_turun", "T/R"],
         ["metode_rata_rata", "bobot"],
         ["batas_capaian", "none"],
+        ["skala_predikat_e81", "tiga_warna"],
     ],
     "skala": [
         ["skala", "label", "batas", "aturan", "warna"],
@@ -135,6 +184,10 @@ SHEETS: dict[str, list[list[object]]] = {
 }
 
 REALISASI = {"A1": 81.0, "A2": 10.0, "A3": 1.5, "B1": "WDP"}
+# Renja sheet: (code, indicator) → K TW I, TW II; code → Rp TW I, TW II
+RENJA_K = {"R1": (78, 79), "R2": (300, 320), "R3": (100, 100)}
+RENJA_RP = {"01": (200_000_000, 250_000_000), "01.01": (80_000_000, 90_000_000)}
+RENJA_RP["02"] = (100_000_000, 150_000_000)
 
 
 @pytest.fixture(scope="module")
@@ -164,6 +217,17 @@ def other_report(tmp_path_factory: pytest.TempPathFactory) -> Path:
                 ws[f"{col['faktor_penghambat']}{row}"] = "Tenaga kesehatan terbatas"
         ang = wb[tpl.SHEET_ANGGARAN]
         ang[f"E{tpl.HEADER_ROW + 1}"] = 250_000_000
+        ren = wb[tpl.SHEET_RENJA]
+        rcol = {c.key: i + 1 for i, c in enumerate(tpl.RENJA_COLUMNS)}
+        done: set[str] = set()
+        for row in range(tpl.HEADER_ROW + 1, ren.max_row + 1):
+            code, ind = ren.cell(row, 1).value, ren.cell(row, rcol["kode_indikator"]).value
+            for q, value in enumerate(RENJA_K.get(ind, ()), 1):
+                ren.cell(row, rcol[f"k_tw{q}"], value)
+            if code not in done:
+                done.add(code)
+                for q, value in enumerate(RENJA_RP.get(code, ()), 1):
+                    ren.cell(row, rcol[f"rp_tw{q}"], value)
         wb.save(inbox / f"Kiriman {path.name}")
 
     out = root / "out"
@@ -200,3 +264,25 @@ def test_weighted_sasaran_average(other_report: Path) -> None:
     assert sas.loc["1.1.1", "Rata-rata Capaian (%)"] == pytest.approx(expected)
     assert "berbobot" in sas.loc["1.1.1", "Metode Rata-rata"]
     assert sas.loc["1.1.1", "Serapan (%)"] == pytest.approx(25.0)
+
+
+def test_e81_of_another_pemda(other_report: Path) -> None:
+    """Urusan, program and kegiatan rows, a stand-in Renstra year, the spec's own E.81 scale."""
+    wb = openpyxl.load_workbook(other_report / "3204_2024_konsolidasi.xlsx")
+    rows = [list(r) for r in wb["E.81"].iter_rows(values_only=True)]
+    assert any(r[3] == "1.02 Urusan Pemerintahan Bidang Kesehatan" for r in rows)
+    r2 = next(r for r in rows if r[2] == "01.01")
+    # kumulatif: 13 = 300 + 320; 14 = 620 / 1200 x 100; 15 = 2300 + 620; 16 = 2920 / 1300 x 100
+    assert r2[5] == 1300 and r2[19] == 620 and r2[27] == "KES"
+    assert r2[21] == pytest.approx(620 / 1200 * 100)
+    assert r2[23] == 2920 and r2[25] == pytest.approx(2920 / 1300 * 100)
+    assert "target Renstra: target 2026" in r2[28]
+    assert r2[20] == 170_000_000  # Rp 13 of the kegiatan: 80 + 90 juta
+    start = next(i for i, r in enumerate(rows) if str(r[0]).endswith("(KES)"))
+    rata = next(r for r in rows[start:] if r[0] == "Rata-rata capaian kinerja (%)")
+    # K: (79/80 + 620/1200)/2 x 100 = (98,75 + 51,67)/2; Rp: 450 juta / 1 miliar
+    assert rata[21] == pytest.approx((98.75 + 620 / 12) / 2)
+    assert rata[22] == pytest.approx(45.0)
+    predikat = next(r for r in rows[start:] if r[0] == "Predikat kinerja")
+    assert (predikat[21], predikat[22]) == ("Kuning", "Merah")  # the spec's scale
+    assert (other_report / "e81" / "KES.xlsx").is_file()

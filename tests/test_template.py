@@ -29,6 +29,8 @@ def test_round_trip_through_the_real_reader(spec: MasterSpec, bpkpad: Path) -> N
     assert [r["kode_program"] for r in sub.anggaran] == list(
         spec.program_opd("BPKPAD")["kode_program"]
     )
+    assert sub.has_renja
+    assert [r["kode_renja"] for r in sub.renja] == list(spec.program_opd("BPKPAD")["kode_program"])
 
 
 def test_locked_targets_unlocked_inputs_and_hidden_meta(bpkpad: Path) -> None:
@@ -37,6 +39,7 @@ def test_locked_targets_unlocked_inputs_and_hidden_meta(bpkpad: Path) -> None:
         tpl.SHEET_PETUNJUK,
         tpl.SHEET_INDIKATOR,
         tpl.SHEET_ANGGARAN,
+        tpl.SHEET_RENJA,
         tpl.SHEET_META,
     ]
     assert wb[tpl.SHEET_META].sheet_state == "hidden"

@@ -32,6 +32,13 @@ from pipeline.validate.kiriman import (
     with_receipts,
 )
 from pipeline.validate.register import finalize_register, register
+from pipeline.validate.renja import (
+    RENJA_K_COLUMNS,
+    RENJA_RP_COLUMNS,
+    RENJA_TEKS_COLUMNS,
+    extract_renja,
+    old_template_notice,
+)
 from pipeline.validate.rows import (
     ANGGARAN_COLUMNS,
     REALISASI_COLUMNS,
@@ -48,6 +55,7 @@ from pipeline.validate.values import (
 
 __all__ = [
     "REALISASI_KEYS",
+    "Renja",
     "Staged",
     "Validated",
     "check_scored",
@@ -62,6 +70,18 @@ __all__ = [
 
 
 @dataclass
+class Renja:
+    """The Renja sheet's rows of the files used (Tabel E.81): K per indicator, Rp per program or
+    kegiatan, follow-up texts, and per OPD what its file holds (``renja`` or ``lama``: a template
+    without the Renja sheet)."""
+
+    k: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=RENJA_K_COLUMNS))
+    rp: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=RENJA_RP_COLUMNS))
+    teks: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=RENJA_TEKS_COLUMNS))
+    status: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
 class Validated:
     """What validation hands to scoring: clean frames, the file register and all issues."""
 
@@ -69,6 +89,7 @@ class Validated:
     anggaran: pd.DataFrame
     berkas: pd.DataFrame
     issues: list[Issue]
+    renja: Renja = field(default_factory=Renja)
 
 
 def _refused_structure(issues: list[Issue]) -> bool:
@@ -93,6 +114,7 @@ class Staged:
     realisasi: pd.DataFrame
     anggaran: pd.DataFrame
     receipts: Receipts = field(default_factory=Receipts)
+    renja: Renja = field(default_factory=Renja)
 
 
 def validate_all(
@@ -130,6 +152,7 @@ def stage_files(
         per_file[issue.file].append(issue)
     active = [s for s in ok if s.name not in superseded]
     real_rows, budget_rows = [], []
+    k_rows, rp_rows, text_rows, status = [], [], [], {}
     for s in active:
         rows, found = extract_realisasi(s, spec, opd_of[s.name])
         real_rows += rows
@@ -137,6 +160,14 @@ def stage_files(
         rows, found = extract_anggaran(s, spec, opd_of[s.name])
         budget_rows += rows
         per_file[s.name] += found
+        per_file[s.name] += old_template_notice(s, spec, opd_of[s.name])
+        status[opd_of[s.name]] = "renja" if s.has_renja else "lama"
+        if s.has_renja:
+            k, rp, texts, found = extract_renja(s, spec, opd_of[s.name])
+            k_rows += k
+            rp_rows += rp
+            text_rows += texts
+            per_file[s.name] += found
     return Staged(
         per_file=per_file,
         opd_of=opd_of,
@@ -145,6 +176,12 @@ def stage_files(
         realisasi=pd.DataFrame(real_rows, columns=REALISASI_COLUMNS),
         anggaran=pd.DataFrame(budget_rows, columns=ANGGARAN_COLUMNS),
         receipts=receipts,
+        renja=Renja(
+            pd.DataFrame(k_rows, columns=RENJA_K_COLUMNS),
+            pd.DataFrame(rp_rows, columns=RENJA_RP_COLUMNS),
+            pd.DataFrame(text_rows, columns=RENJA_TEKS_COLUMNS),
+            status,
+        ),
     )
 
 
@@ -171,4 +208,6 @@ def complete(
     berkas, unopened = message_files(berkas, receipts.messages, receipts.rows)
     issues += unopened
     berkas = with_receipts(berkas, receipts.saved, {s.name: s.sha256 for s in subs})
-    return Validated(realisasi=realisasi, anggaran=anggaran, berkas=berkas, issues=issues)
+    return Validated(
+        realisasi=realisasi, anggaran=anggaran, berkas=berkas, issues=issues, renja=staged.renja
+    )

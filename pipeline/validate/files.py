@@ -7,6 +7,7 @@ from pipeline import template as tpl
 from pipeline.ingest import Submission
 from pipeline.issues import ERROR, INFO, WARNING, Issue
 from pipeline.master import MasterSpec
+from pipeline.renja import triwulan_of
 from pipeline.validate.common import FileIssues
 
 
@@ -87,11 +88,11 @@ def check_meta(sub: Submission, spec: MasterSpec) -> tuple[bool, str, list[Issue
             **where("tahun"),
         )
         ok = False
-    if meta.get("periode", "") != spec.periode:
+    if triwulan_of(meta.get("periode", "")) is None:  # every period's template holds TW I-IV
         out.issue(
             "struktur.periode",
             ERROR,
-            f"Templat ini untuk periode '{meta.get('periode', '')}', bukan '{spec.periode}'.",
+            f"Periode templat '{meta.get('periode', '')}' tidak dikenal (Tahunan, TW1 … TW4).",
             found=meta.get("periode", ""),
             expected=spec.periode,
             **where("periode"),

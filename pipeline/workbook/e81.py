@@ -37,7 +37,7 @@ A3_LANDSCAPE_PT = (1190.55, 841.89)
 SIDE_IN, TOP_IN, BOTTOM_IN = 0.3, 0.6, 0.6
 # No, Sasaran, Kode, Urusan/Program/Kegiatan, Indikator; K / Rp pairs for columns 6–16; Unit,
 # Keterangan.
-TEXT_WIDTHS = [3.5, 4.5, 8.0, 16.0, 18.0]
+TEXT_WIDTHS = [3.5, 4.5, 8.0, 22.0, 14.0]
 K_WIDTH, RP_WIDTH, PCT_WIDTH = 7.0, 9.5, 6.5
 TAIL_WIDTHS = [8.0, 14.0]
 PERCENT_COLUMNS = (14, 16)

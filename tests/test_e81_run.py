@@ -1,0 +1,351 @@
+"""Tabel E.81 from filled templates: the Renja sheet, a TW II and a TW IV run of the same files
+against a block computed by hand, the older template read with its notice, the Renja value
+rules at their cells, and one printed page per OPD block."""
+
+from __future__ import annotations
+
+import math
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pandas as pd
+import pytest
+
+from pipeline import template as tpl
+from pipeline.ingest import read_submission
+from pipeline.master import MasterSpec
+from pipeline.outputs import write_outputs
+from pipeline.run import Run, load_and_run
+from pipeline.validate.renja import extract_renja
+from pipeline.workbook.e81 import col_of
+
+GOLDEN = Path(__file__).parent / "golden"
+SPEC = Path(__file__).resolve().parents[1] / "master" / "binjai_2018.xlsx"
+COL = {c.key: i + 1 for i, c in enumerate(tpl.RENJA_COLUMNS)}
+IND = {c.key: i + 1 for i, c in enumerate(tpl.INDIKATOR_COLUMNS)}
+
+# What the BPKPAD analyst typed (TW III is typed too: a TW II run must leave it out).
+TYPED = {
+    "P049": {"k": (40, 65, 85), "rp": (10_000_000, 14_000_000, 12_000_000)},
+    "P159": {"k": (30, 55, 80), "rp": (800_000_000, 1_200_000_000, 1_000_000_000)},
+}
+
+
+def _rows(ws: Any, key: str) -> dict[str, int]:
+    """Sheet row of each code in a template sheet."""
+    out: dict[str, int] = {}
+    for row in range(tpl.HEADER_ROW + 1, ws.max_row + 1):
+        code = ws.cell(row, COL[key] if key in COL else IND[key]).value
+        if code and code not in out:
+            out[str(code)] = row
+    return out
+
+
+def _filled_bpkpad(spec: MasterSpec, folder: Path) -> Path:
+    path = tpl.build_template(spec, "BPKPAD", folder / "bpkpad.xlsx")
+    wb = openpyxl.load_workbook(path)
+    ws = wb[tpl.SHEET_RENJA]
+    for code, row in _rows(ws, "kode_renja").items():
+        for q, (k, rp) in enumerate(zip(TYPED[code]["k"], TYPED[code]["rp"], strict=True), 1):
+            ws.cell(row, COL[f"k_tw{q}"], k)
+            ws.cell(row, COL[f"rp_tw{q}"], rp)
+        ws.cell(row, COL["tindak_lanjut_renja"], f"Tindak lanjut Renja {code}.")
+    ind = wb[tpl.SHEET_INDIKATOR]
+    for row in _rows(ind, "kode_indikator").values():
+        ind.cell(row, IND["faktor_pendorong"], "Dukungan pimpinan.")
+        ind.cell(row, IND["tindak_lanjut"], "Rapat evaluasi bulanan.")
+    wb.save(path)
+    return path
+
+
+@pytest.fixture(scope="module")
+def runs(spec: MasterSpec, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    folder = tmp_path_factory.mktemp("e81_masuk")
+    _filled_bpkpad(spec, folder)
+    out: dict[str, Any] = {}
+    for periode in ("TW2", "Tahunan"):
+        run, issues = load_and_run(SPEC, folder, periode=periode)
+        assert run is not None, issues
+        target = tmp_path_factory.mktemp(f"e81_{periode}")
+        out[periode] = (run, write_outputs(run, target), target)
+    return out
+
+
+def _block(path: Path) -> list[list[Any]]:
+    return [list(r) for r in openpyxl.load_workbook(path)["E.81"].iter_rows(values_only=True)]
+
+
+def _number(value: object) -> float:
+    return math.nan if value is None or value == "" else float(value)  # type: ignore[arg-type]
+
+
+def test_template_has_the_renja_rows(spec: MasterSpec, tmp_path: Path) -> None:
+    path = tpl.build_template(spec, "DINKES", tmp_path / "dinkes.xlsx")
+    wb = openpyxl.load_workbook(path)
+    meta = {r[0]: r[1] for r in wb[tpl.SHEET_META].iter_rows(values_only=True)}
+    assert meta["versi_templat"] == tpl.TEMPLATE_VERSION == "2"
+    ws = wb[tpl.SHEET_RENJA]
+    header = [ws.cell(tpl.HEADER_ROW, c).value for c in range(1, len(tpl.RENJA_COLUMNS) + 1)]
+    assert header == [c.header for c in tpl.RENJA_COLUMNS]
+    rows = list(ws.iter_rows(min_row=tpl.HEADER_ROW + 1, values_only=True))
+    codes = [r[0] for r in rows]
+    # 20 programs with one indicator each, and P021's two kegiatan right after it
+    assert len(rows) == 22
+    assert codes[5:8] == ["P021", "P021.01", "P021.02"]
+    first = tpl.HEADER_ROW + 1
+    assert ws.cell(first, COL["target_renja"]).value == 90  # locked, from the spec
+    assert ws.cell(first, COL["pagu"]).value == 598_589_498
+    assert ws.cell(first, COL["k_tw1"]).protection.locked is False
+    assert ws.cell(first, COL["rp_tw4"]).protection.locked is False
+    assert ws.cell(first, COL["pagu"]).protection.locked is not False
+    assert ws.protection.sheet
+
+
+def test_tw2_and_tw4_blocks_by_hand(runs: dict[str, Any]) -> None:
+    """Every column of BPKPAD's block against tests/golden/e81_diperiksa_manual.csv."""
+    hand = pd.read_csv(GOLDEN / "e81_diperiksa_manual.csv", dtype=str, keep_default_na=False)
+    blocks = {
+        "TW2": _block(runs["TW2"][2] / "e81" / "BPKPAD.xlsx"),
+        "TW4": _block(runs["Tahunan"][2] / "e81" / "BPKPAD.xlsx"),
+    }
+    for rec in hand.to_dict("records"):
+        rows = blocks[rec["periode"]]
+        kolom = int(rec["kolom"])
+        if rec["kode"] in ("rata-rata", "predikat"):
+            label = {"rata-rata": "Rata-rata capaian kinerja (%)", "predikat": "Predikat kinerja"}
+            row = next(r for r in rows if r[0] == label[rec["kode"]])
+        else:
+            row = next(r for r in rows if r[2] == rec["kode"])
+        got = (row[col_of(kolom, "K")], row[col_of(kolom, "Rp")])
+        for value, want in zip(got, (rec["K"], rec["Rp"]), strict=True):
+            if rec["kode"] == "predikat":
+                assert value == want, rec
+            elif want == "":
+                assert value is None, rec
+            else:
+                assert _number(value) == pytest.approx(float(want), rel=1e-8), rec
+    tw2 = blocks["TW2"]
+    assert any("Triwulan I s/d II" in str(r[0]) for r in tw2)  # the period in the header
+    foot = {r[0]: r[5] for r in tw2 if isinstance(r[0], str)}
+    assert foot["Faktor pendorong keberhasilan kinerja"] == "Dukungan pimpinan."
+    assert foot["Tindak lanjut yang diperlukan dalam triwulan berikutnya"] == (
+        "Rapat evaluasi bulanan."
+    )
+    assert foot["Tindak lanjut yang diperlukan dalam RKPD/Renja berikutnya"] == (
+        "Tindak lanjut Renja P049.\nTindak lanjut Renja P159."
+    )
+
+
+def test_the_yearly_lkjip_is_the_same_in_both_runs(runs: dict[str, Any]) -> None:
+    tw2: Run = runs["TW2"][0]
+    tw4: Run = runs["Tahunan"][0]
+    pd.testing.assert_frame_equal(tw2.results.indikator, tw4.results.indikator)
+    pd.testing.assert_series_equal(
+        pd.Series(tw2.results.keseluruhan, dtype=object),
+        pd.Series(tw4.results.keseluruhan, dtype=object),
+    )
+
+
+def test_consolidated_sheet_matches_the_opd_file(runs: dict[str, Any]) -> None:
+    _, paths, folder = runs["TW2"]
+    sheet = _block(paths["workbook"])
+    own = _block(folder / "e81" / "BPKPAD.xlsx")
+    start = next(i for i, r in enumerate(sheet) if str(r[0]).endswith("(BPKPAD)"))
+    mine = next(i for i, r in enumerate(own) if str(r[0]).endswith("(BPKPAD)"))
+    last = "Tindak lanjut yang diperlukan dalam RKPD/Renja berikutnya"
+    length = next(i for i, r in enumerate(own) if r[0] == last) - mine + 1
+    assert length > 10
+    assert sheet[start : start + length] == own[mine : mine + length]
+
+
+def test_old_template_is_read_with_its_notice(
+    spec: MasterSpec, tmp_path: Path, runs: dict[str, Any]
+) -> None:
+    """A version-1 file (no Renja sheet): IKU and budget used, the OPD told to update."""
+    path = _filled_bpkpad(spec, tmp_path)
+    wb = openpyxl.load_workbook(path)
+    del wb[tpl.SHEET_RENJA]
+    meta = wb[tpl.SHEET_META]
+    for row in meta.iter_rows():
+        if row[0].value == "versi_templat":
+            row[1].value = "1"
+    ang = wb[tpl.SHEET_ANGGARAN]
+    for row in range(tpl.HEADER_ROW + 1, ang.max_row + 1):
+        ang.cell(row, 5, 1_000_000)
+    wb.save(path)
+    run, _ = load_and_run(SPEC, tmp_path, periode="TW2")
+    assert run is not None
+    notice = run.issues[run.issues["rule"] == "struktur.versi_lama"]
+    assert len(notice) == 1
+    found = notice.iloc[0]
+    assert (found["severity"], found["sheet"], found["cell"]) == ("WARNING", "_meta", "B2")
+    assert "versi 2" in found["message"]
+    berkas = run.validated.berkas.set_index("kode_opd")
+    assert berkas.loc["BPKPAD", "status"] in ("diterima", "diterima dengan peringatan")
+    budget = run.validated.anggaran.set_index("kode_program")
+    assert budget.loc["P049", "realisasi_anggaran"] == 1_000_000  # still used
+    rows = run.e81.rows.set_index("kode")
+    assert rows.loc["P049", "rp13"] == 1_000_000  # yearly realisation in column 13
+    assert math.isnan(rows.loc["P049", "k13"])
+    assert "templat lama" in run.e81.footer.set_index("kode_opd").loc["BPKPAD", "catatan"]
+
+
+def _renja_issues(spec: MasterSpec, tmp_path: Path, edit: dict[tuple[str, str], object]) -> Any:
+    path = tpl.build_template(spec, "DINKES", tmp_path / "dinkes.xlsx")
+    wb = openpyxl.load_workbook(path)
+    ws = wb[tpl.SHEET_RENJA]
+    rows = _rows(ws, "kode_renja")
+    for (code, key), value in edit.items():
+        ws.cell(rows[code], COL[key], value)
+    wb.save(path)
+    sub = read_submission(path)
+    return extract_renja(sub, spec, "DINKES"), rows
+
+
+def _cell(rows: dict[str, int], code: str, key: str) -> str:
+    return f"{openpyxl.utils.get_column_letter(COL[key])}{rows[code]}"
+
+
+def test_rp_above_pagu_at_the_quarter_that_passes_it(spec: MasterSpec, tmp_path: Path) -> None:
+    # P018: pagu 23.798.619; 10 + 10 + 5 million pass it in TW III
+    edit = {
+        ("P018", "rp_tw1"): 10_000_000,
+        ("P018", "rp_tw2"): 10_000_000,
+        ("P018", "rp_tw3"): 5_000_000,
+        ("P018", "k_tw1"): 50,
+        ("P018", "k_tw2"): 60,
+        ("P018", "k_tw3"): 70,
+    }
+    (_, rp, _, issues), rows = _renja_issues(spec, tmp_path, edit)
+    found = [i for i in issues if i.rule == "renja.rp_melebihi_pagu"]
+    assert len(found) == 1 and found[0].cell == _cell(rows, "P018", "rp_tw3")
+    assert found[0].severity == "ERROR" and found[0].sheet == "Renja"
+    p018 = next(r for r in rp if r["kode"] == "P018")
+    assert all(math.isnan(p018[f"rp_tw{q}"]) for q in (1, 2, 3, 4))  # not used
+    assert not [i for i in issues if i.rule != "renja.rp_melebihi_pagu"]
+
+
+def test_negative_quarter_of_a_kumulatif_indicator(spec: MasterSpec, tmp_path: Path) -> None:
+    edit = {
+        ("P021.01", "k_tw1"): 15_000,
+        ("P021.01", "k_tw2"): -2_000,
+        ("P021.01", "rp_tw1"): 1_000_000,
+        ("P021.01", "rp_tw2"): 1_000_000,
+    }
+    (k, _, _, issues), rows = _renja_issues(spec, tmp_path, edit)
+    found = [i for i in issues if i.rule == "renja.k_kumulatif_turun"]
+    assert len(found) == 1 and found[0].cell == _cell(rows, "P021.01", "k_tw2")
+    assert found[0].kode_indikator == "IP021.01"
+    row = next(r for r in k if r["kode_indikator"] == "IP021.01")
+    assert row["k_tw1"] == 15_000 and math.isnan(row["k_tw2"])
+
+
+def test_rp_without_k_and_k_without_rp(spec: MasterSpec, tmp_path: Path) -> None:
+    edit = {
+        ("P016", "rp_tw1"): 1_000_000,  # Rp, no K in TW I
+        ("P016", "k_tw2"): 88,  # K, no Rp in TW II
+    }
+    (_, _, _, issues), rows = _renja_issues(spec, tmp_path, edit)
+    assert [(i.rule, i.cell, i.severity) for i in issues] == [
+        ("renja.rp_tanpa_k", _cell(rows, "P016", "rp_tw1"), "WARNING"),
+        ("renja.k_tanpa_rp", _cell(rows, "P016", "rp_tw2"), "WARNING"),
+    ]
+
+
+def test_clean_renja_sheet_gives_no_issue(spec: MasterSpec, tmp_path: Path) -> None:
+    edit = {("P016", "rp_tw1"): 1_000_000, ("P016", "k_tw1"): 87}
+    (k, rp, _, issues), _ = _renja_issues(spec, tmp_path, edit)
+    assert issues == []
+    assert next(r for r in k if r["kode_indikator"] == "IP016")["k_tw1"] == 87
+    assert next(r for r in rp if r["kode"] == "P016")["rp_tw1"] == 1_000_000
+
+
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice not installed")
+def test_each_opd_block_prints_on_its_own_page(runs: dict[str, Any], tmp_path: Path) -> None:
+    """The E.81 files of OPDs with a handful of programs are one A3 page each."""
+    folder = runs["TW2"][2] / "e81"
+    names = ["BPKPAD", "BPBD", "INSPEKTORAT", "SETDA"]
+    files = []
+    for name in names:
+        copy = tmp_path / f"{name}.xlsx"
+        shutil.copyfile(folder / f"{name}.xlsx", copy)
+        files.append(copy)
+    subprocess.run(
+        [
+            "soffice",
+            f"-env:UserInstallation=file://{tmp_path / 'profil'}",
+            "--headless",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(tmp_path),
+            *map(str, files),
+        ],
+        capture_output=True,
+        check=True,
+        timeout=600,
+    )
+    for name in names:
+        info = subprocess.run(
+            ["pdfinfo", str(tmp_path / f"{name}.pdf")], capture_output=True, text=True, check=True
+        ).stdout
+        assert "Pages:           1" in info, (name, info)
+        assert "1190.55 x 841.89" in info or "1191 x 842" in info  # A3 landscape
+
+
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice not installed")
+def test_sheet_blocks_each_start_a_page(runs: dict[str, Any], tmp_path: Path) -> None:
+    """The E.81 sheet alone: every OPD block starts a new page; only a block taller than an A3
+    page (10 or more programs) continues onto a next one."""
+    from pipeline.workbook.base import WORKBOOK_OPTIONS, Formats, Status
+    from pipeline.workbook.e81 import write_e81_sheet
+    from pipeline.xlsx_safe import SafeWorkbook
+
+    run: Run = runs["TW2"][0]
+    path = tmp_path / "e81.xlsx"
+    wb = SafeWorkbook(str(path), WORKBOOK_OPTIONS)
+    write_e81_sheet(
+        wb.add_worksheet("E.81"),
+        run.e81,
+        Formats(wb, 2),
+        Status(0, "Pemerintah Kota Binjai", 2018),
+        "&RHalaman &P dari &N",
+        "Pemerintah Kota Binjai",
+        2018,
+        2021,
+    )
+    wb.close()
+    subprocess.run(
+        [
+            "soffice",
+            f"-env:UserInstallation=file://{tmp_path / 'profil'}",
+            "--headless",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(tmp_path),
+            str(path),
+        ],
+        capture_output=True,
+        check=True,
+        timeout=600,
+    )
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(tmp_path / "e81.pdf"), "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    pages = text.split("\f")[:-1]
+    blocks = run.e81.blocks()
+    assert len(blocks) == 28
+    starts = [p for p in pages if "EVALUASI TERHADAP HASIL RENJA" in p]
+    assert len(starts) == len(blocks)  # each page holds at most one block's start
+    assert all(p.count("EVALUASI TERHADAP HASIL RENJA") == 1 for p in starts)
+    # a block continues only when it is longer than a page: the OPDs with 10 or more programs
+    long = (run.spec.program["kode_opd"].value_counts() >= 10).sum()
+    assert long == 5
+    assert len(blocks) <= len(pages) <= len(blocks) + long
