@@ -537,8 +537,12 @@ def _item_rows(
         if any(not math.isnan(v) for v in rp_q)
         else math.nan
     )
-    if jenis == "program" and math.isnan(rp13) and state == "lama" and code in look.annual:
-        rp13 = look.annual[code]  # said once in the block's note
+    if jenis == "program" and math.isnan(rp13) and state and code in look.annual:
+        # no quarter of Rp: the yearly realisation of the Anggaran sheet (for an old template
+        # the block's note says so once)
+        rp13 = look.annual[code]
+        if state != "lama":
+            notes.append("13 Rp = realisasi tahunan sheet Anggaran (Rp per triwulan kosong)")
     rp6, rp7, rp8 = (
         float(rec.get("pagu_renstra", math.nan)),
         float(rec.get("realisasi_rp_lalu", math.nan)),
@@ -584,8 +588,9 @@ def _item_rows(
                 k15 = k13
             if agregasi != "kumulatif":
                 row_notes.append(f"K {agregasi.replace('_', ' ')}")
-            if ind.get("tahun_target_renstra"):
-                row_notes.append(f"target Renstra: target {int(ind['tahun_target_renstra'])}")
+            year = ind.get("tahun_target_renstra")
+            if year is not None and not pd.isna(year):
+                row_notes.append(f"target Renstra: target {int(year)}")
             row.update(
                 {
                     "kode_indikator": ind["kode_indikator"],

@@ -43,6 +43,15 @@ def other_sheets(kode: str, nama: str, provinsi: tuple[str, str] | None) -> dict
         for h in sheets["indikator"][0]
     ]
     sheets["program"][0] = ["pagu_2018" if h == "pagu_2024" else h for h in sheets["program"][0]]
+    for name in ("kegiatan", "indikator_renja"):  # the Renja sheets, the same years
+        sheets[name][0] = [
+            {
+                "target_2024": "target_2018",
+                "target_2026": "target_2021",
+                "pagu_2024": "pagu_2018",
+            }.get(h, h)
+            for h in sheets[name][0]
+        ]
     return sheets
 
 

@@ -270,7 +270,7 @@ def test_e81_of_another_pemda(other_report: Path) -> None:
     """Urusan, program and kegiatan rows, a stand-in Renstra year, the spec's own E.81 scale."""
     wb = openpyxl.load_workbook(other_report / "3204_2024_konsolidasi.xlsx")
     rows = [list(r) for r in wb["E.81"].iter_rows(values_only=True)]
-    assert any(r[3] == "1.02 Urusan Pemerintahan Bidang Kesehatan" for r in rows)
+    assert any(r[0] == "1.02 Urusan Pemerintahan Bidang Kesehatan" for r in rows)
     r2 = next(r for r in rows if r[2] == "01.01")
     # kumulatif: 13 = 300 + 320; 14 = 620 / 1200 x 100; 15 = 2300 + 620; 16 = 2920 / 1300 x 100
     assert r2[5] == 1300 and r2[19] == 620 and r2[27] == "KES"

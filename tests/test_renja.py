@@ -280,3 +280,26 @@ def test_without_indicator_sheet_the_block_says_so() -> None:
     assert e81.rows.iloc[0]["rp13"] == 300_000.0
     assert "belum memuat indikator program" in e81.footer.iloc[0]["catatan"]
     assert "belum diterima" in e81.footer.iloc[0]["catatan"]
+
+
+def test_no_quarterly_rp_falls_back_to_the_yearly_budget_with_a_note() -> None:
+    f = _spec_frames()
+    e81 = build_e81(
+        f["opd"],
+        f["sasaran"],
+        f["indikator"],
+        f["program"],
+        f["kegiatan"],
+        f["ind"],
+        2,
+        K,
+        pd.DataFrame(),
+        pd.DataFrame({"kode_program": ["P1"], "realisasi_anggaran": [500_000.0]}),
+        pd.DataFrame(),
+        {"D1": "renja"},
+        SCALE,
+    )
+    p = _row(e81, "IP1")
+    assert p["rp13"] == 500_000.0 and p["rp14"] == 50.0
+    assert "realisasi tahunan sheet Anggaran" in p["keterangan"]
+    assert math.isnan(_row(e81, "IK1")["rp13"])  # kegiatan: no yearly figure to fall back on
