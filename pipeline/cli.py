@@ -80,7 +80,7 @@ def _summary(run: Run, paths: dict[str, Path] | None, extra: list[str] | None = 
         ),
         f"Masalah validasi  : {sev.get(ERROR, 0)} ERROR, {sev.get(WARNING, 0)} WARNING, "
         f"{sev.get(INFO, 0)} INFO",
-        f"Waktu proses      : {time.perf_counter() - STARTED:.1f} detik",
+        f"Waktu proses      : {fmt.angka(time.perf_counter() - STARTED, 1)} detik",
     ]
     lines += extra or []
     if paths:

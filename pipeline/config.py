@@ -204,7 +204,11 @@ def build_settings(
     upper = number("efisiensi_batas_atas") or 0.0
     lower = number("efisiensi_batas_bawah") or 0.0
     if lower > upper:
-        bad("efisiensi_batas_bawah", raw["efisiensi_batas_bawah"], f"paling besar {upper:g}")
+        bad(
+            "efisiensi_batas_bawah",
+            raw["efisiensi_batas_bawah"],
+            f"paling besar {fmt.angka_ringkas(upper)}",
+        )
         lower = upper
     decimals = number("desimal_tampilan") or 0.0
     scale = scales[raw["skala_predikat"]]

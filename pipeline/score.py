@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from pipeline import schema
+from pipeline import fmt, schema
 from pipeline.config import Scale, Settings
 
 _TW = list(schema.TW_COLUMNS)
@@ -342,7 +342,7 @@ def method_text(settings: Settings) -> str:
         else "rata-rata sederhana"
     )
     cap = (
-        f"capaian dibatasi {settings.batas_capaian:g}%"
+        f"capaian dibatasi {fmt.angka_ringkas(settings.batas_capaian)}%"
         if settings.batas_capaian is not None
         else "tanpa batas capaian"
     )

@@ -12,7 +12,13 @@ from hypothesis import strategies as st
 
 from pipeline import schema
 from pipeline.config import build_settings, default_settings
-from pipeline.score import aggregate, compute_capaian, effective_realisasi, serapan
+from pipeline.score import (
+    aggregate,
+    compute_capaian,
+    effective_realisasi,
+    method_text,
+    serapan,
+)
 
 LADDERS = {"opini_bpk": ["TMP", "TW", "WDP", "WTP"]}
 
@@ -458,3 +464,9 @@ def test_an_invalid_cell_leaves_no_realisation() -> None:
     out = effective_realisasi(df)
     assert math.isnan(out["realisasi"].iloc[0])  # not 2 + 3 + 4
     assert out["sumber_realisasi"].iloc[0] == ""
+
+
+def test_method_text_writes_the_cap_the_indonesian_way() -> None:
+    settings, issues = build_settings({"batas_capaian": "110,5"})
+    assert not issues, issues
+    assert "capaian dibatasi 110,5%" in method_text(settings)
