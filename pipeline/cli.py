@@ -17,9 +17,10 @@ from pipeline.atomic import atomic_path
 from pipeline.isolate import Limits
 from pipeline.issues import ERROR, INFO, WARNING, Issue
 from pipeline.master import MasterSpec
-from pipeline.outputs import write_outputs
+from pipeline.outputs import HELPER_PARTS, write_outputs
 from pipeline.progress import ProgressLine
 from pipeline.run import Run, load_and_run, load_spec
+from pipeline.sidecar import Helpers
 from pipeline.template import build_template, template_filename
 
 STARTED = time.perf_counter()
@@ -125,15 +126,17 @@ def _open_message_files(args: argparse.Namespace) -> None:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    _open_message_files(args)
-    run = _run(args, _previous(args.tahun_lalu))
-    if run is None:
-        return EXIT_SPEC
-    from pipeline.outputs import changes_since_last  # noqa: PLC0415
-    from pipeline.perubahan import summary_lines  # noqa: PLC0415
+    # The writers of the feedback files and charts load their libraries during the run.
+    with Helpers(HELPER_PARTS) as helpers:
+        _open_message_files(args)
+        run = _run(args, _previous(args.tahun_lalu))
+        if run is None:
+            return EXIT_SPEC
+        from pipeline.outputs import changes_since_last  # noqa: PLC0415
+        from pipeline.perubahan import summary_lines  # noqa: PLC0415
 
-    perubahan = changes_since_last(run, args.output)
-    paths = write_outputs(run, args.output, perubahan)
+        perubahan = changes_since_last(run, args.output)
+        paths = write_outputs(run, args.output, perubahan, helpers)
     print(_summary(run, paths, summary_lines(perubahan)))
     has_errors = run.has_errors
     if has_errors:

@@ -18,6 +18,7 @@ from pipeline.atomic import atomic_path, write_text
 from pipeline.completeness import BELUM, DITOLAK, TEPAT_WAKTU, TERLAMBAT, completeness
 from pipeline.perubahan import Perubahan, compare, indicator_records, read_previous
 from pipeline.run import Run
+from pipeline.sidecar import Helpers
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -104,12 +105,26 @@ def changes_since_last(run: Run, output: Path) -> Perubahan:
     )
 
 
-def write_outputs(run: Run, output: Path, perubahan: Perubahan | None = None) -> dict[str, Path]:
+# What a helper process imports ahead for each part (see :mod:`pipeline.sidecar`).
+HELPER_PARTS = {
+    "charts": ("pipeline.charts", "pipeline.chartdata"),
+    "feedback": ("pipeline.feedback", "pipeline.template"),
+}
+
+
+def write_outputs(
+    run: Run,
+    output: Path,
+    perubahan: Perubahan | None = None,
+    helpers: Helpers | None = None,
+) -> dict[str, Path]:
     """Every output of a run; ``perubahan`` (what changed since the previous run in
-    ``output``) is computed here when not given."""
+    ``output``) is computed here when not given.
+
+    With ``helpers`` (started with :data:`HELPER_PARTS`), the feedback files and the charts are
+    written by those processes while this one writes the workbook; the files are the same.
+    """
     # Deferred: matplotlib costs ~0.5 s to import and `check` never draws.
-    from pipeline.charts import plt  # noqa: PLC0415
-    from pipeline.feedback import write_feedback  # noqa: PLC0415
     from pipeline.workbook import write_workbook  # noqa: PLC0415
     from pipeline.workbook.base import Status  # noqa: PLC0415
     from pipeline.workbook.e81 import write_e81_files  # noqa: PLC0415
@@ -129,6 +144,9 @@ def write_outputs(run: Run, output: Path, perubahan: Perubahan | None = None) ->
         "chart_tren": output / "charts" / "tren_sasaran.png",
     }
     source_base = Path(os.path.relpath(run.input_dir.resolve(), output.resolve())).as_posix()
+    helpers = helpers or Helpers({})
+    feedback_job = helpers.job("feedback", write_run_feedback, run, output)
+    charts_job = helpers.job("charts", write_charts, run, paths)
     write_workbook(
         paths["workbook"],
         res,
@@ -156,14 +174,10 @@ def write_outputs(run: Run, output: Path, perubahan: Perubahan | None = None) ->
         int(spec.pemda["periode_akhir"]),
         spec.settings.desimal_tampilan,
     )
-    feedback = write_feedback(output / "umpan_balik", run.issues, berkas, run.subs, spec)
+    feedback: list[Path] = feedback_job.result()
     with atomic_path(paths["validasi"]) as tmp:
         run.issues.map(sanitize.csv_cell).to_csv(tmp, index=False, encoding="utf-8")
-    figures = _figures(res, spec.settings, info.nama_pemda, spec.tahun, kelengkapan)
-    for key, fig in figures.items():
-        with atomic_path(paths[key]) as tmp:
-            fig.savefig(tmp, dpi=110, format="png", metadata={"Software": None})
-        plt.close(fig)
+    charts_job.result()
     manifest = {
         "pipeline": __version__,
         "kode_pemda": spec.kode_pemda,
@@ -199,6 +213,28 @@ def write_outputs(run: Run, output: Path, perubahan: Perubahan | None = None) ->
     paths["umpan_balik"] = output / "umpan_balik"
     paths["e81"] = output / "e81"
     return paths
+
+
+def write_run_feedback(run: Run, output: Path) -> list[Path]:
+    """The feedback workbooks of ``run`` under ``output/umpan_balik``."""
+    from pipeline.feedback import write_feedback  # noqa: PLC0415
+
+    return write_feedback(
+        output / "umpan_balik", run.issues, run.validated.berkas, run.subs, run.spec
+    )
+
+
+def write_charts(run: Run, paths: dict[str, Path]) -> None:
+    """Every PNG chart of ``run`` at its path in ``paths``."""
+    from pipeline.charts import plt  # noqa: PLC0415
+
+    spec = run.spec
+    info, kelengkapan = run_info(run)
+    figures = _figures(run.results, spec.settings, info.nama_pemda, spec.tahun, kelengkapan)
+    for key, fig in figures.items():
+        with atomic_path(paths[key]) as tmp:
+            fig.savefig(tmp, dpi=110, format="png", metadata={"Software": None})
+        plt.close(fig)
 
 
 def _figures(

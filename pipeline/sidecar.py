@@ -1,0 +1,149 @@
+"""Helper processes that load their libraries early and later write one part of the outputs.
+
+Once a city report is scored, most of what is left is writing: the workbook, one feedback
+workbook per OPD (openpyxl) and five PNG charts (matplotlib, which alone takes about half a
+second to import). The parts do not depend on each other. ``report`` therefore starts a helper
+per part first thing: each imports what its part needs while this process imports
+great-expectations and the files are read; once the run is scored, each helper is sent the run
+and writes its part while this process writes the workbook. On two cores that overlaps the
+import and the writing; the files written are the same either way.
+
+A helper that is not there, died, or cannot be sent the run leaves its part to this process,
+written as before; an error raised while writing (a full disk) is raised here as it would be
+without a helper.
+"""
+
+from __future__ import annotations
+
+import importlib
+import traceback
+from collections.abc import Callable, Mapping
+from multiprocessing.connection import Connection
+from typing import Any
+
+from pipeline.isolate import _context
+
+READY = "siap"
+
+
+class HelperError(RuntimeError):
+    """An error raised by a part written in a helper, with the helper's traceback."""
+
+
+def _serve(conn: Connection, modules: tuple[str, ...]) -> None:
+    """Helper process: import ``modules``, then run one call sent by the parent."""
+    try:
+        for name in modules:
+            importlib.import_module(name)
+        conn.send(READY)
+        try:
+            call = conn.recv()
+        except (EOFError, OSError):
+            return
+        if call is None:
+            return
+        func, args = call
+        try:
+            conn.send(("ok", func(*args)))
+        except BaseException as exc:  # everything reaches the parent, which decides
+            try:
+                conn.send(("error", exc))
+            except Exception:  # an exception that cannot be pickled: its text
+                conn.send(("error", HelperError(traceback.format_exc())))
+    finally:
+        conn.close()
+
+
+class Helper:
+    """One helper process, started at once; it imports ``modules`` in the background."""
+
+    def __init__(self, modules: tuple[str, ...]) -> None:
+        ctx = _context()
+        self.conn, child = ctx.Pipe(duplex=True)
+        self.proc = ctx.Process(
+            target=_serve, args=(child, modules), daemon=True, name="penulis-keluaran"
+        )
+        self.proc.start()
+        child.close()
+        self.busy = False
+
+    def submit(self, func: Callable[..., Any], args: tuple[Any, ...]) -> bool:
+        """Send one call (module-level ``func``); False when the helper cannot take it."""
+        if self.busy or not self.proc.is_alive():
+            return False
+        try:
+            if self.conn.recv() != READY:  # waits for the imports to finish
+                return False
+            self.conn.send((func, args))
+        except (EOFError, OSError, ValueError, TypeError, AttributeError):
+            return False
+        self.busy = True
+        return True
+
+    def result(self) -> tuple[bool, Any]:
+        """``(True, value)`` of the call, or ``(False, None)`` when the helper died."""
+        try:
+            status, value = self.conn.recv()
+        except (EOFError, OSError):
+            return False, None
+        finally:
+            self.busy = False
+        if status == "error":
+            raise value
+        return True, value
+
+    def close(self) -> None:
+        """Stop the helper (killed if it does not stop on its own)."""
+        try:
+            self.conn.send(None)
+        except (OSError, ValueError):
+            pass
+        self.proc.join(timeout=2)
+        if self.proc.is_alive():
+            self.proc.kill()
+            self.proc.join(timeout=5)
+        self.conn.close()
+
+
+class Job:
+    """One part of the outputs: in a helper when one took it, else written here on demand."""
+
+    def __init__(
+        self, helper: Helper | None, func: Callable[..., Any], args: tuple[Any, ...]
+    ) -> None:
+        self.func, self.args = func, args
+        self.helper = helper if helper is not None and helper.submit(func, args) else None
+
+    def result(self) -> Any:
+        if self.helper is not None:
+            done, value = self.helper.result()
+            if done:
+                return value
+        return self.func(*self.args)
+
+
+class Helpers:
+    """Named helpers (``{"charts": modules, ...}``), started together; a context manager."""
+
+    def __init__(self, parts: Mapping[str, tuple[str, ...]]) -> None:
+        self.helpers: dict[str, Helper] = {}
+        try:
+            for name, modules in parts.items():
+                self.helpers[name] = Helper(modules)
+        except Exception:  # no helper at all is a slower run, not a failed one
+            self.close()
+
+    def job(self, name: str, func: Callable[..., Any], *args: Any) -> Job:
+        """Start ``func(*args)`` in the helper named ``name`` (or later, here)."""
+        return Job(self.helpers.get(name), func, args)
+
+    def close(self) -> None:
+        for helper in self.helpers.values():
+            helper.close()
+        self.helpers = {}
+
+    def __enter__(self) -> Helpers:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
