@@ -9,7 +9,8 @@ Importing great-expectations is most of a small run's time, so a process pays it
 ephemeral context, each suite built once (with its data source and batch definition) and reused
 for every later frame. ``scipy.stats`` and ``altair``, which great-expectations imports only for
 its distribution (KL-divergence) expectation and its charts, are deferred: they load on first
-use, which our suites never make.
+use, which our suites never make. Batches are not fingerprinted (a hash of the whole frame that
+only labels the batch).
 """
 
 from __future__ import annotations
@@ -99,6 +100,13 @@ class _Gx:
         from great_expectations.data_context.types.base import (  # noqa: PLC0415
             ProgressBarsConfig,
         )
+        from great_expectations.execution_engine import (  # noqa: PLC0415
+            pandas_execution_engine,
+        )
+
+        # Each batch would be hashed whole for a fingerprint that only labels the batch (GX
+        # itself skips it above 1 GB); at 60,000 rows that costs about as much as the checks.
+        pandas_execution_engine.HASH_THRESHOLD = 0
 
         self.gx = gx
         self.context = gx.get_context(mode="ephemeral")
