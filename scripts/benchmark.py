@@ -11,9 +11,12 @@ same run (this machine's speed drifts; only same-run comparisons mean something)
   plain loop (every sheet to Python rows).
 - **hostile**: the report on the shipped files plus the hostile set of ``tests/hostile_files.py``.
 
-Numbers, not assertions. Printed as a table; ``--json`` prints the same numbers as JSON so runs
-can be compared across commits. Generated inputs are cached in ``--data`` (default: a folder in
-the system's temporary directory) and reused when their parameters match.
+Every figure carries the machine's one-minute load average before and after it was taken: on a
+busy machine wall times stretch (and a two-core parallel run gains nothing), so compare figures
+taken at a similar, low load. Numbers, not assertions. Printed as a table; ``--json`` prints the
+same numbers as JSON so runs can be compared across commits. Generated inputs are cached in
+``--data`` (default: a folder in the system's temporary directory) and reused when their
+parameters match.
 
     .venv/bin/python scripts/benchmark.py                       # everything
     .venv/bin/python scripts/benchmark.py --only city --repeat 7
@@ -94,6 +97,11 @@ def pipeline_cmd(root: Path, command: str, spec: Path, folder: Path, output: Pat
     ]
 
 
+def load() -> float:
+    """The one-minute load average: figures taken while the machine is busy are noisy."""
+    return round(os.getloadavg()[0], 2)
+
+
 def _summary(values: list[float]) -> dict[str, float]:
     return {
         "median": round(statistics.median(values), 3),
@@ -106,6 +114,7 @@ def bench_city(root: Path, repeat: int, scratch: Path) -> dict[str, Any]:
     """The demo report against the great-expectations import, alternately (A B A B ...)."""
     report = pipeline_cmd(root, "report", root / DEMO_SPEC, root / DEMO_INPUT, scratch / "city")
     gx = [sys.executable, "-c", "import great_expectations"]
+    load_before = load()
     run_measured(report, root)  # warm-up: page cache, bytecode, font cache
     run_measured(gx, root)
     reports, imports, peaks, ratios = [], [], [], []
@@ -125,6 +134,7 @@ def bench_city(root: Path, repeat: int, scratch: Path) -> dict[str, Any]:
         "ratio": round(statistics.median(reports) / statistics.median(imports), 3),
         "ratio_pairwise": _summary(ratios),
         "peak_mib": round(max(peaks)),
+        "load": [load_before, load()],
     }
 
 
@@ -202,6 +212,7 @@ def bench_scaling(
         spec, folder = synthetic_pemda(data, n, jobs)
         cmd = pipeline_cmd(root, "check", spec, folder, scratch / f"check_{n}")
         runs = repeat if large_repeat is None or n < 5000 else large_repeat
+        load_before = load()
         if runs > 1:
             run_measured(cmd, root)  # warm-up
         walls, peaks, floors = [], [], []
@@ -221,6 +232,7 @@ def bench_scaling(
                 "peak_mib": round(max(peaks)),
                 "calamine_s": _summary(floors),
                 "calamine_files_per_s": round(files / statistics.median(floors), 1),
+                "load": [load_before, load()],
             }
         )
         print(f"  {n} files: {json.dumps(rows[-1])}", file=sys.stderr)
@@ -231,6 +243,7 @@ def bench_hostile(root: Path, repeat: int, scratch: Path) -> dict[str, Any]:
     folder = scratch / "hostile"
     build_hostile(folder)
     cmd = pipeline_cmd(root, "report", root / DEMO_SPEC, folder, scratch / "hostile_out")
+    load_before = load()
     run_measured(cmd, root)
     runs = [run_measured(cmd, root) for _ in range(repeat)]
     if any(code != 0 for _, _, code in runs):
@@ -239,6 +252,7 @@ def bench_hostile(root: Path, repeat: int, scratch: Path) -> dict[str, Any]:
         "files": sum(1 for p in folder.iterdir()),
         "report_s": _summary([w for w, _, _ in runs]),
         "peak_mib": round(max(m for _, m, _ in runs)),
+        "load": [load_before, load()],
     }
 
 
@@ -256,6 +270,12 @@ def _commit(root: Path) -> str:
         return "?"
 
 
+def _load(figures: dict[str, Any]) -> str:
+    """Load average before → after a measurement."""
+    before, after = figures.get("load") or ("?", "?")
+    return f"{before}→{after}"
+
+
 def print_table(result: dict[str, Any]) -> None:
     print(f"commit {result['commit']} · {result['machine']}")
     city = result.get("city")
@@ -271,7 +291,8 @@ def print_table(result: dict[str, Any]) -> None:
         r = city["ratio_pairwise"]
         print(
             f"ratio (medians) {city['ratio']:.2f}  (pair by pair: median {r['median']:.2f}, "
-            f"{r['min']:.2f}-{r['max']:.2f}; target ≤ 1.5)  peak {city['peak_mib']} MiB"
+            f"{r['min']:.2f}-{r['max']:.2f}; target ≤ 1.5)  peak {city['peak_mib']} MiB  "
+            f"load {_load(city)}"
         )
     rows = result.get("scaling")
     if rows:
@@ -281,14 +302,15 @@ def print_table(result: dict[str, Any]) -> None:
         )
         print(
             f"{'files':>6} {'check s':>8} {'(min-max)':>13} {'files/s':>8} {'peak MiB':>9} "
-            f"{'calamine s':>11} {'calamine files/s':>17}"
+            f"{'calamine s':>11} {'calamine files/s':>17} {'load':>11}"
         )
         for row in rows:
             c = row["check_s"]
             print(
                 f"{row['files']:>6} {c['median']:>8.2f} {c['min']:>6.2f}-{c['max']:<6.2f} "
                 f"{row['files_per_s']:>8.0f} {row['peak_mib']:>9} "
-                f"{row['calamine_s']['median']:>11.2f} {row['calamine_files_per_s']:>17.0f}"
+                f"{row['calamine_s']['median']:>11.2f} {row['calamine_files_per_s']:>17.0f} "
+                f"{_load(row):>11}"
             )
     hostile = result.get("hostile")
     if hostile:
@@ -296,7 +318,7 @@ def print_table(result: dict[str, Any]) -> None:
         print(
             f"\nhostile: report on the shipped files + the hostile set ({hostile['files']} files)"
             f": {s['median']:.2f} s ({s['min']:.2f}-{s['max']:.2f}), "
-            f"peak {hostile['peak_mib']} MiB"
+            f"peak {hostile['peak_mib']} MiB, load {_load(hostile)}"
         )
 
 

@@ -13,6 +13,8 @@ Numbers, not assertions: run it on the target machine.
 ``--dask-local`` starts a scheduler and two workers (one thread each) on 127.0.0.1 as the test
 does, runs ``--dask`` against them and stops them: on one machine this shows the engine's
 overhead, not a speed-up. ``--per-pemda`` also prints the seconds per Pemda (from the manifest).
+``beban`` is the machine's one-minute load average before → after each row: on a busy machine
+wall times stretch, so compare rows taken at a similar, low load.
 """
 
 from __future__ import annotations
@@ -178,6 +180,7 @@ def main() -> None:
             for n in sizes:
                 sub = subset(args.root, n, where)
                 folders = [sub / f.folder for f in discover(sub)]
+                load_before = round(os.getloadavg()[0], 2)
                 files, raw = raw_read(folders)
                 run_extra = [*extra, "--dask", cluster.address] if cluster else extra
                 watch = [p.pid for p in cluster.procs] if cluster else []
@@ -197,6 +200,7 @@ def main() -> None:
                         else None,
                         "detik_per_pemda_maks": round(max(seconds), 3) if seconds else None,
                         "pelaksana": manifest["pelaksana"],
+                        "beban": [load_before, round(os.getloadavg()[0], 2)],
                     }
                 )
         finally:
@@ -204,14 +208,14 @@ def main() -> None:
                 cluster.close()
     print(
         f"{'Pemda':>6} {'berkas':>7} {'wall s':>8} {'berkas/s':>9} {'puncak MiB':>11} "
-        f"{'calamine s':>11} {'s/Pemda med':>12} {'s/Pemda maks':>13}  pelaksana"
+        f"{'calamine s':>11} {'s/Pemda med':>12} {'s/Pemda maks':>13} {'beban':>11}  pelaksana"
     )
     for r in rows:
         print(
             f"{r['pemda']:>6} {r['berkas']:>7} {r['detik']:>8.1f} {r['berkas_per_detik']:>9.1f} "
             f"{r['puncak_mib']:>11} {r['calamine_detik']:>11.2f} "
             f"{r['detik_per_pemda_median'] or 0:>12.3f} {r['detik_per_pemda_maks'] or 0:>13.3f}"
-            f"  {r['pelaksana']}"
+            f" {'→'.join(map(str, r['beban'])):>11}  {r['pelaksana']}"
         )
     if args.json:
         print(json.dumps(rows, indent=2))
