@@ -302,3 +302,45 @@ def test_environment_problems_are_one_sentence(tmp_path: Path) -> None:
     assert no_scheduler.returncode == 5
     assert "Traceback" not in no_scheduler.stderr
     assert "penjadwal Dask" in no_scheduler.stderr
+
+
+def test_ringkasan_stays_one_page_with_many_draft_pemda(national: Setup, tmp_path: Path) -> None:
+    """Many DRAFT Pemda with long reasons: as many as fit are named, the rest counted."""
+    import openpyxl
+
+    from pipeline.layout import printable_height_pt
+    from pipeline.nasional import summary
+    from pipeline.workbook.nasional import RINGKASAN_SCALE, write_national_workbook
+
+    _, out, _ = national
+    one = _table(out, "pemda").iloc[[0]]
+    reason = "4 ERROR di 3 OPD (OPD0007, OPD0018, OPD0023): " + ", ".join(
+        f"aturan.nomor_{i} ×1" for i in range(6)
+    )
+    pemda = pd.concat([one] * 30, ignore_index=True)
+    pemda["kode_pemda"] = [f"{9000 + i}" for i in range(30)]
+    pemda["status"] = "DRAFT"
+    pemda["alasan"] = reason
+    pemda["jumlah_error"] = 4
+    pemda = summary.pemda_table(pemda.to_dict("records")).assign(warna_predikat="#00B050")
+    scale = summary.national_scale()
+    path = write_national_workbook(
+        tmp_path / "nasional.xlsx",
+        pemda,
+        summary.headline(pemda, scale),
+        summary.distribution(pemda, scale),
+        summary.provinces(pemda, scale),
+        summary.data_quality([]),
+        scale,
+        "Uji",
+        "Nasional",
+        2024,
+    )
+    ws = openpyxl.load_workbook(path)["Ringkasan"]
+    last = max(row for row in range(1, ws.max_row + 1) if ws.cell(row, 1).value is not None)
+    height = sum(ws.row_dimensions[r].height or 15.0 for r in range(1, last + 1))
+    assert height <= printable_height_pt(landscape=True) * 100 / RINGKASAN_SCALE
+    named = [ws.cell(r, 1).value for r in range(1, last + 1)]
+    listed = [v for v in named if str(v).startswith("90")]
+    assert 0 < len(listed) < 30
+    assert f"… dan {30 - len(listed)} Pemda lain (sheet Pemda)" in named

@@ -19,7 +19,7 @@ from xlsxwriter.worksheet import Worksheet
 from pipeline import __version__, fmt, sanitize
 from pipeline.atomic import atomic_path
 from pipeline.config import Scale
-from pipeline.layout import row_height
+from pipeline.layout import printable_height_pt, row_height
 from pipeline.workbook.base import (
     HEADER_ROW,
     WORKBOOK_OPTIONS,
@@ -51,10 +51,10 @@ PEMDA_COLS = [  # printed in panels, Kode and Nama repeated on each
     Col("jumlah_error", "int", 8),
     Col("alasan", width=44, header="Keterangan / Alasan"),
     Col("kategori_efisiensi", width=12),
-    Col("opd_terlambat", "int", 8),
+    Col("opd_terlambat", "int", 10),
     Col("opd_belum", "int", 8),
     Col("opd_ditolak", "int", 8),
-    Col("berkas_ditemukan", "int", 8),
+    Col("berkas_ditemukan", "int", 10),
     Col("berkas_diterima", "int", 8),
     Col("berkas_ditolak", "int", 8),
     Col("jumlah_warning", "int", 9),
@@ -98,7 +98,8 @@ TIDAK_DIOLAH_COLS = [
     Col("alasan", width=90, header="Keterangan / Alasan"),
 ]
 MUTU_TOP = 40  # rules listed on the data-quality sheet
-DRAFT_TOP = 8  # DRAFT Pemda named on the Ringkasan page
+DRAFT_TOP = 8  # DRAFT Pemda named on the Ringkasan page, as many of them as fit on it
+DEFAULT_ROW_PT = 15.0  # a row whose height is not set
 
 
 def _clean(df: pd.DataFrame) -> pd.DataFrame:
@@ -239,7 +240,8 @@ def _ringkasan(
     )
     ws.set_row(1, 22)
     ws.merge_range(1, 0, 1, last_col, sanitize.text(title, 250), fmts.title)
-    ws.set_row(2, row_height(("x" * 200, sum(RINGKASAN_WIDTHS))))
+    intro = row_height(("x" * 200, sum(RINGKASAN_WIDTHS)))
+    ws.set_row(2, intro)
     ws.merge_range(
         2,
         0,
@@ -247,7 +249,7 @@ def _ringkasan(
         last_col,
         "Rata-rata capaian Pemda = rata-rata sederhana dari rata-rata capaian tiap Pemda (angka "
         f"laporannya sendiri; setiap Pemda dihitung sekali); predikat pada skala {scale.judul}. "
-        "Serapan = Σ realisasi / Σ pagu program yang dilaporkan. Tanggal cetak di kaki halaman.",
+        "Serapan = Σ realisasi / Σ pagu program yang dilaporkan.",
         fmts.get(text_wrap=True, font_color="#404040"),
     )
     label = fmts.get(bold=True, valign="vcenter")
@@ -315,8 +317,10 @@ def _ringkasan(
         ),
     ]
     first = 4
+    used_above = 20 + 22 + intro + DEFAULT_ROW_PT  # rows 0-3
     for i, (name, val, kind) in enumerate(rows, start=first):
         ws.set_row(i, 24 if kind == "big" else 17)
+        used_above += 24 if kind == "big" else 17
         ws.write_string(i, 0, name, label)
         if kind in ("big", "rp") and is_missing(val):
             ws.write_string(i, 1, "-", value)
@@ -374,6 +378,7 @@ def _ringkasan(
     ws.insert_chart(below + 2, 3, chart, {"x_offset": 4})
 
     start = first + len(rows) + 1
+    heights_set = first + len(rows)  # rows from here on have the default height until set
     drafts = pemda[pemda["status"] == "DRAFT"].sort_values(
         ["jumlah_error", "kode_pemda"], ascending=[False, True], kind="stable"
     )
@@ -385,17 +390,23 @@ def _ringkasan(
     )
     wrap = fmts.get(text_wrap=True)
     row = start + 1
+    # The page holds what is above, the DRAFT rows that fit, and three lines after them.
+    room = printable_height_pt(landscape=True) * 100 / RINGKASAN_SCALE * 0.95
+    used = used_above + DEFAULT_ROW_PT * (row - heights_set) + DEFAULT_ROW_PT * 3
+    shown = 0
     for rec in drafts.head(DRAFT_TOP).to_dict("records"):
         who = f"{rec['kode_pemda']} {rec['nama_pemda']}"
-        ws.set_row(
-            row,
-            row_height((who, RINGKASAN_WIDTHS[0]), (rec["alasan"], RINGKASAN_WIDTHS[1])),
-        )
+        height = row_height((who, RINGKASAN_WIDTHS[0]), (rec["alasan"], RINGKASAN_WIDTHS[1]))
+        if used + height > room:
+            break
+        used += height
+        ws.set_row(row, height)
         ws.write_string(row, 0, who, wrap)
         ws.write_string(row, 1, rec["alasan"], wrap)
         row += 1
-    if len(drafts) > DRAFT_TOP:
-        rest = n(len(drafts) - DRAFT_TOP, 0)
+        shown += 1
+    if len(drafts) > shown:
+        rest = n(len(drafts) - shown, 0)
         ws.write_string(row, 0, f"… dan {rest} Pemda lain (sheet Pemda)", fmts.plain)
         row += 1
     not_run = pemda[~pemda["status"].isin(("FINAL", "DRAFT"))]
