@@ -174,3 +174,56 @@ def test_file_limits_are_in_force_on_the_workers(
     capped = hungry_file("--batas-memori", "120")  # over the limit on the worker: refused
     assert capped["status"] == "ditolak"
     assert "berhenti mendadak" in capped["alasan"] or "tidak dapat diproses" in capped["alasan"]
+
+
+def test_a_scheduler_that_cannot_import_the_package_is_one_sentence(tmp_path: Path) -> None:
+    """Started without ``PYTHONPATH=.``, the scheduler cannot unpickle the tasks: every Pemda
+    would fail. The run stops first with exit code 5 and says how to start it."""
+    info = tmp_path / "scheduler.json"
+    bare = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    procs = []
+    try:
+        with (tmp_path / "scheduler.log").open("wb") as log:
+            procs.append(
+                subprocess.Popen(
+                    [
+                        *(str(DASK), "scheduler", "--host", "127.0.0.1", "--port", "0"),
+                        *("--no-dashboard", "--scheduler-file", str(info)),
+                    ],
+                    cwd=tmp_path,
+                    env=bare,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                )
+            )
+        deadline = time.monotonic() + 60
+        while not info.exists() or not info.read_text().strip():
+            assert time.monotonic() < deadline and procs[0].poll() is None
+            time.sleep(0.2)
+        address = json.loads(info.read_text())["address"]
+        with (tmp_path / "worker.log").open("wb") as log:
+            procs.append(
+                subprocess.Popen(
+                    [str(DASK), "worker", address, "--nthreads", "1", "--no-dashboard"],
+                    cwd=ROOT,
+                    env={**bare, "PYTHONPATH": str(ROOT)},
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                )
+            )
+        from distributed import Client
+
+        with Client(address, timeout=60) as client:
+            client.wait_for_workers(1, timeout=120)
+        root = tmp_path / "akar"
+        binjai(root / "binjai")
+        done = run_cli(
+            "nasional", "--root", str(root), "--output", str(tmp_path / "o"), "--dask", address
+        )
+        assert done.returncode == 5, done.stdout + done.stderr
+        assert "Traceback" not in done.stderr
+        assert "Penjadwal Dask" in done.stderr and "PYTHONPATH=." in done.stderr
+        assert not (tmp_path / "o" / "pemda.parquet").exists()
+    finally:
+        for proc in reversed(procs):
+            _stop(proc)

@@ -99,8 +99,8 @@ class DaskExecutor:
     """A running Dask distributed scheduler (``tcp://host:8786``); its workers run the batches.
 
     The workers must see the root and output folders at the same paths (one machine, or a
-    shared file system) and import this package (start them from the project folder with
-    ``PYTHONPATH=.``).
+    shared file system), and the scheduler and the workers must import this package (it
+    unpickles each task too): start both from the project folder with ``PYTHONPATH=.``.
     """
 
     def __init__(self, address: str, timeout: float = 20.0) -> None:
@@ -129,6 +129,15 @@ class DaskExecutor:
             raise EnvironmentProblem(
                 "Worker Dask tidak dapat memuat paket pipeline "
                 f"({type(exc).__name__}); jalankan worker dari folder proyek dengan "
+                "PYTHONPATH=. dan lingkungan Python yang sama."
+            ) from exc
+        try:  # the scheduler unpickles every task too, so it must import the package as well
+            self._client.run_on_scheduler(_probe)
+        except Exception as exc:
+            self._client.close()
+            raise EnvironmentProblem(
+                f"Penjadwal Dask {address} tidak dapat memuat paket pipeline "
+                f"({type(exc).__name__}); jalankan `dask scheduler` dari folder proyek dengan "
                 "PYTHONPATH=. dan lingkungan Python yang sama."
             ) from exc
         other = sorted({v for v in versions.values() if v != __version__})
