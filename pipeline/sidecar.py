@@ -93,12 +93,12 @@ class Helper:
         return True, value
 
     def close(self) -> None:
-        """Stop the helper (killed if it does not stop on its own)."""
+        """Stop the helper; one still importing or writing (a run that ended early) is killed."""
         try:
             self.conn.send(None)
         except (OSError, ValueError):
             pass
-        self.proc.join(timeout=2)
+        self.proc.join(timeout=0.5)
         if self.proc.is_alive():
             self.proc.kill()
             self.proc.join(timeout=5)
