@@ -7,8 +7,9 @@ same run (this machine's speed drifts; only same-run comparisons mean something)
 - **scaling**: ``python -m pipeline check`` on synthetic Pemdas of N OPDs with one file each
   (``scripts/synthetic.py``: a few broken, late and duplicate files included), for each N: wall
   time, files per second, peak memory of the whole process tree (the parent and its reader
-  workers, sampled every 20 ms), and the floor: the same files read by raw python-calamine in one
-  plain loop (every sheet to Python rows).
+  workers, sampled every 20 ms), the CPU seconds of that tree and files per CPU second, and the
+  floor: the same files read by raw python-calamine in one plain loop (every sheet to Python
+  rows).
 - **hostile**: the report on the shipped files plus the hostile set of ``tests/hostile_files.py``.
 
 Every figure carries the machine's one-minute load average before and after it was taken: on a
@@ -55,8 +56,16 @@ INDICATORS_PER_OPD = 12
 PROGRAMS_PER_OPD = 5
 
 
+CPU_SECONDS: list[float] = []  # CPU seconds of the whole tree, one entry per measured run
+
+
 def run_measured(cmd: list[str], cwd: Path) -> tuple[float, float, int]:
-    """Wall seconds, peak RSS of the whole process tree (MiB) and the exit code of ``cmd``."""
+    """Wall seconds, peak RSS of the whole process tree (MiB) and the exit code of ``cmd``.
+
+    The CPU seconds of the tree (each process's user + system time as last seen, sampled every
+    20 ms, so the last moments of each are missed) are appended to :data:`CPU_SECONDS`: unlike
+    wall time they barely change with the machine's load.
+    """
     env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
     start = time.perf_counter()
     proc = subprocess.Popen(
@@ -64,13 +73,17 @@ def run_measured(cmd: list[str], cwd: Path) -> tuple[float, float, int]:
     )
     parent = psutil.Process(proc.pid)
     peak = 0
+    cpu: dict[tuple[int, float], float] = {}
     while proc.poll() is None:
         try:
             tree = [parent, *parent.children(recursive=True)]
             total = 0
             for p in tree:
                 try:
-                    total += p.memory_info().rss
+                    with p.oneshot():
+                        total += p.memory_info().rss
+                        times = p.cpu_times()
+                        cpu[(p.pid, p.create_time())] = times.user + times.system
                 except psutil.Error:
                     pass
             peak = max(peak, total)
@@ -78,6 +91,7 @@ def run_measured(cmd: list[str], cwd: Path) -> tuple[float, float, int]:
             pass
         time.sleep(0.02)
     wall = time.perf_counter() - start
+    CPU_SECONDS.append(sum(cpu.values()))
     return wall, peak / 2**20, proc.returncode
 
 
@@ -117,12 +131,14 @@ def bench_city(root: Path, repeat: int, scratch: Path) -> dict[str, Any]:
     load_before = load()
     run_measured(report, root)  # warm-up: page cache, bytecode, font cache
     run_measured(gx, root)
-    reports, imports, peaks, ratios = [], [], [], []
+    reports, imports, peaks, ratios, cpus, gx_cpus = [], [], [], [], [], []
     for _ in range(repeat):
         wall, peak, code = run_measured(report, root)
         if code != 0:
             raise SystemExit(f"report exited {code}")
+        cpus.append(CPU_SECONDS[-1])
         base, _, _ = run_measured(gx, root)
+        gx_cpus.append(CPU_SECONDS[-1])
         reports.append(wall)
         imports.append(base)
         peaks.append(peak)
@@ -134,6 +150,8 @@ def bench_city(root: Path, repeat: int, scratch: Path) -> dict[str, Any]:
         "ratio": round(statistics.median(reports) / statistics.median(imports), 3),
         "ratio_pairwise": _summary(ratios),
         "peak_mib": round(max(peaks)),
+        "report_cpu_s": _summary(cpus),
+        "import_gx_cpu_s": _summary(gx_cpus),
         "load": [load_before, load()],
     }
 
@@ -215,11 +233,12 @@ def bench_scaling(
         load_before = load()
         if runs > 1:
             run_measured(cmd, root)  # warm-up
-        walls, peaks, floors = [], [], []
+        walls, peaks, floors, cpus = [], [], [], []
         for _ in range(runs):
             wall, peak, code = run_measured(cmd, root)
             if code not in (0, 3):
                 raise SystemExit(f"check exited {code} on {n} files")
+            cpus.append(CPU_SECONDS[-1])
             walls.append(wall)
             peaks.append(peak)
             floors.append(calamine_floor(folder))
@@ -232,6 +251,8 @@ def bench_scaling(
                 "peak_mib": round(max(peaks)),
                 "calamine_s": _summary(floors),
                 "calamine_files_per_s": round(files / statistics.median(floors), 1),
+                "cpu_s": _summary(cpus),
+                "files_per_cpu_s": round(files / statistics.median(cpus), 1),
                 "load": [load_before, load()],
             }
         )
@@ -294,6 +315,11 @@ def print_table(result: dict[str, Any]) -> None:
             f"{r['min']:.2f}-{r['max']:.2f}; target ≤ 1.5)  peak {city['peak_mib']} MiB  "
             f"load {_load(city)}"
         )
+        if "report_cpu_s" in city:
+            print(
+                f"CPU s of the process tree (medians): report {city['report_cpu_s']['median']:.2f}"
+                f", import great_expectations {city['import_gx_cpu_s']['median']:.2f}"
+            )
     rows = result.get("scaling")
     if rows:
         print(
@@ -302,7 +328,8 @@ def print_table(result: dict[str, Any]) -> None:
         )
         print(
             f"{'files':>6} {'check s':>8} {'(min-max)':>13} {'files/s':>8} {'peak MiB':>9} "
-            f"{'calamine s':>11} {'calamine files/s':>17} {'load':>11}"
+            f"{'calamine s':>11} {'calamine files/s':>17} {'CPU s':>7} {'files/CPU s':>12} "
+            f"{'load':>11}"
         )
         for row in rows:
             c = row["check_s"]
@@ -310,7 +337,7 @@ def print_table(result: dict[str, Any]) -> None:
                 f"{row['files']:>6} {c['median']:>8.2f} {c['min']:>6.2f}-{c['max']:<6.2f} "
                 f"{row['files_per_s']:>8.0f} {row['peak_mib']:>9} "
                 f"{row['calamine_s']['median']:>11.2f} {row['calamine_files_per_s']:>17.0f} "
-                f"{_load(row):>11}"
+                f"{row['cpu_s']['median']:>7.1f} {row['files_per_cpu_s']:>12.0f} {_load(row):>11}"
             )
     hostile = result.get("hostile")
     if hostile:
