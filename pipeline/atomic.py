@@ -1,14 +1,19 @@
 """Atomic output: write to a temporary name beside the target, rename when complete.
 
-An interrupted run therefore leaves the previous output intact, never half a file.
+An interrupted run therefore leaves the previous output intact, never half a file. A run's
+whole set of outputs is written into a staging folder beside the output folder and exchanged
+with it in one step (:func:`staged_folder`); one run at a time holds the folder's lock
+(:func:`output_lock`).
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
+import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 
@@ -41,3 +46,150 @@ def write_text(target: Path, text: str) -> None:
     """Write a text file atomically (UTF-8)."""
     with atomic_path(target) as tmp:
         tmp.write_text(text, encoding="utf-8")
+
+
+# -- a folder of outputs replaced as one set -------------------------------------------------
+
+STAGING = ".baru-"  # `.<folder>.baru-<pid>`: a set being written, beside the output folder
+LOCK = ".kunci"  # `.<folder>.kunci`: the lock file (holds the PID of the run writing)
+_RENAME_EXCHANGE = 2
+
+
+class Busy(Exception):
+    """Another run holds the output folder's lock."""
+
+    def __init__(self, folder: Path, pid: str) -> None:
+        super().__init__(
+            f"Folder keluaran {folder} sedang dipakai oleh proses lain (PID {pid or '?'}); "
+            "tunggu sampai proses itu selesai, lalu jalankan lagi."
+        )
+        self.pid = pid
+
+
+def _sibling(folder: Path, tag: str) -> Path:
+    return folder.parent / f".{folder.name}{tag}"
+
+
+@contextlib.contextmanager
+def output_lock(folder: Path, wait: float = 0.0) -> Iterator[None]:
+    """Hold the lock of an output folder for one run; :class:`Busy` when another run holds it
+    for longer than ``wait`` seconds. The lock dies with its process (``kill -9`` included)."""
+    import fcntl  # noqa: PLC0415  # POSIX only
+    import time  # noqa: PLC0415
+
+    folder = Path(os.path.abspath(folder))
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    path = _sibling(folder, LOCK)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        until = time.monotonic() + max(wait, 0.0)
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= until:
+                    pid = os.pread(fd, 32, 0).decode("ascii", "replace").strip()
+                    raise Busy(folder, pid) from None
+                time.sleep(0.2)
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        yield
+    finally:
+        os.close(fd)  # releases the lock; the file stays (removing it would race a waiter)
+
+
+def clean_staging(folder: Path) -> None:
+    """Remove sets left half-written (or replaced) by a run that was killed (its PID, the
+    name's last part, no longer runs)."""
+    folder = Path(os.path.abspath(folder))
+    prefix = f".{folder.name}{STAGING}"
+    if not folder.parent.is_dir():
+        return
+    for old in folder.parent.iterdir():
+        if old.name.startswith(prefix) and not _alive(old.name.rsplit("-", 1)[-1]):
+            shutil.rmtree(old, ignore_errors=True)
+
+
+def _alive(pid: str) -> bool:
+    if not pid.isdigit() or int(pid) == os.getpid():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+@contextlib.contextmanager
+def staged_folder(folder: Path, keep: Callable[[str], bool]) -> Iterator[Path]:
+    """Yield an empty staging folder beside ``folder``; on success it replaces ``folder`` in one
+    step (an atomic exchange where the system has one), keeping the entries of the old folder
+    for which ``keep(name)`` is true (hard links, no copy). On failure, the old folder is
+    untouched and the staging folder removed."""
+    folder = Path(os.path.abspath(folder))
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    staging = _sibling(folder, f"{STAGING}{os.getpid()}")
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir()
+    try:
+        yield staging
+        if folder.is_dir():
+            for entry in sorted(folder.iterdir()):
+                if keep(entry.name) and not (staging / entry.name).exists():
+                    _link_copy(entry, staging / entry.name)
+        os.chmod(staging, 0o777 & ~_umask())
+        _swap(staging, folder)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)  # the new set if it failed, else the old one
+
+
+def _link_copy(src: Path, dst: Path) -> None:
+    def link(a: str, b: str) -> None:
+        try:
+            os.link(a, b)
+        except OSError:
+            shutil.copy2(a, b)
+
+    if src.is_symlink() or not src.is_dir():
+        if src.is_symlink():
+            os.symlink(os.readlink(src), dst)
+        else:
+            link(str(src), str(dst))
+    else:
+        shutil.copytree(src, dst, symlinks=True, copy_function=link)
+
+
+def _swap(staging: Path, folder: Path) -> None:
+    """``staging`` becomes ``folder``; the old ``folder`` ends at ``staging`` (to be removed)."""
+    if not folder.exists():
+        os.rename(staging, folder)
+        return
+    if _exchange(staging, folder):
+        return
+    old = _sibling(folder, f"{STAGING}lama-{os.getpid()}")  # no exchange: two quick renames
+    os.rename(folder, old)
+    os.rename(staging, folder)
+    os.rename(old, staging)
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two paths in one step (Linux ``renameat2(RENAME_EXCHANGE)``); False if unavailable."""
+    import ctypes  # noqa: PLC0415
+    import ctypes.util  # noqa: PLC0415
+
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    at_fdcwd = -100
+    done = renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), _RENAME_EXCHANGE)
+    if done == 0:
+        return True
+    err = ctypes.get_errno()
+    if err in (errno.EINVAL, errno.ENOSYS, errno.ENOTSUP):
+        return False
+    raise OSError(err, os.strerror(err), str(b))

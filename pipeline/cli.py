@@ -6,20 +6,22 @@ The only module that sequences the stages; everything else is the library.
 from __future__ import annotations
 
 import argparse
+import errno
 import sys
 import time
 from pathlib import Path
 
 import pandas as pd
 
-from pipeline import __version__, fmt, schema
-from pipeline.atomic import atomic_path
+from pipeline import __version__, fmt, sanitize, schema
+from pipeline.atomic import Busy, atomic_path, output_lock
+from pipeline.ingest import scan_inputs
 from pipeline.isolate import Limits
 from pipeline.issues import ERROR, INFO, WARNING, Issue
 from pipeline.master import MasterSpec
 from pipeline.outputs import HELPER_PARTS, write_outputs
 from pipeline.progress import ProgressLine
-from pipeline.run import Run, load_and_run, load_spec
+from pipeline.run import Run, load_and_run, load_spec, spec_mismatch
 from pipeline.sidecar import Helpers
 from pipeline.template import build_template, template_filename
 
@@ -29,6 +31,10 @@ EXIT_SPEC = 2
 EXIT_STRICT = 3
 EXIT_SERVER = 5  # nasional: the Dask scheduler cannot be reached or has no usable worker
 EXIT_LOCAL = 8  # nasional: the root folder does not exist or holds no Pemda folder
+EXIT_INPUT = 9  # report/check: the input folder is missing, empty, or a file
+EXIT_OUTPUT = 10  # report: the output folder cannot be written (read-only, full)
+EXIT_BUSY = 11  # report: another run is writing the same output folder
+EXIT_MISMATCH = 12  # report/check: every input file is for another Pemda or year than the spec
 
 
 def _load_spec(path: Path) -> MasterSpec | None:
@@ -125,13 +131,51 @@ def _open_message_files(args: argparse.Namespace) -> None:
     print(f"{done.messages} pesan surel di folder masukan dibuka; lampiran: {counts}.")
 
 
+def _input_problem(folder: Path) -> str:
+    """Why the input folder cannot be used ('' when it can)."""
+    if not folder.exists():
+        return f"Folder masukan {folder} tidak ada; periksa --input (INPUT=…)."
+    if not folder.is_dir():
+        return f"Masukan {folder} adalah sebuah berkas, bukan folder; berikan folder berkas OPD."
+    if not scan_inputs(folder):
+        return f"Folder masukan {folder} kosong: belum ada berkas OPD untuk diolah."
+    return ""
+
+
+def _say(message: str) -> None:
+    print(sanitize.text(message), file=sys.stderr)
+
+
 def cmd_report(args: argparse.Namespace) -> int:
+    problem = _input_problem(args.input)
+    if problem:
+        _say(problem)
+        return EXIT_INPUT
+    try:
+        with output_lock(args.output, args.tunggu):
+            return _report(args)
+    except Busy as exc:
+        _say(str(exc))
+        return EXIT_BUSY
+    except OSError as exc:
+        _say(
+            f"Keluaran tidak dapat ditulis ke {args.output} ({_os_reason(exc)}); keluaran "
+            "sebelumnya tidak diubah."
+        )
+        return EXIT_OUTPUT
+
+
+def _report(args: argparse.Namespace) -> int:
     # The writers of the feedback files and charts load their libraries during the run.
     with Helpers(HELPER_PARTS) as helpers:
         _open_message_files(args)
         run = _run(args, _previous(args.tahun_lalu))
         if run is None:
             return EXIT_SPEC
+        mismatch = spec_mismatch(run)
+        if mismatch:
+            _say(mismatch)
+            return EXIT_MISMATCH
         from pipeline.outputs import changes_since_last  # noqa: PLC0415
         from pipeline.perubahan import summary_lines  # noqa: PLC0415
 
@@ -144,10 +188,30 @@ def cmd_report(args: argparse.Namespace) -> int:
     return EXIT_STRICT if has_errors and run.spec.settings.mode_ketat else EXIT_OK
 
 
+def _os_reason(exc: OSError) -> str:
+    reasons = {
+        errno.EACCES: "izin menulis ditolak",
+        errno.EPERM: "izin menulis ditolak",
+        errno.EROFS: "folder hanya-baca",
+        errno.ENOSPC: "disk penuh",
+        errno.EDQUOT: "kuota disk habis",
+        errno.ENOTDIR: "salah satu bagian jalurnya bukan folder",
+    }
+    return reasons.get(exc.errno or 0, exc.strerror or type(exc).__name__)
+
+
 def cmd_check(args: argparse.Namespace) -> int:
+    problem = _input_problem(args.input)
+    if problem:
+        _say(problem)
+        return EXIT_INPUT
     run = _run(args)
     if run is None:
         return EXIT_SPEC
+    mismatch = spec_mismatch(run)
+    if mismatch:
+        _say(mismatch)
+        return EXIT_MISMATCH
     columns = ("severity", "kode_opd", "file", "sheet", "cell", "message")
     lines = []
     for severity, kode_opd, *place, message in zip(
@@ -322,6 +386,14 @@ def build_parser() -> argparse.ArgumentParser:
                 "quarters the E.81 evaluates",
             )
         if name == "report":
+            p.add_argument(
+                "--tunggu",
+                type=float,
+                default=0.0,
+                metavar="DETIK",
+                help="wait this long for another run writing the same output folder "
+                "(default: refuse at once)",
+            )
             p.add_argument(
                 "--tahun-lalu",
                 type=Path,

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from pipeline import __version__, sanitize, schema
-from pipeline.atomic import atomic_path, write_text
+from pipeline.atomic import atomic_path, clean_staging, staged_folder, write_text
 from pipeline.completeness import BELUM, DITOLAK, TEPAT_WAKTU, TERLAMBAT, completeness
 from pipeline.perubahan import Perubahan, compare, indicator_records, read_previous
 from pipeline.run import Run
@@ -112,26 +112,50 @@ HELPER_PARTS = {
 }
 
 
+SET_FILES = ("validasi.csv", "manifest.json", "charts", "umpan_balik", "e81")
+
+
+def output_names(run: Run) -> set[str]:
+    """The entries of the output folder that make one run's set (replaced together)."""
+    return {*SET_FILES, f"{run.spec.kode_pemda}_{run.spec.tahun}_konsolidasi.xlsx"}
+
+
 def write_outputs(
     run: Run,
     output: Path,
     perubahan: Perubahan | None = None,
     helpers: Helpers | None = None,
 ) -> dict[str, Path]:
-    """Every output of a run; ``perubahan`` (what changed since the previous run in
-    ``output``) is computed here when not given.
+    """Write the whole set (workbook, ``validasi.csv``, ``manifest.json``, charts,
+    ``umpan_balik/``) into a staging folder, then put it in place of ``output`` in one step.
 
-    With ``helpers`` (started with :data:`HELPER_PARTS`), the feedback files and the charts are
-    written by those processes while this one writes the workbook; the files are the same.
+    Whatever else the output folder holds (templates, other years' workbooks) is kept. A run
+    killed at any moment leaves the previous set or the new one, never a mix; the staging
+    folder a killed run leaves is removed by the next run. ``perubahan`` (what changed since
+    the previous run in ``output``) is computed here when not given. With ``helpers``
+    (started with :data:`HELPER_PARTS`), the feedback files and the charts are written by those
+    processes while this one writes the workbook; the files are the same.
     """
+    output = Path(output)
+    if perubahan is None:
+        perubahan = changes_since_last(run, output)
+    clean_staging(output)
+    names = output_names(run)
+    with staged_folder(output, keep=lambda name: name not in names) as staging:
+        paths = _write_set(run, staging, output, perubahan, helpers)
+    return {k: output / v.relative_to(staging) for k, v in paths.items()}
+
+
+def _write_set(
+    run: Run, staging: Path, final: Path, perubahan: Perubahan, helpers: Helpers | None
+) -> dict[str, Path]:
     # Deferred: matplotlib costs ~0.5 s to import and `check` never draws.
     from pipeline.workbook import write_workbook  # noqa: PLC0415
     from pipeline.workbook.base import Status  # noqa: PLC0415
     from pipeline.workbook.e81 import write_e81_files  # noqa: PLC0415
 
+    output = staging
     spec, res, berkas = run.spec, run.results, run.validated.berkas
-    if perubahan is None:
-        perubahan = changes_since_last(run, output)
     info, kelengkapan = run_info(run)
     paths = {
         "workbook": output / f"{spec.kode_pemda}_{spec.tahun}_konsolidasi.xlsx",
@@ -143,7 +167,7 @@ def write_outputs(
         "chart_peringkat": output / "charts" / "peringkat_opd.png",
         "chart_tren": output / "charts" / "tren_sasaran.png",
     }
-    source_base = Path(os.path.relpath(run.input_dir.resolve(), output.resolve())).as_posix()
+    source_base = Path(os.path.relpath(run.input_dir.resolve(), final.resolve())).as_posix()
     helpers = helpers or Helpers({})
     feedback_job = helpers.job("feedback", write_run_feedback, run, output)
     charts_job = helpers.job("charts", write_charts, run, paths)

@@ -258,6 +258,25 @@ def finish(batch: list[Checked]) -> list[Run]:
     return runs
 
 
+def spec_mismatch(run: Run) -> str:
+    """One sentence when every readable input file is for another Pemda or year than the spec
+    (the wrong ``--spec`` or ``--input``), else ''."""
+    spec = run.spec
+    claims = [
+        (s.meta.get("kode_pemda", ""), s.meta.get("tahun", ""))
+        for s in run.subs
+        if s.readable and s.meta
+    ]
+    if not claims or any(c == (spec.kode_pemda, str(spec.tahun)) for c in claims):
+        return ""
+    other = ", ".join(f"Pemda {p or '?'} tahun {t or '?'}" for p, t in sorted(set(claims))[:3])
+    return (
+        f"Master spec untuk {spec.pemda['nama_pemda']} ({spec.kode_pemda}) tahun {spec.tahun}, "
+        f"tetapi semua {len(claims)} berkas masukan untuk {other}: periksa --spec dan --input; "
+        "keluaran sebelumnya tidak diubah."
+    )
+
+
 def run_pemda(
     spec: MasterSpec,
     input_dir: Path,

@@ -1,0 +1,176 @@
+"""The outputs of a run are one set: written whole or not at all, one run at a time, and a run
+that cannot start says why in one sentence with its documented exit code."""
+
+from __future__ import annotations
+
+import json
+import multiprocessing as mp
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from pipeline import atomic, cli
+from pipeline.master import MasterSpec
+from pipeline.run import Run, run_pemda
+from tests import pemda_contoh as contoh
+from tests.conftest import INPUT_DIR, ROOT, SPEC_PATH, read_sheet, run_report
+
+EXTRA = "Dinas Kesehatan - salinan.xlsx"
+
+
+def _inputs(tmp: Path, extra: bool) -> Path:
+    """The shipped inputs, with one more (older) file when ``extra``: two sets told apart."""
+    folder = tmp / ("masukan_b" if extra else "masukan_a")
+    if not folder.exists():
+        shutil.copytree(INPUT_DIR, folder)
+        if extra:
+            from tests.hostile_files import _older_copy
+
+            _older_copy(INPUT_DIR / "Dinas Kesehatan - Capaian Kinerja 2018.xlsx", folder / EXTRA)
+    return folder
+
+
+def assert_one_set(out: Path) -> int:
+    """The output folder holds one complete set; returns how many input files it reports."""
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    listed = {f["berkas"] for f in manifest["berkas_masukan"]}
+    for rel in [*manifest["keluaran"].values(), *manifest["umpan_balik"]]:
+        assert (out / rel).is_file(), rel
+    assert sorted(p.name for p in (out / "umpan_balik").iterdir()) == sorted(
+        Path(p).name for p in manifest["umpan_balik"]
+    )
+    berkas = read_sheet(out / manifest["keluaran"]["workbook"], "Berkas")
+    assert set(berkas["Berkas"]) == listed
+    issues = pd.read_csv(out / "validasi.csv", dtype=str, keep_default_na=False)
+    assert set(issues["file"]) - {"", SPEC_PATH.name} <= listed
+    assert (EXTRA in listed) == (EXTRA in set(issues["file"]))
+    assert not [p for p in out.rglob("*") if p.name.endswith(".tmp")]
+    return len(listed)
+
+
+def _leftovers(out: Path) -> list[str]:
+    return [p.name for p in out.parent.iterdir() if p.name.startswith(f".{out.name}.baru-")]
+
+
+@pytest.mark.parametrize("after", [1.0, 3.0, 5.0])
+def test_a_run_killed_at_any_moment_leaves_one_whole_set(tmp_path: Path, after: float) -> None:
+    out = tmp_path / "keluaran"
+    first = run_report(_inputs(tmp_path, extra=False), out)
+    assert first.returncode == 0, first.stderr
+    (out / "templat").mkdir()
+    (out / "templat" / "catatan.txt").write_text("milik pengguna", encoding="utf-8")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "pipeline", "report", "--spec", str(SPEC_PATH), "--input",
+         str(_inputs(tmp_path, extra=True)), "--output", str(out)],
+        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    time.sleep(after)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    assert assert_one_set(out) in (31, 32)
+    again = run_report(_inputs(tmp_path, extra=True), out)
+    assert again.returncode == 0, again.stderr
+    assert assert_one_set(out) == 32
+    assert not _leftovers(out)
+    assert (out / "templat" / "catatan.txt").read_text(encoding="utf-8") == "milik pengguna"
+
+
+def _write(run: Run, out: str, wait: float, queue: mp.Queue) -> None:
+    from pipeline.outputs import write_outputs
+
+    try:
+        with atomic.output_lock(Path(out), wait):
+            write_outputs(run, Path(out))
+        queue.put("ok")
+    except atomic.Busy:
+        queue.put("sibuk")
+
+
+def test_concurrent_runs_never_mix_their_outputs(spec: MasterSpec, tmp_path: Path) -> None:
+    runs = [run_pemda(spec, _inputs(tmp_path, extra=e)) for e in (False, True)]
+    out = tmp_path / "keluaran"
+    ctx = mp.get_context("fork")
+    for round_ in range(20):
+        queue: mp.Queue = ctx.Queue()
+        procs = [ctx.Process(target=_write, args=(r, str(out), 120.0, queue)) for r in runs]
+        if round_ % 2:
+            procs.reverse()
+        for p in procs:
+            p.start()
+        for p in procs:
+            p.join(180)
+        assert [queue.get(timeout=5) for _ in procs] == ["ok", "ok"], round_
+        assert assert_one_set(out) in (31, 32), round_
+        assert not _leftovers(out)
+
+
+def test_a_second_run_is_refused_while_one_holds_the_folder(tmp_path: Path) -> None:
+    out = tmp_path / "keluaran"
+    with atomic.output_lock(out):
+        result = run_report(_inputs(tmp_path, extra=False), out)
+    assert result.returncode == cli.EXIT_BUSY
+    assert f"PID {os.getpid()}" in result.stderr and "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert not out.exists()
+
+
+def _refused(result: subprocess.CompletedProcess[str], code: int, words: str) -> None:
+    assert result.returncode == code, result.stderr
+    assert "Traceback" not in result.stderr
+    lines = [line for line in result.stderr.strip().splitlines() if not line.startswith("[")]
+    assert len(lines) == 1 and words in lines[0], result.stderr  # one sentence (spec notes aside)
+
+
+def test_bad_input_paths_are_refused_and_keep_the_last_outputs(tmp_path: Path) -> None:
+    out = tmp_path / "keluaran"
+    assert run_report(_inputs(tmp_path, extra=False), out).returncode == 0
+    before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    empty = tmp_path / "kosong"
+    empty.mkdir()
+    a_file = tmp_path / "berkas.txt"
+    a_file.write_text("x", encoding="utf-8")
+    _refused(run_report(tmp_path / "tidak-ada", out), cli.EXIT_INPUT, "tidak ada")
+    _refused(run_report(empty, out), cli.EXIT_INPUT, "kosong")
+    _refused(run_report(a_file, out), cli.EXIT_INPUT, "bukan folder")
+    _, other_pemda = contoh.build(tmp_path / "sukamaju")  # the inputs of another Pemda and year
+    _refused(run_report(other_pemda, out), cli.EXIT_MISMATCH, "periksa --spec dan --input")
+    assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
+
+
+def test_an_output_folder_that_cannot_be_written(tmp_path: Path) -> None:
+    blocker = tmp_path / "berkas"
+    blocker.write_text("x", encoding="utf-8")
+    result = run_report(_inputs(tmp_path, extra=False), blocker / "keluaran")
+    _refused(result, cli.EXIT_OUTPUT, "tidak dapat ditulis")
+
+
+def test_a_full_disk_keeps_the_last_outputs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from pipeline import outputs
+
+    out = tmp_path / "keluaran"
+    args = ["report", "--spec", str(SPEC_PATH), "--input", str(_inputs(tmp_path, False))]
+    assert cli.main([*args, "--output", str(out)]) == 0
+    before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    capsys.readouterr()
+    real = outputs._write_set
+
+    def full(*args: object) -> dict[str, Path]:
+        real(*args)  # the whole set written into the staging folder, then the disk is full
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(outputs, "_write_set", full)
+    assert cli.main([*args, "--output", str(out)]) == cli.EXIT_OUTPUT
+    err = capsys.readouterr().err
+    lines = [line for line in err.strip().splitlines() if not line.startswith("[")]
+    assert len(lines) == 1 and "disk penuh" in lines[0], err
+    assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
+    assert not _leftovers(out)
