@@ -11,6 +11,7 @@ import errno
 import hashlib
 import io
 import os
+import re
 import stat
 import zipfile
 from dataclasses import dataclass, field
@@ -34,6 +35,8 @@ MAX_DECLARED_ROWS = 100_000  # a sheet declaring more rows or columns is refused
 MAX_DECLARED_COLS = 1_000
 HEADER_SCAN_ROWS = 15
 INPUT_SUFFIXES = (".xlsx", ".xlsm")
+READ_SUFFIXES = (*INPUT_SUFFIXES, ".xls", ".ods")  # .xls/.ods: read for whose they are, refused
+_ODS = b"application/vnd.oasis.opendocument.spreadsheet"
 
 _OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ZIP = b"PK\x03\x04"
@@ -114,6 +117,19 @@ def sniff(path: Path, head: bytes) -> tuple[str, str]:
                     "zip_bom",
                     f"isi berkas terlalu besar ({total // (1024 * 1024)} MB setelah diekstrak)",
                 )
+            if "mimetype" in names and zf.read("mimetype")[:64].strip() == _ODS:
+                return "ods", (
+                    "format OpenDocument (.ods); format angka dan sel terkunci templat tidak "
+                    "dapat diperiksa di format ini. Buka di LibreOffice atau Excel lalu simpan "
+                    "sebagai Buku Kerja Excel (.xlsx) dari templat"
+                )
+            declared = _declarations(zf)
+            if declared:
+                return "xml_entitas", (
+                    f"bagian XML '{declared}' memuat deklarasi DOCTYPE/ENTITY (dapat dipakai "
+                    "untuk membaca berkas lain atau sebagai bom entitas); simpan ulang berkas "
+                    "dari templat asli di Excel"
+                )
             if "xl/workbook.xml" not in names:
                 return "zip", "arsip zip yang bukan buku kerja Excel"
             for member in sorted(n for n in names if n.startswith("xl/worksheets/sheet")):
@@ -128,6 +144,25 @@ def sniff(path: Path, head: bytes) -> tuple[str, str]:
     except zipfile.BadZipFile:
         return "zip_rusak", "berkas zip rusak atau terpotong; kirim ulang berkasnya"
     return "xlsx", ""
+
+
+def _peek_meta(sub: Submission) -> None:
+    """Read only the ``_meta`` sheet of a refused .xls/.ods (values only), so that the refusal
+    reaches the OPD that sent it. Anything odd leaves the file without a claim."""
+    try:
+        wb = _open_workbook(sub.path)
+        try:
+            if tpl.SHEET_META not in wb.sheet_names:
+                return
+            rows = wb.get_sheet_by_name(tpl.SHEET_META).to_python(nrows=50)
+        finally:
+            wb.close()
+    except Exception:
+        return
+    for number, row in enumerate(rows[1:], start=2):
+        if len(row) >= 2 and _text(row[0]):
+            sub.meta[_text(row[0])] = _text(row[1])
+            sub.meta_cells[_text(row[0])] = f"B{number}"
 
 
 def _open_workbook(path: Path) -> CalamineWorkbook:
@@ -153,6 +188,24 @@ def _fingerprint(path: Path) -> tuple[int, str, bytes]:
             size += len(chunk)
             digest.update(chunk)
     return size, digest.hexdigest(), head
+
+
+_DECLARATION = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
+
+
+def _declarations(zf: zipfile.ZipFile) -> str:
+    """The first part of the package (any member, not only the sheets the reader opens) that
+    declares a DOCTYPE or an ENTITY; '' when none does. UTF-16 parts are read as such."""
+    for info in sorted(zf.infolist(), key=lambda i: i.filename):
+        if info.is_dir() or info.filename.endswith((".bin", ".png", ".jpeg", ".jpg", ".emf")):
+            continue
+        with zf.open(info) as fh:
+            data = fh.read()
+        if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+            data = data.decode("utf-16", "replace").encode("utf-8")
+        if _DECLARATION.search(data):
+            return info.filename
+    return ""
 
 
 def _ole2_encrypted(path: Path) -> bool:
@@ -337,6 +390,8 @@ def read_submission(path: Path, display_name: str | None = None) -> Submission:
         return sub
     jenis, problem = sniff(path, head)
     sub.jenis = jenis
+    if problem and jenis in ("xls", "ods"):
+        _peek_meta(sub)  # refused, but it says whose it is
     if problem:
         sub.issue(
             "berkas.format",
@@ -574,6 +629,6 @@ def is_candidate(path: Path) -> tuple[bool, str]:
         return False, "berkas kunci sementara Excel (~$), bukan templat"
     if name.startswith("."):
         return False, "berkas tersembunyi"
-    if path.suffix.lower() not in INPUT_SUFFIXES:
+    if path.suffix.lower() not in READ_SUFFIXES:
         return False, f"bukan berkas Excel (.{path.suffix.lstrip('.') or 'tanpa ekstensi'})"
     return True, ""

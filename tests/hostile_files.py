@@ -89,6 +89,22 @@ def entity_bomb(dst: Path) -> None:
     _rewrite(dst, lambda n, d: _indikator_sheet(n, d, change))
 
 
+def doctype_elsewhere(dst: Path) -> None:
+    """An entity declared in a part no reader opens for values (docProps/app.xml)."""
+    doctype = '<!DOCTYPE Properties [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
+
+    def change(name: str, data: bytes) -> bytes:
+        if name == "docProps/app.xml":
+            text = data.decode()
+            if text.startswith("<?xml"):
+                head, _, rest = text.partition("?>")
+                return (head + "?>" + doctype + rest).encode()
+            return (doctype + text).encode()
+        return data
+
+    _rewrite(dst, change)
+
+
 def huge_declared(dst: Path) -> None:
     """A sheet declaring a million rows and every column."""
 
@@ -276,6 +292,87 @@ def build_content_cases(folder: Path, add) -> None:
     add(kominfo.name, "diterima dengan peringatan", "", "", opd="DISKOMINFO")
 
 
+def ods(dst: Path, meta: dict[str, str]) -> None:
+    """A minimal OpenDocument spreadsheet holding a ``_meta`` sheet (as LibreOffice saves one)."""
+
+    def cell(value: str) -> str:
+        return (
+            '<table:table-cell office:value-type="string">'
+            f"<text:p>{value}</text:p></table:table-cell>"
+        )
+
+    rows = "".join(
+        f"<table:table-row>{cell(k)}{cell(v)}</table:table-row>"
+        for k, v in [("kunci", "nilai"), *meta.items()]
+    )
+    content = (
+        '<?xml version="1.0" encoding="UTF-8"?><office:document-content '
+        'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+        'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+        'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2">'
+        "<office:body><office:spreadsheet>"
+        f'<table:table table:name="_meta">{rows}</table:table>'
+        "</office:spreadsheet></office:body></office:document-content>"
+    )
+    manifest = (
+        '<?xml version="1.0" encoding="UTF-8"?><manifest:manifest '
+        'xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" '
+        'manifest:version="1.2">'
+        '<manifest:file-entry manifest:full-path="/" manifest:media-type="application/'
+        'vnd.oasis.opendocument.spreadsheet"/><manifest:file-entry manifest:full-path='
+        '"content.xml" manifest:media-type="text/xml"/></manifest:manifest>'
+    )
+    with zipfile.ZipFile(dst, "w") as zf:
+        zf.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet")
+        zf.writestr("content.xml", content, zipfile.ZIP_DEFLATED)
+        zf.writestr("META-INF/manifest.xml", manifest, zipfile.ZIP_DEFLATED)
+
+
+def _claim(path: Path, kode_opd: str, nama_opd: str) -> None:
+    """Change the OPD a file claims in its hidden ``_meta`` sheet (keeping its save time)."""
+    from tests.broken_files import _edit
+
+    def change(wb) -> str:
+        ws = wb["_meta"]
+        for row in ws.iter_rows():
+            if row[0].value == "kode_opd":
+                row[1].value = kode_opd
+            elif row[0].value == "nama_opd":
+                row[1].value = nama_opd
+        return ""
+
+    _edit(path, change)
+
+
+def build_identity_cases(folder: Path, add) -> None:
+    """Files that claim to be another OPD's, or to come from the future."""
+    from tests.broken_files import _stamp
+
+    dinkes, dinsos = _file_of(folder, "DINKES"), _file_of(folder, "DINSOS")
+    # DINKES's own file whose _meta was changed to DINSOS (newer than DINSOS's genuine file)
+    forged = folder / "Dinas Kesehatan - perbaikan untuk Dinsos.xlsx"
+    shutil.copy(dinkes, forged)
+    _claim(forged, "DINSOS", "Dinas Sosial")
+    _stamp(forged, "2019-03-01T08:00:00Z")
+    add(forged.name, "ditolak", "berkas.identitas", "mengaku milik Dinas Sosial")
+    # DINSOS's template, filled and sent as DINKES's (the name says Dinas Kesehatan)
+    borrowed = folder / "Dinas Kesehatan - Capaian Kinerja 2018 (revisi akhir).xlsx"
+    shutil.copy(dinsos, borrowed)
+    _stamp(borrowed, "2019-03-02T08:00:00Z")
+    add(borrowed.name, "ditolak", "berkas.identitas", "nama berkasnya menyebut Dinas Kesehatan")
+    # a save time in the future never pins a file above the OPD's real one
+    future = folder / "Dinas Sosial - jam komputer salah.xlsx"
+    shutil.copy(dinsos, future)
+    _stamp(future, "2099-01-01T00:00:00Z")
+    add(future.name, "digantikan", "berkas.waktu_simpan", "tanpa waktu yang sah")
+    # an OPD that sent only a .ods: told that it was refused and why, never "belum mengirim"
+    meta = {"versi_templat": "x", "kode_pemda": "1275", "kode_opd": "KESBANGPOL", "tahun": "2018"}
+    ods(
+        add("Kesbangpol - Capaian Kinerja 2018.ods", "ditolak", "berkas.format", "OpenDocument"),
+        meta,
+    )
+
+
 def build(folder: Path, with_good: bool = True) -> list[Hostile]:
     """Write the hostile set into ``folder`` (beside copies of the good files)."""
     if folder.exists():
@@ -298,10 +395,9 @@ def build(folder: Path, with_good: bool = True) -> list[Hostile]:
     # An older macro-enabled draft of an OPD that also sent its proper file: it is read (values
     # only), warned about, and superseded by the newer .xlsx.
     macro(add("Dinas Sosial - makro.xlsm", "digantikan", "berkas.makro", ""))
-    xxe(add("Dinkes XXE.xlsx", "ditolak", "berkas.tidak_terbaca", "tidak dapat dibaca"))
-    entity_bomb(
-        add("Dinkes entitas.xlsx", "ditolak", "berkas.tidak_terbaca", "tidak dapat dibaca")
-    )
+    xxe(add("Dinkes XXE.xlsx", "ditolak", "berkas.format", "DOCTYPE/ENTITY"))
+    entity_bomb(add("Dinkes entitas.xlsx", "ditolak", "berkas.format", "DOCTYPE/ENTITY"))
+    doctype_elsewhere(add("Dinkes properti.xlsx", "ditolak", "berkas.format", "docProps/app.xml"))
     huge_declared(
         add("Dinkes sejuta baris.xlsx", "ditolak", "berkas.format", "ukuran tidak wajar")
     )
@@ -329,6 +425,7 @@ def build(folder: Path, with_good: bool = True) -> list[Hostile]:
     if with_good:
         build_file_system_cases(folder, add)
         build_content_cases(folder, add)
+        build_identity_cases(folder, add)
     return out
 
 

@@ -101,6 +101,32 @@ def test_good_files_report_is_unchanged(
     )
 
 
+def test_an_opd_whose_only_file_was_refused_is_told_why(
+    hostile: tuple[Path, list[Hostile]],
+) -> None:
+    out, _ = hostile
+    issues = pd.read_csv(out / "validasi.csv", dtype=str, keep_default_na=False)
+    mine = issues[issues["kode_opd"] == "KESBANGPOL"]
+    assert "kelengkapan.belum_kirim" not in set(mine["rule"])
+    (told,) = mine[mine["rule"] == "kelengkapan.berkas_ditolak"]["message"]
+    assert "ditolak" in told and "OpenDocument (.ods)" in told and ".xlsx dari templat" in told
+    kelengkapan = read_sheet(next(out.glob("*_konsolidasi.xlsx")), "Kelengkapan")
+    status = kelengkapan.set_index("Kode OPD").loc["KESBANGPOL", "Status Pengiriman"]
+    assert status == "berkas ditolak"
+
+
+def test_a_file_claiming_another_opd_replaces_nothing(
+    hostile: tuple[Path, list[Hostile]],
+) -> None:
+    out, files = hostile
+    issues = pd.read_csv(out / "validasi.csv", dtype=str, keep_default_na=False)
+    forged = issues[issues["rule"] == "berkas.identitas"]
+    assert set(forged["file"]) == {h.name for h in files if h.rule == "berkas.identitas"}
+    assert set(forged["kode_opd"]) == {"DINKES"}  # told to the sender, not to DINSOS
+    listed = _manifest(out)
+    assert listed["Dinas Sosial - Capaian Kinerja 2018.xlsx"]["status"].startswith("diterima")
+
+
 def _xlsx_parts(out: Path) -> list[tuple[Path, str, bytes]]:
     parts = []
     for path in sorted(out.rglob("*.xlsx")):
@@ -343,7 +369,10 @@ def test_rerun_with_one_corrected_file(spec: MasterSpec, clean: Run, tmp_path: P
     assert set(dinkes["berkas"]) == {corrected.name}
     berkas = run.validated.berkas.set_index("berkas")
     assert berkas.loc[SOURCE.name, "status"] == schema.BERKAS_DIGANTIKAN
-    assert berkas.loc[SOURCE.name, "alasan"] == f"digantikan oleh {corrected.name}"
+    assert berkas.loc[SOURCE.name, "alasan"] == (
+        f"digantikan oleh {corrected.name} (disimpan 2019-02-10T09:00:00Z, lebih baru dari "
+        "berkas ini (disimpan 2019-01-25T14:15:00Z))"
+    )
 
 
 _xml = SOURCE

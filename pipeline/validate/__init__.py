@@ -12,7 +12,7 @@ One module per job, each returning its issues (nothing is written into the reade
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pandas as pd
@@ -21,8 +21,14 @@ from pipeline import template as tpl
 from pipeline.ingest import Submission
 from pipeline.issues import ERROR, Issue
 from pipeline.master import MasterSpec
-from pipeline.validate.crossfile import cross_file_checks, late_files, missing_opds
+from pipeline.validate.crossfile import (
+    cross_file_checks,
+    late_files,
+    missing_opds,
+    rejected_opds,
+)
 from pipeline.validate.files import check_meta, supersede
+from pipeline.validate.identity import Directory, Signs, attributed, check_identity, signs
 from pipeline.validate.kiriman import (
     Receipts,
     changed_after_receipt,
@@ -110,7 +116,7 @@ class Staged:
     per_file: dict[str, list[Issue]]
     opd_of: dict[str, str]
     active: list[Submission]
-    superseded: dict[str, str]
+    superseded: dict[str, tuple[str, str]]  # file → (the file that replaced it, why)
     realisasi: pd.DataFrame
     anggaran: pd.DataFrame
     receipts: Receipts = field(default_factory=Receipts)
@@ -134,6 +140,7 @@ def stage_files(
     """Per-file checks: ``_meta`` (and, for a mailed file, its sender), which file of an OPD
     is used (the later received, else the later saved), each row against the spec."""
     receipts = receipts or Receipts()
+    directory = Directory(spec)
     per_file: dict[str, list[Issue]] = {s.name: list(s.issues) for s in subs}
     opd_of: dict[str, str] = {}
     ok: list[Submission] = []
@@ -143,8 +150,17 @@ def stage_files(
         wrong_sender = check_sender(s, kode, receipt) if usable else []
         if wrong_sender and receipt is not None:
             usable, kode = False, receipt.kode_opd  # counted for the OPD that sent it
-        opd_of[s.name] = kode
         per_file[s.name] += found + wrong_sender + changed_after_receipt(s, receipts.saved)
+        # the sender is checked above; here the file's name and its sheet's indicators
+        seen = signs(s, kode, directory, "")
+        if not usable and kode not in spec.opd_codes:
+            kode = attributed("", seen)
+        if usable:
+            counted, found = check_identity(s, kode, seen, directory)
+            if found:
+                usable, kode = False, counted
+                per_file[s.name] = [replace(i, kode_opd=kode) for i in per_file[s.name] + found]
+        opd_of[s.name] = kode
         if usable and not _refused_structure(s.issues):
             ok.append(s)
     superseded, found = supersede(ok, opd_of, receipts.received(ok))
@@ -195,11 +211,14 @@ def complete(
     value_issues: list[Issue],
 ) -> Validated:
     """After the value rules: cross-file checks, missing OPDs, late files, the file register."""
-    opd_of, active = staged.opd_of, staged.active
+    opd_of, active = dict(staged.opd_of), staged.active
     receipts = staged.receipts
     issues = [i for s in subs for i in staged.per_file[s.name]] + value_issues
     issues += receipts.issues
-    submitted = {opd_of[s.name] for s in subs}  # any file that claims the OPD
+    directory = Directory(spec)
+    for _, name, _ in ignored:  # an ignored file is counted for the OPD its name names
+        opd_of.setdefault(name, attributed("", Signs(directory.named(name), (), "")))
+    submitted = {opd_of[s.name] for s in subs} | {opd_of[n] for _, n, _ in ignored}
     issues += cross_file_checks(realisasi, spec)
     issues += missing_opds(spec, submitted)
     deadline = str(spec.pemda["batas_pengumpulan"])
@@ -208,6 +227,7 @@ def complete(
     berkas, unopened = message_files(berkas, receipts.messages, receipts.rows)
     issues += unopened
     berkas = with_receipts(berkas, receipts.saved, {s.name: s.sha256 for s in subs})
+    issues += rejected_opds(spec, berkas, {s.name for s in active})
     return Validated(
         realisasi=realisasi, anggaran=anggaran, berkas=berkas, issues=issues, renja=staged.renja
     )

@@ -148,3 +148,30 @@ def late_files(
             )
         )
     return issues
+
+
+def rejected_opds(spec: MasterSpec, berkas: pd.DataFrame, used: set[str]) -> list[Issue]:
+    """One WARNING per OPD that sent files of which none is used: each file and why, never
+    "belum mengirim"."""
+    issues = []
+    names = dict(zip(spec.opd["kode_opd"], spec.opd["nama_opd"], strict=True))
+    for kode, files in berkas.groupby("kode_opd", sort=True):
+        if kode not in names or used & set(files["berkas"]):
+            continue
+        reasons = "; ".join(
+            f"{f['berkas']}: {str(f['alasan']).rstrip('.')}" for f in files.to_dict("records")
+        )
+        issues.append(
+            Issue(
+                rule="kelengkapan.berkas_ditolak",
+                severity=WARNING,
+                kode_opd=str(kode),
+                message=f"{names[kode]} mengirim {len(files)} berkas, tetapi tidak ada yang dapat "
+                f"dipakai: berkas Anda ditolak atau diabaikan karena {reasons}. Simpan sebagai "
+                ".xlsx dari templat OPD Anda lalu kirim ulang; sampai itu indikatornya dihitung "
+                "belum lapor.",
+                found=f"{len(files)} berkas, 0 dipakai",
+                expected="1 berkas templat .xlsx yang dapat dipakai",
+            )
+        )
+    return issues

@@ -3,6 +3,8 @@ which of an OPD's files is used when it sent several."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from pipeline import template as tpl
 from pipeline.ingest import Submission
 from pipeline.issues import ERROR, INFO, WARNING, Issue
@@ -112,43 +114,87 @@ def check_meta(sub: Submission, spec: MasterSpec) -> tuple[bool, str, list[Issue
     return ok, kode, out.items
 
 
-def supersede(
-    subs: list[Submission], opd_of: dict[str, str], received: dict[str, str] | None = None
-) -> tuple[dict[str, str], list[Issue]]:
-    """Duplicate submissions of one OPD: the newest wins, by ``received[name]`` (the mail
-    server's receipt time of a mailed file) where given, else the workbook's own timestamp.
+FUTURE_SLACK = dt.timedelta(days=1)  # time zones: a save time up to a day ahead is not "future"
 
-    Never merged. Returns ``{older file: newer file}`` and one INFO per superseded file.
+
+def _when(text: str, now: dt.datetime) -> dt.datetime | None:
+    """A save or receipt time as an aware datetime; None when missing, unreadable or future."""
+    try:
+        when = dt.datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=dt.UTC)
+    return when if when <= now + FUTURE_SLACK else None
+
+
+def supersede(
+    subs: list[Submission],
+    opd_of: dict[str, str],
+    received: dict[str, str] | None = None,
+    now: dt.datetime | None = None,
+) -> tuple[dict[str, tuple[str, str]], list[Issue]]:
+    """Duplicate submissions of one OPD: the newest wins, never merged.
+
+    Newest by the server's receipt time for files the intake ledger saved (``received``), else
+    by the workbook's own save time. A file whose save time is missing or in the future gets a
+    WARNING and ranks below every file with a real time, so it can never pin itself above a
+    later correction. Returns ``{older file: (newer file, why)}`` and the issues.
     """
     received = received or {}
-    when = {s.name: received.get(s.name) or s.dimodifikasi for s in subs}
-    superseded: dict[str, str] = {}
+    now = now or dt.datetime.now(dt.UTC)
+    superseded: dict[str, tuple[str, str]] = {}
     issues: list[Issue] = []
     by_opd: dict[str, list[Submission]] = {}
+    stamps: dict[str, tuple[str, dt.datetime | None, str]] = {}
     for s in subs:
         by_opd.setdefault(opd_of[s.name], []).append(s)
+        if s.name in received:
+            stamps[s.name] = ("diterima", _when(received[s.name], now), received[s.name])
+        else:
+            stamps[s.name] = ("disimpan", _when(s.dimodifikasi, now), s.dimodifikasi)
+            if stamps[s.name][1] is None:
+                out = FileIssues(s, opd_of[s.name])
+                what = "di masa depan" if s.dimodifikasi else "tidak ada"
+                out.issue(
+                    "berkas.waktu_simpan",
+                    WARNING,
+                    f"Waktu simpan berkas {what} ({s.dimodifikasi or 'kosong'}), sehingga tidak "
+                    "dapat dibandingkan dengan berkas lain OPD ini: berkas ini hanya dipakai bila "
+                    "tidak ada berkas lain yang waktunya sah. Simpan ulang di Excel dengan jam "
+                    "komputer yang benar.",
+                    found=s.dimodifikasi,
+                    expected="waktu simpan yang sudah lewat",
+                )
+                issues += out.items
+
+    def rank(s: Submission) -> tuple[bool, dt.datetime, str]:
+        when = stamps[s.name][1]
+        return (when is not None, when or dt.datetime.min.replace(tzinfo=dt.UTC), s.name)
+
     for group in by_opd.values():
         if len(group) < 2:
             continue
-        group.sort(key=lambda s: (when[s.name], s.name), reverse=True)
-        newer = when[group[0].name]
+        group.sort(key=rank, reverse=True)
+        newest = group[0]
+        how, _, shown = stamps[newest.name]
         for older in group[1:]:
-            superseded[older.name] = group[0].name
+            o_how, o_when, o_shown = stamps[older.name]
+            if o_when is None:
+                why = f"berkas ini tanpa waktu yang sah ({o_shown or 'kosong'})"
+            elif rank(older)[:2] == rank(newest)[:2]:
+                why = f"waktu sama ({shown}); nama berkas yang diurutkan terakhir dipakai"
+            else:
+                why = f"{how} {shown}, lebih baru dari berkas ini ({o_how} {o_shown})"
+            superseded[older.name] = (newest.name, why)
             out = FileIssues(older, opd_of[older.name])
             out.issue(
                 "berkas.digantikan",
                 INFO,
-                f"Ada berkas yang lebih baru untuk OPD ini ({group[0].name}, "
-                f"{_when(group[0], received, when)}); berkas ini "
-                f"({_when(older, received, when)}) tidak dipakai.",
-                found=when[older.name],
-                expected=newer,
+                f"Ada berkas yang lebih baru untuk OPD ini: {newest.name} ({why}). Berkas ini "
+                "tidak dipakai.",
+                found=o_shown,
+                expected=shown,
             )
             issues += out.items
     return superseded, issues
-
-
-def _when(sub: Submission, received: dict[str, str], when: dict[str, str]) -> str:
-    """How a file's time reads in a message: received by the mail server, or saved."""
-    how = "diterima lewat surel" if sub.name in received else "disimpan"
-    return f"{how} {when[sub.name] or '?'}"

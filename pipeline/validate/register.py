@@ -20,7 +20,7 @@ def register(
     ignored: list[tuple[Path, str, str]],
     opd_of: dict[str, str],
     accepted: set[str],
-    superseded: dict[str, str],
+    superseded: dict[str, tuple[str, str]],
     issues: list[Issue],
 ) -> pd.DataFrame:
     """One row per input file: what it is, which OPD it claims and what happened to it.
@@ -37,7 +37,8 @@ def register(
         errors = [i for i in mine if i.severity == ERROR]
         warnings = [i for i in mine if i.severity == WARNING]
         if sub.name in superseded:
-            status, alasan = schema.BERKAS_DIGANTIKAN, f"digantikan oleh {superseded[sub.name]}"
+            newer, why = superseded[sub.name]
+            status, alasan = schema.BERKAS_DIGANTIKAN, f"digantikan oleh {newer} ({why})"
         elif sub.name in accepted:
             status = (
                 schema.BERKAS_DITERIMA_CATATAN if errors or warnings else schema.BERKAS_DITERIMA
@@ -66,7 +67,7 @@ def register(
                 "ukuran": size,
                 "sha256": digest,
                 "jenis": _detected(path),
-                "kode_opd": "",
+                "kode_opd": opd_of.get(name, ""),
                 "dimodifikasi": "",
                 "status": schema.BERKAS_DIABAIKAN,
                 "alasan": reason,

@@ -1,0 +1,128 @@
+"""Whose file is it: the OPD a file is counted for, cross-checked with every other sign.
+
+A file's ``_meta`` sheet names its OPD, but a clerk can fill another OPD's template, and a
+copied file keeps its ``_meta``. So the claim is checked against the file's name (the OPD
+names and aliases of the spec), the indicator codes in its Indikator sheet and, when mail
+intake recorded it, the OPD of the sender. Any disagreement is an ERROR: the file is not used
+and supersedes nothing, so it can never replace another OPD's genuine data.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+
+from pipeline import template as tpl
+from pipeline.ingest import Submission
+from pipeline.issues import ERROR, Issue
+from pipeline.master import MasterSpec, normalise_name
+from pipeline.validate.common import FileIssues
+
+
+@dataclass(frozen=True)
+class Signs:
+    """What, besides ``_meta``, says whose file this is."""
+
+    name: frozenset[str]  # OPDs the file name names
+    sheet: tuple[str, ...]  # owners of the sheet's indicators, when none is the claimed OPD's
+    sender: str  # OPD of the sender (intake ledger), '' when not recorded
+
+
+class Directory:
+    """The spec's OPD names and indicator owners, looked up once per run."""
+
+    def __init__(self, spec: MasterSpec) -> None:
+        self.spec = spec
+        self.names: dict[str, str] = {}
+        for rec in spec.opd.to_dict("records"):
+            for name in [rec["kode_opd"], rec["nama_opd"], *str(rec["alias"] or "").split(";")]:
+                key = normalise_name(name)
+                if key:
+                    self.names.setdefault(key, str(rec["kode_opd"]))
+        self.owners = {
+            str(k): tuple(str(o) for o in owners)
+            for k, owners in zip(
+                spec.indikator["kode_indikator"], spec.indikator["kode_opd_list"], strict=True
+            )
+        }
+        self.nama = dict(zip(spec.opd["kode_opd"], spec.opd["nama_opd"], strict=True))
+
+    def named(self, file_name: str) -> frozenset[str]:
+        """OPDs whose code, name or alias appears (as whole words) in the file's own name."""
+        stem = PurePosixPath(file_name).name.rsplit(".", 1)[0]
+        key = f" {normalise_name(stem)} "
+        return frozenset(k for n, k in self.names.items() if f" {n} " in key)
+
+    def sheet_owners(self, sub: Submission, kode_opd: str) -> tuple[str, ...]:
+        """The OPDs owning the indicators in the sheet, when none of them is ``kode_opd``'s."""
+        owners = [self.owners[c] for c in _codes(sub) if c in self.owners]
+        if not owners or any(kode_opd in o for o in owners):
+            return ()
+        counts = Counter(o for group in owners for o in group)
+        return tuple(k for k, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+
+    def label(self, kode: str) -> str:
+        return f"{self.nama.get(kode, kode)} ({kode})"
+
+
+def _codes(sub: Submission) -> list[str]:
+    key = tpl.INDIKATOR_COLUMNS[0].key
+    return [str(r.get(key) or "") for r in sub.indikator]
+
+
+def signs(sub: Submission, kode_opd: str, directory: Directory, sender: str) -> Signs:
+    return Signs(directory.named(sub.name), directory.sheet_owners(sub, kode_opd), sender)
+
+
+def attributed(kode_opd: str, found: Signs) -> str:
+    """The OPD a file is counted for in the register: its sender's when known, else the one
+    its name or its sheet names alone, else its ``_meta`` claim."""
+    if found.sender:
+        return found.sender
+    if len(found.name) == 1:
+        return next(iter(found.name))
+    if found.sheet:
+        return found.sheet[0]
+    return kode_opd
+
+
+def check_identity(
+    sub: Submission, kode_opd: str, found: Signs, directory: Directory
+) -> tuple[str, list[Issue]]:
+    """ERROR when a sign disagrees with the ``_meta`` claim. Returns the OPD the file is counted
+    for (the claim, or the likely sender when they disagree) and the issues."""
+    against = []
+    if found.sender and found.sender != kode_opd:
+        against.append(f"dikirim dari alamat surel {directory.label(found.sender)}")
+    if found.name and kode_opd not in found.name:
+        names = ", ".join(directory.label(k) for k in sorted(found.name))
+        against.append(f"nama berkasnya menyebut {names}")
+    if found.sheet:
+        owners = ", ".join(directory.label(k) for k in found.sheet[:3])
+        against.append(f"indikator di sheet Indikator adalah milik {owners}")
+    if not against:
+        return kode_opd, []
+    counted = attributed(kode_opd, found) if against else kode_opd
+    out = FileIssues(sub, counted)
+    out.issue(
+        "berkas.identitas",
+        ERROR,
+        f"Berkas ini mengaku milik {directory.label(kode_opd)} (sheet _meta), tetapi "
+        f"{' dan '.join(against)}. Berkas tidak dipakai dan tidak menggantikan berkas OPD "
+        "lain. Isi dan kirim templat OPD Anda sendiri, tanpa mengubah sheet _meta.",
+        sheet=tpl.SHEET_META,
+        cell=sub.meta_cells.get("kode_opd", ""),
+        found="; ".join(
+            p
+            for p in (
+                f"_meta: {kode_opd}",
+                f"nama berkas: {', '.join(sorted(found.name))}" if found.name else "",
+                f"indikator: {', '.join(found.sheet[:3])}" if found.sheet else "",
+                f"pengirim: {found.sender}" if found.sender else "",
+            )
+            if p
+        ),
+        expected="OPD yang sama di _meta, nama berkas, indikator dan pengirim",
+    )
+    return counted, out.items
