@@ -1,5 +1,5 @@
-"""Whose file is it: the sender and the receipt time recorded by intake, save times that cannot
-be trusted, and entries of the input folder that cannot be opened."""
+"""Which file of an OPD is used and why, save times that cannot be trusted, and entries of the
+input folder that cannot be opened (the sender and receipt time are tests/test_mail_report.py)."""
 
 from __future__ import annotations
 
@@ -29,29 +29,14 @@ def _two_dinsos(tmp_path: Path) -> tuple[Path, Path]:
     return early, late
 
 
-def test_a_file_sent_from_another_opds_address_is_not_used(spec: MasterSpec) -> None:
-    sub = read_submission(DINSOS, DINSOS.name)
-    staged = stage_files([sub], spec, {DINSOS.name: ("DINKES", "2019-01-20T08:00:00Z")})
-    assert staged.active == []
-    (issue,) = [i for i in staged.per_file[DINSOS.name] if i.rule == "berkas.identitas"]
-    assert issue.severity == "ERROR" and "alamat surel Dinas Kesehatan" in issue.message
-    assert issue.kode_opd == "DINKES"  # told to the sender
-    same = stage_files([sub], spec, {DINSOS.name: ("DINSOS", "2019-01-20T08:00:00Z")})
-    assert [s.name for s in same.active] == [DINSOS.name]
-
-
-def test_receipt_time_decides_which_file_is_newer(spec: MasterSpec, tmp_path: Path) -> None:
+def test_save_time_decides_and_the_register_says_why(spec: MasterSpec, tmp_path: Path) -> None:
     early, late = _two_dinsos(tmp_path)
     subs = [read_submission(p, p.name) for p in (early, late)]
-    by_save = stage_files(subs, spec)
-    assert by_save.superseded[early.name][0] == late.name
-    receipts = {
-        early.name: ("DINSOS", "2019-01-25T08:00:00Z"),  # saved earlier, received last
-        late.name: ("DINSOS", "2019-01-21T08:00:00Z"),
-    }
-    by_receipt = stage_files(subs, spec, receipts)
-    newer, why = by_receipt.superseded[late.name]
-    assert newer == early.name and why.startswith("diterima 2019-01-25")
+    newer, why = stage_files(subs, spec).superseded[early.name]
+    assert newer == late.name
+    assert why == (
+        "disimpan 2019-01-20T08:00:00Z, lebih baru dari berkas ini (disimpan 2019-01-10T08:00:00Z)"
+    )
 
 
 @pytest.mark.parametrize("when", ["2099-01-01T00:00:00Z", ""])
