@@ -141,6 +141,10 @@ def parse_number(value: object) -> ParsedNumber:
     if persen:
         text = text[:-1].strip()
     text = _CURRENCY.sub("", text)
+    if _broken_digits(text):
+        return ParsedNumber(
+            None, "bukan_angka", persen, "angka terpotong oleh spasi, tab atau baris baru"
+        )
     text = re.sub(r"\s+", "", text)
     text = _RUPIAH_DASH.sub("", text)
     try:
@@ -148,6 +152,23 @@ def parse_number(value: object) -> ParsedNumber:
     except ValueError:
         return ParsedNumber(None, "bukan_angka", persen, "teks tidak dapat dibaca sebagai angka")
     return _bounded(number, kind, persen, note)
+
+
+def _broken_digits(text: str) -> bool:
+    """True when whitespace splits the digits in a way no number is written.
+
+    A tab, line break or other control space between digits (Word line breaks pasted into a cell,
+    ``70\\v5``) never joins two digit runs into one number; a plain space may, only as a thousands
+    group (``1 000 000``: exactly three digits after each space).
+    """
+    for gap in _GAP.finditer(text):
+        if gap.group() != " " * len(gap.group()) or not _GROUP3.match(text, gap.end()):
+            return True
+    return False
+
+
+_GAP = re.compile(r"(?<=\d)\s+(?=\d)")
+_GROUP3 = re.compile(r"\d{3}(?!\d)")
 
 
 def _bounded(number: float, kind: Kind, persen: bool, note: str) -> ParsedNumber:

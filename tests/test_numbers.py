@@ -48,6 +48,19 @@ def test_non_numbers_are_refused(text: str) -> None:
     assert parsed.value is None
 
 
+@pytest.mark.parametrize("text", ["70\x0b5", "70\n5", "70\t5", "70 5", "1 23"])
+def test_digits_split_by_a_break_are_not_joined(text: str) -> None:
+    # A line break pasted from Word between "70" and "5" is not the number 705.
+    parsed = parse_number(text)
+    assert parsed.kind == "bukan_angka"
+    assert parsed.value is None
+
+
+@pytest.mark.parametrize(("text", "value"), [("1 000 000", 1e6), ("Rp 2 500", 2500.0)])
+def test_space_as_thousands_group_is_still_read(text: str, value: float) -> None:
+    assert parse_number(text).value == pytest.approx(value)
+
+
 @pytest.mark.parametrize(
     "text", ["n/a", "N/A", "-", "–", "tidak tersedia", "Belum ada data", "n.a.", "NA", "t.a.d."]
 )
