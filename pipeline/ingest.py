@@ -252,6 +252,12 @@ def _modified(path: Path) -> str:
 _text = cell_text
 
 
+def _header_key(value: object) -> str:
+    """A column header as compared: case and every blank or line break ignored, so a header
+    wrapped onto two lines (the template breaks long ones; Alt+Enter in Excel) still matches."""
+    return "".join(_text(value).split()).casefold()
+
+
 def _read_table(
     sub: Submission,
     rows: list[list[Any]],
@@ -267,13 +273,13 @@ def _read_table(
     that give no usable value), from ``notes`` (:func:`pipeline.cells.scan_sheets`).
     """
     notes = notes or {}
-    labels = {c.header.lower(): c.key for c in columns}
-    key_label = columns[0].header.lower()
+    labels = {_header_key(c.header): c.key for c in columns}
+    key_label = _header_key(columns[0].header)
     header_at = next(
         (
             i
             for i, row in enumerate(rows[:HEADER_SCAN_ROWS])
-            if any(_text(v).lower() == key_label for v in row)
+            if any(_header_key(v) == key_label for v in row)
         ),
         None,
     )
@@ -292,7 +298,7 @@ def _read_table(
     found: dict[str, int] = {}
     twice = False
     for col, value in enumerate(rows[header_at]):
-        key = labels.get(_text(value).lower())
+        key = labels.get(_header_key(value))
         if key and key in found:
             twice = True
             first, second = cell_ref(found[key], header_at + 1), cell_ref(col, header_at + 1)

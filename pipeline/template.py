@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -53,6 +54,16 @@ class Column:
     @property
     def header(self) -> str:
         return label(self.key)
+
+    @property
+    def shown(self) -> str:
+        """The header as printed: broken where a reader expects it ("Realisasi / TW III",
+        "Kode / Program/ / Kegiatan") rather than where the column happens to end. The reader
+        ignores blanks and line breaks in headers, so both forms are read alike."""
+        text = re.sub(r" (TW [IV]+)$", r"\n\1", self.header)
+        if text.startswith("Kode ") and "/" in text:
+            text = text.replace("Kode ", "Kode\n", 1).replace("/", "/\n")
+        return text
 
 
 INDIKATOR_COLUMNS: tuple[Column, ...] = (
@@ -215,13 +226,13 @@ def _petunjuk(ws: Worksheet, spec: MasterSpec, opd: dict[str, str], fmt: dict) -
         ),
         (
             "wrap",
-            "6a. Sheet 'Renja' (evaluasi Renja, Tabel E.81): untuk setiap program dan kegiatan "
+            "7. Sheet 'Renja' (evaluasi Renja, Tabel E.81): untuk setiap program dan kegiatan "
             "isi Realisasi K (hasil indikator) dan Realisasi Rp (belanja) triwulan itu saja, "
             "bukan jumlah sampai triwulan itu; TW yang belum berjalan dikosongkan.",
         ),
         (
             "wrap",
-            "7. Jangan menambah, menghapus atau memindahkan baris, kolom atau sheet, dan jangan "
+            "8. Jangan menambah, menghapus atau memindahkan baris, kolom atau sheet, dan jangan "
             "mengganti nama berkas menjadi format lain. Simpan sebagai .xlsx lalu kirim kembali "
             f"sebelum {batas}.",
         ),
@@ -271,7 +282,7 @@ def _print_setup(ws: Worksheet, widths: list[float], title: str) -> None:
 
 
 def _header(ws: Worksheet, columns: tuple[Column, ...], fmt: dict, extra: str = "") -> None:
-    headers = [(c.header, c.width) for c in columns] + ([(extra, ROLLUP_WIDTH)] if extra else [])
+    headers = [(c.shown, c.width) for c in columns] + ([(extra, ROLLUP_WIDTH)] if extra else [])
     ws.set_row(HEADER_ROW - 1, row_height(*headers, font_pt=FONT_PT, unit_pt=FONT_PT, bold=True))
     for col, (header, width) in enumerate(headers):
         ws.write_string(HEADER_ROW - 1, col, header, fmt["header"])

@@ -89,7 +89,7 @@ def test_template_has_the_renja_rows(spec: MasterSpec, tmp_path: Path) -> None:
     assert meta["versi_templat"] == tpl.TEMPLATE_VERSION == "2"
     ws = wb[tpl.SHEET_RENJA]
     header = [ws.cell(tpl.HEADER_ROW, c).value for c in range(1, len(tpl.RENJA_COLUMNS) + 1)]
-    assert header == [c.header for c in tpl.RENJA_COLUMNS]
+    assert header == [c.shown for c in tpl.RENJA_COLUMNS]
     rows = list(ws.iter_rows(min_row=tpl.HEADER_ROW + 1, values_only=True))
     codes = [r[0] for r in rows]
     # 20 programs with one indicator each, and P021's two kegiatan right after it
