@@ -446,97 +446,95 @@ def _chart_data(
     return out
 
 
-def _sasaran_chart(
-    wb: Workbook, bars: pd.DataFrame, settings: Settings, data: tuple[int, int], where: str
+def _font_9() -> dict[str, Any]:
+    return {"name": "Arial", "size": 9}
+
+
+def _gridlines() -> dict[str, Any]:
+    return {"visible": True, "line": {"color": "#D9D9D9"}}
+
+
+def _bar_chart(
+    wb: Workbook,
+    data: tuple[int, int],
+    *,
+    series: str,
+    colours: pd.Series,
+    label_format: str,
+    gap: int,
+    title: str,
+    y_axis: dict[str, Any],
+    x_axis: dict[str, Any],
+    size: dict[str, int],
 ) -> Any:
+    """One horizontal bar chart of the Ringkasan: the bars from the helper columns ``data``
+    (column, rows), each in its own colour, labelled with the Indonesian number format."""
     col, n = data
     chart = wb.add_chart({"type": "bar"})
     chart.add_series(
         {
-            "name": "Rata-rata capaian (%)",
+            "name": series,
             "categories": ["Ringkasan", 2, col, n + 1, col],
             "values": ["Ringkasan", 2, col + 1, n + 1, col + 1],
-            "points": [
-                {"fill": {"color": c}, "border": {"color": "#404040"}} for c in bars["warna"]
-            ],
-            "data_labels": {
-                "value": True,
-                "num_format": fmt.format_angka(settings.desimal_tampilan),
-                "font": {"name": "Arial", "size": 9},
-            },
-            "gap": 40,
+            "points": [{"fill": {"color": c}, "border": {"color": "#404040"}} for c in colours],
+            "data_labels": {"value": True, "num_format": label_format, "font": _font_9()},
+            "gap": gap,
         }
     )
-    cap = settings.batas_capaian
-    chart.set_title(
-        {
-            "name": f"Rata-rata capaian per Sasaran (%), {where}"
-            + (f"; capaian tiap indikator dibatasi {fmt.angka_ringkas(cap, 2)}%" if cap else ""),
-            "name_font": {"name": "Arial", "size": 10, "bold": True},
-        }
-    )
+    chart.set_title({"name": title, "name_font": {"name": "Arial", "size": 10, "bold": True}})
     chart.set_legend({"none": True})
-    # every Sasaran named: without interval_unit LibreOffice drops every other crowded label
-    chart.set_y_axis(
-        {"reverse": True, "interval_unit": 1, "num_font": {"name": "Arial", "size": 9}}
-    )
-    chart.set_x_axis(
-        {
-            "min": 0,
-            "max": 140,
-            "major_unit": 20,
-            "major_gridlines": {"visible": True, "line": {"color": "#D9D9D9"}},
-            "num_format": fmt.format_angka(0),
-            "num_font": {"name": "Arial", "size": 9},
-        }
-    )
-    chart.set_size({"width": _page_px(), "height": max(200, 60 + 18 * n)})
+    chart.set_y_axis(y_axis)
+    chart.set_x_axis(x_axis)
+    chart.set_size(size)
     return chart
+
+
+def _capaian_axis() -> dict[str, Any]:
+    return {
+        "min": 0,
+        "max": 140,
+        "major_unit": 20,
+        "major_gridlines": _gridlines(),
+        "num_format": fmt.format_angka(0),
+        "num_font": _font_9(),
+    }
+
+
+def _sasaran_chart(
+    wb: Workbook, bars: pd.DataFrame, settings: Settings, data: tuple[int, int], where: str
+) -> Any:
+    cap = settings.batas_capaian
+    return _bar_chart(
+        wb,
+        data,
+        series="Rata-rata capaian (%)",
+        colours=bars["warna"],
+        label_format=fmt.format_angka(settings.desimal_tampilan),
+        gap=40,
+        title=f"Rata-rata capaian per Sasaran (%), {where}"
+        + (f"; capaian tiap indikator dibatasi {fmt.angka_ringkas(cap, 2)}%" if cap else ""),
+        # every Sasaran named: without interval_unit LibreOffice drops every other crowded label
+        y_axis={"reverse": True, "interval_unit": 1, "num_font": _font_9()},
+        x_axis=_capaian_axis(),
+        size={"width": _page_px(), "height": max(200, 60 + 18 * data[1])},
+    )
 
 
 def _opd_chart(
     wb: Workbook, rank: pd.DataFrame, settings: Settings, data: tuple[int, int], where: str
 ) -> Any:
-    col, n = data
-    chart = wb.add_chart({"type": "bar"})
-    chart.add_series(
-        {
-            "name": "Rata-rata capaian (%)",
-            "categories": ["Ringkasan", 2, col, n + 1, col],
-            "values": ["Ringkasan", 2, col + 1, n + 1, col + 1],
-            "points": [
-                {"fill": {"color": c}, "border": {"color": "#404040"}} for c in rank["warna"]
-            ],
-            "data_labels": {
-                "value": True,
-                "num_format": fmt.format_angka(settings.desimal_tampilan),
-                "font": {"name": "Arial", "size": 9},
-            },
-            "gap": 30,
-        }
+    return _bar_chart(
+        wb,
+        data,
+        series="Rata-rata capaian (%)",
+        colours=rank["warna"],
+        label_format=fmt.format_angka(settings.desimal_tampilan),
+        gap=30,
+        title=f"Rata-rata capaian per OPD (%), warna = predikat; {where}",
+        y_axis={"reverse": True, "interval_unit": 1, "num_font": _font_9()},
+        x_axis=_capaian_axis(),
+        size={"width": _page_px() // 2 - 10, "height": OPD_CHART_PX},
     )
-    chart.set_title(
-        {
-            "name": f"Rata-rata capaian per OPD (%), warna = predikat; {where}",
-            "name_font": {"name": "Arial", "size": 10, "bold": True},
-        }
-    )
-    chart.set_legend({"none": True})
-    chart.set_y_axis(
-        {"reverse": True, "interval_unit": 1, "num_font": {"name": "Arial", "size": 9}}
-    )
-    chart.set_x_axis(
-        {
-            "min": 0,
-            "max": 140,
-            "major_unit": 20,
-            "major_gridlines": {"visible": True, "line": {"color": "#D9D9D9"}},
-            "num_format": fmt.format_angka(0),
-            "num_font": {"name": "Arial", "size": 9},
-        }
-    )
-    chart.set_size({"width": _page_px() // 2 - 10, "height": OPD_CHART_PX})
-    return chart
 
 
 def _page_px() -> int:
@@ -547,48 +545,27 @@ def _page_px() -> int:
 def _efficiency_chart(
     wb: Workbook, eff: pd.DataFrame, settings: Settings, data: tuple[int, int], where: str
 ) -> Any:
-    col, n = data
-    chart = wb.add_chart({"type": "bar"})
-    chart.add_series(
-        {
-            "name": "Capaian − serapan (poin)",
-            "categories": ["Ringkasan", 2, col, n + 1, col],
-            "values": ["Ringkasan", 2, col + 1, n + 1, col + 1],
-            "points": [
-                {"fill": {"color": c}, "border": {"color": "#404040"}} for c in eff["warna"]
-            ],
-            "data_labels": {
-                "value": True,
-                "num_format": fmt.format_bertanda(settings.desimal_tampilan),
-                "font": {"name": "Arial", "size": 9},
-            },
-            "gap": 30,
-        }
-    )
-    chart.set_title(
-        {
-            "name": f"Capaian − serapan per OPD (poin), warna = kategori efisiensi; {where}",
-            "name_font": {"name": "Arial", "size": 10, "bold": True},
-        }
-    )
-    chart.set_legend({"none": True})
-    chart.set_y_axis(
-        {
+    low = float(eff["efisiensi"].min()) if len(eff) else 0.0
+    return _bar_chart(
+        wb,
+        data,
+        series="Capaian − serapan (poin)",
+        colours=eff["warna"],
+        label_format=fmt.format_bertanda(settings.desimal_tampilan),
+        gap=30,
+        title=f"Capaian − serapan per OPD (poin), warna = kategori efisiensi; {where}",
+        y_axis={
             "reverse": True,
             "interval_unit": 1,
-            "num_font": {"name": "Arial", "size": 9},
+            "num_font": _font_9(),
             "label_position": "low",
-        }
-    )
-    low = float(eff["efisiensi"].min()) if len(eff) else 0.0
-    chart.set_x_axis(
-        {
+        },
+        x_axis={
             # room on the left for the labels of negative bars
             "min": min(0.0, (low // 20 - 1) * 20),
-            "major_gridlines": {"visible": True, "line": {"color": "#D9D9D9"}},
+            "major_gridlines": _gridlines(),
             "num_format": fmt.format_bertanda(0),
-            "num_font": {"name": "Arial", "size": 9},
-        }
+            "num_font": _font_9(),
+        },
+        size={"width": _page_px() // 2 - 10, "height": OPD_CHART_PX},
     )
-    chart.set_size({"width": _page_px() // 2 - 10, "height": OPD_CHART_PX})
-    return chart
