@@ -255,7 +255,7 @@ def cmd_ambil(args: argparse.Namespace) -> int:
         return settings.EXIT_LOCAL
     counts = ", ".join(f"{done.statuses.get(s, 0)} {s}" for s in ledger.STATUSES)
     print(
-        f"Selesai dalam {done.seconds:.1f} detik: {done.messages} surat baru dicatat, "
+        f"Selesai dalam {fmt.angka(done.seconds, 1)} detik: {done.messages} surat baru dicatat, "
         f"{done.skipped} sudah tercatat sebelumnya; lampiran: {counts}."
     )
     print(f"Buku kiriman: {ledger.ledger_path(args.input)}")

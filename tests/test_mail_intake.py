@@ -229,3 +229,11 @@ def test_no_ledger_reads_as_empty(tmp_path: Path) -> None:
     assert ledger.last_message(tmp_path, "DINKES") is None
     assert list(ledger.ledger_frame(tmp_path).columns) == ledger.RECEIPT_COLUMNS
     assert not ledger.ledger_dir(tmp_path).exists()
+
+
+def test_size_refusals_say_megabytes_the_indonesian_way() -> None:
+    size = int(25.5 * 1048576)
+    assert "(25,5 MB; batas" in message.too_big(size)
+    assert message.too_big(size, "tidak diunduh").endswith("; tidak diunduh")
+    big = message.MAX_ATTACHMENT_BYTES + 1048576 * 3 // 2
+    assert f"({(big / 1048576):.1f}".replace(".", ",") in message.size_problem(big)

@@ -19,7 +19,7 @@ from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientError, LoginError
 
 from pipeline.mail import ledger as lg
-from pipeline.mail.message import MAX_MESSAGE_BYTES, Letter, parse_eml
+from pipeline.mail.message import MAX_MESSAGE_BYTES, Letter, parse_eml, too_big
 from pipeline.mail.settings import (
     EXIT_LOGIN,
     EXIT_SETTINGS,
@@ -149,8 +149,7 @@ def _take(
         size = int(meta.get(b"RFC822.SIZE", 0))
         letter = Letter(
             diterima=received,
-            problem=f"surat terlalu besar ({size / 1048576:.1f} MB; batas "
-            f"{MAX_MESSAGE_BYTES // 1048576} MB); tidak diunduh",
+            problem=too_big(size, "tidak diunduh"),
         )
         source["sha256"] = f"uid:{uidvalidity}:{uid}"
         intake.take_in(letter, source, advance)

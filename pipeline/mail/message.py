@@ -22,6 +22,7 @@ from email.message import Message
 from pathlib import Path
 from typing import Any
 
+from pipeline import fmt
 from pipeline.ingest import INPUT_SUFFIXES, sniff
 from pipeline.mail.ledger import iso_utc
 
@@ -100,7 +101,7 @@ def name_problem(name: str) -> str:
 def size_problem(size: int) -> str:
     if size > MAX_ATTACHMENT_BYTES:
         return (
-            f"lampiran terlalu besar ({size / 1048576:.1f} MB; batas "
+            f"lampiran terlalu besar ({fmt.angka(size / 1048576, 1)} MB; batas "
             f"{MAX_ATTACHMENT_BYTES // 1048576} MB)"
         )
     return ""
@@ -176,7 +177,7 @@ def parse_eml(raw: bytes, diterima: str = "") -> Letter:
     """Parse raw message bytes. ``diterima`` (the server's receipt time) overrides the
     ``Received:`` headers when the caller knows it (IMAP INTERNALDATE)."""
     if len(raw) > MAX_MESSAGE_BYTES:
-        return Letter(problem=_too_big(len(raw)))
+        return Letter(problem=too_big(len(raw)))
     msg = email.message_from_bytes(raw, policy=email.policy.default)
     letter = _letter_from_headers(msg)
     if diterima:
@@ -199,10 +200,11 @@ def parse_eml(raw: bytes, diterima: str = "") -> Letter:
     return letter
 
 
-def _too_big(size: int) -> str:
+def too_big(size: int, then: str = "tidak dibuka") -> str:
+    """Why a message over the size limit is left alone: its size, the limit and ``then``."""
     return (
-        f"surat terlalu besar ({size / 1048576:.1f} MB; batas "
-        f"{MAX_MESSAGE_BYTES // 1048576} MB); tidak dibuka"
+        f"surat terlalu besar ({fmt.angka(size / 1048576, 1)} MB; batas "
+        f"{MAX_MESSAGE_BYTES // 1048576} MB); {then}"
     )
 
 
@@ -211,7 +213,7 @@ def parse_msg(path: Path) -> Letter:
     headers when present, else from the MAPI properties)."""
     size = path.stat().st_size
     if size > MAX_MESSAGE_BYTES:
-        return Letter(problem=_too_big(size))
+        return Letter(problem=too_big(size))
     import extract_msg  # noqa: PLC0415  (heavy; only when a .msg is there)
 
     try:
