@@ -449,18 +449,21 @@ def _reader(input_dir: Path) -> Iterator[sqlite3.Connection | None]:
 
 def read_ledger(input_dir: Path) -> list[Receipt]:
     """Every received attachment (the ``kiriman`` view), oldest first; [] without a ledger."""
+    return [Receipt(*row) for row in _select(input_dir, RECEIPT_COLUMNS, "kiriman")]
+
+
+def _select(input_dir: Path, columns: list[str], table: str) -> list[tuple[Any, ...]]:
+    """Every row of ``table`` (a view or table of the ledger) in the order written; [] when
+    there is no ledger; a damaged ledger is a :class:`LedgerError`."""
     with _reader(input_dir) as conn:
         if conn is None:
             return []
         try:
-            rows = conn.execute(
-                f"SELECT {', '.join(RECEIPT_COLUMNS)} FROM kiriman ORDER BY id"
-            ).fetchall()
+            return conn.execute(f"SELECT {', '.join(columns)} FROM {table} ORDER BY id").fetchall()
         except sqlite3.Error as exc:
             raise LedgerError(
                 f"Buku kiriman {ledger_path(input_dir)} rusak ({type(exc).__name__})."
             ) from exc
-    return [Receipt(*row) for row in rows]
 
 
 def received_files(input_dir: Path) -> dict[str, Receipt]:
@@ -480,18 +483,7 @@ def received_files(input_dir: Path) -> dict[str, Receipt]:
 
 def read_messages(input_dir: Path) -> list[MessageRecord]:
     """Every message taken in (the ``surat`` table), oldest record first; [] without one."""
-    with _reader(input_dir) as conn:
-        if conn is None:
-            return []
-        try:
-            rows = conn.execute(
-                f"SELECT {', '.join(MESSAGE_COLUMNS)} FROM surat ORDER BY id"
-            ).fetchall()
-        except sqlite3.Error as exc:
-            raise LedgerError(
-                f"Buku kiriman {ledger_path(input_dir)} rusak ({type(exc).__name__})."
-            ) from exc
-    return [MessageRecord(*row) for row in rows]
+    return [MessageRecord(*row) for row in _select(input_dir, MESSAGE_COLUMNS, "surat")]
 
 
 def last_message(input_dir: Path, kode_opd: str) -> MessageRecord | None:
