@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Hashable
 from typing import Any
 
@@ -17,9 +18,31 @@ BELUM = "belum mengirim"
 TIDAK_WAJIB = "tidak wajib"
 
 
-def is_late(saved: str, deadline: str) -> bool:
-    """Whether a submission time (ISO text) falls on a day after the deadline (ISO date)."""
-    return bool(saved and deadline and saved[:10] > str(deadline)[:10])
+# Indonesia's three time zones: hours ahead of UTC. The spec's pemda ``zona_waktu`` names the
+# Pemda's; the deadline is a day of that zone's calendar.
+ZONA_WAKTU = {"WIB": 7, "WITA": 8, "WIT": 9}
+ZONA_BAWAAN = "WIB"
+
+
+def local_time(when: str, zona: str) -> str:
+    """ISO text of an instant as the Pemda's clock shows it (no offset): a mail server's
+    receipt time and a workbook's save time are kept in UTC, but a file received on
+    16 February at 01:00 WIB (15 February, 18:00 UTC) came the day after a 15 February
+    deadline. A time without an offset, or a bare date, is already local and kept as it is."""
+    try:
+        moment = dt.datetime.fromisoformat(when)
+    except ValueError:
+        return when
+    if moment.tzinfo is None:
+        return when
+    local = moment.astimezone(dt.timezone(dt.timedelta(hours=ZONA_WAKTU[zona])))
+    return local.replace(tzinfo=None).isoformat()
+
+
+def is_late(saved: str, deadline: str, zona: str) -> bool:
+    """Whether a submission time (ISO text) falls, on the Pemda's clock (``zona``), on a day
+    after the deadline (ISO date)."""
+    return bool(saved and deadline and local_time(saved, zona)[:10] > str(deadline)[:10])
 
 
 def completeness(
@@ -29,13 +52,15 @@ def completeness(
     berkas: pd.DataFrame,
     issues: pd.DataFrame,
     deadline: str,
+    zona: str,
 ) -> pd.DataFrame:
     """Submission status per OPD: on time, late, rejected, missing.
 
     Lateness follows the mail server's receipt time of the file used (register column
     ``diterima``, from the submission ledger) and, for a file placed by hand, the file's own
-    save time. ``berkas`` is the file register (one row per input file); ``issues`` the
-    validation issues.
+    save time, each taken on the Pemda's clock (``zona``; the times shown stay in UTC, as
+    their column headers say). ``berkas`` is the file register (one row
+    per input file); ``issues`` the validation issues.
     """
     counts = issues.groupby(["kode_opd", "severity"]).size() if not issues.empty else pd.Series()
     by_opd: dict[str, list[dict[Hashable, Any]]] = {}  # the register rows per OPD, in order
@@ -52,7 +77,7 @@ def completeness(
         sender = str(used[0].get("pengirim") or "") if used else ""
         work = indikator_count.get(kode, 0) + program_count.get(kode, 0)
         if used:
-            status = TERLAMBAT if is_late(received or saved, deadline) else TEPAT_WAKTU
+            status = TERLAMBAT if is_late(received or saved, deadline, zona) else TEPAT_WAKTU
         elif files:
             status = DITOLAK
         else:

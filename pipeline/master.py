@@ -22,6 +22,7 @@ import pandas as pd
 from python_calamine import CalamineWorkbook
 
 from pipeline import fmt, schema
+from pipeline.completeness import ZONA_BAWAAN, ZONA_WAKTU
 from pipeline.config import Band, Scale, Settings, build_settings
 from pipeline.issues import ERROR, WARNING, Issue, cell_ref
 from pipeline.numbers import BATAS_WAJAR, cell_text, parse_number
@@ -86,6 +87,11 @@ class MasterSpec:
     def triwulan(self) -> int:
         """How many quarters the reporting period covers (``Tahunan`` = 4, ``TW2`` = 2)."""
         return triwulan_of(self.periode) or 4
+
+    @property
+    def zona_waktu(self) -> str:
+        """The Pemda's time zone (WIB, WITA or WIT; WIB when the spec does not say)."""
+        return str(self.pemda.get("zona_waktu") or "") or ZONA_BAWAAN
 
     def with_periode(self, periode: str) -> MasterSpec:
         """The same spec for another reporting period (``TW2``, ``Tahunan``)."""
@@ -825,6 +831,17 @@ def _read_draft(path: Path) -> _Draft:
             "Tahunan, TW1, TW2, TW3 atau TW4",
             "Periode laporan tidak dikenal",
             "spec.periode",
+        )
+    zona = spec_text(pemda.get("zona_waktu")).strip().upper()
+    pemda["zona_waktu"] = zona or ZONA_BAWAAN
+    if zona and zona not in ZONA_WAKTU:
+        check.add(
+            "pemda",
+            2,
+            "zona_waktu",
+            spec_text(pemda.get("zona_waktu")),
+            ", ".join(ZONA_WAKTU) + " (kosong berarti " + ZONA_BAWAAN + ")",
+            "Zona waktu Pemda tidak dikenal",
         )
     if not re.fullmatch(r"[A-Za-z0-9_.-]+", str(pemda["kode_pemda"])):
         check.add(

@@ -63,6 +63,7 @@ def run_info(run: Run) -> tuple[RunInfo, pd.DataFrame]:
         berkas,
         run.issues,
         str(spec.pemda["batas_pengumpulan"]),
+        spec.zona_waktu,
     )
     kirim = kelengkapan["status_kirim"].value_counts()
     chosen = berkas[berkas["status"].isin(accepted)]

@@ -243,3 +243,18 @@ def test_a_fifo_or_link_named_like_a_message_is_never_opened(spec, tmp_path) -> 
     worker.join(60)
     assert found == [[], 0]
     assert not ledger.read_ledger(folder)
+
+
+def test_lateness_is_decided_on_the_pemdas_clock(spec) -> None:
+    """Receipt and save times are kept in UTC; the deadline is a day of the Pemda's calendar."""
+    from pipeline.completeness import is_late, local_time
+    from pipeline.mail.reply import _body
+
+    # 16:30 UTC on the deadline day is 23:30 WIB (in time) but 00:30 WITA the next day (late)
+    assert not is_late("2019-02-15T16:30:00Z", "2019-02-15", "WIB")
+    assert is_late("2019-02-15T16:30:00Z", "2019-02-15", "WITA")
+    assert local_time("2019-02-15T18:00:00Z", "WIB") == "2019-02-16T01:00:00"
+    assert not is_late("2019-02-15T23:59:00", "2019-02-15", "WIB")  # no offset: already local
+    accepted = [{"berkas": "a.xlsx", "status": "diterima", "diterima": "2019-02-15T18:00:00Z"}]
+    body = _body(spec, "Dinas Perhubungan", accepted, {}, (0, 0, 0), "u.xlsx", "15 Februari 2019")
+    assert "surel diterima 16 Februari 2019, setelah batas pengumpulan 15 Februari 2019" in body

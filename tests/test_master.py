@@ -110,3 +110,23 @@ def test_unreadable_spec_is_refused_not_raised(tmp_path: Path) -> None:
     spec, issues = read_master(path)
     assert spec is None
     assert issues[0].rule == "spec.tidak_terbaca"
+
+
+def _zona(value: str):
+    def edit(wb):
+        ws = wb["pemda"]
+        col = ws.max_column + 1
+        ws.cell(1, col).value = "zona_waktu"
+        ws.cell(2, col).value = value
+
+    return edit
+
+
+def test_time_zone_of_the_pemda(tmp_path: Path, spec: MasterSpec) -> None:
+    assert spec.zona_waktu == "WIB"  # the shipped spec has no zona_waktu column
+    wita, _ = _broken(tmp_path, _zona("wita"))
+    assert wita is not None and wita.zona_waktu == "WITA"
+    refused, issues = _broken(tmp_path, _zona("EST"))
+    assert refused is None
+    (bad,) = [i for i in issues if i.sheet == "pemda" and "zona_waktu" in i.message]
+    assert bad.found == "EST" and "WIB, WITA, WIT" in bad.expected

@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline import fmt, schema
-from pipeline.completeness import is_late
+from pipeline.completeness import is_late, local_time
 from pipeline.issues import ERROR, INFO, WARNING
 from pipeline.mail import ledger as lg
 from pipeline.mail.intake import opd_addresses
@@ -161,8 +161,8 @@ def _body(
             note = str(rec.get("status", ""))
             received = str(rec.get("diterima") or "")
             if received:  # it came by mail: the day the server received it
-                note += f"; surel diterima {fmt.tanggal(received)}"
-                if is_late(received, batas):
+                note += f"; surel diterima {fmt.tanggal(local_time(received, spec.zona_waktu))}"
+                if is_late(received, batas, spec.zona_waktu):
                     note += f", setelah batas pengumpulan {fmt.tanggal(batas)}"
             lines.append(f"- {shown} ({note})")
     else:

@@ -222,7 +222,7 @@ def complete(
     issues += cross_file_checks(realisasi, spec)
     issues += missing_opds(spec, submitted)
     deadline = str(spec.pemda["batas_pengumpulan"])
-    issues += late_files(active, opd_of, deadline, receipts.received(active))
+    issues += late_files(active, opd_of, deadline, spec.zona_waktu, receipts.received(active))
     berkas = register(subs, ignored, opd_of, {s.name for s in active}, staged.superseded, issues)
     berkas, unopened = message_files(berkas, receipts.messages, receipts.rows)
     issues += unopened

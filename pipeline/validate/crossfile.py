@@ -8,7 +8,7 @@ from typing import Any
 import pandas as pd
 
 from pipeline import fmt
-from pipeline.completeness import is_late
+from pipeline.completeness import is_late, local_time
 from pipeline.ingest import Submission
 from pipeline.issues import INFO, WARNING, Issue
 from pipeline.master import MasterSpec
@@ -124,16 +124,19 @@ def late_files(
     active: list[Submission],
     opd_of: dict[str, str],
     deadline: str,
+    zona: str,
     received: dict[str, str] | None = None,
 ) -> list[Issue]:
     """One INFO per used file submitted after the deadline: by ``received[name]`` (the mail
-    server's receipt time of a mailed file), else by the workbook's own save time."""
+    server's receipt time of a mailed file), else by the workbook's own save time, each
+    taken on the Pemda's clock (``zona``)."""
     received = received or {}
     issues = []
     for s in active:
         when = received.get(s.name) or s.dimodifikasi
-        if not is_late(when, deadline):
+        if not is_late(when, deadline, zona):
             continue
+        when = local_time(when, zona)
         how = "diterima lewat surel" if s.name in received else "disimpan"
         issues.append(
             Issue(
