@@ -216,24 +216,6 @@ class RowHeights:
         return sum(self.heights.get(r, self.DEFAULT) for r in range(first, last + 1))
 
 
-def page_breaks(
-    blocks: list[tuple[int, int]], rows: RowHeights, budget: float, start: float = 0.0
-) -> list[int]:
-    """Manual page breaks that keep each (first, last) block of rows on one page when it fits
-    on a page; a longer block starts on a new page unless most of the page is still free, and
-    is then left to the automatic breaks (the sheet's header rows repeat)."""
-    breaks: list[int] = []
-    used = start
-    for first, last in blocks:
-        height = rows.total(first, last)
-        crowded = used + height > budget if height <= budget else used > budget * 0.4
-        if crowded and used > 0:
-            breaks.append(first)
-            used = 0.0
-        used = (used + height) % budget if height > budget else used + height
-    return breaks
-
-
 def col_index(cols: list[Col], key: str) -> int:
     """Position of a column key in a column list."""
     return [c.key for c in cols].index(key)

@@ -6,8 +6,8 @@
   Sasaran without indicators keeps its numbered table, with a note. Tables are laid out on A4
   portrait pages: a table never starts near the foot of a page, and one longer than a page
   repeats its header on the next.
-* **E.81**: an evaluation table per OPD in the shape of Permendagri 86/2017 Tabel E.81 (K =
-  kinerja), with the footer rows of the form (average, predikat, budget, narrative).
+
+The Renja evaluation form (Tabel E.81) is :mod:`pipeline.workbook.e81`.
 
 These are print layouts, not data tables: no filters, titles in plain or merged cells.
 """
@@ -19,24 +19,21 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
-from xlsxwriter.format import Format
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
 from pipeline import fmt, schema
-from pipeline.config import Scale, Settings, build_settings
+from pipeline.config import Settings
 from pipeline.layout import LINE_PT, printable_height_pt, row_height
 from pipeline.master import spec_value
 from pipeline.score import Results
 from pipeline.workbook.base import (
     Formats,
-    RowHeights,
     Status,
     as_float,
     band_format,
     fit_scale,
     is_missing,
-    page_breaks,
     print_setup,
     records,
     write_banner,
@@ -321,276 +318,9 @@ def res_pemda(status: Status) -> str:
     return status.nama_pemda
 
 
-E81_HEADERS = [
-    ("No", 4),
-    ("Kode", 8),
-    ("Indikator Kinerja", 32),
-    ("Satuan", 9),
-    ("Target Akhir RPJMD (K)", 10),
-    ("Realisasi Tahun Lalu (K)", 10),
-    ("Target Tahun Berjalan (K)", 10),
-    ("Realisasi TW I (K)", 8),
-    ("Realisasi TW II (K)", 8),
-    ("Realisasi TW III (K)", 8),
-    ("Realisasi TW IV (K)", 8),
-    ("Realisasi Tahun Berjalan (K)", 10),
-    ("Tingkat Capaian (%) (K)", 9),
-    ("Capaian thd Target Akhir RPJMD (%) (K)", 10),
-    ("Predikat", 8),
-    ("Keterangan", 14),
-]
-E81_WIDTHS = [w for _, w in E81_HEADERS]
-E81_HEADER_ROW = 2
-
-
-def _e81_scale() -> Scale:
-    return build_settings({"skala_predikat": "permendagri_86_2017"})[0].skala
-
-
-def _end_target_notes(indikator: pd.DataFrame) -> tuple[pd.Series, str]:
-    """Per row, which year's target the 'Target Akhir RPJMD' column holds, and the most common
-    case: that one is said once under the title, the others in the row's Keterangan."""
-    notes = [
-        str(note) if note else f"target akhir: target {int(year)}"
-        for note, year in zip(
-            indikator["catatan_target_akhir"].fillna(""),
-            indikator["tahun_target_akhir"].fillna(0),
-            strict=True,
-        )
-    ]
-    rows = pd.Series(notes, index=indikator.index, dtype=str)
-    common = rows.mode().iloc[0] if len(rows) else ""
-    return rows.where(rows != common, ""), common
-
-
-def _join_unique(values: pd.Series) -> str:
-    seen: list[str] = []
-    for v in values:
-        text = str(v or "").strip()
-        if text and text not in seen:
-            seen.append(text)
-    return "\n".join(seen) if seen else "-"
-
-
-def write_e81(
-    wb: Workbook,
-    ws: Worksheet,
-    res: Results,
-    settings: Settings,
-    fmts: Formats,
-    status: Status,
-    footer: str,
-) -> None:
-    """E.81-style evaluation: per OPD, its indicators by Sasaran (K) and the form's footer
-    rows, budget included (Rp)."""
-    scale = _e81_scale()
-    indikator = res.indikator.reset_index(drop=True)
-    end_notes, common = _end_target_notes(indikator)
-    text = fmts.get(border=1, text_wrap=True)
-    center = fmts.get(border=1, text_wrap=True, align="center")
-    section = fmts.get(bold=True, font_size=10, bg_color="#D9D9D9", border=1)
-    group = fmts.get(bold=True, italic=True, bg_color="#F2F2F2", border=1, text_wrap=True)
-    colours = {b.label: band_format(fmts, b.warna, align="center") for b in scale.bands}
-    for col, width in enumerate(E81_WIDTHS):
-        ws.set_column(col, col, width)
-    banner_h = write_banner(
-        ws, status, "Evaluasi Hasil Renja Perangkat Daerah (Tabel E.81)", fmts, E81_WIDTHS
-    )
-    note = (
-        "Bentuk mengikuti Tabel E.81 Permendagri 86/2017 (K = kinerja, Rp = anggaran); "
-        f"predikat E.81: {scale.describe()}. Kolom Target Akhir RPJMD: {common} (selain itu "
-        "disebut di Keterangan)."
-    )
-    heads = E81_HEADER_ROW
-    rh = RowHeights(ws)
-    rh.heights[0] = banner_h
-    # within the printed width: a note running past the last column printed a page of its own
-    rh.set(1, row_height((note, sum(E81_WIDTHS))))
-    ws.merge_range(1, 0, 1, len(E81_WIDTHS) - 1, note, fmts.get(text_wrap=True))
-    rh.set(heads, row_height(*E81_HEADERS, bold=True))
-    for col, (head, _) in enumerate(E81_HEADERS):
-        ws.write_string(heads, col, head, fmts.header)
-        ws.write_string(
-            heads + 1, col, str(col + 1), fmts.get(border=1, align="center", bg_color="#D9E1F2")
-        )
-    row = heads + 1
-    sasaran_names = dict(
-        zip(res.sasaran["kode_sasaran"], res.sasaran["uraian_sasaran"], strict=True)
-    )
-    opd = res.opd.set_index("kode_opd")
-    last_col = len(E81_HEADERS) - 1
-    places_all = indicator_decimals(indikator, settings).tolist()
-    # rows as dicts once: to_dict per group of this wide frame took most of the sheet's time
-    all_records = records(indikator)
-    blocks: list[tuple[int, int]] = []
-    for key, members in indikator.groupby("kode_opd", sort=True):
-        kode = str(key)
-        info: Any = opd.loc[kode] if kode in opd.index else None
-        row += 1
-        first = row
-        name = info["nama_opd"] if info is not None else kode
-        rh.set(row, LINE_PT + 4)
-        ws.merge_range(row, 0, row, last_col, f"Perangkat Daerah: {name} ({kode})", section)
-        number = 0
-        by_sasaran: dict[str, list[int]] = {}
-        for index, sas_key in zip(members.index, members["kode_sasaran"], strict=True):
-            by_sasaran.setdefault(str(sas_key), []).append(int(index))
-        for sas_key, positions in sorted(by_sasaran.items()):
-            row += 1
-            label = f"Sasaran {sas_key}: {sasaran_names.get(sas_key, '')}"
-            rh.set(row, row_height((label, sum(E81_WIDTHS)), bold=True))
-            ws.merge_range(row, 0, row, last_col, label, group)
-            for index in positions:
-                number += 1
-                row += 1
-                rec = {**all_records[index], "catatan_akhir": end_notes[index]}
-                places = int(places_all[index])
-                _e81_row(ws, rh, row, number, rec, places, scale, fmts, text, center, colours)
-        row = _e81_footer(ws, rh, row, info, members, scale, fmts)
-        blocks.append((first, row))
-    scale_pct = fit_scale(E81_WIDTHS, True)
-    print_setup(ws, status, footer, landscape=True, scale=scale_pct, repeat=(0, heads + 1))
-    ws.freeze_panes(heads + 2, 3)
-    budget = printable_height_pt(True) / (scale_pct / 100) * 0.98 - rh.total(0, heads + 1)
-    breaks = page_breaks(
-        blocks, rh, budget, start=rh.total(heads + 2, blocks[0][0] - 1) if blocks else 0.0
-    )
-    if breaks:
-        ws.set_h_pagebreaks(breaks)
-
-
-def _e81_row(
-    ws: Worksheet,
-    rh: RowHeights,
-    row: int,
-    number: int,
-    rec: dict[str, Any],
-    places: int,
-    scale: Scale,
-    fmts: Formats,
-    text: Format,
-    center: Format,
-    colours: dict[str, Format],
-) -> None:
-    capaian = rec.get("capaian_mentah")
-    scored = rec["status"] == schema.STATUS_DINILAI and not is_missing(capaian)
-    notes = "; ".join(
-        ([] if scored else [str(rec["status"])])
-        + ([str(rec["catatan_akhir"])] if rec.get("catatan_akhir") else [])
-    )
-    rh.set(
-        row,
-        row_height(
-            (rec["uraian_indikator"], E81_WIDTHS[2]),
-            (rec["satuan"], E81_WIDTHS[3]),
-            (notes, E81_WIDTHS[15]),
-        ),
-    )
-    num = fmts.number(places)
-    pct = fmts.number(fmts.decimals)
-    kualitatif = rec.get("polaritas") == "kualitatif"
-    values: list[object] = [
-        number,
-        rec["kode_indikator"],
-        rec["uraian_indikator"],
-        rec["satuan"],
-        rec.get("target_akhir"),
-        rec.get("realisasi_tahun_lalu"),
-        rec.get("target_teks")
-        if _number(rec.get("target_nilai")) is None
-        else rec.get("target_nilai"),
-        rec.get("realisasi_tw1"),
-        rec.get("realisasi_tw2"),
-        rec.get("realisasi_tw3"),
-        rec.get("realisasi_tw4"),
-        rec.get("realisasi_teks") if kualitatif else rec.get("realisasi"),
-    ]
-    for col, value in enumerate(values):
-        shown = _number(value) if col >= 4 else None
-        if col == 0:
-            ws.write_number(row, col, float(number), center)
-        elif is_missing(value) or value == "":
-            ws.write_blank(row, col, None, text)
-        elif shown is not None:
-            ws.write_number(row, col, shown, num)
-        else:
-            ws.write_string(row, col, str(value), center if col >= 4 else text)
-    if scored:
-        ws.write_number(row, 12, as_float(capaian), pct)
-    else:
-        ws.write_string(row, 12, "-", center)
-    progres = rec.get("progres_rpjmd")
-    if is_missing(progres):
-        ws.write_blank(row, 13, None, text)
-    else:
-        ws.write_number(row, 13, as_float(progres), pct)
-    label = scale.classify(as_float(capaian)) if scored else ""
-    ws.write_string(row, 14, label, colours.get(label, center))
-    ws.write_string(row, 15, notes, text)
-
-
-def _e81_footer(
-    ws: Worksheet,
-    rh: RowHeights,
-    row: int,
-    opd: pd.Series | None,
-    group: pd.DataFrame,
-    scale: Scale,
-    fmts: Formats,
-) -> int:
-    label_fmt = fmts.get(bold=True, border=1, text_wrap=True)
-    value_fmt = fmts.get(border=1, text_wrap=True)
-    label_width = sum(E81_WIDTHS[:4])
-    value_width = sum(E81_WIDTHS[4:])
-    last_col = len(E81_HEADERS) - 1
-    formats = {
-        "pct": fmts.number(fmts.decimals, border=1, align="left"),
-        "rp": fmts.get(border=1, align="left", num_format=fmt.format_rupiah()),
-    }
-
-    def line(label: str, value: object, kind: str = "text") -> None:
-        nonlocal row
-        row += 1
-        if isinstance(value, float) and not math.isnan(value):
-            rh.set(row, row_height((label, label_width), bold=True))
-            ws.merge_range(row, 0, row, 3, label, label_fmt)
-            ws.merge_range(row, 4, row, last_col, "", formats[kind])
-            ws.write_number(row, 4, value, formats[kind])
-        else:
-            shown = str(value if not is_missing(value) and value != "" else "-")
-            rh.set(row, row_height((shown, value_width), (label, label_width)))
-            ws.merge_range(row, 0, row, 3, label, label_fmt)
-            ws.merge_range(row, 4, row, last_col, shown, value_fmt)
-
-    def number(key: str) -> float:
-        value = None if opd is None else opd.get(key)
-        return float("nan") if is_missing(value) else float(value)  # type: ignore[arg-type]
-
-    avg, serapan = number("rata_rata_capaian"), number("serapan")
-    line("Rata-rata capaian kinerja (%) (K)", avg, "pct")
-    line("Predikat kinerja (K)", scale.classify(None if math.isnan(avg) else avg))
-    programs = 0 if opd is None or is_missing(opd.get("jumlah_program")) else opd["jumlah_program"]
-    if not programs:
-        line("Anggaran (Rp)", "tidak ada data anggaran")
-    else:
-        # pagu, realisasi and % are sums over the same programs; the others are listed
-        line("Pagu program dilaporkan (Rp)", number("pagu_dilaporkan"), "rp")
-        line("Realisasi anggaran (Rp)", number("realisasi_anggaran"), "rp")
-        line("Realisasi anggaran (%) (Rp)", serapan, "pct")
-        line("Predikat anggaran (Rp)", scale.classify(None if math.isnan(serapan) else serapan))
-        excluded = "" if opd is None else str(opd.get("program_dikecualikan") or "")
-        if excluded:
-            line("Program tidak dihitung", excluded)
-    line("Faktor pendorong keberhasilan kinerja", _join_unique(group["faktor_pendorong"]))
-    line("Faktor penghambat pencapaian kinerja", _join_unique(group["faktor_penghambat"]))
-    line("Tindak lanjut yang diperlukan", _join_unique(group["tindak_lanjut"]))
-    return row + 1
-
-
 __all__ = [
     "indicator_decimals",
     "realisasi_text",
     "target_text",
     "write_bab3",
-    "write_e81",
 ]

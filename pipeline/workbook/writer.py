@@ -62,7 +62,7 @@ from pipeline.workbook.columns import (
     VALIDASI_KEYS,
 )
 from pipeline.workbook.e81 import write_e81_sheet
-from pipeline.workbook.lkjip import indicator_decimals, write_bab3, write_e81
+from pipeline.workbook.lkjip import indicator_decimals, write_bab3
 from pipeline.workbook.ringkasan import RunInfo, write_ringkasan
 from pipeline.xlsx_safe import SafeWorkbook
 
@@ -82,9 +82,9 @@ class Context:
     source_base: str
     fmts: Formats
     status: Status
+    e81: E81
+    periode_akhir: int
     perubahan: Perubahan | None = None
-    e81: E81 | None = None
-    periode_akhir: int = 0
 
     @property
     def footer(self) -> str:
@@ -102,16 +102,17 @@ def write_workbook(
     settings: Settings,
     info: RunInfo,
     kelengkapan: pd.DataFrame,
-    source_base: str = "",
-    perubahan: Perubahan | None = None,
-    e81: E81 | None = None,
-    periode_akhir: int = 0,
+    source_base: str,
+    perubahan: Perubahan | None,
+    e81: E81,
+    periode_akhir: int,
 ) -> Path:
     """Write the consolidated workbook atomically to ``path``.
 
     ``source_base`` is the input folder relative to the workbook's folder: the Indikator
     sheet's source cells link there (a relative link, so no machine path is written).
-    ``perubahan`` is the comparison with the previous run (None: not compared).
+    ``perubahan`` is the comparison with the previous run (None: not compared). ``e81`` is the
+    Renja evaluation written to the E.81 sheet; ``periode_akhir`` the Renstra end year.
     """
     with atomic_path(path) as tmp:
         wb = SafeWorkbook(str(tmp), WORKBOOK_OPTIONS)
@@ -161,9 +162,6 @@ def sheet_bab3(wb: Workbook, ws: Worksheet, ctx: Context) -> None:
 
 
 def sheet_e81(wb: Workbook, ws: Worksheet, ctx: Context) -> None:
-    if ctx.e81 is None:  # a caller without the Renja evaluation: the IKU form as before
-        write_e81(wb, ws, ctx.res, ctx.settings, ctx.fmts, ctx.status, ctx.footer)
-        return
     write_e81_sheet(
         ws,
         ctx.e81,
