@@ -988,7 +988,15 @@ def _read_draft(path: Path) -> _Draft:
         pagu.append(number if number is not None else 0.0)
     program = program.assign(pagu=pd.Series(pagu, index=program.index, dtype=float))
     program, kegiatan, indikator_renja = check_renja_sheets(
-        frames, check.headers, program, tahun, akhir, check.add, spec_value, spec_text
+        frames,
+        check.headers,
+        program,
+        tahun,
+        akhir,
+        check.add,
+        check.unique,
+        spec_value,
+        spec_text,
     )
 
     per_mille = re.compile(r"per\s*(1\.?000|100\.?000|10\.?000)\b|/\s*1\.?000", re.I)

@@ -87,6 +87,7 @@ INDIKATOR_RENJA_COLUMNS = (
     "satuan",
 )
 AddIssue = Callable[..., None]
+Unique = Callable[[str, pd.DataFrame, str], None]
 ValueOf = Callable[[object], tuple[float | None, str]]
 TextOf = Callable[[object], str]
 
@@ -126,6 +127,27 @@ def _number_column(
     return out
 
 
+def _renstra_money(
+    df: pd.DataFrame, sheet: str, add: AddIssue, value_of: ValueOf, text_of: TextOf
+) -> dict[str, list[float]]:
+    """The Renstra budget columns of a program or kegiatan sheet: pagu over the Renstra period
+    and the realisation up to last year."""
+    return {
+        "pagu_renstra": _number_column(
+            df, sheet, "pagu_renstra", add, value_of, text_of, "Pagu Renstra"
+        ),
+        "realisasi_rp_lalu": _number_column(
+            df,
+            sheet,
+            "realisasi_rp_lalu",
+            add,
+            value_of,
+            text_of,
+            "Realisasi anggaran Renstra s/d tahun lalu",
+        ),
+    }
+
+
 def check_renja_sheets(
     frames: dict[str, pd.DataFrame],
     headers: dict[str, list[str]],
@@ -133,6 +155,7 @@ def check_renja_sheets(
     tahun: int,
     akhir: int,
     add: AddIssue,
+    unique: Unique,
     value_of: ValueOf,
     text_of: TextOf,
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
@@ -140,7 +163,8 @@ def check_renja_sheets(
     sheets, read and checked.
 
     ``add(sheet, row, column, found, expected, message, rule, severity)`` records an issue (the
-    master spec's checker). Returns ``(program, kegiatan, indikator_renja)``: the program frame
+    master spec's checker), ``unique(sheet, frame, column)`` checks a code column (filled,
+    unique). Returns ``(program, kegiatan, indikator_renja)``: the program frame
     with ``pagu_renstra``, ``realisasi_rp_lalu`` and ``urusan``; kegiatan with ``kode_opd``
     (its program's), ``pagu`` (this year), ``pagu_renstra`` and ``realisasi_rp_lalu``; the
     indicators with ``tingkat`` (program / kegiatan), ``kode_opd``, ``target``,
@@ -148,18 +172,7 @@ def check_renja_sheets(
     """
     pagu_col = f"pagu_{tahun}"
     program = program.assign(
-        pagu_renstra=_number_column(
-            program, "program", "pagu_renstra", add, value_of, text_of, "Pagu Renstra"
-        ),
-        realisasi_rp_lalu=_number_column(
-            program,
-            "program",
-            "realisasi_rp_lalu",
-            add,
-            value_of,
-            text_of,
-            "Realisasi anggaran Renstra s/d tahun lalu",
-        ),
+        **_renstra_money(program, "program", add, value_of, text_of),
         urusan=program["urusan"] if "urusan" in program else "",
     )
     opd_of_program = dict(zip(program["kode_program"], program["kode_opd"], strict=True))
@@ -175,24 +188,10 @@ def check_renja_sheets(
             f"Kolom '{pagu_col}' (pagu kegiatan tahun laporan) tidak ada di sheet kegiatan",
             "spec.kolom_hilang",
         )
-    seen: dict[str, int] = {}
+    unique("kegiatan", kegiatan, "kode_kegiatan")
     for code, parent, row in zip(
         kegiatan["kode_kegiatan"], kegiatan["kode_program"], kegiatan["_row"], strict=True
     ):
-        if not code:
-            add("kegiatan", row, "kode_kegiatan", "", "kode terisi", "Kode kosong", "spec.wajib")
-        elif code in seen:
-            add(
-                "kegiatan",
-                row,
-                "kode_kegiatan",
-                code,
-                "kode unik",
-                f"Kode '{code}' sudah dipakai di baris {seen[code]}; setiap kode harus unik",
-                "spec.kode_ganda",
-            )
-        else:
-            seen[code] = row
         if parent not in opd_of_program:
             add(
                 "kegiatan",
@@ -210,18 +209,7 @@ def check_renja_sheets(
         )
         if pagu_col in kegiatan
         else math.nan,
-        pagu_renstra=_number_column(
-            kegiatan, "kegiatan", "pagu_renstra", add, value_of, text_of, "Pagu Renstra"
-        ),
-        realisasi_rp_lalu=_number_column(
-            kegiatan,
-            "kegiatan",
-            "realisasi_rp_lalu",
-            add,
-            value_of,
-            text_of,
-            "Realisasi anggaran Renstra s/d tahun lalu",
-        ),
+        **_renstra_money(kegiatan, "kegiatan", add, value_of, text_of),
     )
     program_of_kegiatan = dict(
         zip(kegiatan["kode_kegiatan"], kegiatan["kode_program"], strict=True)
@@ -241,24 +229,10 @@ def check_renja_sheets(
             "spec.kolom_hilang",
         )
     years = sorted(int(h[-4:]) for h in header if re.fullmatch(r"target_\d{4}", h))
-    seen = {}
+    unique("indikator_renja", ind, "kode_indikator")
     rows: list[dict[str, Any]] = []
     for rec in ind.to_dict("records"):
         row, code = rec["_row"], rec["kode_indikator"]
-        if not code:
-            add("indikator_renja", row, "kode_indikator", "", "kode terisi", "Kode kosong")
-        elif code in seen:
-            add(
-                "indikator_renja",
-                row,
-                "kode_indikator",
-                code,
-                "kode unik",
-                f"Kode '{code}' sudah dipakai di baris {seen[code]}; setiap kode harus unik",
-                "spec.kode_ganda",
-            )
-        else:
-            seen[code] = row
         prog, keg = rec["kode_program"], rec.get("kode_kegiatan", "")
         if keg and keg not in program_of_kegiatan:
             add(

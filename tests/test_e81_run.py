@@ -263,6 +263,25 @@ def test_clean_renja_sheet_gives_no_issue(spec: MasterSpec, tmp_path: Path) -> N
     assert next(r for r in rp if r["kode"] == "P016")["rp_tw1"] == 1_000_000
 
 
+def _to_pdf(folder: Path, files: list[Path]) -> None:
+    """LibreOffice prints ``files`` to PDF in ``folder`` (its own profile there)."""
+    subprocess.run(
+        [
+            "soffice",
+            f"-env:UserInstallation=file://{folder / 'profil'}",
+            "--headless",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(folder),
+            *map(str, files),
+        ],
+        capture_output=True,
+        check=True,
+        timeout=600,
+    )
+
+
 @pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice not installed")
 def test_each_opd_block_prints_on_its_own_page(runs: dict[str, Any], tmp_path: Path) -> None:
     """The E.81 files of OPDs with a handful of programs are one A3 page each."""
@@ -273,21 +292,7 @@ def test_each_opd_block_prints_on_its_own_page(runs: dict[str, Any], tmp_path: P
         copy = tmp_path / f"{name}.xlsx"
         shutil.copyfile(folder / f"{name}.xlsx", copy)
         files.append(copy)
-    subprocess.run(
-        [
-            "soffice",
-            f"-env:UserInstallation=file://{tmp_path / 'profil'}",
-            "--headless",
-            "--convert-to",
-            "pdf",
-            "--outdir",
-            str(tmp_path),
-            *map(str, files),
-        ],
-        capture_output=True,
-        check=True,
-        timeout=600,
-    )
+    _to_pdf(tmp_path, files)
     for name in names:
         info = subprocess.run(
             ["pdfinfo", str(tmp_path / f"{name}.pdf")], capture_output=True, text=True, check=True
@@ -318,21 +323,7 @@ def test_sheet_blocks_each_start_a_page(runs: dict[str, Any], tmp_path: Path) ->
         2021,
     )
     wb.close()
-    subprocess.run(
-        [
-            "soffice",
-            f"-env:UserInstallation=file://{tmp_path / 'profil'}",
-            "--headless",
-            "--convert-to",
-            "pdf",
-            "--outdir",
-            str(tmp_path),
-            str(path),
-        ],
-        capture_output=True,
-        check=True,
-        timeout=600,
-    )
+    _to_pdf(tmp_path, [path])
     text = subprocess.run(
         ["pdftotext", "-layout", str(tmp_path / "e81.pdf"), "-"],
         capture_output=True,

@@ -112,8 +112,32 @@ RP = pd.DataFrame(
 )
 
 
-def _e81(triwulan: int):  # type: ignore[no-untyped-def]
+def _build(  # type: ignore[no-untyped-def]
+    triwulan: int,
+    files: tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame],
+    submitted: dict[str, str],
+    without: tuple[str, ...] = (),
+):
+    """The E.81 of the test spec from ``files`` = (K, Rp, yearly Anggaran, narrative);
+    ``without`` names spec sheets left empty (``kegiatan``, ``ind``)."""
     f = _spec_frames()
+    for name in without:
+        f[name] = f[name].iloc[0:0]
+    return build_e81(
+        f["opd"],
+        f["sasaran"],
+        f["indikator"],
+        f["program"],
+        f["kegiatan"],
+        f["ind"],
+        triwulan,
+        *files,
+        submitted,
+        SCALE,
+    )
+
+
+def _e81(triwulan: int):  # type: ignore[no-untyped-def]
     narasi = pd.DataFrame(
         {
             "kode_opd": ["D1", "D1"],
@@ -123,21 +147,7 @@ def _e81(triwulan: int):  # type: ignore[no-untyped-def]
             "tindak_lanjut_renja": ["E", ""],
         }
     )
-    return build_e81(
-        f["opd"],
-        f["sasaran"],
-        f["indikator"],
-        f["program"],
-        f["kegiatan"],
-        f["ind"],
-        triwulan,
-        K,
-        RP,
-        pd.DataFrame(),
-        narasi,
-        {"D1": "renja"},
-        SCALE,
-    )
+    return _build(triwulan, (K, RP, pd.DataFrame(), narasi), {"D1": "renja"})
 
 
 def _row(e81, code: str) -> dict:  # type: ignore[no-untyped-def]
@@ -237,22 +247,8 @@ def test_predikat_k_and_rp_are_separate() -> None:
 
 
 def test_old_template_uses_the_yearly_budget() -> None:
-    f = _spec_frames()
-    e81 = build_e81(
-        f["opd"],
-        f["sasaran"],
-        f["indikator"],
-        f["program"],
-        f["kegiatan"],
-        f["ind"],
-        4,
-        pd.DataFrame(),
-        pd.DataFrame(),
-        pd.DataFrame({"kode_program": ["P1"], "realisasi_anggaran": [640_000.0]}),
-        pd.DataFrame(),
-        {"D1": "lama"},
-        SCALE,
-    )
+    yearly = pd.DataFrame({"kode_program": ["P1"], "realisasi_anggaran": [640_000.0]})
+    e81 = _build(4, (pd.DataFrame(), pd.DataFrame(), yearly, pd.DataFrame()), {"D1": "lama"})
     p = _row(e81, "IP1")
     assert p["rp13"] == 640_000.0 and p["rp14"] == 64.0
     assert math.isnan(p["k13"])
@@ -260,22 +256,8 @@ def test_old_template_uses_the_yearly_budget() -> None:
 
 
 def test_without_indicator_sheet_the_block_says_so() -> None:
-    f = _spec_frames()
-    e81 = build_e81(
-        f["opd"],
-        f["sasaran"],
-        f["indikator"],
-        f["program"],
-        f["kegiatan"].iloc[0:0],
-        f["ind"].iloc[0:0],
-        2,
-        pd.DataFrame(),
-        RP,
-        pd.DataFrame(),
-        pd.DataFrame(),
-        {},
-        SCALE,
-    )
+    files = (pd.DataFrame(), RP, pd.DataFrame(), pd.DataFrame())
+    e81 = _build(2, files, {}, without=("kegiatan", "ind"))
     assert list(e81.rows["kode"]) == ["P1"]
     assert e81.rows.iloc[0]["rp13"] == 300_000.0
     assert "belum memuat indikator program" in e81.footer.iloc[0]["catatan"]
@@ -283,22 +265,8 @@ def test_without_indicator_sheet_the_block_says_so() -> None:
 
 
 def test_no_quarterly_rp_falls_back_to_the_yearly_budget_with_a_note() -> None:
-    f = _spec_frames()
-    e81 = build_e81(
-        f["opd"],
-        f["sasaran"],
-        f["indikator"],
-        f["program"],
-        f["kegiatan"],
-        f["ind"],
-        2,
-        K,
-        pd.DataFrame(),
-        pd.DataFrame({"kode_program": ["P1"], "realisasi_anggaran": [500_000.0]}),
-        pd.DataFrame(),
-        {"D1": "renja"},
-        SCALE,
-    )
+    yearly = pd.DataFrame({"kode_program": ["P1"], "realisasi_anggaran": [500_000.0]})
+    e81 = _build(2, (K, pd.DataFrame(), yearly, pd.DataFrame()), {"D1": "renja"})
     p = _row(e81, "IP1")
     assert p["rp13"] == 500_000.0 and p["rp14"] == 50.0
     assert "realisasi tahunan sheet Anggaran" in p["keterangan"]

@@ -28,6 +28,27 @@ class FileIssues:
             )
         )
 
+    def row_left_out(
+        self,
+        rule: str,
+        severity: str,
+        where: tuple[str, str, int],
+        why: str,
+        advice: str = "",
+        **kw: str,
+    ) -> None:
+        """A row that is no row of the spec: ``where`` is (sheet, cell, row); the message says
+        which row, ``why``, that the row is left out, then ``advice`` (``kw``: found, …)."""
+        sheet, cell, row = where
+        self.issue(
+            rule,
+            severity,
+            f"Baris {row} sheet {sheet}{why}; baris diabaikan.{advice}",
+            sheet=sheet,
+            cell=cell,
+            **kw,
+        )
+
 
 def show_value(value: object) -> str:
     if isinstance(value, float):

@@ -135,27 +135,24 @@ def extract_renja(
         code = str(raw.get("kode_renja") or "")
         kode_ind = str(raw.get("kode_indikator") or "")
         if code not in expected:
-            out.issue(
+            out.row_left_out(
                 "struktur.renja_asing",
                 ERROR,
-                f"Baris {r} sheet {sheet}: kode '{code or '(kosong)'}' bukan program atau "
-                "kegiatan OPD ini di master spec; baris diabaikan. Jangan menambah atau "
-                "mengubah kode.",
-                sheet=sheet,
-                cell=cell_at(letters, "kode_renja", r),
+                (sheet, cell_at(letters, "kode_renja", r), r),
+                f": kode '{code or '(kosong)'}' bukan program atau kegiatan OPD ini di master "
+                "spec",
+                " Jangan menambah atau mengubah kode.",
                 found=code or "(kosong)",
                 expected="kode program/kegiatan dari templat",
             )
             continue
         item = expected[code]
         if kode_ind and kode_ind not in item["indikator"]:
-            out.issue(
+            out.row_left_out(
                 "struktur.renja_asing",
                 ERROR,
-                f"Baris {r} sheet {sheet}: indikator '{kode_ind}' bukan indikator '{code}' "
-                "di master spec; baris diabaikan.",
-                sheet=sheet,
-                cell=cell_at(letters, "kode_indikator", r),
+                (sheet, cell_at(letters, "kode_indikator", r), r),
+                f": indikator '{kode_ind}' bukan indikator '{code}' di master spec",
                 found=kode_ind,
                 expected=", ".join(item["indikator"]) or "(tanpa indikator)",
                 kode_indikator=kode_ind,

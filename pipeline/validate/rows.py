@@ -504,13 +504,11 @@ def extract_anggaran(
         r = raw["_row"]
         code = raw["kode_program"]
         if not code or code not in expected:
-            out.issue(
+            out.row_left_out(
                 "struktur.program_asing",
                 WARNING if not code else ERROR,
-                f"Baris {r} sheet Anggaran tidak cocok dengan program OPD ini di master "
-                "spec (kode kosong atau asing); baris diabaikan.",
-                sheet=sheet,
-                cell=cell_at(letters, "kode_program", r),
+                (sheet, cell_at(letters, "kode_program", r), r),
+                " tidak cocok dengan program OPD ini di master spec (kode kosong atau asing)",
                 found=code or "(kosong)",
                 expected="kode program dari templat",
             )
