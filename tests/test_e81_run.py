@@ -20,6 +20,7 @@ from pipeline.master import MasterSpec
 from pipeline.outputs import write_outputs
 from pipeline.run import Run, load_and_run
 from pipeline.validate.renja import extract_renja
+from pipeline.validate.rows import extract_anggaran
 from pipeline.workbook.e81 import col_of
 
 GOLDEN = Path(__file__).parent / "golden"
@@ -261,6 +262,50 @@ def test_clean_renja_sheet_gives_no_issue(spec: MasterSpec, tmp_path: Path) -> N
     assert issues == []
     assert next(r for r in k if r["kode_indikator"] == "IP016")["k_tw1"] == 87
     assert next(r for r in rp if r["kode"] == "P016")["rp_tw1"] == 1_000_000
+
+
+def test_a_quarterly_run_asks_only_for_the_quarters_of_its_period(
+    spec: MasterSpec, tmp_path: Path
+) -> None:
+    """TW II run of a DINKES file with TW I–II typed on the Renja sheet and the yearly Anggaran
+    cells empty (not due before year end): no WARNING per program for the yearly cells (one
+    INFO), a WARNING for the one program with no Rp in TW I–II, and a TW III K typed without
+    Rp is not checked (outside the period). The Tahunan run of the same file asks for all."""
+    path = tpl.build_template(spec, "DINKES", tmp_path / "dinkes.xlsx")
+    wb = openpyxl.load_workbook(path)
+    ws = wb[tpl.SHEET_RENJA]
+    rows = _rows(ws, "kode_renja")
+    for code, row in rows.items():
+        if code == "P017":
+            continue  # nothing for TW I–II
+        for q in (1, 2):
+            ws.cell(row, COL[f"k_tw{q}"], 50 * q)
+            ws.cell(row, COL[f"rp_tw{q}"], 1_000 * q)
+    ws.cell(rows["P016"], COL["k_tw3"], 90)  # TW III K, no Rp: outside a TW II run
+    wb.save(path)
+    sub = read_submission(path)
+    programs = len(spec.program_rows("DINKES"))
+
+    tw2 = spec.with_periode("TW2")
+    _, budget = extract_anggaran(sub, tw2, "DINKES")
+    assert [(i.rule, i.severity, i.sheet) for i in budget] == [
+        ("anggaran.realisasi_tahunan_belum", "INFO", "Anggaran")
+    ]
+    assert f"Triwulan I s/d II: realisasi anggaran tahunan belum wajib diisi. {programs} " in (
+        budget[0].message
+    )
+    *_, renja = extract_renja(sub, tw2, "DINKES")
+    assert [(i.rule, i.severity, i.cell) for i in renja] == [
+        ("renja.rp_kosong", "WARNING", _cell(rows, "P017", "rp_tw1"))
+    ]
+    assert "Realisasi Rp program 'P017' Triwulan I s/d II belum diisi" in renja[0].message
+
+    _, budget = extract_anggaran(sub, spec.with_periode("Tahunan"), "DINKES")
+    assert [i.rule for i in budget] == ["anggaran.realisasi_kosong"] * programs
+    *_, renja = extract_renja(sub, spec.with_periode("Tahunan"), "DINKES")
+    assert [(i.rule, i.cell) for i in renja] == [
+        ("renja.k_tanpa_rp", _cell(rows, "P016", "rp_tw3"))
+    ]
 
 
 def _to_pdf(folder: Path, files: list[Path]) -> None:

@@ -3,7 +3,8 @@ spec, for the Tabel E.81.
 
 Each row is matched to the spec by its program/kegiatan code and its indicator code; a row that
 matches neither, or whose locked target or pagu was changed, is an ERROR and its values are not
-used. The value rules, each at file › sheet › cell:
+used. Quarters after the run's period are not read: they are neither used nor checked. The
+value rules, each at file › sheet › cell:
 
 * quarterly Rp adding up to more than the pagu: ERROR at the quarter where the sum passes the
   pagu; that program's or kegiatan's Rp is not used;
@@ -11,6 +12,8 @@ used. The value rules, each at file › sheet › cell:
   quarter is not used;
 * Rp realised in a quarter with no K reported for any of the row's indicators, and K reported in
   a quarter with no Rp: WARNING;
+* in a run of TW I–III, a program or kegiatan with no Rp in any quarter of the period: WARNING
+  (its yearly Anggaran cell is not due yet, see :func:`~pipeline.validate.rows.extract_anggaran`);
 * a file on the template version without the Renja sheet: WARNING telling the OPD to use the
   current template (its IKU and budget rows are used as before).
 """
@@ -26,6 +29,7 @@ from pipeline.ingest import Submission
 from pipeline.issues import ERROR, WARNING, Issue
 from pipeline.master import MasterSpec
 from pipeline.numbers import parse_number
+from pipeline.renja import periode_label
 from pipeline.validate.common import FileIssues, cell_at, show_value
 
 TW = (1, 2, 3, 4)
@@ -121,6 +125,7 @@ def extract_renja(
     """K per indicator, Rp per program/kegiatan and the Renja follow-up texts of one file."""
     out = FileIssues(sub, kode_opd)
     expected = _expected(spec, kode_opd)
+    triwulan = spec.triwulan
     letters = sub.renja_cols
     sheet = tpl.SHEET_RENJA
     k_rows: list[dict[str, Any]] = []
@@ -191,7 +196,7 @@ def extract_renja(
             values = []
             for q, key in zip(TW, K_KEYS, strict=True):
                 cell = cell_at(letters, key, r)
-                v = _value(out, raw, key, cell, kode_ind)
+                v = _value(out, raw, key, cell, kode_ind) if q <= triwulan else math.nan
                 if spec_ind["agregasi_tw"] == "kumulatif" and v < 0:
                     out.issue(
                         "renja.k_kumulatif_turun",
@@ -221,9 +226,10 @@ def extract_renja(
         if code in seen_rp:
             continue
         seen_rp.add(code)
-        rp_values = []
-        for key in RP_KEYS:
-            rp_values.append(_value(out, raw, key, cell_at(letters, key, r), code))
+        rp_values = [
+            _value(out, raw, key, cell_at(letters, key, r), code) if q <= triwulan else math.nan
+            for q, key in zip(TW, RP_KEYS, strict=True)
+        ]
         pagu = item["pagu"]
         total = 0.0
         over = False
@@ -259,6 +265,18 @@ def extract_renja(
         )
         if not over:
             rp_cells[code] = {"row": r, "values": rp_values}
+        if triwulan < 4 and not over and all(math.isnan(v) for v in rp_values):
+            out.issue(
+                "renja.rp_kosong",
+                WARNING,
+                f"Realisasi Rp {item['jenis']} '{code}' {periode_label(triwulan)} belum diisi; "
+                "Tabel E.81 tidak mendapat Rp per triwulan untuk baris ini. Isi Rupiah tiap "
+                "triwulan dalam periode (0 bila tanpa belanja).",
+                sheet=sheet,
+                cell=cell_at(letters, RP_KEYS[0], r),
+                found="(kosong)",
+                expected=f"Rp TW I–{ROMAWI[triwulan - 1]} terisi",
+            )
     for code, info in rp_cells.items():
         ks = k_by_code.get(code)
         if not ks:

@@ -23,6 +23,7 @@ from pipeline.ingest import Submission
 from pipeline.issues import ERROR, INFO, WARNING, Issue
 from pipeline.master import MasterSpec, targets_agree
 from pipeline.numbers import BATAS_WAJAR, parse_number
+from pipeline.renja import periode_label
 from pipeline.validate.common import FileIssues, cell_at, show_value
 
 SpecRow = dict[str, Any]  # one spec row as plain values (see MasterSpec.indikator_rows)
@@ -491,12 +492,16 @@ def extract_anggaran(
 
     A row whose uraian or pagu differs from the spec, or whose code appears twice, is an ERROR
     and its realisation is not used; it is listed as excluded (``realisasi_anggaran_ditolak``).
-    An empty budget cell is a WARNING: a program is never silently left out of serapan.
+    An empty budget cell is a WARNING: a program is never silently left out of serapan. In a
+    run of TW I–III the yearly realisation is not due yet for a file with the Renja sheet (its
+    quarterly Rp is the period's budget): the empty cells are said once, as INFO.
     """
     out = FileIssues(sub, kode_opd)
     expected = spec.program_rows(kode_opd)
     sheet = tpl.SHEET_ANGGARAN
     letters = sub.anggaran_cols
+    not_due = spec.triwulan < 4 and sub.has_renja
+    empty: list[str] = []
     rows: list[dict[str, Any]] = []
     seen: set[str] = set()
     twice = _duplicates(out, sub.anggaran, "kode_program", sheet, letters)
@@ -534,7 +539,9 @@ def extract_anggaran(
         value, state = _number(out, raw, "realisasi_anggaran", cell)
         rec["realisasi_anggaran"] = value
         rec["realisasi_anggaran_ditolak"] = state == TIDAK_SAH
-        if state in (KOSONG, TIDAK_TERSEDIA):
+        if state in (KOSONG, TIDAK_TERSEDIA) and not_due:
+            empty.append(cell)
+        elif state in (KOSONG, TIDAK_TERSEDIA):
             out.issue(
                 "anggaran.realisasi_kosong",
                 WARNING,
@@ -547,6 +554,19 @@ def extract_anggaran(
                 found=show_value(raw.get("realisasi_anggaran")) or "(kosong)",
                 expected="realisasi dalam Rupiah",
             )
+    if empty:
+        out.issue(
+            "anggaran.realisasi_tahunan_belum",
+            INFO,
+            f"Periode proses {periode_label(spec.triwulan)}: realisasi anggaran tahunan belum "
+            f"wajib diisi. {len(empty)} program tanpa realisasi tahunan tidak ikut serapan "
+            "tahunan; Tabel E.81 memakai realisasi Rp per triwulan di sheet "
+            f"{tpl.SHEET_RENJA}.",
+            sheet=sheet,
+            cell=empty[0],
+            found=f"{len(empty)} sel kosong",
+            expected="realisasi tahunan (akhir tahun)",
+        )
     for code in expected:
         if code not in seen:
             out.issue(
