@@ -153,7 +153,7 @@ def _write_set(
     # Deferred: matplotlib costs ~0.5 s to import and `check` never draws.
     from pipeline.workbook import write_workbook  # noqa: PLC0415
     from pipeline.workbook.base import Status  # noqa: PLC0415
-    from pipeline.workbook.e81 import write_e81_files  # noqa: PLC0415
+    from pipeline.workbook.e81 import Place, write_e81_files  # noqa: PLC0415
 
     output = staging
     spec, res, berkas = run.spec, run.results, run.validated.berkas
@@ -194,9 +194,7 @@ def _write_set(
             info.tahun,
         ),
         info.footer,
-        info.nama_pemda,
-        spec.tahun,
-        int(spec.pemda["periode_akhir"]),
+        Place(info.nama_pemda, spec.tahun, int(spec.pemda["periode_akhir"])),
         spec.settings.desimal_tampilan,
     )
     feedback: list[Path] = feedback_job.result()

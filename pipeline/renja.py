@@ -466,12 +466,17 @@ def _k13(values: list[float], agregasi: str) -> float:
 
 
 def _joined(values: list[object]) -> str:
+    """The distinct texts of an OPD's rows as one paragraph: a sentence follows a sentence, other
+    texts are parted by a semicolon (the footer row of the form is one wide cell)."""
     seen: list[str] = []
     for v in values:
         text = "" if v is None or (isinstance(v, float) and math.isnan(v)) else str(v).strip()
         if text and text not in seen:
             seen.append(text)
-    return "\n".join(seen)
+    return "".join(
+        t if i == len(seen) - 1 else t + (" " if t.endswith((".", "!", "?")) else "; ")
+        for i, t in enumerate(seen)
+    )
 
 
 @dataclass

@@ -136,7 +136,7 @@ def test_tw2_and_tw4_blocks_by_hand(runs: dict[str, Any]) -> None:
         "Rapat evaluasi bulanan."
     )
     assert foot["Tindak lanjut yang diperlukan dalam RKPD/Renja berikutnya"] == (
-        "Tindak lanjut Renja P049.\nTindak lanjut Renja P159."
+        "Tindak lanjut Renja P049. Tindak lanjut Renja P159."
     )
 
 
@@ -327,11 +327,47 @@ def _to_pdf(folder: Path, files: list[Path]) -> None:
     )
 
 
+def _pdf_pages(path: Path) -> list[str]:
+    """The text of each page of a PDF."""
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    return text.split("\f")[:-1]
+
+
+def _sheet_pdf(e81: Any, folder: Path) -> tuple[Any, list[str]]:
+    """The E.81 sheet alone for ``e81``, printed by LibreOffice: the pages as laid out, and
+    the text of each printed page."""
+    from pipeline.workbook.base import WORKBOOK_OPTIONS, Formats, Status
+    from pipeline.workbook.e81 import Place, write_e81_sheet
+    from pipeline.xlsx_safe import SafeWorkbook
+
+    path = folder / "e81.xlsx"
+    wb = SafeWorkbook(str(path), WORKBOOK_OPTIONS)
+    laid_out = write_e81_sheet(
+        wb.add_worksheet("E.81"),
+        e81,
+        Formats(wb, 2),
+        Status(0, "Pemerintah Kota Binjai", 2018),
+        "&RHalaman &P dari &N",
+        Place("Pemerintah Kota Binjai", 2018, 2021),
+    )
+    wb.close()
+    _to_pdf(folder, [path])
+    return laid_out, _pdf_pages(folder / "e81.pdf")
+
+
+TITLE = "EVALUASI TERHADAP HASIL RENJA"
+
+
 @pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice not installed")
-def test_each_opd_block_prints_on_its_own_page(runs: dict[str, Any], tmp_path: Path) -> None:
-    """The E.81 files of OPDs with a handful of programs are one A3 page each."""
+def test_each_opd_file_is_one_page_with_its_signature(
+    runs: dict[str, Any], tmp_path: Path
+) -> None:
+    """The OPD's own E.81 file is one A3 page with the place to sign under the footer: the
+    OPD with the most rows (DINKES, 20 programs and 2 kegiatan) and three small ones."""
     folder = runs["TW2"][2] / "e81"
-    names = ["BPKPAD", "BPBD", "INSPEKTORAT", "SETDA"]
+    names = ["DINKES", "BPKPAD", "BPBD", "INSPEKTORAT"]
     files = []
     for name in names:
         copy = tmp_path / f"{name}.xlsx"
@@ -344,44 +380,120 @@ def test_each_opd_block_prints_on_its_own_page(runs: dict[str, Any], tmp_path: P
         ).stdout
         assert "Pages:           1" in info, (name, info)
         assert "1190.55 x 841.89" in info or "1191 x 842" in info  # A3 landscape
+        (page,) = _pdf_pages(tmp_path / f"{name}.pdf")
+        footer = page.index("Tindak lanjut yang diperlukan dalam RKPD/Renja berikutnya")
+        assert footer < page.index("Kepala ") < page.index("NIP.")
 
 
 @pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice not installed")
-def test_sheet_blocks_each_start_a_page(runs: dict[str, Any], tmp_path: Path) -> None:
-    """The E.81 sheet alone: every OPD block starts a new page; only a block taller than an A3
-    page (10 or more programs) continues onto a next one."""
-    from pipeline.workbook.base import WORKBOOK_OPTIONS, Formats, Status
-    from pipeline.workbook.e81 import write_e81_sheet
-    from pipeline.xlsx_safe import SafeWorkbook
-
+def test_sheet_prints_each_block_on_one_page(runs: dict[str, Any], tmp_path: Path) -> None:
+    """The E.81 sheet alone: one printed page per OPD block (28), each page one block whole,
+    from its title to its last footer row; the pages LibreOffice prints are the pages the
+    writer laid out."""
     run: Run = runs["TW2"][0]
-    path = tmp_path / "e81.xlsx"
-    wb = SafeWorkbook(str(path), WORKBOOK_OPTIONS)
-    write_e81_sheet(
-        wb.add_worksheet("E.81"),
-        run.e81,
-        Formats(wb, 2),
-        Status(0, "Pemerintah Kota Binjai", 2018),
-        "&RHalaman &P dari &N",
-        "Pemerintah Kota Binjai",
-        2018,
-        2021,
-    )
-    wb.close()
-    _to_pdf(tmp_path, [path])
-    text = subprocess.run(
-        ["pdftotext", "-layout", str(tmp_path / "e81.pdf"), "-"],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    pages = text.split("\f")[:-1]
+    laid_out, pages = _sheet_pdf(run.e81, tmp_path)
     blocks = run.e81.blocks()
     assert len(blocks) == 28
-    starts = [p for p in pages if "EVALUASI TERHADAP HASIL RENJA" in p]
-    assert len(starts) == len(blocks)  # each page holds at most one block's start
-    assert all(p.count("EVALUASI TERHADAP HASIL RENJA") == 1 for p in starts)
-    # a block continues only when it is longer than a page: the OPDs with 10 or more programs
-    long = (run.spec.program["kode_opd"].value_counts() >= 10).sum()
-    assert long == 5
-    assert len(blocks) <= len(pages) <= len(blocks) + long
+    assert len(pages) == len(blocks) == laid_out.count
+    for page, kode in zip(pages, blocks, strict=True):
+        assert page.count(TITLE) == 1 and f"({kode})" in page
+        assert "Tindak lanjut yang diperlukan dalam RKPD/Renja berikutnya" in page
+
+
+def _generated(programs: int) -> Any:
+    """The E.81 of one OPD with ``programs`` programs (long names and indicators, each with a
+    kegiatan every fifth program), TW I–II reported."""
+    from pipeline.config import build_settings
+    from pipeline.renja import build_e81, e81_scale
+
+    codes = [f"P{n:03d}" for n in range(1, programs + 1)]
+    kegiatan = [f"{c}.01" for c in codes[::5]]
+    names = [
+        f"Program Peningkatan Pelayanan dan Pengelolaan Urusan Daerah Bidang {n}"
+        for n in range(1, programs + 1)
+    ]
+    ind_codes = [f"I{c}" for c in codes + kegiatan]
+    program = pd.DataFrame(
+        {
+            "kode_program": codes,
+            "uraian": names,
+            "kode_opd": "D1",
+            "kode_sasaran": "S1",
+            "pagu": 1_250_000_000.0,
+            "pagu_renstra": 6_500_000_000.0,
+            "realisasi_rp_lalu": 2_400_000_000.0,
+            "urusan": "",
+        }
+    )
+    ind = pd.DataFrame(
+        {
+            "kode_indikator": ind_codes,
+            "tingkat": ["program"] * programs + ["kegiatan"] * len(kegiatan),
+            "kode_program": codes + [k[:4] for k in kegiatan],
+            "kode_kegiatan": [""] * programs + kegiatan,
+            "kode_opd": "D1",
+            "uraian": "Persentase sasaran pelayanan yang terlayani sesuai standar",
+            "satuan": "%",
+            "agregasi_tw": "nilai_akhir",
+            "target": 85.0,
+            "target_renstra": 95.0,
+            "tahun_target_renstra": None,
+            "realisasi_lalu": 80.0,
+            "catatan": "",
+        }
+    )
+    return build_e81(
+        pd.DataFrame({"kode_opd": ["D1"], "nama_opd": ["Dinas Contoh dengan Banyak Program"]}),
+        pd.DataFrame({"kode_sasaran": ["S1"], "uraian": ["Sasaran satu"]}),
+        pd.DataFrame({"kode_sasaran": ["S1"], "kode_opd_list": [("D1",)]}),
+        program,
+        pd.DataFrame(
+            {
+                "kode_kegiatan": kegiatan,
+                "kode_program": [k[:4] for k in kegiatan],
+                "uraian": "Kegiatan Penyediaan Jasa Pelayanan Umum Perangkat Daerah",
+                "kode_opd": "D1",
+                "pagu": 250_000_000.0,
+                "pagu_renstra": 1_300_000_000.0,
+                "realisasi_rp_lalu": 500_000_000.0,
+            }
+        ),
+        ind,
+        2,
+        pd.DataFrame({"kode_indikator": ind_codes, "k_tw1": 70.0, "k_tw2": 78.5}).assign(
+            k_tw3=math.nan, k_tw4=math.nan
+        ),
+        pd.DataFrame(
+            {"kode": codes + kegiatan, "rp_tw1": 100_000_000.0, "rp_tw2": 212_500_000.0}
+        ).assign(rp_tw3=math.nan, rp_tw4=math.nan),
+        pd.DataFrame(),
+        pd.DataFrame(),
+        {"D1": "renja"},
+        e81_scale(build_settings()[0]),
+    )
+
+
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice not installed")
+def test_many_programs_fit_one_page_and_more_continue_under_the_headers(
+    tmp_path: Path,
+) -> None:
+    """An OPD with 22 programs and 5 kegiatan (27 rows, 5 more than the demo's largest block)
+    still prints on one page. One with 60 programs and 12 kegiatan cannot at 7 pt: it breaks
+    between rows, each next page starts with a line naming the OPD and the column headers
+    again, and the footer is kept whole."""
+    e81 = _generated(22)
+    assert len(e81.rows) == 27
+    laid_out, pages = _sheet_pdf(e81, tmp_path)
+    assert len(pages) == len(e81.blocks()) == laid_out.count == 1
+
+    long = tmp_path / "panjang"
+    long.mkdir()
+    laid_out, pages = _sheet_pdf(_generated(60), long)
+    assert laid_out.count == len(pages) >= 3
+    assert pages[0].count(TITLE) == 1
+    for page in pages[1:]:
+        assert TITLE not in page
+        assert "(D1) (lanjutan)" in page
+        assert "Realisasi Kinerja pada Triwulan" in page and "13 = 9+10+11+12" in page
+    assert "Tindak lanjut yang diperlukan dalam RKPD/Renja berikutnya" in pages[-1]
+    assert "Rata-rata capaian kinerja (%)" in pages[-1]

@@ -233,7 +233,7 @@ def test_footer_by_hand() -> None:
     assert foot["predikat_rp"] == "SR"
     assert foot["faktor_pendorong"] == "A"
     assert foot["faktor_penghambat"] == "B"
-    assert foot["tindak_lanjut"] == "C\nD"
+    assert foot["tindak_lanjut"] == "C; D"  # one paragraph: the footer row is one wide cell
     assert foot["tindak_lanjut_renja"] == "E"
     assert foot["sasaran"] == "S1 Sasaran satu"
 

@@ -4,23 +4,41 @@ own printed page, in the consolidated workbook's ``E.81`` sheet and as one workb
 
 Columns 1–18 with K (kinerja) and Rp (anggaran) sub-columns, the form's formula captions under
 the column numbers, Urusan / Program / Kegiatan rows with their indicators, and the footer rows.
-Every figure is a number cell; Rupiah are stored whole and shown in millions (``#.##0,00,,``),
-so the 29 columns fit an A3 landscape page with every glyph at 7 pt or more.
+Every figure is a number cell; Rupiah are stored whole and shown in millions (``#.##0,00,,``).
+
+Pages are laid out here, not left to the spreadsheet program: A3 landscape at 80 % (9 pt text
+prints at 7,2 pt). Each number column is as wide as its widest figure, no word of a column title
+is broken, and the Program/Kegiatan, Indikator and Keterangan columns share the rest of the
+width so that the tallest block is shortest. Every row is exactly as tall as its wrapped text
+(LibreOffice's line pitch, measured), so the writer knows where each page ends: every block
+starts a page, and a block taller than a page (more than about 27 program and kegiatan rows of
+two lines) breaks between rows and goes on under a line naming the OPD and its column headers
+again; the footer rows (with the place to sign in the OPD's own file) are never split.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import math
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
+import numpy as np
+import pandas as pd
 from xlsxwriter.format import Format
 from xlsxwriter.worksheet import Worksheet
 
 from pipeline import fmt
 from pipeline.atomic import atomic_path
-from pipeline.layout import LINE_PT, col_width_pt, footer_pt, min_scale, row_height
+from pipeline.layout import (
+    FONT_PT,
+    col_width_pt,
+    footer_pt,
+    min_scale,
+    text_width_pt,
+    wrapped_lines,
+)
 from pipeline.renja import E81, KOLOM, TRIWULAN_ROMAWI
 from pipeline.workbook.base import (
     WORKBOOK_OPTIONS,
@@ -35,20 +53,55 @@ from pipeline.xlsx_safe import SafeWorkbook
 
 A3_LANDSCAPE_PT = (1190.55, 841.89)
 SIDE_IN, TOP_IN, BOTTOM_IN = 0.3, 0.6, 0.6
-# No, Sasaran, Kode, Urusan/Program/Kegiatan, Indikator; K / Rp pairs for columns 6–16; Unit,
-# Keterangan.
-TEXT_WIDTHS = [3.5, 4.5, 8.0, 22.0, 14.0]
-K_WIDTH, RP_WIDTH, PCT_WIDTH = 7.0, 9.5, 6.5
-TAIL_WIDTHS = [8.0, 14.0]
+# Every sheet prints at the smallest scale that keeps 9 pt text at 7 pt or more (80 %): the
+# columns are sized to fill the page's width at that scale.
+SCALE = min_scale()
+# Columns: No, Sasaran, Kode, Urusan/Program/Kegiatan, Indikator; K / Rp pairs for columns
+# 6–16; Unit, Keterangan.
+FIRST_PAIR = 5
 PERCENT_COLUMNS = (14, 16)
-FIRST_PAIR = len(TEXT_WIDTHS)
+LAST = FIRST_PAIR + 2 * len(KOLOM) + 1
+NAME, INDICATOR = 3, 4
 CAPTIONS = {
     13: "13 = 9+10+11+12",
     14: "14 = 13/8 × 100",
     15: "15 = 7 + 13",
     16: "16 = 15/6 × 100",
 }
-HEAD_LINES = 5  # title, OPD, period, Sasaran RKPD, note: then the four column-header rows
+TITLES = {
+    6: "Target Renstra Perangkat Daerah pada Akhir Periode Renstra PD",
+    7: "Realisasi Capaian Kinerja Renstra Perangkat Daerah s/d Renja Perangkat Daerah Tahun Lalu",
+    8: "Target Kinerja dan Anggaran Renja Perangkat Daerah Tahun Berjalan yang Dievaluasi",
+    13: "Realisasi Capaian Kinerja dan Anggaran Renja Perangkat Daerah yang Dievaluasi",
+    14: "Tingkat Capaian Kinerja dan Realisasi Anggaran Renja Perangkat Daerah yang "
+    "Dievaluasi (%)",
+    15: "Realisasi Kinerja dan Anggaran Renstra Perangkat Daerah s/d Tahun Berjalan",
+    16: "Tingkat Capaian Kinerja dan Realisasi Anggaran Renstra Perangkat Daerah s/d "
+    "Tahun Berjalan (%)",
+}
+LEFT_TITLES = [
+    "No",
+    "Sasaran",
+    "Kode",
+    "Urusan/Bidang Urusan Pemerintahan Daerah dan Program/Kegiatan",
+    "Indikator Kinerja Program (outcome)/ Kegiatan (output)",
+]
+RIGHT_TITLES = ["Unit Perangkat Daerah Penanggung Jawab", "Keterangan"]
+# The narrowest a pair of columns 6–16 may be (characters) is tried at each of these: a wider
+# pair takes width from the text columns and gives a shorter header row.
+TITLE_FLOORS = (0.0, 15.0, 16.0, 17.0, 18.0)
+# The columns whose width follows the text and the numbers they hold start from these.
+MIN_WIDTH = {0: 3.5, 1: 4.5, 2: 5.0, NAME: 16.0, INDICATOR: 14.0, LAST - 1: 6.0, LAST: 10.0}
+UNIT_MAX = 12.0  # a longer OPD code wraps
+# LibreOffice prints wrapped Arial 9 at a pitch of 10 pt a line (measured in its PDF); 3 pt more
+# keep the descenders of the last line inside the cell. Rows are exactly as tall as their text.
+PITCH_PT = 10.0
+PAD_PT = 3.0
+# The layout module keeps 4 pt of a column for padding; LibreOffice keeps about 1 (measured:
+# columns 8, 14 and 25 characters wide wrap a line past 42,5, 72,6 and 127,8 pt). E.81 rows count
+# on 2 pt of it, 0,4 of a character.
+SLACK_CHARS = 0.4
+TITLE_PT = 11.0
 FOOTER_LABELS = (
     ("rata", "Rata-rata capaian kinerja (%)"),
     ("predikat", "Predikat kinerja"),
@@ -59,39 +112,234 @@ FOOTER_LABELS = (
 )
 
 
-def widths() -> list[float]:
-    """Column widths (characters) of the 29 printed columns."""
-    pairs: list[float] = []
-    for number in KOLOM:
-        pairs += [PCT_WIDTH, PCT_WIDTH] if number in PERCENT_COLUMNS else [K_WIDTH, RP_WIDTH]
-    return TEXT_WIDTHS + pairs + TAIL_WIDTHS
-
-
-WIDTHS = widths()
-LAST = len(WIDTHS) - 1
-
-
 def col_of(number: int, sub: str) -> int:
     """0-based sheet column of form column ``number`` (6–16), sub-column ``K`` or ``Rp``."""
     return FIRST_PAIR + 2 * (number - 6) + (0 if sub == "K" else 1)
 
 
+def height(*cells: tuple[object, float], bold: bool = False, font_pt: float = FONT_PT) -> float:
+    """Points for a row whose (text, column width) cells wrap: the lines the longest needs."""
+    lines = max(
+        (wrapped_lines(t, w + SLACK_CHARS, font_pt, bold=bold) for t, w in cells), default=1
+    )
+    return round(lines * PITCH_PT * font_pt / FONT_PT + PAD_PT, 1)
+
+
+ONE_LINE = height()
+
+
 def print_scale() -> int:
-    """The scale at which the 29 columns fill an A3 landscape page's width."""
-    room = A3_LANDSCAPE_PT[0] - 2 * SIDE_IN * 72
-    total = sum(col_width_pt(w) for w in WIDTHS)
-    return max(math.floor(min(100.0, room / total * 100 * 0.97)), min_scale())
+    """The scale of every E.81 page (%)."""
+    return SCALE
+
+
+def page_width() -> float:
+    """Unscaled points of column width one printed page holds, measured the wider way (Excel's:
+    :func:`~pipeline.layout.col_width_pt`), with 1 % to spare."""
+    return (A3_LANDSCAPE_PT[0] - 2 * SIDE_IN * 72) / (SCALE / 100) * 0.99
 
 
 def page_height() -> float:
     """Unscaled points of sheet that fit one printed page."""
     room = A3_LANDSCAPE_PT[1] - (TOP_IN + BOTTOM_IN) * 72
-    return room / (print_scale() / 100)
+    return room / (SCALE / 100)
+
+
+def _chars(points: float, floor: float = 0.0) -> float:
+    """The column width (characters, in halves) in which ``points`` of text print on one line
+    in LibreOffice, the narrower of the two programs (5 pt a character and 2,5 pt), 1 pt to
+    spare."""
+    return max(floor, math.ceil(max(points - 1.5, 0.0) / 5.0 * 2) / 2)
+
+
+def _number_pt(values: Any, shown: Any) -> float:
+    """Printed width of the widest of ``values`` as ``shown(value)`` gives its text."""
+    return max((text_width_pt(shown(float(v))) for v in values if not pd.isna(v)), default=0.0)
+
+
+def widths(rows: pd.DataFrame, decimals: int) -> list[float]:
+    """Column widths (characters) of the 29 printed columns for the item ``rows`` of the blocks
+    on the sheet. Each number column is as wide as its widest figure (a figure never prints as
+    ``###``), each pair holds its caption, the code columns their codes; the three text columns
+    (Program/Kegiatan, Indikator, Keterangan) share the rest of the page's width, and the pairs
+    of columns 6–16 are widened for their titles, so that the tallest block (header row and
+    item rows) is as short as it can be."""
+    base = _figure_widths(rows, decimals)
+    per_char = col_width_pt(1) - col_width_pt(0)
+    best: tuple[tuple[float, float], list[float]] | None = None
+    for floor in TITLE_FLOORS:
+        w = list(base)
+        for number in TITLES:
+            first = col_of(number, "K")
+            extra = max(floor - w[first] - w[first + 1], 0.0)
+            w[first] += extra / 2
+            w[first + 1] += extra / 2
+        fixed = sum(col_width_pt(x) for i, x in enumerate(w) if i not in (NAME, INDICATOR, LAST))
+        room = math.floor((page_width() - fixed - 3 * col_width_pt(0)) / per_char * 2) / 2
+        if room < MIN_WIDTH[NAME] + MIN_WIDTH[INDICATOR] + MIN_WIDTH[LAST]:
+            continue
+        head = max(
+            wrapped_lines(t, w[col_of(n, "K")] + w[col_of(n, "Rp")] + SLACK_CHARS, bold=True)
+            for n, t in TITLES.items()
+        )
+        head = max(head, wrapped_lines(RIGHT_TITLES[0], w[LAST - 1] + SLACK_CHARS, bold=True))
+        score, shared = _share(rows, w, room, head)
+        if best is None or score < best[0]:
+            best = (score, [*w[:NAME], shared[0], shared[1], *w[INDICATOR + 1 : LAST], shared[2]])
+    if best is None:  # nothing fits at any floor: the figures' widths and the text floors
+        return base
+    return best[1]
+
+
+def _figure_widths(rows: pd.DataFrame, decimals: int) -> list[float]:
+    """The widths that follow the figures and codes; the text columns at their floors."""
+    w = [0.0] * (LAST + 1)
+    for col, floor in MIN_WIDTH.items():
+        w[col] = floor
+    w[1] = max(MIN_WIDTH[1], _text_chars(rows["kode_sasaran"]))
+    w[2] = max(MIN_WIDTH[2], _text_chars(rows["kode"]))
+    w[LAST - 1] = min(UNIT_MAX, max(MIN_WIDTH[LAST - 1], _text_chars(rows["unit"])))
+    # no word of a column title is broken
+    titled = [*enumerate(LEFT_TITLES), (LAST - 1, RIGHT_TITLES[0]), (LAST, RIGHT_TITLES[1])]
+    for col, title in titled:
+        w[col] = max(w[col], _word_chars(title))
+    k_head = _chars(text_width_pt("K", bold=True), 4.5)
+    rp_head = _chars(text_width_pt("Rp (juta)", bold=True))
+    for number, (k, rp) in KOLOM.items():
+        first = col_of(number, "K")
+        if number in PERCENT_COLUMNS:
+            pct = _chars(
+                max(_number_pt(rows[c], lambda v: f"{v:,.{decimals}f}") for c in (k, rp)),
+                k_head,
+            )
+            w[first] = w[first + 1] = pct
+        else:
+            w[first] = _chars(_number_pt(rows[k], lambda v: f"{v:,.{fmt.desimal(v, 2)}f}"), k_head)
+            w[first + 1] = _chars(_number_pt(rows[rp], lambda v: f"{v / 1e6:,.2f}"), rp_head)
+        labels = [
+            CAPTIONS.get(number, ""),
+            max(TITLES.get(number, "").split(), key=len, default=""),
+        ]
+        if 9 <= number <= 12:
+            labels.append("periode)")  # of "III (di luar periode)", which may wrap
+        pair = max(_chars(text_width_pt(t, bold=True)) for t in labels)
+        extra = max(pair - w[first] - w[first + 1], 0.0)
+        w[first] += extra / 2
+        w[first + 1] += extra / 2
+    return w
+
+
+def _word_chars(title: str) -> float:
+    """The width in which the longest word of a bold title prints whole."""
+    return max(_chars(text_width_pt(word, bold=True)) for word in title.split())
+
+
+def _text_chars(values: pd.Series) -> float:
+    return _chars(max((text_width_pt(str(v)) for v in values if isinstance(v, str)), default=0))
+
+
+def _share(
+    rows: pd.DataFrame, w: list[float], room: float, head: int
+) -> tuple[tuple[float, float], tuple[float, float, float]]:
+    """The widths of the Program/Kegiatan, Indikator and Keterangan columns, ``room``
+    characters together, that make the tallest block shortest (then all blocks together), and
+    that block's score: the points of its item rows and of the header's title lines (``head``:
+    the lines the other titles need)."""
+    items = rows[rows["jenis"] != "urusan"]
+    if items.empty:
+        rest = room - MIN_WIDTH[NAME] - MIN_WIDTH[INDICATOR]
+        return (head * PITCH_PT, 0.0), (MIN_WIDTH[NAME], MIN_WIDTH[INDICATOR], rest)
+    recs = items.to_dict("records")
+    names = [(str(r["uraian"] or ""), r["jenis"] != "kegiatan") for r in recs]
+    indicators = [_indicator({str(k): v for k, v in r.items()}) for r in recs]
+    notes = [str(r["keterangan"] or "") for r in recs]
+    fixed = np.array(
+        [
+            max(
+                wrapped_lines(r["kode"], w[2] + SLACK_CHARS),
+                wrapped_lines(r["unit"], w[LAST - 1] + SLACK_CHARS),
+            )
+            for r in recs
+        ]
+    )
+    block = pd.factorize(items["kode_opd"])[0]
+
+    def lines(texts: list[Any], width: float) -> np.ndarray:
+        memo: dict[Any, int] = {}
+        out = []
+        for t in texts:
+            if t not in memo:
+                text, bold = t if isinstance(t, tuple) else (t, False)
+                memo[t] = wrapped_lines(text, width + SLACK_CHARS, bold=bold)
+            out.append(memo[t])
+        return np.array(out)
+
+    floor_n, floor_i, floor_k = MIN_WIDTH[NAME], MIN_WIDTH[INDICATOR], MIN_WIDTH[LAST]
+    name_w = np.arange(floor_n, room - floor_i - floor_k + 0.5, 1.0)
+    ind_w = np.arange(floor_i, room - floor_n - floor_k + 0.5, 1.0)
+    by_name = {float(x): lines(names, x) for x in name_w}
+    by_ind = {float(x): lines(indicators, x) for x in ind_w}
+    note_cache: dict[float, np.ndarray] = {}
+    heads: list[dict[float, int]] = [{}, {}, {}]
+    for cache, title in zip(
+        heads, [LEFT_TITLES[NAME], LEFT_TITLES[INDICATOR], RIGHT_TITLES[1]], strict=True
+    ):
+        for x in np.arange(min(floor_n, floor_i, floor_k), room + 0.5, 0.5):
+            cache[float(x)] = wrapped_lines(title, float(x) + SLACK_CHARS, bold=True)
+    best: tuple[float, float, float, float, float] | None = None
+    for a in name_w:
+        for b in ind_w:
+            c = room - a - b
+            if c < floor_k:
+                continue
+            if c not in note_cache:
+                note_cache[c] = lines(notes, c)
+            need = np.maximum.reduce([by_name[a], by_ind[b], note_cache[c], fixed])
+            per_block = np.bincount(block, weights=need * PITCH_PT + PAD_PT)
+            titles = max(head, heads[0][a] - 1, heads[1][b] - 1, heads[2][c] - 1)
+            score = (float(per_block.max()) + titles * PITCH_PT, float(per_block.sum()))
+            if best is None or score < best[:2]:
+                best = (*score, float(a), float(b), float(c))
+    assert best is not None
+    return best[:2], best[2:]
+
+
+class _Dry:
+    """A worksheet that writes nothing: a part of a block is laid out on it to learn its
+    height before it is placed."""
+
+    def __getattr__(self, name: str) -> Any:
+        return lambda *args, **kwargs: None
+
+
+@dataclass
+class Pages:
+    """The printed pages of a sheet while it is written: every OPD block starts a page; a block
+    taller than a page breaks between rows and goes on with its column headers repeated.
+
+    ``room`` is the sheet height (points, unscaled) one page holds, ``used`` what the current
+    page holds so far, ``breaks`` the rows that start a page (a manual break before each)."""
+
+    room: float = field(default_factory=lambda: page_height() * 0.99)
+    used: float = 0.0
+    breaks: list[int] = field(default_factory=list)
+    count: int = 1
+
+    def new_page(self, row: int) -> None:
+        self.breaks.append(row)
+        self.used = 0.0
+        self.count += 1
+
+    def fits(self, points: float) -> bool:
+        return self.used + points <= self.room
 
 
 class _Styles:
-    def __init__(self, fmts: Formats) -> None:
+    """The formats of a sheet's cells and the widths of its columns."""
+
+    def __init__(self, fmts: Formats, widths: list[float]) -> None:
         self.fmts = fmts
+        self.widths = widths
         self.text = fmts.get(border=1, text_wrap=True)
         self.center = fmts.get(border=1, text_wrap=True, align="center")
         self.head = fmts.get(
@@ -139,55 +387,38 @@ def _merge(ws: Worksheet, row: int, first: int, last: int, text: str, style: For
 def _header_rows(ws: Worksheet, rh: RowHeights, row: int, st: _Styles, triwulan: int) -> int:
     """The four header rows (titles, quarters, K/Rp, column numbers with captions); returns
     the last of them."""
-    titles = {
-        6: "Target Renstra Perangkat Daerah pada Akhir Periode Renstra PD",
-        7: "Realisasi Capaian Kinerja Renstra Perangkat Daerah s/d Renja Perangkat Daerah "
-        "Tahun Lalu",
-        8: "Target Kinerja dan Anggaran Renja Perangkat Daerah Tahun Berjalan yang Dievaluasi",
-        13: "Realisasi Capaian Kinerja dan Anggaran Renja Perangkat Daerah yang Dievaluasi",
-        14: "Tingkat Capaian Kinerja dan Realisasi Anggaran Renja Perangkat Daerah yang "
-        "Dievaluasi (%)",
-        15: "Realisasi Kinerja dan Anggaran Renstra Perangkat Daerah s/d Tahun Berjalan",
-        16: "Tingkat Capaian Kinerja dan Realisasi Anggaran Renstra Perangkat Daerah s/d "
-        "Tahun Berjalan (%)",
-    }
-    left = [
-        "No",
-        "Sasaran",
-        "Kode",
-        "Urusan/Bidang Urusan Pemerintahan Daerah dan Program/Kegiatan",
-        "Indikator Kinerja Program (outcome)/ Kegiatan (output)",
-    ]
-    right = ["Unit Perangkat Daerah Penanggung Jawab", "Keterangan"]
+    titles, left, right = TITLES, LEFT_TITLES, RIGHT_TITLES
     top, quarters, subs, numbers = row, row + 1, row + 2, row + 3
     cells: list[tuple[object, float]] = []
     for col, text in enumerate(left):
         ws.merge_range(top, col, subs, col, text, st.head)
-        cells.append((text, WIDTHS[col]))
+        cells.append((text, st.widths[col]))
     for number, text in titles.items():
         first = col_of(number, "K")
         ws.merge_range(top, first, quarters, first + 1, text, st.head)
-        cells.append((text, WIDTHS[first] + WIDTHS[first + 1]))
+        cells.append((text, st.widths[first] + st.widths[first + 1]))
     ws.merge_range(
         top, col_of(9, "K"), top, col_of(12, "Rp"), "Realisasi Kinerja pada Triwulan", st.head
     )
+    labels = []
     for q in range(4):
         first = col_of(9 + q, "K")
         label = TRIWULAN_ROMAWI[q] + ("" if q < triwulan else " (di luar periode)")
         ws.merge_range(quarters, first, quarters, first + 1, label, st.head)
+        labels.append((label, st.widths[first] + st.widths[first + 1]))
     for offset, text in enumerate(right):
         col = LAST - 1 + offset
         ws.merge_range(top, col, subs, col, text, st.head)
-        cells.append((text, WIDTHS[col]))
+        cells.append((text, st.widths[col]))
     for number in KOLOM:
         for sub in ("K", "Rp"):
             col = col_of(number, sub)
             shown = sub if number in PERCENT_COLUMNS or sub == "K" else "Rp (juta)"
             ws.write_string(subs, col, shown, st.head)
-    lines = max(row_height(c, bold=True) for c in cells)
-    rh.set(top, max(lines - LINE_PT - 3, LINE_PT + 3))
-    rh.set(quarters, LINE_PT + 3)
-    rh.set(subs, LINE_PT + 3)
+    # the titles of columns 6–16 span the top two rows, the others the top three
+    rh.set(quarters, height(*labels, bold=True))
+    rh.set(subs, ONE_LINE)
+    rh.set(top, max(height(*cells, bold=True) - rh.heights[quarters], ONE_LINE))
     for col in range(FIRST_PAIR):
         ws.write_string(numbers, col, str(col + 1), st.number_row)
     for number in KOLOM:
@@ -197,8 +428,18 @@ def _header_rows(ws: Worksheet, rh: RowHeights, row: int, st: _Styles, triwulan:
         )
     ws.write_string(numbers, LAST - 1, "17", st.number_row)
     ws.write_string(numbers, LAST, "18", st.number_row)
-    rh.set(numbers, LINE_PT + 3)
+    rh.set(numbers, ONE_LINE)
     return numbers
+
+
+@dataclass(frozen=True)
+class Place:
+    """What a block's header lines name besides the OPD: the Pemda, the year, the Renstra's
+    last year."""
+
+    nama_pemda: str
+    tahun: int
+    akhir: int
 
 
 def write_block(
@@ -208,25 +449,28 @@ def write_block(
     e81: E81,
     kode_opd: str,
     st: _Styles,
-    nama_pemda: str,
-    tahun: int,
-    akhir: int,
+    place: Place,
+    pages: Pages,
+    signature: bool = False,
 ) -> int:
-    """One OPD's block from ``row``: header lines, column headers, rows, footer. Returns the
-    last row written."""
+    """One OPD's block from ``row`` (the top of a page): header lines, column headers, rows,
+    footer, and with ``signature`` the place to sign. A row that would pass the foot of the
+    page starts the next one under the column headers again; the footer (with the signature)
+    is kept in one piece. Returns the last row written."""
     foot = e81.footer.set_index("kode_opd").loc[kode_opd]
     rows = e81.rows[e81.rows["kode_opd"] == kode_opd]
-    full = sum(WIDTHS)
+    full = sum(st.widths)
+    name = f"{foot['nama_opd']} ({kode_opd})"
     lines = [
         (
             st.title,
-            "EVALUASI TERHADAP HASIL RENJA PERANGKAT DAERAH LINGKUP " + nama_pemda.upper(),
+            "EVALUASI TERHADAP HASIL RENJA PERANGKAT DAERAH LINGKUP " + place.nama_pemda.upper(),
         ),
-        (st.line_bold, f"Renja Perangkat Daerah {foot['nama_opd']} ({kode_opd})"),
+        (st.line_bold, f"Renja Perangkat Daerah {name}"),
         (
             st.line_bold,
-            f"Periode Pelaksanaan: Tahun {tahun}, {e81.periode} (tahun lalu = {tahun - 1}; "
-            f"akhir periode Renstra PD = {akhir})",
+            f"Periode Pelaksanaan: Tahun {place.tahun}, {e81.periode} (tahun lalu = "
+            f"{place.tahun - 1}; akhir periode Renstra PD = {place.akhir})",
         ),
         (
             st.line,
@@ -236,14 +480,53 @@ def write_block(
         (st.line, _block_note(str(foot["catatan"]))),
     ]
     for style, text in lines:
-        rh.set(row, row_height((text, full), bold=style is not st.line))
+        size = TITLE_PT if style is st.title else FONT_PT
+        rh.set(row, height((text, full), bold=style is not st.line, font_pt=size))
         _merge(ws, row, 0, LAST, text, style)
+        pages.used += rh.heights[row]
         row += 1
+    first = row
     row = _header_rows(ws, rh, row, st, e81.triwulan) + 1
+    pages.used += rh.total(first, row - 1)
     for rec in rows.to_dict("records"):
-        _item_row(ws, rh, row, {str(k): v for k, v in rec.items()}, st)
+        item = {str(k): v for k, v in rec.items()}
+        need = _item_height(item, st.widths)
+        if not pages.fits(need):
+            row = _continued(ws, rh, row, st, e81.triwulan, name, pages)
+        _item_row(ws, rh, row, item, st, need)
+        pages.used += need
         row += 1
-    return _footer(ws, rh, row, foot, e81, st) - 1
+    probe = RowHeights(cast(Worksheet, _Dry()))
+    end = _footer(probe.ws, probe, 0, foot, e81, st)
+    if signature:
+        end = _signature(probe.ws, probe, end, foot, st)
+    if not pages.fits(probe.total(0, end - 1)):
+        row = _continued(ws, rh, row, st, e81.triwulan, name, pages)
+    last = _footer(ws, rh, row, foot, e81, st)
+    if signature:
+        last = _signature(ws, rh, last, foot, st)
+    pages.used += rh.total(row, last - 1)
+    return last - 1
+
+
+def _continued(
+    ws: Worksheet,
+    rh: RowHeights,
+    row: int,
+    st: _Styles,
+    triwulan: int,
+    name: str,
+    pages: Pages,
+) -> int:
+    """A new page inside a block: a line naming the OPD, the column headers again. Returns
+    the row after them."""
+    pages.new_page(row)
+    text = f"Tabel E.81 Renja Perangkat Daerah {name} (lanjutan)"
+    rh.set(row, height((text, sum(st.widths)), bold=True))
+    _merge(ws, row, 0, LAST, text, st.line_bold)
+    last = _header_rows(ws, rh, row + 1, st, triwulan)
+    pages.used += rh.total(row, last)
+    return last + 1
 
 
 def _block_note(catatan: str) -> str:
@@ -254,25 +537,36 @@ def _block_note(catatan: str) -> str:
     return f"{base} {catatan}".strip()
 
 
-def _item_row(ws: Worksheet, rh: RowHeights, row: int, rec: dict[str, Any], st: _Styles) -> None:
-    jenis = rec["jenis"]
-    name_style = {"urusan": st.urusan, "program": st.program}.get(jenis, st.kegiatan)
-    if jenis == "urusan":
-        rh.set(row, row_height((rec["uraian"], sum(WIDTHS))))
-        ws.merge_range(row, 0, row, LAST, str(rec["uraian"]), st.urusan)
-        return
-    indicator = str(rec["indikator"] or "")
-    if indicator and rec["satuan"]:
-        indicator = f"{indicator} ({rec['satuan']})"
-    rh.set(
-        row,
-        max(
-            row_height((rec["uraian"], WIDTHS[3]), bold=jenis == "program"),
-            row_height(
-                (indicator, WIDTHS[4]), (rec["unit"], WIDTHS[-2]), (rec["keterangan"], WIDTHS[-1])
-            ),
+def _indicator(rec: dict[str, Any]) -> str:
+    text = str(rec["indikator"] or "")
+    return f"{text} ({rec['satuan']})" if text and rec["satuan"] else text
+
+
+def _item_height(rec: dict[str, Any], w: list[float]) -> float:
+    """Points the row of a program, kegiatan or Urusan needs."""
+    if rec["jenis"] == "urusan":
+        return height((rec["uraian"], sum(w)), bold=True)
+    return max(
+        height((rec["uraian"], w[NAME]), bold=rec["jenis"] != "kegiatan"),
+        height(
+            (_indicator(rec), w[INDICATOR]),
+            (rec["kode"], w[2]),
+            (rec["unit"], w[LAST - 1]),
+            (rec["keterangan"], w[LAST]),
         ),
     )
+
+
+def _item_row(
+    ws: Worksheet, rh: RowHeights, row: int, rec: dict[str, Any], st: _Styles, need: float
+) -> None:
+    jenis = rec["jenis"]
+    name_style = {"urusan": st.urusan, "program": st.program}.get(jenis, st.kegiatan)
+    rh.set(row, need)
+    if jenis == "urusan":
+        ws.merge_range(row, 0, row, LAST, str(rec["uraian"]), st.urusan)
+        return
+    indicator = _indicator(rec)
     _put(ws, row, 0, rec["no"] if rec["no"] not in (None, "") else None, st.center)
     _put(ws, row, 1, rec["kode_sasaran"], st.center)
     _put(ws, row, 2, rec["kode"], st.text)
@@ -290,7 +584,8 @@ def _item_row(ws: Worksheet, rh: RowHeights, row: int, rec: dict[str, Any], st: 
 def _footer(ws: Worksheet, rh: RowHeights, row: int, foot: Any, e81: E81, st: _Styles) -> int:
     label_last = FIRST_PAIR - 1
     k_col, rp_col = col_of(14, "K"), col_of(14, "Rp")
-    note_width = sum(WIDTHS[rp_col + 1 :])
+    w = st.widths
+    note_width = sum(w[FIRST_PAIR:k_col])  # the note stands left of the figures of column 14
     colours = {
         b.label: band_format(st.fmts, b.warna, align="center", bold=True) for b in e81.scale.bands
     }
@@ -310,11 +605,9 @@ def _footer(ws: Worksheet, rh: RowHeights, row: int, foot: Any, e81: E81, st: _S
                 kv, rv = foot["predikat_k"] or "-", foot["predikat_rp"] or "-"
                 k_style = colours.get(str(kv), st.center)
                 rp_style = colours.get(str(rv), st.center)
-            rh.set(
-                row, row_height((label, sum(WIDTHS[:FIRST_PAIR])), (note, note_width), bold=True)
-            )
+            rh.set(row, height((label, sum(w[:FIRST_PAIR])), (note, note_width), bold=True))
             _merge(ws, row, 0, label_last, label, st.foot_label)
-            _merge(ws, row, FIRST_PAIR, k_col - 1, "", st.blank)
+            _merge(ws, row, FIRST_PAIR, k_col - 1, note, st.foot_text)
             if isinstance(kv, float) and math.isnan(kv):
                 kv = "-"
             if isinstance(rv, float) and math.isnan(rv):
@@ -333,14 +626,12 @@ def _footer(ws: Worksheet, rh: RowHeights, row: int, foot: Any, e81: E81, st: _S
                 rv,
                 rp_style if not isinstance(rv, str) or key == "predikat" else st.center,
             )
-            _merge(ws, row, rp_col + 1, LAST, note, st.foot_text)
+            _merge(ws, row, rp_col + 1, LAST, "", st.blank)
         else:
             text = str(foot[key] or "") or "-"
             rh.set(
                 row,
-                row_height(
-                    (label, sum(WIDTHS[:FIRST_PAIR])), (text, sum(WIDTHS[FIRST_PAIR:])), bold=True
-                ),
+                height((label, sum(w[:FIRST_PAIR])), (text, sum(w[FIRST_PAIR:])), bold=True),
             )
             _merge(ws, row, 0, label_last, label, st.foot_label)
             _merge(ws, row, FIRST_PAIR, LAST, text, st.foot_text)
@@ -348,7 +639,7 @@ def _footer(ws: Worksheet, rh: RowHeights, row: int, foot: Any, e81: E81, st: _S
     return row
 
 
-def _page_setup(ws: Worksheet, status: Status, footer: str) -> None:
+def _page_setup(ws: Worksheet, status: Status, footer: str, widths: list[float]) -> None:
     scale = print_scale()
     ws.set_landscape()
     ws.set_paper(8)  # A3
@@ -357,7 +648,7 @@ def _page_setup(ws: Worksheet, status: Status, footer: str) -> None:
     ws.set_header(sized(status.page_header(), size + 3), {"margin": 0.25, "scale_with_doc": False})
     ws.set_footer(sized(footer, size), {"margin": 0.25, "scale_with_doc": False})
     ws.set_print_scale(scale)
-    for col, width in enumerate(WIDTHS):
+    for col, width in enumerate(widths):
         ws.set_column(col, col, width)
 
 
@@ -367,30 +658,30 @@ def write_e81_sheet(
     fmts: Formats,
     status: Status,
     footer: str,
-    nama_pemda: str,
-    tahun: int,
-    akhir: int,
-) -> None:
+    place: Place,
+) -> Pages:
     """The consolidated workbook's E.81 sheet: the banner, then one block per OPD, each from
-    the top of a new page."""
-    st = _Styles(fmts)
-    _page_setup(ws, status, footer)
+    the top of a new page. Returns the pages as laid out."""
+    st = _Styles(fmts, widths(e81.rows, fmts.decimals))
+    _page_setup(ws, status, footer, st.widths)
     rh = RowHeights(ws)
     rh.heights[0] = write_banner(
-        ws, status, f"Evaluasi Hasil Renja (Tabel E.81), {e81.periode}", fmts, WIDTHS
+        ws, status, f"Evaluasi Hasil Renja (Tabel E.81), {e81.periode}", fmts, st.widths
     )
+    rh.set(1, ONE_LINE)
+    pages = Pages(used=rh.total(0, 1))
     row = 2
-    starts = []
     if e81.footer.empty:
         ws.write_string(
             row, 0, "Tidak ada program di master spec: Tabel E.81 tidak dapat disusun.", st.line
         )
-        return
-    for kode in e81.blocks():
-        starts.append(row)
-        row = write_block(ws, rh, row, e81, kode, st, nama_pemda, tahun, akhir) + 2
-    if len(starts) > 1:
-        ws.set_h_pagebreaks(starts[1:])
+        return pages
+    for n, kode in enumerate(e81.blocks()):
+        if n:
+            pages.new_page(row)
+        row = write_block(ws, rh, row, e81, kode, st, place, pages) + 1
+    ws.set_h_pagebreaks(pages.breaks)
+    return pages
 
 
 def write_e81_files(
@@ -398,9 +689,7 @@ def write_e81_files(
     e81: E81,
     status: Status,
     footer: str,
-    nama_pemda: str,
-    tahun: int,
-    akhir: int,
+    place: Place,
     decimals: int,
 ) -> list[Path]:
     """One workbook per OPD block, ``<folder>/<kode_opd>.xlsx``, with a place to sign."""
@@ -411,39 +700,55 @@ def write_e81_files(
             wb = SafeWorkbook(str(tmp), WORKBOOK_OPTIONS)
             wb.set_properties(
                 {
-                    "title": f"Tabel E.81 {kode} {tahun} {e81.periode}",
-                    "author": nama_pemda,
-                    "created": dt.datetime(tahun, 12, 31),
+                    "title": f"Tabel E.81 {kode} {place.tahun} {e81.periode}",
+                    "author": place.nama_pemda,
+                    "created": dt.datetime(place.tahun, 12, 31),
                 }
             )
-            fmts = Formats(wb, decimals)
-            st = _Styles(fmts)
+            own = e81.rows[e81.rows["kode_opd"] == kode]
+            st = _Styles(Formats(wb, decimals), widths(own, decimals))
             ws = wb.add_worksheet("E.81")
-            _page_setup(ws, status, footer)
-            rh = RowHeights(ws)
-            last = write_block(ws, rh, 0, e81, kode, st, nama_pemda, tahun, akhir)
-            ws.repeat_rows(HEAD_LINES, HEAD_LINES + 3)  # a long block continues with its header
-            _signature(ws, rh, last + 2, e81, kode, st)
+            _page_setup(ws, status, footer, st.widths)
+            pages = Pages()
+            write_block(ws, RowHeights(ws), 0, e81, kode, st, place, pages, signature=True)
+            ws.set_h_pagebreaks(pages.breaks)
             wb.close()
         written.append(path)
     return written
 
 
-def _signature(ws: Worksheet, rh: RowHeights, row: int, e81: E81, kode: str, st: _Styles) -> None:
-    name = str(e81.footer.set_index("kode_opd").loc[kode, "nama_opd"])
+SIGN_SPACE_PT = 40.0  # room for the signature and stamp (32 pt printed, over 1 cm)
+GAP_PT = 6.0
+
+
+def _signature(ws: Worksheet, rh: RowHeights, row: int, foot: Any, st: _Styles) -> int:
+    """A narrow blank row, then the place and date, the head of the OPD, room to sign, name and
+    NIP, from ``row``. Returns the row after them."""
     first = col_of(14, "K")
     lines = [
+        "",
         "……………………, …………………………",
-        f"Kepala {name}",
-        "",
-        "",
-        "",
+        f"Kepala {foot['nama_opd']}",
+        None,
         "(……………………………………………)",
         "NIP. ……………………………………",
     ]
     for offset, text in enumerate(lines):
-        rh.set(row + offset, row_height((text, sum(WIDTHS[first:]))))
-        _merge(ws, row + offset, first, LAST, text, st.line if offset != 1 else st.line_bold)
+        if text is None or not text:
+            rh.set(row + offset, SIGN_SPACE_PT if text is None else GAP_PT)
+            continue
+        rh.set(row + offset, height((text, sum(st.widths[first:])), bold=offset == 2))
+        _merge(ws, row + offset, first, LAST, text, st.line if offset != 2 else st.line_bold)
+    return row + len(lines)
 
 
-__all__ = ["page_height", "print_scale", "write_e81_files", "write_e81_sheet"]
+__all__ = [
+    "Pages",
+    "Place",
+    "page_height",
+    "page_width",
+    "print_scale",
+    "widths",
+    "write_e81_files",
+    "write_e81_sheet",
+]

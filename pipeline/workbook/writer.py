@@ -61,7 +61,7 @@ from pipeline.workbook.columns import (
     VALIDASI_COLS,
     VALIDASI_KEYS,
 )
-from pipeline.workbook.e81 import write_e81_sheet
+from pipeline.workbook.e81 import Place, write_e81_sheet
 from pipeline.workbook.lkjip import indicator_decimals, write_bab3
 from pipeline.workbook.ringkasan import RunInfo, write_ringkasan
 from pipeline.xlsx_safe import SafeWorkbook
@@ -162,16 +162,8 @@ def sheet_bab3(wb: Workbook, ws: Worksheet, ctx: Context) -> None:
 
 
 def sheet_e81(wb: Workbook, ws: Worksheet, ctx: Context) -> None:
-    write_e81_sheet(
-        ws,
-        ctx.e81,
-        ctx.fmts,
-        ctx.status,
-        ctx.footer,
-        ctx.info.nama_pemda,
-        ctx.info.tahun,
-        ctx.periode_akhir,
-    )
+    place = Place(ctx.info.nama_pemda, ctx.info.tahun, ctx.periode_akhir)
+    write_e81_sheet(ws, ctx.e81, ctx.fmts, ctx.status, ctx.footer, place)
 
 
 def _predikat(ws: Worksheet, wb: Workbook, ctx: Context, cols: list[Col], key: str, last: int):
