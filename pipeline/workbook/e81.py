@@ -19,6 +19,7 @@ again; the footer rows (with the place to sign in the OPD's own file) are never 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -165,6 +166,7 @@ def widths(rows: pd.DataFrame, decimals: int) -> list[float]:
     of columns 6–16 are widened for their titles, so that the tallest block (header row and
     item rows) is as short as it can be."""
     base = _figure_widths(rows, decimals)
+    texts = _Texts.of(rows, base)
     per_char = col_width_pt(1) - col_width_pt(0)
     best: tuple[tuple[float, float], list[float]] | None = None
     for floor in TITLE_FLOORS:
@@ -183,7 +185,7 @@ def widths(rows: pd.DataFrame, decimals: int) -> list[float]:
             for n, t in TITLES.items()
         )
         head = max(head, wrapped_lines(RIGHT_TITLES[0], w[LAST - 1] + SLACK_CHARS, bold=True))
-        score, shared = _share(rows, w, room, head)
+        score, shared = _share(texts, room, head)
         if best is None or score < best[0]:
             best = (score, [*w[:NAME], shared[0], shared[1], *w[INDICATOR + 1 : LAST], shared[2]])
     if best is None:  # nothing fits at any floor: the figures' widths and the text floors
@@ -238,70 +240,96 @@ def _text_chars(values: pd.Series) -> float:
     return _chars(max((text_width_pt(str(v)) for v in values if isinstance(v, str)), default=0))
 
 
+@dataclass(frozen=True)
+class _Texts:
+    """What the text columns of the item rows hold, read once for the layout search: the
+    Program/Kegiatan names (bold for a program), indicators, notes, the lines the code and unit
+    columns need, and each row's block."""
+
+    names: list[tuple[str, bool]]
+    indicators: list[tuple[str, bool]]
+    notes: list[tuple[str, bool]]
+    fixed: np.ndarray
+    block: np.ndarray
+
+    @classmethod
+    def of(cls, rows: pd.DataFrame, w: list[float]) -> _Texts:
+        items = rows[rows["jenis"] != "urusan"]
+        recs = [{str(k): v for k, v in r.items()} for r in items.to_dict("records")]
+        return cls(
+            [(str(r["uraian"] or ""), bool(r["jenis"] != "kegiatan")) for r in recs],
+            [(_indicator(r), False) for r in recs],
+            [(str(r["keterangan"] or ""), False) for r in recs],
+            np.array(
+                [
+                    max(_lines(str(r["kode"]), w[2], False), _lines(str(r["unit"]), w[-2], False))
+                    for r in recs
+                ],
+                dtype=float,
+            ),
+            pd.factorize(items["kode_opd"])[0],
+        )
+
+
 def _share(
-    rows: pd.DataFrame, w: list[float], room: float, head: int
+    texts: _Texts, room: float, head: int
 ) -> tuple[tuple[float, float], tuple[float, float, float]]:
     """The widths of the Program/Kegiatan, Indikator and Keterangan columns, ``room``
     characters together, that make the tallest block shortest (then all blocks together), and
     that block's score: the points of its item rows and of the header's title lines (``head``:
     the lines the other titles need)."""
-    items = rows[rows["jenis"] != "urusan"]
-    if items.empty:
+    if not texts.names:
         rest = room - MIN_WIDTH[NAME] - MIN_WIDTH[INDICATOR]
         return (head * PITCH_PT, 0.0), (MIN_WIDTH[NAME], MIN_WIDTH[INDICATOR], rest)
-    recs = items.to_dict("records")
-    names = [(str(r["uraian"] or ""), r["jenis"] != "kegiatan") for r in recs]
-    indicators = [_indicator({str(k): v for k, v in r.items()}) for r in recs]
-    notes = [str(r["keterangan"] or "") for r in recs]
-    fixed = np.array(
-        [
-            max(
-                wrapped_lines(r["kode"], w[2] + SLACK_CHARS),
-                wrapped_lines(r["unit"], w[LAST - 1] + SLACK_CHARS),
-            )
-            for r in recs
-        ]
-    )
-    block = pd.factorize(items["kode_opd"])[0]
+    names, fixed, block = texts.names, texts.fixed, texts.block
 
-    def lines(texts: list[Any], width: float) -> np.ndarray:
-        memo: dict[Any, int] = {}
-        out = []
-        for t in texts:
-            if t not in memo:
-                text, bold = t if isinstance(t, tuple) else (t, False)
-                memo[t] = wrapped_lines(text, width + SLACK_CHARS, bold=bold)
-            out.append(memo[t])
-        return np.array(out)
+    def lines(texts: list[tuple[str, bool]], width: float) -> np.ndarray:
+        return np.array([_lines(text, width, bold) for text, bold in texts])
 
     floor_n, floor_i, floor_k = MIN_WIDTH[NAME], MIN_WIDTH[INDICATOR], MIN_WIDTH[LAST]
     name_w = np.arange(floor_n, room - floor_i - floor_k + 0.5, 1.0)
     ind_w = np.arange(floor_i, room - floor_n - floor_k + 0.5, 1.0)
-    by_name = {float(x): lines(names, x) for x in name_w}
-    by_ind = {float(x): lines(indicators, x) for x in ind_w}
-    note_cache: dict[float, np.ndarray] = {}
-    heads: list[dict[float, int]] = [{}, {}, {}]
-    for cache, title in zip(
-        heads, [LEFT_TITLES[NAME], LEFT_TITLES[INDICATOR], RIGHT_TITLES[1]], strict=True
-    ):
-        for x in np.arange(min(floor_n, floor_i, floor_k), room + 0.5, 0.5):
-            cache[float(x)] = wrapped_lines(title, float(x) + SLACK_CHARS, bold=True)
+    by_name = np.array([lines(names, x) for x in name_w])
+    by_ind = np.array([lines(texts.indicators, x) for x in ind_w])
+    note_texts = texts.notes
+    by_note: dict[float, np.ndarray] = {}
+    in_block = np.zeros((len(names), int(block.max()) + 1))
+    in_block[np.arange(len(names)), block] = 1.0
+    ind_head = np.array([_lines(LEFT_TITLES[INDICATOR], x, True) for x in ind_w]) - 1
     best: tuple[float, float, float, float, float] | None = None
-    for a in name_w:
-        for b in ind_w:
-            c = room - a - b
-            if c < floor_k:
-                continue
-            if c not in note_cache:
-                note_cache[c] = lines(notes, c)
-            need = np.maximum.reduce([by_name[a], by_ind[b], note_cache[c], fixed])
-            per_block = np.bincount(block, weights=need * PITCH_PT + PAD_PT)
-            titles = max(head, heads[0][a] - 1, heads[1][b] - 1, heads[2][c] - 1)
-            score = (float(per_block.max()) + titles * PITCH_PT, float(per_block.sum()))
-            if best is None or score < best[:2]:
-                best = (*score, float(a), float(b), float(c))
+    for i, a in enumerate(name_w):
+        c_all = room - a - ind_w
+        ok = c_all >= floor_k
+        if not ok.any():
+            continue
+        c = c_all[ok]
+        for x in c:
+            if float(x) not in by_note:
+                by_note[float(x)] = lines(note_texts, float(x))
+        need = np.maximum(
+            np.maximum(by_name[i][None, :], by_ind[ok]),
+            np.maximum(np.array([by_note[float(x)] for x in c]), fixed[None, :]),
+        )
+        per_block = (need * PITCH_PT + PAD_PT) @ in_block
+        titles = np.maximum(
+            np.maximum(head, _lines(LEFT_TITLES[NAME], float(a), True) - 1),
+            np.maximum(ind_head[ok], [_lines(RIGHT_TITLES[1], float(x), True) - 1 for x in c]),
+        )
+        tallest = per_block.max(axis=1) + titles * PITCH_PT
+        total = per_block.sum(axis=1)
+        j = int(np.lexsort((total, tallest))[0])  # the first of the shortest (a stable sort)
+        score = (float(tallest[j]), float(total[j]))
+        if best is None or score < best[:2]:
+            best = (*score, float(a), float(ind_w[ok][j]), float(c[j]))
     assert best is not None
     return best[:2], best[2:]
+
+
+@functools.lru_cache(maxsize=65536)
+def _lines(text: str, width: float, bold: bool) -> int:
+    """Lines ``text`` wraps to in a column ``width`` characters wide (remembered: the layout
+    search asks for the same text at the same width many times)."""
+    return wrapped_lines(text, width + SLACK_CHARS, bold=bold)
 
 
 class _Dry:
