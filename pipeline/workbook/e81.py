@@ -10,10 +10,11 @@ Pages are laid out here, not left to the spreadsheet program: A3 landscape at 80
 prints at 7,2 pt). Each number column is as wide as its widest figure, no word of a column title
 is broken, and the Program/Kegiatan, Indikator and Keterangan columns share the rest of the
 width so that the tallest block is shortest. Every row is exactly as tall as its wrapped text
-(LibreOffice's line pitch, measured), so the writer knows where each page ends: every block
-starts a page, and a block taller than a page (more than about 27 program and kegiatan rows of
-two lines) breaks between rows and goes on under a line naming the OPD and its column headers
-again; the footer rows (with the place to sign in the OPD's own file) are never split.
+(LibreOffice's line pitch, measured, and Excel's), so the writer knows where each page ends:
+every block starts a page, and a block taller than a page (more than about 26 program and
+kegiatan rows of two lines) breaks between rows and goes on under a line naming the OPD and
+its column headers again; the footer rows (with the place to sign in the OPD's own file) are
+never split.
 """
 
 from __future__ import annotations
@@ -94,10 +95,12 @@ TITLE_FLOORS = (0.0, 15.0, 16.0, 17.0, 18.0)
 # The columns whose width follows the text and the numbers they hold start from these.
 MIN_WIDTH = {0: 3.5, 1: 4.5, 2: 5.0, NAME: 16.0, INDICATOR: 14.0, LAST - 1: 6.0, LAST: 10.0}
 UNIT_MAX = 12.0  # a longer OPD code wraps
-# LibreOffice prints wrapped Arial 9 at a pitch of 10 pt a line (measured in its PDF); 3 pt more
-# keep the descenders of the last line inside the cell. Rows are exactly as tall as their text.
-PITCH_PT = 10.0
-PAD_PT = 3.0
+# LibreOffice prints wrapped Arial 9 at a pitch of 10 pt a line (measured in its PDF; a row of
+# n lines shows them whole from 10n + 2 pt). Excel's pitch follows the font's height in pixels
+# at 96 dpi: 14 px = 10,5 pt for Arial 9 (its default row, 16 px, is that and 2 px). Rows get
+# 10,5 pt a line and 2,5 pt: as tall as their text in either program.
+PITCH_PT = 10.5
+PAD_PT = 2.5
 # The layout module keeps 4 pt of a column for padding; LibreOffice keeps about 1 (measured:
 # columns 8, 14 and 25 characters wide wrap a line past 42,5, 72,6 and 127,8 pt). E.81 rows count
 # on 2 pt of it, 0,4 of a character.
@@ -745,8 +748,8 @@ def write_e81_files(
     return written
 
 
-SIGN_SPACE_PT = 40.0  # room for the signature and stamp (32 pt printed, over 1 cm)
-GAP_PT = 6.0
+SIGN_SPACE_PT = 36.0  # room to sign: with the lines around it about 1,4 cm printed
+GAP_PT = 4.0
 
 
 def _signature(ws: Worksheet, rh: RowHeights, row: int, foot: Any, st: _Styles) -> int:
