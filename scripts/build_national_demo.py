@@ -27,6 +27,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from pipeline.master import read_masters  # noqa: E402
 from scripts import synthetic  # noqa: E402
 
 # Demo provinces (Kemendagri codes). Pemda are spread over them unevenly, as in life.
@@ -144,24 +145,39 @@ def spec_sheets(plan: Plan) -> dict[str, list[list[object]]]:
     return sheets
 
 
-def build_one(job: tuple[Plan, str]) -> tuple[str, int]:
-    """Write one Pemda folder: ``master/<spec>.xlsx`` and ``input_xlsx/``."""
-    plan, out = job
-    folder = Path(out) / plan.folder
-    spec = synthetic.write_spec(
-        folder / "master" / f"spec_{plan.kode_pemda}.xlsx", spec_sheets(plan)
-    )
-    files = synthetic.fill(
-        spec,
-        folder / "input_xlsx",
-        files=plan.opd - plan.missing + plan.duplicates,
-        seed=plan.seed,
-        broken=plan.broken,
-        late=plan.late,
-        duplicates=plan.duplicates,
-        quarterly=plan.quarterly,
-    )
-    return plan.folder, len(files)
+def build_chunk(job: tuple[list[Plan], str]) -> list[tuple[str, int]]:
+    """Write a few Pemda folders: ``master/<spec>.xlsx`` and ``input_xlsx/`` each.
+
+    The specs of the chunk are read back in one pass (the spec suite's fixed cost once);
+    every file depends on its own Pemda's plan only, so any chunking gives the same bytes.
+    """
+    chunk, out = job
+    folders = [Path(out) / plan.folder for plan in chunk]
+    paths = [
+        synthetic.write_spec(folder / "master" / f"spec_{plan.kode_pemda}.xlsx", spec_sheets(plan))
+        for plan, folder in zip(chunk, folders, strict=True)
+    ]
+    done = []
+    for plan, folder, path, (spec, issues) in zip(
+        chunk, folders, paths, read_masters(paths), strict=True
+    ):
+        if spec is None:
+            raise SystemExit("\n".join(f"{path}: {i.message}" for i in issues))
+        files = synthetic.fill(
+            spec,
+            folder / "input_xlsx",
+            files=plan.opd - plan.missing + plan.duplicates,
+            seed=plan.seed,
+            broken=plan.broken,
+            late=plan.late,
+            duplicates=plan.duplicates,
+            quarterly=plan.quarterly,
+        )
+        done.append((plan.folder, len(files)))
+    return done
+
+
+CHUNK = 8  # Pemda whose specs are read in one pass
 
 
 def build(
@@ -174,11 +190,12 @@ def build(
 ) -> list[tuple[str, int]]:
     """Build ``count`` Pemda under ``out`` (``jobs`` processes); returns (folder, files)."""
     out.mkdir(parents=True, exist_ok=True)
-    todo = [(p, str(out)) for p in plans(count, seed, opd, tahun)]
-    if jobs > 1 and count > 1:
+    todo = plans(count, seed, opd, tahun)
+    chunks = [(todo[i : i + CHUNK], str(out)) for i in range(0, len(todo), CHUNK)]
+    if jobs > 1 and len(chunks) > 1:
         with ProcessPoolExecutor(jobs, mp_context=get_context("spawn")) as pool:
-            return list(pool.map(build_one, todo))
-    return [build_one(job) for job in todo]
+            return [d for done in pool.map(build_chunk, chunks) for d in done]
+    return [d for job in chunks for d in build_chunk(job)]
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -28,24 +28,22 @@ import re
 import sys
 import tempfile
 import time
-import zipfile
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
-from xml.sax.saxutils import escape
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 import xlsxwriter  # noqa: E402
-from python_calamine import CalamineWorkbook  # noqa: E402
 
 from pipeline import template as tpl  # noqa: E402
 from pipeline.master import MasterSpec, read_master  # noqa: E402
+from scripts import xlsx_fill  # noqa: E402
 
 POLARITY_MIX = (("naik", 0.6), ("turun", 0.2), ("range", 0.1), ("kualitatif", 0.1))
 LADDERS = {
@@ -397,17 +395,6 @@ class FilePlan:
     broken: str = ""  # one of BROKEN_KINDS, or ''
 
 
-@dataclass
-class _Template:
-    """A blank template's members and the rows of its indicators and programs."""
-
-    members: list[tuple[zipfile.ZipInfo, bytes]]
-    sheets: dict[str, str]  # sheet name -> member path
-    rows_indikator: dict[str, int] = field(default_factory=dict)
-    rows_program: dict[str, int] = field(default_factory=dict)
-    meta_rows: dict[str, int] = field(default_factory=dict)
-
-
 def _sub_spec(spec: MasterSpec, kode: str, ind_pos: list[int], prog_pos: list[int]) -> MasterSpec:
     """The spec cut down to one OPD's rows: the same template, built without whole-spec scans."""
     return replace(
@@ -431,79 +418,6 @@ def _positions(spec: MasterSpec) -> tuple[dict[str, list[int]], dict[str, list[i
     for pos, code in enumerate(spec.program["kode_opd"]):
         prog.setdefault(code, []).append(pos)
     return ind, prog
-
-
-def _sheet_members(members: dict[str, bytes]) -> dict[str, str]:
-    """Sheet name -> worksheet member path, from the workbook and its relationships."""
-    rels = dict(
-        re.findall(
-            r'<Relationship Id="([^"]+)"[^>]*Target="([^"]+)"',
-            members["xl/_rels/workbook.xml.rels"].decode(),
-        )
-    )
-    out = {}
-    for name, rid in re.findall(
-        r'<sheet name="([^"]+)"[^>]*r:id="([^"]+)"', members["xl/workbook.xml"].decode()
-    ):
-        target = rels[rid].lstrip("/")
-        out[name] = target if target.startswith("xl/") else f"xl/{target}"
-    return out
-
-
-def _load_template(path: Path) -> _Template:
-    with zipfile.ZipFile(path) as zf:
-        members = [(info, zf.read(info.filename)) for info in zf.infolist()]
-    t = _Template(members=members, sheets=_sheet_members({i.filename: d for i, d in members}))
-    wb = CalamineWorkbook.from_path(str(path))
-    try:
-        for sheet, key, target in (
-            (tpl.SHEET_INDIKATOR, 0, t.rows_indikator),
-            (tpl.SHEET_ANGGARAN, 0, t.rows_program),
-            (tpl.SHEET_META, 0, t.meta_rows),
-        ):
-            rows = wb.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
-            start = 1 if sheet == tpl.SHEET_META else tpl.HEADER_ROW
-            for number, row in enumerate(rows[start:], start=start + 1):
-                if row and row[key] not in ("", None):
-                    target[str(row[key])] = number
-    finally:
-        wb.close()
-    return t
-
-
-def _cell_xml(ref: str, style: str, value: object) -> str:
-    if isinstance(value, float | int) and not isinstance(value, bool):
-        number = repr(float(value)) if isinstance(value, float) else str(value)
-        return f'<c r="{ref}"{style}><v>{number}</v></c>'
-    if isinstance(value, tuple):  # a formula and its cached value
-        formula, cached = value
-        return f'<c r="{ref}"{style}><f>{escape(formula)}</f><v>{cached!r}</v></c>'
-    text = escape(str(value))
-    space = ' xml:space="preserve"' if text != text.strip() or "\n" in text else ""
-    return f'<c r="{ref}"{style} t="inlineStr"><is><t{space}>{text}</t></is></c>'
-
-
-_CELL = re.compile(r'<c r="([A-Z]+[0-9]+)"((?: s="[0-9]+")?)(?: t="[a-zA-Z]+")?(?:/>|>.*?</c>)')
-
-
-def _set_cells(xml: str, values: dict[str, object]) -> str:
-    """Put ``values`` ({'K7': 12.5, ...}) into the cells of a worksheet's XML, keeping styles."""
-    if not values:
-        return xml
-    done: set[str] = set()
-
-    def swap(m: re.Match[str]) -> str:
-        ref = m.group(1)
-        if ref not in values:
-            return m.group(0)
-        done.add(ref)
-        return _cell_xml(ref, m.group(2), values[ref])
-
-    out = _CELL.sub(swap, xml)
-    missing = set(values) - done
-    if missing:
-        raise ValueError(f"template has no cell element for {sorted(missing)[:5]}")
-    return out
 
 
 def _number_text(value: float) -> str:
@@ -580,7 +494,12 @@ def _quarters(rng: random.Random, total: float, agregasi: str) -> list[float]:
 
 
 def _file_values(
-    spec: MasterSpec, kode: str, t: _Template, rng: random.Random, plan: FilePlan, quarterly: float
+    spec: MasterSpec,
+    kode: str,
+    t: xlsx_fill.Template,
+    rng: random.Random,
+    plan: FilePlan,
+    quarterly: float,
 ) -> dict[str, dict[str, object]]:
     """Every filled cell of one OPD file, by sheet name."""
     letter = {
@@ -628,23 +547,10 @@ def _file_values(
     return {tpl.SHEET_INDIKATOR: ind, tpl.SHEET_ANGGARAN: ang, tpl.SHEET_META: meta}
 
 
-def _write_file(t: _Template, cells: dict[str, dict[str, object]], plan: FilePlan, path: Path):
-    by_member = {t.sheets[s]: v for s, v in cells.items() if v and s in t.sheets}
-    stamp = plan.modified.encode()
-    year = int(plan.modified[:4])
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zout:
-        for info, data in t.members:
-            body = data
-            if info.filename in by_member:
-                body = _set_cells(data.decode("utf-8"), by_member[info.filename]).encode("utf-8")
-            elif info.filename == "docProps/core.xml":
-                body = re.sub(
-                    rb"(<dcterms:modified[^>]*>)[^<]*(<)", rb"\g<1>" + stamp + rb"\2", data
-                )
-            out = zipfile.ZipInfo(info.filename, date_time=(year, 1, 1, 0, 0, 0))
-            out.compress_type = zipfile.ZIP_DEFLATED
-            out.external_attr = info.external_attr
-            zout.writestr(out, body, compresslevel=6)
+def _write_file(
+    t: xlsx_fill.Template, cells: dict[str, dict[str, object]], plan: FilePlan, path: Path
+) -> None:
+    xlsx_fill.write(t, cells, path, plan.modified)
     if plan.broken == "terpotong":
         data = path.read_bytes()
         path.write_bytes(data[: len(data) * 3 // 5])
@@ -658,8 +564,7 @@ def _write_opd(job: tuple[MasterSpec, str, list[FilePlan], str, int, float]) -> 
     """Build one OPD's template and write its planned files (a worker task)."""
     spec, kode, plans, folder, seed, quarterly = job
     with tempfile.TemporaryDirectory(prefix="sintetis-") as tmp:
-        blank = tpl.build_template(spec, kode, Path(tmp) / "templat.xlsx")
-        t = _load_template(blank)
+        t = xlsx_fill.build(spec, kode, Path(tmp) / "templat.xlsx")
     written = []
     for plan in plans:
         rng = random.Random(f"fill/{seed}/{kode}/{plan.variant}")

@@ -104,3 +104,24 @@ def test_same_seed_same_bytes(small: MasterSpec, tmp_path: Path) -> None:
     assert [p.name for p in a] == [p.name for p in b]
     assert [p.read_bytes() for p in a] == [p.read_bytes() for p in b]
     assert [p.read_bytes() for p in a] != [p.read_bytes() for p in c]
+
+
+def test_fast_template_is_build_template_part_for_part(small: MasterSpec, tmp_path: Path) -> None:
+    import zipfile
+
+    from scripts import xlsx_fill
+
+    kode = str(small.opd["kode_opd"].iloc[1])
+    fast = xlsx_fill.build(small, kode, tmp_path / "cepat.xlsx")
+    assert tpl.SafeWorkbook is xlsx_fill.SafeWorkbook  # the in-memory workbook was put back
+    with zipfile.ZipFile(tpl.build_template(small, kode, tmp_path / "templat.xlsx")) as zf:
+        parts = [(info.filename, zf.read(info.filename)) for info in zf.infolist()]
+    assert fast.members == parts
+    assert set(fast.sheets) == {
+        tpl.SHEET_PETUNJUK,
+        tpl.SHEET_INDIKATOR,
+        tpl.SHEET_ANGGARAN,
+        tpl.SHEET_RENJA,
+        tpl.SHEET_META,
+    }
+    assert list(fast.rows_indikator) == list(small.indikator_opd(kode)["kode_indikator"])
