@@ -2,8 +2,10 @@
 
 Prints, per size: Pemda, files, wall seconds, files per second, peak memory of the whole process
 tree (the command, its pool workers and their reader processes, sampled every 50 ms; with
-``--dask`` the scheduler's and workers' trees too) and the raw python-calamine read time of the
-same files (every sheet of every file, one process, measured in the same run) as the floor.
+``--dask`` the scheduler's and workers' trees too) and of the command's own process, the CPU
+seconds of the tree (comparable on a busy machine, unlike wall time) and the raw python-calamine
+read time of the same files (every sheet of every file, one process, measured in the same run)
+as the floor.
 Numbers, not assertions: run it on the target machine.
 
     .venv/bin/python scripts/build_national_demo.py --pemda 542 --seed 2026 /tmp/nasional542
@@ -44,44 +46,83 @@ from pipeline.nasional.layout import INPUT_FOLDER, discover  # noqa: E402
 DASK = Path(sys.executable).parent / "dask"
 
 
-def _tree_rss(pids: list[int]) -> int:
-    total, seen = 0, set()
-    for pid in pids:
-        try:
-            parent = psutil.Process(pid)
-            procs = [parent, *parent.children(recursive=True)]
-        except psutil.Error:
-            continue
-        for p in procs:
-            if p.pid in seen:
-                continue
-            seen.add(p.pid)
+class TreeMeter:
+    """Peak memory and CPU seconds of process trees, sampled every 50 ms.
+
+    Memory: the sum of the RSS of every process of the trees at one sample (pages shared
+    between forked processes counted in each, as a system monitor shows them), the same sum of
+    PSS (shared pages divided among their sharers: the memory the tree really holds), and the
+    peak RSS of the top process alone. CPU: every process's user + system time as last seen,
+    plus the time of the children it reaped (a reader may start and end between two samples),
+    less what a sampled process that ended inside the tree already counted there; the last
+    moments of each process are missed. Unlike wall time, CPU seconds barely move with the
+    machine's load.
+    """
+
+    def __init__(self, top: int, others: list[int]) -> None:
+        self.top, self.roots = top, [top, *others]
+        self.peak = self.peak_pss = self.peak_top = 0
+        # (pid, create_time) -> [own cpu, reaped children's cpu, parent pid, last seen]
+        self.seen: dict[tuple[int, float], list] = {}
+
+    def sample(self) -> None:
+        total, pss, now, done = 0, 0, time.monotonic(), set()
+        for pid in self.roots:
             try:
-                total += p.memory_info().rss
+                parent = psutil.Process(pid)
+                procs = [parent, *parent.children(recursive=True)]
             except psutil.Error:
-                pass
-    return total
+                continue
+            for p in procs:
+                if p.pid in done:
+                    continue
+                done.add(p.pid)
+                try:
+                    with p.oneshot():
+                        rss = p.memory_info().rss
+                        t = p.cpu_times()
+                        record = [t.user + t.system, t.children_user + t.children_system]
+                        self.seen[(p.pid, p.create_time())] = [*record, p.ppid(), now]
+                except psutil.Error:
+                    continue
+                try:
+                    pss += getattr(p.memory_full_info(), "pss", rss)
+                except psutil.Error:
+                    pss += rss
+                total += rss
+                if p.pid == self.top:
+                    self.peak_top = max(self.peak_top, rss)
+        self.peak = max(self.peak, total)
+        self.peak_pss = max(self.peak_pss, pss)
+
+    def cpu_seconds(self) -> float:
+        total = sum(own + reaped for own, reaped, _, _ in self.seen.values())
+        for (_, created), (own, reaped, ppid, last) in self.seen.items():
+            parents = [k for k in self.seen if k[0] == ppid and k[1] <= created]
+            if parents and last < self.seen[max(parents, key=lambda k: k[1])][3]:
+                total -= own + reaped  # ended before its parent: counted in its reaped time
+        return total
 
 
 def run_nasional(
     root: Path, output: Path, extra: list[str], watch: list[int]
-) -> tuple[float, float, str]:
-    """Wall seconds, peak MiB of the process trees, and stdout of one national run."""
+) -> tuple[float, TreeMeter, str]:
+    """Wall seconds, the tree's memory and CPU, and stdout of one national run."""
     cmd = [sys.executable, "-m", "pipeline", "nasional", "--root", str(root), "--output"]
     cmd += [str(output), *extra]
     start = time.perf_counter()
     proc = subprocess.Popen(
         cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
     )
-    peak = 0
+    meter = TreeMeter(proc.pid, watch)
     while proc.poll() is None:
-        peak = max(peak, _tree_rss([proc.pid, *watch]))
+        meter.sample()
         time.sleep(0.05)
     wall = time.perf_counter() - start
     out = proc.stdout.read() if proc.stdout else ""
     if proc.returncode != 0:
         raise SystemExit(f"nasional gagal ({proc.returncode}) pada {root}")
-    return wall, peak / 2**20, out
+    return wall, meter, out
 
 
 def raw_read(folders: list[Path]) -> tuple[int, float]:
@@ -184,7 +225,7 @@ def main() -> None:
                 files, raw = raw_read(folders)
                 run_extra = [*extra, "--dask", cluster.address] if cluster else extra
                 watch = [p.pid for p in cluster.procs] if cluster else []
-                wall, peak, _ = run_nasional(sub, where / f"keluaran_{n}", run_extra, watch)
+                wall, meter, _ = run_nasional(sub, where / f"keluaran_{n}", run_extra, watch)
                 manifest = json.loads((where / f"keluaran_{n}" / "manifest.json").read_text())
                 seconds = [p["detik"] for p in manifest["pemda"] if p.get("detik")]
                 rows.append(
@@ -193,7 +234,10 @@ def main() -> None:
                         "berkas": files,
                         "detik": round(wall, 1),
                         "berkas_per_detik": round(files / wall, 1),
-                        "puncak_mib": round(peak),
+                        "puncak_mib": round(meter.peak / 2**20),
+                        "puncak_pss_mib": round(meter.peak_pss / 2**20),
+                        "puncak_utama_mib": round(meter.peak_top / 2**20),
+                        "cpu_detik": round(meter.cpu_seconds(), 1),
                         "calamine_detik": round(raw, 2),
                         "detik_per_pemda_median": round(statistics.median(seconds), 3)
                         if seconds
@@ -208,12 +252,15 @@ def main() -> None:
                 cluster.close()
     print(
         f"{'Pemda':>6} {'berkas':>7} {'wall s':>8} {'berkas/s':>9} {'puncak MiB':>11} "
-        f"{'calamine s':>11} {'s/Pemda med':>12} {'s/Pemda maks':>13} {'beban':>11}  pelaksana"
+        f"{'PSS MiB':>8} {'utama MiB':>10} {'CPU s':>8} {'calamine s':>11} {'s/Pemda med':>12} "
+        f"{'s/Pemda maks':>13} {'beban':>11}  pelaksana"
     )
     for r in rows:
         print(
             f"{r['pemda']:>6} {r['berkas']:>7} {r['detik']:>8.1f} {r['berkas_per_detik']:>9.1f} "
-            f"{r['puncak_mib']:>11} {r['calamine_detik']:>11.2f} "
+            f"{r['puncak_mib']:>11} {r['puncak_pss_mib']:>8} {r['puncak_utama_mib']:>10} "
+            f"{r['cpu_detik']:>8.1f} "
+            f"{r['calamine_detik']:>11.2f} "
             f"{r['detik_per_pemda_median'] or 0:>12.3f} {r['detik_per_pemda_maks'] or 0:>13.3f}"
             f" {'→'.join(map(str, r['beban'])):>11}  {r['pelaksana']}"
         )

@@ -344,3 +344,24 @@ def test_ringkasan_stays_one_page_with_many_draft_pemda(national: Setup, tmp_pat
     listed = [v for v in named if str(v).startswith("90")]
     assert 0 < len(listed) < 30
     assert f"… dan {30 - len(listed)} Pemda lain (sheet Pemda)" in named
+
+
+def test_workers_are_let_go_before_the_outputs_are_written(tmp_path: Path) -> None:
+    from pipeline.nasional.run import run_nasional
+
+    (tmp_path / "akar" / "tanpa_input" / "master").mkdir(parents=True)
+    (tmp_path / "akar" / "tanpa_input" / "master" / "s.xlsx").write_bytes(b"x")
+    out = tmp_path / "keluaran"
+
+    class Watched:  # an executor with nothing to run: what is in the output when it closes
+        description, dashboard, workers = "uji", "", 1
+        seen: list[str] | None = None
+
+        def close(self) -> None:
+            if self.seen is None:
+                self.seen = sorted(p.name for p in out.iterdir())
+
+    executor = Watched()
+    run_nasional(tmp_path / "akar", out, executor)  # type: ignore[arg-type]
+    assert executor.seen == []
+    assert (out / "manifest.json").is_file()

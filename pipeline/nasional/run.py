@@ -94,7 +94,8 @@ def run_nasional(
     """Run every Pemda under ``root`` and write the national outputs into ``output``.
 
     ``progress_to`` (e.g. ``sys.stderr``) gets a progress line when it is a terminal;
-    ``batch_size`` overrides how many Pemda one task runs (see :func:`batches`).
+    ``batch_size`` overrides how many Pemda one task runs (see :func:`batches`). The executor
+    is closed once every Pemda is in, before the national outputs are written.
     """
     started = time.perf_counter()
     root, output = Path(root), Path(output)
@@ -162,6 +163,9 @@ def run_nasional(
                 collect(part)
             progress.advance(len(parts), sum(f.files for f in batch))
         progress.close()
+        # Every Pemda is in: let the workers go, so a local pool's processes (each with the
+        # whole pipeline loaded) do not sit idle in memory while the outputs are written.
+        executor.close()
         ordered = [rows[o] for o in sorted(rows)]
         written = _write(
             output,
