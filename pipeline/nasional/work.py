@@ -161,11 +161,12 @@ def _rules(issues: Any) -> list[tuple[str, str, int, str]]:
     """How often each rule fired in this Pemda, with its first message as an example."""
     if issues.empty:
         return []
-    counts = Counter(zip(issues["rule"], issues["severity"], strict=True))
-    first = issues.drop_duplicates(["rule", "severity"]).set_index(["rule", "severity"])
+    keys = list(zip(issues["rule"], issues["severity"], strict=True))
+    first: dict[tuple[str, str], object] = {}
+    for key, message in zip(keys, issues["message"], strict=True):
+        first.setdefault(key, message)
     return [
-        (rule, sev, n, str(first.loc[(rule, sev), "message"]))
-        for (rule, sev), n in sorted(counts.items())
+        (rule, sev, n, str(first[(rule, sev)])) for (rule, sev), n in sorted(Counter(keys).items())
     ]
 
 
