@@ -400,9 +400,9 @@ def test_sheet_prints_each_block_on_one_page(runs: dict[str, Any], tmp_path: Pat
         assert "Tindak lanjut yang diperlukan dalam RKPD/Renja berikutnya" in page
 
 
-def _generated(programs: int) -> Any:
+def _generated(programs: int, scale: float = 1.0) -> Any:
     """The E.81 of one OPD with ``programs`` programs (long names and indicators, each with a
-    kegiatan every fifth program), TW I–II reported."""
+    kegiatan every fifth program), TW I–II reported; ``scale`` multiplies every K and Rp."""
     from pipeline.config import build_settings
     from pipeline.renja import build_e81, e81_scale
 
@@ -419,9 +419,9 @@ def _generated(programs: int) -> Any:
             "uraian": names,
             "kode_opd": "D1",
             "kode_sasaran": "S1",
-            "pagu": 1_250_000_000.0,
-            "pagu_renstra": 6_500_000_000.0,
-            "realisasi_rp_lalu": 2_400_000_000.0,
+            "pagu": 1_250_000_000.0 * scale,
+            "pagu_renstra": 6_500_000_000.0 * scale,
+            "realisasi_rp_lalu": 2_400_000_000.0 * scale,
             "urusan": "",
         }
     )
@@ -435,10 +435,10 @@ def _generated(programs: int) -> Any:
             "uraian": "Persentase sasaran pelayanan yang terlayani sesuai standar",
             "satuan": "%",
             "agregasi_tw": "nilai_akhir",
-            "target": 85.0,
-            "target_renstra": 95.0,
+            "target": 85.0 * scale,
+            "target_renstra": 95.0 * scale,
             "tahun_target_renstra": None,
-            "realisasi_lalu": 80.0,
+            "realisasi_lalu": 80.0 * scale,
             "catatan": "",
         }
     )
@@ -460,11 +460,11 @@ def _generated(programs: int) -> Any:
         ),
         ind,
         2,
-        pd.DataFrame({"kode_indikator": ind_codes, "k_tw1": 70.0, "k_tw2": 78.5}).assign(
-            k_tw3=math.nan, k_tw4=math.nan
-        ),
         pd.DataFrame(
-            {"kode": codes + kegiatan, "rp_tw1": 100_000_000.0, "rp_tw2": 212_500_000.0}
+            {"kode_indikator": ind_codes, "k_tw1": 70.0 * scale, "k_tw2": 78.5 * scale}
+        ).assign(k_tw3=math.nan, k_tw4=math.nan),
+        pd.DataFrame(
+            {"kode": codes + kegiatan, "rp_tw1": 1e8 * scale, "rp_tw2": 2.125e8 * scale}
         ).assign(rp_tw3=math.nan, rp_tw4=math.nan),
         pd.DataFrame(),
         pd.DataFrame(),
@@ -497,3 +497,14 @@ def test_many_programs_fit_one_page_and_more_continue_under_the_headers(
         assert "Realisasi Kinerja pada Triwulan" in page and "13 = 9+10+11+12" in page
     assert "Tindak lanjut yang diperlukan dalam RKPD/Renja berikutnya" in pages[-1]
     assert "Rata-rata capaian kinerja (%)" in pages[-1]
+
+
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice not installed")
+def test_large_figures_print_whole(tmp_path: Path) -> None:
+    """A province-sized OPD: Renstra pagu Rp 6,5 trillion (6.500.000,00 juta) and K in the
+    millions. Each number column is as wide as its widest figure: nothing prints as ###."""
+    e81 = _generated(3, scale=1000.0)
+    _, (page,) = _sheet_pdf(e81, tmp_path)
+    assert "###" not in page
+    for shown in ("6.500.000,00", "2.400.000,00", "2.712.500,00", "95.000", "78.500"):
+        assert shown in page, shown
