@@ -137,10 +137,16 @@ def _values_only(wb: Workbook, cached: Workbook | None) -> int:
 
 
 def _load_copy(path: Path) -> tuple[Workbook, int] | None:
-    """The OPD's own file loaded for the feedback copy, formulas turned into values."""
+    """The OPD's own file loaded for the feedback copy, formulas turned into values (the
+    values Excel saved are read only when the file has a formula)."""
     try:  # defusedxml behind openpyxl refuses entities; anything odd means no copy
         wb = openpyxl.load_workbook(path, keep_vba=False, keep_links=False)
-        cached = openpyxl.load_workbook(path, data_only=True, keep_links=False)
+        formulas = any(
+            cell.data_type == "f" for ws in wb.worksheets for row in ws.iter_rows() for cell in row
+        )
+        cached = (
+            openpyxl.load_workbook(path, data_only=True, keep_links=False) if formulas else None
+        )
         return wb, _values_only(wb, cached)
     except Exception:
         return None

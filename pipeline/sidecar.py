@@ -8,6 +8,10 @@ great-expectations and the files are read; once the run is scored, each helper i
 and writes its part while this process writes the workbook. On two cores that overlaps the
 import and the writing; the files written are the same either way.
 
+The helpers are started from a background thread: starting the first one waits for the
+process server to load its modules (pandas, about half a second), time this process spends on
+its own imports instead.
+
 A helper that is not there, died, or cannot be sent the run leaves its part to this process,
 written as before; an error raised while writing (a full disk) is raised here as it would be
 without a helper.
@@ -16,6 +20,8 @@ without a helper.
 from __future__ import annotations
 
 import importlib
+import tempfile
+import threading
 import traceback
 from collections.abc import Callable, Mapping
 from multiprocessing.connection import Connection
@@ -31,7 +37,14 @@ class HelperError(RuntimeError):
 
 
 def _serve(conn: Connection, modules: tuple[str, ...]) -> None:
-    """Helper process: import ``modules``, then run one call sent by the parent."""
+    """Helper process: import ``modules``, then run one call sent by the parent.
+
+    Temporary files (openpyxl writes each sheet to one before zipping) go to a folder in
+    memory when the system has one: on a disk each costs milliseconds to create and remove.
+    """
+    from pipeline.xlsx_safe import memory_tempdir  # noqa: PLC0415
+
+    tempfile.tempdir = memory_tempdir() or tempfile.tempdir
     try:
         for name in modules:
             importlib.import_module(name)
@@ -123,15 +136,41 @@ class Job:
 
 
 class Helpers:
-    """Named helpers (``{"charts": modules, ...}``), started together; a context manager."""
+    """Named helpers (``{"charts": modules, ...}``), started together; a context manager.
+
+    They are started by a background thread (when the process server is used: a ``fork`` is
+    never made while this process may hold an import lock in another thread), so creating
+    :class:`Helpers` returns at once; :meth:`job` and :meth:`close` wait for the starting to end.
+    """
 
     def __init__(self, parts: Mapping[str, tuple[str, ...]]) -> None:
-        self.helpers: dict[str, Helper] = {}
+        self._parts = dict(parts)
+        self._helpers: dict[str, Helper] = {}
+        self._starting: threading.Thread | None = None
+        if self._parts and _context().get_start_method() != "fork":
+            self._starting = threading.Thread(
+                target=self._start, name="penulis-mulai", daemon=True
+            )
+            self._starting.start()
+        else:
+            self._start()
+
+    def _start(self) -> None:
         try:
-            for name, modules in parts.items():
-                self.helpers[name] = Helper(modules)
+            for name, modules in self._parts.items():
+                self._helpers[name] = Helper(modules)
         except Exception:  # no helper at all is a slower run, not a failed one
-            self.close()
+            for helper in self._helpers.values():
+                helper.close()
+            self._helpers = {}
+
+    @property
+    def helpers(self) -> dict[str, Helper]:
+        """The helpers started (after waiting for the starting to end)."""
+        if self._starting is not None:
+            self._starting.join()
+            self._starting = None
+        return self._helpers
 
     def job(self, name: str, func: Callable[..., Any], *args: Any) -> Job:
         """Start ``func(*args)`` in the helper named ``name`` (or later, here)."""
@@ -140,7 +179,7 @@ class Helpers:
     def close(self) -> None:
         for helper in self.helpers.values():
             helper.close()
-        self.helpers = {}
+        self._helpers = {}
 
     def __enter__(self) -> Helpers:
         return self

@@ -6,10 +6,17 @@ their control characters and are cut to Excel's limits; a hyperlink whose target
 longer than Excel allows is written as its plain text instead of being dropped; a string is
 never turned into a formula, a number or a link (the workbook options say so, and
 :meth:`SafeWorksheet.write_formula` refuses). Sheet names are made valid.
+
+xlsxwriter writes each part of a workbook to a temporary file before zipping it; where the
+system has a folder in memory (``/dev/shm``) with room to spare, those files go there: on a
+disk each costs a few milliseconds to create and remove (about 0,8 s for the 28 Tabel E.81
+workbooks of a city), in memory almost nothing. The workbook's bytes are the same.
 """
 
 from __future__ import annotations
 
+import functools
+import os
 from typing import Any
 
 import xlsxwriter
@@ -18,6 +25,20 @@ from xlsxwriter.worksheet import Worksheet, convert_cell_args
 from pipeline import sanitize
 
 SAFE_OPTIONS = {"strings_to_formulas": False, "strings_to_urls": False}
+MEMORY_TEMP = "/dev/shm"  # a RAM file system on Linux
+MEMORY_TEMP_FREE = 1 << 30  # used only with at least this much room (a container's is small)
+
+
+@functools.cache
+def memory_tempdir() -> str | None:
+    """A writable folder in memory with room to spare, for temporary files; None if none."""
+    try:
+        if not (os.path.isdir(MEMORY_TEMP) and os.access(MEMORY_TEMP, os.W_OK | os.X_OK)):
+            return None
+        room = os.statvfs(MEMORY_TEMP)
+    except OSError:
+        return None
+    return MEMORY_TEMP if room.f_bavail * room.f_frsize >= MEMORY_TEMP_FREE else None
 
 
 class SafeWorksheet(Worksheet):
@@ -76,7 +97,10 @@ class SafeWorkbook(xlsxwriter.Workbook):
     worksheet_class = SafeWorksheet
 
     def __init__(self, filename: Any, options: dict[str, Any] | None = None) -> None:
-        super().__init__(filename, {**(options or {}), **SAFE_OPTIONS})
+        options = {**(options or {}), **SAFE_OPTIONS}
+        if "tmpdir" not in options and memory_tempdir():
+            options["tmpdir"] = memory_tempdir()
+        super().__init__(filename, options)
 
     def add_worksheet(self, name: str | None = None, worksheet_class: Any = None) -> Any:
         return super().add_worksheet(

@@ -1,0 +1,147 @@
+"""Where writing spends its time: helpers started in the background, temporary files of
+workbooks in memory, and the OPD's copy read once when it holds no formula. The files are the
+same either way."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import Any, ClassVar
+
+import openpyxl
+import pytest
+import xlsxwriter
+
+from pipeline import feedback, sidecar, xlsx_safe
+from pipeline.xlsx_safe import SafeWorkbook
+
+
+def _workbook(path: Path, options: dict[str, Any] | None = None) -> bytes:
+    wb = SafeWorkbook(str(path), {**(options or {})})
+    wb.set_properties({"title": "uji"})
+    ws = wb.add_worksheet("Data")
+    bold = wb.add_format({"bold": True})
+    for row in range(50):
+        ws.write_string(row, 0, f"baris {row}", bold)
+        ws.write_number(row, 1, row * 1.5)
+    wb.add_worksheet("Kedua").write_string(0, 0, "teks")
+    wb.close()
+    return path.read_bytes()
+
+
+@pytest.fixture
+def memory_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A stand-in for the system's folder in memory (any folder with room serves)."""
+    folder = tmp_path / "ram"
+    folder.mkdir()
+    monkeypatch.setattr(xlsx_safe, "MEMORY_TEMP", str(folder))
+    monkeypatch.setattr(xlsx_safe, "MEMORY_TEMP_FREE", 1)
+    xlsx_safe.memory_tempdir.cache_clear()
+    yield folder
+    xlsx_safe.memory_tempdir.cache_clear()
+
+
+def test_workbook_parts_go_to_the_memory_folder_and_the_bytes_do_not_change(
+    memory_folder: Path, tmp_path: Path
+) -> None:
+    wb = SafeWorkbook(str(tmp_path / "a.xlsx"))
+    assert wb.tmpdir == str(memory_folder)
+    wb.close()
+    on_disk = tmp_path / "disk"
+    on_disk.mkdir()
+    assert _workbook(tmp_path / "b.xlsx") == _workbook(tmp_path / "c.xlsx", {"tmpdir": on_disk})
+    assert not list(memory_folder.iterdir())  # every part removed after zipping
+
+
+def test_no_memory_folder_or_too_little_room_means_the_usual_temporary_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(xlsx_safe, "MEMORY_TEMP", str(tmp_path / "tidak_ada"))
+    xlsx_safe.memory_tempdir.cache_clear()
+    try:
+        assert xlsx_safe.memory_tempdir() is None
+        assert not SafeWorkbook(str(tmp_path / "a.xlsx")).tmpdir
+        monkeypatch.setattr(xlsx_safe, "MEMORY_TEMP", str(tmp_path))
+        monkeypatch.setattr(xlsx_safe, "MEMORY_TEMP_FREE", 1 << 60)
+        xlsx_safe.memory_tempdir.cache_clear()
+        assert xlsx_safe.memory_tempdir() is None
+    finally:
+        xlsx_safe.memory_tempdir.cache_clear()
+
+
+def _opd_file(path: Path, formula: bool) -> Path:
+    wb = xlsxwriter.Workbook(str(path))
+    ws = wb.add_worksheet("Indikator")
+    ws.write_number(0, 0, 40)
+    if formula:
+        ws.write_formula(0, 1, "=A1*2", None, 80)
+    else:
+        ws.write_number(0, 1, 80)
+    wb.close()
+    return path
+
+
+def _count_loads(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
+    loads: list[bool] = []
+    real = openpyxl.load_workbook
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        loads.append(bool(kwargs.get("data_only")))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(feedback.openpyxl, "load_workbook", counted)
+    return loads
+
+
+def test_a_copy_without_formulas_is_read_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    loads = _count_loads(monkeypatch)
+    loaded = feedback._load_copy(_opd_file(tmp_path / "nilai.xlsx", formula=False))
+    assert loaded is not None
+    wb, replaced = loaded
+    assert replaced == 0 and wb["Indikator"]["B1"].value == 80
+    assert loads == [False]
+
+
+def test_a_formula_in_the_copy_still_becomes_the_value_excel_saved(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    loads = _count_loads(monkeypatch)
+    loaded = feedback._load_copy(_opd_file(tmp_path / "rumus.xlsx", formula=True))
+    assert loaded is not None
+    wb, replaced = loaded
+    assert replaced == 1
+    assert wb["Indikator"]["B1"].value == 80 and wb["Indikator"]["B1"].data_type == "n"
+    assert loads == [False, True]
+
+
+class _SlowHelper:
+    """Stands in for a helper whose process server takes its time to start."""
+
+    started = threading.Event()
+    constructed = threading.Event()
+    blocked: ClassVar[list[bool]] = []
+
+    def __init__(self, modules: tuple[str, ...]) -> None:
+        # waits for the test to say that creating Helpers has returned
+        _SlowHelper.blocked.append(not _SlowHelper.constructed.wait(timeout=10))
+        _SlowHelper.started.set()
+
+    def close(self) -> None:
+        pass
+
+
+def test_creating_the_helpers_does_not_wait_for_them_to_start(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(sidecar, "Helper", _SlowHelper)
+    _SlowHelper.started.clear()
+    _SlowHelper.constructed.clear()
+    _SlowHelper.blocked.clear()
+    helpers = sidecar.Helpers({"a": ("json",)})
+    _SlowHelper.constructed.set()
+    assert set(helpers.helpers) == {"a"}  # waits for the starting to end
+    assert _SlowHelper.started.is_set()
+    assert _SlowHelper.blocked == [False]
+    helpers.close()
