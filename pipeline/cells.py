@@ -121,16 +121,29 @@ def _column(ref: str) -> int:
     return index - 1
 
 
-def _worth_parsing(data: bytes, percent: list[bool]) -> bool:
+def _percent_attribute(percent: list[bool]) -> re.Pattern[bytes] | None:
+    """A pattern finding a cell attribute ``s="N"`` of any percent style N (None: no style is
+    a percent)."""
+    styles = [b"%d" % i for i, pct in enumerate(percent) if pct]
+    return re.compile(rb' s="(?:' + b"|".join(styles) + rb')"') if styles else None
+
+
+def _worth_parsing(data: bytes, percent_attribute: re.Pattern[bytes] | None) -> bool:
     if any(token in data for token in _FORMULA_OR_ERROR):
         return True
-    return any(b' s="%d"' % i in data for i, pct in enumerate(percent) if pct)
+    return percent_attribute is not None and percent_attribute.search(data) is not None
 
 
-def _scan_sheet(zf: zipfile.ZipFile, part: str, percent: list[bool], max_rows: int) -> Notes:
+def _scan_sheet(
+    zf: zipfile.ZipFile,
+    part: str,
+    percent: list[bool],
+    max_rows: int,
+    percent_attribute: re.Pattern[bytes] | None,
+) -> Notes:
     notes: Notes = {}
     data = zf.read(part)
-    if not _worth_parsing(data, percent):
+    if not _worth_parsing(data, percent_attribute):
         return notes
     with io.BytesIO(data) as fh:
         for _, node in SafeET.iterparse(fh, events=("end",)):
@@ -172,9 +185,15 @@ def scan_sheets(path: Path, sheets: tuple[str, ...], max_rows: int) -> dict[str,
     (the caller turns that into an issue).
     """
     with zipfile.ZipFile(path) as zf:
-        parts = _sheet_parts(zf)
-        wanted = {s: parts[s] for s in sheets if s in parts and parts[s] in zf.NameToInfo}
-        if not wanted:
-            return {}
-        percent = _percent_styles(zf)
-        return {s: _scan_sheet(zf, part, percent, max_rows) for s, part in wanted.items()}
+        return scan_zip(zf, sheets, max_rows)
+
+
+def scan_zip(zf: zipfile.ZipFile, sheets: tuple[str, ...], max_rows: int) -> dict[str, Notes]:
+    """:func:`scan_sheets` of a workbook already open (the reader opens each file once)."""
+    parts = _sheet_parts(zf)
+    wanted = {s: parts[s] for s in sheets if s in parts and parts[s] in zf.NameToInfo}
+    if not wanted:
+        return {}
+    percent = _percent_styles(zf)
+    attribute = _percent_attribute(percent)
+    return {s: _scan_sheet(zf, part, percent, max_rows, attribute) for s, part in wanted.items()}

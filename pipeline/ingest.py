@@ -3,6 +3,10 @@
 The reader is python-calamine (values only: formulas are never evaluated and macros never run).
 Before it touches a file, :func:`sniff` looks at the bytes: only a zip whose declared size and
 compression ratio stay within bounds is opened. Every failure becomes an Issue for that file.
+
+A template is read from disk once: its bytes are hashed, then one zip over them serves the
+checks, the save time and the cell scan (each part inflated once), and calamine reads the same
+bytes.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ import os
 import re
 import stat
 import zipfile
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,7 +27,7 @@ from defusedxml import ElementTree as SafeET
 from python_calamine import CalamineWorkbook
 
 from pipeline import template as tpl
-from pipeline.cells import Notes, scan_sheets
+from pipeline.cells import Notes, scan_zip
 from pipeline.issues import ERROR, WARNING, Issue, cell_ref
 from pipeline.numbers import cell_text
 from pipeline.sanitize import visible
@@ -81,8 +86,33 @@ class Submission:
         )
 
 
-def sniff(path: Path, head: bytes) -> tuple[str, str]:
-    """Detect the file type from its bytes: returns ``(jenis, problem)``; problem '' = OK."""
+class _Package(zipfile.ZipFile):
+    """A zip over a file's bytes whose parts are inflated once, however often they are read."""
+
+    def __init__(self, data: bytes) -> None:
+        super().__init__(io.BytesIO(data))
+        self._parts: dict[str, bytes] = {}
+
+    def read(self, name: str | zipfile.ZipInfo, pwd: bytes | None = None) -> bytes:
+        key = name.filename if isinstance(name, zipfile.ZipInfo) else name
+        if key not in self._parts:
+            self._parts[key] = super().read(name, pwd)
+        return self._parts[key]
+
+    def head(self, name: str, size: int) -> bytes:
+        """The first ``size`` bytes of a part (from the inflated part when it was read)."""
+        if name in self._parts:
+            return self._parts[name][:size]
+        with self.open(name) as fh:
+            return fh.read(size)
+
+
+def sniff(path: Path, head: bytes, package: _Package | None = None) -> tuple[str, str]:
+    """Detect the file type from its bytes: returns ``(jenis, problem)``; problem '' = OK.
+
+    ``package`` is the file already open as a zip (its bytes read once); without it the file
+    is opened here.
+    """
     if not head:
         return "kosong", "berkas kosong (0 byte)"
     if head.startswith(_OLE2):
@@ -100,7 +130,7 @@ def sniff(path: Path, head: bytes) -> tuple[str, str]:
     if not head.startswith(_ZIP):
         return "tidak_dikenal", "bukan berkas Excel .xlsx"
     try:
-        with zipfile.ZipFile(path) as zf:
+        with nullcontext(package) if package else zipfile.ZipFile(path) as zf:
             total = 0
             names = set()
             for info in zf.infolist():
@@ -176,6 +206,17 @@ def _open_workbook(path: Path) -> CalamineWorkbook:
     return CalamineWorkbook.from_path(str(path))
 
 
+def _contents(path: Path) -> tuple[int, str, bytes]:
+    """Size, SHA-256 and the bytes of a file of at most :data:`MAX_FILE_BYTES`; a larger one
+    is hashed in chunks (never whole into memory) and its bytes are not returned."""
+    with path.open("rb") as fh:
+        data = fh.read(MAX_FILE_BYTES + 1)
+    if len(data) > MAX_FILE_BYTES:
+        size, digest, _ = _fingerprint(path)
+        return size, digest, b""
+    return len(data), hashlib.sha256(data).hexdigest(), data
+
+
 def _fingerprint(path: Path) -> tuple[int, str, bytes]:
     """Size, SHA-256 and first bytes of a file, read in chunks (never whole into memory)."""
     digest = hashlib.sha256()
@@ -199,8 +240,7 @@ def _declarations(zf: zipfile.ZipFile) -> str:
     for info in sorted(zf.infolist(), key=lambda i: i.filename):
         if info.is_dir() or info.filename.endswith((".bin", ".png", ".jpeg", ".jpg", ".emf")):
             continue
-        with zf.open(info) as fh:
-            data = fh.read()
+        data = zf.read(info)
         if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
             data = data.decode("utf-16", "replace").encode("utf-8")
         if _DECLARATION.search(data):
@@ -220,8 +260,12 @@ def _ole2_encrypted(path: Path) -> bool:
 
 def _declared_size(zf: zipfile.ZipFile, member: str) -> tuple[int, int]:
     """Rows and columns a worksheet declares in its ``<dimension ref>`` (read from its head)."""
-    with zf.open(member) as fh:
-        head = fh.read(4096).decode("utf-8", "replace")
+    if isinstance(zf, _Package):
+        raw = zf.head(member, 4096)
+    else:
+        with zf.open(member) as fh:
+            raw = fh.read(4096)
+    head = raw.decode("utf-8", "replace")
     start = head.find("<dimension ref=")
     if start < 0:
         return 0, 0
@@ -235,14 +279,13 @@ def _declared_size(zf: zipfile.ZipFile, member: str) -> tuple[int, int]:
     return int(digits or 0), cols
 
 
-def _modified(path: Path) -> str:
+def _modified(zf: zipfile.ZipFile) -> str:
     """The workbook's own last-modified timestamp (docProps/core.xml), ISO text or ''."""
     try:
-        with zipfile.ZipFile(path) as zf:
-            info = zf.getinfo("docProps/core.xml")
-            if info.file_size > 1024 * 1024:
-                return ""
-            root = SafeET.fromstring(zf.read(info))
+        info = zf.getinfo("docProps/core.xml")
+        if info.file_size > 1024 * 1024:
+            return ""
+        root = SafeET.fromstring(zf.read(info))
     except Exception:
         return ""
     node = root.find("dcterms:modified", _NS_CORE)
@@ -279,7 +322,7 @@ def _read_table(
         (
             i
             for i, row in enumerate(rows[:HEADER_SCAN_ROWS])
-            if any(_header_key(v) == key_label for v in row)
+            if any(_header_key(v) == key_label for v in row if isinstance(v, str))
         ),
         None,
     )
@@ -370,7 +413,7 @@ def read_submission(path: Path, display_name: str | None = None) -> Submission:
     path = Path(path)
     sub = Submission(path=path, name=display_name or path.name, size=0, sha256="")
     try:
-        sub.size, sub.sha256, head = _fingerprint(path)
+        sub.size, sub.sha256, data = _contents(path)
     except OSError as exc:
         sub.jenis = "tidak_terbaca"
         sub.issue(
@@ -394,7 +437,23 @@ def read_submission(path: Path, display_name: str | None = None) -> Submission:
             expected=f"paling besar {MAX_FILE_BYTES} byte",
         )
         return sub
-    jenis, problem = sniff(path, head)
+    package = None
+    if data.startswith(_ZIP):
+        try:
+            package = _Package(data)
+        except Exception:
+            package = None  # sniff opens it from the disk and says why
+    try:
+        return _read_package(sub, data, package)
+    finally:
+        if package is not None:
+            package.close()
+
+
+def _read_package(sub: Submission, data: bytes, package: _Package | None) -> Submission:
+    """The rest of :func:`read_submission`, on the file's bytes (and zip, when it is one)."""
+    path = sub.path
+    jenis, problem = sniff(path, data[:8], package)
     sub.jenis = jenis
     if problem and jenis in ("xls", "ods"):
         _peek_meta(sub)  # refused, but it says whose it is
@@ -416,9 +475,11 @@ def read_submission(path: Path, display_name: str | None = None) -> Submission:
             found="vbaProject.bin",
             expected="xlsx tanpa makro",
         )
-    sub.dimodifikasi = _modified(path)
+    sub.dimodifikasi = _modified(package) if package is not None else ""
     try:
-        wb = _open_workbook(path)
+        if package is None:  # sniff read it as a zip from the disk: it changed meanwhile
+            raise zipfile.BadZipFile("berkas berubah saat dibaca")
+        wb = CalamineWorkbook.from_filelike(io.BytesIO(data))
         try:
             names = list(wb.sheet_names)
             sheets = {
@@ -441,8 +502,8 @@ def read_submission(path: Path, display_name: str | None = None) -> Submission:
         )
         return sub
     try:
-        notes = scan_sheets(
-            path,
+        notes = scan_zip(
+            package,
             (tpl.SHEET_INDIKATOR, tpl.SHEET_ANGGARAN, tpl.SHEET_RENJA),
             HEADER_SCAN_ROWS + MAX_ROWS + 2,
         )

@@ -46,6 +46,7 @@ import psutil
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from pipeline import template  # noqa: E402
 from scripts import synthetic  # noqa: E402
 from tests.hostile_files import build as build_hostile  # noqa: E402
 
@@ -165,7 +166,10 @@ def synthetic_pemda(data: Path, files: int, jobs: int) -> tuple[Path, Path]:
         "broken": max(1, files // 100),
         "late": max(1, files // 50),
         "duplicates": max(1, files // 100),
-        "generator": hashlib.sha256(Path(synthetic.__file__).read_bytes()).hexdigest()[:16],
+        # the files change with the generator and with the template it fills
+        "generator": hashlib.sha256(
+            b"".join(Path(m.__file__).read_bytes() for m in (synthetic, template))
+        ).hexdigest()[:16],
     }
     home = data / f"pemda_{files}"
     stamp = home / "parameters.json"

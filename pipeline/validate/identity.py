@@ -47,12 +47,23 @@ class Directory:
             )
         }
         self.nama = dict(zip(spec.opd["kode_opd"], spec.opd["nama_opd"], strict=True))
+        self.longest = max((n.count(" ") + 1 for n in self.names), default=0)
 
     def named(self, file_name: str) -> frozenset[str]:
-        """OPDs whose code, name or alias appears (as whole words) in the file's own name."""
+        """OPDs whose code, name or alias appears (as whole words) in the file's own name.
+
+        Every run of consecutive words of the name is looked up (a normalised name is words
+        joined by single spaces), so a file costs the same however many OPDs the spec has.
+        """
         stem = PurePosixPath(file_name).name.rsplit(".", 1)[0]
-        key = f" {normalise_name(stem)} "
-        return frozenset(k for n, k in self.names.items() if f" {n} " in key)
+        words = normalise_name(stem).split()
+        found = set()
+        for start in range(len(words)):
+            for end in range(start + 1, min(len(words), start + self.longest) + 1):
+                kode = self.names.get(" ".join(words[start:end]))
+                if kode is not None:
+                    found.add(kode)
+        return frozenset(found)
 
     def sheet_owners(self, sub: Submission, kode_opd: str) -> tuple[str, ...]:
         """The OPDs owning the indicators in the sheet, when none of them is ``kode_opd``'s."""
