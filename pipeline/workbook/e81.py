@@ -221,13 +221,11 @@ def _figure_widths(rows: pd.DataFrame, decimals: int) -> list[float]:
         else:
             w[first] = _chars(_number_pt(rows[k], lambda v: f"{v:,.{fmt.desimal(v, 2)}f}"), k_head)
             w[first + 1] = _chars(_number_pt(rows[rp], lambda v: f"{v / 1e6:,.2f}"), rp_head)
-        labels = [
-            CAPTIONS.get(number, ""),
-            max(TITLES.get(number, "").split(), key=len, default=""),
-        ]
+        labels = [CAPTIONS.get(number, ""), TITLES.get(number, "")]
         if 9 <= number <= 12:
-            labels.append("periode)")  # of "III (di luar periode)", which may wrap
-        pair = max(_chars(text_width_pt(t, bold=True)) for t in labels)
+            labels.append("(di luar periode)")  # "III (di luar periode)" may wrap
+        # the caption on one line; no word of a title or a quarter's label broken
+        pair = max(_chars(text_width_pt(labels[0], bold=True)), *map(_word_chars, labels[1:]))
         extra = max(pair - w[first] - w[first + 1], 0.0)
         w[first] += extra / 2
         w[first + 1] += extra / 2
@@ -236,7 +234,7 @@ def _figure_widths(rows: pd.DataFrame, decimals: int) -> list[float]:
 
 def _word_chars(title: str) -> float:
     """The width in which the longest word of a bold title prints whole."""
-    return max(_chars(text_width_pt(word, bold=True)) for word in title.split())
+    return max((_chars(text_width_pt(word, bold=True)) for word in title.split()), default=0.0)
 
 
 def _text_chars(values: pd.Series) -> float:
