@@ -263,6 +263,9 @@ def test_mixed_columns_become_text_and_empty_ones_keep_their_type() -> None:
     assert table.column("campur").to_pylist() == ["WTP", "12,5"]  # the one formatter
     assert table.schema.field("kosong").type == pa.float64()
     assert table.schema.field("bendera").type == pa.bool_()
+    text = to_arrow(pd.DataFrame({"t": pd.Series(["a", None, ""], dtype="str")}), {})
+    assert text.schema.field("t").type == pa.string()
+    assert text.column("t").to_pylist() == ["a", None, ""]  # missing text is null, not ''
     mixed = to_arrow(pd.DataFrame({"c": ["x", 1.5, None]}), {}).column("c").to_pylist()
     assert mixed == ["x", "1,5", None]  # missing stays missing, not an empty text
     other = to_arrow(pd.DataFrame({"angka": [2], "campur": [None]}), {"kode_pemda": "1"})

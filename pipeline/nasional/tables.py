@@ -44,9 +44,8 @@ def to_arrow(df: pd.DataFrame, front: dict[str, Any]) -> pa.Table:
             )
         elif kind in ("int", "bool") and not series.isna().any():
             arrays[str(c)] = pa.array(series.to_numpy(), _ARROW[kind])
-        elif kind == "str":  # a text dtype holds only text (or missing)
-            text = series.astype(object).where(series.notna(), None)
-            arrays[str(c)] = pa.array(text.to_numpy(), pa.string())
+        elif kind == "str":  # a text dtype holds only text (or missing: null)
+            arrays[str(c)] = pa.array(series, pa.string(), from_pandas=True)
         else:  # text, object and nullable columns: look at the values
             arrays[str(c)] = _typed(series.tolist(), kind)
     return pa.table(arrays)
