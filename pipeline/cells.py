@@ -6,7 +6,9 @@ written by a program that never calculated it with no value at all; calamine giv
 ``''`` and ``''``. :func:`scan_sheets` reads just enough of the workbook's XML to tell those cells
 apart: the cell styles (which number formats are percents) and, for the named sheets only, each
 cell's style, type and formula. It parses through defusedxml (entity declarations refused) and
-stops reading a sheet after ``max_rows`` rows, so it costs about a millisecond per template.
+stops reading a sheet after ``max_rows`` rows, so it costs about a millisecond per template. A
+sheet with no document type declaration at all (so no entity can be declared in it) is parsed
+by the standard library's C parser instead, several times faster on the same events.
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ import re
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+from xml.etree import ElementTree
 
 from defusedxml import ElementTree as SafeET
 
@@ -31,6 +35,7 @@ _MAY_BE_PERCENT = re.compile(rb'%|numFmtId="(?:9|10)"')
 # A formula element (<f>, <f t="shared" .../>, <x:f>) or an error cell (t="e"); plain substring
 # tests run at memchr speed where one alternation regex costs ~0.3 ms per sheet.
 _FORMULA_OR_ERROR = (b"<f>", b"<f ", b"<f/", b":f>", b":f ", b":f/", b't="e"')
+_DECLARATION = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -121,6 +126,16 @@ def _column(ref: str) -> int:
     return index - 1
 
 
+def _iterparse(data: bytes) -> Any:
+    """The parser for a sheet: the C one for UTF-8 text that declares no document type (no
+    entity can then be defined: only the five of XML itself and character references), else
+    defusedxml, which refuses declarations."""
+    text = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
+    if text[:1] == b"<" and not _DECLARATION.search(text):
+        return ElementTree.iterparse
+    return SafeET.iterparse
+
+
 def _percent_attribute(percent: list[bool]) -> re.Pattern[bytes] | None:
     """A pattern finding a cell attribute ``s="N"`` of any percent style N (None: no style is
     a percent)."""
@@ -146,7 +161,7 @@ def _scan_sheet(
     if not _worth_parsing(data, percent_attribute):
         return notes
     with io.BytesIO(data) as fh:
-        for _, node in SafeET.iterparse(fh, events=("end",)):
+        for _, node in _iterparse(data)(fh, events=("end",)):
             name = _local(node.tag)
             if name == "row":
                 if int(node.get("r", "0") or 0) > max_rows:

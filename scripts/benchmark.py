@@ -47,7 +47,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from pipeline import template  # noqa: E402
-from scripts import synthetic  # noqa: E402
+from scripts import synthetic, xlsx_fill  # noqa: E402
 from tests.hostile_files import build as build_hostile  # noqa: E402
 
 DEMO_SPEC = Path("master") / "binjai_2018.xlsx"  # relative to the checkout being timed
@@ -166,9 +166,9 @@ def synthetic_pemda(data: Path, files: int, jobs: int) -> tuple[Path, Path]:
         "broken": max(1, files // 100),
         "late": max(1, files // 50),
         "duplicates": max(1, files // 100),
-        # the files change with the generator and with the template it fills
+        # the files change with the generator, its writer and the template it fills
         "generator": hashlib.sha256(
-            b"".join(Path(m.__file__).read_bytes() for m in (synthetic, template))
+            b"".join(Path(m.__file__).read_bytes() for m in (synthetic, xlsx_fill, template))
         ).hexdigest()[:16],
     }
     home = data / f"pemda_{files}"

@@ -8,11 +8,14 @@ import random
 import zipfile
 from pathlib import Path, PurePosixPath
 
+import openpyxl
 import pytest
+from defusedxml import DTDForbidden, EntitiesForbidden
 
-from pipeline import ingest
+from pipeline import cells, ingest
 from pipeline.master import MasterSpec, normalise_name
 from pipeline.validate.identity import Directory
+from tests import pemda_contoh as contoh
 from tests.conftest import INPUT_DIR
 
 
@@ -84,3 +87,40 @@ def test_a_file_read_once_gives_what_the_steps_give_each_from_the_disk(tmp_path:
             assert sub.dimodifikasi == ingest._modified(zf)
         assert sub.jenis == ingest.sniff(path, path.read_bytes()[:8])[0]
         assert dataclasses.asdict(sub) == dataclasses.asdict(ingest.read_submission(path))
+
+
+def _sheet_with_formulas(path: Path) -> Path:
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Data"
+    ws["A1"], ws["B1"] = 0.655, 0.5
+    ws["A1"].number_format = "0.0%"
+    ws["A2"], ws["A3"], ws["B3"] = "=1/0", 5, "=A3*2"
+    wb.save(path)
+    return path
+
+
+def test_a_sheet_parsed_by_the_fast_parser_says_what_defusedxml_says(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = _sheet_with_formulas(tmp_path / "r.xlsx")
+    with zipfile.ZipFile(path) as zf:
+        assert cells._iterparse(zf.read("xl/worksheets/sheet1.xml")) is not cells.SafeET.iterparse
+    fast = cells.scan_sheets(path, ("Data",), 100)
+    monkeypatch.setattr(cells, "_iterparse", lambda data: cells.SafeET.iterparse)
+    assert fast == cells.scan_sheets(path, ("Data",), 100)
+    assert fast["Data"][(2, 0)].rumus and fast["Data"][(1, 0)].persen
+
+
+def test_a_sheet_declaring_entities_is_refused(tmp_path: Path) -> None:
+    path = _sheet_with_formulas(tmp_path / "r.xlsx")
+    bomb = '<!DOCTYPE s [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]>'
+
+    def add_bomb(text: str) -> str:
+        head, declared, body = text.partition("?>")
+        sheet = f"{head}?>{bomb}{body}" if declared else bomb + text
+        return sheet.replace("<v>5</v>", "<v>&b;</v>")
+
+    contoh.rewrite(path, "xl/worksheets/sheet1.xml", add_bomb)
+    with pytest.raises((DTDForbidden, EntitiesForbidden)):
+        cells.scan_sheets(path, ("Data",), 100)
