@@ -147,12 +147,19 @@ def write_outputs(
     return {k: output / v.relative_to(staging) for k, v in paths.items()}
 
 
+def errors_per_opd(issues: pd.DataFrame) -> dict[str, int]:
+    """How many ERRORs each OPD has (an OPD's own E.81 form is a DRAFT while it has one)."""
+    if issues.empty:
+        return {}
+    found = issues[issues["severity"] == "ERROR"].groupby("kode_opd").size()
+    return {str(k): int(v) for k, v in found.items()}
+
+
 def _write_set(
     run: Run, staging: Path, final: Path, perubahan: Perubahan, helpers: Helpers | None
 ) -> dict[str, Path]:
     # Deferred: matplotlib costs ~0.5 s to import and `check` never draws.
     from pipeline.workbook import write_workbook  # noqa: PLC0415
-    from pipeline.workbook.base import Status  # noqa: PLC0415
     from pipeline.workbook.e81 import Place, write_e81_files  # noqa: PLC0415
 
     output = staging
@@ -188,11 +195,7 @@ def _write_set(
     e81_files = write_e81_files(
         output / "e81",
         run.e81,
-        Status(
-            int((run.issues["severity"] == "ERROR").sum()) if not run.issues.empty else 0,
-            info.nama_pemda,
-            info.tahun,
-        ),
+        errors_per_opd(run.issues),
         info.footer,
         Place(info.nama_pemda, spec.tahun, int(spec.pemda["periode_akhir"])),
         spec.settings.desimal_tampilan,

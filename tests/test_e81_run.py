@@ -508,3 +508,16 @@ def test_large_figures_print_whole(tmp_path: Path) -> None:
     assert "###" not in page
     for shown in ("6.500.000,00", "2.400.000,00", "2.712.500,00", "95.000", "78.500"):
         assert shown in page, shown
+
+
+def test_an_opd_form_is_a_draft_only_for_its_own_errors(report_dir: Path) -> None:
+    """The demo's two ERRORs are Dinas Perumahan's (DISPERKIM): its form carries the red DRAFT
+    header; the forms of OPDs with clean files do not, since no other OPD's figure is on them."""
+    files = report_dir / "e81"
+
+    def header(kode: str) -> str:
+        return str(openpyxl.load_workbook(files / f"{kode}.xlsx")["E.81"].oddHeader.center.text)
+
+    assert "DRAFT" in header("DISPERKIM")
+    for kode in ("BPKPAD", "DINKES", "SETDA"):
+        assert "DRAFT" not in header(kode), kode

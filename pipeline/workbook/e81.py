@@ -716,14 +716,18 @@ def write_e81_sheet(
 def write_e81_files(
     folder: Path,
     e81: E81,
-    status: Status,
+    errors: dict[str, int],
     footer: str,
     place: Place,
     decimals: int,
 ) -> list[Path]:
-    """One workbook per OPD block, ``<folder>/<kode_opd>.xlsx``, with a place to sign."""
+    """One workbook per OPD block, ``<folder>/<kode_opd>.xlsx``, with a place to sign.
+
+    ``errors`` counts the ERRORs of each OPD: an OPD's form is a DRAFT only while its own
+    files have ERRORs (its block holds none of the other OPDs' figures)."""
     written = []
     for kode in e81.blocks():
+        status = Status(errors.get(kode, 0), place.nama_pemda, place.tahun)
         path = folder / f"{kode}.xlsx"
         with atomic_path(path) as tmp:
             wb = SafeWorkbook(str(tmp), WORKBOOK_OPTIONS)
