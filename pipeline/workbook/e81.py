@@ -94,7 +94,7 @@ RIGHT_TITLES = ["Unit Perangkat Daerah Penanggung Jawab", "Keterangan"]
 TITLE_FLOORS = (0.0, 15.0, 16.0, 17.0, 18.0)
 # The columns whose width follows the text and the numbers they hold start from these.
 MIN_WIDTH = {0: 3.5, 1: 4.5, 2: 5.0, NAME: 16.0, INDICATOR: 14.0, LAST - 1: 6.0, LAST: 10.0}
-UNIT_MAX = 12.0  # a longer OPD code wraps
+UNIT_MAX = 14.0  # a longer OPD code wraps
 # LibreOffice prints wrapped Arial 9 at a pitch of 10 pt a line (measured in its PDF; a row of
 # n lines shows them whole from 10n + 2 pt). Excel's pitch follows the font's height in pixels
 # at 96 dpi: 14 px = 10,5 pt for Arial 9 (its default row, 16 px, is that and 2 px). Rows get
@@ -610,6 +610,11 @@ def _item_row(
     _put(ws, row, LAST, rec["keterangan"], st.text)
 
 
+def _labelled(label: str, text: tuple[object, float], w: list[float]) -> float:
+    """The height of a footer row: its bold label in columns 1–5, its plain text."""
+    return max(height((label, sum(w[:FIRST_PAIR])), bold=True), height(text))
+
+
 def _footer(ws: Worksheet, rh: RowHeights, row: int, foot: Any, e81: E81, st: _Styles) -> int:
     label_last = FIRST_PAIR - 1
     k_col, rp_col = col_of(14, "K"), col_of(14, "Rp")
@@ -634,7 +639,7 @@ def _footer(ws: Worksheet, rh: RowHeights, row: int, foot: Any, e81: E81, st: _S
                 kv, rv = foot["predikat_k"] or "-", foot["predikat_rp"] or "-"
                 k_style = colours.get(str(kv), st.center)
                 rp_style = colours.get(str(rv), st.center)
-            rh.set(row, height((label, sum(w[:FIRST_PAIR])), (note, note_width), bold=True))
+            rh.set(row, _labelled(label, (note, note_width), w))
             _merge(ws, row, 0, label_last, label, st.foot_label)
             _merge(ws, row, FIRST_PAIR, k_col - 1, note, st.foot_text)
             if isinstance(kv, float) and math.isnan(kv):
@@ -660,7 +665,7 @@ def _footer(ws: Worksheet, rh: RowHeights, row: int, foot: Any, e81: E81, st: _S
             text = str(foot[key] or "") or "-"
             rh.set(
                 row,
-                height((label, sum(w[:FIRST_PAIR])), (text, sum(w[FIRST_PAIR:])), bold=True),
+                _labelled(label, (text, sum(w[FIRST_PAIR:])), w),
             )
             _merge(ws, row, 0, label_last, label, st.foot_label)
             _merge(ws, row, FIRST_PAIR, LAST, text, st.foot_text)
@@ -750,8 +755,8 @@ def write_e81_files(
     return written
 
 
-SIGN_SPACE_PT = 36.0  # room to sign: with the lines around it about 1,4 cm printed
-GAP_PT = 4.0
+SIGN_SPACE_PT = 40.0  # room to sign: with the lines around it about 1,5 cm printed
+GAP_PT = 6.0
 
 
 def _signature(ws: Worksheet, rh: RowHeights, row: int, foot: Any, st: _Styles) -> int:
