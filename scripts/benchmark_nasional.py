@@ -52,21 +52,18 @@ class TreeMeter:
     Memory: the sum of the RSS of every process of the trees at one sample (pages shared
     between forked processes counted in each, as a system monitor shows them), the same sum of
     PSS (shared pages divided among their sharers: the memory the tree really holds), and the
-    peak RSS of the top process alone. CPU: every process's user + system time as last seen,
-    plus the time of the children it reaped (a reader may start and end between two samples),
-    less what a sampled process that ended inside the tree already counted there; the last
-    moments of each process are missed. Unlike wall time, CPU seconds barely move with the
-    machine's load.
+    peak RSS of the top process alone. CPU: every process's user + system time as last seen
+    (the last moments of each process are missed, as in ``benchmark.py``). Unlike wall time,
+    CPU seconds barely move with the machine's load.
     """
 
     def __init__(self, top: int, others: list[int]) -> None:
         self.top, self.roots = top, [top, *others]
         self.peak = self.peak_pss = self.peak_top = 0
-        # (pid, create_time) -> [own cpu, reaped children's cpu, parent pid, last seen]
-        self.seen: dict[tuple[int, float], list] = {}
+        self.cpu: dict[tuple[int, float], float] = {}  # (pid, create_time) -> user + system
 
     def sample(self) -> None:
-        total, pss, now, done = 0, 0, time.monotonic(), set()
+        total, pss, done = 0, 0, set()
         for pid in self.roots:
             try:
                 parent = psutil.Process(pid)
@@ -81,8 +78,7 @@ class TreeMeter:
                     with p.oneshot():
                         rss = p.memory_info().rss
                         t = p.cpu_times()
-                        record = [t.user + t.system, t.children_user + t.children_system]
-                        self.seen[(p.pid, p.create_time())] = [*record, p.ppid(), now]
+                        self.cpu[(p.pid, p.create_time())] = t.user + t.system
                 except psutil.Error:
                     continue
                 try:
@@ -96,12 +92,7 @@ class TreeMeter:
         self.peak_pss = max(self.peak_pss, pss)
 
     def cpu_seconds(self) -> float:
-        total = sum(own + reaped for own, reaped, _, _ in self.seen.values())
-        for (_, created), (own, reaped, ppid, last) in self.seen.items():
-            parents = [k for k in self.seen if k[0] == ppid and k[1] <= created]
-            if parents and last < self.seen[max(parents, key=lambda k: k[1])][3]:
-                total -= own + reaped  # ended before its parent: counted in its reaped time
-        return total
+        return sum(self.cpu.values())
 
 
 def run_nasional(
