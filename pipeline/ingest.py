@@ -295,6 +295,11 @@ def _modified(zf: zipfile.ZipFile) -> str:
 _text = cell_text
 
 
+def _blank(value: object) -> bool:
+    """``_text(value) == ''`` for what the reader gives (None, text, numbers, dates)."""
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
 def _header_key(value: object) -> str:
     """A column header as compared: case and every blank or line break ignored, so a header
     wrapped onto two lines (the template breaks long ones; Alt+Enter in Excel) still matches."""
@@ -384,17 +389,19 @@ def _read_table(
             sheet=sheet,
         )
     key_col = found[columns[0].key]
+    places = [(c.key, found[c.key]) for c in columns]
     for offset, row in enumerate(data):
         excel_row = header_at + 2 + offset
-        values = {c.key: (row[found[c.key]] if found[c.key] < len(row) else None) for c in columns}
-        marked = {
-            c.key: notes[(excel_row, found[c.key])]
-            for c in columns
-            if (excel_row, found[c.key]) in notes
-        }
-        if all(_text(v) == "" for v in values.values()) and not marked:
+        width = len(row)
+        values = {k: (row[i] if i < width else None) for k, i in places}
+        marked = (
+            {k: notes[(excel_row, i)] for k, i in places if (excel_row, i) in notes}
+            if notes
+            else {}
+        )
+        if not marked and all(_blank(v) for v in values.values()):
             continue
-        code = _text(row[key_col]) if key_col < len(row) else ""
+        code = _text(row[key_col]) if key_col < width else ""
         values = {k: (v if not isinstance(v, str) else v.strip()) for k, v in values.items()}
         values[columns[0].key] = code
         values["_row"] = excel_row

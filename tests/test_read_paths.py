@@ -4,6 +4,7 @@ file read from disk once. Results equal those of the plain definitions."""
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import random
 import zipfile
 from pathlib import Path, PurePosixPath
@@ -124,3 +125,10 @@ def test_a_sheet_declaring_entities_is_refused(tmp_path: Path) -> None:
     contoh.rewrite(path, "xl/worksheets/sheet1.xml", add_bomb)
     with pytest.raises((DTDForbidden, EntitiesForbidden)):
         cells.scan_sheets(path, ("Data",), 100)
+
+
+def test_a_blank_cell_is_what_reads_as_empty_text() -> None:
+    values = [None, "", "  ", "\t\n", "x", " 0 ", 0, 0.0, 1.5, 2.0, -0.0, True, False]
+    values += [dt.datetime(2018, 1, 1), dt.date(2018, 1, 1), dt.time(0, 0), dt.timedelta(0)]
+    for value in values:
+        assert ingest._blank(value) == (ingest._text(value) == ""), repr(value)
