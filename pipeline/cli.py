@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import errno
+import gc
 import sys
 import time
 from pathlib import Path
@@ -172,6 +173,9 @@ def _report(args: argparse.Namespace) -> int:
         run = _run(args, _previous(args.tahun_lalu))
         if run is None:
             return EXIT_SPEC
+        # What is alive now (the libraries, the spec, the run) lives until the process ends:
+        # the collector need not walk it again each time the writers fill a generation.
+        gc.freeze()
         mismatch = spec_mismatch(run)
         if mismatch:
             _say(mismatch)
