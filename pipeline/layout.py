@@ -11,6 +11,7 @@ and 214. :func:`col_width_pt` takes the wider of the two.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Iterable
 
@@ -176,10 +177,15 @@ BOLD_FACTOR = 1.08  # Helvetica-Bold runs about 8 % wider
 PADDING_PT = 4.0  # cell padding LibreOffice leaves, rounded up
 
 
+@functools.lru_cache(maxsize=1 << 16)
+def _units(text: str) -> int:
+    """Arial's width of ``text`` in thousandths of the font size (words repeat: cached)."""
+    return sum(_WIDTHS.get(ch, 556) for ch in text)
+
+
 def text_width_pt(text: str, font_pt: float = FONT_PT, bold: bool = False) -> float:
     """Printed width of one line of Arial text."""
-    units = sum(_WIDTHS.get(ch, 556) for ch in text)
-    return units / 1000 * font_pt * (BOLD_FACTOR if bold else 1.0)
+    return _units(text) / 1000 * font_pt * (BOLD_FACTOR if bold else 1.0)
 
 
 def text_room_pt(width_chars: float, unit_pt: float = FONT_PT) -> float:
@@ -201,6 +207,12 @@ def wrapped_lines(
     value = "" if missing else str(text)
     if not value:
         return 1
+    return _wrapped(value, width_chars, font_pt, unit_pt, bold)
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _wrapped(value: str, width_chars: float, font_pt: float, unit_pt: float, bold: bool) -> int:
+    """:func:`wrapped_lines` of a non-empty text (the same texts recur: cached)."""
     room = max(text_room_pt(width_chars, unit_pt), 1.0)
     space = text_width_pt(" ", font_pt, bold)
     lines = 0
