@@ -203,7 +203,8 @@ def _write_set(
     feedback: list[Path] = feedback_job.result()
     with atomic_path(paths["validasi"]) as tmp:
         run.issues.map(sanitize.csv_cell).to_csv(tmp, index=False, encoding="utf-8")
-    charts_job.result()
+    # The manifest names the charts' paths, not their contents: it is written while the charts
+    # helper is still drawing (the set is put in place only once every part is there).
     manifest = {
         "pipeline": __version__,
         "kode_pemda": spec.kode_pemda,
@@ -236,6 +237,7 @@ def _write_set(
     }
     safe = sanitize.json_value(json.loads(json.dumps(manifest, default=str)))
     write_text(paths["manifest"], json.dumps(safe, ensure_ascii=False, indent=2) + "\n")
+    charts_job.result()
     paths["umpan_balik"] = output / "umpan_balik"
     paths["e81"] = output / "e81"
     return paths
