@@ -20,6 +20,7 @@ without a helper.
 from __future__ import annotations
 
 import importlib
+import os
 import tempfile
 import threading
 import traceback
@@ -46,8 +47,7 @@ def _serve(conn: Connection, modules: tuple[str, ...]) -> None:
 
     tempfile.tempdir = memory_tempdir() or tempfile.tempdir
     try:
-        for name in modules:
-            importlib.import_module(name)
+        _import_in_background(modules)
         conn.send(READY)
         try:
             call = conn.recv()
@@ -65,6 +65,37 @@ def _serve(conn: Connection, modules: tuple[str, ...]) -> None:
                 conn.send(("error", HelperError(traceback.format_exc())))
     finally:
         conn.close()
+
+
+IMPORT_NICE = 10  # how much lower the importing thread's priority is than the process's
+
+
+def _import_in_background(modules: tuple[str, ...]) -> None:
+    """Import ``modules`` in a thread of lower priority, then return (in this thread).
+
+    The imports run while the main process imports great-expectations and reads the spec, the
+    slowest stretch of a small run: on two cores, a helper importing at full priority takes
+    time from it. On Linux the priority is the thread's own, so the part itself is later
+    written at the process's normal priority. An import error is raised here.
+    """
+    failed: list[BaseException] = []
+
+    def work() -> None:
+        try:
+            os.setpriority(os.PRIO_PROCESS, 0, IMPORT_NICE)  # this thread only, on Linux
+        except (OSError, AttributeError):  # not allowed or not there: import all the same
+            pass
+        try:
+            for name in modules:
+                importlib.import_module(name)
+        except BaseException as exc:
+            failed.append(exc)
+
+    thread = threading.Thread(target=work, name="penulis-impor", daemon=True)
+    thread.start()
+    thread.join()
+    if failed:
+        raise failed[0]
 
 
 class Helper:
