@@ -15,6 +15,7 @@ import pandas as pd
 
 from pipeline import fmt, schema
 from pipeline.config import Scale, Settings
+from pipeline.frames import records
 
 # Efficiency band colours (the predikat scale has its own colours).
 WARNA_EFISIENSI = {
@@ -42,7 +43,7 @@ def sasaran_bars(sasaran: pd.DataFrame, scale: Scale) -> pd.DataFrame:
     and its ``label`` carries the reason, so the axis of the chart explains the gap.
     """
     rows = []
-    for rec in sasaran.to_dict("records"):
+    for rec in records(sasaran):
         total = rec.get("jumlah_indikator")
         total = 0 if pd.isna(total) else int(total)
         scored = rec.get("jumlah_dinilai")
@@ -188,7 +189,7 @@ def opd_tanpa_nilai(opd: pd.DataFrame, status_kirim: dict[str, str] | None = Non
     status_kirim = status_kirim or {}
     data = opd[opd["rata_rata_capaian"].isna()].sort_values("kode_opd")
     reasons = []
-    for rec in data.to_dict("records"):
+    for rec in records(data):
         total = rec.get("jumlah_indikator")
         kirim = status_kirim.get(str(rec["kode_opd"]), "")
         if pd.isna(total) or int(total) == 0:

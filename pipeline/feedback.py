@@ -30,6 +30,7 @@ from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.worksheet.worksheet import Worksheet
 
 from pipeline import fmt, sanitize, schema
+from pipeline.frames import records
 from pipeline.ingest import Submission
 from pipeline.issues import ERROR, INFO, SEVERITY_ORDER, WARNING, cell_order
 from pipeline.layout import row_height
@@ -252,7 +253,7 @@ def _table(
     ws.row_dimensions[row].height = row_height(
         *zip(HEADERS, WIDTHS, strict=True), unit_pt=UNIT_PT, bold=True
     )
-    for rec in issues.to_dict("records"):
+    for rec in records(issues):
         row += 1
         number += 1
         values = [
@@ -376,7 +377,7 @@ def _mark_cells(wb: Workbook, issues: pd.DataFrame) -> None:
             continue
         worst = min(group["severity"], key=SEVERITIES.index)
         _paint(cell, worst)
-        text = "\n\n".join(f"[{r['severity']}] {r['message']}" for r in group.to_dict("records"))
+        text = "\n\n".join(f"[{r['severity']}] {r['message']}" for r in records(group))
         comment = Comment(sanitize.text(text), AUTHOR)
         comment.width, comment.height = 320, 160
         cell.comment = comment

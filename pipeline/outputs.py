@@ -16,6 +16,7 @@ import pandas as pd
 from pipeline import __version__, sanitize, schema
 from pipeline.atomic import atomic_path, clean_staging, staged_folder, write_text
 from pipeline.completeness import BELUM, DITOLAK, TEPAT_WAKTU, TERLAMBAT, completeness
+from pipeline.frames import records
 from pipeline.perubahan import Perubahan, compare, indicator_records, read_previous
 from pipeline.run import Run
 from pipeline.sidecar import Helpers
@@ -213,7 +214,7 @@ def _write_set(
         "master_spec": {"berkas": spec.path.name, "sha256": spec.sha256},
         "pengaturan": spec.settings.raw,
         "versi_pustaka": _versions(),
-        "berkas_masukan": berkas.to_dict("records"),
+        "berkas_masukan": records(berkas),
         # each indicator row at full precision: the next run's Perubahan compares with it
         "indikator": indicator_records(res.indikator),
         "keluaran": {k: str(v.relative_to(output)) for k, v in paths.items() if k != "manifest"},

@@ -21,6 +21,7 @@ from typing import Any
 import pandas as pd
 
 from pipeline import fmt, sanitize, schema
+from pipeline.frames import records
 
 BARU = "baru"
 BERUBAH = "isi berubah"
@@ -98,7 +99,7 @@ def _text(value: Any) -> str:
 def indicator_records(indikator: pd.DataFrame) -> list[dict[str, Any]]:
     """Each indicator row of a run as plain JSON values (for the manifest), in row order."""
     out = []
-    for rec in indikator.to_dict("records"):
+    for rec in records(indikator):
         row: dict[str, Any] = {}
         for key in RECORD_KEYS:
             value = rec.get(key)
@@ -161,9 +162,7 @@ def compare(
     before_files = _dicts(previous.get("berkas_masukan"))
     # compared as the manifest keeps them (every text through the sanitiser), so a name the
     # sanitiser changes is the same name in both runs
-    now_files = _dicts(
-        sanitize.json_value(json.loads(json.dumps(berkas.to_dict("records"), default=str)))
-    )
+    now_files = _dicts(sanitize.json_value(json.loads(json.dumps(records(berkas), default=str))))
     files = _file_changes(before_files, now_files)
     if not isinstance(previous.get("indikator"), list):
         return Perubahan(
@@ -319,7 +318,7 @@ def summary_lines(p: Perubahan, limit: int = 15) -> list[str]:
     if not p.compared:
         lines.append(f"  {p.catatan}")
     lines.append(f"  Berkas baru, berubah atau hilang: {len(p.berkas)}")
-    for rec in p.berkas.to_dict("records")[:limit]:
+    for rec in records(p.berkas)[:limit]:
         extra = (
             f"; sebelumnya dipakai {rec['berkas_sebelumnya']}" if rec["berkas_sebelumnya"] else ""
         )
@@ -329,7 +328,7 @@ def summary_lines(p: Perubahan, limit: int = 15) -> list[str]:
         lines.append(f"    … dan {len(p.berkas) - limit} berkas lain (sheet Perubahan)")
     if p.compared:
         lines.append(f"  Indikator berubah: {len(p.indikator)}")
-        for rec in p.indikator.to_dict("records")[:limit]:
+        for rec in records(p.indikator)[:limit]:
             parts = []
             if _value(rec["realisasi_sebelumnya"]) != _value(rec["realisasi_sekarang"]):
                 parts.append(

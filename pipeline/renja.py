@@ -39,6 +39,7 @@ import pandas as pd
 
 from pipeline import schema
 from pipeline.config import Scale, Settings, build_settings
+from pipeline.frames import records
 from pipeline.issues import WARNING
 
 # --- the reporting period ----------------------------------------------------------------------
@@ -231,7 +232,7 @@ def check_renja_sheets(
     years = sorted(int(h[-4:]) for h in header if re.fullmatch(r"target_\d{4}", h))
     unique("indikator_renja", ind, "kode_indikator")
     rows: list[dict[str, Any]] = []
-    for rec in ind.to_dict("records"):
+    for rec in records(ind):
         row, code = rec["_row"], rec["kode_indikator"]
         prog, keg = rec["kode_program"], rec.get("kode_kegiatan", "")
         if keg and keg not in program_of_kegiatan:
@@ -437,7 +438,7 @@ class E81:
 
 
 def _rows(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    return [{str(k): v for k, v in rec.items()} for rec in frame.to_dict("records")]
+    return [{str(k): v for k, v in rec.items()} for rec in records(frame)]
 
 
 def _ratio(part: float, whole: float) -> float:

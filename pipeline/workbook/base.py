@@ -22,7 +22,7 @@ from xlsxwriter.format import Format
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
-from pipeline import fmt, schema
+from pipeline import fmt, frames, schema
 from pipeline.config import Settings
 from pipeline.layout import (
     FONT_PT,
@@ -145,7 +145,7 @@ class Formats:
 
 def records(df: pd.DataFrame) -> list[dict[str, Any]]:
     """The rows of a frame as dicts keyed by column name."""
-    return [{str(k): v for k, v in r.items()} for r in df.to_dict("records")]
+    return [{str(k): v for k, v in r.items()} for r in frames.records(df)]
 
 
 def is_missing(value: Any) -> bool:
@@ -307,17 +307,17 @@ def write_table(
     for c, col in enumerate(cols):
         ws.write_string(first, c, col.title, fmts.header)
         ws.set_column(c, c, col.width)
-    records = df.to_dict("records")
-    places = list(decimals) if decimals is not None else [None] * len(records)
+    rows = frames.records(df)
+    places = list(decimals) if decimals is not None else [None] * len(rows)
     wrapped = [c for c in cols if c.kind == "text"]
-    for r, (rec, dec) in enumerate(zip(records, places, strict=True), start=first + 1):
+    for r, (rec, dec) in enumerate(zip(rows, places, strict=True), start=first + 1):
         ws.set_row(r, row_height(*((rec.get(c.key), c.width) for c in wrapped)))
         for c, col in enumerate(cols):
             row_dec = (
                 int(dec) if col.kind == "num" and dec is not None and not is_missing(dec) else None
             )
             put(ws, r, c, rec.get(col.key), col.kind, fmts, row_dec)
-    last = first + len(records)
+    last = first + len(rows)
     ws.freeze_panes(first + 1, freeze_cols)
     ws.autofilter(first, 0, max(last, first), len(cols) - 1)
     print_setup(ws, status, footer, landscape=True, scale=scale, repeat=(0, first))

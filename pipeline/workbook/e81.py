@@ -33,6 +33,7 @@ from xlsxwriter.worksheet import Worksheet
 
 from pipeline import fmt
 from pipeline.atomic import atomic_path
+from pipeline.frames import records
 from pipeline.layout import (
     FONT_PT,
     col_width_pt,
@@ -256,7 +257,7 @@ class _Texts:
     @classmethod
     def of(cls, rows: pd.DataFrame, w: list[float]) -> _Texts:
         items = rows[rows["jenis"] != "urusan"]
-        recs = [{str(k): v for k, v in r.items()} for r in items.to_dict("records")]
+        recs = [{str(k): v for k, v in r.items()} for r in records(items)]
         return cls(
             [(str(r["uraian"] or ""), bool(r["jenis"] != "kegiatan")) for r in recs],
             [(_indicator(r), False) for r in recs],
@@ -517,7 +518,7 @@ def write_block(
     first = row
     row = _header_rows(ws, rh, row, st, e81.triwulan) + 1
     pages.used += rh.total(first, row - 1)
-    for rec in rows.to_dict("records"):
+    for rec in records(rows):
         item = {str(k): v for k, v in rec.items()}
         need = _item_height(item, st.widths)
         if not pages.fits(need):

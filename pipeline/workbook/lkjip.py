@@ -75,7 +75,7 @@ def indicator_decimals(ind: pd.DataFrame, settings: Settings) -> pd.Series:
         "realisasi_tahun_lalu",
     )
     out = []
-    for rec in ind.to_dict("records"):
+    for rec in records(ind):
         fixed = [_number(rec.get(k)) for k in typed]
         computed = [_number(rec.get(k)) for k in made]
         out.append(fmt.presisi(fixed, computed, settings.desimal_tampilan))

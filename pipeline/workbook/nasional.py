@@ -19,6 +19,7 @@ from xlsxwriter.worksheet import Worksheet
 from pipeline import __version__, fmt, sanitize
 from pipeline.atomic import atomic_path
 from pipeline.config import Scale
+from pipeline.frames import records
 from pipeline.layout import printable_height_pt, row_height
 from pipeline.workbook.base import (
     HEADER_ROW,
@@ -188,7 +189,7 @@ def write_national_workbook(
         ws.set_row(at, row_height(*((c.title, c.width) for c in TIDAK_DIOLAH_COLS), bold=True))
         for c, col in enumerate(TIDAK_DIOLAH_COLS):
             ws.write_string(at, c, col.title, fmts.header)
-        for r, rec in enumerate(not_run.to_dict("records"), start=at + 1):
+        for r, rec in enumerate(records(not_run), start=at + 1):
             ws.set_row(r, row_height(*((rec.get(c.key, ""), c.width) for c in TIDAK_DIOLAH_COLS)))
             for c, col in enumerate(TIDAK_DIOLAH_COLS):
                 ws.write_string(r, c, str(rec.get(col.key, "")), fmts.text)
@@ -337,7 +338,7 @@ def _ringkasan(
     ws.write_string(first, 4, "Rata-rata capaian Pemda", fmts.header)
     ws.write_string(first, 5, "Jumlah Pemda", fmts.header)
     ws.write_string(first, 6, "Persen", fmts.header)
-    for i, rec in enumerate(distribution.to_dict("records"), start=first + 1):
+    for i, rec in enumerate(records(distribution), start=first + 1):
         ws.write_string(i, 3, rec["predikat"], band_format(fmts, rec["warna"]))
         ws.write_string(i, 4, rec["aturan"], fmts.get(border=1))
         ws.write_number(i, 5, rec["jumlah_pemda"], fmts.kind("int"))
@@ -394,7 +395,7 @@ def _ringkasan(
     room = printable_height_pt(landscape=True) * 100 / RINGKASAN_SCALE * 0.95
     used = used_above + DEFAULT_ROW_PT * (row - heights_set) + DEFAULT_ROW_PT * 3
     shown = 0
-    for rec in drafts.head(DRAFT_TOP).to_dict("records"):
+    for rec in records(drafts.head(DRAFT_TOP)):
         who = f"{rec['kode_pemda']} {rec['nama_pemda']}"
         height = row_height((who, RINGKASAN_WIDTHS[0]), (rec["alasan"], RINGKASAN_WIDTHS[1]))
         if used + height > room:

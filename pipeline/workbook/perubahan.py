@@ -16,6 +16,7 @@ from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
 from pipeline.config import Settings
+from pipeline.frames import records
 from pipeline.layout import fit_scale, row_height
 from pipeline.perubahan import Perubahan
 from pipeline.score import Results
@@ -112,7 +113,7 @@ def write_perubahan(
     if p.berkas.empty:
         row += 1
         _none(ws, row, "(tidak ada)" if p.compared else "(tidak dibandingkan)", fmts)
-    for rec in p.berkas.to_dict("records"):
+    for rec in records(p.berkas):
         row += 1
         ws.set_row(row, row_height(*((rec.get(c.key), c.width) for c, _, _ in BERKAS_COLS)))
         for col, first, last in BERKAS_COLS:
@@ -134,7 +135,7 @@ def write_perubahan(
     if p.indikator.empty:
         row += 1
         _none(ws, row, "(tidak ada)" if p.compared else "(tidak dibandingkan)", fmts)
-    for rec in p.indikator.to_dict("records"):
+    for rec in records(p.indikator):
         row += 1
         wrapped = [(rec.get(c.key), c.width) for c in INDIKATOR_COLS if c.kind == "text"]
         ws.set_row(row, row_height(*wrapped))

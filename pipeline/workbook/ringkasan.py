@@ -20,6 +20,7 @@ from xlsxwriter.worksheet import Worksheet
 
 from pipeline import chartdata, fmt
 from pipeline.config import Settings
+from pipeline.frames import records
 from pipeline.issues import ERROR
 from pipeline.score import Results
 from pipeline.workbook.base import (
@@ -120,14 +121,14 @@ def perlu_perhatian(
         items = [
             f"{r['kode_sasaran']} {chartdata.singkat(r['uraian_sasaran'], 60)} "
             f"({fmt.persen(r['rata_rata_capaian'])}, {r['predikat']})"
-            for r in sas.to_dict("records")
+            for r in records(sas)
         ]
         lines.append(f"Sasaran berpredikat {low_text}: {_listing(items)}")
     opd = res.opd[res.opd["predikat"].isin(low)].sort_values("rata_rata_capaian")
     if len(opd):
         items = [
             f"{r['kode_opd']} {fmt.persen(r['rata_rata_capaian'])} ({r['predikat']})"
-            for r in opd.to_dict("records")
+            for r in records(opd)
         ]
         lines.append(f"OPD berpredikat {low_text}: {_listing(items)}")
     status = dict(zip(kelengkapan["kode_opd"], kelengkapan["status_kirim"], strict=True))
@@ -142,7 +143,7 @@ def perlu_perhatian(
     bars = chartdata.sasaran_bars(res.sasaran, settings.skala)
     gaps = bars[bars["catatan"] != ""]
     if len(gaps):
-        items = [f"{r['kode_sasaran']} ({r['catatan']})" for r in gaps.to_dict("records")]
+        items = [f"{r['kode_sasaran']} ({r['catatan']})" for r in records(gaps)]
         lines.append(f"Sasaran tanpa nilai: {_listing(items)}")
     k = res.keseluruhan
     missing = {
@@ -330,7 +331,7 @@ def write_ringkasan(
     ws.write_string(4, 4, "Predikat", fmts.header)
     ws.write_string(4, 5, "Rentang capaian (%)", fmts.header)
     ws.write_string(4, 6, "Jumlah indikator", fmts.header)
-    for i, rec in enumerate(counts.to_dict("records"), start=5):
+    for i, rec in enumerate(records(counts), start=5):
         ws.write_string(i, 4, rec["predikat"], band_format(fmts, rec["warna"]))
         ws.write_string(i, 5, rec["aturan"], fmts.get(border=1))
         ws.write_number(i, 6, rec["jumlah"], fmts.number(0))
@@ -396,7 +397,7 @@ def write_ringkasan(
     if len(none):
         parts.append(
             "Tidak diperingkat (tanpa rata-rata capaian): "
-            + "; ".join(f"{r['kode_opd']} ({r['alasan']})" for r in none.to_dict("records"))
+            + "; ".join(f"{r['kode_opd']} ({r['alasan']})" for r in records(none))
             + "."
         )
     if off_right:

@@ -21,6 +21,7 @@ from xlsxwriter.worksheet import Worksheet
 from pipeline import __version__, fmt, schema
 from pipeline.atomic import atomic_path
 from pipeline.config import Settings
+from pipeline.frames import records
 from pipeline.issues import ERROR, INFO, SEVERITY_ORDER, WARNING, cell_order
 from pipeline.master import spec_value
 from pipeline.perubahan import Perubahan
@@ -259,7 +260,7 @@ def indikator_frame(res: Results, issues: pd.DataFrame) -> pd.DataFrame:
         ),
         target_akhir=_objects([number_or_text(v) for v in ind["target_akhir"]], ind.index),
         **realisasi_cells(ind),
-        sel_realisasi=[_source_cell(r) for r in ind.to_dict("records")],
+        sel_realisasi=[_source_cell(r) for r in records(ind)],
         validasi=_issue_flags(ind, issues),
     )
 
@@ -320,7 +321,7 @@ def program_notes(
         )
     }
     notes = []
-    for rec in prog.to_dict("records"):
+    for rec in records(prog):
         parts: list[str] = []
         berkas = str(rec.get("berkas") or "")
         cell = str(rec.get("sel_realisasi_anggaran") or "")
