@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import errno
 import gc
+import os
 import sys
 import time
 from pathlib import Path
@@ -147,6 +148,19 @@ def _say(message: str) -> None:
     print(sanitize.text(message), file=sys.stderr)
 
 
+def _out(text: str) -> None:
+    """Print to standard output; a reader that went away (``| head``) ends the printing only.
+
+    The outputs are in place by then: a closed pipe must not read as a failed run.
+    """
+    try:
+        print(text, flush=True)
+    except BrokenPipeError:  # what is still buffered goes nowhere, without another error
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+
+
 def cmd_report(args: argparse.Namespace) -> int:
     problem = _input_problem(args.input)
     if problem:
@@ -185,10 +199,10 @@ def _report(args: argparse.Namespace) -> int:
 
         perubahan = changes_since_last(run, args.output)
         paths = write_outputs(run, args.output, perubahan, helpers)
-    print(_summary(run, paths, summary_lines(perubahan)))
+    _out(_summary(run, paths, summary_lines(perubahan)))
     has_errors = run.has_errors
     if has_errors:
-        print("Laporan ditandai DRAFT: masih ada ERROR (lihat sheet Validasi / validasi.csv).")
+        _out("Laporan ditandai DRAFT: masih ada ERROR (lihat sheet Validasi / validasi.csv).")
     return EXIT_STRICT if has_errors and run.spec.settings.mode_ketat else EXIT_OK
 
 
@@ -224,8 +238,8 @@ def cmd_check(args: argparse.Namespace) -> int:
         where = " › ".join(p for p in place if p)
         lines.append(f"[{severity}] {kode_opd or '-'} {where}: {message}")
     if lines:
-        print("\n".join(lines))
-    print(_summary(run, None))
+        _out("\n".join(lines))
+    _out(_summary(run, None))
     has_errors = run.has_errors
     return EXIT_STRICT if has_errors and run.spec.settings.mode_ketat else EXIT_OK
 

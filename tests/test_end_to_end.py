@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import subprocess
+import sys
 import zipfile
 from pathlib import Path
 
@@ -14,6 +16,7 @@ import pytest
 from pipeline import template as tpl
 from tests.conftest import (
     INPUT_DIR,
+    ROOT,
     SPEC_PATH,
     copy_inputs,
     input_file,
@@ -387,3 +390,34 @@ def test_source_cells_link_into_the_opd_files(workbook_path: Path) -> None:
     assert "input_xlsx\\Badan%20Pengelolaan" in text
     assert 'Target="..' in text
     assert "file:///" not in text
+
+
+def test_a_reader_that_goes_away_is_not_a_failed_run(tmp_path: Path) -> None:
+    """`make report | head`: standard output closed before the summary is printed. The outputs
+    are in place; the run must not say they could not be written, nor end with an error."""
+    out = tmp_path / "out"
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "pipeline",
+            "report",
+            "--spec",
+            str(SPEC_PATH),
+            "--input",
+            str(INPUT_DIR),
+            "--output",
+            str(out),
+        ],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.close()  # nobody reads the summary
+    err = proc.stderr.read()
+    assert proc.wait(timeout=600) == 0, err
+    assert "tidak dapat ditulis" not in err and "Traceback" not in err, err
+    assert (out / "1275_2018_konsolidasi.xlsx").is_file()
+    assert json.loads((out / "manifest.json").read_text(encoding="utf-8"))["tahun"] == 2018
