@@ -7,7 +7,7 @@ kept; rounding is the writer's business.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -526,19 +526,136 @@ def join_targets(indikator: pd.DataFrame, realisasi: pd.DataFrame) -> pd.DataFra
     return merged.drop(columns=["_opd", "kode_opd_lapor"])
 
 
-@dataclass
 class Results:
-    """Every table the report shows, computed from the spec, the realisations and the settings."""
+    """Every table the report shows, computed from the spec, the realisations and the settings.
 
-    indikator: pd.DataFrame
-    sasaran: pd.DataFrame
-    tujuan: pd.DataFrame
-    misi: pd.DataFrame
-    opd: pd.DataFrame
-    program: pd.DataFrame
-    keseluruhan: dict[str, Any]
-    predikat_jumlah: dict[str, int]
-    efisiensi: pd.DataFrame
+    ``indikator``, ``program``, ``keseluruhan`` and ``predikat_jumlah`` are computed at once;
+    the averages per Sasaran, Tujuan, Misi and OPD and the efficiency table when first read (a
+    ``nasional`` run needs only the whole Pemda's figures; a report reads them all, the same
+    numbers either way).
+    """
+
+    def __init__(
+        self,
+        indikator: pd.DataFrame,
+        program: pd.DataFrame,
+        tree: pd.DataFrame,
+        spec: dict[str, pd.DataFrame],
+        settings: Settings,
+    ) -> None:
+        self.indikator, self.program = indikator, program
+        self._tree, self._spec, self._settings = tree, spec, settings
+        overall = aggregate(indikator, [], settings).iloc[0].to_dict()
+        if settings.rata_rata_keseluruhan == "sasaran":
+            means = self.sasaran["rata_rata_capaian"].dropna()
+            value = float(means.mean()) if len(means) else float("nan")
+            overall.update(
+                rata_rata_capaian=value,
+                predikat=settings.skala.classify(value),
+                min_capaian=means.min(),
+                max_capaian=means.max(),
+                metode=f"rata-rata dari {len(means)} rata-rata Sasaran ({method_text(settings)})",
+            )
+        budget = serapan(program, []).iloc[0].to_dict()
+        status = indikator["status"]
+        predikat_counts = indikator.loc[status == schema.STATUS_DINILAI, "predikat"].value_counts()
+        self.keseluruhan: dict[str, Any] = {
+            **{
+                k: overall[k]
+                for k in (
+                    "jumlah_indikator",
+                    "jumlah_dinilai",
+                    "rata_rata_capaian",
+                    "predikat",
+                    "metode",
+                    "min_capaian",
+                    "max_capaian",
+                )
+            },
+            **{
+                k: budget[k]
+                for k in (
+                    "jumlah_program",
+                    "program_dilaporkan",
+                    "pagu",
+                    "pagu_dilaporkan",
+                    "realisasi_anggaran",
+                    "serapan",
+                    "program_dikecualikan",
+                )
+            },
+            "belum_lapor": int((status == schema.STATUS_BELUM_LAPOR).sum()),
+            "tidak_dapat_dihitung": int((status == schema.STATUS_TIDAK_DAPAT).sum()),
+            "data_tidak_tersedia": int((status == schema.STATUS_TIDAK_TERSEDIA).sum()),
+            "dibatasi": int(indikator["dibatasi"].fillna(False).astype(bool).sum()),
+        }
+        counts = predikat_counts.to_dict()
+        self.predikat_jumlah: dict[str, int] = {
+            b.label: int(counts.get(b.label, 0)) for b in settings.skala.bands
+        }
+
+    @cached_property
+    def sasaran(self) -> pd.DataFrame:
+        """Averages and serapan per Sasaran, with the efficiency band."""
+        ind, prog, settings = self.indikator, self.program, self._settings
+        sas = aggregate(ind, ["kode_sasaran"], settings)
+        sas_budget = serapan(prog[prog["kode_sasaran"] != ""], ["kode_sasaran"])
+        sas = (
+            self._spec["sasaran"][["kode_sasaran", "kode_tujuan", "uraian"]]
+            .rename(columns={"uraian": "uraian_sasaran"})
+            .merge(self._tree[["kode_sasaran", "kode_misi"]], on="kode_sasaran", how="left")
+            .merge(sas, on="kode_sasaran", how="left")
+            .merge(sas_budget, on="kode_sasaran", how="left")
+        )
+        return with_efficiency(sas, settings)
+
+    @cached_property
+    def tujuan(self) -> pd.DataFrame:
+        """Averages per Tujuan."""
+        return aggregate(self.indikator, ["kode_tujuan"], self._settings).merge(
+            self._spec["tujuan"][["kode_tujuan", "uraian"]].rename(
+                columns={"uraian": "uraian_tujuan"}
+            ),
+            on="kode_tujuan",
+            how="left",
+        )
+
+    @cached_property
+    def misi(self) -> pd.DataFrame:
+        """Averages per Misi."""
+        return aggregate(self.indikator, ["kode_misi"], self._settings).merge(
+            self._spec["misi"][["kode_misi", "uraian"]].rename(columns={"uraian": "uraian_misi"}),
+            on="kode_misi",
+            how="left",
+        )
+
+    @cached_property
+    def opd(self) -> pd.DataFrame:
+        """Averages and serapan per OPD, with the efficiency band and the rank."""
+        opd_cap = aggregate(self.indikator, ["kode_opd"], self._settings)
+        opd_budget = serapan(self.program, ["kode_opd"])
+        opd = (
+            self._spec["opd"][["kode_opd", "nama_opd", "jenis"]]
+            .merge(opd_cap, on="kode_opd", how="left")
+            .merge(opd_budget, on="kode_opd", how="left")
+        )
+        opd = with_efficiency(opd, self._settings)
+        return opd.assign(peringkat=opd["rata_rata_capaian"].rank(ascending=False, method="min"))
+
+    @cached_property
+    def efisiensi(self) -> pd.DataFrame:
+        """Capaian beside serapan per Sasaran, per OPD and overall (:func:`efficiency_table`)."""
+        return efficiency_table(self.sasaran, self.opd, self.keseluruhan, self._settings)
+
+    def efisiensi_keseluruhan(self) -> dict[str, Any]:
+        """The efficiency table's overall row (its values are row by row: the same figures
+        without the Sasaran and OPD rows)."""
+        if "efisiensi" in self.__dict__:
+            table = self.efisiensi
+        else:
+            table = _with_ratio(_overall_row(self.keseluruhan), self._settings)
+        overall = table[table["tingkat"] == "Keseluruhan"]
+        return {str(k): v for k, v in overall.iloc[0].items()} if len(overall) else {}
 
 
 def build_results(
@@ -569,96 +686,8 @@ def build_results(
     prog = spec_program.rename(columns={"uraian": "uraian_program"})
     prog = prog.merge(anggaran.drop(columns=["kode_opd"]), on="kode_program", how="left")
     prog = program_serapan(prog).sort_values("kode_program", kind="stable").reset_index(drop=True)
-
-    sas = aggregate(ind, ["kode_sasaran"], settings)
-    sas_budget = serapan(prog[prog["kode_sasaran"] != ""], ["kode_sasaran"])
-    sas = (
-        spec_sasaran[["kode_sasaran", "kode_tujuan", "uraian"]]
-        .rename(columns={"uraian": "uraian_sasaran"})
-        .merge(tree[["kode_sasaran", "kode_misi"]], on="kode_sasaran", how="left")
-        .merge(sas, on="kode_sasaran", how="left")
-        .merge(sas_budget, on="kode_sasaran", how="left")
-    )
-    sas = with_efficiency(sas, settings)
-
-    tuj = aggregate(ind, ["kode_tujuan"], settings).merge(
-        spec_tujuan[["kode_tujuan", "uraian"]].rename(columns={"uraian": "uraian_tujuan"}),
-        on="kode_tujuan",
-        how="left",
-    )
-    mis = aggregate(ind, ["kode_misi"], settings).merge(
-        spec_misi[["kode_misi", "uraian"]].rename(columns={"uraian": "uraian_misi"}),
-        on="kode_misi",
-        how="left",
-    )
-
-    opd_cap = aggregate(ind, ["kode_opd"], settings)
-    opd_budget = serapan(prog, ["kode_opd"])
-    opd = (
-        spec_opd[["kode_opd", "nama_opd", "jenis"]]
-        .merge(opd_cap, on="kode_opd", how="left")
-        .merge(opd_budget, on="kode_opd", how="left")
-    )
-    opd = with_efficiency(opd, settings)
-    opd = opd.assign(peringkat=opd["rata_rata_capaian"].rank(ascending=False, method="min"))
-
-    overall = aggregate(ind, [], settings).iloc[0].to_dict()
-    if settings.rata_rata_keseluruhan == "sasaran":
-        means = sas["rata_rata_capaian"].dropna()
-        value = float(means.mean()) if len(means) else float("nan")
-        overall.update(
-            rata_rata_capaian=value,
-            predikat=settings.skala.classify(value),
-            min_capaian=means.min(),
-            max_capaian=means.max(),
-            metode=f"rata-rata dari {len(means)} rata-rata Sasaran ({method_text(settings)})",
-        )
-    budget = serapan(prog, []).iloc[0].to_dict()
-    predikat_counts = (
-        ind.loc[ind["status"] == schema.STATUS_DINILAI, "predikat"].value_counts().to_dict()
-    )
-    keseluruhan: dict[str, Any] = {
-        **{
-            k: overall[k]
-            for k in (
-                "jumlah_indikator",
-                "jumlah_dinilai",
-                "rata_rata_capaian",
-                "predikat",
-                "metode",
-                "min_capaian",
-                "max_capaian",
-            )
-        },
-        **{
-            k: budget[k]
-            for k in (
-                "jumlah_program",
-                "program_dilaporkan",
-                "pagu",
-                "pagu_dilaporkan",
-                "realisasi_anggaran",
-                "serapan",
-                "program_dikecualikan",
-            )
-        },
-        "belum_lapor": int((ind["status"] == schema.STATUS_BELUM_LAPOR).sum()),
-        "tidak_dapat_dihitung": int((ind["status"] == schema.STATUS_TIDAK_DAPAT).sum()),
-        "data_tidak_tersedia": int((ind["status"] == schema.STATUS_TIDAK_TERSEDIA).sum()),
-        "dibatasi": int(ind["dibatasi"].fillna(False).astype(bool).sum()),
-    }
-    counts = {b.label: int(predikat_counts.get(b.label, 0)) for b in settings.skala.bands}
-    return Results(
-        ind,
-        sas,
-        tuj,
-        mis,
-        opd,
-        prog,
-        keseluruhan,
-        counts,
-        efficiency_table(sas, opd, keseluruhan, settings),
-    )
+    spec = {"sasaran": spec_sasaran, "tujuan": spec_tujuan, "misi": spec_misi, "opd": spec_opd}
+    return Results(ind, prog, tree, spec, settings)
 
 
 def efficiency_table(
@@ -669,14 +698,7 @@ def efficiency_table(
     ``rasio_efisiensi`` = capaian / serapan; the unspent budget is ``penghematan`` only where
     every scored indicator met its target.
     """
-    cols = [
-        "rata_rata_capaian",
-        "jumlah_dinilai",
-        "min_capaian",
-        "pagu_dilaporkan",
-        "realisasi_anggaran",
-        "serapan",
-    ]
+    cols = _EFISIENSI_COLUMNS
     parts = [
         sasaran.assign(
             tingkat="Sasaran", kode=sasaran["kode_sasaran"], uraian=sasaran["uraian_sasaran"]
@@ -684,19 +706,30 @@ def efficiency_table(
         opd.assign(tingkat="OPD", kode=opd["kode_opd"], uraian=opd["nama_opd"])[
             ["tingkat", "kode", "uraian", *cols]
         ],
-        pd.DataFrame(
-            [
-                {
-                    "tingkat": "Keseluruhan",
-                    "kode": "",
-                    "uraian": "Keseluruhan",
-                    **{c: overall.get(c) for c in cols},
-                }
-            ]
-        ),
+        _overall_row(overall),
     ]
-    table = pd.concat(parts, ignore_index=True)
-    for col in cols:
+    return _with_ratio(pd.concat(parts, ignore_index=True), settings)
+
+
+_EFISIENSI_COLUMNS = [
+    "rata_rata_capaian",
+    "jumlah_dinilai",
+    "min_capaian",
+    "pagu_dilaporkan",
+    "realisasi_anggaran",
+    "serapan",
+]
+
+
+def _overall_row(overall: dict[str, Any]) -> pd.DataFrame:
+    """The efficiency table's ``Keseluruhan`` row, before its bands."""
+    row = {"tingkat": "Keseluruhan", "kode": "", "uraian": "Keseluruhan"}
+    return pd.DataFrame([{**row, **{c: overall.get(c) for c in _EFISIENSI_COLUMNS}}])
+
+
+def _with_ratio(table: pd.DataFrame, settings: Settings) -> pd.DataFrame:
+    """Numbers, efficiency band, unspent budget and ``rasio_efisiensi``: row by row."""
+    for col in _EFISIENSI_COLUMNS:
         table[col] = pd.to_numeric(table[col], errors="coerce")
     table = with_efficiency(table, settings)
     ratio = table["rata_rata_capaian"] / table["serapan"].where(table["serapan"] > 0)

@@ -373,6 +373,18 @@ def test_overall_average_of_sasaran_means() -> None:
     # every indicator exactly on target (a zero target counts 100 under turun)
     assert by_ind.keseluruhan["rata_rata_capaian"] == pytest.approx(100.0)
 
+    # the overall efficiency row alone (what nasional reads) is the full table's row, whether
+    # or not the table was built first
+    for settings_, read_table_first in ((spec.settings, False), (settings, True)):
+        res = build_results(*args, settings_, spec.tangga)
+        if read_table_first:
+            assert len(res.efisiensi) > 1
+        alone = res.efisiensi_keseluruhan()
+        full = build_results(*args, settings_, spec.tangga).efisiensi
+        row = full[full["tingkat"] == "Keseluruhan"].iloc[0]
+        for key in ("rata_rata_capaian", "serapan", "efisiensi", "kategori_efisiensi"):
+            assert alone[key] == row[key] or (pd.isna(alone[key]) and pd.isna(row[key])), key
+
 
 def test_range_above_upper_bound_can_use_the_turun_rule() -> None:
     settings, issues = build_settings({"rumus_range_atas": "turun"})

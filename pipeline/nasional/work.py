@@ -190,8 +190,7 @@ def part_of(f: PemdaFolder, run: Run) -> PemdaPart:
     spec, res, issues = run.spec, run.results, run.issues
     info, _ = run_info(run)
     k = res.keseluruhan
-    overall = res.efisiensi[res.efisiensi["tingkat"] == "Keseluruhan"]
-    eff = overall.iloc[0].to_dict() if len(overall) else {}
+    eff = res.efisiensi_keseluruhan()
     sev = Counter(str(s) for s in issues["severity"]) if not issues.empty else Counter[str]()
     row = {
         **_base_row(f, spec),
