@@ -368,3 +368,17 @@ def test_workers_are_let_go_before_the_outputs_are_written(tmp_path: Path) -> No
     run_nasional(tmp_path / "akar", out, executor)  # type: ignore[arg-type]
     assert executor.seen == []
     assert (out / "manifest.json").is_file()
+
+
+def test_pool_workers_start_with_the_suites_loaded_and_the_collector_set() -> None:
+    import gc
+
+    from pipeline.nasional.executor import LocalExecutor
+    from pipeline.nasional.work import GC_THRESHOLD
+
+    executor = LocalExecutor(1)
+    try:
+        assert executor.result(executor.submit(gc.get_threshold)) == GC_THRESHOLD
+        assert executor.result(executor.submit(gc.get_freeze_count)) > 0
+    finally:
+        executor.close()

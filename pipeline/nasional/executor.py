@@ -67,7 +67,11 @@ class LocalExecutor:
         self._pool = self._new_pool()
 
     def _new_pool(self) -> cf.ProcessPoolExecutor:
-        return cf.ProcessPoolExecutor(self.workers, mp_context=_pool_context())
+        from pipeline.nasional.work import start_worker  # noqa: PLC0415
+
+        return cf.ProcessPoolExecutor(
+            self.workers, mp_context=_pool_context(), initializer=start_worker
+        )
 
     def submit(self, fn: Callable[..., Any], *args: Any) -> Any:
         try:
