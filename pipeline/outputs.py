@@ -179,6 +179,11 @@ def _write_set(
     source_base = Path(os.path.relpath(run.input_dir.resolve(), final.resolve())).as_posix()
     helpers = helpers or Helpers({})
     feedback_job = helpers.job("feedback", write_run_feedback, run, output)
+    # The Results compute the averages per Sasaran, Tujuan, Misi and OPD when first read: read
+    # here, once, so that the run the charts helper is sent carries them (the workbook reads
+    # them all anyway).
+    for table in ("sasaran", "tujuan", "misi", "opd", "efisiensi"):
+        getattr(res, table)
     charts_job = helpers.job("charts", write_charts, run, paths)
     write_workbook(
         paths["workbook"],
