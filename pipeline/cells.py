@@ -70,12 +70,20 @@ def is_percent_format(code: str) -> bool:
     return "%" in _QUOTED.sub("", code)
 
 
+def parse_part(data: bytes) -> Any:
+    """Parse a small part: the C parser for UTF-8 text that declares no document type (see
+    :func:`_iterparse`), else defusedxml."""
+    if _plain(data):
+        return ElementTree.fromstring(data)
+    return SafeET.fromstring(data)
+
+
 def _percent_styles(zf: zipfile.ZipFile) -> list[bool]:
     """Per cell style index (``s`` attribute): whether its number format is a percent."""
     data = _read(zf, "xl/styles.xml")
     if data is None or not _MAY_BE_PERCENT.search(data):
         return []
-    root = SafeET.fromstring(data)
+    root = parse_part(data)
     custom: dict[int, str] = {}
     styles: list[bool] = []
     for node in root:
@@ -104,12 +112,12 @@ def _sheet_parts(zf: zipfile.ZipFile) -> dict[str, str]:
     if book is None or rels is None:
         return {}
     targets = {}
-    for rel in SafeET.fromstring(rels):
+    for rel in parse_part(rels):
         target = rel.get("Target", "")
         part = target.lstrip("/") if target.startswith("/") else posixpath.join("xl", target)
         targets[rel.get("Id", "")] = posixpath.normpath(part)
     out = {}
-    for node in SafeET.fromstring(book).iter():
+    for node in parse_part(book).iter():
         if _local(node.tag) == "sheet":
             rid = node.get(f"{{{_REL_NS}}}id", "")
             if rid in targets:
@@ -126,12 +134,17 @@ def _column(ref: str) -> int:
     return index - 1
 
 
-def _iterparse(data: bytes) -> Any:
-    """The parser for a sheet: the C one for UTF-8 text that declares no document type (no
-    entity can then be defined: only the five of XML itself and character references), else
-    defusedxml, which refuses declarations."""
+def _plain(data: bytes) -> bool:
+    """UTF-8 XML that declares no document type: no entity can then be defined (only the five
+    of XML itself and character references), so the C parser may read it."""
     text = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
-    if text[:1] == b"<" and not _DECLARATION.search(text):
+    return text[:1] == b"<" and (b"<!" not in text or not _DECLARATION.search(text))
+
+
+def _iterparse(data: bytes) -> Any:
+    """The parser for a sheet: the C one for plain XML (:func:`_plain`), else defusedxml, which
+    refuses declarations."""
+    if _plain(data):
         return ElementTree.iterparse
     return SafeET.iterparse
 
@@ -143,8 +156,23 @@ def _percent_attribute(percent: list[bool]) -> re.Pattern[bytes] | None:
     return re.compile(rb' s="(?:' + b"|".join(styles) + rb')"') if styles else None
 
 
+def _has_formula_or_error(data: bytes) -> bool:
+    """Whether any of :data:`_FORMULA_OR_ERROR` occurs in ``data``: three scans, then a look at
+    the byte after each ``<f`` or ``:f`` (a template's data validations hold many
+    ``<formula1>``, which are no formula cell)."""
+    if b't="e"' in data:
+        return True
+    for marker in (b"<f", b":f"):
+        at = data.find(marker)
+        while at >= 0:
+            if data[at + 2 : at + 3] in (b">", b" ", b"/"):
+                return True
+            at = data.find(marker, at + 2)
+    return False
+
+
 def _worth_parsing(data: bytes, percent_attribute: re.Pattern[bytes] | None) -> bool:
-    if any(token in data for token in _FORMULA_OR_ERROR):
+    if _has_formula_or_error(data):
         return True
     return percent_attribute is not None and percent_attribute.search(data) is not None
 

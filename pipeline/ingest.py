@@ -12,6 +12,7 @@ bytes.
 from __future__ import annotations
 
 import errno
+import functools
 import hashlib
 import io
 import os
@@ -23,11 +24,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from defusedxml import ElementTree as SafeET
 from python_calamine import CalamineWorkbook
 
 from pipeline import template as tpl
-from pipeline.cells import Notes, scan_zip
+from pipeline.cells import Notes, parse_part, scan_zip
 from pipeline.issues import ERROR, WARNING, Issue, cell_ref
 from pipeline.numbers import cell_text
 from pipeline.sanitize import visible
@@ -243,6 +243,8 @@ def _declarations(zf: zipfile.ZipFile) -> str:
         data = zf.read(info)
         if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
             data = data.decode("utf-16", "replace").encode("utf-8")
+        elif b"<!" not in data:  # every declaration starts so (a fast scan for most parts)
+            continue
         if _DECLARATION.search(data):
             return info.filename
     return ""
@@ -285,7 +287,7 @@ def _modified(zf: zipfile.ZipFile) -> str:
         info = zf.getinfo("docProps/core.xml")
         if info.file_size > 1024 * 1024:
             return ""
-        root = SafeET.fromstring(zf.read(info))
+        root = parse_part(zf.read(info))
     except Exception:
         return ""
     node = root.find("dcterms:modified", _NS_CORE)
@@ -303,7 +305,24 @@ def _blank(value: object) -> bool:
 def _header_key(value: object) -> str:
     """A column header as compared: case and every blank or line break ignored, so a header
     wrapped onto two lines (the template breaks long ones; Alt+Enter in Excel) still matches."""
+    if type(value) is str and len(value) <= _REMEMBERED_TEXT:
+        return _text_key(value)
     return "".join(_text(value).split()).casefold()
+
+
+_REMEMBERED_TEXT = 200  # header keys of texts up to this long are remembered per process
+
+
+@functools.lru_cache(maxsize=4096)
+def _text_key(value: str) -> str:
+    """:func:`_header_key` of a text: the same titles and headers recur in every file."""
+    return "".join(value.split()).casefold()
+
+
+@functools.lru_cache(maxsize=16)
+def _labels(columns: tuple[tpl.Column, ...]) -> tuple[dict[str, str], str]:
+    """Header key -> column key of a table's columns, and the key of its first column."""
+    return {_header_key(c.header): c.key for c in columns}, _header_key(columns[0].header)
 
 
 def _read_table(
@@ -321,8 +340,7 @@ def _read_table(
     that give no usable value), from ``notes`` (:func:`pipeline.cells.scan_sheets`).
     """
     notes = notes or {}
-    labels = {_header_key(c.header): c.key for c in columns}
-    key_label = _header_key(columns[0].header)
+    labels, key_label = _labels(columns)
     header_at = next(
         (
             i

@@ -87,3 +87,25 @@ def test_a_sheet_part_that_is_missing_is_no_note(tmp_path: Path) -> None:
     with zipfile.ZipFile(path) as zf:
         assert "xl/worksheets/sheet1.xml" in zf.namelist()
     assert scan_sheets(path, ("Tidak Ada",), 100) == {}
+
+
+def test_formula_scan_finds_exactly_the_formula_tokens():
+    """The quick scan for formulas and error values answers as the token list does, also when
+    data validations (``<formula1>``) or prefixed elements (``<x:f>``) are about."""
+    from pipeline.cells import _FORMULA_OR_ERROR, _has_formula_or_error
+
+    samples = [
+        b"",
+        b"<formula1>1</formula1><formula2>9</formula2>",
+        b'<c r="A1"><f>B1*2</f><v>4</v></c>',
+        b'<c r="A1"><f t="shared" ref="A1:A9" si="0"/></c>',
+        b"<c><f/></c>",
+        b"<x:c><x:f>1+1</x:f></x:c>",
+        b"<x:c><x:f t='shared'/></x:c>",
+        b'<c r="A1" t="e"><v>#DIV/0!</v></c>',
+        b"<fill/><font/><x:formula1>1</x:formula1>",
+        b"<f",
+        b":f",
+    ]
+    for data in samples:
+        assert _has_formula_or_error(data) == any(t in data for t in _FORMULA_OR_ERROR), data
