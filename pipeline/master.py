@@ -10,6 +10,7 @@ problem is an :class:`~pipeline.issues.Issue` naming the sheet, the row and the 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import json
 import math
@@ -351,6 +352,22 @@ class _Checker:
                     )
 
 
+def _memo_key(value: object) -> tuple[Any, ...] | None:
+    """A key under which a cell value's parse may be remembered, None when it may not.
+
+    The type is part of the key (``True``, ``1`` and ``1.0`` are equal in Python but not the
+    same cell), a float is keyed by its exact bits (``-0.0`` is not ``0.0``; a NaN, never
+    equal to itself, would otherwise never hit).
+    """
+    if type(value) is float:
+        return (float, value.hex())
+    if type(value) is str and len(value) > 64:
+        return None  # a long text is rare and not worth remembering
+    if value is None or type(value) in (str, int, bool):
+        return (type(value), value)
+    return None
+
+
 def spec_value(value: object) -> tuple[float | None, str]:
     """A number from a spec cell: ``(number, '')``, ``(None, '')`` when empty, or
     ``(None, problem)``.
@@ -358,7 +375,22 @@ def spec_value(value: object) -> tuple[float | None, str]:
     A native numeric cell is taken as it is; text is read the Indonesian way (``12,5``,
     ``10.000`` = ten thousand, ``Rp 1.500.000,-``). ``-`` or ``n/a`` count as empty. Infinite
     numbers and numbers beyond 10^15 are refused.
+
+    A spec of thousands of OPDs repeats the same few cells (``''``, ``1``, ``0``, ``100``)
+    hundreds of thousands of times: the result is remembered per cell value.
     """
+    key = _memo_key(value)
+    if key is None:
+        return _spec_value(value)
+    return _spec_value_memo(key, value)
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _spec_value_memo(key: tuple[Any, ...], value: object) -> tuple[float | None, str]:
+    return _spec_value(value)
+
+
+def _spec_value(value: object) -> tuple[float | None, str]:
     if value is None or (isinstance(value, str) and value.strip() == ""):
         return None, ""
     if isinstance(value, dt.date | dt.time | dt.timedelta):
@@ -387,8 +419,23 @@ def parse_target(value: object, polaritas: str, ladder: list[str] | None) -> dic
 
     Returns ``target_nilai``, ``target_bawah``, ``target_atas`` (floats or None),
     ``target_teks`` (how it is shown: ``12,5``, ``10.000 - 15.000``, ``WTP``) and ``error``
-    (empty when the target is valid).
+    (empty when the target is valid). Remembered per cell value, polarity and ladder (a new
+    dict each call: the caller may change it).
     """
+    key = _memo_key(value)
+    if key is None:
+        return _parse_target(value, polaritas, ladder)
+    return dict(_parse_target_memo(key, value, polaritas, tuple(ladder) if ladder else None))
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _parse_target_memo(
+    key: tuple[Any, ...], value: object, polaritas: str, ladder: tuple[str, ...] | None
+) -> dict[str, Any]:
+    return _parse_target(value, polaritas, list(ladder) if ladder else None)
+
+
+def _parse_target(value: object, polaritas: str, ladder: list[str] | None) -> dict[str, Any]:
     out: dict[str, Any] = {
         "target_nilai": None,
         "target_bawah": None,

@@ -9,6 +9,7 @@ instead of guessing silently.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 import re
 from dataclasses import dataclass
@@ -121,6 +122,12 @@ def parse_number(value: object) -> ParsedNumber:
     stripped of ``Rp``/``IDR``, a closing ``,-``, spaces (also non-breaking) and a trailing ``%``.
     Infinite numbers and numbers beyond :data:`BATAS_WAJAR` are ``tidak_wajar``.
     """
+    if type(value) is float:  # the common case first: a number cell
+        if math.isnan(value):
+            return _NOT_A_NUMBER
+        return _bounded(value, "angka", False, "")
+    if type(value) is str:
+        return _parse_text(value) if len(value) <= _REMEMBERED else _parse_text.__wrapped__(value)
     if value is None:
         return ParsedNumber(None, "kosong")
     if isinstance(value, bool):
@@ -132,6 +139,16 @@ def parse_number(value: object) -> ParsedNumber:
         return _bounded(f, "angka", False, "")
     if not isinstance(value, str):
         return ParsedNumber(None, "bukan_angka", catatan=f"jenis sel {type(value).__name__}")
+    return _parse_text.__wrapped__(str(value))
+
+
+_NOT_A_NUMBER = ParsedNumber(None, "bukan_angka", catatan="bukan bilangan")
+_REMEMBERED = 64  # texts up to this long are remembered (numbers are short; a cell may not be)
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _parse_text(value: str) -> ParsedNumber:
+    """:func:`parse_number` of a text (remembered: the same few texts recur in every file)."""
     text = value.replace("\u00a0", " ").strip()
     if text == "":
         return ParsedNumber(None, "kosong")

@@ -105,3 +105,29 @@ def test_parse_of_format_is_identity(x: float) -> None:
 def test_format_id_uses_dot_thousands_and_comma_decimals() -> None:
     assert format_id(1234567.891) == "1.234.567,89"
     assert format_id(None) == "-"
+
+
+def test_remembered_parses_keep_every_value_apart():
+    """Texts, bools, ints and floats that compare equal in Python (or a NaN, equal to nothing)
+    are parsed as themselves, however often and in whatever order they come."""
+    from pipeline.master import parse_target, spec_value
+
+    for _ in range(2):
+        assert parse_number(True).kind == "bukan_angka"
+        assert parse_number(1).kind == "angka"
+        assert math.copysign(1.0, parse_number(-0.0).value) == -1.0
+        assert math.copysign(1.0, parse_number(0.0).value) == 1.0
+        assert parse_number(float("nan")).kind == "bukan_angka"
+        assert parse_number("1,5").value == 1.5
+        assert parse_number(" n/a ").kind == "tidak_tersedia"
+        long_text = " " * 100 + "12,5"
+        assert parse_number(long_text).value == 12.5
+        assert spec_value(True)[0] is None
+        assert spec_value(1)[0] == 1.0
+        assert math.copysign(1.0, spec_value(-0.0)[0]) == -1.0
+        assert math.copysign(1.0, spec_value(0.0)[0]) == 1.0
+        first = parse_target(80.0, "naik", None)
+        first["target_nilai"] = "changed by a caller"
+        assert parse_target(80.0, "naik", None)["target_nilai"] == 80.0
+        assert parse_target("WTP", "kualitatif", ["WTP", "WDP"])["error"] == ""
+        assert parse_target("WTP", "kualitatif", ["WDP"])["error"] != ""
