@@ -18,7 +18,9 @@ import io
 import os
 import re
 import stat
+import struct
 import zipfile
+import zlib
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -86,18 +88,70 @@ class Submission:
         )
 
 
+_LOCAL_HEADER = struct.Struct("<4s2B4HL2L2H")  # a zip member's local file header
+_PLAIN_FLAGS = 0x1 | 0x20 | 0x40  # encrypted, patched, strongly encrypted: the standard path
+
+
 class _Package(zipfile.ZipFile):
-    """A zip over a file's bytes whose parts are inflated once, however often they are read."""
+    """A zip over a file's bytes whose parts are inflated once, however often they are read.
+
+    A plain stored or deflated part is inflated straight from the bytes (the standard reader's
+    per-part file objects cost more than inflating a small part); it is used only when the
+    local header, the name, the size and the CRC-32 all agree, exactly what the standard reader
+    checks, and anything else is read (and refused) by the standard reader itself.
+    """
 
     def __init__(self, data: bytes) -> None:
         super().__init__(io.BytesIO(data))
+        self._data = data
         self._parts: dict[str, bytes] = {}
 
     def read(self, name: str | zipfile.ZipInfo, pwd: bytes | None = None) -> bytes:
         key = name.filename if isinstance(name, zipfile.ZipInfo) else name
         if key not in self._parts:
-            self._parts[key] = super().read(name, pwd)
+            part = self._inflate(name) if pwd is None else None
+            self._parts[key] = part if part is not None else super().read(name, pwd)
         return self._parts[key]
+
+    def _inflate(self, name: str | zipfile.ZipInfo) -> bytes | None:
+        """The part's bytes when it is plain and intact, else None (the standard path)."""
+        info = name if isinstance(name, zipfile.ZipInfo) else self.NameToInfo.get(name)
+        if info is None or info.flag_bits & _PLAIN_FLAGS or info.is_dir():
+            return None
+        if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+            return None
+        at = info.header_offset
+        header = self._data[at : at + _LOCAL_HEADER.size]
+        if len(header) != _LOCAL_HEADER.size:
+            return None
+        fields = _LOCAL_HEADER.unpack(header)
+        if fields[0] != b"PK\x03\x04":
+            return None
+        name_len, extra_len = fields[10], fields[11]
+        start = at + _LOCAL_HEADER.size
+        encoding = "utf-8" if fields[3] & 0x800 else getattr(self, "metadata_encoding", None)
+        encoding = encoding or "cp437"
+        try:
+            if self._data[start : start + name_len].decode(encoding) != info.orig_filename:
+                return None
+        except UnicodeDecodeError:
+            return None
+        start += name_len + extra_len
+        end = start + info.compress_size
+        limit = getattr(info, "_end_offset", None)  # newer Pythons refuse overlapping parts
+        if end > len(self._data) or (limit is not None and end > limit):
+            return None
+        raw = self._data[start:end]
+        if info.compress_type == zipfile.ZIP_STORED:
+            out = raw
+        else:
+            try:
+                out = zlib.decompressobj(-15).decompress(raw, info.file_size)
+            except zlib.error:
+                return None
+        if len(out) != info.file_size or zlib.crc32(out) != info.CRC:
+            return None
+        return out
 
     def head(self, name: str, size: int) -> bytes:
         """The first ``size`` bytes of a part (from the inflated part when it was read)."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import io
 import random
 import zipfile
 from pathlib import Path, PurePosixPath
@@ -132,3 +133,49 @@ def test_a_blank_cell_is_what_reads_as_empty_text() -> None:
     values += [dt.datetime(2018, 1, 1), dt.date(2018, 1, 1), dt.time(0, 0), dt.timedelta(0)]
     for value in values:
         assert ingest._blank(value) == (ingest._text(value) == ""), repr(value)
+
+
+def _zip_bytes(members: dict[str, bytes], method: int = zipfile.ZIP_DEFLATED) -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", method) as zf:
+        for name, data in members.items():
+            zf.writestr(name, data)
+    return buf.getvalue()
+
+
+def _read_or_error(zf: zipfile.ZipFile, name: str) -> tuple[bytes | None, str]:
+    try:
+        return zf.read(name), ""
+    except Exception as exc:  # the standard reader's refusal is the expected one
+        return None, type(exc).__name__
+
+
+def _patched(data: bytes, offset: int, value: bytes) -> bytes:
+    """``data`` with ``value`` written at ``offset`` into the first central directory entry."""
+    at = data.index(b"PK\x01\x02") + offset
+    return data[:at] + value + data[at + len(value) :]
+
+
+@pytest.mark.parametrize("method", [zipfile.ZIP_DEFLATED, zipfile.ZIP_STORED])
+def test_package_parts_read_as_the_standard_reader_reads_them(method: int):
+    """A part inflated straight from the bytes is the standard reader's part; a damaged part
+    (its data, its CRC-32, its local name, its size) is refused exactly as the standard reader
+    refuses it."""
+    text = b"<worksheet>" + b"<row><c><v>12,5</v></c></row>" * 400 + b"</worksheet>"
+    good = _zip_bytes({"xl/worksheets/sheet1.xml": text, "docProps/core.xml": b"<a/>"}, method)
+    at = good.index(b"xl/worksheets/sheet1.xml") + len(b"xl/worksheets/sheet1.xml")
+    damaged = {
+        "intact": good,
+        "data": good[: at + 40] + bytes([good[at + 40] ^ 0xFF]) + good[at + 41 :],
+        "local name": good.replace(b"xl/worksheets/sheet1.xml", b"xl/worksheets/sheetX.xml", 1),
+        "crc": _patched(good, 16, b"\x00\x00\x00\x00"),  # the directory's CRC-32
+        "size": _patched(good, 24, (len(text) - 1).to_bytes(4, "little")),  # its size
+    }
+    fast_reads = 0
+    for label, data in damaged.items():
+        standard = zipfile.ZipFile(io.BytesIO(data))
+        package = ingest._Package(data)
+        for name in ("xl/worksheets/sheet1.xml", "docProps/core.xml"):
+            assert _read_or_error(package, name) == _read_or_error(standard, name), (label, name)
+            fast_reads += package._inflate(name) is not None
+    assert fast_reads >= 4  # the intact parts were read the fast way
