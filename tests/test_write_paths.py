@@ -4,6 +4,7 @@ same either way."""
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
 from pathlib import Path
 from typing import Any, ClassVar
@@ -18,7 +19,9 @@ from pipeline.xlsx_safe import SafeWorkbook
 
 def _workbook(path: Path, options: dict[str, Any] | None = None) -> bytes:
     wb = SafeWorkbook(str(path), {**(options or {})})
-    wb.set_properties({"title": "uji"})
+    # a fixed creation time, as every writer of the pipeline sets one: else two workbooks built
+    # a second apart differ in docProps/core.xml
+    wb.set_properties({"title": "uji", "created": dt.datetime(2018, 12, 31)})
     ws = wb.add_worksheet("Data")
     bold = wb.add_format({"bold": True})
     for row in range(50):
