@@ -12,9 +12,11 @@ paths, no user names, fixed document properties.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import shutil
 import tempfile
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -28,6 +30,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.worksheet.worksheet import Worksheet
+from openpyxl.writer.excel import ExcelWriter
 
 from pipeline import fmt, sanitize, schema
 from pipeline.frames import records
@@ -442,6 +445,51 @@ def build_feedback(
     return wb
 
 
+ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # every member of a feedback file, as xlsxwriter stamps its own
+
+
+class _FixedTimeZip(zipfile.ZipFile):
+    """A zip whose members all carry :data:`ZIP_TIME`: openpyxl stamps each with the clock, so
+    the same feedback written a second later would differ in every member's header."""
+
+    def writestr(
+        self,
+        zinfo_or_arcname: str | zipfile.ZipInfo,
+        data: Any,  # what ZipFile.writestr takes
+        compress_type: int | None = None,
+        compresslevel: int | None = None,
+    ) -> None:
+        if not isinstance(zinfo_or_arcname, zipfile.ZipInfo):
+            info = zipfile.ZipInfo(zinfo_or_arcname, date_time=ZIP_TIME)
+            info.compress_type = self.compression
+            info.external_attr = 0o600 << 16
+            zinfo_or_arcname = info
+        super().writestr(zinfo_or_arcname, data, compress_type, compresslevel)
+
+    def write(
+        self,
+        filename: str | os.PathLike[str],
+        arcname: str | os.PathLike[str] | None = None,
+        compress_type: int | None = None,
+        compresslevel: int | None = None,
+    ) -> None:
+        with open(filename, "rb") as fh:
+            data = fh.read()
+        self.writestr(os.fspath(arcname if arcname is not None else filename), data)
+
+
+def save_feedback(wb: Workbook, target: Path, tahun: int) -> None:
+    """Save ``wb`` the same way for the same contents: its last-modified time is the end of
+    the reporting year (openpyxl would put the clock's time) and the zip members carry no clock
+    time either, so a run repeated on the same inputs writes the same bytes."""
+    wb.properties.modified = dt.datetime(tahun, 12, 31)
+    archive = _FixedTimeZip(target, "w", zipfile.ZIP_DEFLATED, allowZip64=True)
+    try:
+        ExcelWriter(wb, archive).write_data()
+    finally:
+        archive.close()
+
+
 def write_feedback(
     folder: Path,
     issues: pd.DataFrame,
@@ -468,7 +516,7 @@ def write_feedback(
             template = _blank_template(spec, str(kode)) if source is None else None
             wb = build_feedback(str(kode), names[kode], contact, group, source, template)
             target = tmp / f"{kode}.xlsx"
-            wb.save(target)
+            save_feedback(wb, target, contact.tahun)
             written.append(folder / target.name)
         old = folder.with_name(f".{folder.name}.lama")
         if folder.exists():

@@ -150,6 +150,16 @@ def test_two_runs_give_the_same_cells(workbook_path: Path, tmp_path: Path) -> No
     result = run_report(INPUT_DIR, tmp_path)
     assert result.returncode == 0, result.stderr
     assert _cells(tmp_path / workbook_path.name) == _cells(workbook_path)
+    # the files OPDs and leaders get are the same bytes, seconds later (the workbook's links
+    # to the input files are relative to its folder, which differs here)
+    first = workbook_path.parent
+    parts = sorted(
+        p.relative_to(first)
+        for folder in ("umpan_balik", "e81", "charts")
+        for p in (first / folder).iterdir()
+    )
+    assert len(parts) > 40
+    assert [p for p in parts if (first / p).read_bytes() != (tmp_path / p).read_bytes()] == []
 
 
 def test_opd_text_never_becomes_a_formula(tmp_path: Path) -> None:
