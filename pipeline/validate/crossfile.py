@@ -158,12 +158,17 @@ def rejected_opds(spec: MasterSpec, berkas: pd.DataFrame, used: set[str]) -> lis
     "belum mengirim"."""
     issues = []
     names = dict(zip(spec.opd["kode_opd"], spec.opd["nama_opd"], strict=True))
-    for kode, files in berkas.groupby("kode_opd", sort=True):
-        if kode not in names or used & set(files["berkas"]):
+    by_opd: dict[str, list[tuple[Any, Any]]] = {}  # plain lists: pandas per OPD costs ms
+    for kode, name, why in zip(
+        berkas["kode_opd"], berkas["berkas"], berkas["alasan"], strict=True
+    ):
+        if kode in names:
+            by_opd.setdefault(kode, []).append((name, why))
+    for kode in sorted(by_opd):
+        files = by_opd[kode]
+        if used & {name for name, _ in files}:
             continue
-        reasons = "; ".join(
-            f"{f['berkas']}: {str(f['alasan']).rstrip('.')}" for f in files.to_dict("records")
-        )
+        reasons = "; ".join(f"{name}: {str(why).rstrip('.')}" for name, why in files)
         issues.append(
             Issue(
                 rule="kelengkapan.berkas_ditolak",
