@@ -246,6 +246,8 @@ def test_batches_share_the_work() -> None:
     got = batches(folders, 2)  # type: ignore[arg-type]  # any items batch the same way
     assert [x for b in got for x in b] == folders
     assert len(got) >= 6 and max(len(b) for b in got) <= 20
+    sizes = [len(b) for b in got]  # they shrink, so no worker waits long for another at the end
+    assert sizes == sorted(sizes, reverse=True) and sizes[-1] <= 4 < sizes[0]
     assert batches(folders, 1, size=100) == [folders]  # type: ignore[arg-type]
 
 

@@ -34,6 +34,7 @@ from pipeline.nasional.tables import Spool, to_arrow
 from pipeline.nasional.work import GAGAL, TABLES, TIDAK_DIJALANKAN, PemdaPart, not_run, run_batch
 
 MAX_BATCH = 20  # Pemda per task: enough to share the suites' fixed cost, small enough to balance
+MIN_BATCH = 4  # the last tasks' size (a task also has fixed costs: the suites, starting to read)
 CHARTS = "charts"
 
 
@@ -56,13 +57,21 @@ class NationalRun:
 
 
 def batches(folders: list[PemdaFolder], workers: int, size: int = 0) -> list[list[PemdaFolder]]:
-    """Consecutive groups of ``size`` Pemda; by default about three tasks per worker, at most
-    :data:`MAX_BATCH` Pemda each."""
+    """Consecutive groups of Pemda, run in this order: ``size`` each, or by default groups that
+    shrink as the Pemda left do (a third of what each worker has left, between
+    :data:`MIN_BATCH` and :data:`MAX_BATCH`), so the last tasks are small and no worker waits
+    long for another at the end."""
     if not folders:
         return []
-    if size <= 0:
-        size = max(1, min(MAX_BATCH, math.ceil(len(folders) / (max(1, workers) * 3))))
-    return [folders[i : i + size] for i in range(0, len(folders), size)]
+    if size > 0:
+        return [folders[i : i + size] for i in range(0, len(folders), size)]
+    out, start = [], 0
+    while start < len(folders):
+        left = len(folders) - start
+        size = max(MIN_BATCH, min(MAX_BATCH, math.ceil(left / (max(1, workers) * 3))))
+        out.append(folders[start : start + size])
+        start += size
+    return out
 
 
 def scope_of(pemda: pd.DataFrame) -> str:
