@@ -44,7 +44,7 @@ def cores() -> int:
         return os.cpu_count() or 1
 
 
-def _pool_context() -> Any:
+def pool_context() -> Any:
     """``forkserver`` preloaded with the pipeline; ``fork`` for a plain script's caller (a
     forkserver child would run the script again), as :mod:`pipeline.isolate` chooses."""
     main = sys.modules.get("__main__")
@@ -70,7 +70,7 @@ class LocalExecutor:
         from pipeline.nasional.work import start_worker  # noqa: PLC0415
 
         return cf.ProcessPoolExecutor(
-            self.workers, mp_context=_pool_context(), initializer=start_worker
+            self.workers, mp_context=pool_context(), initializer=start_worker
         )
 
     def submit(self, fn: Callable[..., Any], *args: Any) -> Any:

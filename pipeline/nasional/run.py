@@ -10,12 +10,15 @@ bug) is run again one Pemda at a time, so only the Pemda that fails alone is rep
 
 from __future__ import annotations
 
+import concurrent.futures as cf
 import json
 import math
 import platform
 import re
 import tempfile
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
@@ -27,7 +30,7 @@ from pipeline import __version__
 from pipeline.atomic import atomic_path, write_text
 from pipeline.isolate import Limits
 from pipeline.nasional import summary
-from pipeline.nasional.executor import Executor
+from pipeline.nasional.executor import Executor, cores, pool_context
 from pipeline.nasional.layout import PemdaFolder, discover, national_year
 from pipeline.nasional.progress import Progress
 from pipeline.nasional.tables import Spool, to_arrow
@@ -212,9 +215,9 @@ def _write(
     rules: list[tuple[str, str, str, int, str]],
     spools: dict[str, Spool],
 ) -> _Written:
-    # Deferred: matplotlib costs ~0.5 s to import; only the national outputs need it here.
-    from pipeline.charts import plt  # noqa: PLC0415
-    from pipeline.nasional import charts  # noqa: PLC0415
+    """The national outputs. The Parquet tables and the charts are written by a few helper
+    processes (each a job of its own) while this process writes the workbook: at hundreds of
+    Pemda they take seconds each, and once the Pemda are run the cores are free."""
     from pipeline.workbook.nasional import write_national_workbook  # noqa: PLC0415
 
     scale = summary.national_scale()
@@ -223,40 +226,15 @@ def _write(
     title = title_of(pemda, tahun)
     paths: dict[str, Path] = {}
     counts: dict[str, int] = {}
-    for name, spool in spools.items():
-        target = output / f"{name}.parquet"
-        with atomic_path(target) as tmp:
-            counts[name] = spool.write_parquet(tmp)
-        paths[name] = target
-    target = output / "pemda.parquet"
-    with atomic_path(target) as tmp:
-        import pyarrow.parquet as pq  # noqa: PLC0415
-
-        pq.write_table(
-            to_arrow(pemda.drop(columns=["warna_predikat"]), {}), str(tmp), compression="zstd"
-        )
-    paths["pemda"] = target
-    counts["pemda"] = len(pemda)
-    paths["workbook"] = write_national_workbook(
-        output / f"nasional_{tahun}.xlsx",
-        pemda,
-        head,
-        summary.distribution(pemda, scale),
-        summary.provinces(pemda, scale),
-        summary.data_quality(rules),
-        scale,
-        title,
-        scope_of(pemda),
-        int(tahun) if tahun.isdigit() else 2000,
-    )
     folder = output / CHARTS
     folder.mkdir(parents=True, exist_ok=True)
     for stale in [*folder.glob("peringkat_*.png"), folder / "distribusi_capaian_pemda.png"]:
         stale.unlink(missing_ok=True)
-    figures = {
+    charts: dict[str, tuple[Path, str, tuple[Any, ...]]] = {
         "chart_distribusi": (
             folder / "distribusi_capaian_pemda.png",
-            charts.distribution(
+            "distribution",
+            (
                 summary.histogram(pemda, scale),
                 scale,
                 f"Sebaran rata-rata capaian {head['pemda_dinilai']} Pemda, tahun {tahun}",
@@ -272,16 +250,93 @@ def _write(
             where, stem = "Pemda tanpa kode provinsi", "tanpa_provinsi"
         else:
             where, stem = "seluruh Pemda", "pemda"
-        figures[f"chart_peringkat_{stem}"] = (
+        charts[f"chart_peringkat_{stem}"] = (
             folder / f"peringkat_{stem}.png",
-            charts.ranking(frame, f"Peringkat rata-rata capaian Pemda, {where}, tahun {tahun}"),
+            "ranking",
+            (frame, f"Peringkat rata-rata capaian Pemda, {where}, tahun {tahun}"),
         )
-    for key, (path, fig) in figures.items():
-        with atomic_path(path) as tmp:
-            fig.savefig(tmp, dpi=110, format="png", metadata={"Software": None})
-        plt.close(fig)
+    tables = {name: output / f"{name}.parquet" for name in spools}
+    with _helpers(len(tables) + len(charts)) as pool:
+        # the largest first: the indicator table, then the rankings with the most bars
+        table_jobs = {
+            name: pool.submit(_write_table, spools[name], target)
+            for name, target in sorted(tables.items(), key=lambda t: t[0] != "indikator")
+        }
+        chart_jobs = [pool.submit(_draw, path, kind, args) for path, kind, args in charts.values()]
+        target = output / "pemda.parquet"
+        with atomic_path(target) as tmp:
+            import pyarrow.parquet as pq  # noqa: PLC0415
+
+            pq.write_table(
+                to_arrow(pemda.drop(columns=["warna_predikat"]), {}), str(tmp), compression="zstd"
+            )
+        workbook = write_national_workbook(
+            output / f"nasional_{tahun}.xlsx",
+            pemda,
+            head,
+            summary.distribution(pemda, scale),
+            summary.provinces(pemda, scale),
+            summary.data_quality(rules),
+            scale,
+            title,
+            scope_of(pemda),
+            int(tahun) if tahun.isdigit() else 2000,
+        )
+        for name in spools:
+            counts[name] = table_jobs[name].result()
+            paths[name] = tables[name]
+        paths["pemda"] = target
+        counts["pemda"] = len(pemda)
+        paths["workbook"] = workbook
+        for job in chart_jobs:
+            job.result()
+    for key, (path, _, _) in charts.items():
         paths[key] = path
     return _Written(pemda, head, paths, counts)
+
+
+HELPERS = 2  # processes writing the national tables and charts (at most the cores)
+
+
+@contextmanager
+def _helpers(jobs: int) -> Iterator[cf.Executor]:
+    """Processes for the output jobs (started from the pipeline's forkserver; each imports
+    matplotlib once, on its first chart), or this process itself for a single job."""
+    count = min(HELPERS, cores(), jobs)
+    if count <= 1:
+        with _InProcess() as own:
+            yield own
+        return
+    with cf.ProcessPoolExecutor(count, mp_context=pool_context()) as pool:
+        yield pool
+
+
+class _InProcess(cf.Executor):
+    """Runs each job at once, here (the same interface as a pool)."""
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> cf.Future[Any]:
+        future: cf.Future[Any] = cf.Future()
+        future.set_result(fn(*args, **kwargs))
+        return future
+
+
+def _write_table(spool: Spool, target: Path) -> int:
+    """One table's spooled parts into its Parquet file; returns the number of rows."""
+    with atomic_path(target) as tmp:
+        return spool.write_parquet(tmp)
+
+
+def _draw(path: Path, kind: str, args: tuple[Any, ...]) -> None:
+    """One national chart (``distribution`` or ``ranking`` of :mod:`pipeline.nasional.charts`)
+    drawn and saved as PNG."""
+    # Deferred: matplotlib costs ~0.5 s to import; only the national charts need it.
+    from pipeline.charts import plt  # noqa: PLC0415
+    from pipeline.nasional import charts  # noqa: PLC0415
+
+    fig = getattr(charts, kind)(*args)
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, dpi=110, format="png", metadata={"Software": None})
+    plt.close(fig)
 
 
 def _versions() -> dict[str, str]:
