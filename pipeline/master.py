@@ -267,12 +267,16 @@ def _frame(rows: list[list[Any]]) -> tuple[pd.DataFrame, list[str]]:
         cells = list(row) + [None] * (len(header) - len(row))
         values: list[Any] = []
         for keep, value in zip(native, cells, strict=False):
-            text = _text(value)
-            if keep and text != "" and not isinstance(value, str):
-                values.append(value)
+            if value is None:
+                values.append("")
+            elif type(value) is str:
+                values.append(value.strip())
             else:
-                values.append(text)
-        if not any(_text(v) for v in values):
+                text = cell_text(value, date_only=True)
+                native_value = keep and text != "" and not isinstance(value, str)
+                values.append(value if native_value else text)
+        # a kept number or date is never blank; every other value is stripped text already
+        if not any(v != "" for v in values):
             continue
         rec: dict[str, Any] = dict(zip(header, values, strict=False))
         rec["_row"] = i
@@ -376,17 +380,16 @@ def spec_value(value: object) -> tuple[float | None, str]:
     ``10.000`` = ten thousand, ``Rp 1.500.000,-``). ``-`` or ``n/a`` count as empty. Infinite
     numbers and numbers beyond 10^15 are refused.
 
-    A spec of thousands of OPDs repeats the same few cells (``''``, ``1``, ``0``, ``100``)
-    hundreds of thousands of times: the result is remembered per cell value.
+    A spec of thousands of OPDs repeats the same few texts (``''``, ``-``) hundreds of
+    thousands of times: the result is remembered per text.
     """
-    key = _memo_key(value)
-    if key is None:
+    if type(value) is not str or len(value) > 64:  # a number cell is read as fast as looked up
         return _spec_value(value)
-    return _spec_value_memo(key, value)
+    return _spec_value_memo(value)
 
 
 @functools.lru_cache(maxsize=1 << 16)
-def _spec_value_memo(key: tuple[Any, ...], value: object) -> tuple[float | None, str]:
+def _spec_value_memo(value: str) -> tuple[float | None, str]:
     return _spec_value(value)
 
 
