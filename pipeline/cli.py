@@ -17,7 +17,7 @@ import pandas as pd
 
 from pipeline import __version__, fmt, sanitize, schema
 from pipeline.atomic import Busy, atomic_path, output_lock
-from pipeline.ingest import scan_inputs
+from pipeline.ingest import has_inputs
 from pipeline.isolate import Limits
 from pipeline.issues import ERROR, INFO, WARNING, Issue
 from pipeline.master import MasterSpec
@@ -139,7 +139,7 @@ def _input_problem(folder: Path) -> str:
         return f"Folder masukan {folder} tidak ada; periksa --input (INPUT=…)."
     if not folder.is_dir():
         return f"Masukan {folder} adalah sebuah berkas, bukan folder; berikan folder berkas OPD."
-    if not scan_inputs(folder):
+    if not has_inputs(folder):
         return f"Folder masukan {folder} kosong: belum ada berkas OPD untuk diolah."
     return ""
 
@@ -226,6 +226,9 @@ def cmd_check(args: argparse.Namespace) -> int:
     run = _run(args)
     if run is None:
         return EXIT_SPEC
+    # As in report: what is alive now lives until the process ends; the full collection the
+    # run put off would otherwise walk it all (about 0,4 s at 5.000 files) to free nothing.
+    gc.freeze()
     mismatch = spec_mismatch(run)
     if mismatch:
         _say(mismatch)

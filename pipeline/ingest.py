@@ -717,6 +717,30 @@ def scan_inputs(folder: Path) -> list[Entry]:
     return sorted(out, key=lambda e: e.name)
 
 
+def has_inputs(folder: Path) -> bool:
+    """Whether :func:`scan_inputs` would list anything under ``folder``, found without listing
+    it all: the first entry that is not a folder (or cannot be opened) answers."""
+
+    def walk(directory: str, depth: int) -> bool:
+        try:
+            with os.scandir(directory) as it:
+                paths = [e.path for e in it]
+        except OSError:
+            return True  # listed as a folder that cannot be opened
+        folders = []
+        for path in paths:
+            try:
+                mode = os.lstat(path).st_mode
+            except OSError:
+                return True
+            if not stat.S_ISDIR(mode) or depth >= MAX_DEPTH:
+                return True
+            folders.append(path)
+        return any(walk(path, depth + 1) for path in folders)
+
+    return Path(folder).is_dir() and walk(os.fspath(folder), 0)
+
+
 def _os_reason(exc: OSError) -> str:
     reasons = {
         errno.EACCES: "izin ditolak",

@@ -149,7 +149,10 @@ def _drop_errors(
     hit = pd.Series(False, index=df.index)
     for column in columns:
         hit |= pd.Series(
-            [(b, c) in bad for b, c in zip(df["berkas"], df[f"sel_{column}"], strict=True)],
+            [
+                (b, c) in bad
+                for b, c in zip(df["berkas"].tolist(), df[f"sel_{column}"].tolist(), strict=True)
+            ],
             index=df.index,
         )
     out = df.assign(**{c: df[c].mask(hit) for c in columns})
