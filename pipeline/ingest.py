@@ -21,6 +21,7 @@ import stat
 import struct
 import zipfile
 import zlib
+from collections.abc import Iterator
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -666,43 +667,48 @@ def scan_inputs(folder: Path) -> list[Entry]:
     dangling link, a link loop, a link leaving the folder, a link to a folder, a FIFO, a socket,
     a device, a file or folder that cannot be opened are listed with their reason and never read.
     """
-    root = Path(folder)
+    return sorted(_entries(Path(folder)), key=lambda e: e.name)
+
+
+def has_inputs(folder: Path) -> bool:
+    """Whether :func:`scan_inputs` would list anything under ``folder``; the walk stops at the
+    first entry instead of listing the whole folder."""
+    return next(_entries(Path(folder)), None) is not None
+
+
+def _entries(root: Path) -> Iterator[Entry]:
+    """The entries of :func:`scan_inputs`, one folder at a time, as the walk finds them."""
     if not root.is_dir():
-        return []
+        return
     real_root = os.path.realpath(root)
-    out: list[Entry] = []
 
     def entry(path: Path, problem: str = "", jenis: str = "") -> Entry:
         return Entry(path, visible(path.relative_to(root).as_posix()), problem, jenis)
 
-    def walk(directory: Path, depth: int) -> None:
+    def walk(directory: Path, depth: int) -> Iterator[Entry]:
         try:
             with os.scandir(directory) as it:
                 items = sorted((Path(e.path) for e in it), key=lambda p: p.name)
         except OSError as exc:
             reason = f"folder tidak dapat dibuka ({_os_reason(exc)})"
-            out.append(entry(directory, reason, "folder"))
+            yield entry(directory, reason, "folder")
             return
         for path in items:
             try:
                 mode = os.lstat(path).st_mode
             except OSError as exc:
-                out.append(entry(path, f"tidak dapat dibuka ({_os_reason(exc)})", "tidak_terbaca"))
+                yield entry(path, f"tidak dapat dibuka ({_os_reason(exc)})", "tidak_terbaca")
                 continue
             if stat.S_ISLNK(mode):
                 problem = _link_problem(path, real_root)
-                if problem:
-                    out.append(entry(path, problem, "tautan"))
-                else:
-                    out.append(_regular(entry(path)))
+                yield entry(path, problem, "tautan") if problem else _regular(entry(path))
             elif stat.S_ISDIR(mode):
                 if depth >= MAX_DEPTH:
-                    reason = "folder bertingkat terlalu dalam; tidak dibuka"
-                    out.append(entry(path, reason, "folder"))
+                    yield entry(path, "folder bertingkat terlalu dalam; tidak dibuka", "folder")
                 else:
-                    walk(path, depth + 1)
+                    yield from walk(path, depth + 1)
             elif stat.S_ISREG(mode):
-                out.append(_regular(entry(path)))
+                yield _regular(entry(path))
             else:
                 kind = (
                     "FIFO (pipa bernama)"
@@ -711,34 +717,9 @@ def scan_inputs(folder: Path) -> list[Entry]:
                     if stat.S_ISSOCK(mode)
                     else "berkas perangkat"
                 )
-                out.append(entry(path, f"bukan berkas biasa ({kind}); tidak dibaca", "khusus"))
+                yield entry(path, f"bukan berkas biasa ({kind}); tidak dibaca", "khusus")
 
-    walk(root, 0)
-    return sorted(out, key=lambda e: e.name)
-
-
-def has_inputs(folder: Path) -> bool:
-    """Whether :func:`scan_inputs` would list anything under ``folder``, found without listing
-    it all: the first entry that is not a folder (or cannot be opened) answers."""
-
-    def walk(directory: str, depth: int) -> bool:
-        try:
-            with os.scandir(directory) as it:
-                paths = [e.path for e in it]
-        except OSError:
-            return True  # listed as a folder that cannot be opened
-        folders = []
-        for path in paths:
-            try:
-                mode = os.lstat(path).st_mode
-            except OSError:
-                return True
-            if not stat.S_ISDIR(mode) or depth >= MAX_DEPTH:
-                return True
-            folders.append(path)
-        return any(walk(path, depth + 1) for path in folders)
-
-    return Path(folder).is_dir() and walk(os.fspath(folder), 0)
+    yield from walk(root, 0)
 
 
 def _os_reason(exc: OSError) -> str:
