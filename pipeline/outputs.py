@@ -260,14 +260,14 @@ def write_run_feedback(run: Run, output: Path) -> list[Path]:
 
 def write_charts(run: Run, paths: dict[str, Path]) -> None:
     """Every PNG chart of ``run`` at its path in ``paths``."""
-    from pipeline.charts import plt  # noqa: PLC0415
+    from pipeline.charts import plt, save_png  # noqa: PLC0415
 
     spec = run.spec
     info, kelengkapan = run_info(run)
     figures = _figures(run.results, spec.settings, info.nama_pemda, spec.tahun, kelengkapan)
     for key, fig in figures.items():
         with atomic_path(paths[key]) as tmp:
-            fig.savefig(tmp, dpi=110, format="png", metadata={"Software": None})
+            save_png(fig, tmp)
         plt.close(fig)
 
 
