@@ -178,13 +178,14 @@ def _write_set(
     }
     source_base = Path(os.path.relpath(run.input_dir.resolve(), final.resolve())).as_posix()
     helpers = helpers or Helpers({})
-    feedback_job = helpers.job("feedback", write_run_feedback, run, output)
     # The Results compute the averages per Sasaran, Tujuan, Misi and OPD when first read: read
     # here, once, so that the run the charts helper is sent carries them (the workbook reads
     # them all anyway).
     for table in ("sasaran", "tujuan", "misi", "opd", "efisiensi"):
         getattr(res, table)
+    # The charts take longest: their helper is handed its part first.
     charts_job = helpers.job("charts", write_charts, run, paths)
+    feedback_job = helpers.job("feedback", write_run_feedback, run, output)
     write_workbook(
         paths["workbook"],
         res,
@@ -206,6 +207,10 @@ def _write_set(
         Place(info.nama_pemda, spec.tahun, int(spec.pemda["periode_akhir"])),
         spec.settings.desimal_tampilan,
     )
+    # A part whose helper has not started it yet (still importing on a busy machine) is
+    # written here now rather than waited for.
+    charts_job.claim()
+    feedback_job.claim()
     feedback: list[Path] = feedback_job.result()
     with atomic_path(paths["validasi"]) as tmp:
         run.issues.map(sanitize.csv_cell).to_csv(tmp, index=False, encoding="utf-8")

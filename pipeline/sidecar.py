@@ -26,6 +26,7 @@ import threading
 import traceback
 from collections.abc import Callable, Mapping
 from multiprocessing.connection import Connection
+from multiprocessing.reduction import ForkingPickler
 from typing import Any
 
 from pipeline.isolate import _context
@@ -110,25 +111,70 @@ class Helper:
         self.proc.start()
         child.close()
         self.busy = False
+        self.dead = False
+        self._lock = threading.Lock()
+        self._sent = False
+        self._taken_back = False
+        self._sender: threading.Thread | None = None
 
     def submit(self, func: Callable[..., Any], args: tuple[Any, ...]) -> bool:
-        """Send one call (module-level ``func``); False when the helper cannot take it."""
-        if self.busy or not self.proc.is_alive():
+        """Hand one call (module-level ``func``) to the helper; False when it cannot take it.
+
+        The call is pickled here, at once (nothing else touches its arguments meanwhile), and
+        sent by a background thread as soon as the helper has its libraries: this process goes
+        on with its own part instead of waiting for the helper's imports, which on a busy
+        machine, at their lower priority, can take seconds. Until it is sent, the call can be
+        taken back (:meth:`take_back`).
+        """
+        if self.busy or self.dead or not self.proc.is_alive():
             return False
         try:
-            if self.conn.recv() != READY:  # waits for the imports to finish
-                return False
-            self.conn.send((func, args))
-        except (EOFError, OSError, ValueError, TypeError, AttributeError):
+            payload = ForkingPickler.dumps((func, args))
+        except Exception:  # an argument that cannot be pickled: written here instead
             return False
         self.busy = True
+        self._sent = False
+        self._taken_back = False
+        self._sender = threading.Thread(
+            target=self._send, args=(payload,), name="penulis-kirim", daemon=True
+        )
+        self._sender.start()
         return True
 
+    def _send(self, payload: Any) -> None:
+        try:
+            ready = self.conn.recv() == READY  # waits for the imports to finish
+        except (EOFError, OSError, ValueError):
+            return
+        with self._lock:
+            if not ready or self._taken_back:
+                return
+            try:
+                self.conn.send_bytes(payload)
+            except (OSError, ValueError):
+                return
+            self._sent = True
+
+    def take_back(self) -> bool:
+        """True when the call was not sent yet: it is no longer sent (the caller writes it)."""
+        with self._lock:
+            if self._sent:
+                return False
+            self._taken_back = True
+            return True
+
     def result(self) -> tuple[bool, Any]:
-        """``(True, value)`` of the call, or ``(False, None)`` when the helper died."""
+        """``(True, value)`` of the call (waiting for the helper's imports, then for the call),
+        or ``(False, None)`` when the helper died or the call was taken back."""
+        if self._sender is not None:
+            self._sender.join()
+        if not self._sent:
+            self.busy = False
+            return False, None
         try:
             status, value = self.conn.recv()
         except (EOFError, OSError):
+            self.dead = True
             return False, None
         finally:
             self.busy = False
@@ -138,6 +184,7 @@ class Helper:
 
     def close(self) -> None:
         """Stop the helper; one still importing or writing (a run that ended early) is killed."""
+        self.take_back()  # a call not sent yet is not sent now
         try:
             self.conn.send(None)
         except (OSError, ValueError):
@@ -146,6 +193,8 @@ class Helper:
         if self.proc.is_alive():
             self.proc.kill()
             self.proc.join(timeout=5)
+        if self._sender is not None:  # it sees the helper's end closed and stops
+            self._sender.join(timeout=5)
         self.conn.close()
 
 
@@ -157,8 +206,20 @@ class Job:
     ) -> None:
         self.func, self.args = func, args
         self.helper = helper if helper is not None and helper.submit(func, args) else None
+        self._written = False
+        self._value: Any = None
+
+    def claim(self) -> None:
+        """Write the part here now unless a helper has started it (one still importing, on a
+        busy machine, is not waited for); :meth:`result` then returns what was written."""
+        if self._written or (self.helper is not None and not self.helper.take_back()):
+            return
+        self.helper = None  # it gets nothing more; it is stopped with the others
+        self._value, self._written = self.func(*self.args), True
 
     def result(self) -> Any:
+        if self._written:
+            return self._value
         if self.helper is not None:
             done, value = self.helper.result()
             if done:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import time
 from pathlib import Path
 
 import pytest
@@ -59,6 +60,42 @@ def _files(folder: Path) -> dict[str, bytes]:
         for p in sorted(folder.rglob("*"))
         if p.is_file() and p.suffix in (".png", ".csv")
     }
+
+
+def test_a_part_whose_helper_is_still_importing_is_written_here() -> None:
+    with Helpers({"a": ("tests.slow_import",), "b": ("json",)}) as helpers:
+        stuck = helpers.job("a", _pid)  # handed over at once, without waiting for the imports
+        ready = helpers.job("b", _pid)
+        assert stuck.helper is not None and ready.helper is not None
+        assert ready.result() not in (os.getpid(), None)  # waited for: its helper wrote it
+        stuck.claim()  # its helper has not started it: taken back and written here
+        assert stuck.helper is None
+        assert stuck.result() == os.getpid()
+        again = helpers.job("b", _pid)  # a helper takes one call only
+        again.claim()
+        assert again.result() == os.getpid()
+
+
+def _started_then_pid(started: Path, go: Path) -> int:
+    started.touch()
+    deadline = time.monotonic() + 60  # a broken take-back fails instead of hanging
+    while not go.exists():
+        if time.monotonic() > deadline:
+            raise TimeoutError("never told to go")
+        time.sleep(0.01)
+    return os.getpid()
+
+
+def test_a_part_a_helper_has_started_is_not_taken_back(tmp_path: Path) -> None:
+    started, go = tmp_path / "started", tmp_path / "go"
+    with Helpers({"a": ("json",)}) as helpers:
+        job = helpers.job("a", _started_then_pid, started, go)
+        while not started.exists():  # the helper is writing the part
+            time.sleep(0.01)
+        job.claim()  # not taken back: left to the helper
+        go.touch()
+        assert job.helper is not None
+        assert job.result() not in (os.getpid(), None)
 
 
 def _names(folder: Path) -> list[str]:
