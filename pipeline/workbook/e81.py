@@ -253,6 +253,17 @@ class _Texts:
     notes: list[tuple[str, bool]]
     fixed: np.ndarray
     block: np.ndarray
+    _lines: dict[tuple[str, float], np.ndarray] = field(default_factory=dict, compare=False)
+
+    def lines(self, column: str, width: float) -> np.ndarray:
+        """The lines each row of ``column`` (names, indicators, notes) needs at ``width``
+        (remembered: the search tries the same widths for every floor of the titles)."""
+        key = (column, width)
+        found = self._lines.get(key)
+        if found is None:
+            texts: list[tuple[str, bool]] = getattr(self, column)
+            found = self._lines[key] = np.array([_lines(t, width, bold) for t, bold in texts])
+        return found
 
     @classmethod
     def of(cls, rows: pd.DataFrame, w: list[float]) -> _Texts:
@@ -284,38 +295,38 @@ def _share(
         rest = room - MIN_WIDTH[NAME] - MIN_WIDTH[INDICATOR]
         return (head * PITCH_PT, 0.0), (MIN_WIDTH[NAME], MIN_WIDTH[INDICATOR], rest)
     names, fixed, block = texts.names, texts.fixed, texts.block
-
-    def lines(texts: list[tuple[str, bool]], width: float) -> np.ndarray:
-        return np.array([_lines(text, width, bold) for text, bold in texts])
-
+    lines = texts.lines
     floor_n, floor_i, floor_k = MIN_WIDTH[NAME], MIN_WIDTH[INDICATOR], MIN_WIDTH[LAST]
     name_w = np.arange(floor_n, room - floor_i - floor_k + 0.5, 1.0)
     ind_w = np.arange(floor_i, room - floor_n - floor_k + 0.5, 1.0)
-    by_name = np.array([lines(names, x) for x in name_w])
-    by_ind = np.array([lines(texts.indicators, x) for x in ind_w])
-    note_texts = texts.notes
-    by_note: dict[float, np.ndarray] = {}
+    by_name = np.array([lines("names", float(x)) for x in name_w])
+    by_ind = np.array([lines("indicators", float(x)) for x in ind_w])
+    # The Keterangan column gets what is left: room - name_w[i] - ind_w[j], that is
+    # ``base - (i + j)``, so its lines (and its title's) are looked up by i + j.
+    base = room - floor_n - floor_i
+    widest = max(int(base - floor_k) + 1, 0)
+    by_note = np.array([lines("notes", float(base - t)) for t in range(widest)])
+    note_head = np.array(
+        [_lines(RIGHT_TITLES[1], float(base - t), True) - 1 for t in range(widest)]
+    )
     in_block = np.zeros((len(names), int(block.max()) + 1))
     in_block[np.arange(len(names)), block] = 1.0
     ind_head = np.array([_lines(LEFT_TITLES[INDICATOR], x, True) for x in ind_w]) - 1
     best: tuple[float, float, float, float, float] | None = None
     for i, a in enumerate(name_w):
         c_all = room - a - ind_w
-        ok = c_all >= floor_k
+        ok = c_all >= floor_k  # the first widest - i widths of the indicator column
         if not ok.any():
             continue
         c = c_all[ok]
-        for x in c:
-            if float(x) not in by_note:
-                by_note[float(x)] = lines(note_texts, float(x))
         need = np.maximum(
             np.maximum(by_name[i][None, :], by_ind[ok]),
-            np.maximum(np.array([by_note[float(x)] for x in c]), fixed[None, :]),
+            np.maximum(by_note[i : i + len(c)], fixed[None, :]),
         )
         per_block = (need * PITCH_PT + PAD_PT) @ in_block
         titles = np.maximum(
             np.maximum(head, _lines(LEFT_TITLES[NAME], float(a), True) - 1),
-            np.maximum(ind_head[ok], [_lines(RIGHT_TITLES[1], float(x), True) - 1 for x in c]),
+            np.maximum(ind_head[ok], note_head[i : i + len(c)]),
         )
         tallest = per_block.max(axis=1) + titles * PITCH_PT
         total = per_block.sum(axis=1)
