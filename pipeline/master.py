@@ -25,6 +25,7 @@ from python_calamine import CalamineWorkbook
 from pipeline import fmt, schema
 from pipeline.completeness import ZONA_BAWAAN, ZONA_WAKTU
 from pipeline.config import Band, Scale, Settings, build_settings
+from pipeline.frames import suite_view
 from pipeline.issues import ERROR, WARNING, Issue, cell_ref
 from pipeline.numbers import BATAS_WAJAR, cell_text, parse_number
 from pipeline.renja import check_renja_sheets, triwulan_of
@@ -744,7 +745,8 @@ def read_masters(paths: list[Path]) -> list[tuple[MasterSpec | None, list[Issue]
     """:func:`read_master` for many specs; the ``master_spec`` suite runs once over them all."""
     drafts = [_read_draft(Path(p)) for p in paths]
     frames = [d.rules if d.rules is not None else pd.DataFrame() for d in drafts]
-    failures = run_suite_many(frames, load_suite("master_spec"))
+    suite = load_suite("master_spec")
+    failures = run_suite_many([suite_view(f, suite) for f in frames], suite)
     out: list[tuple[MasterSpec | None, list[Issue]]] = []
     for draft, frame, found in zip(drafts, frames, failures, strict=True):
         if draft.check is None:

@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from pipeline.frames import records
+from pipeline.frames import records, suite_view
 
 
 def _same(a: object, b: object) -> bool:
@@ -51,3 +51,61 @@ def test_records_of_an_empty_frame_and_of_a_frame_of_objects_only() -> None:
         [type(v) for v in r.values()] for r in want
     ]
     assert got == want
+
+
+def _suite_frame(suite: dict, rows: int = 12) -> pd.DataFrame:
+    """A frame holding every column the suite names (values that fail and pass its rules),
+    the columns its row conditions read, and columns no rule reads."""
+    text = {"kode_indikator", "polaritas", "tipe_nilai", "agregasi_tw", "faktor_penghambat"}
+    words: list = ["IK01", None, "IK01", "naik", "persen", "kumulatif", "", "x"]
+    numbers = [float("nan"), -1e6, 0.5, 99.0, 120.0, 1e6, 0.0, -0.004, 0.02]
+    columns: list[str] = ["berkas", "catatan"]
+    for exp in suite["expectations"]:
+        kw = exp["kwargs"]
+        for key in ("column", "column_A", "column_B"):
+            if key in kw and kw[key] not in columns:
+                columns.append(kw[key])
+        for name in ("capaian_mentah",) if "row_condition" in kw else ():
+            if name not in columns:
+                columns.append(name)
+    data = {}
+    for j, col in enumerate(columns):
+        pool = words if col in text or col in ("berkas", "catatan") else numbers
+        data[col] = [pool[(i * (j + 1) + j) % len(pool)] for i in range(rows)]
+    return pd.DataFrame(data)
+
+
+def test_suite_view_keeps_the_columns_a_suite_reads_and_the_same_failures() -> None:
+    from pipeline.suites import load_suite, run_suite_many
+
+    for name in ("realisasi_indikator", "realisasi_anggaran", "hasil_capaian", "master_spec"):
+        suite = load_suite(name)
+        frame = _suite_frame(suite)
+        view = suite_view(frame, suite)
+        assert "catatan" not in view.columns and "berkas" not in view.columns, name
+        assert list(view.columns) == [c for c in frame.columns if c in view.columns], name
+        if name == "hasil_capaian":
+            assert "capaian_mentah" in view.columns  # read by a row_condition only
+        whole = run_suite_many([frame, frame.iloc[::-1]], suite)
+        assert run_suite_many([view, view.iloc[::-1]], suite) == whole, name
+        assert any(whole[0]), name  # the frame fails some rule: the comparison means something
+
+
+def test_suite_view_gives_the_whole_frame_when_a_rule_may_read_any_column() -> None:
+    frame = pd.DataFrame({"a": [1.0], "b": ["x"], "c": [2.0]})
+    table_rule = {"expectations": [{"type": "expect_table_row_count_to_equal", "kwargs": {}}]}
+    assert suite_view(frame, table_rule) is frame
+    not_null = "expect_column_values_to_not_be_null"
+    missing = {"expectations": [{"type": not_null, "kwargs": {"column": "z"}}]}
+    assert suite_view(frame, missing) is frame
+    pair = {
+        "expectations": [
+            {
+                "type": "expect_column_pair_values_a_to_be_greater_than_b",
+                "kwargs": {"column_A": "c", "column_B": "a", "row_condition": "b == 'x'"},
+            }
+        ]
+    }
+    assert list(suite_view(frame, pair).columns) == ["a", "b", "c"]
+    pair["expectations"][0]["kwargs"].pop("row_condition")
+    assert list(suite_view(frame, pair).columns) == ["a", "c"]

@@ -8,12 +8,14 @@ The frames the suites run on are built by :func:`realisasi_frame`, :func:`anggar
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from pipeline import schema
 from pipeline import template as tpl
+from pipeline.frames import suite_view
 from pipeline.issues import ERROR, Issue
 from pipeline.master import MasterSpec
 from pipeline.score import effective_realisasi
@@ -119,8 +121,8 @@ def value_checks_many(
     """
     frames = [realisasi_frame(realisasi, spec) for realisasi, _, spec in batch]
     budgets = [anggaran_frame(anggaran, spec) for _, anggaran, spec in batch]
-    real_failures = run_suite_many(frames, load_suite("realisasi_indikator"))
-    budget_failures = run_suite_many(budgets, load_suite("realisasi_anggaran"))
+    real_failures = _run(frames, load_suite("realisasi_indikator"))
+    budget_failures = _run(budgets, load_suite("realisasi_anggaran"))
     out = []
     for (realisasi, anggaran, _), frame, budget, real_f, budget_f in zip(
         batch, frames, budgets, real_failures, budget_failures, strict=True
@@ -137,6 +139,12 @@ def value_checks_many(
             )
         )
     return out
+
+
+def _run(frames: list[pd.DataFrame], suite: dict[str, Any]) -> list[list[dict[str, Any]]]:
+    """One pass of ``suite`` over the columns of ``frames`` that it reads (the same failures
+    as over the whole frames; the issues are then written from the whole rows)."""
+    return run_suite_many([suite_view(f, suite) for f in frames], suite)
 
 
 def _drop_errors(
@@ -201,7 +209,7 @@ def check_scored(scored: pd.DataFrame) -> list[Issue]:
 def check_scored_many(batch: list[pd.DataFrame]) -> list[list[Issue]]:
     """:func:`check_scored` for many Pemda's scored indicators in one pass of the suite."""
     frames = [hasil_frame(scored) for scored in batch]
-    failures = run_suite_many(frames, load_suite("hasil_capaian"))
+    failures = _run(frames, load_suite("hasil_capaian"))
     return [
         failures_to_issues(frame, found, _locate("kode_indikator")) if not frame.empty else []
         for frame, found in zip(frames, failures, strict=True)
