@@ -140,7 +140,7 @@ def stage_files(
     """Per-file checks: ``_meta`` (and, for a mailed file, its sender), which file of an OPD
     is used (the later received, else the later saved), each row against the spec."""
     receipts = receipts or Receipts()
-    directory = Directory(spec)
+    directory = Directory.of(spec)
     per_file: dict[str, list[Issue]] = {s.name: list(s.issues) for s in subs}
     opd_of: dict[str, str] = {}
     ok: list[Submission] = []
@@ -215,7 +215,7 @@ def complete(
     receipts = staged.receipts
     issues = [i for s in subs for i in staged.per_file[s.name]] + value_issues
     issues += receipts.issues
-    directory = Directory(spec)
+    directory = Directory.of(spec)
     for _, name, _ in ignored:  # an ignored file is counted for the OPD its name names
         opd_of.setdefault(name, attributed("", Signs(directory.named(name), (), "")))
     submitted = {opd_of[s.name] for s in subs} | {opd_of[n] for _, n, _ in ignored}

@@ -34,20 +34,40 @@ class Directory:
 
     def __init__(self, spec: MasterSpec) -> None:
         self.spec = spec
+        self.frames = (spec.opd, spec.indikator)
         self.names: dict[str, str] = {}
-        for rec in spec.opd.to_dict("records"):
-            for name in [rec["kode_opd"], rec["nama_opd"], *str(rec["alias"] or "").split(";")]:
+        opd = spec.opd
+        for kode, nama, alias in zip(
+            opd["kode_opd"].tolist(), opd["nama_opd"].tolist(), opd["alias"].tolist(), strict=True
+        ):
+            for name in [kode, nama, *str(alias or "").split(";")]:
                 key = normalise_name(name)
                 if key:
-                    self.names.setdefault(key, str(rec["kode_opd"]))
+                    self.names.setdefault(key, str(kode))
         self.owners = {
-            str(k): tuple(str(o) for o in owners)
+            str(k): tuple(map(str, owners))
             for k, owners in zip(
-                spec.indikator["kode_indikator"], spec.indikator["kode_opd_list"], strict=True
+                spec.indikator["kode_indikator"].tolist(),
+                spec.indikator["kode_opd_list"].tolist(),
+                strict=True,
             )
         }
-        self.nama = dict(zip(spec.opd["kode_opd"], spec.opd["nama_opd"], strict=True))
+        self.nama = dict(zip(opd["kode_opd"].tolist(), opd["nama_opd"].tolist(), strict=True))
         self.longest = max((n.count(" ") + 1 for n in self.names), default=0)
+
+    @classmethod
+    def of(cls, spec: MasterSpec) -> Directory:
+        """The spec's directory, built once per spec (again when its OPD or indicator frame is
+        replaced): the per-file checks and the cross-file checks ask the same."""
+        cached: Directory | None = spec.__dict__.get("_directory_cache")
+        if (
+            cached is None
+            or cached.frames[0] is not spec.opd
+            or cached.frames[1] is not spec.indikator
+        ):
+            cached = cls(spec)
+            spec.__dict__["_directory_cache"] = cached
+        return cached
 
     def named(self, file_name: str) -> frozenset[str]:
         """OPDs whose code, name or alias appears (as whole words) in the file's own name.

@@ -70,6 +70,8 @@ KOSONG, NILAI, TIDAK_SAH, TIDAK_TERSEDIA = "kosong", "nilai", "tidak_sah", "tida
 
 
 def _same_text(a: object, b: object) -> bool:
+    if a == b and type(a) is str and type(b) is str:  # the common case: an untouched cell
+        return True
     return " ".join(str(a or "").split()).casefold() == " ".join(str(b or "").split()).casefold()
 
 
@@ -116,6 +118,7 @@ def extract_realisasi(
     rows: list[dict[str, Any]] = []
     seen: set[str] = set()
     twice = _duplicates(out, sub.indikator, "kode_indikator", sheet, letters)
+    template = _record_template(sub.name, kode_opd, letters)
     for raw in sub.indikator:
         r = raw["_row"]
         code = raw["kode_indikator"]
@@ -148,7 +151,7 @@ def extract_realisasi(
             continue
         seen.add(code)
         spec_row = expected[code]
-        rec = _blank_record(sub.name, r, kode_opd, code, letters)
+        rec = _record_from(template, r, code, letters)
         placed = _check_locked(out, spec_row, raw, letters, code)
         if code in twice or not placed:
             rec["realisasi_tidak_valid"] = True
@@ -179,27 +182,46 @@ def extract_realisasi(
     return rows, out.items
 
 
-def _blank_record(
-    berkas: str, r: int, kode_opd: str, code: str, letters: dict[str, str]
-) -> dict[str, Any]:
+_SEL_KEYS = tuple(f"sel_{k}" for k in REALISASI_KEYS)
+_RECORD_CELLS = ("capaian_opd", "faktor_penghambat", *REALISASI_KEYS)  # keys with a sel_ cell
+
+
+def _record_template(berkas: str, kode_opd: str, letters: dict[str, str]) -> dict[str, Any]:
+    """What every record of one file starts as: no value read yet, every cell empty, flags
+    false (the row, its code and its cells are set by :func:`_record_from`)."""
     rec: dict[str, Any] = {
         "berkas": berkas,
         "sheet": tpl.SHEET_INDIKATOR,
-        "baris": r,
+        "baris": 0,
         "kode_opd": kode_opd,
-        "kode_indikator": code,
+        "kode_indikator": "",
         "realisasi_teks": "",
         "realisasi_tidak_valid": False,
         "realisasi_tidak_tersedia": False,
         "capaian_opd": np.nan,
         **{k: "" for k in TEXT_KEYS},
         **{k: "" for k in TW_TEXT_KEYS},
-        "sel_capaian_opd": cell_at(letters, "capaian_opd", r),
-        "sel_faktor_penghambat": cell_at(letters, "faktor_penghambat", r),
+        "sel_capaian_opd": "",
+        "sel_faktor_penghambat": "",
     }
-    for key in REALISASI_KEYS:
+    for key, sel in zip(REALISASI_KEYS, _SEL_KEYS, strict=True):
         rec[key] = np.nan
-        rec[f"sel_{key}"] = cell_at(letters, key, r)
+        rec[sel] = ""
+    return rec
+
+
+def _record_from(
+    template: dict[str, Any], r: int, code: str, letters: dict[str, str]
+) -> dict[str, Any]:
+    """A row's blank record: the file's template with the row, the code and the cells."""
+    rec = template.copy()
+    rec["baris"] = r
+    rec["kode_indikator"] = code
+    row = str(r)
+    for key in _RECORD_CELLS:
+        letter = letters.get(key)
+        if letter is not None:
+            rec[f"sel_{key}"] = letter + row
     return rec
 
 
@@ -213,9 +235,10 @@ def _read_realisasi(
     """Fill the TW and annual realisations of ``rec`` (numbers, or ladder values as text)."""
     code = str(rec["kode_indikator"])
     states = []
-    for key in REALISASI_KEYS:
-        cell = rec[f"sel_{key}"]
-        if spec_row["polaritas"] == "kualitatif":
+    kualitatif = spec_row["polaritas"] == "kualitatif"
+    for key, sel in zip(REALISASI_KEYS, _SEL_KEYS, strict=True):
+        cell = rec[sel]
+        if kualitatif:
             text, state = _ladder_value(out, raw, key, cell, code, ladder)
             target = "realisasi_teks" if key == "realisasi_tahunan" else f"{key}_teks"
             rec[target] = text
@@ -416,10 +439,13 @@ def _number(
     out: FileIssues, raw: dict[str, Any], key: str, cell: str, code: str = ""
 ) -> tuple[float, str]:
     """One numeric cell: its value (NaN when none is usable) and its state."""
-    sheet = tpl.SHEET_INDIKATOR if code else tpl.SHEET_ANGGARAN
-    if _formula_problem(out, raw, key, cell, code):
+    if raw.get("_rumus") and _formula_problem(out, raw, key, cell, code):
         return np.nan, TIDAK_SAH
     value = raw.get(key)
+    if type(value) is float and -BATAS_WAJAR <= value <= BATAS_WAJAR:  # NaN and ∞ fail this
+        return value, NILAI  # what parse_number says of a plain number cell
+    if value is None or value == "":
+        return np.nan, KOSONG
     parsed = parse_number(value)
     if parsed.kind == "kosong":
         return np.nan, KOSONG
@@ -428,6 +454,7 @@ def _number(
     if parsed.kind == "angka":
         assert parsed.value is not None
         return parsed.value, NILAI
+    sheet = tpl.SHEET_INDIKATOR if code else tpl.SHEET_ANGGARAN
     if parsed.kind == "tidak_wajar":
         shown = show_value(value)
         out.issue(
