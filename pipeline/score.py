@@ -120,8 +120,18 @@ def _ladder_value(ladder: list[str], rank: float) -> str:
 
 
 def _ladder_rank(values: pd.Series, ladders: pd.Series, tangga: dict[str, list[str]]) -> pd.Series:
+    """Each value's rank on its row's ladder (1 = the ladder's first value), NaN when the value
+    is not on it: looked up in a table per ladder (a value listed twice has its first rank)."""
+    ranks_of: dict[str, dict[str, int]] = {}
+    for name, ladder in tangga.items():
+        rank: dict[str, int] = {}
+        for position, value in enumerate(ladder, start=1):
+            rank.setdefault(value, position)
+        ranks_of[name] = rank
+    none: dict[str, int] = {}
+    nan = np.nan
     ranks = [  # plain lists: iterating a pandas text column costs microseconds per cell
-        (tangga.get(lad, []).index(v) + 1) if v in tangga.get(lad, []) else np.nan
+        ranks_of.get(lad, none).get(v, nan)
         for v, lad in zip(values.tolist(), ladders.tolist(), strict=True)
     ]
     return pd.Series(ranks, index=values.index, dtype=float)
@@ -233,15 +243,18 @@ def compute_capaian(
             rank_r = _ladder_rank(df["realisasi_teks"].fillna(""), df["tangga"], tangga)
             rank_t = _ladder_rank(df["target_teks"].fillna(""), df["tangga"], tangga)
             ratio = rank_r / rank_t * 100
-            order = df["tangga"].map(lambda name: " < ".join(tangga.get(name, [])))
             if settings.rumus_kualitatif == "tercapai_100":
                 value = ratio.where(rank_r < rank_t, 100.0)
-                formula_k = "tangga (" + order + "): " + RUMUS["kualitatif_tercapai_100"]
+                rule = RUMUS["kualitatif_tercapai_100"]
             else:
                 value = ratio
-                formula_k = "tangga (" + order + "): " + RUMUS["kualitatif_rasio_peringkat"]
+                rule = RUMUS["kualitatif_rasio_peringkat"]
             put(kual, value, "")
-            rumus[kual.to_numpy()] = formula_k[kual].to_numpy()
+            where = kual.to_numpy(dtype=bool)
+            rumus[where] = [  # only the kualitatif rows' ladders
+                f"tangga ({' < '.join(tangga.get(name, []))}): {rule}"
+                for name in df["tangga"].to_numpy(dtype=object)[where].tolist()
+            ]
             r = r.where(~kual, rank_r)
 
     missing = r.isna().to_numpy()

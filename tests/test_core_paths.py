@@ -8,14 +8,18 @@ from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from pipeline.master import MasterSpec
 from pipeline.numbers import BATAS_WAJAR, parse_number
+from pipeline.score import _ladder_rank
 from pipeline.validate.common import FileIssues
+from pipeline.validate.crossfile import _used, cross_file_checks
 from pipeline.validate.identity import Directory
 from pipeline.validate.rows import (
     KOSONG,
     NILAI,
+    REALISASI_COLUMNS,
     TIDAK_SAH,
     TIDAK_TERSEDIA,
     _number,
@@ -86,3 +90,85 @@ def test_a_number_cell_reads_as_parse_number_says() -> None:
         if not math.isnan(got):
             assert math.copysign(1, got) == math.copysign(1, want), value
         assert [i.rule for i in out.items] == rules, value
+
+
+def test_a_ladder_rank_is_the_first_place_of_the_value_on_its_own_ladder() -> None:
+    tangga = {"mutu": ["Kurang", "Cukup", "Baik", "Cukup"], "dua": ["B", "A"]}
+    values = ["Cukup", "Baik", "x", "", "Kurang", "A", "A", "Cukup"]
+    ladders = ["mutu", "mutu", "mutu", "mutu", "tidak_ada", "dua", "mutu", np.nan]
+    got = _ladder_rank(pd.Series(values), pd.Series(ladders, dtype=object), tangga)
+    want = [
+        (tangga.get(lad, []).index(v) + 1) if v in tangga.get(lad, []) else np.nan
+        for v, lad in zip(values, ladders, strict=True)
+    ]
+    assert got.dtype == float
+    assert got.tolist()[:2] == [2.0, 3.0]
+    assert [str(x) for x in got.tolist()] == [str(float(x)) for x in want]
+
+
+def _differ_by_groupby(realisasi: pd.DataFrame) -> list[tuple[str, str, str]]:
+    """The indicators reported differently by several OPDs, counted by a pandas groupby."""
+    shown = realisasi.assign(_nilai=_used(realisasi, None))
+    shown = shown.assign(_nilai=shown["_nilai"].map(lambda v: "" if pd.isna(v) else v))
+    counts = shown.groupby("kode_indikator", sort=True).agg(
+        opd=("kode_opd", "nunique"), nilai=("_nilai", "nunique")
+    )
+    differ = counts.index[(counts["opd"] > 1) & (counts["nilai"] > 1)]
+    rows = shown[shown["kode_indikator"].isin(differ)]
+    return sorted(
+        zip(rows["kode_indikator"], rows["kode_opd"], rows["sel_realisasi_tahunan"], strict=True)
+    )
+
+
+def test_indicators_reported_differently_are_counted_as_a_groupby_counts() -> None:
+    cases = [  # (kode_indikator, kode_opd, realisasi_tahunan)
+        ("IK1", "A", 1.0),
+        ("IK1", "B", 2.0),  # two OPDs, two values
+        ("IK2", "A", 0.0),
+        ("IK2", "B", -0.0),  # the same value
+        ("IK3", "A", 1.0),
+        ("IK3", "A", 2.0),  # one OPD
+        ("IK4", "A", 1.0),
+        ("IK4", None, 2.0),  # a missing OPD is not counted
+        ("IK5", "A", 5.0),
+        ("IK5", "B", 5.0000000001),
+        ("IK6", "A", 1.0),
+        ("IK6", "B", 1.0),
+        ("IK6", "C", 3.0),
+        ("IK7", "A", 1.0),
+        ("IK7", "B", np.nan),  # empty, left out before counting
+        (None, "A", 1.0),
+        (None, "B", 2.0),  # a missing code is no group
+    ]
+    blank: dict[str, Any] = {c: "" for c in REALISASI_COLUMNS}
+    rows = []
+    for n, (code, opd, value) in enumerate(cases, start=6):
+        rows.append(
+            {
+                **blank,
+                **{k: np.nan for k in REALISASI_COLUMNS if k.startswith("realisasi_tw")},
+                "berkas": f"{opd}.xlsx",
+                "baris": n,
+                "kode_opd": opd,
+                "kode_indikator": code,
+                "realisasi_tahunan": value,
+                "realisasi_tw1_teks": "",
+                "realisasi_tw2_teks": "",
+                "realisasi_tw3_teks": "",
+                "realisasi_tw4_teks": "",
+                "realisasi_tidak_valid": False,
+                "realisasi_tidak_tersedia": False,
+                "capaian_opd": np.nan,
+                "sel_realisasi_tahunan": f"K{n}",
+            }
+        )
+    realisasi = pd.DataFrame(rows, columns=REALISASI_COLUMNS)
+    found = cross_file_checks(realisasi)
+    differ = sorted(
+        (i.kode_indikator, i.kode_opd, i.cell)
+        for i in found
+        if i.rule == "lintas_berkas.nilai_berbeda"
+    )
+    assert differ == _differ_by_groupby(realisasi[realisasi["realisasi_tahunan"].notna()])
+    assert {code for code, _, _ in differ} == {"IK1", "IK5", "IK6"}
+    assert [i.cell for i in found if i.rule == "kelengkapan.realisasi_kosong"] == ["K20"]

@@ -9,6 +9,7 @@ import pandas as pd
 
 from pipeline import fmt
 from pipeline.completeness import is_late, local_time
+from pipeline.frames import records
 from pipeline.ingest import Submission
 from pipeline.issues import INFO, WARNING, Issue
 from pipeline.master import MasterSpec
@@ -34,6 +35,14 @@ def _used(realisasi: pd.DataFrame, spec: MasterSpec | None) -> pd.Series:
     return number.where(frame["polaritas"] != "kualitatif", used["realisasi_teks"])
 
 
+_EMPTY_FIELDS = ("berkas", "sheet", "sel_realisasi_tahunan", "kode_opd", "kode_indikator")
+
+
+def _missing(value: Any) -> bool:
+    """What pandas counts as missing in a group key or a counted value."""
+    return not isinstance(value, str) and bool(pd.isna(value))
+
+
 def cross_file_checks(realisasi: pd.DataFrame, spec: MasterSpec | None = None) -> list[Issue]:
     """Indicators left empty in a submitted file; one indicator reported differently by OPDs.
 
@@ -46,7 +55,7 @@ def cross_file_checks(realisasi: pd.DataFrame, spec: MasterSpec | None = None) -
     empty = values.isna().all(axis=1) & (texts == "").all(axis=1)
     empty &= ~realisasi["realisasi_tidak_valid"].astype(bool)
     empty &= ~realisasi["realisasi_tidak_tersedia"].astype(bool)  # n/a is an answer
-    for rec in realisasi[empty].to_dict("records"):
+    for rec in records(realisasi.loc[empty, list(_EMPTY_FIELDS)]):
         issues.append(
             Issue(
                 rule="kelengkapan.realisasi_kosong",
@@ -63,19 +72,35 @@ def cross_file_checks(realisasi: pd.DataFrame, spec: MasterSpec | None = None) -
                 "belum tersedia.",
             )
         )
-    shown = realisasi.assign(_nilai=_used(realisasi, spec))[~empty]
-    shown = shown.assign(_nilai=shown["_nilai"].map(lambda v: "" if pd.isna(v) else v))
-    # Counted in one pass; only the indicators reported differently by several OPDs are then
-    # gathered, from plain column lists (pandas per group costs milliseconds each).
-    counts = shown.groupby("kode_indikator", sort=True).agg(
-        opd=("kode_opd", "nunique"), nilai=("_nilai", "nunique")
+    # The values of the rows not left empty, counted per indicator (distinct OPDs, distinct
+    # values; as a pandas groupby's nunique: missing codes and OPDs not counted) from plain
+    # column lists; only the indicators reported differently by several OPDs are gathered.
+    columns = ("kode_indikator", "kode_opd", "berkas", "sheet", "sel_realisasi_tahunan")
+    kept = zip(
+        (~empty).tolist(),
+        _used(realisasi, spec).tolist(),
+        *(realisasi[c].tolist() for c in columns),
+        strict=True,
     )
-    differ = counts.index[(counts["opd"] > 1) & (counts["nilai"] > 1)]
-    rows = shown[shown["kode_indikator"].isin(differ)]
-    columns = ("kode_indikator", "kode_opd", "_nilai", "berkas", "sheet", "sel_realisasi_tahunan")
+    shown: list[tuple[Any, ...]] = []
+    opds: dict[Any, set[Any]] = {}
+    distinct: dict[Any, set[Any]] = {}
+    for keep, used, code, kode_opd, berkas, sheet, cell in kept:
+        if not keep:
+            continue
+        value = "" if pd.isna(used) else used
+        shown.append((code, kode_opd, value, berkas, sheet, cell))
+        if _missing(code):
+            continue
+        opds.setdefault(code, set())
+        distinct.setdefault(code, set()).add(value)
+        if not _missing(kode_opd):
+            opds[code].add(kode_opd)
+    differ = {code for code in opds if len(opds[code]) > 1 and len(distinct[code]) > 1}
     groups: dict[str, list[tuple[Any, ...]]] = {}
-    for row in zip(*(rows[c].tolist() for c in columns), strict=True):
-        groups.setdefault(str(row[0]), []).append(row)
+    for row in shown:
+        if not _missing(row[0]) and row[0] in differ:
+            groups.setdefault(str(row[0]), []).append(row)
     for code in sorted(groups):
         group = groups[code]
         reported = "; ".join(f"{o}: {show_value(v) or '-'}" for _, o, v, *_ in group)
