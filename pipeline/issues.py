@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import operator
 import re
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # pandas stays out of the isolated reader processes
@@ -49,18 +50,41 @@ def issues_frame(issues: Iterable[Issue]) -> pd.DataFrame:
     """Issues as a DataFrame sorted by OPD, severity, file, sheet and cell (deterministic)."""
     import pandas as pd  # noqa: PLC0415
 
-    rows = [asdict(i) for i in issues]
-    df = pd.DataFrame(rows, columns=ISSUE_COLUMNS)
-    if df.empty:
-        return df
-    df = df.drop_duplicates()
-    df["_sev"] = df["severity"].map(SEVERITY_ORDER)
-    df["_row"] = df["cell"].str.extract(r"(\d+)$")[0].fillna("0").astype(int)
-    df = df.sort_values(
-        ["kode_opd", "_sev", "file", "sheet", "_row", "cell", "rule", "kode_indikator"],
-        kind="stable",
+    # Each issue once (the first of equal ones), read field by field: ``asdict`` deep-copies.
+    rows = list(dict.fromkeys(_FIELDS(i) for i in issues))
+    if not rows:
+        return pd.DataFrame([], columns=ISSUE_COLUMNS)
+    columns = list(zip(*rows, strict=True))
+    cells = columns[ISSUE_COLUMNS.index("cell")]
+    order = sorted(
+        range(len(rows)),
+        key=lambda k: (
+            columns[_OPD][k],
+            SEVERITY_ORDER.get(columns[_SEVERITY][k], _NO_ORDER),
+            columns[_FILE][k],
+            columns[_SHEET][k],
+            _row_of(cells[k]),
+            cells[k],
+            columns[_RULE][k],
+            columns[_INDICATOR][k],
+        ),
     )
-    return df.drop(columns=["_sev", "_row"]).reset_index(drop=True)
+    return pd.DataFrame([rows[k] for k in order], columns=ISSUE_COLUMNS)
+
+
+_FIELDS = operator.attrgetter(*ISSUE_COLUMNS)
+_OPD, _SEVERITY, _FILE, _SHEET, _RULE, _INDICATOR = (
+    ISSUE_COLUMNS.index(c)
+    for c in ("kode_opd", "severity", "file", "sheet", "rule", "kode_indikator")
+)
+_NO_ORDER = len(SEVERITY_ORDER)
+_ROW = re.compile(r"(\d+)$")
+
+
+def _row_of(cell: str) -> int:
+    """The row number a cell reference ends with (0 without one)."""
+    found = _ROW.search(cell)
+    return int(found.group(1)) if found else 0
 
 
 def cell_ref(column: int, row: int) -> str:
