@@ -188,10 +188,19 @@ def text_width_pt(text: str, font_pt: float = FONT_PT, bold: bool = False) -> fl
     return _units(text) / 1000 * font_pt * (BOLD_FACTOR if bold else 1.0)
 
 
+# Points of column width per character of Excel's width unit, as LibreOffice prints it, by the
+# size of the workbook's default Arial. Measured in LibreOffice on columns 9, 15, 25 and 58
+# characters wide with a 10 pt default: 5,5 pt a character (5,0 × 10/9 = 5,56 let a line run
+# up to 4 pt past the column's edge at 58, and its last word was cut off in the feedback list).
+CHAR_PT = {9.0: 5.0, 10.0: 5.5}
+
+
 def text_room_pt(width_chars: float, unit_pt: float = FONT_PT) -> float:
     """Width available to text in a column, as LibreOffice prints it (the narrower of the two
-    programs: 5,0 pt a character with an Arial 9 default font, plus 3,5 pt, less padding)."""
-    return width_chars * 5.0 * unit_pt / FONT_PT + 3.5 - PADDING_PT
+    programs): :data:`CHAR_PT` a character (other sizes in proportion to Arial 9's), plus
+    3,5 pt, less padding."""
+    char_pt = CHAR_PT.get(unit_pt, 5.0 * unit_pt / FONT_PT)
+    return width_chars * char_pt + 3.5 - PADDING_PT
 
 
 def wrapped_lines(

@@ -30,6 +30,20 @@ def test_wrapping_follows_arial_widths() -> None:
     assert layout.row_height(("a", 10)) == pytest.approx(15.0)
 
 
+def test_wrapping_with_a_ten_point_default_font_as_libreoffice_prints_it() -> None:
+    # Measured in LibreOffice on a copy of an OPD file (default font Arial 10), text at Arial 9:
+    # the longest run of "a" before a last word that still fits on the first line, per width.
+    for width, last, fits in ((9, " b", 8), (15, " b", 14), (25, " b", 25), (58, " bbbbb", 58)):
+        assert layout.wrapped_lines("a" * fits + last, width, unit_pt=10.0) == 1, width
+        assert layout.wrapped_lines("a" * (fits + 1) + last, width, unit_pt=10.0) == 2, width
+    # a feedback message LibreOffice printed on three lines (its last word was cut off)
+    message = (
+        "Capaian 77,30% (realisasi 4 terhadap target 3,26 AKB/1000KH) di bawah 100%, tetapi "
+        "Faktor Penghambat kosong. Jelaskan penyebab target belum tercapai."
+    )
+    assert layout.wrapped_lines(message, 58, unit_pt=10.0) == 3
+
+
 def test_print_scale_keeps_seven_points_and_panels_repeat_the_keys() -> None:
     narrow = [10.0] * 5
     assert layout.fit_scale(narrow, landscape=True) == 100
