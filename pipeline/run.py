@@ -36,6 +36,7 @@ from pipeline.master import MasterSpec, read_master
 from pipeline.renja import E81, build_e81, e81_scale, triwulan_of
 from pipeline.score import Results, build_results
 from pipeline.validate import (
+    FileStaging,
     Staged,
     Validated,
     check_scored_many,
@@ -115,13 +116,8 @@ class Ingest:
         self.reading.cancel()
 
 
-def start_ingest(
-    folder: Path, limits: Limits | None = None, progress: Progress | None = None
-) -> Ingest:
-    """Start reading every file under ``folder``: templates in isolated workers, the rest listed.
-
-    Returns at once; ``progress(done, total)`` is called as files are read.
-    """
+def _listed(folder: Path) -> tuple[list[tuple[Path, str]], list[tuple[Path, str, str]]]:
+    """The templates to read under ``folder`` and the files left out (with why)."""
     candidates: list[tuple[Path, str]] = []
     ignored: list[tuple[Path, str, str]] = []
     for item in scan_inputs(folder):
@@ -130,6 +126,17 @@ def start_ingest(
             candidates.append((item.path, item.name))
         else:
             ignored.append((item.path, item.name, reason))
+    return candidates, ignored
+
+
+def start_ingest(
+    folder: Path, limits: Limits | None = None, progress: Progress | None = None
+) -> Ingest:
+    """Start reading every file under ``folder``: templates in isolated workers, the rest listed.
+
+    Returns at once; ``progress(done, total)`` is called as files are read.
+    """
+    candidates, ignored = _listed(folder)
     return Ingest(Path(folder), start_reading(candidates, limits, progress=progress), ignored)
 
 
@@ -209,8 +216,25 @@ def _load_and_run(
     if spec is None:
         ingest.cancel()
         return None, issues
-    prepared = prepare(spec, input_dir, previous, limits, ingest=ingest)
+    try:
+        prepared = _prepare_as_read(spec, input_dir, ingest, previous)
+    except BaseException:
+        ingest.cancel()
+        raise
     return finish(check_values([prepared]))[0], issues
+
+
+def _prepare_as_read(
+    spec: MasterSpec, input_dir: Path, ingest: Ingest, previous: pd.DataFrame | None
+) -> Prepared:
+    """What :func:`prepare` gives, each file checked as soon as it is read: this process, idle
+    while the workers read, checks the files in order as they come in, so that after the last
+    file only the choice between an OPD's files remains."""
+    staging = FileStaging(spec, load_receipts(input_dir))
+    for sub in ingest.reading.arrived():
+        staging.add(sub)
+    subs, ignored = ingest.result()
+    return Prepared(spec, input_dir, subs, ignored, staging.staged(), previous)
 
 
 @dataclass

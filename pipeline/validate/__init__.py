@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -61,6 +62,7 @@ from pipeline.validate.values import (
 
 __all__ = [
     "REALISASI_KEYS",
+    "FileStaging",
     "Renja",
     "Staged",
     "Validated",
@@ -134,17 +136,28 @@ def validate_all(
     return complete(staged, subs, spec, ignored or [], realisasi, anggaran, value_issues)
 
 
-def stage_files(
-    subs: list[Submission], spec: MasterSpec, receipts: Receipts | None = None
-) -> Staged:
-    """Per-file checks: ``_meta`` (and, for a mailed file, its sender), which file of an OPD
-    is used (the later received, else the later saved), each row against the spec."""
-    receipts = receipts or Receipts()
-    directory = Directory.of(spec)
-    per_file: dict[str, list[Issue]] = {s.name: list(s.issues) for s in subs}
-    opd_of: dict[str, str] = {}
-    ok: list[Submission] = []
-    for s in subs:
+class FileStaging:
+    """:func:`stage_files` one file at a time, so that a run can check each file as it is read.
+
+    :meth:`add` takes the files in their order (the per-file checks, and the rows of a usable
+    file taken out at once, in case no later file of its OPD replaces it); :meth:`staged`, once
+    every file is in, decides which file of an OPD is used and gives what :func:`stage_files`
+    gives for the same files.
+    """
+
+    def __init__(self, spec: MasterSpec, receipts: Receipts | None = None) -> None:
+        self.spec = spec
+        self.receipts = receipts or Receipts()
+        self.directory = Directory.of(spec)
+        self.per_file: dict[str, list[Issue]] = {}
+        self.opd_of: dict[str, str] = {}
+        self.ok: list[Submission] = []
+        self._rows: dict[str, _Rows] = {}
+
+    def add(self, s: Submission) -> None:
+        """The per-file checks of ``s`` (``_meta``, sender, identity), and its rows if usable."""
+        spec, receipts, per_file = self.spec, self.receipts, self.per_file
+        per_file[s.name] = list(s.issues)
         usable, kode, found = check_meta(s, spec)
         receipt = receipt_of(s, receipts.saved)
         wrong_sender = check_sender(s, kode, receipt) if usable else []
@@ -152,53 +165,89 @@ def stage_files(
             usable, kode = False, receipt.kode_opd  # counted for the OPD that sent it
         per_file[s.name] += found + wrong_sender + changed_after_receipt(s, receipts.saved)
         # the sender is checked above; here the file's name and its sheet's indicators
-        seen = signs(s, kode, directory, "")
+        seen = signs(s, kode, self.directory, "")
         if not usable and kode not in spec.opd_codes:
             kode = attributed("", seen)
         if usable:
-            counted, found = check_identity(s, kode, seen, directory)
+            counted, found = check_identity(s, kode, seen, self.directory)
             if found:
                 usable, kode = False, counted
                 per_file[s.name] = [replace(i, kode_opd=kode) for i in per_file[s.name] + found]
-        opd_of[s.name] = kode
+        self.opd_of[s.name] = kode
         if usable and not _refused_structure(s.issues):
-            ok.append(s)
-    superseded, found = supersede(ok, opd_of, receipts.received(ok))
-    for issue in found:
-        per_file[issue.file].append(issue)
-    active = [s for s in ok if s.name not in superseded]
-    real_rows, budget_rows = [], []
-    k_rows, rp_rows, text_rows, status = [], [], [], {}
-    for s in active:
-        rows, found = extract_realisasi(s, spec, opd_of[s.name])
-        real_rows += rows
-        per_file[s.name] += found
-        rows, found = extract_anggaran(s, spec, opd_of[s.name])
-        budget_rows += rows
-        per_file[s.name] += found
-        per_file[s.name] += old_template_notice(s, spec, opd_of[s.name])
-        status[opd_of[s.name]] = "renja" if s.has_renja else "lama"
-        if s.has_renja:
-            k, rp, texts, found = extract_renja(s, spec, opd_of[s.name])
-            k_rows += k
-            rp_rows += rp
-            text_rows += texts
-            per_file[s.name] += found
-    return Staged(
-        per_file=per_file,
-        opd_of=opd_of,
-        active=active,
-        superseded=superseded,
-        realisasi=pd.DataFrame(real_rows, columns=REALISASI_COLUMNS),
-        anggaran=pd.DataFrame(budget_rows, columns=ANGGARAN_COLUMNS),
-        receipts=receipts,
-        renja=Renja(
-            pd.DataFrame(k_rows, columns=RENJA_K_COLUMNS),
-            pd.DataFrame(rp_rows, columns=RENJA_RP_COLUMNS),
-            pd.DataFrame(text_rows, columns=RENJA_TEKS_COLUMNS),
-            status,
-        ),
-    )
+            self.ok.append(s)
+            self._rows[s.name] = _rows_of(s, spec, kode)
+
+    def staged(self) -> Staged:
+        """Which file of an OPD is used (the later received, else the later saved), and the
+        rows of the files used."""
+        per_file, opd_of, ok = self.per_file, self.opd_of, self.ok
+        superseded, found = supersede(ok, opd_of, self.receipts.received(ok))
+        for issue in found:
+            per_file[issue.file].append(issue)
+        active = [s for s in ok if s.name not in superseded]
+        real_rows, budget_rows = [], []
+        k_rows, rp_rows, text_rows, status = [], [], [], {}
+        for s in active:
+            rows = self._rows[s.name]
+            real_rows += rows.realisasi
+            budget_rows += rows.anggaran
+            per_file[s.name] += rows.issues
+            status[opd_of[s.name]] = "renja" if s.has_renja else "lama"
+            k_rows += rows.k
+            rp_rows += rows.rp
+            text_rows += rows.texts
+        return Staged(
+            per_file=per_file,
+            opd_of=opd_of,
+            active=active,
+            superseded=superseded,
+            realisasi=pd.DataFrame(real_rows, columns=REALISASI_COLUMNS),
+            anggaran=pd.DataFrame(budget_rows, columns=ANGGARAN_COLUMNS),
+            receipts=self.receipts,
+            renja=Renja(
+                pd.DataFrame(k_rows, columns=RENJA_K_COLUMNS),
+                pd.DataFrame(rp_rows, columns=RENJA_RP_COLUMNS),
+                pd.DataFrame(text_rows, columns=RENJA_TEKS_COLUMNS),
+                status,
+            ),
+        )
+
+
+@dataclass
+class _Rows:
+    """One usable file's rows against the spec and what was found in them, in check order."""
+
+    realisasi: list[dict[str, Any]]
+    anggaran: list[dict[str, Any]]
+    issues: list[Issue]
+    k: list[dict[str, Any]]
+    rp: list[dict[str, Any]]
+    texts: list[dict[str, Any]]
+
+
+def _rows_of(s: Submission, spec: MasterSpec, kode: str) -> _Rows:
+    realisasi, issues = extract_realisasi(s, spec, kode)
+    anggaran, found = extract_anggaran(s, spec, kode)
+    issues = issues + found + old_template_notice(s, spec, kode)
+    k: list[dict[str, Any]] = []
+    rp: list[dict[str, Any]] = []
+    texts: list[dict[str, Any]] = []
+    if s.has_renja:
+        k, rp, texts, found = extract_renja(s, spec, kode)
+        issues += found
+    return _Rows(realisasi, anggaran, issues, k, rp, texts)
+
+
+def stage_files(
+    subs: list[Submission], spec: MasterSpec, receipts: Receipts | None = None
+) -> Staged:
+    """Per-file checks: ``_meta`` (and, for a mailed file, its sender), which file of an OPD
+    is used (the later received, else the later saved), each row against the spec."""
+    staging = FileStaging(spec, receipts)
+    for s in subs:
+        staging.add(s)
+    return staging.staged()
 
 
 def complete(
