@@ -177,6 +177,17 @@ def _context() -> Any:
     return ctx
 
 
+def start_server() -> None:
+    """Start the server the reader processes are forked from (it imports the reader, about a
+    second) now, in the background, rather than when the first file is read: a process that
+    will read files calls this before its own set-up, so that the two overlap."""
+    from multiprocessing import forkserver  # noqa: PLC0415
+
+    if _context().get_start_method() == "forkserver":
+        with _may_start_children():
+            forkserver.ensure_running()
+
+
 _DAEMON_FLAG = threading.Lock()
 
 

@@ -100,3 +100,21 @@ def test_files_are_checked_while_later_files_are_read(
         (a.renja.teks, b.renja.teks),
     ]:
         pd.testing.assert_frame_equal(x, y)
+
+
+def _server_pid() -> int | None:
+    from multiprocessing import forkserver
+
+    return forkserver._forkserver._forkserver_pid
+
+
+def test_pool_workers_start_at_once_with_their_readers_server() -> None:
+    from pipeline.nasional.executor import LocalExecutor
+
+    executor = LocalExecutor(2)
+    try:
+        # started when the executor is made, before any work is given to them
+        assert len(executor._pool._processes) == 2
+        assert executor.result(executor.submit(_server_pid)) is not None
+    finally:
+        executor.close()

@@ -56,15 +56,26 @@ def pool_context() -> Any:
     return ctx
 
 
+def _started() -> None:
+    """Nothing: a task that makes the pool start a worker process."""
+
+
 class LocalExecutor:
     """N worker processes on this machine (``concurrent.futures``), started from a forkserver
-    preloaded with the pipeline, so each starts in milliseconds."""
+    preloaded with the pipeline, so each starts in milliseconds.
+
+    The workers are started at once (a pool starts one per task submitted, when the first tasks
+    come): they set themselves up (great-expectations, about two seconds) while the caller
+    still looks for the work to give them.
+    """
 
     def __init__(self, workers: int) -> None:
         self.workers = max(1, workers)
         self.description = f"lokal, {self.workers} proses"
         self.dashboard = ""
         self._pool = self._new_pool()
+        for _ in range(self.workers):
+            self._pool.submit(_started)
 
     def _new_pool(self) -> cf.ProcessPoolExecutor:
         from pipeline.nasional.work import start_worker  # noqa: PLC0415

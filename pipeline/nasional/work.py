@@ -19,7 +19,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from pipeline.isolate import Limits
+from pipeline.isolate import Limits, start_server
 from pipeline.issues import ERROR, INFO, WARNING, Issue, issues_frame
 from pipeline.master import MasterSpec, read_masters
 from pipeline.nasional.layout import PemdaFolder
@@ -49,9 +49,11 @@ GC_THRESHOLD = (20_000, 20, 20)
 
 
 def start_worker() -> None:
-    """A local pool worker's start: great-expectations set up once for every batch it will run,
+    """A local pool worker's start: the server its reader processes fork from started (it
+    loads the reader meanwhile), great-expectations set up once for every batch it will run,
     then everything loaded so far (the libraries, the suites) left out of garbage collection,
     which then runs less often (:data:`GC_THRESHOLD`). Each Pemda's numbers are unchanged."""
+    start_server()
     great_expectations()
     gc.freeze()
     gc.set_threshold(*GC_THRESHOLD)
