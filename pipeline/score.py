@@ -75,42 +75,45 @@ def effective_realisasi(
     value of the result. A row with an invalid cell (``realisasi_tidak_valid``) has none.
     """
     tangga = tangga or {}
-    kual = df["polaritas"].eq("kualitatif") if "polaritas" in df else pd.Series(False, df.index)
-    values = df[_TW].astype(float)
-    annual = df["realisasi_tahunan"].astype(float)
-    teks = df["realisasi_teks"].fillna("") if "realisasi_teks" in df else pd.Series("", df.index)
-    if kual.any():
-        ranks = pd.DataFrame(
-            {
-                col: _ladder_rank(
-                    df[text].fillna("") if text in df else pd.Series("", df.index),
-                    df["tangga"],
-                    tangga,
-                )
-                for col, text in zip(_TW, _TW_TEXT, strict=True)
-            },
-            index=df.index,
-        )
-        values = values.where(~kual, ranks, axis=0)
-        annual = annual.where(~kual, _ladder_rank(teks, df["tangga"], tangga))
-    any_tw = values.notna().any(axis=1)
-    rolled = rollup_tw(df.assign(**{c: values[c] for c in _TW}))
-    realisasi = annual.where(annual.notna(), rolled.where(any_tw))
+    index = df.index
+    kual = df["polaritas"].eq("kualitatif") if "polaritas" in df else pd.Series(False, index)
+    in_ladder = kual.to_numpy(dtype=bool)
+    # plain arrays from here: the same arithmetic on the same float64 values, without a pandas
+    # operation per step (a Pemda's frame is small, and this runs four times per Pemda)
+    values = np.empty((len(df), len(_TW)), dtype=float)
+    for i, col in enumerate(_TW):
+        values[:, i] = df[col].astype(float).to_numpy()
+    annual = df["realisasi_tahunan"].astype(float).to_numpy(copy=True)
+    teks = df["realisasi_teks"].fillna("") if "realisasi_teks" in df else pd.Series("", index)
+    if in_ladder.any():
+        for i, text in enumerate(_TW_TEXT):
+            cells = df[text].fillna("") if text in df else pd.Series("", index)
+            values[in_ladder, i] = _ladder_rank(cells, df["tangga"], tangga).to_numpy()[in_ladder]
+        annual[in_ladder] = _ladder_rank(teks, df["tangga"], tangga).to_numpy()[in_ladder]
+    any_tw = ~np.isnan(values).all(axis=1)
+    tw = pd.DataFrame(values, index=index, columns=_TW).assign(agregasi_tw=df["agregasi_tw"])
+    rolled = rollup_tw(tw).to_numpy()
+    has_annual = ~np.isnan(annual)
+    realisasi = np.where(has_annual, annual, np.where(any_tw, rolled, np.nan))
     if "realisasi_tidak_valid" in df:
-        realisasi = realisasi.mask(df["realisasi_tidak_valid"].fillna(False).astype(bool))
+        realisasi[df["realisasi_tidak_valid"].fillna(False).astype(bool).to_numpy()] = np.nan
     sumber = np.where(
-        annual.notna(),
+        has_annual,
         RUMUS["realisasi_tahunan"],
         np.where(any_tw, df["agregasi_tw"].map(RUMUS).fillna(RUMUS["nilai_akhir"]), ""),
     )
-    sumber = np.where(realisasi.notna(), sumber, "")
-    if kual.any():
+    sumber = np.where(~np.isnan(realisasi), sumber, "")
+    if in_ladder.any():
         ladder_value = [
-            _ladder_value(tangga.get(str(lad), []), rank)
-            for lad, rank in zip(df["tangga"].tolist(), realisasi.tolist(), strict=True)
+            _ladder_value(tangga.get(str(lad), []), rank) if on else ""
+            for on, lad, rank in zip(
+                in_ladder.tolist(), df["tangga"].tolist(), realisasi.tolist(), strict=True
+            )
         ]
-        teks = teks.where(~kual, pd.Series(ladder_value, index=df.index))
-    return df.assign(realisasi=realisasi, sumber_realisasi=sumber, realisasi_teks=teks)
+        teks = teks.where(~kual, pd.Series(ladder_value, index=index))
+    return df.assign(
+        realisasi=pd.Series(realisasi, index=index), sumber_realisasi=sumber, realisasi_teks=teks
+    )
 
 
 def _ladder_value(ladder: list[str], rank: float) -> str:
@@ -147,22 +150,25 @@ def compute_capaian(
     Adds ``capaian_mentah`` (raw %), ``capaian`` (capped, used in averages), ``dibatasi``,
     ``rumus``, ``status`` and ``keterangan``.
     """
+    # plain arrays: the same float64 arithmetic as on the columns, without a pandas operation
+    # per comparison (a Pemda's frame is small and this runs twice per Pemda)
     pol = df["polaritas"]
-    t = df["target_nilai"].astype(float)
-    r = df["realisasi"].astype(float)
-    lo, hi = df["target_bawah"].astype(float), df["target_atas"].astype(float)
+    t = df["target_nilai"].astype(float).to_numpy()
+    r = df["realisasi"].astype(float).to_numpy()
+    lo, hi = (
+        df["target_bawah"].astype(float).to_numpy(),
+        df["target_atas"].astype(float).to_numpy(),
+    )
     n = len(df)
     cap_raw = np.full(n, np.nan)
     rumus = np.full(n, "", dtype=object)
     status = np.full(n, schema.STATUS_DINILAI, dtype=object)
     note = np.full(n, "", dtype=object)
 
-    def put(
-        mask: pd.Series | np.ndarray, value: object, formula: str, st: str = "", why: str = ""
-    ) -> None:
+    def put(mask: np.ndarray, value: object, formula: str, st: str = "", why: str = "") -> None:
         m = np.asarray(mask, dtype=bool)
-        if isinstance(value, pd.Series):
-            cap_raw[m] = value.to_numpy(dtype=float)[m]
+        if isinstance(value, np.ndarray):
+            cap_raw[m] = value[m]
         elif value is not None:
             cap_raw[m] = value
         rumus[m] = formula
@@ -172,7 +178,7 @@ def compute_capaian(
             note[m] = why
 
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        naik = pol == "naik"
+        naik = pol.eq("naik").to_numpy(dtype=bool)
         put(naik, r / t * 100, RUMUS["naik"])
         put(
             naik & (t == 0),
@@ -189,7 +195,7 @@ def compute_capaian(
             "target negatif: rumus R/T tidak bermakna",
         )
 
-        turun = pol == "turun"
+        turun = pol.eq("turun").to_numpy(dtype=bool)
         if settings.rumus_turun == "T/R":
             formula = RUMUS["turun_t_r"]
             put(turun, t / r * 100, formula)
@@ -202,7 +208,7 @@ def compute_capaian(
             )
         else:
             formula = RUMUS["turun_2t_r"]
-            put(turun, ((2 * t - r) / t * 100).clip(lower=0), formula)
+            put(turun, _not_below_zero((2 * t - r) / t * 100), formula)
         put(turun & (t == 0) & (r == 0), 100.0, RUMUS["turun_nol"])
         put(
             turun & (t == 0) & (r > 0),
@@ -219,12 +225,12 @@ def compute_capaian(
             "target negatif: rumus turun tidak bermakna",
         )
 
-        rng = pol == "range"
+        rng = pol.eq("range").to_numpy(dtype=bool)
         put(rng & (r >= lo) & (r <= hi), 100.0, RUMUS["range_dalam"])
         if settings.rumus_range_atas == "turun":  # exceeding the range is as bad as missing it
             put(
                 rng & (r > hi),
-                ((2 * hi - r) / hi * 100).clip(lower=0),
+                _not_below_zero((2 * hi - r) / hi * 100),
                 RUMUS["range_atas_turun"],
             )
         else:
@@ -238,26 +244,26 @@ def compute_capaian(
             "batas rentang ≤ 0: rumus R/L atau R/U tidak bermakna",
         )
 
-        kual = pol == "kualitatif"
+        kual = pol.eq("kualitatif").to_numpy(dtype=bool)
         if kual.any():
-            rank_r = _ladder_rank(df["realisasi_teks"].fillna(""), df["tangga"], tangga)
-            rank_t = _ladder_rank(df["target_teks"].fillna(""), df["tangga"], tangga)
+            ladders = df["tangga"]
+            rank_r = _ladder_rank(df["realisasi_teks"].fillna(""), ladders, tangga).to_numpy()
+            rank_t = _ladder_rank(df["target_teks"].fillna(""), ladders, tangga).to_numpy()
             ratio = rank_r / rank_t * 100
             if settings.rumus_kualitatif == "tercapai_100":
-                value = ratio.where(rank_r < rank_t, 100.0)
+                value = np.where(rank_r < rank_t, ratio, 100.0)
                 rule = RUMUS["kualitatif_tercapai_100"]
             else:
                 value = ratio
                 rule = RUMUS["kualitatif_rasio_peringkat"]
             put(kual, value, "")
-            where = kual.to_numpy(dtype=bool)
-            rumus[where] = [  # only the kualitatif rows' ladders
+            rumus[kual] = [  # only the kualitatif rows' ladders
                 f"tangga ({' < '.join(tangga.get(name, []))}): {rule}"
-                for name in df["tangga"].to_numpy(dtype=object)[where].tolist()
+                for name in ladders.to_numpy(dtype=object)[kual].tolist()
             ]
-            r = r.where(~kual, rank_r)
+            r = np.where(kual, rank_r, r)
 
-    missing = r.isna().to_numpy()
+    missing = np.isnan(r)
     status[missing] = schema.STATUS_BELUM_LAPOR
     note[missing] = "realisasi belum dilaporkan"
     if "realisasi_tidak_tersedia" in df:
@@ -268,7 +274,7 @@ def compute_capaian(
         invalid = missing & df["realisasi_tidak_valid"].fillna(False).astype(bool).to_numpy()
         status[invalid] = schema.STATUS_TIDAK_DAPAT
         note[invalid] = "realisasi diisi tetapi tidak sah (lihat sheet Validasi)"
-    negative = (r < 0).to_numpy() & (status == schema.STATUS_DINILAI)
+    negative = (r < 0) & (status == schema.STATUS_DINILAI)
     note[negative] = "realisasi negatif; capaian untuk rata-rata paling kecil 0"
     absurd = np.isinf(cap_raw) & (status == schema.STATUS_DINILAI)
     status[absurd] = schema.STATUS_TIDAK_DAPAT
@@ -282,7 +288,7 @@ def compute_capaian(
     limit = settings.batas_capaian
     capped = (raw.clip(upper=limit) if limit is not None else raw).clip(lower=0)
     return df.assign(
-        realisasi=r,
+        realisasi=pd.Series(r, index=df.index),
         capaian_mentah=raw,
         capaian=capped,
         dibatasi=(raw > limit) if limit is not None else False,
@@ -290,6 +296,11 @@ def compute_capaian(
         status=status,
         keterangan=note,
     )
+
+
+def _not_below_zero(values: np.ndarray) -> np.ndarray:
+    """``Series.clip(lower=0)`` of the same values: below 0 becomes 0, NaN (and -0) stay."""
+    return np.where(np.isnan(values) | (values >= 0), values, 0.0)
 
 
 def progress_to_end_target(

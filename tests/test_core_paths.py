@@ -172,3 +172,12 @@ def test_indicators_reported_differently_are_counted_as_a_groupby_counts() -> No
     assert differ == _differ_by_groupby(realisasi[realisasi["realisasi_tahunan"].notna()])
     assert {code for code, _, _ in differ} == {"IK1", "IK5", "IK6"}
     assert [i.cell for i in found if i.rule == "kelengkapan.realisasi_kosong"] == ["K20"]
+
+
+def test_not_below_zero_is_clip_at_zero_bit_for_bit() -> None:
+    from pipeline.score import _not_below_zero
+
+    values = np.array([-5.0, -0.0, 0.0, 3.5, np.nan, -np.inf, np.inf, -1e-300, 1e300])
+    got = _not_below_zero(values)
+    want = pd.Series(values).clip(lower=0).to_numpy()
+    assert [x.hex() for x in got.tolist()] == [x.hex() for x in want.tolist()]

@@ -61,9 +61,10 @@ def realisasi_frame(realisasi: pd.DataFrame, spec: MasterSpec) -> pd.DataFrame:
     """
     ind = spec.indikator.set_index("kode_indikator")
     code = realisasi["kode_indikator"]
-    numeric = code.map(ind["polaritas"]).isin(["naik", "turun", "range"])
+    polaritas = code.map(ind["polaritas"])
+    numeric = polaritas.isin(["naik", "turun", "range"])
     frame = realisasi.assign(
-        polaritas=code.map(ind["polaritas"]),
+        polaritas=polaritas,
         tangga=code.map(ind["tangga"]),
         agregasi_tw=code.map(ind["agregasi_tw"]),
         satuan=code.map(ind["satuan"]),
