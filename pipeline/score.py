@@ -7,6 +7,7 @@ kept; rounding is the writer's business.
 
 from __future__ import annotations
 
+import math
 from functools import cached_property
 from typing import Any
 
@@ -87,9 +88,9 @@ def effective_realisasi(
     teks = df["realisasi_teks"].fillna("") if "realisasi_teks" in df else pd.Series("", index)
     if in_ladder.any():
         for i, text in enumerate(_TW_TEXT):
-            cells = df[text].fillna("") if text in df else pd.Series("", index)
-            values[in_ladder, i] = _ladder_rank(cells, df["tangga"], tangga).to_numpy()[in_ladder]
-        annual[in_ladder] = _ladder_rank(teks, df["tangga"], tangga).to_numpy()[in_ladder]
+            cells = df[text] if text in df else pd.Series("", index)
+            values[in_ladder, i] = _ranks_on(cells, df["tangga"], tangga, in_ladder)[in_ladder]
+        annual[in_ladder] = _ranks_on(teks, df["tangga"], tangga, in_ladder)[in_ladder]
     any_tw = ~np.isnan(values).all(axis=1)
     tw = pd.DataFrame(values, index=index, columns=_TW).assign(agregasi_tw=df["agregasi_tw"])
     rolled = rollup_tw(tw).to_numpy()
@@ -138,6 +139,17 @@ def _ladder_rank(values: pd.Series, ladders: pd.Series, tangga: dict[str, list[s
         for v, lad in zip(values.tolist(), ladders.tolist(), strict=True)
     ]
     return pd.Series(ranks, index=values.index, dtype=float)
+
+
+def _ranks_on(
+    values: pd.Series, ladders: pd.Series, tangga: dict[str, list[str]], rows: np.ndarray
+) -> np.ndarray:
+    """The ladder ranks of ``values`` (missing read as ''), looked up for ``rows`` only (a
+    boolean array); NaN elsewhere."""
+    out = np.full(len(values), np.nan)
+    if rows.any():
+        out[rows] = _ladder_rank(values[rows].fillna(""), ladders[rows], tangga).to_numpy()
+    return out
 
 
 def compute_capaian(
@@ -247,8 +259,8 @@ def compute_capaian(
         kual = pol.eq("kualitatif").to_numpy(dtype=bool)
         if kual.any():
             ladders = df["tangga"]
-            rank_r = _ladder_rank(df["realisasi_teks"].fillna(""), ladders, tangga).to_numpy()
-            rank_t = _ladder_rank(df["target_teks"].fillna(""), ladders, tangga).to_numpy()
+            rank_r = _ranks_on(df["realisasi_teks"], ladders, tangga, kual)
+            rank_t = _ranks_on(df["target_teks"], ladders, tangga, kual)
             ratio = rank_r / rank_t * 100
             if settings.rumus_kualitatif == "tercapai_100":
                 value = np.where(rank_r < rank_t, ratio, 100.0)
@@ -344,7 +356,17 @@ def compare_previous(df: pd.DataFrame, previous: pd.DataFrame | None) -> pd.Data
 
 def classify(values: pd.Series, scale: Scale) -> pd.Series:
     """Predikat label for each value on a scale (empty for missing values)."""
-    return values.map(lambda v: scale.classify(None if pd.isna(v) else float(v)))
+    labels: dict[float, str] = {}  # per value: scores repeat (100, the cap, ...)
+
+    def label(v: Any) -> str:
+        if type(v) is float and not math.isnan(v):  # a number: its label, remembered
+            known = labels.get(v)
+            if known is None:
+                known = labels[v] = scale.classify(v)
+            return known
+        return scale.classify(None if pd.isna(v) else float(v))
+
+    return values.map(label)
 
 
 def score_indicators(
@@ -535,7 +557,12 @@ def join_targets(indikator: pd.DataFrame, realisasi: pd.DataFrame) -> pd.DataFra
     spec = indikator.assign(_opd=indikator["kode_opd_list"].map(lambda c: c[0] if c else ""))
     spec = spec.drop(columns=["kode_opd"]).rename(columns={"uraian": "uraian_indikator"})
     got = realisasi.rename(columns={"kode_opd": "kode_opd_lapor"})
-    merged = spec.merge(got, on="kode_indikator", how="left", validate="one_to_many")
+    # pandas' one-to-many check also hashes every realisation's code; the spec's codes are
+    # checked here, and only duplicated codes go through pandas' check (and its error)
+    unique = spec["kode_indikator"].is_unique
+    merged = spec.merge(
+        got, on="kode_indikator", how="left", validate=None if unique else "one_to_many"
+    )
     merged["kode_opd"] = merged["kode_opd_lapor"].fillna(merged["_opd"])
     for col in (
         "berkas",

@@ -181,3 +181,29 @@ def test_not_below_zero_is_clip_at_zero_bit_for_bit() -> None:
     got = _not_below_zero(values)
     want = pd.Series(values).clip(lower=0).to_numpy()
     assert [x.hex() for x in got.tolist()] == [x.hex() for x in want.tolist()]
+
+
+def test_predikat_labels_are_the_scales_labels_value_by_value(spec: MasterSpec) -> None:
+    from pipeline.score import classify
+
+    scale = spec.settings.skala
+    values = [100.0, 55.5, 100.0, np.nan, -0.0, 0.0, 1e9, -3.0, 55.5, 75.0, 90.0, 90.0000001]
+    got = classify(pd.Series(values), scale)
+    assert got.tolist() == [scale.classify(None if math.isnan(v) else v) for v in values]
+    mixed = classify(pd.Series([None, 80.0, 80, pd.NA], dtype=object), scale)
+    assert mixed.tolist() == ["", scale.classify(80.0), scale.classify(80.0), ""]
+
+
+def test_a_spec_with_a_code_twice_is_refused_by_the_join_as_before(spec: MasterSpec) -> None:
+    import pytest
+    from pandas.errors import MergeError
+
+    from pipeline.score import join_targets
+
+    twice = pd.concat([spec.indikator.iloc[:2], spec.indikator.iloc[:1]], ignore_index=True)
+    realisasi = pd.DataFrame(
+        {"kode_indikator": [twice["kode_indikator"].iloc[0]], "kode_opd": ["X"]}
+    )
+    with pytest.raises(MergeError, match="not unique in left dataset; not a one-to-many merge"):
+        join_targets(twice, realisasi)
+    assert len(join_targets(spec.indikator.iloc[:2], realisasi)) == 2

@@ -3,6 +3,7 @@ OPDs, OPDs that sent nothing, files saved after the deadline."""
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import pandas as pd
@@ -40,7 +41,7 @@ _EMPTY_FIELDS = ("berkas", "sheet", "sel_realisasi_tahunan", "kode_opd", "kode_i
 
 def _missing(value: Any) -> bool:
     """What pandas counts as missing in a group key or a counted value."""
-    return not isinstance(value, str) and bool(pd.isna(value))
+    return type(value) is not str and not isinstance(value, str) and bool(pd.isna(value))
 
 
 def cross_file_checks(realisasi: pd.DataFrame, spec: MasterSpec | None = None) -> list[Issue]:
@@ -88,7 +89,10 @@ def cross_file_checks(realisasi: pd.DataFrame, spec: MasterSpec | None = None) -
     for keep, used, code, kode_opd, berkas, sheet, cell in kept:
         if not keep:
             continue
-        value = "" if pd.isna(used) else used
+        if type(used) is float:  # most values: a number, or NaN for none
+            value = "" if math.isnan(used) else used
+        else:
+            value = used if type(used) is str or not pd.isna(used) else ""
         shown.append((code, kode_opd, value, berkas, sheet, cell))
         if _missing(code):
             continue
