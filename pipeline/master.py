@@ -480,7 +480,10 @@ def targets_agree(cell: object, spec_row: pd.Series | dict[str, Any]) -> bool:
     polaritas = spec_row["polaritas"]
     if polaritas == "kualitatif":
         return _text(cell).casefold() == str(spec_row["target_teks"]).casefold()
-    got = parse_target(cell, str(polaritas), None)
+    if type(cell) is float and polaritas != "range" and -BATAS_WAJAR <= cell <= BATAS_WAJAR:
+        got: dict[str, Any] = {"target_nilai": cell}  # parse_target of a plain number cell
+    else:
+        got = parse_target(cell, str(polaritas), None)
     keys = ("target_bawah", "target_atas") if polaritas == "range" else ("target_nilai",)
     for key in keys:
         want, have = spec_row[key], got[key]

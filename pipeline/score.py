@@ -126,12 +126,7 @@ def _ladder_value(ladder: list[str], rank: float) -> str:
 def _ladder_rank(values: pd.Series, ladders: pd.Series, tangga: dict[str, list[str]]) -> pd.Series:
     """Each value's rank on its row's ladder (1 = the ladder's first value), NaN when the value
     is not on it: looked up in a table per ladder (a value listed twice has its first rank)."""
-    ranks_of: dict[str, dict[str, int]] = {}
-    for name, ladder in tangga.items():
-        rank: dict[str, int] = {}
-        for position, value in enumerate(ladder, start=1):
-            rank.setdefault(value, position)
-        ranks_of[name] = rank
+    ranks_of = _ranks_of(tangga)
     none: dict[str, int] = {}
     nan = np.nan
     ranks = [  # plain lists: iterating a pandas text column costs microseconds per cell
@@ -144,12 +139,36 @@ def _ladder_rank(values: pd.Series, ladders: pd.Series, tangga: dict[str, list[s
 def _ranks_on(
     values: pd.Series, ladders: pd.Series, tangga: dict[str, list[str]], rows: np.ndarray
 ) -> np.ndarray:
-    """The ladder ranks of ``values`` (missing read as ''), looked up for ``rows`` only (a
-    boolean array); NaN elsewhere."""
+    """The ladder ranks of ``values`` (a missing value read as ''), looked up for ``rows`` only
+    (a boolean array) from plain values; NaN elsewhere (as :func:`_ladder_rank`)."""
     out = np.full(len(values), np.nan)
     if rows.any():
-        out[rows] = _ladder_rank(values[rows].fillna(""), ladders[rows], tangga).to_numpy()
+        ranks_of = _ranks_of(tangga)
+        none: dict[str, int] = {}
+        cells = values.to_numpy(dtype=object)[rows].tolist()
+        names = ladders.to_numpy(dtype=object)[rows].tolist()
+        out[rows] = [
+            ranks_of.get(lad, none).get(v if type(v) is str or not _is_missing(v) else "", np.nan)
+            for v, lad in zip(cells, names, strict=True)
+        ]
     return out
+
+
+def _is_missing(value: Any) -> bool:
+    """What ``fillna`` fills: None, NaN, NA, NaT."""
+    return bool(pd.isna(value)) if np.ndim(value) == 0 else False
+
+
+def _ranks_of(tangga: dict[str, list[str]]) -> dict[str, dict[str, int]]:
+    """Per ladder, each value's rank (1 = the ladder's first value; a value listed twice has
+    its first rank)."""
+    ranks_of: dict[str, dict[str, int]] = {}
+    for name, ladder in tangga.items():
+        rank: dict[str, int] = {}
+        for position, value in enumerate(ladder, start=1):
+            rank.setdefault(value, position)
+        ranks_of[name] = rank
+    return ranks_of
 
 
 def compute_capaian(

@@ -207,3 +207,69 @@ def test_a_spec_with_a_code_twice_is_refused_by_the_join_as_before(spec: MasterS
     with pytest.raises(MergeError, match="not unique in left dataset; not a one-to-many merge"):
         join_targets(twice, realisasi)
     assert len(join_targets(spec.indikator.iloc[:2], realisasi)) == 2
+
+
+def _used_cell_by_where(frame: pd.DataFrame) -> pd.Series:
+    """The used cell as the column operations give it (annual cell, else the last TW)."""
+    cells = frame["sel_realisasi_tahunan"].where(frame["realisasi_tahunan"].notna(), "")
+    for key in ("realisasi_tw4", "realisasi_tw3", "realisasi_tw2", "realisasi_tw1"):
+        empty = cells == ""
+        cells = cells.where(~empty, frame[f"sel_{key}"].where(frame[key].notna(), ""))
+    return cells.fillna("")
+
+
+def test_the_used_cell_is_the_annual_cell_else_the_last_tw_reported() -> None:
+    from pipeline.validate.values import _used_cell
+
+    keys = [*(f"realisasi_tw{q}" for q in (1, 2, 3, 4)), "realisasi_tahunan"]
+    rows = [  # values per key (NaN: not reported) and the cell names per key
+        ([1.0, 2.0, np.nan, np.nan, 5.0], ["G6", "H6", "I6", "J6", "K6"]),
+        ([1.0, 2.0, np.nan, np.nan, np.nan], ["G7", "H7", "I7", "J7", "K7"]),
+        ([np.nan] * 5, ["G8", "H8", "I8", "J8", "K8"]),
+        ([1.0, np.nan, np.nan, 4.0, 5.0], ["G9", "H9", "I9", "J9", ""]),  # annual without a name
+        ([1.0, np.nan, 3.0, np.nan, np.nan], ["G10", "H10", np.nan, "J10", "K10"]),
+        ([np.nan, np.nan, np.nan, 4.0, np.nan], ["G11", "H11", "I11", "", "K11"]),
+    ]
+    data: dict[str, list[Any]] = {k: [v[i] for v, _ in rows] for i, k in enumerate(keys)}
+    data.update({f"sel_{k}": [c[i] for _, c in rows] for i, k in enumerate(keys)})
+    texts = {f"sel_{k}": "str" for k in keys}
+    for index in (None, [5, 3, 9, 1, 0, 7]):
+        frame = pd.DataFrame(data, index=index).astype(texts)
+        got, want = _used_cell(frame), _used_cell_by_where(frame)
+        assert got.tolist() == want.tolist() == ["K6", "H7", "", "J9", "", ""]
+        assert repr(got.dtype) == repr(want.dtype) and got.index.equals(want.index)
+    empty = pd.DataFrame({c: pd.Series([], dtype=object) for c in data})
+    assert _used_cell(empty).tolist() == [] and repr(_used_cell(empty).dtype) == repr(
+        _used_cell_by_where(empty).dtype
+    )
+
+
+def test_ranks_on_some_rows_are_the_ladder_ranks_of_those_rows() -> None:
+    from pipeline.score import _ranks_on
+
+    tangga = {"mutu": ["Kurang", "Cukup", "Baik"], "kosong": ["", "Ada"]}
+    for dtype in ("str", object):
+        values = pd.Series(["Baik", None, "Cukup", np.nan, "x", "Ada"], dtype=dtype)
+        ladders = pd.Series(["mutu", "kosong", "mutu", "kosong", "mutu", "kosong"], dtype=dtype)
+        rows = np.array([True, True, False, True, True, True])
+        got = _ranks_on(values, ladders, tangga, rows)
+        full = _ladder_rank(values.fillna(""), ladders, tangga).to_numpy()
+        want = np.where(rows, full, np.nan)
+        assert [str(x) for x in got.tolist()] == [str(x) for x in want.tolist()]
+        assert got.tolist()[:2] == [3.0, 1.0]  # a missing value is read as ''
+
+
+def test_a_number_target_cell_agrees_as_parse_target_reads_it() -> None:
+    from pipeline.master import parse_target, targets_agree
+
+    cells: list[Any] = [12.5, -0.0, 0.0, 1e-12, BATAS_WAJAR, BATAS_WAJAR * 2, math.inf, math.nan]
+    wants = [12.5, 0.0, -0.0, 1e-12, BATAS_WAJAR, 7.0, np.nan, None]
+    for polaritas in ("naik", "turun", "tidak_dikenal"):
+        for cell in cells:
+            for want in wants:
+                row = {"polaritas": polaritas, "target_nilai": want, "target_teks": ""}
+                have = parse_target(cell, polaritas, None)["target_nilai"]
+                expected = not (want is None or math.isnan(want)) and (
+                    have is not None and abs(have - want) <= 1e-9 * max(1.0, abs(want))
+                )
+                assert targets_agree(cell, row) == expected, (polaritas, cell, want)

@@ -44,11 +44,20 @@ def _locate(key: str) -> Callable[[pd.Series, str], dict[str, str]]:
 
 def _used_cell(frame: pd.DataFrame) -> pd.Series:
     """The cell the used realisation comes from: the annual cell, else the last TW reported."""
-    cells = frame["sel_realisasi_tahunan"].where(frame["realisasi_tahunan"].notna(), "")
-    for key in reversed(schema.TW_COLUMNS):
-        empty = cells == ""
-        cells = cells.where(~empty, frame[f"sel_{key}"].where(frame[key].notna(), ""))
-    return cells.fillna("")
+    keys = ["realisasi_tahunan", *reversed(schema.TW_COLUMNS)]
+    reported = [frame[k].notna().tolist() for k in keys]
+    cells = [frame[f"sel_{k}"].tolist() for k in keys]
+    used = []
+    for row in zip(*reported, *cells, strict=True):
+        found: Any = ""
+        for has, cell in zip(row[: len(keys)], row[len(keys) :], strict=True):
+            if not (type(found) is str and found == ""):  # a name found (or a missing one)
+                break
+            found = cell if has else ""
+        # a missing cell name stays, then reads as '' (as where and fillna did)
+        used.append(found if type(found) is str or not pd.isna(found) else "")
+    dtype = frame["sel_realisasi_tahunan"].dtype
+    return pd.Series(used, index=frame.index, dtype=dtype)
 
 
 def realisasi_frame(realisasi: pd.DataFrame, spec: MasterSpec) -> pd.DataFrame:
