@@ -15,6 +15,7 @@ workbooks of a city), in memory almost nothing. The workbook's bytes are the sam
 
 from __future__ import annotations
 
+import copy
 import functools
 import os
 from typing import Any
@@ -97,7 +98,10 @@ class SafeWorkbook(xlsxwriter.Workbook):
     worksheet_class = SafeWorksheet
 
     def __init__(self, filename: Any, options: dict[str, Any] | None = None) -> None:
-        options = {**(options or {}), **SAFE_OPTIONS}
+        # A copy to the last level: xlsxwriter writes into the default format's properties it
+        # is given, so shared options would make every later workbook of the process differ
+        # from the first (its Normal font then follows the theme's font instead of its own).
+        options = {**copy.deepcopy(options or {}), **SAFE_OPTIONS}
         if "tmpdir" not in options and memory_tempdir():
             options["tmpdir"] = memory_tempdir()
         super().__init__(filename, options)

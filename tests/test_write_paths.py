@@ -4,6 +4,7 @@ same either way."""
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import threading
 from pathlib import Path
@@ -54,6 +55,21 @@ def test_workbook_parts_go_to_the_memory_folder_and_the_bytes_do_not_change(
     on_disk.mkdir()
     assert _workbook(tmp_path / "b.xlsx") == _workbook(tmp_path / "c.xlsx", {"tmpdir": on_disk})
     assert not list(memory_folder.iterdir())  # every part removed after zipping
+
+
+def test_a_workbook_is_the_same_whether_or_not_others_were_written_before_it(
+    tmp_path: Path,
+) -> None:
+    """xlsxwriter writes into the default format's properties it is given: the shared options
+    of the pipeline's writers must come out of a workbook as they went in, so that the E.81
+    files written after the consolidated workbook, or another Pemda's outputs in the same
+    process, are the bytes a process writing them first would write."""
+    from pipeline.workbook.base import WORKBOOK_OPTIONS  # noqa: PLC0415
+
+    before = copy.deepcopy(WORKBOOK_OPTIONS)
+    first = _workbook(tmp_path / "a.xlsx", WORKBOOK_OPTIONS)
+    assert WORKBOOK_OPTIONS == before
+    assert _workbook(tmp_path / "b.xlsx", WORKBOOK_OPTIONS) == first
 
 
 def test_no_memory_folder_or_too_little_room_means_the_usual_temporary_folder(
