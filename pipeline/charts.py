@@ -52,6 +52,11 @@ def _predikat_legend(ax: Axes, scale: Scale) -> None:
     )
 
 
+def _nothing_yet(ax: Axes, text: str) -> None:
+    """Say in the middle of an empty plot why it is empty."""
+    ax.text(0.5, 0.5, text, transform=ax.transAxes, ha="center", va="center", fontsize=11)
+
+
 def _title(ax: Axes, text: str, pemda: str) -> None:
     ax.set_title(f"{text}\n{pemda}", fontsize=12, loc="left")
 
@@ -176,6 +181,8 @@ def kuadran_opd(frame: pd.DataFrame, settings: Settings, pemda: str) -> Figure:
     )
     ax.set_xlim(0, right)
     ax.set_ylim(0, top)
+    if frame.empty:
+        _nothing_yet(ax, "Belum ada OPD dengan rata-rata capaian dan serapan anggaran.")
     words = chartdata.band_text(settings)
     handles = [
         Patch(facecolor=colour, edgecolor="#333333", label=words[band])
@@ -292,7 +299,10 @@ def tren_sasaran(
         else "Capaian per Sasaran tahun ini dan progres menuju target akhir RPJMD"
     )
     _title(ax, what, pemda)
-    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8)
+    if series:
+        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8)
+    else:  # nothing to compare yet: say so on the chart, not an empty legend box
+        _nothing_yet(ax, "Belum ada Sasaran dengan indikator yang dinilai.")
     left_out = [c for c in labels if c not in codes]
     if left_out:  # a gap in the numbering says why
         fig.text(

@@ -54,3 +54,22 @@ def test_save_png_gives_the_bytes_of_savefig() -> None:
         plt.close(fig)
         assert drawn.getvalue()[:8] == b"\x89PNG\r\n\x1a\n"
         assert drawn.getvalue() == saved.getvalue(), build.__name__
+
+
+def _texts(fig: charts.Figure) -> list[str]:
+    return [t.get_text() for ax in fig.axes for t in ax.texts]
+
+
+def test_a_chart_with_nothing_to_show_says_why_and_has_no_empty_legend() -> None:
+    settings = default_settings()
+    empty = pd.DataFrame(columns=["kode_sasaran", "seri", "nilai"])
+    tren = charts.tren_sasaran(empty, {"S1": "S1 Satu"}, "Kota Contoh Tahun 2025")
+    assert tren.axes[0].get_legend() is None
+    assert "Belum ada Sasaran dengan indikator yang dinilai." in _texts(tren)
+    opd = pd.DataFrame(columns=["kode_opd", "nama_opd", "rata_rata_capaian", "serapan"])
+    kuadran = charts.kuadran_opd(chartdata.efisiensi_opd(opd, settings), settings, "Kota Contoh")
+    assert "Belum ada OPD dengan rata-rata capaian dan serapan anggaran." in _texts(kuadran)
+    # with something to show, neither sentence is there
+    assert not {t for t in _texts(_kuadran()) if t.startswith("Belum ada")}
+    for fig in (tren, kuadran):
+        plt.close(fig)

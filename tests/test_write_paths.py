@@ -15,6 +15,7 @@ import pytest
 import xlsxwriter
 
 from pipeline import feedback, sidecar, xlsx_safe
+from pipeline.workbook.base import WORKBOOK_OPTIONS
 from pipeline.xlsx_safe import SafeWorkbook
 
 
@@ -64,8 +65,6 @@ def test_a_workbook_is_the_same_whether_or_not_others_were_written_before_it(
     of the pipeline's writers must come out of a workbook as they went in, so that the E.81
     files written after the consolidated workbook, or another Pemda's outputs in the same
     process, are the bytes a process writing them first would write."""
-    from pipeline.workbook.base import WORKBOOK_OPTIONS  # noqa: PLC0415
-
     before = copy.deepcopy(WORKBOOK_OPTIONS)
     first = _workbook(tmp_path / "a.xlsx", WORKBOOK_OPTIONS)
     assert WORKBOOK_OPTIONS == before
