@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from pipeline.completeness import BELUM, DITOLAK, TERLAMBAT, completeness
 from pipeline.master import MasterSpec
 from pipeline.numbers import BATAS_WAJAR, parse_number
 from pipeline.score import _ladder_rank
@@ -273,3 +274,40 @@ def test_a_number_target_cell_agrees_as_parse_target_reads_it() -> None:
                     have is not None and abs(have - want) <= 1e-9 * max(1.0, abs(want))
                 )
                 assert targets_agree(cell, row) == expected, (polaritas, cell, want)
+
+
+def test_completeness_by_hand() -> None:
+    """Who submitted what, for three OPDs worked out by hand: A's used file was received on
+    16 February 01:00 WIB (15 February 18:00 UTC), a day after the deadline, and A had a file
+    superseded; B sent only a refused file; C sent nothing but has work. Issues per OPD and
+    severity are counted (an issue without an OPD counts for none)."""
+    opd = pd.DataFrame(
+        {"kode_opd": ["A", "B", "C"], "nama_opd": ["Dinas A", "Dinas B", "Dinas C"], "jenis": "d"}
+    )
+    berkas = pd.DataFrame(
+        {
+            "kode_opd": ["A", "A", "B"],
+            "berkas": ["a_baru.xlsx", "a_lama.xlsx", "b.xlsx"],
+            "status": ["diterima", "digantikan", "ditolak"],
+            "dimodifikasi": ["2025-02-10T08:00:00", "2025-02-01T08:00:00", "2025-02-11T08:00:00"],
+            "diterima": ["2025-02-15T18:00:00+00:00", "", ""],
+            "pengirim": ["a@contoh.go.id", "", ""],
+        }
+    )
+    issues = pd.DataFrame(
+        {
+            "kode_opd": ["A", "A", "A", "B", "", "C"],
+            "severity": ["ERROR", "WARNING", "WARNING", "ERROR", "ERROR", "INFO"],
+        }
+    )
+    table = completeness(opd, {"A": 2, "C": 1}, {"B": 1}, berkas, issues, "2025-02-15", "WIB")
+    got = table.set_index("kode_opd")
+    assert list(got["status_kirim"]) == [TERLAMBAT, DITOLAK, BELUM]
+    assert list(got["jumlah_error"]) == [1, 1, 0]
+    assert list(got["jumlah_warning"]) == [2, 0, 0]
+    assert all(isinstance(v, int) for v in table["jumlah_error"].tolist())
+    assert got.loc["A", "berkas"] == "a_baru.xlsx"
+    assert got.loc["A", "berkas_digantikan"] == "a_lama.xlsx"
+    assert got.loc["A", "diterima"] == "2025-02-15 18:00:00"  # shown in UTC, as the header says
+    assert list(got["jumlah_berkas"]) == [2, 1, 0]
+    assert list(got["jumlah_indikator"] + got["jumlah_program"]) == [2, 1, 1]
