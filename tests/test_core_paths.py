@@ -13,6 +13,7 @@ import pandas as pd
 from pipeline.completeness import BELUM, DITOLAK, TERLAMBAT, completeness
 from pipeline.master import MasterSpec
 from pipeline.numbers import BATAS_WAJAR, parse_number
+from pipeline.schema import BERKAS_DIGANTIKAN, BERKAS_DITERIMA, BERKAS_DITOLAK
 from pipeline.score import _ladder_rank
 from pipeline.validate.common import FileIssues
 from pipeline.validate.crossfile import _used, cross_file_checks
@@ -288,7 +289,7 @@ def test_completeness_by_hand() -> None:
         {
             "kode_opd": ["A", "A", "B"],
             "berkas": ["a_baru.xlsx", "a_lama.xlsx", "b.xlsx"],
-            "status": ["diterima", "digantikan", "ditolak"],
+            "status": [BERKAS_DITERIMA, BERKAS_DIGANTIKAN, BERKAS_DITOLAK],
             "dimodifikasi": ["2025-02-10T08:00:00", "2025-02-01T08:00:00", "2025-02-11T08:00:00"],
             "diterima": ["2025-02-15T18:00:00+00:00", "", ""],
             "pengirim": ["a@contoh.go.id", "", ""],
