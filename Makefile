@@ -19,6 +19,7 @@ $(VENV)/.installed: requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements.lock
+	$(PY) -m compileall -q pipeline
 	touch $@
 
 setup: $(VENV)/.installed ## create the virtual environment from the pinned dependencies
