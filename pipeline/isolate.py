@@ -268,14 +268,17 @@ class Reading:
             raise self._error
         return [r for r in self._results if r is not None]
 
-    def arrived(self) -> Iterator[Submission]:
+    def arrived(self, start: int = 0, stop: int | None = None) -> Iterator[Submission]:
         """The Submissions in file order, each as soon as it and the files before it are read
         (the caller can check a file while the next are read); without a background thread
-        (the ``fork`` start method), all of them once every file is read."""
+        (the ``fork`` start method), all of them once every file is read. ``start`` and
+        ``stop``: only the files in that range of positions."""
+        stop = len(self.files) if stop is None else stop
         if self._thread is None:
-            yield from self.result()
+            self.result()
+            yield from (r for r in self._results[start:stop] if r is not None)
             return
-        for index in range(len(self.files)):
+        for index in range(start, stop):
             with self._arrived:
                 self._arrived.wait_for(
                     lambda: self._done.is_set() or self._results[index] is not None  # noqa: B023
@@ -446,6 +449,27 @@ class Reading:
         self._record(index, _timed_out(path, name, self.limits.seconds))
         if rest:
             queue.appendleft(rest)
+
+
+class ReadingPart:
+    """The files ``start:stop`` of a reading that other parts share: a national batch reads
+    the files of all its Pemda with one reader process (starting one per Pemda cost more than
+    reading a Pemda's files), and each Pemda waits only for its own. The limits are the
+    reading's, per file, as always."""
+
+    def __init__(self, reading: Reading, start: int, stop: int) -> None:
+        self.reading, self.start, self.stop = reading, start, stop
+
+    def result(self) -> list[Submission]:
+        """Wait for the files of this part; their Submissions in file order."""
+        return list(self.arrived())
+
+    def arrived(self) -> Iterator[Submission]:
+        """The Submissions of this part in file order, each as soon as it is read."""
+        return self.reading.arrived(self.start, self.stop)
+
+    def cancel(self) -> None:
+        """Nothing here: the reading goes on for the other parts and is stopped as a whole."""
 
 
 def start_reading(

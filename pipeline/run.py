@@ -30,7 +30,7 @@ from pathlib import Path
 import pandas as pd
 
 from pipeline.ingest import Submission, is_candidate, scan_inputs
-from pipeline.isolate import Limits, Progress, Reading, start_reading
+from pipeline.isolate import Limits, Progress, Reading, ReadingPart, start_reading
 from pipeline.issues import ERROR, Issue, issues_frame
 from pipeline.master import MasterSpec, read_master
 from pipeline.renja import E81, build_e81, e81_scale, triwulan_of
@@ -105,7 +105,7 @@ class Ingest:
     """An input folder being read: the templates in the worker pool, the other files listed."""
 
     folder: Path
-    reading: Reading
+    reading: Reading | ReadingPart
     ignored: list[tuple[Path, str, str]]
 
     def result(self) -> tuple[list[Submission], list[tuple[Path, str, str]]]:
@@ -138,6 +138,23 @@ def start_ingest(
     """
     candidates, ignored = _listed(folder)
     return Ingest(Path(folder), start_reading(candidates, limits, progress=progress), ignored)
+
+
+def start_ingests(
+    folders: list[Path], limits: Limits | None = None
+) -> tuple[Reading, list[Ingest]]:
+    """Start reading the files of several folders (the Pemda of a national batch) in one
+    reading: its reader processes go from one folder's files to the next instead of one pool
+    being started per folder. Each folder's :class:`Ingest` waits for its own files only;
+    cancelling one does not stop the others (stop the returned reading as a whole)."""
+    listed = [_listed(folder) for folder in folders]
+    reading = start_reading([c for candidates, _ in listed for c in candidates], limits)
+    ingests, start = [], 0
+    for folder, (candidates, ignored) in zip(folders, listed, strict=True):
+        part = ReadingPart(reading, start, start + len(candidates))
+        ingests.append(Ingest(Path(folder), part, ignored))
+        start += len(candidates)
+    return reading, ingests
 
 
 def ingest_folder(

@@ -21,10 +21,11 @@ from pipeline.ingest import Submission, read_submission
 from pipeline.isolate import Limits, read_files
 from pipeline.issues import ERROR
 from pipeline.master import MasterSpec
-from pipeline.run import Run, run_pemda
+from pipeline.run import Run, run_pemda, start_ingest, start_ingests
 from tests.broken_files import _stamp
 from tests.conftest import INPUT_DIR, read_sheet, run_report
 from tests.hostile_files import SOURCE, Hostile, build
+from tests.national_roots import with_reader_killer
 
 RESULT_COLS = ["kode_indikator", "kode_opd", "berkas", "realisasi", "capaian_mentah", "status"]
 
@@ -422,3 +423,36 @@ def test_fuzzed_template_gives_a_result_or_a_clear_issue(
     else:
         assert rec["status"] in (schema.BERKAS_DITERIMA, schema.BERKAS_DITERIMA_CATATAN)
         assert (run.results.indikator["berkas"] == "fuzz.xlsx").any()
+
+
+def test_one_reading_serves_several_folders_each_with_its_own_files(tmp_path: Path) -> None:
+    """A national batch reads the files of all its Pemda with one reading: each folder gets
+    exactly its own files, as its own reading would give them, a file killing the reader is
+    that file's error only, and cancelling one folder's part stops nothing."""
+    folders = []
+    for name, count in (("a", 2), ("b", 3), ("c", 2)):
+        inbox = tmp_path / name / "input_xlsx"
+        inbox.mkdir(parents=True)
+        for i in range(count):
+            shutil.copy(SOURCE, inbox / f"{name}{i} Dinkes.xlsx")
+        folders.append(inbox)
+    (folders[0] / "catatan.txt").write_text("bukan templat", encoding="utf-8")
+    with_reader_killer(tmp_path / "b", "b9 sel terjauh.xlsx")
+
+    reading, ingests = start_ingests(folders, Limits(workers=1, batch=8))
+    ingests[0].cancel()  # a part alone: the others are read all the same
+    got = [ingest.result() for ingest in ingests]
+    reading.cancel()
+    assert len(reading.files) == 2 + 4 + 2  # the .txt is listed, not read
+    for folder, (subs, ignored) in zip(folders, got, strict=True):
+        alone, alone_ignored = start_ingest(folder, Limits(workers=1)).result()
+        assert [s.path for s in subs] == [s.path for s in alone]
+        assert [s.sha256 for s in subs] == [s.sha256 for s in alone]
+        assert [[i.rule for i in s.issues] for s in subs] == [
+            [i.rule for i in s.issues] for s in alone
+        ]
+        assert ignored == alone_ignored
+    assert [p.name for p, _, _ in got[0][1]] == ["catatan.txt"]
+    by_name = {s.name: s for s in got[1][0]}
+    assert [i.rule for i in by_name["b9 sel terjauh.xlsx"].issues] == ["berkas.pembaca_gagal"]
+    assert all(_clean(s) for subs, _ in got for s in subs if s.name != "b9 sel terjauh.xlsx")

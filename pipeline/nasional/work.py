@@ -24,11 +24,11 @@ from pipeline.issues import ERROR, INFO, WARNING, Issue, issues_frame
 from pipeline.master import MasterSpec, read_masters
 from pipeline.nasional.layout import PemdaFolder
 from pipeline.nasional.tables import to_arrow
-from pipeline.run import Ingest, Prepared, Run, check_values, finish, prepare, start_ingest
+from pipeline.run import Prepared, Run, check_values, finish, prepare, start_ingests
 from pipeline.suites import great_expectations
 
 TABLES = ("indikator", "anggaran", "validasi", "berkas")
-READ_AHEAD = 2  # Pemda whose files are being read at once in one task
+READ_BATCH = 8  # files a batch's reader process is handed at a time
 
 # What a Pemda row says about the Pemda as a whole.
 FINAL = "FINAL"
@@ -89,33 +89,24 @@ def _run_batch(folders: list[PemdaFolder], limits: Limits, per_pemda: str) -> li
     for f in folders:
         if f not in runnable:
             parts[f.order] = not_run(f, TIDAK_DIJALANKAN, f.problem)
-    # One reader per Pemda (the pool runs several batches at once), and the next Pemda's files
-    # are read while this one is checked; the first are read while the specs are checked.
-    reading = replace(limits, workers=1)
-    ingests: dict[int, Ingest] = {}
-
-    def read_ahead(position: int) -> None:
-        for f in runnable[position : position + READ_AHEAD]:
-            if f.order not in ingests:
-                ingests[f.order] = start_ingest(f.input_dir, reading)
-
-    read_ahead(0)
+    # One reader process for the whole batch (the pool runs several batches at once): it reads
+    # the Pemda's files one folder after the other, from the start, while the specs are checked
+    # and each Pemda waits only for its own files. Handed a few files at a time, so that a
+    # file that kills it sends only those few to be read again one by one.
+    reading = replace(limits, workers=1, batch=limits.batch or READ_BATCH)
+    batch_reading, ingests = start_ingests([f.input_dir for f in runnable], reading)
     try:
         specs = read_masters([f.spec for f in runnable if f.spec is not None])
         prepared: list[tuple[PemdaFolder, Prepared]] = []
-        for position, (f, (spec, spec_issues)) in enumerate(zip(runnable, specs, strict=True)):
-            read_ahead(position)
-            ingest = ingests.pop(f.order)
-            if spec is None:
-                ingest.cancel()
+        for f, ingest, (spec, spec_issues) in zip(runnable, ingests, specs, strict=True):
+            if spec is None:  # its files are read all the same (the reading is shared)
                 parts[f.order] = refused(f, spec_issues)
                 continue
             t = time.perf_counter()
             prepared.append((f, prepare(spec, f.input_dir, None, reading, ingest=ingest)))
             own[f.order] = time.perf_counter() - t
     finally:
-        for ingest in ingests.values():
-            ingest.cancel()
+        batch_reading.cancel()
     runs = finish(check_values([p for _, p in prepared]))
     for (f, _), run in zip(prepared, runs, strict=True):
         t = time.perf_counter()
