@@ -7,7 +7,7 @@ same run (this machine's speed drifts; only same-run comparisons mean something)
 - **scaling**: ``python -m pipeline check`` on synthetic Pemdas of N OPDs with one file each
   (``scripts/synthetic.py``: a few broken, late and duplicate files included), for each N: wall
   time, files per second, peak memory of the whole process tree (the parent and its reader
-  workers, sampled every 20 ms), the CPU seconds of that tree and files per CPU second, and the
+  workers, sampled every 50 ms), the CPU seconds of that tree and files per CPU second, and the
   floor: the same files read by raw python-calamine in one plain loop (every sheet to Python
   rows).
 - **hostile**: the report on the shipped files plus the hostile set of ``tests/hostile_files.py``.
@@ -64,8 +64,10 @@ def run_measured(cmd: list[str], cwd: Path) -> tuple[float, float, int]:
     """Wall seconds, peak RSS of the whole process tree (MiB) and the exit code of ``cmd``.
 
     The CPU seconds of the tree (each process's user + system time as last seen, sampled every
-    20 ms, so the last moments of each are missed) are appended to :data:`CPU_SECONDS`: unlike
-    wall time they barely change with the machine's load.
+    50 ms, so the last moments of each are missed) are appended to :data:`CPU_SECONDS`: unlike
+    wall time they barely change with the machine's load. A sample costs about 1,6 ms of CPU
+    (psutil walks every process of the machine to find the tree): every 20 ms that took 8 % of
+    a core from a report using both cores, and nothing from a one-core yardstick.
     """
     # As a shell runs ``make report``: Python keeps the compiled bytecode of the package, so
     # the warm-up run leaves it for the measured ones (a calling environment that turns that
@@ -93,7 +95,7 @@ def run_measured(cmd: list[str], cwd: Path) -> tuple[float, float, int]:
             peak = max(peak, total)
         except psutil.Error:
             pass
-        time.sleep(0.02)
+        time.sleep(0.05)
     wall = time.perf_counter() - start
     CPU_SECONDS.append(sum(cpu.values()))
     return wall, peak / 2**20, proc.returncode

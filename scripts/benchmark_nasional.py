@@ -47,7 +47,7 @@ DASK = Path(sys.executable).parent / "dask"
 
 
 class TreeMeter:
-    """Peak memory and CPU seconds of process trees, sampled every 50 ms.
+    """Peak memory and CPU seconds of process trees, sampled every 50 ms (PSS every second).
 
     Memory: the sum of the RSS of every process of the trees at one sample (pages shared
     between forked processes counted in each, as a system monitor shows them), the same sum of
@@ -55,14 +55,24 @@ class TreeMeter:
     peak RSS of the top process alone. CPU: every process's user + system time as last seen
     (the last moments of each process are missed, as in ``benchmark.py``). Unlike wall time,
     CPU seconds barely move with the machine's load.
+
+    PSS is read once a second only (:data:`PSS_EVERY` samples): the kernel computes it by
+    walking every page of a process while holding its memory map, about 10 ms for a 500 MB
+    process. Read every 50 ms for the ten processes of a national run, it took most of a core
+    from the run it measured and stretched 542 Pemda from about 85 s to about 125 s.
     """
+
+    PSS_EVERY = 20
 
     def __init__(self, top: int, others: list[int]) -> None:
         self.top, self.roots = top, [top, *others]
         self.peak = self.peak_pss = self.peak_top = 0
         self.cpu: dict[tuple[int, float], float] = {}  # (pid, create_time) -> user + system
+        self.samples = 0
 
     def sample(self) -> None:
+        with_pss = self.samples % self.PSS_EVERY == 0
+        self.samples += 1
         total, pss, done = 0, 0, set()
         for pid in self.roots:
             try:
@@ -81,15 +91,17 @@ class TreeMeter:
                         self.cpu[(p.pid, p.create_time())] = t.user + t.system
                 except psutil.Error:
                     continue
-                try:
-                    pss += getattr(p.memory_full_info(), "pss", rss)
-                except psutil.Error:
-                    pss += rss
+                if with_pss:
+                    try:
+                        pss += getattr(p.memory_full_info(), "pss", rss)
+                    except psutil.Error:
+                        pss += rss
                 total += rss
                 if p.pid == self.top:
                     self.peak_top = max(self.peak_top, rss)
         self.peak = max(self.peak, total)
-        self.peak_pss = max(self.peak_pss, pss)
+        if with_pss:
+            self.peak_pss = max(self.peak_pss, pss)
 
     def cpu_seconds(self) -> float:
         return sum(self.cpu.values())
