@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from pipeline import sanitize, schema
 from pipeline.ingest import Submission, read_submission
-from pipeline.isolate import Limits, read_files
+from pipeline.isolate import READER_NICE, Limits, read_files
 from pipeline.issues import ERROR
 from pipeline.master import MasterSpec
 from pipeline.run import Run, run_pemda, start_ingest, start_ingests
@@ -213,6 +213,7 @@ def _greedy(path: Path, name: str) -> Submission:
 def _with_pid(path: Path, name: str) -> Submission:
     sub = read_submission(path, name)
     sub.meta["pid"] = str(os.getpid())
+    sub.meta["nice"] = str(os.nice(0))
     return sub
 
 
@@ -293,6 +294,14 @@ def test_workers_are_reused_across_files(tmp_path: Path) -> None:
     assert len({s.meta["pid"] for s in subs}) <= 2  # a warm pool, not a process per file
     assert os.getpid() not in {int(s.meta["pid"]) for s in subs}
     assert progress == [(i, len(files)) for i in range(1, len(files) + 1)]
+
+
+def test_readers_yield_the_processor_to_the_process_they_read_for(tmp_path: Path) -> None:
+    """The process the files go to is the run's critical path; the readers run behind it."""
+    files = _batch(tmp_path, "f.xlsx")
+    subs = read_files(files, Limits(workers=2, batch=3), reader=_with_pid)
+    assert all(_clean(s) for s in subs)
+    assert {int(s.meta["nice"]) for s in subs} == {min(os.nice(0) + READER_NICE, 19)}
 
 
 def test_odd_file_names_are_kept_exactly(spec: MasterSpec, tmp_path: Path) -> None:
