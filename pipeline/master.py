@@ -272,12 +272,12 @@ def _frame(rows: list[list[Any]]) -> tuple[pd.DataFrame, list[str]]:
                 values.append("")
             elif type(value) is str:
                 values.append(value.strip())
+            elif keep and not isinstance(value, str):
+                values.append(value)  # a number, a date or a truth value: never blank text
             else:
-                text = cell_text(value, date_only=True)
-                native_value = keep and text != "" and not isinstance(value, str)
-                values.append(value if native_value else text)
+                values.append(cell_text(value, date_only=True))
         # a kept number or date is never blank; every other value is stripped text already
-        if not any(v != "" for v in values):
+        if values.count("") == len(values):
             continue
         rec: dict[str, Any] = dict(zip(header, values, strict=False))
         rec["_row"] = i
@@ -321,7 +321,7 @@ class _Checker:
 
     def unique(self, sheet: str, df: pd.DataFrame, column: str) -> None:
         seen: dict[str, int] = {}
-        for code, row in zip(df[column], df["_row"], strict=True):
+        for code, row in zip(df[column].tolist(), df["_row"].tolist(), strict=True):
             if not code:
                 self.add(sheet, row, column, "", "kode terisi", "Kode kosong", "spec.kode_kosong")
             elif code in seen:
@@ -340,7 +340,7 @@ class _Checker:
     def parent(
         self, sheet: str, df: pd.DataFrame, column: str, known: set[str], optional: bool = False
     ) -> None:
-        for codes, row in zip(df[column], df["_row"], strict=True):
+        for codes, row in zip(df[column].tolist(), df["_row"].tolist(), strict=True):
             parts = [c.strip() for c in codes.split(";") if c.strip()]
             if not parts and not optional:
                 self.add(sheet, row, column, "", "kode terisi", "Kolom wajib kosong", "spec.wajib")
@@ -384,6 +384,8 @@ def spec_value(value: object) -> tuple[float | None, str]:
     A spec of thousands of OPDs repeats the same few texts (``''``, ``-``) hundreds of
     thousands of times: the result is remembered per text.
     """
+    if type(value) is float and -BATAS_WAJAR <= value <= BATAS_WAJAR:  # NaN and ±inf fail
+        return value, ""  # a plain number cell, as :func:`_spec_value` takes it
     if type(value) is not str or len(value) > 64:  # a number cell is read as fast as looked up
         return _spec_value(value)
     return _spec_value_memo(value)
@@ -632,6 +634,7 @@ def _targets(
     Every ``target_<year>`` cell must parse (Indonesian forms allowed) or the spec is refused.
     """
     row, code, polaritas = rec["_row"], rec["kode_indikator"], rec["polaritas"]
+    bounds = _plausible_bounds(rec, limits)
     parsed: dict[int, dict[str, Any]] = {}
     for col in target_cols:
         year = int(col[-4:])
@@ -650,7 +653,7 @@ def _targets(
             )
             continue
         parsed[year] = got
-        _plausible_target(rec, year, got, limits, check, col)
+        _plausible_target(rec, year, got, bounds, check, col)
     this = parsed.get(tahun, parse_target("", polaritas, ladder))
     later = [y for y in sorted(parsed) if tahun < y <= akhir]
     if akhir in parsed:
@@ -685,26 +688,37 @@ def _shown_target(target: dict[str, Any] | None) -> float | str | None:
     return target["target_nilai"] if target["target_nilai"] is not None else target["target_teks"]
 
 
+def _plausible_bounds(
+    rec: dict[str, Any], limits: dict[str, float | None]
+) -> tuple[float | None, float | None, bool]:
+    """An indicator's plausible range for its targets (``None``: open on that side) and whether
+    it is a percent: a percent is 0–100 unless the spec's own ``batas_wajar`` says otherwise."""
+    persen = rec.get("tipe_nilai") == "persen" or "%" in str(rec.get("satuan", ""))
+    lo, hi = limits["batas_wajar_min"], limits["batas_wajar_max"]
+    if persen:
+        lo = 0.0 if lo is None else lo
+        hi = 100.0 if hi is None else hi
+    return lo, hi, persen
+
+
 def _plausible_target(
     rec: dict[str, Any],
     year: int,
     target: dict[str, Any],
-    limits: dict[str, float | None],
+    bounds: tuple[float | None, float | None, bool],
     check: _Checker,
     column: str,
 ) -> None:
-    """WARNINGs for a target that cannot be meant: a percent outside 0–100 (unless the spec's
-    plausible range allows it), outside its own plausible range, or a ``naik`` target ≤ 0
-    (capaian cannot be computed: the indicator gets the edge-case status)."""
+    """WARNINGs for a target that cannot be meant: outside the indicator's plausible range
+    (:func:`_plausible_bounds`), or a ``naik`` target ≤ 0 (capaian cannot be computed: the
+    indicator gets the edge-case status)."""
     code, polaritas = rec["kode_indikator"], rec["polaritas"]
-    persen = rec.get("tipe_nilai") == "persen" or "%" in str(rec.get("satuan", ""))
-    lo = limits["batas_wajar_min"] if limits["batas_wajar_min"] is not None else None
-    hi = limits["batas_wajar_max"] if limits["batas_wajar_max"] is not None else None
-    if persen:
-        lo = 0.0 if lo is None else lo
-        hi = 100.0 if hi is None else hi
-    values = [v for v in (target["target_nilai"], target["target_bawah"], target["target_atas"])]
-    numbers = [float(v) for v in values if v is not None]
+    lo, hi, persen = bounds
+    numbers = [
+        float(v)
+        for v in (target["target_nilai"], target["target_bawah"], target["target_atas"])
+        if v is not None
+    ]
     outside = [v for v in numbers if (lo is not None and v < lo) or (hi is not None and v > hi)]
     if outside:
         allowed = f"{fmt.angka_ringkas(lo) if lo is not None else '…'} sampai " + (
