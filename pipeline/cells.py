@@ -191,6 +191,10 @@ def _scan_sheet(
     with io.BytesIO(data) as fh:
         for _, node in _iterparse(data)(fh, events=("end",)):
             name = _local(node.tag)
+            if name == "sheetData":
+                # The cells end here. What follows (a template's data validations: two thirds
+                # of its sheet) is not parsed.
+                break
             if name == "row":
                 if int(node.get("r", "0") or 0) > max_rows:
                     break
@@ -212,9 +216,11 @@ def _scan_sheet(
             error = (
                 (value.text or "").strip() if node.get("t") == "e" and value is not None else ""
             )
+            if not (is_pct or formula is not None or error):
+                continue  # most cells: nothing to say
             empty = formula is not None and (value is None or not (value.text or "").strip())
             row = int("".join(ch for ch in ref if ch.isdigit()) or 0)
-            if (is_pct or formula is not None or error) and 0 < row <= max_rows:
+            if 0 < row <= max_rows:
                 notes[(row, _column(ref))] = CellNote(
                     persen=is_pct, rumus=formula is not None, galat=error, tanpa_nilai=empty
                 )
