@@ -53,7 +53,7 @@ GC_THRESHOLD = (20_000, 20, 20)
 # process is the run's critical path: it reads the master spec, checks each file as it comes
 # and then scores, while the readers' work can wait for any free moment. At equal priority on
 # two cores the two readers and it shared the cores three ways and it got about 0.7 of one.
-# Measured at 5.000 files: wall time per busy CPU second 0.60-0.62 at 0, 0.57-0.58 at 4 and
+# Measured at 5,000 files: wall time per busy CPU second 0.60-0.62 at 0, 0.57-0.58 at 4 and
 # at 10. At 5 a reader still gets a third of a core against any process of normal priority,
 # so a file does not reach its time limit by waiting.
 READER_NICE = 5

@@ -386,7 +386,7 @@ def spec_value(value: object) -> tuple[float | None, str]:
     """
     if type(value) is float and -BATAS_WAJAR <= value <= BATAS_WAJAR:  # NaN and ±inf fail
         return value, ""  # a plain number cell, as :func:`_spec_value` takes it
-    if type(value) is not str or len(value) > 64:  # a number cell is read as fast as looked up
+    if type(value) is not str or len(value) > 64:  # a rarer cell (a date, a whole number)
         return _spec_value(value)
     return _spec_value_memo(value)
 

@@ -93,8 +93,8 @@ def _run_batch(folders: list[PemdaFolder], limits: Limits, per_pemda: str) -> li
     # the Pemda's files one folder after the other, from the start, while the specs are checked
     # and each Pemda waits only for its own files. Handed a few files at a time, so that a
     # file that kills it sends only those few to be read again one by one.
-    reading = replace(limits, workers=1, batch=limits.batch or READ_BATCH)
-    batch_reading, ingests = start_ingests([f.input_dir for f in runnable], reading)
+    one_reader = replace(limits, workers=1, batch=limits.batch or READ_BATCH)
+    batch_reading, ingests = start_ingests([f.input_dir for f in runnable], one_reader)
     try:
         specs = read_masters([f.spec for f in runnable if f.spec is not None])
         prepared: list[tuple[PemdaFolder, Prepared]] = []
@@ -103,7 +103,7 @@ def _run_batch(folders: list[PemdaFolder], limits: Limits, per_pemda: str) -> li
                 parts[f.order] = refused(f, spec_issues)
                 continue
             t = time.perf_counter()
-            prepared.append((f, prepare(spec, f.input_dir, None, reading, ingest=ingest)))
+            prepared.append((f, prepare(spec, f.input_dir, ingest=ingest)))
             own[f.order] = time.perf_counter() - t
     finally:
         batch_reading.cancel()
