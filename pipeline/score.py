@@ -181,15 +181,42 @@ def compute_capaian(
     Adds ``capaian_mentah`` (raw %), ``capaian`` (capped, used in averages), ``dibatasi``,
     ``rumus``, ``status`` and ``keterangan``.
     """
+    cap_raw, r, rumus, status, note = _capaian(
+        df,
+        (df["target_nilai"], df["target_bawah"], df["target_atas"], df["target_teks"]),
+        settings,
+        tangga,
+    )
+    raw = pd.Series(cap_raw, index=df.index)
+    limit = settings.batas_capaian
+    capped = (raw.clip(upper=limit) if limit is not None else raw).clip(lower=0)
+    return df.assign(
+        realisasi=pd.Series(r, index=df.index),
+        capaian_mentah=raw,
+        capaian=capped,
+        dibatasi=(raw > limit) if limit is not None else False,
+        rumus=rumus,
+        status=status,
+        keterangan=note,
+    )
+
+
+def _capaian(
+    df: pd.DataFrame,
+    targets: tuple[pd.Series, pd.Series, pd.Series, pd.Series],
+    settings: Settings,
+    tangga: dict[str, list[str]],
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`compute_capaian` as arrays, against ``targets`` (the value, the range's lower and
+    upper bound and the text of each row's target): raw capaian, the realisation used (the
+    ladder rank for a kualitatif row), formula, status and note."""
     # plain arrays: the same float64 arithmetic as on the columns, without a pandas operation
     # per comparison (a Pemda's frame is small and this runs twice per Pemda)
     pol = df["polaritas"]
-    t = df["target_nilai"].astype(float).to_numpy()
+    target, bawah, atas, target_teks = targets
+    t = target.astype(float).to_numpy()
     r = df["realisasi"].astype(float).to_numpy()
-    lo, hi = (
-        df["target_bawah"].astype(float).to_numpy(),
-        df["target_atas"].astype(float).to_numpy(),
-    )
+    lo, hi = bawah.astype(float).to_numpy(), atas.astype(float).to_numpy()
     n = len(df)
     cap_raw = np.full(n, np.nan)
     rumus = np.full(n, "", dtype=object)
@@ -279,7 +306,7 @@ def compute_capaian(
         if kual.any():
             ladders = df["tangga"]
             rank_r = _ranks_on(df["realisasi_teks"], ladders, tangga, kual)
-            rank_t = _ranks_on(df["target_teks"], ladders, tangga, kual)
+            rank_t = _ranks_on(target_teks, ladders, tangga, kual)
             ratio = rank_r / rank_t * 100
             if settings.rumus_kualitatif == "tercapai_100":
                 value = np.where(rank_r < rank_t, ratio, 100.0)
@@ -314,19 +341,7 @@ def compute_capaian(
     status[unknown] = schema.STATUS_TIDAK_DAPAT
     note[unknown] = "polaritas tidak dikenal"
     cap_raw[status != schema.STATUS_DINILAI] = np.nan
-
-    raw = pd.Series(cap_raw, index=df.index)
-    limit = settings.batas_capaian
-    capped = (raw.clip(upper=limit) if limit is not None else raw).clip(lower=0)
-    return df.assign(
-        realisasi=pd.Series(r, index=df.index),
-        capaian_mentah=raw,
-        capaian=capped,
-        dibatasi=(raw > limit) if limit is not None else False,
-        rumus=rumus,
-        status=status,
-        keterangan=note,
-    )
+    return cap_raw, r, rumus, status, note
 
 
 def _not_below_zero(values: np.ndarray) -> np.ndarray:
@@ -343,14 +358,14 @@ def progress_to_end_target(
     ``target_akhir_nilai`` / ``_bawah`` / ``_atas`` (``target_akhir_teks`` for a ladder), the
     target of ``tahun_target_akhir``. Empty where there is none (*target akhir belum ada*).
     """
-    probe = df.assign(
-        target_nilai=df["target_akhir_nilai"].astype(float),
-        target_bawah=df["target_akhir_bawah"].astype(float),
-        target_atas=df["target_akhir_atas"].astype(float),
-        target_teks=df["target_akhir_teks"].fillna(""),
+    end = (
+        df["target_akhir_nilai"],
+        df["target_akhir_bawah"],
+        df["target_akhir_atas"],
+        df["target_akhir_teks"].fillna(""),
     )
-    out = compute_capaian(probe, settings, tangga)["capaian_mentah"]
-    return out.where(df["tahun_target_akhir"].notna())
+    raw = pd.Series(_capaian(df, end, settings, tangga)[0], index=df.index)
+    return raw.where(df["tahun_target_akhir"].notna())
 
 
 def compare_previous(df: pd.DataFrame, previous: pd.DataFrame | None) -> pd.DataFrame:
