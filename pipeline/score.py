@@ -75,12 +75,27 @@ def effective_realisasi(
     uses its ladder ranks rolled up the same way, and ``realisasi_teks`` becomes the ladder
     value of the result. A row with an invalid cell (``realisasi_tidak_valid``) has none.
     """
+    return _effective(df, tangga)[0]
+
+
+def effective_and_tw_realisasi(
+    df: pd.DataFrame, tangga: dict[str, list[str]] | None = None
+) -> tuple[pd.DataFrame, pd.Series]:
+    """:func:`effective_realisasi`, and beside it the realisation the rows would have without
+    their ``realisasi_tahunan`` cells (the TW roll-up), from the same pass."""
+    out, tw_only = _effective(df, tangga)
+    return out, pd.Series(tw_only, index=df.index)
+
+
+def _effective(
+    df: pd.DataFrame, tangga: dict[str, list[str]] | None
+) -> tuple[pd.DataFrame, np.ndarray]:
     tangga = tangga or {}
     index = df.index
     kual = df["polaritas"].eq("kualitatif") if "polaritas" in df else pd.Series(False, index)
     in_ladder = kual.to_numpy(dtype=bool)
     # plain arrays from here: the same arithmetic on the same float64 values, without a pandas
-    # operation per step (a Pemda's frame is small, and this runs four times per Pemda)
+    # operation per step (a Pemda's frame is small, and this runs twice per Pemda)
     values = np.empty((len(df), len(_TW)), dtype=float)
     for i, col in enumerate(_TW):
         values[:, i] = df[col].astype(float).to_numpy()
@@ -96,8 +111,12 @@ def effective_realisasi(
     rolled = rollup_tw(tw).to_numpy()
     has_annual = ~np.isnan(annual)
     realisasi = np.where(has_annual, annual, np.where(any_tw, rolled, np.nan))
-    if "realisasi_tidak_valid" in df:
-        realisasi[df["realisasi_tidak_valid"].fillna(False).astype(bool).to_numpy()] = np.nan
+    invalid = (
+        df["realisasi_tidak_valid"].fillna(False).astype(bool).to_numpy()
+        if "realisasi_tidak_valid" in df
+        else np.zeros(len(df), dtype=bool)
+    )
+    realisasi[invalid] = np.nan
     sumber = np.where(
         has_annual,
         RUMUS["realisasi_tahunan"],
@@ -112,9 +131,14 @@ def effective_realisasi(
             )
         ]
         teks = teks.where(~kual, pd.Series(ladder_value, index=index))
-    return df.assign(
+    out = df.assign(
         realisasi=pd.Series(realisasi, index=index), sumber_realisasi=sumber, realisasi_teks=teks
     )
+    # the same rows without their annual cells: a ladder row keeps its annual text's rank
+    ladder_annual = np.where(in_ladder, annual, np.nan)
+    tw_only = np.where(~np.isnan(ladder_annual), ladder_annual, np.where(any_tw, rolled, np.nan))
+    tw_only[invalid] = np.nan
+    return out, tw_only
 
 
 def _ladder_value(ladder: list[str], rank: float) -> str:

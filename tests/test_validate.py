@@ -187,6 +187,44 @@ def test_unit_mismatch_is_flagged(spec: MasterSpec, baseline: Run, tmp_path: Pat
     assert "AKB/1000KH" in warn["message"]
 
 
+def _edit_cells(path: Path, sheet: str, cells: dict[str, object]) -> None:
+    wb = openpyxl.load_workbook(path)
+    for cell, value in cells.items():
+        wb[sheet][cell] = value
+    wb.save(path)
+
+
+def test_annual_value_unlike_its_quarters_is_warned_at_the_annual_cell(
+    spec: MasterSpec, tmp_path: Path
+) -> None:
+    # IK04.01 and IK04.02 (BKD) add their quarters up (kumulatif); IK04.03 has a quarter that
+    # is not a number, so its row has no roll-up to compare with
+    folder = copy_inputs(tmp_path)
+    path = input_file(folder, "BKD")
+    rows = {code: _row_of(path, code) for code in ("IK04.01", "IK04.02", "IK04.03")}
+    tw = [COL[f"realisasi_tw{i}"] for i in range(1, 5)]
+    cells: dict[str, object] = {}
+    for code, annual, quarters in (
+        ("IK04.01", 94, [20, 20, 20, 30]),  # 90: 4,3 % below the annual 94
+        ("IK04.02", 36, [9, 9, 9, 9]),  # 36: the same
+        ("IK04.03", 486, ["seratus", 100, 100, 100]),
+    ):
+        cells[f"{COL['realisasi_tahunan']}{rows[code]}"] = annual
+        cells.update({f"{c}{rows[code]}": v for c, v in zip(tw, quarters, strict=True)})
+    _edit_cells(path, tpl.SHEET_INDIKATOR, cells)
+    run = run_pemda(spec, folder)
+    warn = _issues(run, "nilai.tw_tidak_konsisten")
+    assert list(warn["kode_indikator"]) == ["IK04.01"]
+    hit = warn.iloc[0]
+    assert hit["cell"] == f"{COL['realisasi_tahunan']}{rows['IK04.01']}"
+    assert hit["severity"] == "WARNING"
+    assert (hit["found"], hit["expected"]) == ("94", "90")
+    ind = run.results.indikator.set_index("kode_indikator")
+    assert ind.loc["IK04.01", "realisasi"] == 94.0  # the annual cell is what is scored
+    assert ind.loc["IK04.02", "realisasi"] == 36.0
+    assert _issues(run, "nilai.bukan_angka")["kode_indikator"].tolist() == ["IK04.03"]
+
+
 def test_edited_indicator_name_is_flagged(spec: MasterSpec, tmp_path: Path) -> None:
     folder = copy_inputs(tmp_path)
     path = input_file(folder, "DLH")

@@ -12,13 +12,14 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from pandas.api.extensions import take
 
 from pipeline import schema
 from pipeline import template as tpl
 from pipeline.frames import suite_view
 from pipeline.issues import ERROR, Issue
 from pipeline.master import MasterSpec
-from pipeline.score import effective_realisasi
+from pipeline.score import effective_and_tw_realisasi
 from pipeline.suites import failures_to_issues, load_suite, run_suite_many
 from pipeline.validate.rows import REALISASI_KEYS
 
@@ -68,22 +69,31 @@ def realisasi_frame(realisasi: pd.DataFrame, spec: MasterSpec) -> pd.DataFrame:
     spec's target; a percent indicator without a plausible range gets 0–100
     (``batas_atas_persen`` / ``batas_bawah_persen``).
     """
-    ind = spec.indikator.set_index("kode_indikator")
+    ind = spec.indikator
     code = realisasi["kode_indikator"]
-    polaritas = code.map(ind["polaritas"])
+    # each row's spec indicator found once, then every spec column taken from it (what a
+    # ``map`` per column gives, without looking the codes up again for each)
+    at = pd.Index(ind["kode_indikator"]).get_indexer(code)
+
+    def spec_column(column: str) -> pd.Series:
+        values = take(ind[column].array, at, allow_fill=True)
+        return pd.Series(values, index=code.index, name=code.name)
+
+    polaritas = spec_column("polaritas")
     numeric = polaritas.isin(["naik", "turun", "range"])
     frame = realisasi.assign(
         polaritas=polaritas,
-        tangga=code.map(ind["tangga"]),
-        agregasi_tw=code.map(ind["agregasi_tw"]),
-        satuan=code.map(ind["satuan"]),
-        target=code.map(ind["target_teks"]),
-        batas_wajar_min=code.map(ind["batas_wajar_min"]).astype(float),
-        batas_wajar_max=code.map(ind["batas_wajar_max"]).astype(float),
+        tangga=spec_column("tangga"),
+        agregasi_tw=spec_column("agregasi_tw"),
+        satuan=spec_column("satuan"),
+        target=spec_column("target_teks"),
+        batas_wajar_min=spec_column("batas_wajar_min").astype(float),
+        batas_wajar_max=spec_column("batas_wajar_max").astype(float),
     )
-    used = effective_realisasi(frame, spec.tangga)["realisasi"].where(numeric)
-    target = code.map(ind["target_nilai"]).astype(float)
-    persen = (code.map(ind["tipe_nilai"]) == "persen") | frame["satuan"].astype(str).str.contains(
+    scored, rollup = effective_and_tw_realisasi(frame, spec.tangga)
+    used = scored["realisasi"].where(numeric)
+    target = spec_column("target_nilai").astype(float)
+    persen = (spec_column("tipe_nilai") == "persen") | frame["satuan"].astype(str).str.contains(
         "%", regex=False
     )
     plausible = ~(used < frame["batas_wajar_min"])  # below-minimum rows have their own rule
@@ -92,7 +102,6 @@ def realisasi_frame(realisasi: pd.DataFrame, spec: MasterSpec) -> pd.DataFrame:
         fold = pd.concat([(used / target).abs(), (target / used).abs()], axis=1).max(axis=1)
     scale = fold.where(persen & (used != 0) & (target != 0) & np.isfinite(fold))
     ratio = ratio.where(~(scale > FAKTOR_SKALA_PERSEN))  # that rule says more
-    rollup = effective_realisasi(frame.assign(realisasi_tahunan=np.nan), spec.tangga)["realisasi"]
     gap: pd.Series = (frame["realisasi_tahunan"] - rollup) / frame["realisasi_tahunan"].abs().clip(
         lower=1e-9
     )
