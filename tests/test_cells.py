@@ -89,6 +89,28 @@ def test_a_sheet_part_that_is_missing_is_no_note(tmp_path: Path) -> None:
     assert scan_sheets(path, ("Tidak Ada",), 100) == {}
 
 
+def test_each_workbook_is_scanned_by_its_own_sheet_parts(tmp_path: Path) -> None:
+    """Two files alike but for which part holds which sheet: each is read by its own
+    relationships, also when the first one's mapping is remembered."""
+    first = _book(tmp_path / "a.xlsx")
+    second = _book(tmp_path / "b.xlsx")
+    swap = {"worksheets/sheet1.xml": "worksheets/sheet2.xml"}
+    swap["worksheets/sheet2.xml"] = "worksheets/sheet1.xml"
+    contoh.rewrite(
+        second,
+        "xl/_rels/workbook.xml.rels",
+        lambda t: re.sub("worksheets/sheet[12].xml", lambda m: swap[m.group(0)], t),
+    )
+    for _ in range(2):  # the second time from what is remembered
+        data_first = scan_sheets(first, ("Data", "Lain"), 100)
+        data_second = scan_sheets(second, ("Data", "Lain"), 100)
+        assert data_first["Data"][(1, 0)] == CellNote(persen=True)
+        assert data_first["Lain"] == {(1, 0): CellNote(rumus=True, tanpa_nilai=True)}
+        # the sheet called Data is now the part of "Lain", and the other way round
+        assert data_second["Lain"][(1, 0)] == CellNote(persen=True)
+        assert data_second["Data"] == {(1, 0): CellNote(rumus=True, tanpa_nilai=True)}
+
+
 def test_formula_scan_finds_exactly_the_formula_tokens():
     """The quick scan for formulas and error values answers as the token list does, also when
     data validations (``<formula1>``) or prefixed elements (``<x:f>``) are about."""
@@ -109,3 +131,33 @@ def test_formula_scan_finds_exactly_the_formula_tokens():
     ]
     for data in samples:
         assert _has_formula_or_error(data) == any(t in data for t in _FORMULA_OR_ERROR), data
+
+
+def test_only_the_cells_decide_whether_a_sheet_is_parsed():
+    """What follows a sheet's cells (data validations with their ``<formula1>``) does not make
+    it worth parsing; a formula, an error or a percent style among the cells does, also when a
+    later text repeats the closing tag or the elements carry a prefix."""
+    from pipeline.cells import _percent_attribute, _worth_parsing
+
+    validations = b'<dataValidations><dataValidation><formula1>"a,b"</formula1>'
+    after = validations + b"</dataValidation></dataValidations></worksheet>"
+    percent = _percent_attribute([False, False, True])
+    cases = [
+        (b'<sheetData><row r="1"><c r="A1"><v>1</v></c></row></sheetData>' + after, False),
+        (b'<sheetData><row r="1"><c r="A1"><f>B1</f></c></row></sheetData>' + after, True),
+        (b'<sheetData><row r="1"><c r="A1" t="e"><v>#N/A</v></c></row></sheetData>', True),
+        (b'<sheetData><row r="1"><c r="A1" s="2"><v>1</v></c></row></sheetData>' + after, True),
+        (b'<sheetData><row r="1"><c r="A1" s="1"><v>1</v></c></row></sheetData>' + after, False),
+        (b"<x:sheetData><x:row><x:c><x:f>1+1</x:f></x:c></x:row></x:sheetData>" + after, True),
+        # a cell's text or a validation holding "sheetData>" moves the end later, never earlier
+        (
+            b"<sheetData><row><c><is><t>sheetData></t></is></c><c><f>1</f></c></row></sheetData>",
+            True,
+        ),
+        (b"<sheetData><row><c><v>1</v></c></row></sheetData><x><f>sheetData></f></x>", True),
+        (b"<sheetData/>" + after, False),
+        (b"<sheetData><row><c><v>1</v></c></row></sheetData><ext><x:f>1</x:f></ext>", False),
+        (b"<worksheet><c><f>1</f></c>", True),  # no sheetData at all: all of it is looked at
+    ]
+    for data, expected in cases:
+        assert _worth_parsing(data, percent) is expected, data
