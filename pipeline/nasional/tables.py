@@ -140,8 +140,9 @@ def common_schema(schemas: Iterable[pa.Schema]) -> pa.Schema:
 def conform(table: pa.Table, schema: pa.Schema) -> pa.Table:
     """``table`` with exactly ``schema``'s columns and types (missing columns are null)."""
     arrays = []
+    names = set(table.column_names)
     for field in schema:
-        if field.name not in table.column_names:
+        if field.name not in names:
             arrays.append(pa.nulls(table.num_rows, type=field.type))
             continue
         column = table.column(field.name)
