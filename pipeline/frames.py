@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from pandas.api.extensions import ExtensionDtype
+from pandas.api.extensions import ExtensionDtype, take
 from pandas.core.dtypes.cast import maybe_box_native  # type: ignore[attr-defined]  # what to_dict boxes with
 
 
@@ -63,3 +63,18 @@ def suite_view(frame: pd.DataFrame, suite: dict[str, Any]) -> pd.DataFrame:
     if frame.columns.has_duplicates or not named <= set(frame.columns):
         return frame
     return frame[[c for c in frame.columns if c in named or c in mentioned]]
+
+
+def looked_up(
+    table: pd.DataFrame, key: str, codes: pd.Series, columns: list[str]
+) -> dict[str, Any]:
+    """``codes.map(table.set_index(key)[column])`` for each of ``columns``: the same Series
+    (missing where a code is not in ``table``), with the codes looked up once for them all
+    instead of once per column. ``table[key]`` must be unique, as ``map`` requires."""
+    at = pd.Index(table[key]).get_indexer(codes)
+    return {
+        column: pd.Series(
+            take(table[column].array, at, allow_fill=True), index=codes.index, name=codes.name
+        )
+        for column in columns
+    }

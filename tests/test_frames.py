@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from pipeline.frames import records, suite_view
+from pipeline.frames import looked_up, records, suite_view
 
 
 def _same(a: object, b: object) -> bool:
@@ -109,3 +109,22 @@ def test_suite_view_gives_the_whole_frame_when_a_rule_may_read_any_column() -> N
     assert list(suite_view(frame, pair).columns) == ["a", "b", "c"]
     pair["expectations"][0]["kwargs"].pop("row_condition")
     assert list(suite_view(frame, pair).columns) == ["a", "c"]
+
+
+def test_looked_up_columns_are_what_map_gives_column_by_column() -> None:
+    table = pd.DataFrame(
+        {
+            "kode": pd.array(["A", "B", "C"], dtype="str"),
+            "teks": pd.array(["satu", None, "tiga"], dtype="str"),
+            "angka": [1.5, np.nan, 3.0],
+            "bulat": [1, 2, 3],
+            "campur": pd.Series([1, "dua", None], dtype=object),
+        }
+    )
+    codes = pd.Series(["C", "X", "A", None, "B", "C"], index=[5, 6, 7, 8, 9, 10], name="kode_x")
+    columns = ["teks", "angka", "bulat", "campur"]
+    got = looked_up(table, "kode", codes, columns)
+    for column in columns:
+        expected = codes.map(table.set_index("kode")[column])
+        pd.testing.assert_series_equal(got[column], expected, check_exact=True)
+    assert got["angka"].tolist()[:3:2] == [3.0, 1.5]  # C, then A: each row its own code's

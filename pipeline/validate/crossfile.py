@@ -10,7 +10,7 @@ import pandas as pd
 
 from pipeline import fmt
 from pipeline.completeness import is_late, local_time
-from pipeline.frames import records
+from pipeline.frames import looked_up, records
 from pipeline.ingest import Submission
 from pipeline.issues import INFO, WARNING, Issue
 from pipeline.master import MasterSpec
@@ -24,12 +24,9 @@ def _used(realisasi: pd.DataFrame, spec: MasterSpec | None) -> pd.Series:
     number, or its ladder value for a kualitatif indicator."""
     if spec is None or realisasi.empty:
         return realisasi["realisasi_tahunan"].astype(float).astype(object)
-    ind = spec.indikator.set_index("kode_indikator")
-    code = realisasi["kode_indikator"]
+    columns = ["polaritas", "tangga", "agregasi_tw"]
     frame = realisasi.assign(
-        polaritas=code.map(ind["polaritas"]),
-        tangga=code.map(ind["tangga"]),
-        agregasi_tw=code.map(ind["agregasi_tw"]),
+        **looked_up(spec.indikator, "kode_indikator", realisasi["kode_indikator"], columns)
     )
     used = effective_realisasi(frame, spec.tangga)
     number = used["realisasi"].astype(float).round(9).astype(object)

@@ -12,11 +12,10 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from pandas.api.extensions import take
 
 from pipeline import schema
 from pipeline import template as tpl
-from pipeline.frames import suite_view
+from pipeline.frames import looked_up, suite_view
 from pipeline.issues import ERROR, Issue
 from pipeline.master import MasterSpec
 from pipeline.score import effective_and_tw_realisasi
@@ -69,31 +68,38 @@ def realisasi_frame(realisasi: pd.DataFrame, spec: MasterSpec) -> pd.DataFrame:
     spec's target; a percent indicator without a plausible range gets 0–100
     (``batas_atas_persen`` / ``batas_bawah_persen``).
     """
-    ind = spec.indikator
     code = realisasi["kode_indikator"]
-    # each row's spec indicator found once, then every spec column taken from it (what a
-    # ``map`` per column gives, without looking the codes up again for each)
-    at = pd.Index(ind["kode_indikator"]).get_indexer(code)
-
-    def spec_column(column: str) -> pd.Series:
-        values = take(ind[column].array, at, allow_fill=True)
-        return pd.Series(values, index=code.index, name=code.name)
-
-    polaritas = spec_column("polaritas")
+    ind = looked_up(
+        spec.indikator,
+        "kode_indikator",
+        code,
+        [
+            "polaritas",
+            "tangga",
+            "agregasi_tw",
+            "satuan",
+            "target_teks",
+            "batas_wajar_min",
+            "batas_wajar_max",
+            "target_nilai",
+            "tipe_nilai",
+        ],
+    )
+    polaritas = ind["polaritas"]
     numeric = polaritas.isin(["naik", "turun", "range"])
     frame = realisasi.assign(
         polaritas=polaritas,
-        tangga=spec_column("tangga"),
-        agregasi_tw=spec_column("agregasi_tw"),
-        satuan=spec_column("satuan"),
-        target=spec_column("target_teks"),
-        batas_wajar_min=spec_column("batas_wajar_min").astype(float),
-        batas_wajar_max=spec_column("batas_wajar_max").astype(float),
+        tangga=ind["tangga"],
+        agregasi_tw=ind["agregasi_tw"],
+        satuan=ind["satuan"],
+        target=ind["target_teks"],
+        batas_wajar_min=ind["batas_wajar_min"].astype(float),
+        batas_wajar_max=ind["batas_wajar_max"].astype(float),
     )
     scored, rollup = effective_and_tw_realisasi(frame, spec.tangga)
     used = scored["realisasi"].where(numeric)
-    target = spec_column("target_nilai").astype(float)
-    persen = (spec_column("tipe_nilai") == "persen") | frame["satuan"].astype(str).str.contains(
+    target = ind["target_nilai"].astype(float)
+    persen = (ind["tipe_nilai"] == "persen") | frame["satuan"].astype(str).str.contains(
         "%", regex=False
     )
     plausible = ~(used < frame["batas_wajar_min"])  # below-minimum rows have their own rule
