@@ -67,7 +67,7 @@ def suite_view(frame: pd.DataFrame, suite: dict[str, Any]) -> pd.DataFrame:
 
 def looked_up(
     table: pd.DataFrame, key: str, codes: pd.Series, columns: list[str]
-) -> dict[str, Any]:
+) -> dict[str, pd.Series]:
     """``codes.map(table.set_index(key)[column])`` for each of ``columns``: the same Series
     (missing where a code is not in ``table``), with the codes looked up once for them all
     instead of once per column. ``table[key]`` must be unique, as ``map`` requires."""

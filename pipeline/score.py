@@ -95,7 +95,7 @@ def _effective(
     kual = df["polaritas"].eq("kualitatif") if "polaritas" in df else pd.Series(False, index)
     in_ladder = kual.to_numpy(dtype=bool)
     # plain arrays from here: the same arithmetic on the same float64 values, without a pandas
-    # operation per step (a Pemda's frame is small, and this runs twice per Pemda)
+    # operation per step (a Pemda's frame is small, and this runs three times per Pemda)
     values = np.empty((len(df), len(_TW)), dtype=float)
     for i, col in enumerate(_TW):
         values[:, i] = df[col].astype(float).to_numpy()
