@@ -191,9 +191,8 @@ def _has_formula_or_error(data: bytes, end: int | None = None) -> bool:
 
 
 def _worth_parsing(data: bytes, percent_attribute: re.Pattern[bytes] | None) -> bool:
-    # Cells are only inside sheetData: what follows its last closing tag (a template's data
-    # validations, two thirds of its sheet, with a <formula1> each) is not looked at. The last
-    # "sheetData>" is at or after the real end, so no cell is left out.
+    # Cells are only inside sheetData; what follows it is not looked at (see _scan_sheet). The
+    # last "sheetData>" is at or after the real end, so no cell is left out.
     close = data.rfind(b"sheetData>")
     end = close + len(b"sheetData>") if close >= 0 else len(data)
     if _has_formula_or_error(data, end):

@@ -463,20 +463,18 @@ def aggregate(df: pd.DataFrame, by: list[str], settings: Settings) -> pd.DataFra
     # only the columns the averages read, each reduced by itself: the same grouped sums as a
     # named aggregation, at less than half its cost (a sum over several columns at once can
     # round differently in the last digit, so the columns are not summed together)
-    work = pd.DataFrame(
+    work = _grouping_frame(
+        df,
+        by,
         {
-            **{k: df[k] for k in by},
             "kode_indikator": df["kode_indikator"],
             "_dinilai": scored.astype(int),
             "_w": np.where(scored, df["bobot"].astype(float), 0.0),
             "_wc": np.where(scored, df["capaian"].astype(float) * df["bobot"].astype(float), 0.0),
             "_c": df["capaian"].where(scored),
         },
-        index=df.index,
     )
     keys = by if by else ["_all"]
-    if not by:
-        work = work.assign(_all="Keseluruhan")
     if work.empty and not by:  # a spec without indicators: one row of empty averages
         work = pd.DataFrame([{"_all": "Keseluruhan", "kode_indikator": None, "_dinilai": 0}])
         work = work.assign(_w=0.0, _wc=0.0, _c=np.nan)
@@ -503,6 +501,13 @@ def aggregate(df: pd.DataFrame, by: list[str], settings: Settings) -> pd.DataFra
     )
 
 
+def _grouping_frame(df: pd.DataFrame, by: list[str], columns: dict[str, Any]) -> pd.DataFrame:
+    """What :func:`aggregate` and :func:`serapan` group: the ``by`` columns of ``df`` (or one
+    ``_all`` group, ``Keseluruhan``), then ``columns``, on ``df``'s index."""
+    keys: dict[str, Any] = {k: df[k] for k in by} if by else {"_all": "Keseluruhan"}
+    return pd.DataFrame({**keys, **columns}, index=df.index)
+
+
 def _excluded(df: pd.DataFrame) -> pd.Series:
     """Per program: '' when its realisation is used, else its code and why it is left out."""
     ditolak = (
@@ -526,22 +531,19 @@ def serapan(df: pd.DataFrame, by: list[str]) -> pd.DataFrame:
     gives no percentage. An empty program table gives one row of empty sums for the whole.
     """
     reported = df["realisasi_anggaran"].notna()
-    # only the columns the sums read (see :func:`aggregate`)
-    work = pd.DataFrame(
+    # only the columns the sums read, each summed by itself (see :func:`aggregate`)
+    work = _grouping_frame(
+        df,
+        by,
         {
-            **{k: df[k] for k in by},
             "_dilaporkan": reported.astype(int),
             "pagu": df["pagu"],
             "_pagu_lapor": df["pagu"].where(reported, 0.0),
             "_real": df["realisasi_anggaran"].fillna(0.0),
             "_kecuali": _excluded(df) if len(df) else pd.Series(dtype=str),
         },
-        index=df.index,
     )
-    keys = by if by else ["_all"]
-    if not by:
-        work = work.assign(_all="Keseluruhan")
-    g = work.groupby(keys, sort=True, dropna=False)
+    g = work.groupby(by if by else ["_all"], sort=True, dropna=False)
     out = pd.DataFrame(
         {
             "jumlah_program": g.size(),

@@ -32,8 +32,13 @@ def _row_of(path: Path, code: str) -> int:
 
 
 def _edit(path: Path, sheet: str, cell: str, value: object) -> None:
+    _edit_cells(path, sheet, {cell: value})
+
+
+def _edit_cells(path: Path, sheet: str, cells: dict[str, object]) -> None:
     wb = openpyxl.load_workbook(path)
-    wb[sheet][cell] = value
+    for cell, value in cells.items():
+        wb[sheet][cell] = value
     wb.save(path)
 
 
@@ -185,13 +190,6 @@ def test_unit_mismatch_is_flagged(spec: MasterSpec, baseline: Run, tmp_path: Pat
     warn = _issues(run, "nilai.satuan_berbeda").iloc[0]
     assert warn["cell"] == f"{COL['realisasi_tahunan']}{row}"
     assert "AKB/1000KH" in warn["message"]
-
-
-def _edit_cells(path: Path, sheet: str, cells: dict[str, object]) -> None:
-    wb = openpyxl.load_workbook(path)
-    for cell, value in cells.items():
-        wb[sheet][cell] = value
-    wb.save(path)
 
 
 def test_annual_value_unlike_its_quarters_is_warned_at_the_annual_cell(
