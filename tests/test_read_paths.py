@@ -7,6 +7,8 @@ import dataclasses
 import datetime as dt
 import io
 import random
+import subprocess
+import sys
 import zipfile
 from pathlib import Path, PurePosixPath
 
@@ -179,3 +181,29 @@ def test_package_parts_read_as_the_standard_reader_reads_them(method: int):
             assert _read_or_error(package, name) == _read_or_error(standard, name), (label, name)
             fast_reads += package._inflate(name) is not None
     assert fast_reads >= 4  # the intact parts were read the fast way
+
+
+def _fresh_python(code: str) -> str:
+    """What ``code`` prints in a new interpreter that sees this checkout's package."""
+    root = Path(__file__).resolve().parents[1]
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=True
+    )
+    return done.stdout.strip()
+
+
+def test_the_reader_processes_do_not_load_pandas() -> None:
+    # What the reader server preloads (and its readers inherit) is the reader and the pool.
+    assert _fresh_python("import sys, pipeline.isolate; print('pandas' in sys.modules)") == "False"
+
+
+@pytest.mark.parametrize(
+    "order",
+    ["import pipeline.ingest, pandas", "import pandas, pipeline", "import pipeline.run, pandas"],
+)
+def test_pandas_keeps_python_string_storage_whenever_it_is_loaded(order: str) -> None:
+    # The frames' text storage the results were settled on, whether pandas comes before the
+    # package, after it or through it.
+    shown = "pandas.get_option('mode.string_storage'), pandas.Series(['a']).dtype.storage"
+    code = f"{order}; print({shown})"
+    assert _fresh_python(code) == "python python"
