@@ -263,26 +263,37 @@ def _frame(rows: list[list[Any]]) -> tuple[pd.DataFrame, list[str]]:
         return pd.DataFrame(), []
     header = [_text(h).lower() for h in rows[0]]
     native = [bool(_NATIVE_COLUMNS.match(h)) for h in header]
-    records = []
+    width = len(header)
+    kept: list[list[Any]] = []
     for i, row in enumerate(rows[1:], start=2):
-        cells = list(row) + [None] * (len(header) - len(row))
-        values: list[Any] = []
-        for keep, value in zip(native, cells, strict=False):
-            if value is None:
-                values.append("")
-            elif type(value) is str:
-                values.append(value.strip())
-            elif keep and not isinstance(value, str):
-                values.append(value)  # a number, a date or a truth value: never blank text
-            else:
-                values.append(cell_text(value, date_only=True))
+        cells = row if len(row) >= width else [*row, *[None] * (width - len(row))]
+        values = [
+            value.strip() if type(value) is str else _spec_cell(value, keep)
+            for keep, value in zip(native, cells, strict=False)
+        ]
         # a kept number or date is never blank; every other value is stripped text already
         if values.count("") == len(values):
             continue
-        rec: dict[str, Any] = dict(zip(header, values, strict=False))
-        rec["_row"] = i
-        records.append(rec)
-    return pd.DataFrame(records, columns=[*header, "_row"]), header
+        values.append(i)
+        kept.append(values)
+    columns = [*header, "_row"]
+    if len(set(columns)) == len(columns):
+        # Rows as lists: what the records below give when every key is its own column.
+        return pd.DataFrame(kept, columns=columns), header
+    # A repeated header (two blank titles, a second 'kode_opd'): as records, the last cell of
+    # a repeated key is the value of every column of that name.
+    records = [{**dict(zip(header, values, strict=False)), "_row": values[-1]} for values in kept]
+    return pd.DataFrame(records, columns=columns), header
+
+
+def _spec_cell(value: object, keep: bool) -> Any:
+    """A cell that is not text: blank for none, as it is in a number or date column, else its
+    text."""
+    if value is None:
+        return ""
+    if keep and not isinstance(value, str):
+        return value  # a number, a date or a truth value: never blank text
+    return cell_text(value, date_only=True)
 
 
 class _Checker:
