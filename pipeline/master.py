@@ -258,32 +258,81 @@ def _frame(rows: list[list[Any]]) -> tuple[pd.DataFrame, list[str]]:
 
     Cells are text, except in the number and date columns (:data:`_NATIVE_COLUMNS`), which keep
     the value the reader gives (a float, a date, or the text typed); empty cells are ``''``.
+    The header keeps every title in its place (cell references count on it); the frame has a
+    column for the first of each title only, none for a blank title (a note beside the table)
+    and none named ``_row`` (see :func:`_title_issues` for what the spec is told). A row is
+    left out when all its cells are empty, blank-titled ones included.
     """
     if not rows:
         return pd.DataFrame(), []
     header = [_text(h).lower() for h in rows[0]]
-    native = [bool(_NATIVE_COLUMNS.match(h)) for h in header]
     width = len(header)
+    keep = [j for j, h in enumerate(header) if h and h != "_row" and header.index(h) == j]
+    native = [bool(_NATIVE_COLUMNS.match(h)) for h in header]
+    every = len(keep) == width
     kept: list[list[Any]] = []
     for i, row in enumerate(rows[1:], start=2):
         cells = row if len(row) >= width else [*row, *[None] * (width - len(row))]
         values = [
-            value.strip() if type(value) is str else _spec_cell(value, keep)
-            for keep, value in zip(native, cells, strict=False)
+            value.strip() if type(value) is str else _spec_cell(value, keep_it)
+            for keep_it, value in zip(native, cells, strict=False)
         ]
         # a kept number or date is never blank; every other value is stripped text already
         if values.count("") == len(values):
             continue
+        if not every:
+            values = [values[j] for j in keep]
         values.append(i)
         kept.append(values)
-    columns = [*header, "_row"]
-    if len(set(columns)) == len(columns):
-        # Rows as lists: what the records below give when every key is its own column.
-        return pd.DataFrame(kept, columns=columns), header
-    # A repeated header (two blank titles, a second 'kode_opd'): as records, the last cell of
-    # a repeated key is the value of every column of that name.
-    records = [{**dict(zip(header, values, strict=False)), "_row": values[-1]} for values in kept]
-    return pd.DataFrame(records, columns=columns), header
+    return pd.DataFrame(kept, columns=[*(header[j] for j in keep), "_row"]), header
+
+
+def _title_issues(file: str, sheet: str, rows: list[list[Any]], header: list[str]) -> list[Issue]:
+    """What the spec is told about the titles of a sheet's columns: an ERROR for each column
+    whose title an earlier column already has (which of the two is meant cannot be told), a
+    WARNING for each column without a title that holds values (it is not read)."""
+    issues = []
+    for j, title in enumerate(header):
+        if title:
+            continue
+        filled = [
+            (i, row[j])
+            for i, row in enumerate(rows[1:], start=2)
+            if j < len(row) and _text(row[j]) != ""
+        ]
+        if filled:
+            at, value = filled[0]
+            letters = cell_ref(j, 1)[:-1]  # the column's letters (its row-1 reference less the 1)
+            issues.append(
+                Issue(
+                    rule="spec.kolom_tanpa_judul",
+                    severity=WARNING,
+                    file=file,
+                    sheet=sheet,
+                    cell=cell_ref(j, 1),
+                    found=f"{len(filled)} sel berisi; {cell_ref(j, at)}: {spec_text(value)}",
+                    expected="judul kolom di baris 1, atau kolom kosong",
+                    message=f"Kolom {letters} sheet '{sheet}' berisi nilai tetapi tidak berjudul, "
+                    "sehingga tidak dibaca; beri judul bila kolom ini dimaksud.",
+                )
+            )
+    for j, title in enumerate(header):
+        if title and header.index(title) != j:
+            first = cell_ref(header.index(title), 1)
+            issues.append(
+                Issue(
+                    rule="spec.kolom_ganda",
+                    severity=ERROR,
+                    file=file,
+                    sheet=sheet,
+                    cell=cell_ref(j, 1),
+                    found=title,
+                    expected="satu kolom untuk setiap judul",
+                    message=f"Judul kolom '{title}' sudah ada di {first} sheet '{sheet}'; "
+                    "hapus kolom yang tidak dipakai atau perbaiki judulnya.",
+                )
+            )
+    return issues
 
 
 def _spec_cell(value: object, keep: bool) -> Any:
@@ -827,6 +876,7 @@ def _read_draft(path: Path) -> _Draft:
             continue
         df, header = _frame(sheets[sheet])
         check.headers[sheet] = header
+        check.issues.extend(_title_issues(path.name, sheet, sheets[sheet], header))
         missing = [c for c in required if c not in header]
         for col in missing:
             check.issues.append(
@@ -848,6 +898,9 @@ def _read_draft(path: Path) -> _Draft:
             del frames[sheet]
     if "skala" in sheets and any(_text(v) for row in sheets["skala"] for v in row):
         frames["skala"], check.headers["skala"] = _frame(sheets["skala"])
+        check.issues.extend(
+            _title_issues(path.name, "skala", sheets["skala"], check.headers["skala"])
+        )
     if any(i.severity == ERROR for i in check.issues):
         return _Draft(None, check.issues)
 

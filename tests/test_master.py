@@ -5,9 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import openpyxl
+import pandas as pd
 import pytest
 
-from pipeline.issues import ERROR
+from pipeline.issues import ERROR, WARNING
 from pipeline.master import MasterSpec, read_master
 from tests.conftest import SPEC_PATH
 
@@ -102,6 +103,65 @@ def test_missing_sheet_and_missing_responsible_opd(tmp_path: Path) -> None:
     spec, issues = _broken(tmp_path, edit2)
     assert spec is None
     assert any(i.rule == "spec.wajib" and i.sheet == "indikator" for i in issues)
+
+
+def test_a_repeated_column_title_is_refused_at_its_cell(tmp_path: Path) -> None:
+    # Two columns titled 'uraian' (the second in another case): which one is meant cannot be
+    # told, so the spec is refused there, not read with the wrong one (nor crashed on).
+    def edit(wb):
+        ws = wb["indikator"]
+        extra = ws.max_column + 1
+        ws.cell(1, extra).value = "Uraian "
+        for row in range(2, ws.max_row + 1):
+            ws.cell(row, extra).value = "uraian lain"
+        wb["tangga"].cell(1, wb["tangga"].max_column + 1).value = "nilai"
+
+    spec, issues = _broken(tmp_path, edit)
+    assert spec is None
+    repeated = [i for i in issues if i.rule == "spec.kolom_ganda"]
+    wb = openpyxl.load_workbook(SPEC_PATH)
+    indikator, tangga = wb["indikator"], wb["tangga"]
+    assert [(i.sheet, i.cell, i.found, i.severity) for i in repeated] == [
+        (
+            "indikator",
+            f"{openpyxl.utils.get_column_letter(indikator.max_column + 1)}1",
+            "uraian",
+            ERROR,
+        ),
+        ("tangga", f"{openpyxl.utils.get_column_letter(tangga.max_column + 1)}1", "nilai", ERROR),
+    ]
+    first = openpyxl.utils.get_column_letter(_header(indikator, "uraian"))
+    assert f"sudah ada di {first}1" in repeated[0].message
+
+
+def test_columns_without_a_title_are_not_read_and_are_pointed_at(
+    tmp_path: Path, spec: MasterSpec
+) -> None:
+    # Notes typed beside the table (under no title) and a column titled like the row number
+    # the reader adds: the spec reads as it did without them, and each untitled column that
+    # holds something is named once.
+    def edit(wb):
+        ws = wb["indikator"]
+        right = ws.max_column
+        ws.cell(3, right + 2).value = "cek lagi dengan Bappeda"
+        ws.cell(5, right + 2).value = 12.5
+        ws.cell(7, right + 4).value = "x"
+        opd = wb["opd"]
+        opd.cell(1, opd.max_column + 1).value = "_row"
+        opd.cell(2, opd.max_column).value = 99
+
+    noted, issues = _broken(tmp_path, edit)
+    assert noted is not None
+    for name in ("indikator", "opd", "program", "sasaran"):
+        pd.testing.assert_frame_equal(getattr(noted, name), getattr(spec, name))
+    right = openpyxl.load_workbook(SPEC_PATH)["indikator"].max_column
+    untitled = [i for i in issues if i.rule == "spec.kolom_tanpa_judul"]
+    column = openpyxl.utils.get_column_letter
+    assert [(i.sheet, i.cell, i.severity) for i in untitled] == [
+        ("indikator", f"{column(right + 2)}1", WARNING),
+        ("indikator", f"{column(right + 4)}1", WARNING),
+    ]
+    assert untitled[0].found == f"2 sel berisi; {column(right + 2)}3: cek lagi dengan Bappeda"
 
 
 def test_unreadable_spec_is_refused_not_raised(tmp_path: Path) -> None:
