@@ -170,8 +170,13 @@ def _timed_out(path: Path, name: str, seconds: float) -> Submission:
     )
 
 
-def _context() -> Any:
-    """``forkserver``: workers start from a clean process preloaded with the reader.
+_PRELOAD = ["pipeline.ingest"]  # what the server imports before it forks anyone
+
+
+def _context(*preload: str) -> Any:
+    """``forkserver``: workers start from a clean process preloaded with the reader (and with
+    ``preload``, for processes that will all need it: the report's helpers need pandas, the
+    readers do not; it counts only before the server has started).
 
     A forkserver worker re-imports the caller's ``__main__`` when it is a plain script (or
     fails to, when the program came from stdin); a script without an ``if __name__ ==
@@ -185,14 +190,15 @@ def _context() -> Any:
     if plain_script and not mp.current_process().daemon:
         return mp.get_context("fork")
     ctx = mp.get_context("forkserver")
-    ctx.set_forkserver_preload(["pipeline.ingest"])
+    _PRELOAD.extend(name for name in preload if name not in _PRELOAD)
+    ctx.set_forkserver_preload(list(_PRELOAD))
     return ctx
 
 
 def start_server() -> None:
-    """Start the server the reader processes are forked from (it imports the reader, about a
-    second) now, in the background, rather than when the first file is read: a process that
-    will read files calls this before its own set-up, so that the two overlap."""
+    """Start the server the reader processes are forked from (it imports the reader) now, in
+    the background, rather than when the first file is read: a process that will read files
+    calls this before its own set-up, so that the two overlap."""
     from multiprocessing import forkserver  # noqa: PLC0415
 
     if _context().get_start_method() == "forkserver":

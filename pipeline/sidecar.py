@@ -103,7 +103,9 @@ class Helper:
     """One helper process, started at once; it imports ``modules`` in the background."""
 
     def __init__(self, modules: tuple[str, ...]) -> None:
-        ctx = _context()
+        # Every part's writer needs pandas: loaded once by the server the helpers are forked
+        # from (when they start it, as a report does first thing), not once by each helper.
+        ctx = _context("pandas")
         self.conn, child = ctx.Pipe(duplex=True)
         self.proc = ctx.Process(
             target=_serve, args=(child, modules), daemon=True, name="penulis-keluaran"
