@@ -291,6 +291,12 @@ def _title_issues(file: str, sheet: str, rows: list[list[Any]], header: list[str
     """What the spec is told about the titles of a sheet's columns: an ERROR for each column
     whose title an earlier column already has (which of the two is meant cannot be told), a
     WARNING for each column without a title that holds values (it is not read)."""
+
+    def at_title(column: int, rule: str, severity: str, **said: str) -> Issue:
+        return Issue(
+            rule=rule, severity=severity, file=file, sheet=sheet, cell=cell_ref(column, 1), **said
+        )
+
     issues = []
     for j, title in enumerate(header):
         if title:
@@ -304,12 +310,10 @@ def _title_issues(file: str, sheet: str, rows: list[list[Any]], header: list[str
             at, value = filled[0]
             letters = cell_ref(j, 1)[:-1]  # the column's letters (its row-1 reference less the 1)
             issues.append(
-                Issue(
-                    rule="spec.kolom_tanpa_judul",
-                    severity=WARNING,
-                    file=file,
-                    sheet=sheet,
-                    cell=cell_ref(j, 1),
+                at_title(
+                    j,
+                    "spec.kolom_tanpa_judul",
+                    WARNING,
                     found=f"{len(filled)} sel berisi; {cell_ref(j, at)}: {spec_text(value)}",
                     expected="judul kolom di baris 1, atau kolom kosong",
                     message=f"Kolom {letters} sheet '{sheet}' berisi nilai tetapi tidak berjudul, "
@@ -320,12 +324,10 @@ def _title_issues(file: str, sheet: str, rows: list[list[Any]], header: list[str
         if title and header.index(title) != j:
             first = cell_ref(header.index(title), 1)
             issues.append(
-                Issue(
-                    rule="spec.kolom_ganda",
-                    severity=ERROR,
-                    file=file,
-                    sheet=sheet,
-                    cell=cell_ref(j, 1),
+                at_title(
+                    j,
+                    "spec.kolom_ganda",
+                    ERROR,
                     found=title,
                     expected="satu kolom untuk setiap judul",
                     message=f"Judul kolom '{title}' sudah ada di {first} sheet '{sheet}'; "
