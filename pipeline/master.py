@@ -21,6 +21,7 @@ from typing import Any
 
 import pandas as pd
 from python_calamine import CalamineWorkbook
+from xlsxwriter.utility import xl_col_to_name
 
 from pipeline import fmt, schema
 from pipeline.completeness import ZONA_BAWAAN, ZONA_WAKTU
@@ -308,7 +309,6 @@ def _title_issues(file: str, sheet: str, rows: list[list[Any]], header: list[str
         ]
         if filled:
             at, value = filled[0]
-            letters = cell_ref(j, 1)[:-1]  # the column's letters (its row-1 reference less the 1)
             issues.append(
                 at_title(
                     j,
@@ -316,8 +316,8 @@ def _title_issues(file: str, sheet: str, rows: list[list[Any]], header: list[str
                     WARNING,
                     found=f"{len(filled)} sel berisi; {cell_ref(j, at)}: {spec_text(value)}",
                     expected="judul kolom di baris 1, atau kolom kosong",
-                    message=f"Kolom {letters} sheet '{sheet}' berisi nilai tetapi tidak berjudul, "
-                    "sehingga tidak dibaca; beri judul bila kolom ini dimaksud.",
+                    message=f"Kolom {xl_col_to_name(j)} sheet '{sheet}' berisi nilai tetapi tidak "
+                    "berjudul, sehingga tidak dibaca; beri judul bila kolom ini dimaksud.",
                 )
             )
     for j, title in enumerate(header):
