@@ -47,7 +47,7 @@ DASK = Path(sys.executable).parent / "dask"
 
 
 class TreeMeter:
-    """Peak memory and CPU seconds of process trees, sampled every 50 ms (PSS every second).
+    """Peak memory and CPU seconds of process trees, sampled every 50 ms (PSS every 2 s).
 
     Memory: the sum of the RSS of every process of the trees at one sample (pages shared
     between forked processes counted in each, as a system monitor shows them), the same sum of
@@ -56,49 +56,63 @@ class TreeMeter:
     (the last moments of each process are missed, as in ``benchmark.py``). Unlike wall time,
     CPU seconds barely move with the machine's load.
 
-    PSS is read once a second only (:data:`PSS_EVERY` samples): the kernel computes it by
-    walking every page of a process while holding its memory map, about 10 ms for a 500 MB
-    process. Read every 50 ms for the ten processes of a national run, it took most of a core
-    from the run it measured and stretched 542 Pemda from about 85 s to about 125 s.
+    The meter shares the cores with the run it measures, so it reads as little as it can. The
+    trees are looked up every 200 ms (:data:`TREE_EVERY` samples; finding a tree's processes
+    reads the status of every process on the machine, about 2 ms), and the processes found are
+    read at every sample (about 0.2 ms). PSS is read every 2 s only (:data:`PSS_EVERY`): the
+    kernel computes it by walking every page of a process while holding its memory map, about
+    20 ms for the ten processes of a national run. Read every 50 ms, it took most of a core
+    from the run it measured and stretched 542 Pemda from about 85 s to about 125 s; with the
+    trees looked up and PSS read at every sample or every second, the meter still took about
+    7 % of a core.
     """
 
-    PSS_EVERY = 20
+    PSS_EVERY = 40
+    TREE_EVERY = 4
 
     def __init__(self, top: int, others: list[int]) -> None:
         self.top, self.roots = top, [top, *others]
         self.peak = self.peak_pss = self.peak_top = 0
         self.cpu: dict[tuple[int, float], float] = {}  # (pid, create_time) -> user + system
         self.samples = 0
+        self.procs: dict[int, psutil.Process] = {}
 
-    def sample(self) -> None:
-        with_pss = self.samples % self.PSS_EVERY == 0
-        self.samples += 1
-        total, pss, done = 0, 0, set()
+    def _find(self) -> None:
+        """The processes of the trees now (those already known keep their objects)."""
+        found: dict[int, psutil.Process] = {}
         for pid in self.roots:
             try:
-                parent = psutil.Process(pid)
-                procs = [parent, *parent.children(recursive=True)]
+                parent = self.procs.get(pid) or psutil.Process(pid)
+                children = parent.children(recursive=True)
             except psutil.Error:
                 continue
-            for p in procs:
-                if p.pid in done:
-                    continue
-                done.add(p.pid)
+            for p in [parent, *children]:
+                found.setdefault(p.pid, self.procs.get(p.pid, p))
+        self.procs = found
+
+    def sample(self) -> None:
+        if self.samples % self.TREE_EVERY == 0:
+            self._find()
+        with_pss = self.samples % self.PSS_EVERY == 0
+        self.samples += 1
+        total, pss = 0, 0
+        for p in list(self.procs.values()):
+            try:
+                with p.oneshot():
+                    rss = p.memory_info().rss
+                    t = p.cpu_times()
+                    self.cpu[(p.pid, p.create_time())] = t.user + t.system
+            except psutil.Error:
+                del self.procs[p.pid]
+                continue
+            if with_pss:
                 try:
-                    with p.oneshot():
-                        rss = p.memory_info().rss
-                        t = p.cpu_times()
-                        self.cpu[(p.pid, p.create_time())] = t.user + t.system
+                    pss += getattr(p.memory_full_info(), "pss", rss)
                 except psutil.Error:
-                    continue
-                if with_pss:
-                    try:
-                        pss += getattr(p.memory_full_info(), "pss", rss)
-                    except psutil.Error:
-                        pss += rss
-                total += rss
-                if p.pid == self.top:
-                    self.peak_top = max(self.peak_top, rss)
+                    pss += rss
+            total += rss
+            if p.pid == self.top:
+                self.peak_top = max(self.peak_top, rss)
         self.peak = max(self.peak, total)
         if with_pss:
             self.peak_pss = max(self.peak_pss, pss)
