@@ -274,6 +274,14 @@ def test_mixed_columns_become_text_and_empty_ones_keep_their_type() -> None:
     schema = common_schema([table.schema, other.schema])
     assert schema.field("angka").type == pa.float64()  # int in one part, float in another
     assert conform(other, schema).column("kosong").null_count == 1
+    # the front columns: one value on every row, typed from it; none at all on an empty part
+    front = {"kode_pemda": "9999", "tahun": 2024, "kode_provinsi": None}
+    both = to_arrow(df, front)
+    assert both.column("kode_pemda").to_pylist() == ["9999", "9999"]
+    assert both.schema.field("tahun").type == pa.int64()
+    assert both.column("kode_provinsi").type == pa.null()
+    empty = to_arrow(df.iloc[:0], front)
+    assert [empty.schema.field(k).type for k in front] == [pa.null()] * 3
 
 
 def test_progress_is_quiet_off_a_terminal() -> None:

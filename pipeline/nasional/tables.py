@@ -32,7 +32,7 @@ def to_arrow(df: pd.DataFrame, front: dict[str, Any]) -> pa.Table:
     columns = [c for c in df.columns if not _YEAR_COLUMN.match(str(c)) and c not in _DROP]
     arrays: dict[str, pa.Array] = {}
     for key, value in front.items():
-        arrays[key] = _typed([value] * len(df))
+        arrays[key] = _constant(value, len(df))
     for c in columns:
         if c in arrays:
             continue
@@ -52,6 +52,13 @@ def to_arrow(df: pd.DataFrame, front: dict[str, Any]) -> pa.Table:
 
 
 _ARROW = {"int": pa.int64(), "bool": pa.bool_()}
+
+
+def _constant(value: object, length: int) -> pa.Array:
+    """:func:`_typed` of ``length`` copies of one value, typed from the value once."""
+    if length == 0:
+        return _typed([])
+    return pa.repeat(_typed([value])[0], length)
 
 
 def _kind_of_dtype(dtype: Any) -> str:
