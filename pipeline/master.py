@@ -916,12 +916,13 @@ def _read_draft(path: Path) -> _Draft:
         )
         return _Draft(None, check.issues)
     pemda = {str(k): v for k, v in pemda_df.iloc[0].to_dict().items() if k != "_row"}
+    at = int(pemda_df["_row"].iloc[0])  # the row it is on (blank rows above are left out)
     years = {k: _year(pemda[k]) for k in ("tahun_laporan", "periode_awal", "periode_akhir")}
     for key, year in years.items():
         if year is None:
             check.add(
                 "pemda",
-                2,
+                at,
                 key,
                 spec_text(pemda[key]),
                 "tahun empat angka, misalnya 2024",
@@ -932,7 +933,7 @@ def _read_draft(path: Path) -> _Draft:
     if deadline is None:
         check.add(
             "pemda",
-            2,
+            at,
             "batas_pengumpulan",
             spec_text(pemda["batas_pengumpulan"]),
             "tanggal, misalnya 15/02/2024, 15 Februari 2024 atau 2024-02-15",
@@ -951,7 +952,7 @@ def _read_draft(path: Path) -> _Draft:
     if not awal <= tahun <= akhir:
         check.add(
             "pemda",
-            2,
+            at,
             "tahun_laporan",
             str(tahun),
             f"{awal}–{akhir}",
@@ -960,7 +961,7 @@ def _read_draft(path: Path) -> _Draft:
     if triwulan_of(pemda["periode"]) is None:
         check.add(
             "pemda",
-            2,
+            at,
             "periode",
             spec_text(pemda["periode"]),
             "Tahunan, TW1, TW2, TW3 atau TW4",
@@ -972,20 +973,20 @@ def _read_draft(path: Path) -> _Draft:
     if zona and zona not in ZONA_WAKTU:
         check.add(
             "pemda",
-            2,
+            at,
             "zona_waktu",
             spec_text(pemda.get("zona_waktu")),
             ", ".join(ZONA_WAKTU) + " (kosong berarti " + ZONA_BAWAAN + ")",
             "Zona waktu Pemda tidak dikenal",
         )
-    if not re.fullmatch(r"[A-Za-z0-9_.-]+", str(pemda["kode_pemda"])):
+    if not schema.KODE_PEMDA.fullmatch(str(pemda["kode_pemda"])):
         check.add(
             "pemda",
-            2,
+            at,
             "kode_pemda",
             str(pemda["kode_pemda"]),
-            "huruf, angka, titik, garis bawah atau tanda hubung",
-            "Kode Pemda dipakai di nama berkas keluaran",
+            "huruf, angka, titik, garis bawah atau tanda hubung, tidak diawali titik",
+            "Kode Pemda dipakai di nama berkas dan folder keluaran",
         )
 
     opd, misi, tujuan, sasaran = (frames[s] for s in ("opd", "misi", "tujuan", "sasaran"))

@@ -7,6 +7,12 @@ snake_case Indonesian names. Display labels (what a person reads in a header) li
 
 from __future__ import annotations
 
+import re
+
+# A Kode Pemda names output files and, in a national run, a folder: letters, digits, '_', '-'
+# and '.', never first (so never '.' or '..', which would name a folder above the output).
+KODE_PEMDA = re.compile(r"[0-9A-Za-z_-][0-9A-Za-z_.-]*")
+
 POLARITAS = ("naik", "turun", "range", "kualitatif")
 AGREGASI_TW = ("kumulatif", "nilai_akhir", "rata_rata")
 TIPE_NILAI = ("angka", "persen", "kualitatif")

@@ -190,3 +190,21 @@ def test_time_zone_of_the_pemda(tmp_path: Path, spec: MasterSpec) -> None:
     assert refused is None
     (bad,) = [i for i in issues if i.sheet == "pemda" and "zona_waktu" in i.message]
     assert bad.found == "EST" and "WIB, WITA, WIT" in bad.expected
+
+
+def test_kode_pemda_never_names_a_folder_above_and_is_found_below_blank_rows(
+    tmp_path: Path,
+) -> None:
+    def edit(wb):
+        ws = wb["pemda"]
+        ws.insert_rows(2)  # a blank row above the data: the data row is row 3
+        ws.cell(3, _header(ws, "kode_pemda")).value = ".."
+
+    spec, issues = _broken(tmp_path, edit)
+    assert spec is None
+    kode = [i for i in issues if i.sheet == "pemda" and "kode_pemda" in i.message]
+    column = openpyxl.utils.get_column_letter(
+        _header(openpyxl.load_workbook(SPEC_PATH)["pemda"], "kode_pemda")
+    )
+    assert [(i.cell, i.found, i.severity) for i in kode] == [(f"{column}3", "..", ERROR)]
+    assert "tidak diawali titik" in kode[0].expected

@@ -9,19 +9,23 @@ from __future__ import annotations
 
 import io
 import math
+from dataclasses import replace
 from pathlib import Path
 
+import openpyxl
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from pipeline.isolate import Limits
 from pipeline.nasional.layout import discover
 from pipeline.nasional.progress import Progress
 from pipeline.nasional.run import batches
 from pipeline.nasional.tables import common_schema, conform, to_arrow
+from pipeline.nasional.work import run_batch
 from pipeline.run import load_spec, run_pemda
-from tests.conftest import read_sheet, run_cli
+from tests.conftest import SPEC_PATH, read_sheet, run_cli
 from tests.national_roots import KILLER
 
 Setup = tuple[Path, Path, list[str]]
@@ -239,6 +243,43 @@ def test_layout_reasons(tmp_path: Path) -> None:
     assert set(found) == {"dua", "tanpa_input"}
     assert "Ada 2 master spec" in found["dua"]
     assert "input_xlsx/ tidak ada" in found["tanpa_input"]
+
+
+def _spec_only(folder: Path, kode: str | None = None, blank_row: bool = False) -> None:
+    """A Pemda folder with the demo spec (its ``pemda`` data row below a blank row, when
+    asked) and no OPD file: only a note in the input folder."""
+    (folder / "master").mkdir(parents=True)
+    (folder / "input_xlsx").mkdir()
+    (folder / "input_xlsx" / "catatan.txt").write_text("belum ada berkas")
+    wb = openpyxl.load_workbook(SPEC_PATH)
+    ws = wb["pemda"]
+    if blank_row:
+        ws.insert_rows(2)
+    if kode is not None:
+        column = [c.value for c in ws[1]].index("kode_pemda") + 1
+        ws.cell(3 if blank_row else 2, column).value = kode
+    wb.save(folder / "master" / "spec.xlsx")
+
+
+def test_the_folder_check_reads_the_kode_pemda_the_run_uses(tmp_path: Path) -> None:
+    root = tmp_path / "akar"
+    _spec_only(root / "a")
+    _spec_only(root / "b", blank_row=True)  # the same Kode Pemda, below a blank row
+    _spec_only(root / "c", kode="..", blank_row=True)  # would name the output's parent
+    (root / "d" / "master").mkdir(parents=True)  # a Pemda that has received nothing yet
+    (root / "d" / "master" / "spec.xlsx").write_bytes(SPEC_PATH.read_bytes())
+    (root / "d" / "input_xlsx").mkdir()
+    found = {f.folder: f for f in discover(root)}
+    assert "input_xlsx/ kosong" in found["d"].problem
+    assert found["a"].kode_pemda == found["b"].kode_pemda == "1275"
+    assert "sudah dipakai folder a" in found["b"].problem
+    assert "tidak diawali titik" in found["c"].problem
+    # a spec whose full read names another code than the folder check is not run at all
+    out = tmp_path / "keluaran"
+    [part] = run_batch([replace(found["a"], kode_pemda="9999")], Limits(workers=1), str(out))
+    assert part.row["status"] == "tidak dijalankan"
+    assert "'1275'" in part.row["alasan"] and "'9999'" in part.row["alasan"]
+    assert not out.exists()
 
 
 def test_batches_share_the_work() -> None:

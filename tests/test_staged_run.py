@@ -103,3 +103,14 @@ def test_specs_checked_together_equal_each_alone(tmp_path: Path, other: Path) ->
     assert {"spec.kode_ganda", "spec.bobot"} <= rules
     # the same indicator codes in two specs of a batch are not duplicates of each other
     assert together[0][0] is not None and together[4][0] is not None
+
+
+def test_a_pemda_without_any_file_is_scored_as_all_unreported(
+    spec: MasterSpec, tmp_path: Path
+) -> None:
+    run = run_pemda(spec, tmp_path)  # the library, for a Pemda that has received nothing yet
+    assert run.validated.berkas.empty and "status" in run.validated.berkas
+    k = run.results.keseluruhan
+    assert k["belum_lapor"] == k["jumlah_indikator"] == len(spec.indikator)
+    missing = run.issues[run.issues["rule"] == "kelengkapan.belum_kirim"]
+    assert sorted(missing["kode_opd"]) == sorted(spec.opd["kode_opd"])  # every OPD, by name

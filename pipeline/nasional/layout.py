@@ -1,24 +1,24 @@
 """Find the Pemda under a root folder: ``<root>/<any name>/master/<spec>.xlsx`` (exactly one)
 and ``<root>/<any name>/input_xlsx/``, each laid out like this repository's data.
 
-A folder that cannot be run (no spec, several specs, no input folder, a Kode Pemda another
-folder already uses, another reporting year) keeps its place in the list with the reason, so it
-becomes one row of the national outputs instead of disappearing.
+A folder that cannot be run (no spec, several specs, no input folder or an empty one, a Kode
+Pemda another folder already uses, another reporting year) keeps its place in the list with the
+reason, so it becomes one row of the national outputs instead of disappearing.
 """
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from python_calamine import CalamineWorkbook
 
+from pipeline.ingest import has_inputs
 from pipeline.numbers import cell_text
+from pipeline.schema import KODE_PEMDA
 
 SPEC_FOLDER = "master"
-_SAFE_CODE = re.compile(r"[0-9A-Za-z_-][0-9A-Za-z_.-]*")  # never '.' or '..': it names a folder
 INPUT_FOLDER = "input_xlsx"
 
 
@@ -74,6 +74,10 @@ def _folder(order: int, path: Path, master: Path, inputs: Path) -> PemdaFolder:
         )
     if not inputs.is_dir():
         return replace(base, problem=f"Folder {INPUT_FOLDER}/ tidak ada.")
+    if not has_inputs(inputs):  # as ``report`` refuses an empty input folder
+        return replace(
+            base, problem=f"Folder {INPUT_FOLDER}/ kosong: belum ada berkas OPD untuk diolah."
+        )
     kode, nama, tahun = _peek(specs[0])
     return replace(base, kode_pemda=kode, nama_pemda=nama, tahun=tahun)
 
@@ -88,10 +92,19 @@ def _peek(spec: Path) -> tuple[str, str, str]:
             wb.close()
     except Exception:  # an unreadable spec is refused, with its reason, by the full check
         return "", "", ""
-    if len(rows) < 2:
+    if not rows:
         return "", "", ""
     head = [cell_text(h).lower() for h in rows[0]]
-    row = dict(zip(head, (cell_text(v, date_only=True) for v in rows[1]), strict=False))
+    # the first row with a value, as the full check reads it (blank rows are left out)
+    values = next(
+        (
+            cells
+            for cells in ([cell_text(v, date_only=True) for v in r] for r in rows[1:])
+            if any(cells)
+        ),
+        [],
+    )
+    row = dict(zip(head, values, strict=False))
     return row.get("kode_pemda", ""), row.get("nama_pemda", ""), row.get("tahun_laporan", "")
 
 
@@ -116,10 +129,11 @@ def _same_year_unique_codes(folders: list[PemdaFolder]) -> list[PemdaFolder]:
             problem = (
                 f"Master spec untuk tahun {f.tahun}, sedangkan konsolidasi ini untuk tahun {year}."
             )
-        elif not problem and f.kode_pemda and not _SAFE_CODE.fullmatch(f.kode_pemda):
+        elif not problem and f.kode_pemda and not KODE_PEMDA.fullmatch(f.kode_pemda):
             problem = (
                 f"Kode Pemda '{f.kode_pemda}' tidak dapat dipakai sebagai nama folder "
-                "keluaran; pakai huruf, angka, titik, garis bawah atau tanda hubung."
+                "keluaran; pakai huruf, angka, titik, garis bawah atau tanda hubung, tidak "
+                "diawali titik."
             )
         elif not problem and f.kode_pemda in owner:
             problem = (

@@ -102,6 +102,9 @@ def _run_batch(folders: list[PemdaFolder], limits: Limits, per_pemda: str) -> li
             if spec is None:  # its files are read all the same (the reading is shared)
                 parts[f.order] = refused(f, spec_issues)
                 continue
+            if spec.kode_pemda != f.kode_pemda:  # the folder was checked (unique, safe) by that
+                parts[f.order] = not_run(f, TIDAK_DIJALANKAN, other_code(f, spec))
+                continue
             t = time.perf_counter()
             prepared.append((f, prepare(spec, f.input_dir, ingest=ingest)))
             own[f.order] = time.perf_counter() - t
@@ -139,6 +142,15 @@ def not_run(f: PemdaFolder, status: str, reason: str) -> PemdaPart:
     """A folder that could not be run: one row with its reason, nothing else."""
     row = {**_base_row(f, None), "status": status, "alasan": reason}
     return PemdaPart(f.order, f.folder, row)
+
+
+def other_code(f: PemdaFolder, spec: MasterSpec) -> str:
+    """Why a Pemda whose spec, read in full, names another Kode Pemda than the folder check
+    read from it is not run: its outputs would be named by a code nobody checked."""
+    return (
+        f"Kode Pemda di master spec terbaca '{spec.kode_pemda}', sedangkan pemeriksaan folder "
+        f"membacanya '{f.kode_pemda or '(kosong)'}'; periksa sheet pemda di {spec.path.name}."
+    )
 
 
 def refused(f: PemdaFolder, issues: list[Issue]) -> PemdaPart:

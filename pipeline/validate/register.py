@@ -73,7 +73,11 @@ def register(
                 "alasan": reason,
             }
         )
-    return pd.DataFrame(rows).sort_values("berkas", kind="stable").reset_index(drop=True)
+    frame = pd.DataFrame(rows, columns=list(_COLUMNS))  # the columns even with no file at all
+    return frame.sort_values("berkas", kind="stable").reset_index(drop=True)
+
+
+_COLUMNS = ("berkas", "ukuran", "sha256", "jenis", "kode_opd", "dimodifikasi", "status", "alasan")
 
 
 def _plain(path: Path) -> bool:
