@@ -107,7 +107,7 @@ def _percent_styles(zf: zipfile.ZipFile) -> list[bool]:
     return styles
 
 
-def _sheet_parts(zf: zipfile.ZipFile) -> dict[str, str]:
+def sheet_parts(zf: zipfile.ZipFile) -> dict[str, str]:
     """Sheet name -> its part name in the zip (``xl/worksheets/sheet2.xml``)."""
     book, rels = _read(zf, "xl/workbook.xml"), _read(zf, "xl/_rels/workbook.xml.rels")
     if book is None or rels is None:
@@ -262,7 +262,7 @@ def scan_sheets(path: Path, sheets: tuple[str, ...], max_rows: int) -> dict[str,
 
 def scan_zip(zf: zipfile.ZipFile, sheets: tuple[str, ...], max_rows: int) -> dict[str, Notes]:
     """:func:`scan_sheets` of a workbook already open (the reader opens each file once)."""
-    parts = _sheet_parts(zf)
+    parts = sheet_parts(zf)
     wanted = {s: parts[s] for s in sheets if s in parts and parts[s] in zf.NameToInfo}
     if not wanted:
         return {}

@@ -30,7 +30,7 @@ from typing import Any
 from python_calamine import CalamineWorkbook
 
 from pipeline import template as tpl
-from pipeline.cells import Notes, parse_part, scan_zip
+from pipeline.cells import Notes, parse_part, scan_zip, sheet_parts
 from pipeline.issues import ERROR, WARNING, Issue, cell_ref
 from pipeline.numbers import cell_text
 from pipeline.sanitize import visible
@@ -229,6 +229,78 @@ def sniff(path: Path, head: bytes, package: _Package | None = None) -> tuple[str
     except zipfile.BadZipFile:
         return "zip_rusak", "berkas zip rusak atau terpotong; kirim ulang berkasnya"
     return "xlsx", ""
+
+
+# A cell or row reference reaching past column Z or below row 99,999 (only such references
+# can make the value reader allocate a large rectangle; ordinary cells are not looked at one by
+# one). The pattern starts with its literal text, which the regex engine looks for quickly; the
+# whitespace before the attribute name is checked on each (rare) match.
+_FAR_REFERENCE = re.compile(rb'r="([A-Za-z]{2,}[0-9]+|[A-Za-z]*[0-9]{6,})"')
+
+
+def workbook_problem(path: Path) -> str:
+    """Why a workbook must not be opened by the value reader in this process ('' when it may).
+
+    For a workbook read outside the isolated readers (a master spec): what :func:`sniff`
+    refuses (not an .xlsx, a zip bomb, an entity declaration, a sheet declaring more than
+    :data:`MAX_DECLARED_ROWS` rows or :data:`MAX_DECLARED_COLS` columns), a file over
+    :data:`MAX_FILE_BYTES`, and a sheet with a cell beyond those bounds whatever it declares:
+    the reader allocates every cell of the rectangle up to its farthest cell, so one cell at
+    XFD1048576 asks for hundreds of gigabytes and ends the process.
+    """
+    try:
+        size, _, data = _contents(path)
+    except OSError as exc:
+        return f"berkas tidak dapat dibuka ({_os_reason(exc)})"
+    if size > MAX_FILE_BYTES:
+        return f"berkas terlalu besar ({size // (1024 * 1024)} MB)"
+    package = None
+    if data.startswith(_ZIP):
+        try:
+            package = _Package(data)
+        except Exception:
+            package = None  # sniff opens it from the disk and says why
+    try:
+        _, problem = sniff(path, data[:8], package)
+        if problem or package is None:
+            return problem
+        try:  # to name the sheet; a part no sheet names is looked at all the same
+            names = {part: name for name, part in sheet_parts(package).items()}
+        except Exception:
+            names = {}
+        for member in sorted(n for n in package.namelist() if n.startswith("xl/worksheets/")):
+            if not member.endswith(".xml"):
+                continue
+            rows, cols = _farthest_cell(package.read(member))
+            if rows > MAX_DECLARED_ROWS or cols > MAX_DECLARED_COLS:
+                sheet = f"sheet '{names[member]}'" if member in names else f"bagian {member}"
+                return (
+                    f"{sheet} memuat sel sampai baris {rows} kolom {cols} (paling banyak "
+                    f"{MAX_DECLARED_ROWS} baris dan {MAX_DECLARED_COLS} kolom); hapus isi sel "
+                    "yang jauh di luar tabel, lalu simpan ulang"
+                )
+        return ""
+    except zipfile.BadZipFile:
+        return "berkas zip rusak atau terpotong"
+    finally:
+        if package is not None:
+            package.close()
+
+
+def _farthest_cell(sheet: bytes) -> tuple[int, int]:
+    """The largest row number and column number among a sheet's far references."""
+    rows = cols = 0
+    for match in _FAR_REFERENCE.finditer(sheet):
+        if sheet[match.start() - 1 : match.start()] not in (b" ", b"\t", b"\n", b"\r"):
+            continue  # not an attribute named r
+        ref = match.group(1).decode("ascii")
+        letters = ref.rstrip("0123456789")
+        rows = max(rows, int(ref[len(letters) :]))
+        col = 0
+        for ch in letters.upper():
+            col = col * 26 + ord(ch) - 64
+        cols = max(cols, col)
+    return rows, cols
 
 
 def _peek_meta(sub: Submission) -> None:

@@ -27,6 +27,7 @@ from pipeline import fmt, schema
 from pipeline.completeness import ZONA_BAWAAN, ZONA_WAKTU
 from pipeline.config import Band, Scale, Settings, build_settings
 from pipeline.frames import suite_view
+from pipeline.ingest import workbook_problem
 from pipeline.issues import ERROR, WARNING, Issue, cell_ref
 from pipeline.numbers import BATAS_WAJAR, cell_text, parse_number
 from pipeline.renja import check_renja_sheets, triwulan_of
@@ -244,6 +245,9 @@ def _text(value: object) -> str:
 
 
 def _read_sheets(path: Path) -> dict[str, list[list[Any]]]:
+    problem = workbook_problem(path)  # read here, not in an isolated reader: screened first
+    if problem:
+        raise ValueError(problem)
     wb = CalamineWorkbook.from_path(str(path))
     try:
         return {

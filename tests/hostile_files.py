@@ -127,6 +127,21 @@ def huge_hidden(dst: Path) -> None:
     _rewrite(dst, lambda n, d: _indikator_sheet(n, d, change))
 
 
+def far_cell(dst: Path, src: Path, part: str, ref: str = "XFD1048576") -> None:
+    """``src`` with one cell far outside its table in the sheet ``part`` (no dimension said):
+    the value reader would allocate every cell of the rectangle up to it."""
+    row = re.sub(r"[A-Z]", "", ref)
+
+    def change(name: str, data: bytes) -> bytes:
+        if name != part:
+            return data
+        text = re.sub(r'<dimension ref="[^"]*"\s*/>', "", data.decode())
+        far = f'<row r="{row}"><c r="{ref}" t="n"><v>1</v></c></row></sheetData>'
+        return text.replace("</sheetData>", far).encode()
+
+    _rewrite(dst, change, src)
+
+
 def macro(dst: Path) -> None:
     """A macro-enabled workbook (.xlsm with a vbaProject part). Never executed."""
 

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+import zipfile
 from pathlib import Path
 
 import openpyxl
 import pandas as pd
 import pytest
 
+from pipeline.cells import sheet_parts
+from pipeline.ingest import workbook_problem
 from pipeline.issues import ERROR, WARNING
 from pipeline.master import MasterSpec, read_master
 from tests.conftest import SPEC_PATH
+from tests.hostile_files import far_cell
 
 
 def test_shipped_spec_is_complete(spec: MasterSpec) -> None:
@@ -208,3 +214,43 @@ def test_kode_pemda_never_names_a_folder_above_and_is_found_below_blank_rows(
     )
     assert [(i.cell, i.found, i.severity) for i in kode] == [(f"{column}3", "..", ERROR)]
     assert "tidak diawali titik" in kode[0].expected
+
+
+@pytest.mark.parametrize(
+    ("sheet", "ref", "where"),
+    [
+        ("pemda", "XFD1048576", "baris 1048576 kolom 16384"),
+        ("indikator", "ZZZ5", "kolom 18278"),
+        ("tangga", "B2000000", "baris 2000000"),
+    ],
+)
+def test_a_cell_far_outside_the_tables_refuses_the_spec_before_it_is_read(
+    tmp_path: Path, sheet: str, ref: str, where: str
+) -> None:
+    """The spec is read in this process, not in an isolated reader: one far cell would make the
+    reader ask for hundreds of gigabytes and end the process (a national run with it). It is
+    screened first; the reading itself is tried in a child process with a memory limit, so a
+    regression fails this test instead of ending the test session."""
+    parts = sheet_parts(zipfile.ZipFile(SPEC_PATH))
+    path = tmp_path / "spec.xlsx"
+    far_cell(path, SPEC_PATH, parts[sheet], ref)
+    problem = workbook_problem(path)
+    assert f"sheet '{sheet}'" in problem and where in problem
+    assert workbook_problem(SPEC_PATH) == ""
+    child = (
+        "import resource, sys; from pathlib import Path\n"
+        "resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))\n"
+        "from pipeline.master import read_master\n"
+        "spec, issues = read_master(Path(sys.argv[1]))\n"
+        "print(spec is None, issues[0].rule, issues[0].message)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", child, str(path)],
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=SPEC_PATH.parents[1],
+    )
+    assert done.returncode == 0, done.stderr[-500:]
+    assert done.stdout.startswith("True spec.tidak_terbaca") and where in done.stdout

@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import io
 import math
+import subprocess
+import sys
+import zipfile
 from dataclasses import replace
 from pathlib import Path
 
@@ -18,6 +21,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from pipeline.cells import sheet_parts
 from pipeline.isolate import Limits
 from pipeline.nasional.layout import discover
 from pipeline.nasional.progress import Progress
@@ -26,6 +30,7 @@ from pipeline.nasional.tables import common_schema, conform, to_arrow
 from pipeline.nasional.work import run_batch
 from pipeline.run import load_spec, run_pemda
 from tests.conftest import SPEC_PATH, read_sheet, run_cli
+from tests.hostile_files import far_cell
 from tests.national_roots import KILLER
 
 Setup = tuple[Path, Path, list[str]]
@@ -280,6 +285,33 @@ def test_the_folder_check_reads_the_kode_pemda_the_run_uses(tmp_path: Path) -> N
     assert part.row["status"] == "tidak dijalankan"
     assert "'1275'" in part.row["alasan"] and "'9999'" in part.row["alasan"]
     assert not out.exists()
+
+
+def test_a_spec_the_reader_must_not_open_is_not_peeked_at(tmp_path: Path) -> None:
+    """The folder check reads each spec's pemda sheet in the run's own process: a spec with a
+    cell far outside its tables (which would end that process) is left for the full check to
+    refuse. Tried in a child process with a memory limit, so a regression fails this test."""
+    folder = tmp_path / "akar" / "jauh"
+    _spec_only(folder)
+    spec = folder / "master" / "spec.xlsx"
+    far_cell(spec, SPEC_PATH, sheet_parts(zipfile.ZipFile(SPEC_PATH))["pemda"])
+    child = (
+        "import resource, sys; from pathlib import Path\n"
+        "resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))\n"
+        "from pipeline.nasional.layout import discover\n"
+        "[f] = discover(Path(sys.argv[1]))\n"
+        "print(repr(f.kode_pemda), repr(f.problem))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", child, str(tmp_path / "akar")],
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=SPEC_PATH.parents[1],
+    )
+    assert done.returncode == 0, done.stderr[-500:]
+    assert done.stdout.strip() == "'' ''"  # no code read: the full check refuses it, saying why
 
 
 def test_batches_share_the_work() -> None:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from python_calamine import CalamineWorkbook
 
-from pipeline.ingest import has_inputs
+from pipeline.ingest import has_inputs, workbook_problem
 from pipeline.numbers import cell_text
 from pipeline.schema import KODE_PEMDA
 
@@ -83,7 +83,10 @@ def _folder(order: int, path: Path, master: Path, inputs: Path) -> PemdaFolder:
 
 
 def _peek(spec: Path) -> tuple[str, str, str]:
-    """Kode, nama and year from the spec's ``pemda`` sheet (the full check comes later)."""
+    """Kode, nama and year from the spec's ``pemda`` sheet (the full check comes later; a
+    workbook the reader must not open here has none)."""
+    if workbook_problem(spec):
+        return "", "", ""
     try:
         wb = CalamineWorkbook.from_path(str(spec))
         try:
