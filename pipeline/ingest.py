@@ -231,11 +231,13 @@ def sniff(path: Path, head: bytes, package: _Package | None = None) -> tuple[str
     return "xlsx", ""
 
 
-# A cell or row reference reaching past column Z or below row 99,999 (only such references
-# can make the value reader allocate a large rectangle; ordinary cells are not looked at one by
-# one). The pattern starts with its literal text, which the regex engine looks for quickly; the
-# whitespace before the attribute name is checked on each (rare) match.
-_FAR_REFERENCE = re.compile(rb'r="([A-Za-z]{2,}[0-9]+|[A-Za-z]*[0-9]{6,})"')
+# A cell or row reference past column Z or below row 9,999: only such references can make the
+# value reader allocate a large rectangle (every other cell lies within A1:Z9999), so ordinary
+# cells are not looked at one by one. The pattern starts with its literal text, which the regex
+# engine finds quickly; the whitespace before the attribute name is checked on each match.
+_FAR_REFERENCE = re.compile(rb'r="([A-Za-z]{2,}[0-9]+|[A-Za-z]*[0-9]{5,})"')
+_NEAR = (9_999, 26)  # rows and columns every cell not matched by _FAR_REFERENCE stays within
+MAX_CELLS = 10_000_000  # cells of the rectangle the value reader may allocate for one sheet
 
 
 def workbook_problem(path: Path) -> str:
@@ -244,9 +246,10 @@ def workbook_problem(path: Path) -> str:
     For a workbook read outside the isolated readers (a master spec): what :func:`sniff`
     refuses (not an .xlsx, a zip bomb, an entity declaration, a sheet declaring more than
     :data:`MAX_DECLARED_ROWS` rows or :data:`MAX_DECLARED_COLS` columns), a file over
-    :data:`MAX_FILE_BYTES`, and a sheet with a cell beyond those bounds whatever it declares:
-    the reader allocates every cell of the rectangle up to its farthest cell, so one cell at
-    XFD1048576 asks for hundreds of gigabytes and ends the process.
+    :data:`MAX_FILE_BYTES`, and a sheet with a cell beyond those bounds, or spanning more than
+    :data:`MAX_CELLS` cells, whatever it declares: the reader allocates every cell of the
+    rectangle up to its farthest cell, so one cell at XFD1048576 asks for hundreds of
+    gigabytes and ends the process.
     """
     try:
         size, _, data = _contents(path)
@@ -272,12 +275,13 @@ def workbook_problem(path: Path) -> str:
             if not member.endswith(".xml"):
                 continue
             rows, cols = _farthest_cell(package.read(member))
-            if rows > MAX_DECLARED_ROWS or cols > MAX_DECLARED_COLS:
+            area = max(rows, _NEAR[0]) * max(cols, _NEAR[1])
+            if rows > MAX_DECLARED_ROWS or cols > MAX_DECLARED_COLS or area > MAX_CELLS:
                 sheet = f"sheet '{names[member]}'" if member in names else f"bagian {member}"
                 return (
                     f"{sheet} memuat sel sampai baris {rows} kolom {cols} (paling banyak "
-                    f"{MAX_DECLARED_ROWS} baris dan {MAX_DECLARED_COLS} kolom); hapus isi sel "
-                    "yang jauh di luar tabel, lalu simpan ulang"
+                    f"{MAX_DECLARED_ROWS} baris, {MAX_DECLARED_COLS} kolom dan {MAX_CELLS} sel "
+                    "sekaligus); hapus isi sel yang jauh di luar tabel, lalu simpan ulang"
                 )
         return ""
     except zipfile.BadZipFile:
