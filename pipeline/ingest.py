@@ -257,12 +257,7 @@ def workbook_problem(path: Path) -> str:
         return f"berkas tidak dapat dibuka ({_os_reason(exc)})"
     if size > MAX_FILE_BYTES:
         return f"berkas terlalu besar ({size // (1024 * 1024)} MB)"
-    package = None
-    if data.startswith(_ZIP):
-        try:
-            package = _Package(data)
-        except Exception:
-            package = None  # sniff opens it from the disk and says why
+    package = _package_of(data)
     try:
         _, problem = sniff(path, data[:8], package)
         if problem or package is None:
@@ -593,17 +588,23 @@ def read_submission(path: Path, display_name: str | None = None) -> Submission:
             expected=f"paling besar {MAX_FILE_BYTES} byte",
         )
         return sub
-    package = None
-    if data.startswith(_ZIP):
-        try:
-            package = _Package(data)
-        except Exception:
-            package = None  # sniff opens it from the disk and says why
+    package = _package_of(data)
     try:
         return _read_package(sub, data, package)
     finally:
         if package is not None:
             package.close()
+
+
+def _package_of(data: bytes) -> _Package | None:
+    """A file's bytes opened as a zip, or None (not a zip, or one :func:`sniff` opens from the
+    disk itself to say why it is broken)."""
+    if not data.startswith(_ZIP):
+        return None
+    try:
+        return _Package(data)
+    except Exception:
+        return None
 
 
 def _read_package(sub: Submission, data: bytes, package: _Package | None) -> Submission:

@@ -42,6 +42,20 @@ def run_cli(
     )
 
 
+def run_limited(code: str, *args: str) -> subprocess.CompletedProcess[str]:
+    """Run ``code`` in a child Python with a 2 GB address-space limit (from the project
+    folder): what could end a process is tried there, so it fails a test, not the session."""
+    limited = "import resource\nresource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))\n"
+    return subprocess.run(
+        [sys.executable, "-c", limited + code, *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
 def run_report(
     input_dir: Path, output: Path, *extra: str, spec: Path = SPEC_PATH
 ) -> subprocess.CompletedProcess[str]:

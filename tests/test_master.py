@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import zipfile
 from pathlib import Path
 
@@ -15,7 +13,7 @@ from pipeline.cells import sheet_parts
 from pipeline.ingest import workbook_problem
 from pipeline.issues import ERROR, WARNING
 from pipeline.master import MasterSpec, read_master
-from tests.conftest import SPEC_PATH
+from tests.conftest import SPEC_PATH, run_limited
 from tests.hostile_files import far_cell
 
 
@@ -238,20 +236,12 @@ def test_a_cell_far_outside_the_tables_refuses_the_spec_before_it_is_read(
     problem = workbook_problem(path)
     assert f"sheet '{sheet}'" in problem and where in problem
     assert workbook_problem(SPEC_PATH) == ""
-    child = (
-        "import resource, sys; from pathlib import Path\n"
-        "resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))\n"
+    done = run_limited(
+        "import sys; from pathlib import Path\n"
         "from pipeline.master import read_master\n"
         "spec, issues = read_master(Path(sys.argv[1]))\n"
-        "print(spec is None, issues[0].rule, issues[0].message)\n"
-    )
-    done = subprocess.run(
-        [sys.executable, "-c", child, str(path)],
-        check=False,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=SPEC_PATH.parents[1],
+        "print(spec is None, issues[0].rule, issues[0].message)\n",
+        str(path),
     )
     assert done.returncode == 0, done.stderr[-500:]
     assert done.stdout.startswith("True spec.tidak_terbaca") and where in done.stdout
