@@ -29,6 +29,7 @@ from typing import Any
 
 from python_calamine import CalamineWorkbook
 
+from pipeline import fmt
 from pipeline import template as tpl
 from pipeline.cells import Notes, parse_part, scan_zip, sheet_parts
 from pipeline.issues import ERROR, WARNING, Issue, cell_ref
@@ -273,9 +274,11 @@ def workbook_problem(path: Path) -> str:
             area = max(rows, _NEAR[0]) * max(cols, _NEAR[1])
             if rows > MAX_DECLARED_ROWS or cols > MAX_DECLARED_COLS or area > MAX_CELLS:
                 sheet = f"sheet '{names[member]}'" if member in names else f"bagian {member}"
+                column = cell_ref(cols - 1, 1)[:-1] if cols else "A"
                 return (
-                    f"{sheet} memuat sel sampai baris {rows} kolom {cols} (paling banyak "
-                    f"{MAX_DECLARED_ROWS} baris, {MAX_DECLARED_COLS} kolom dan {MAX_CELLS} sel "
+                    f"{sheet} memuat sel sampai baris {fmt.angka(rows, 0)} dan kolom {column} "
+                    f"(paling banyak {fmt.angka(MAX_DECLARED_ROWS, 0)} baris, "
+                    f"{fmt.angka(MAX_DECLARED_COLS, 0)} kolom dan {fmt.angka(MAX_CELLS, 0)} sel "
                     "sekaligus); hapus isi sel yang jauh di luar tabel, lalu simpan ulang"
                 )
         return ""

@@ -217,10 +217,10 @@ def test_kode_pemda_never_names_a_folder_above_and_is_found_below_blank_rows(
 @pytest.mark.parametrize(
     ("sheet", "ref", "where"),
     [
-        ("pemda", "XFD1048576", "baris 1048576 kolom 16384"),
-        ("indikator", "ZZZ5", "kolom 18278"),
-        ("tangga", "B2000000", "baris 2000000"),
-        ("program", "SS20000", "baris 20000 kolom 513"),  # each bound kept, too many cells
+        ("pemda", "XFD1048576", "baris 1.048.576 dan kolom XFD"),
+        ("indikator", "ZZZ5", "baris 5 dan kolom ZZZ"),
+        ("tangga", "B2000000", "baris 2.000.000 dan kolom B"),
+        ("program", "SS20000", "baris 20.000 dan kolom SS"),  # each bound kept, too many cells
     ],
 )
 def test_a_cell_far_outside_the_tables_refuses_the_spec_before_it_is_read(
