@@ -14,6 +14,7 @@ import pandas as pd
 import pytest
 
 from pipeline import template as tpl
+from pipeline.cells import sheet_parts
 from tests.conftest import (
     INPUT_DIR,
     ROOT,
@@ -21,8 +22,10 @@ from tests.conftest import (
     copy_inputs,
     input_file,
     read_sheet,
+    run_limited,
     run_report,
 )
+from tests.hostile_files import far_cell
 
 SHEETS = [
     "Ringkasan",
@@ -268,6 +271,28 @@ def test_previous_year_comparison(
     assert others["Capaian Tahun Lalu (%)"].isna().all()  # not in last year's file: no change
     assert others["Perubahan Capaian (poin)"].isna().all()
     assert indikator["Perubahan Capaian (poin)"].isna().all()  # and none without --tahun-lalu
+
+
+def test_a_previous_year_file_the_reader_must_not_open_is_refused_unread(tmp_path: Path) -> None:
+    """Last year's workbook is read in the run's own process: one cell far outside its table
+    would end it, so it is screened as a spec is (the report goes on without the comparison)."""
+    last = _last_year_workbook(tmp_path / "lalu.xlsx", [("IK01.09", 8.5, 81.81)])
+    far = tmp_path / "lalu_jauh.xlsx"
+    far_cell(far, last, sheet_parts(zipfile.ZipFile(last))["Indikator"])
+    done = run_limited(
+        "import sys; from pathlib import Path\n"
+        "from pipeline.workbook import read_previous_report\n"
+        "print(len(read_previous_report(Path(sys.argv[1]))))\n"
+        "try:\n"
+        "    read_previous_report(Path(sys.argv[2]))\n"
+        "except ValueError as exc:\n"
+        "    print(exc)\n",
+        str(last),
+        str(far),
+    )
+    assert done.returncode == 0, done.stderr[-500:]
+    assert done.stdout.splitlines()[0] == "1"
+    assert "sheet 'Indikator' memuat sel sampai baris 1.048.576 dan kolom XFD" in done.stdout
 
 
 def test_efisiensi_sheet_recomputes(workbook_path: Path) -> None:

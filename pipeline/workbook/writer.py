@@ -22,6 +22,7 @@ from pipeline import __version__, fmt, schema
 from pipeline.atomic import atomic_path
 from pipeline.config import Settings
 from pipeline.frames import records
+from pipeline.ingest import workbook_problem
 from pipeline.issues import ERROR, INFO, SEVERITY_ORDER, WARNING, cell_order
 from pipeline.master import spec_value
 from pipeline.perubahan import Perubahan
@@ -650,6 +651,9 @@ def read_previous_report(path: Path) -> pd.DataFrame:
     that wrote it; a workbook from before the banner row has it on the first row). Raises
     ValueError when a needed column is missing.
     """
+    problem = workbook_problem(path)  # read in this process: screened first, as a spec is
+    if problem:
+        raise ValueError(problem)
     raw = pd.read_excel(path, sheet_name="Indikator", engine="calamine", header=None)
     titles = {c.title: c.key for c in INDIKATOR_COLS if c.key in PREVIOUS_KEYS}
     header_at = next(
