@@ -183,6 +183,7 @@ def test_national_workbook(national: Setup) -> None:
     ]
     parquet = _table(out, "pemda")
     sheet = read_sheet(path, "Pemda")
+    assert sheet["Nama Pemda"].iloc[-1] == "(folder zz_tanpa_spec)"  # no spec, no name: its folder
     assert (
         sheet["Kode Pemda"].astype(str).str.replace(".0", "", regex=False).tolist()[:-1]
         == parquet["kode_pemda"].tolist()[:-1]

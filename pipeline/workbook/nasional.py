@@ -158,7 +158,14 @@ def write_national_workbook(
         ring.hide_gridlines(2)
 
         ws = wb.add_worksheet("Pemda")
-        write_table(ws, pemda, PEMDA_COLS, fmts, status, "Pemda", footer, freeze_cols=2)
+        # a folder whose spec could not be read has no name: the row says which folder it is
+        named = pemda.assign(
+            nama_pemda=[
+                name if name else f"(folder {folder})"
+                for name, folder in zip(pemda["nama_pemda"], pemda["folder"], strict=True)
+            ]
+        )
+        write_table(ws, named, PEMDA_COLS, fmts, status, "Pemda", footer, freeze_cols=2)
         _colour_predikat(ws, fmts, pemda, PEMDA_COLS, list(pemda["warna_predikat"]))
 
         if not provinces.empty:
