@@ -25,6 +25,8 @@ from xml.etree import ElementTree
 
 from defusedxml import ElementTree as SafeET
 
+from pipeline.issues import column_number
+
 # Built-in number formats that are percents (ECMA-376 §18.8.30): 0% and 0.00%.
 _BUILTIN_PERCENT = frozenset({9, 10})
 _MAX_PART = 4 * 1024 * 1024  # workbook.xml, its rels and styles.xml stay far below this
@@ -144,12 +146,7 @@ def _parts_named(book: bytes, rels: bytes) -> tuple[tuple[str, str], ...]:
 
 
 def _column(ref: str) -> int:
-    index = 0
-    for ch in ref:
-        if not ch.isalpha():
-            break
-        index = index * 26 + ord(ch.upper()) - 64
-    return index - 1
+    return column_number(ref) - 1
 
 
 def _plain(data: bytes) -> bool:

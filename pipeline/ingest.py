@@ -32,7 +32,7 @@ from python_calamine import CalamineWorkbook
 from pipeline import fmt
 from pipeline import template as tpl
 from pipeline.cells import Notes, parse_part, scan_zip, sheet_parts
-from pipeline.issues import ERROR, WARNING, Issue, cell_ref
+from pipeline.issues import ERROR, WARNING, Issue, cell_ref, column_letters, column_number
 from pipeline.numbers import cell_text
 from pipeline.sanitize import visible
 
@@ -274,7 +274,7 @@ def workbook_problem(path: Path) -> str:
             area = max(rows, _NEAR[0]) * max(cols, _NEAR[1])
             if rows > MAX_DECLARED_ROWS or cols > MAX_DECLARED_COLS or area > MAX_CELLS:
                 sheet = f"sheet '{names[member]}'" if member in names else f"bagian {member}"
-                column = cell_ref(cols - 1, 1)[:-1] if cols else "A"
+                column = column_letters(max(cols, 1) - 1)
                 return (
                     f"{sheet} memuat sel sampai baris {fmt.angka(rows, 0)} dan kolom {column} "
                     f"(paling banyak {fmt.angka(MAX_DECLARED_ROWS, 0)} baris, "
@@ -296,12 +296,8 @@ def _farthest_cell(sheet: bytes) -> tuple[int, int]:
         if sheet[match.start() - 1 : match.start()] not in (b" ", b"\t", b"\n", b"\r"):
             continue  # not an attribute named r
         ref = match.group(1).decode("ascii")
-        letters = ref.rstrip("0123456789")
-        rows = max(rows, int(ref[len(letters) :]))
-        col = 0
-        for ch in letters.upper():
-            col = col * 26 + ord(ch) - 64
-        cols = max(cols, col)
+        rows = max(rows, int(ref.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")))
+        cols = max(cols, column_number(ref))
     return rows, cols
 
 
@@ -402,12 +398,9 @@ def _declared_size(zf: zipfile.ZipFile, member: str) -> tuple[int, int]:
         return 0, 0
     ref = head[start + 16 : head.find('"', start + 16)]
     last = ref.split(":")[-1]
-    letters = "".join(ch for ch in last if ch.isalpha()).upper()
+    letters = "".join(ch for ch in last if ch.isalpha())
     digits = "".join(ch for ch in last if ch.isdigit())
-    cols = 0
-    for ch in letters:
-        cols = cols * 26 + ord(ch) - 64
-    return int(digits or 0), cols
+    return int(digits or 0), column_number(letters)
 
 
 def _modified(zf: zipfile.ZipFile) -> str:

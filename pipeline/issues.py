@@ -89,12 +89,28 @@ def _row_of(cell: str) -> int:
 
 def cell_ref(column: int, row: int) -> str:
     """A1 reference from 0-based column and 1-based row numbers."""
+    return f"{column_letters(column)}{row}"
+
+
+def column_letters(column: int) -> str:
+    """A 0-based column's letters (0 → ``A``, 26 → ``AA``)."""
     letters = ""
     n = column + 1
     while n:
         n, rem = divmod(n - 1, 26)
         letters = chr(65 + rem) + letters
-    return f"{letters}{row}"
+    return letters
+
+
+def column_number(ref: str) -> int:
+    """The 1-based column of a reference's leading letters (``K7`` → 11, ``xfd`` → 16384);
+    0 when it starts with none."""
+    number = 0
+    for ch in ref:
+        if not ch.isalpha():
+            break
+        number = number * 26 + ord(ch.upper()) - 64
+    return number
 
 
 def cell_order(ref: object) -> tuple[int, int, str]:
@@ -103,8 +119,4 @@ def cell_order(ref: object) -> tuple[int, int, str]:
     match = re.match(r"([A-Z]+)(\d+)", text)
     if not match:
         return (0, 0, text)
-    letters, number = match.groups()
-    column = 0
-    for ch in letters:
-        column = column * 26 + ord(ch) - 64
-    return (column, int(number), text)
+    return (column_number(text), int(match.group(2)), text)

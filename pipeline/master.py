@@ -28,7 +28,7 @@ from pipeline.completeness import ZONA_BAWAAN, ZONA_WAKTU
 from pipeline.config import Band, Scale, Settings, build_settings
 from pipeline.frames import suite_view
 from pipeline.ingest import workbook_problem
-from pipeline.issues import ERROR, WARNING, Issue, cell_ref
+from pipeline.issues import ERROR, WARNING, Issue, cell_ref, column_number
 from pipeline.numbers import BATAS_WAJAR, cell_text, parse_number
 from pipeline.renja import check_renja_sheets, triwulan_of
 from pipeline.suites import failures_to_issues, load_suite, run_suite_many
@@ -674,12 +674,7 @@ def _value_rule_issues(
 
 
 def _column_of(cell: str, header: list[str]) -> str:
-    letters = re.match(r"[A-Z]+", cell)
-    if not letters:
-        return ""
-    index = 0
-    for ch in letters.group(0):
-        index = index * 26 + ord(ch) - 64
+    index = column_number(cell) if re.match(r"[A-Z]", cell) else 0
     return header[index - 1] if 0 < index <= len(header) else ""
 
 
@@ -920,13 +915,13 @@ def _read_draft(path: Path) -> _Draft:
         )
         return _Draft(None, check.issues)
     pemda = {str(k): v for k, v in pemda_df.iloc[0].to_dict().items() if k != "_row"}
-    at = int(pemda_df["_row"].iloc[0])  # the row it is on (blank rows above are left out)
+    pemda_row = int(pemda_df["_row"].iloc[0])  # the row it is on (blank rows above are left out)
     years = {k: _year(pemda[k]) for k in ("tahun_laporan", "periode_awal", "periode_akhir")}
     for key, year in years.items():
         if year is None:
             check.add(
                 "pemda",
-                at,
+                pemda_row,
                 key,
                 spec_text(pemda[key]),
                 "tahun empat angka, misalnya 2024",
@@ -937,7 +932,7 @@ def _read_draft(path: Path) -> _Draft:
     if deadline is None:
         check.add(
             "pemda",
-            at,
+            pemda_row,
             "batas_pengumpulan",
             spec_text(pemda["batas_pengumpulan"]),
             "tanggal, misalnya 15/02/2024, 15 Februari 2024 atau 2024-02-15",
@@ -956,7 +951,7 @@ def _read_draft(path: Path) -> _Draft:
     if not awal <= tahun <= akhir:
         check.add(
             "pemda",
-            at,
+            pemda_row,
             "tahun_laporan",
             str(tahun),
             f"{awal}–{akhir}",
@@ -965,7 +960,7 @@ def _read_draft(path: Path) -> _Draft:
     if triwulan_of(pemda["periode"]) is None:
         check.add(
             "pemda",
-            at,
+            pemda_row,
             "periode",
             spec_text(pemda["periode"]),
             "Tahunan, TW1, TW2, TW3 atau TW4",
@@ -977,7 +972,7 @@ def _read_draft(path: Path) -> _Draft:
     if zona and zona not in ZONA_WAKTU:
         check.add(
             "pemda",
-            at,
+            pemda_row,
             "zona_waktu",
             spec_text(pemda.get("zona_waktu")),
             ", ".join(ZONA_WAKTU) + " (kosong berarti " + ZONA_BAWAAN + ")",
@@ -986,7 +981,7 @@ def _read_draft(path: Path) -> _Draft:
     if not schema.KODE_PEMDA.fullmatch(str(pemda["kode_pemda"])):
         check.add(
             "pemda",
-            at,
+            pemda_row,
             "kode_pemda",
             str(pemda["kode_pemda"]),
             "huruf, angka, titik, garis bawah atau tanda hubung, tidak diawali titik",

@@ -14,6 +14,8 @@ from pipeline import schema
 from pipeline.ingest import Submission, sniff
 from pipeline.issues import ERROR, WARNING, Issue
 
+_COLUMNS = ("berkas", "ukuran", "sha256", "jenis", "kode_opd", "dimodifikasi", "status", "alasan")
+
 
 def register(
     subs: list[Submission],
@@ -75,9 +77,6 @@ def register(
         )
     frame = pd.DataFrame(rows, columns=list(_COLUMNS))  # the columns even with no file at all
     return frame.sort_values("berkas", kind="stable").reset_index(drop=True)
-
-
-_COLUMNS = ("berkas", "ukuran", "sha256", "jenis", "kode_opd", "dimodifikasi", "status", "alasan")
 
 
 def _plain(path: Path) -> bool:
