@@ -456,3 +456,51 @@ def test_pool_workers_start_with_the_suites_loaded_and_the_collector_set() -> No
         assert executor.result(executor.submit(gc.get_freeze_count)) > 0
     finally:
         executor.close()
+
+
+def test_pool_workers_end_when_the_command_is_killed() -> None:
+    """``kill -9`` of the command (or the OOM killer) leaves no worker holding the pipeline in
+    memory: each ends itself once the process that started its pool is gone."""
+    import contextlib
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    import psutil
+
+    from tests.conftest import ROOT
+
+    code = (
+        "import time\n"
+        "from pipeline.nasional.executor import LocalExecutor\n"
+        "ex = LocalExecutor(2)\n"
+        "print('siap', flush=True)\n"
+        "time.sleep(300)\n"
+    )
+    command = subprocess.Popen(
+        [sys.executable, "-c", code], cwd=ROOT, stdout=subprocess.PIPE, text=True
+    )
+    try:
+        workers: list[psutil.Process] = []
+        assert command.stdout is not None and command.stdout.readline().strip() == "siap"
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:  # the pool's workers, forked from its server
+            tree = psutil.Process(command.pid).children(recursive=True)
+            workers = [p for p in tree if p.ppid() != command.pid]
+            if len(workers) >= 2:
+                break
+            time.sleep(0.2)
+        assert len(workers) >= 2
+        os.kill(command.pid, signal.SIGKILL)
+        command.wait()
+        _, alive = psutil.wait_procs(workers, timeout=30)
+        assert alive == []
+    finally:
+        if command.poll() is None:
+            command.kill()
+            command.wait()
+        for worker in workers:  # when the test fails, it leaves nothing behind either
+            with contextlib.suppress(psutil.Error):
+                worker.kill()

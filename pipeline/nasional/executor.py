@@ -11,6 +11,8 @@ import concurrent.futures as cf
 import multiprocessing as mp
 import os
 import sys
+import threading
+import time
 from collections.abc import Callable
 from typing import Any, Protocol
 
@@ -56,6 +58,38 @@ def pool_context() -> Any:
     return ctx
 
 
+def owner() -> tuple[int, float]:
+    """This process as a pool's workers watch it (:func:`watch_owner`): pid and start time."""
+    import psutil  # noqa: PLC0415
+
+    return os.getpid(), psutil.Process().create_time()
+
+
+def watch_owner(pid: int, started: float, every: float = 1.0) -> None:
+    """End this process once the process that started its pool is gone.
+
+    A pool worker waits on its task queue, whose other end it holds itself, so it would wait
+    for ever, with the pipeline in memory, when the command is killed before it could stop
+    its workers (``kill -9``, the OOM killer). The pid is checked with its start time, so a
+    new process given the same pid is not taken for the owner.
+    """
+    import psutil  # noqa: PLC0415
+
+    def gone() -> bool:
+        try:
+            proc = psutil.Process(pid)
+            return proc.create_time() != started or proc.status() == psutil.STATUS_ZOMBIE
+        except psutil.Error:
+            return True
+
+    def watch() -> None:
+        while not gone():
+            time.sleep(every)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="awasi-pemilik", daemon=True).start()
+
+
 def _started() -> None:
     """Nothing: a task that makes the pool start a worker process."""
 
@@ -81,7 +115,7 @@ class LocalExecutor:
         from pipeline.nasional.work import start_worker  # noqa: PLC0415
 
         return cf.ProcessPoolExecutor(
-            self.workers, mp_context=pool_context(), initializer=start_worker
+            self.workers, mp_context=pool_context(), initializer=start_worker, initargs=owner()
         )
 
     def submit(self, fn: Callable[..., Any], *args: Any) -> Any:

@@ -30,7 +30,7 @@ from pipeline import __version__
 from pipeline.atomic import atomic_path, write_text
 from pipeline.isolate import Limits
 from pipeline.nasional import summary
-from pipeline.nasional.executor import Executor, cores, pool_context
+from pipeline.nasional.executor import Executor, cores, owner, pool_context, watch_owner
 from pipeline.nasional.layout import PemdaFolder, discover, national_year
 from pipeline.nasional.progress import Progress
 from pipeline.nasional.tables import Spool, to_arrow
@@ -307,7 +307,9 @@ def _helpers(jobs: int) -> Iterator[cf.Executor]:
         with _InProcess() as own:
             yield own
         return
-    with cf.ProcessPoolExecutor(count, mp_context=pool_context()) as pool:
+    with cf.ProcessPoolExecutor(
+        count, mp_context=pool_context(), initializer=watch_owner, initargs=owner()
+    ) as pool:
         yield pool
 
 
@@ -330,12 +332,12 @@ def _draw(path: Path, kind: str, args: tuple[Any, ...]) -> None:
     """One national chart (``distribution`` or ``ranking`` of :mod:`pipeline.nasional.charts`)
     drawn and saved as PNG."""
     # Deferred: matplotlib costs ~0.5 s to import; only the national charts need it.
-    from pipeline.charts import plt  # noqa: PLC0415
+    from pipeline.charts import plt, save_png  # noqa: PLC0415
     from pipeline.nasional import charts  # noqa: PLC0415
 
     fig = getattr(charts, kind)(*args)
     with atomic_path(path) as tmp:
-        fig.savefig(tmp, dpi=110, format="png", metadata={"Software": None})
+        save_png(fig, tmp)
     plt.close(fig)
 
 

@@ -22,6 +22,7 @@ import pyarrow as pa
 from pipeline.isolate import Limits, start_server
 from pipeline.issues import ERROR, INFO, WARNING, Issue, issues_frame
 from pipeline.master import MasterSpec, read_masters
+from pipeline.nasional.executor import watch_owner
 from pipeline.nasional.layout import PemdaFolder
 from pipeline.nasional.tables import to_arrow
 from pipeline.run import Prepared, Run, check_values, finish, prepare, start_ingests
@@ -48,11 +49,15 @@ _ONE_AT_A_TIME = threading.Lock()
 GC_THRESHOLD = (20_000, 20, 20)
 
 
-def start_worker() -> None:
-    """A local pool worker's start: the server its reader processes fork from started (it
-    loads the reader meanwhile), great-expectations set up once for every batch it will run,
-    then everything loaded so far (the libraries, the suites) left out of garbage collection,
-    which then runs less often (:data:`GC_THRESHOLD`). Each Pemda's numbers are unchanged."""
+def start_worker(owner: int = 0, owner_started: float = 0.0) -> None:
+    """A local pool worker's start: it ends itself when ``owner`` (the process that started
+    the pool) is gone (:func:`~pipeline.nasional.executor.watch_owner`); the server its reader
+    processes fork from started (it loads the reader meanwhile), great-expectations set up
+    once for every batch it will run, then everything loaded so far (the libraries, the
+    suites) left out of garbage collection, which then runs less often
+    (:data:`GC_THRESHOLD`). Each Pemda's numbers are unchanged."""
+    if owner:
+        watch_owner(owner, owner_started)
     start_server()
     great_expectations()
     gc.freeze()
