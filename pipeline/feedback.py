@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import shutil
 import tempfile
 import zipfile
@@ -34,8 +35,8 @@ from openpyxl.writer.excel import ExcelWriter
 
 from pipeline import fmt, sanitize, schema
 from pipeline.frames import records
-from pipeline.ingest import Submission
-from pipeline.issues import ERROR, INFO, SEVERITY_ORDER, WARNING, cell_order
+from pipeline.ingest import Submission, workbook_problem
+from pipeline.issues import ERROR, INFO, SEVERITY_ORDER, WARNING, cell_order, column_number
 from pipeline.layout import row_height
 
 if TYPE_CHECKING:
@@ -75,6 +76,15 @@ WIDTHS = [4, 9, 10, 7, 11, 15, 15, 58, 25]
 AUTHOR = "Sekretariat SAKIP"
 SEVERITIES = (ERROR, WARNING, INFO)
 MAX_COPY_BYTES = 5 * 1024 * 1024  # a template is ~20 KB; larger files get the list only
+# Cells the copy would hold in memory: those written, and every cell a merge or a hyperlink
+# covers (the workbook library makes an object for each on loading). A filled template has a
+# few thousand; a file past this gets the list only.
+MAX_COPY_CELLS = 200_000
+_CELL_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?c[\s/>]")
+_COVERING = re.compile(
+    rb"<(?:[A-Za-z_][\w.-]*:)?(?:mergeCell|hyperlink)\b[^>]*?\sref=\"\$?([A-Za-z]{1,3})\$?([0-9]{1,7})"
+    rb"(?::\$?([A-Za-z]{1,3})\$?([0-9]{1,7}))?\""
+)
 FONT = "Arial"
 UNIT_PT = 10.0  # the default font of the template (and so of the OPD's copy): Arial 10
 
@@ -117,37 +127,66 @@ def _text(cell: Cell, value: object) -> None:
     cell.data_type = "s"
 
 
+def _cells(ws: Worksheet) -> list[Cell]:
+    """The cells a sheet holds, in row order: only those in the file (walking the sheet's
+    bounding box would make every cell up to the farthest one, millions for one stray cell)."""
+    held = ws._cells  # the workbook library's own store of the sheet's cells
+    return [held[key] for key in sorted(held)]
+
+
 def _values_only(wb: Workbook, cached: Workbook | None) -> int:
     """The OPD's copy as values: every formula replaced by the value Excel last computed for
     it (``cached``, or empty when none was saved), every text sanitised. Returns the number
     of formulas replaced."""
     replaced = 0
     for ws in wb.worksheets:
-        ws.title = sanitize.sheet_name(ws.title)
         values = cached[ws.title] if cached is not None and ws.title in cached else None
-        for row in ws.iter_rows():
-            for cell in row:
-                if cell.data_type == "f":
-                    old = values[cell.coordinate].value if values is not None else None
-                    cell.value = None
-                    if isinstance(old, (int, float)) and not isinstance(old, bool):
-                        cell.value = old
-                    elif old is not None:
-                        _text(cell, old)
-                    replaced += 1
-                elif isinstance(cell.value, str):
-                    _text(cell, cell.value)
+        ws.title = sanitize.sheet_name(ws.title)
+        for cell in _cells(ws):
+            if cell.data_type == "f":
+                old = values[cell.coordinate].value if values is not None else None
+                cell.value = None
+                if isinstance(old, (int, float)) and not isinstance(old, bool):
+                    cell.value = old
+                elif old is not None:
+                    _text(cell, old)
+                replaced += 1
+            elif isinstance(cell.value, str):
+                _text(cell, cell.value)
     return replaced
+
+
+def _copy_cells(path: Path) -> int:
+    """How many cells loading ``path`` would make (see :data:`MAX_COPY_CELLS`); -1 when the
+    value reader must not open it either (:func:`~pipeline.ingest.workbook_problem`)."""
+    if workbook_problem(path):
+        return -1
+    total = 0
+    with zipfile.ZipFile(path) as zf:  # sizes and ratios were screened just above
+        for member in zf.namelist():
+            if not (member.startswith("xl/worksheets/") and member.endswith(".xml")):
+                continue
+            data = zf.read(member)
+            total += len(_CELL_TAG.findall(data))
+            for first_col, first_row, last_col, last_row in _COVERING.findall(data):
+                if not last_col:
+                    total += 1
+                    continue
+                rows = abs(int(last_row) - int(first_row)) + 1
+                cols = abs(column_number(last_col.decode()) - column_number(first_col.decode()))
+                total += rows * (cols + 1)
+    return total
 
 
 def _load_copy(path: Path) -> tuple[Workbook, int] | None:
     """The OPD's own file loaded for the feedback copy, formulas turned into values (the
-    values Excel saved are read only when the file has a formula)."""
+    values Excel saved are read only when the file has a formula). None (the feedback then
+    has the list alone) for a file that cannot be loaded, or would make too many cells."""
     try:  # defusedxml behind openpyxl refuses entities; anything odd means no copy
+        if not 0 <= _copy_cells(path) <= MAX_COPY_CELLS:
+            return None
         wb = openpyxl.load_workbook(path, keep_vba=False, keep_links=False)
-        formulas = any(
-            cell.data_type == "f" for ws in wb.worksheets for row in ws.iter_rows() for cell in row
-        )
+        formulas = any(cell.data_type == "f" for ws in wb.worksheets for cell in _cells(ws))
         cached = (
             openpyxl.load_workbook(path, data_only=True, keep_links=False) if formulas else None
         )
@@ -187,9 +226,14 @@ def _sorted(issues: pd.DataFrame) -> pd.DataFrame:
 
 
 def _intro(
-    issues: pd.DataFrame, source: str | None, blank_template: bool, contact: Contact
+    issues: pd.DataFrame,
+    source: str | None,
+    blank_template: bool,
+    contact: Contact,
+    copied: bool = True,
 ) -> list[tuple[str, str]]:
-    """The lines above the tables: what was checked, what to do, by when, to whom."""
+    """The lines above the tables: what was checked, what to do, by when, to whom.
+    ``copied``: the file checked (``source``) follows the list, its cells marked."""
     counts = issues["severity"].value_counts()
     errors, warnings, infos = (int(counts.get(s, 0)) for s in SEVERITIES)
     if blank_template:
@@ -204,11 +248,17 @@ def _intro(
             ),
             ("bold", f"Kirim ke: {contact.to_whom}, {contact.by_when}."),
         ]
+    if not source:
+        checked = "Berkas Anda tidak dapat dibuka."
+    elif copied:
+        checked = f"Berkas yang diperiksa: {source}"
+    else:
+        checked = (
+            f"Berkas yang diperiksa: {source}. Salinannya tidak disertakan di sini: berkas "
+            "terlalu besar, atau memuat sel (atau sel gabungan) jauh di luar tabel templat."
+        )
     lines = [
-        (
-            "text",
-            f"Berkas yang diperiksa: {source}" if source else "Berkas Anda tidak dapat dibuka.",
-        ),
+        ("text", checked),
         (
             "bold",
             f"{errors} wajib diperbaiki (ERROR: nilainya tidak dipakai sampai diperbaiki) · "
@@ -220,7 +270,10 @@ def _intro(
             "Perbaiki sel yang ditandai di berkas Anda sendiri (bukan di salinan ini), simpan "
             "sebagai .xlsx, lalu kirim kembali. Klik alamat sel di kolom Sel untuk melompat ke "
             "sel itu di salinan. Salinan ini hanya memuat nilai: rumus dari berkas Anda "
-            "diganti dengan nilai terakhirnya.",
+            "diganti dengan nilai terakhirnya."
+            if copied
+            else "Perbaiki sel yang disebut di tabel di bawah di berkas Anda sendiri (sheet dan "
+            "alamat selnya), simpan sebagai .xlsx, lalu kirim kembali.",
         ),
         ("bold", f"Kirim ke: {contact.to_whom}, {contact.by_when}."),
     ]
@@ -307,6 +360,7 @@ def _list_sheet(
     sheetnames: set[str],
     contact: Contact,
     blank_template: bool,
+    copied: bool = True,
 ) -> None:
     ws = wb.create_sheet(SHEET, 0)
     for col, width in enumerate(WIDTHS, start=1):
@@ -315,7 +369,7 @@ def _list_sheet(
     _text(ws["A1"], title)
     ws["A1"].font = Font(name=FONT, bold=True, size=13)
     row = 2
-    for style, line in _intro(issues, source, blank_template, contact):
+    for style, line in _intro(issues, source, blank_template, contact, copied):
         cell = ws.cell(row, 1)
         _text(cell, line)
         cell.font = Font(name=FONT, size=10, bold=style == "bold")
@@ -325,7 +379,7 @@ def _list_sheet(
             (line, span), font_pt=10, unit_pt=UNIT_PT, bold=style == "bold"
         )
         row += 1
-    if not blank_template:
+    if not blank_template and copied:
         legend = ws.cell(row, 1)
         _text(legend, "Tanda sel di salinan:")
         legend.font = Font(name=FONT, size=9, italic=True)
@@ -414,6 +468,7 @@ def build_feedback(
     (its blank template) follows the list so the OPD can fill it in.
     """
     wb: Workbook | None = None
+    checked = source.name if source is not None else None
     if source is not None and source.size <= MAX_COPY_BYTES:
         loaded = _load_copy(source.path)
         wb = loaded[0] if loaded else None
@@ -430,9 +485,7 @@ def build_feedback(
     )
     if source is not None:
         _mark_cells(wb, issues[issues["file"] == source.name])
-    _list_sheet(
-        wb, issues, title, source.name if source else None, set(wb.sheetnames), contact, blank
-    )
+    _list_sheet(wb, issues, title, checked, set(wb.sheetnames), contact, blank, source is not None)
     wb.active = 0
     for ws in wb.worksheets:
         ws.sheet_view.tabSelected = ws.title == SHEET

@@ -163,3 +163,76 @@ def test_creating_the_helpers_does_not_wait_for_them_to_start(
     assert _SlowHelper.started.is_set()
     assert _SlowHelper.blocked == [False]
     helpers.close()
+
+
+def _petunjuk_with(dst: Path, add: str) -> Path:
+    """An OPD file whose first sheet (Petunjuk, which the value reader never opens) carries
+    ``add`` after its cells."""
+    from tests.hostile_files import SOURCE, _rewrite
+
+    def change(name: str, data: bytes) -> bytes:
+        if name != "xl/worksheets/sheet1.xml":
+            return data
+        return data.replace(b"</sheetData>", b"</sheetData>" + add.encode(), 1)
+
+    _rewrite(dst, change, SOURCE)
+    return dst
+
+
+def test_a_stray_far_cell_in_the_copy_makes_no_cells_up_to_it(tmp_path: Path) -> None:
+    """The copy holds the cells in the file, not every cell of the sheet's bounding box: one
+    stray cell at Z5000 would otherwise make 130,000 (at XFD1048576 the run never ended)."""
+    from tests.hostile_files import SOURCE, far_cell
+
+    path = tmp_path / "jauh.xlsx"
+    far_cell(path, SOURCE, "xl/worksheets/sheet1.xml", "Z5000")
+    held = len(openpyxl.load_workbook(path)["Petunjuk"]._cells)
+    loaded = feedback._load_copy(path)
+    assert loaded is not None
+    ws = loaded[0]["Petunjuk"]
+    assert len(ws._cells) == held < 100
+    assert ws["Z5000"].value == 1
+
+
+def test_a_copy_that_would_make_too_many_cells_is_not_made(tmp_path: Path) -> None:
+    """A merge (or a hyperlink) over a huge range makes an object per covered cell on loading;
+    past :data:`~pipeline.feedback.MAX_COPY_CELLS` the feedback has the list alone."""
+    merged = _petunjuk_with(
+        tmp_path / "gabung.xlsx", '<mergeCells count="1"><mergeCell ref="A1:Z20000"/></mergeCells>'
+    )
+    assert feedback._copy_cells(merged) == pytest.approx(26 * 20_000, abs=2_000)
+    assert feedback._load_copy(merged) is None
+    linked = _petunjuk_with(
+        tmp_path / "tautan.xlsx",
+        '<hyperlinks><hyperlink ref="A1:$AZ$9000" location="Indikator!A1"/></hyperlinks>',
+    )
+    assert feedback._copy_cells(linked) > feedback.MAX_COPY_CELLS
+    assert feedback._load_copy(linked) is None
+    small = _petunjuk_with(
+        tmp_path / "kecil.xlsx", '<mergeCells count="1"><mergeCell ref="B30:C31"/></mergeCells>'
+    )
+    assert feedback._load_copy(small) is not None
+
+
+def test_a_file_too_far_reaching_to_copy_still_gets_its_list(tmp_path: Path) -> None:
+    """The report over a file with one cell at XFD1048576 in a sheet the value reader never
+    opens ends (it waited for ever on the feedback), the file's values count, and its OPD's
+    feedback is the list alone, saying why there is no copy."""
+    import shutil
+
+    from tests.conftest import INPUT_DIR, run_report
+    from tests.hostile_files import far_cell
+
+    folder = tmp_path / "masuk"
+    shutil.copytree(INPUT_DIR, folder)
+    name = "Badan Kepegawaian Daerah - Capaian Kinerja 2018.xlsx"
+    (folder / name).unlink()
+    far_cell(folder / name, INPUT_DIR / name, "xl/worksheets/sheet1.xml")
+    done = run_report(folder, tmp_path / "keluaran")
+    assert done.returncode == 0, done.stderr[-800:]
+    wb = openpyxl.load_workbook(tmp_path / "keluaran" / "umpan_balik" / "BKD.xlsx")
+    assert wb.sheetnames == [feedback.SHEET]
+    texts = [str(c.value) for row in wb[feedback.SHEET].iter_rows() for c in row if c.value]
+    assert any(t.startswith(f"Berkas yang diperiksa: {name}. Salinannya tidak") for t in texts)
+    assert not any("Tanda sel di salinan" in t or "tidak dapat dibuka" in t for t in texts)
+    assert "IK04.02" in texts  # its own problems, listed
