@@ -76,11 +76,12 @@ WIDTHS = [4, 9, 10, 7, 11, 15, 15, 58, 25]
 AUTHOR = "Sekretariat SAKIP"
 SEVERITIES = (ERROR, WARNING, INFO)
 MAX_COPY_BYTES = 5 * 1024 * 1024  # a template is ~20 KB; larger files get the list only
-# Cells the copy would hold in memory: those written, and every cell a merge or a hyperlink
-# covers (the workbook library makes an object for each on loading). A filled template has a
-# few thousand; a file past this gets the list only.
+# Cells the copy would hold in memory: those written (and rows, each may carry its own
+# height or style), and every cell a merge or a hyperlink covers (the workbook library makes
+# an object for each on loading). A filled template has a few thousand; a file past this gets
+# the list only.
 MAX_COPY_CELLS = 200_000
-_CELL_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?c[\s/>]")
+_CELL_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?(?:c|row)[\s/>]")
 _COVERING = re.compile(
     rb"<(?:[A-Za-z_][\w.-]*:)?(?:mergeCell|hyperlink)\b[^>]*?\sref=\"\$?([A-Za-z]{1,3})\$?([0-9]{1,7})"
     rb"(?::\$?([A-Za-z]{1,3})\$?([0-9]{1,7}))?\""

@@ -212,6 +212,11 @@ def test_a_copy_that_would_make_too_many_cells_is_not_made(tmp_path: Path) -> No
         tmp_path / "kecil.xlsx", '<mergeCells count="1"><mergeCell ref="B30:C31"/></mergeCells>'
     )
     assert feedback._load_copy(small) is not None
+    rows = "".join(f'<row r="{n}" ht="20" customHeight="1"/>' for n in range(40, 3040))
+    tall = _petunjuk_with(tmp_path / "baris.xlsx", f"<sheetData>{rows}</sheetData>")
+    plain = _petunjuk_with(tmp_path / "polos.xlsx", "")
+    assert feedback._copy_cells(small) - feedback._copy_cells(plain) == 4
+    assert feedback._copy_cells(tall) - feedback._copy_cells(plain) == 3000
 
 
 def test_a_file_too_far_reaching_to_copy_still_gets_its_list(tmp_path: Path) -> None:
