@@ -305,7 +305,7 @@ def _peek_meta(sub: Submission) -> None:
     """Read only the ``_meta`` sheet of a refused .xls/.ods (values only), so that the refusal
     reaches the OPD that sent it. Anything odd leaves the file without a claim."""
     try:
-        wb = _open_workbook(sub.path)
+        wb = open_workbook(sub.path)
         try:
             if tpl.SHEET_META not in wb.sheet_names:
                 return
@@ -320,7 +320,7 @@ def _peek_meta(sub: Submission) -> None:
             sub.meta_cells[_text(row[0])] = f"B{number}"
 
 
-def _open_workbook(path: Path) -> CalamineWorkbook:
+def open_workbook(path: Path) -> CalamineWorkbook:
     """The workbook for calamine; a name that is not valid UTF-8 (which the reader cannot take
     as a path) is read from an open file instead (the size is bounded before this)."""
     try:

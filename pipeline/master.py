@@ -20,14 +20,13 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from python_calamine import CalamineWorkbook
 from xlsxwriter.utility import xl_col_to_name
 
 from pipeline import fmt, schema
 from pipeline.completeness import ZONA_BAWAAN, ZONA_WAKTU
 from pipeline.config import Band, Scale, Settings, build_settings
 from pipeline.frames import suite_view
-from pipeline.ingest import workbook_problem
+from pipeline.ingest import open_workbook, workbook_problem
 from pipeline.issues import ERROR, WARNING, Issue, cell_ref, column_number
 from pipeline.numbers import BATAS_WAJAR, cell_text, parse_number
 from pipeline.renja import check_renja_sheets, triwulan_of
@@ -248,7 +247,7 @@ def _read_sheets(path: Path) -> dict[str, list[list[Any]]]:
     problem = workbook_problem(path)  # read here, not in an isolated reader: screened first
     if problem:
         raise ValueError(problem)
-    wb = CalamineWorkbook.from_path(str(path))
+    wb = open_workbook(path)
     try:
         return {
             name: wb.get_sheet_by_name(name).to_python(skip_empty_area=False)

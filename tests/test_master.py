@@ -245,3 +245,18 @@ def test_a_cell_far_outside_the_tables_refuses_the_spec_before_it_is_read(
     )
     assert done.returncode == 0, done.stderr[-500:]
     assert done.stdout.startswith("True spec.tidak_terbaca") and where in done.stdout
+
+
+def test_a_spec_whose_path_is_not_utf8_is_read(tmp_path: Path) -> None:
+    """A spec in a folder, or under a name, that is not UTF-8 is read from its bytes (the value
+    reader takes no such path): it was refused as 'No such file or directory'."""
+    import os
+    import shutil
+
+    folder = tmp_path / os.fsdecode(b"spek \xfe")
+    folder.mkdir()
+    path = folder / os.fsdecode(b"binjai \xff.xlsx")
+    shutil.copy(SPEC_PATH, path)
+    spec, issues = read_master(path)
+    assert spec is not None, [i.message for i in issues if i.severity == ERROR]
+    assert spec.kode_pemda == "1275" and len(spec.indikator) > 100

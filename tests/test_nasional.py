@@ -504,3 +504,27 @@ def test_pool_workers_end_when_the_command_is_killed() -> None:
         for worker in workers:  # when the test fails, it leaves nothing behind either
             with contextlib.suppress(psutil.Error):
                 worker.kill()
+
+
+def test_a_folder_named_in_bytes_that_are_not_utf8_runs_and_is_shown(tmp_path: Path) -> None:
+    """A Pemda folder whose name is not UTF-8 (copied from another system) is run like any
+    other and shown with each such byte as \\xNN; it ended the run when its raw name reached
+    the typed tables."""
+    import json
+    import os
+
+    from pipeline.nasional.executor import LocalExecutor
+    from pipeline.nasional.run import run_nasional
+    from tests.national_roots import binjai
+
+    root, out = tmp_path / "akar", tmp_path / "keluaran"
+    binjai(root / os.fsdecode(b"binjai \xff\x01"))
+    run_nasional(root, out, LocalExecutor(1))
+    pemda = _table(out, "pemda")
+    assert pemda["folder"].tolist() == ["binjai \\xff\\x01"]
+    assert pemda["status"].tolist() == ["DRAFT"] and pemda["kode_pemda"].tolist() == ["1275"]
+    assert set(_table(out, "validasi")["folder"]) == {"binjai \\xff\\x01"}
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert [(p["folder"], p["kode_pemda"]) for p in manifest["pemda"]] == [
+        ("binjai \\xff\\x01", "1275")
+    ]

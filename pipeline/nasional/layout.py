@@ -12,10 +12,9 @@ from collections import Counter
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from python_calamine import CalamineWorkbook
-
-from pipeline.ingest import has_inputs, workbook_problem
+from pipeline.ingest import has_inputs, open_workbook, workbook_problem
 from pipeline.numbers import cell_text
+from pipeline.sanitize import visible
 from pipeline.schema import KODE_PEMDA
 
 SPEC_FOLDER = "master"
@@ -62,7 +61,9 @@ def _folder(order: int, path: Path, master: Path, inputs: Path) -> PemdaFolder:
         else []
     )
     files = sum(1 for p in inputs.rglob("*") if p.is_file()) if inputs.is_dir() else 0
-    base = PemdaFolder(order, path.name, specs[0] if len(specs) == 1 else None, inputs, files)
+    # the name as shown and stored (a byte that is not UTF-8 becomes \\xNN; text only)
+    name = visible(path.name)
+    base = PemdaFolder(order, name, specs[0] if len(specs) == 1 else None, inputs, files)
     if not specs:
         return replace(base, problem=f"Tidak ada master spec (.xlsx) di folder {SPEC_FOLDER}/.")
     if len(specs) > 1:
@@ -88,7 +89,7 @@ def _peek(spec: Path) -> tuple[str, str, str]:
     if workbook_problem(spec):
         return "", "", ""
     try:
-        wb = CalamineWorkbook.from_path(str(spec))
+        wb = open_workbook(spec)
         try:
             rows = wb.get_sheet_by_name("pemda").to_python()
         finally:

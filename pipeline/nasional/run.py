@@ -196,7 +196,7 @@ def run_nasional(
         dashboard=executor.dashboard,
         rows=written.rows,
     )
-    _manifest(output, run, folders, seconds)
+    _manifest(output, run, folders, seconds, rows)
     return run
 
 
@@ -352,9 +352,14 @@ def _versions() -> dict[str, str]:
 
 
 def _manifest(
-    output: Path, run: NationalRun, folders: list[PemdaFolder], seconds: dict[int, float]
+    output: Path,
+    run: NationalRun,
+    folders: list[PemdaFolder],
+    seconds: dict[int, float],
+    rows: dict[int, dict[str, Any]],
 ) -> None:
-    by_folder = run.pemda.set_index("folder")
+    """``manifest.json``: the run, its libraries and each folder's row (by its place in the
+    root, never by its shown name: two names may show alike)."""
     manifest = {
         "pipeline": __version__,
         "tahun": run.tahun,
@@ -364,10 +369,10 @@ def _manifest(
         "pemda": [
             {
                 "folder": f.folder,
-                "kode_pemda": str(by_folder.loc[f.folder, "kode_pemda"]),
-                "status": str(by_folder.loc[f.folder, "status"]),
+                "kode_pemda": str(rows[f.order].get("kode_pemda") or ""),
+                "status": str(rows[f.order].get("status") or ""),
                 "berkas": f.files,
-                "spec_sha256": str(by_folder.loc[f.folder, "spec_sha256"]),
+                "spec_sha256": str(rows[f.order].get("spec_sha256") or ""),
                 "detik": round(seconds.get(f.order, 0.0), 3),
             }
             for f in folders
