@@ -24,7 +24,16 @@ from pipeline.config import Scale, Settings
 A4_LANDSCAPE = (11.69, 8.27)
 A4_PORTRAIT = (8.27, 11.69)
 GRID = "#555555"
-plt.rcParams.update({"font.family": "DejaVu Sans", "font.size": 10, "svg.hashsalt": "sakip"})
+# Every text is shown as written: a name holding two dollar signs is no formula to typeset
+# (``$\frac{$`` would not draw at all, ``Rp $5 dan $10`` would come out in italics).
+plt.rcParams.update(
+    {
+        "font.family": "DejaVu Sans",
+        "font.size": 10,
+        "svg.hashsalt": "sakip",
+        "text.parse_math": False,
+    }
+)
 PNG_DPI = 110
 
 

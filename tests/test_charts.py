@@ -73,3 +73,41 @@ def test_a_chart_with_nothing_to_show_says_why_and_has_no_empty_legend() -> None
     assert not {t for t in _texts(_kuadran()) if t.startswith("Belum ada")}
     for fig in (tren, kuadran):
         plt.close(fig)
+
+
+def test_dollar_signs_in_a_name_are_drawn_as_written() -> None:
+    """Two dollar signs in a spec's text are no formula: ``$\\frac{$`` ended the report (the
+    chart could not be drawn), ``$5 dan $10`` came out in italics without its signs."""
+    from pipeline.nasional import charts as national
+
+    settings = default_settings()
+    names = ["Biaya $\\frac{$ layanan", "Rp $5 dan $10"]
+    sasaran = pd.DataFrame(
+        {
+            "kode_sasaran": ["S1", "S2"],
+            "uraian_sasaran": names,
+            "rata_rata_capaian": [104.2, 76.5],
+            "jumlah_indikator": [3, 2],
+            "jumlah_dinilai": [3, 2],
+            "predikat": ["", ""],
+        }
+    )
+    frame = chartdata.sasaran_bars(sasaran, settings.skala)
+    fig = charts.capaian_per_sasaran(frame, settings.skala, None, "Kota $Contoh$")
+    charts.save_png(fig, io.BytesIO())
+    shown = [t.get_text() for t in fig.axes[0].get_yticklabels()]
+    assert sorted(s.split(" ", 1)[1] for s in shown) == sorted(names)
+    assert not any(t.get_parse_math() for t in fig.axes[0].get_yticklabels())
+    plt.close(fig)
+    ranked = pd.DataFrame(
+        {
+            "kode_pemda": ["9101"],
+            "nama_pemda": ["Kabupaten $\\frac{$"],
+            "rata_rata_capaian": [90.0],
+            "warna_predikat": ["#1A9850"],
+            "predikat": ["Tinggi"],
+        }
+    )
+    fig = national.ranking(ranked, "Peringkat $x$")
+    charts.save_png(fig, io.BytesIO())
+    plt.close(fig)
