@@ -1003,6 +1003,21 @@ def _read_draft(path: Path) -> _Draft:
     check.parent("indikator", indikator, "kode_opd", set(opd["kode_opd"]))
     check.parent("program", program, "kode_opd", set(opd["kode_opd"]))
     check.parent("program", program, "kode_sasaran", set(sasaran["kode_sasaran"]), optional=True)
+    if indikator.empty:  # nothing to measure: no report can be made from this spec
+        check.issues.append(
+            Issue(
+                rule="spec.indikator_kosong",
+                severity=ERROR,
+                file=path.name,
+                sheet="indikator",
+                cell="baris 2",
+                found="tidak ada baris indikator",
+                expected="satu baris per indikator kinerja RPJMD",
+                message="Sheet indikator tidak memuat satu pun indikator: isi indikator "
+                "kinerja RPJMD di bawah baris judul, satu baris per indikator.",
+            )
+        )
+        return _Draft(None, check.issues)
     indikator = indikator.assign(
         agregasi_tw=indikator["agregasi_tw"].replace("", "nilai_akhir"),
         bobot=indikator["bobot"].replace("", "1"),

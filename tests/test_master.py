@@ -260,3 +260,19 @@ def test_a_spec_whose_path_is_not_utf8_is_read(tmp_path: Path) -> None:
     spec, issues = read_master(path)
     assert spec is not None, [i.message for i in issues if i.severity == ERROR]
     assert spec.kode_pemda == "1275" and len(spec.indikator) > 100
+
+
+def test_a_spec_without_any_indicator_is_refused_with_one_error(tmp_path: Path) -> None:
+    """An indikator sheet with only its titles (a spec not filled in yet) ended the run with a
+    traceback; it is refused with one ERROR saying what to fill in."""
+    wb = openpyxl.load_workbook(SPEC_PATH)
+    wb["indikator"].delete_rows(2, wb["indikator"].max_row)
+    path = tmp_path / "tanpa_indikator.xlsx"
+    wb.save(path)
+    spec, issues = read_master(path)
+    assert spec is None
+    errors = [i for i in issues if i.severity == ERROR]
+    assert [(i.rule, i.sheet, i.cell) for i in errors] == [
+        ("spec.indikator_kosong", "indikator", "baris 2")
+    ]
+    assert "tidak memuat satu pun indikator" in errors[0].message
