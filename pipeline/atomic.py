@@ -42,6 +42,13 @@ def _umask() -> int:
     return mask
 
 
+def folder_mode(folder: Path) -> None:
+    """Give a folder made private (``tempfile.mkdtemp`` makes 0700) the mode of any other
+    folder made here (0777 less the umask), before it is put in place: colleagues who may read
+    the output folder may read it too."""
+    os.chmod(folder, 0o777 & ~_umask())
+
+
 def write_text(target: Path, text: str) -> None:
     """Write a text file atomically (UTF-8)."""
     with atomic_path(target) as tmp:
@@ -140,7 +147,7 @@ def staged_folder(folder: Path, keep: Callable[[str], bool]) -> Iterator[Path]:
             for entry in sorted(folder.iterdir()):
                 if keep(entry.name) and not (staging / entry.name).exists():
                     _link_copy(entry, staging / entry.name)
-        os.chmod(staging, 0o777 & ~_umask())
+        folder_mode(staging)
         _swap(staging, folder)
     finally:
         shutil.rmtree(staging, ignore_errors=True)  # the new set if it failed, else the old one

@@ -34,6 +34,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from openpyxl.writer.excel import ExcelWriter
 
 from pipeline import fmt, sanitize, schema
+from pipeline.atomic import folder_mode
 from pipeline.frames import records
 from pipeline.ingest import Submission, workbook_problem
 from pipeline.issues import ERROR, INFO, SEVERITY_ORDER, WARNING, cell_order, column_number
@@ -563,6 +564,7 @@ def write_feedback(
     folder = Path(folder)
     folder.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=".umpan_balik.", dir=folder.parent))
+    folder_mode(tmp)
     written: list[Path] = []
     try:
         for kode, group in per_opd.groupby("kode_opd", sort=True):

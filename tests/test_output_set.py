@@ -174,3 +174,15 @@ def test_a_full_disk_keeps_the_last_outputs(
     assert len(lines) == 1 and "disk penuh" in lines[0], err
     assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
     assert not _leftovers(out)
+
+
+def test_every_output_folder_gets_a_normal_folders_mode(report_dir: Path) -> None:
+    """The feedback folder was built in a private temporary folder (0700) and kept that mode:
+    a colleague who could open the workbook beside it could not open the feedback files."""
+    mask = os.umask(0)
+    os.umask(mask)
+    folders = [report_dir, *(p for p in report_dir.rglob("*") if p.is_dir())]
+    assert {"umpan_balik", "charts"} <= {p.name for p in folders}
+    assert {p.name: p.stat().st_mode & 0o777 for p in folders} == {
+        p.name: 0o777 & ~mask for p in folders
+    }
