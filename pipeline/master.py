@@ -997,6 +997,19 @@ def _read_draft(path: Path) -> _Draft:
         ("program", program, "kode_program"),
     ):
         check.unique(sheet, df, col)
+    for code, row in zip(opd["kode_opd"], opd["_row"], strict=True):
+        if code and not schema.KODE_PEMDA.fullmatch(str(code)):
+            check.add(
+                "opd",
+                row,
+                "kode_opd",
+                str(code),
+                "huruf, angka, titik, garis bawah atau tanda hubung, tidak diawali titik",
+                f"Kode OPD '{code}' tidak dapat dipakai di nama berkas keluaran (umpan balik, "
+                "E.81, templat): pakai huruf, angka, titik, garis bawah atau tanda hubung, tidak "
+                "diawali titik",
+                "spec.kode_opd",
+            )
     check.parent("tujuan", tujuan, "kode_misi", set(misi["kode_misi"]))
     check.parent("sasaran", sasaran, "kode_tujuan", set(tujuan["kode_tujuan"]))
     check.parent("indikator", indikator, "kode_sasaran", set(sasaran["kode_sasaran"]))

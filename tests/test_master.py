@@ -276,3 +276,22 @@ def test_a_spec_without_any_indicator_is_refused_with_one_error(tmp_path: Path) 
         ("spec.indikator_kosong", "indikator", "baris 2")
     ]
     assert "tidak memuat satu pun indikator" in errors[0].message
+
+
+@pytest.mark.parametrize("code", ["../../keluar", "DPU/PR", "DINKES\\2", ".", ".tersembunyi"])
+def test_a_kode_opd_that_cannot_name_a_file_is_refused(tmp_path: Path, code: str) -> None:
+    """A Kode OPD names the OPD's feedback, E.81 and template files: '../../keluar' wrote a
+    feedback file two folders above the output, 'DPU/PR' one in a folder of its own."""
+    wb = openpyxl.load_workbook(SPEC_PATH)
+    for ws in wb.worksheets:  # the code everywhere the spec uses it
+        for row in ws.iter_rows():
+            for cell in row:
+                if cell.value == "BKD":
+                    cell.value = code
+    path = tmp_path / "kode.xlsx"
+    wb.save(path)
+    spec, issues = read_master(path)
+    assert spec is None
+    errors = [i for i in issues if i.severity == ERROR]
+    assert [(i.rule, i.sheet, i.found) for i in errors] == [("spec.kode_opd", "opd", code)]
+    assert errors[0].cell.startswith("A")
