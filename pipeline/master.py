@@ -997,7 +997,21 @@ def _read_draft(path: Path) -> _Draft:
         ("program", program, "kode_program"),
     ):
         check.unique(sheet, df, col)
+    folded: dict[str, tuple[str, int]] = {}  # file names: one OPD per name on any disk
     for code, row in zip(opd["kode_opd"], opd["_row"], strict=True):
+        other = folded.setdefault(str(code).casefold(), (str(code), row))
+        if code and other[0] != code:
+            check.add(
+                "opd",
+                row,
+                "kode_opd",
+                str(code),
+                "kode unik tanpa membedakan huruf besar/kecil",
+                f"Kode OPD '{code}' hanya berbeda huruf besar/kecil dengan '{other[0]}' di baris "
+                f"{other[1]}: berkas keluarannya (umpan balik, E.81, templat) akan saling menimpa "
+                "di Windows dan macOS, dan mudah tertukar; bedakan kodenya",
+                "spec.kode_ganda",
+            )
         if code and not schema.KODE_PEMDA.fullmatch(str(code)):
             check.add(
                 "opd",

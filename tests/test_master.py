@@ -278,6 +278,26 @@ def test_a_spec_without_any_indicator_is_refused_with_one_error(tmp_path: Path) 
     assert "tidak memuat satu pun indikator" in errors[0].message
 
 
+def test_kode_opd_that_differ_only_in_case_are_refused(tmp_path: Path) -> None:
+    """Two OPDs coded 'BKD' and 'bkd' get feedback files whose names differ only in case: on
+    Windows and macOS one overwrites the other, and one OPD would read the other's feedback."""
+    wb = openpyxl.load_workbook(SPEC_PATH)
+    for ws in wb.worksheets:  # KESBANGPOL becomes 'bkd' wherever the spec uses it
+        for row in ws.iter_rows():
+            for cell in row:
+                if cell.value == "KESBANGPOL":
+                    cell.value = "bkd"
+    path = tmp_path / "kode.xlsx"
+    wb.save(path)
+    spec, issues = read_master(path)
+    assert spec is None
+    errors = [i for i in issues if i.severity == ERROR]
+    assert [(i.rule, i.sheet, i.cell, i.found) for i in errors] == [
+        ("spec.kode_ganda", "opd", "A12", "bkd")
+    ]
+    assert "'BKD' di baris 11" in errors[0].message
+
+
 @pytest.mark.parametrize("code", ["../../keluar", "DPU/PR", "DINKES\\2", ".", ".tersembunyi"])
 def test_a_kode_opd_that_cannot_name_a_file_is_refused(tmp_path: Path, code: str) -> None:
     """A Kode OPD names the OPD's feedback, E.81 and template files: '../../keluar' wrote a

@@ -273,8 +273,12 @@ def test_the_folder_check_reads_the_kode_pemda_the_run_uses(tmp_path: Path) -> N
     (root / "d" / "master").mkdir(parents=True)  # a Pemda that has received nothing yet
     (root / "d" / "master" / "spec.xlsx").write_bytes(SPEC_PATH.read_bytes())
     (root / "d" / "input_xlsx").mkdir()
+    _spec_only(root / "e", kode="kb-x")
+    _spec_only(root / "f", kode="KB-X")  # one folder with 'kb-x' on Windows and macOS
     found = {f.folder: f for f in discover(root)}
     assert "input_xlsx/ kosong" in found["d"].problem
+    assert not found["e"].problem
+    assert "sudah dipakai folder e (sebagai kb-x;" in found["f"].problem
     assert found["a"].kode_pemda == found["b"].kode_pemda == "1275"
     assert "sudah dipakai folder a" in found["b"].problem
     assert "tidak diawali titik" in found["c"].problem

@@ -121,11 +121,14 @@ def national_year(folders: list[PemdaFolder]) -> str:
     return max(y for y, n in years.items() if n == top)
 
 
+_CASE = "huruf besar dan kecil tidak membedakan nama folder di Windows dan macOS"
+
+
 def _same_year_unique_codes(folders: list[PemdaFolder]) -> list[PemdaFolder]:
     """Refuse a folder whose spec is for another year, or whose Kode Pemda an earlier folder
-    already uses (its outputs would overwrite the other's)."""
+    already uses, also in other letter case (its outputs would overwrite the other's)."""
     year = national_year(folders)
-    owner: dict[str, str] = {}
+    owner: dict[str, tuple[str, str]] = {}  # casefolded code -> folder, code
     out = []
     for f in folders:
         problem = f.problem
@@ -139,12 +142,14 @@ def _same_year_unique_codes(folders: list[PemdaFolder]) -> list[PemdaFolder]:
                 "keluaran; pakai huruf, angka, titik, garis bawah atau tanda hubung, tidak "
                 "diawali titik."
             )
-        elif not problem and f.kode_pemda in owner:
+        elif not problem and f.kode_pemda.casefold() in owner:
+            first, code = owner[f.kode_pemda.casefold()]
+            same = "" if code == f.kode_pemda else f" (sebagai {code}; {_CASE})"
             problem = (
-                f"Kode Pemda {f.kode_pemda} sudah dipakai folder {owner[f.kode_pemda]}; "
+                f"Kode Pemda {f.kode_pemda} sudah dipakai folder {first}{same}; "
                 "setiap Pemda harus berkode unik."
             )
         elif not problem and f.kode_pemda:
-            owner[f.kode_pemda] = f.folder
+            owner[f.kode_pemda.casefold()] = (f.folder, f.kode_pemda)
         out.append(replace(f, problem=problem))
     return out
