@@ -16,6 +16,7 @@ import pandas as pd
 from pipeline import fmt, schema
 from pipeline.config import Scale, Settings
 from pipeline.frames import records
+from pipeline.score import efficiency
 
 # Efficiency band colours (the predikat scale has its own colours).
 WARNA_EFISIENSI = {
@@ -110,16 +111,14 @@ def efisiensi_opd(opd: pd.DataFrame, settings: Settings) -> pd.DataFrame:
     """OPDs with both an average capaian and a serapan: the points of the efficiency chart.
 
     ``efisiensi`` = capaian − serapan (points) and ``kategori_efisiensi`` are recomputed with
-    the settings' bands, the same rule as :func:`pipeline.score.efficiency`; rows sorted from
+    the settings' bands by :func:`pipeline.score.efficiency`; rows sorted from
     the most to the least efficient.
     """
     data = opd.dropna(subset=["rata_rata_capaian", "serapan"])
-    diff = data["rata_rata_capaian"].astype(float) - data["serapan"].astype(float)
-    band = np.select(
-        [diff > settings.efisiensi_batas_atas, diff < settings.efisiensi_batas_bawah],
-        ["efisien", "tidak efisien"],
-        default="cukup efisien",
+    found = efficiency(
+        data["rata_rata_capaian"].astype(float), data["serapan"].astype(float), settings
     )
+    diff, band = found["efisiensi"], found["kategori_efisiensi"]
     out = pd.DataFrame(
         {
             "kode_opd": data["kode_opd"].astype(str),

@@ -17,6 +17,7 @@ from typing import Any
 
 from pipeline import fmt
 from pipeline.issues import ERROR, Issue
+from pipeline.numbers import digits15
 
 
 @dataclass(frozen=True)
@@ -42,9 +43,12 @@ class Scale:
     bands: tuple[Band, ...]
 
     def classify(self, value: float | None) -> str:
-        """Label of the band ``value`` falls in; empty string for a missing value."""
+        """Label of the band ``value`` falls in; empty string for a missing value. The value
+        is compared as shown to 15 digits (:func:`~pipeline.numbers.digits15`): an average of
+        ``90.00000000000001`` is 90, which does not pass ``> 90``."""
         if value is None or (isinstance(value, float) and math.isnan(value)):
             return ""
+        value = digits15(float(value))
         for band in self.bands:
             if band.admits(value):
                 return band.label

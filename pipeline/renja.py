@@ -41,6 +41,7 @@ from pipeline import schema
 from pipeline.config import Scale, Settings, build_settings
 from pipeline.frames import records
 from pipeline.issues import WARNING
+from pipeline.numbers import digits15
 
 # --- the reporting period ----------------------------------------------------------------------
 
@@ -445,7 +446,7 @@ def _ratio(part: float, whole: float) -> float:
     """part / whole × 100, NaN when either is missing or the whole is not positive."""
     if math.isnan(part) or math.isnan(whole) or whole <= 0:
         return math.nan
-    return part / whole * 100
+    return digits15(part / whole * 100)
 
 
 def _quarters(frame: pd.DataFrame, key: str, code: str, columns: list[str]) -> list[float]:

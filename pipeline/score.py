@@ -16,6 +16,7 @@ import pandas as pd
 
 from pipeline import fmt, schema
 from pipeline.config import Scale, Settings
+from pipeline.numbers import digits15
 
 _TW = list(schema.TW_COLUMNS)
 _TW_TEXT = [f"{k}_teks" for k in schema.TW_COLUMNS]
@@ -48,6 +49,21 @@ RUMUS: dict[str, str] = {
 }
 
 
+def digits15_array(values: Any, of: Any = None) -> np.ndarray:
+    """:func:`~pipeline.numbers.digits15` of every value (a new float64 array): what the
+    pipeline computes (capaian, roll-ups, differences) is kept to the 15 digits its inputs
+    have, without the noise of binary arithmetic that would decide a comparison with a
+    threshold (``0.27 / 0.3 * 100`` is 90, not ``90.00000000000001``). ``of``: the magnitudes
+    whose digits count, one per value (see :func:`~pipeline.numbers.digits15`)."""
+    flat = np.asarray(values, dtype=float).ravel().tolist()
+    if of is None:
+        out = [digits15(v) for v in flat]
+    else:
+        scales = np.broadcast_to(np.asarray(of, dtype=float), np.shape(values)).ravel().tolist()
+        out = [digits15(v, s) for v, s in zip(flat, scales, strict=True)]
+    return np.array(out, dtype=float).reshape(np.shape(values))
+
+
 def rollup_tw(df: pd.DataFrame, columns: list[str] | None = None) -> pd.Series:
     """The quarterly cells rolled up by each row's ``agregasi_tw`` (the one home of the rule).
 
@@ -61,6 +77,8 @@ def rollup_tw(df: pd.DataFrame, columns: list[str] | None = None) -> pd.Series:
         [tw.sum(axis=1, min_count=1), tw.mean(axis=1)],
         default=tw.ffill(axis=1).iloc[:, -1],
     )
+    # to the digits of the quarters summed (a sum of + and − values is as exact as they are)
+    rollup = digits15_array(rollup, tw.abs().sum(axis=1).to_numpy())
     return pd.Series(rollup, index=df.index, dtype=float)
 
 
@@ -365,7 +383,7 @@ def _capaian(
     status[unknown] = schema.STATUS_TIDAK_DAPAT
     note[unknown] = "polaritas tidak dikenal"
     cap_raw[status != schema.STATUS_DINILAI] = np.nan
-    return cap_raw, r, rumus, status, note
+    return digits15_array(cap_raw), r, rumus, status, note
 
 
 def _not_below_zero(values: np.ndarray) -> np.ndarray:
@@ -585,7 +603,9 @@ def program_serapan(df: pd.DataFrame) -> pd.DataFrame:
 
 def efficiency(capaian: pd.Series, serapan_pct: pd.Series, settings: Settings) -> pd.DataFrame:
     """Capaian − serapan in points and its band (efisien / cukup efisien / tidak efisien)."""
-    diff = capaian - serapan_pct
+    with np.errstate(invalid="ignore"):  # NaN beside NaN: no scale, and no difference either
+        scale = np.fmax(capaian.abs(), serapan_pct.abs())  # the digits the difference has
+    diff = pd.Series(digits15_array(capaian - serapan_pct, scale), index=capaian.index)
     band = np.select(
         [
             diff > settings.efisiensi_batas_atas,

@@ -150,6 +150,21 @@ def test_percent_formatted_cell_is_read_as_the_percent_shown(run: Run) -> None:
     assert list(info["kode_indikator"]) == ["G2"]
 
 
+def test_percent_formatted_cell_on_a_band_edge_is_read_exactly(
+    spec: MasterSpec, sukamaju: tuple[Path, Path], tmp_path: Path
+) -> None:
+    """Excel stores 63,75 % as 0,6375; × 100 in binary floating point that is
+    63.74999999999999, and against the target 85 the capaian would be 74.99999999999999."""
+
+    def change(wb: openpyxl.Workbook) -> None:
+        wb[tpl.SHEET_INDIKATOR][_cell(wb, "G2", "realisasi_tahunan")].value = 0.6375
+
+    result, _ = variant(spec, sukamaju, tmp_path, "BKAD", change)
+    g2 = _ind(result).loc["G2"]
+    assert g2["realisasi"] == 63.75  # as shown in the cell
+    assert g2["capaian_mentah"] == 75.0  # 63,75 / 85 × 100 by hand
+
+
 def test_percent_typed_as_a_fraction_is_an_error(
     spec: MasterSpec, sukamaju: tuple[Path, Path], tmp_path: Path
 ) -> None:

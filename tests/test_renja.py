@@ -194,6 +194,15 @@ def test_tw2_program_row_by_hand() -> None:
         assert _same(float(p[key]), value), (key, p[key], value)
 
 
+def test_ratios_are_exact_to_the_digits_of_their_inputs() -> None:
+    """0,63 / 90 × 100 is 0.7000000000000001 in binary floating point; by hand it is 0,7."""
+    k = K.assign(k_tw1=[0.63, 2.0])
+    narasi = pd.DataFrame(columns=["kode_opd", "faktor_pendorong", "faktor_penghambat"])
+    p = _row(_build(1, (k, RP, pd.DataFrame(), narasi), {"D1": "renja"}), "IP1")
+    assert p["k13"] == 0.63  # nilai akhir: TW I
+    assert p["k16"] == 0.7  # 0,63 / 90 (target Renstra) × 100
+
+
 def test_tw2_kegiatan_row_by_hand() -> None:
     """Kumulatif K: 13 = 9 + 10 = 2 + 4 = 6; 14 = 6/12×100 = 50; 15 = 7 + 13 = 24 + 6 = 30;
     16 = 30/60×100 = 50. Rp: 13 = 110.000; 14 = 110.000/400.000×100 = 27,5;

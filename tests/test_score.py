@@ -16,6 +16,7 @@ from pipeline.score import (
     aggregate,
     compute_capaian,
     effective_realisasi,
+    efficiency,
     method_text,
     serapan,
 )
@@ -61,6 +62,47 @@ def test_capaian_examples(
     row = score_one(polaritas=polaritas, target_nilai=target, realisasi=realisasi)
     assert row["status"] == schema.STATUS_DINILAI
     assert row["capaian_mentah"] == pytest.approx(expected, abs=1e-4)
+
+
+# Binary floating point: 0,27 / 0,3 × 100 is 90.00000000000001, 0,09 / 0,1 × 100 is
+# 89.99999999999999, 0,1 + 0,7 is 0.7999999999999999. Each is exactly the edge by hand.
+
+
+def test_capaian_on_a_band_edge_is_the_edge() -> None:
+    row = score_one(polaritas="naik", target_nilai=0.3, realisasi=0.27)
+    assert row["capaian_mentah"] == 90.0  # exactly: 0,27 / 0,3 = 0,9
+    assert default_settings().skala.classify(row["capaian_mentah"]) == "Tinggi"  # not > 90
+
+
+@pytest.mark.parametrize(
+    ("skala", "value", "label"),
+    [
+        ("permendagri_54_2010", 0.27 / 0.3 * 100, "Tinggi"),  # 90: > 90 is not met
+        ("permendagri_54_2010", 0.1 * 3 / 0.4 * 100, "Sedang"),  # 75: > 75 is not met
+        ("permenpan_88_2021", 0.09 / 0.1 * 100, "AA"),  # 90: ≥ 90 is met
+        ("permenpan_88_2021", 5.81 / 8.3 * 100, "BB"),  # 70: ≥ 70 is met
+    ],
+)
+def test_a_band_edge_reached_by_arithmetic_is_the_edge(
+    skala: str, value: float, label: str
+) -> None:
+    settings, _ = build_settings({"skala_predikat": skala})
+    assert settings.skala.classify(value) == label
+
+
+def test_quarters_that_sum_to_the_target_meet_it() -> None:
+    tw = {"realisasi_tahunan": np.nan, "realisasi_tw1": 0.1, "realisasi_tw2": 0.7}
+    tw |= {"realisasi_tw3": np.nan, "realisasi_tw4": np.nan, "agregasi_tw": "kumulatif"}
+    rolled = effective_realisasi(pd.DataFrame([tw]))
+    assert rolled["realisasi"].iloc[0] == 0.8  # exactly: 0,1 + 0,7
+    row = score_one(polaritas="naik", target_nilai=0.8, realisasi=rolled["realisasi"].iloc[0])
+    assert row["capaian_mentah"] == 100.0  # met: no faktor penghambat asked for
+
+
+def test_efficiency_on_its_band_edge_is_within_the_band() -> None:
+    out = efficiency(pd.Series([59.02]), pd.Series([64.02]), default_settings())
+    assert out["efisiensi"].iloc[0] == -5.0  # 59,02 − 64,02 by hand
+    assert out["kategori_efisiensi"].iloc[0] == "cukup efisien"  # within ±5
 
 
 def test_turun_inverse_rule_is_a_setting() -> None:

@@ -22,7 +22,7 @@ from pipeline import template as tpl
 from pipeline.ingest import Submission
 from pipeline.issues import ERROR, INFO, WARNING, Issue
 from pipeline.master import MasterSpec, targets_agree
-from pipeline.numbers import BATAS_WAJAR, parse_number
+from pipeline.numbers import BATAS_WAJAR, digits15, parse_number
 from pipeline.renja import periode_label
 from pipeline.validate.common import FileIssues, cell_at, show_value
 
@@ -333,7 +333,7 @@ def _percent_cell(
         return value
     if key not in raw.get("_persen", ()):
         return value
-    shown = value * 100
+    shown = digits15(value * 100)  # 0.57 is 57 %, not 56.99999999999999
     if is_persen(spec_row):
         out.issue(
             "nilai.format_persen",
