@@ -53,8 +53,10 @@ class TreeMeter:
     between forked processes counted in each, as a system monitor shows them), the same sum of
     PSS (shared pages divided among their sharers: the memory the tree really holds), and the
     peak RSS of the top process alone. CPU: every process's user + system time as last seen
-    (the last moments of each process are missed, as in ``benchmark.py``). Unlike wall time,
-    CPU seconds barely move with the machine's load.
+    (the last moments of each process are missed, as in ``benchmark.py``), less what the
+    processes already running when the meter started (a Dask scheduler and its workers, which
+    serve the sizes one after the other) had used before. Unlike wall time, CPU seconds barely
+    move with the machine's load.
 
     The meter shares the cores with the run it measures, so it reads as little as it can. The
     trees are looked up every 200 ms (:data:`TREE_EVERY` samples; finding a tree's processes
@@ -76,6 +78,16 @@ class TreeMeter:
         self.cpu: dict[tuple[int, float], float] = {}  # (pid, create_time) -> user + system
         self.samples = 0
         self.procs: dict[int, psutil.Process] = {}
+        # A Dask scheduler and its workers live across runs: their CPU before this run is not
+        # this run's (the sizes run one after the other on the same cluster).
+        self.before: dict[tuple[int, float], float] = {}
+        self._find()
+        for p in self.procs.values():
+            try:
+                t = p.cpu_times()
+                self.before[(p.pid, p.create_time())] = t.user + t.system
+            except psutil.Error:
+                continue
 
     def _find(self) -> None:
         """The processes of the trees now (those already known keep their objects)."""
@@ -118,7 +130,7 @@ class TreeMeter:
             self.peak_pss = max(self.peak_pss, pss)
 
     def cpu_seconds(self) -> float:
-        return sum(self.cpu.values())
+        return sum(t - self.before.get(key, 0.0) for key, t in self.cpu.items())
 
 
 def run_nasional(
