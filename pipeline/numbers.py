@@ -213,16 +213,14 @@ def digits15(value: float, of: float | None = None) -> float:
     16th and 17th digit: ``0.27 / 0.3 * 100`` is ``90.00000000000001``, ``0.1 + 0.7`` is
     ``0.7999999999999999``. Compared with a threshold, that noise decides: capaian 90 would pass
     ``> 90`` (Sangat Tinggi instead of Tinggi), a sum that meets its target would fall short.
-    The data never holds more than 15 digits (the reader, like Excel, gives no more), so
-    rounding there removes the noise and nothing else. NaN and infinities pass unchanged.
+    A number typed into Excel has at most 15 significant digits, so rounding there removes the
+    noise and nothing an OPD typed. NaN and infinities pass unchanged.
 
     A difference of close numbers keeps their noise, not its own: ``59.02 - 64.02`` is
     ``-4.99999999999999``, wrong in its 15th digit; rounded to the 15 digits of 64,02
     (``of``), it is -5.
     """
-    if of is None:
-        return float(f"{value:.15g}")
-    scale = abs(of)
+    scale = abs(value if of is None else of)
     if not (math.isfinite(value) and math.isfinite(scale)) or scale == 0:
         return value
     return round(value, 14 - math.floor(math.log10(scale)))

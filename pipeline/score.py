@@ -54,14 +54,10 @@ def digits15_array(values: Any, of: Any = None) -> np.ndarray:
     pipeline computes (capaian, roll-ups, differences) is kept to the 15 digits its inputs
     have, without the noise of binary arithmetic that would decide a comparison with a
     threshold (``0.27 / 0.3 * 100`` is 90, not ``90.00000000000001``). ``of``: the magnitudes
-    whose digits count, one per value (see :func:`~pipeline.numbers.digits15`)."""
-    flat = np.asarray(values, dtype=float).ravel().tolist()
-    if of is None:
-        out = [digits15(v) for v in flat]
-    else:
-        scales = np.broadcast_to(np.asarray(of, dtype=float), np.shape(values)).ravel().tolist()
-        out = [digits15(v, s) for v, s in zip(flat, scales, strict=True)]
-    return np.array(out, dtype=float).reshape(np.shape(values))
+    whose digits count, one per value (see :func:`~pipeline.numbers.digits15`); a 1-D array."""
+    flat = np.asarray(values, dtype=float).tolist()
+    scales = flat if of is None else np.asarray(of, dtype=float).tolist()
+    return np.array([digits15(v, s) for v, s in zip(flat, scales, strict=True)], dtype=float)
 
 
 def rollup_tw(df: pd.DataFrame, columns: list[str] | None = None) -> pd.Series:
