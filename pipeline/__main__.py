@@ -4,7 +4,32 @@ import os
 import sys
 import threading
 
-from pipeline.cli import main
+EXIT_ENVIRONMENT = 13  # this Python cannot run the pipeline (too old, a library missing)
+OLDEST = (3, 11)  # pyproject's requires-python
+
+
+def _cannot_run(why: str) -> None:
+    """One Indonesian sentence on stderr and the exit code: never a traceback."""
+    sys.stderr.write(
+        f"{why}; jalankan `make setup` lalu gunakan .venv/bin/python -m pipeline "
+        "(atau perintah make).\n"
+    )
+    sys.exit(EXIT_ENVIRONMENT)
+
+
+if sys.version_info[:2] < OLDEST:
+    _cannot_run(
+        f"Pipeline ini memerlukan Python {OLDEST[0]}.{OLDEST[1]} atau lebih baru, sedangkan "
+        f"yang menjalankannya Python {sys.version_info[0]}.{sys.version_info[1]}"
+    )
+try:
+    from pipeline.cli import main
+except ImportError as exc:  # a library of requirements.txt is missing or broken here
+    library = (exc.name or "").split(".")[0] or "sebuah pustaka"
+    _cannot_run(
+        f"Pustaka '{library}' tidak terpasang atau tidak dapat dimuat di Python ini "
+        f"({sys.executable})"
+    )
 
 code = main()
 # Every output is written and closed by now. A normal interpreter shutdown would next free the

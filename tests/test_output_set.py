@@ -186,3 +186,34 @@ def test_every_output_folder_gets_a_normal_folders_mode(report_dir: Path) -> Non
     assert {p.name: p.stat().st_mode & 0o777 for p in folders} == {
         p.name: 0o777 & ~mask for p in folders
     }
+
+
+_WITHOUT_PANDAS = """
+import importlib.abc, runpy, sys
+class Hide(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path, target=None):
+        if name == "pandas" or name.startswith("pandas."):
+            raise ModuleNotFoundError(f"No module named {name!r}", name=name)
+        return None
+sys.meta_path.insert(0, Hide())
+sys.argv = ["pipeline", "report"]
+runpy.run_module("pipeline", run_name="__main__", alter_sys=True)
+"""
+
+
+def test_a_python_without_the_libraries_gets_one_sentence(tmp_path: Path) -> None:
+    """Run with an interpreter that lacks a library (the system Python instead of .venv):
+    one Indonesian sentence naming the library and what to do, exit code 13, no traceback."""
+    result = subprocess.run(
+        [sys.executable, "-c", _WITHOUT_PANDAS],
+        check=False,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 13, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert "Pustaka 'pandas' tidak terpasang" in lines[0] and "make setup" in lines[0]
+    assert "Traceback" not in result.stderr
