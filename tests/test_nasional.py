@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import math
+import time
 import zipfile
 from dataclasses import replace
 from pathlib import Path
@@ -359,10 +360,54 @@ def test_progress_is_quiet_off_a_terminal() -> None:
     p.close()
     assert quiet.getvalue() == ""
     shown = io.StringIO()
-    p = Progress(542, 21_000, shown, enabled=True)
+    p = Progress(542, 21_000, shown, enabled=True, tick=0)
     p.advance(120, 4_680)
     assert "Pemda 120/542 · berkas 4.680/21.000" in shown.getvalue()
     assert "sisa ±" in shown.getvalue()
+
+
+class _Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_progress_shows_its_stage_and_counts_down_between_batches() -> None:
+    """Before the first Pemda and after the last the line says what the run does; between
+    two batches the clock moves on and the estimate counts down from the last batch's."""
+    clock, out = _Clock(), io.StringIO()
+    p = Progress(0, 0, out, enabled=True, tick=0, clock=clock)
+    p.set_stage("Memeriksa folder Pemda")
+    clock.now += 3
+    assert p.line() == "Memeriksa folder Pemda · 0:03 berjalan"
+    p.begin(100, 1_000)
+    assert p.line() == "Pemda 0/100 · berkas 0/1.000 · 0:03 berjalan · sisa ?"
+    clock.now += 7  # 10 s in, a quarter of the files: 30 s to go
+    p.advance(25, 250)
+    assert p.line().endswith("0:10 berjalan · sisa ±0:30")
+    clock.now += 12  # no batch back since: the clock moves, the estimate counts down
+    assert p.line().endswith("0:22 berjalan · sisa ±0:18")
+    clock.now += 60  # later than estimated: never a negative time left
+    assert p.line().endswith("1:22 berjalan · sisa ±0:00")
+    p.set_stage("Menulis keluaran nasional")
+    assert p.line() == "Menulis keluaran nasional · 1:22 berjalan"
+    p.close()
+    assert out.getvalue().endswith("\r")  # the line is wiped for the summary
+
+
+def test_progress_redraws_itself_while_no_batch_comes_back() -> None:
+    out = io.StringIO()
+    p = Progress(10, 100, out, enabled=True, tick=0.05)
+    p.begin(10, 100)
+    time.sleep(0.5)
+    p.close()
+    drawn = out.getvalue().count("Pemda 0/10")
+    assert drawn >= 3, out.getvalue()  # one from begin, the rest from the ticker
+    after = out.getvalue()
+    time.sleep(0.2)
+    assert out.getvalue() == after  # closed: nothing drawn any more
 
 
 def test_environment_problems_are_one_sentence(tmp_path: Path) -> None:

@@ -32,7 +32,7 @@ from pipeline.isolate import Limits
 from pipeline.nasional import summary
 from pipeline.nasional.executor import Executor, cores, owner, pool_context, watch_owner
 from pipeline.nasional.layout import PemdaFolder, discover, national_year
-from pipeline.nasional.progress import Progress
+from pipeline.nasional.progress import LOOKING, WRITING, Progress
 from pipeline.nasional.tables import Spool, to_arrow
 from pipeline.nasional.work import GAGAL, TABLES, TIDAK_DIJALANKAN, PemdaPart, not_run, run_batch
 
@@ -113,6 +113,28 @@ def run_nasional(
     root, output = Path(root), Path(output)
     if not root.is_dir():
         raise NoPemda(f"Folder {root} tidak ada atau bukan folder.")
+    progress = Progress(0, 0, progress_to, enabled=None if progress_to is not None else False)
+    try:
+        if executor.dashboard:
+            progress.note(f"Dasbor Dask: {executor.dashboard}")
+        progress.set_stage(LOOKING)
+        return _run(
+            root, output, executor, limits or Limits(), per_pemda, batch_size, progress, started
+        )
+    finally:
+        progress.close()
+
+
+def _run(
+    root: Path,
+    output: Path,
+    executor: Executor,
+    limits: Limits,
+    per_pemda: bool,
+    batch_size: int,
+    progress: Progress,
+    started: float,
+) -> NationalRun:
     folders = discover(root)
     if not folders:
         raise NoPemda(
@@ -120,15 +142,7 @@ def run_nasional(
             "berisi master/<spec>.xlsx dan input_xlsx/."
         )
     tahun = national_year(folders)
-    limits = limits or Limits()
-    progress = Progress(
-        len(folders),
-        sum(f.files for f in folders),
-        progress_to,
-        enabled=None if progress_to is not None else False,
-    )
-    if executor.dashboard:
-        progress.note(f"Dasbor Dask: {executor.dashboard}")
+    progress.begin(len(folders), sum(f.files for f in folders))
     output.mkdir(parents=True, exist_ok=True)
     target = str(output.resolve()) if per_pemda else ""
     rows: dict[int, dict[str, Any]] = {}
@@ -174,7 +188,7 @@ def run_nasional(
             for part in parts:
                 collect(part)
             progress.advance(len(parts), sum(f.files for f in batch))
-        progress.close()
+        progress.set_stage(WRITING)
         # Every Pemda is in: let the workers go, so a local pool's processes (each with the
         # whole pipeline loaded) do not sit idle in memory while the outputs are written.
         executor.close()
