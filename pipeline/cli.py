@@ -161,11 +161,36 @@ def _out(text: str) -> None:
         os.close(devnull)
 
 
+def _output_problem(output: Path, inputs: Path) -> str:
+    """Why ``output`` cannot take a report's outputs ('' when it can): a file, or a folder
+    inside the input folder (the next run would read the report's own workbooks, the blank
+    templates in its feedback among them, as OPD submissions)."""
+    if output.exists() and not output.is_dir():
+        return (
+            f"Keluaran {output} adalah sebuah berkas, bukan folder; berikan folder untuk "
+            "keluaran (--output, OUTPUT=…). Berkas itu tidak diubah."
+        )
+    real_out, real_in = Path(os.path.realpath(output)), Path(os.path.realpath(inputs))
+    if real_out == real_in or real_in in real_out.parents:
+        return (
+            f"Folder keluaran {output} berada di dalam folder masukan {inputs}: laporan "
+            "berikutnya akan membaca buku kerja keluarannya sendiri sebagai kiriman OPD. Pilih "
+            "folder keluaran di luar folder masukan (--output, OUTPUT=…)."
+        )
+    return ""
+
+
 def cmd_report(args: argparse.Namespace) -> int:
     problem = _input_problem(args.input)
     if problem:
         _say(problem)
         return EXIT_INPUT
+    problem = _output_problem(args.output, args.input)
+    if problem:
+        _say(problem)
+        return EXIT_OUTPUT
+    if args.output.is_symlink():  # a link to a shared folder: the report goes into that folder
+        args.output = Path(os.path.realpath(args.output))
     try:
         with output_lock(args.output, args.tunggu):
             return _report(args)

@@ -217,3 +217,26 @@ def test_a_python_without_the_libraries_gets_one_sentence(tmp_path: Path) -> Non
     assert len(lines) == 1, result.stderr
     assert "Pustaka 'pandas' tidak terpasang" in lines[0] and "make setup" in lines[0]
     assert "Traceback" not in result.stderr
+
+
+def test_an_output_folder_that_is_a_file_or_inside_the_inputs_is_refused(tmp_path: Path) -> None:
+    """An output inside the input folder would be read back by the next run as OPD files (the
+    blank templates of the feedback as submissions); a file given as the output folder would
+    be replaced. Both are refused before anything is written; a link to a folder is written
+    through."""
+    inputs = _inputs(tmp_path, extra=False)
+    listed = sorted(p.name for p in inputs.iterdir())
+    _refused(run_report(inputs, inputs), cli.EXIT_OUTPUT, "di dalam folder masukan")
+    _refused(run_report(inputs, inputs / "hasil"), cli.EXIT_OUTPUT, "di dalam folder masukan")
+    assert sorted(p.name for p in inputs.iterdir()) == listed
+    a_file = tmp_path / "catatan.txt"
+    a_file.write_text("penting", encoding="utf-8")
+    _refused(run_report(inputs, a_file), cli.EXIT_OUTPUT, "bukan folder")
+    assert a_file.read_text(encoding="utf-8") == "penting"
+    shared = tmp_path / "bersama"
+    shared.mkdir()
+    link = tmp_path / "tautan"
+    link.symlink_to(shared)
+    assert run_report(inputs, link).returncode == 0
+    assert link.is_symlink() and (shared / "manifest.json").is_file()
+    assert not _leftovers(shared)
