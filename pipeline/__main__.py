@@ -24,6 +24,9 @@ if sys.version_info[:2] < OLDEST:
     )
 try:
     from pipeline.cli import main
+except KeyboardInterrupt:  # Ctrl-C while the libraries load: nothing was started yet
+    sys.stderr.write("Dihentikan (Ctrl-C) sebelum mulai.\n")
+    sys.exit(130)
 except ImportError as exc:  # a library of requirements.txt is missing or broken here
     library = (exc.name or "").split(".")[0] or "sebuah pustaka"
     _cannot_run(

@@ -200,3 +200,23 @@ def _exchange(a: Path, b: Path) -> bool:
     if err in (errno.EINVAL, errno.ENOSYS, errno.ENOTSUP):
         return False
     raise OSError(err, os.strerror(err), str(b))
+
+
+# What a full or read-only disk (or a folder without the right to write) raises: a problem of
+# where the outputs go, never of one Pemda's or one OPD's data.
+OUTPUT_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM})
+
+
+def os_error(exc: BaseException) -> OSError | None:
+    """The operating system's error behind ``exc``: itself, or the one a writer wrapped (the
+    xlsx writer raises its own exception around the OSError of a full disk); else None."""
+    if isinstance(exc, OSError):
+        return exc
+    inner = exc.args[0] if exc.args else None
+    return inner if isinstance(inner, OSError) else None
+
+
+def output_failure(exc: BaseException) -> OSError | None:
+    """:func:`os_error` when it is a problem of the output's disk (:data:`OUTPUT_ERRNOS`)."""
+    found = os_error(exc)
+    return found if found is not None and found.errno in OUTPUT_ERRNOS else None

@@ -16,7 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from pipeline import __version__, fmt, sanitize, schema
-from pipeline.atomic import Busy, atomic_path, output_lock
+from pipeline.atomic import Busy, atomic_path, os_error, output_lock
 from pipeline.ingest import has_inputs
 from pipeline.isolate import Limits
 from pipeline.issues import ERROR, INFO, WARNING, Issue
@@ -276,10 +276,29 @@ def cmd_templates(args: argparse.Namespace) -> int:
     spec = _load_spec(args.spec)
     if spec is None:
         return EXIT_SPEC
-    for kode in spec.opd["kode_opd"]:
-        target = args.output / template_filename(spec, kode)
-        with atomic_path(target) as tmp:
-            build_template(spec, kode, tmp)
+    if args.output.exists() and not args.output.is_dir():
+        _say(
+            f"Keluaran {args.output} adalah sebuah berkas, bukan folder; berikan folder untuk "
+            "templat (--output). Berkas itu tidak diubah."
+        )
+        return EXIT_OUTPUT
+    written = []
+    try:
+        for kode in spec.opd["kode_opd"]:
+            target = args.output / template_filename(spec, kode)
+            with atomic_path(target) as tmp:
+                build_template(spec, kode, tmp)
+            written.append(target)
+    except Exception as exc:
+        failure = os_error(exc)
+        if failure is None:
+            raise
+        _say(
+            f"Templat tidak dapat ditulis ke {args.output} ({_os_reason(failure)}); "
+            f"{len(written)} dari {len(spec.opd)} templat sempat ditulis."
+        )
+        return EXIT_OUTPUT
+    for target in written:
         print(target)
     print(f"{len(spec.opd)} templat ditulis ke {args.output}")
     return EXIT_OK
@@ -356,6 +375,14 @@ def cmd_nasional(args: argparse.Namespace) -> int:
     if not args.root.is_dir():
         print(f"Folder root {args.root} tidak ada atau bukan folder.", file=sys.stderr)
         return EXIT_LOCAL
+    if args.output.exists() and not args.output.is_dir():
+        _say(
+            f"Keluaran {args.output} adalah sebuah berkas, bukan folder; berikan folder untuk "
+            "keluaran (--output). Berkas itu tidak diubah."
+        )
+        return EXIT_OUTPUT
+    if args.output.is_symlink():  # a link to a shared folder: the outputs go into that folder
+        args.output = Path(os.path.realpath(args.output))
     executor: Executor
     try:
         executor = DaskExecutor(args.dask) if args.dask else LocalExecutor(args.workers)
@@ -363,12 +390,25 @@ def cmd_nasional(args: argparse.Namespace) -> int:
         print(str(exc), file=sys.stderr)
         return EXIT_SERVER
     try:
-        run = run_nasional(
-            args.root, args.output, executor, _limits(args), args.per_pemda, sys.stderr
-        )
+        with output_lock(args.output):
+            run = run_nasional(
+                args.root, args.output, executor, _limits(args), args.per_pemda, sys.stderr
+            )
     except NoPemda as exc:
         print(str(exc), file=sys.stderr)
         return EXIT_LOCAL
+    except Busy as exc:
+        _say(str(exc))
+        return EXIT_BUSY
+    except Exception as exc:
+        failure = os_error(exc)  # the outputs' disk (full, read-only); anything else is a bug
+        if failure is None:
+            raise
+        _say(
+            f"Keluaran nasional tidak dapat ditulis ke {args.output} ({_os_reason(failure)}); "
+            "keluaran sebelumnya tidak diubah."
+        )
+        return EXIT_OUTPUT
     finally:
         executor.close()
     h = run.head
@@ -395,6 +435,61 @@ def cmd_nasional(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _seconds(text: str) -> float:
+    """A time limit in seconds: a number above zero (a limit of 0 would refuse every file)."""
+    try:
+        value = float(text.replace(",", "."))
+    except ValueError:
+        value = float("nan")
+    if not (value > 0 and value != float("inf")):
+        raise argparse.ArgumentTypeError(
+            f"'{text}' bukan batas waktu yang sah: berikan jumlah detik lebih dari 0, misalnya 60"
+        )
+    return value
+
+
+def _megabytes(text: str) -> int:
+    """A memory limit in MB: a whole number of at least 64 (less cannot hold the reader)."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < MIN_MEMORY_MB:
+        raise argparse.ArgumentTypeError(
+            f"'{text}' bukan batas memori yang sah: berikan bilangan bulat MB, paling sedikit "
+            f"{MIN_MEMORY_MB}, misalnya {Limits.memory_mb}"
+        )
+    return value
+
+
+def _wait(text: str) -> float:
+    """How long to wait for another run: 0 or more seconds."""
+    try:
+        value = float(text.replace(",", "."))
+    except ValueError:
+        value = float("nan")
+    if not (0 <= value < float("inf")):
+        raise argparse.ArgumentTypeError(
+            f"'{text}' bukan lama menunggu yang sah: berikan jumlah detik 0 atau lebih"
+        )
+    return value
+
+
+def _deadline(text: str) -> str:
+    """A deadline for fixes: a real date, written YYYY-MM-DD."""
+    import datetime as dt  # noqa: PLC0415
+
+    try:
+        return dt.date.fromisoformat(text.strip()).isoformat()
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"'{text}' bukan tanggal yang sah: tulis sebagai TTTT-BB-HH, misalnya 2024-03-15"
+        ) from None
+
+
+MIN_MEMORY_MB = 64
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m pipeline", description=__doc__)
     parser.add_argument("--version", action="version", version=__version__)
@@ -411,14 +506,14 @@ def build_parser() -> argparse.ArgumentParser:
         if name != "templates":
             p.add_argument(
                 "--batas-waktu",
-                type=float,
+                type=_seconds,
                 default=Limits.seconds,
                 metavar="DETIK",
                 help="time limit for reading one file (default %(default)s s)",
             )
             p.add_argument(
                 "--batas-memori",
-                type=int,
+                type=_megabytes,
                 default=Limits.memory_mb,
                 metavar="MB",
                 help="memory limit for reading one file (default %(default)s MB)",
@@ -434,7 +529,7 @@ def build_parser() -> argparse.ArgumentParser:
         if name == "report":
             p.add_argument(
                 "--tunggu",
-                type=float,
+                type=_wait,
                 default=0.0,
                 metavar="DETIK",
                 help="wait this long for another run writing the same output folder "
@@ -458,15 +553,17 @@ def _mail_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     p = sub.add_parser("ambil", help=text, description=text)
     p.add_argument("--spec", type=Path, required=True, help="master spec workbook (.xlsx)")
     p.add_argument("--input", type=Path, required=True, help="folder of OPD files")
-    p.add_argument("--batas-waktu", type=float, default=Limits.seconds, metavar="DETIK")
-    p.add_argument("--batas-memori", type=int, default=Limits.memory_mb, metavar="MB")
+    p.add_argument("--batas-waktu", type=_seconds, default=Limits.seconds, metavar="DETIK")
+    p.add_argument("--batas-memori", type=_megabytes, default=Limits.memory_mb, metavar="MB")
     p.set_defaults(func=cmd_ambil)
     text = "reply to each OPD with its feedback workbook (dry run unless --kirim)"
     p = sub.add_parser("balas", help=text, description=text)
     p.add_argument("--spec", type=Path, required=True, help="master spec workbook (.xlsx)")
     p.add_argument("--output", type=Path, required=True, help="output folder of the report")
     p.add_argument("--input", type=Path, default=Path("input_xlsx"), help="folder of OPD files")
-    p.add_argument("--batas", default=None, metavar="YYYY-MM-DD", help="deadline for fixes")
+    p.add_argument(
+        "--batas", type=_deadline, default=None, metavar="YYYY-MM-DD", help="deadline for fixes"
+    )
     p.add_argument("--kirim", action="store_true", help="send through SMTP (SAKIP_SMTP_*)")
     p.set_defaults(func=cmd_balas)
 
@@ -503,14 +600,14 @@ def _nasional_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -
     )
     p.add_argument(
         "--batas-waktu",
-        type=float,
+        type=_seconds,
         default=Limits.seconds,
         metavar="DETIK",
         help="time limit for reading one file (default %(default)s s)",
     )
     p.add_argument(
         "--batas-memori",
-        type=int,
+        type=_megabytes,
         default=Limits.memory_mb,
         metavar="MB",
         help="memory limit for reading one file (default %(default)s MB)",
@@ -518,6 +615,18 @@ def _nasional_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -
     p.set_defaults(func=cmd_nasional)
 
 
+EXIT_INTERRUPTED = 130  # stopped with Ctrl-C (the shell's code for SIGINT)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    return int(args.func(args))
+    try:
+        return int(args.func(args))
+    except KeyboardInterrupt:
+        kept = (
+            "; keluaran sebelumnya tidak diubah (keluaran baru hanya dipasang utuh di akhir)"
+            if args.func in (cmd_report, cmd_nasional)
+            else ""
+        )
+        _say(f"Dihentikan (Ctrl-C) sebelum selesai{kept}.")
+        return EXIT_INTERRUPTED

@@ -27,6 +27,7 @@ import math
 import multiprocessing as mp
 import os
 import resource
+import signal
 import sys
 import threading
 import time
@@ -98,8 +99,16 @@ def _read(reader: Reader, path: str, name: str) -> tuple[Submission, bool]:
         return failed, not isinstance(exc, Exception) or isinstance(exc, MemoryError)
 
 
+def ignore_interrupt() -> None:
+    """In a helper process: leave Ctrl-C to the command that started it. The command says in
+    one sentence that it was stopped and ends its helpers; without this each of them printed
+    a traceback of its own."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def _serve(conn: Connection, memory_mb: int, reader: Reader) -> None:
     """Worker process: cap the address space, then read batches until told to stop."""
+    ignore_interrupt()
     limit = memory_mb * 1024 * 1024
     try:
         os.nice(READER_NICE)

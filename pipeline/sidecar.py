@@ -44,8 +44,10 @@ def _serve(conn: Connection, modules: tuple[str, ...]) -> None:
     Temporary files (openpyxl writes each sheet to one before zipping) go to a folder in
     memory when the system has one: on a disk each costs milliseconds to create and remove.
     """
+    from pipeline.isolate import ignore_interrupt  # noqa: PLC0415
     from pipeline.xlsx_safe import memory_tempdir  # noqa: PLC0415
 
+    ignore_interrupt()
     tempfile.tempdir = memory_tempdir() or tempfile.tempdir
     try:
         _import_in_background(modules)

@@ -428,6 +428,12 @@ def test_environment_problems_are_one_sentence(tmp_path: Path) -> None:
     assert no_scheduler.returncode == 5
     assert "Traceback" not in no_scheduler.stderr
     assert "penjadwal Dask" in no_scheduler.stderr
+    not_an_address = run_cli(
+        "nasional", "--root", str(tmp_path), "--output", str(tmp_path / "o"), "--dask", "x"
+    )
+    assert not_an_address.returncode == 5, not_an_address.stderr
+    assert "Traceback" not in not_an_address.stderr
+    assert "tcp://127.0.0.1:8786" in not_an_address.stderr
 
 
 def test_ringkasan_stays_one_page_with_many_draft_pemda(national: Setup, tmp_path: Path) -> None:
@@ -483,9 +489,11 @@ def test_workers_are_let_go_before_the_outputs_are_written(tmp_path: Path) -> No
         description, dashboard, workers = "uji", "", 1
         seen: list[str] | None = None
 
-        def close(self) -> None:
+        def close(self) -> None:  # nothing written yet, in the output or its staging folder
             if self.seen is None:
-                self.seen = sorted(p.name for p in out.iterdir())
+                self.seen = sorted(
+                    p.name for p in tmp_path.rglob("*") if p.is_file() and "akar" not in p.parts
+                )
 
     executor = Watched()
     run_nasional(tmp_path / "akar", out, executor)  # type: ignore[arg-type]
@@ -577,3 +585,48 @@ def test_a_folder_named_in_bytes_that_are_not_utf8_runs_and_is_shown(tmp_path: P
     assert [(p["folder"], p["kode_pemda"]) for p in manifest["pemda"]] == [
         ("binjai \\xff\\x01", "1275")
     ]
+
+
+def test_national_outputs_are_one_set_and_a_full_disk_is_one_sentence(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The national outputs are replaced as one set: a disk that fills up (also inside the xlsx
+    writer, which wraps the system's error in its own) leaves the last set as it was, with one
+    Indonesian sentence and exit code 10; an output that is a file is refused untouched."""
+    import xlsxwriter.exceptions
+
+    from pipeline import cli
+    from pipeline.nasional import run as national
+    from tests.national_roots import binjai
+
+    root, out = tmp_path / "akar", tmp_path / "keluaran"
+    binjai(root / "binjai")
+    args = ["nasional", "--root", str(root), "--output", str(out), "--workers", "1"]
+    assert cli.main(args) == 0
+    before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    assert out / "manifest.json" in before
+    binjai(root / "binjai_salinan")  # the next runs have one more Pemda row to write
+    real = national._write
+    for failure in (
+        OSError(28, "No space left on device"),
+        xlsxwriter.exceptions.FileCreateError(OSError(28, "No space left on device")),
+    ):
+
+        def full(*a: object, failure: Exception = failure) -> object:
+            real(*a)  # type: ignore[arg-type]  # the set written into the staging folder
+            raise failure
+
+        monkeypatch.setattr(national, "_write", full)
+        capsys.readouterr()
+        assert cli.main(args) == cli.EXIT_OUTPUT
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and "disk penuh" in err[0] and "sebelumnya tidak diubah" in err[0]
+        assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
+        assert not [p for p in tmp_path.iterdir() if p.name.startswith(".keluaran.baru-")]
+    a_file = tmp_path / "catatan.txt"
+    a_file.write_text("penting", encoding="utf-8")
+    monkeypatch.undo()
+    capsys.readouterr()
+    assert cli.main([*args[:3], "--output", str(a_file)]) == cli.EXIT_OUTPUT
+    assert "bukan folder" in capsys.readouterr().err
+    assert a_file.read_text(encoding="utf-8") == "penting"

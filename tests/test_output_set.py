@@ -240,3 +240,54 @@ def test_an_output_folder_that_is_a_file_or_inside_the_inputs_is_refused(tmp_pat
     assert run_report(inputs, link).returncode == 0
     assert link.is_symlink() and (shared / "manifest.json").is_file()
     assert not _leftovers(shared)
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "words"),
+    [
+        ("--batas-waktu", "0", "bukan batas waktu yang sah"),
+        ("--batas-waktu", "-1", "bukan batas waktu yang sah"),
+        ("--batas-waktu", "nan", "bukan batas waktu yang sah"),
+        ("--batas-memori", "0", "bukan batas memori yang sah"),
+        ("--tunggu", "-5", "bukan lama menunggu yang sah"),
+    ],
+)
+def test_a_limit_that_would_refuse_every_file_is_refused_itself(
+    tmp_path: Path, option: str, value: str, words: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A time limit of 0 rejected every file and blamed each OPD for it: the option itself is
+    refused, before anything is read."""
+    args = ["report", "--spec", str(SPEC_PATH), "--input", str(INPUT_DIR)]
+    with pytest.raises(SystemExit) as ended:
+        cli.main([*args, "--output", str(tmp_path / "o"), f"{option}={value}"])
+    assert ended.value.code == 2
+    assert words in capsys.readouterr().err
+    assert not (tmp_path / "o").exists()
+    with pytest.raises(SystemExit):  # a deadline that is no date, for the replies
+        cli.main(
+            ["balas", "--spec", str(SPEC_PATH), "--output", str(tmp_path), "--batas", "kapan"]
+        )
+    assert "bukan tanggal yang sah" in capsys.readouterr().err
+
+
+def test_ctrl_c_is_one_sentence(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    def stopped(args: object) -> int:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli, "cmd_report", stopped)
+    args = ["report", "--spec", str(SPEC_PATH), "--input", str(INPUT_DIR)]
+    assert cli.main([*args, "--output", str(tmp_path / "o")]) == 130
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == [err[0]] and "Dihentikan (Ctrl-C)" in err[0]
+
+
+def test_templates_into_a_file_is_one_sentence(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    a_file = tmp_path / "templat"
+    a_file.write_text("penting", encoding="utf-8")
+    assert cli.main(["templates", "--spec", str(SPEC_PATH), "--output", str(a_file)]) == 10
+    assert "bukan folder" in capsys.readouterr().err
+    assert a_file.read_text(encoding="utf-8") == "penting"

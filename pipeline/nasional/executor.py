@@ -159,6 +159,11 @@ class DaskExecutor:
 
         try:
             self._client = Client(address, timeout=timeout)
+        except ValueError as exc:  # not an address at all ("host" without a port, a typo)
+            raise EnvironmentProblem(
+                f"Alamat penjadwal Dask '{address}' tidak dapat dipakai ({exc}); tulis seperti "
+                "tcp://127.0.0.1:8786."
+            ) from exc
         except (OSError, TimeoutError) as exc:
             raise EnvironmentProblem(
                 f"Tidak dapat terhubung ke penjadwal Dask {address} ({type(exc).__name__}); "

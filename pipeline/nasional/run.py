@@ -27,8 +27,14 @@ from typing import Any, TextIO
 import pandas as pd
 
 from pipeline import __version__
-from pipeline.atomic import atomic_path, write_text
-from pipeline.isolate import Limits
+from pipeline.atomic import (
+    atomic_path,
+    clean_staging,
+    output_failure,
+    staged_folder,
+    write_text,
+)
+from pipeline.isolate import Limits, ignore_interrupt
 from pipeline.nasional import summary
 from pipeline.nasional.executor import Executor, cores, owner, pool_context, watch_owner
 from pipeline.nasional.layout import PemdaFolder, discover, national_year
@@ -57,6 +63,8 @@ class NationalRun:
     executor: str
     dashboard: str = ""
     rows: dict[str, int] = field(default_factory=dict)
+    folder_rows: dict[int, dict[str, Any]] = field(default_factory=dict)  # by folder order
+    folder_seconds: dict[int, float] = field(default_factory=dict)
 
 
 def batches(folders: list[PemdaFolder], workers: int, size: int = 0) -> list[list[PemdaFolder]]:
@@ -143,7 +151,36 @@ def _run(
         )
     tahun = national_year(folders)
     progress.begin(len(folders), sum(f.files for f in folders))
-    output.mkdir(parents=True, exist_ok=True)
+    clean_staging(output)
+    made = _made_names(folders, tahun, per_pemda)
+    with staged_folder(output, keep=lambda name: name not in made) as staging:
+        run = _run_into(staging, folders, tahun, executor, limits, per_pemda, batch_size, progress)
+        run.seconds = time.perf_counter() - started
+        _manifest(staging, run, folders)
+    run.paths = {k: output / v.relative_to(staging) for k, v in run.paths.items()}
+    return run
+
+
+def _made_names(folders: list[PemdaFolder], tahun: str, per_pemda: bool) -> set[str]:
+    """The entries of the output folder a run writes (the others stay: other years' sets)."""
+    names = {f"{name}.parquet" for name in (*TABLES, "pemda")}
+    names |= {f"nasional_{tahun}.xlsx", CHARTS, "manifest.json"}
+    if per_pemda:
+        names |= {f.kode_pemda for f in folders if f.kode_pemda}
+    return names
+
+
+def _run_into(
+    output: Path,
+    folders: list[PemdaFolder],
+    tahun: str,
+    executor: Executor,
+    limits: Limits,
+    per_pemda: bool,
+    batch_size: int,
+    progress: Progress,
+) -> NationalRun:
+    """Every Pemda run and the national outputs written into ``output`` (a staging folder)."""
     target = str(output.resolve()) if per_pemda else ""
     rows: dict[int, dict[str, Any]] = {}
     seconds: dict[int, float] = {}
@@ -173,6 +210,8 @@ def _run(
             try:
                 parts: list[PemdaPart] = executor.result(future)
             except Exception as exc:  # a dead worker or a bug: retry each Pemda on its own
+                if output_failure(exc) is not None:  # the output's disk: no Pemda would do
+                    raise
                 if len(batch) > 1:
                     for f in batch:
                         pending[executor.submit(run_batch, [f], limits, target)] = [f]
@@ -200,18 +239,18 @@ def _run(
             [r for o in sorted(rules) for r in rules[o]],
             spools,
         )
-    run = NationalRun(
+    return NationalRun(
         tahun=tahun,
         pemda=written.pemda,
         head=written.head,
         paths=written.paths,
-        seconds=time.perf_counter() - started,
+        seconds=0.0,
         executor=executor.description,
         dashboard=executor.dashboard,
         rows=written.rows,
+        folder_rows=rows,
+        folder_seconds=seconds,
     )
-    _manifest(output, run, folders, seconds, rows)
-    return run
 
 
 @dataclass
@@ -322,9 +361,15 @@ def _helpers(jobs: int) -> Iterator[cf.Executor]:
             yield own
         return
     with cf.ProcessPoolExecutor(
-        count, mp_context=pool_context(), initializer=watch_owner, initargs=owner()
+        count, mp_context=pool_context(), initializer=_helper_start, initargs=owner()
     ) as pool:
         yield pool
+
+
+def _helper_start(pid: int, started: float) -> None:
+    """An output helper ends with the command (:func:`watch_owner`) and leaves Ctrl-C to it."""
+    ignore_interrupt()
+    watch_owner(pid, started)
 
 
 class _InProcess(cf.Executor):
@@ -365,15 +410,10 @@ def _versions() -> dict[str, str]:
     return out
 
 
-def _manifest(
-    output: Path,
-    run: NationalRun,
-    folders: list[PemdaFolder],
-    seconds: dict[int, float],
-    rows: dict[int, dict[str, Any]],
-) -> None:
+def _manifest(output: Path, run: NationalRun, folders: list[PemdaFolder]) -> None:
     """``manifest.json``: the run, its libraries and each folder's row (by its place in the
     root, never by its shown name: two names may show alike)."""
+    rows, seconds = run.folder_rows, run.folder_seconds
     manifest = {
         "pipeline": __version__,
         "tahun": run.tahun,

@@ -19,7 +19,8 @@ from typing import Any
 
 import pyarrow as pa
 
-from pipeline.isolate import Limits, start_server
+from pipeline.atomic import output_failure
+from pipeline.isolate import Limits, ignore_interrupt, start_server
 from pipeline.issues import ERROR, INFO, WARNING, Issue, issues_frame
 from pipeline.master import MasterSpec, read_masters
 from pipeline.nasional.executor import watch_owner
@@ -56,6 +57,7 @@ def start_worker(owner: int = 0, owner_started: float = 0.0) -> None:
     once for every batch it will run, then everything loaded so far (the libraries, the
     suites) left out of garbage collection, which then runs less often
     (:data:`GC_THRESHOLD`). Each Pemda's numbers are unchanged."""
+    ignore_interrupt()
     if owner:
         watch_owner(owner, owner_started)
     start_server()
@@ -121,7 +123,13 @@ def _run_batch(folders: list[PemdaFolder], limits: Limits, per_pemda: str) -> li
         if per_pemda:
             from pipeline.outputs import write_outputs  # noqa: PLC0415  # matplotlib: only here
 
-            write_outputs(run, Path(per_pemda) / run.spec.kode_pemda)
+            try:
+                write_outputs(run, Path(per_pemda) / run.spec.kode_pemda)
+            except Exception as exc:  # a full or read-only disk ends the run, not this Pemda
+                failure = output_failure(exc)
+                if failure is None:
+                    raise
+                raise OSError(failure.errno, failure.strerror, str(per_pemda)) from None
         parts[f.order] = part_of(f, run)
         own[f.order] = own.get(f.order, 0.0) + time.perf_counter() - t
     shared = (time.perf_counter() - started - sum(own.values())) / max(1, len(prepared))
