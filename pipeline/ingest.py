@@ -453,6 +453,7 @@ def _read_table(
     sheet: str,
     columns: tuple[tpl.Column, ...],
     notes: Notes | None = None,
+    last_row: int = 0,
 ) -> tuple[list[dict[str, Any]], dict[str, str]]:
     """Find the header row by its labels, map columns by header text, return data rows.
 
@@ -520,14 +521,7 @@ def _read_table(
         return [], letters
     out = []
     data = rows[header_at + 1 : header_at + 1 + MAX_ROWS]
-    if len(rows) - header_at - 1 > MAX_ROWS:
-        sub.issue(
-            "struktur.terlalu_banyak_baris",
-            ERROR,
-            f"Sheet '{sheet}' memuat lebih dari {MAX_ROWS} baris data; hanya {MAX_ROWS} baris "
-            "pertama dibaca.",
-            sheet=sheet,
-        )
+    _beyond_the_table(sub, sheet, rows, header_at + 1 + MAX_ROWS, last_row)
     key_col = found[columns[0].key]
     places = [(c.key, found[c.key]) for c in columns]
     for offset, row in enumerate(data):
@@ -553,6 +547,44 @@ def _read_table(
         }
         out.append(values)
     return out, letters
+
+
+def _beyond_the_table(
+    sub: Submission, sheet: str, rows: list[list[Any]], limit: int, last_row: int
+) -> None:
+    """A WARNING for a value below the :data:`MAX_ROWS` data rows of a table, which is not read
+    (a note or a stray keystroke far below the table; no template has that many rows). The
+    rows above it are read as usual, and blank rows below the table say nothing."""
+    for index, row in enumerate(rows[limit:], start=limit):
+        for col, value in enumerate(row):
+            if not _blank(value):
+                shown = _text(value)
+                shown = shown if len(shown) <= 40 else shown[:39] + "…"
+                cell = cell_ref(col, index + 1)
+                sub.issue(
+                    "struktur.isi_di_luar_tabel",
+                    WARNING,
+                    f"Sel {cell} di sheet '{sheet}' berisi '{shown}', di bawah {MAX_ROWS} baris "
+                    "data yang dibaca; isinya tidak dibaca. Hapus isi sel itu bila tidak "
+                    "sengaja, atau pindahkan ke dalam tabel.",
+                    sheet=sheet,
+                    cell=cell,
+                    found=shown,
+                    expected=f"tabel paling banyak {MAX_ROWS} baris data",
+                )
+                return
+    if last_row > len(rows):  # a value farther down than was read: its place, not its text
+        sub.issue(
+            "struktur.isi_di_luar_tabel",
+            WARNING,
+            f"Sheet '{sheet}' memuat isi sampai baris {last_row}, jauh di bawah tabel (paling "
+            f"banyak {MAX_ROWS} baris data); isi di bawah tabel tidak dibaca. Hapus isi sel di "
+            f"baris {last_row} bila tidak sengaja (juga spasi).",
+            sheet=sheet,
+            cell=f"baris {last_row}",
+            found=f"isi di baris {last_row}",
+            expected=f"tabel paling banyak {MAX_ROWS} baris data",
+        )
 
 
 def read_submission(path: Path, display_name: str | None = None) -> Submission:
@@ -635,13 +667,15 @@ def _read_package(sub: Submission, data: bytes, package: _Package | None) -> Sub
         wb = CalamineWorkbook.from_filelike(io.BytesIO(data))
         try:
             names = list(wb.sheet_names)
-            sheets = {
-                n: wb.get_sheet_by_name(n).to_python(
-                    skip_empty_area=False, nrows=HEADER_SCAN_ROWS + MAX_ROWS + 2
-                )
-                for n in (tpl.SHEET_META, tpl.SHEET_INDIKATOR, tpl.SHEET_ANGGARAN, tpl.SHEET_RENJA)
-                if n in names
-            }
+            sheets, last_rows = {}, {}
+            for n in (tpl.SHEET_META, tpl.SHEET_INDIKATOR, tpl.SHEET_ANGGARAN, tpl.SHEET_RENJA):
+                if n in names:
+                    found = wb.get_sheet_by_name(n)
+                    sheets[n] = found.to_python(
+                        skip_empty_area=False, nrows=HEADER_SCAN_ROWS + MAX_ROWS + 2
+                    )
+                    end = found.end  # the last cell holding a value, read or not
+                    last_rows[n] = end[0] + 1 if end else 0
         finally:
             wb.close()
     except Exception as exc:  # a reader crash is this file's problem, never the run's
@@ -693,6 +727,7 @@ def _read_package(sub: Submission, data: bytes, package: _Package | None) -> Sub
             tpl.SHEET_INDIKATOR,
             tpl.INDIKATOR_COLUMNS,
             notes.get(tpl.SHEET_INDIKATOR),
+            last_rows.get(tpl.SHEET_INDIKATOR, 0),
         )
     if tpl.SHEET_ANGGARAN in sheets:
         sub.anggaran, sub.anggaran_cols = _read_table(
@@ -701,6 +736,7 @@ def _read_package(sub: Submission, data: bytes, package: _Package | None) -> Sub
             tpl.SHEET_ANGGARAN,
             tpl.ANGGARAN_COLUMNS,
             notes.get(tpl.SHEET_ANGGARAN),
+            last_rows.get(tpl.SHEET_ANGGARAN, 0),
         )
     if tpl.SHEET_RENJA in sheets:  # optional: older templates have no Renja sheet
         sub.has_renja = True
@@ -710,6 +746,7 @@ def _read_package(sub: Submission, data: bytes, package: _Package | None) -> Sub
             tpl.SHEET_RENJA,
             tpl.RENJA_COLUMNS,
             notes.get(tpl.SHEET_RENJA),
+            last_rows.get(tpl.SHEET_RENJA, 0),
         )
     sub.readable = True
     return sub

@@ -118,3 +118,30 @@ def test_pool_workers_start_at_once_with_their_readers_server() -> None:
         assert executor.result(executor.submit(_server_pid)) is not None
     finally:
         executor.close()
+
+
+@pytest.mark.parametrize(
+    ("cell", "value", "where"),
+    [("Q6000", " ", "baris 6000"), ("C5010", "catatan: data final", "C5010")],
+)
+def test_a_value_far_below_the_table_is_a_warning_not_a_rejected_file(
+    tmp_path: Path, cell: str, value: str, where: str
+) -> None:
+    """A stray keystroke (a space) or a note far below the table rejected the whole file with
+    'more than 5000 rows' and no cell. Now the table is read as always and the OPD is told
+    where the stray value is."""
+    import openpyxl
+
+    copy = tmp_path / SOURCE.name
+    shutil.copy(SOURCE, copy)
+    wb = openpyxl.load_workbook(copy)
+    wb["Indikator"][cell] = value
+    wb.save(copy)
+    clean, stray = read_submission(SOURCE), read_submission(copy)
+    assert not [i for i in stray.issues if i.severity == "ERROR"]
+    found = [i for i in stray.issues if i.rule == "struktur.isi_di_luar_tabel"]
+    assert len(found) == 1 and found[0].severity == "WARNING" and found[0].cell == where
+    assert found[0].sheet == "Indikator" and "tidak dibaca" in found[0].message
+    if value.strip():
+        assert value in found[0].message
+    assert stray.indikator == clean.indikator
