@@ -98,16 +98,55 @@ def _summary(run: Run, paths: dict[str, Path] | None, extra: list[str] | None = 
     return "\n".join(lines)
 
 
-def _previous(path: Path | None) -> pd.DataFrame | None:
+def _previous(path: Path | None, spec_path: Path) -> pd.DataFrame | None:
+    """Last year's workbook for the comparison, or None with a WARNING that says why."""
     if path is None:
         return None
     from pipeline.workbook import read_previous_report  # noqa: PLC0415
 
+    def warn(why: str) -> None:
+        _say(f"[WARNING] Laporan tahun lalu {path}: {why}; perbandingan tahun lalu tidak dibuat.")
+
     try:
-        return read_previous_report(path)
-    except Exception as exc:  # a bad comparison file must not stop this year's report
-        print(f"[WARNING] Laporan tahun lalu tidak dapat dibaca ({path}): {exc}", file=sys.stderr)
+        previous = read_previous_report(path)
+    except ValueError as exc:  # a bad comparison file must not stop this year's report
+        warn(str(exc))
         return None
+    except Exception as exc:
+        warn(f"tidak dapat dibaca sebagai buku kerja Excel ({type(exc).__name__})")
+        return None
+    other = _other_report(path, previous.attrs.get("judul", ""), spec_path)
+    if other:
+        warn(other)
+        return None
+    for note in previous.attrs.get("catatan", []):
+        _say(f"[WARNING] Laporan tahun lalu {path}: {note}.")
+    return previous
+
+
+def _other_report(path: Path, banner: str, spec_path: Path) -> str:
+    """Why last year's workbook is not this Pemda's report of an earlier year ('' when it may
+    be): its banner (``… Pemerintah Kota X Tahun 2017``) or its name (``<kode>_<tahun>_…``)
+    says another Pemda, or this year or a later one."""
+    import re  # noqa: PLC0415
+
+    spec, _ = load_spec(spec_path)
+    if spec is None:
+        return ""
+    named = re.match(r"(.+)_(\d{4})_konsolidasi$", path.stem)
+    said = re.search(r"Tahun (\d{4})", banner)
+    year = int(said.group(1)) if said else int(named.group(2)) if named else None
+    if year is not None and year >= spec.tahun:
+        return (
+            f"ini laporan tahun {year}, bukan tahun sebelum {spec.tahun} (berikan buku kerja "
+            f"konsolidasi tahun {spec.tahun - 1})"
+        )
+    nama = str(spec.pemda.get("nama_pemda", ""))
+    if banner and nama and nama not in banner:
+        return f"judulnya tidak menyebut {nama} ('{banner[:80]}')"
+    if named and not banner and named.group(1) != spec.kode_pemda:
+        return f"namanya untuk Kode Pemda {named.group(1)}, bukan {spec.kode_pemda}"
+    return ""
 
 
 def _limits(args: argparse.Namespace) -> Limits:
@@ -209,7 +248,7 @@ def _report(args: argparse.Namespace) -> int:
     # The writers of the feedback files and charts load their libraries during the run.
     with Helpers(HELPER_PARTS) as helpers:
         _open_message_files(args)
-        run = _run(args, _previous(args.tahun_lalu))
+        run = _run(args, _previous(args.tahun_lalu, args.spec))
         if run is None:
             return EXIT_SPEC
         # What is alive now (the libraries, the spec, the run) lives until the process ends:

@@ -456,3 +456,35 @@ def test_a_reader_that_goes_away_is_not_a_failed_run(tmp_path: Path) -> None:
     assert "tidak dapat ditulis" not in err and "Traceback" not in err, err
     assert (out / "1275_2018_konsolidasi.xlsx").is_file()
     assert json.loads((out / "manifest.json").read_text(encoding="utf-8"))["tahun"] == 2018
+
+
+def test_a_previous_year_file_that_does_not_fit_is_said_in_indonesian(tmp_path: Path) -> None:
+    """Text in a number cell leaves that indicator without a comparison, named by its cell; a
+    workbook of this year (or a later one) or without the Indikator sheet gives no comparison
+    at all; each is one Indonesian WARNING and the report is written."""
+    text_cell = _last_year_workbook(
+        tmp_path / "1275_2017_konsolidasi.xlsx", [("IK01.09", 8.5, 81.81), ("IK07.20", 95.0, 60.0)]
+    )
+    wb = openpyxl.load_workbook(text_cell)
+    wb["Indikator"]["B3"] = "abc"
+    wb.save(text_cell)
+    result = run_report(INPUT_DIR, tmp_path / "a", "--tahun-lalu", str(text_cell))
+    assert result.returncode == 0, result.stderr
+    assert "sel B3 sheet Indikator berisi 'abc', bukan angka" in result.stderr
+    ind = read_sheet(tmp_path / "a" / "1275_2018_konsolidasi.xlsx", "Indikator")
+    ind = ind.set_index("Kode Indikator")
+    assert ind.loc["IK01.09", "Capaian Tahun Lalu (%)"] == pytest.approx(81.81)
+    assert pd.isna(ind.loc["IK07.20", "Realisasi Tahun Lalu"])  # 'abc': not compared
+    same_year = _last_year_workbook(tmp_path / "1275_2018_konsolidasi.xlsx", [("IK01.09", 8, 80)])
+    no_sheet = tmp_path / "lain.xlsx"
+    openpyxl.Workbook().save(no_sheet)
+    for path, words in (
+        (same_year, "ini laporan tahun 2018, bukan tahun sebelum 2018"),
+        (no_sheet, "tidak memiliki sheet 'Indikator'"),
+    ):
+        result = run_report(INPUT_DIR, tmp_path / path.stem, "--tahun-lalu", str(path))
+        assert result.returncode == 0, result.stderr
+        assert words in result.stderr and "perbandingan tahun lalu tidak dibuat" in result.stderr
+        assert "Traceback" not in result.stderr
+        ind = read_sheet(tmp_path / path.stem / "1275_2018_konsolidasi.xlsx", "Indikator")
+        assert ind["Capaian Tahun Lalu (%)"].isna().all()

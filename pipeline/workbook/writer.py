@@ -23,7 +23,7 @@ from pipeline.atomic import atomic_path
 from pipeline.config import Settings
 from pipeline.frames import records
 from pipeline.ingest import workbook_problem
-from pipeline.issues import ERROR, INFO, SEVERITY_ORDER, WARNING, cell_order
+from pipeline.issues import ERROR, INFO, SEVERITY_ORDER, WARNING, cell_order, column_letters
 from pipeline.master import spec_value
 from pipeline.perubahan import Perubahan
 from pipeline.renja import E81
@@ -654,7 +654,13 @@ def read_previous_report(path: Path) -> pd.DataFrame:
     problem = workbook_problem(path)  # read in this process: screened first, as a spec is
     if problem:
         raise ValueError(problem)
-    raw = pd.read_excel(path, sheet_name="Indikator", engine="calamine", header=None)
+    try:
+        raw = pd.read_excel(path, sheet_name="Indikator", engine="calamine", header=None)
+    except ValueError:  # no such sheet
+        raise ValueError(
+            "buku kerja ini tidak memiliki sheet 'Indikator'; berikan buku kerja konsolidasi "
+            "tahun lalu (<kode>_<tahun>_konsolidasi.xlsx)"
+        ) from None
     titles = {c.title: c.key for c in INDIKATOR_COLS if c.key in PREVIOUS_KEYS}
     header_at = next(
         (i for i in range(min(len(raw), 5)) if set(titles) <= set(raw.iloc[i].astype(str))),
@@ -664,11 +670,29 @@ def read_previous_report(path: Path) -> pd.DataFrame:
         raise ValueError("kolom tidak ada di sheet Indikator: " + ", ".join(sorted(titles)))
     frame = raw.iloc[header_at + 1 :].copy()
     frame.columns = raw.iloc[header_at].astype(str)
+    letters = {key: column_letters(list(frame.columns).index(t)) for t, key in titles.items()}
     frame = frame.rename(columns=titles)[list(titles.values())]
     frame = frame.dropna(subset=["kode_indikator"])
-    return frame.rename(
+    notes = []
+    for key in ("realisasi", "capaian_mentah"):
+        numbers = pd.to_numeric(frame[key], errors="coerce")
+        text = frame[key].map(lambda v: "" if pd.isna(v) else str(v).strip())
+        wrong = numbers.isna() & (text != "")
+        if wrong.any():  # text where a number belongs: that indicator is not compared
+            first = int(wrong.to_numpy().argmax())
+            notes.append(
+                f"sel {letters[key]}{int(frame.index[first]) + 1} sheet Indikator berisi "
+                f"'{text.iloc[first]}', "
+                f"bukan angka ({int(wrong.sum())} sel seperti itu; indikatornya tanpa "
+                "perbandingan)"
+            )
+        frame[key] = numbers.astype(float)
+    out = frame.rename(
         columns={"realisasi": "realisasi_tahun_lalu", "capaian_mentah": "capaian_tahun_lalu"}
-    ).astype({"kode_indikator": str, "realisasi_tahun_lalu": float, "capaian_tahun_lalu": float})
+    ).astype({"kode_indikator": str})
+    banner = " ".join(str(v) for v in raw.iloc[:header_at].to_numpy().ravel() if pd.notna(v))
+    out.attrs.update(judul=banner, catatan=notes)
+    return out
 
 
 def _link_sources(ws: Any, ind: pd.DataFrame, base: str, col: int, fmts: Formats) -> None:
