@@ -249,3 +249,37 @@ def test_rounding_or_a_cap_is_not_a_disagreement() -> None:
     # a real difference stays one, and 100 against 131 is the cap at 100, not a difference
     assert diff.iloc[3] == pytest.approx(-4.66)
     assert diff.iloc[4] == pytest.approx(0.0)
+
+
+def test_a_quarter_left_out_of_a_kumulatif_sum_is_warned_at_its_cell(
+    spec: MasterSpec, tmp_path: Path
+) -> None:
+    """IK04.01 and IK04.02 (BKD) add their quarters up. With no annual value, a quarter left
+    empty or 'n/a' between filled ones was silently left out of the sum (30+30+34 = 94 scored
+    100 % against 94). The sum stays what the cells say; a WARNING names the empty quarter. All
+    four filled, or an annual value, says nothing."""
+    folder = copy_inputs(tmp_path)
+    path = input_file(folder, "BKD")
+    rows = {code: _row_of(path, code) for code in ("IK04.01", "IK04.02", "IK04.03")}
+    tw = [COL[f"realisasi_tw{i}"] for i in range(1, 5)]
+    cells: dict[str, object] = {}
+    for code, annual, quarters in (
+        ("IK04.01", None, [30, "n/a", 30, 34]),
+        ("IK04.02", None, [9, None, 9, None]),
+        ("IK04.03", 500, [100, None, 100, 100]),  # the annual value is used: nothing to say
+    ):
+        cells[f"{COL['realisasi_tahunan']}{rows[code]}"] = annual
+        cells.update({f"{c}{rows[code]}": v for c, v in zip(tw, quarters, strict=True)})
+    _edit_cells(path, tpl.SHEET_INDIKATOR, cells)
+    run = run_pemda(spec, folder)
+    warn = _issues(run, "kelengkapan.tw_tidak_lengkap").set_index("kode_indikator")
+    assert sorted(warn.index) == ["IK04.01", "IK04.02"]
+    assert warn.loc["IK04.01", "cell"] == f"{tw[1]}{rows['IK04.01']}"
+    assert warn.loc["IK04.01", "found"] == "TW II kosong atau n/a"
+    assert "jumlah TW yang terisi (94)" in warn.loc["IK04.01", "message"]
+    assert warn.loc["IK04.02", "found"] == "TW II, TW IV kosong atau n/a"
+    assert "(18)" in warn.loc["IK04.02", "message"]
+    assert set(warn["severity"]) == {"WARNING"}
+    ind = run.results.indikator.set_index("kode_indikator")
+    assert ind.loc["IK04.01", "realisasi"] == 94.0  # 30 + 34 + 30: the sum is unchanged
+    assert ind.loc["IK04.02", "realisasi"] == 18.0

@@ -8,12 +8,14 @@ from typing import Any
 
 import pandas as pd
 
-from pipeline import fmt
+from pipeline import fmt, schema
 from pipeline.completeness import is_late, local_time
 from pipeline.frames import looked_up, records
 from pipeline.ingest import Submission
 from pipeline.issues import INFO, WARNING, Issue
 from pipeline.master import MasterSpec
+from pipeline.numbers import digits15
+from pipeline.renja import triwulan_of
 from pipeline.score import effective_realisasi
 from pipeline.validate.common import show_value
 from pipeline.validate.rows import REALISASI_KEYS, TW_TEXT_KEYS
@@ -39,6 +41,53 @@ _EMPTY_FIELDS = ("berkas", "sheet", "sel_realisasi_tahunan", "kode_opd", "kode_i
 def _missing(value: Any) -> bool:
     """What pandas counts as missing in a group key or a counted value."""
     return type(value) is not str and not isinstance(value, str) and bool(pd.isna(value))
+
+
+_ROMAN = ("I", "II", "III", "IV")
+
+
+def _quarters_missing(realisasi: pd.DataFrame, spec: MasterSpec | None) -> list[Issue]:
+    """A ``kumulatif`` indicator scored from its TW cells (no annual value) with a quarter of
+    the period left empty or ``n/a`` while others are filled: its sum leaves that quarter out,
+    so the realisation used may be too low. A WARNING at the first such cell."""
+    if spec is None or realisasi.empty:
+        return []
+    quarters = triwulan_of(spec.pemda.get("periode")) or 4
+    keys = list(schema.TW_COLUMNS[:quarters])
+    frame = realisasi.assign(
+        **looked_up(spec.indikator, "kode_indikator", realisasi["kode_indikator"], ["agregasi_tw"])
+    )
+    values = frame[keys].astype(float)
+    filled = values.notna()
+    annual = frame["realisasi_tahunan"].astype(float).notna()
+    annual |= frame["realisasi_teks"].fillna("").astype(str).str.strip() != ""
+    gap = (frame["agregasi_tw"] == "kumulatif") & ~annual
+    gap &= filled.any(axis=1) & ~filled.all(axis=1)
+    gap &= ~frame["realisasi_tidak_valid"].astype(bool)
+    issues = []
+    for index in frame.index[gap]:
+        row = frame.loc[index]
+        empty = [q for q, key in enumerate(keys) if not filled.at[index, key]]
+        named = ", ".join(f"TW {_ROMAN[q]}" for q in empty)
+        total = float(values.loc[index].sum())
+        issues.append(
+            Issue(
+                rule="kelengkapan.tw_tidak_lengkap",
+                severity=WARNING,
+                file=str(row["berkas"]),
+                sheet=str(row["sheet"]),
+                cell=str(row[f"sel_{keys[empty[0]]}"] or ""),
+                kode_opd=str(row["kode_opd"]),
+                kode_indikator=str(row["kode_indikator"]),
+                found=f"{named} kosong atau n/a",
+                expected=f"TW I–{_ROMAN[quarters - 1]} terisi, atau Realisasi Tahunan",
+                message=f"Indikator {row['kode_indikator']} dijumlah dari TW (kumulatif), "
+                f"tetapi {named} kosong atau n/a sementara TW lain terisi: realisasi dipakai = "
+                f"jumlah TW yang terisi ({show_value(digits15(total))}), mungkin kurang dari "
+                f"yang sebenarnya. Isi {named} (0 bila memang nol) atau Realisasi Tahunan.",
+            )
+        )
+    return issues
 
 
 def cross_file_checks(realisasi: pd.DataFrame, spec: MasterSpec | None = None) -> list[Issue]:
@@ -70,6 +119,7 @@ def cross_file_checks(realisasi: pd.DataFrame, spec: MasterSpec | None = None) -
                 "belum tersedia.",
             )
         )
+    issues += _quarters_missing(realisasi, spec)
     # The values of the rows not left empty, counted per indicator (distinct OPDs, distinct
     # values; as a pandas groupby's nunique: missing codes and OPDs not counted) from plain
     # column lists; only the indicators reported differently by several OPDs are gathered.
