@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from pipeline import fmt, schema
@@ -54,22 +55,24 @@ def _quarters_missing(realisasi: pd.DataFrame, spec: MasterSpec | None) -> list[
         return []
     quarters = triwulan_of(spec.pemda.get("periode")) or 4
     keys = list(schema.TW_COLUMNS[:quarters])
-    frame = realisasi.assign(
-        **looked_up(spec.indikator, "kode_indikator", realisasi["kode_indikator"], ["agregasi_tw"])
-    )
-    values = frame[keys].astype(float)
-    filled = values.notna()
+    values = realisasi[keys].to_numpy(dtype=float)
+    filled = ~np.isnan(values)
+    partial = filled.any(axis=1) & ~filled.all(axis=1)
+    if not partial.any():  # the usual case: every row has all its quarters or none
+        return []
+    frame = realisasi[partial]
+    filled, values = filled[partial], values[partial]
+    how = looked_up(spec.indikator, "kode_indikator", frame["kode_indikator"], ["agregasi_tw"])
     annual = frame["realisasi_tahunan"].astype(float).notna()
     annual |= frame["realisasi_teks"].fillna("").astype(str).str.strip() != ""
-    gap = (frame["agregasi_tw"] == "kumulatif") & ~annual
-    gap &= filled.any(axis=1) & ~filled.all(axis=1)
+    gap = (how["agregasi_tw"] == "kumulatif") & ~annual
     gap &= ~frame["realisasi_tidak_valid"].astype(bool)
     issues = []
-    for index in frame.index[gap]:
-        row = frame.loc[index]
-        empty = [q for q, key in enumerate(keys) if not filled.at[index, key]]
+    for at in np.flatnonzero(gap.to_numpy()):
+        row = frame.iloc[at]
+        empty = [q for q in range(len(keys)) if not filled[at, q]]
         named = ", ".join(f"TW {_ROMAN[q]}" for q in empty)
-        total = float(values.loc[index].sum())
+        total = float(np.nansum(values[at]))
         issues.append(
             Issue(
                 rule="kelengkapan.tw_tidak_lengkap",
