@@ -291,3 +291,9 @@ def test_templates_into_a_file_is_one_sentence(
     assert cli.main(["templates", "--spec", str(SPEC_PATH), "--output", str(a_file)]) == 10
     assert "bukan folder" in capsys.readouterr().err
     assert a_file.read_text(encoding="utf-8") == "penting"
+
+
+def test_check_needs_no_output_folder(capsys: pytest.CaptureFixture[str]) -> None:
+    """``check`` writes nothing, so it does not ask for an output folder."""
+    assert cli.main(["check", "--spec", str(SPEC_PATH), "--input", str(INPUT_DIR)]) == 0
+    assert "Berkas ditemukan" in capsys.readouterr().out
