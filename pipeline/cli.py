@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import errno
 import gc
+import math
 import os
 import sys
 import time
@@ -200,15 +201,22 @@ def _out(text: str) -> None:
         os.close(devnull)
 
 
+def _a_file(output: Path) -> str:
+    """Why ``output`` cannot be an output folder when it is a file ('' when it is not)."""
+    if output.exists() and not output.is_dir():
+        return (
+            f"Keluaran {output} adalah sebuah berkas, bukan folder; berikan folder untuk "
+            "keluaran (--output). Berkas itu tidak diubah."
+        )
+    return ""
+
+
 def _output_problem(output: Path, inputs: Path) -> str:
     """Why ``output`` cannot take a report's outputs ('' when it can): a file, or a folder
     inside the input folder (the next run would read the report's own workbooks, the blank
     templates in its feedback among them, as OPD submissions)."""
-    if output.exists() and not output.is_dir():
-        return (
-            f"Keluaran {output} adalah sebuah berkas, bukan folder; berikan folder untuk "
-            "keluaran (--output, OUTPUT=…). Berkas itu tidak diubah."
-        )
+    if _a_file(output):
+        return _a_file(output)
     real_out, real_in = Path(os.path.realpath(output)), Path(os.path.realpath(inputs))
     if real_out == real_in or real_in in real_out.parents:
         return (
@@ -315,11 +323,8 @@ def cmd_templates(args: argparse.Namespace) -> int:
     spec = _load_spec(args.spec)
     if spec is None:
         return EXIT_SPEC
-    if args.output.exists() and not args.output.is_dir():
-        _say(
-            f"Keluaran {args.output} adalah sebuah berkas, bukan folder; berikan folder untuk "
-            "templat (--output). Berkas itu tidak diubah."
-        )
+    if _a_file(args.output):
+        _say(_a_file(args.output))
         return EXIT_OUTPUT
     written = []
     try:
@@ -414,11 +419,8 @@ def cmd_nasional(args: argparse.Namespace) -> int:
     if not args.root.is_dir():
         print(f"Folder root {args.root} tidak ada atau bukan folder.", file=sys.stderr)
         return EXIT_LOCAL
-    if args.output.exists() and not args.output.is_dir():
-        _say(
-            f"Keluaran {args.output} adalah sebuah berkas, bukan folder; berikan folder untuk "
-            "keluaran (--output). Berkas itu tidak diubah."
-        )
+    if _a_file(args.output):
+        _say(_a_file(args.output))
         return EXIT_OUTPUT
     if args.output.is_symlink():  # a link to a shared folder: the outputs go into that folder
         args.output = Path(os.path.realpath(args.output))
@@ -474,15 +476,31 @@ def cmd_nasional(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _seconds(text: str) -> float:
-    """A time limit in seconds: a number above zero (a limit of 0 would refuse every file)."""
+def _finite(text: str) -> float:
+    """An option's number (a decimal comma taken as a point); NaN when it is none."""
     try:
         value = float(text.replace(",", "."))
     except ValueError:
-        value = float("nan")
-    if not (value > 0 and value != float("inf")):
+        return float("nan")
+    return value if math.isfinite(value) else float("nan")
+
+
+def _seconds(text: str) -> float:
+    """A time limit in seconds: a number above zero (a limit of 0 would refuse every file)."""
+    value = _finite(text)
+    if not value > 0:
         raise argparse.ArgumentTypeError(
             f"'{text}' bukan batas waktu yang sah: berikan jumlah detik lebih dari 0, misalnya 60"
+        )
+    return value
+
+
+def _wait(text: str) -> float:
+    """How long to wait for another run: 0 or more seconds."""
+    value = _finite(text)
+    if not value >= 0:
+        raise argparse.ArgumentTypeError(
+            f"'{text}' bukan lama menunggu yang sah: berikan jumlah detik 0 atau lebih"
         )
     return value
 
@@ -497,19 +515,6 @@ def _megabytes(text: str) -> int:
         raise argparse.ArgumentTypeError(
             f"'{text}' bukan batas memori yang sah: berikan bilangan bulat MB, paling sedikit "
             f"{MIN_MEMORY_MB}, misalnya {Limits.memory_mb}"
-        )
-    return value
-
-
-def _wait(text: str) -> float:
-    """How long to wait for another run: 0 or more seconds."""
-    try:
-        value = float(text.replace(",", "."))
-    except ValueError:
-        value = float("nan")
-    if not (0 <= value < float("inf")):
-        raise argparse.ArgumentTypeError(
-            f"'{text}' bukan lama menunggu yang sah: berikan jumlah detik 0 atau lebih"
         )
     return value
 

@@ -192,24 +192,36 @@ def test_unit_mismatch_is_flagged(spec: MasterSpec, baseline: Run, tmp_path: Pat
     assert "AKB/1000KH" in warn["message"]
 
 
+def _bkd_quarters(
+    tmp_path: Path, values: dict[str, tuple[object, list[object]]]
+) -> tuple[Path, dict[str, int]]:
+    """A copy of the inputs whose BKD file holds, per indicator, the annual cell and the four
+    TW cells given; the folder and the indicators' rows."""
+    folder = copy_inputs(tmp_path)
+    path = input_file(folder, "BKD")
+    rows = {code: _row_of(path, code) for code in values}
+    tw = [COL[f"realisasi_tw{i}"] for i in range(1, 5)]
+    cells: dict[str, object] = {}
+    for code, (annual, quarters) in values.items():
+        cells[f"{COL['realisasi_tahunan']}{rows[code]}"] = annual
+        cells.update({f"{c}{rows[code]}": v for c, v in zip(tw, quarters, strict=True)})
+    _edit_cells(path, tpl.SHEET_INDIKATOR, cells)
+    return folder, rows
+
+
 def test_annual_value_unlike_its_quarters_is_warned_at_the_annual_cell(
     spec: MasterSpec, tmp_path: Path
 ) -> None:
     # IK04.01 and IK04.02 (BKD) add their quarters up (kumulatif); IK04.03 has a quarter that
     # is not a number, so its row has no roll-up to compare with
-    folder = copy_inputs(tmp_path)
-    path = input_file(folder, "BKD")
-    rows = {code: _row_of(path, code) for code in ("IK04.01", "IK04.02", "IK04.03")}
-    tw = [COL[f"realisasi_tw{i}"] for i in range(1, 5)]
-    cells: dict[str, object] = {}
-    for code, annual, quarters in (
-        ("IK04.01", 94, [20, 20, 20, 30]),  # 90: 4,3 % below the annual 94
-        ("IK04.02", 36, [9, 9, 9, 9]),  # 36: the same
-        ("IK04.03", 486, ["seratus", 100, 100, 100]),
-    ):
-        cells[f"{COL['realisasi_tahunan']}{rows[code]}"] = annual
-        cells.update({f"{c}{rows[code]}": v for c, v in zip(tw, quarters, strict=True)})
-    _edit_cells(path, tpl.SHEET_INDIKATOR, cells)
+    folder, rows = _bkd_quarters(
+        tmp_path,
+        {
+            "IK04.01": (94, [20, 20, 20, 30]),  # 90: 4,3 % below the annual 94
+            "IK04.02": (36, [9, 9, 9, 9]),  # 36: the same
+            "IK04.03": (486, ["seratus", 100, 100, 100]),
+        },
+    )
     run = run_pemda(spec, folder)
     warn = _issues(run, "nilai.tw_tidak_konsisten")
     assert list(warn["kode_indikator"]) == ["IK04.01"]
@@ -258,19 +270,15 @@ def test_a_quarter_left_out_of_a_kumulatif_sum_is_warned_at_its_cell(
     empty or 'n/a' between filled ones was silently left out of the sum (30+30+34 = 94 scored
     100 % against 94). The sum stays what the cells say; a WARNING names the empty quarter. All
     four filled, or an annual value, says nothing."""
-    folder = copy_inputs(tmp_path)
-    path = input_file(folder, "BKD")
-    rows = {code: _row_of(path, code) for code in ("IK04.01", "IK04.02", "IK04.03")}
+    folder, rows = _bkd_quarters(
+        tmp_path,
+        {
+            "IK04.01": (None, [30, "n/a", 30, 34]),
+            "IK04.02": (None, [9, None, 9, None]),
+            "IK04.03": (500, [100, None, 100, 100]),  # the annual value is used: nothing to say
+        },
+    )
     tw = [COL[f"realisasi_tw{i}"] for i in range(1, 5)]
-    cells: dict[str, object] = {}
-    for code, annual, quarters in (
-        ("IK04.01", None, [30, "n/a", 30, 34]),
-        ("IK04.02", None, [9, None, 9, None]),
-        ("IK04.03", 500, [100, None, 100, 100]),  # the annual value is used: nothing to say
-    ):
-        cells[f"{COL['realisasi_tahunan']}{rows[code]}"] = annual
-        cells.update({f"{c}{rows[code]}": v for c, v in zip(tw, quarters, strict=True)})
-    _edit_cells(path, tpl.SHEET_INDIKATOR, cells)
     run = run_pemda(spec, folder)
     warn = _issues(run, "kelengkapan.tw_tidak_lengkap").set_index("kode_indikator")
     assert sorted(warn.index) == ["IK04.01", "IK04.02"]
