@@ -15,9 +15,11 @@ from pipeline.issues import ERROR, WARNING
 
 TEPAT_WAKTU = "tepat waktu"
 TERLAMBAT = "terlambat"
+TANPA_REALISASI = "tanpa realisasi"  # a file used, but nothing in it filled (the blank template)
 DITOLAK = "berkas ditolak"
 BELUM = "belum mengirim"
 TIDAK_WAJIB = "tidak wajib"
+MELAPOR = (TEPAT_WAKTU, TERLAMBAT)  # the OPDs that have reported (a file used, something in it)
 
 
 # Indonesia's three time zones: hours ahead of UTC. The spec's pemda ``zona_waktu`` names the
@@ -55,15 +57,19 @@ def completeness(
     issues: pd.DataFrame,
     deadline: str,
     zona: str,
+    blank: set[str] | None = None,
 ) -> pd.DataFrame:
-    """Submission status per OPD: on time, late, rejected, missing.
+    """Submission status per OPD: on time, late, without any realisation, rejected, missing.
 
     Lateness follows the mail server's receipt time of the file used (register column
     ``diterima``, from the submission ledger) and, for a file placed by hand, the file's own
     save time, each taken on the Pemda's clock (``zona``; the times shown stay in UTC, as
     their column headers say). ``berkas`` is the file register (one row
-    per input file); ``issues`` the validation issues.
+    per input file); ``issues`` the validation issues; ``blank`` the files used that hold no
+    realisation (an OPD whose file is one of them has sent, but not reported: ``tanpa
+    realisasi``, on time or not).
     """
+    blank = blank or set()
     # issues per (OPD, severity), as plain counts: a lookup in a grouped Series per OPD cost
     # more than the rest of the table
     counts = (
@@ -84,7 +90,9 @@ def completeness(
         received = str(used[0].get("diterima") or "") if used else ""
         sender = str(used[0].get("pengirim") or "") if used else ""
         work = indikator_count.get(kode, 0) + program_count.get(kode, 0)
-        if used:
+        if used and work and str(used[0]["berkas"]) in blank:
+            status = TANPA_REALISASI
+        elif used:
             status = TERLAMBAT if is_late(received or saved, deadline, zona) else TEPAT_WAKTU
         elif files:
             status = DITOLAK

@@ -15,7 +15,14 @@ import pandas as pd
 
 from pipeline import __version__, sanitize, schema
 from pipeline.atomic import atomic_path, clean_staging, staged_folder, write_text
-from pipeline.completeness import BELUM, DITOLAK, TEPAT_WAKTU, TERLAMBAT, completeness
+from pipeline.completeness import (
+    BELUM,
+    DITOLAK,
+    TANPA_REALISASI,
+    TEPAT_WAKTU,
+    TERLAMBAT,
+    completeness,
+)
 from pipeline.frames import records
 from pipeline.perubahan import Perubahan, compare, indicator_records, read_previous
 from pipeline.run import Run
@@ -65,6 +72,7 @@ def run_info(run: Run) -> tuple[RunInfo, pd.DataFrame]:
         run.issues,
         str(spec.pemda["batas_pengumpulan"]),
         spec.zona_waktu,
+        run.validated.blank,
     )
     kirim = kelengkapan["status_kirim"].value_counts()
     chosen = berkas[berkas["status"].isin(accepted)]
@@ -87,6 +95,7 @@ def run_info(run: Run) -> tuple[RunInfo, pd.DataFrame]:
         opd_late=int(kirim.get(TERLAMBAT, 0)),
         opd_missing=int(kirim.get(BELUM, 0)),
         opd_rejected=int(kirim.get(DITOLAK, 0)),
+        opd_blank=int(kirim.get(TANPA_REALISASI, 0)),
         data_per=max((d[:10] for d in used if d), default=""),
         periode_rpjmd=f"{spec.pemda['periode_awal']}–{spec.pemda['periode_akhir']}",
     )

@@ -170,6 +170,7 @@ LABELS: dict[str, str] = {
     "opd_terlambat": "OPD Terlambat",
     "opd_belum": "OPD Belum Mengirim",
     "opd_ditolak": "OPD Berkas Ditolak",
+    "opd_tanpa_realisasi": "OPD Tanpa Realisasi",
     "berkas_ditemukan": "Berkas Ditemukan",
     "berkas_diterima": "Berkas Diterima",
     "berkas_ditolak": "Berkas Ditolak",

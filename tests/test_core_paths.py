@@ -10,7 +10,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from pipeline.completeness import BELUM, DITOLAK, TERLAMBAT, completeness
+from pipeline.completeness import (
+    BELUM,
+    DITOLAK,
+    TANPA_REALISASI,
+    TEPAT_WAKTU,
+    TERLAMBAT,
+    completeness,
+)
 from pipeline.master import MasterSpec
 from pipeline.numbers import BATAS_WAJAR, parse_number
 from pipeline.schema import BERKAS_DIGANTIKAN, BERKAS_DITERIMA, BERKAS_DITOLAK
@@ -312,3 +319,30 @@ def test_completeness_by_hand() -> None:
     assert got.loc["A", "diterima"] == "2025-02-15 18:00:00"  # shown in UTC, as the header says
     assert list(got["jumlah_berkas"]) == [2, 1, 0]
     assert list(got["jumlah_indikator"] + got["jumlah_program"]) == [2, 1, 1]
+
+
+def test_completeness_blank_file_has_not_reported() -> None:
+    """An OPD whose file is used but holds no realisation (the blank template sent back) is
+    *tanpa realisasi*, on time or late; an OPD with nothing to fill whose file is blank is not
+    (there was nothing to report), nor is an OPD whose used file is not the blank one."""
+    opd = pd.DataFrame({"kode_opd": ["A", "B", "C", "D"], "nama_opd": list("ABCD"), "jenis": "d"})
+    berkas = pd.DataFrame(
+        {
+            "kode_opd": ["A", "B", "C", "D"],
+            "berkas": ["a.xlsx", "b.xlsx", "c.xlsx", "d.xlsx"],
+            "status": [BERKAS_DITERIMA] * 4,
+            "dimodifikasi": ["2025-02-10T08:00:00", "2025-02-20T08:00:00"] * 2,
+        }
+    )
+    issues = pd.DataFrame({"kode_opd": [], "severity": []})
+    blank = {"a.xlsx", "b.xlsx", "c.xlsx"}
+    table = completeness(
+        opd, {"A": 1, "B": 1, "D": 1}, {}, berkas, issues, "2025-02-15", "WIB", blank
+    )
+    assert list(table["status_kirim"]) == [
+        TANPA_REALISASI,
+        TANPA_REALISASI,
+        TEPAT_WAKTU,
+        TERLAMBAT,
+    ]
+    assert list(table["berkas"]) == ["a.xlsx", "b.xlsx", "c.xlsx", "d.xlsx"]

@@ -11,8 +11,10 @@ import pytest
 
 from pipeline import schema
 from pipeline import template as tpl
+from pipeline.completeness import MELAPOR, TANPA_REALISASI
 from pipeline.issues import ERROR
 from pipeline.master import MasterSpec
+from pipeline.outputs import run_info
 from pipeline.run import Run, run_pemda
 from tests.conftest import copy_inputs, input_file
 
@@ -291,3 +293,38 @@ def test_a_quarter_left_out_of_a_kumulatif_sum_is_warned_at_its_cell(
     ind = run.results.indikator.set_index("kode_indikator")
     assert ind.loc["IK04.01", "realisasi"] == 94.0  # 30 + 34 + 30: the sum is unchanged
     assert ind.loc["IK04.02", "realisasi"] == 18.0
+
+
+def test_blank_template_sent_back_is_not_a_report(spec: MasterSpec, tmp_path: Path) -> None:
+    """BKD sends its blank template back (built by the template writer, read by the reader):
+    the file is used, but BKD has not reported. One WARNING at its first realisation cell, and
+    the OPD is *tanpa realisasi* in Kelengkapan, not among the OPDs that sent. One ``n/a``
+    typed in the same template is an answer: then it has reported."""
+    folder = copy_inputs(tmp_path)
+    input_file(folder, "BKD").unlink()
+    blank = tpl.build_template(spec, "BKD", folder / "BKD_kosong.xlsx")
+    codes = spec.indikator.loc[spec.indikator["kode_opd_list"].map(lambda c: "BKD" in c)]
+    first = min(_row_of(blank, code) for code in codes["kode_indikator"])
+
+    run = run_pemda(spec, folder)
+    found = _issues(run, "kelengkapan.berkas_kosong")
+    where = found[["file", "sheet", "cell", "kode_opd"]].to_records(index=False).tolist()
+    cell = f"{COL['realisasi_tahunan']}{first}"
+    assert where == [(blank.name, tpl.SHEET_INDIKATOR, cell, "BKD")]
+    assert set(found["severity"]) == {"WARNING"}
+    assert _status(run, blank.name) in schema.BERKAS_DIPAKAI
+    info, kelengkapan = run_info(run)
+    status = dict(zip(kelengkapan["kode_opd"], kelengkapan["status_kirim"], strict=True))
+    assert status["BKD"] == TANPA_REALISASI
+    assert info.opd_blank == 1
+    assert info.opd_submitted == sum(s in MELAPOR for s in status.values())
+    assert info.opd_submitted + 1 + info.opd_missing + info.opd_rejected <= info.opd_total
+
+    _edit(blank, tpl.SHEET_INDIKATOR, f"{COL['realisasi_tahunan']}{first}", "n/a")
+    again = run_pemda(spec, folder)
+    assert _issues(again, "kelengkapan.berkas_kosong").empty
+    info_again, kel_again = run_info(again)
+    assert info_again.opd_blank == 0
+    again_status = dict(zip(kel_again["kode_opd"], kel_again["status_kirim"], strict=True))
+    assert again_status["BKD"] in MELAPOR
+    assert info_again.opd_submitted == info.opd_submitted + 1

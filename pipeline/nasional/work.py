@@ -251,6 +251,7 @@ def part_of(f: PemdaFolder, run: Run) -> PemdaPart:
         "opd_terlambat": info.opd_late,
         "opd_belum": info.opd_missing,
         "opd_ditolak": info.opd_rejected,
+        "opd_tanpa_realisasi": info.opd_blank,
         "berkas_ditemukan": info.files_found,
         "berkas_diterima": info.files_accepted,
         "berkas_ditolak": info.files_rejected,

@@ -23,6 +23,7 @@ from pipeline.ingest import Submission
 from pipeline.issues import ERROR, Issue
 from pipeline.master import MasterSpec
 from pipeline.validate.crossfile import (
+    blank_files,
     cross_file_checks,
     late_files,
     missing_opds,
@@ -98,6 +99,7 @@ class Validated:
     berkas: pd.DataFrame
     issues: list[Issue]
     renja: Renja = field(default_factory=Renja)
+    blank: set[str] = field(default_factory=set)  # files used that hold no realisation
 
 
 def _refused_structure(issues: list[Issue]) -> bool:
@@ -269,6 +271,9 @@ def complete(
         opd_of.setdefault(name, attributed("", Signs(directory.named(name), (), "")))
     submitted = {opd_of[s.name] for s in subs} | {opd_of[n] for _, n, _ in ignored}
     issues += cross_file_checks(realisasi, spec)
+    renja = staged.renja
+    blank, found = blank_files(active, opd_of, realisasi, anggaran, (renja.k, renja.rp))
+    issues += found
     issues += missing_opds(spec, submitted)
     deadline = str(spec.pemda["batas_pengumpulan"])
     issues += late_files(active, opd_of, deadline, spec.zona_waktu, receipts.received(active))
@@ -278,5 +283,10 @@ def complete(
     berkas = with_receipts(berkas, receipts.saved, {s.name: s.sha256 for s in subs})
     issues += rejected_opds(spec, berkas, {s.name for s in active})
     return Validated(
-        realisasi=realisasi, anggaran=anggaran, berkas=berkas, issues=issues, renja=staged.renja
+        realisasi=realisasi,
+        anggaran=anggaran,
+        berkas=berkas,
+        issues=issues,
+        renja=renja,
+        blank=blank,
     )

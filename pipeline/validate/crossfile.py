@@ -19,6 +19,7 @@ from pipeline.numbers import digits15
 from pipeline.renja import triwulan_of
 from pipeline.score import effective_realisasi
 from pipeline.validate.common import show_value
+from pipeline.validate.renja import K_KEYS, RP_KEYS
 from pipeline.validate.rows import REALISASI_KEYS, TW_TEXT_KEYS
 
 
@@ -93,6 +94,68 @@ def _quarters_missing(realisasi: pd.DataFrame, spec: MasterSpec | None) -> list[
     return issues
 
 
+def unanswered(realisasi: pd.DataFrame) -> pd.Series:
+    """The indicator rows an OPD left empty: no annual or TW value or text, nothing refused
+    (a refused value was typed) and no ``n/a`` (an answer)."""
+    values = realisasi[list(REALISASI_KEYS)].astype(float)
+    texts = realisasi[["realisasi_teks", *TW_TEXT_KEYS]].fillna("")
+    empty = values.isna().all(axis=1) & (texts == "").all(axis=1)
+    empty &= ~realisasi["realisasi_tidak_valid"].astype(bool)
+    return empty & ~realisasi["realisasi_tidak_tersedia"].astype(bool)
+
+
+def blank_files(
+    active: list[Submission],
+    opd_of: dict[str, str],
+    realisasi: pd.DataFrame,
+    anggaran: pd.DataFrame,
+    renja: tuple[pd.DataFrame, pd.DataFrame],
+) -> tuple[set[str], list[Issue]]:
+    """The files used that hold no realisation at all: every indicator row left empty, no
+    budget realisation (not even a refused one) and no Renja K or Rp, while the file has rows
+    to fill (the blank template sent back). Such an OPD has not reported, whatever the file's
+    date: :func:`~pipeline.completeness.completeness` says so. One WARNING per file, at its
+    first realisation cell."""
+    k, rp = renja
+    answered = set(realisasi.loc[~unanswered(realisasi), "berkas"])
+    spent = anggaran["realisasi_anggaran"].astype(float).notna()
+    refused = anggaran["realisasi_anggaran_ditolak"].fillna(False).astype(bool)
+    answered |= set(anggaran.loc[spent | refused, "berkas"])
+    for frame, keys in ((k, K_KEYS), (rp, RP_KEYS)):
+        if not frame.empty:
+            answered |= set(frame.loc[frame[list(keys)].notna().any(axis=1), "berkas"])
+    with_rows = set(realisasi["berkas"]) | set(anggaran["berkas"])
+    blank, issues = set(), []
+    for s in active:
+        if s.name in answered or s.name not in with_rows:
+            continue
+        blank.add(s.name)
+        rows = realisasi[realisasi["berkas"] == s.name]
+        where = (
+            (rows, "sel_realisasi_tahunan")
+            if len(rows)
+            else (anggaran[anggaran["berkas"] == s.name], "sel_realisasi_anggaran")
+        )
+        first = where[0].iloc[0]
+        issues.append(
+            Issue(
+                rule="kelengkapan.berkas_kosong",
+                severity=WARNING,
+                file=s.name,
+                sheet=str(first["sheet"]),
+                cell=str(first[where[1]] or ""),
+                kode_opd=opd_of.get(s.name, ""),
+                found="tidak satu pun realisasi terisi",
+                expected="realisasi indikator (Tahunan, TW, atau n/a) dan realisasi anggaran",
+                message="Berkas ini diterima tetapi belum berisi realisasi apa pun: semua "
+                "realisasi indikator dan anggaran masih kosong. OPD ini tercatat 'tanpa "
+                "realisasi' di Kelengkapan, bukan sudah melapor. Isi templat ini, lalu kirim "
+                "ulang.",
+            )
+        )
+    return blank, issues
+
+
 def cross_file_checks(realisasi: pd.DataFrame, spec: MasterSpec | None = None) -> list[Issue]:
     """Indicators left empty in a submitted file; one indicator reported differently by OPDs.
 
@@ -100,11 +163,7 @@ def cross_file_checks(realisasi: pd.DataFrame, spec: MasterSpec | None = None) -
     reported in the TW cells by one OPD and annually by another is compared as it is used.
     """
     issues = []
-    values = realisasi[list(REALISASI_KEYS)].astype(float)
-    texts = realisasi[["realisasi_teks", *TW_TEXT_KEYS]].fillna("")
-    empty = values.isna().all(axis=1) & (texts == "").all(axis=1)
-    empty &= ~realisasi["realisasi_tidak_valid"].astype(bool)
-    empty &= ~realisasi["realisasi_tidak_tersedia"].astype(bool)  # n/a is an answer
+    empty = unanswered(realisasi)
     for rec in records(realisasi.loc[empty, list(_EMPTY_FIELDS)]):
         issues.append(
             Issue(

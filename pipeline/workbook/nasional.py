@@ -55,6 +55,7 @@ PEMDA_COLS = [  # printed in panels, Kode and Nama repeated on each
     Col("opd_terlambat", "int", 10),
     Col("opd_belum", "int", 8),
     Col("opd_ditolak", "int", 8),
+    Col("opd_tanpa_realisasi", "int", 10),
     Col("berkas_ditemukan", "int", 10),
     Col("berkas_diterima", "int", 8),
     Col("berkas_ditolak", "int", 8),
@@ -302,8 +303,11 @@ def _ringkasan(
             "text",
         ),
         (
-            "OPD terlambat / belum kirim / berkas ditolak",
-            " / ".join(n(head[k], 0) for k in ("opd_terlambat", "opd_belum", "opd_ditolak")),
+            "OPD terlambat / belum kirim / berkas ditolak / tanpa realisasi",
+            " / ".join(
+                n(head[k], 0)
+                for k in ("opd_terlambat", "opd_belum", "opd_ditolak", "opd_tanpa_realisasi")
+            ),
             "text",
         ),
         (

@@ -55,6 +55,7 @@ class RunInfo:
     opd_late: int = 0
     opd_missing: int = 0
     opd_rejected: int = 0
+    opd_blank: int = 0  # a file used, but no realisation in it
     data_per: str = ""
     periode_rpjmd: str = ""
 
@@ -135,6 +136,7 @@ def perlu_perhatian(
     for state, title in (
         ("belum mengirim", "OPD belum mengirim berkas"),
         ("berkas ditolak", "OPD yang berkasnya ditolak"),
+        ("tanpa realisasi", "OPD mengirim berkas tanpa realisasi (templat kosong)"),
         ("terlambat", "OPD terlambat mengirim"),
     ):
         who = [f"{k} ({names.get(k, k)})" for k, s in status.items() if s == state]
@@ -269,7 +271,8 @@ def write_ringkasan(
             f"{info.opd_submitted} dari {info.opd_total}",
             "value",
             f"{info.opd_late} terlambat · {info.opd_missing} belum mengirim · "
-            f"{info.opd_rejected} ditolak",
+            f"{info.opd_rejected} ditolak"
+            + (f" · {info.opd_blank} tanpa realisasi" if info.opd_blank else ""),
         ),
     ]
     row = 4

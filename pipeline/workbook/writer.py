@@ -335,6 +335,7 @@ def program_notes(
             elif status_kirim.get(str(rec.get("kode_opd")), "") not in (
                 "tepat waktu",
                 "terlambat",
+                "tanpa realisasi",
             ):
                 parts.append("OPD belum mengirim berkas: tidak ikut jumlah serapan")
             else:
@@ -498,6 +499,7 @@ def sheet_kelengkapan(wb: Workbook, ws: Worksheet, ctx: Context) -> None:
         ("terlambat", "#FFEB9C"),
         ("belum mengirim", "#FFC7CE"),
         ("berkas ditolak", "#FFC7CE"),
+        ("tanpa realisasi", "#FFC7CE"),
     ):
         ws.conditional_format(
             HEADER_ROW + 1,
