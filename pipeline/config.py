@@ -147,6 +147,9 @@ def _scale_from_toml(key: str, spec: dict[str, Any]) -> Scale:
     return Scale(key, str(spec.get("judul", key)), bands)
 
 
+DESIMAL_MAKS = 6  # decimals a workbook shows at most (beyond, Excel shows noise)
+
+
 def build_settings(
     overrides: dict[str, str] | None = None,
     extra_scales: dict[str, Scale] | None = None,
@@ -204,11 +207,14 @@ def build_settings(
         if allow_none and text.lower() in ("none", "tidak ada", ""):
             return None
         try:
-            return float(text)
+            value = float(text)
         except ValueError:
-            bad(key, raw[key], "sebuah angka" + (" atau 'none'" if allow_none else ""))
-            raw[key] = str(defaults["pengaturan"][key])
-            return float(raw[key]) if raw[key] != "none" else None
+            value = math.nan
+        if math.isfinite(value):
+            return value
+        bad(key, raw[key], "sebuah angka" + (" atau 'none'" if allow_none else ""))
+        raw[key] = str(defaults["pengaturan"][key])
+        return float(raw[key]) if raw[key] != "none" else None
 
     cap = number("batas_capaian", allow_none=True)
     if cap is not None and cap <= 0:
@@ -224,6 +230,9 @@ def build_settings(
         )
         lower = upper
     decimals = number("desimal_tampilan") or 0.0
+    if decimals != int(decimals) or not 0 <= decimals <= DESIMAL_MAKS:
+        bad("desimal_tampilan", raw["desimal_tampilan"], f"bilangan bulat 0 sampai {DESIMAL_MAKS}")
+        decimals = float(defaults["pengaturan"]["desimal_tampilan"])
     scale = scales[raw["skala_predikat"]]
     if raw["label_predikat"].strip():
         labels = [x.strip() for x in raw["label_predikat"].split(";")]
@@ -250,7 +259,7 @@ def build_settings(
         rumus_kualitatif=raw["rumus_kualitatif"],
         efisiensi_batas_atas=upper,
         efisiensi_batas_bawah=lower,
-        desimal_tampilan=max(0, min(6, int(decimals))),
+        desimal_tampilan=int(decimals),
         mode_ketat=raw["mode_ketat"] == "ya",
         rata_rata_keseluruhan=raw["rata_rata_keseluruhan"],
         rumus_range_atas=raw["rumus_range_atas"],

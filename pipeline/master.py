@@ -24,7 +24,7 @@ from xlsxwriter.utility import xl_col_to_name
 
 from pipeline import fmt, schema
 from pipeline.completeness import ZONA_BAWAAN, ZONA_WAKTU
-from pipeline.config import Band, Scale, Settings, build_settings
+from pipeline.config import Band, Scale, Settings, build_settings, load_defaults
 from pipeline.frames import suite_view
 from pipeline.ingest import open_workbook, workbook_problem
 from pipeline.issues import ERROR, WARNING, Issue, cell_ref, column_number
@@ -601,26 +601,70 @@ def _settings_from_sheets(
     if "pengaturan" in frames:
         df = frames["pengaturan"]
         overrides = {k: v for k, v in zip(df["kunci"], df["nilai"], strict=True) if k}
-    extra: dict[str, Scale] = {}
-    if "skala" in frames:
-        df = frames["skala"]
-        for key, group in df.groupby("skala", sort=False):
-            bands = []
-            for rec in group.to_dict("records"):
-                batas = _as_float(rec.get("batas", ""))
-                if batas is None:
-                    batas = float("-inf")
-                bands.append(
-                    Band(
-                        rec.get("label", ""),
-                        batas,
-                        rec.get("aturan", "lebih_dari") or "lebih_dari",
-                        rec.get("warna", "#BDBDBD") or "#BDBDBD",
-                    )
-                )
-            bands.sort(key=lambda b: -b.batas)
-            extra[str(key)] = Scale(str(key), str(key), tuple(bands))
+    extra = _custom_scales(frames["skala"], check) if "skala" in frames else {}
     return build_settings(overrides, extra, where=check.file)
+
+
+_BAND_RULES = ("lebih_dari", "minimal")
+_HEX_COLOUR = re.compile(r"#[0-9A-Fa-f]{6}")
+_GREY = "#BDBDBD"
+
+
+def _custom_scales(df: pd.DataFrame, check: _Checker) -> dict[str, Scale]:
+    """The predikat scales of the ``skala`` sheet, each band checked at its cell: a name and a
+    label, a number as ``batas`` (empty for the one band that takes everything below the
+    others), ``aturan`` ``lebih_dari`` (>) or ``minimal`` (≥), ``warna`` ``#RRGGBB``. A name
+    of a packaged scale, a label or a bound given twice in one scale is refused too: which
+    band is meant could not be told."""
+    builtin = set(load_defaults()["skala"])
+    bands: dict[str, list[Band]] = {}
+    seen: dict[tuple[str, str], int] = {}  # (scale, label or bound) → its first row
+
+    def bad(row: int, column: str, found: object, expected: str, message: str) -> None:
+        check.add("skala", row, column, spec_text(found), expected, message, "spec.skala")
+
+    for rec in df.to_dict("records"):
+        row = int(rec["_row"])
+        name, label = str(rec.get("skala", "")), str(rec.get("label", ""))
+        if not name:
+            bad(row, "skala", "", "nama skala", "Nama skala kosong")
+            continue
+        if name in builtin:
+            bad(row, "skala", name, "nama lain", f"Skala '{name}' sudah ada sebagai skala bawaan")
+            continue
+        problems = len(check.issues)
+        if not label:
+            bad(row, "label", "", "label predikat", f"Label predikat skala '{name}' kosong")
+        elif (name, f"label {label}") in seen:
+            first = seen[(name, f"label {label}")]
+            bad(row, "label", label, "label unik", f"Label '{label}' sudah ada di baris {first}")
+        raw = rec.get("batas", "")
+        batas, problem = spec_value(raw)
+        aturan = str(rec.get("aturan", "")) or "lebih_dari"
+        if problem:
+            bad(row, "batas", raw, problem, "Batas bawah predikat bukan angka")
+        if aturan not in _BAND_RULES:
+            bad(row, "aturan", aturan, " atau ".join(_BAND_RULES), "Aturan batas tidak dikenal")
+        # the one band without a bound takes the rest; a bound twice with one rule is one band
+        bound = "batas kosong" if batas is None else f"batas {batas!r} {aturan}"
+        if not problem and (name, bound) in seen:
+            what = "Batas kosong (predikat paling bawah)" if batas is None else "Batas yang sama"
+            first = seen[(name, bound)]
+            bad(row, "batas", raw, "batas lain", f"{what} sudah ada di baris {first}")
+        warna = str(rec.get("warna", "")) or _GREY
+        if not _HEX_COLOUR.fullmatch(warna):
+            bad(row, "warna", warna, "#RRGGBB, misalnya #00B050", "Warna bukan kode heksadesimal")
+        seen.setdefault((name, f"label {label}"), row)
+        if not problem:
+            seen.setdefault((name, bound), row)
+        if len(check.issues) == problems:
+            low = float("-inf") if batas is None else batas
+            bands.setdefault(name, []).append(Band(label, low, aturan, warna))
+    out = {}
+    for name, found in bands.items():
+        found.sort(key=lambda b: -b.batas)
+        out[name] = Scale(name, name, tuple(found))
+    return out
 
 
 @dataclass

@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from pipeline.cells import sheet_parts
+from pipeline.config import build_settings, load_defaults
 from pipeline.ingest import workbook_problem
 from pipeline.issues import ERROR, WARNING
 from pipeline.master import MasterSpec, read_master
@@ -315,3 +316,107 @@ def test_a_kode_opd_that_cannot_name_a_file_is_refused(tmp_path: Path, code: str
     errors = [i for i in issues if i.severity == ERROR]
     assert [(i.rule, i.sheet, i.found) for i in errors] == [("spec.kode_opd", "opd", code)]
     assert errors[0].cell.startswith("A")
+
+
+def _with_scale(rows: list[tuple[object, ...]]):
+    """An edit: a ``skala`` sheet with ``rows`` under its header, chosen in ``pengaturan``."""
+
+    def edit(wb):
+        ws = wb.create_sheet("skala")
+        ws.append(["skala", "label", "batas", "aturan", "warna"])
+        for row in rows:
+            ws.append(list(row))
+        settings = wb["pengaturan"]
+        for row in settings.iter_rows(min_row=2):
+            if row[0].value == "skala_predikat":
+                row[1].value = "saya"
+
+    return edit
+
+
+def test_a_custom_scale_band_that_cannot_be_used_is_refused_at_its_cell(tmp_path: Path) -> None:
+    """A typo in a bound (``9O``) used to make that band the bottom one, an unknown colour
+    ended the run in xlsxwriter, an unknown rule or a label given twice went unnoticed: each
+    is an ERROR at its cell of the ``skala`` sheet, and the spec is refused."""
+    spec, issues = _broken(
+        tmp_path,
+        _with_scale(
+            [
+                ("saya", "Baik", "9O", "lebih_dari", "#00B050"),  # row 2: not a number
+                ("saya", "Cukup", 50, "lebih_besar", "#FFEB9C"),  # row 3: unknown rule
+                ("saya", "Cukup", 30, "minimal", "hijau"),  # row 4: label again, no colour
+                ("saya", "Kurang", "", "minimal", "#FF0000"),  # row 5: the bottom band
+                ("saya", "Buruk", "", "minimal", "#C00000"),  # row 6: a second bottom band
+                ("permendagri_54_2010", "X", 1, "minimal", "#000000"),  # row 7: packaged name
+                ("", "Y", 2, "minimal", "#000000"),  # row 8: no name
+                ("saya", "Lumayan", 40, "", ""),  # row 9: fine (the defaults)
+            ]
+        ),
+    )
+    assert spec is None
+    found = {(i.cell, i.found) for i in issues if i.rule == "spec.skala"}
+    assert found == {
+        ("C2", "9O"),
+        ("D3", "lebih_besar"),
+        ("B4", "Cukup"),
+        ("E4", "hijau"),
+        ("C6", ""),
+        ("A7", "permendagri_54_2010"),
+        ("A8", ""),
+    }
+    assert all(
+        i.severity == ERROR and i.sheet == "skala" for i in issues if i.rule == "spec.skala"
+    )
+
+
+def test_a_custom_scale_is_built_from_its_bands(tmp_path: Path) -> None:
+    spec, issues = _broken(
+        tmp_path,
+        _with_scale(
+            [
+                ("saya", "Cukup", "50", "minimal", ""),
+                ("saya", "Baik", 80.5, "lebih_dari", "#00b050"),
+                ("saya", "Kurang", "", "", "#FF0000"),
+            ]
+        ),
+    )
+    assert spec is not None, [i.message for i in issues if i.severity == ERROR]
+    scale = spec.settings.skala
+    assert [(b.label, b.batas, b.aturan, b.warna) for b in scale.bands] == [
+        ("Baik", 80.5, "lebih_dari", "#00b050"),
+        ("Cukup", 50.0, "minimal", "#BDBDBD"),
+        ("Kurang", float("-inf"), "lebih_dari", "#FF0000"),
+    ]
+    assert [scale.classify(v) for v in (80.5, 80.6, 50, 49.9)] == [
+        "Cukup",
+        "Baik",
+        "Cukup",
+        "Kurang",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("desimal_tampilan", "nan"),
+        ("desimal_tampilan", "inf"),
+        ("desimal_tampilan", "40"),
+        ("desimal_tampilan", "2,5"),
+        ("batas_capaian", "nan"),
+        ("batas_capaian", "inf"),
+        ("efisiensi_batas_atas", "nan"),
+        ("efisiensi_batas_bawah", "-inf"),
+    ],
+)
+def test_a_setting_that_is_not_a_usable_number_is_refused(key: str, value: str) -> None:
+    """``nan`` or ``inf`` in a number setting used to pass (``desimal_tampilan`` then ended the
+    run, ``batas_capaian = nan`` made every capped capaian NaN); 40 or 2,5 decimals were
+    clamped silently. Each is an ERROR naming the setting, and the default is kept."""
+    settings, issues = build_settings({key: value})
+    assert [(i.rule, i.cell, i.found, i.severity) for i in issues] == [
+        ("spec.pengaturan", key, value, ERROR)
+    ]
+    default = load_defaults()["pengaturan"][key]
+    assert getattr(settings, key) == (
+        int(default) if key == "desimal_tampilan" else float(default)
+    )
