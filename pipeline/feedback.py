@@ -314,6 +314,9 @@ def _table(
     for rec in records(issues):
         row += 1
         number += 1
+        # the file checked is named above the tables; another file of this OPD is named here
+        other = str(rec["file"] or "")
+        said = f"Berkas '{other}': {rec['message']}" if other and other != source else ""
         values = [
             number,
             rec["severity"],
@@ -322,7 +325,7 @@ def _table(
             rec["kode_indikator"],
             rec["found"],
             rec["expected"],
-            rec["message"],
+            said or rec["message"],
             rec["rule"],
         ]
         for col, value in enumerate(values, start=1):
@@ -423,20 +426,37 @@ def _paint(cell: Cell, severity: str) -> None:
     cell.border = Border(left=side, right=side, top=side, bottom=side)
 
 
+def _anchor(ws: Worksheet, ref: str) -> Cell | None:
+    """The cell to mark for ``ref``: itself, or for a cell inside merged cells (which holds no
+    value, style or comment of its own) the merge's first cell; None for no cell."""
+    try:
+        cell = ws[ref]
+    except ValueError:
+        return None
+    if not isinstance(cell, Cell):  # a merged cell
+        for merged in ws.merged_cells.ranges:
+            if ref in merged:
+                return ws.cell(merged.min_row, merged.min_col)
+        return None
+    return cell
+
+
 def _mark_cells(wb: Workbook, issues: pd.DataFrame) -> None:
     located = issues[(issues["sheet"] != "") & (issues["cell"] != "")]
+    marks: dict[tuple[str, str], tuple[Cell, list[tuple[str, str]]]] = {}
     for (sheet_key, ref_key), group in located.groupby(["sheet", "cell"], sort=True):
         sheet, ref = str(sheet_key), str(ref_key)
         if sheet not in wb.sheetnames or ":" in ref:
             continue
-        ws: Worksheet = wb[sheet]
-        try:
-            cell = ws[ref]
-        except ValueError:
+        cell = _anchor(wb[sheet], ref)
+        if cell is None:
             continue
-        worst = min(group["severity"], key=SEVERITIES.index)
-        _paint(cell, worst)
-        text = "\n\n".join(f"[{r['severity']}] {r['message']}" for r in records(group))
+        _, said = marks.setdefault((sheet, cell.coordinate), (cell, []))
+        where = "" if cell.coordinate == ref else f"(sel {ref}, di dalam sel gabungan) "
+        said += [(str(r["severity"]), f"{where}{r['message']}") for r in records(group)]
+    for cell, said in marks.values():
+        _paint(cell, min((sev for sev, _ in said), key=SEVERITIES.index))
+        text = "\n\n".join(f"[{sev}] {message}" for sev, message in said)
         comment = Comment(sanitize.text(text), AUTHOR)
         comment.width, comment.height = 320, 160
         cell.comment = comment

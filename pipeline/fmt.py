@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Iterable
+from decimal import ROUND_HALF_UP, Decimal
 
 from pipeline.numbers import BATAS_WAJAR
 
@@ -53,7 +54,16 @@ def angka(value: float | None, desimal: int = 2, kosong: str = "-") -> str:
         return "∞" if value > 0 else "-∞"
     if abs(value) >= BATAS_WAJAR:  # beyond any real figure: shown as Excel shows it, 1E+300
         return _swap(f"{value:.6G}")
-    return _swap(f"{value:,.{desimal}f}")
+    return _swap(f"{_as_shown(value, desimal):,.{desimal}f}")
+
+
+def _as_shown(value: float, desimal: int) -> Decimal:
+    """``value`` rounded as a spreadsheet shows it with ``desimal`` decimals: its 15
+    significant digits, half away from zero. Python's own rounding works on the binary value
+    and rounds half to even, so 1,25 would read 1,2 in a message and 1,3 in the cell beside it
+    (and 2,675 would read 2,67 against the cell's 2,68)."""
+    exact = Decimal(format(value, ".15g"))
+    return exact.quantize(Decimal(1).scaleb(-max(0, desimal)), rounding=ROUND_HALF_UP)
 
 
 def angka_ringkas(value: float | None, maks_desimal: int = 4, kosong: str = "") -> str:

@@ -32,7 +32,7 @@ from python_calamine import CalamineWorkbook
 from pipeline import fmt
 from pipeline import template as tpl
 from pipeline.cells import Notes, parse_part, scan_zip, sheet_parts
-from pipeline.issues import ERROR, WARNING, Issue, cell_ref, column_letters, column_number
+from pipeline.issues import ERROR, INFO, WARNING, Issue, cell_ref, column_letters, column_number
 from pipeline.numbers import cell_text
 from pipeline.sanitize import visible
 
@@ -587,6 +587,40 @@ def _beyond_the_table(
         )
 
 
+_TEMPLATE_SHEETS = (
+    tpl.SHEET_PETUNJUK,
+    tpl.SHEET_INDIKATOR,
+    tpl.SHEET_ANGGARAN,
+    tpl.SHEET_RENJA,
+    tpl.SHEET_META,
+)
+_READ_SHEETS = (tpl.SHEET_INDIKATOR, tpl.SHEET_ANGGARAN, tpl.SHEET_RENJA)
+
+
+def _extra_sheets(sub: Submission, names: list[str]) -> None:
+    """A sheet the template does not have is not read: said once per sheet. A WARNING when
+    its name recalls a sheet that is read (``Indikator (2)``, ``Salinan Anggaran``: values
+    typed there would be lost), else an INFO."""
+    for name in names:
+        if name in _TEMPLATE_SHEETS:
+            continue
+        like = next((s for s in _READ_SHEETS if s.casefold() in name.casefold()), "")
+        sub.issue(
+            "struktur.sheet_tambahan",
+            WARNING if like else INFO,
+            f"Sheet '{name}' bukan bagian templat dan tidak dibaca"
+            + (
+                f"; hanya sheet '{like}' yang dibaca. Bila realisasi diisi di sheet ini, "
+                f"pindahkan ke sheet '{like}' lalu hapus sheet ini."
+                if like
+                else "."
+            ),
+            sheet=name,
+            found=name,
+            expected=", ".join(_READ_SHEETS) if like else "sheet templat",
+        )
+
+
 def read_submission(path: Path, display_name: str | None = None) -> Submission:
     """Read one OPD file. Never raises on bad input: problems are issues on the result."""
     path = Path(path)
@@ -709,6 +743,7 @@ def _read_package(sub: Submission, data: bytes, package: _Package | None) -> Sub
             if len(row) >= 2 and _text(row[0]):
                 sub.meta[_text(row[0])] = _text(row[1])
                 sub.meta_cells[_text(row[0])] = f"B{number}"
+    _extra_sheets(sub, names)
     for required in (tpl.SHEET_META, tpl.SHEET_INDIKATOR, tpl.SHEET_ANGGARAN):
         if required not in sheets:
             sub.issue(

@@ -88,13 +88,20 @@ def _read(reader: Reader, path: str, name: str) -> tuple[Submission, bool]:
         return reader(Path(path), name), False
     except BaseException as exc:  # MemoryError included; the parent gets a clear record
         failed = Submission(path=Path(path), name=name, size=0, sha256="")
-        failed.issue(
-            "berkas.tidak_terbaca",
-            ERROR,
-            f"Berkas tidak dapat diproses ({type(exc).__name__}).",
-            found=str(exc)[:200],
-            expected="templat .xlsx",
-        )
+        if isinstance(exc, MemoryError):  # a part that inflates far beyond what it declares
+            message = (
+                "Pembaca berkas kehabisan memori: isi berkas jauh lebih besar dari yang wajar "
+                "untuk templat (bagian yang mengembang tidak wajar atau rusak). Berkas ditolak; "
+                "simpan ulang dari templat asli lalu kirim kembali."
+            )
+            found = "kehabisan memori"
+        else:  # the library's own words are English: its name only, beside our sentence
+            message = (
+                f"Berkas tidak dapat diproses ({type(exc).__name__}). Berkas ditolak; simpan "
+                "ulang dari templat asli lalu kirim kembali."
+            )
+            found = type(exc).__name__
+        failed.issue("berkas.tidak_terbaca", ERROR, message, found=found, expected="templat .xlsx")
         # After running out of memory (or an interrupt) this process is not trusted further.
         return failed, not isinstance(exc, Exception) or isinstance(exc, MemoryError)
 

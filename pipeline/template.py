@@ -160,13 +160,24 @@ def _polarity_lines(spec: MasterSpec) -> list[str]:
         if spec.settings.rumus_turun == "T/R"
         else "capaian = (2 × target − realisasi) / target × 100, paling kecil 0"
     )
+    above = (
+        "(2 × batas atas − realisasi) / batas atas × 100, paling kecil 0"
+        if spec.settings.rumus_range_atas == "turun"
+        else "realisasi / batas atas × 100"
+    )
+    ladder = (
+        "capaian = peringkat realisasi / peringkat target × 100"
+        if spec.settings.rumus_kualitatif == "rasio_peringkat"
+        else "sama atau lebih baik dari target = 100%, selain itu peringkat realisasi / "
+        "peringkat target × 100"
+    )
     return [
         "naik: makin tinggi realisasi makin baik; capaian = realisasi / target × 100.",
         f"turun: makin rendah makin baik (misalnya angka kematian, angka kemiskinan); {turun}.",
-        "range: target berupa rentang; realisasi di dalam rentang = 100%, di luar rentang "
-        "dibandingkan dengan batas terdekat.",
-        "kualitatif: pilih nilai dari daftar (misalnya opini BPK TMP < TW < WDP < WTP); sama "
-        "atau lebih baik dari target = 100%.",
+        "range: target berupa rentang; realisasi di dalam rentang = 100%; di bawah rentang "
+        f"capaian = realisasi / batas bawah × 100; di atas rentang capaian = {above}.",
+        "kualitatif: pilih nilai dari daftar (misalnya opini BPK TMP < TW < WDP < WTP); "
+        f"{ladder}.",
     ]
 
 

@@ -493,6 +493,39 @@ def test_shared_indicator_compared_as_scored(tmp_path: Path, disdik: float, flag
         assert "DINKES: 90,5; DISDIK: 91" in hit.iloc[0]["message"]
 
 
+def test_shared_indicator_is_one_bab3_row_per_opd(tmp_path: Path) -> None:
+    """K1 (S1) is DINKES's and DISDIK's, two rows in the averages: Tabel Bab III printed only
+    DINKES's, so S1's average (of 4 rows) could not be had from its 3 printed rows. Each OPD
+    now has its row, named with its code, and the average follows from the rows printed."""
+    from pipeline.outputs import write_outputs
+
+    spec, _ = _spec_issues(tmp_path, indikator=_indikator_with("K1", kode_opd="DINKES;DISDIK"))
+    assert spec is not None
+    inbox = tmp_path / "kiriman"
+    for kode in ("DINKES", "DISDIK"):
+        values = (
+            {**contoh.REALISASI, "K1": {"realisasi_tahunan": 80}} if kode == "DISDIK" else None
+        )
+        blank = tpl.build_template(spec, kode, tmp_path / f"{kode}.xlsx")
+        contoh.fill(blank, inbox / f"{kode}.xlsx", values)
+    run = run_pemda(spec, inbox)
+    paths = write_outputs(run, tmp_path / "out")
+    wb = openpyxl.load_workbook(paths["workbook"], read_only=True)
+    rows = [list(r) for r in wb["Tabel Bab III"].iter_rows(values_only=True)]
+    start = next(i for i, r in enumerate(rows) if str(r[0]).startswith("Tabel 3.3 "))
+    end = next(i for i, r in enumerate(rows) if i > start and str(r[1]).startswith("Rata-rata"))
+    body = [r for r in rows[start + 2 : end] if isinstance(r[0], int)]
+    names = [str(r[1]) for r in body]
+    uraian = "Cakupan imunisasi dasar lengkap"
+    assert names.count(f"{uraian} (DINKES)") == names.count(f"{uraian} (DISDIK)") == 1
+    assert len(body) == 4
+    ind = run.results.indikator
+    mine = ind[ind["kode_sasaran"] == "S1"]
+    assert sorted(float(r[4]) for r in body) == pytest.approx(sorted(mine["capaian_mentah"]))
+    capped = [min(float(r[4]), 120.0) for r in body]
+    assert rows[end][4] == pytest.approx(sum(capped) / len(capped))
+
+
 # 9. Values that are too big.
 
 

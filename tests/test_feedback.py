@@ -12,7 +12,7 @@ import pytest
 from pipeline import template as tpl
 from pipeline.feedback import MARKS, SHEET, feedback_rows
 from tests.broken_files import build
-from tests.conftest import SPEC_PATH, run_cli, run_report
+from tests.conftest import SPEC_PATH, copy_inputs, input_file, run_cli, run_report
 
 
 @pytest.fixture(scope="module")
@@ -102,3 +102,49 @@ def test_strict_mode_exits_with_a_distinct_code(tmp_path: Path) -> None:
     result = run_report(folder, tmp_path / "out", spec=spec)
     assert result.returncode == 3
     assert (tmp_path / "out" / "1275_2018_konsolidasi.xlsx").is_file()  # the draft is written
+
+
+def test_cells_merged_over_flagged_cells_are_marked_at_the_merge(tmp_path: Path) -> None:
+    """An OPD merged DINSOS's K6:K8 (one value for three indicators): K7 and K8 are flagged
+    empty, and marking them in the feedback copy ended the whole report with a traceback
+    (a merged cell takes no comment). The merge's first cell carries their notes, each naming
+    its own cell; the report is written."""
+    folder = copy_inputs(tmp_path)
+    path = input_file(folder, "DINSOS")
+    wb = openpyxl.load_workbook(path)
+    wb[tpl.SHEET_INDIKATOR].merge_cells("K6:K8")
+    wb.save(path)
+    out = tmp_path / "out"
+    result = run_report(folder, out)
+    assert result.returncode == 0, result.stderr
+    copy = openpyxl.load_workbook(out / "umpan_balik" / "DINSOS.xlsx")[tpl.SHEET_INDIKATOR]
+    note = copy["K6"].comment
+    assert note is not None
+    assert "(sel K7, di dalam sel gabungan)" in note.text
+    assert "(sel K8, di dalam sel gabungan)" in note.text
+    assert copy["K6"].border.left.style == "thick"
+    listed = {r["Sel"] for r in feedback_rows(out / "umpan_balik" / "DINSOS.xlsx")}
+    assert {"K7", "K8"} <= listed
+
+
+def test_an_issue_of_another_file_of_the_opd_names_that_file(tmp_path: Path) -> None:
+    """BKD sent its file twice: the feedback checks the file used, and the notice about the
+    other (not used) read as if it were about the file named at the top. It names its file."""
+    folder = copy_inputs(tmp_path)
+    used = input_file(folder, "BKD")
+    twin = folder / "BKD kiriman kedua.xlsx"
+    twin.write_bytes(used.read_bytes())
+    out = tmp_path / "out"
+    result = run_report(folder, out)
+    assert result.returncode == 0, result.stderr
+    rows = feedback_rows(out / "umpan_balik" / "BKD.xlsx")
+    wb = openpyxl.load_workbook(out / "umpan_balik" / "BKD.xlsx", read_only=True)
+    top = "\n".join(str(r[0]) for r in wb[SHEET].iter_rows(max_row=4, values_only=True))
+    checked = next(name for name in (used.name, twin.name) if f"diperiksa: {name}" in top)
+    other = twin.name if checked == used.name else used.name
+    notes = [r for r in rows if r["Aturan"] == "berkas.digantikan"]
+    assert notes and all(
+        r["Masalah dan cara memperbaiki"].startswith(f"Berkas '{other}': ") for r in notes
+    )
+    own = [r for r in rows if r["Aturan"] != "berkas.digantikan"]
+    assert not any(str(r["Masalah dan cara memperbaiki"]).startswith("Berkas '") for r in own)

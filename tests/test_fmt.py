@@ -63,3 +63,24 @@ def test_dates_signs_and_ordinals() -> None:
     ]
     assert fmt.terbilang(115) == "seratus lima belas"
     assert fmt.terbilang(2019) == "dua ribu sembilan belas"
+
+
+@pytest.mark.parametrize(
+    ("value", "places", "shown"),
+    [
+        (1.25, 1, "1,3"),  # Python's round-half-even gave 1,2; the cell shows 1,3
+        (-1.25, 1, "-1,3"),
+        (2.675, 2, "2,68"),  # the binary value is 2,67499…; a spreadsheet shows 2,68
+        (2.5, 0, "3"),
+        (0.5, 0, "1"),
+        (99.995, 2, "100,00"),
+        (1234567.891, 2, "1.234.567,89"),
+        (0.1 + 0.2, 2, "0,30"),
+    ],
+)
+def test_numbers_are_rounded_as_the_cells_beside_them_show(
+    value: float, places: int, shown: str
+) -> None:
+    """A message and a workbook cell show one value alike: 15 significant digits, then half
+    away from zero, as Excel and LibreOffice round a number format."""
+    assert fmt.angka(value, places) == shown

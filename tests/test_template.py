@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import openpyxl
@@ -85,6 +86,37 @@ def test_petunjuk_in_bahasa_with_deadline_and_kecamatan_vision(
         assert f"• {polarity}" in text, polarity
     assert "layak huni, sejahtera dan memiliki daya saing" in text  # its own visi
     assert "Isi hanya sel berwarna kuning" in text
+
+
+@pytest.mark.parametrize(
+    ("setting", "value", "said"),
+    [
+        ("rumus_range_atas", "R/U", "di atas rentang capaian = realisasi / batas atas × 100"),
+        (
+            "rumus_range_atas",
+            "turun",
+            "di atas rentang capaian = (2 × batas atas − realisasi) / batas atas × 100",
+        ),
+        ("rumus_kualitatif", "tercapai_100", "sama atau lebih baik dari target = 100%"),
+        (
+            "rumus_kualitatif",
+            "rasio_peringkat",
+            "capaian = peringkat realisasi / peringkat target × 100.",
+        ),
+    ],
+)
+def test_petunjuk_follows_the_spec_formulas(
+    spec: MasterSpec, tmp_path: Path, setting: str, value: str, said: str
+) -> None:
+    """The OPD's instructions state the rule its capaian is computed with: with
+    ``rasio_peringkat`` a ladder value above its target is not 100%, and with
+    ``rumus_range_atas = turun`` exceeding a range counts against it (the Petunjuk said
+    otherwise for both)."""
+    other = replace(spec, settings=replace(spec.settings, **{setting: value}))
+    path = tpl.build_template(other, "KEC_BJS", tmp_path / "kec.xlsx")
+    ws = openpyxl.load_workbook(path)[tpl.SHEET_PETUNJUK]
+    text = "\n".join(str(c.value) for row in ws.iter_rows() for c in row if c.value)
+    assert said in text
 
 
 def test_targets_at_their_own_precision_and_each_rollup_shown(

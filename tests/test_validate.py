@@ -328,3 +328,89 @@ def test_blank_template_sent_back_is_not_a_report(spec: MasterSpec, tmp_path: Pa
     again_status = dict(zip(kel_again["kode_opd"], kel_again["status_kirim"], strict=True))
     assert again_status["BKD"] in MELAPOR
     assert info_again.opd_submitted == info.opd_submitted + 1
+
+
+def test_a_quarter_below_the_plausible_minimum_is_refused_at_its_cell(
+    spec: MasterSpec, tmp_path: Path
+) -> None:
+    """IK04.01 (BKD, kumulatif, batas_wajar_min 0) reported by its quarters only, one typed
+    −5: the sum 65 would pass the minimum and be scored. The quarter is an ERROR at its cell
+    and the indicator is not scored until fixed. IK04.02 has the same −5 beside an annual
+    value, which is the one used: no such ERROR there."""
+    folder, rows = _bkd_quarters(
+        tmp_path,
+        {"IK04.01": (None, [20, -5, 20, 30]), "IK04.02": (36, [9, -5, 9, 9])},
+    )
+    run = run_pemda(spec, folder)
+    found = _issues(run, "nilai.tw_di_bawah_batas")
+    where = found[["kode_indikator", "cell", "severity", "found", "expected"]]
+    cell = f"{COL['realisasi_tw2']}{rows['IK04.01']}"
+    assert where.to_records(index=False).tolist() == [("IK04.01", cell, ERROR, "-5", "0")]
+    ind = run.results.indikator.set_index("kode_indikator")
+    assert ind.loc["IK04.01", "status"] == schema.STATUS_TIDAK_DAPAT
+    assert ind.loc["IK04.02", "status"] == schema.STATUS_DINILAI
+    assert ind.loc["IK04.02", "realisasi"] == 36
+
+
+@pytest.mark.parametrize(("typed", "shown"), [((0.85, "0%"), "85%"), ("85 %", "85 %")])
+def test_a_budget_realisation_shown_as_a_percent_is_refused(
+    spec: MasterSpec, tmp_path: Path, typed: object, shown: str
+) -> None:
+    """BKD's budget cell shows 85% (a percent-formatted 0,85, or typed): it was used as
+    Rp 0,85 (or Rp 85) in the serapan with no message. An ERROR at the cell; not used."""
+    folder = copy_inputs(tmp_path)
+    path = input_file(folder, "BKD")
+    wb = openpyxl.load_workbook(path)
+    ws = wb[tpl.SHEET_ANGGARAN]
+    letter = tpl.column_letter(tpl.ANGGARAN_COLUMNS, "realisasi_anggaran")
+    code = str(spec.program.loc[spec.program["kode_opd"] == "BKD", "kode_program"].iloc[0])
+    row = next(r[0].row for r in ws.iter_rows() if r[0].value == code)
+    if isinstance(typed, tuple):
+        ws[f"{letter}{row}"] = typed[0]
+        ws[f"{letter}{row}"].number_format = typed[1]
+    else:
+        ws[f"{letter}{row}"] = typed
+    wb.save(path)
+    run = run_pemda(spec, folder)
+    found = _issues(run, "anggaran.format_persen")
+    where = found[["file", "sheet", "cell", "severity", "found"]].to_records(index=False).tolist()
+    assert where == [(path.name, tpl.SHEET_ANGGARAN, f"{letter}{row}", ERROR, shown)]
+    prog = run.results.program.set_index("kode_program")
+    assert pd.isna(prog.loc[code, "realisasi_anggaran"])
+
+
+def test_a_formula_in_a_text_cell_is_not_lost_without_a_word(
+    spec: MasterSpec, tmp_path: Path
+) -> None:
+    """A formula with no stored result in BKD's Faktor Pendorong (openpyxl saves none) was
+    read as empty with no message, while the same in a number cell is an ERROR: a WARNING
+    at the cell now says the text could not be read."""
+    folder = copy_inputs(tmp_path)
+    path = input_file(folder, "BKD")
+    row = _row_of(path, "IK04.01")
+    cell = f"{COL['faktor_pendorong']}{row}"
+    _edit(path, tpl.SHEET_INDIKATOR, cell, '=CONCATENATE("Dukungan ","pimpinan")')
+    run = run_pemda(spec, folder)
+    found = _issues(run, "nilai.rumus_teks")
+    where = found[["cell", "severity", "kode_indikator"]].to_records(index=False).tolist()
+    assert where == [(cell, "WARNING", "IK04.01")]
+    assert "rumus tanpa nilai tersimpan" in found.iloc[0]["message"]
+
+
+def test_a_copy_of_a_read_sheet_is_pointed_at(spec: MasterSpec, tmp_path: Path) -> None:
+    """A clerk filled a copy of the Indikator sheet ('Indikator (2)', placed first) and added
+    a notes sheet: only 'Indikator' is read, and nothing said so. A WARNING names the copy
+    (its values are not used), an INFO the notes sheet; the file is still used."""
+    folder = copy_inputs(tmp_path)
+    path = input_file(folder, "BKD")
+    wb = openpyxl.load_workbook(path)
+    copy = wb.copy_worksheet(wb[tpl.SHEET_INDIKATOR])
+    copy.title = "Indikator (2)"
+    wb.move_sheet(copy, offset=-wb.index(copy))
+    wb.create_sheet("Catatan")["A1"] = "catatan rapat"
+    wb.save(path)
+    run = run_pemda(spec, folder)
+    found = _issues(run, "struktur.sheet_tambahan")
+    got = found[["file", "sheet", "severity"]].to_records(index=False).tolist()
+    assert sorted(got) == [(path.name, "Catatan", "INFO"), (path.name, "Indikator (2)", "WARNING")]
+    assert _status(run, path.name) in schema.BERKAS_DIPAKAI

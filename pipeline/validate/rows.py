@@ -164,6 +164,8 @@ def extract_realisasi(
         for key in TEXT_KEYS:
             value = raw.get(key)
             rec[key] = "" if value is None else str(value).strip()
+            if raw.get("_rumus") and raw["_rumus"].get(key):
+                _formula_text(out, raw["_rumus"][key], cell_at(letters, key, r), code)
         if rec["realisasi_tidak_tersedia"]:
             _no_data_issue(out, rec, code)
         rows.append(rec)
@@ -282,6 +284,24 @@ def _formula_problem(out: FileIssues, raw: dict[str, Any], key: str, cell: str, 
         kode_indikator=code,
     )
     return True
+
+
+def _formula_text(out: FileIssues, problem: str, cell: str, code: str) -> None:
+    """A WARNING for a text cell (faktor pendorong, penghambat …) whose formula gives an
+    error value or no stored result: its text cannot be read, and would otherwise be lost
+    without a word."""
+    found = "rumus tanpa nilai tersimpan" if problem == "tanpa_nilai" else problem
+    out.issue(
+        "nilai.rumus_teks",
+        WARNING,
+        f"Sel berisi rumus ({found}); teksnya tidak terbaca dan dianggap kosong. Ketik "
+        "teksnya langsung, tanpa rumus.",
+        sheet=tpl.SHEET_INDIKATOR,
+        cell=cell,
+        found=found,
+        expected="teks yang diketik",
+        kode_indikator=code,
+    )
 
 
 def _ladder_value(
@@ -512,6 +532,35 @@ def _number(
     return parsed.value, NILAI
 
 
+def _rupiah_as_percent(
+    out: FileIssues, raw: dict[str, Any], value: float, cell: str, code: str
+) -> bool:
+    """A budget realisation shown as a percent (a percent-formatted cell, whose 85% is stored
+    as 0,85, or a typed ``85%``) is no Rupiah amount: an ERROR, and the value is not used (as
+    it was, Rp 0,85 entered the serapan without a word)."""
+    typed = raw.get("realisasi_anggaran")
+    if isinstance(typed, str):
+        if not parse_number(typed).persen:
+            return False
+        shown = typed.strip()
+    elif "realisasi_anggaran" in raw.get("_persen", ()):
+        shown = f"{fmt.angka_ringkas(digits15(value * 100))}%"
+    else:
+        return False
+    out.issue(
+        "anggaran.format_persen",
+        ERROR,
+        f"Realisasi anggaran program '{code}' tertulis sebagai persen ('{shown}'), bukan "
+        "Rupiah; nilai ini tidak dipakai sampai diperbaiki. Ketik realisasi dalam Rupiah "
+        "(format angka, bukan persen), misalnya 1.250.000.000.",
+        sheet=tpl.SHEET_ANGGARAN,
+        cell=cell,
+        found=shown,
+        expected="realisasi dalam Rupiah",
+    )
+    return True
+
+
 def extract_anggaran(
     sub: Submission, spec: MasterSpec, kode_opd: str
 ) -> tuple[list[dict[str, Any]], list[Issue]]:
@@ -564,6 +613,8 @@ def extract_anggaran(
         if code in twice or not _program_placed(out, expected[code], raw, letters, code):
             continue
         value, state = _number(out, raw, "realisasi_anggaran", cell)
+        if state == NILAI and _rupiah_as_percent(out, raw, value, cell, code):
+            value, state = np.nan, TIDAK_SAH
         rec["realisasi_anggaran"] = value
         rec["realisasi_anggaran_ditolak"] = state == TIDAK_SAH
         if state in (KOSONG, TIDAK_TERSEDIA) and not_due:

@@ -60,6 +60,21 @@ def _used_cell(frame: pd.DataFrame) -> pd.Series:
     return pd.Series(used, index=frame.index, dtype=dtype)
 
 
+def _lowest_quarter(frame: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+    """Per row, the lowest TW value typed and its cell (the first of equals); NaN and '' for
+    a row without any."""
+    keys = list(schema.TW_COLUMNS)
+    values = frame[keys].to_numpy(dtype=float).reshape(len(frame), len(keys))
+    empty = np.isnan(values).all(axis=1)
+    at = np.argmin(np.where(np.isnan(values), np.inf, values), axis=1)
+    rows = np.arange(len(frame))
+    lowest = np.where(empty, np.nan, values[rows, at])
+    cells = frame[[f"sel_{k}" for k in keys]].to_numpy(dtype=object).reshape(len(frame), len(keys))
+    named = ["" if e else str(cells[i, a] or "") for i, e, a in zip(rows, empty, at, strict=True)]
+    index, kind = frame.index, frame["sel_realisasi_tahunan"].dtype
+    return pd.Series(lowest, index=index, dtype=float), pd.Series(named, index=index, dtype=kind)
+
+
 def realisasi_frame(realisasi: pd.DataFrame, spec: MasterSpec) -> pd.DataFrame:
     """The received realisations with what the ``realisasi_indikator`` suite checks.
 
@@ -111,9 +126,13 @@ def realisasi_frame(realisasi: pd.DataFrame, spec: MasterSpec) -> pd.DataFrame:
     gap: pd.Series = (frame["realisasi_tahunan"] - rollup) / frame["realisasi_tahunan"].abs().clip(
         lower=1e-9
     )
+    lowest, lowest_cell = _lowest_quarter(frame)
+    from_quarters = numeric & frame["realisasi_tahunan"].astype(float).isna()
     return frame.assign(
         realisasi_dipakai=used,
         sel_realisasi_dipakai=_used_cell(frame),
+        realisasi_tw_terendah=lowest.where(from_quarters),
+        sel_realisasi_tw_terendah=lowest_cell,
         rasio_terhadap_target=ratio,
         faktor_skala=scale,
         batas_atas_persen=np.where(persen & frame["batas_wajar_max"].isna(), 100.0, np.nan),

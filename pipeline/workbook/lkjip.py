@@ -223,7 +223,17 @@ def write_bab3(
     row += 2
     pager.add(LINE_PT)
 
-    ind = res.indikator.drop_duplicates("kode_indikator")
+    # every row the averages count: an indicator several OPDs report is one row per OPD,
+    # named with its OPD, so that each Sasaran's average follows from the rows printed
+    ind = res.indikator
+    shared = ind["kode_indikator"].duplicated(keep=False)
+    ind = ind.assign(
+        uraian_indikator=ind["uraian_indikator"]
+        .astype(str)
+        .where(
+            ~shared, ind["uraian_indikator"].astype(str) + " (" + ind["kode_opd"].astype(str) + ")"
+        )
+    )
     places_all = indicator_decimals(ind, settings)
     header_h = row_height(*zip(BAB3_HEADERS, BAB3_WIDTHS, strict=True), bold=True)
 
