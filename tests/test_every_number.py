@@ -678,3 +678,18 @@ def test_new_user_trial_with_files_saved_by_libreoffice(
     ind = _ind(result)
     assert ind.loc["G2", "capaian_mentah"] == pytest.approx(82 / 85 * 100)  # % cell kept
     assert ind.loc["G1", "capaian_mentah"] == pytest.approx(100.0)
+
+
+def test_bab3_target_and_realisation_carry_the_same_unit(run: Run) -> None:
+    """K3 (range, kunjungan): the Tabel Bab III target read '10.000 - 15.000' beside a
+    realisation '13.000 kunjungan'; both carry the unit, a percent without a space."""
+    from pipeline.workbook.lkjip import realisasi_text, target_text
+
+    ind = run.results.indikator.set_index("kode_indikator")
+    k3 = {"kode_indikator": "K3", **ind.loc["K3"].to_dict()}
+    assert target_text(k3, 0) == "10.000 - 15.000 kunjungan"
+    assert realisasi_text(k3, 0).endswith(" kunjungan")
+    percent = {**k3, "satuan": "%", "target_teks": "80 - 90"}
+    assert target_text(percent, 0) == "80 - 90%"
+    ladder = {**k3, "polaritas": "kualitatif", "target_nilai": None, "target_teks": "WTP"}
+    assert target_text(ladder, 0) == "WTP"

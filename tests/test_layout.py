@@ -156,3 +156,21 @@ def test_short_tables_are_not_split(tmp_path: Path) -> None:
     rows, breaks, _ = _bab3(tmp_path, 5)
     assert not [r for r in rows if "(lanjutan)" in str(r[0])]
     assert breaks == []
+
+
+@pytest.mark.parametrize(
+    ("colour", "text"),
+    [
+        ("#006837", "#FFFFFF"),  # PermenPAN-RB's AA: black text on it was hard to read
+        ("#D73027", "#FFFFFF"),
+        ("#1A9850", "#000000"),
+        ("#FEE08B", "#000000"),
+        ("#BDBDBD", "#000000"),
+        ("#000000", "#FFFFFF"),
+        ("#FFFFFF", "#000000"),
+    ],
+)
+def test_band_text_stays_legible_on_its_colour(colour: str, text: str) -> None:
+    from pipeline.workbook.base import text_on
+
+    assert text_on(colour) == text

@@ -350,11 +350,26 @@ def predikat_colours(
                 "type": "cell",
                 "criteria": "==",
                 "value": f'"{band.label}"',
-                "format": wb.add_format({"bg_color": band.warna}),
+                "format": wb.add_format(
+                    {"bg_color": band.warna, "font_color": text_on(band.warna)}
+                ),
             },
         )
 
 
+def text_on(colour: str) -> str:
+    """Black or white, whichever reads better on ``colour`` (``#RRGGBB``): white on a dark
+    band colour (a custom scale's #006837), black on the usual light ones. By the contrast
+    ratio of WCAG: white wins below a relative luminance of about 0,18."""
+    try:
+        channels = [int(colour.lstrip("#")[i : i + 2], 16) / 255 for i in (0, 2, 4)]
+    except ValueError:
+        return "#000000"
+    linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    luminance = 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+    return "#FFFFFF" if (1.05 / (luminance + 0.05)) > ((luminance + 0.05) / 0.05) else "#000000"
+
+
 def band_format(fmts: Formats, colour: str, **props: Any) -> Format:
-    """A bordered cell filled with a band colour."""
-    return fmts.get(**{"border": 1, "bg_color": colour, **props})
+    """A bordered cell filled with a band colour, its text black or white to stay legible."""
+    return fmts.get(**{"border": 1, "bg_color": colour, "font_color": text_on(colour), **props})

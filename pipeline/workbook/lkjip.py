@@ -97,7 +97,11 @@ def target_text(rec: dict[str, Any], places: int) -> str:
     """The target cell of Tabel Bab III (a ladder value or range as typed in the spec)."""
     number = _number(rec.get("target_nilai"))
     if number is None:
-        return str(rec.get("target_teks") or "-")
+        typed = str(rec.get("target_teks") or "")
+        unit = str(rec.get("satuan") or "").strip()
+        if not typed or rec.get("polaritas") != "range" or not unit:
+            return typed or "-"
+        return f"{typed}{unit}" if unit == "%" else f"{typed} {unit}"  # like the realisation
     return _with_unit(number, rec.get("satuan", ""), places)
 
 
@@ -255,7 +259,12 @@ def write_bab3(
             (r["uraian_indikator"], target_text(r, p), realisasi_text(r, p))
             for r, p in zip(rows, places, strict=True)
         ]
-        body = [row_height(*zip(t, BAB3_WIDTHS[1:4], strict=True)) for t in texts] or [LINE_PT * 2]
+        # the predikat column holds the status instead when a row is not scored (it may wrap)
+        said = ["" if r["status"] == schema.STATUS_DINILAI else str(r["status"]) for r in rows]
+        body = [
+            row_height(*zip((*t, s), (*BAB3_WIDTHS[1:4], BAB3_WIDTHS[5]), strict=True))
+            for t, s in zip(texts, said, strict=True)
+        ] or [LINE_PT * 2]
         note = average_note(rows, sas, settings) if rows else ""
         tail = (LINE_PT + 3) + row_height((note, span), font_pt=NOTE_PT) if rows else 0.0
         head_h = row_height((title, span), bold=True) + header_h
