@@ -693,3 +693,18 @@ def test_bab3_target_and_realisation_carry_the_same_unit(run: Run) -> None:
     assert target_text(percent, 0) == "80 - 90%"
     ladder = {**k3, "polaritas": "kualitatif", "target_nilai": None, "target_teks": "WTP"}
     assert target_text(ladder, 0) == "WTP"
+
+
+def test_a_shared_indicator_answered_n_a_is_shown_as_n_a(tmp_path: Path) -> None:
+    """DINKES answers K1 with n/a, DISDIK with 91: the disagreement read 'DINKES: -', as if
+    DINKES had typed a dash."""
+    spec, _ = _spec_issues(tmp_path, indikator=_indikator_with("K1", kode_opd="DINKES;DISDIK"))
+    assert spec is not None
+    inbox = tmp_path / "kiriman"
+    for kode, value in (("DINKES", "n/a"), ("DISDIK", 91)):
+        values = {**contoh.REALISASI, "K1": {"realisasi_tahunan": value}}
+        blank = tpl.build_template(spec, kode, tmp_path / f"{kode}.xlsx")
+        contoh.fill(blank, inbox / f"{kode}.xlsx", values)
+    hit = _rules(run_pemda(spec, inbox), "lintas_berkas.nilai_berbeda")
+    assert len(hit) == 2
+    assert "DINKES: n/a; DISDIK: 91" in hit.iloc[0]["message"]

@@ -186,22 +186,29 @@ def cross_file_checks(realisasi: pd.DataFrame, spec: MasterSpec | None = None) -
     # values; as a pandas groupby's nunique: missing codes and OPDs not counted) from plain
     # column lists; only the indicators reported differently by several OPDs are gathered.
     columns = ("kode_indikator", "kode_opd", "berkas", "sheet", "sel_realisasi_tahunan")
+    # a row without a value says why: n/a (an answer), or a value refused
+    said = np.where(
+        realisasi["realisasi_tidak_tersedia"].astype(bool).to_numpy(),
+        "n/a",
+        np.where(realisasi["realisasi_tidak_valid"].astype(bool).to_numpy(), "(tidak sah)", ""),
+    )
     kept = zip(
         (~empty).tolist(),
         _used(realisasi, spec).tolist(),
+        said.tolist(),
         *(realisasi[c].tolist() for c in columns),
         strict=True,
     )
     shown: list[tuple[Any, ...]] = []
     opds: dict[Any, set[Any]] = {}
     distinct: dict[Any, set[Any]] = {}
-    for keep, used, code, kode_opd, berkas, sheet, cell in kept:
+    for keep, used, why, code, kode_opd, berkas, sheet, cell in kept:
         if not keep:
             continue
         if type(used) is float:  # most values: a number, or NaN for none
-            value = "" if math.isnan(used) else used
+            value = why if math.isnan(used) else used
         else:
-            value = used if type(used) is str or not pd.isna(used) else ""
+            value = used if type(used) is str or not pd.isna(used) else why
         shown.append((code, kode_opd, value, berkas, sheet, cell))
         if _missing(code):
             continue
