@@ -414,3 +414,19 @@ def test_a_copy_of_a_read_sheet_is_pointed_at(spec: MasterSpec, tmp_path: Path) 
     got = found[["file", "sheet", "severity"]].to_records(index=False).tolist()
     assert sorted(got) == [(path.name, "Catatan", "INFO"), (path.name, "Indikator (2)", "WARNING")]
     assert _status(run, path.name) in schema.BERKAS_DIPAKAI
+
+
+@pytest.mark.parametrize(("value", "flagged"), [(0, False), (0.4, False), (16, True)])
+def test_far_below_target_is_no_typo_when_lower_is_better(
+    spec: MasterSpec, tmp_path: Path, value: float, flagged: bool
+) -> None:
+    """IK01.02 (INSPEKTORAT, turun, target 5 kasus): 0 or 0,4 cases is the good direction,
+    not 'kemungkinan salah ketik' (it was flagged below 10 % of the target); 16 cases, over
+    300 %, still is."""
+    folder = copy_inputs(tmp_path)
+    path = input_file(folder, "INSPEKTORAT")
+    cell = f"{COL['realisasi_tahunan']}{_row_of(path, 'IK01.02')}"
+    _edit(path, tpl.SHEET_INDIKATOR, cell, value)
+    run = run_pemda(spec, folder)
+    hit = _issues(run, "nilai.lonjakan")
+    assert (hit["kode_indikator"] == "IK01.02").any() == flagged

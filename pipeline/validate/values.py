@@ -7,6 +7,7 @@ The frames the suites run on are built by :func:`realisasi_frame`, :func:`anggar
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -75,6 +76,15 @@ def _lowest_quarter(frame: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
     return pd.Series(lowest, index=index, dtype=float), pd.Series(named, index=index, dtype=kind)
 
 
+@functools.cache
+def _jump_floor() -> float:
+    """The lowest realisation, in percent of the target, that ``nilai.lonjakan`` lets pass
+    (the suite's own ``min_value``)."""
+    suite = load_suite("realisasi_indikator")
+    rule = next(e for e in suite["expectations"] if e["meta"]["rule"] == "nilai.lonjakan")
+    return float(rule["kwargs"]["min_value"])
+
+
 def realisasi_frame(realisasi: pd.DataFrame, spec: MasterSpec) -> pd.DataFrame:
     """The received realisations with what the ``realisasi_indikator`` suite checks.
 
@@ -123,6 +133,8 @@ def realisasi_frame(realisasi: pd.DataFrame, spec: MasterSpec) -> pd.DataFrame:
         fold = pd.concat([(used / target).abs(), (target / used).abs()], axis=1).max(axis=1)
     scale = fold.where(persen & (used != 0) & (target != 0) & np.isfinite(fold))
     ratio = ratio.where(~(scale > FAKTOR_SKALA_PERSEN))  # that rule says more
+    # lower is better: far below the target (0 cases against 3) is the good direction
+    ratio = ratio.where(~((polaritas == "turun") & (ratio < _jump_floor())))
     gap: pd.Series = (frame["realisasi_tahunan"] - rollup) / frame["realisasi_tahunan"].abs().clip(
         lower=1e-9
     )
