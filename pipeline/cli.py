@@ -75,7 +75,8 @@ def _summary(run: Run, paths: dict[str, Path] | None, extra: list[str] | None = 
         f"{run.spec.pemda['nama_pemda']} — tahun {run.spec.tahun}",
         f"Berkas ditemukan  : {len(berkas)}",
         f"  diterima        : {counts.get(schema.BERKAS_DITERIMA, 0)} "
-        f"(+{counts.get(schema.BERKAS_DITERIMA_CATATAN, 0)} dengan peringatan)",
+        f"(+{counts.get(schema.BERKAS_DITERIMA_CATATAN, 0)} dengan peringatan, "
+        f"+{counts.get(schema.BERKAS_DITERIMA_SEBAGIAN, 0)} sebagian ditolak)",
         f"  ditolak         : {counts.get(schema.BERKAS_DITOLAK, 0)}",
         f"  digantikan      : {counts.get(schema.BERKAS_DIGANTIKAN, 0)}",
         f"  diabaikan       : {counts.get(schema.BERKAS_DIABAIKAN, 0)}",

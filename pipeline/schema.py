@@ -65,11 +65,12 @@ STATUS_SEMUA = (STATUS_DINILAI, STATUS_BELUM_LAPOR, STATUS_TIDAK_TERSEDIA, STATU
 # Outcome of one input file.
 BERKAS_DITERIMA = "diterima"
 BERKAS_DITERIMA_CATATAN = "diterima dengan peringatan"
+BERKAS_DITERIMA_SEBAGIAN = "diterima, sebagian ditolak"  # used, but some values hold an ERROR
 BERKAS_DITOLAK = "ditolak"
 BERKAS_DIGANTIKAN = "digantikan"
 BERKAS_DIABAIKAN = "diabaikan"
 # The statuses of a file whose values are used (the one home of that set).
-BERKAS_DIPAKAI = frozenset({BERKAS_DITERIMA, BERKAS_DITERIMA_CATATAN})
+BERKAS_DIPAKAI = frozenset({BERKAS_DITERIMA, BERKAS_DITERIMA_CATATAN, BERKAS_DITERIMA_SEBAGIAN})
 
 LABELS: dict[str, str] = {
     "kode_pemda": "Kode Pemda",

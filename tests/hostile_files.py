@@ -28,7 +28,7 @@ class Hostile:
     """One hostile file, the status it must get and the rule that must explain it."""
 
     name: str  # as the report shows it (bytes that are not UTF-8, controls: \\xNN)
-    status: str  # ditolak | diabaikan | diterima dengan peringatan | digantikan
+    status: str  # a register status: ditolak, diabaikan, diterima dengan peringatan …
     rule: str  # the issue rule expected on it once ('' for none in particular)
     reason: str  # a phrase the reason must contain
     opd: str = ""  # the OPD whose own rows this file changes ('' for none)
@@ -294,7 +294,7 @@ def build_content_cases(folder: Path, add) -> None:
     """OPD text that must reach every output as plain, printable text."""
     kesra = _file_of(folder, "BAG_KESRA")
     _cells(kesra, {("IK05.01", "realisasi_tahunan"): "70\x0b5"})
-    add(kesra.name, "diterima dengan peringatan", "", "", opd="BAG_KESRA")
+    add(kesra.name, "diterima, sebagian ditolak", "", "", opd="BAG_KESRA")
     kominfo = _file_of(folder, "DISKOMINFO")
     live = Formula('=HYPERLINK("http://contoh.invalid/","klik di sini")')
     _cells(

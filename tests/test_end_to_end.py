@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import subprocess
 import sys
 import zipfile
 from pathlib import Path
+from urllib.parse import unquote
 
 import openpyxl
 import pandas as pd
@@ -488,3 +490,19 @@ def test_a_previous_year_file_that_does_not_fit_is_said_in_indonesian(tmp_path: 
         assert "Traceback" not in result.stderr
         ind = read_sheet(tmp_path / path.stem / "1275_2018_konsolidasi.xlsx", "Indikator")
         assert ind["Capaian Tahun Lalu (%)"].isna().all()
+
+
+def test_a_source_link_survives_a_hash_or_percent_in_the_file_name(tmp_path: Path) -> None:
+    """'KESRA #1 [final] 100%.xlsx': the link was cut at '#' ('..\\\\KESRA%20'), and '%' was
+    not escaped. The relationship target, unescaped, is the file's own name."""
+    folder = copy_inputs(tmp_path)
+    name = "KESRA #1 [final] 100%.xlsx"
+    input_file(folder, "BAG_KESRA").rename(folder / name)
+    out = tmp_path / "out"
+    result = run_report(folder, out)
+    assert result.returncode == 0, result.stderr
+    with zipfile.ZipFile(out / "1275_2018_konsolidasi.xlsx") as zf:
+        rels = [n for n in zf.namelist() if n.startswith("xl/worksheets/_rels/")]
+        text = "".join(zf.read(n).decode() for n in rels)
+    targets = [unquote(t).replace("\\", "/") for t in re.findall(r'Target="([^"]*)"', text)]
+    assert any(t.endswith(f"/{name}") for t in targets), [t for t in targets if "KESRA" in t]

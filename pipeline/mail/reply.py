@@ -49,7 +49,7 @@ from pipeline.mail.settings import (
 from pipeline.master import MasterSpec
 
 XLSX_TYPE = ("application", "vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-ACCEPTED = (schema.BERKAS_DITERIMA, schema.BERKAS_DITERIMA_CATATAN)
+ACCEPTED = tuple(sorted(schema.BERKAS_DIPAKAI))
 _MSGID = re.compile(r"^<[^<>\s]{1,250}>$")
 
 AKAN = "akan dikirim"

@@ -42,9 +42,7 @@ def register(
             newer, why = superseded[sub.name]
             status, alasan = schema.BERKAS_DIGANTIKAN, f"digantikan oleh {newer} ({why})"
         elif sub.name in accepted:
-            status = (
-                schema.BERKAS_DITERIMA_CATATAN if errors or warnings else schema.BERKAS_DITERIMA
-            )
+            status = _accepted(len(errors), len(warnings))
             alasan = f"{len(errors)} ERROR, {len(warnings)} WARNING" if errors or warnings else ""
         else:
             status = schema.BERKAS_DITOLAK
@@ -116,6 +114,13 @@ def _detected(path: Path) -> str:
         return "tidak_terbaca"
 
 
+def _accepted(errors: int, warnings: int) -> str:
+    """The status of a file used: some of its values refused (ERRORs), flagged, or clean."""
+    if errors:
+        return schema.BERKAS_DITERIMA_SEBAGIAN
+    return schema.BERKAS_DITERIMA_CATATAN if warnings else schema.BERKAS_DITERIMA
+
+
 def finalize_register(berkas: pd.DataFrame, issues: pd.DataFrame) -> pd.DataFrame:
     """Recount the accepted files' problems once every stage (scoring included) has run."""
     accepted = berkas["status"].isin(schema.BERKAS_DIPAKAI)
@@ -130,7 +135,6 @@ def finalize_register(berkas: pd.DataFrame, issues: pd.DataFrame) -> pd.DataFram
             continue
         errors = int(counts.get((name, ERROR), 0))
         warnings = int(counts.get((name, WARNING), 0))
-        flagged = errors or warnings
-        status.append(schema.BERKAS_DITERIMA_CATATAN if flagged else schema.BERKAS_DITERIMA)
-        alasan.append(f"{errors} ERROR, {warnings} WARNING" if flagged else "")
+        status.append(_accepted(errors, warnings))
+        alasan.append(f"{errors} ERROR, {warnings} WARNING" if errors or warnings else "")
     return berkas.assign(status=status, alasan=alasan)

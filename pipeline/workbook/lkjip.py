@@ -231,13 +231,15 @@ def write_bab3(
     # named with its OPD, so that each Sasaran's average follows from the rows printed
     ind = res.indikator
     shared = ind["kode_indikator"].duplicated(keep=False)
-    ind = ind.assign(
-        uraian_indikator=ind["uraian_indikator"]
-        .astype(str)
-        .where(
-            ~shared, ind["uraian_indikator"].astype(str) + " (" + ind["kode_opd"].astype(str) + ")"
+    if shared.any():
+        ind = ind.assign(
+            uraian_indikator=ind["uraian_indikator"]
+            .astype(str)
+            .where(
+                ~shared,
+                ind["uraian_indikator"].astype(str) + " (" + ind["kode_opd"].astype(str) + ")",
+            )
         )
-    )
     places_all = indicator_decimals(ind, settings)
     header_h = row_height(*zip(BAB3_HEADERS, BAB3_WIDTHS, strict=True), bold=True)
 

@@ -708,7 +708,7 @@ def _link_sources(ws: Any, ind: pd.DataFrame, base: str, col: int, fmts: Formats
     ):
         if berkas and cell:
             first = str(cell).split(":")[0]
-            target = f"{base}/{berkas}".replace("\\", "/")
+            target = _link_path(f"{base}/{berkas}".replace("\\", "/"))
             ws.write_url(
                 row,
                 col,
@@ -717,6 +717,18 @@ def _link_sources(ws: Any, ind: pd.DataFrame, base: str, col: int, fmts: Formats
                 string=str(cell),
                 tip=f"{berkas} › Indikator › {cell}",
             )
+
+
+# A file path in a link, escaped as Excel escapes it. Done here, in full, because xlsxwriter
+# cuts a link at its first '#' (a file named 'KESRA #1.xlsx' linked to 'KESRA%20') and leaves
+# a link alone once any '%xx' is in it.
+_LINK_ESCAPES = tuple((c, f"%{ord(c):02x}") for c in '%"#<>[]^`{} ')
+
+
+def _link_path(path: str) -> str:
+    for char, escaped in _LINK_ESCAPES:
+        path = path.replace(char, escaped)
+    return path
 
 
 def _source_cell(rec: dict[Any, Any]) -> str:
