@@ -481,6 +481,13 @@ def _joined(values: list[object]) -> str:
     )
 
 
+def _refused(by: pd.DataFrame, code: str) -> bool:
+    """Whether a value typed in the row of ``code`` was refused by an ERROR."""
+    if by.empty or "ditolak" not in by or code not in by.index:
+        return False
+    return bool(pd.Series(by.loc[[code], "ditolak"]).fillna(False).astype(bool).any())
+
+
 @dataclass
 class _Lookup:
     """What every row of the E.81 is looked up in."""
@@ -524,6 +531,11 @@ def _item_rows(
         rp13 = look.annual[code]
         if state != "lama":
             notes.append("13 Rp = realisasi tahunan sheet Anggaran (Rp per triwulan kosong)")
+    if _refused(look.rp_by, code):  # the form would show an empty Rp as if none was spent
+        notes.append(
+            "Rp per triwulan yang diisi ditolak (ERROR, lihat sheet Validasi)"
+            + ("; tidak ikut rata-rata Rp" if math.isnan(rp13) else "")
+        )
     rp6, rp7, rp8 = (
         float(rec.get("pagu_renstra", math.nan)),
         float(rec.get("realisasi_rp_lalu", math.nan)),
@@ -560,6 +572,8 @@ def _item_rows(
         if ind:
             code_k = ind["kode_indikator"]
             k_q = look.masked(_quarters(look.k_by, "kode_indikator", code_k, K_TW))
+            if _refused(look.k_by, code_k):
+                row_notes.append("K yang diisi ditolak (ERROR, lihat sheet Validasi)")
             agregasi = str(ind["agregasi_tw"])
             k13 = _k13(k_q, agregasi)
             k7 = float(ind["realisasi_lalu"])

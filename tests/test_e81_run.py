@@ -226,6 +226,7 @@ def test_rp_above_pagu_at_the_quarter_that_passes_it(spec: MasterSpec, tmp_path:
     assert found[0].severity == "ERROR" and found[0].sheet == "Renja"
     p018 = next(r for r in rp if r["kode"] == "P018")
     assert all(math.isnan(p018[f"rp_tw{q}"]) for q in (1, 2, 3, 4))  # not used
+    assert p018["ditolak"] and not any(r["ditolak"] for r in rp if r["kode"] != "P018")
     assert not [i for i in issues if i.rule != "renja.rp_melebihi_pagu"]
 
 
@@ -242,6 +243,7 @@ def test_negative_quarter_of_a_kumulatif_indicator(spec: MasterSpec, tmp_path: P
     assert found[0].kode_indikator == "IP021.01"
     row = next(r for r in k if r["kode_indikator"] == "IP021.01")
     assert row["k_tw1"] == 15_000 and math.isnan(row["k_tw2"])
+    assert row["ditolak"] and not any(r["ditolak"] for r in k if r is not row)
 
 
 def test_rp_without_k_and_k_without_rp(spec: MasterSpec, tmp_path: Path) -> None:
@@ -521,3 +523,20 @@ def test_an_opd_form_is_a_draft_only_for_its_own_errors(report_dir: Path) -> Non
     assert "DRAFT" in header("DISPERKIM")
     for kode in ("BPKPAD", "DINKES", "SETDA"):
         assert "DRAFT" not in header(kode), kode
+
+
+def test_a_refused_rp_is_said_on_the_form(spec: MasterSpec) -> None:
+    """DISPERKIM's P043 Rp adds up past its pagu (an ERROR): the E.81 row showed empty Rp
+    cells, read as nothing spent. Its Keterangan says the Rp typed was refused."""
+    from tests.conftest import INPUT_DIR
+
+    run, issues = load_and_run(SPEC, INPUT_DIR, periode="TW2")
+    assert run is not None, issues
+    rows = run.e81.rows
+    p043 = rows[(rows["kode_opd"] == "DISPERKIM") & (rows["kode"] == "P043")]
+    assert len(p043) == 1
+    assert math.isnan(p043.iloc[0]["rp13"])
+    assert "Rp per triwulan yang diisi ditolak (ERROR" in p043.iloc[0]["keterangan"]
+    assert "tidak ikut rata-rata Rp" in p043.iloc[0]["keterangan"]
+    others = rows[(rows["kode"] != "P043") & (rows["kode"] != "")]
+    assert not others["keterangan"].str.contains("ditolak").any()

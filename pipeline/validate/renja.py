@@ -36,8 +36,23 @@ TW = (1, 2, 3, 4)
 K_KEYS = tuple(f"k_tw{q}" for q in TW)
 RP_KEYS = tuple(f"rp_tw{q}" for q in TW)
 ROMAWI = ("I", "II", "III", "IV")
-RENJA_K_COLUMNS = ["berkas", "kode_opd", "kode_indikator", *K_KEYS, *[f"sel_{k}" for k in K_KEYS]]
-RENJA_RP_COLUMNS = ["berkas", "kode_opd", "kode", *RP_KEYS, *[f"sel_{k}" for k in RP_KEYS]]
+# ``ditolak``: a value of the row was typed but refused by an ERROR (the E.81 says so)
+RENJA_K_COLUMNS = [
+    "berkas",
+    "kode_opd",
+    "kode_indikator",
+    *K_KEYS,
+    *[f"sel_{k}" for k in K_KEYS],
+    "ditolak",
+]
+RENJA_RP_COLUMNS = [
+    "berkas",
+    "kode_opd",
+    "kode",
+    *RP_KEYS,
+    *[f"sel_{k}" for k in RP_KEYS],
+    "ditolak",
+]
 RENJA_TEKS_COLUMNS = ["berkas", "kode_opd", "kode", "tindak_lanjut_renja"]
 
 
@@ -61,6 +76,11 @@ def _expected(spec: MasterSpec, kode_opd: str) -> dict[str, dict[str, Any]]:
             if parent in out:
                 out[parent]["indikator"][str(ind_rec["kode_indikator"])] = ind_rec
     return out
+
+
+def _errors(out: FileIssues) -> int:
+    """How many ERRORs the file has so far (a row's values refused: the count went up)."""
+    return sum(i.severity == ERROR for i in out.items)
 
 
 def _value(out: FileIssues, raw: dict[str, Any], key: str, cell: str, code: str) -> float:
@@ -194,6 +214,7 @@ def extract_renja(
                     kode_indikator=kode_ind,
                 )
             values = []
+            said = _errors(out)
             for q, key in zip(TW, K_KEYS, strict=True):
                 cell = cell_at(letters, key, r)
                 v = _value(out, raw, key, cell, kode_ind) if q <= triwulan else math.nan
@@ -220,12 +241,14 @@ def extract_renja(
                     "kode_indikator": kode_ind,
                     **dict(zip(K_KEYS, values, strict=True)),
                     **{f"sel_{k}": cell_at(letters, k, r) for k in K_KEYS},
+                    "ditolak": _errors(out) > said,
                 }
             )
             k_by_code.setdefault(code, []).append(values)
         if code in seen_rp:
             continue
         seen_rp.add(code)
+        said = _errors(out)
         rp_values = [
             _value(out, raw, key, cell_at(letters, key, r), code) if q <= triwulan else math.nan
             for q, key in zip(TW, RP_KEYS, strict=True)
@@ -261,6 +284,7 @@ def extract_renja(
                 "kode": code,
                 **dict(zip(RP_KEYS, rp_values, strict=True)),
                 **{f"sel_{k}": cell_at(letters, k, r) for k in RP_KEYS},
+                "ditolak": _errors(out) > said,
             }
         )
         if not over:
