@@ -540,3 +540,37 @@ def test_a_refused_rp_is_said_on_the_form(spec: MasterSpec) -> None:
     assert "tidak ikut rata-rata Rp" in p043.iloc[0]["keterangan"]
     others = rows[(rows["kode"] != "P043") & (rows["kode"] != "")]
     assert not others["keterangan"].str.contains("ditolak").any()
+
+
+def test_a_quarterly_run_does_not_ask_each_indicator_for_its_yearly_value(
+    spec: MasterSpec, tmp_path: Path
+) -> None:
+    """A TW II run where DINKES filled only its Renja sheet (TW I–II): every empty yearly
+    indicator cell was a WARNING asking for 'Realisasi Tahunan'; it is one INFO for the file,
+    as for its budget cells. The Tahunan run of the same file still asks per indicator."""
+    from tests.conftest import copy_inputs, input_file
+
+    folder = copy_inputs(tmp_path)
+    input_file(folder, "DINKES").unlink()
+    path = tpl.build_template(spec, "DINKES", folder / "dinkes_tw2.xlsx")
+    wb = openpyxl.load_workbook(path)
+    ws = wb[tpl.SHEET_RENJA]
+    for row in _rows(ws, "kode_renja").values():
+        for q in (1, 2):
+            ws.cell(row, COL[f"k_tw{q}"], 50 * q)
+            ws.cell(row, COL[f"rp_tw{q}"], 1_000 * q)
+    wb.save(path)
+    mine = spec.indikator["kode_opd_list"].map(lambda c: "DINKES" in c).sum()
+
+    def dinkes(periode: str) -> pd.DataFrame:
+        run, issues = load_and_run(SPEC, folder, periode=periode)
+        assert run is not None, issues
+        return run.issues[run.issues["file"] == path.name]
+
+    tw2 = dinkes("TW2")
+    assert not (tw2["rule"] == "kelengkapan.realisasi_kosong").any()
+    once = tw2[tw2["rule"] == "kelengkapan.realisasi_tahunan_belum"]
+    assert list(once["severity"]) == ["INFO"] and f" {mine} indikator " in once.iloc[0]["message"]
+    yearly = dinkes("Tahunan")
+    assert (yearly["rule"] == "kelengkapan.realisasi_kosong").sum() == mine
+    assert not (yearly["rule"] == "kelengkapan.realisasi_tahunan_belum").any()

@@ -16,7 +16,7 @@ from pipeline.ingest import Submission
 from pipeline.issues import INFO, WARNING, Issue
 from pipeline.master import MasterSpec
 from pipeline.numbers import digits15
-from pipeline.renja import triwulan_of
+from pipeline.renja import periode_label, triwulan_of
 from pipeline.score import effective_realisasi
 from pipeline.validate.common import show_value
 from pipeline.validate.renja import K_KEYS, RP_KEYS
@@ -156,15 +156,47 @@ def blank_files(
     return blank, issues
 
 
-def cross_file_checks(realisasi: pd.DataFrame, spec: MasterSpec | None = None) -> list[Issue]:
+def _not_due_yet(left: pd.DataFrame, spec: MasterSpec | None) -> list[Issue]:
+    """One INFO per file for its indicators left empty while their yearly value is not due."""
+    period = periode_label(spec.triwulan if spec is not None else 4)
+    issues = []
+    for berkas, rows in left.groupby("berkas", sort=True):
+        first = rows.iloc[0]
+        issues.append(
+            Issue(
+                rule="kelengkapan.realisasi_tahunan_belum",
+                severity=INFO,
+                file=str(berkas),
+                sheet=str(first["sheet"]),
+                cell=str(first["sel_realisasi_tahunan"] or ""),
+                kode_opd=str(first["kode_opd"]),
+                found=f"{len(rows)} indikator kosong",
+                expected="realisasi tahunan (akhir tahun)",
+                message=f"Periode proses {period}: realisasi indikator "
+                f"tahunan di sheet Indikator belum wajib diisi. {len(rows)} indikator tanpa "
+                "realisasi dicatat belum lapor di laporan tahunan; Tabel E.81 memakai realisasi "
+                "K per triwulan di sheet Renja.",
+            )
+        )
+    return issues
+
+
+def cross_file_checks(
+    realisasi: pd.DataFrame, spec: MasterSpec | None = None, not_due: frozenset[str] = frozenset()
+) -> list[Issue]:
     """Indicators left empty in a submitted file; one indicator reported differently by OPDs.
 
     The values compared are those that will be scored (numbers, not their text), so a value
     reported in the TW cells by one OPD and annually by another is compared as it is used.
+    ``not_due``: the files whose yearly realisations are not due yet (a run of TW I–III, a
+    template with the Renja sheet): their empty indicators are said once per file, as INFO,
+    as their empty budget cells are.
     """
     issues = []
     empty = unanswered(realisasi)
-    for rec in records(realisasi.loc[empty, list(_EMPTY_FIELDS)]):
+    waiting = realisasi["berkas"].isin(not_due) if not_due else pd.Series(False, realisasi.index)
+    issues += _not_due_yet(realisasi[empty & waiting], spec)
+    for rec in records(realisasi.loc[empty & ~waiting, list(_EMPTY_FIELDS)]):
         issues.append(
             Issue(
                 rule="kelengkapan.realisasi_kosong",
