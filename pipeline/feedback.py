@@ -39,6 +39,7 @@ from pipeline.frames import records
 from pipeline.ingest import Submission, workbook_problem
 from pipeline.issues import ERROR, INFO, SEVERITY_ORDER, WARNING, cell_order, column_number
 from pipeline.layout import row_height
+from pipeline.renja import periode_label
 
 if TYPE_CHECKING:
     from pipeline.master import MasterSpec
@@ -99,6 +100,7 @@ class Contact:
     tahun: int
     batas: str = ""
     kontak: str = ""
+    periode: str = ""  # a run of part of the year: "Triwulan I s/d II"; '' for the year
 
     @classmethod
     def from_spec(cls, spec: MasterSpec) -> Contact:
@@ -108,6 +110,7 @@ class Contact:
             tahun=spec.tahun,
             batas=str(pemda.get("batas_pengumpulan") or ""),
             kontak=str(pemda.get("kontak_sekretariat") or ""),
+            periode=periode_label(spec.triwulan) if spec.triwulan < 4 else "",
         )
 
     @property
@@ -245,8 +248,8 @@ def _intro(
                 "text",
                 "Yang perlu dikirim: templat capaian kinerja tahun "
                 f"{contact.tahun} yang sudah diisi. Templat kosong Anda ada di berkas ini "
-                "(sheet Petunjuk, Indikator dan Anggaran): isi sel kuning di sheet Indikator "
-                "dan Anggaran, simpan sebagai .xlsx, lalu kirim berkas ini.",
+                "(sheet Petunjuk, Indikator, Anggaran dan Renja): isi sel kuning di sheet "
+                "Indikator, Anggaran dan Renja, simpan sebagai .xlsx, lalu kirim berkas ini.",
             ),
             ("bold", f"Kirim ke: {contact.to_whom}, {contact.by_when}."),
         ]
@@ -414,7 +417,9 @@ def _list_sheet(
     ws.sheet_properties.pageSetUpPr.fitToPage = True
     ws.page_margins.left = ws.page_margins.right = 0.4
     ws.oddFooter.left.text = contact.nama_pemda
-    ws.oddFooter.center.text = f"Umpan balik validasi {contact.tahun}"
+    ws.oddFooter.center.text = f"Umpan balik validasi {contact.tahun}" + (
+        f", {contact.periode}" if contact.periode else ""
+    )
     ws.oddFooter.right.text = "Halaman &P dari &N"
     ws.print_title_rows = None
 
@@ -503,7 +508,7 @@ def build_feedback(
         wb.remove(wb.active)
     title = (
         f"Umpan balik validasi {nama_opd} ({kode_opd}) — {contact.nama_pemda} tahun "
-        f"{contact.tahun}"
+        f"{contact.tahun}" + (f", {contact.periode}" if contact.periode else "")
     )
     if source is not None:
         _mark_cells(wb, issues[issues["file"] == source.name])

@@ -212,7 +212,7 @@ def _write_set(
         output / "e81",
         run.e81,
         errors_per_opd(run.issues),
-        info.footer,
+        info.page_footer(f"Evaluasi Renja {run.e81.periode}"),
         Place(info.nama_pemda, spec.tahun, int(spec.pemda["periode_akhir"])),
         spec.settings.desimal_tampilan,
     )

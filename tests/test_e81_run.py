@@ -574,3 +574,19 @@ def test_a_quarterly_run_does_not_ask_each_indicator_for_its_yearly_value(
     yearly = dinkes("Tahunan")
     assert (yearly["rule"] == "kelengkapan.realisasi_kosong").sum() == mine
     assert not (yearly["rule"] == "kelengkapan.realisasi_tahunan_belum").any()
+
+
+def test_pages_of_a_quarterly_run_say_which_part_of_the_year(runs: dict[str, Any]) -> None:
+    """A TW II E.81 printed 'E.81 · LKjIP 2018' and the feedback files 'tahun 2018': both now
+    name the period; the yearly LKjIP sheets keep 'LKjIP 2018'."""
+    for periode, part in (("TW2", "Triwulan I s/d II"), ("Tahunan", "Triwulan I s/d IV")):
+        _, paths, target = runs[periode]
+        book = openpyxl.load_workbook(paths["workbook"])
+        assert f"Evaluasi Renja {part} 2018" in book["E.81"].oddFooter.center.text
+        assert "&A · LKjIP 2018" in book["Indikator"].oddFooter.center.text
+        own = openpyxl.load_workbook(target / "e81" / "BPKPAD.xlsx")["E.81"]
+        assert f"Evaluasi Renja {part} 2018" in own.oddFooter.center.text
+        feedback = sorted((target / "umpan_balik").glob("*.xlsx"))
+        assert feedback
+        title = str(openpyxl.load_workbook(feedback[0]).worksheets[0]["A1"].value)
+        assert title.endswith(", Triwulan I s/d II") == (periode == "TW2"), title

@@ -56,6 +56,11 @@ def test_feedback_only_for_opds_with_problems(broken_report: tuple[Path, list]) 
     assert "SATPOL" not in written  # an unknown OPD has nobody to send feedback to
     kesbang = feedback_rows(out / "umpan_balik" / "KESBANGPOL.xlsx")
     assert [r["Aturan"] for r in kesbang] == ["kelengkapan.belum_kirim"]
+    # the blank template that follows names every sheet to fill, the Renja one too
+    wb = openpyxl.load_workbook(out / "umpan_balik" / "KESBANGPOL.xlsx", read_only=True)
+    intro = " ".join(str(r[0]) for r in wb[SHEET].iter_rows(max_row=5, values_only=True))
+    assert "isi sel kuning di sheet Indikator, Anggaran dan Renja" in intro
+    assert tpl.SHEET_RENJA in wb.sheetnames
 
 
 def test_feedback_leaks_no_machine_detail(broken_report: tuple[Path, list]) -> None:

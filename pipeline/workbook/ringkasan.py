@@ -64,8 +64,13 @@ class RunInfo:
         """Page footer: Pemda, sheet, year and the date of the data. Not the print date: a
         printer's date field follows the reader's locale (``12/02/2026`` for 2 December on an
         English machine), which an Indonesian reads as 12 February."""
+        return self.page_footer("LKjIP")
+
+    def page_footer(self, what: str) -> str:
+        """:attr:`footer` for a page of ``what`` (``LKjIP``, ``Evaluasi Renja Triwulan I s/d
+        II``: an E.81 of part of the year says which part)."""
         per = f" · data per {fmt.tanggal(self.data_per)}" if self.data_per else ""
-        return f"&L{self.nama_pemda}&C&A · LKjIP {self.tahun}{per}&RHalaman &P dari &N"
+        return f"&L{self.nama_pemda}&C&A · {what} {self.tahun}{per}&RHalaman &P dari &N"
 
 
 WIDTHS = (38, 22, 38, 2, 16, 28, 16)  # A..G, the printed page

@@ -165,7 +165,8 @@ def sheet_bab3(wb: Workbook, ws: Worksheet, ctx: Context) -> None:
 
 def sheet_e81(wb: Workbook, ws: Worksheet, ctx: Context) -> None:
     place = Place(ctx.info.nama_pemda, ctx.info.tahun, ctx.periode_akhir)
-    write_e81_sheet(ws, ctx.e81, ctx.fmts, ctx.status, ctx.footer, place)
+    footer = ctx.info.page_footer(f"Evaluasi Renja {ctx.e81.periode}")
+    write_e81_sheet(ws, ctx.e81, ctx.fmts, ctx.status, footer, place)
 
 
 def _predikat(ws: Worksheet, wb: Workbook, ctx: Context, cols: list[Col], key: str, last: int):
