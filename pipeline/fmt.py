@@ -109,6 +109,25 @@ def tanggal(value: dt.date | str | None, kosong: str = "") -> str:
     return f"{day.day} {BULAN[day.month - 1]} {day.year}"
 
 
+def waktu(value: str | None, kosong: str = "") -> str:
+    """``12 Februari 2025 pukul 01.00 UTC`` from ISO text (a time with an offset is shown in
+    UTC, as the outputs' columns are; one without as it is); a bare date as :func:`tanggal`;
+    text that is no ISO time as it is."""
+    text = str(value or "").strip()
+    if not text:
+        return kosong
+    try:
+        moment = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return text
+    if len(text) <= 10:
+        return tanggal(moment.date())
+    zone = ""
+    if moment.tzinfo is not None:
+        moment, zone = moment.astimezone(dt.UTC), " UTC"
+    return f"{tanggal(moment.date())} pukul {moment:%H.%M}{zone}"
+
+
 def nilai(value: object, desimal: int | None = None) -> str:
     """Any cell value as people read it: numbers the Indonesian way, booleans ``ya``/``tidak``,
     text as is, missing as ''. With ``desimal`` numbers keep exactly that many decimals,

@@ -84,3 +84,18 @@ def test_numbers_are_rounded_as_the_cells_beside_them_show(
     """A message and a workbook cell show one value alike: 15 significant digits, then half
     away from zero, as Excel and LibreOffice round a number format."""
     assert fmt.angka(value, places) == shown
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        ("2025-02-12T01:00:00Z", "12 Februari 2025 pukul 01.00 UTC"),
+        ("2026-12-04T12:00:00+07:00", "4 Desember 2026 pukul 05.00 UTC"),
+        ("2019-01-20T08:15:00", "20 Januari 2019 pukul 08.15"),
+        ("2019-01-20", "20 Januari 2019"),
+        ("bukan waktu", "bukan waktu"),
+        ("", ""),
+    ],
+)
+def test_times_read_the_indonesian_way(text: str, shown: str) -> None:
+    assert fmt.waktu(text) == shown

@@ -384,8 +384,8 @@ def test_rerun_with_one_corrected_file(spec: MasterSpec, clean: Run, tmp_path: P
     berkas = run.validated.berkas.set_index("berkas")
     assert berkas.loc[SOURCE.name, "status"] == schema.BERKAS_DIGANTIKAN
     assert berkas.loc[SOURCE.name, "alasan"] == (
-        f"digantikan oleh {corrected.name} (disimpan 2019-02-10T09:00:00Z, lebih baru dari "
-        "berkas ini (disimpan 2019-01-25T14:15:00Z))"
+        f"digantikan oleh {corrected.name} (disimpan 10 Februari 2019 pukul 09.00 UTC, lebih "
+        "baru dari berkas ini (disimpan 25 Januari 2019 pukul 14.15 UTC))"
     )
 
 

@@ -34,8 +34,10 @@ def test_save_time_decides_and_the_register_says_why(spec: MasterSpec, tmp_path:
     subs = [read_submission(p, p.name) for p in (early, late)]
     newer, why = stage_files(subs, spec).superseded[early.name]
     assert newer == late.name
+    # read as people read a time (it read 'disimpan 2019-01-20T08:00:00Z')
     assert why == (
-        "disimpan 2019-01-20T08:00:00Z, lebih baru dari berkas ini (disimpan 2019-01-10T08:00:00Z)"
+        "disimpan 20 Januari 2019 pukul 08.00 UTC, lebih baru dari berkas ini (disimpan "
+        "10 Januari 2019 pukul 08.00 UTC)"
     )
 
 

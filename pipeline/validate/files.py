@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from pipeline import fmt
 from pipeline import template as tpl
 from pipeline.ingest import Submission
 from pipeline.issues import ERROR, INFO, WARNING, Issue
@@ -177,9 +178,11 @@ def supersede(
             continue
         group.sort(key=rank, reverse=True)
         newest = group[0]
-        how, _, shown = stamps[newest.name]
+        how, _, stamp = stamps[newest.name]
+        shown = fmt.waktu(stamp)
         for older in group[1:]:
-            o_how, o_when, o_shown = stamps[older.name]
+            o_how, o_when, o_stamp = stamps[older.name]
+            o_shown = fmt.waktu(o_stamp)
             if o_when is None:
                 why = f"berkas ini tanpa waktu yang sah ({o_shown or 'kosong'})"
             elif rank(older)[:2] == rank(newest)[:2]:
