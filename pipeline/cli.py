@@ -307,12 +307,16 @@ def cmd_check(args: argparse.Namespace) -> int:
         _say(mismatch)
         return EXIT_MISMATCH
     columns = ("severity", "kode_opd", "file", "sheet", "cell", "message")
+    said = {(i.severity, i.file, i.sheet, i.cell, i.message) for i in run.spec.issues}
     lines = []
     for severity, kode_opd, *place, message in zip(
         *(run.issues[c].tolist() for c in columns), strict=True
     ):
+        if (severity, *place, message) in said:  # the spec's own: printed as it was read
+            continue
         where = " › ".join(p for p in place if p)
-        lines.append(f"[{severity}] {kode_opd or '-'} {where}: {message}")
+        head = f"{kode_opd or '-'} {where}" if where else f"{kode_opd or '-'}"
+        lines.append(f"[{severity}] {head}: {message}")
     if lines:
         _out("\n".join(lines))
     _out(_summary(run, None))

@@ -12,7 +12,7 @@ import pytest
 from pipeline import template as tpl
 from pipeline.feedback import MARKS, SHEET, feedback_rows
 from tests.broken_files import build
-from tests.conftest import SPEC_PATH, copy_inputs, input_file, run_cli, run_report
+from tests.conftest import INPUT_DIR, SPEC_PATH, copy_inputs, input_file, run_cli, run_report
 
 
 @pytest.fixture(scope="module")
@@ -153,3 +153,18 @@ def test_an_issue_of_another_file_of_the_opd_names_that_file(tmp_path: Path) -> 
     )
     own = [r for r in rows if r["Aturan"] != "berkas.digantikan"]
     assert not any(str(r["Masalah dan cara memperbaiki"]).startswith("Berkas '") for r in own)
+
+
+def test_check_says_each_spec_issue_once_and_names_without_a_stray_space() -> None:
+    """`check` printed the spec's WARNING twice (as the spec was read, then in the list) and
+    '[WARNING] KESBANGPOL : …' for an issue without a place."""
+    result = run_cli("check", "--spec", str(SPEC_PATH), "--input", str(INPUT_DIR))
+    assert result.returncode == 0, result.stderr
+    both = result.stdout + result.stderr
+    spec_lines = [line for line in both.splitlines() if SPEC_PATH.name in line]
+    assert len(spec_lines) == len(set(spec_lines)) >= 1
+    assert SPEC_PATH.name not in result.stdout
+    assert "[WARNING] KESBANGPOL: " in result.stdout
+    assert not [
+        line for line in result.stdout.splitlines() if line.startswith("[") and " : " in line
+    ]
