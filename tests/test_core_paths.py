@@ -346,3 +346,12 @@ def test_completeness_blank_file_has_not_reported() -> None:
         TERLAMBAT,
     ]
     assert list(table["berkas"]) == ["a.xlsx", "b.xlsx", "c.xlsx", "d.xlsx"]
+
+
+def test_every_setting_shown_has_its_meaning() -> None:
+    """The Pengaturan sheet explains each setting in force (skala_predikat_e81 had none)."""
+    from pipeline.config import build_settings
+    from pipeline.workbook.writer import SETTING_MEANING
+
+    settings, _ = build_settings()
+    assert [k for k, _ in settings.as_rows() if not SETTING_MEANING.get(k)] == []

@@ -585,6 +585,7 @@ SETTING_MEANING = {
     "rumus_turun": "indikator turun (makin rendah makin baik): 2T-R atau T/R",
     "skala_predikat": "skala predikat yang dipakai",
     "skala_predikat_pita": "pita skala predikat, dari atas",
+    "skala_predikat_e81": "skala predikat Tabel E.81 (capaian K dan Rp evaluasi Renja)",
     "master_spec": "berkas master spec yang dipakai",
     "master_spec_sha256": "sidik SHA-256 berkas master spec",
     "versi_pipeline": "versi program pengolah",
