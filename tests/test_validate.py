@@ -430,3 +430,15 @@ def test_far_below_target_is_no_typo_when_lower_is_better(
     run = run_pemda(spec, folder)
     hit = _issues(run, "nilai.lonjakan")
     assert (hit["kode_indikator"] == "IK01.02").any() == flagged
+
+
+def test_a_logical_value_is_quoted_as_the_sheet_shows_it(spec: MasterSpec, tmp_path: Path) -> None:
+    """TRUE typed in a number cell was quoted as Python's 'True'."""
+    folder = copy_inputs(tmp_path)
+    path = input_file(folder, "BKD")
+    cell = f"{COL['realisasi_tahunan']}{_row_of(path, 'IK04.01')}"
+    _edit(path, tpl.SHEET_INDIKATOR, cell, True)
+    run = run_pemda(spec, folder)
+    at = run.issues[(run.issues["file"] == path.name) & (run.issues["cell"] == cell)]
+    assert (at["severity"] == ERROR).any()
+    assert "TRUE" in " ".join(at["found"]) and "True" not in " ".join(at["message"])

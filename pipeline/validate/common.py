@@ -51,6 +51,10 @@ class FileIssues:
 
 
 def show_value(value: object) -> str:
+    """A cell's value as the OPD sees it in its sheet: numbers the Indonesian way, a logical
+    value as Excel shows it (TRUE / FALSE, not Python's True)."""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
     if isinstance(value, float):
         return fmt.angka_ringkas(value, 4)
     return "" if value is None else str(value)
