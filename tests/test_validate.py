@@ -64,7 +64,7 @@ def baseline(spec: MasterSpec) -> Run:
 def test_shipped_inputs_all_accepted_and_text_number_warned(baseline: Run) -> None:
     berkas = baseline.validated.berkas
     assert len(berkas) == 31
-    assert set(berkas["status"]) <= {schema.BERKAS_DITERIMA, schema.BERKAS_DITERIMA_CATATAN}
+    assert set(berkas["status"]) <= schema.BERKAS_DIPAKAI
     warn = _issues(baseline, "nilai.teks_angka")
     assert len(warn) == 1
     rec = warn.iloc[0]
@@ -442,3 +442,35 @@ def test_a_logical_value_is_quoted_as_the_sheet_shows_it(spec: MasterSpec, tmp_p
     at = run.issues[(run.issues["file"] == path.name) & (run.issues["cell"] == cell)]
     assert (at["severity"] == ERROR).any()
     assert "TRUE" in " ".join(at["found"]) and "True" not in " ".join(at["message"])
+
+
+def test_a_total_row_is_a_warning_another_opds_code_an_error(
+    spec: MasterSpec, tmp_path: Path
+) -> None:
+    """A clerk adds 'JUMLAH' under BKD's indicators: the row is ignored, and that made the
+    whole report a DRAFT (an ERROR). A row added by hand is a WARNING; a row holding another
+    OPD's indicator code (IK01.02, INSPEKTORAT's) is still an ERROR."""
+    folder = copy_inputs(tmp_path)
+    path = input_file(folder, "BKD")
+    last = max(_row_of(path, c) for c in ("IK04.01", "IK04.02", "IK04.03"))
+    _edit_cells(
+        path,
+        tpl.SHEET_INDIKATOR,
+        {f"A{last + 1}": "JUMLAH", f"{COL['realisasi_tahunan']}{last + 1}": 999},
+    )
+    run = run_pemda(spec, folder)
+    mine = run.issues[run.issues["file"] == path.name]
+    total = mine[mine["cell"] == f"A{last + 1}"]
+    assert total[["rule", "severity"]].to_records(index=False).tolist() == [
+        ("struktur.baris_sisipan", "WARNING")
+    ]
+    assert not (mine["severity"] == ERROR).any()
+
+    _edit(path, tpl.SHEET_INDIKATOR, f"A{last + 1}", "IK01.02")
+    again = run_pemda(spec, folder)
+    foreign = again.issues[
+        (again.issues["file"] == path.name) & (again.issues["cell"] == f"A{last + 1}")
+    ]
+    assert foreign[["rule", "severity"]].to_records(index=False).tolist() == [
+        ("struktur.indikator_asing", ERROR)
+    ]

@@ -135,17 +135,30 @@ def extract_realisasi(
             )
             continue
         if code not in expected:
-            out.issue(
-                "struktur.indikator_asing",
-                ERROR,
-                f"Kode indikator '{code}' bukan indikator OPD ini di master spec; baris "
-                "diabaikan.",
-                sheet=sheet,
-                cell=cell_at(letters, "kode_indikator", r),
-                found=code,
-                expected="kode dari templat",
-                kode_indikator=code,
-            )
+            if code in set(spec.indikator["kode_indikator"]):  # another OPD's indicator
+                out.issue(
+                    "struktur.indikator_asing",
+                    ERROR,
+                    f"Kode indikator '{code}' bukan indikator OPD ini di master spec; baris "
+                    "diabaikan.",
+                    sheet=sheet,
+                    cell=cell_at(letters, "kode_indikator", r),
+                    found=code,
+                    expected="kode dari templat",
+                    kode_indikator=code,
+                )
+            else:  # no indicator's code at all: a row added by hand (a total, a note)
+                out.issue(
+                    "struktur.baris_sisipan",
+                    WARNING,
+                    f"Baris {r} berisi '{code}' di kolom kode, bukan kode indikator (baris "
+                    "tambahan, mis. baris jumlah?); isinya diabaikan. Jangan menambah baris "
+                    "di templat.",
+                    sheet=sheet,
+                    cell=cell_at(letters, "kode_indikator", r),
+                    found=code,
+                    expected="kode indikator dari templat",
+                )
             continue
         if code in seen:
             continue
