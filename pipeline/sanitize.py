@@ -60,15 +60,21 @@ def text(value: object, limit: int = EXCEL_CELL_MAX) -> str:
     return _cut(out, max(limit, 1))
 
 
+# Characters that change how a name looks without being seen: zero-width ones and the
+# bidirectional controls ("ORG \u202egnp.xlsx" shows as "ORG xslx.png").
+_INVISIBLE = re.compile(r"[\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
+
+
 def visible(value: str) -> str:
-    """A name shown exactly: each control character and each byte that was not UTF-8 written
-    as ``\\xNN``, so two different names never look alike and nothing invisible remains."""
+    """A name shown exactly: each control character, each invisible or direction-changing
+    character and each byte that was not UTF-8 written as ``\\xNN`` / ``\\uNNNN``, so two
+    different names never look alike and nothing invisible remains."""
     out = []
     for ch in value:
         code = ord(ch)
         if 0xDC80 <= code <= 0xDCFF:  # a byte os.fsdecode could not decode (surrogateescape)
             out.append(f"\\x{code - 0xDC00:02x}")
-        elif _CONTROL.match(ch):
+        elif _CONTROL.match(ch) or _INVISIBLE.match(ch):
             out.append(f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}")
         else:
             out.append(ch)

@@ -468,3 +468,18 @@ def test_one_reading_serves_several_folders_each_with_its_own_files(tmp_path: Pa
     by_name = {s.name: s for s in got[1][0]}
     assert [i.rule for i in by_name["b9 sel terjauh.xlsx"].issues] == ["berkas.pembaca_gagal"]
     assert all(_clean(s) for subs, _ in got for s in subs if s.name != "b9 sel terjauh.xlsx")
+
+
+def test_a_name_that_hides_or_reverses_characters_is_shown_as_it_is(
+    spec: MasterSpec, tmp_path: Path
+) -> None:
+    """'ORG \\u202egnp.xlsx' shows as 'ORG xslx.png' and zero-width characters make two names
+    look alike: the register writes each such character as \\uNNNN."""
+    folder = tmp_path / "masuk"
+    folder.mkdir()
+    spoof, hidden = folder / "ORG \u202egnp.xlsx", folder / "EKO\u200b\ufeff.xlsx"
+    shutil.copy(SOURCE, spoof)
+    shutil.copy(SOURCE, hidden)
+    run = run_pemda(spec, folder)
+    names = set(run.validated.berkas["berkas"])
+    assert names == {"ORG \\u202egnp.xlsx", "EKO\\u200b\\ufeff.xlsx"}
