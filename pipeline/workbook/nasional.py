@@ -303,11 +303,13 @@ def _ringkasan(
             "text",
         ),
         (
-            "OPD terlambat / belum kirim / berkas ditolak / tanpa realisasi",
-            " / ".join(
-                n(head[k], 0)
-                for k in ("opd_terlambat", "opd_belum", "opd_ditolak", "opd_tanpa_realisasi")
-            ),
+            "OPD terlambat / belum kirim / berkas ditolak",
+            " / ".join(n(head[k], 0) for k in ("opd_terlambat", "opd_belum", "opd_ditolak")),
+            "text",
+        ),
+        (
+            "OPD mengirim tanpa realisasi",
+            n(head["opd_tanpa_realisasi"], 0),
             "text",
         ),
         (
