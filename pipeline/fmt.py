@@ -114,18 +114,23 @@ def waktu(value: str | None, kosong: str = "") -> str:
     UTC, as the outputs' columns are; one without as it is); a bare date as :func:`tanggal`;
     text that is no ISO time as it is."""
     text = str(value or "").strip()
-    if not text:
-        return kosong
-    try:
-        moment = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        return text
+    moment = saat(text)
+    if moment is None:
+        return text or kosong
     if len(text) <= 10:
         return tanggal(moment.date())
-    zone = ""
-    if moment.tzinfo is not None:
-        moment, zone = moment.astimezone(dt.UTC), " UTC"
+    zone = " UTC" if moment.tzinfo is not None else ""
     return f"{tanggal(moment.date())} pukul {moment:%H.%M}{zone}"
+
+
+def saat(text: str) -> dt.datetime | None:
+    """An ISO time text (``Z`` or an offset, ``T`` or a space between date and time) as a
+    datetime, in UTC when it carries an offset; None for text that is no ISO time."""
+    try:
+        moment = dt.datetime.fromisoformat(str(text).strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment.astimezone(dt.UTC) if moment.tzinfo is not None else moment
 
 
 def nilai(value: object, desimal: int | None = None) -> str:

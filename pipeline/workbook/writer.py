@@ -462,14 +462,8 @@ def sheet_efisiensi(wb: Workbook, ws: Worksheet, ctx: Context) -> None:
 def _saved_at(value: object) -> dt.datetime | None:
     """A time in ISO text, UTC (a file's own save time, a mail server's receipt time) as a
     naive datetime for a date cell."""
-    text = "" if is_missing(value) else str(value).strip()
-    if not text:
-        return None
-    try:
-        moment = dt.datetime.fromisoformat(text.replace(" ", "T"))
-    except ValueError:
-        return None
-    return moment.replace(tzinfo=None)
+    moment = None if is_missing(value) else fmt.saat(str(value))
+    return moment.replace(tzinfo=None) if moment is not None else None
 
 
 def _dates(frame: pd.DataFrame, *keys: str) -> pd.DataFrame:
