@@ -15,6 +15,7 @@ import xlsxwriter
 
 from pipeline import layout
 from pipeline.config import default_settings
+from pipeline.master import MasterSpec
 from pipeline.workbook.base import WORKBOOK_OPTIONS, Formats, Status
 from pipeline.workbook.lkjip import write_bab3
 
@@ -174,3 +175,25 @@ def test_band_text_stays_legible_on_its_colour(colour: str, text: str) -> None:
     from pipeline.workbook.base import text_on
 
     assert text_on(colour) == text
+
+
+def test_ringkasan_keeps_a_long_scale_clear_of_the_notes(spec: MasterSpec, tmp_path: Path) -> None:
+    """With PermenPAN-RB 88/2021 (7 bands, AA … D) the scale's line fell in the 6-point row
+    that spaces the 'Perlu perhatian' notes, and was cut. The notes start below it."""
+    from dataclasses import replace
+
+    from pipeline.config import build_settings
+    from pipeline.outputs import write_outputs
+    from pipeline.run import run_pemda
+    from tests.conftest import INPUT_DIR
+
+    settings, _ = build_settings({"skala_predikat": "permenpan_88_2021"})
+    run = run_pemda(replace(spec, settings=settings), INPUT_DIR)
+    paths = write_outputs(run, tmp_path / "out")
+    ws = openpyxl.load_workbook(paths["workbook"])["Ringkasan"]
+    scale = next(c for row in ws.iter_rows() for c in row if str(c.value).startswith("Skala: "))
+    notes = next(c for c in ws["A"] if c.value == "Perlu perhatian")
+    assert scale.row < notes.row
+    assert not [r for r in ws.merged_cells.ranges if scale.coordinate in r]
+    height = ws.row_dimensions[scale.row].height
+    assert height is None or height >= 12  # not the 6-point spacing row above the notes

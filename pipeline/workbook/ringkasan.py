@@ -345,7 +345,9 @@ def write_ringkasan(
         ws.write_number(i, 6, rec["jumlah"], fmts.number(0))
     ws.write_string(5 + len(counts), 4, f"Skala: {settings.skala.judul}", fmts.get(italic=True))
 
-    # Perlu perhatian
+    # Perlu perhatian, under the longer of the two blocks: a scale of 7 bands (AA … D) is
+    # longer than the figures beside it, and its last line fell in the thin spacing row
+    row = max(row, 5 + len(counts) + 1)
     row += 1
     ws.set_row(row - 1, 6)
     ws.set_row(row, 16)
