@@ -474,3 +474,16 @@ def test_a_total_row_is_a_warning_another_opds_code_an_error(
     assert foreign[["rule", "severity"]].to_records(index=False).tolist() == [
         ("struktur.indikator_asing", ERROR)
     ]
+
+
+def test_a_huge_text_is_quoted_cut(spec: MasterSpec, tmp_path: Path) -> None:
+    """A 40.000-digit text in a number cell was quoted whole in the message and in found."""
+    folder = copy_inputs(tmp_path)
+    path = input_file(folder, "BKD")
+    cell = f"{COL['realisasi_tahunan']}{_row_of(path, 'IK04.01')}"
+    _edit(path, tpl.SHEET_INDIKATOR, cell, "9" * 40_000)
+    run = run_pemda(spec, folder)
+    at = run.issues[(run.issues["file"] == path.name) & (run.issues["cell"] == cell)]
+    assert (at["severity"] == ERROR).any()
+    assert max(len(t) for t in at["found"]) <= 120 and any(t.endswith("…") for t in at["found"])
+    assert max(len(m) for m in at["message"]) < 400

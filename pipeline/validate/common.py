@@ -50,14 +50,20 @@ class FileIssues:
         )
 
 
+QUOTE_MAX = 120  # characters of a typed text quoted in a message; a longer one is cut (…)
+
+
 def show_value(value: object) -> str:
     """A cell's value as the OPD sees it in its sheet: numbers the Indonesian way, a logical
-    value as Excel shows it (TRUE / FALSE, not Python's True)."""
+    value as Excel shows it (TRUE / FALSE, not Python's True), a text as typed, cut with ``…``
+    past :data:`QUOTE_MAX` characters (a 40.000-digit text filled a console line and a
+    32.767-character cell of validasi.csv)."""
     if isinstance(value, bool):
         return "TRUE" if value else "FALSE"
     if isinstance(value, float):
         return fmt.angka_ringkas(value, 4)
-    return "" if value is None else str(value)
+    text = "" if value is None else str(value)
+    return text if len(text) <= QUOTE_MAX else text[: QUOTE_MAX - 1] + "…"
 
 
 def cell_at(letters: dict[str, str], key: str, row: int) -> str:
