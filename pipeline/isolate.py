@@ -113,9 +113,23 @@ def ignore_interrupt() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
+def _quiet() -> None:
+    """In a reader process: its standard error goes nowhere. What a file does to the reader
+    is told by the parent as that file's issue; the reader library's own last words (a Rust
+    allocation failure, with RUST_BACKTRACE set a 139-line backtrace) would otherwise land on
+    the clerk's terminal."""
+    try:
+        null = os.open(os.devnull, os.O_WRONLY)
+    except OSError:
+        return
+    os.dup2(null, 2)
+    os.close(null)
+
+
 def _serve(conn: Connection, memory_mb: int, reader: Reader) -> None:
     """Worker process: cap the address space, then read batches until told to stop."""
     ignore_interrupt()
+    _quiet()
     limit = memory_mb * 1024 * 1024
     try:
         os.nice(READER_NICE)

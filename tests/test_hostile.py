@@ -483,3 +483,24 @@ def test_a_name_that_hides_or_reverses_characters_is_shown_as_it_is(
     run = run_pemda(spec, folder)
     names = set(run.validated.berkas["berkas"])
     assert names == {"ORG \\u202egnp.xlsx", "EKO\\u200b\\ufeff.xlsx"}
+
+
+def test_a_dying_reader_leaves_the_terminal_clean(tmp_path: Path) -> None:
+    """A file whose reader dies (a cell at XFD1048576: the reader library tries to allocate
+    512 GB) printed the library's last words on the clerk's terminal, with RUST_BACKTRACE=1 a
+    139-line Rust backtrace. Only the command's own lines remain; the file is refused."""
+    from tests.conftest import SPEC_PATH, run_cli
+    from tests.national_roots import KILLER, with_reader_killer
+
+    folder = tmp_path / "pemda"
+    (folder / "input_xlsx").mkdir(parents=True)
+    shutil.copy(SOURCE, folder / "input_xlsx" / SOURCE.name)
+    with_reader_killer(folder)
+    env = {**os.environ, "RUST_BACKTRACE": "1"}
+    result = run_cli(
+        "check", "--spec", str(SPEC_PATH), "--input", str(folder / "input_xlsx"), env=env
+    )
+    assert result.returncode == 0, result.stderr
+    assert f"{KILLER}: Pembaca berkas berhenti mendadak" in result.stdout
+    noise = [line for line in result.stderr.splitlines() if not line.startswith("[")]
+    assert noise == [], result.stderr[:500]
