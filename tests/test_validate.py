@@ -487,3 +487,24 @@ def test_a_huge_text_is_quoted_cut(spec: MasterSpec, tmp_path: Path) -> None:
     assert (at["severity"] == ERROR).any()
     assert max(len(t) for t in at["found"]) <= 120 and any(t.endswith("…") for t in at["found"])
     assert max(len(m) for m in at["message"]) < 400
+
+
+def test_two_files_saved_at_the_same_time_are_not_called_newer(
+    spec: MasterSpec, tmp_path: Path
+) -> None:
+    """Two BKD files saved at the same second, different contents: one is used by name order,
+    and the other's notice said 'Ada berkas yang lebih baru' beside '(waktu sama …)'."""
+    from tests.broken_files import _stamp
+
+    folder = copy_inputs(tmp_path)
+    path = input_file(folder, "BKD")
+    twin = folder / "BKD revisi.xlsx"
+    shutil.copy(path, twin)
+    _edit(twin, tpl.SHEET_INDIKATOR, f"{COL['realisasi_tahunan']}{_row_of(twin, 'IK04.01')}", 90)
+    for p in (path, twin):
+        _stamp(p, "2019-02-01T10:00:00Z")
+    run = run_pemda(spec, folder)
+    notice = _issues(run, "berkas.digantikan")
+    assert len(notice) == 1
+    message = notice.iloc[0]["message"]
+    assert "berkas lain dengan waktu yang sama" in message and "lebih baru" not in message

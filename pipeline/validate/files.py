@@ -183,19 +183,21 @@ def supersede(
         for older in group[1:]:
             o_how, o_when, o_stamp = stamps[older.name]
             o_shown = fmt.waktu(o_stamp)
+            tie = o_when is not None and rank(older)[:2] == rank(newest)[:2]
             if o_when is None:
                 why = f"berkas ini tanpa waktu yang sah ({o_shown or 'kosong'})"
-            elif rank(older)[:2] == rank(newest)[:2]:
+            elif tie:
                 why = f"waktu sama ({shown}); nama berkas yang diurutkan terakhir dipakai"
             else:
                 why = f"{how} {shown}, lebih baru dari berkas ini ({o_how} {o_shown})"
             superseded[older.name] = (newest.name, why)
             out = FileIssues(older, opd_of[older.name])
+            which = "berkas lain dengan waktu yang sama" if tie else "berkas yang lebih baru"
             out.issue(
                 "berkas.digantikan",
                 INFO,
-                f"Ada berkas yang lebih baru untuk OPD ini: {newest.name} ({why}). Berkas ini "
-                "tidak dipakai.",
+                f"Ada {which} untuk OPD ini: {newest.name} ({why}). Berkas ini tidak dipakai; "
+                "bila isinya yang benar, kirim ulang berkas ini saja.",
                 found=o_shown,
                 expected=shown,
             )
