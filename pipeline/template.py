@@ -95,7 +95,7 @@ ANGGARAN_COLUMNS: tuple[Column, ...] = (
 )
 
 RENJA_COLUMNS: tuple[Column, ...] = (
-    Column("kode_renja", False, 12),
+    Column("kode_renja", False, 18),  # "Program/Kegiatan" on one line
     Column("uraian_renja", False, 34),
     Column("kode_indikator", False, 11),
     Column("uraian_indikator", False, 34),
