@@ -481,11 +481,12 @@ def _joined(values: list[object]) -> str:
     )
 
 
-def _refused(by: pd.DataFrame, code: str) -> bool:
-    """Whether a value typed in the row of ``code`` was refused by an ERROR."""
-    if by.empty or "ditolak" not in by or code not in by.index:
-        return False
-    return bool(pd.Series(by.loc[[code], "ditolak"]).fillna(False).astype(bool).any())
+def _refused(rows: pd.DataFrame, key: str) -> frozenset[str]:
+    """The codes (``key``) of the Renja rows with a value typed but refused by an ERROR."""
+    if rows.empty or "ditolak" not in rows:
+        return frozenset()
+    hit = rows["ditolak"].fillna(False).astype(bool)
+    return frozenset(str(c) for c in rows.loc[hit, key])
 
 
 @dataclass
@@ -498,6 +499,8 @@ class _Lookup:
     annual: dict[str, float]
     ind_by_parent: dict[tuple[str, str], list[dict[str, Any]]]
     no_indicators: bool
+    k_refused: frozenset[str] = frozenset()  # indicator codes whose K was refused
+    rp_refused: frozenset[str] = frozenset()  # program or kegiatan codes whose Rp was refused
 
     def masked(self, values: list[float]) -> list[float]:
         """Quarters after the period left out."""
@@ -531,7 +534,7 @@ def _item_rows(
         rp13 = look.annual[code]
         if state != "lama":
             notes.append("13 Rp = realisasi tahunan sheet Anggaran (Rp per triwulan kosong)")
-    if _refused(look.rp_by, code):  # the form would show an empty Rp as if none was spent
+    if code in look.rp_refused:  # the form would show an empty Rp as if none was spent
         notes.append(
             "Rp per triwulan yang diisi ditolak (ERROR, lihat sheet Validasi)"
             + ("; tidak ikut rata-rata Rp" if math.isnan(rp13) else "")
@@ -572,7 +575,7 @@ def _item_rows(
         if ind:
             code_k = ind["kode_indikator"]
             k_q = look.masked(_quarters(look.k_by, "kode_indikator", code_k, K_TW))
-            if _refused(look.k_by, code_k):
+            if code_k in look.k_refused:
                 row_notes.append("K yang diisi ditolak (ERROR, lihat sheet Validasi)")
             agregasi = str(ind["agregasi_tw"])
             k13 = _k13(k_q, agregasi)
@@ -677,6 +680,8 @@ def build_e81(
         {str(k): float(v) for k, v in annual.items() if not pd.isna(v)},
         ind_by_parent,
         indikator_renja.empty,
+        _refused(renja_k, "kode_indikator"),
+        _refused(renja_rp, "kode"),
     )
     for kode_opd in spec_opd["kode_opd"]:
         progs = program[program["kode_opd"] == kode_opd]
