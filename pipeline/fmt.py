@@ -54,6 +54,9 @@ def angka(value: float | None, desimal: int = 2, kosong: str = "-") -> str:
         return "∞" if value > 0 else "-∞"
     if abs(value) >= BATAS_WAJAR:  # beyond any real figure: shown as Excel shows it, 1E+300
         return _swap(f"{value:.6G}")
+    scaled = abs(value) * 10.0 ** max(0, desimal)
+    if abs(scaled - math.floor(scaled) - 0.5) > 1e-6:  # not near a tie: both roundings agree
+        return _swap(f"{value:,.{desimal}f}")
     return _swap(f"{_as_shown(value, desimal):,.{desimal}f}")
 
 

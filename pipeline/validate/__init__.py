@@ -28,6 +28,7 @@ from pipeline.validate.crossfile import (
     late_files,
     missing_opds,
     rejected_opds,
+    unanswered,
 )
 from pipeline.validate.files import check_meta, supersede
 from pipeline.validate.identity import Directory, Signs, attributed, check_identity, signs
@@ -272,9 +273,10 @@ def complete(
     submitted = {opd_of[s.name] for s in subs} | {opd_of[n] for _, n, _ in ignored}
     quarterly = spec.triwulan < 4  # the yearly values are not due yet where Renja is sent
     not_due = frozenset(s.name for s in active if s.has_renja) if quarterly else frozenset()
-    issues += cross_file_checks(realisasi, spec, not_due)
+    empty = unanswered(realisasi)  # once, for both
+    issues += cross_file_checks(realisasi, spec, not_due, empty)
     renja = staged.renja
-    blank, found = blank_files(active, opd_of, realisasi, anggaran, (renja.k, renja.rp))
+    blank, found = blank_files(active, opd_of, realisasi, anggaran, (renja.k, renja.rp), empty)
     issues += found
     issues += missing_opds(spec, submitted)
     deadline = str(spec.pemda["batas_pengumpulan"])

@@ -97,11 +97,12 @@ def _quarters_missing(realisasi: pd.DataFrame, spec: MasterSpec | None) -> list[
 def unanswered(realisasi: pd.DataFrame) -> pd.Series:
     """The indicator rows an OPD left empty: no annual or TW value or text, nothing refused
     (a refused value was typed) and no ``n/a`` (an answer)."""
-    values = realisasi[list(REALISASI_KEYS)].astype(float)
-    texts = realisasi[["realisasi_teks", *TW_TEXT_KEYS]].fillna("")
-    empty = values.isna().all(axis=1) & (texts == "").all(axis=1)
-    empty &= ~realisasi["realisasi_tidak_valid"].astype(bool)
-    return empty & ~realisasi["realisasi_tidak_tersedia"].astype(bool)
+    values = realisasi[list(REALISASI_KEYS)].to_numpy(dtype=float)
+    texts = realisasi[["realisasi_teks", *TW_TEXT_KEYS]].fillna("").to_numpy(dtype=object)
+    empty = np.isnan(values).all(axis=1) & (texts == "").all(axis=1)
+    empty &= ~realisasi["realisasi_tidak_valid"].astype(bool).to_numpy()
+    empty &= ~realisasi["realisasi_tidak_tersedia"].astype(bool).to_numpy()
+    return pd.Series(empty, index=realisasi.index, dtype=bool)
 
 
 def blank_files(
@@ -110,14 +111,18 @@ def blank_files(
     realisasi: pd.DataFrame,
     anggaran: pd.DataFrame,
     renja: tuple[pd.DataFrame, pd.DataFrame],
+    empty: pd.Series | None = None,
 ) -> tuple[set[str], list[Issue]]:
     """The files used that hold no realisation at all: every indicator row left empty, no
     budget realisation (not even a refused one) and no Renja K or Rp, while the file has rows
     to fill (the blank template sent back). Such an OPD has not reported, whatever the file's
     date: :func:`~pipeline.completeness.completeness` says so. One WARNING per file, at its
-    first realisation cell."""
+    first realisation cell. ``empty``: :func:`unanswered` of ``realisasi``, when known."""
+    empty = unanswered(realisasi) if empty is None else empty
+    answered = set(realisasi["berkas"].to_numpy()[~empty.to_numpy()])
+    if all(s.name in answered for s in active):  # the usual case: every file holds a value
+        return set(), []
     k, rp = renja
-    answered = set(realisasi.loc[~unanswered(realisasi), "berkas"])
     spent = anggaran["realisasi_anggaran"].astype(float).notna()
     refused = anggaran["realisasi_anggaran_ditolak"].fillna(False).astype(bool)
     answered |= set(anggaran.loc[spent | refused, "berkas"])
@@ -182,7 +187,10 @@ def _not_due_yet(left: pd.DataFrame, spec: MasterSpec | None) -> list[Issue]:
 
 
 def cross_file_checks(
-    realisasi: pd.DataFrame, spec: MasterSpec | None = None, not_due: frozenset[str] = frozenset()
+    realisasi: pd.DataFrame,
+    spec: MasterSpec | None = None,
+    not_due: frozenset[str] = frozenset(),
+    empty: pd.Series | None = None,
 ) -> list[Issue]:
     """Indicators left empty in a submitted file; one indicator reported differently by OPDs.
 
@@ -190,10 +198,10 @@ def cross_file_checks(
     reported in the TW cells by one OPD and annually by another is compared as it is used.
     ``not_due``: the files whose yearly realisations are not due yet (a run of TW I–III, a
     template with the Renja sheet): their empty indicators are said once per file, as INFO,
-    as their empty budget cells are.
+    as their empty budget cells are. ``empty``: :func:`unanswered` of ``realisasi``, when known.
     """
     issues = []
-    empty = unanswered(realisasi)
+    empty = unanswered(realisasi) if empty is None else empty
     waiting = realisasi["berkas"].isin(not_due) if not_due else pd.Series(False, realisasi.index)
     issues += _not_due_yet(realisasi[empty & waiting], spec)
     for rec in records(realisasi.loc[empty & ~waiting, list(_EMPTY_FIELDS)]):
