@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from pipeline import fmt, schema
+from pipeline.completeness import MELAPOR
 from pipeline.config import Scale, Settings
 from pipeline.frames import records
 from pipeline.score import efficiency
@@ -193,7 +194,7 @@ def opd_tanpa_nilai(opd: pd.DataFrame, status_kirim: dict[str, str] | None = Non
         kirim = status_kirim.get(str(rec["kode_opd"]), "")
         if pd.isna(total) or int(total) == 0:
             reasons.append("tidak memegang indikator")
-        elif kirim and kirim not in ("tepat waktu", "terlambat"):
+        elif kirim and kirim not in MELAPOR:
             reasons.append(kirim)
         else:
             reasons.append("belum ada indikator dinilai")

@@ -20,6 +20,7 @@ DITOLAK = "berkas ditolak"
 BELUM = "belum mengirim"
 TIDAK_WAJIB = "tidak wajib"
 MELAPOR = (TEPAT_WAKTU, TERLAMBAT)  # the OPDs that have reported (a file used, something in it)
+DIKIRIM = (*MELAPOR, TANPA_REALISASI)  # the OPDs whose file is used, filled or not
 
 
 # Indonesia's three time zones: hours ahead of UTC. The spec's pemda ``zona_waktu`` names the

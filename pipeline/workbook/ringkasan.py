@@ -19,6 +19,7 @@ from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
 from pipeline import chartdata, fmt
+from pipeline.completeness import BELUM, DITOLAK, TANPA_REALISASI, TERLAMBAT
 from pipeline.config import Settings
 from pipeline.frames import records
 from pipeline.issues import ERROR
@@ -139,10 +140,10 @@ def perlu_perhatian(
         lines.append(f"OPD berpredikat {low_text}: {_listing(items)}")
     status = dict(zip(kelengkapan["kode_opd"], kelengkapan["status_kirim"], strict=True))
     for state, title in (
-        ("belum mengirim", "OPD belum mengirim berkas"),
-        ("berkas ditolak", "OPD yang berkasnya ditolak"),
-        ("tanpa realisasi", "OPD mengirim berkas tanpa realisasi (templat kosong)"),
-        ("terlambat", "OPD terlambat mengirim"),
+        (BELUM, "OPD belum mengirim berkas"),
+        (DITOLAK, "OPD yang berkasnya ditolak"),
+        (TANPA_REALISASI, "OPD mengirim berkas tanpa realisasi (templat kosong)"),
+        (TERLAMBAT, "OPD terlambat mengirim"),
     ):
         who = [f"{k} ({names.get(k, k)})" for k, s in status.items() if s == state]
         if who:

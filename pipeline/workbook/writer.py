@@ -20,6 +20,7 @@ from xlsxwriter.worksheet import Worksheet
 
 from pipeline import __version__, fmt, schema
 from pipeline.atomic import atomic_path
+from pipeline.completeness import BELUM, DIKIRIM, DITOLAK, TANPA_REALISASI, TEPAT_WAKTU, TERLAMBAT
 from pipeline.config import Settings
 from pipeline.frames import records
 from pipeline.ingest import workbook_problem
@@ -333,11 +334,7 @@ def program_notes(
                     f"realisasi {rejected[(berkas, cell)]} ditolak (ERROR di sheet Validasi): "
                     "tidak ikut jumlah serapan"
                 )
-            elif status_kirim.get(str(rec.get("kode_opd")), "") not in (
-                "tepat waktu",
-                "terlambat",
-                "tanpa realisasi",
-            ):
+            elif status_kirim.get(str(rec.get("kode_opd")), "") not in DIKIRIM:
                 parts.append("OPD belum mengirim berkas: tidak ikut jumlah serapan")
             else:
                 parts.append("realisasi belum dilaporkan: tidak ikut jumlah serapan")
@@ -490,11 +487,11 @@ def sheet_kelengkapan(wb: Workbook, ws: Worksheet, ctx: Context) -> None:
     )
     col = col_index(KELENGKAPAN_COLS, "status_kirim")
     for value, colour in (
-        ("tepat waktu", "#C6EFCE"),
-        ("terlambat", "#FFEB9C"),
-        ("belum mengirim", "#FFC7CE"),
-        ("berkas ditolak", "#FFC7CE"),
-        ("tanpa realisasi", "#FFC7CE"),
+        (TEPAT_WAKTU, "#C6EFCE"),
+        (TERLAMBAT, "#FFEB9C"),
+        (BELUM, "#FFC7CE"),
+        (DITOLAK, "#FFC7CE"),
+        (TANPA_REALISASI, "#FFC7CE"),
     ):
         ws.conditional_format(
             HEADER_ROW + 1,
