@@ -34,7 +34,7 @@ from pipeline.isolate import Limits, Progress, Reading, ReadingPart, start_readi
 from pipeline.issues import ERROR, Issue, issues_frame
 from pipeline.master import MasterSpec, read_master
 from pipeline.renja import E81, build_e81, e81_scale, triwulan_of
-from pipeline.score import Results, build_results
+from pipeline.score import ResultInputs, Results, build_results_many
 from pipeline.validate import (
     FileStaging,
     Staged,
@@ -301,27 +301,16 @@ def check_values(batch: list[Prepared]) -> list[Checked]:
 
 
 def finish(batch: list[Checked]) -> list[Run]:
-    """Cross-file checks and scoring per Pemda; the computed-results suite once over all."""
-    validated, results = [], []
+    """Cross-file checks and scoring per Pemda (the scoring of Pemda that can share it done
+    once: :func:`~pipeline.score.build_results_many`); the computed-results suite once over
+    all."""
+    validated: list[Validated] = []
+    inputs: list[ResultInputs] = []
     for c in batch:
-        p, spec = c.prepared, c.prepared.spec
-        v = complete(p.staged, p.subs, spec, p.ignored, c.realisasi, c.anggaran, c.value_issues)
+        v, scoring = completed(c)
         validated.append(v)
-        results.append(
-            build_results(
-                spec.indikator,
-                spec.sasaran,
-                spec.tujuan,
-                spec.misi,
-                spec.opd,
-                spec.program,
-                v.realisasi,
-                v.anggaran,
-                spec.settings,
-                spec.tangga,
-                p.previous,
-            )
-        )
+        inputs.append(scoring)
+    results = build_results_many(inputs)
     scored = check_scored_many([r.indikator for r in results])
     runs = []
     for c, v, res, found in zip(batch, validated, results, scored, strict=True):
@@ -330,6 +319,26 @@ def finish(batch: list[Checked]) -> list[Run]:
         v.berkas = finalize_register(v.berkas, issues)
         runs.append(Run(p.spec, p.input_dir, p.subs, v, res, issues))
     return runs
+
+
+def completed(c: Checked) -> tuple[Validated, ResultInputs]:
+    """A Pemda's cross-file checks done, and what its results are computed from."""
+    p, spec = c.prepared, c.prepared.spec
+    v = complete(p.staged, p.subs, spec, p.ignored, c.realisasi, c.anggaran, c.value_issues)
+    scoring = ResultInputs(
+        spec.indikator,
+        spec.sasaran,
+        spec.tujuan,
+        spec.misi,
+        spec.opd,
+        spec.program,
+        v.realisasi,
+        v.anggaran,
+        spec.settings,
+        spec.tangga,
+        p.previous,
+    )
+    return v, scoring
 
 
 def spec_mismatch(run: Run) -> str:

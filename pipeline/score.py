@@ -8,7 +8,9 @@ kept; rounding is the writer's business.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from functools import cached_property
+from itertools import pairwise
 from typing import Any
 
 import numpy as np
@@ -640,21 +642,23 @@ def with_efficiency(df: pd.DataFrame, settings: Settings) -> pd.DataFrame:
     )
 
 
-def join_targets(indikator: pd.DataFrame, realisasi: pd.DataFrame) -> pd.DataFrame:
+def join_targets(
+    indikator: pd.DataFrame, realisasi: pd.DataFrame, keys: tuple[str, ...] = ()
+) -> pd.DataFrame:
     """Master-spec indicators joined with the realisations received (targets from the spec only).
 
     One row per indicator and reporting OPD; an indicator nobody reported keeps one row, with
-    its first responsible OPD and no realisation (``belum lapor``).
+    its first responsible OPD and no realisation (``belum lapor``). ``keys``: further columns
+    both frames carry that the join must match too (which Pemda, in :func:`build_results_many`).
     """
     spec = indikator.assign(_opd=indikator["kode_opd_list"].map(lambda c: c[0] if c else ""))
     spec = spec.drop(columns=["kode_opd"]).rename(columns={"uraian": "uraian_indikator"})
     got = realisasi.rename(columns={"kode_opd": "kode_opd_lapor"})
+    on = ["kode_indikator", *keys]
     # pandas' one-to-many check also hashes every realisation's code; the spec's codes are
     # checked here, and only duplicated codes go through pandas' check (and its error)
-    unique = spec["kode_indikator"].is_unique
-    merged = spec.merge(
-        got, on="kode_indikator", how="left", validate=None if unique else "one_to_many"
-    )
+    unique = spec["kode_indikator"].is_unique if not keys else not spec.duplicated(on).any()
+    merged = spec.merge(got, on=on, how="left", validate=None if unique else "one_to_many")
     merged["kode_opd"] = merged["kode_opd_lapor"].fillna(merged["_opd"])
     for col in (
         "berkas",
@@ -801,6 +805,152 @@ class Results:
         return {str(k): v for k, v in overall.iloc[0].items()} if len(overall) else {}
 
 
+@dataclass(frozen=True)
+class ResultInputs:
+    """What :func:`build_results` computes one Pemda's results from (its arguments)."""
+
+    spec_indikator: pd.DataFrame
+    spec_sasaran: pd.DataFrame
+    spec_tujuan: pd.DataFrame
+    spec_misi: pd.DataFrame
+    spec_opd: pd.DataFrame
+    spec_program: pd.DataFrame
+    realisasi: pd.DataFrame
+    anggaran: pd.DataFrame
+    settings: Settings
+    tangga: dict[str, list[str]]
+    previous: pd.DataFrame | None = None
+
+    def alone(self) -> Results:
+        """:func:`build_results` of these inputs."""
+        return build_results(
+            self.spec_indikator,
+            self.spec_sasaran,
+            self.spec_tujuan,
+            self.spec_misi,
+            self.spec_opd,
+            self.spec_program,
+            self.realisasi,
+            self.anggaran,
+            self.settings,
+            self.tangga,
+            self.previous,
+        )
+
+
+_PEMDA = "_pemda"  # which Pemda of a batch a row belongs to (only inside build_results_many)
+
+
+def build_results_many(batch: list[ResultInputs]) -> list[Results]:
+    """:func:`build_results` of each Pemda of ``batch``, the same numbers and the same frames,
+    with the joins and the scoring done once over the Pemda that can share them.
+
+    A Pemda's frames hold a few hundred rows, and the scoring is row by row: most of its cost is
+    pandas' fixed cost per operation. Pemda with the same settings, ladders and frame layout
+    (:func:`_batch_key`) are therefore stacked, joined on their indicator codes *and* which
+    Pemda they are, scored once, sorted by Pemda first and cut back into one frame per Pemda.
+    Every column keeps the type it has in a Pemda's own run: the layout includes whether every
+    indicator and program found its realisation (a left join that misses one turns a whole
+    column of integers into floats). A Pemda with last year's figures is scored alone.
+    """
+    out: list[Results | None] = [None] * len(batch)
+    groups: dict[Any, list[int]] = {}
+    for i, item in enumerate(batch):
+        key = _batch_key(item)
+        if key is None:
+            out[i] = item.alone()
+        else:
+            groups.setdefault(key, []).append(i)
+    for members in groups.values():
+        if len(members) == 1:
+            out[members[0]] = batch[members[0]].alone()
+            continue
+        for i, res in zip(members, _build_together([batch[i] for i in members]), strict=True):
+            out[i] = res
+    return [r for r in out if r is not None]
+
+
+def _layout(frame: pd.DataFrame) -> tuple[tuple[str, str], ...]:
+    return tuple((str(c), str(t)) for c, t in zip(frame.columns, frame.dtypes, strict=True))
+
+
+def _batch_key(item: ResultInputs) -> Any:
+    """What Pemda must share to be scored together (None: score this one alone)."""
+    if item.previous is not None and not item.previous.empty:
+        return None
+    ind, real, prog, ang = item.spec_indikator, item.realisasi, item.spec_program, item.anggaran
+    if not ind["kode_indikator"].is_unique or not prog["kode_program"].is_unique:
+        return None
+    ladders = tuple(sorted((str(k), tuple(map(str, v))) for k, v in item.tangga.items()))
+    return (
+        repr(item.settings),  # a dataclass of plain values (floats exactly, as repr writes them)
+        repr(ladders),
+        _layout(ind),
+        _layout(item.spec_sasaran),
+        _layout(item.spec_tujuan),
+        _layout(prog),
+        _layout(real),
+        _layout(ang),
+        # a left join that misses a row turns int and bool columns into float and object
+        bool(ind["kode_indikator"].isin(real["kode_indikator"]).all()),
+        bool(prog["kode_program"].isin(ang["kode_program"]).all()),
+        bool(ind["kode_sasaran"].isin(item.spec_sasaran["kode_sasaran"]).all()),
+    )
+
+
+def _stacked(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    return pd.concat([f.assign(**{_PEMDA: i}) for i, f in enumerate(frames)], ignore_index=True)
+
+
+def _cut(frame: pd.DataFrame, n: int) -> list[pd.DataFrame]:
+    """A frame sorted by :data:`_PEMDA` cut into one frame per Pemda, as built alone."""
+    bounds = np.searchsorted(frame[_PEMDA].to_numpy(), np.arange(n + 1), side="left")
+    body = frame.drop(columns=[_PEMDA])
+    return [body.iloc[a:b].reset_index(drop=True) for a, b in pairwise(bounds)]
+
+
+def _build_together(batch: list[ResultInputs]) -> list[Results]:
+    """:func:`build_results` of Pemda that share a :func:`_batch_key`, in one pass."""
+    first, n = batch[0], len(batch)
+    trees = [_tree(b.spec_sasaran, b.spec_tujuan) for b in batch]
+    joined = join_targets(
+        _stacked([b.spec_indikator for b in batch]),
+        _stacked([b.realisasi for b in batch]),
+        (_PEMDA,),
+    ).merge(_stacked(trees), on=["kode_sasaran", _PEMDA], how="left")
+    ind = compare_previous(score_indicators(joined, first.settings, first.tangga), None)
+    ind = ind.sort_values([_PEMDA, "kode_sasaran", "kode_indikator", "kode_opd"], kind="stable")
+    prog = _stacked([b.spec_program for b in batch]).rename(columns={"uraian": "uraian_program"})
+    prog = prog.merge(
+        _stacked([b.anggaran for b in batch]).drop(columns=["kode_opd"]),
+        on=["kode_program", _PEMDA],
+        how="left",
+    )
+    prog = program_serapan(prog).sort_values([_PEMDA, "kode_program"], kind="stable")
+    return [
+        Results(
+            i,
+            p,
+            tree,
+            {
+                "sasaran": b.spec_sasaran,
+                "tujuan": b.spec_tujuan,
+                "misi": b.spec_misi,
+                "opd": b.spec_opd,
+            },
+            b.settings,
+        )
+        for b, tree, i, p in zip(batch, trees, _cut(ind, n), _cut(prog, n), strict=True)
+    ]
+
+
+def _tree(spec_sasaran: pd.DataFrame, spec_tujuan: pd.DataFrame) -> pd.DataFrame:
+    """Each Sasaran's Tujuan and Misi."""
+    return spec_sasaran[["kode_sasaran", "kode_tujuan"]].merge(
+        spec_tujuan[["kode_tujuan", "kode_misi"]], on="kode_tujuan", how="left"
+    )
+
+
 def build_results(
     spec_indikator: pd.DataFrame,
     spec_sasaran: pd.DataFrame,
@@ -818,9 +968,7 @@ def build_results(
 
     ``previous`` (optional) holds last year's realisation and capaian per indicator.
     """
-    tree = spec_sasaran[["kode_sasaran", "kode_tujuan"]].merge(
-        spec_tujuan[["kode_tujuan", "kode_misi"]], on="kode_tujuan", how="left"
-    )
+    tree = _tree(spec_sasaran, spec_tujuan)
     joined = join_targets(spec_indikator, realisasi).merge(tree, on="kode_sasaran", how="left")
     ind = compare_previous(score_indicators(joined, settings, tangga), previous)
     ind = ind.sort_values(["kode_sasaran", "kode_indikator", "kode_opd"], kind="stable")

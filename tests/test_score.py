@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -524,3 +525,81 @@ def test_method_text_writes_the_cap_the_indonesian_way() -> None:
     settings, issues = build_settings({"batas_capaian": "110,5"})
     assert not issues, issues
     assert "capaian dibatasi 110,5%" in method_text(settings)
+
+
+def _same_results(alone: Any, together: Any) -> None:
+    """Every table and figure of two Results identical: values, types, order, no tolerance."""
+    for table in ("indikator", "program", "sasaran", "tujuan", "misi", "opd", "efisiensi"):
+        pd.testing.assert_frame_equal(
+            getattr(together, table), getattr(alone, table), check_exact=True, obj=table
+        )
+    assert repr(together.keseluruhan) == repr(alone.keseluruhan)
+    assert together.predikat_jumlah == alone.predikat_jumlah
+    assert repr(together.efisiensi_keseluruhan()) == repr(alone.efisiensi_keseluruhan())
+
+
+def test_pemda_scored_together_get_the_results_they_get_alone(
+    spec: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``nasional`` scores the Pemda of a batch that share settings, ladders and frame layout in
+    one pass (``build_results_many``); each must get exactly its own ``build_results``. Real
+    inputs (the demo's files through the real readers and checks), varied: other numbers, rows
+    missing, nothing reported, other settings, another spec's rows, last year's figures."""
+    from dataclasses import replace
+
+    from pipeline import score
+    from pipeline.run import check_values, completed, prepare
+    from tests.conftest import INPUT_DIR
+
+    _, base = completed(check_values([prepare(spec, INPUT_DIR)])[0])
+    real, ind = base.realisasi, base.spec_indikator
+    assert len(real) > 20 and real["realisasi_tahunan"].notna().sum() > 10
+    other = replace(base, realisasi=real.assign(realisasi_tahunan=real["realisasi_tahunan"] * 0.9))
+    fewer = replace(base, realisasi=real.iloc[::2].reset_index(drop=True))
+    nothing = replace(base, realisasi=real.iloc[0:0], anggaran=base.anggaran.iloc[0:0])
+    uncapped, _ = build_settings({**spec.settings.raw, "batas_capaian": ""})
+    assert uncapped.batas_capaian is None
+    fewer_rows = ind[ind["kode_indikator"] != ind["kode_indikator"].iloc[0]]
+    last_year = pd.DataFrame(
+        {"kode_indikator": ind["kode_indikator"], "realisasi_tahun_lalu": 1.0}
+    ).assign(capaian_tahun_lalu=50.0)
+    # every indicator and program reported: its join misses no row, and its integer and
+    # true/false columns stay so (a Pemda with a missing row has them as float and object)
+    reported = replace(
+        other,
+        spec_indikator=ind[ind["kode_indikator"].isin(real["kode_indikator"])],
+        spec_program=base.spec_program[
+            base.spec_program["kode_program"].isin(base.anggaran["kode_program"])
+        ],
+    )
+    assert len(reported.spec_indikator) < len(ind)
+    batch = [
+        reported,
+        replace(reported, spec_program=base.spec_program),
+        replace(base, spec_program=reported.spec_program),
+        base,
+        other,
+        fewer,
+        replace(fewer, settings=uncapped),
+        nothing,
+        replace(base, settings=uncapped),
+        replace(other, spec_indikator=fewer_rows.reset_index(drop=True)),
+        replace(other, previous=last_year),
+        replace(fewer, realisasi=fewer.realisasi.iloc[::-1].reset_index(drop=True)),
+        replace(base, settings=uncapped, realisasi=other.realisasi),
+        # another ladder under the same name: its kualitatif indicators rank otherwise
+        replace(base, tangga={k: v[::-1] for k, v in base.tangga.items()}),
+    ]
+    stacked: list[int] = []
+    together = score._build_together
+
+    def spy(members: list[score.ResultInputs]) -> list[score.Results]:
+        stacked.append(len(members))
+        return together(members)
+
+    monkeypatch.setattr(score, "_build_together", spy)
+    results = score.build_results_many(batch)
+    # some were scored together (same settings and layout), not each alone
+    assert len(results) == len(batch) and sum(stacked) >= 6 and max(stacked) >= 3
+    for item, res in zip(batch, results, strict=True):
+        _same_results(item.alone(), res)
