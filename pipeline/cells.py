@@ -49,6 +49,26 @@ class CellNote:
     rumus: bool = False  # the cell holds a formula
     galat: str = ""  # the error value it holds (#DIV/0!, #N/A, ...), '' when none
     tanpa_nilai: bool = False  # a formula with no stored result
+    rujukan: str = ""  # what the formula's stored result depends on beyond this file ('' none)
+
+
+# A formula's stored result that may not be what the cell says today: it refers to another
+# workbook (Excel writes ``[1]Sheet!A1``; a name in brackets is the workbook's), or it calls
+# a function whose result changes at every recalculation.
+_EXTERNAL_FORMULA = re.compile(r"\[\d+\]|\[[^\]]*\.(?:xl[a-z]*|ods)\]|'?file:", re.IGNORECASE)
+_VOLATILE_FORMULA = re.compile(r"\b(?:RAND|RANDBETWEEN|RANDARRAY|NOW|TODAY)\s*\(", re.IGNORECASE)
+BUKU_KERJA_LAIN = "buku kerja lain"
+FUNGSI_BERUBAH = "fungsi yang berubah setiap dihitung"
+
+
+def formula_reference(text: str) -> str:
+    """What a formula's stored result depends on beyond the file (:data:`BUKU_KERJA_LAIN`,
+    :data:`FUNGSI_BERUBAH`), '' when nothing."""
+    if _EXTERNAL_FORMULA.search(text):
+        return BUKU_KERJA_LAIN
+    if _VOLATILE_FORMULA.search(text):
+        return FUNGSI_BERUBAH
+    return ""
 
 
 Notes = dict[tuple[int, int], CellNote]  # (1-based row, 0-based column) -> note
@@ -208,6 +228,7 @@ def _scan_sheet(
     data = zf.read(part)
     if not _worth_parsing(data, percent_attribute):
         return notes
+    shared: dict[str, str] = {}  # a shared formula's index -> what its text refers to
     with io.BytesIO(data) as fh:
         for _, node in _iterparse(data)(fh, events=("end",)):
             name = _local(node.tag)
@@ -239,10 +260,23 @@ def _scan_sheet(
             if not (is_pct or formula is not None or error):
                 continue  # most cells: nothing to say
             empty = formula is not None and (value is None or not (value.text or "").strip())
+            refers = ""
+            if formula is not None:
+                refers = formula_reference(formula.text or "")
+                index = formula.get("si")
+                if index is not None and formula.get("t") == "shared":
+                    # the text is on the first cell of the group; the others share it
+                    refers = (
+                        shared.setdefault(index, refers) if formula.text else shared.get(index, "")
+                    )
             row = int("".join(ch for ch in ref if ch.isdigit()) or 0)
             if 0 < row <= max_rows:
                 notes[(row, _column(ref))] = CellNote(
-                    persen=is_pct, rumus=formula is not None, galat=error, tanpa_nilai=empty
+                    persen=is_pct,
+                    rumus=formula is not None,
+                    galat=error,
+                    tanpa_nilai=empty,
+                    rujukan=refers,
                 )
     return notes
 

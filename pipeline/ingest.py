@@ -460,7 +460,9 @@ def _read_table(
     A header found twice makes the table unreadable (which of the two columns holds the
     values?). Each row carries, besides its values, ``_persen`` (keys of percent-formatted
     cells) and ``_rumus`` (key -> ``#DIV/0!``-style error or ``tanpa_nilai`` for formula cells
-    that give no usable value), from ``notes`` (:func:`pipeline.cells.scan_sheets`).
+    that give no usable value), from ``notes`` (:func:`pipeline.cells.scan_sheets`), and,
+    only when a cell's formula refers beyond the file, ``_rujukan`` (key -> what it refers to:
+    another workbook, or a function whose result changes at each recalculation).
     """
     notes = notes or {}
     labels, key_label = _labels(columns)
@@ -545,6 +547,9 @@ def _read_table(
             for k, n in marked.items()
             if n.galat or (n.rumus and n.tanpa_nilai)
         }
+        refers = {k: n.rujukan for k, n in marked.items() if n.rujukan}
+        if refers:  # a stored result that may not be the source's today
+            values["_rujukan"] = refers
         out.append(values)
     return out, letters
 
@@ -848,7 +853,10 @@ def _entries(root: Path) -> Iterator[Entry]:
                 problem = _link_problem(path, real_root)
                 yield entry(path, problem, "tautan") if problem else _regular(entry(path))
             elif stat.S_ISDIR(mode):
-                if depth >= MAX_DEPTH:
+                named = _workbook_named_folder(path)
+                if named:
+                    yield entry(path, named, "folder")
+                elif depth >= MAX_DEPTH:
                     yield entry(path, "folder bertingkat terlalu dalam; tidak dibuka", "folder")
                 else:
                     yield from walk(path, depth + 1)
@@ -865,6 +873,34 @@ def _entries(root: Path) -> Iterator[Entry]:
                 yield entry(path, f"bukan berkas biasa ({kind}); tidak dibaca", "khusus")
 
     yield from walk(root, 0)
+
+
+_WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xltx", ".xltm", ".ods")
+
+
+def _workbook_named_folder(path: Path) -> str:
+    """Why a folder named like a workbook is listed as one entry and not opened ('' when it
+    is an ordinary folder, walked as any other): an empty one, or a workbook unpacked into a
+    folder (``[Content_Types].xml`` at its top: "Extract all" on an .xlsx, whose parts would
+    otherwise be listed one by one as files that are not workbooks)."""
+    if not path.name.lower().endswith(_WORKBOOK_SUFFIXES):
+        return ""
+    try:
+        with os.scandir(path) as it:
+            names = {e.name for e in it}
+    except OSError:
+        return ""  # the walk says why it cannot be opened
+    if not names:
+        return (
+            "folder kosong yang diberi nama seperti buku kerja Excel, bukan berkas; kirim "
+            "berkas .xlsx dari templat"
+        )
+    if "[Content_Types].xml" in names:
+        return (
+            "folder berisi buku kerja Excel yang sudah diekstrak (isi .xlsx yang dibuka "
+            "sebagai zip), bukan berkas .xlsx; kirim berkas .xlsx aslinya"
+        )
+    return ""
 
 
 def _os_reason(exc: OSError) -> str:

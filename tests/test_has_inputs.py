@@ -27,7 +27,9 @@ def _shapes(root: Path) -> list[Path]:
     hidden = root / "tersembunyi"
     hidden.mkdir()
     (hidden / ".~lock.DINKES.xlsx#").write_text("x")
-    return [empty, nested, deep_file, link, too_deep, hidden, root / "tidak_ada"]
+    empty_named = root / "kosong_bernama"
+    (empty_named / "DINKES.xlsx").mkdir(parents=True)
+    return [empty, nested, deep_file, link, too_deep, hidden, empty_named, root / "tidak_ada"]
 
 
 def test_has_inputs_agrees_with_scan_inputs(tmp_path: Path) -> None:
@@ -41,5 +43,31 @@ def test_has_inputs_agrees_with_scan_inputs(tmp_path: Path) -> None:
         "tautan": True,
         "terlalu_dalam": True,
         "tersembunyi": True,
+        "kosong_bernama": True,
         "tidak_ada": False,
     }
+
+
+def test_a_folder_named_like_a_workbook_is_one_entry(tmp_path: Path) -> None:
+    """An empty folder named like a workbook, and a workbook unpacked into a folder ("Extract
+    all" on the .xlsx), are each one entry with the reason, not a silence or a list of parts;
+    an ordinary folder of that name is walked as any other."""
+    empty = tmp_path / "DINKES Dinas Kesehatan.xlsx"
+    empty.mkdir()
+    unpacked = tmp_path / "DISDIK Dinas Pendidikan.xlsx"
+    (unpacked / "xl" / "worksheets").mkdir(parents=True)
+    (unpacked / "[Content_Types].xml").write_text("<Types/>")
+    (unpacked / "xl" / "workbook.xml").write_text("<workbook/>")
+    (unpacked / "xl" / "worksheets" / "sheet1.xml").write_text("<worksheet/>")
+    ordinary = tmp_path / "arsip.xlsx"
+    ordinary.mkdir()
+    (ordinary / "BAPPEDA.xlsx").write_bytes(b"PK")
+    entries = {e.name: e for e in scan_inputs(tmp_path)}
+    assert set(entries) == {
+        "DINKES Dinas Kesehatan.xlsx",
+        "DISDIK Dinas Pendidikan.xlsx",
+        "arsip.xlsx/BAPPEDA.xlsx",
+    }
+    assert "folder kosong" in entries["DINKES Dinas Kesehatan.xlsx"].problem
+    assert "sudah diekstrak" in entries["DISDIK Dinas Pendidikan.xlsx"].problem
+    assert entries["arsip.xlsx/BAPPEDA.xlsx"].problem == ""

@@ -90,7 +90,9 @@ def test_a_part_a_helper_has_started_is_not_taken_back(tmp_path: Path) -> None:
     started, go = tmp_path / "started", tmp_path / "go"
     with Helpers({"a": ("json",)}) as helpers:
         job = helpers.job("a", _started_then_pid, started, go)
+        deadline = time.monotonic() + 60  # a helper that never starts fails, never hangs
         while not started.exists():  # the helper is writing the part
+            assert time.monotonic() < deadline, "the helper never started the part"
             time.sleep(0.01)
         job.claim()  # not taken back: left to the helper
         go.touch()

@@ -508,3 +508,73 @@ def test_two_files_saved_at_the_same_time_are_not_called_newer(
     assert len(notice) == 1
     message = notice.iloc[0]["message"]
     assert "berkas lain dengan waktu yang sama" in message and "lebih baru" not in message
+
+
+def test_a_value_from_another_workbook_or_a_random_formula_is_pointed_at(
+    spec: MasterSpec, tmp_path: Path
+) -> None:
+    """BKD's values came from formulas linking to its own data workbook ('[1]Data!B2', Excel's
+    form; one of them shared down a column) and one from RAND(): the stored results were used
+    with no word, though the linked workbook was not sent and RAND() changes at every
+    recalculation. Each cell now has a WARNING and its stored value is still used; a plain
+    formula within the file says nothing."""
+    import re
+    import zipfile
+
+    from pipeline.cells import sheet_parts
+    from tests.hostile_files import _rewrite
+
+    folder = copy_inputs(tmp_path)
+    path = input_file(folder, "BKD")
+    rows = {code: _row_of(path, code) for code in ("IK04.01", "IK04.02", "IK04.03")}
+    annual, own = COL["realisasi_tahunan"], COL["capaian_opd"]
+    first, last = rows["IK04.02"], rows["IK04.03"]
+    formulas = [  # (cell, what it holds): a link, a link shared down the column, RAND()
+        (f"{annual}{rows['IK04.01']}", "<f>[1]Data!B2</f><v>42</v>"),
+        (
+            f"{annual}{first}",
+            f'<f t="shared" ref="{annual}{first}:{annual}{last}" si="7">[1]Data!B3</f><v>43</v>',
+        ),
+        (f"{annual}{last}", '<f t="shared" si="7"/><v>44</v>'),
+        (f"{own}{rows['IK04.01']}", "<f>RAND()*100</f><v>55</v>"),
+    ]
+    with zipfile.ZipFile(path) as zf:
+        part = sheet_parts(zf)[tpl.SHEET_INDIKATOR]
+
+    def mutate(name: str, data: bytes) -> bytes:
+        if name != part:
+            return data
+        text = data.decode("utf-8")
+        for cell, inner in formulas:
+            text, n = re.subn(
+                rf'<c r="{cell}"([^>]*?)(?:/>|>.*?</c>)',
+                lambda m, cell=cell, inner=inner: (
+                    f'<c r="{cell}"' + re.sub(r'\s*t="[^"]*"', "", m.group(1)) + f">{inner}</c>"
+                ),
+                text,
+                count=1,
+            )
+            assert n == 1, cell
+        return text.encode("utf-8")
+
+    moved = tmp_path / "asli.xlsx"
+    shutil.move(path, moved)
+    _rewrite(path, mutate, moved)
+    moved.unlink()
+    run = run_pemda(spec, folder)
+    found = _issues(run, "nilai.rumus_rujukan")
+    got = sorted(
+        found[["cell", "severity", "kode_indikator", "found"]].to_records(index=False).tolist()
+    )
+    link, changing = "rumus: buku kerja lain", "rumus: fungsi yang berubah setiap dihitung"
+    assert got == sorted(
+        [
+            (f"{annual}{rows['IK04.01']}", "WARNING", "IK04.01", link),
+            (f"{annual}{first}", "WARNING", "IK04.02", link),
+            (f"{annual}{last}", "WARNING", "IK04.03", link),
+            (f"{own}{rows['IK04.01']}", "WARNING", "IK04.01", changing),
+        ]
+    )
+    used = run.results.indikator.set_index("kode_indikator")
+    assert [used.loc[c, "realisasi"] for c in rows] == [42.0, 43.0, 44.0]
+    assert used.loc["IK04.01", "capaian_opd"] == 55.0

@@ -19,6 +19,7 @@ import numpy as np
 
 from pipeline import fmt, schema
 from pipeline import template as tpl
+from pipeline.cells import BUKU_KERJA_LAIN
 from pipeline.ingest import Submission
 from pipeline.issues import ERROR, INFO, WARNING, Issue
 from pipeline.master import MasterSpec, targets_agree
@@ -468,12 +469,39 @@ def _check_locked(
     return not wrong
 
 
+def _formula_reference(out: FileIssues, refers: str, key: str, cell: str, code: str) -> None:
+    """A WARNING for a value whose formula refers beyond the file: the value used is the
+    result the file last stored, which another workbook (not sent) or a random or clock
+    function may no longer give."""
+    why = (
+        "merujuk ke buku kerja lain yang tidak ikut dikirim"
+        if refers == BUKU_KERJA_LAIN
+        else "memakai fungsi yang hasilnya berubah setiap kali dihitung (RAND, NOW, TODAY …)"
+    )
+    out.issue(
+        "nilai.rumus_rujukan",
+        WARNING,
+        f"Sel berisi rumus yang {why}; yang dipakai adalah hasil terakhir yang tersimpan di "
+        "berkas, yang bisa berbeda dari sumbernya. Ketik angkanya langsung (salin, lalu "
+        "Tempel Spesial › Nilai).",
+        sheet=tpl.SHEET_INDIKATOR
+        if key in (*REALISASI_KEYS, "capaian_opd")
+        else tpl.SHEET_ANGGARAN,
+        cell=cell,
+        found=f"rumus: {refers}",
+        expected="angka yang diketik",
+        kode_indikator=code,
+    )
+
+
 def _number(
     out: FileIssues, raw: dict[str, Any], key: str, cell: str, code: str = ""
 ) -> tuple[float, str]:
     """One numeric cell: its value (NaN when none is usable) and its state."""
     if raw.get("_rumus") and _formula_problem(out, raw, key, cell, code):
         return np.nan, TIDAK_SAH
+    if raw.get("_rujukan") and key in raw["_rujukan"]:
+        _formula_reference(out, raw["_rujukan"][key], key, cell, code)
     value = raw.get(key)
     if type(value) is float and -BATAS_WAJAR <= value <= BATAS_WAJAR:  # NaN and ∞ fail this
         return value, NILAI  # what parse_number says of a plain number cell
