@@ -53,20 +53,30 @@ class CellNote:
 
 
 # A formula's stored result that may not be what the cell says today: it refers to another
-# workbook (Excel writes ``[1]Sheet!A1``; a name in brackets is the workbook's), or it calls
-# a function whose result changes at every recalculation.
-_EXTERNAL_FORMULA = re.compile(r"\[\d+\]|\[[^\]]*\.(?:xl[a-z]*|ods)\]|'?file:", re.IGNORECASE)
-_VOLATILE_FORMULA = re.compile(r"\b(?:RAND|RANDBETWEEN|RANDARRAY|NOW|TODAY)\s*\(", re.IGNORECASE)
+# workbook, or it calls a function whose result changes at every recalculation. Excel (and
+# LibreOffice) store a link to another workbook as ``[1]Sheet!A1``, ``'[1]Sheet 2'!A1`` or
+# ``[1]!Name``: an index in brackets, not after a name (``Tabel1[2018]`` is a column of a table
+# in this file), then a sheet or name and ``!``. Text in double quotes is a string, not a
+# reference; a name in single quotes is a sheet's ('Rand (2)'!A1 calls no function).
+_STRING = re.compile(r'"(?:[^"]|"")*"')
+_QUOTED_SHEET = re.compile(r"'(?:[^']|'')*'")
+_EXTERNAL_FORMULA = re.compile(
+    r"(?<![\w.\]\[])(?:'\[\d+\](?:[^']|'')*'|\[\d+\][^!\[\]\s,()'\"]*)!"
+)
+_VOLATILE_FORMULA = re.compile(
+    r"(?<![\w.])(?:RAND|RANDBETWEEN|RANDARRAY|NOW|TODAY)\s*\(", re.IGNORECASE
+)
 BUKU_KERJA_LAIN = "buku kerja lain"
 FUNGSI_BERUBAH = "fungsi yang berubah setiap dihitung"
 
 
 def formula_reference(text: str) -> str:
     """What a formula's stored result depends on beyond the file (:data:`BUKU_KERJA_LAIN`,
-    :data:`FUNGSI_BERUBAH`), '' when nothing."""
-    if _EXTERNAL_FORMULA.search(text):
+    :data:`FUNGSI_BERUBAH`), '' when nothing it can be told from the formula's own text."""
+    code = _STRING.sub('""', text)
+    if _EXTERNAL_FORMULA.search(code):
         return BUKU_KERJA_LAIN
-    if _VOLATILE_FORMULA.search(text):
+    if _VOLATILE_FORMULA.search(_QUOTED_SHEET.sub("''", code)):
         return FUNGSI_BERUBAH
     return ""
 

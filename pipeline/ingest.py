@@ -843,6 +843,9 @@ def _entries(root: Path) -> Iterator[Entry]:
             reason = f"folder tidak dapat dibuka ({_os_reason(exc)})"
             yield entry(directory, reason, "folder")
             return
+        if depth and any(p.name == _PACKAGE_MARK for p in items):
+            yield entry(directory, _UNPACKED, "folder")  # one entry, its parts not listed
+            return
         for path in items:
             try:
                 mode = os.lstat(path).st_mode
@@ -876,31 +879,30 @@ def _entries(root: Path) -> Iterator[Entry]:
 
 
 _WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xltx", ".xltm", ".ods")
+_PACKAGE_MARK = "[Content_Types].xml"  # at the top of every .xlsx package
+_UNPACKED = (
+    "folder berisi buku kerja Excel yang sudah diekstrak (isi .xlsx yang dibuka sebagai zip), "
+    "bukan berkas .xlsx; letakkan berkas .xlsx aslinya (misalnya dari lampiran surel) di "
+    "folder masukan"
+)
 
 
 def _workbook_named_folder(path: Path) -> str:
-    """Why a folder named like a workbook is listed as one entry and not opened ('' when it
-    is an ordinary folder, walked as any other): an empty one, or a workbook unpacked into a
-    folder (``[Content_Types].xml`` at its top: "Extract all" on an .xlsx, whose parts would
-    otherwise be listed one by one as files that are not workbooks)."""
+    """Why an empty folder named like a workbook is listed as one entry ('' for any other
+    folder, walked as usual: one holding an unpacked workbook is listed by the walk)."""
     if not path.name.lower().endswith(_WORKBOOK_SUFFIXES):
         return ""
     try:
         with os.scandir(path) as it:
-            names = {e.name for e in it}
+            empty = next(it, None) is None
     except OSError:
         return ""  # the walk says why it cannot be opened
-    if not names:
-        return (
-            "folder kosong yang diberi nama seperti buku kerja Excel, bukan berkas; kirim "
-            "berkas .xlsx dari templat"
-        )
-    if "[Content_Types].xml" in names:
-        return (
-            "folder berisi buku kerja Excel yang sudah diekstrak (isi .xlsx yang dibuka "
-            "sebagai zip), bukan berkas .xlsx; kirim berkas .xlsx aslinya"
-        )
-    return ""
+    if not empty:
+        return ""
+    return (
+        "folder kosong yang diberi nama seperti buku kerja Excel, bukan berkas; hapus folder "
+        "ini atau letakkan berkas .xlsx yang dimaksud di folder masukan"
+    )
 
 
 def _os_reason(exc: OSError) -> str:

@@ -9,7 +9,14 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from pipeline.cells import CellNote, is_percent_format, scan_sheets
+from pipeline.cells import (
+    BUKU_KERJA_LAIN,
+    FUNGSI_BERUBAH,
+    CellNote,
+    formula_reference,
+    is_percent_format,
+    scan_sheets,
+)
 from tests import pemda_contoh as contoh
 
 
@@ -161,3 +168,32 @@ def test_only_the_cells_decide_whether_a_sheet_is_parsed():
     ]
     for data, expected in cases:
         assert _worth_parsing(data, percent) is expected, data
+
+
+@pytest.mark.parametrize(
+    ("formula", "refers"),
+    [
+        ("[1]Sheet1!A1", BUKU_KERJA_LAIN),  # Excel's stored form of a link to another workbook
+        ("'[2]Data Kes'!B2", BUKU_KERJA_LAIN),
+        ("'[1]It''s'!A1", BUKU_KERJA_LAIN),
+        ("[1]!DataLuar", BUKU_KERJA_LAIN),  # a name defined in the other workbook
+        ("SUM([1]Sheet1!A1:A3)+2", BUKU_KERJA_LAIN),
+        ("IF(A1>0,'[3]Rekap 2018'!C4,0)", BUKU_KERJA_LAIN),
+        ("TODAY()", FUNGSI_BERUBAH),
+        ("IF(TODAY()>0,5,6)", FUNGSI_BERUBAH),
+        ("rand()*100", FUNGSI_BERUBAH),
+        ("NOW()-A1", FUNGSI_BERUBAH),
+        ('IF(A9="[1]",1,2)', ""),  # text in a string is no reference
+        ('IF(F9="lihat [rekap.xlsx] nanti",1,2)', ""),
+        ("SUM(Tabel1[2018])", ""),  # a column of a table in this workbook
+        ("Tabel1[[#This Row],[2018]]", ""),
+        ('HYPERLINK("file:///C:/x.pdf",95)', ""),
+        ("'Rand (2)'!A1", ""),  # a sheet's name, no function call
+        ("'Data Today (2)'!B3", ""),
+        ("Sheet2!B3*2", ""),
+        ("SUM(A1:A4)", ""),
+        ("MYRAND(1)", ""),
+    ],
+)
+def test_what_a_formula_refers_to_beyond_its_file(formula: str, refers: str) -> None:
+    assert formula_reference(formula) == refers

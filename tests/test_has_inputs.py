@@ -49,9 +49,9 @@ def test_has_inputs_agrees_with_scan_inputs(tmp_path: Path) -> None:
 
 
 def test_a_folder_named_like_a_workbook_is_one_entry(tmp_path: Path) -> None:
-    """An empty folder named like a workbook, and a workbook unpacked into a folder ("Extract
-    all" on the .xlsx), are each one entry with the reason, not a silence or a list of parts;
-    an ordinary folder of that name is walked as any other."""
+    """An empty folder named like a workbook, and a workbook unpacked into a folder (whatever
+    its name), are each one entry with the reason, not a silence or a list of parts; an
+    ordinary folder named like a workbook is walked as any other."""
     empty = tmp_path / "DINKES Dinas Kesehatan.xlsx"
     empty.mkdir()
     unpacked = tmp_path / "DISDIK Dinas Pendidikan.xlsx"
@@ -59,6 +59,10 @@ def test_a_folder_named_like_a_workbook_is_one_entry(tmp_path: Path) -> None:
     (unpacked / "[Content_Types].xml").write_text("<Types/>")
     (unpacked / "xl" / "workbook.xml").write_text("<workbook/>")
     (unpacked / "xl" / "worksheets" / "sheet1.xml").write_text("<worksheet/>")
+    unzipped = tmp_path / "kiriman" / "Dinas Sosial unzip"  # 7-Zip's "Extract to", nested
+    (unzipped / "xl").mkdir(parents=True)
+    (unzipped / "[Content_Types].xml").write_text("<Types/>")
+    (unzipped / "xl" / "workbook.xml").write_text("<workbook/>")
     ordinary = tmp_path / "arsip.xlsx"
     ordinary.mkdir()
     (ordinary / "BAPPEDA.xlsx").write_bytes(b"PK")
@@ -66,8 +70,13 @@ def test_a_folder_named_like_a_workbook_is_one_entry(tmp_path: Path) -> None:
     assert set(entries) == {
         "DINKES Dinas Kesehatan.xlsx",
         "DISDIK Dinas Pendidikan.xlsx",
+        "kiriman/Dinas Sosial unzip",
         "arsip.xlsx/BAPPEDA.xlsx",
     }
     assert "folder kosong" in entries["DINKES Dinas Kesehatan.xlsx"].problem
     assert "sudah diekstrak" in entries["DISDIK Dinas Pendidikan.xlsx"].problem
+    assert "sudah diekstrak" in entries["kiriman/Dinas Sosial unzip"].problem
     assert entries["arsip.xlsx/BAPPEDA.xlsx"].problem == ""
+    # the input folder itself may hold a package's parts: they are listed, not taken as one
+    (tmp_path / "[Content_Types].xml").write_text("<Types/>")
+    assert "[Content_Types].xml" in {e.name for e in scan_inputs(tmp_path)}

@@ -578,3 +578,24 @@ def test_a_value_from_another_workbook_or_a_random_formula_is_pointed_at(
     used = run.results.indikator.set_index("kode_indikator")
     assert [used.loc[c, "realisasi"] for c in rows] == [42.0, 43.0, 44.0]
     assert used.loc["IK04.01", "capaian_opd"] == 55.0
+
+
+def test_an_unpacked_workbook_folder_is_no_opds_file(spec: MasterSpec, tmp_path: Path) -> None:
+    """DINSOS's workbook was unpacked into a folder of its name on the secretariat's machine:
+    the folder is one Berkas row with its reason and no OPD (a folder's name is no claim by
+    an OPD), so DINSOS is not told that a file of its was refused."""
+    import zipfile
+
+    folder = copy_inputs(tmp_path)
+    path = input_file(folder, "DINSOS")
+    unpacked = folder / path.name
+    path.rename(tmp_path / "asli.xlsx")
+    with zipfile.ZipFile(tmp_path / "asli.xlsx") as zf:
+        zf.extractall(unpacked)
+    run = run_pemda(spec, folder)
+    berkas = run.validated.berkas.set_index("berkas")
+    assert berkas.loc[path.name, "status"] == "diabaikan"
+    assert berkas.loc[path.name, "kode_opd"] == ""
+    assert "sudah diekstrak" in berkas.loc[path.name, "alasan"]
+    assert not any(str(name).startswith(path.name + "/") for name in berkas.index)
+    assert "DINSOS" not in set(berkas["kode_opd"])

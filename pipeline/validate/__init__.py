@@ -268,8 +268,10 @@ def complete(
     issues = [i for s in subs for i in staged.per_file[s.name]] + value_issues
     issues += receipts.issues
     directory = Directory.of(spec)
-    for _, name, _ in ignored:  # an ignored file is counted for the OPD its name names
-        opd_of.setdefault(name, attributed("", Signs(directory.named(name), (), "")))
+    for path, name, _ in ignored:  # an ignored file is counted for the OPD its name names
+        # a folder is no OPD's file: its name is the folder's, not a claim by an OPD
+        named = "" if path.is_dir() else attributed("", Signs(directory.named(name), (), ""))
+        opd_of.setdefault(name, named)
     submitted = {opd_of[s.name] for s in subs} | {opd_of[n] for _, n, _ in ignored}
     quarterly = spec.triwulan < 4  # the yearly values are not due yet where Renja is sent
     not_due = frozenset(s.name for s in active if s.has_renja) if quarterly else frozenset()

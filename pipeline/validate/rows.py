@@ -470,20 +470,25 @@ def _check_locked(
 
 
 def _formula_reference(out: FileIssues, refers: str, key: str, cell: str, code: str) -> None:
-    """A WARNING for a value whose formula refers beyond the file: the value used is the
+    """A WARNING for a value whose formula refers beyond the file: the value read is the
     result the file last stored, which another workbook (not sent) or a random or clock
     function may no longer give."""
-    why = (
-        "merujuk ke buku kerja lain yang tidak ikut dikirim"
-        if refers == BUKU_KERJA_LAIN
-        else "memakai fungsi yang hasilnya berubah setiap kali dihitung (RAND, NOW, TODAY …)"
-    )
+    if refers == BUKU_KERJA_LAIN:
+        why = (
+            "merujuk ke buku kerja lain yang tidak ikut dikirim; nilai yang terbaca adalah hasil "
+            "terakhir yang tersimpan di berkas ini, yang bisa sudah berbeda dari buku kerja "
+            "sumbernya"
+        )
+    else:
+        why = (
+            "memakai fungsi yang hasilnya berubah setiap kali dihitung (RAND, NOW, TODAY …); "
+            "nilai yang terbaca adalah hasilnya saat berkas terakhir disimpan"
+        )
     out.issue(
         "nilai.rumus_rujukan",
         WARNING,
-        f"Sel berisi rumus yang {why}; yang dipakai adalah hasil terakhir yang tersimpan di "
-        "berkas, yang bisa berbeda dari sumbernya. Ketik angkanya langsung (salin, lalu "
-        "Tempel Spesial › Nilai).",
+        f"Sel berisi rumus yang {why}. Ketik angkanya langsung (salin, lalu Tempel Spesial › "
+        "Nilai).",
         sheet=tpl.SHEET_INDIKATOR
         if key in (*REALISASI_KEYS, "capaian_opd")
         else tpl.SHEET_ANGGARAN,
