@@ -881,6 +881,8 @@ def _batch_key(item: ResultInputs) -> Any:
     ind, real, prog, ang = item.spec_indikator, item.realisasi, item.spec_program, item.anggaran
     if not ind["kode_indikator"].is_unique or not prog["kode_program"].is_unique:
         return None
+    if ind.empty:  # no rows to tell the types of its computed columns by: scored alone
+        return None
     ladders = tuple(sorted((str(k), tuple(map(str, v))) for k, v in item.tangga.items()))
     return (
         repr(item.settings),  # a dataclass of plain values (floats exactly, as repr writes them)
