@@ -70,7 +70,7 @@ def test_every_file_is_accounted_for(hostile: tuple[Path, list[Hostile]]) -> Non
         assert rec["status"] == h.status, h.name
         assert h.reason.lower() in rec["alasan"].lower() or h.status == "digantikan", h.name
         assert rec["alasan"] or rec["status"] == schema.BERKAS_DITERIMA, h.name
-        opened = rec["jenis"] != "bukan_berkas_biasa"
+        opened = rec["jenis"] not in ("bukan_berkas_biasa", "folder")
         assert len(rec["sha256"]) == (64 if opened else 0), h.name
     workbook = next(out.glob("*_konsolidasi.xlsx"))
     berkas = read_sheet(workbook, "Berkas")

@@ -596,6 +596,7 @@ def test_an_unpacked_workbook_folder_is_no_opds_file(spec: MasterSpec, tmp_path:
     berkas = run.validated.berkas.set_index("berkas")
     assert berkas.loc[path.name, "status"] == "diabaikan"
     assert berkas.loc[path.name, "kode_opd"] == ""
+    assert berkas.loc[path.name, "jenis"] == "folder"
     assert "sudah diekstrak" in berkas.loc[path.name, "alasan"]
     assert not any(str(name).startswith(path.name + "/") for name in berkas.index)
     assert "DINSOS" not in set(berkas["kode_opd"])

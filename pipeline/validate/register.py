@@ -103,9 +103,13 @@ def _digest(path: Path) -> tuple[int, str]:
 
 
 def _detected(path: Path) -> str:
-    """What an ignored file really is, from its first bytes (not its name)."""
+    """What an ignored file really is, from its first bytes (not its name); a folder (not a
+    link to one) is a folder."""
     if not _plain(path):
-        return "bukan_berkas_biasa"
+        try:
+            return "folder" if stat.S_ISDIR(os.lstat(path).st_mode) else "bukan_berkas_biasa"
+        except OSError:
+            return "bukan_berkas_biasa"
     try:
         with path.open("rb") as fh:
             head = fh.read(8)
