@@ -600,3 +600,50 @@ def test_an_unpacked_workbook_folder_is_no_opds_file(spec: MasterSpec, tmp_path:
     assert "sudah diekstrak" in berkas.loc[path.name, "alasan"]
     assert not any(str(name).startswith(path.name + "/") for name in berkas.index)
     assert "DINSOS" not in set(berkas["kode_opd"])
+
+
+def test_a_ladder_value_from_another_workbook_is_pointed_at(
+    spec: MasterSpec, tmp_path: Path
+) -> None:
+    """A kualitatif realisation ('WTP', a ladder value) taken by formula from another workbook:
+    the same WARNING as for a number, and the stored value is used."""
+    import re
+    import zipfile
+
+    from pipeline.cells import sheet_parts
+    from tests.hostile_files import _rewrite
+
+    ind = spec.indikator
+    row_spec = ind[(ind["polaritas"] == "kualitatif") & (ind["tangga"] == "opini_bpk")].iloc[0]
+    code, opd = str(row_spec["kode_indikator"]), str(row_spec["kode_opd_list"][0])
+    folder = copy_inputs(tmp_path)
+    path = input_file(folder, opd)
+    cell = f"{COL['realisasi_tahunan']}{_row_of(path, code)}"
+    with zipfile.ZipFile(path) as zf:
+        part = sheet_parts(zf)[tpl.SHEET_INDIKATOR]
+
+    def mutate(name: str, data: bytes) -> bytes:
+        if name != part:
+            return data
+        text, n = re.subn(
+            rf'<c r="{cell}"([^>]*?)(?:/>|>.*?</c>)',
+            lambda m: (
+                f'<c r="{cell}"'
+                + re.sub(r'\s*t="[^"]*"', "", m.group(1))
+                + ' t="str"><f>[1]Opini!B2</f><v>WTP</v></c>'
+            ),
+            data.decode("utf-8"),
+            count=1,
+        )
+        assert n == 1
+        return text.encode("utf-8")
+
+    moved = tmp_path / "asli.xlsx"
+    shutil.move(path, moved)
+    _rewrite(path, mutate, moved)
+    run = run_pemda(spec, folder)
+    found = _issues(run, "nilai.rumus_rujukan")
+    got = found[["cell", "kode_indikator", "found"]].to_records(index=False).tolist()
+    assert got == [(cell, code, "rumus: buku kerja lain")]
+    used = run.results.indikator.set_index("kode_indikator")
+    assert used.loc[code, "realisasi_teks"] == "WTP"

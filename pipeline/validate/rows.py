@@ -328,6 +328,8 @@ def _ladder_value(
 ) -> tuple[str, str]:
     if _formula_problem(out, raw, key, cell, code):
         return "", TIDAK_SAH
+    if raw.get("_rujukan") and key in raw["_rujukan"]:
+        _formula_reference(out, raw["_rujukan"][key], key, cell, code)
     value = raw.get(key)
     text = "" if value is None else str(value).strip()
     if not text:
@@ -487,14 +489,14 @@ def _formula_reference(out: FileIssues, refers: str, key: str, cell: str, code: 
     out.issue(
         "nilai.rumus_rujukan",
         WARNING,
-        f"Sel berisi rumus yang {why}. Ketik angkanya langsung (salin, lalu Tempel Spesial › "
+        f"Sel berisi rumus yang {why}. Ketik nilainya langsung (salin, lalu Tempel Spesial › "
         "Nilai).",
         sheet=tpl.SHEET_INDIKATOR
         if key in (*REALISASI_KEYS, "capaian_opd")
         else tpl.SHEET_ANGGARAN,
         cell=cell,
         found=f"rumus: {refers}",
-        expected="angka yang diketik",
+        expected="nilai yang diketik",
         kode_indikator=code,
     )
 
