@@ -843,7 +843,7 @@ def _entries(root: Path) -> Iterator[Entry]:
             reason = f"folder tidak dapat dibuka ({_os_reason(exc)})"
             yield entry(directory, reason, "folder")
             return
-        if depth and any(p.name == _PACKAGE_MARK for p in items):
+        if depth and _unpacked(items):
             yield entry(directory, _UNPACKED, "folder")  # one entry, its parts not listed
             return
         for path in items:
@@ -885,6 +885,16 @@ _UNPACKED = (
     "bukan berkas .xlsx; letakkan berkas .xlsx aslinya (misalnya dari lampiran surel) di "
     "folder masukan"
 )
+
+
+def _unpacked(items: list[Path]) -> bool:
+    """A folder's entries are an unpacked workbook: a package's ``[Content_Types].xml`` on top
+    and no workbook beside it (a folder that also holds a workbook is walked as usual, so that
+    no file sent is hidden behind the parts)."""
+    names = [p.name for p in items]
+    return _PACKAGE_MARK in names and not any(
+        n.lower().endswith(_WORKBOOK_SUFFIXES) for n in names
+    )
 
 
 def _workbook_named_folder(path: Path) -> str:

@@ -66,12 +66,18 @@ def test_a_folder_named_like_a_workbook_is_one_entry(tmp_path: Path) -> None:
     ordinary = tmp_path / "arsip.xlsx"
     ordinary.mkdir()
     (ordinary / "BAPPEDA.xlsx").write_bytes(b"PK")
+    beside = tmp_path / "DINKES"  # a workbook beside the parts: nothing sent is hidden
+    beside.mkdir()
+    (beside / "[Content_Types].xml").write_text("<Types/>")
+    (beside / "DINKES.xlsx").write_bytes(b"PK")
     entries = {e.name: e for e in scan_inputs(tmp_path)}
     assert set(entries) == {
         "DINKES Dinas Kesehatan.xlsx",
         "DISDIK Dinas Pendidikan.xlsx",
         "kiriman/Dinas Sosial unzip",
         "arsip.xlsx/BAPPEDA.xlsx",
+        "DINKES/DINKES.xlsx",
+        "DINKES/[Content_Types].xml",
     }
     assert "folder kosong" in entries["DINKES Dinas Kesehatan.xlsx"].problem
     assert "sudah diekstrak" in entries["DISDIK Dinas Pendidikan.xlsx"].problem
