@@ -886,7 +886,7 @@ def _batch_key(item: ResultInputs) -> Any:
     ladders = tuple(sorted((str(k), tuple(map(str, v))) for k, v in item.tangga.items()))
     return (
         repr(item.settings),  # a dataclass of plain values (floats exactly, as repr writes them)
-        repr(ladders),
+        ladders,
         _layout(ind),
         _layout(item.spec_sasaran),
         _layout(item.spec_tujuan),
@@ -915,20 +915,17 @@ def _build_together(batch: list[ResultInputs]) -> list[Results]:
     """:func:`build_results` of Pemda that share a :func:`_batch_key`, in one pass."""
     first, n = batch[0], len(batch)
     trees = [_tree(b.spec_sasaran, b.spec_tujuan) for b in batch]
-    joined = join_targets(
+    ind, prog = _scored(
         _stacked([b.spec_indikator for b in batch]),
         _stacked([b.realisasi for b in batch]),
+        _stacked(trees),
+        _stacked([b.spec_program for b in batch]),
+        _stacked([b.anggaran for b in batch]),
+        first.settings,
+        first.tangga,
+        None,
         (_PEMDA,),
-    ).merge(_stacked(trees), on=["kode_sasaran", _PEMDA], how="left")
-    ind = compare_previous(score_indicators(joined, first.settings, first.tangga), None)
-    ind = ind.sort_values([_PEMDA, "kode_sasaran", "kode_indikator", "kode_opd"], kind="stable")
-    prog = _stacked([b.spec_program for b in batch]).rename(columns={"uraian": "uraian_program"})
-    prog = prog.merge(
-        _stacked([b.anggaran for b in batch]).drop(columns=["kode_opd"]),
-        on=["kode_program", _PEMDA],
-        how="left",
     )
-    prog = program_serapan(prog).sort_values([_PEMDA, "kode_program"], kind="stable")
     return [
         Results(
             i,
@@ -944,6 +941,30 @@ def _build_together(batch: list[ResultInputs]) -> list[Results]:
         )
         for b, tree, i, p in zip(batch, trees, _cut(ind, n), _cut(prog, n), strict=True)
     ]
+
+
+def _scored(
+    spec_indikator: pd.DataFrame,
+    realisasi: pd.DataFrame,
+    tree: pd.DataFrame,
+    spec_program: pd.DataFrame,
+    anggaran: pd.DataFrame,
+    settings: Settings,
+    tangga: dict[str, list[str]],
+    previous: pd.DataFrame | None,
+    keys: tuple[str, ...] = (),
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The scored indicators and the programs with their serapan, each in report order: the
+    steps of :func:`build_results`, for one Pemda or (``keys``: which Pemda) many stacked."""
+    joined = join_targets(spec_indikator, realisasi, keys).merge(
+        tree, on=["kode_sasaran", *keys], how="left"
+    )
+    ind = compare_previous(score_indicators(joined, settings, tangga), previous)
+    ind = ind.sort_values([*keys, "kode_sasaran", "kode_indikator", "kode_opd"], kind="stable")
+    prog = spec_program.rename(columns={"uraian": "uraian_program"})
+    prog = prog.merge(anggaran.drop(columns=["kode_opd"]), on=["kode_program", *keys], how="left")
+    prog = program_serapan(prog).sort_values([*keys, "kode_program"], kind="stable")
+    return ind, prog
 
 
 def _tree(spec_sasaran: pd.DataFrame, spec_tujuan: pd.DataFrame) -> pd.DataFrame:
@@ -971,14 +992,10 @@ def build_results(
     ``previous`` (optional) holds last year's realisation and capaian per indicator.
     """
     tree = _tree(spec_sasaran, spec_tujuan)
-    joined = join_targets(spec_indikator, realisasi).merge(tree, on="kode_sasaran", how="left")
-    ind = compare_previous(score_indicators(joined, settings, tangga), previous)
-    ind = ind.sort_values(["kode_sasaran", "kode_indikator", "kode_opd"], kind="stable")
-    ind = ind.reset_index(drop=True)
-
-    prog = spec_program.rename(columns={"uraian": "uraian_program"})
-    prog = prog.merge(anggaran.drop(columns=["kode_opd"]), on="kode_program", how="left")
-    prog = program_serapan(prog).sort_values("kode_program", kind="stable").reset_index(drop=True)
+    ind, prog = _scored(
+        spec_indikator, realisasi, tree, spec_program, anggaran, settings, tangga, previous
+    )
+    ind, prog = ind.reset_index(drop=True), prog.reset_index(drop=True)
     spec = {"sasaran": spec_sasaran, "tujuan": spec_tujuan, "misi": spec_misi, "opd": spec_opd}
     return Results(ind, prog, tree, spec, settings)
 
