@@ -229,11 +229,57 @@ def start_server() -> None:
     """Start the server the reader processes are forked from (it imports the reader) now, in
     the background, rather than when the first file is read: a process that will read files
     calls this before its own set-up, so that the two overlap."""
-    from multiprocessing import forkserver  # noqa: PLC0415
+    with _may_start_children():
+        server_started(_context())
 
-    if _context().get_start_method() == "forkserver":
-        with _may_start_children():
-            forkserver.ensure_running()
+
+def server_started(ctx: Any) -> Any:
+    """``ctx``, with its server started when it uses one (``forkserver``) and it is not running.
+
+    Ctrl-C at a terminal reaches every process of the command; the server ignores it only once
+    it has imported what it preloads (about a second), and before that it printed a traceback
+    of its own under the command's one sentence. So the server starts with SIGINT blocked, as
+    Python's own resource tracker does: a Ctrl-C meanwhile waits for this process (the command
+    still stops) and is dropped by the server once it ignores it. The processes forked from the
+    server inherit the block; each of them leaves Ctrl-C to the command anyway
+    (:func:`ignore_interrupt`).
+    """
+    if ctx.get_start_method() != "forkserver":
+        return ctx
+    from multiprocessing import forkserver, resource_tracker  # noqa: PLC0415
+
+    # The server starts the resource tracker first, and that start unblocks SIGINT when done
+    # (its own protection, the same): so the tracker is started before, outside the block.
+    resource_tracker.ensure_running()
+    held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        forkserver.ensure_running()
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)
+    return ctx
+
+
+@contextmanager
+def interrupt_deferred() -> Iterator[None]:
+    """Ctrl-C held until the block is done: for starting processes from the main thread.
+
+    Python raises Ctrl-C in the main thread at any point, so also halfway through starting a
+    process: after asking the helper server for it, before the pool recorded it. That process
+    was then started for a command that had stopped, and failed on its removed semaphores
+    with a traceback. Held, the Ctrl-C is raised right after the block (at most the server's
+    start, about a second, later). Other threads never see Ctrl-C: nothing changes there.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    pressed: list[int] = []
+    previous = signal.signal(signal.SIGINT, lambda signum, _frame: pressed.append(signum))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        if pressed and callable(previous):
+            previous(signal.SIGINT, None)
 
 
 _DAEMON_FLAG = threading.Lock()
@@ -364,6 +410,7 @@ class Reading:
             name="pembaca-berkas",
         )
         with _may_start_children():
+            server_started(self._ctx)
             proc.start()
         send.close()
         return _Worker(proc, receive, solo)

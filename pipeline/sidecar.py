@@ -29,7 +29,7 @@ from multiprocessing.connection import Connection
 from multiprocessing.reduction import ForkingPickler
 from typing import Any
 
-from pipeline.isolate import _context
+from pipeline.isolate import _context, server_started
 
 READY = "siap"
 
@@ -107,7 +107,7 @@ class Helper:
     def __init__(self, modules: tuple[str, ...]) -> None:
         # Every part's writer needs pandas: loaded once by the server the helpers are forked
         # from (when they start it, as a report does first thing), not once by each helper.
-        ctx = _context("pandas")
+        ctx = server_started(_context("pandas"))
         self.conn, child = ctx.Pipe(duplex=True)
         self.proc = ctx.Process(
             target=_serve, args=(child, modules), daemon=True, name="penulis-keluaran"

@@ -47,15 +47,18 @@ def cores() -> int:
 
 
 def pool_context() -> Any:
-    """``forkserver`` preloaded with the pipeline; ``fork`` for a plain script's caller (a
+    """``forkserver`` preloaded with the pipeline, its server started with Ctrl-C held back
+    (:func:`~pipeline.isolate.server_started`); ``fork`` for a plain script's caller (a
     forkserver child would run the script again), as :mod:`pipeline.isolate` chooses."""
+    from pipeline.isolate import server_started  # noqa: PLC0415
+
     main = sys.modules.get("__main__")
     plain_script = getattr(main, "__file__", None) and getattr(main, "__spec__", None) is None
     if plain_script:
         return mp.get_context("fork")
     ctx = mp.get_context("forkserver")
     ctx.set_forkserver_preload(["pipeline.nasional.work"])
-    return ctx
+    return server_started(ctx)
 
 
 def owner() -> tuple[int, float]:
@@ -109,7 +112,7 @@ class LocalExecutor:
         self.dashboard = ""
         self._pool = self._new_pool()
         for _ in range(self.workers):
-            self._pool.submit(_started)
+            self.submit(_started)
 
     def _new_pool(self) -> cf.ProcessPoolExecutor:
         from pipeline.nasional.work import start_worker  # noqa: PLC0415
@@ -119,12 +122,17 @@ class LocalExecutor:
         )
 
     def submit(self, fn: Callable[..., Any], *args: Any) -> Any:
-        try:
-            return self._pool.submit(fn, *args)
-        except cf.BrokenExecutor:  # a worker died: the pool is unusable, start a new one
-            self._pool.shutdown(wait=False, cancel_futures=True)
-            self._pool = self._new_pool()
-            return self._pool.submit(fn, *args)
+        """Queue a call; the pool starts a worker meanwhile when it has fewer than it may
+        (with Ctrl-C held: :func:`~pipeline.isolate.interrupt_deferred`)."""
+        from pipeline.isolate import interrupt_deferred  # noqa: PLC0415
+
+        with interrupt_deferred():
+            try:
+                return self._pool.submit(fn, *args)
+            except cf.BrokenExecutor:  # a worker died: the pool is unusable, start a new one
+                self._pool.shutdown(wait=False, cancel_futures=True)
+                self._pool = self._new_pool()
+                return self._pool.submit(fn, *args)
 
     def first_done(self, futures: list[Any]) -> Any:
         done, _ = cf.wait(futures, return_when=cf.FIRST_COMPLETED)

@@ -34,7 +34,7 @@ from pipeline.atomic import (
     staged_folder,
     write_text,
 )
-from pipeline.isolate import Limits, ignore_interrupt
+from pipeline.isolate import Limits, ignore_interrupt, interrupt_deferred
 from pipeline.nasional import summary
 from pipeline.nasional.executor import Executor, cores, owner, pool_context, watch_owner
 from pipeline.nasional.layout import PemdaFolder, discover, national_year
@@ -310,12 +310,13 @@ def _write(
         )
     tables = {name: output / f"{name}.parquet" for name in spools}
     with _helpers(len(tables) + len(charts)) as pool:
-        # the largest first: the indicator table, then the rankings with the most bars
-        table_jobs = {
-            name: pool.submit(_write_table, spools[name], target)
-            for name, target in sorted(tables.items(), key=lambda t: t[0] != "indikator")
-        }
-        chart_jobs = [pool.submit(_draw, path, kind, args) for path, kind, args in charts.values()]
+        with interrupt_deferred():  # the pool starts its processes as the jobs are given
+            # the largest first: the indicator table, then the rankings with the most bars
+            table_jobs = {
+                name: pool.submit(_write_table, spools[name], target)
+                for name, target in sorted(tables.items(), key=lambda t: t[0] != "indikator")
+            }
+            chart_jobs = [pool.submit(_draw, p, kind, a) for p, kind, a in charts.values()]
         target = output / "pemda.parquet"
         with atomic_path(target) as tmp:
             import pyarrow.parquet as pq  # noqa: PLC0415
