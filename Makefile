@@ -59,7 +59,7 @@ clean: ## remove generated outputs (keeps the virtual environment)
 	$(PY) -c "import shutil, pathlib; [shutil.rmtree(p) if p.is_dir() else p.unlink() for p in pathlib.Path('$(OUTPUT)').iterdir() if p.name != '.gitkeep']"
 
 nasional: $(VENV)/.installed ## every Pemda folder under ROOT=folder (DASK=tcp://host:8786 for a cluster, PER_PEMDA=1)
-	$(if $(ROOT),,$(error ROOT=folder is required: one folder per Pemda with master/ and input_xlsx/))
+	$(if $(ROOT),,$(error ROOT=folder wajib diberikan: folder berisi satu folder per Pemda, masing-masing dengan master/ dan input_xlsx/))
 	$(PY) -m pipeline nasional --root "$(ROOT)" --output "$(OUTPUT)/nasional" \
 		$(if $(DASK),--dask "$(DASK)",) $(if $(WORKERS),--workers "$(WORKERS)",) \
 		$(if $(PER_PEMDA),--per-pemda,)

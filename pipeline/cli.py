@@ -10,9 +10,11 @@ import errno
 import gc
 import math
 import os
+import re
 import sys
 import time
 from pathlib import Path
+from typing import Any, NoReturn
 
 import pandas as pd
 
@@ -539,41 +541,79 @@ def _deadline(text: str) -> str:
 MIN_MEMORY_MB = 64
 
 
+class _Help(argparse.HelpFormatter):
+    """Help in Indonesian: argparse's own heading word too."""
+
+    def add_usage(self, usage: Any, actions: Any, groups: Any, prefix: str | None = None) -> None:
+        super().add_usage(usage, actions, groups, "pemakaian: " if prefix is None else prefix)
+
+
+# argparse's own messages (English) as Indonesian; a value refused by one of this module's
+# checks is already an Indonesian sentence after the option's name.
+_ARGPARSE_MESSAGES = (
+    (r"the following arguments are required: (.*)", r"\1 wajib diberikan"),
+    (r"unrecognized arguments: (.*)", r"opsi tidak dikenal: \1"),
+    (
+        r"argument (\S+): invalid choice: (.*) \(choose from (.*)\)",
+        r"\1: \2 tidak dikenal (pilihan: \3)",
+    ),
+    (r"argument (\S+): invalid (?:int|float) value: (.*)", r"\1: \2 bukan bilangan"),
+    (r"argument (\S+): expected one argument", r"\1 memerlukan satu nilai"),
+    (r"argument (\S+): ignored explicit argument (.*)", r"\1 tidak menerima nilai (\2)"),
+    (r"ambiguous option: (\S+) could match (.*)", r"opsi \1 bisa berarti \2"),
+    (r"argument (\S+): (.*)", r"\1: \2"),
+)
+
+
+class _Parser(argparse.ArgumentParser):
+    """The command line in Indonesian: help, and a wrong option or value as one sentence
+    (exit code 2) instead of argparse's English usage block."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", _Help)
+        kwargs["add_help"] = False  # its help option is added in Indonesian below
+        super().__init__(*args, **kwargs)
+        self._optionals.title = "opsi"
+        self.add_argument("-h", "--help", action="help", help="tampilkan bantuan ini lalu keluar")
+
+    def error(self, message: str) -> NoReturn:
+        for pattern, words in _ARGPARSE_MESSAGES:
+            if re.fullmatch(pattern, message, flags=re.DOTALL):
+                message = re.sub(pattern, words, message, flags=re.DOTALL)
+                break
+        self.exit(2, f"{self.prog}: {sanitize.text(message)}. Lihat `{self.prog} --help`.\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m pipeline", description=__doc__)
-    parser.add_argument("--version", action="version", version=__version__)
-    sub = parser.add_subparsers(dest="command", required=True)
+    parser = _Parser(
+        prog="python -m pipeline",
+        description="Laporan kinerja (SAKIP / LKjIP) dari berkas isian OPD: perintahnya di bawah; "
+        "`python -m pipeline PERINTAH --help` menjelaskan opsi setiap perintah.",
+    )
+    parser.add_argument(
+        "--version", action="version", version=__version__, help="tampilkan versi lalu keluar"
+    )
+    sub = parser.add_subparsers(
+        dest="command", required=True, title="perintah", metavar="PERINTAH"
+    )
+    spec_help = "workbook master spec (.xlsx)"
+    input_help = "folder berkas OPD"
     for name, func, text in (
-        ("report", cmd_report, "ingest, validate, score and write the consolidated report"),
-        ("check", cmd_check, "validate the input files and print the issues; write nothing"),
-        ("templates", cmd_templates, "write one blank template per OPD"),
+        ("report", cmd_report, "baca, periksa, nilai, lalu tulis laporan konsolidasi"),
+        ("check", cmd_check, "periksa berkas masukan dan cetak masalahnya; tidak menulis apa pun"),
+        ("templates", cmd_templates, "tulis satu templat kosong per OPD"),
     ):
         p = sub.add_parser(name, help=text, description=text)
-        p.add_argument("--spec", type=Path, required=True, help="master spec workbook (.xlsx)")
+        p.add_argument("--spec", type=Path, required=True, help=spec_help)
         if name != "templates":
-            p.add_argument("--input", type=Path, required=True, help="folder of OPD files")
-        if name != "templates":
-            p.add_argument(
-                "--batas-waktu",
-                type=_seconds,
-                default=Limits.seconds,
-                metavar="DETIK",
-                help="time limit for reading one file (default %(default)s s)",
-            )
-            p.add_argument(
-                "--batas-memori",
-                type=_megabytes,
-                default=Limits.memory_mb,
-                metavar="MB",
-                help="memory limit for reading one file (default %(default)s MB)",
-            )
-        if name != "templates":
+            p.add_argument("--input", type=Path, required=True, help=input_help)
+            _reading_limits(p)
             p.add_argument(
                 "--periode",
                 default=None,
                 metavar="TW",
-                help="reporting period instead of the spec's (Tahunan, TW1 ... TW4): which "
-                "quarters the E.81 evaluates",
+                help="periode laporan selain yang di spec (Tahunan, TW1 … TW4): triwulan yang "
+                "dievaluasi E.81",
             )
         if name == "report":
             p.add_argument(
@@ -581,20 +621,21 @@ def build_parser() -> argparse.ArgumentParser:
                 type=_wait,
                 default=0.0,
                 metavar="DETIK",
-                help="wait this long for another run writing the same output folder "
-                "(default: refuse at once)",
+                help="tunggu selama ini bila proses lain sedang menulis folder keluaran yang "
+                "sama (bawaan: langsung ditolak)",
             )
             p.add_argument(
                 "--tahun-lalu",
                 type=Path,
                 default=None,
-                help="last year's consolidated workbook, for the year-on-year change",
+                metavar="XLSX",
+                help="workbook konsolidasi tahun lalu, untuk perubahan dari tahun ke tahun",
             )
         p.add_argument(
             "--output",
             type=Path,
             required=name != "check",
-            help="output folder" if name != "check" else "not used (check writes nothing)",
+            help="folder keluaran" if name != "check" else "tidak dipakai (check tidak menulis)",
         )
         p.set_defaults(func=func)
     _mail_parsers(sub)
@@ -602,70 +643,83 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _mail_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    text = "save new mailed workbooks (IMAP, .eml, .msg) into the input folder; keep the ledger"
-    p = sub.add_parser("ambil", help=text, description=text)
-    p.add_argument("--spec", type=Path, required=True, help="master spec workbook (.xlsx)")
-    p.add_argument("--input", type=Path, required=True, help="folder of OPD files")
-    p.add_argument("--batas-waktu", type=_seconds, default=Limits.seconds, metavar="DETIK")
-    p.add_argument("--batas-memori", type=_megabytes, default=Limits.memory_mb, metavar="MB")
-    p.set_defaults(func=cmd_ambil)
-    text = "reply to each OPD with its feedback workbook (dry run unless --kirim)"
-    p = sub.add_parser("balas", help=text, description=text)
-    p.add_argument("--spec", type=Path, required=True, help="master spec workbook (.xlsx)")
-    p.add_argument("--output", type=Path, required=True, help="output folder of the report")
-    p.add_argument("--input", type=Path, default=Path("input_xlsx"), help="folder of OPD files")
-    p.add_argument(
-        "--batas", type=_deadline, default=None, metavar="YYYY-MM-DD", help="deadline for fixes"
-    )
-    p.add_argument("--kirim", action="store_true", help="send through SMTP (SAKIP_SMTP_*)")
-    p.set_defaults(func=cmd_balas)
-
-
-def _nasional_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    from pipeline.nasional.executor import cores  # noqa: PLC0415
-
-    text = "run every Pemda folder under a root and write the national outputs"
-    p = sub.add_parser("nasional", help=text, description=text)
-    p.add_argument(
-        "--root",
-        type=Path,
-        required=True,
-        help="folder with one folder per Pemda (each with master/<spec>.xlsx and input_xlsx/)",
-    )
-    p.add_argument("--output", type=Path, required=True, help="output folder")
-    p.add_argument(
-        "--dask",
-        metavar="ADDRESS",
-        default="",
-        help="address of a running Dask scheduler (e.g. tcp://127.0.0.1:8786); "
-        "without it a local process pool runs the Pemda",
-    )
-    p.add_argument(
-        "--workers",
-        type=int,
-        default=cores(),
-        help="processes of the local pool (default: this machine's cores, %(default)s)",
-    )
-    p.add_argument(
-        "--per-pemda",
-        action="store_true",
-        help="also write each Pemda's full outputs under <output>/<kode_pemda>/",
-    )
+def _reading_limits(p: argparse.ArgumentParser) -> None:
+    """The per-file limits of reading an input file."""
     p.add_argument(
         "--batas-waktu",
         type=_seconds,
         default=Limits.seconds,
         metavar="DETIK",
-        help="time limit for reading one file (default %(default)s s)",
+        help=f"batas waktu membaca satu berkas (bawaan {fmt.angka_ringkas(Limits.seconds)} detik)",
     )
     p.add_argument(
         "--batas-memori",
         type=_megabytes,
         default=Limits.memory_mb,
         metavar="MB",
-        help="memory limit for reading one file (default %(default)s MB)",
+        help=f"batas memori membaca satu berkas (bawaan {fmt.angka(Limits.memory_mb, 0)} MB)",
     )
+
+
+def _mail_parsers(sub: argparse._SubParsersAction[Any]) -> None:
+    text = (
+        "simpan workbook kiriman surel baru (IMAP, .eml, .msg) ke folder masukan; catat di buku "
+        "kiriman"
+    )
+    p = sub.add_parser("ambil", help=text, description=text)
+    p.add_argument("--spec", type=Path, required=True, help="workbook master spec (.xlsx)")
+    p.add_argument("--input", type=Path, required=True, help="folder berkas OPD")
+    _reading_limits(p)
+    p.set_defaults(func=cmd_ambil)
+    text = "balas setiap OPD dengan workbook umpan baliknya (uji coba, kecuali dengan --kirim)"
+    p = sub.add_parser("balas", help=text, description=text)
+    p.add_argument("--spec", type=Path, required=True, help="workbook master spec (.xlsx)")
+    p.add_argument("--output", type=Path, required=True, help="folder keluaran laporan")
+    p.add_argument("--input", type=Path, default=Path("input_xlsx"), help="folder berkas OPD")
+    p.add_argument(
+        "--batas",
+        type=_deadline,
+        default=None,
+        metavar="TTTT-BB-HH",
+        help="batas waktu perbaikan",
+    )
+    p.add_argument("--kirim", action="store_true", help="kirim lewat SMTP (SAKIP_SMTP_*)")
+    p.set_defaults(func=cmd_balas)
+
+
+def _nasional_parser(sub: argparse._SubParsersAction[Any]) -> None:
+    from pipeline.nasional.executor import cores  # noqa: PLC0415
+
+    text = "olah setiap folder Pemda di bawah satu root dan tulis keluaran nasional"
+    p = sub.add_parser("nasional", help=text, description=text)
+    p.add_argument(
+        "--root",
+        type=Path,
+        required=True,
+        help="folder berisi satu folder per Pemda (masing-masing dengan master/<spec>.xlsx dan "
+        "input_xlsx/)",
+    )
+    p.add_argument("--output", type=Path, required=True, help="folder keluaran")
+    p.add_argument(
+        "--dask",
+        metavar="ALAMAT",
+        default="",
+        help="alamat penjadwal Dask yang sedang berjalan (mis. tcp://127.0.0.1:8786); tanpa "
+        "ini Pemda diolah oleh proses lokal",
+    )
+    p.add_argument(
+        "--workers",
+        type=int,
+        default=cores(),
+        metavar="N",
+        help="jumlah proses lokal (bawaan: jumlah inti mesin ini, %(default)s)",
+    )
+    p.add_argument(
+        "--per-pemda",
+        action="store_true",
+        help="tulis juga keluaran lengkap setiap Pemda di <output>/<kode_pemda>/",
+    )
+    _reading_limits(p)
     p.set_defaults(func=cmd_nasional)
 
 

@@ -270,6 +270,39 @@ def test_a_limit_that_would_refuse_every_file_is_refused_itself(
     assert "bukan tanggal yang sah" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize(
+    ("argv", "words"),
+    [
+        ([], "PERINTAH wajib diberikan"),
+        (["laporan"], "'laporan' tidak dikenal (pilihan: 'report'"),
+        (["report", "--spec", "s.xlsx"], "--input, --output wajib diberikan"),
+        (["check", "--spec", "s", "--input", "i", "--salah", "1"], "tidak dikenal: --salah 1"),
+        (["nasional", "--root", "r", "--output", "o", "--workers", "dua"], "'dua' bukan bilangan"),
+        (["report", "--spec"], "--spec memerlukan satu nilai"),
+    ],
+)
+def test_a_wrong_command_line_is_one_indonesian_sentence(
+    argv: list[str], words: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A missing or unknown option was argparse's English usage block and ``error:`` line."""
+    with pytest.raises(SystemExit) as ended:
+        cli.main(argv)
+    assert ended.value.code == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and words in err and "--help" in err, err
+    assert not any(english in err for english in ("usage", "error:", "required", "argument"))
+
+
+def test_the_help_is_in_indonesian(capsys: pytest.CaptureFixture[str]) -> None:
+    for argv in ([], ["report"], ["nasional"], ["balas"]):
+        with pytest.raises(SystemExit) as ended:
+            cli.main([*argv, "--help"])
+        assert ended.value.code == 0
+        out = capsys.readouterr().out
+        assert out.startswith("pemakaian: python -m pipeline") and "\nopsi:\n" in out, out
+        assert "show this help" not in out and "folder" in out
+
+
 def test_ctrl_c_is_one_sentence(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
