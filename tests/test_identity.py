@@ -15,7 +15,7 @@ from pipeline.ingest import read_submission, scan_inputs
 from pipeline.master import MasterSpec
 from pipeline.validate import stage_files
 from tests.broken_files import _stamp
-from tests.conftest import INPUT_DIR
+from tests.conftest import INPUT_DIR, input_file
 
 DINSOS = INPUT_DIR / "Dinas Sosial - Capaian Kinerja 2018.xlsx"
 
@@ -71,3 +71,29 @@ def test_an_entry_that_cannot_be_opened_is_listed_with_its_reason(
     assert found["biasa.xlsx"].problem == ""
     assert "izin ditolak" in found["terkunci.xlsx"].problem
     assert ingest.list_inputs(tmp_path) == [tmp_path / "biasa.xlsx"]
+
+
+@pytest.mark.parametrize(
+    ("kode", "name", "accepted"),
+    [
+        # OPD names shortened as clerks shorten them, beside another OPD's code or alias word
+        ("BAG_ORG", "Bag. Organisasi Setda Binjai - Capaian Kinerja 2018.xlsx", True),
+        ("DISKOPUKM", "Diskop UKM - Capaian Kinerja dan Keuangan 2018.xlsx", True),
+        ("KEC_BJS", "Kec. Binjai Selatan - Keuangan 2018.xlsx", True),
+        # a name that names another OPD, and shortens nothing of the file's own
+        ("DINSOS", "Dinas Kesehatan - Capaian Kinerja 2018.xlsx", False),
+        ("DINSOS", "Dinas - Keuangan.xlsx", False),
+        ("DISKOPUKM", "Dinkes - Capaian Kinerja 2018.xlsx", False),
+    ],
+)
+def test_a_shortened_own_name_beside_another_opds_word_is_no_other_claim(
+    spec: MasterSpec, tmp_path: Path, kode: str, name: str, accepted: bool
+) -> None:
+    """A file whose name named another OPD's code or alias word (``Setda``, ``Keuangan``) and
+    its own OPD only in a shortened form was refused and charged to that other OPD."""
+    path = tmp_path / name
+    shutil.copy(input_file(INPUT_DIR, kode), path)
+    staged = stage_files([read_submission(path, path.name)], spec)
+    refused = [i for i in staged.per_file[name] if i.rule == "berkas.identitas"]
+    assert (not refused) == accepted, refused
+    assert (staged.opd_of[name] == kode) == accepted

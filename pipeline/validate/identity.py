@@ -9,6 +9,7 @@ and supersedes nothing, so it can never replace another OPD's genuine data.
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import PurePosixPath
@@ -54,6 +55,19 @@ class Directory:
         }
         self.nama = dict(zip(opd["kode_opd"].tolist(), opd["nama_opd"].tolist(), strict=True))
         self.longest = max((n.count(" ") + 1 for n in self.names), default=0)
+        # each OPD's names as word lists, and the words no other OPD's names use
+        self.phrases: dict[str, list[tuple[str, ...]]] = {}
+        for kode, nama, alias in zip(
+            opd["kode_opd"].tolist(), opd["nama_opd"].tolist(), opd["alias"].tolist(), strict=True
+        ):
+            phrases = {
+                tuple(normalise_name(n).split()) for n in [nama, *str(alias or "").split(";")]
+            }
+            self.phrases[str(kode)] = sorted(p for p in phrases if p)
+        users = Counter(
+            w for phrases in self.phrases.values() for w in {w for p in phrases for w in p}
+        )
+        self.own_words = {w for w, n in users.items() if n == 1}
 
     @classmethod
     def of(cls, spec: MasterSpec) -> Directory:
@@ -85,6 +99,56 @@ class Directory:
                     found.add(kode)
         return frozenset(found)
 
+    def abbreviates(self, file_name: str, kode: str) -> bool:
+        """Whether the file's name shortens one of ``kode``'s names the way OPD names are
+        shortened: ``Diskop`` (Dinas Koperasi), ``Bag. Organisasi`` (Bagian Organisasi),
+        ``UKM`` (Usaha Kecil dan Menengah), ``Kec. Binjai Selatan``.
+
+        A run of words of the name must be made, letter for letter, of beginnings of the OPD
+        name's words, in their order (words may be left out), and it must reach a word that no
+        other OPD's name uses: at least three letters of it, or its initial among at least
+        three initials. ``Dinas`` alone shortens every Dinas, so it says nothing.
+        """
+        phrases = self.phrases.get(kode, [])
+        if not phrases:
+            return False
+        stem = PurePosixPath(file_name).name.rsplit(".", 1)[0]
+        words = normalise_name(stem).split()
+        for start in range(len(words)):
+            for end in range(start + 1, min(len(words), start + 4) + 1):
+                run = "".join(words[start:end])
+                if len(run) >= 3 and any(self._shortens(run, p) for p in phrases):
+                    return True
+        return False
+
+    def _shortens(self, run: str, phrase: tuple[str, ...]) -> bool:
+        own = self.own_words
+        if len(run) >= 3 and _initials(run, tuple(w in own for w in phrase), phrase):
+            return True
+
+        @functools.cache
+        def made(at: int, word: int) -> tuple[bool, bool]:
+            """(can run[at:] be made from phrase[word:], reaching an own word by then)"""
+            if at == len(run):
+                return True, False
+            best = (False, False)
+            for w in range(word, len(phrase)):
+                target = phrase[w]
+                size = 0
+                while (
+                    size < len(target) and at + size < len(run) and run[at + size] == target[size]
+                ):
+                    size += 1
+                    rest, reached = made(at + size, w + 1)
+                    if rest:
+                        best = (True, best[1] or reached or (size >= 3 and target in own))
+                        if best[1]:
+                            return best
+            return best
+
+        ok, reached = made(0, 0)
+        return ok and reached
+
     def sheet_owners(self, sub: Submission, kode_opd: str) -> tuple[str, ...]:
         """The OPDs owning the indicators in the sheet, when none of them is ``kode_opd``'s."""
         owners = [self.owners[c] for c in _codes(sub) if c in self.owners]
@@ -95,6 +159,28 @@ class Directory:
 
     def label(self, kode: str) -> str:
         return f"{self.nama.get(kode, kode)} ({kode})"
+
+
+def _initials(run: str, own: tuple[bool, ...], phrase: tuple[str, ...]) -> bool:
+    """Whether ``run`` is the initials of some of the phrase's words, in order, one of them
+    an own word (``ukm``: Usaha Kecil dan Menengah)."""
+
+    @functools.cache
+    def made(at: int, word: int) -> tuple[bool, bool]:
+        if at == len(run):
+            return True, False
+        best = (False, False)
+        for w in range(word, len(phrase)):
+            if phrase[w][0] == run[at]:
+                rest, reached = made(at + 1, w + 1)
+                if rest:
+                    best = (True, best[1] or reached or own[w])
+                    if best[1]:
+                        return best
+        return best
+
+    ok, reached = made(0, 0)
+    return ok and reached
 
 
 def _codes(sub: Submission) -> list[str]:
@@ -126,7 +212,7 @@ def check_identity(
     against = []
     if found.sender and found.sender != kode_opd:
         against.append(f"dikirim dari alamat surel {directory.label(found.sender)}")
-    if found.name and kode_opd not in found.name:
+    if found.name and kode_opd not in found.name and not directory.abbreviates(sub.name, kode_opd):
         names = ", ".join(directory.label(k) for k in sorted(found.name))
         against.append(f"nama berkasnya menyebut {names}")
     if found.sheet:
