@@ -49,8 +49,22 @@ def _load_spec(path: Path) -> MasterSpec | None:
 
 
 def _spec_issues(path: Path, issues: list[Issue], refused: bool) -> None:
+    """The spec's issues, each with what was found and what is expected: on a refusal they
+    are all the analyst gets (nothing else is written)."""
     for issue in issues:
-        print(f"[{issue.severity}] {issue.location}: {issue.message}", file=sys.stderr)
+        said = [
+            f"{label}: {text}"
+            for label, text in (
+                ("ditemukan", f"'{issue.found}'" if issue.found else "(kosong)"),
+                ("seharusnya", issue.expected),
+            )
+            if issue.expected and text not in issue.message
+        ]
+        detail = f" [{'; '.join(said)}]" if said else ""
+        print(
+            sanitize.text(f"[{issue.severity}] {issue.location}: {issue.message}{detail}"),
+            file=sys.stderr,
+        )
     if refused:
         print(f"Master spec ditolak: {path}", file=sys.stderr)
 

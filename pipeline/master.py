@@ -600,7 +600,23 @@ def _settings_from_sheets(
     overrides: dict[str, str] = {}
     if "pengaturan" in frames:
         df = frames["pengaturan"]
-        overrides = {k: v for k, v in zip(df["kunci"], df["nilai"], strict=True) if k}
+        first: dict[str, int] = {}
+        for k, v, row in zip(df["kunci"], df["nilai"], df["_row"], strict=True):
+            if not k:
+                continue
+            if k in first:  # which of the two values is meant cannot be told
+                check.add(
+                    "pengaturan",
+                    int(row),
+                    "kunci",
+                    str(k),
+                    "setiap kunci satu kali",
+                    f"Kunci '{k}' sudah ada di baris {first[k]}; hapus salah satunya",
+                    "spec.pengaturan",
+                )
+                continue
+            first[k] = int(row)
+            overrides[k] = v
     extra = _custom_scales(frames["skala"], check) if "skala" in frames else {}
     return build_settings(overrides, extra, where=check.file)
 
@@ -646,7 +662,7 @@ def _custom_scales(df: pd.DataFrame, check: _Checker) -> dict[str, Scale]:
         if aturan not in _BAND_RULES:
             bad(row, "aturan", aturan, " atau ".join(_BAND_RULES), "Aturan batas tidak dikenal")
         # the one band without a bound takes the rest; a bound twice with one rule is one band
-        bound = "batas kosong" if batas is None else f"batas {batas!r} {aturan}"
+        bound = "batas kosong" if batas is None else f"batas {batas!r}"
         if not problem and (name, bound) in seen:
             what = "Batas kosong (predikat paling bawah)" if batas is None else "Batas yang sama"
             first = seen[(name, bound)]
@@ -662,9 +678,84 @@ def _custom_scales(df: pd.DataFrame, check: _Checker) -> dict[str, Scale]:
             bands.setdefault(name, []).append(Band(label, low, aturan, warna))
     out = {}
     for name, found in bands.items():
+        if all(b.batas != float("-inf") for b in found) and (name, "batas kosong") not in seen:
+            first = seen[(name, f"label {found[0].label}")]
+            bad(
+                first,
+                "batas",
+                "",
+                "satu predikat dengan batas kosong (paling bawah)",
+                f"Skala '{name}' tidak memiliki predikat paling bawah (batas kosong): capaian di "
+                "bawah batas terendah tidak mendapat predikat",
+            )
+            continue
         found.sort(key=lambda b: -b.batas)
         out[name] = Scale(name, name, tuple(found))
     return out
+
+
+def _known_names(
+    sheets: dict[str, list[list[Any]]], check: _Checker
+) -> dict[str, list[list[Any]]]:
+    """The sheets by the names the spec knows them by: a sheet renamed only in case or spaces
+    (``Pengaturan``, ``indikator ``) is read as the sheet it is, with a WARNING. Not read, it
+    was missed without a word (an optional sheet: every setting fell back to its default)."""
+    known = [*schema.MASTER_SHEETS, "skala"]
+    out = dict(sheets)
+    for name in sheets:
+        key = "".join(name.split()).lower()
+        meant = next((k for k in known if k == key), None)
+        if meant is None or meant == name:
+            continue
+        if meant in sheets:
+            said = f"sheet '{meant}' yang dibaca; sheet ini tidak"
+        else:
+            out[meant] = out.pop(name)
+            said = f"dibaca sebagai sheet '{meant}'"
+        check.issues.append(
+            Issue(
+                rule="spec.nama_sheet",
+                severity=WARNING,
+                file=check.file,
+                sheet=name,
+                found=name,
+                expected=meant,
+                message=f"Nama sheet '{name}' berbeda huruf besar/kecil atau spasi dari "
+                f"'{meant}': {said}. Samakan nama sheet dengan templat master spec.",
+            )
+        )
+    return out
+
+
+def _check_ranks(t: pd.DataFrame, check: _Checker) -> None:
+    """Every value of a ladder needs its own rank (a number): a rank left blank, typed as a
+    word or given twice put the value at the top of its ladder, or in either order."""
+    seen: dict[tuple[str, float], int] = {}
+    for name, raw, rank, row in zip(
+        t["tangga"], t["peringkat"], t["_rank"], t["_row"], strict=True
+    ):
+        if math.isnan(rank):  # no number
+            check.add(
+                "tangga",
+                int(row),
+                "peringkat",
+                spec_text(raw),
+                "angka urutan, misalnya 1 untuk nilai terendah",
+                f"Peringkat nilai tangga '{name}' bukan angka",
+                "spec.tangga",
+            )
+        elif (name, rank) in seen:
+            check.add(
+                "tangga",
+                int(row),
+                "peringkat",
+                spec_text(raw),
+                "peringkat lain",
+                f"Peringkat yang sama sudah dipakai tangga '{name}' di baris {seen[(name, rank)]}",
+                "spec.tangga",
+            )
+        else:
+            seen[(name, rank)] = int(row)
 
 
 @dataclass
@@ -685,6 +776,7 @@ class _Draft:
 def rule_frame(indikator: pd.DataFrame) -> pd.DataFrame:
     """The indikator sheet as the ``master_spec`` suite validates it (numbers as numbers)."""
     return indikator.assign(
+        polaritas=indikator["polaritas"].replace("", None),  # a blank one is refused as such
         bobot_angka=indikator["bobot"].map(_as_float).astype(float),
         batas_wajar_min=indikator.get("batas_wajar_min", pd.Series("", index=indikator.index))
         .map(_as_float)
@@ -901,6 +993,7 @@ def _read_draft(path: Path) -> _Draft:
                 )
             ],
         )
+    sheets = _known_names(sheets, check)
     frames: dict[str, pd.DataFrame] = {}
     for sheet, required in schema.MASTER_SHEETS.items():
         blank = not any(_text(v) for row in sheets.get(sheet, []) for v in row)
@@ -1100,6 +1193,7 @@ def _read_draft(path: Path) -> _Draft:
         t = frames["tangga"].assign(
             _rank=lambda d: d["peringkat"].map(lambda v: spec_value(v)[0]).astype(float)
         )
+        _check_ranks(t, check)
         for name, group in t.sort_values(["tangga", "_rank"]).groupby("tangga", sort=True):
             tangga[str(name)] = list(group["nilai"])
 

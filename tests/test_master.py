@@ -420,3 +420,89 @@ def test_a_setting_that_is_not_a_usable_number_is_refused(key: str, value: str) 
     assert getattr(settings, key) == (
         int(default) if key == "desimal_tampilan" else float(default)
     )
+
+
+def _setting(wb, key: str):
+    return next(r for r in wb["pengaturan"].iter_rows(min_row=2) if r[0].value == key)
+
+
+def test_a_sheet_renamed_only_in_case_or_spaces_is_read_with_a_warning(tmp_path: Path) -> None:
+    """``pengaturan`` renamed ``Pengaturan `` was not read, without a word: every setting
+    fell back to its default (another scale, cap and formula, other numbers)."""
+
+    def edit(wb):
+        _setting(wb, "batas_capaian")[1].value = "110"
+        wb["pengaturan"].title = "Pengaturan "
+        wb["tangga"].title = "sementara"  # openpyxl numbers a title equal but for its case
+        wb["sementara"].title = "TANGGA"
+
+    spec, issues = _broken(tmp_path, edit)
+    assert spec is not None, [i.message for i in issues if i.severity == ERROR]
+    assert spec.settings.batas_capaian == 110
+    assert "opini_bpk" in spec.tangga
+    renamed = {(i.sheet, i.expected, i.severity) for i in issues if i.rule == "spec.nama_sheet"}
+    assert renamed == {("Pengaturan ", "pengaturan", WARNING), ("TANGGA", "tangga", WARNING)}
+
+
+def test_a_setting_given_twice_is_refused_at_its_second_row(tmp_path: Path) -> None:
+    def edit(wb):
+        wb["pengaturan"].append(["batas_capaian", "110", "dua kali"])
+
+    spec, issues = _broken(tmp_path, edit)
+    assert spec is None
+    twice = [i for i in issues if i.rule == "spec.pengaturan"]
+    row = openpyxl.load_workbook(SPEC_PATH)["pengaturan"].max_row + 1
+    assert [(i.cell, i.found, i.severity) for i in twice] == [(f"A{row}", "batas_capaian", ERROR)]
+
+
+@pytest.mark.parametrize("rank", ["", "tiga", "same"])
+def test_a_ladder_rank_that_is_no_number_or_taken_is_refused_at_its_cell(
+    tmp_path: Path, rank: str
+) -> None:
+    """A rank left blank or typed as a word put the value at the top of its ladder; a rank
+    given twice left the order of the two values to chance."""
+
+    def edit(wb):
+        ws = wb["tangga"]
+        ws.cell(3, 2).value = ws.cell(2, 2).value if rank == "same" else rank
+
+    spec, issues = _broken(tmp_path, edit)
+    assert spec is None
+    bad = [(i.cell, i.severity) for i in issues if i.rule == "spec.tangga"]
+    assert bad == [("B3", ERROR)]
+
+
+def test_a_blank_polarity_is_refused_at_its_cell(tmp_path: Path) -> None:
+    def edit(wb):
+        ws = wb["indikator"]
+        ws.cell(5, _header(ws, "polaritas")).value = None
+
+    spec, issues = _broken(tmp_path, edit)
+    assert spec is None
+    assert [(i.cell, i.message[:16]) for i in issues if i.rule == "spec.pilihan"] == [
+        ("E5", "Polaritas kosong")
+    ]
+
+
+@pytest.mark.parametrize(
+    ("rows", "cell"),
+    [
+        # no bottom band: a capaian below 50 had no predikat, yet was labelled (at its first row)
+        ([("saya", "Baik", 80, "minimal", ""), ("saya", "Cukup", 50, "minimal", "")], "C2"),
+        # one bound twice: 'Baik' (> 100) can never be given beside 'Istimewa' (≥ 100)
+        (
+            [
+                ("saya", "Istimewa", 100, "minimal", ""),
+                ("saya", "Baik", 100, "lebih_dari", ""),
+                ("saya", "Kurang", "", "", ""),
+            ],
+            "C3",
+        ),
+    ],
+)
+def test_a_scale_with_a_band_missing_or_never_reached_is_refused(
+    tmp_path: Path, rows: list[tuple[object, ...]], cell: str
+) -> None:
+    spec, issues = _broken(tmp_path, _with_scale(rows))
+    assert spec is None
+    assert [(i.cell, i.severity) for i in issues if i.rule == "spec.skala"] == [(cell, ERROR)]

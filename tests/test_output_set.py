@@ -13,6 +13,7 @@ import sys
 import time
 from pathlib import Path
 
+import openpyxl
 import pandas as pd
 import pytest
 
@@ -330,3 +331,20 @@ def test_check_needs_no_output_folder(capsys: pytest.CaptureFixture[str]) -> Non
     """``check`` writes nothing, so it does not ask for an output folder."""
     assert cli.main(["check", "--spec", str(SPEC_PATH), "--input", str(INPUT_DIR)]) == 0
     assert "Berkas ditemukan" in capsys.readouterr().out
+
+
+def test_a_refused_spec_says_what_was_found_and_what_is_expected(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """On a refusal these lines are all the analyst gets: the message alone did not say that
+    the cell held '≥ 80', nor what the column takes."""
+    wb = openpyxl.load_workbook(SPEC_PATH)
+    ws = wb["indikator"]
+    column = [c.value for c in ws[1]].index("target_2018") + 1
+    ws.cell(4, column).value = "≥ 80"
+    spec = tmp_path / "spec.xlsx"
+    wb.save(spec)
+    code = cli.main(["check", "--spec", str(spec), "--input", str(INPUT_DIR)])
+    assert code == 2
+    line = next(x for x in capsys.readouterr().err.splitlines() if "target_2018" in x)
+    assert "ditemukan: '≥ 80'" in line and "seharusnya: " in line, line
