@@ -39,11 +39,17 @@ TIDAK_TERSEDIA = frozenset(
         "tidak tersedia",
         "data tidak tersedia",
         "belum tersedia",
+        "data belum tersedia",
+        "belum ada",
         "belum ada data",
+        "data belum ada",
         "tidak ada data",
     }
 )
 
+# Characters not seen in a cell (zero-width space, joiners, direction marks, byte order mark):
+# a number typed with one reads as the number the clerk sees.
+_INVISIBLE = re.compile(r"[\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
 _CURRENCY = re.compile(r"^(rp\.?|idr)\s*", re.IGNORECASE)
 _RUPIAH_DASH = re.compile(r"[,.]-$")  # Rp 5.000.000,- : no cents
 _DIGITS = re.compile(r"^[+-]?[\d.,]+$")
@@ -149,7 +155,7 @@ _REMEMBERED = 64  # texts up to this long are remembered (numbers are short; a c
 @functools.lru_cache(maxsize=1 << 16)
 def _parse_text(value: str) -> ParsedNumber:
     """:func:`parse_number` of a text (remembered: the same few texts recur in every file)."""
-    text = value.replace("\u00a0", " ").strip()
+    text = _INVISIBLE.sub("", value.replace("\u00a0", " ")).strip()
     if text == "":
         return ParsedNumber(None, "kosong")
     if " ".join(text.lower().split()) in TIDAK_TERSEDIA:

@@ -14,7 +14,7 @@ from pipeline import ingest
 from pipeline.ingest import read_submission, scan_inputs
 from pipeline.master import MasterSpec
 from pipeline.validate import stage_files
-from tests.broken_files import _stamp
+from tests.broken_files import _edit, _stamp
 from tests.conftest import INPUT_DIR, input_file
 
 DINSOS = INPUT_DIR / "Dinas Sosial - Capaian Kinerja 2018.xlsx"
@@ -97,3 +97,36 @@ def test_a_shortened_own_name_beside_another_opds_word_is_no_other_claim(
     refused = [i for i in staged.per_file[name] if i.rule == "berkas.identitas"]
     assert (not refused) == accepted, refused
     assert (staged.opd_of[name] == kode) == accepted
+
+
+def _period(path: Path, periode: str) -> None:
+    def change(wb) -> str:
+        for row in wb["_meta"].iter_rows():
+            if row[0].value == "periode":
+                row[1].value = periode
+        return ""
+
+    _edit(path, change)
+
+
+def test_a_report_of_an_earlier_period_never_replaces_the_periods_own(
+    spec: MasterSpec, tmp_path: Path
+) -> None:
+    """A TW II report sent again after the annual one, saved later, replaced it: the half-year
+    values became the year's realisation, without a word about the period."""
+    annual, mid_year = tmp_path / "Dinas Sosial - 2018.xlsx", tmp_path / "Dinas Sosial - TW2.xlsx"
+    shutil.copy(DINSOS, annual)
+    shutil.copy(DINSOS, mid_year)
+    _period(mid_year, "TW2")
+    _stamp(annual, "2019-01-10T08:00:00Z")
+    _stamp(mid_year, "2019-01-20T08:00:00Z")
+    assert spec.triwulan == 4
+    staged = stage_files([read_submission(p, p.name) for p in (annual, mid_year)], spec)
+    newer, why = staged.superseded[mid_year.name]
+    assert newer == annual.name and "periode TW2" in why
+    warned = [i for i in staged.per_file[mid_year.name] if i.rule == "struktur.periode_lain"]
+    assert [(i.severity, i.found, i.expected) for i in warned] == [("WARNING", "TW2", "Tahunan")]
+    # sent alone, it is used, with the same warning
+    alone = stage_files([read_submission(mid_year, mid_year.name)], spec)
+    assert [s.name for s in alone.active] == [mid_year.name]
+    assert any(i.rule == "struktur.periode_lain" for i in alone.per_file[mid_year.name])

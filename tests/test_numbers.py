@@ -56,13 +56,32 @@ def test_digits_split_by_a_break_are_not_joined(text: str) -> None:
     assert parsed.value is None
 
 
+def test_an_invisible_character_in_a_number_is_not_read_as_part_of_it() -> None:
+    assert parse_number("87\u200b").value == 87
+    assert parse_number("\ufeff1.234,5").value == 1234.5
+
+
 @pytest.mark.parametrize(("text", "value"), [("1 000 000", 1e6), ("Rp 2 500", 2500.0)])
 def test_space_as_thousands_group_is_still_read(text: str, value: float) -> None:
     assert parse_number(text).value == pytest.approx(value)
 
 
 @pytest.mark.parametrize(
-    "text", ["n/a", "N/A", "-", "–", "tidak tersedia", "Belum ada data", "n.a.", "NA", "t.a.d."]
+    "text",
+    [
+        "n/a",
+        "N/A",
+        "-",
+        "–",
+        "tidak tersedia",
+        "Belum ada data",
+        "n.a.",
+        "NA",
+        "t.a.d.",
+        "Data belum tersedia",
+        "belum ada",
+        "\u200bn/a",
+    ],
 )
 def test_no_data_answers_are_an_answer_not_a_blank(text: str) -> None:
     parsed = parse_number(text)

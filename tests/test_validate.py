@@ -647,3 +647,48 @@ def test_a_ladder_value_from_another_workbook_is_pointed_at(
     assert got == [(cell, code, "rumus: buku kerja lain")]
     used = run.results.indikator.set_index("kode_indikator")
     assert used.loc[code, "realisasi_teks"] == "WTP"
+
+
+def test_a_code_retyped_with_other_case_look_alikes_or_invisible_characters_is_read(
+    spec: MasterSpec, tmp_path: Path
+) -> None:
+    """A code typed in lower case, with a Cyrillic letter, a full-width digit or a zero-width
+    space looks the same to the clerk; its row was dropped as 'a row added by hand' and the
+    indicator reported deleted, under messages quoting two codes that looked alike."""
+    folder = copy_inputs(tmp_path)
+    path = input_file(folder, "DINSOS")
+    retyped = {
+        "IK14.09": "ik14.09",
+        "IK14.14": "\u0406\u041a14.14",  # Cyrillic І and К
+        "IK14.15": "IK14.1\uff15",  # a full-width 5
+        "IK14.01": "\u200bIK14.01",  # a zero-width space first
+    }
+    rows = {code: _row_of(path, code) for code in retyped}
+    real = COL["realisasi_tahunan"]
+    cells = {f"A{rows[c]}": typed for c, typed in retyped.items()}
+    cells[f"{real}{rows['IK14.09']}"] = "87\u200b"  # a number with a zero-width space
+    _edit_cells(path, tpl.SHEET_INDIKATOR, cells)
+    wb = openpyxl.load_workbook(path)
+    programs = wb[tpl.SHEET_ANGGARAN]
+    program_row = next(r[0].row for r in programs.iter_rows() if r[0].value == "P007")
+    programs[f"A{program_row}"] = "p007"
+    wb.save(path)
+
+    run = run_pemda(spec, folder)
+    mine = run.issues[run.issues["file"] == path.name]
+    retold = mine[mine["rule"].str.startswith("struktur.kode_")]
+    assert sorted(
+        zip(retold["cell"], retold["expected"], retold["severity"], strict=True)
+    ) == sorted(
+        [(f"A{rows[c]}", c, "WARNING") for c in retyped] + [(f"A{program_row}", "P007", "WARNING")]
+    )
+    shown = dict(zip(retold["expected"], retold["found"], strict=True))
+    assert shown["IK14.01"] == "\\u200bIK14.01"  # the invisible character made visible
+    assert not mine["rule"].isin(["struktur.baris_sisipan", "struktur.indikator_hilang"]).any()
+    assert not mine["rule"].isin(["struktur.program_asing", "struktur.program_hilang"]).any()
+    ind = run.results.indikator.set_index("kode_indikator")
+    assert ind.loc["IK14.09", "realisasi"] == 87
+    for code in retyped:
+        assert ind.loc[code, "status"] != "belum lapor", code
+    budget = run.results.program.set_index("kode_program")
+    assert budget.loc["P007", "realisasi_anggaran"] == budget.loc["P007", "realisasi_anggaran"]

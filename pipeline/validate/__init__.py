@@ -22,6 +22,7 @@ from pipeline import template as tpl
 from pipeline.ingest import Submission
 from pipeline.issues import ERROR, Issue
 from pipeline.master import MasterSpec
+from pipeline.renja import triwulan_of
 from pipeline.validate.crossfile import (
     blank_files,
     cross_file_checks,
@@ -185,7 +186,12 @@ class FileStaging:
         """Which file of an OPD is used (the later received, else the later saved), and the
         rows of the files used."""
         per_file, opd_of, ok = self.per_file, self.opd_of, self.ok
-        superseded, found = supersede(ok, opd_of, self.receipts.received(ok))
+        earlier = {
+            s.name: str(s.meta.get("periode", ""))
+            for s in ok
+            if (triwulan_of(s.meta.get("periode", "")) or 4) < self.spec.triwulan
+        }
+        superseded, found = supersede(ok, opd_of, self.receipts.received(ok), earlier=earlier)
         for issue in found:
             per_file[issue.file].append(issue)
         active = [s for s in ok if s.name not in superseded]

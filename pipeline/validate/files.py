@@ -10,7 +10,7 @@ from pipeline import template as tpl
 from pipeline.ingest import Submission
 from pipeline.issues import ERROR, INFO, WARNING, Issue
 from pipeline.master import MasterSpec
-from pipeline.renja import triwulan_of
+from pipeline.renja import periode_label, triwulan_of
 from pipeline.validate.common import FileIssues
 
 
@@ -101,6 +101,19 @@ def check_meta(sub: Submission, spec: MasterSpec) -> tuple[bool, str, list[Issue
             **where("periode"),
         )
         ok = False
+    quarters = triwulan_of(meta.get("periode", ""))
+    if quarters is not None and quarters < spec.triwulan:
+        out.issue(
+            "struktur.periode_lain",
+            WARNING,
+            f"Templat ini untuk periode {meta.get('periode', '')} ({periode_label(quarters)}), "
+            f"sedangkan laporan ini {spec.periode} ({periode_label(spec.triwulan)}): "
+            "triwulan sesudahnya mungkin belum diisi. Berkas ini hanya dipakai bila OPD tidak "
+            f"mengirim berkas periode {spec.periode}.",
+            found=meta.get("periode", ""),
+            expected=spec.periode,
+            **where("periode"),
+        )
     if ok and meta.get("sidik_spec", "") != spec.fingerprint(kode):
         out.issue(
             "struktur.sidik_spec",
@@ -134,15 +147,19 @@ def supersede(
     opd_of: dict[str, str],
     received: dict[str, str] | None = None,
     now: dt.datetime | None = None,
+    earlier: dict[str, str] | None = None,
 ) -> tuple[dict[str, tuple[str, str]], list[Issue]]:
     """Duplicate submissions of one OPD: the newest wins, never merged.
 
     Newest by the server's receipt time for files the intake ledger saved (``received``), else
     by the workbook's own save time. A file whose save time is missing or in the future gets a
     WARNING and ranks below every file with a real time, so it can never pin itself above a
-    later correction. Returns ``{older file: (newer file, why)}`` and the issues.
+    later correction. A file of an earlier period than the run's (``earlier``: its period
+    by name; a TW II report sent again in January) ranks below every file of the run's period,
+    whatever its time. Returns ``{older file: (newer file, why)}`` and the issues.
     """
     received = received or {}
+    earlier = earlier or {}
     now = now or dt.datetime.now(dt.UTC)
     superseded: dict[str, tuple[str, str]] = {}
     issues: list[Issue] = []
@@ -169,9 +186,10 @@ def supersede(
                 )
                 issues += out.items
 
-    def rank(s: Submission) -> tuple[bool, dt.datetime, str]:
+    def rank(s: Submission) -> tuple[bool, bool, dt.datetime, str]:
         when = stamps[s.name][1]
-        return (when is not None, when or dt.datetime.min.replace(tzinfo=dt.UTC), s.name)
+        never = dt.datetime.min.replace(tzinfo=dt.UTC)
+        return (s.name not in earlier, when is not None, when or never, s.name)
 
     for group in by_opd.values():
         if len(group) < 2:
@@ -183,8 +201,13 @@ def supersede(
         for older in group[1:]:
             o_how, o_when, o_stamp = stamps[older.name]
             o_shown = fmt.waktu(o_stamp)
-            tie = o_when is not None and rank(older)[:2] == rank(newest)[:2]
-            if o_when is None:
+            tie = o_when is not None and rank(older)[:3] == rank(newest)[:3]
+            if older.name in earlier and newest.name not in earlier:
+                why = (
+                    f"berkas ini templat periode {earlier[older.name]}, berkas itu periode "
+                    "laporan ini"
+                )
+            elif o_when is None:
                 why = f"berkas ini tanpa waktu yang sah ({o_shown or 'kosong'})"
             elif tie:
                 why = f"waktu sama ({shown}); nama berkas yang diurutkan terakhir dipakai"

@@ -13,11 +13,12 @@ fraction (``65,5%`` is stored as ``0.655``), a formula may hold an error or no s
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Any
 
 import numpy as np
 
-from pipeline import fmt, schema
+from pipeline import fmt, sanitize, schema
 from pipeline import template as tpl
 from pipeline.cells import BUKU_KERJA_LAIN
 from pipeline.ingest import Submission
@@ -108,6 +109,62 @@ def _duplicates(
     return set(twice)
 
 
+# Letters of other scripts that look like Latin ones (a code retyped on a phone keyboard, or
+# pasted from a document): read as the letter they show.
+_LOOKALIKE = str.maketrans(
+    "АВЕКМНОРСТХІЈЅУаеорсхіјѕуΑΒΕΖΗΙΚΜΝΟΡΤΥΧο", "ABEKMHOPCTXIJSYaeopcxijsyABEZHIKMNOPTYXo"
+)
+
+
+def code_key(code: str) -> str:
+    """A code as it looks: letter case, spaces, width (``１`` for ``1``), letters of other
+    scripts that look like Latin ones and invisible characters left out."""
+    text = unicodedata.normalize("NFKC", code).translate(_LOOKALIKE)
+    return "".join(
+        ch for ch in text if not ch.isspace() and unicodedata.category(ch) != "Cf"
+    ).upper()
+
+
+def _recognised(
+    out: FileIssues,
+    raws: list[dict[str, Any]],
+    key: str,
+    own: dict[str, Any],
+    every: set[str],
+    sheet: str,
+    letters: dict[str, str],
+) -> list[dict[str, Any]]:
+    """The rows, each whose code looks like one of the OPD's own codes but differs from it
+    (case, spaces, a look-alike or invisible character) read as that code, with a WARNING that
+    shows the difference. Such a row was dropped as a row added by hand, and the indicator
+    reported as deleted, under messages quoting two codes that look the same."""
+    by_key: dict[str, list[str]] = {}
+    for code in own:
+        by_key.setdefault(code_key(code), []).append(code)
+    kept = []
+    for raw in raws:
+        code = raw[key]
+        meant = by_key.get(code_key(code), []) if code and code not in every else []
+        if len(meant) == 1:
+            what = "indikator" if key == "kode_indikator" else "program"
+            out.issue(
+                f"struktur.kode_{what}_berbeda",
+                WARNING,
+                f"Kode {what} '{sanitize.visible(code)}' berbeda dari kode templat "
+                f"'{meant[0]}' (huruf besar/kecil, spasi, huruf yang mirip atau karakter tak "
+                f"terlihat); baris ini dibaca sebagai '{meant[0]}'. Jangan mengubah kolom kode.",
+                sheet=sheet,
+                cell=cell_at(letters, key, raw["_row"]),
+                found=sanitize.visible(code),
+                expected=meant[0],
+                kode_indikator=meant[0] if key == "kode_indikator" else "",
+            )
+            kept.append({**raw, key: meant[0]})
+        else:
+            kept.append(raw)
+    return kept
+
+
 def extract_realisasi(
     sub: Submission, spec: MasterSpec, kode_opd: str
 ) -> tuple[list[dict[str, Any]], list[Issue]]:
@@ -118,9 +175,11 @@ def extract_realisasi(
     letters = sub.indikator_cols
     rows: list[dict[str, Any]] = []
     seen: set[str] = set()
-    twice = _duplicates(out, sub.indikator, "kode_indikator", sheet, letters)
+    every = set(spec.indikator["kode_indikator"])
+    raws = _recognised(out, sub.indikator, "kode_indikator", expected, every, sheet, letters)
+    twice = _duplicates(out, raws, "kode_indikator", sheet, letters)
     template = _record_template(sub.name, kode_opd, letters)
-    for raw in sub.indikator:
+    for raw in raws:
         r = raw["_row"]
         code = raw["kode_indikator"]
         if not code:
@@ -136,7 +195,7 @@ def extract_realisasi(
             )
             continue
         if code not in expected:
-            if code in set(spec.indikator["kode_indikator"]):  # another OPD's indicator
+            if code in every:  # another OPD's indicator
                 out.issue(
                     "struktur.indikator_asing",
                     ERROR,
@@ -628,8 +687,10 @@ def extract_anggaran(
     empty: list[str] = []
     rows: list[dict[str, Any]] = []
     seen: set[str] = set()
-    twice = _duplicates(out, sub.anggaran, "kode_program", sheet, letters)
-    for raw in sub.anggaran:
+    every = set(spec.program["kode_program"])
+    raws = _recognised(out, sub.anggaran, "kode_program", expected, every, sheet, letters)
+    twice = _duplicates(out, raws, "kode_program", sheet, letters)
+    for raw in raws:
         r = raw["_row"]
         code = raw["kode_program"]
         if not code or code not in expected:
