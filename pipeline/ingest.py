@@ -602,6 +602,25 @@ _TEMPLATE_SHEETS = (
 _READ_SHEETS = (tpl.SHEET_INDIKATOR, tpl.SHEET_ANGGARAN, tpl.SHEET_RENJA)
 
 
+def _sheet_key(name: str) -> str:
+    return "".join(name.split()).casefold()
+
+
+def _template_sheets(names: list[str]) -> dict[str, str]:
+    """The template's sheets that are read, each by the name it has in the file: its own, or
+    one that differs from it only in letter case or spaces (``Indikator ``, ``ANGGARAN``: a
+    rename the clerk does not see), when exactly one sheet does."""
+    out = {}
+    for n in (tpl.SHEET_META, tpl.SHEET_INDIKATOR, tpl.SHEET_ANGGARAN, tpl.SHEET_RENJA):
+        if n in names:
+            out[n] = n
+            continue
+        alike = [m for m in names if _sheet_key(m) == _sheet_key(n)]
+        if len(alike) == 1:
+            out[n] = alike[0]
+    return out
+
+
 def _extra_sheets(sub: Submission, names: list[str]) -> None:
     """A sheet the template does not have is not read: said once per sheet. A WARNING when
     its name recalls a sheet that is read (``Indikator (2)``, ``Salinan Anggaran``: values
@@ -706,10 +725,11 @@ def _read_package(sub: Submission, data: bytes, package: _Package | None) -> Sub
         wb = CalamineWorkbook.from_filelike(io.BytesIO(data))
         try:
             names = list(wb.sheet_names)
+            actual = _template_sheets(names)
             sheets, last_rows = {}, {}
             for n in (tpl.SHEET_META, tpl.SHEET_INDIKATOR, tpl.SHEET_ANGGARAN, tpl.SHEET_RENJA):
-                if n in names:
-                    found = wb.get_sheet_by_name(n)
+                if n in actual:
+                    found = wb.get_sheet_by_name(actual[n])
                     sheets[n] = found.to_python(
                         skip_empty_area=False, nrows=HEADER_SCAN_ROWS + MAX_ROWS + 2
                     )
@@ -728,11 +748,11 @@ def _read_package(sub: Submission, data: bytes, package: _Package | None) -> Sub
         )
         return sub
     try:
-        notes = scan_zip(
-            package,
-            (tpl.SHEET_INDIKATOR, tpl.SHEET_ANGGARAN, tpl.SHEET_RENJA),
-            HEADER_SCAN_ROWS + MAX_ROWS + 2,
+        read = (tpl.SHEET_INDIKATOR, tpl.SHEET_ANGGARAN, tpl.SHEET_RENJA)
+        scanned = scan_zip(
+            package, tuple(actual.get(n, n) for n in read), HEADER_SCAN_ROWS + MAX_ROWS + 2
         )
+        notes = {n: scanned[actual.get(n, n)] for n in read if actual.get(n, n) in scanned}
     except Exception as exc:  # values were read; only the formats and formulas are unknown
         notes = {}
         sub.issue(
@@ -748,7 +768,19 @@ def _read_package(sub: Submission, data: bytes, package: _Package | None) -> Sub
             if len(row) >= 2 and _text(row[0]):
                 sub.meta[_text(row[0])] = _text(row[1])
                 sub.meta_cells[_text(row[0])] = f"B{number}"
-    _extra_sheets(sub, names)
+    for n, name in actual.items():
+        if name != n:
+            sub.issue(
+                "struktur.nama_sheet",
+                WARNING,
+                f"Nama sheet '{visible(name)}' berbeda dari templat ('{n}': huruf "
+                f"besar/kecil atau spasi); sheet ini dibaca sebagai '{n}'. Kembalikan nama "
+                "sheet seperti di templat.",
+                sheet=name,
+                found=visible(name),
+                expected=n,
+            )
+    _extra_sheets(sub, [n for n in names if n not in actual.values()])
     for required in (tpl.SHEET_META, tpl.SHEET_INDIKATOR, tpl.SHEET_ANGGARAN):
         if required not in sheets:
             sub.issue(

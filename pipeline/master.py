@@ -23,12 +23,13 @@ import pandas as pd
 from xlsxwriter.utility import xl_col_to_name
 
 from pipeline import fmt, schema
+from pipeline.cells import scan_sheets
 from pipeline.completeness import ZONA_BAWAAN, ZONA_WAKTU
 from pipeline.config import Band, Scale, Settings, build_settings, load_defaults
 from pipeline.frames import suite_view
 from pipeline.ingest import open_workbook, workbook_problem
-from pipeline.issues import ERROR, WARNING, Issue, cell_ref, column_number
-from pipeline.numbers import BATAS_WAJAR, cell_text, parse_number
+from pipeline.issues import ERROR, INFO, WARNING, Issue, cell_ref, column_number
+from pipeline.numbers import BATAS_WAJAR, cell_text, digits15, parse_number
 from pipeline.renja import check_renja_sheets, triwulan_of
 from pipeline.suites import failures_to_issues, load_suite, run_suite_many
 
@@ -727,6 +728,53 @@ def _known_names(
     return out
 
 
+_PERCENT_COLUMNS = re.compile(r"^(target_\d{4}|batas_wajar_min|batas_wajar_max)$")
+
+
+def _percent_targets(path: Path, sheets: dict[str, list[list[Any]]], check: _Checker) -> None:
+    """A target typed as ``92%`` in Excel is stored as 0,92: read as the percent shown, as an
+    OPD's cells are (INFO at the cell; a WARNING when the indicator's unit is not a percent).
+    Read as 0,92, its OPD's correct 87,4 was refused as 'a percent typed as a fraction'."""
+    rows = sheets.get("indikator")
+    if not rows:
+        return
+    header = [_text(h).lower() for h in rows[0]]
+    columns = {j for j, h in enumerate(header) if _PERCENT_COLUMNS.match(h)}
+    if not columns:
+        return
+    try:
+        notes = scan_sheets(path, ("indikator",), len(rows)).get("indikator", {})
+    except Exception:  # the sheet's XML cannot be read for formats: the values stand
+        return
+    unit = header.index("satuan") if "satuan" in header else -1
+    kind = header.index("tipe_nilai") if "tipe_nilai" in header else -1
+    for (excel_row, col), note in sorted(notes.items()):
+        row = rows[excel_row - 1] if 0 < excel_row <= len(rows) else []
+        if not note.persen or col not in columns or col >= len(row) or type(row[col]) is not float:
+            continue
+        stored = row[col]
+        shown = digits15(stored * 100)
+        row[col] = shown
+        satuan = _text(row[unit]) if 0 <= unit < len(row) else ""
+        persen = "%" in satuan or (0 <= kind < len(row) and _text(row[kind]) == "persen")
+        check.issues.append(
+            Issue(
+                rule="spec.format_persen",
+                severity=INFO if persen else WARNING,
+                file=check.file,
+                sheet="indikator",
+                cell=cell_ref(col, excel_row),
+                found=f"{fmt.angka_ringkas(shown)}%",
+                expected=fmt.angka_ringkas(shown),
+                message=f"Sel berformat persen: Excel menyimpan {fmt.angka_ringkas(shown)}% "
+                f"sebagai {fmt.angka_ringkas(stored, 6)}; dibaca sebagai "
+                f"{fmt.angka_ringkas(shown)}"
+                + ("" if persen else f", padahal satuan indikator ini '{satuan}' (bukan persen)")
+                + f" (kolom '{header[col]}').",
+            )
+        )
+
+
 def _check_ranks(t: pd.DataFrame, check: _Checker) -> None:
     """Every value of a ladder needs its own rank (a number): a rank left blank, typed as a
     word or given twice put the value at the top of its ladder, or in either order."""
@@ -994,6 +1042,7 @@ def _read_draft(path: Path) -> _Draft:
             ],
         )
     sheets = _known_names(sheets, check)
+    _percent_targets(path, sheets, check)
     frames: dict[str, pd.DataFrame] = {}
     for sheet, required in schema.MASTER_SHEETS.items():
         blank = not any(_text(v) for row in sheets.get(sheet, []) for v in row)

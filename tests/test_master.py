@@ -506,3 +506,32 @@ def test_a_scale_with_a_band_missing_or_never_reached_is_refused(
     spec, issues = _broken(tmp_path, _with_scale(rows))
     assert spec is None
     assert [(i.cell, i.severity) for i in issues if i.rule == "spec.skala"] == [(cell, ERROR)]
+
+
+def test_a_target_typed_as_a_percent_in_excel_is_read_as_the_percent_shown(
+    tmp_path: Path,
+) -> None:
+    """``92%`` typed in a target cell is stored as 0,92: read so, the OPD's correct 87,4 was
+    refused as 'a percent typed as a fraction', and the report became a DRAFT."""
+    book = openpyxl.load_workbook(SPEC_PATH)["indikator"]
+    header = [c.value for c in book[1]]
+    rows = {r[0].value: r[0].row for r in book.iter_rows(min_row=2)}
+    persen = next(
+        c for c in rows if "%" in str(book.cell(rows[c], header.index("satuan") + 1).value)
+    )
+    column = header.index("target_2018") + 1
+
+    def edit(wb):
+        ws = wb["indikator"]
+        ws.cell(rows[persen], column).value = 0.92
+        ws.cell(rows[persen], column).number_format = "0%"
+
+    spec, issues = _broken(tmp_path, edit)
+    assert spec is not None, [i.message for i in issues if i.severity == ERROR]
+    target = spec.indikator.set_index("kode_indikator").loc[persen, "target_nilai"]
+    assert target == 92
+    said = [i for i in issues if i.rule == "spec.format_persen"]
+    letter = openpyxl.utils.get_column_letter(column)
+    assert [(i.cell, i.severity, i.found) for i in said] == [
+        (f"{letter}{rows[persen]}", "INFO", "92%")
+    ]

@@ -8,6 +8,7 @@ The frames the suites run on are built by :func:`realisasi_frame`, :func:`anggar
 from __future__ import annotations
 
 import functools
+import itertools
 from collections.abc import Callable
 from typing import Any
 
@@ -41,6 +42,40 @@ def _locate(key: str) -> Callable[[pd.Series, str], dict[str, str]]:
         }
 
     return locate
+
+
+RUNNING_NEAR = (0.5, 1.5)  # the last quarter this close to the target (times the target) …
+RUNNING_SUM = 1.5  # … while the quarters add up to more than this many times the target
+
+
+def _running_totals(
+    frame: pd.DataFrame, target: pd.Series, from_quarters: pd.Series, summed: pd.Series
+) -> tuple[pd.Series, pd.Series]:
+    """The last quarter's value and cell of a ``kumulatif`` indicator whose quarters look like
+    running totals ("s/d triwulan", as the Renja forms ask): they never go down, the last one
+    is already near the year's target, and their sum far above it. Summed, they gave a
+    capaian of 185 % or 275 % without a word; the warning says which reading was used."""
+    value = np.full(len(frame), np.nan)
+    cell = np.full(len(frame), "", dtype=object)
+    low, high = RUNNING_NEAR
+    candidates = from_quarters & (frame["agregasi_tw"] == "kumulatif") & (target > 0)
+    quarters = frame[list(schema.TW_COLUMNS)].astype(float).to_numpy()
+    cells = frame[[f"sel_{k}" for k in schema.TW_COLUMNS]].to_numpy(dtype=object)
+    targets, sums = target.to_numpy(dtype=float), summed.to_numpy(dtype=float)
+    for i in np.flatnonzero(candidates.to_numpy(dtype=bool)):
+        filled = [q for q in range(len(schema.TW_COLUMNS)) if not np.isnan(quarters[i, q])]
+        if len(filled) < 2:
+            continue
+        steps = [quarters[i, b] - quarters[i, a] for a, b in itertools.pairwise(filled)]
+        last, t = quarters[i, filled[-1]], targets[i]
+        if (
+            min(steps) >= 0
+            and max(steps) > 0
+            and low * t <= last <= high * t
+            and sums[i] > RUNNING_SUM * t
+        ):
+            value[i], cell[i] = last, cells[i, filled[-1]]
+    return pd.Series(value, index=frame.index), pd.Series(cell, index=frame.index)
 
 
 def _used_cell(frame: pd.DataFrame) -> pd.Series:
@@ -140,7 +175,10 @@ def realisasi_frame(realisasi: pd.DataFrame, spec: MasterSpec) -> pd.DataFrame:
     )
     lowest, lowest_cell = _lowest_quarter(frame)
     from_quarters = numeric & frame["realisasi_tahunan"].astype(float).isna()
+    running, running_cell = _running_totals(frame, target, from_quarters, used)
     return frame.assign(
+        tw_akhir_kumulatif=running,
+        sel_tw_akhir_kumulatif=running_cell,
         realisasi_dipakai=used,
         sel_realisasi_dipakai=_used_cell(frame),
         realisasi_tw_terendah=lowest.where(from_quarters),
@@ -157,7 +195,10 @@ def realisasi_frame(realisasi: pd.DataFrame, spec: MasterSpec) -> pd.DataFrame:
 def anggaran_frame(anggaran: pd.DataFrame, spec: MasterSpec) -> pd.DataFrame:
     """The received budget realisations with their spec pagu (``realisasi_anggaran`` suite)."""
     prog = spec.program.set_index("kode_program")
-    return anggaran.assign(pagu=anggaran["kode_program"].map(prog["pagu"]).astype(float))
+    pagu = anggaran["kode_program"].map(prog["pagu"]).astype(float)
+    real = anggaran["realisasi_anggaran"].astype(float)
+    spent = (real > 0) & (pagu > 0)  # nothing spent is no typing slip
+    return anggaran.assign(pagu=pagu, serapan_persen=(real / pagu * 100).where(spent))
 
 
 def value_checks(
