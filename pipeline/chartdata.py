@@ -38,7 +38,7 @@ def judul(nama_pemda: str, tahun: int) -> str:
     return f"{nama_pemda} Tahun {tahun}"
 
 
-def sasaran_bars(sasaran: pd.DataFrame, scale: Scale) -> pd.DataFrame:
+def sasaran_bars(sasaran: pd.DataFrame, scale: Scale, desimal: int = 2) -> pd.DataFrame:
     """One row per Sasaran of the spec, in spec order: its average, predikat and colour.
 
     A Sasaran without a bar says why in ``catatan`` (no indicator in the spec, or none scored)
@@ -74,7 +74,7 @@ def sasaran_bars(sasaran: pd.DataFrame, scale: Scale) -> pd.DataFrame:
                 "jumlah_dinilai": scored,
                 "catatan": catatan,
                 "teks_nilai": (
-                    f"{fmt.persen(value)}  ({scored} ind.)" if not catatan else catatan
+                    f"{fmt.persen(value, desimal)}  ({scored} ind.)" if not catatan else catatan
                 ),
             }
         )

@@ -87,6 +87,7 @@ def _summary(run: Run, paths: dict[str, Path] | None, extra: list[str] | None = 
     counts = berkas["status"].value_counts().to_dict() if not berkas.empty else {}
     sev = run.issues["severity"].value_counts().to_dict() if not run.issues.empty else {}
     avg = k["rata_rata_capaian"]
+    shown = run.spec.settings.desimal_tampilan  # as the workbook shows them
     lines = [
         f"{run.spec.pemda['nama_pemda']} — tahun {run.spec.tahun}",
         f"Berkas ditemukan  : {len(berkas)}",
@@ -99,11 +100,13 @@ def _summary(run: Run, paths: dict[str, Path] | None, extra: list[str] | None = 
         f"Indikator dinilai : {k['jumlah_dinilai']} dari {k['jumlah_indikator']} "
         f"({k['belum_lapor']} belum lapor, {k['data_tidak_tersedia']} data tidak tersedia, "
         f"{k['tidak_dapat_dihitung']} tidak dapat dihitung)",
-        f"Rata-rata capaian : {fmt.persen(avg if isinstance(avg, float) else None)} "
+        f"Rata-rata capaian : {fmt.persen(avg if isinstance(avg, float) else None, shown)} "
         f"({k['predikat']}; {k['metode']})",
         "Serapan anggaran  : "
         + (
-            "tidak ada data anggaran" if not k["jumlah_program"] else f"{fmt.persen(k['serapan'])}"
+            "tidak ada data anggaran"
+            if not k["jumlah_program"]
+            else f"{fmt.persen(k['serapan'], shown)}"
         ),
         f"Masalah validasi  : {sev.get(ERROR, 0)} ERROR, {sev.get(WARNING, 0)} WARNING, "
         f"{sev.get(INFO, 0)} INFO",

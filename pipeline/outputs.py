@@ -299,7 +299,7 @@ def _figures(
     }
     return {
         "chart_sasaran": charts.capaian_per_sasaran(
-            chartdata.sasaran_bars(res.sasaran, settings.skala),
+            chartdata.sasaran_bars(res.sasaran, settings.skala, settings.desimal_tampilan),
             settings.skala,
             settings.batas_capaian,
             pemda,
@@ -315,12 +315,14 @@ def _figures(
             chartdata.opd_tanpa_nilai(res.opd, status),
             settings.skala,
             pemda,
+            settings.desimal_tampilan,
         ),
         "chart_tren": charts.tren_sasaran(
             chartdata.tren_sasaran(res.indikator, res.sasaran, settings),
             labels,
             pemda,
             chartdata.progres_label(res.indikator),
+            min(settings.desimal_tampilan, 1),  # three bars a row: one decimal at most
         ),
     }
 

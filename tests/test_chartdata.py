@@ -168,3 +168,51 @@ def test_trend_chart_says_which_sasaran_it_leaves_out() -> None:
     fig = charts.tren_sasaran(frame, {"S1": "S1 Satu", "S2": "S2 Dua"}, "Kota Contoh Tahun 2025")
     notes = [t.get_text() for t in fig.texts]
     assert any("S2" in n and "S1" not in n for n in notes), notes
+
+
+def test_chart_values_show_the_specs_display_decimals() -> None:
+    """With ``desimal_tampilan = 1`` the workbook showed 93,8 and the PNG charts and the
+    command's summary 93,82."""
+    import dataclasses
+
+    from pipeline import charts, cli
+    from pipeline.master import read_master
+    from pipeline.run import run_pemda
+    from tests.conftest import INPUT_DIR, SPEC_PATH
+
+    settings = default_settings()
+    sasaran = pd.DataFrame(
+        {
+            "kode_sasaran": ["S1"],
+            "uraian_sasaran": ["Meningkatnya mutu"],
+            "jumlah_indikator": [2.0],
+            "jumlah_dinilai": [2.0],
+            "rata_rata_capaian": [93.8249],
+            "predikat": ["Sangat Tinggi"],
+        }
+    )
+    assert chartdata.sasaran_bars(sasaran, settings.skala, 1).loc[0, "teks_nilai"] == (
+        "93,8%  (2 ind.)"
+    )
+    opd = pd.DataFrame(
+        {
+            "kode_opd": ["A"],
+            "nama_opd": ["Dinas A"],
+            "rata_rata_capaian": [93.8249],
+            "predikat": ["Sangat Tinggi"],
+            "jumlah_indikator": [2],
+            "jumlah_dinilai": [2],
+        }
+    )
+    ranked = chartdata.peringkat_opd(opd, settings.skala)
+    nothing = chartdata.opd_tanpa_nilai(opd.iloc[0:0])
+    figure = charts.peringkat_opd(ranked, nothing, settings.skala, "Kota X", 1)
+    assert "93,8%" in [t.get_text() for t in figure.axes[0].texts]
+
+    spec, _ = read_master(SPEC_PATH)
+    assert spec is not None
+    spec.settings = dataclasses.replace(spec.settings, desimal_tampilan=1)
+    summary = cli._summary(run_pemda(spec, INPUT_DIR), None)
+    line = next(x for x in summary.splitlines() if x.startswith("Rata-rata capaian"))
+    assert line.split(":")[1].split("%")[0].strip().count(",") == 1
+    assert len(line.split(":")[1].split("%")[0].strip().split(",")[1]) == 1, line
