@@ -547,6 +547,9 @@ def _read_table(
             for k, n in marked.items()
             if n.galat or (n.rumus and n.tanpa_nilai)
         }
+        typed = sorted(k for k, n in marked.items() if n.galat and not n.rumus)
+        if typed:  # an error value typed or pasted as a value, not a formula's result
+            values["_galat_ketik"] = typed
         refers = {k: n.rujukan for k, n in marked.items() if n.rujukan}
         if refers:  # a stored result that may not be the source's today
             values["_rujukan"] = refers

@@ -804,3 +804,24 @@ def test_quarters_that_look_like_running_totals_are_pointed_at(
         assert fmt.angka_ringkas(sum(quarters)) in said and fmt.angka_ringkas(quarters[-1]) in said
     else:
         assert flagged.empty
+
+
+def test_an_error_value_typed_as_a_value_is_not_called_a_formula(
+    spec: MasterSpec, tmp_path: Path
+) -> None:
+    """``#N/A`` typed or pasted as a value was reported as 'a formula that gives #N/A'."""
+    folder = copy_inputs(tmp_path)
+    path = input_file(folder, "DINSOS")
+    row = _row_of(path, "IK14.09")
+    cell = f"{COL['realisasi_tahunan']}{row}"
+    wb = openpyxl.load_workbook(path)
+    wb[tpl.SHEET_INDIKATOR][cell] = "#N/A"  # openpyxl stores it as an error value (t="e")
+    assert wb[tpl.SHEET_INDIKATOR][cell].data_type == "e"
+    wb.save(path)
+    run = run_pemda(spec, folder)
+    said = run.issues[(run.issues["file"] == path.name) & (run.issues["cell"] == cell)]
+    assert said[["rule", "severity", "found"]].to_records(index=False).tolist() == [
+        ("nilai.rumus", ERROR, "#N/A")
+    ]
+    assert "diketik atau ditempel" in said["message"].iloc[0]
+    assert "rumus yang menghasilkan" not in said["message"].iloc[0]

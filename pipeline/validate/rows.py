@@ -338,6 +338,13 @@ def _formula_problem(out: FileIssues, raw: dict[str, Any], key: str, cell: str, 
             "dipakai."
         )
         found = "rumus tanpa nilai tersimpan"
+    elif key in raw.get("_galat_ketik", ()):
+        message = (
+            f"Sel berisi nilai galat {problem} (diketik atau ditempel sebagai nilai, bukan "
+            "angka); nilai ini tidak dipakai. Ketik angkanya, atau n/a bila datanya tidak "
+            "tersedia."
+        )
+        found = problem
     else:
         message = (
             f"Sel berisi rumus yang menghasilkan {problem}; nilai ini tidak dipakai. Perbaiki "
