@@ -207,8 +207,12 @@ def test_broken_spec_stops_the_run_with_a_located_message(tmp_path: Path) -> Non
 def _spec_with(tmp_path: Path, settings: dict[str, str]) -> Path:
     wb = openpyxl.load_workbook(SPEC_PATH)
     ws = wb["pengaturan"]
+    rows = {r[0].value: r for r in ws.iter_rows(min_row=2)}
     for key, value in settings.items():
-        ws.append([key, value])
+        if key in rows:  # a key given twice is refused: its row is changed
+            rows[key][1].value = value
+        else:
+            ws.append([key, value])
     path = tmp_path / "spec.xlsx"
     wb.save(path)
     return path
