@@ -825,3 +825,22 @@ def test_an_error_value_typed_as_a_value_is_not_called_a_formula(
     ]
     assert "diketik atau ditempel" in said["message"].iloc[0]
     assert "rumus yang menghasilkan" not in said["message"].iloc[0]
+
+
+def test_a_refused_value_still_points_at_its_row_in_the_workbook(
+    spec: MasterSpec, tmp_path: Path
+) -> None:
+    """A row whose value was refused had an empty Sel Sumber: the bad cell was only to be
+    found through the Validasi sheet."""
+    from pipeline.outputs import write_outputs
+    from tests.conftest import read_sheet
+
+    folder = copy_inputs(tmp_path)
+    path = input_file(folder, "DINSOS")
+    row = _row_of(path, "IK14.09")
+    _edit(path, tpl.SHEET_INDIKATOR, f"{COL['realisasi_tahunan']}{row}", "sekitar delapan puluh")
+    run = run_pemda(spec, folder)
+    paths = write_outputs(run, tmp_path / "out")
+    sheet = read_sheet(paths["workbook"], "Indikator").set_index("Kode Indikator")
+    first, last = COL["realisasi_tw1"], COL["realisasi_tahunan"]
+    assert sheet.loc["IK14.09", "Sel Sumber"] == f"{first}{row}:{last}{row}"
