@@ -34,6 +34,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from openpyxl.writer.excel import ExcelWriter
 
 from pipeline import fmt, sanitize, schema
+from pipeline import template as tpl
 from pipeline.atomic import folder_mode
 from pipeline.frames import records
 from pipeline.ingest import Submission, workbook_problem
@@ -292,7 +293,7 @@ def _table(
     issues: pd.DataFrame,
     number: int,
     source: str | None,
-    sheetnames: set[str],
+    sheetnames: dict[str, str],
 ) -> tuple[int, int]:
     """One titled table of problems from ``row``; returns the next free row and number."""
     bold = Font(name=FONT, bold=True, size=11)
@@ -350,7 +351,7 @@ def _table(
         ref = str(rec["cell"] or "")
         if linked and rec["sheet"] in sheetnames and ref and ":" not in ref:
             link = ws.cell(row, 4)
-            _link(link, str(rec["sheet"]), ref)
+            _link(link, sheetnames[str(rec["sheet"])], ref)
             link.font = Font(name=FONT, size=9, color="0563C1", underline="single")
     return row + 2, number
 
@@ -365,7 +366,7 @@ def _list_sheet(
     issues: pd.DataFrame,
     title: str,
     source: str | None,
-    sheetnames: set[str],
+    sheetnames: dict[str, str],
     contact: Contact,
     blank_template: bool,
     copied: bool = True,
@@ -446,12 +447,24 @@ def _anchor(ws: Worksheet, ref: str) -> Cell | None:
     return cell
 
 
+def sheets_of(names: list[str]) -> dict[str, str]:
+    """A file's sheets by the name issues give them: their own, and a template sheet's name for
+    the one sheet whose name differs from it only in case or spaces (read as that sheet)."""
+    out = {name: name for name in names}
+    for template in (tpl.SHEET_META, tpl.SHEET_INDIKATOR, tpl.SHEET_ANGGARAN, tpl.SHEET_RENJA):
+        alike = [n for n in names if "".join(n.split()).casefold() == template.casefold()]
+        if template not in out and len(alike) == 1:
+            out[template] = alike[0]
+    return out
+
+
 def _mark_cells(wb: Workbook, issues: pd.DataFrame) -> None:
     located = issues[(issues["sheet"] != "") & (issues["cell"] != "")]
+    sheets = sheets_of(wb.sheetnames)
     marks: dict[tuple[str, str], tuple[Cell, list[tuple[str, str]]]] = {}
     for (sheet_key, ref_key), group in located.groupby(["sheet", "cell"], sort=True):
-        sheet, ref = str(sheet_key), str(ref_key)
-        if sheet not in wb.sheetnames or ":" in ref:
+        sheet, ref = sheets.get(str(sheet_key), ""), str(ref_key)
+        if not sheet or ":" in ref:
             continue
         cell = _anchor(wb[sheet], ref)
         if cell is None:
@@ -512,7 +525,9 @@ def build_feedback(
     )
     if source is not None:
         _mark_cells(wb, issues[issues["file"] == source.name])
-    _list_sheet(wb, issues, title, checked, set(wb.sheetnames), contact, blank, source is not None)
+    _list_sheet(
+        wb, issues, title, checked, sheets_of(wb.sheetnames), contact, blank, source is not None
+    )
     wb.active = 0
     for ws in wb.worksheets:
         ws.sheet_view.tabSelected = ws.title == SHEET

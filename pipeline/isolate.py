@@ -277,9 +277,12 @@ def interrupt_deferred() -> Iterator[None]:
     try:
         yield
     finally:
-        signal.signal(signal.SIGINT, previous)
+        # a handler set outside Python reads as None: the default is what can be restored
+        signal.signal(signal.SIGINT, signal.SIG_DFL if previous is None else previous)
         if pressed and callable(previous):
             previous(signal.SIGINT, None)
+        elif pressed and previous in (None, signal.SIG_DFL):
+            signal.raise_signal(signal.SIGINT)
 
 
 _DAEMON_FLAG = threading.Lock()

@@ -131,6 +131,16 @@ class MasterSpec:
         """The spec's OPD codes."""
         return self._by_opd().codes
 
+    @property
+    def indikator_codes(self) -> frozenset[str]:
+        """Every indicator code of the spec (made once, not once per file)."""
+        return self._by_opd().indikator_codes
+
+    @property
+    def program_codes(self) -> frozenset[str]:
+        """Every program code of the spec (made once, not once per file)."""
+        return self._by_opd().program_codes
+
     def _by_opd(self) -> _ByOpd:
         """Row positions per OPD, built once (per frame: replacing a frame rebuilds them), so
         that asking for one OPD's rows does not scan the whole spec each time."""
@@ -193,6 +203,8 @@ class _ByOpd:
     codes: frozenset[str]
     indikator: dict[str, list[int]]
     program: dict[str, list[int]]
+    indikator_codes: frozenset[str] = frozenset()
+    program_codes: frozenset[str] = frozenset()
     fingerprints: dict[str, str] = field(default_factory=dict)
     _rows: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     _text: dict[str, list[list[str]]] = field(default_factory=dict)
@@ -221,7 +233,16 @@ class _ByOpd:
         for pos, code in enumerate(spec.program["kode_opd"]):
             program.setdefault(code, []).append(pos)
         codes = frozenset(str(k) for k in spec.opd["kode_opd"])
-        return cls(spec.opd, spec.indikator, spec.program, codes, indikator, program)
+        return cls(
+            spec.opd,
+            spec.indikator,
+            spec.program,
+            codes,
+            indikator,
+            program,
+            frozenset(spec.indikator["kode_indikator"]),
+            frozenset(spec.program["kode_program"]),
+        )
 
     def fits(self, spec: MasterSpec) -> bool:
         return (
@@ -697,41 +718,48 @@ def _custom_scales(df: pd.DataFrame, check: _Checker) -> dict[str, Scale]:
 
 def _known_names(
     sheets: dict[str, list[list[Any]]], check: _Checker
-) -> dict[str, list[list[Any]]]:
-    """The sheets by the names the spec knows them by: a sheet renamed only in case or spaces
-    (``Pengaturan``, ``indikator ``) is read as the sheet it is, with a WARNING. Not read, it
-    was missed without a word (an optional sheet: every setting fell back to its default)."""
-    known = [*schema.MASTER_SHEETS, "skala"]
+) -> tuple[dict[str, list[list[Any]]], dict[str, str]]:
+    """The sheets by the names the spec knows them by, and each renamed one's own name: a
+    sheet renamed only in case or spaces (``Pengaturan``, ``indikator ``) is read as the sheet
+    it is, with a WARNING. Not read, it was missed without a word (an optional sheet: every
+    setting fell back to its default). Two such sheets for one name are refused: which of the
+    two is meant cannot be told."""
     out = dict(sheets)
-    for name in sheets:
-        key = "".join(name.split()).lower()
-        meant = next((k for k in known if k == key), None)
-        if meant is None or meant == name:
+    named: dict[str, str] = {}
+    for meant in [*schema.MASTER_SHEETS, "skala"]:
+        alike = [n for n in sheets if n != meant and "".join(n.split()).lower() == meant]
+        if not alike:
             continue
         if meant in sheets:
-            said = f"sheet '{meant}' yang dibaca; sheet ini tidak"
+            severity, said = WARNING, f"sheet '{meant}' yang dibaca; sheet ini tidak"
+        elif len(alike) > 1:
+            severity, said = ERROR, "ada lebih dari satu sheet seperti ini, tidak jelas mana"
         else:
-            out[meant] = out.pop(name)
-            said = f"dibaca sebagai sheet '{meant}'"
-        check.issues.append(
-            Issue(
-                rule="spec.nama_sheet",
-                severity=WARNING,
-                file=check.file,
-                sheet=name,
-                found=name,
-                expected=meant,
-                message=f"Nama sheet '{name}' berbeda huruf besar/kecil atau spasi dari "
-                f"'{meant}': {said}. Samakan nama sheet dengan templat master spec.",
+            severity, said = WARNING, f"dibaca sebagai sheet '{meant}'"
+            out[meant] = out.pop(alike[0])
+            named[meant] = alike[0]
+        for name in alike:
+            check.issues.append(
+                Issue(
+                    rule="spec.nama_sheet",
+                    severity=severity,
+                    file=check.file,
+                    sheet=name,
+                    found=name,
+                    expected=meant,
+                    message=f"Nama sheet '{name}' berbeda huruf besar/kecil atau spasi dari "
+                    f"'{meant}': {said}. Samakan nama sheet dengan templat master spec.",
+                )
             )
-        )
-    return out
+    return out, named
 
 
 _PERCENT_COLUMNS = re.compile(r"^(target_\d{4}|batas_wajar_min|batas_wajar_max)$")
 
 
-def _percent_targets(path: Path, sheets: dict[str, list[list[Any]]], check: _Checker) -> None:
+def _percent_targets(
+    path: Path, sheets: dict[str, list[list[Any]]], check: _Checker, sheet: str
+) -> None:
     """A target typed as ``92%`` in Excel is stored as 0,92: read as the percent shown, as an
     OPD's cells are (INFO at the cell; a WARNING when the indicator's unit is not a percent).
     Read as 0,92, its OPD's correct 87,4 was refused as 'a percent typed as a fraction'."""
@@ -743,7 +771,7 @@ def _percent_targets(path: Path, sheets: dict[str, list[list[Any]]], check: _Che
     if not columns:
         return
     try:
-        notes = scan_sheets(path, ("indikator",), len(rows)).get("indikator", {})
+        notes = scan_sheets(path, (sheet,), len(rows)).get(sheet, {})
     except Exception:  # the sheet's XML cannot be read for formats: the values stand
         return
     unit = header.index("satuan") if "satuan" in header else -1
@@ -1041,8 +1069,8 @@ def _read_draft(path: Path) -> _Draft:
                 )
             ],
         )
-    sheets = _known_names(sheets, check)
-    _percent_targets(path, sheets, check)
+    sheets, named = _known_names(sheets, check)
+    _percent_targets(path, sheets, check, named.get("indikator", "indikator"))
     frames: dict[str, pd.DataFrame] = {}
     for sheet, required in schema.MASTER_SHEETS.items():
         blank = not any(_text(v) for row in sheets.get(sheet, []) for v in row)

@@ -224,6 +224,8 @@ def _show_column(name: str, value: object) -> str:
     """A column value in a message: percents and ratios with two decimals."""
     if "faktor" in name:
         return fmt.nilai(value, 1)
+    if name == "serapan_persen" and isinstance(value, float):  # a share far below 1 %
+        return fmt.angka_ringkas(value, 6)
     return fmt.nilai(value, 2 if "capaian" in name or "rasio" in name else None)
 
 

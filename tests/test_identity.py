@@ -84,6 +84,10 @@ def test_an_entry_that_cannot_be_opened_is_listed_with_its_reason(
         ("DINSOS", "Dinas Kesehatan - Capaian Kinerja 2018.xlsx", False),
         ("DINSOS", "Dinas - Keuangan.xlsx", False),
         ("DISKOPUKM", "Dinkes - Capaian Kinerja 2018.xlsx", False),
+        # another OPD's code is that OPD's, even when its letters could shorten this one's
+        # name (B-K-D: Badan Pengelolaan Keuangan … Daerah; 'setda' begins 'Setdakota')
+        ("BPKPAD", "BKD - Capaian Kinerja 2018.xlsx", False),
+        ("BAG_ORG", "Setda - Capaian Kinerja 2018.xlsx", False),
     ],
 )
 def test_a_shortened_own_name_beside_another_opds_word_is_no_other_claim(

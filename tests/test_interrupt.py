@@ -98,3 +98,42 @@ def test_ctrl_c_while_the_helpers_start_is_one_sentence(tmp_path: Path, command:
     assert len(err.strip().splitlines()) == 1, err
     assert not left, left
     assert not (tmp_path / "o").exists() or not any((tmp_path / "o").iterdir())
+
+
+_HELD = """
+import os, signal, sys
+from pipeline.isolate import interrupt_deferred
+if sys.argv[1] == "default":
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+try:
+    with interrupt_deferred():
+        os.kill(os.getpid(), signal.SIGINT)
+        print("the block ran to its end", flush=True)
+except KeyboardInterrupt:
+    print("raised after the block", flush=True)
+"""
+
+
+@pytest.mark.parametrize(
+    ("handler", "code", "said"),
+    [
+        ("python", 0, ["the block ran to its end", "raised after the block"]),
+        ("default", -signal.SIGINT, ["the block ran to its end"]),  # ended as Ctrl-C ends it
+    ],
+)
+def test_a_ctrl_c_held_during_a_start_is_acted_on_after_it(
+    handler: str, code: int, said: list[str]
+) -> None:
+    """Held, never lost: with Python's handler it is raised right after the block; with the
+    default action (a handler of another program restored as the default) it ends the process
+    then, instead of being dropped."""
+    result = subprocess.run(
+        [sys.executable, "-c", _HELD, handler],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == code, result.stderr
+    assert result.stdout.splitlines() == said

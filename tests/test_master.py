@@ -535,3 +535,36 @@ def test_a_target_typed_as_a_percent_in_excel_is_read_as_the_percent_shown(
     assert [(i.cell, i.severity, i.found) for i in said] == [
         (f"{letter}{rows[persen]}", "INFO", "92%")
     ]
+
+
+def test_two_sheets_renamed_alike_are_refused_and_a_renamed_indikator_keeps_its_formats(
+    tmp_path: Path,
+) -> None:
+    def twice(wb):
+        wb["pengaturan"].title = "sementara"  # openpyxl numbers a title equal but for case
+        wb["sementara"].title = "Pengaturan"
+        wb.copy_worksheet(wb["Pengaturan"]).title = "PENGATURAN "
+
+    spec, issues = _broken(tmp_path, twice)
+    assert spec is None
+    assert sorted((i.sheet, i.severity) for i in issues if i.rule == "spec.nama_sheet") == [
+        ("PENGATURAN ", ERROR),
+        ("Pengaturan", ERROR),
+    ]
+
+    book = openpyxl.load_workbook(SPEC_PATH)["indikator"]
+    header = [c.value for c in book[1]]
+    satuan = header.index("satuan") + 1
+    row = next(r[0].row for r in book.iter_rows(min_row=2) if "%" in str(r[satuan - 1].value))
+    column = header.index("target_2018") + 1
+
+    def renamed(wb):
+        ws = wb["indikator"]
+        ws.cell(row, column).value = 0.92
+        ws.cell(row, column).number_format = "0%"
+        ws.title = "Indikator "
+
+    spec, issues = _broken(tmp_path, renamed)
+    assert spec is not None, [i.message for i in issues if i.severity == ERROR]
+    code = book.cell(row, 1).value
+    assert spec.indikator.set_index("kode_indikator").loc[code, "target_nilai"] == 92

@@ -18,7 +18,7 @@ import re
 import tempfile
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
@@ -310,7 +310,8 @@ def _write(
         )
     tables = {name: output / f"{name}.parquet" for name in spools}
     with _helpers(len(tables) + len(charts)) as pool:
-        with interrupt_deferred():  # the pool starts its processes as the jobs are given
+        # a pool starts its processes as the jobs are given (in-process jobs run at once)
+        with interrupt_deferred() if isinstance(pool, cf.ProcessPoolExecutor) else nullcontext():
             # the largest first: the indicator table, then the rankings with the most bars
             table_jobs = {
                 name: pool.submit(_write_table, spools[name], target)

@@ -114,8 +114,17 @@ class Directory:
             return False
         stem = PurePosixPath(file_name).name.rsplit(".", 1)[0]
         words = normalise_name(stem).split()
+        # words that are another OPD's code, name or alias say that OPD, never this one
+        taken: set[int] = set()
+        for start in range(len(words)):
+            for end in range(start + 1, min(len(words), start + self.longest) + 1):
+                other = self.names.get(" ".join(words[start:end]))
+                if other is not None and other != kode:
+                    taken.update(range(start, end))
         for start in range(len(words)):
             for end in range(start + 1, min(len(words), start + 4) + 1):
+                if taken.intersection(range(start, end)):
+                    continue
                 run = "".join(words[start:end])
                 if len(run) >= 3 and any(self._shortens(run, p) for p in phrases):
                     return True

@@ -130,7 +130,7 @@ def _recognised(
     raws: list[dict[str, Any]],
     key: str,
     own: dict[str, Any],
-    every: set[str],
+    every: frozenset[str],
     sheet: str,
     letters: dict[str, str],
 ) -> list[dict[str, Any]]:
@@ -139,8 +139,10 @@ def _recognised(
     shows the difference. Such a row was dropped as a row added by hand, and the indicator
     reported as deleted, under messages quoting two codes that look the same."""
     by_key: dict[str, list[str]] = {}
+    present = {raw[key] for raw in raws}
     for code in own:
-        by_key.setdefault(code_key(code), []).append(code)
+        if code not in present:  # its own row is there: a look-alike row is another row
+            by_key.setdefault(code_key(code), []).append(code)
     kept = []
     for raw in raws:
         code = raw[key]
@@ -175,7 +177,7 @@ def extract_realisasi(
     letters = sub.indikator_cols
     rows: list[dict[str, Any]] = []
     seen: set[str] = set()
-    every = set(spec.indikator["kode_indikator"])
+    every = spec.indikator_codes
     raws = _recognised(out, sub.indikator, "kode_indikator", expected, every, sheet, letters)
     twice = _duplicates(out, raws, "kode_indikator", sheet, letters)
     template = _record_template(sub.name, kode_opd, letters)
@@ -238,7 +240,8 @@ def extract_realisasi(
             value = raw.get(key)
             rec[key] = "" if value is None else str(value).strip()
             if raw.get("_rumus") and raw["_rumus"].get(key):
-                _formula_text(out, raw["_rumus"][key], cell_at(letters, key, r), code)
+                typed = key in raw.get("_galat_ketik", ())
+                _formula_text(out, raw["_rumus"][key], cell_at(letters, key, r), code, typed)
         if rec["realisasi_tidak_tersedia"]:
             _no_data_issue(out, rec, code)
         rows.append(rec)
@@ -366,15 +369,18 @@ def _formula_problem(out: FileIssues, raw: dict[str, Any], key: str, cell: str, 
     return True
 
 
-def _formula_text(out: FileIssues, problem: str, cell: str, code: str) -> None:
+def _formula_text(
+    out: FileIssues, problem: str, cell: str, code: str, typed: bool = False
+) -> None:
     """A WARNING for a text cell (faktor pendorong, penghambat …) whose formula gives an
     error value or no stored result: its text cannot be read, and would otherwise be lost
     without a word."""
     found = "rumus tanpa nilai tersimpan" if problem == "tanpa_nilai" else problem
+    what = "nilai galat" if typed else "rumus"
     out.issue(
         "nilai.rumus_teks",
         WARNING,
-        f"Sel berisi rumus ({found}); teksnya tidak terbaca dan dianggap kosong. Ketik "
+        f"Sel berisi {what} ({found}); teksnya tidak terbaca dan dianggap kosong. Ketik "
         "teksnya langsung, tanpa rumus.",
         sheet=tpl.SHEET_INDIKATOR,
         cell=cell,
@@ -694,7 +700,7 @@ def extract_anggaran(
     empty: list[str] = []
     rows: list[dict[str, Any]] = []
     seen: set[str] = set()
-    every = set(spec.program["kode_program"])
+    every = spec.program_codes
     raws = _recognised(out, sub.anggaran, "kode_program", expected, every, sheet, letters)
     twice = _duplicates(out, raws, "kode_program", sheet, letters)
     for raw in raws:
