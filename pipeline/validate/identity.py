@@ -131,32 +131,10 @@ class Directory:
         return False
 
     def _shortens(self, run: str, phrase: tuple[str, ...]) -> bool:
-        own = self.own_words
-        if len(run) >= 3 and _initials(run, tuple(w in own for w in phrase), phrase):
-            return True
-
-        @functools.cache
-        def made(at: int, word: int) -> tuple[bool, bool]:
-            """(can run[at:] be made from phrase[word:], reaching an own word by then)"""
-            if at == len(run):
-                return True, False
-            best = (False, False)
-            for w in range(word, len(phrase)):
-                target = phrase[w]
-                size = 0
-                while (
-                    size < len(target) and at + size < len(run) and run[at + size] == target[size]
-                ):
-                    size += 1
-                    rest, reached = made(at + size, w + 1)
-                    if rest:
-                        best = (True, best[1] or reached or (size >= 3 and target in own))
-                        if best[1]:
-                            return best
-            return best
-
-        ok, reached = made(0, 0)
-        return ok and reached
+        own = tuple(w in self.own_words for w in phrase)
+        return (len(run) >= 3 and _made_of(run, phrase, own, initials=True)) or _made_of(
+            run, phrase, own, initials=False
+        )
 
     def sheet_owners(self, sub: Submission, kode_opd: str) -> tuple[str, ...]:
         """The OPDs owning the indicators in the sheet, when none of them is ``kode_opd``'s."""
@@ -170,20 +148,29 @@ class Directory:
         return f"{self.nama.get(kode, kode)} ({kode})"
 
 
-def _initials(run: str, own: tuple[bool, ...], phrase: tuple[str, ...]) -> bool:
-    """Whether ``run`` is the initials of some of the phrase's words, in order, one of them
-    an own word (``ukm``: Usaha Kecil dan Menengah)."""
+def _made_of(run: str, phrase: tuple[str, ...], own: tuple[bool, ...], initials: bool) -> bool:
+    """Whether ``run`` is made, letter for letter, of beginnings of the phrase's words in their
+    order (words may be left out), reaching an own word (``own``: used by no other OPD's
+    name): with ``initials``, one letter of each word used (``ukm``: Usaha Kecil dan
+    Menengah); else any beginnings, an own word's by at least three letters (``diskop``:
+    DInas KOPerasi)."""
 
     @functools.cache
     def made(at: int, word: int) -> tuple[bool, bool]:
+        """(can run[at:] be made from phrase[word:], reaching an own word by then)"""
         if at == len(run):
             return True, False
         best = (False, False)
         for w in range(word, len(phrase)):
-            if phrase[w][0] == run[at]:
-                rest, reached = made(at + 1, w + 1)
+            target = phrase[w]
+            longest = 1 if initials else len(target)
+            size = 0
+            while size < longest and at + size < len(run) and run[at + size] == target[size]:
+                size += 1
+                rest, reached = made(at + size, w + 1)
                 if rest:
-                    best = (True, best[1] or reached or own[w])
+                    strong = own[w] and (initials or size >= 3)
+                    best = (True, best[1] or reached or strong)
                     if best[1]:
                         return best
         return best
