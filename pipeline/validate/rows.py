@@ -138,8 +138,10 @@ def _recognised(
     (case, spaces, a look-alike or invisible character) read as that code, with a WARNING that
     shows the difference. Such a row was dropped as a row added by hand, and the indicator
     reported as deleted, under messages quoting two codes that look the same."""
-    by_key: dict[str, list[str]] = {}
     present = {raw[key] for raw in raws}
+    if all(code in own or code in every or not code for code in present):
+        return raws  # every code is one of the spec's, or none: nothing looks alike
+    by_key: dict[str, list[str]] = {}
     for code in own:
         if code not in present:  # its own row is there: a look-alike row is another row
             by_key.setdefault(code_key(code), []).append(code)

@@ -8,7 +8,6 @@ The frames the suites run on are built by :func:`realisasi_frame`, :func:`anggar
 from __future__ import annotations
 
 import functools
-import itertools
 from collections.abc import Callable
 from typing import Any
 
@@ -55,26 +54,29 @@ def _running_totals(
     running totals ("s/d triwulan", as the Renja forms ask): they never go down, the last one
     is already near the year's target, and their sum far above it. Summed, they gave a
     capaian of 185 % or 275 % without a word; the warning says which reading was used."""
-    value = np.full(len(frame), np.nan)
-    cell = np.full(len(frame), "", dtype=object)
     low, high = RUNNING_NEAR
     candidates = from_quarters & (frame["agregasi_tw"] == "kumulatif") & (target > 0)
     quarters = frame[list(schema.TW_COLUMNS)].astype(float).to_numpy()
+    filled = ~np.isnan(quarters)
+    carried = pd.DataFrame(quarters).ffill(axis=1).to_numpy()  # a gap keeps the last value
+    with np.errstate(invalid="ignore"):
+        steps = np.nan_to_num(np.diff(carried, axis=1), nan=0.0)  # before the first: no step
+    last_at = len(schema.TW_COLUMNS) - 1 - np.argmax(filled[:, ::-1], axis=1)
+    last = carried[:, -1]
+    t = target.to_numpy(dtype=float)
+    with np.errstate(invalid="ignore"):
+        found = (
+            candidates.to_numpy(dtype=bool)
+            & (filled.sum(axis=1) >= 2)
+            & (steps.min(axis=1) >= 0)
+            & (steps.max(axis=1) > 0)
+            & (low * t <= last)
+            & (last <= high * t)
+            & (summed.to_numpy(dtype=float) > RUNNING_SUM * t)
+        )
     cells = frame[[f"sel_{k}" for k in schema.TW_COLUMNS]].to_numpy(dtype=object)
-    targets, sums = target.to_numpy(dtype=float), summed.to_numpy(dtype=float)
-    for i in np.flatnonzero(candidates.to_numpy(dtype=bool)):
-        filled = [q for q in range(len(schema.TW_COLUMNS)) if not np.isnan(quarters[i, q])]
-        if len(filled) < 2:
-            continue
-        steps = [quarters[i, b] - quarters[i, a] for a, b in itertools.pairwise(filled)]
-        last, t = quarters[i, filled[-1]], targets[i]
-        if (
-            min(steps) >= 0
-            and max(steps) > 0
-            and low * t <= last <= high * t
-            and sums[i] > RUNNING_SUM * t
-        ):
-            value[i], cell[i] = last, cells[i, filled[-1]]
+    value = np.where(found, last, np.nan)
+    cell = np.where(found, cells[np.arange(len(frame)), last_at], "")
     return pd.Series(value, index=frame.index), pd.Series(cell, index=frame.index)
 
 
