@@ -34,10 +34,9 @@ from openpyxl.worksheet.worksheet import Worksheet
 from openpyxl.writer.excel import ExcelWriter
 
 from pipeline import fmt, sanitize, schema
-from pipeline import template as tpl
 from pipeline.atomic import folder_mode
 from pipeline.frames import records
-from pipeline.ingest import Submission, workbook_problem
+from pipeline.ingest import Submission, template_sheets, workbook_problem
 from pipeline.issues import ERROR, INFO, SEVERITY_ORDER, WARNING, cell_order, column_number
 from pipeline.layout import row_height
 from pipeline.renja import periode_label
@@ -450,12 +449,7 @@ def _anchor(ws: Worksheet, ref: str) -> Cell | None:
 def sheets_of(names: list[str]) -> dict[str, str]:
     """A file's sheets by the name issues give them: their own, and a template sheet's name for
     the one sheet whose name differs from it only in case or spaces (read as that sheet)."""
-    out = {name: name for name in names}
-    for template in (tpl.SHEET_META, tpl.SHEET_INDIKATOR, tpl.SHEET_ANGGARAN, tpl.SHEET_RENJA):
-        alike = [n for n in names if "".join(n.split()).casefold() == template.casefold()]
-        if template not in out and len(alike) == 1:
-            out[template] = alike[0]
-    return out
+    return {name: name for name in names} | template_sheets(names)
 
 
 def _mark_cells(wb: Workbook, issues: pd.DataFrame) -> None:

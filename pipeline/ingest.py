@@ -609,7 +609,7 @@ def _sheet_key(name: str) -> str:
     return "".join(name.split()).casefold()
 
 
-def _template_sheets(names: list[str]) -> dict[str, str]:
+def template_sheets(names: list[str]) -> dict[str, str]:
     """The template's sheets that are read, each by the name it has in the file: its own, or
     one that differs from it only in letter case or spaces (``Indikator ``, ``ANGGARAN``: a
     rename the clerk does not see), when exactly one sheet does."""
@@ -728,7 +728,7 @@ def _read_package(sub: Submission, data: bytes, package: _Package | None) -> Sub
         wb = CalamineWorkbook.from_filelike(io.BytesIO(data))
         try:
             names = list(wb.sheet_names)
-            actual = _template_sheets(names)
+            actual = template_sheets(names)
             sheets, last_rows = {}, {}
             for n in (tpl.SHEET_META, tpl.SHEET_INDIKATOR, tpl.SHEET_ANGGARAN, tpl.SHEET_RENJA):
                 if n in actual:
