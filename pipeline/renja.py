@@ -31,7 +31,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -42,6 +42,7 @@ from pipeline.config import Scale, Settings, build_settings
 from pipeline.frames import records
 from pipeline.issues import WARNING
 from pipeline.numbers import digits15
+from pipeline.score import compute_capaian
 
 # --- the reporting period ----------------------------------------------------------------------
 
@@ -88,6 +89,8 @@ INDIKATOR_RENJA_COLUMNS = (
     "uraian",
     "satuan",
 )
+# lower is better (``turun``) uses the spec's ``rumus_turun``, as the IKU do; an empty cell is naik
+POLARITAS_RENJA = ("naik", "turun")
 AddIssue = Callable[..., None]
 Unique = Callable[[str, pd.DataFrame, str], None]
 ValueOf = Callable[[object], tuple[float | None, str]]
@@ -279,6 +282,18 @@ def check_renja_sheets(
                 "spec.nilai",
             )
             agregasi = "nilai_akhir"
+        polaritas = str(rec.get("polaritas", "") or "").strip().lower() or "naik"
+        if polaritas not in POLARITAS_RENJA:
+            add(
+                "indikator_renja",
+                row,
+                "polaritas",
+                text_of(rec.get("polaritas", "")),
+                " atau ".join(POLARITAS_RENJA) + " (kosong = naik)",
+                f"Polaritas indikator '{code}' tidak dikenal",
+                "spec.nilai",
+            )
+            polaritas = "naik"
         targets: dict[int, float] = {}
         for year in years:
             col = f"target_{year}"
@@ -337,6 +352,18 @@ def check_renja_sheets(
                 "spec.nilai",
             )
         target = targets.get(tahun)
+        if target == 0:
+            add(
+                "indikator_renja",
+                row,
+                target_col,
+                "0",
+                "target lebih dari 0",
+                f"Target {tahun} indikator '{code}' bernilai 0: capaian Renja (kolom 14) tidak "
+                "dapat dihitung",
+                "spec.target_nol",
+                WARNING,
+            )
         rows.append(
             {
                 "kode_indikator": code,
@@ -347,6 +374,7 @@ def check_renja_sheets(
                 "uraian": rec["uraian"],
                 "satuan": rec["satuan"],
                 "agregasi_tw": agregasi,
+                "polaritas": polaritas,
                 "target": math.nan if target is None else target,
                 "target_renstra": math.nan if renstra is None else float(renstra),
                 "tahun_target_renstra": renstra_year,
@@ -365,6 +393,7 @@ def check_renja_sheets(
             "uraian",
             "satuan",
             "agregasi_tw",
+            "polaritas",
             "target",
             "target_renstra",
             "tahun_target_renstra",
@@ -408,9 +437,12 @@ ROW_COLUMNS = [
     "satuan",
     "agregasi_tw",
     *[key for pair in KOLOM.values() for key in pair],
+    "k14_rata",  # column 14 (K) as the OPD's average takes it: capped at batas_capaian, ≥ 0
     "unit",
     "keterangan",
 ]
+
+AGREGASI_TEKS = {"kumulatif": "kumulatif", "nilai_akhir": "nilai akhir", "rata_rata": "rata-rata"}
 
 # How column 13 (K) is made, by agregasi_tw (the same rule as the IKU roll-up).
 ATURAN_K13 = {
@@ -456,7 +488,8 @@ def _quarters(frame: pd.DataFrame, key: str, code: str, columns: list[str]) -> l
     return [math.nan if v is None or pd.isna(v) else float(v) for v in values]
 
 
-def _k13(values: list[float], agregasi: str) -> float:
+def k_to_date(values: list[float], agregasi: str) -> float:
+    """Column 13 (K): the quarters typed, summed, averaged or the last, by ``agregasi_tw``."""
     reported = [v for v in values if not math.isnan(v)]
     if not reported:
         return math.nan
@@ -481,12 +514,23 @@ def _joined(values: list[object]) -> str:
     )
 
 
-def _refused(rows: pd.DataFrame, key: str) -> frozenset[str]:
-    """The codes (``key``) of the Renja rows with a value typed but refused by an ERROR."""
+def _refused(rows: pd.DataFrame, key: str) -> dict[str, str]:
+    """The codes (``key``) of the Renja rows with a value typed but refused by an ERROR, with
+    the quarters refused (``II``, ``I, III``; empty when not known)."""
     if rows.empty or "ditolak" not in rows:
-        return frozenset()
+        return {}
     hit = rows["ditolak"].fillna(False).astype(bool)
-    return frozenset(str(c) for c in rows.loc[hit, key])
+    quarters = rows["ditolak_tw"] if "ditolak_tw" in rows else pd.Series("", index=rows.index)
+    return {
+        str(c): "" if pd.isna(q) else str(q)
+        for c, q in zip(rows.loc[hit, key], quarters[hit], strict=True)
+    }
+
+
+def _refused_note(what: str, quarters: str) -> str:
+    """``Rp TW II yang diisi ditolak …`` for the Keterangan column."""
+    where = f" TW {quarters}" if quarters else ""
+    return f"{what}{where} yang diisi ditolak (ERROR, lihat sheet Validasi)"
 
 
 @dataclass
@@ -499,13 +543,83 @@ class _Lookup:
     annual: dict[str, float]
     ind_by_parent: dict[tuple[str, str], list[dict[str, Any]]]
     no_indicators: bool
-    k_refused: frozenset[str] = frozenset()  # indicator codes whose K was refused
-    rp_refused: frozenset[str] = frozenset()  # program or kegiatan codes whose Rp was refused
+    # codes whose K (indicators) or Rp (programs, kegiatan) was refused, with the quarters
+    k_refused: dict[str, str] = field(default_factory=dict)
+    rp_refused: dict[str, str] = field(default_factory=dict)
+    k_figures: dict[str, dict[str, Any]] = field(default_factory=dict)  # by indicator code
 
     def masked(self, values: list[float]) -> list[float]:
         """Quarters after the period left out."""
         inside = self.in_period
         return [v if q else math.nan for v, q in zip(values, inside, strict=True)]
+
+
+def _k_figures(
+    indikator_renja: pd.DataFrame, look: _Lookup, settings: Settings
+) -> dict[str, dict[str, Any]]:
+    """Columns 9–16 (K) of every Renja indicator, by code. Columns 14 and 16 follow the IKU's
+    rules (:func:`pipeline.score.compute_capaian`): R/T for naik, the spec's ``rumus_turun``
+    for turun, *tidak dapat dihitung* for a target of 0; ``k14_rata`` is column 14 capped at
+    ``batas_capaian`` and at least 0, the value the OPD's average takes."""
+    if indikator_renja.empty:
+        return {}
+    codes = indikator_renja["kode_indikator"].astype(str).tolist()
+    quarters = [look.masked(_quarters(look.k_by, "kode_indikator", c, K_TW)) for c in codes]
+    agregasi = indikator_renja["agregasi_tw"].astype(str).tolist()
+    k13 = [k_to_date(q, a) for q, a in zip(quarters, agregasi, strict=True)]
+    k7 = indikator_renja["realisasi_lalu"].astype(float).tolist()
+    k15 = [
+        (lalu + now if not (math.isnan(lalu) or math.isnan(now)) else math.nan)
+        if a == "kumulatif"
+        else now
+        for lalu, now, a in zip(k7, k13, agregasi, strict=True)
+    ]
+    polaritas = (
+        indikator_renja["polaritas"]
+        if "polaritas" in indikator_renja
+        else pd.Series("naik", index=indikator_renja.index)
+    )
+
+    def capaian(realisasi: list[float], target: pd.Series) -> pd.DataFrame:
+        return compute_capaian(
+            pd.DataFrame(
+                {
+                    "polaritas": polaritas.to_numpy(dtype=object),
+                    "target_nilai": target.astype(float).to_numpy(),
+                    "target_bawah": math.nan,
+                    "target_atas": math.nan,
+                    "target_teks": "",
+                    "tangga": "",
+                    "realisasi": realisasi,
+                    "realisasi_teks": "",
+                }
+            ),
+            settings,
+            {},
+        )
+
+    renja = capaian(k13, indikator_renja["target"])
+    renstra = capaian(k15, indikator_renja["target_renstra"])
+    raw = renja["capaian_mentah"].to_numpy(dtype=float)
+    used = renja["capaian"].to_numpy(dtype=float)
+    rumus = renja["rumus"].astype(str).tolist()
+    unusable = (renja["status"] == schema.STATUS_TIDAK_DAPAT).tolist()
+    why = renja["keterangan"].astype(str).tolist()
+    to_end = renstra["capaian_mentah"].to_numpy(dtype=float)
+    out: dict[str, dict[str, Any]] = {}
+    for i, code in enumerate(codes):
+        out[code] = {
+            **dict(zip(K_TW, quarters[i], strict=True)),
+            "k13": k13[i],
+            "k14": float(raw[i]),
+            "k14_rata": float(used[i]),
+            "k15": k15[i],
+            "k16": float(to_end[i]),
+            "rumus": rumus[i],
+            # why column 14 is empty although K was reported (a target of 0 …)
+            "catatan": f"14 tidak dapat dihitung: {why[i]}" if unusable[i] else "",
+        }
+    return out
 
 
 def _item_rows(
@@ -536,7 +650,7 @@ def _item_rows(
             notes.append("13 Rp = realisasi tahunan sheet Anggaran (Rp per triwulan kosong)")
     if code in look.rp_refused:  # the form would show an empty Rp as if none was spent
         notes.append(
-            "Rp per triwulan yang diisi ditolak (ERROR, lihat sheet Validasi)"
+            _refused_note("Rp", look.rp_refused[code])
             + ("; tidak ikut rata-rata Rp" if math.isnan(rp13) else "")
         )
     rp6, rp7, rp8 = (
@@ -574,18 +688,16 @@ def _item_rows(
         row_notes = list(notes) if i == 0 else []
         if ind:
             code_k = ind["kode_indikator"]
-            k_q = look.masked(_quarters(look.k_by, "kode_indikator", code_k, K_TW))
+            fig = look.k_figures[code_k]
             if code_k in look.k_refused:
-                row_notes.append("K yang diisi ditolak (ERROR, lihat sheet Validasi)")
+                row_notes.append(_refused_note("K", look.k_refused[code_k]))
             agregasi = str(ind["agregasi_tw"])
-            k13 = _k13(k_q, agregasi)
-            k7 = float(ind["realisasi_lalu"])
-            if agregasi == "kumulatif":
-                k15 = k7 + k13 if not (math.isnan(k7) or math.isnan(k13)) else math.nan
-            else:
-                k15 = k13
             if agregasi != "kumulatif":
-                row_notes.append(f"K {agregasi.replace('_', ' ')}")
+                row_notes.append(f"K {AGREGASI_TEKS.get(agregasi, agregasi)}")
+            if ind.get("polaritas") == "turun":
+                row_notes.append(f"K turun (makin kecil makin baik): {fig['rumus']}")
+            if fig["catatan"]:
+                row_notes.append(fig["catatan"])
             year = ind.get("tahun_target_renstra")
             if year is not None and not pd.isna(year):
                 row_notes.append(f"target Renstra: target {int(year)}")
@@ -596,13 +708,9 @@ def _item_rows(
                     "satuan": ind["satuan"],
                     "agregasi_tw": agregasi,
                     "k6": float(ind["target_renstra"]),
-                    "k7": k7,
+                    "k7": float(ind["realisasi_lalu"]),
                     "k8": float(ind["target"]),
-                    **dict(zip(K_TW, k_q, strict=True)),
-                    "k13": k13,
-                    "k14": _ratio(k13, float(ind["target"])),
-                    "k15": k15,
-                    "k16": _ratio(k15, float(ind["target_renstra"])),
+                    **{k: fig[k] for k in (*K_TW, "k13", "k14", "k15", "k16", "k14_rata")},
                 }
             )
         else:
@@ -634,6 +742,7 @@ def build_e81(
     narasi: pd.DataFrame,
     submitted: dict[str, str],
     scale: Scale,
+    settings: Settings | None = None,
 ) -> E81:
     """The E.81 figures of every OPD with at least one program.
 
@@ -683,6 +792,8 @@ def build_e81(
         _refused(renja_k, "kode_indikator"),
         _refused(renja_rp, "kode"),
     )
+    settings = settings or build_settings({})[0]
+    look.k_figures = _k_figures(indikator_renja, look, settings)
     for kode_opd in spec_opd["kode_opd"]:
         progs = program[program["kode_opd"] == kode_opd]
         if progs.empty:
@@ -700,6 +811,7 @@ def build_e81(
                     {
                         **dict.fromkeys(ROW_COLUMNS, ""),
                         **{k: math.nan for pair in KOLOM.values() for k in pair},
+                        "k14_rata": math.nan,
                         "kode_opd": kode_opd,
                         "jenis": "urusan",
                         "no": None,
@@ -730,7 +842,8 @@ def build_e81(
         rows.extend(opd_rows)
 
         block = pd.DataFrame(opd_rows, columns=ROW_COLUMNS)
-        k14 = block["k14"].astype(float)
+        k14 = block["k14_rata"].astype(float)  # column 14 capped at batas_capaian
+        capped = int((block["k14"].astype(float) > k14).sum())
         k14 = k14[k14.notna()]
         prog_rows = block[(block["jenis"] == "program") & block["rp13"].astype(float).notna()]
         rp_real = float(prog_rows["rp13"].astype(float).sum())
@@ -762,7 +875,7 @@ def build_e81(
             )
         if any(r["agregasi_tw"] not in ("", "kumulatif") for r in opd_rows):
             catatan.append(
-                "K nilai akhir: 13 = TW terakhir yang diisi; K rata rata: 13 = rata-rata TW "
+                "K nilai akhir: 13 = TW terakhir yang diisi; K rata-rata: 13 = rata-rata TW "
                 "yang diisi; untuk keduanya 15 = 13 (bukan 7 + 13)."
             )
         if look.no_indicators:
@@ -781,6 +894,8 @@ def build_e81(
                 ),
                 "rata_k": rata_k,
                 "jumlah_k": len(k14),
+                "dibatasi_k": capped,
+                "batas_capaian": settings.batas_capaian,
                 "rata_rp": rata_rp,
                 "jumlah_rp": len(prog_rows),
                 "realisasi_rp": rp_real if len(prog_rows) else math.nan,
@@ -806,6 +921,8 @@ def build_e81(
                 "sasaran",
                 "rata_k",
                 "jumlah_k",
+                "dibatasi_k",
+                "batas_capaian",
                 "rata_rp",
                 "jumlah_rp",
                 "realisasi_rp",

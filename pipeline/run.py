@@ -92,6 +92,7 @@ class Run:
             narasi,
             v.renja.status,
             e81_scale(spec.settings),
+            spec.settings,
         )
 
 

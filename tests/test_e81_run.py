@@ -203,7 +203,11 @@ def _renja_issues(spec: MasterSpec, tmp_path: Path, edit: dict[tuple[str, str], 
         ws.cell(rows[code], COL[key], value)
     wb.save(path)
     sub = read_submission(path)
-    return extract_renja(sub, spec, "DINKES"), rows
+    k, rp, texts, issues = extract_renja(sub, spec, "DINKES")
+    edited = {rows[code] for code, _ in edit}
+    # only the rows edited (in a quarterly run, every untouched program has no Rp yet)
+    mine = [i for i in issues if int("".join(ch for ch in i.cell if ch.isdigit())) in edited]
+    return (k, rp, texts, mine), rows
 
 
 def _cell(rows: dict[str, int], code: str, key: str) -> str:
@@ -220,7 +224,7 @@ def test_rp_above_pagu_at_the_quarter_that_passes_it(spec: MasterSpec, tmp_path:
         ("P018", "k_tw2"): 60,
         ("P018", "k_tw3"): 70,
     }
-    (_, rp, _, issues), rows = _renja_issues(spec, tmp_path, edit)
+    (_, rp, _, issues), rows = _renja_issues(spec.with_periode("TW3"), tmp_path, edit)
     found = [i for i in issues if i.rule == "renja.rp_melebihi_pagu"]
     assert len(found) == 1 and found[0].cell == _cell(rows, "P018", "rp_tw3")
     assert found[0].severity == "ERROR" and found[0].sheet == "Renja"
@@ -251,8 +255,11 @@ def test_rp_without_k_and_k_without_rp(spec: MasterSpec, tmp_path: Path) -> None
         ("P016", "rp_tw1"): 1_000_000,  # Rp, no K in TW I
         ("P016", "k_tw2"): 88,  # K, no Rp in TW II
     }
-    (_, _, _, issues), rows = _renja_issues(spec, tmp_path, edit)
+    (_, _, _, issues), rows = _renja_issues(spec.with_periode("TW2"), tmp_path, edit)
     assert [(i.rule, i.cell, i.severity) for i in issues] == [
+        # each row also has a quarter of the period left empty
+        ("renja.tw_kosong", _cell(rows, "P016", "k_tw1"), "WARNING"),
+        ("renja.tw_kosong", _cell(rows, "P016", "rp_tw2"), "WARNING"),
         ("renja.rp_tanpa_k", _cell(rows, "P016", "rp_tw1"), "WARNING"),
         ("renja.k_tanpa_rp", _cell(rows, "P016", "rp_tw2"), "WARNING"),
     ]
@@ -260,7 +267,7 @@ def test_rp_without_k_and_k_without_rp(spec: MasterSpec, tmp_path: Path) -> None
 
 def test_clean_renja_sheet_gives_no_issue(spec: MasterSpec, tmp_path: Path) -> None:
     edit = {("P016", "rp_tw1"): 1_000_000, ("P016", "k_tw1"): 87}
-    (k, rp, _, issues), _ = _renja_issues(spec, tmp_path, edit)
+    (k, rp, _, issues), _ = _renja_issues(spec.with_periode("TW1"), tmp_path, edit)
     assert issues == []
     assert next(r for r in k if r["kode_indikator"] == "IP016")["k_tw1"] == 87
     assert next(r for r in rp if r["kode"] == "P016")["rp_tw1"] == 1_000_000
@@ -282,7 +289,8 @@ def test_a_quarterly_run_asks_only_for_the_quarters_of_its_period(
             continue  # nothing for TW I–II
         for q in (1, 2):
             ws.cell(row, COL[f"k_tw{q}"], 50 * q)
-            ws.cell(row, COL[f"rp_tw{q}"], 1_000 * q)
+            # a kegiatan spends part of its program's Rp
+            ws.cell(row, COL[f"rp_tw{q}"], (100 if "." in code else 1_000) * q)
     ws.cell(rows["P016"], COL["k_tw3"], 90)  # TW III K, no Rp: outside a TW II run
     wb.save(path)
     sub = read_submission(path)
@@ -305,9 +313,15 @@ def test_a_quarterly_run_asks_only_for_the_quarters_of_its_period(
     _, budget = extract_anggaran(sub, spec.with_periode("Tahunan"), "DINKES")
     assert [i.rule for i in budget] == ["anggaran.realisasi_kosong"] * programs
     *_, renja = extract_renja(sub, spec.with_periode("Tahunan"), "DINKES")
-    assert [(i.rule, i.cell) for i in renja] == [
+    assert [(i.rule, i.cell) for i in renja if i.rule != "renja.tw_kosong"] == [
         ("renja.k_tanpa_rp", _cell(rows, "P016", "rp_tw3"))
     ]
+    # a year's run asks for TW III–IV of each row typed up to TW II (P017: nothing typed)
+    gaps = {i.cell for i in renja if i.rule == "renja.tw_kosong"}
+    filled = [code for code in rows if code != "P017"]
+    assert {_cell(rows, code, "rp_tw3") for code in filled} <= gaps
+    assert _cell(rows, "P016", "k_tw4") in gaps  # its TW III K is typed
+    assert not {_cell(rows, code, key) for code in rows for key in ("k_tw1", "rp_tw1")} & gaps
 
 
 def _to_pdf(folder: Path, files: list[Path]) -> None:
@@ -536,7 +550,7 @@ def test_a_refused_rp_is_said_on_the_form(spec: MasterSpec) -> None:
     p043 = rows[(rows["kode_opd"] == "DISPERKIM") & (rows["kode"] == "P043")]
     assert len(p043) == 1
     assert math.isnan(p043.iloc[0]["rp13"])
-    assert "Rp per triwulan yang diisi ditolak (ERROR" in p043.iloc[0]["keterangan"]
+    assert "Rp TW I–II yang diisi ditolak (ERROR" in p043.iloc[0]["keterangan"]
     assert "tidak ikut rata-rata Rp" in p043.iloc[0]["keterangan"]
     others = rows[(rows["kode"] != "P043") & (rows["kode"] != "")]
     assert not others["keterangan"].str.contains("ditolak").any()
@@ -555,10 +569,11 @@ def test_a_quarterly_run_does_not_ask_each_indicator_for_its_yearly_value(
     path = tpl.build_template(spec, "DINKES", folder / "dinkes_tw2.xlsx")
     wb = openpyxl.load_workbook(path)
     ws = wb[tpl.SHEET_RENJA]
-    for row in _rows(ws, "kode_renja").values():
+    for code, row in _rows(ws, "kode_renja").items():
         for q in (1, 2):
             ws.cell(row, COL[f"k_tw{q}"], 50 * q)
-            ws.cell(row, COL[f"rp_tw{q}"], 1_000 * q)
+            # a kegiatan spends part of its program's Rp
+            ws.cell(row, COL[f"rp_tw{q}"], (100 if "." in code else 1_000) * q)
     wb.save(path)
     mine = spec.indikator["kode_opd_list"].map(lambda c: "DINKES" in c).sum()
 
@@ -590,3 +605,260 @@ def test_pages_of_a_quarterly_run_say_which_part_of_the_year(runs: dict[str, Any
         assert feedback
         title = str(openpyxl.load_workbook(feedback[0]).worksheets[0]["A1"].value)
         assert title.endswith(", Triwulan I s/d II") == (periode == "TW2"), title
+
+
+# --- BPKPAD with small Renja indicators, each a hand-checkable case -----------------------------
+# P049 (pagu 48.000.000) and P159 (pagu 4.069.320.000) keep their budgets; their indicators are:
+#   IP049  kumulatif, naik,  target 20, Renstra 100, realised up to last year 30
+#   IP049T kumulatif, turun, target 10, Renstra 5, last year 12 (fewer audit findings is better)
+#   IP159  nilai_akhir, %,   target 80, Renstra 90, last year 70
+#   IP159R rata_rata, naik,  target 50, Renstra 60, last year 40
+#   IP159Z kumulatif, naik,  target 0 (cannot be scored), Renstra 10, last year 2
+SMALL_RENJA = [
+    (
+        "IP049",
+        "P049",
+        "",
+        "Dokumen keuangan diselesaikan",
+        "dokumen",
+        "kumulatif",
+        20,
+        100,
+        30,
+        "",
+    ),
+    ("IP049T", "P049", "", "Temuan audit keuangan", "temuan", "kumulatif", 10, 5, 12, "turun"),
+    ("IP159", "P159", "", "SKPD tertib laporan", "%", "nilai_akhir", 80, 90, 70, ""),
+    ("IP159R", "P159", "", "Hari penyelesaian SP2D", "hari", "rata_rata", 50, 60, 40, ""),
+    ("IP159Z", "P159", "", "Sengketa pajak diselesaikan", "kasus", "kumulatif", 0, 10, 2, ""),
+]
+
+
+def _small_renja_spec(folder: Path) -> Path:
+    path = folder / "spec_renja.xlsx"
+    wb = openpyxl.load_workbook(SPEC)
+    ws = wb["indikator_renja"]
+    header = [c.value for c in ws[1]]
+    ws.cell(1, len(header) + 1, "polaritas")
+    for r in range(ws.max_row, 1, -1):
+        if ws.cell(r, 2).value in ("P049", "P159"):
+            ws.delete_rows(r)
+    at = {h: i + 1 for i, h in enumerate([*header, "polaritas"])}
+    for code, prog, keg, uraian, satuan, agregasi, target, renstra, lalu, pol in SMALL_RENJA:
+        r = ws.max_row + 1
+        values = {
+            "kode_indikator": code,
+            "kode_program": prog,
+            "kode_kegiatan": keg,
+            "uraian": uraian,
+            "satuan": satuan,
+            "agregasi_tw": agregasi,
+            "target_2018": target,
+            "target_2019": target,
+            "target_renstra": renstra,
+            "realisasi_lalu": lalu,
+            "polaritas": pol,
+        }
+        for key, value in values.items():
+            ws.cell(r, at[key], value)
+    wb.save(path)
+    return path
+
+
+def _bpkpad_renja(
+    spec: MasterSpec,
+    folder: Path,
+    k: dict[str, dict[int, object]],
+    rp: dict[str, dict[int, object]],
+    edit: Any = None,
+) -> Path:
+    path = tpl.build_template(spec, "BPKPAD", folder / "bpkpad.xlsx")
+    wb = openpyxl.load_workbook(path)
+    ws = wb[tpl.SHEET_RENJA]
+    rows: dict[str, int] = {}
+    for row in range(tpl.HEADER_ROW + 1, ws.max_row + 1):
+        for key in ("kode_indikator", "kode_renja"):
+            code = ws.cell(row, COL[key]).value
+            if code and str(code) not in rows:
+                rows[str(code)] = row
+    for code, quarters in k.items():
+        for q, value in quarters.items():
+            ws.cell(rows[code], COL[f"k_tw{q}"], value)
+    for code, quarters in rp.items():
+        for q, value in quarters.items():
+            ws.cell(rows[code], COL[f"rp_tw{q}"], value)
+    if edit is not None:
+        edit(ws, rows)
+    wb.save(path)
+    return path
+
+
+@pytest.fixture(scope="module")
+def small_spec(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return _small_renja_spec(tmp_path_factory.mktemp("spec_renja"))
+
+
+def _renja_run(spec_path: Path, folder: Path, periode: str) -> Run:
+    from tests.conftest import copy_inputs, input_file
+
+    inbox = copy_inputs(folder / "masuk")
+    input_file(inbox, "BPKPAD").unlink()
+    for f in folder.glob("bpkpad.xlsx"):
+        shutil.copy(f, inbox / f.name)
+    run, issues = load_and_run(spec_path, inbox, periode=periode)
+    assert run is not None, issues
+    return run
+
+
+def test_renja_turun_zero_target_and_the_capped_average_by_hand(
+    small_spec: Path, tmp_path: Path
+) -> None:
+    """Column 14 follows the IKU rules: IP049T is lower-is-better, (2T − R) / T × 100 =
+    (20 − 7) / 10 × 100 = 130; a target of 0 cannot be scored (said on the row and in the
+    spec); the OPD's K average takes each column 14 capped at batas_capaian (120)."""
+    from pipeline.master import read_master
+
+    spec, spec_issues = read_master(small_spec)
+    assert spec is not None
+    zero = [i for i in spec_issues if i.rule == "spec.target_nol" and i.sheet == "indikator_renja"]
+    assert len(zero) == 1 and "IP159Z" in zero[0].message
+    _bpkpad_renja(
+        spec,
+        tmp_path,
+        k={
+            "IP049": {1: 5, 2: 6},  # 11 / 20 = 55 %
+            "IP049T": {1: 3, 2: 4},  # 7 findings against 10: 130 %
+            "IP159": {1: 60, 2: 72},  # nilai akhir 72 / 80 = 90 %
+            "IP159R": {1: 40, 2: 4000},  # rata-rata 2020 / 50 = 4040 %, capped at 120
+            "IP159Z": {1: 1, 2: 0},  # target 0
+        },
+        rp={"P049": {1: 10_000_000, 2: 12_500_000}, "P159": {1: 800_000_000, 2: 1_000_000_000}},
+    )
+    run = _renja_run(small_spec, tmp_path, "TW2")
+    rows = run.e81.rows.set_index("kode_indikator")
+    assert rows.loc["IP049", "k14"] == 55.0
+    assert rows.loc["IP049T", "k13"] == 7 and rows.loc["IP049T", "k14"] == 130.0
+    # Renstra: 12 + 7 = 19 findings against 5: (2 × 5 − 19) / 5 < 0 → 0
+    assert rows.loc["IP049T", "k15"] == 19 and rows.loc["IP049T", "k16"] == 0.0
+    assert "K turun" in rows.loc["IP049T", "keterangan"]
+    assert rows.loc["IP159", "k14"] == 90.0
+    assert rows.loc["IP159R", "k13"] == 2020 and rows.loc["IP159R", "k14"] == 4040.0
+    assert math.isnan(rows.loc["IP159Z", "k14"])
+    assert "14 tidak dapat dihitung: target 0" in rows.loc["IP159Z", "keterangan"]
+    foot = run.e81.footer.set_index("kode_opd").loc["BPKPAD"]
+    # (55 + 130 + 90 + 120) / 4, IP159Z left out
+    assert foot["jumlah_k"] == 4 and foot["dibatasi_k"] == 2
+    assert foot["rata_k"] == pytest.approx((55 + 120 + 90 + 120) / 4)
+    issues = run.issues[run.issues["sheet"] == "Renja"]
+    assert "renja.lonjakan" in set(issues["rule"])  # 2020 against 50
+
+
+def test_renja_percent_cells_formulas_and_negative_rupiah(
+    small_spec: Path, tmp_path: Path
+) -> None:
+    """The Renja sheet reads cells as the Indikator sheet does: a percent-formatted K of a %
+    indicator is read ×100 (Excel stores 72% as 0,72), a formula with no stored result is an
+    ERROR and not a blank, an Rp typed as a percent or below 0 is refused at its cell."""
+    from pipeline.master import read_master
+
+    spec, _ = read_master(small_spec)
+    assert spec is not None
+
+    def edit(ws: Any, rows: dict[str, int]) -> None:
+        ws.cell(rows["IP159"], COL["k_tw2"]).number_format = "0%"
+        ws.cell(rows["IP049"], COL["k_tw2"], "=3+4")  # openpyxl stores no result
+        ws.cell(rows["P159"], COL["rp_tw2"]).number_format = "0%"
+
+    _bpkpad_renja(
+        spec,
+        tmp_path,
+        k={"IP049": {1: 5}, "IP049T": {1: 1, 2: 1}, "IP159": {1: 0.6, 2: 0.72}},
+        rp={"P049": {1: 10_000_000, 2: -15_000_000}, "P159": {1: 800_000_000, 2: 0.5}},
+        edit=edit,
+    )
+    sub = read_submission(tmp_path / "bpkpad.xlsx")
+    k, rp, _, issues = extract_renja(sub, spec.with_periode("TW2"), "BPKPAD")
+    by_rule = {(i.rule, i.cell): i for i in issues}
+    k_rows = {r["kode_indikator"]: r for r in k}
+    assert k_rows["IP159"]["k_tw2"] == 72.0
+    assert k_rows["IP159"]["k_tw1"] == 0.6  # not percent-formatted: taken as typed
+    assert math.isnan(k_rows["IP049"]["k_tw2"]) and k_rows["IP049"]["ditolak_tw"] == "II"
+    rp_rows = {r["kode"]: r for r in rp}
+    assert math.isnan(rp_rows["P049"]["rp_tw2"]) and rp_rows["P049"]["rp_tw1"] == 10_000_000
+    assert math.isnan(rp_rows["P159"]["rp_tw2"]) and rp_rows["P159"]["ditolak_tw"] == "II"
+    rules = {(i.rule, i.severity) for i in issues}
+    assert ("nilai.format_persen", "INFO") in rules
+    assert ("nilai.rumus", "ERROR") in rules
+    assert ("renja.rp_negatif", "ERROR") in rules
+    assert ("renja.rp_format_persen", "ERROR") in rules
+    assert all(i.sheet == "Renja" for i in issues)
+    assert any(
+        rule == "nilai.rumus" and i.found == "rumus tanpa nilai tersimpan"
+        for (rule, _), i in by_rule.items()
+    )
+
+
+def test_renja_quarters_left_empty_running_totals_and_money_told_twice(
+    small_spec: Path, tmp_path: Path
+) -> None:
+    """A quarter of the period left empty while another is typed, a quarter typed one column
+    too far, kumulatif K typed as running totals, kegiatan spending more than their program
+    and, in a yearly run, quarterly Rp that differ from the Anggaran sheet: each a WARNING at
+    its cell (column 13 would otherwise sum only what was typed, without a word)."""
+    from pipeline.master import read_master
+
+    spec, _ = read_master(small_spec)
+    assert spec is not None
+    _bpkpad_renja(
+        spec,
+        tmp_path,
+        k={
+            "IP049": {1: 5, 2: 10, 3: 15, 4: 20},  # running totals against 20
+            "IP049T": {1: 1, 3: 2, 4: 1},  # TW II empty
+            "IP159": {1: 60, 2: 70, 3: 75, 4: 80},
+            "IP159R": {1: 40, 2: 45, 3: 50, 4: 50},
+            "IP159Z": {1: 0, 2: 0, 3: 0, 4: 0},
+        },
+        rp={
+            "P049": {1: 10_000_000, 2: 10_000_000, 3: 10_000_000, 4: 10_000_000},
+            "P159": {1: 8e8, 2: 8e8, 4: 8e8},  # TW III typed nowhere
+        },
+    )
+    sub = read_submission(tmp_path / "bpkpad.xlsx")
+    yearly = spec.with_periode("Tahunan")
+    anggaran, _ = extract_anggaran(sub, yearly, "BPKPAD")
+    for row in anggaran:  # the yearly realisation as typed on the Anggaran sheet
+        row["realisasi_anggaran"] = 30_000_000.0 if row["kode_program"] == "P049" else 2.4e9
+    *_, issues = extract_renja(sub, yearly, "BPKPAD", anggaran)
+    rules = [(i.rule, i.kode_indikator or "") for i in issues]
+    assert ("renja.tw_tampak_kumulatif", "IP049") in rules
+    assert ("renja.tw_kosong", "IP049T") in rules
+    assert [i.rule for i in issues if i.rule == "renja.tw_kosong"] == ["renja.tw_kosong"] * 2
+    differ = [i for i in issues if i.rule == "renja.rp_beda_anggaran"]
+    assert len(differ) == 1 and "P049" in differ[0].message  # P159: 3 × 8e8 = 2,4e9 agrees
+    assert differ[0].found == "Rp 40.000.000" and differ[0].expected == "Rp 30.000.000"
+
+    # TW II run: a TW II value typed in the TW III column is named as such
+    tw2 = spec.with_periode("TW2")
+    *_, issues = extract_renja(sub, tw2, "BPKPAD")
+    gap = next(i for i in issues if i.rule == "renja.tw_kosong" and i.kode_indikator == "IP049T")
+    assert "TW II kosong" in gap.message and "TW III, IV terisi padahal di luar periode" in (
+        gap.message
+    )
+
+
+def test_kegiatan_spending_more_than_their_program(spec: MasterSpec, tmp_path: Path) -> None:
+    """P021's kegiatan report Rp 10.000.000 + 4.000.000 while P021 itself reports 2.000.000:
+    a WARNING at the program's Rp (the kegiatan's spending is part of the program's)."""
+    kegiatan = spec.kegiatan[spec.kegiatan["kode_program"] == "P021"]["kode_kegiatan"].tolist()
+    assert len(kegiatan) >= 2
+    edit = {
+        ("P021", "rp_tw1"): 2_000_000,
+        (kegiatan[0], "rp_tw1"): 10_000_000,
+        (kegiatan[1], "rp_tw1"): 4_000_000,
+    }
+    (_, _, _, issues), rows = _renja_issues(spec.with_periode("TW1"), tmp_path, edit)
+    found = [i for i in issues if i.rule == "renja.rp_kegiatan_melebihi_program"]
+    assert [(i.cell, i.found, i.expected) for i in found] == [
+        (_cell(rows, "P021", "rp_tw1"), "Rp 2.000.000", "paling sedikit Rp 14.000.000")
+    ]

@@ -243,7 +243,7 @@ def _rows_of(s: Submission, spec: MasterSpec, kode: str) -> _Rows:
     rp: list[dict[str, Any]] = []
     texts: list[dict[str, Any]] = []
     if s.has_renja:
-        k, rp, texts, found = extract_renja(s, spec, kode)
+        k, rp, texts, found = extract_renja(s, spec, kode, anggaran)
         issues += found
     return _Rows(realisasi, anggaran, issues, k, rp, texts)
 

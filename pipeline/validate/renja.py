@@ -8,8 +8,13 @@ value rules, each at file › sheet › cell:
 
 * quarterly Rp adding up to more than the pagu: ERROR at the quarter where the sum passes the
   pagu; that program's or kegiatan's Rp is not used;
-* a negative quarter of a ``kumulatif`` indicator (its cumulative K would go down): ERROR, that
-  quarter is not used;
+* a negative quarter of a ``kumulatif`` indicator (its cumulative K would go down), an Rp below
+  0 or shown as a percent, a formula with an error or no stored result: ERROR, that quarter is
+  not used (a percent-formatted K of a ``%`` indicator is read ×100, as on the Indikator sheet);
+* a quarter of the period left empty while another is typed, ``kumulatif`` K that look like
+  running totals, K to date above 300 % of the target, a ``%`` K outside 0–100, kegiatan
+  spending more than their program, and (yearly run) quarterly Rp differing from the Anggaran
+  sheet's yearly realisation: WARNING;
 * Rp realised in a quarter with no K reported for any of the row's indicators, and K reported in
   a quarter with no Rp: WARNING;
 * in a run of TW I–III, a program or kegiatan with no Rp in any quarter of the period: WARNING
@@ -21,6 +26,7 @@ value rules, each at file › sheet › cell:
 from __future__ import annotations
 
 import math
+from itertools import pairwise
 from typing import Any
 
 from pipeline import fmt
@@ -29,13 +35,21 @@ from pipeline.ingest import Submission
 from pipeline.issues import ERROR, WARNING, Issue
 from pipeline.master import MasterSpec
 from pipeline.numbers import parse_number
-from pipeline.renja import periode_label
+from pipeline.renja import k_to_date, periode_label
 from pipeline.validate.common import FileIssues, cell_at, show_value
+from pipeline.validate.rows import (
+    _formula_problem,
+    _formula_reference,
+    _percent_cell,
+    is_persen,
+)
+from pipeline.validate.values import RUNNING_NEAR, RUNNING_SUM
 
 TW = (1, 2, 3, 4)
 K_KEYS = tuple(f"k_tw{q}" for q in TW)
 RP_KEYS = tuple(f"rp_tw{q}" for q in TW)
 ROMAWI = ("I", "II", "III", "IV")
+LONJAKAN_PERSEN = 300  # K to date above this share of the target: a typing slip, likely
 # ``ditolak``: a value of the row was typed but refused by an ERROR (the E.81 says so)
 RENJA_K_COLUMNS = [
     "berkas",
@@ -44,6 +58,7 @@ RENJA_K_COLUMNS = [
     *K_KEYS,
     *[f"sel_{k}" for k in K_KEYS],
     "ditolak",
+    "ditolak_tw",
 ]
 RENJA_RP_COLUMNS = [
     "berkas",
@@ -52,6 +67,7 @@ RENJA_RP_COLUMNS = [
     *RP_KEYS,
     *[f"sel_{k}" for k in RP_KEYS],
     "ditolak",
+    "ditolak_tw",
 ]
 RENJA_TEKS_COLUMNS = ["berkas", "kode_opd", "kode", "tindak_lanjut_renja"]
 
@@ -83,14 +99,29 @@ def _errors(out: FileIssues) -> int:
     return sum(i.severity == ERROR for i in out.items)
 
 
-def _value(out: FileIssues, raw: dict[str, Any], key: str, cell: str, code: str) -> float:
-    """One K or Rp cell as a number (NaN when empty or unusable, with the issue said)."""
+def _value(
+    out: FileIssues,
+    raw: dict[str, Any],
+    key: str,
+    cell: str,
+    code: str,
+    unit: dict[str, Any] | None = None,
+) -> float:
+    """One K or Rp cell as a number (NaN when empty or unusable, with the issue said).
+
+    ``unit`` is the K indicator's ``satuan`` and target (a percent-formatted cell holds the
+    fraction Excel stores, read ×100 as on the Indikator sheet); None for an Rp cell, which
+    must be Rupiah: not a percent, not below 0. A formula with no stored result, or one giving
+    an error value, is refused as on the Indikator sheet.
+    """
+    if raw.get("_rumus") and _formula_problem(out, raw, key, cell, code, tpl.SHEET_RENJA):
+        return math.nan
+    if raw.get("_rujukan") and key in raw["_rujukan"]:
+        _formula_reference(out, raw["_rujukan"][key], key, cell, code, tpl.SHEET_RENJA)
     value = raw.get(key)
     parsed = parse_number(value)
     if parsed.kind in ("kosong", "tidak_tersedia"):
         return math.nan
-    if parsed.kind == "angka" and parsed.value is not None:
-        return float(parsed.value)
     if parsed.kind in ("bukan_angka", "tidak_wajar") or parsed.value is None:
         out.issue(
             "nilai.bukan_angka",
@@ -101,21 +132,54 @@ def _value(out: FileIssues, raw: dict[str, Any], key: str, cell: str, code: str)
             cell=cell,
             found=show_value(value),
             expected="angka",
-            kode_indikator=code,
+            kode_indikator=code if unit is not None else "",
         )
         return math.nan
-    out.issue(
-        "nilai.teks_angka",
-        WARNING,
-        f"Angka diketik sebagai teks ('{value}'); dibaca sebagai "
-        f"{show_value(parsed.value)}. Sebaiknya ketik sebagai angka.",
-        sheet=tpl.SHEET_RENJA,
-        cell=cell,
-        found=str(value),
-        expected=show_value(parsed.value),
-        kode_indikator=code,
-    )
-    return float(parsed.value)
+    number = float(parsed.value)
+    if unit is None and (
+        parsed.persen if isinstance(value, str) else key in raw.get("_persen", ())
+    ):
+        shown = value.strip() if isinstance(value, str) else f"{fmt.angka_ringkas(number * 100)}%"
+        out.issue(
+            "renja.rp_format_persen",
+            ERROR,
+            f"Realisasi Rp '{code}' tertulis sebagai persen ('{shown}'), bukan Rupiah; nilai ini "
+            "tidak dipakai. Ketik Rupiah triwulan itu (format angka, bukan persen), misalnya "
+            "1.250.000.",
+            sheet=tpl.SHEET_RENJA,
+            cell=cell,
+            found=shown,
+            expected="Rupiah",
+        )
+        return math.nan
+    if parsed.kind != "angka":
+        out.issue(
+            "nilai.teks_angka",
+            WARNING,
+            f"Angka diketik sebagai teks ('{value}'); dibaca sebagai "
+            f"{show_value(parsed.value)}. Sebaiknya ketik sebagai angka.",
+            sheet=tpl.SHEET_RENJA,
+            cell=cell,
+            found=str(value),
+            expected=show_value(parsed.value),
+            kode_indikator=code if unit is not None else "",
+        )
+    if unit is not None:
+        return _percent_cell(out, raw, key, number, unit, cell, code, tpl.SHEET_RENJA)
+    if number < 0:
+        out.issue(
+            "renja.rp_negatif",
+            ERROR,
+            f"Realisasi Rp '{code}' bernilai negatif ({show_value(number)}); nilai ini tidak "
+            "dipakai. Isi Rupiah yang dibelanjakan pada triwulan itu (0 bila tidak ada), bukan "
+            "koreksi.",
+            sheet=tpl.SHEET_RENJA,
+            cell=cell,
+            found=show_value(number),
+            expected="angka ≥ 0",
+        )
+        return math.nan
+    return number
 
 
 def old_template_notice(sub: Submission, spec: MasterSpec, kode_opd: str) -> list[Issue]:
@@ -139,10 +203,136 @@ def old_template_notice(sub: Submission, spec: MasterSpec, kode_opd: str) -> lis
     return out.items
 
 
+def _period_quarters(triwulan: int) -> str:
+    """``TW I`` or ``TW I–III``: the quarters of the run's period."""
+    return "TW I" if triwulan == 1 else f"TW I–{ROMAWI[triwulan - 1]}"
+
+
+def _typed(raw: dict[str, Any], key: str) -> bool:
+    """Whether the cell holds anything (a value, or a formula the reader marked)."""
+    value = raw.get(key)
+    return (value is not None and str(value).strip() != "") or key in raw.get("_rumus", {})
+
+
+def _gaps(
+    out: FileIssues,
+    raw: dict[str, Any],
+    keys: tuple[str, ...],
+    triwulan: int,
+    where: tuple[str, dict[str, str], int],
+    what: str,
+    code: str,
+) -> None:
+    """A WARNING when some quarters of the period are filled and others left empty: column 13
+    would add up (or take the last of) only the quarters typed, without a word. A quarter after
+    the period that is filled is named too: a value typed one column to the right."""
+    sheet, letters, r = where
+    inside = [_typed(raw, k) for k in keys[:triwulan]]
+    if not any(inside) or all(inside):
+        return
+    empty = [ROMAWI[q] for q, filled in enumerate(inside) if not filled]
+    after = [ROMAWI[q] for q in range(triwulan, 4) if _typed(raw, keys[q])]
+    moved = (
+        f" TW {', '.join(after)} terisi padahal di luar periode ini (tidak dipakai): mungkin "
+        "diketik di kolom yang salah."
+        if after
+        else ""
+    )
+    out.issue(
+        "renja.tw_kosong",
+        WARNING,
+        f"{what} TW {', '.join(empty)} kosong sedangkan triwulan lain dalam periode diisi; "
+        "kolom 13 Tabel E.81 hanya memakai triwulan yang diisi. Isi setiap triwulan "
+        f"{periode_label(triwulan)} (0 bila memang tidak ada).{moved}",
+        sheet=sheet,
+        cell=cell_at(letters, keys[inside.index(False)], r),
+        found="(kosong)",
+        expected=f"{_period_quarters(triwulan)} terisi",
+        kode_indikator=code,
+    )
+
+
+def _k_plausible(
+    out: FileIssues,
+    values: list[float],
+    spec_ind: dict[str, Any],
+    cells: list[str],
+    code: str,
+) -> None:
+    """The Indikator sheet's plausibility rules on a K row: quarters that look like running
+    totals of a ``kumulatif`` indicator, K far above its target, a percent outside 0–100."""
+    target = float(spec_ind["target"])
+    agregasi = spec_ind["agregasi_tw"]
+    filled = [(q, v) for q, v in enumerate(values) if not math.isnan(v)]
+    if not filled:
+        return
+    last_q, last = filled[-1]
+    to_date = k_to_date(values, agregasi)
+    if agregasi == "kumulatif" and target > 0 and len(filled) >= 2:
+        low, high = RUNNING_NEAR
+        steps = [b - a for (_, a), (_, b) in pairwise(filled)]
+        if (
+            min(steps) >= 0
+            and max(steps) > 0
+            and low * target <= last <= high * target
+            and to_date > RUNNING_SUM * target
+        ):
+            out.issue(
+                "renja.tw_tampak_kumulatif",
+                WARNING,
+                f"K TW per triwulan '{code}' tampak seperti jumlah s/d triwulan (tidak pernah "
+                f"turun, TW {ROMAWI[last_q]} = {show_value(last)} sudah dekat target "
+                f"{show_value(target)}); dijumlahkan menjadi {show_value(to_date)}. Isi hasil "
+                "triwulan itu saja, bukan jumlah sampai triwulan itu.",
+                sheet=tpl.SHEET_RENJA,
+                cell=cells[last_q],
+                found=show_value(to_date),
+                expected=f"jumlah TW sekitar target {show_value(target)}",
+                kode_indikator=code,
+            )
+            return
+    if target > 0 and to_date / target * 100 > LONJAKAN_PERSEN:
+        out.issue(
+            "renja.lonjakan",
+            WARNING,
+            f"Realisasi K '{code}' s/d TW {ROMAWI[last_q]} ({show_value(to_date)}) adalah "
+            f"{fmt.angka_ringkas(to_date / target * 100)}% dari target {show_value(target)} "
+            f"{spec_ind['satuan']}: kemungkinan salah ketik atau salah satuan. Periksa kembali.",
+            sheet=tpl.SHEET_RENJA,
+            cell=cells[last_q],
+            found=show_value(to_date),
+            expected=f"paling tinggi {LONJAKAN_PERSEN}% dari target",
+            kode_indikator=code,
+        )
+    if is_persen(spec_ind):
+        for q, v in filled:
+            if not 0 <= v <= 100:
+                out.issue(
+                    "renja.persen_di_luar",
+                    WARNING,
+                    f"Realisasi K TW {ROMAWI[q]} '{code}' bernilai {show_value(v)} padahal "
+                    f"satuannya '{spec_ind['satuan']}': persen biasanya antara 0 dan 100. "
+                    "Periksa kembali.",
+                    sheet=tpl.SHEET_RENJA,
+                    cell=cells[q],
+                    found=show_value(v),
+                    expected="0–100",
+                    kode_indikator=code,
+                )
+
+
 def extract_renja(
-    sub: Submission, spec: MasterSpec, kode_opd: str
+    sub: Submission,
+    spec: MasterSpec,
+    kode_opd: str,
+    anggaran: list[dict[str, Any]] | None = None,
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]], list[Issue]]:
-    """K per indicator, Rp per program/kegiatan and the Renja follow-up texts of one file."""
+    """K per indicator, Rp per program/kegiatan and the Renja follow-up texts of one file.
+
+    ``anggaran`` (the file's rows of the Anggaran sheet, as
+    :func:`~pipeline.validate.rows.extract_anggaran` gives them) lets a yearly run compare each
+    program's quarterly Rp with its yearly realisation.
+    """
     out = FileIssues(sub, kode_opd)
     expected = _expected(spec, kode_opd)
     triwulan = spec.triwulan
@@ -213,11 +403,22 @@ def extract_renja(
                     expected=fmt.angka_ringkas(want, 6),
                     kode_indikator=kode_ind,
                 )
+            unit = {
+                "satuan": spec_ind["satuan"],
+                "tipe_nilai": "",
+                "target_teks": "" if math.isnan(want) else fmt.angka_ringkas(want, 6),
+            }
             values = []
+            refused = []
             said = _errors(out)
+            cells = [cell_at(letters, key, r) for key in K_KEYS]
             for q, key in zip(TW, K_KEYS, strict=True):
-                cell = cell_at(letters, key, r)
-                v = _value(out, raw, key, cell, kode_ind) if q <= triwulan else math.nan
+                before = _errors(out)
+                v = (
+                    _value(out, raw, key, cells[q - 1], kode_ind, unit)
+                    if q <= triwulan
+                    else math.nan
+                )
                 if spec_ind["agregasi_tw"] == "kumulatif" and v < 0:
                     out.issue(
                         "renja.k_kumulatif_turun",
@@ -227,13 +428,25 @@ def extract_renja(
                         "triwulan itu saja (0 bila tidak ada), bukan koreksi negatif; nilai ini "
                         "tidak dipakai.",
                         sheet=sheet,
-                        cell=cell,
+                        cell=cells[q - 1],
                         found=show_value(v),
                         expected="angka ≥ 0",
                         kode_indikator=kode_ind,
                     )
                     v = math.nan
+                if _errors(out) > before:
+                    refused.append(ROMAWI[q - 1])
                 values.append(v)
+            _gaps(
+                out,
+                raw,
+                K_KEYS,
+                triwulan,
+                (sheet, letters, r),
+                f"Realisasi K '{kode_ind}'",
+                kode_ind,
+            )
+            _k_plausible(out, values, spec_ind, cells, kode_ind)
             k_rows.append(
                 {
                     "berkas": sub.name,
@@ -242,6 +455,7 @@ def extract_renja(
                     **dict(zip(K_KEYS, values, strict=True)),
                     **{f"sel_{k}": cell_at(letters, k, r) for k in K_KEYS},
                     "ditolak": _errors(out) > said,
+                    "ditolak_tw": ", ".join(refused),
                 }
             )
             k_by_code.setdefault(code, []).append(values)
@@ -249,10 +463,17 @@ def extract_renja(
             continue
         seen_rp.add(code)
         said = _errors(out)
-        rp_values = [
-            _value(out, raw, key, cell_at(letters, key, r), code) if q <= triwulan else math.nan
-            for q, key in zip(TW, RP_KEYS, strict=True)
-        ]
+        rp_values = []
+        refused = []
+        for q, key in zip(TW, RP_KEYS, strict=True):
+            before = _errors(out)
+            rp_values.append(
+                _value(out, raw, key, cell_at(letters, key, r), code)
+                if q <= triwulan
+                else math.nan
+            )
+            if _errors(out) > before:
+                refused.append(ROMAWI[q - 1])
         pagu = item["pagu"]
         total = 0.0
         over = False
@@ -277,6 +498,9 @@ def extract_renja(
                 break
         if over:  # not used, and not compared with K either
             rp_values = [math.nan] * 4
+            refused = [_period_quarters(triwulan).removeprefix("TW ")]
+        else:
+            _gaps(out, raw, RP_KEYS, triwulan, (sheet, letters, r), f"Realisasi Rp '{code}'", "")
         rp_rows.append(
             {
                 "berkas": sub.name,
@@ -285,11 +509,12 @@ def extract_renja(
                 **dict(zip(RP_KEYS, rp_values, strict=True)),
                 **{f"sel_{k}": cell_at(letters, k, r) for k in RP_KEYS},
                 "ditolak": _errors(out) > said,
+                "ditolak_tw": ", ".join(refused),
             }
         )
         if not over:
-            rp_cells[code] = {"row": r, "values": rp_values}
-        if triwulan < 4 and not over and all(math.isnan(v) for v in rp_values):
+            rp_cells[code] = {"row": r, "values": rp_values, "jenis": item["jenis"]}
+        if triwulan < 4 and not over and all(math.isnan(v) for v in rp_values) and not refused:
             out.issue(
                 "renja.rp_kosong",
                 WARNING,
@@ -299,8 +524,22 @@ def extract_renja(
                 sheet=sheet,
                 cell=cell_at(letters, RP_KEYS[0], r),
                 found="(kosong)",
-                expected=f"Rp TW I–{ROMAWI[triwulan - 1]} terisi",
+                expected=f"Rp {_period_quarters(triwulan)} terisi",
             )
+    _k_and_rp(out, rp_cells, k_by_code, letters)
+    _kegiatan_within_program(out, rp_cells, spec, letters)
+    if triwulan == 4 and anggaran:
+        _quarters_and_year(out, rp_cells, anggaran, letters)
+    return k_rows, rp_rows, texts, out.items
+
+
+def _k_and_rp(
+    out: FileIssues,
+    rp_cells: dict[str, dict[str, Any]],
+    k_by_code: dict[str, list[list[float]]],
+    letters: dict[str, str],
+) -> None:
+    """Rp realised in a quarter with no K, and K reported in a quarter with no Rp: WARNING."""
     for code, info in rp_cells.items():
         ks = k_by_code.get(code)
         if not ks:
@@ -313,7 +552,7 @@ def extract_renja(
                     WARNING,
                     f"'{code}' merealisasikan Rp pada TW {ROMAWI[q]} tetapi K indikatornya "
                     "kosong. Isi realisasi K triwulan itu (0 bila memang belum ada hasil).",
-                    sheet=sheet,
+                    sheet=tpl.SHEET_RENJA,
                     cell=cell_at(letters, key, info["row"]),
                     found=fmt.rupiah(rp),
                     expected=f"K TW {ROMAWI[q]} terisi",
@@ -324,9 +563,83 @@ def extract_renja(
                     WARNING,
                     f"'{code}' melaporkan K pada TW {ROMAWI[q]} tetapi realisasi Rp-nya kosong. "
                     "Isi realisasi Rp triwulan itu (0 bila tanpa belanja).",
-                    sheet=sheet,
+                    sheet=tpl.SHEET_RENJA,
                     cell=cell_at(letters, key, info["row"]),
                     found="(kosong)",
                     expected=f"Rp TW {ROMAWI[q]} terisi",
                 )
-    return k_rows, rp_rows, texts, out.items
+
+
+def _period_sum(values: list[float]) -> float:
+    """The Rp of the quarters typed (NaN when none is)."""
+    typed = [v for v in values if not math.isnan(v)]
+    return float(sum(typed)) if typed else math.nan
+
+
+def _kegiatan_within_program(
+    out: FileIssues, rp_cells: dict[str, dict[str, Any]], spec: MasterSpec, letters: dict[str, str]
+) -> None:
+    """A program's kegiatan cannot spend more than the program: a WARNING at the program's Rp
+    when its kegiatan's Rp of the period add up to more (one of the two was mistyped)."""
+    keg = spec.kegiatan
+    if keg.empty:
+        return
+    under: dict[str, list[str]] = {}
+    for kode_keg, kode_prog in zip(keg["kode_kegiatan"], keg["kode_program"], strict=True):
+        if str(kode_keg) in rp_cells:
+            under.setdefault(str(kode_prog), []).append(str(kode_keg))
+    for program, kegiatan in under.items():
+        info = rp_cells.get(program)
+        if info is None:
+            continue
+        own = _period_sum(info["values"])
+        parts = [_period_sum(rp_cells[k]["values"]) for k in kegiatan]
+        total = float(sum(p for p in parts if not math.isnan(p)))
+        if math.isnan(own) or total <= own + 0.5:
+            continue
+        filled = [q for q, v in enumerate(info["values"]) if not math.isnan(v)]
+        out.issue(
+            "renja.rp_kegiatan_melebihi_program",
+            WARNING,
+            f"Realisasi Rp kegiatan program '{program}' ({', '.join(kegiatan)}) berjumlah "
+            f"{fmt.rupiah(total)}, lebih besar dari realisasi Rp programnya "
+            f"({fmt.rupiah(own)}); belanja kegiatan termasuk dalam belanja program. Periksa "
+            "digit yang diketik.",
+            sheet=tpl.SHEET_RENJA,
+            cell=cell_at(letters, RP_KEYS[filled[-1]], info["row"]),
+            found=fmt.rupiah(own),
+            expected=f"paling sedikit {fmt.rupiah(total)}",
+        )
+
+
+def _quarters_and_year(
+    out: FileIssues,
+    rp_cells: dict[str, dict[str, Any]],
+    anggaran: list[dict[str, Any]],
+    letters: dict[str, str],
+) -> None:
+    """In a yearly run, a program's Rp of TW I–IV and its yearly realisation on the Anggaran
+    sheet are one amount told twice: a WARNING when they differ (the E.81 takes the quarters,
+    serapan the Anggaran sheet)."""
+    for row in anggaran:
+        code = str(row.get("kode_program", ""))
+        info = rp_cells.get(code)
+        year = float(row.get("realisasi_anggaran", math.nan))
+        if info is None or info["jenis"] != "program" or math.isnan(year):
+            continue
+        quarters = _period_sum(info["values"])
+        if math.isnan(quarters) or abs(quarters - year) <= 0.5:
+            continue
+        filled = [q for q, v in enumerate(info["values"]) if not math.isnan(v)]
+        out.issue(
+            "renja.rp_beda_anggaran",
+            WARNING,
+            f"Realisasi Rp program '{code}' TW I–IV berjumlah {fmt.rupiah(quarters)}, sedangkan "
+            f"realisasi tahunannya di sheet {tpl.SHEET_ANGGARAN} (sel "
+            f"{row.get('sel_realisasi_anggaran', '')}) {fmt.rupiah(year)}: Tabel E.81 memakai "
+            "jumlah triwulan, serapan memakai sheet Anggaran. Samakan keduanya.",
+            sheet=tpl.SHEET_RENJA,
+            cell=cell_at(letters, RP_KEYS[filled[-1]], info["row"]),
+            found=fmt.rupiah(quarters),
+            expected=fmt.rupiah(year),
+        )

@@ -331,8 +331,11 @@ def _read_realisasi(
     rec["realisasi_tidak_tersedia"] = TIDAK_TERSEDIA in states and NILAI not in states
 
 
-def _formula_problem(out: FileIssues, raw: dict[str, Any], key: str, cell: str, code: str) -> bool:
-    """An ERROR for a cell whose formula gives an error value or no stored result."""
+def _formula_problem(
+    out: FileIssues, raw: dict[str, Any], key: str, cell: str, code: str, sheet: str = ""
+) -> bool:
+    """An ERROR for a cell whose formula gives an error value or no stored result (``sheet``:
+    where the cell is, when not the Indikator or Anggaran sheet its key says)."""
     problem = raw.get("_rumus", {}).get(key)
     if not problem:
         return False
@@ -360,9 +363,7 @@ def _formula_problem(out: FileIssues, raw: dict[str, Any], key: str, cell: str, 
         "nilai.rumus",
         ERROR,
         message,
-        sheet=tpl.SHEET_INDIKATOR
-        if key in (*REALISASI_KEYS, "capaian_opd")
-        else tpl.SHEET_ANGGARAN,
+        sheet=sheet or _sheet_of(key),
         cell=cell,
         found=found,
         expected="angka",
@@ -434,12 +435,13 @@ def _percent_cell(
     spec_row: SpecRow,
     cell: str,
     code: str,
+    sheet: str = tpl.SHEET_INDIKATOR,
 ) -> float:
     """A number in a percent-formatted cell is the fraction Excel stores: read it ×100."""
     typed = raw.get(key)
     if isinstance(typed, str):  # text: the % sign, if any, was typed and read as such
         if parse_number(typed).persen and not is_persen(spec_row):
-            _unit_warning(out, spec_row, str(typed), cell, code)
+            _unit_warning(out, spec_row, str(typed), cell, code, sheet)
         return value
     if key not in raw.get("_persen", ()):
         return value
@@ -451,25 +453,32 @@ def _percent_cell(
             f"Sel berformat persen: Excel menyimpan {fmt.angka_ringkas(shown)}% sebagai "
             f"{fmt.angka_ringkas(value, 6)}; dibaca sebagai {fmt.angka_ringkas(shown)} (persen, "
             f"sesuai satuan '{spec_row['satuan']}').",
-            sheet=tpl.SHEET_INDIKATOR,
+            sheet=sheet,
             cell=cell,
             found=f"{fmt.angka_ringkas(shown)}%",
             expected=fmt.angka_ringkas(shown),
             kode_indikator=code,
         )
     else:
-        _unit_warning(out, spec_row, f"{fmt.angka_ringkas(shown)}%", cell, code)
+        _unit_warning(out, spec_row, f"{fmt.angka_ringkas(shown)}%", cell, code, sheet)
     return shown
 
 
-def _unit_warning(out: FileIssues, spec_row: SpecRow, shown: str, cell: str, code: str) -> None:
+def _unit_warning(
+    out: FileIssues,
+    spec_row: SpecRow,
+    shown: str,
+    cell: str,
+    code: str,
+    sheet: str = tpl.SHEET_INDIKATOR,
+) -> None:
     out.issue(
         "nilai.satuan_berbeda",
         WARNING,
         f"Realisasi ditulis dalam persen ('{shown}') padahal satuan indikator "
         f"'{spec_row['satuan']}'. Periksa apakah angkanya sudah dalam satuan target "
         f"({spec_row['target_teks']} {spec_row['satuan']}); tulis tanpa tanda %.",
-        sheet=tpl.SHEET_INDIKATOR,
+        sheet=sheet,
         cell=cell,
         found=shown,
         expected=f"angka dalam satuan '{spec_row['satuan']}'",
@@ -545,7 +554,14 @@ def _check_locked(
     return not wrong
 
 
-def _formula_reference(out: FileIssues, refers: str, key: str, cell: str, code: str) -> None:
+def _sheet_of(key: str) -> str:
+    """The template sheet of a value key of the Indikator or Anggaran sheet."""
+    return tpl.SHEET_INDIKATOR if key in (*REALISASI_KEYS, "capaian_opd") else tpl.SHEET_ANGGARAN
+
+
+def _formula_reference(
+    out: FileIssues, refers: str, key: str, cell: str, code: str, sheet: str = ""
+) -> None:
     """A WARNING for a value whose formula refers beyond the file: the value read is the
     result the file last stored, which another workbook (not sent) or a random or clock
     function may no longer give."""
@@ -565,9 +581,7 @@ def _formula_reference(out: FileIssues, refers: str, key: str, cell: str, code: 
         WARNING,
         f"Sel berisi rumus yang {why}. Ketik nilainya langsung (salin, lalu Tempel Spesial › "
         "Nilai).",
-        sheet=tpl.SHEET_INDIKATOR
-        if key in (*REALISASI_KEYS, "capaian_opd")
-        else tpl.SHEET_ANGGARAN,
+        sheet=sheet or _sheet_of(key),
         cell=cell,
         found=f"rumus: {refers}",
         expected="nilai yang diketik",

@@ -638,9 +638,16 @@ def _footer(ws: Worksheet, rh: RowHeights, row: int, foot: Any, e81: E81, st: _S
     for key, label in FOOTER_LABELS:
         if key in ("rata", "predikat"):
             if key == "rata":
+                capped = int(foot["dibatasi_k"])
+                cap = (
+                    f" ({capped} di atas {fmt.angka_ringkas(foot['batas_capaian'])}% dihitung "
+                    f"{fmt.angka_ringkas(foot['batas_capaian'])}%, batas_capaian)"
+                    if capped
+                    else ""
+                )
                 note = (
-                    f"K: rata-rata kolom 14 (K) dari {int(foot['jumlah_k'])} indikator; Rp: "
-                    f"Σ kolom 13 (Rp) / Σ kolom 8 (Rp) × 100 dari {int(foot['jumlah_rp'])} "
+                    f"K: rata-rata kolom 14 (K) dari {int(foot['jumlah_k'])} indikator{cap}; "
+                    f"Rp: Σ kolom 13 (Rp) / Σ kolom 8 (Rp) × 100 dari {int(foot['jumlah_rp'])} "
                     "program"
                 )
                 kv: object = float(foot["rata_k"])
