@@ -178,6 +178,7 @@ def _open_message_files(args: argparse.Namespace) -> None:
     """Take in the ``.eml`` / ``.msg`` files dropped into the input folder (as ``ambil`` does,
     without the mail server) so that their workbooks are read by this run."""
     from pipeline.mail import intake, ledger  # noqa: PLC0415
+    from pipeline.mail.settings import MailError  # noqa: PLC0415
 
     try:
         if not intake.pending_message_files(args.input):
@@ -186,7 +187,7 @@ def _open_message_files(args: argparse.Namespace) -> None:
         if spec is None:
             return
         done = intake.open_message_files(spec, args.input, _limits(args), echo=print)
-    except ledger.LedgerError as exc:
+    except (ledger.LedgerError, MailError) as exc:
         print(f"[WARNING] {exc} Pesan surel di folder masukan tidak dibuka.", file=sys.stderr)
         return
     counts = ", ".join(f"{done.statuses.get(s, 0)} {s}" for s in ledger.STATUSES)

@@ -65,6 +65,22 @@ def test_long_names_keep_their_extension() -> None:
     assert len(name) == message.MAX_NAME_CHARS and name.endswith("x.xlsx")
 
 
+def test_long_names_fit_the_file_systems_bytes() -> None:
+    """160 CJK characters are 480 bytes of UTF-8, more than ext4's 255 per name: the name is cut
+    by its bytes, the extension kept, and with the time and OPD prefix it still fits."""
+    name = message.safe_name("\u5831\u544a" * 80 + ".xlsx")
+    assert name.endswith(".xlsx") and len(name.encode()) <= message.MAX_NAME_BYTES
+    stored = message.safe_name(f"20190121-080100_DINKES_{name}")
+    assert stored.endswith(".xlsx") and len(stored.encode()) <= 255
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"), [("....xlsx", "lampiran.xlsx"), ("..xlsx", "lampiran.xlsx")]
+)
+def test_a_name_of_dots_keeps_its_extension(raw: str, expected: str) -> None:
+    assert message.safe_name(raw) == expected
+
+
 def test_header_text_is_one_clean_line() -> None:
     raw = make_eml("a@b.example", "Laporan\u202e =cmd|' /C calc'!A0", [], SENT, "<1@b>")
     raw = raw.replace(b"Subject: ", b"Subject: =?utf-8?q?baris1=0D=0ABcc=3A_x=40y?= ", 1)
@@ -82,6 +98,13 @@ def test_header_text_is_one_clean_line() -> None:
         ("Dinas Koperasi, UKM <diskopukm@binjaikota.example>", "diskopukm@binjaikota.example"),
         ("=?utf-8?q?Dinas_Sosial?= <dinsos@binjaikota.example>", "dinsos@binjaikota.example"),
         ("tanpa alamat", ""),
+        # a display name that looks like an OPD's address is not the mailbox
+        ("dinkes@binjaikota.example <evil@attacker.example>", "evil@attacker.example"),
+        ('"dinkes@binjaikota.example" <evil@attacker.example>', "evil@attacker.example"),
+        # an address only inside an encoded word (decoded for display only) is no sender
+        ("=?utf-8?b?ZGlua2VzQGJpbmphaWtvdGEuZXhhbXBsZQ==?=", ""),
+        # two different mailboxes: who sent it cannot be told
+        ("<a@binjaikota.example> <dinkes@binjaikota.example>", ""),
     ],
 )
 def test_sender_address_is_found(header: str, address: str) -> None:
@@ -237,3 +260,156 @@ def test_size_refusals_say_megabytes_the_indonesian_way() -> None:
     assert message.too_big(size, "tidak diunduh").endswith("; tidak diunduh")
     big = message.MAX_ATTACHMENT_BYTES + 1048576 * 3 // 2
     assert f"({(big / 1048576):.1f}".replace(".", ",") in message.size_problem(big)
+
+
+def test_a_long_name_a_nameless_part_and_a_macos_zip_are_all_accounted_for(
+    spec: MasterSpec, tmp_path: Path
+) -> None:
+    """A name of 480 bytes used to stop the intake (and every run after it) with 'File name too
+    long'; a workbook part with neither name nor disposition was dropped without a trace; a
+    zip made by macOS Finder had its ``__MACOSX/._x.xlsx`` resource fork saved as a workbook."""
+    from email.message import EmailMessage
+
+    folder = tmp_path / "masuk"
+    folder.mkdir()
+    workbook = (INPUT_DIR / DINKES).read_bytes()
+    (folder / "a.eml").write_bytes(
+        make_eml(
+            "dinkes@binjaikota.example",
+            "Panjang",
+            [("\u5831" * 160 + ".xlsx", workbook)],
+            SENT,
+            "<l@x>",
+        )
+    )
+    nameless = EmailMessage()
+    nameless["From"] = "dinkes@binjaikota.example"
+    nameless["Subject"] = "Tanpa nama"
+    nameless["Message-ID"] = "<n@x>"
+    nameless.set_content("Terlampir.")
+    nameless.add_attachment(
+        workbook, maintype="application", subtype="octet-stream", disposition="inline"
+    )
+    for part in nameless.iter_attachments():
+        del part["Content-Disposition"]
+    (folder / "b.eml").write_bytes(bytes(nameless))
+    macos = _zip({"Dinas Kesehatan.xlsx": workbook, "__MACOSX/._Dinas Kesehatan.xlsx": b"\0\5"})
+    (folder / "c.eml").write_bytes(
+        make_eml("dinkes@binjaikota.example", "Zip", [("dinkes.zip", macos)], SENT, "<z@x>")
+    )
+    job = _intake(spec, folder)
+    job.take_in_files()
+    job.ledger.close()
+    rows = ledger.read_ledger(folder)
+    by_message = {(r.nama_asli[:8], r.status) for r in rows}
+    assert ("\u5831" * 8, "disimpan") in by_message
+    assert ("", "ditolak") in by_message  # the nameless workbook: listed, refused
+    zipped = [r for r in rows if r.dari_zip == "dinkes.zip"]
+    assert [r.nama_asli for r in zipped] == ["Dinas Kesehatan.xlsx"]
+    assert len(ledger.read_messages(folder)) == 3
+    saved = [p for p in folder.glob("*.xlsx")]
+    assert all(len(p.name.encode()) <= 255 for p in saved)
+
+
+def test_a_message_that_fails_unforeseen_is_recorded_and_the_next_is_taken(
+    spec: MasterSpec, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = tmp_path / "masuk"
+    folder.mkdir()
+    workbook = (INPUT_DIR / DINKES).read_bytes()
+    for n in (1, 2):
+        (folder / f"{n}.eml").write_bytes(
+            make_eml(
+                "dinkes@binjaikota.example", f"Ke-{n}", [(DINKES, workbook)], SENT, f"<{n}@x>"
+            )
+        )
+    job = _intake(spec, folder)
+    real = job._decide
+    calls = {"n": 0}
+
+    def fails_once(*args, **kwargs):  # type: ignore[no-untyped-def]
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise ValueError("sesuatu yang tidak terduga")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(job, "_decide", fails_once)
+    job.take_in_files()
+    job.ledger.close()
+    messages = ledger.read_messages(folder)
+    assert sorted(m.status for m in messages) == ["diproses", "ditolak"]
+    refused = next(m for m in messages if m.status == "ditolak")
+    assert "tidak dapat diproses (ValueError)" in refused.alasan
+    assert refused.pengirim == "dinkes@binjaikota.example"
+
+
+def test_a_file_removed_from_the_folder_is_saved_again_when_sent_again(
+    spec: MasterSpec, tmp_path: Path
+) -> None:
+    folder = tmp_path / "masuk"
+    folder.mkdir()
+    workbook = (INPUT_DIR / DINKES).read_bytes()
+    (folder / "1.eml").write_bytes(
+        make_eml("dinkes@binjaikota.example", "Pertama", [(DINKES, workbook)], SENT, "<1@x>")
+    )
+    job = _intake(spec, folder)
+    job.take_in_files()
+    job.ledger.close()
+    (first,) = folder.glob("*.xlsx")
+    first.unlink()
+    (folder / "2.eml").write_bytes(
+        make_eml("dinkes@binjaikota.example", "Kirim ulang", [(DINKES, workbook)], SENT, "<2@x>")
+    )
+    again = _intake(spec, folder)
+    again.take_in_files()
+    again.ledger.close()
+    assert [r.status for r in ledger.read_ledger(folder)] == ["disimpan", "disimpan"]
+    assert len(list(folder.glob("*.xlsx"))) == 1
+
+
+def test_refused_names_are_printed_written_out_not_interpreted(
+    spec: MasterSpec, tmp_path: Path
+) -> None:
+    folder = tmp_path / "masuk"
+    folder.mkdir()
+    hostile = "\x1b[2J\x1b]0;SAKIP\x07laporan.xlsx"
+    (folder / "a.eml").write_bytes(
+        make_eml("dinkes@binjaikota.example", "x", [(hostile, b"PK")], SENT, "<e@x>")
+    )
+    lines: list[str] = []
+    job = intake.Intake(spec, folder, ledger.open_ledger(folder), Limits(), lines.append)
+    job.take_in_files()
+    job.ledger.close()
+    printed = "\n".join(lines)
+    assert "\x1b" not in printed and "\x07" not in printed
+    assert "\\x1b[2J" in printed  # written out as text
+
+
+def test_a_message_too_big_to_open_still_says_who_sent_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    raw = make_eml("dinkes@binjaikota.example", "Besar", [("a.xlsx", b"x" * 5000)], SENT, "<b@x>")
+    monkeypatch.setattr(message, "MAX_MESSAGE_BYTES", 1000)
+    letter = message.parse_eml(raw)
+    assert letter.problem.startswith("surat terlalu besar")
+    assert (letter.pengirim, letter.subjek, letter.message_id) == (
+        "dinkes@binjaikota.example",
+        "Besar",
+        "<b@x>",
+    )
+    assert letter.attachments == []
+
+
+@pytest.mark.parametrize("name", ["USER", "PASSWORD"])
+def test_a_login_outside_ascii_is_one_sentence_that_never_shows_it(name: str) -> None:
+    from pipeline.mail import settings
+
+    env = {
+        "SAKIP_IMAP_HOST": "imap.pemda.example",
+        "SAKIP_IMAP_USER": "sakip",
+        "SAKIP_IMAP_PASSWORD": "rahasia",
+    }
+    env[f"SAKIP_IMAP_{name}"] = "sändi-rahasia"
+    with pytest.raises(settings.MailError) as caught:
+        settings.load("imap", env)
+    assert caught.value.code == settings.EXIT_SETTINGS
+    assert "sändi" not in str(caught.value) and "ä" not in str(caught.value)
+    assert f"SAKIP_IMAP_{name} memuat huruf di luar ASCII" in str(caught.value)

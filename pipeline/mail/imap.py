@@ -19,7 +19,13 @@ from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientError, LoginError
 
 from pipeline.mail import ledger as lg
-from pipeline.mail.message import MAX_MESSAGE_BYTES, Letter, parse_eml, too_big
+from pipeline.mail.message import (
+    MAX_MESSAGE_BYTES,
+    Letter,
+    letter_from_header_bytes,
+    parse_eml,
+    too_big,
+)
 from pipeline.mail.settings import (
     EXIT_LOGIN,
     EXIT_SETTINGS,
@@ -115,8 +121,12 @@ def fetch_into(server: ServerSettings, intake: Intake) -> None:
             batch = uids[start : start + BATCH]
             small = [u for u in batch if int(sizes[u].get(b"RFC822.SIZE", 0)) <= MAX_MESSAGE_BYTES]
             bodies = client.fetch(small, ["BODY.PEEK[]"]) if small else {}
+            big = [u for u in batch if u not in small]  # their headers say who sent them
+            heads = client.fetch(big, ["BODY.PEEK[HEADER]"]) if big else {}
             for uid in batch:
-                _take(server, intake, uidvalidity, uid, sizes[uid], bodies.get(uid))
+                _take(
+                    server, intake, uidvalidity, uid, sizes[uid], bodies.get(uid) or heads.get(uid)
+                )
     except MailError:
         raise
     except (ssl.SSLError, OSError, IMAPClientError) as exc:
@@ -147,10 +157,14 @@ def _take(
 
     if raw is None:
         size = int(meta.get(b"RFC822.SIZE", 0))
-        letter = Letter(
-            diterima=received,
-            problem=too_big(size, "tidak diunduh"),
+        head = (body or {}).get(b"BODY[HEADER]")
+        letter = (
+            letter_from_header_bytes(bytes(head))
+            if isinstance(head, bytes | bytearray)
+            else Letter()
         )
+        letter.diterima = received
+        letter.problem = too_big(size, "tidak diunduh")
         source["sha256"] = f"uid:{uidvalidity}:{uid}"
         intake.take_in(letter, source, advance)
         return

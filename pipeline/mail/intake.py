@@ -26,6 +26,7 @@ are fetched with ``BODY.PEEK``.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import re
@@ -53,6 +54,7 @@ from pipeline.mail.message import (
     size_problem,
 )
 from pipeline.master import MasterSpec
+from pipeline.sanitize import visible
 
 MESSAGE_SUFFIXES = {".eml": "eml", ".msg": "msg"}
 _ADDRESS_SPLIT = re.compile(r"[;,\s]+")
@@ -117,6 +119,10 @@ def _parse_iso(text: str) -> Any:
         return None
 
 
+# The input folder itself cannot be written: every message after this one would fail too.
+_LOCAL_ERRNOS = {errno.ENOSPC, errno.EROFS, errno.EDQUOT, errno.EACCES, errno.EPERM, errno.EIO}
+
+
 @dataclass
 class Intake:
     """The state of one run: spec, folders, ledger, the hashes of what is on disk."""
@@ -146,7 +152,57 @@ class Intake:
         ``source`` holds the ``surat`` columns known to the caller (``sumber``, ``asal``,
         ``sha256``, IMAP ``uidvalidity``/``uid``); ``commit(conn)`` runs inside the same
         transaction (the IMAP position moves with the message).
+
+        No message can stop the intake: one that fails in a way nobody foresaw is recorded as
+        refused, with the error's name, and the next is taken. A folder that cannot be written
+        (disk full, read-only, no permission) ends it with one sentence (exit 8), as every
+        message after it would fail the same way.
         """
+        try:
+            self._take_in(letter, source, commit)
+        except lg.LedgerError:
+            raise
+        except OSError as exc:
+            if exc.errno not in _LOCAL_ERRNOS:
+                self._refuse(letter, source, commit, exc)
+                return
+            from pipeline.mail.settings import EXIT_LOCAL, MailError  # noqa: PLC0415
+
+            raise MailError(
+                f"Lampiran tidak dapat disimpan di folder {self.input_dir} "
+                f"({os.strerror(exc.errno or 0) or type(exc).__name__}); surat yang sudah "
+                "dicatat tetap tersimpan.",
+                EXIT_LOCAL,
+            ) from None
+        except Exception as exc:
+            self._refuse(letter, source, commit, exc)
+
+    def _refuse(
+        self,
+        letter: Letter,
+        source: dict[str, Any],
+        commit: Callable[..., None],
+        exc: BaseException,
+    ) -> None:
+        """Record a message that failed while being taken in as refused (its attachments not
+        saved), so that it is listed and not tried again for ever."""
+        failed = Letter(
+            message_id=letter.message_id,
+            pengirim=letter.pengirim,
+            nama_pengirim=letter.nama_pengirim,
+            dikirim=letter.dikirim,
+            diterima=letter.diterima,
+            subjek=letter.subjek,
+            problem=(
+                f"surat tidak dapat diproses ({type(exc).__name__}); minta OPD mengirim ulang "
+                "lampirannya"
+            ),
+        )
+        self._take_in(failed, source, commit)
+
+    def _take_in(
+        self, letter: Letter, source: dict[str, Any], commit: Callable[..., None]
+    ) -> None:
         opds = self.senders.get(letter.pengirim, [])
         items = self._expand(letter)
         metas = self._read_meta([a for a in items if not a.problem])
@@ -168,7 +224,7 @@ class Intake:
                 },
             )
             who = letter.pengirim or "(pengirim tidak diketahui)"
-            when = (letter.diterima or letter.dikirim or "waktu tidak diketahui")[:16]
+            when = (letter.diterima or letter.dikirim)[:16] or "waktu tidak diketahui"
             self.echo(f"Surat {when} dari {who}: {letter.subjek or '(tanpa subjek)'}")
             if letter.problem:
                 self.echo(f"  [ditolak] {letter.problem}")
@@ -180,9 +236,10 @@ class Intake:
                 row["surat_id"], row["urutan"] = surat_id, number
                 self.ledger.add_attachment(conn, row)
                 self.summary.count(row["status"])
-                shown = f"{att.from_zip} › {att.name}" if att.from_zip else att.name
-                target = f" → {row['nama_simpan']}" if row["nama_simpan"] else ""
-                note = f" ({row['alasan']})" if row["alasan"] else ""
+                # names as sent, escape sequences and all: written out, never interpreted
+                shown = visible(f"{att.from_zip} › {att.name}" if att.from_zip else att.name)
+                target = f" → {visible(row['nama_simpan'])}" if row["nama_simpan"] else ""
+                note = f" ({visible(row['alasan'])})" if row["alasan"] else ""
                 self.echo(f"  [{row['status']}] {row['kode_opd'] or '-'} {shown}{target}{note}")
             commit(conn)
         self.summary.messages += 1
@@ -275,6 +332,8 @@ class Intake:
             target = folder / (f"{stem}_{n}.{suffix}" if dot else f"{name}_{n}")
         recovered = target.exists()  # same bytes, same name: written by a run that was killed
         earlier = self.ledger.saved_with_hash(digest, label)
+        if earlier and not (folder / earlier).is_file():
+            earlier = ""  # saved before, then removed from the folder: this copy is saved
         if not earlier and not quarantine and not recovered:
             earlier = self.on_disk.get(digest, "")
         if earlier:

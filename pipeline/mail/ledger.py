@@ -284,7 +284,7 @@ class Ledger:
         """The saved name of an earlier attachment with these bytes in ``folder``, or ''."""
         row = self.conn.execute(
             "SELECT nama_simpan FROM lampiran WHERE sha256 = ? AND folder = ? "
-            "AND status IN (?, ?) ORDER BY id LIMIT 1",
+            "AND status IN (?, ?) ORDER BY id DESC LIMIT 1",
             (sha256, folder, DISIMPAN, KARANTINA),
         ).fetchone()
         return str(row[0]) if row else ""

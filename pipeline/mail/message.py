@@ -33,6 +33,7 @@ ZIP_SUFFIX = ".zip"
 ACCEPTED_SUFFIXES = (*INPUT_SUFFIXES, ZIP_SUFFIX)
 MAX_HEADER_CHARS = 300
 MAX_NAME_CHARS = 120
+MAX_NAME_BYTES = 160  # UTF-8 bytes of a saved name, before the time and OPD prefix (≤ 255 in all)
 
 _WINDOWS_RESERVED = {"CON", "PRN", "AUX", "NUL"} | {
     f"{p}{n}" for p in ("COM", "LPT") for n in "123456789"
@@ -107,16 +108,29 @@ def size_problem(size: int) -> str:
     return ""
 
 
+def _fit(text: str, chars: int, octets: int) -> str:
+    """``text`` cut to at most ``chars`` characters and ``octets`` bytes of UTF-8 (a file system
+    counts a name's bytes: 255 on ext4, whatever the characters)."""
+    text = text[:chars]
+    while len(text.encode("utf-8")) > octets:
+        text = text[:-1]
+    return text
+
+
 def safe_name(text: str, limit: int = MAX_NAME_CHARS) -> str:
     """A file name safe on Linux and Windows: no separators, reserved or control characters,
-    no trailing dots or spaces, no device names; the extension is kept when shortening."""
-    text = clean_text(text, 10 * limit)
-    text = _UNSAFE_CHARS.sub("_", text).strip(" .")
+    no trailing dots or spaces, no device names, at most ``limit`` characters and
+    :data:`MAX_NAME_BYTES` bytes; the extension is kept when shortening (``....xlsx`` keeps it
+    too)."""
+    text = _UNSAFE_CHARS.sub("_", clean_text(text, 10 * limit)).strip(" ")
     stem, dot, suffix = text.rpartition(".")
-    if not dot:
+    if not dot or not suffix.strip(" .") or " " in suffix:
         stem, suffix = text, ""
-    suffix = f".{suffix}" if suffix else ""
-    stem = stem.strip(" .")[: max(1, limit - len(suffix))].strip(" .") or "lampiran"
+    suffix = _fit(f".{suffix}", 16, 32) if suffix else ""
+    stem = stem.strip(" .")
+    room = max(1, limit - len(suffix))
+    stem = _fit(stem, room, MAX_NAME_BYTES - len(suffix.encode("utf-8"))).strip(" .")
+    stem = stem or "lampiran"
     if stem.upper().split(".")[0] in _WINDOWS_RESERVED:
         stem = f"_{stem}"
     return f"{stem}{suffix}"
@@ -130,13 +144,47 @@ def _header(msg: Message, name: str) -> str:
     return clean_text(value) if value is not None else ""
 
 
+_ANGLE_ADDRESS = re.compile(r"<\s*([^<>\s]+@[^<>\s]+?)\s*>")
+
+
+def _raw_header(msg: Message, name: str) -> str:
+    """A header as it was sent (encoded words not decoded): the address a server delivered
+    from is in the raw text, and an encoded word may never stand for one."""
+    try:
+        values = [str(v) for k, v in msg.raw_items() if k.lower() == name.lower()]
+    except Exception:
+        return ""
+    return clean_text(" , ".join(values), 2000)
+
+
 def _sender(msg: Message) -> tuple[str, str]:
-    """The first mailbox of ``From:`` that has an address (an unquoted comma in a display
-    name, as some clients write it, otherwise splits the name off as a bogus mailbox)."""
-    raw = _header(msg, "From")
-    pairs = email.utils.getaddresses([raw])
-    display, addr = next(((d, a) for d, a in pairs if "@" in a), ("", ""))
-    return clean_text(addr, 254).lower(), clean_text(display)
+    """The sending address of ``From:`` and its display name; none when it cannot be told.
+
+    The address in angle brackets is the mailbox (``dinkes@… <evil@…>`` is from evil@…, a
+    display name that merely looks like an address); without angle brackets the header must
+    hold exactly one address. Two different mailboxes, or an address only inside an encoded
+    word (``=?utf-8?b?…?=``, decoded only for display), give no sender: the mail is then
+    quarantined as from an unknown sender, never taken as an OPD's.
+    """
+    raw = _raw_header(msg, "From")
+    angle = list(dict.fromkeys(a.lower() for a in _ANGLE_ADDRESS.findall(raw)))
+    if angle:
+        found = angle
+    else:
+        pairs = email.utils.getaddresses([raw])
+        found = list(dict.fromkeys(a.lower() for _, a in pairs if "@" in a))
+    if len(found) != 1:
+        return "", ""
+    addr = found[0]
+    display = ""
+    try:  # the display name as the reader sees it (encoded words decoded)
+        for a in getattr(msg.get("From"), "addresses", ()):
+            if a.addr_spec.lower() == addr:
+                display = a.display_name
+                break
+    except Exception:
+        display = ""
+    return clean_text(addr, 254), clean_text(display)
 
 
 def parse_date(text: str) -> dt.datetime | None:
@@ -173,11 +221,27 @@ def _letter_from_headers(msg: Message) -> Letter:
     )
 
 
+def letter_from_header_bytes(head: bytes) -> Letter:
+    """Sender, times, subject and Message-ID from a message's header block alone (a message
+    too big to open is still recorded as from whom it came)."""
+    try:
+        return _letter_from_headers(email.message_from_bytes(head, policy=email.policy.default))
+    except Exception:
+        return Letter()
+
+
 def parse_eml(raw: bytes, diterima: str = "") -> Letter:
     """Parse raw message bytes. ``diterima`` (the server's receipt time) overrides the
     ``Received:`` headers when the caller knows it (IMAP INTERNALDATE)."""
     if len(raw) > MAX_MESSAGE_BYTES:
-        return Letter(problem=too_big(len(raw)))
+        # the headers (the first blank line ends them) still say who sent it and when
+        end = raw.find(b"\r\n\r\n", 0, 256 * 1024)
+        end = raw.find(b"\n\n", 0, 256 * 1024) if end < 0 else end
+        letter = letter_from_header_bytes(raw[: end if end >= 0 else 64 * 1024])
+        if diterima:
+            letter.diterima = diterima
+        letter.problem = too_big(len(raw))
+        return letter
     msg = email.message_from_bytes(raw, policy=email.policy.default)
     letter = _letter_from_headers(msg)
     if diterima:
@@ -190,14 +254,30 @@ def parse_eml(raw: bytes, diterima: str = "") -> Letter:
             disposition = part.get_content_disposition()
         except Exception:
             filename, disposition = "", "attachment"
-        if filename is None and disposition != "attachment":
-            continue  # the body text
+        if filename is None and disposition != "attachment" and _is_body(part):
+            continue  # the body text (a part with neither name nor disposition that is not
+            # text, such as a workbook sent without a name, is listed, not lost)
         try:
             data = part.get_payload(decode=True)
         except Exception:
             data = None
         letter.attachments.append(Attachment(name=str(filename or ""), data=bytes(data or b"")))
     return letter
+
+
+def _is_body(part: Message) -> bool:
+    """Whether a part with no file name is the message's text (or a signature or calendar
+    block of it), not a file."""
+    try:
+        kind = part.get_content_type()
+    except Exception:
+        return False
+    return kind.startswith(("text/", "multipart/", "message/delivery-status")) or kind in (
+        "application/pgp-signature",
+        "application/pkcs7-signature",
+        "application/x-pkcs7-signature",
+        "message/disposition-notification",
+    )
 
 
 def too_big(size: int, then: str = "tidak dibuka") -> str:
@@ -284,7 +364,14 @@ def open_zip(att: Attachment) -> list[Attachment]:
             return [Attachment(att.name, att.data, problem=f"arsip zip ditolak: {problem}")]
         out: list[Attachment] = []
         with zipfile.ZipFile(path) as zf:
-            members = [i for i in zf.infolist() if not i.is_dir()]
+            # macOS Finder's resource forks (``__MACOSX/._x.xlsx``) are no files of the sender
+            members = [
+                i
+                for i in zf.infolist()
+                if not i.is_dir()
+                and not i.filename.startswith("__MACOSX/")
+                and not i.filename.rsplit("/", 1)[-1].startswith("._")
+            ]
             for index, info in enumerate(members):
                 inner = info.filename
                 base = inner.rsplit("/", 1)[-1]

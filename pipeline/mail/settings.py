@@ -17,6 +17,8 @@ import ssl
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from pipeline.sanitize import visible
+
 # Exit codes of `ambil` and `balas` for environment problems (README: exit-code table).
 EXIT_SETTINGS = 4  # settings missing or invalid, or the mail folder does not exist
 EXIT_UNREACHABLE = 5  # server unreachable, timed out or hung up
@@ -103,6 +105,23 @@ def load(kind: str, env: Mapping[str, str] | None = None) -> ServerSettings:
             "(lihat README, bagian surel).",
             EXIT_SETTINGS,
         )
+    for name in ("USER", "PASSWORD"):
+        if not _env(env, kind, name).isascii():  # the value itself is never shown
+            raise MailError(
+                f"SAKIP_{upper}_{name} memuat huruf di luar ASCII (huruf beraksen, huruf non-"
+                "Latin): login surel hanya menerima ASCII. Ganti isinya, atau buat sandi "
+                "aplikasi di penyedia surel.",
+                EXIT_SETTINGS,
+            )
+    host = _env(env, kind, "HOST")
+    try:
+        host.encode("idna")
+    except UnicodeError:
+        raise MailError(
+            f"SAKIP_{upper}_HOST bernilai '{visible(host[:80])}', bukan nama server yang sah "
+            f"(misalnya {kind}.pemda.go.id).",
+            EXIT_SETTINGS,
+        ) from None
     tls = (_env(env, kind, "TLS") or "ssl").lower()
     if tls not in TLS_MODES:
         raise MailError(

@@ -513,7 +513,12 @@ def extract_renja(
             }
         )
         if not over:
-            rp_cells[code] = {"row": r, "values": rp_values, "jenis": item["jenis"]}
+            rp_cells[code] = {
+                "row": r,
+                "values": rp_values,
+                "jenis": item["jenis"],
+                "pagu": item["pagu"],
+            }
         if triwulan < 4 and not over and all(math.isnan(v) for v in rp_values) and not refused:
             out.issue(
                 "renja.rp_kosong",
@@ -627,6 +632,8 @@ def _quarters_and_year(
         year = float(row.get("realisasi_anggaran", math.nan))
         if info is None or info["jenis"] != "program" or math.isnan(year):
             continue
+        if year < 0 or (not math.isnan(info["pagu"]) and year > info["pagu"] + 0.005):
+            continue  # the yearly cell breaks its own rule (an ERROR there says so)
         quarters = _period_sum(info["values"])
         if math.isnan(quarters) or abs(quarters - year) <= 0.5:
             continue
