@@ -88,6 +88,13 @@ def test_an_entry_that_cannot_be_opened_is_listed_with_its_reason(
         # name (B-K-D: Badan Pengelolaan Keuangan … Daerah; 'setda' begins 'Setdakota')
         ("BPKPAD", "BKD - Capaian Kinerja 2018.xlsx", False),
         ("BAG_ORG", "Setda - Capaian Kinerja 2018.xlsx", False),
+        # a name that holds a word only another OPD's name has (not its full name): that
+        # OPD's file, sent on the wrong template, never replaces the claimed OPD's
+        ("DINKES", "Laporan Koperasi 2018.xlsx", False),
+        ("DINSOS", "Kecamatan - laporan capaian kinerja.xlsx", False),
+        # its own word, or no OPD's word at all: the file's own
+        ("DINKES", "Kesehatan - laporan TW 4.xlsx", True),
+        ("DINSOS", "Laporan capaian kinerja 2018 final revisi.xlsx", True),
     ],
 )
 def test_a_shortened_own_name_beside_another_opds_word_is_no_other_claim(

@@ -258,3 +258,35 @@ def test_lateness_is_decided_on_the_pemdas_clock(spec) -> None:
     accepted = [{"berkas": "a.xlsx", "status": "diterima", "diterima": "2019-02-15T18:00:00Z"}]
     body = _body(spec, "Dinas Perhubungan", accepted, {}, (0, 0, 0), "u.xlsx", "15 Februari 2019")
     assert "surel diterima 16 Februari 2019, setelah batas pengumpulan 15 Februari 2019" in body
+
+
+def test_a_mailed_file_without_meta_never_speaks_for_the_opd_its_name_names(
+    spec, tmp_path
+) -> None:  # type: ignore[no-untyped-def]
+    """DINKES's mailbox sends Dinas Pendidikan's workbook, named for it, with its _meta sheet
+    deleted: the refused file is DINKES's (the mailbox it came from), not DISDIK's, whose
+    feedback would otherwise say it sent a file that could not be used."""
+    from pipeline.mail import intake
+    from pipeline.run import load_and_run
+
+    folder = tmp_path / "masuk"
+    shutil.copytree(INPUT_DIR, folder)
+    (folder / "Dinas Pendidikan - Capaian Kinerja 2018.xlsx").unlink()
+    bare = tmp_path / "bare.xlsx"  # DISDIK's own workbook, mailed from DINKES's address
+    wb = openpyxl.load_workbook(INPUT_DIR / "Dinas Pendidikan - Capaian Kinerja 2018.xlsx")
+    del wb["_meta"]
+    wb.save(bare)
+    name = "Dinas Pendidikan - Capaian Kinerja 2018.xlsx"
+    sent = dt.datetime(2019, 1, 21, 8, 1, tzinfo=WIB)
+    (folder / "kiriman.eml").write_bytes(
+        make_eml(
+            "dinkes@binjaikota.example", "Laporan", [(name, bare.read_bytes())], sent, "<m@x>"
+        )
+    )
+    intake.open_message_files(spec, folder)
+    run, issues = load_and_run(SPEC_PATH, folder)
+    assert run is not None, issues
+    berkas = run.validated.berkas.set_index("berkas")
+    saved = next(b for b in berkas.index if b.endswith(name))
+    assert berkas.loc[saved, "kode_opd"] == "DINKES"
+    assert "DISDIK" not in set(berkas["kode_opd"])  # DISDIK has sent nothing

@@ -170,8 +170,9 @@ class FileStaging:
         per_file[s.name] += found + wrong_sender + changed_after_receipt(s, receipts.saved)
         # the sender is checked above; here the file's name and its sheet's indicators
         seen = signs(s, kode, self.directory, "")
-        if not usable and kode not in spec.opd_codes:
-            kode = attributed("", seen)
+        if not usable and kode not in spec.opd_codes:  # the mailbox it came from says most
+            kode = receipt.kode_opd if receipt is not None and receipt.kode_opd else ""
+            kode = kode or attributed("", seen)
         if usable:
             counted, found = check_identity(s, kode, seen, self.directory)
             if found:

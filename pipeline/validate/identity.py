@@ -20,6 +20,13 @@ from pipeline.issues import ERROR, Issue
 from pipeline.master import MasterSpec, normalise_name
 from pipeline.validate.common import FileIssues
 
+# Words any OPD's report file may be named with: they shorten no OPD's name.
+GENERIC_WORDS = frozenset(
+    "laporan lap capaian kinerja realisasi lkjip sakip renja renstra anggaran triwulan tw "
+    "tahun tahunan final revisi rev perbaikan data isian templat template form formulir "
+    "kirim kiriman ulang baru lama copy salinan dan kerja program kegiatan hasil evaluasi".split()
+)
+
 
 @dataclass(frozen=True)
 class Signs:
@@ -28,6 +35,8 @@ class Signs:
     name: frozenset[str]  # OPDs the file name names
     sheet: tuple[str, ...]  # owners of the sheet's indicators, when none is the claimed OPD's
     sender: str  # OPD of the sender (intake ledger), '' when not recorded
+    # OPDs whose name the file name shortens (``Kec. Tanjung Batu``), when it names none in full
+    shortened: frozenset[str] = frozenset()
 
 
 class Directory:
@@ -68,6 +77,13 @@ class Directory:
             w for phrases in self.phrases.values() for w in {w for p in phrases for w in p}
         )
         self.own_words = {w for w, n in users.items() if n == 1}
+        self.own_word_of = {
+            w: kode
+            for kode, phrases in self.phrases.items()
+            for p in phrases
+            for w in p
+            if w in self.own_words and len(w) >= 4 and w not in GENERIC_WORDS
+        }
 
     @classmethod
     def of(cls, spec: MasterSpec) -> Directory:
@@ -98,6 +114,17 @@ class Directory:
                 if kode is not None:
                     found.add(kode)
         return frozenset(found)
+
+    def shortened(self, file_name: str) -> frozenset[str]:
+        """The OPDs one of whose own words (a word of its names that no other OPD's name uses,
+        four letters or more, not a word any report's file name may hold) the file's name
+        holds whole: ``Kecamatan Tanjung Batu - laporan.xlsx`` speaks for Kecamatan Tanjung
+        Batu Kota although it is not that OPD's full name. Asked only of a name that names no
+        OPD in full."""
+        stem = PurePosixPath(file_name).name.rsplit(".", 1)[0]
+        return frozenset(
+            self.own_word_of[w] for w in normalise_name(stem).split() if w in self.own_word_of
+        )
 
     def abbreviates(self, file_name: str, kode: str) -> bool:
         """Whether the file's name shortens one of ``kode``'s names the way OPD names are
@@ -185,16 +212,24 @@ def _codes(sub: Submission) -> list[str]:
 
 
 def signs(sub: Submission, kode_opd: str, directory: Directory, sender: str) -> Signs:
-    return Signs(directory.named(sub.name), directory.sheet_owners(sub, kode_opd), sender)
+    named = directory.named(sub.name)
+    return Signs(
+        named,
+        directory.sheet_owners(sub, kode_opd),
+        sender,
+        frozenset() if named else directory.shortened(sub.name),
+    )
 
 
 def attributed(kode_opd: str, found: Signs) -> str:
     """The OPD a file is counted for in the register: its sender's when known, else the one
-    its name or its sheet names alone, else its ``_meta`` claim."""
+    its name (in full, else shortened) or its sheet names alone, else its ``_meta`` claim."""
     if found.sender:
         return found.sender
     if len(found.name) == 1:
         return next(iter(found.name))
+    if not found.name and len(found.shortened) == 1:
+        return next(iter(found.shortened))
     if found.sheet:
         return found.sheet[0]
     return kode_opd
@@ -211,6 +246,14 @@ def check_identity(
     if found.name and kode_opd not in found.name and not directory.abbreviates(sub.name, kode_opd):
         names = ", ".join(directory.label(k) for k in sorted(found.name))
         against.append(f"nama berkasnya menyebut {names}")
+    elif (
+        not found.name
+        and found.shortened
+        and kode_opd not in found.shortened
+        and not directory.abbreviates(sub.name, kode_opd)
+    ):
+        names = ", ".join(directory.label(k) for k in sorted(found.shortened))
+        against.append(f"nama berkasnya menyebut (disingkat) {names}")
     if found.sheet:
         owners = ", ".join(directory.label(k) for k in found.sheet[:3])
         against.append(f"indikator di sheet Indikator adalah milik {owners}")
@@ -230,7 +273,9 @@ def check_identity(
             p
             for p in (
                 f"_meta: {kode_opd}",
-                f"nama berkas: {', '.join(sorted(found.name))}" if found.name else "",
+                f"nama berkas: {', '.join(sorted(found.name or found.shortened))}"
+                if found.name or found.shortened
+                else "",
                 f"indikator: {', '.join(found.sheet[:3])}" if found.sheet else "",
                 f"pengirim: {found.sender}" if found.sender else "",
             )
