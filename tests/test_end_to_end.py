@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -510,3 +511,36 @@ def test_a_source_link_survives_a_hash_or_percent_in_the_file_name(tmp_path: Pat
         text = "".join(zf.read(n).decode() for n in rels)
     targets = [unquote(t).replace("\\", "/") for t in re.findall(r'Target="([^"]*)"', text)]
     assert any(t.endswith(f"/{name}") for t in targets), [t for t in targets if "KESRA" in t]
+
+
+def test_a_capaian_that_cannot_be_computed_is_said_at_its_cell(tmp_path: Path) -> None:
+    """Under T/R a lower-is-better realisation of 0 (the best possible) has no capaian: the
+    indicator leaves every average, and a WARNING at its realisation cell says why (before,
+    only its Keterangan did)."""
+    from pipeline import template as tpl
+    from pipeline.run import load_and_run
+
+    spec = _spec_with(tmp_path, {"rumus_turun": "T/R"})
+    inbox = tmp_path / "masuk"
+    shutil.copytree(INPUT_DIR, inbox)
+    column = next(i for i, c in enumerate(tpl.INDIKATOR_COLUMNS) if c.key == "realisasi_tahunan")
+    where = None
+    for path in sorted(inbox.glob("*.xlsx")):
+        wb = openpyxl.load_workbook(path)
+        ws = wb[tpl.SHEET_INDIKATOR]
+        for row in ws.iter_rows(min_row=tpl.HEADER_ROW + 1):
+            if row[0].value == "IK07.20":
+                row[column].value = 0
+                where = (path.name, row[column].coordinate)
+                wb.save(path)
+                break
+        if where:
+            break
+    assert where is not None
+    run, issues = load_and_run(spec, inbox)
+    assert run is not None, issues
+    found = run.issues[run.issues["rule"] == "capaian.tidak_dapat_dihitung"]
+    assert found[["file", "cell", "kode_indikator", "severity"]].values.tolist() == [
+        [where[0], where[1], "IK07.20", "WARNING"]
+    ]
+    assert "realisasi 0: rumus T/R tidak dapat dihitung" in found.iloc[0]["message"]

@@ -17,7 +17,7 @@ import pandas as pd
 from pipeline import schema
 from pipeline import template as tpl
 from pipeline.frames import looked_up, suite_view
-from pipeline.issues import ERROR, Issue
+from pipeline.issues import ERROR, WARNING, Issue
 from pipeline.master import MasterSpec
 from pipeline.score import effective_and_tw_realisasi
 from pipeline.suites import failures_to_issues, load_suite, run_suite_many
@@ -310,6 +310,49 @@ def check_scored_many(batch: list[pd.DataFrame]) -> list[list[Issue]]:
     frames = [hasil_frame(scored) for scored in batch]
     failures = _run(frames, load_suite("hasil_capaian"))
     return [
-        failures_to_issues(frame, found, _locate("kode_indikator")) if not frame.empty else []
-        for frame, found in zip(frames, failures, strict=True)
+        (failures_to_issues(frame, found, _locate("kode_indikator")) if not frame.empty else [])
+        + unscorable(scored)
+        for scored, frame, found in zip(batch, frames, failures, strict=True)
     ]
+
+
+def unscorable(scored: pd.DataFrame) -> list[Issue]:
+    """A WARNING at the realisation of each reported indicator whose capaian cannot be computed
+    (a realisation of 0 under ``T/R``, a target of 0 …): it leaves every average, and its
+    Keterangan alone would not say so to the OPD or the secretariat. A value refused by an
+    ERROR, or a polarity the spec does not know, is said where it is found."""
+    if scored.empty:
+        return []
+    mask = (
+        (scored["status"] == schema.STATUS_TIDAK_DAPAT)
+        & (scored["berkas"].fillna("") != "")
+        & ~scored["realisasi_tidak_valid"].fillna(False).astype(bool)
+        & scored["polaritas"].isin(schema.POLARITAS)
+    )
+    if not mask.any():
+        return []
+    rows = scored[mask]
+    cells = _used_cell(rows)
+    out = []
+    for rec, cell in zip(rows.to_dict("records"), cells.tolist(), strict=True):
+        why = str(rec["keterangan"])
+        out.append(
+            Issue(
+                rule="capaian.tidak_dapat_dihitung",
+                severity=WARNING,
+                message=(
+                    f"Capaian indikator '{rec['kode_indikator']}' tidak dapat dihitung ({why}); "
+                    "indikator ini tidak ikut rata-rata. Bila realisasinya sudah benar, tidak "
+                    "perlu diubah: sekretariat menilainya dengan catatan atau menyesuaikan rumus "
+                    "di master spec."
+                ),
+                file=str(rec["berkas"]),
+                sheet=tpl.SHEET_INDIKATOR,
+                cell=str(cell or ""),
+                kode_opd=str(rec["kode_opd"]),
+                kode_indikator=str(rec["kode_indikator"]),
+                found=why,
+                expected="capaian yang dapat dihitung",
+            )
+        )
+    return out
