@@ -376,6 +376,10 @@ def _list_sheet(
     span = sum(WIDTHS)
     _text(ws["A1"], title)
     ws["A1"].font = Font(name=FONT, bold=True, size=13)
+    # a long OPD or Pemda name wraps within the page instead of running off its edge
+    ws["A1"].alignment = Alignment(wrap_text=True, vertical="top")
+    ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(WIDTHS))
+    ws.row_dimensions[1].height = row_height((title, span), font_pt=13, unit_pt=UNIT_PT, bold=True)
     row = 2
     for style, line in _intro(issues, source, blank_template, contact, copied):
         cell = ws.cell(row, 1)

@@ -319,10 +319,14 @@ def summary_lines(p: Perubahan, limit: int = 15) -> list[str]:
         lines.append(f"  {p.catatan}")
     lines.append(f"  Berkas baru, berubah atau hilang: {len(p.berkas)}")
     for rec in records(p.berkas)[:limit]:
-        extra = (
-            f"; sebelumnya dipakai {rec['berkas_sebelumnya']}" if rec["berkas_sebelumnya"] else ""
-        )
-        status = f" ({rec['status']}{extra})" if rec["status"] or extra else ""
+        before = rec["berkas_sebelumnya"]
+        said = [
+            str(rec["status"] or ""),
+            # the file used before, when another one (a file gone is its own "before")
+            f"sebelumnya dipakai {before}" if before and before != rec["berkas"] else "",
+        ]
+        inner = "; ".join(p for p in said if p)
+        status = f" ({inner})" if inner else ""
         lines.append(f"    [{rec['perubahan']}] {rec['kode_opd'] or '-'} {rec['berkas']}{status}")
     if len(p.berkas) > limit:
         lines.append(f"    … dan {len(p.berkas) - limit} berkas lain (sheet Perubahan)")

@@ -197,3 +197,30 @@ def test_ringkasan_keeps_a_long_scale_clear_of_the_notes(spec: MasterSpec, tmp_p
     assert not [r for r in ws.merged_cells.ranges if scale.coordinate in r]
     height = ws.row_dimensions[scale.row].height
     assert height is None or height >= 12  # not the 6-point spacing row above the notes
+
+
+def test_the_bab_iii_predikat_column_holds_a_specs_own_label() -> None:
+    """'Sangat Memuaskan' (a spec's label_predikat) printed as 'angat Memuaska' in the fixed
+    13-character column; the column now widens, taking the room from the Indikator column."""
+    from pipeline.layout import text_room_pt, text_width_pt
+    from pipeline.workbook.lkjip import BAB3_WIDTHS, bab3_widths
+
+    labels = ["Sangat Memuaskan", "Memuaskan", "Cukup", "Kurang", "Sangat Kurang"]
+    widths = bab3_widths(labels)
+    assert text_room_pt(widths[5]) >= text_width_pt("Sangat Memuaskan", bold=True)
+    assert sum(widths) == sum(BAB3_WIDTHS) and widths[1] < BAB3_WIDTHS[1]
+    assert bab3_widths(["A", "B"]) == BAB3_WIDTHS  # short labels change nothing
+
+
+def test_a_narrow_code_column_keeps_its_longest_code_whole() -> None:
+    import pandas as pd
+
+    from pipeline.layout import text_room_pt, text_width_pt
+    from pipeline.workbook.base import Col, _whole_words
+
+    cols = [Col("kode", width=8), Col("uraian", width=40)]
+    df = pd.DataFrame({"kode": ["SS1", "INSPEKTORAT", "KEC_SMHSBD"], "uraian": ["x", "y", "z"]})
+    kode, uraian = _whole_words(cols, df)
+    assert text_room_pt(kode.width) >= text_width_pt("INSPEKTORAT")
+    assert text_room_pt(kode.width - 1) < text_width_pt("INSPEKTORAT")  # no wider than that
+    assert uraian.width == 40

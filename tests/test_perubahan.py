@@ -138,3 +138,19 @@ def test_another_pemda_or_an_old_manifest_is_not_compared() -> None:
         "Perubahan sejak proses sebelumnya:",
         "  Belum ada proses sebelumnya.",
     ]
+
+
+def test_a_file_gone_is_one_clean_console_line() -> None:
+    """A file that is gone has no status now and was itself the file used before: the line
+    read '(; sebelumnya dipakai <the same file>)'."""
+    from pipeline.perubahan import BERKAS_COLUMNS, Perubahan
+
+    gone = {c: "" for c in BERKAS_COLUMNS}
+    gone.update(perubahan="tidak ada lagi", kode_opd="KEC_X", berkas="kec.xlsx")
+    gone["berkas_sebelumnya"] = "kec.xlsx"
+    other = dict(gone, perubahan="baru", berkas="b.xlsx", status="diterima")
+    other["berkas_sebelumnya"] = "a.xlsx"
+    p = Perubahan(True, "dibandingkan", berkas=pd.DataFrame([gone, other]))
+    lines = summary_lines(p)
+    assert "    [tidak ada lagi] KEC_X kec.xlsx" in lines
+    assert "    [baru] KEC_X b.xlsx (diterima; sebelumnya dipakai a.xlsx)" in lines

@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import pandas as pd
@@ -33,9 +33,12 @@ from pipeline.layout import (
     footer_pt,
     panels,
     row_height,
+    text_room_pt,
+    text_width_pt,
 )
 
 FONT = {"font_name": "Arial", "font_size": FONT_PT, "valign": "top"}
+RASIO_DECIMALS = 2  # a ratio (capaian / serapan) shows at least this many decimals
 # The default (Normal) font is the unit of column widths: the same font as the cells, so the
 # widths print alike in Excel and LibreOffice.
 WORKBOOK_OPTIONS = {
@@ -54,7 +57,7 @@ class Col:
     """A column of an output table: source key, header, kind and width (characters)."""
 
     key: str
-    kind: str = "text"  # text | pct | num | nilai | rp | int | tahun | bool | date
+    kind: str = "text"  # text | pct | num | nilai | rp | rasio | int | tahun | bool | date
     width: float = 12
     header: str = ""
 
@@ -132,6 +135,8 @@ class Formats:
             return self.number(self.decimals if decimals is None else decimals, **props)
         if kind == "rp":
             return self.number(0 if decimals is None else decimals, **props)
+        if kind == "rasio":  # near 1: 0,96 and 1,04 must not both read 1,0
+            return self.number(max(RASIO_DECIMALS, self.decimals), **props)
         if kind in ("num", "nilai", "int"):
             return self.number(0 if decimals is None else decimals, **props)
         if kind == "tahun":  # 2019, never 2.019
@@ -165,6 +170,8 @@ def value_decimals(kind: str, value: float, default: int) -> int:
     """Decimals a number of a column kind is shown with when no precision is given."""
     if kind == "pct":
         return default
+    if kind == "rasio":
+        return max(RASIO_DECIMALS, default)
     if kind in ("int", "tahun"):
         return 0
     if kind == "rp":
@@ -297,6 +304,7 @@ def write_table(
     ``decimals`` (same index as ``df``) gives per-row decimals for the ``num`` columns (the
     indicator's own precision). Returns the last row written.
     """
+    cols = _whole_words(cols, df)
     widths = [c.width for c in cols]
     scale = fit_scale(widths, landscape=True)
     breaks = panels(widths, freeze_cols, scale, landscape=True)
@@ -326,6 +334,27 @@ def write_table(
         ws.set_v_pagebreaks(breaks)
         ws.print_across()
     return last
+
+
+NARROW_MAX = 24  # a narrow text column widens up to this to keep its longest word whole
+
+
+def _whole_words(cols: list[Col], df: pd.DataFrame) -> list[Col]:
+    """The columns, each narrow text column (a code, a label) widened to hold its longest word
+    on one line: a code such as ``INSPEKTORAT`` or ``KEC_SMHSBD`` was broken inside the word
+    (``INSPEKTORA`` / ``T``), and a spec's codes can be of any length."""
+    out = []
+    for col in cols:
+        if col.kind == "text" and col.width < NARROW_MAX and col.key in df and len(df):
+            words = {w for v in df[col.key].dropna().astype(str) for w in v.split()}
+            longest = max((text_width_pt(w) for w in words), default=0.0)
+            width = col.width
+            while width < NARROW_MAX and text_room_pt(width) < longest:
+                width += 1
+            out.append(replace(col, width=width))
+        else:
+            out.append(col)
+    return out
 
 
 def predikat_colours(

@@ -150,7 +150,7 @@ EFISIENSI_COLS = [
     Col("realisasi_anggaran", "rp", 17),
     Col("serapan", "pct", 10),
     Col("efisiensi", "pct", 11),
-    Col("rasio_efisiensi", "num", 10),
+    Col("rasio_efisiensi", "rasio", 10),
     Col("kategori_efisiensi", width=13),
     Col("sisa_anggaran", "rp", 17),
     Col("jenis_sisa", width=24),

@@ -24,7 +24,13 @@ from xlsxwriter.worksheet import Worksheet
 
 from pipeline import fmt, schema
 from pipeline.config import Settings
-from pipeline.layout import LINE_PT, printable_height_pt, row_height
+from pipeline.layout import (
+    LINE_PT,
+    printable_height_pt,
+    row_height,
+    text_room_pt,
+    text_width_pt,
+)
 from pipeline.master import spec_value
 from pipeline.score import Results
 from pipeline.workbook.base import (
@@ -48,6 +54,22 @@ BAB3_HEADERS = [
     "Predikat",
 ]
 BAB3_WIDTHS = [4, 41, 13, 13, 11, 13]
+BAB3_MIN_INDICATOR = 30  # the Indikator column gives the predikat column room down to this
+
+
+def bab3_widths(labels: list[str]) -> list[int]:
+    """Tabel Bab III's column widths: the predikat column as wide as the longest predikat
+    label in bold (a spec's own labels, ``Sangat Memuaskan``, were cut to ``angat
+    Memuaska``), the room taken from the Indikator column so that the page stays as wide."""
+    widths = list(BAB3_WIDTHS)
+    longest = max((text_width_pt(label, bold=True) for label in labels), default=0.0)
+    need = next((w for w in range(widths[5], 40) if text_room_pt(w) >= longest), 40)
+    extra = min(max(0, need - widths[5]), widths[1] - BAB3_MIN_INDICATOR)
+    widths[1] -= extra
+    widths[5] += extra
+    return widths
+
+
 FIRST_TABLE = 3  # the seed numbers its per-Sasaran tables from Tabel 3.3
 NOTE_PT = 8.0
 
@@ -196,15 +218,20 @@ def write_bab3(
     bold_pct = fmts.number(settings.desimal_tampilan, bold=True, bg_color="#F2F2F2")
     title_fmt = fmts.get(bold=True, text_wrap=True, valign="bottom")
     note_fmt = fmts.get(italic=True, text_wrap=True, font_size=NOTE_PT)
-    colours = {b.label: band_format(fmts, b.warna, align="center") for b in settings.skala.bands}
-    bold_colours = {
-        b.label: band_format(fmts, b.warna, align="center", bold=True)
+    # a label longer than the widest predikat column wraps (its row is made tall enough)
+    colours = {
+        b.label: band_format(fmts, b.warna, align="center", text_wrap=True)
         for b in settings.skala.bands
     }
-    span = sum(BAB3_WIDTHS)
-    for col, width in enumerate(BAB3_WIDTHS):
+    bold_colours = {
+        b.label: band_format(fmts, b.warna, align="center", text_wrap=True, bold=True)
+        for b in settings.skala.bands
+    }
+    widths = bab3_widths([b.label for b in settings.skala.bands])
+    span = sum(widths)
+    for col, width in enumerate(widths):
         ws.set_column(col, col, width)
-    banner_h = write_banner(ws, status, "Tabel Bab III", fmts, BAB3_WIDTHS)
+    banner_h = write_banner(ws, status, "Tabel Bab III", fmts, widths)
     heading = (
         f"Tabel Bab III — Realisasi Sasaran Strategis {res_pemda(status)} Tahun {status.tahun}"
     )
@@ -241,7 +268,7 @@ def write_bab3(
             )
         )
     places_all = indicator_decimals(ind, settings)
-    header_h = row_height(*zip(BAB3_HEADERS, BAB3_WIDTHS, strict=True), bold=True)
+    header_h = row_height(*zip(BAB3_HEADERS, widths, strict=True), bold=True)
 
     def header(at: int, title: str) -> int:
         ws.set_row(at, row_height((title, span), bold=True))
@@ -262,9 +289,12 @@ def write_bab3(
             for r, p in zip(rows, places, strict=True)
         ]
         # the predikat column holds the status instead when a row is not scored (it may wrap)
-        said = ["" if r["status"] == schema.STATUS_DINILAI else str(r["status"]) for r in rows]
+        said = [
+            str(r["predikat"] or "") if r["status"] == schema.STATUS_DINILAI else str(r["status"])
+            for r in rows
+        ]
         body = [
-            row_height(*zip((*t, s), (*BAB3_WIDTHS[1:4], BAB3_WIDTHS[5]), strict=True))
+            row_height(*zip((*t, s), (*widths[1:4], widths[5]), strict=True))
             for t, s in zip(texts, said, strict=True)
         ] or [LINE_PT * 2]
         note = average_note(rows, sas, settings) if rows else ""
@@ -330,7 +360,7 @@ def write_bab3(
         pager.add(tail)
         row += 2
         pager.add(LINE_PT)
-    print_setup(ws, status, footer, landscape=False, scale=fit_scale(BAB3_WIDTHS, False))
+    print_setup(ws, status, footer, landscape=False, scale=fit_scale(widths, False))
     if pager.breaks:
         ws.set_h_pagebreaks(pager.breaks)
 

@@ -437,7 +437,11 @@ def sheet_efisiensi(wb: Workbook, ws: Worksheet, ctx: Context) -> None:
         "efisien (pengaturan efisiensi_batas_atas / _bawah). Sisa anggaran disebut penghematan "
         "hanya bila semua indikator yang dinilai mencapai target."
     )
-    ws.write_string(last + 2, 0, note, ctx.fmts.plain)
+    # one wrapped paragraph over the key columns, which every printed panel repeats (as one
+    # line it ran past the page's edge and was cut where the panels part)
+    width = sum(c.width for c in EFISIENSI_COLS[:EFISIENSI_KEYS])
+    ws.set_row(last + 2, row_height((note, width)))
+    ws.merge_range(last + 2, 0, last + 2, EFISIENSI_KEYS - 1, note, ctx.fmts.get(text_wrap=True))
     col = col_index(EFISIENSI_COLS, "kategori_efisiensi")
     from pipeline.chartdata import WARNA_EFISIENSI  # noqa: PLC0415
 
