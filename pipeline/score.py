@@ -647,19 +647,58 @@ def join_targets(
 ) -> pd.DataFrame:
     """Master-spec indicators joined with the realisations received (targets from the spec only).
 
-    One row per indicator and reporting OPD; an indicator nobody reported keeps one row, with
-    its first responsible OPD and no realisation (``belum lapor``). ``keys``: further columns
-    both frames carry that the join must match too (which Pemda, in :func:`build_results_many`).
+    One row per indicator and reporting OPD, and one row with no realisation (``belum lapor``)
+    for each responsible OPD that has not reported it: an indicator two OPDs share counts two
+    rows whether one or both have reported (before, the share of an OPD that sent nothing left
+    the counts, and the OPD sheet and Kelengkapan disagreed). ``keys``: further columns both
+    frames carry that the join must match too (which Pemda, in :func:`build_results_many`).
     """
-    spec = indikator.assign(_opd=indikator["kode_opd_list"].map(lambda c: c[0] if c else ""))
-    spec = spec.drop(columns=["kode_opd"]).rename(columns={"uraian": "uraian_indikator"})
+    spec = indikator.drop(columns=["kode_opd"]).rename(columns={"uraian": "uraian_indikator"})
+    spec = spec.assign(_urut=range(len(spec)))
     got = realisasi.rename(columns={"kode_opd": "kode_opd_lapor"})
     on = ["kode_indikator", *keys]
     # pandas' one-to-many check also hashes every realisation's code; the spec's codes are
     # checked here, and only duplicated codes go through pandas' check (and its error)
     unique = spec["kode_indikator"].is_unique if not keys else not spec.duplicated(on).any()
     merged = spec.merge(got, on=on, how="left", validate=None if unique else "one_to_many")
-    merged["kode_opd"] = merged["kode_opd_lapor"].fillna(merged["_opd"])
+    merged["kode_opd"] = merged["kode_opd_lapor"]
+    shared = spec["kode_opd_list"].map(len) > 1
+    lists = dict(zip(spec["_urut"], spec["kode_opd_list"], strict=True))
+    if shared.any():  # each responsible OPD's share of a shared indicator is a row
+        shares = spec[shared].explode("kode_opd_list").rename(columns={"kode_opd_list": "_opd"})
+        reported = merged.loc[merged["kode_opd"].notna(), [*on, "kode_opd"]].drop_duplicates()
+        missing = shares.merge(
+            reported.rename(columns={"kode_opd": "_opd"}),
+            on=[*on, "_opd"],
+            how="left",
+            indicator=True,
+        )
+        missing = missing[missing["_merge"] == "left_only"].drop(columns="_merge")
+        missing = missing.assign(
+            kode_opd_list=missing["_urut"].map(lists),
+            kode_opd=missing["_opd"],
+        ).drop(columns="_opd")
+        merged = merged[
+            merged["kode_opd"].notna() | ~merged["_urut"].isin(spec.loc[shared, "_urut"])
+        ]
+        merged = pd.concat([merged, missing], ignore_index=True)
+        order = {  # within an indicator: its responsible OPDs in the spec's order, others after
+            (u, o): i
+            for u, opds in zip(spec["_urut"], spec["kode_opd_list"], strict=True)
+            for i, o in enumerate(opds)
+        }
+        rank = [
+            order.get((u, o), len(order))
+            for u, o in zip(merged["_urut"], merged["kode_opd"], strict=True)
+        ]
+        merged = (
+            merged.assign(_peringkat=rank)
+            .sort_values(["_urut", "_peringkat"], kind="stable")
+            .drop(columns="_peringkat")
+            .reset_index(drop=True)
+        )
+    first = {u: (opds[0] if opds else "") for u, opds in lists.items()}
+    merged["kode_opd"] = merged["kode_opd"].fillna(merged["_urut"].map(first))
     for col in (
         "berkas",
         "realisasi_teks",
@@ -670,7 +709,7 @@ def join_targets(
         "sumber_data",
     ):
         merged[col] = merged[col].fillna("") if col in merged else ""
-    return merged.drop(columns=["_opd", "kode_opd_lapor"])
+    return merged.drop(columns=["_urut", "kode_opd_lapor"])
 
 
 class Results:

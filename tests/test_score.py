@@ -605,3 +605,43 @@ def test_pemda_scored_together_get_the_results_they_get_alone(
     assert len(results) == len(batch) and sum(stacked) >= 6 and max(stacked) >= 3
     for item, res in zip(batch, results, strict=True):
         _same_results(item.alone(), res)
+
+
+def test_each_share_of_a_shared_indicator_is_a_row_reported_or_not() -> None:
+    """IK1 is shared by X and Y: with only X's realisation, Y's share is still a row (belum
+    lapor), so the indicator counts two rows whether one or both OPDs have reported."""
+    from pipeline.score import join_targets
+
+    indikator = pd.DataFrame(
+        {
+            "kode_indikator": ["IK1", "IK2"],
+            "kode_opd": ["X;Y", "Z"],
+            "kode_opd_list": [["X", "Y"], ["Z"]],
+            "uraian": ["bersama", "sendiri"],
+        }
+    )
+    one = pd.DataFrame(
+        {"kode_indikator": ["IK1"], "kode_opd": ["X"], "berkas": ["x.xlsx"], "realisasi": [5.0]}
+    )
+    rows = join_targets(indikator, one)
+    assert rows[["kode_indikator", "kode_opd", "berkas"]].values.tolist() == [
+        ["IK1", "X", "x.xlsx"],
+        ["IK1", "Y", ""],
+        ["IK2", "Z", ""],
+    ]
+    assert rows["realisasi"].isna().tolist() == [False, True, True]
+    # Y reports first in the files: the rows still follow the spec's order of the OPDs
+    both = pd.DataFrame(
+        {
+            "kode_indikator": ["IK1", "IK1"],
+            "kode_opd": ["Y", "X"],
+            "berkas": ["y.xlsx", "x.xlsx"],
+            "realisasi": [7.0, 5.0],
+        }
+    )
+    rows = join_targets(indikator, both)
+    assert rows[["kode_opd", "realisasi"]].values.tolist()[:2] == [["X", 5.0], ["Y", 7.0]]
+    assert len(rows) == 3
+    # nobody reported it: one row per share as well
+    rows = join_targets(indikator, one.iloc[0:0])
+    assert rows["kode_opd"].tolist() == ["X", "Y", "Z"]
