@@ -413,3 +413,21 @@ def test_a_login_outside_ascii_is_one_sentence_that_never_shows_it(name: str) ->
     assert caught.value.code == settings.EXIT_SETTINGS
     assert "sändi" not in str(caught.value) and "ä" not in str(caught.value)
     assert f"SAKIP_IMAP_{name} memuat huruf di luar ASCII" in str(caught.value)
+
+
+def test_spec_email_cells_as_clerks_paste_them(spec: MasterSpec) -> None:
+    """``Nama <alamat>`` and ``mailto:alamat`` in the spec's email column: the address inside
+    is the OPD's (before, mail from it was quarantined as from an unknown sender)."""
+    opd = spec.opd.copy()
+    opd["email"] = opd["email"].astype(object)
+    opd.loc[opd["kode_opd"] == "DINKES", "email"] = "Dinas Kesehatan <Dinkes@Binjaikota.example>"
+    opd.loc[opd["kode_opd"] == "DINSOS", "email"] = "mailto:dinsos@binjaikota.example; x@y.example"
+    index = intake.sender_index(dataclasses.replace(spec, opd=opd))
+    assert index["dinkes@binjaikota.example"] == ["DINKES"]
+    assert index["dinsos@binjaikota.example"] == ["DINSOS"] and index["x@y.example"] == ["DINSOS"]
+    assert not any(k.startswith(("<", "mailto", "dinas")) for k in index)
+
+
+def test_a_size_just_over_the_limit_does_not_read_as_the_limit() -> None:
+    over = message.size_problem(message.MAX_ATTACHMENT_BYTES + 1)
+    assert "(10,000001 MB; batas 10 MB)" in over

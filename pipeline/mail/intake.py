@@ -58,6 +58,8 @@ from pipeline.sanitize import visible
 
 MESSAGE_SUFFIXES = {".eml": "eml", ".msg": "msg"}
 _ADDRESS_SPLIT = re.compile(r"[;,\s]+")
+# the address inside what a clerk may paste into the spec: ``Nama <a@b>``, ``mailto:a@b``
+_ADDRESS = re.compile(r"(?:mailto:)?<?([^\s<>;,:\"'()]+@[^\s<>;,:\"'()]+?)>?[.]?$")
 
 Echo = Callable[[str], None]
 
@@ -83,8 +85,10 @@ def sender_index(spec: MasterSpec) -> dict[str, list[str]]:
     if "email" not in spec.opd.columns:
         return index
     for kode, cell in zip(spec.opd["kode_opd"], spec.opd["email"], strict=True):
-        for addr in _ADDRESS_SPLIT.split(str(cell or "").strip().lower()):
-            if "@" in addr and kode not in index.setdefault(addr, []):
+        for part in _ADDRESS_SPLIT.split(str(cell or "").strip().lower()):
+            found = _ADDRESS.match(part)
+            addr = found.group(1) if found else ""
+            if addr and kode not in index.setdefault(addr, []):
                 index[addr].append(str(kode))
     return index
 

@@ -99,10 +99,20 @@ def name_problem(name: str) -> str:
     return ""
 
 
+def megabytes(size: int, limit: int) -> str:
+    """``size`` in MB with as many decimals (up to 6) as it takes not to read as ``limit``:
+    10 MB and one byte is 10,000001 MB, not 10,0 MB."""
+    for places in range(1, 7):
+        shown = fmt.angka(size / 1048576, places)
+        if size <= limit or shown != fmt.angka(limit / 1048576, places):
+            return shown
+    return fmt.angka(size / 1048576, 6)
+
+
 def size_problem(size: int) -> str:
     if size > MAX_ATTACHMENT_BYTES:
         return (
-            f"lampiran terlalu besar ({fmt.angka(size / 1048576, 1)} MB; batas "
+            f"lampiran terlalu besar ({megabytes(size, MAX_ATTACHMENT_BYTES)} MB; batas "
             f"{MAX_ATTACHMENT_BYTES // 1048576} MB)"
         )
     return ""
@@ -283,7 +293,7 @@ def _is_body(part: Message) -> bool:
 def too_big(size: int, then: str = "tidak dibuka") -> str:
     """Why a message over the size limit is left alone: its size, the limit and ``then``."""
     return (
-        f"surat terlalu besar ({fmt.angka(size / 1048576, 1)} MB; batas "
+        f"surat terlalu besar ({megabytes(size, MAX_MESSAGE_BYTES)} MB; batas "
         f"{MAX_MESSAGE_BYTES // 1048576} MB); {then}"
     )
 
