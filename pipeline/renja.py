@@ -617,7 +617,7 @@ def _k_figures(
             "k16": float(to_end[i]),
             "rumus": rumus[i],
             # why column 14 is empty although K was reported (a target of 0 …)
-            "catatan": f"14 tidak dapat dihitung: {why[i]}" if unusable[i] else "",
+            "catatan": f"kolom 14: {why[i]}" if unusable[i] else "",
         }
     return out
 

@@ -744,7 +744,9 @@ def test_renja_turun_zero_target_and_the_capped_average_by_hand(
     assert rows.loc["IP159", "k14"] == 90.0
     assert rows.loc["IP159R", "k13"] == 2020 and rows.loc["IP159R", "k14"] == 4040.0
     assert math.isnan(rows.loc["IP159Z", "k14"])
-    assert "14 tidak dapat dihitung: target 0" in rows.loc["IP159Z", "keterangan"]
+    assert (
+        "kolom 14: target 0: capaian naik tidak dapat dihitung" in rows.loc["IP159Z", "keterangan"]
+    )
     foot = run.e81.footer.set_index("kode_opd").loc["BPKPAD"]
     # (55 + 130 + 90 + 120) / 4, IP159Z left out
     assert foot["jumlah_k"] == 4 and foot["dibatasi_k"] == 2
