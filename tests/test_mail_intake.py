@@ -431,3 +431,23 @@ def test_spec_email_cells_as_clerks_paste_them(spec: MasterSpec) -> None:
 def test_a_size_just_over_the_limit_does_not_read_as_the_limit() -> None:
     over = message.size_problem(message.MAX_ATTACHMENT_BYTES + 1)
     assert "(10,000001 MB; batas 10 MB)" in over
+
+
+def test_an_outlook_message_forwarded_as_an_attachment_gives_its_files(tmp_path: Path) -> None:
+    """Outlook's "forward as attachment" embeds the OPD's message: its workbook is taken, as
+    from an .eml forwarded the same way (it was refused as 'an embedded object')."""
+    from aspose.email_foss import msg
+
+    inner = msg.MapiMessage.create("Laporan Dinkes asli", "Terlampir.")
+    inner.add_attachment(
+        "Dinas Kesehatan.xlsx", b"PK\x03\x04isi", mime_type="application/octet-stream"
+    )
+    outer = msg.MapiMessage.create("FW: Laporan Dinkes", "Diteruskan.")
+    outer.set_property(msg.PropertyId.SENDER_EMAIL_ADDRESS, "dinkes@binjaikota.example")
+    outer.add_embedded_message_attachment(inner)
+    path = tmp_path / "fw.msg"
+    outer.save(str(path))
+    letter = message.parse_msg(path)
+    assert [(a.name, a.data, a.problem) for a in letter.attachments] == [
+        ("Dinas Kesehatan.xlsx", b"PK\x03\x04isi", "")
+    ]

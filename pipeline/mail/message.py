@@ -332,26 +332,36 @@ def parse_msg(path: Path) -> Letter:
         if not letter.diterima:
             letter.diterima = iso_utc(msg.receivedTime)
         letter.subjek = clean_text(msg.subject or letter.subjek)
-        for att in msg.attachments:
-            name = str(
-                getattr(att, "longFilename", None) or getattr(att, "shortFilename", None) or ""
-            )
-            data = getattr(att, "data", None)
-            if isinstance(data, bytes):
-                letter.attachments.append(Attachment(name=name, data=data))
-            else:
-                letter.attachments.append(
-                    Attachment(
-                        name=name or "(surat tersemat)",
-                        data=b"",
-                        problem="surat atau objek tersemat, bukan berkas; tidak dibuka",
-                    )
-                )
+        _msg_files(msg, letter.attachments)
     except Exception as exc:
         return Letter(problem=f"berkas .msg tidak dapat dibaca ({type(exc).__name__})")
     finally:
         msg.close()
     return letter
+
+
+MAX_EMBEDDED_DEPTH = 3  # a message forwarded as an attachment, forwarded again …
+
+
+def _msg_files(msg: Any, out: list[Attachment], depth: int = 0) -> None:
+    """The files of an Outlook message: its attachments, and those of a message forwarded as
+    an attachment (Outlook's "forward as attachment"; an .eml forwarded that way is opened
+    too), down to :data:`MAX_EMBEDDED_DEPTH`. Any other embedded object is listed, refused."""
+    for att in msg.attachments:
+        name = str(getattr(att, "longFilename", None) or getattr(att, "shortFilename", None) or "")
+        data = getattr(att, "data", None)
+        if isinstance(data, bytes):
+            out.append(Attachment(name=name, data=data))
+        elif depth < MAX_EMBEDDED_DEPTH and isinstance(getattr(data, "attachments", None), list):
+            _msg_files(data, out, depth + 1)
+        else:
+            out.append(
+                Attachment(
+                    name=name or "(surat tersemat)",
+                    data=b"",
+                    problem="surat atau objek tersemat, bukan berkas; tidak dibuka",
+                )
+            )
 
 
 def open_zip(att: Attachment) -> list[Attachment]:
