@@ -864,3 +864,32 @@ def test_kegiatan_spending_more_than_their_program(spec: MasterSpec, tmp_path: P
     assert [(i.cell, i.found, i.expected) for i in found] == [
         (_cell(rows, "P021", "rp_tw1"), "Rp 2.000.000", "paling sedikit Rp 14.000.000")
     ]
+
+
+def test_a_renja_unit_written_persen_is_a_percent(tmp_path: Path) -> None:
+    """'persen' as the unit word is '%': a percent-formatted K is read ×100 with an INFO (not
+    a WARNING that the unit differs), and a K above 100 is flagged."""
+    from pipeline.master import read_master
+
+    path = _small_renja_spec(tmp_path)
+    wb = openpyxl.load_workbook(path)
+    ws = wb["indikator_renja"]
+    for row in ws.iter_rows(min_row=2):
+        if row[0].value == "IP159":
+            row[4].value = "persen"
+    wb.save(path)
+    spec, _ = read_master(path)
+    assert spec is not None
+
+    def edit(ws: Any, rows: dict[str, int]) -> None:
+        ws.cell(rows["IP159"], COL["k_tw1"]).number_format = "0%"
+
+    _bpkpad_renja(spec, tmp_path, k={"IP159": {1: 0.72, 2: 130}}, rp={}, edit=edit)
+    sub = read_submission(tmp_path / "bpkpad.xlsx")
+    k, _, _, issues = extract_renja(sub, spec.with_periode("TW2"), "BPKPAD")
+    row = next(r for r in k if r["kode_indikator"] == "IP159")
+    assert row["k_tw1"] == 72.0
+    rules = [(i.rule, i.severity) for i in issues if i.kode_indikator == "IP159"]
+    assert ("nilai.format_persen", "INFO") in rules
+    assert ("nilai.satuan_berbeda", "WARNING") not in rules
+    assert ("renja.persen_di_luar", "WARNING") in rules

@@ -90,11 +90,16 @@ def test_an_entry_that_cannot_be_opened_is_listed_with_its_reason(
         ("BAG_ORG", "Setda - Capaian Kinerja 2018.xlsx", False),
         # a name that holds a word only another OPD's name has (not its full name): that
         # OPD's file, sent on the wrong template, never replaces the claimed OPD's
-        ("DINKES", "Laporan Koperasi 2018.xlsx", False),
-        ("DINSOS", "Kecamatan - laporan capaian kinerja.xlsx", False),
-        # its own word, or no OPD's word at all: the file's own
+        ("DINKES", "Dinas Koperasi - laporan 2018.xlsx", False),
+        ("DINSOS", "Kec. Binjai Selatan - laporan capaian kinerja.xlsx", False),
+        # its own word, or no OPD named at all: the file's own (ordinary words that only one
+        # OPD's name uses, with no kind of OPD before them, name nobody)
         ("DINKES", "Kesehatan - laporan TW 4.xlsx", True),
         ("DINSOS", "Laporan capaian kinerja 2018 final revisi.xlsx", True),
+        ("DINSOS", "Laporan Kinerja - Tata Kelola Pengelolaan 2018.xlsx", True),
+        ("DINSOS", "Capaian Kinerja Pembangunan 2018 v2.xlsx", True),
+        ("DINSOS", "LKjIP 2018 - pemberdayaan masyarakat miskin.xlsx", True),
+        ("DINSOS", "Laporan Kinerja Pelayanan Sosial 2018.xlsx", True),
     ],
 )
 def test_a_shortened_own_name_beside_another_opds_word_is_no_other_claim(

@@ -362,3 +362,29 @@ def test_environment_errors_are_one_sentence_and_an_exit_code(
     )
     assert code == 4
     assert "TidakAda" in _one_sentence(err)
+
+
+def test_a_message_too_big_to_download_is_recorded_with_its_sender(tmp_path, monkeypatch) -> None:
+    """Only the first bytes of its header are fetched: the refusal still says who sent it."""
+    from pipeline.mail import imap, intake
+
+    with Dovecot(password=PASSWORD) as dovecot:
+        raw = make_eml(
+            "dinkes@binjaikota.example",
+            "Laporan besar",
+            [(DINKES, _file(DINKES))],
+            _at(21),
+            "<besar@uji.example>",
+        )
+        dovecot.deliver(raw, _at(21))
+        monkeypatch.setattr(imap, "MAX_MESSAGE_BYTES", 2000)
+        folder = tmp_path / "masuk"
+        intake.ambil(_spec(), folder, env=dovecot.env())
+    (surat,) = ledger.read_messages(folder)
+    assert (surat.status, surat.pengirim, surat.subjek) == (
+        "ditolak",
+        "dinkes@binjaikota.example",
+        "Laporan besar",
+    )
+    assert surat.alasan.startswith("surat terlalu besar") and "tidak diunduh" in surat.alasan
+    assert list(folder.glob("*.xlsx")) == []

@@ -98,9 +98,13 @@ def test_header_text_is_one_clean_line() -> None:
         ("Dinas Koperasi, UKM <diskopukm@binjaikota.example>", "diskopukm@binjaikota.example"),
         ("=?utf-8?q?Dinas_Sosial?= <dinsos@binjaikota.example>", "dinsos@binjaikota.example"),
         ("tanpa alamat", ""),
-        # a display name that looks like an OPD's address is not the mailbox
-        ("dinkes@binjaikota.example <evil@attacker.example>", "evil@attacker.example"),
+        # a display name made to look like an OPD's address: two addresses, no sender; quoted,
+        # the name is only a name
+        ("dinkes@binjaikota.example <evil@attacker.example>", ""),
         ('"dinkes@binjaikota.example" <evil@attacker.example>', "evil@attacker.example"),
+        ("evil@attacker.example, Dinkes <dinkes@binjaikota.example>", ""),
+        ("evil@attacker.example (Dinkes <dinkes@binjaikota.example>)", "evil@attacker.example"),
+        ("dinkes@binjaikota.example <dinkes@binjaikota.example>", "dinkes@binjaikota.example"),
         # an address only inside an encoded word (decoded for display only) is no sender
         ("=?utf-8?b?ZGlua2VzQGJpbmphaWtvdGEuZXhhbXBsZQ==?=", ""),
         # two different mailboxes: who sent it cannot be told
@@ -216,15 +220,17 @@ def test_a_killed_message_leaves_no_half_record_and_is_taken_again(
         job.take_in_files()
     job.ledger.close()
     assert ledger.read_ledger(folder) == [] and ledger.read_messages(folder) == []
-    written = sorted(p.name for p in folder.glob("*.xlsx"))
-    assert len(written) == 2  # both files were saved before their record was committed
+    # the file saved before the record could be committed is removed with it: nothing the
+    # ledger does not know of is left for the report to read
+    assert list(folder.glob("*.xlsx")) == []
     monkeypatch.undo()
     again = _intake(spec, folder)
     again.take_in_files()
     again.ledger.close()
     rows = ledger.read_ledger(folder)
-    assert [(r.status, r.nama_simpan) for r in rows] == [("disimpan", n) for n in written]
-    assert sorted(p.name for p in folder.glob("*.xlsx")) == written  # nothing doubled
+    written = sorted(p.name for p in folder.glob("*.xlsx"))
+    assert len(written) == 2
+    assert sorted((r.status, r.nama_simpan) for r in rows) == [("disimpan", n) for n in written]
 
 
 def test_msg_without_transport_headers_uses_its_properties(tmp_path: Path) -> None:
@@ -341,6 +347,42 @@ def test_a_message_that_fails_unforeseen_is_recorded_and_the_next_is_taken(
     refused = next(m for m in messages if m.status == "ditolak")
     assert "tidak dapat diproses (ValueError)" in refused.alasan
     assert refused.pengirim == "dinkes@binjaikota.example"
+
+
+def test_a_message_failing_after_its_first_file_leaves_no_file_behind(
+    spec: MasterSpec, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first attachment was saved, the second failed: the message is refused, and its
+    saved file removed (the report read it with no sender, and the OPD's resend was then a
+    'duplikat' of it, its receipt never recorded)."""
+    folder = tmp_path / "masuk"
+    folder.mkdir()
+    workbook = (INPUT_DIR / DINKES).read_bytes()
+    files = [("dinkes.xlsx", workbook), ("kedua.xlsx", (INPUT_DIR / BAG_ORG).read_bytes())]
+    (folder / "1.eml").write_bytes(
+        make_eml("dinkes@binjaikota.example", "Dua", files, SENT, "<d@x>")
+    )
+    job = _intake(spec, folder)
+    real = job._decide
+    calls = {"n": 0}
+
+    def second_fails(*args, **kwargs):  # type: ignore[no-untyped-def]
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise ValueError("rusak")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(job, "_decide", second_fails)
+    job.take_in_files()
+    assert list(folder.glob("*.xlsx")) == []
+    assert job.summary.statuses.get("disimpan", 0) == 0 and job.on_disk == {}
+    monkeypatch.undo()
+    (folder / "2.eml").write_bytes(
+        make_eml("dinkes@binjaikota.example", "Ulang", files[:1], SENT, "<e@x>")
+    )
+    job.take_in_files()
+    job.ledger.close()
+    assert [r.status for r in ledger.read_ledger(folder)] == ["disimpan"]
 
 
 def test_a_file_removed_from_the_folder_is_saved_again_when_sent_again(

@@ -45,6 +45,9 @@ logging.getLogger("imapclient").addHandler(logging.NullHandler())
 logging.getLogger("imapclient").propagate = False
 
 
+HEADER_BYTES = 64 * 1024  # of a message too big to download, this much of its header is read
+
+
 def connect(server: ServerSettings) -> IMAPClient:
     """Connect, secure (``ssl`` / ``starttls``) and log in; environment errors → MailError."""
     try:
@@ -121,8 +124,9 @@ def fetch_into(server: ServerSettings, intake: Intake) -> None:
             batch = uids[start : start + BATCH]
             small = [u for u in batch if int(sizes[u].get(b"RFC822.SIZE", 0)) <= MAX_MESSAGE_BYTES]
             bodies = client.fetch(small, ["BODY.PEEK[]"]) if small else {}
-            big = [u for u in batch if u not in small]  # their headers say who sent them
-            heads = client.fetch(big, ["BODY.PEEK[HEADER]"]) if big else {}
+            # their headers (the first 64 KiB, whatever the server holds) say who sent them
+            big = [u for u in batch if u not in small]
+            heads = client.fetch(big, [f"BODY.PEEK[HEADER]<0.{HEADER_BYTES}>"]) if big else {}
             for uid in batch:
                 _take(
                     server, intake, uidvalidity, uid, sizes[uid], bodies.get(uid) or heads.get(uid)
@@ -157,7 +161,9 @@ def _take(
 
     if raw is None:
         size = int(meta.get(b"RFC822.SIZE", 0))
-        head = (body or {}).get(b"BODY[HEADER]")
+        head = next(  # the server names a partial fetch BODY[HEADER]<0>
+            (v for k, v in (body or {}).items() if bytes(k).startswith(b"BODY[HEADER]")), None
+        )
         letter = (
             letter_from_header_bytes(bytes(head))
             if isinstance(head, bytes | bytearray)

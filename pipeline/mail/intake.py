@@ -26,6 +26,7 @@ are fetched with ``BODY.PEEK``.
 
 from __future__ import annotations
 
+import copy
 import errno
 import hashlib
 import os
@@ -139,6 +140,7 @@ class Intake:
     summary: Summary = field(default_factory=Summary)
     senders: dict[str, list[str]] = field(default_factory=dict)
     on_disk: dict[str, str] = field(default_factory=dict)  # sha256 → name in the input folder
+    _written: list[Path] = field(default_factory=list)  # files saved for the message being taken
 
     def __post_init__(self) -> None:
         self.senders = sender_index(self.spec)
@@ -162,24 +164,33 @@ class Intake:
         (disk full, read-only, no permission) ends it with one sentence (exit 8), as every
         message after it would fail the same way.
         """
+        before = (copy.deepcopy(self.summary), dict(self.on_disk))
+        self._written = []
         try:
             self._take_in(letter, source, commit)
-        except lg.LedgerError:
-            raise
-        except OSError as exc:
-            if exc.errno not in _LOCAL_ERRNOS:
-                self._refuse(letter, source, commit, exc)
-                return
+        except BaseException as exc:
+            # nothing of a message that is not recorded stays: its files are removed (the
+            # report would read them with no sender or receipt), the counts are as before
+            for path in self._written:
+                path.unlink(missing_ok=True)
+            self.summary, self.on_disk = before
+            if not isinstance(exc, Exception) or isinstance(exc, lg.LedgerError):
+                raise
+            failure: Exception = exc
+        else:
+            return
+        finally:
+            self._written = []
+        if isinstance(failure, OSError) and failure.errno in _LOCAL_ERRNOS:
             from pipeline.mail.settings import EXIT_LOCAL, MailError  # noqa: PLC0415
 
             raise MailError(
                 f"Lampiran tidak dapat disimpan di folder {self.input_dir} "
-                f"({os.strerror(exc.errno or 0) or type(exc).__name__}); surat yang sudah "
-                "dicatat tetap tersimpan.",
+                f"({os.strerror(failure.errno or 0) or type(failure).__name__}); surat yang "
+                "sudah dicatat tetap tersimpan.",
                 EXIT_LOCAL,
             ) from None
-        except Exception as exc:
-            self._refuse(letter, source, commit, exc)
+        self._refuse(letter, source, commit, failure)
 
     def _refuse(
         self,
@@ -345,6 +356,7 @@ class Intake:
         if not recovered:
             with atomic_path(target) as tmp:
                 tmp.write_bytes(att.data)
+            self._written.append(target)
         if not quarantine:
             self.on_disk.setdefault(digest, target.name)
         return {**row, "status": status, "nama_simpan": target.name, "folder": label}

@@ -167,22 +167,36 @@ def _raw_header(msg: Message, name: str) -> str:
     return clean_text(" , ".join(values), 2000)
 
 
+_QUOTED = re.compile(r'"(?:[^"\\]|\\.)*"')
+_COMMENT = re.compile(r"\([^()]*\)")
+_BARE_ADDRESS = re.compile(r"[^\s<>,;:\"()\[\]]+@[^\s<>,;:\"()\[\]]+")
+
+
+def _mailboxes(raw: str) -> list[str]:
+    """Every distinct address of a raw ``From:`` value, lower case: in angle brackets or bare,
+    after quoted display names and comments are taken out (an address written inside a
+    comment or a quoted name is no mailbox)."""
+    text = _QUOTED.sub('""', raw)
+    while True:  # comments may nest
+        shorter = _COMMENT.sub(" ", text)
+        if shorter == text:
+            break
+        text = shorter
+    angle = _ANGLE_ADDRESS.findall(text)
+    bare = _BARE_ADDRESS.findall(_ANGLE_ADDRESS.sub(" ", text))
+    return list(dict.fromkeys(a.lower() for a in [*angle, *bare]))
+
+
 def _sender(msg: Message) -> tuple[str, str]:
     """The sending address of ``From:`` and its display name; none when it cannot be told.
 
-    The address in angle brackets is the mailbox (``dinkes@… <evil@…>`` is from evil@…, a
-    display name that merely looks like an address); without angle brackets the header must
-    hold exactly one address. Two different mailboxes, or an address only inside an encoded
-    word (``=?utf-8?b?…?=``, decoded only for display), give no sender: the mail is then
+    The header must hold exactly one address (in angle brackets or bare; a quoted display name
+    or a comment holds none). Two different ones (``dinkes@… <evil@…>``: a display name made
+    to look like an OPD's address), or an address only inside an encoded word
+    (``=?utf-8?b?…?=``, decoded only for display), give no sender: the mail is then
     quarantined as from an unknown sender, never taken as an OPD's.
     """
-    raw = _raw_header(msg, "From")
-    angle = list(dict.fromkeys(a.lower() for a in _ANGLE_ADDRESS.findall(raw)))
-    if angle:
-        found = angle
-    else:
-        pairs = email.utils.getaddresses([raw])
-        found = list(dict.fromkeys(a.lower() for _, a in pairs if "@" in a))
+    found = _mailboxes(_raw_header(msg, "From"))
     if len(found) != 1:
         return "", ""
     addr = found[0]

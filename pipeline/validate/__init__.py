@@ -170,6 +170,8 @@ class FileStaging:
         per_file[s.name] += found + wrong_sender + changed_after_receipt(s, receipts.saved)
         # the sender is checked above; here the file's name and its sheet's indicators
         seen = signs(s, kode, self.directory, "")
+        if receipt is not None and receipt.kode_opd == kode:  # its own OPD's mailbox sent it
+            seen = replace(seen, shortened=frozenset())
         if not usable and kode not in spec.opd_codes:  # the mailbox it came from says most
             kode = receipt.kode_opd if receipt is not None and receipt.kode_opd else ""
             kode = kode or attributed("", seen)

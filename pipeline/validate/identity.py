@@ -20,6 +20,9 @@ from pipeline.issues import ERROR, Issue
 from pipeline.master import MasterSpec, normalise_name
 from pipeline.validate.common import FileIssues
 
+# How the words OPD names start with are shortened in file names.
+KIND_SHORT = {"kec": "kecamatan", "bag": "bagian", "kel": "kelurahan", "sekr": "sekretariat"}
+
 # Words any OPD's report file may be named with: they shorten no OPD's name.
 GENERIC_WORDS = frozenset(
     "laporan lap capaian kinerja realisasi lkjip sakip renja renstra anggaran triwulan tw "
@@ -77,13 +80,19 @@ class Directory:
             w for phrases in self.phrases.values() for w in {w for p in phrases for w in p}
         )
         self.own_words = {w for w, n in users.items() if n == 1}
+        # the words of the Pemda's own name say no OPD (Binjai, Kota)
+        pemda = set(normalise_name(str(spec.pemda.get("nama_pemda", ""))).split())
         self.own_word_of = {
             w: kode
             for kode, phrases in self.phrases.items()
             for p in phrases
             for w in p
-            if w in self.own_words and len(w) >= 4 and w not in GENERIC_WORDS
+            if w in self.own_words and len(w) >= 4 and w not in GENERIC_WORDS | pemda
         }
+        # the words an OPD's name starts with (Dinas, Badan, Kecamatan …) and their usual
+        # shortenings: an OPD is named after one of them
+        self.kind_words = {p[0] for phrases in self.phrases.values() for p in phrases if p}
+        self.kind_words |= {a for a, word in KIND_SHORT.items() if word in self.kind_words}
 
     @classmethod
     def of(cls, spec: MasterSpec) -> Directory:
@@ -116,15 +125,22 @@ class Directory:
         return frozenset(found)
 
     def shortened(self, file_name: str) -> frozenset[str]:
-        """The OPDs one of whose own words (a word of its names that no other OPD's name uses,
-        four letters or more, not a word any report's file name may hold) the file's name
-        holds whole: ``Kecamatan Tanjung Batu - laporan.xlsx`` speaks for Kecamatan Tanjung
-        Batu Kota although it is not that OPD's full name. Asked only of a name that names no
-        OPD in full."""
+        """The OPDs the file's name names in part: a word OPD names start with (``Dinas``,
+        ``Kecamatan``, ``Kec.``) followed, within four words, by one of that OPD's own words
+        (used by no other OPD's name, four letters or more, not a word any report's file name
+        may hold, not the Pemda's name): ``Kecamatan Tanjung Batu - laporan.xlsx`` speaks for
+        Kecamatan Tanjung Batu Kota although it is not that OPD's full name. Asked only of a
+        name that names no OPD in full."""
         stem = PurePosixPath(file_name).name.rsplit(".", 1)[0]
-        return frozenset(
-            self.own_word_of[w] for w in normalise_name(stem).split() if w in self.own_word_of
-        )
+        words = normalise_name(stem).split()
+        found = set()
+        for at, word in enumerate(words):
+            kode = self.own_word_of.get(word)
+            # an OPD is named: a kind of OPD, then (within a few words) this OPD's own word;
+            # an ordinary word alone (Pembangunan, Pelayanan) names nobody
+            if kode and any(w in self.kind_words for w in words[max(0, at - 4) : at]):
+                found.add(kode)
+        return frozenset(found)
 
     def abbreviates(self, file_name: str, kode: str) -> bool:
         """Whether the file's name shortens one of ``kode``'s names the way OPD names are

@@ -49,6 +49,7 @@ TW = (1, 2, 3, 4)
 K_KEYS = tuple(f"k_tw{q}" for q in TW)
 RP_KEYS = tuple(f"rp_tw{q}" for q in TW)
 ROMAWI = ("I", "II", "III", "IV")
+PERSEN_WORDS = ("persen", "prosen", "persentase", "percent")
 LONJAKAN_PERSEN = 300  # K to date above this share of the target: a typing slip, likely
 # ``ditolak``: a value of the row was typed but refused by an ERROR (the E.81 says so)
 RENJA_K_COLUMNS = [
@@ -304,7 +305,7 @@ def _k_plausible(
             expected=f"paling tinggi {LONJAKAN_PERSEN}% dari target",
             kode_indikator=code,
         )
-    if is_persen(spec_ind):
+    if is_persen(spec_ind) or str(spec_ind["satuan"]).strip().lower() in PERSEN_WORDS:
         for q, v in filled:
             if not 0 <= v <= 100:
                 out.issue(
@@ -405,7 +406,10 @@ def extract_renja(
                 )
             unit = {
                 "satuan": spec_ind["satuan"],
-                "tipe_nilai": "",
+                # a unit written as a word ('persen') is a percent as '%' is
+                "tipe_nilai": "persen"
+                if str(spec_ind["satuan"]).strip().lower() in PERSEN_WORDS
+                else "",
                 "target_teks": "" if math.isnan(want) else fmt.angka_ringkas(want, 6),
             }
             values = []
