@@ -312,7 +312,10 @@ def finish(batch: list[Checked]) -> list[Run]:
         validated.append(v)
         inputs.append(scoring)
     results = build_results_many(inputs)
-    scored = check_scored_many([r.indikator for r in results])
+    scored = check_scored_many(
+        [r.indikator for r in results],
+        [c.prepared.spec.settings.desimal_tampilan for c in batch],
+    )
     runs = []
     for c, v, res, found in zip(batch, validated, results, scored, strict=True):
         p = c.prepared

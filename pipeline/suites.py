@@ -19,6 +19,7 @@ import hashlib
 import importlib
 import importlib.util
 import json
+import math
 import os
 import string
 import sys
@@ -220,13 +221,20 @@ def _per_group(suite: dict[str, Any]) -> dict[str, Any]:
     return {**suite, "expectations": expectations}
 
 
-def _show_column(name: str, value: object) -> str:
-    """A column value in a message: percents and ratios with two decimals."""
+def _show_column(name: str, value: object, decimals: int = 2) -> str:
+    """A column value in a message: percents and ratios with ``decimals`` decimals (the
+    spec's ``desimal_tampilan`` where the frame carries it)."""
     if "faktor" in name:
         return fmt.nilai(value, 1)
     if name == "serapan_persen" and isinstance(value, float):  # a share far below 1 %
         return fmt.angka_ringkas(value, 6)
-    return fmt.nilai(value, 2 if "capaian" in name or "rasio" in name else None)
+    return fmt.nilai(value, decimals if "capaian" in name or "rasio" in name else None)
+
+
+def _decimals_of(row: dict[str, object] | pd.Series) -> int:
+    """The decimals a row's messages show percents with (its ``desimal_tampilan``, else 2)."""
+    value = row.get("desimal_tampilan")
+    return int(value) if isinstance(value, int | float) and math.isfinite(value) else 2
 
 
 def message_fields(pesan: str) -> set[str]:
@@ -249,7 +257,8 @@ def check_message(pesan: str, fields: Iterable[str], rule: str = "") -> None:
 def render_message(pesan: str, row: dict[str, object], found: str, expected: str) -> str:
     """A message template filled from one row (values shown the Indonesian way)."""
     check_message(pesan, row)
-    values = {str(k): _show_column(str(k), v) for k, v in row.items()}
+    places = _decimals_of(row)
+    values = {str(k): _show_column(str(k), v, places) for k, v in row.items()}
     return pesan.format_map({**values, "found": found, "expected": expected})
 
 
@@ -263,9 +272,12 @@ def failures_to_issues(
     for f in failures:
         row = df.iloc[f["index"]]
         column = str(f["kolom"])
-        found = _show_column(column, row.get(column))
+        places = _decimals_of(row)
+        found = _show_column(column, row.get(column), places)
         bound = f.get("kolom_batas")
-        expected = _show_column(bound, row.get(bound)) if bound else str(f.get("expected", ""))
+        expected = (
+            _show_column(bound, row.get(bound), places) if bound else str(f.get("expected", ""))
+        )
         message = render_message(str(f["pesan"]), row.to_dict(), found, expected)
         issues.append(
             Issue(

@@ -544,3 +544,23 @@ def test_a_capaian_that_cannot_be_computed_is_said_at_its_cell(tmp_path: Path) -
         [where[0], where[1], "IK07.20", "WARNING"]
     ]
     assert "realisasi 0: rumus T/R tidak dapat dihitung" in found.iloc[0]["message"]
+
+
+def test_messages_show_a_capaian_with_the_specs_display_decimals(tmp_path: Path) -> None:
+    """With desimal_tampilan 1 every cell shows 77,5; the message beside it said 77,54%."""
+    from pipeline.run import load_and_run
+
+    run, issues = load_and_run(_spec_with(tmp_path, {"desimal_tampilan": "1"}), INPUT_DIR)
+    assert run is not None, issues
+    said = run.issues[
+        (run.issues["rule"] == "nilai.penghambat_kosong")
+        & (run.issues["kode_indikator"] == "IK01.13")
+    ]
+    assert said.iloc[0]["message"].startswith("Capaian 77,5% (realisasi 80 ")
+    default, _ = load_and_run(SPEC_PATH, INPUT_DIR)
+    assert default is not None
+    same = default.issues[
+        (default.issues["rule"] == "nilai.penghambat_kosong")
+        & (default.issues["kode_indikator"] == "IK01.13")
+    ]
+    assert same.iloc[0]["message"].startswith("Capaian 77,54% ")

@@ -179,6 +179,7 @@ def realisasi_frame(realisasi: pd.DataFrame, spec: MasterSpec) -> pd.DataFrame:
     from_quarters = numeric & frame["realisasi_tahunan"].astype(float).isna()
     running, running_cell = _running_totals(frame, target, from_quarters, used)
     return frame.assign(
+        desimal_tampilan=spec.settings.desimal_tampilan,  # of the ratios in its messages
         tw_akhir_kumulatif=running,
         sel_tw_akhir_kumulatif=running_cell,
         realisasi_dipakai=used,
@@ -300,14 +301,25 @@ def own_capaian_difference(own: pd.Series, raw: pd.Series, capped: pd.Series) ->
     return pd.Series(np.asarray(picked, dtype=float).reshape(-1), index=own.index, dtype=float)
 
 
+DESIMAL_PESAN = 2  # a capaian in a message, when the spec's desimal_tampilan is not given
+
+
 def check_scored(scored: pd.DataFrame) -> list[Issue]:
     """The computed-results suite: faktor penghambat where capaian < 100, the OPD's own figure."""
     return check_scored_many([scored])[0]
 
 
-def check_scored_many(batch: list[pd.DataFrame]) -> list[list[Issue]]:
-    """:func:`check_scored` for many Pemda's scored indicators in one pass of the suite."""
-    frames = [hasil_frame(scored) for scored in batch]
+def check_scored_many(
+    batch: list[pd.DataFrame], decimals: list[int] | None = None
+) -> list[list[Issue]]:
+    """:func:`check_scored` for many Pemda's scored indicators in one pass of the suite;
+    ``decimals`` (each Pemda's ``desimal_tampilan``) are the decimals its messages show a
+    capaian with, as its workbook does."""
+    places = decimals if decimals is not None else [DESIMAL_PESAN] * len(batch)
+    frames = [
+        hasil_frame(scored).assign(desimal_tampilan=d)
+        for scored, d in zip(batch, places, strict=True)
+    ]
     failures = _run(frames, load_suite("hasil_capaian"))
     return [
         (failures_to_issues(frame, found, _locate("kode_indikator")) if not frame.empty else [])
