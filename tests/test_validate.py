@@ -872,3 +872,26 @@ def test_a_refused_value_still_points_at_its_row_in_the_workbook(
     sheet = read_sheet(paths["workbook"], "Indikator").set_index("Kode Indikator")
     first, last = COL["realisasi_tw1"], COL["realisasi_tahunan"]
     assert sheet.loc["IK14.09", "Sel Sumber"] == f"{first}{row}:{last}{row}"
+
+
+def test_a_ladder_target_is_shown_without_a_unit_in_messages() -> None:
+    """'target Madya Status' read as if Status were a unit; a number keeps its unit."""
+    import pandas as pd
+
+    from pipeline.validate.values import hasil_frame
+
+    scored = pd.DataFrame(
+        {
+            "berkas": ["a.xlsx", "a.xlsx"],
+            "status": ["dinilai", "dinilai"],
+            "polaritas": ["kualitatif", "naik"],
+            "realisasi": [2.0, 9.17],
+            "realisasi_teks": ["Berkembang", ""],
+            "target_teks": ["Madya", "10,39"],
+            "satuan": ["Status", "%"],
+            "capaian_opd": [float("nan")] * 2,
+            "capaian_mentah": [66.7, 88.26],
+            "capaian": [66.7, 88.26],
+        }
+    )
+    assert hasil_frame(scored)["target_tampil"].tolist() == ["Madya", "10,39 %"]

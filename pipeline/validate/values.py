@@ -275,9 +275,13 @@ def hasil_frame(scored: pd.DataFrame) -> pd.DataFrame:
         .astype(object)
         .where(rows["polaritas"] != "kualitatif", rows["realisasi_teks"])
     )
+    # a target with its unit; a ladder value (WTP, Madya) is its own unit
+    unit = rows["satuan"].fillna("").astype(str).where(rows["polaritas"] != "kualitatif", "")
+    target = (rows["target_teks"].fillna("").astype(str) + " " + unit).str.strip()
     return rows.assign(
         sheet=tpl.SHEET_INDIKATOR,
         realisasi_tampil=shown,
+        target_tampil=target,
         selisih_capaian_opd=own_capaian_difference(
             rows["capaian_opd"], rows["capaian_mentah"], rows["capaian"]
         ),
