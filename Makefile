@@ -12,6 +12,18 @@ PREV   ?=
 PERIODE ?=
 KIRIM  ?=
 
+# A path given empty (OUTPUT=) would be the current folder, or the file system's root for
+# $(OUTPUT)/templat: refused before anything runs.
+ifeq ($(strip $(SPEC)),)
+$(error SPEC kosong: berikan master spec, misalnya SPEC=master/binjai_2018.xlsx)
+endif
+ifeq ($(strip $(INPUT)),)
+$(error INPUT kosong: berikan folder berkas OPD, misalnya INPUT=input_xlsx)
+endif
+ifeq ($(strip $(OUTPUT)),)
+$(error OUTPUT kosong: berikan folder keluaran, misalnya OUTPUT=output)
+endif
+
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
 

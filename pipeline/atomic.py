@@ -12,6 +12,7 @@ import contextlib
 import errno
 import os
 import shutil
+import stat
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -99,8 +100,10 @@ def output_lock(folder: Path, wait: float = 0.0) -> Iterator[None]:
                     pid = os.pread(fd, 32, 0).decode("ascii", "replace").strip()
                     raise Busy(folder, pid) from None
                 time.sleep(0.2)
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        # the PID written over the old one, then the rest cut: a waiter never reads it empty
+        mine = f"{os.getpid()}\n".encode()
+        os.pwrite(fd, mine, 0)
+        os.ftruncate(fd, len(mine))
         yield
     finally:
         os.close(fd)  # releases the lock; the file stays (removing it would race a waiter)
@@ -148,9 +151,28 @@ def staged_folder(folder: Path, keep: Callable[[str], bool]) -> Iterator[Path]:
                 if keep(entry.name) and not (staging / entry.name).exists():
                     _link_copy(entry, staging / entry.name)
         folder_mode(staging)
+        if folder.is_dir():  # the folder keeps its own mode, group and owner (a folder a
+            # secretariat made private, or shared with a group, stays so)
+            _same_access(folder, staging)
         _swap(staging, folder)
     finally:
         shutil.rmtree(staging, ignore_errors=True)  # the new set if it failed, else the old one
+
+
+def _same_access(old: Path, new: Path) -> None:
+    """Give ``new`` (and each sub-folder the new set shares with ``old``) the permission bits,
+    group and owner of ``old``'s, as far as this process may."""
+    for before, after in [(old, new)] + [
+        (old / d.name, d) for d in new.iterdir() if d.is_dir() and (old / d.name).is_dir()
+    ]:
+        info = before.stat()
+        try:
+            os.chown(after, info.st_uid, info.st_gid)
+        except OSError:  # not the owner (or not root): the group, if one of ours
+            with contextlib.suppress(OSError):
+                os.chown(after, -1, info.st_gid)
+        with contextlib.suppress(OSError):
+            os.chmod(after, stat.S_IMODE(info.st_mode))
 
 
 def _link_copy(src: Path, dst: Path) -> None:

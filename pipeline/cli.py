@@ -19,10 +19,10 @@ from typing import Any, NoReturn
 import pandas as pd
 
 from pipeline import __version__, fmt, sanitize, schema
-from pipeline.atomic import Busy, atomic_path, os_error, output_lock
+from pipeline.atomic import Busy, atomic_path, os_error, output_failure, output_lock
 from pipeline.ingest import has_inputs
 from pipeline.isolate import Limits
-from pipeline.issues import ERROR, INFO, WARNING, Issue
+from pipeline.issues import ERROR, INFO, ISSUE_COLUMNS, WARNING, Issue, issues_frame
 from pipeline.master import MasterSpec
 from pipeline.outputs import HELPER_PARTS, write_outputs
 from pipeline.progress import ProgressLine
@@ -119,30 +119,47 @@ def _summary(run: Run, paths: dict[str, Path] | None, extra: list[str] | None = 
     return "\n".join(lines)
 
 
-def _previous(path: Path | None, spec_path: Path) -> pd.DataFrame | None:
-    """Last year's workbook for the comparison, or None with a WARNING that says why."""
+def _previous(path: Path | None, spec_path: Path) -> tuple[pd.DataFrame | None, list[Issue]]:
+    """Last year's workbook for the comparison (None when it cannot be used), and the
+    WARNINGs that say why or what of it is left out: printed, and written into the report's
+    Validasi sheet and ``validasi.csv`` (a comparison asked for and not made is not only a
+    line on the terminal)."""
     if path is None:
-        return None
+        return None, []
     from pipeline.workbook import read_previous_report  # noqa: PLC0415
 
-    def warn(why: str) -> None:
-        _say(f"[WARNING] Laporan tahun lalu {path}: {why}; perbandingan tahun lalu tidak dibuat.")
+    said: list[Issue] = []
+
+    def warn(why: str, used: bool = False) -> None:
+        tail = "" if used else "; perbandingan tahun lalu tidak dibuat"
+        message = f"Laporan tahun lalu {path.name}: {why}{tail}."
+        _say(f"[WARNING] Laporan tahun lalu {path}: {why}{tail}.")
+        said.append(
+            Issue(
+                rule="tahun_lalu.tidak_dipakai" if not used else "tahun_lalu.catatan",
+                severity=WARNING,
+                message=message,
+                file=path.name,
+                found=why,
+                expected="buku kerja konsolidasi Pemda ini, tahun sebelumnya",
+            )
+        )
 
     try:
         previous = read_previous_report(path)
     except ValueError as exc:  # a bad comparison file must not stop this year's report
         warn(str(exc))
-        return None
+        return None, said
     except Exception as exc:
         warn(f"tidak dapat dibaca sebagai buku kerja Excel ({type(exc).__name__})")
-        return None
+        return None, said
     other = _other_report(path, previous.attrs.get("judul", ""), spec_path)
     if other:
         warn(other)
-        return None
+        return None, said
     for note in previous.attrs.get("catatan", []):
-        _say(f"[WARNING] Laporan tahun lalu {path}: {note}.")
-    return previous
+        warn(note, used=True)
+    return previous, said
 
 
 def _other_report(path: Path, banner: str, spec_path: Path) -> str:
@@ -163,9 +180,11 @@ def _other_report(path: Path, banner: str, spec_path: Path) -> str:
             f"konsolidasi tahun {spec.tahun - 1})"
         )
     nama = str(spec.pemda.get("nama_pemda", ""))
-    if banner and nama and nama not in banner:
+    # the name whole: 'Kota Binjai Utara' (another Pemda) holds 'Kota Binjai'
+    whole = re.compile(re.escape(nama) + r"(?=\s+Tahun\b|\s*$|\s*[^\w\s])")
+    if banner and nama and not whole.search(banner):
         return f"judulnya tidak menyebut {nama} ('{banner[:80]}')"
-    if named and not banner and named.group(1) != spec.kode_pemda:
+    if named and named.group(1) != spec.kode_pemda:
         return f"namanya untuk Kode Pemda {named.group(1)}, bukan {spec.kode_pemda}"
     return ""
 
@@ -239,6 +258,14 @@ def _output_problem(output: Path, inputs: Path) -> str:
     if _a_file(output):
         return _a_file(output)
     real_out, real_in = Path(os.path.realpath(output)), Path(os.path.realpath(inputs))
+    here = Path(os.path.realpath(Path.cwd()))
+    if real_out == here or real_out in here.parents or real_out in real_in.parents:
+        return (
+            f"Folder keluaran {output} adalah folder kerja saat ini, induknya, atau folder yang "
+            "memuat folder masukan: keluaran diganti sebagai satu folder, sehingga isinya "
+            "(termasuk folder masukan) ikut terganti. Pilih folder keluaran tersendiri "
+            "(--output, OUTPUT=…), misalnya output."
+        )
     if real_out == real_in or real_in in real_out.parents:
         return (
             f"Folder keluaran {output} berada di dalam folder masukan {inputs}: laporan "
@@ -265,9 +292,12 @@ def cmd_report(args: argparse.Namespace) -> int:
     except Busy as exc:
         _say(str(exc))
         return EXIT_BUSY
-    except OSError as exc:
+    except Exception as exc:  # the output's disk, also behind a writer's own exception
+        failure = exc if isinstance(exc, OSError) else output_failure(exc)
+        if failure is None:
+            raise
         _say(
-            f"Keluaran tidak dapat ditulis ke {args.output} ({_os_reason(exc)}); keluaran "
+            f"Keluaran tidak dapat ditulis ke {args.output} ({_os_reason(failure)}); keluaran "
             "sebelumnya tidak diubah."
         )
         return EXIT_OUTPUT
@@ -277,9 +307,20 @@ def _report(args: argparse.Namespace) -> int:
     # The writers of the feedback files and charts load their libraries during the run.
     with Helpers(HELPER_PARTS) as helpers:
         _open_message_files(args)
-        run = _run(args, _previous(args.tahun_lalu, args.spec))
+        previous, said = _previous(args.tahun_lalu, args.spec)
+        run = _run(args, previous)
         if run is None:
             return EXIT_SPEC
+        if said:
+            run.issues = issues_frame(
+                [
+                    *(
+                        Issue(**{str(k): str(v) for k, v in r.items()})
+                        for r in run.issues[ISSUE_COLUMNS].to_dict("records")
+                    ),
+                    *said,
+                ]
+            )
         # What is alive now (the libraries, the spec, the run) lives until the process ends:
         # the collector need not walk it again each time the writers fill a generation.
         gc.freeze()
@@ -307,8 +348,14 @@ def _os_reason(exc: OSError) -> str:
         errno.ENOSPC: "disk penuh",
         errno.EDQUOT: "kuota disk habis",
         errno.ENOTDIR: "salah satu bagian jalurnya bukan folder",
+        errno.EEXIST: "sudah ada berkas dengan nama itu",
+        errno.EBUSY: "folder sedang dipakai sistem (titik kait/mount)",
+        errno.EISDIR: "yang diberikan adalah folder, bukan berkas",
+        errno.ENOENT: "tidak ada",
+        errno.ENAMETOOLONG: "nama terlalu panjang",
+        errno.EIO: "kesalahan baca/tulis disk",
     }
-    return reasons.get(exc.errno or 0, exc.strerror or type(exc).__name__)
+    return reasons.get(exc.errno or 0, f"galat sistem {exc.errno or type(exc).__name__}")
 
 
 def cmd_check(args: argparse.Namespace) -> int:
@@ -583,6 +630,27 @@ _ARGPARSE_MESSAGES = (
 )
 
 
+def _path(text: str) -> Path:
+    """A path option's value: never empty (``OUTPUT=`` given empty in make would otherwise be
+    the current folder, and a report's swap would replace it)."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("nilainya kosong; berikan jalur folder atau berkas")
+    return Path(text)
+
+
+def _periode(text: str) -> str:
+    """The ``--periode`` value in its one spelling (``tw 2`` → ``TW2``); one that is no period
+    is refused as the option it is (exit 2), not as a refused master spec."""
+    from pipeline.renja import periode_baku, triwulan_of  # noqa: PLC0415
+
+    if triwulan_of(text) is None:
+        raise argparse.ArgumentTypeError(
+            f"'{sanitize.text(text, 40)}' bukan periode; yang dikenal: Tahunan, TW1, TW2, TW3, "
+            "TW4 (juga 'TW II', 'Triwulan 2')"
+        )
+    return periode_baku(text)
+
+
 class _Parser(argparse.ArgumentParser):
     """The command line in Indonesian: help, and a wrong option or value as one sentence
     (exit code 2) instead of argparse's English usage block."""
@@ -622,13 +690,14 @@ def build_parser() -> argparse.ArgumentParser:
         ("templates", cmd_templates, "tulis satu templat kosong per OPD"),
     ):
         p = sub.add_parser(name, help=text, description=text)
-        p.add_argument("--spec", type=Path, required=True, help=spec_help)
+        p.add_argument("--spec", type=_path, required=True, help=spec_help)
         if name != "templates":
-            p.add_argument("--input", type=Path, required=True, help=input_help)
+            p.add_argument("--input", type=_path, required=True, help=input_help)
             _reading_limits(p)
             p.add_argument(
                 "--periode",
                 default=None,
+                type=_periode,
                 metavar="TW",
                 help="periode laporan selain yang di spec (Tahunan, TW1 … TW4): triwulan yang "
                 "dievaluasi E.81",
@@ -644,14 +713,14 @@ def build_parser() -> argparse.ArgumentParser:
             )
             p.add_argument(
                 "--tahun-lalu",
-                type=Path,
+                type=_path,
                 default=None,
                 metavar="XLSX",
                 help="workbook konsolidasi tahun lalu, untuk perubahan dari tahun ke tahun",
             )
         p.add_argument(
             "--output",
-            type=Path,
+            type=_path,
             required=name != "check",
             help="folder keluaran" if name != "check" else "tidak dipakai (check tidak menulis)",
         )
@@ -685,15 +754,15 @@ def _mail_parsers(sub: argparse._SubParsersAction[Any]) -> None:
         "kiriman"
     )
     p = sub.add_parser("ambil", help=text, description=text)
-    p.add_argument("--spec", type=Path, required=True, help="workbook master spec (.xlsx)")
-    p.add_argument("--input", type=Path, required=True, help="folder berkas OPD")
+    p.add_argument("--spec", type=_path, required=True, help="workbook master spec (.xlsx)")
+    p.add_argument("--input", type=_path, required=True, help="folder berkas OPD")
     _reading_limits(p)
     p.set_defaults(func=cmd_ambil)
     text = "balas setiap OPD dengan workbook umpan baliknya (uji coba, kecuali dengan --kirim)"
     p = sub.add_parser("balas", help=text, description=text)
-    p.add_argument("--spec", type=Path, required=True, help="workbook master spec (.xlsx)")
-    p.add_argument("--output", type=Path, required=True, help="folder keluaran laporan")
-    p.add_argument("--input", type=Path, default=Path("input_xlsx"), help="folder berkas OPD")
+    p.add_argument("--spec", type=_path, required=True, help="workbook master spec (.xlsx)")
+    p.add_argument("--output", type=_path, required=True, help="folder keluaran laporan")
+    p.add_argument("--input", type=_path, default=Path("input_xlsx"), help="folder berkas OPD")
     p.add_argument(
         "--batas",
         type=_deadline,
@@ -712,12 +781,12 @@ def _nasional_parser(sub: argparse._SubParsersAction[Any]) -> None:
     p = sub.add_parser("nasional", help=text, description=text)
     p.add_argument(
         "--root",
-        type=Path,
+        type=_path,
         required=True,
         help="folder berisi satu folder per Pemda (masing-masing dengan master/<spec>.xlsx dan "
         "input_xlsx/)",
     )
-    p.add_argument("--output", type=Path, required=True, help="folder keluaran")
+    p.add_argument("--output", type=_path, required=True, help="folder keluaran")
     p.add_argument(
         "--dask",
         metavar="ALAMAT",

@@ -13,6 +13,7 @@ paths, no user names, fixed document properties.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import os
 import re
 import shutil
@@ -183,18 +184,31 @@ def _copy_cells(path: Path) -> int:
     return total
 
 
-def _load_copy(path: Path) -> tuple[Workbook, int] | None:
+def _load_copy(path: Path, sha256: str = "") -> tuple[Workbook, int] | None:
     """The OPD's own file loaded for the feedback copy, formulas turned into values (the
     values Excel saved are read only when the file has a formula). None (the feedback then
-    has the list alone) for a file that cannot be loaded, or would make too many cells."""
+    has the list alone) for a file that cannot be loaded, would make too many cells, or is no
+    longer the file that was read (``sha256``): its cells would be marked on another file's
+    content."""
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return None
+    if sha256 and hashlib.sha256(data).hexdigest() != sha256:
+        return None
     try:  # defusedxml behind openpyxl refuses entities; anything odd means no copy
-        if not 0 <= _copy_cells(path) <= MAX_COPY_CELLS:
-            return None
-        wb = openpyxl.load_workbook(path, keep_vba=False, keep_links=False)
-        formulas = any(cell.data_type == "f" for ws in wb.worksheets for cell in _cells(ws))
-        cached = (
-            openpyxl.load_workbook(path, data_only=True, keep_links=False) if formulas else None
-        )
+        with tempfile.TemporaryDirectory(prefix="salinan-") as tmp:
+            copy = Path(tmp) / "salinan.xlsx"  # the bytes checked, whatever the folder holds
+            copy.write_bytes(data)
+            if not 0 <= _copy_cells(copy) <= MAX_COPY_CELLS:
+                return None
+            wb = openpyxl.load_workbook(copy, keep_vba=False, keep_links=False)
+            formulas = any(cell.data_type == "f" for ws in wb.worksheets for cell in _cells(ws))
+            cached = (
+                openpyxl.load_workbook(copy, data_only=True, keep_links=False)
+                if formulas
+                else None
+            )
         return wb, _values_only(wb, cached)
     except Exception:
         return None
@@ -508,7 +522,7 @@ def build_feedback(
     wb: Workbook | None = None
     checked = source.name if source is not None else None
     if source is not None and source.size <= MAX_COPY_BYTES:
-        loaded = _load_copy(source.path)
+        loaded = _load_copy(source.path, source.sha256)
         wb = loaded[0] if loaded else None
     if wb is None:
         source = None

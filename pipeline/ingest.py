@@ -958,8 +958,11 @@ def _os_reason(exc: OSError) -> str:
         errno.ENOENT: "tidak ada",
         errno.ENAMETOOLONG: "nama terlalu panjang",
         errno.EBUSY: "sedang dikunci program lain",
+        errno.EISDIR: "yang diberikan adalah folder, bukan berkas",
+        errno.ENOTDIR: "salah satu bagian jalurnya bukan folder",
+        errno.EIO: "kesalahan baca/tulis disk",
     }
-    return reasons.get(exc.errno or 0, exc.strerror or type(exc).__name__)
+    return reasons.get(exc.errno or 0, f"galat sistem {exc.errno or type(exc).__name__}")
 
 
 def _link_problem(path: Path, real_root: str) -> str:

@@ -30,7 +30,7 @@ from pipeline.frames import suite_view
 from pipeline.ingest import open_workbook, workbook_problem
 from pipeline.issues import ERROR, INFO, WARNING, Issue, cell_ref, column_number
 from pipeline.numbers import BATAS_WAJAR, cell_text, digits15, parse_number
-from pipeline.renja import check_renja_sheets, triwulan_of
+from pipeline.renja import check_renja_sheets, periode_baku, triwulan_of
 from pipeline.suites import failures_to_issues, load_suite, run_suite_many
 
 _RANGE = re.compile(r"^\s*([-+]?[\d.,]+)\s*(?:-|–|—|s/d|sampai)\s*([-+]?[\d.,]+)\s*$")
@@ -98,8 +98,9 @@ class MasterSpec:
         return str(self.pemda.get("zona_waktu") or "") or ZONA_BAWAAN
 
     def with_periode(self, periode: str) -> MasterSpec:
-        """The same spec for another reporting period (``TW2``, ``Tahunan``)."""
-        return replace(self, pemda={**self.pemda, "periode": periode})
+        """The same spec for another reporting period (``TW2``, ``Tahunan``; any spelling
+        :func:`~pipeline.renja.triwulan_of` knows, kept in one: ``tw 2`` is ``TW2``)."""
+        return replace(self, pemda={**self.pemda, "periode": periode_baku(periode)})
 
     def indikator_opd(self, kode_opd: str) -> pd.DataFrame:
         """Indicators an OPD is responsible for, in spec order."""
@@ -1180,6 +1181,8 @@ def _read_draft(path: Path) -> _Draft:
             "Periode laporan tidak dikenal",
             "spec.periode",
         )
+    else:  # one spelling (TW II, tw2, TW 2 → TW2): the period runs are compared by
+        pemda["periode"] = periode_baku(pemda["periode"])
     zona = spec_text(pemda.get("zona_waktu")).strip().upper()
     pemda["zona_waktu"] = zona or ZONA_BAWAAN
     if zona and zona not in ZONA_WAKTU:

@@ -153,7 +153,14 @@ def write_outputs(
     clean_staging(output)
     names = output_names(run)
     with staged_folder(output, keep=lambda name: name not in names) as staging:
-        paths = _write_set(run, staging, output, perubahan, helpers)
+        try:
+            paths = _write_set(run, staging, output, perubahan, helpers)
+        except BaseException:
+            # stopped first: a helper still writing (it ignores Ctrl-C) would make the
+            # staging folder again once it is removed
+            if helpers is not None:
+                helpers.close()
+            raise
     return {k: output / v.relative_to(staging) for k, v in paths.items()}
 
 

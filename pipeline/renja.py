@@ -65,6 +65,15 @@ def triwulan_of(periode: object) -> int | None:
     return int(part) if part.isdigit() else _ROMAWI[part]
 
 
+def periode_baku(periode: object) -> str:
+    """A period in its one spelling: ``Tahunan`` for the year, ``TW1``…``TW3`` (``TW4`` is the
+    year); a text that is no period is returned as it is (its check refuses it)."""
+    triwulan = triwulan_of(periode)
+    if triwulan is None:
+        return str(periode)
+    return "Tahunan" if triwulan == 4 else f"TW{triwulan}"
+
+
 def periode_label(triwulan: int) -> str:
     """``Triwulan I s/d II`` (``Triwulan I`` for the first quarter)."""
     last = TRIWULAN_ROMAWI[triwulan - 1]

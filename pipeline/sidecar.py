@@ -61,11 +61,17 @@ def _serve(conn: Connection, modules: tuple[str, ...]) -> None:
         func, args = call
         try:
             conn.send(("ok", func(*args)))
+        except (BrokenPipeError, ConnectionResetError, EOFError):
+            return  # the parent is gone (killed): nobody to tell
         except BaseException as exc:  # everything reaches the parent, which decides
             try:
                 conn.send(("error", exc))
+            except (BrokenPipeError, ConnectionResetError, EOFError):
+                return
             except Exception:  # an exception that cannot be pickled: its text
                 conn.send(("error", HelperError(traceback.format_exc())))
+    except (BrokenPipeError, ConnectionResetError, EOFError):
+        return  # the parent died while this helper started: end quietly
     finally:
         conn.close()
 

@@ -495,6 +495,10 @@ def test_a_previous_year_file_that_does_not_fit_is_said_in_indonesian(tmp_path: 
         assert "Traceback" not in result.stderr
         ind = read_sheet(tmp_path / path.stem / "1275_2018_konsolidasi.xlsx", "Indikator")
         assert ind["Capaian Tahun Lalu (%)"].isna().all()
+        # not only on the terminal: in validasi.csv (and the Validasi sheet) as well
+        csv = pd.read_csv(tmp_path / path.stem / "validasi.csv", dtype=str)
+        said = csv[csv["rule"] == "tahun_lalu.tidak_dipakai"]
+        assert len(said) == 1 and words in said.iloc[0]["message"]
 
 
 def test_a_source_link_survives_a_hash_or_percent_in_the_file_name(tmp_path: Path) -> None:
@@ -564,3 +568,21 @@ def test_messages_show_a_capaian_with_the_specs_display_decimals(tmp_path: Path)
         & (default.issues["kode_indikator"] == "IK01.13")
     ]
     assert same.iloc[0]["message"].startswith("Capaian 77,54% ")
+
+
+@pytest.mark.parametrize(
+    ("name", "banner", "refused"),
+    [
+        ("1275_2017_konsolidasi.xlsx", "Laporan Kinerja Pemerintah Kota Binjai Tahun 2017", False),
+        # another Pemda whose name holds this one's (Kab. Bandung / Kab. Bandung Barat)
+        ("x.xlsx", "Laporan Kinerja Pemerintah Kota Binjai Utara Tahun 2017", True),
+        # a banner that fits, but the file named for another Kode Pemda
+        ("1276_2017_konsolidasi.xlsx", "Laporan Kinerja Pemerintah Kota Binjai Tahun 2017", True),
+    ],
+)
+def test_last_years_workbook_of_another_pemda_is_not_used(
+    name: str, banner: str, refused: bool
+) -> None:
+    from pipeline.cli import _other_report
+
+    assert bool(_other_report(Path(name), banner, SPEC_PATH)) == refused

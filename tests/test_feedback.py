@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import zipfile
 from pathlib import Path
 
@@ -168,3 +169,20 @@ def test_check_says_each_spec_issue_once_and_names_without_a_stray_space() -> No
     assert not [
         line for line in result.stdout.splitlines() if line.startswith("[") and " : " in line
     ]
+
+
+def test_a_file_replaced_after_it_was_read_is_not_copied_into_its_feedback(
+    tmp_path: Path,
+) -> None:
+    """The feedback copy was made from whatever the folder held at writing time: a file
+    corrected during the run got the first file's marks on the new file's content."""
+    from pipeline.feedback import _load_copy
+    from pipeline.ingest import read_submission
+    from tests.conftest import INPUT_DIR, input_file
+
+    path = tmp_path / "dinsos.xlsx"
+    shutil.copy(input_file(INPUT_DIR, "DINSOS"), path)
+    sub = read_submission(path, path.name)
+    assert _load_copy(path, sub.sha256) is not None
+    shutil.copy(input_file(INPUT_DIR, "DINKES"), path)  # replaced while the run was on
+    assert _load_copy(path, sub.sha256) is None

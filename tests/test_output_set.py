@@ -182,11 +182,26 @@ def test_every_output_folder_gets_a_normal_folders_mode(report_dir: Path) -> Non
     a colleague who could open the workbook beside it could not open the feedback files."""
     mask = os.umask(0)
     os.umask(mask)
-    folders = [report_dir, *(p for p in report_dir.rglob("*") if p.is_dir())]
+    folders = [p for p in report_dir.rglob("*") if p.is_dir()]
     assert {"umpan_balik", "charts"} <= {p.name for p in folders}
     assert {p.name: p.stat().st_mode & 0o777 for p in folders} == {
         p.name: 0o777 & ~mask for p in folders
     }
+    # the output folder itself existed (a private test folder): it keeps its own mode
+    assert report_dir.stat().st_mode & 0o777 == 0o700
+
+
+def test_a_rerun_keeps_the_modes_the_secretariat_gave_its_folders(tmp_path: Path) -> None:
+    """Each run put in a folder with the default mode: a DRAFT folder made private (0750, its
+    feedback 0700) became readable by everyone."""
+    out = tmp_path / "keluaran"
+    assert run_report(INPUT_DIR, out).returncode == 0
+    out.chmod(0o750)
+    (out / "umpan_balik").chmod(0o700)
+    assert run_report(INPUT_DIR, out).returncode == 0
+    assert out.stat().st_mode & 0o777 == 0o750
+    assert (out / "umpan_balik").stat().st_mode & 0o777 == 0o700
+    assert (out / "charts").stat().st_mode & 0o777 == 0o777 & ~atomic._umask()
 
 
 _WITHOUT_PANDAS = """
@@ -280,6 +295,13 @@ def test_a_limit_that_would_refuse_every_file_is_refused_itself(
         (["check", "--spec", "s", "--input", "i", "--salah", "1"], "tidak dikenal: --salah 1"),
         (["nasional", "--root", "r", "--output", "o", "--workers", "dua"], "'dua' bukan bilangan"),
         (["report", "--spec"], "--spec memerlukan satu nilai"),
+        # OUTPUT= given empty in make: the current folder, which a report would swap out
+        (["report", "--spec", "s", "--input", "i", "--output", ""], "--output: nilainya kosong"),
+        (["templates", "--spec", "s", "--output", " "], "--output: nilainya kosong"),
+        (
+            ["report", "--spec", "s", "--input", "i", "--output", "o", "--periode", "TW5"],
+            "'TW5' bukan periode",
+        ),
     ],
 )
 def test_a_wrong_command_line_is_one_indonesian_sentence(
@@ -348,3 +370,52 @@ def test_a_refused_spec_says_what_was_found_and_what_is_expected(
     assert code == 2
     line = next(x for x in capsys.readouterr().err.splitlines() if "target_2018" in x)
     assert "ditemukan: '≥ 80'" in line and "seharusnya: " in line, line
+
+
+def test_a_full_disk_behind_the_xlsx_writers_own_error_is_one_sentence(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """xlsxwriter wraps a full disk's OSError in its FileCreateError: the report ended with a
+    traceback and exit 1 instead of the sentence and exit code of a full disk."""
+    import errno
+
+    from xlsxwriter.exceptions import FileCreateError
+
+    def full(*_args: object, **_kwargs: object) -> None:
+        raise FileCreateError(OSError(errno.ENOSPC, "No space left on device"))
+
+    monkeypatch.setattr(cli, "write_outputs", full)
+    out = tmp_path / "keluaran"
+    code = cli.main(
+        ["report", "--spec", str(SPEC_PATH), "--input", str(INPUT_DIR), "--output", str(out)]
+    )
+    err = capsys.readouterr().err
+    assert code == cli.EXIT_OUTPUT
+    assert "disk penuh" in err and "Traceback" not in err
+
+
+def test_the_current_folder_or_one_holding_the_input_is_no_output_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A report swaps its output folder as a whole: given the folder the operator works in
+    (or one holding the input folder) it replaced the repository, input files and all."""
+    inputs = tmp_path / "kerja" / "input_xlsx"
+    shutil.copytree(INPUT_DIR, inputs)
+    monkeypatch.chdir(tmp_path / "kerja")
+    before = sorted(p.name for p in (tmp_path / "kerja").iterdir())
+    for output in (".", str(tmp_path)):
+        code = cli.main(
+            ["report", "--spec", str(SPEC_PATH), "--input", "input_xlsx", "--output", output]
+        )
+        assert code == cli.EXIT_OUTPUT
+        assert "Pilih folder keluaran tersendiri" in capsys.readouterr().err
+    assert sorted(p.name for p in (tmp_path / "kerja").iterdir()) == before
+
+
+def test_a_period_is_kept_in_one_spelling(spec: MasterSpec) -> None:
+    """'tw2', 'TW 2' and 'TW II' are one period: stored as typed, a re-run of the same period
+    was taken for another one and not compared with the run before."""
+    assert {spec.with_periode(p).periode for p in ("tw2", " TW 2 ", "TW II", "Triwulan 2")} == {
+        "TW2"
+    }
+    assert spec.with_periode("tahunan").periode == "Tahunan"

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -117,3 +119,19 @@ def test_outputs_written_with_helpers_equal_those_written_alone(
     }
     assert _names(tmp_path / "alone") == _names(tmp_path / "helped")
     assert _files(tmp_path / "alone") == _files(tmp_path / "helped")  # charts and validasi.csv
+
+
+def test_a_helper_whose_parent_is_gone_ends_quietly() -> None:
+    """A report killed with SIGKILL left its helper to print a BrokenPipeError traceback on
+    the operator's terminal when it said it was ready."""
+    code = (
+        "import multiprocessing as mp\n"
+        "from pipeline.sidecar import _serve\n"
+        "parent, child = mp.Pipe()\n"
+        "parent.close()\n"
+        "_serve(child, ())\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert done.returncode == 0 and done.stderr == ""
