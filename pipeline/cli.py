@@ -251,12 +251,9 @@ def _a_file(output: Path) -> str:
     return ""
 
 
-def _output_problem(output: Path, inputs: Path) -> str:
-    """Why ``output`` cannot take a report's outputs ('' when it can): a file, or a folder
-    inside the input folder (the next run would read the report's own workbooks, the blank
-    templates in its feedback among them, as OPD submissions)."""
-    if _a_file(output):
-        return _a_file(output)
+def _swap_problem(output: Path, inputs: Path) -> str:
+    """Why ``output`` may not be replaced as one folder ('' when it may): it is the current
+    folder, one of its parents, or holds ``inputs`` (all would be replaced with it)."""
     real_out, real_in = Path(os.path.realpath(output)), Path(os.path.realpath(inputs))
     here = Path(os.path.realpath(Path.cwd()))
     if real_out == here or real_out in here.parents or real_out in real_in.parents:
@@ -266,6 +263,18 @@ def _output_problem(output: Path, inputs: Path) -> str:
             "(termasuk folder masukan) ikut terganti. Pilih folder keluaran tersendiri "
             "(--output, OUTPUT=…), misalnya output."
         )
+    return ""
+
+
+def _output_problem(output: Path, inputs: Path) -> str:
+    """Why ``output`` cannot take a report's outputs ('' when it can): a file, or a folder
+    inside the input folder (the next run would read the report's own workbooks, the blank
+    templates in its feedback among them, as OPD submissions)."""
+    if _a_file(output):
+        return _a_file(output)
+    if _swap_problem(output, inputs):
+        return _swap_problem(output, inputs)
+    real_out, real_in = Path(os.path.realpath(output)), Path(os.path.realpath(inputs))
     if real_out == real_in or real_in in real_out.parents:
         return (
             f"Folder keluaran {output} berada di dalam folder masukan {inputs}: laporan "
@@ -491,8 +500,9 @@ def cmd_nasional(args: argparse.Namespace) -> int:
     if not args.root.is_dir():
         print(f"Folder root {args.root} tidak ada atau bukan folder.", file=sys.stderr)
         return EXIT_LOCAL
-    if _a_file(args.output):
-        _say(_a_file(args.output))
+    problem = _a_file(args.output) or _swap_problem(args.output, args.root)
+    if problem:
+        _say(problem)
         return EXIT_OUTPUT
     if args.output.is_symlink():  # a link to a shared folder: the outputs go into that folder
         args.output = Path(os.path.realpath(args.output))
