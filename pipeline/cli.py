@@ -101,7 +101,7 @@ def _summary(run: Run, paths: dict[str, Path] | None, extra: list[str] | None = 
         f"({k['belum_lapor']} belum lapor, {k['data_tidak_tersedia']} data tidak tersedia, "
         f"{k['tidak_dapat_dihitung']} tidak dapat dihitung)",
         f"Rata-rata capaian : {fmt.persen(avg if isinstance(avg, float) else None, shown)} "
-        f"({k['predikat']}; {k['metode']})",
+        f"({'; '.join(str(p) for p in (k['predikat'], k['metode']) if p)})",
         "Serapan anggaran  : "
         + (
             "tidak ada data anggaran"

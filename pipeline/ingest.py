@@ -965,6 +965,9 @@ def _os_reason(exc: OSError) -> str:
     return reasons.get(exc.errno or 0, f"galat sistem {exc.errno or type(exc).__name__}")
 
 
+LINK_OUTSIDE = "tautan simbolik ke luar folder masukan"
+
+
 def _link_problem(path: Path, real_root: str) -> str:
     """Why a symbolic link is not followed ('' when it points at a regular file inside)."""
     try:
@@ -975,7 +978,7 @@ def _link_problem(path: Path, real_root: str) -> str:
         return "tautan simbolik rusak (tujuannya tidak ada); tidak diikuti"
     target = os.path.realpath(path)
     if os.path.commonpath([real_root, target]) != real_root:
-        return "tautan simbolik ke luar folder masukan; tidak diikuti"
+        return f"{LINK_OUTSIDE}; tidak diikuti"
     if stat.S_ISDIR(mode):
         return "tautan simbolik ke folder; tidak diikuti"
     if not stat.S_ISREG(mode):

@@ -15,7 +15,7 @@ from pipeline.ingest import read_submission, scan_inputs
 from pipeline.master import MasterSpec
 from pipeline.validate import stage_files
 from tests.broken_files import _edit, _stamp
-from tests.conftest import INPUT_DIR, input_file
+from tests.conftest import INPUT_DIR, SPEC_PATH, input_file
 
 DINSOS = INPUT_DIR / "Dinas Sosial - Capaian Kinerja 2018.xlsx"
 
@@ -146,3 +146,23 @@ def test_a_report_of_an_earlier_period_never_replaces_the_periods_own(
     alone = stage_files([read_submission(mid_year, mid_year.name)], spec)
     assert [s.name for s in alone.active] == [mid_year.name]
     assert any(i.rule == "struktur.periode_lain" for i in alone.per_file[mid_year.name])
+
+
+def test_a_workbook_linked_from_outside_the_input_folder_makes_a_draft(
+    spec: MasterSpec, tmp_path: Path
+) -> None:
+    """Every OPD file put in the input folder as a link to a file elsewhere was left out
+    (links may lead anywhere) and the empty report was stamped FINAL: each is an ERROR."""
+    from pipeline.run import load_and_run
+
+    elsewhere = tmp_path / "di_tempat_lain"
+    shutil.copytree(INPUT_DIR, elsewhere)
+    inbox = tmp_path / "masuk"
+    inbox.mkdir()
+    for path in sorted(elsewhere.glob("*.xlsx"))[:2]:
+        (inbox / path.name).symlink_to(path)
+    run, issues = load_and_run(SPEC_PATH, inbox)
+    assert run is not None, issues
+    linked = run.issues[run.issues["rule"] == "berkas.tautan"]
+    assert len(linked) == 2 and set(linked["severity"]) == {"ERROR"}
+    assert run.has_errors

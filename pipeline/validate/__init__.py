@@ -19,7 +19,7 @@ from typing import Any
 import pandas as pd
 
 from pipeline import template as tpl
-from pipeline.ingest import Submission
+from pipeline.ingest import INPUT_SUFFIXES, LINK_OUTSIDE, Submission
 from pipeline.issues import ERROR, Issue
 from pipeline.master import MasterSpec
 from pipeline.renja import triwulan_of
@@ -277,10 +277,26 @@ def complete(
     issues = [i for s in subs for i in staged.per_file[s.name]] + value_issues
     issues += receipts.issues
     directory = Directory.of(spec)
-    for path, name, _ in ignored:  # an ignored file is counted for the OPD its name names
+    for path, name, why in ignored:  # an ignored file is counted for the OPD its name names
         # a folder is no OPD's file: its name is the folder's, not a claim by an OPD
         named = "" if path.is_dir() else attributed("", Signs(directory.named(name), (), ""))
         opd_of.setdefault(name, named)
+        if why.startswith(LINK_OUTSIDE) and name.lower().endswith(INPUT_SUFFIXES):
+            # a workbook put here as a link to a file elsewhere: meant to be read, and not
+            # read (a link may lead anywhere): the report is a DRAFT until it is copied here
+            issues.append(
+                Issue(
+                    rule="berkas.tautan",
+                    severity=ERROR,
+                    message="Berkas ini tautan simbolik ke berkas di luar folder masukan; "
+                    "isinya tidak dibaca. Salin berkasnya sendiri (bukan tautannya) ke folder "
+                    "masukan, lalu jalankan ulang.",
+                    file=name,
+                    kode_opd=named,
+                    found="tautan ke luar folder masukan",
+                    expected="berkas .xlsx di dalam folder masukan",
+                )
+            )
     submitted = {opd_of[s.name] for s in subs} | {opd_of[n] for _, n, _ in ignored}
     quarterly = spec.triwulan < 4  # the yearly values are not due yet where Renja is sent
     not_due = frozenset(s.name for s in active if s.has_renja) if quarterly else frozenset()
