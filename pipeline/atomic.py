@@ -88,6 +88,8 @@ def output_lock(folder: Path, wait: float = 0.0) -> Iterator[None]:
     folder = Path(os.path.abspath(folder))
     folder.parent.mkdir(parents=True, exist_ok=True)
     path = _sibling(folder, LOCK)
+    if _mounted(folder):  # the mount's parent may be no place to write (a container's)
+        path = folder / path.name
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
     try:
         until = time.monotonic() + max(wait, 0.0)
@@ -114,11 +116,21 @@ def clean_staging(folder: Path) -> None:
     name's last part, no longer runs)."""
     folder = Path(os.path.abspath(folder))
     prefix = f".{folder.name}{STAGING}"
-    if not folder.parent.is_dir():
-        return
-    for old in folder.parent.iterdir():
-        if old.name.startswith(prefix) and not _alive(old.name.rsplit("-", 1)[-1]):
-            shutil.rmtree(old, ignore_errors=True)
+    for place in (folder.parent, folder):  # beside it, or inside a mount point
+        if not place.is_dir():
+            continue
+        for old in place.iterdir():
+            if old.name.startswith(prefix) and not _alive(old.name.rsplit("-", 1)[-1]):
+                shutil.rmtree(old, ignore_errors=True)
+
+
+def _mounted(folder: Path) -> bool:
+    """Whether ``folder`` is a mount point (a USB stick, a network share, a container's
+    volume): it cannot be renamed, so its set is put in place entry by entry."""
+    try:
+        return folder.is_dir() and not folder.is_symlink() and os.path.ismount(folder)
+    except OSError:
+        return False
 
 
 def _alive(pid: str) -> bool:
@@ -141,11 +153,17 @@ def staged_folder(folder: Path, keep: Callable[[str], bool]) -> Iterator[Path]:
     untouched and the staging folder removed."""
     folder = Path(os.path.abspath(folder))
     folder.parent.mkdir(parents=True, exist_ok=True)
+    inside = _mounted(folder)
     staging = _sibling(folder, f"{STAGING}{os.getpid()}")
+    if inside:  # on the mount's own file system, so that its entries can be renamed in
+        staging = folder / staging.name
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir()
     try:
         yield staging
+        if inside:
+            _put_entries(staging, folder, keep)
+            return
         if folder.is_dir():
             for entry in sorted(folder.iterdir()):
                 if keep(entry.name) and not (staging / entry.name).exists():
@@ -157,6 +175,35 @@ def staged_folder(folder: Path, keep: Callable[[str], bool]) -> Iterator[Path]:
         _swap(staging, folder)
     finally:
         shutil.rmtree(staging, ignore_errors=True)  # the new set if it failed, else the old one
+
+
+def _put_entries(staging: Path, folder: Path, keep: Callable[[str], bool]) -> None:
+    """A mount point's new set, put in place entry by entry (each file replaced in one step, a
+    sub-folder exchanged with its new one): the folder itself cannot be swapped. The previous
+    set's entries the new set does not have, and ``keep`` does not keep, are removed."""
+    new = sorted(e.name for e in staging.iterdir())
+    for name in new:
+        src, dst = staging / name, folder / name
+        if src.is_dir() and dst.is_dir() and not dst.is_symlink():
+            if not _exchange(src, dst):
+                old = folder / f"{staging.name}-lama-{name}"
+                os.rename(dst, old)
+                os.rename(src, dst)
+                os.rename(old, src)
+            continue  # the old sub-folder is now in the staging folder, removed with it
+        if dst.is_dir() and not dst.is_symlink():
+            shutil.rmtree(dst)
+        os.replace(src, dst)
+    made = set(new)
+    for entry in sorted(folder.iterdir()):
+        if entry == staging or entry.name in made or keep(entry.name):
+            continue
+        if entry.name.startswith(f"{staging.name}-lama-"):
+            continue
+        if entry.is_dir() and not entry.is_symlink():
+            shutil.rmtree(entry, ignore_errors=True)
+        else:
+            entry.unlink(missing_ok=True)
 
 
 def _same_access(old: Path, new: Path) -> None:

@@ -419,3 +419,30 @@ def test_a_period_is_kept_in_one_spelling(spec: MasterSpec) -> None:
         "TW2"
     }
     assert spec.with_periode("tahunan").periode == "Tahunan"
+
+
+def test_an_output_folder_that_is_a_mount_point_is_written_entry_by_entry(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A USB stick, a network share or a container's volume cannot be renamed: every run failed
+    with 'Device or resource busy'. Its set is put in place entry by entry; what else it holds
+    stays, and nothing of the staging is left."""
+    out = tmp_path / "volume"
+    out.mkdir()
+    (out / "catatan sekretariat.txt").write_text("tetap", encoding="utf-8")
+    (out / "charts").mkdir()
+    (out / "charts" / "usang.png").write_bytes(b"lama")  # a file of an older set
+    real = atomic._mounted
+    monkeypatch.setattr(atomic, "_mounted", lambda folder: folder == out or real(folder))
+    for _ in range(2):
+        code = cli.main(
+            ["report", "--spec", str(SPEC_PATH), "--input", str(INPUT_DIR), "--output", str(out)]
+        )
+        assert code == 0
+    names = sorted(p.name for p in out.iterdir())
+    assert "1275_2018_konsolidasi.xlsx" in names and "umpan_balik" in names
+    assert (out / "catatan sekretariat.txt").read_text(encoding="utf-8") == "tetap"
+    assert not (out / "charts" / "usang.png").exists()  # the charts folder is the new one
+    assert not [n for n in names if ".baru-" in n]
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".volume")]
+    assert json.loads((out / "manifest.json").read_text(encoding="utf-8"))
