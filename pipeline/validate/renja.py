@@ -585,6 +585,12 @@ def _period_sum(values: list[float]) -> float:
     return float(sum(typed)) if typed else math.nan
 
 
+def _last_rp_cell(info: dict[str, Any], letters: dict[str, str]) -> str:
+    """The cell of a row's last quarter with an Rp (where a sum of its quarters is said)."""
+    filled = [q for q, v in enumerate(info["values"]) if not math.isnan(v)]
+    return cell_at(letters, RP_KEYS[filled[-1] if filled else 0], info["row"])
+
+
 def _kegiatan_within_program(
     out: FileIssues, rp_cells: dict[str, dict[str, Any]], spec: MasterSpec, letters: dict[str, str]
 ) -> None:
@@ -606,7 +612,6 @@ def _kegiatan_within_program(
         total = float(sum(p for p in parts if not math.isnan(p)))
         if math.isnan(own) or total <= own + 0.5:
             continue
-        filled = [q for q, v in enumerate(info["values"]) if not math.isnan(v)]
         out.issue(
             "renja.rp_kegiatan_melebihi_program",
             WARNING,
@@ -615,7 +620,7 @@ def _kegiatan_within_program(
             f"({fmt.rupiah(own)}); belanja kegiatan termasuk dalam belanja program. Periksa "
             "digit yang diketik.",
             sheet=tpl.SHEET_RENJA,
-            cell=cell_at(letters, RP_KEYS[filled[-1]], info["row"]),
+            cell=_last_rp_cell(info, letters),
             found=fmt.rupiah(own),
             expected=f"paling sedikit {fmt.rupiah(total)}",
         )
@@ -641,7 +646,6 @@ def _quarters_and_year(
         quarters = _period_sum(info["values"])
         if math.isnan(quarters) or abs(quarters - year) <= 0.5:
             continue
-        filled = [q for q, v in enumerate(info["values"]) if not math.isnan(v)]
         out.issue(
             "renja.rp_beda_anggaran",
             WARNING,
@@ -650,7 +654,7 @@ def _quarters_and_year(
             f"{row.get('sel_realisasi_anggaran', '')}) {fmt.rupiah(year)}: Tabel E.81 memakai "
             "jumlah triwulan, serapan memakai sheet Anggaran. Samakan keduanya.",
             sheet=tpl.SHEET_RENJA,
-            cell=cell_at(letters, RP_KEYS[filled[-1]], info["row"]),
+            cell=_last_rp_cell(info, letters),
             found=fmt.rupiah(quarters),
             expected=fmt.rupiah(year),
         )
