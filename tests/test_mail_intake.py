@@ -150,6 +150,9 @@ def test_zip_members_are_checked_one_by_one() -> None:
         ("catatan.txt", True),
     ]
     assert items[0].data == workbook and items[0].from_zip == "kiriman.zip"
+    # a zip with nothing in it says so (it read 'bukan berkas Excel .xlsx')
+    (empty,) = message.open_zip(message.Attachment("kosong.zip", _zip({})))
+    assert empty.problem == "arsip zip kosong"
 
 
 def test_oversized_attachment_is_refused() -> None:
@@ -493,3 +496,23 @@ def test_an_outlook_message_forwarded_as_an_attachment_gives_its_files(tmp_path:
     assert [(a.name, a.data, a.problem) for a in letter.attachments] == [
         ("Dinas Kesehatan.xlsx", b"PK\x03\x04isi", "")
     ]
+
+
+def test_a_ledger_held_by_another_program_says_so_in_indonesian(tmp_path: Path) -> None:
+    """A ledger locked by another program (a database browser, another `ambil`) said only
+    '(OperationalError)'."""
+    import sqlite3
+
+    folder = tmp_path / "masuk"
+    folder.mkdir()
+    ledger.open_ledger(folder).close()
+    holder = sqlite3.connect(ledger.ledger_path(folder), isolation_level=None, timeout=0.1)
+    holder.execute("BEGIN EXCLUSIVE")
+    try:
+        with pytest.raises(ledger.LedgerError) as caught:
+            ledger.open_ledger(folder)
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert "sedang dipakai program lain (terkunci)" in str(caught.value)
+    assert "OperationalError" not in str(caught.value)

@@ -422,13 +422,26 @@ def open_ledger(input_dir: Path) -> Ledger:
         )
         version = conn.execute("SELECT nilai FROM info WHERE kunci = 'versi_skema'").fetchone()
     except (OSError, sqlite3.Error) as exc:
-        raise LedgerError(
-            f"Buku kiriman {path} tidak dapat dibuka atau ditulis ({type(exc).__name__})."
-        ) from exc
+        raise LedgerError(f"Buku kiriman {path} {_why(exc)}.") from exc
     if version is None or int(version[0]) > SCHEMA_VERSION:
         conn.close()
         raise LedgerError(f"Buku kiriman {path} dibuat oleh versi program yang lebih baru.")
     return Ledger(conn, path)
+
+
+def _why(exc: BaseException) -> str:
+    """Why the ledger cannot be used, in Indonesian (SQLite's own text is English)."""
+    text = str(exc).lower()
+    if "locked" in text or "busy" in text:
+        return (
+            "sedang dipakai program lain (terkunci); tutup program yang membukanya (DB Browser, "
+            "proses ambil lain), lalu jalankan ulang"
+        )
+    if isinstance(exc, OSError) or "unable to open" in text or "readonly" in text:
+        return "tidak dapat dibuka atau ditulis (periksa izin dan ruang disk foldernya)"
+    if "not a database" in text or "malformed" in text:
+        return "rusak atau bukan berkas buku kiriman"
+    return f"tidak dapat dibuka atau ditulis ({type(exc).__name__})"
 
 
 @contextlib.contextmanager
@@ -440,7 +453,7 @@ def _reader(input_dir: Path) -> Iterator[sqlite3.Connection | None]:
     try:
         conn = _connect(path, readonly=True)
     except sqlite3.Error as exc:
-        raise LedgerError(f"Buku kiriman {path} tidak dapat dibaca ({exc}).") from exc
+        raise LedgerError(f"Buku kiriman {path} {_why(exc)}.") from exc
     try:
         yield conn
     finally:

@@ -384,6 +384,8 @@ def open_zip(att: Attachment) -> list[Attachment]:
     The zip is checked with ingest's limits first (declared total size, compression ratio);
     a zip that fails them yields one refused entry for the zip itself.
     """
+    if att.data.startswith(b"PK\x05\x06"):  # the end record alone: a zip with nothing in it
+        return [Attachment(att.name, att.data, problem="arsip zip kosong")]
     with tempfile.TemporaryDirectory(prefix="sakip-zip-") as tmp:
         path = Path(tmp) / "lampiran.zip"
         path.write_bytes(att.data)
