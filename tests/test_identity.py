@@ -166,3 +166,14 @@ def test_a_workbook_linked_from_outside_the_input_folder_makes_a_draft(
     linked = run.issues[run.issues["rule"] == "berkas.tautan"]
     assert len(linked) == 2 and set(linked["severity"]) == {"ERROR"}
     assert run.has_errors
+    # the leader's page names the first such ERROR without an empty "sheet › cell: " in front
+    from pipeline.outputs import run_info
+    from pipeline.workbook.ringkasan import perlu_perhatian
+
+    _, kelengkapan = run_info(run)
+    (draft,) = [
+        line
+        for line in perlu_perhatian(run.results, kelengkapan, run.issues, spec.settings)
+        if line.startswith("Laporan masih DRAFT")
+    ]
+    assert "ERROR, mis. Berkas ini tautan simbolik" in draft and "mis. :" not in draft

@@ -115,7 +115,7 @@ def perlu_perhatian(
             what = _first_sentence(str(first["message"]))
             holders.append(
                 f"{kode or 'tanpa OPD'} ({names.get(kode, 'berkas tanpa OPD')}), {len(group)} "
-                f"ERROR, mis. {where}: {what}"
+                f"ERROR, mis. {f'{where}: ' if where else ''}{what}"
             )
         lines.append(
             f"Laporan masih DRAFT: {len(errors)} ERROR belum diperbaiki; yang harus "
