@@ -257,11 +257,13 @@ def _k_plausible(
     out: FileIssues,
     values: list[float],
     spec_ind: dict[str, Any],
+    unit: dict[str, Any],
     cells: list[str],
     code: str,
 ) -> None:
     """The Indikator sheet's plausibility rules on a K row: quarters that look like running
-    totals of a ``kumulatif`` indicator, K far above its target, a percent outside 0–100."""
+    totals of a ``kumulatif`` indicator, K far above its target, a percent outside 0–100
+    (``unit``: the one :func:`_value` read the cells with, which says whether it is one)."""
     target = float(spec_ind["target"])
     agregasi = spec_ind["agregasi_tw"]
     filled = [(q, v) for q, v in enumerate(values) if not math.isnan(v)]
@@ -305,7 +307,7 @@ def _k_plausible(
             expected=f"paling tinggi {LONJAKAN_PERSEN}% dari target",
             kode_indikator=code,
         )
-    if is_persen(spec_ind) or str(spec_ind["satuan"]).strip().lower() in PERSEN_WORDS:
+    if is_persen(unit):
         for q, v in filled:
             if not 0 <= v <= 100:
                 out.issue(
@@ -450,7 +452,7 @@ def extract_renja(
                 f"Realisasi K '{kode_ind}'",
                 kode_ind,
             )
-            _k_plausible(out, values, spec_ind, cells, kode_ind)
+            _k_plausible(out, values, spec_ind, unit, cells, kode_ind)
             k_rows.append(
                 {
                     "berkas": sub.name,
