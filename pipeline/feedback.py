@@ -84,6 +84,14 @@ MAX_COPY_BYTES = 5 * 1024 * 1024  # a template is ~20 KB; larger files get the l
 # an object for each on loading). A filled template has a few thousand; a file past this gets
 # the list only.
 MAX_COPY_CELLS = 200_000
+# Why the feedback holds the list without a copy of the file (said above the list).
+NO_COPY_BIG = "berkas lebih besar dari 5 MB"
+NO_COPY_CELLS = "berkas memuat sel (atau sel gabungan) jauh di luar tabel templat"
+NO_COPY_UNREADABLE = "berkas tidak dapat dibuka lagi untuk disalin"
+NO_COPY_CHANGED = (
+    "berkas di folder sekretariat berganti setelah diperiksa (salinannya akan ada pada "
+    "pemeriksaan berikutnya)"
+)
 _CELL_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?(?:c|row)[\s/>]")
 _COVERING = re.compile(
     rb"<(?:[A-Za-z_][\w.-]*:)?(?:mergeCell|hyperlink)\b[^>]*?\sref=\"\$?([A-Za-z]{1,3})\$?([0-9]{1,7})"
@@ -184,24 +192,24 @@ def _copy_cells(path: Path) -> int:
     return total
 
 
-def _load_copy(path: Path, sha256: str = "") -> tuple[Workbook, int] | None:
+def _load_copy(path: Path, sha256: str = "") -> tuple[Workbook, int] | str:
     """The OPD's own file loaded for the feedback copy, formulas turned into values (the
-    values Excel saved are read only when the file has a formula). None (the feedback then
-    has the list alone) for a file that cannot be loaded, would make too many cells, or is no
-    longer the file that was read (``sha256``): its cells would be marked on another file's
-    content."""
+    values Excel saved are read only when the file has a formula); or why there is no copy
+    (the feedback then has the list alone): a file that cannot be loaded, would make too many
+    cells, or is no longer the file that was read (``sha256``): its cells would be marked on
+    another file's content."""
     try:
         data = path.read_bytes()
     except OSError:
-        return None
+        return NO_COPY_UNREADABLE
     if sha256 and hashlib.sha256(data).hexdigest() != sha256:
-        return None
+        return NO_COPY_CHANGED
     try:  # defusedxml behind openpyxl refuses entities; anything odd means no copy
         with tempfile.TemporaryDirectory(prefix="salinan-") as tmp:
             copy = Path(tmp) / "salinan.xlsx"  # the bytes checked, whatever the folder holds
             copy.write_bytes(data)
             if not 0 <= _copy_cells(copy) <= MAX_COPY_CELLS:
-                return None
+                return NO_COPY_CELLS
             wb = openpyxl.load_workbook(copy, keep_vba=False, keep_links=False)
             formulas = any(cell.data_type == "f" for ws in wb.worksheets for cell in _cells(ws))
             cached = (
@@ -211,7 +219,7 @@ def _load_copy(path: Path, sha256: str = "") -> tuple[Workbook, int] | None:
             )
         return wb, _values_only(wb, cached)
     except Exception:
-        return None
+        return NO_COPY_UNREADABLE
 
 
 def _link(cell: Cell, sheet: str, ref: str) -> None:
@@ -250,9 +258,11 @@ def _intro(
     blank_template: bool,
     contact: Contact,
     copied: bool = True,
+    no_copy: str = "",
 ) -> list[tuple[str, str]]:
     """The lines above the tables: what was checked, what to do, by when, to whom.
-    ``copied``: the file checked (``source``) follows the list, its cells marked."""
+    ``copied``: the file checked (``source``) follows the list, its cells marked; else
+    ``no_copy`` says why not."""
     counts = issues["severity"].value_counts()
     errors, warnings, infos = (int(counts.get(s, 0)) for s in SEVERITIES)
     if blank_template:
@@ -273,8 +283,8 @@ def _intro(
         checked = f"Berkas yang diperiksa: {source}"
     else:
         checked = (
-            f"Berkas yang diperiksa: {source}. Salinannya tidak disertakan di sini: berkas "
-            "terlalu besar, atau memuat sel (atau sel gabungan) jauh di luar tabel templat."
+            f"Berkas yang diperiksa: {source}. Salinannya tidak disertakan di sini: "
+            f"{no_copy or NO_COPY_UNREADABLE}."
         )
     lines = [
         ("text", checked),
@@ -383,6 +393,7 @@ def _list_sheet(
     contact: Contact,
     blank_template: bool,
     copied: bool = True,
+    no_copy: str = "",
 ) -> None:
     ws = wb.create_sheet(SHEET, 0)
     for col, width in enumerate(WIDTHS, start=1):
@@ -395,7 +406,7 @@ def _list_sheet(
     ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(WIDTHS))
     ws.row_dimensions[1].height = row_height((title, span), font_pt=13, unit_pt=UNIT_PT, bold=True)
     row = 2
-    for style, line in _intro(issues, source, blank_template, contact, copied):
+    for style, line in _intro(issues, source, blank_template, contact, copied, no_copy):
         cell = ws.cell(row, 1)
         _text(cell, line)
         cell.font = Font(name=FONT, size=10, bold=style == "bold")
@@ -521,9 +532,17 @@ def build_feedback(
     """
     wb: Workbook | None = None
     checked = source.name if source is not None else None
-    if source is not None and source.size <= MAX_COPY_BYTES:
-        loaded = _load_copy(source.path, source.sha256)
-        wb = loaded[0] if loaded else None
+    no_copy = ""
+    if source is not None:
+        loaded = (
+            _load_copy(source.path, source.sha256)
+            if source.size <= MAX_COPY_BYTES
+            else NO_COPY_BIG
+        )
+        if isinstance(loaded, str):
+            no_copy = loaded
+        else:
+            wb = loaded[0]
     if wb is None:
         source = None
         wb = template
@@ -538,7 +557,15 @@ def build_feedback(
     if source is not None:
         _mark_cells(wb, issues[issues["file"] == source.name])
     _list_sheet(
-        wb, issues, title, checked, sheets_of(wb.sheetnames), contact, blank, source is not None
+        wb,
+        issues,
+        title,
+        checked,
+        sheets_of(wb.sheetnames),
+        contact,
+        blank,
+        source is not None,
+        no_copy,
     )
     wb.active = 0
     for ws in wb.worksheets:

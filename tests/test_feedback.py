@@ -12,6 +12,7 @@ import pytest
 
 from pipeline import template as tpl
 from pipeline.feedback import MARKS, SHEET, feedback_rows
+from pipeline.issues import ERROR, Issue, issues_frame
 from tests.broken_files import build
 from tests.conftest import INPUT_DIR, SPEC_PATH, copy_inputs, input_file, run_cli, run_report
 
@@ -175,14 +176,23 @@ def test_a_file_replaced_after_it_was_read_is_not_copied_into_its_feedback(
     tmp_path: Path,
 ) -> None:
     """The feedback copy was made from whatever the folder held at writing time: a file
-    corrected during the run got the first file's marks on the new file's content."""
-    from pipeline.feedback import _load_copy
+    corrected during the run got the first file's marks on the new file's content. Without
+    the copy, the feedback says why (it said the file was too big)."""
+    from pipeline.feedback import NO_COPY_CHANGED, Contact, _load_copy, build_feedback
     from pipeline.ingest import read_submission
     from tests.conftest import INPUT_DIR, input_file
 
     path = tmp_path / "dinsos.xlsx"
     shutil.copy(input_file(INPUT_DIR, "DINSOS"), path)
     sub = read_submission(path, path.name)
-    assert _load_copy(path, sub.sha256) is not None
+    assert not isinstance(_load_copy(path, sub.sha256), str)
     shutil.copy(input_file(INPUT_DIR, "DINKES"), path)  # replaced while the run was on
-    assert _load_copy(path, sub.sha256) is None
+    assert _load_copy(path, sub.sha256) == NO_COPY_CHANGED
+    issues = issues_frame(
+        [Issue("x.y", ERROR, "pesan", path.name, "Indikator", "E7", kode_opd="DINSOS")]
+    )
+    wb = build_feedback("DINSOS", "Dinas Sosial", Contact("Kota Contoh", 2018), issues, sub)
+    assert wb.sheetnames == [SHEET]  # the list alone
+    said = [str(c.value) for row in wb[SHEET].iter_rows(max_row=4) for c in row if c.value]
+    assert any("berganti setelah diperiksa" in line and path.name in line for line in said)
+    assert not any("terlalu besar" in line for line in said)

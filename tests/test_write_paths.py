@@ -116,7 +116,7 @@ def test_a_copy_without_formulas_is_read_once(
 ) -> None:
     loads = _count_loads(monkeypatch)
     loaded = feedback._load_copy(_opd_file(tmp_path / "nilai.xlsx", formula=False))
-    assert loaded is not None
+    assert not isinstance(loaded, str)
     wb, replaced = loaded
     assert replaced == 0 and wb["Indikator"]["B1"].value == 80
     assert loads == [False]
@@ -127,7 +127,7 @@ def test_a_formula_in_the_copy_still_becomes_the_value_excel_saved(
 ) -> None:
     loads = _count_loads(monkeypatch)
     loaded = feedback._load_copy(_opd_file(tmp_path / "rumus.xlsx", formula=True))
-    assert loaded is not None
+    assert not isinstance(loaded, str)
     wb, replaced = loaded
     assert replaced == 1
     assert wb["Indikator"]["B1"].value == 80 and wb["Indikator"]["B1"].data_type == "n"
@@ -188,7 +188,7 @@ def test_a_stray_far_cell_in_the_copy_makes_no_cells_up_to_it(tmp_path: Path) ->
     far_cell(path, SOURCE, "xl/worksheets/sheet1.xml", "Z5000")
     held = len(openpyxl.load_workbook(path)["Petunjuk"]._cells)
     loaded = feedback._load_copy(path)
-    assert loaded is not None
+    assert not isinstance(loaded, str)
     ws = loaded[0]["Petunjuk"]
     assert len(ws._cells) == held < 100
     assert ws["Z5000"].value == 1
@@ -201,17 +201,17 @@ def test_a_copy_that_would_make_too_many_cells_is_not_made(tmp_path: Path) -> No
         tmp_path / "gabung.xlsx", '<mergeCells count="1"><mergeCell ref="A1:Z20000"/></mergeCells>'
     )
     assert feedback._copy_cells(merged) == pytest.approx(26 * 20_000, abs=2_000)
-    assert feedback._load_copy(merged) is None
+    assert feedback._load_copy(merged) == feedback.NO_COPY_CELLS
     linked = _petunjuk_with(
         tmp_path / "tautan.xlsx",
         '<hyperlinks><hyperlink ref="A1:$AZ$9000" location="Indikator!A1"/></hyperlinks>',
     )
     assert feedback._copy_cells(linked) > feedback.MAX_COPY_CELLS
-    assert feedback._load_copy(linked) is None
+    assert feedback._load_copy(linked) == feedback.NO_COPY_CELLS
     small = _petunjuk_with(
         tmp_path / "kecil.xlsx", '<mergeCells count="1"><mergeCell ref="B30:C31"/></mergeCells>'
     )
-    assert feedback._load_copy(small) is not None
+    assert not isinstance(feedback._load_copy(small), str)
     rows = "".join(f'<row r="{n}" ht="20" customHeight="1"/>' for n in range(40, 3040))
     tall = _petunjuk_with(tmp_path / "baris.xlsx", f"<sheetData>{rows}</sheetData>")
     plain = _petunjuk_with(tmp_path / "polos.xlsx", "")
