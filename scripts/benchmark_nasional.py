@@ -16,7 +16,10 @@ Numbers, not assertions: run it on the target machine.
 does, runs ``--dask`` against them and stops them: on one machine this shows the engine's
 overhead, not a speed-up. ``--per-pemda`` also prints the seconds per Pemda (from the manifest).
 ``beban`` is the machine's one-minute load average before → after each row: on a busy machine
-wall times stretch, so compare rows taken at a similar, low load.
+wall times stretch, so compare rows taken at a similar, low load. ``curi s`` is the CPU time the
+hypervisor of a virtual machine gave to other guests during the run (``steal`` of
+``/proc/stat``, all cores; ``-`` where the system does not say): a slow row with a large
+figure here was slowed by the host, not by the run.
 """
 
 from __future__ import annotations
@@ -44,6 +47,16 @@ from pipeline.ingest import is_candidate, list_inputs  # noqa: E402
 from pipeline.nasional.layout import INPUT_FOLDER, discover  # noqa: E402
 
 DASK = Path(sys.executable).parent / "dask"
+
+
+def steal_seconds() -> float | None:
+    """CPU seconds the host has given to other guests since boot, all cores (``/proc/stat``);
+    None where the system does not say."""
+    try:
+        fields = Path("/proc/stat").read_text().splitlines()[0].split()
+        return int(fields[8]) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return None
 
 
 class TreeMeter:
@@ -254,7 +267,9 @@ def main() -> None:
                 files, raw = raw_read(folders)
                 run_extra = [*extra, "--dask", cluster.address] if cluster else extra
                 watch = [p.pid for p in cluster.procs] if cluster else []
+                stolen = steal_seconds()
                 wall, meter, _ = run_nasional(sub, where / f"keluaran_{n}", run_extra, watch)
+                after = steal_seconds()
                 manifest = json.loads((where / f"keluaran_{n}" / "manifest.json").read_text())
                 seconds = [p["detik"] for p in manifest["pemda"] if p.get("detik")]
                 rows.append(
@@ -274,6 +289,9 @@ def main() -> None:
                         "detik_per_pemda_maks": round(max(seconds), 3) if seconds else None,
                         "pelaksana": manifest["pelaksana"],
                         "beban": [load_before, round(os.getloadavg()[0], 2)],
+                        "curi_detik": round(after - stolen, 1)
+                        if after is not None and stolen is not None
+                        else None,
                     }
                 )
         finally:
@@ -282,7 +300,7 @@ def main() -> None:
     print(
         f"{'Pemda':>6} {'berkas':>7} {'wall s':>8} {'berkas/s':>9} {'puncak MiB':>11} "
         f"{'PSS MiB':>8} {'utama MiB':>10} {'CPU s':>8} {'calamine s':>11} {'s/Pemda med':>12} "
-        f"{'s/Pemda maks':>13} {'beban':>11}  pelaksana"
+        f"{'s/Pemda maks':>13} {'beban':>11} {'curi s':>7}  pelaksana"
     )
     for r in rows:
         print(
@@ -291,7 +309,8 @@ def main() -> None:
             f"{r['cpu_detik']:>8.1f} "
             f"{r['calamine_detik']:>11.2f} "
             f"{r['detik_per_pemda_median'] or 0:>12.3f} {r['detik_per_pemda_maks'] or 0:>13.3f}"
-            f" {'→'.join(map(str, r['beban'])):>11}  {r['pelaksana']}"
+            f" {'→'.join(map(str, r['beban'])):>11}"
+            f" {'-' if r['curi_detik'] is None else r['curi_detik']:>7}  {r['pelaksana']}"
         )
     if args.json:
         print(json.dumps(rows, indent=2))
