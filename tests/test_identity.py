@@ -54,6 +54,37 @@ def test_a_save_time_in_the_future_or_missing_never_wins(
     assert len(warned) == 1 and warned[0].severity == "WARNING"
 
 
+def test_the_blank_template_sent_later_does_not_replace_the_filled_file(
+    spec: MasterSpec, tmp_path: Path
+) -> None:
+    """A clerk attached the blank template to a second email: being newer, it replaced the
+    filled file, and every value of the OPD left the report with no ERROR or WARNING."""
+    from pipeline.template import build_template
+
+    filled = tmp_path / "Dinas Sosial - Capaian Kinerja 2018.xlsx"
+    shutil.copy(DINSOS, filled)
+    _stamp(filled, "2019-01-10T08:00:00Z")
+    blank = build_template(
+        spec, "DINSOS", tmp_path / "Dinas Sosial - Capaian Kinerja 2018 (1).xlsx"
+    )
+    _stamp(blank, "2019-01-20T08:00:00Z")
+    subs = [read_submission(p, p.name) for p in (filled, blank)]
+    staged = stage_files(subs, spec)
+    assert [s.name for s in staged.active] == [filled.name]
+    assert staged.superseded[blank.name][0] == filled.name
+    warned = [i for i in staged.per_file[blank.name] if i.severity == "WARNING"]
+    assert [i.rule for i in warned] == ["berkas.kosong_tidak_menggantikan"]
+    assert (
+        filled.name in warned[0].message and "walaupun berkas ini lebih baru" in warned[0].message
+    )
+    assert staged.realisasi["realisasi_tahunan"].notna().any()
+    # two blank files: the newer one is used, as for any two files
+    blank_too = build_template(spec, "DINSOS", tmp_path / "Dinas Sosial - kosong.xlsx")
+    _stamp(blank_too, "2019-01-25T08:00:00Z")
+    subs = [read_submission(p, p.name) for p in (blank, blank_too)]
+    assert stage_files(subs, spec).superseded[blank.name][0] == blank_too.name
+
+
 def test_an_entry_that_cannot_be_opened_is_listed_with_its_reason(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -194,7 +194,9 @@ class FileStaging:
             for s in ok
             if (triwulan_of(s.meta.get("periode", "")) or 4) < self.spec.triwulan
         }
-        superseded, found = supersede(ok, opd_of, self.receipts.received(ok), earlier=earlier)
+        superseded, found = supersede(
+            ok, opd_of, self.receipts.received(ok), earlier=earlier, blank=self._blank(ok)
+        )
         for issue in found:
             per_file[issue.file].append(issue)
         active = [s for s in ok if s.name not in superseded]
@@ -224,6 +226,31 @@ class FileStaging:
                 status,
             ),
         )
+
+    def _blank(self, ok: list[Submission]) -> set[str]:
+        """The files, of an OPD that sent more than one, that hold no realisation at all
+        (:func:`~pipeline.validate.crossfile.blank_files`): the blank template attached again
+        must not replace the file that was filled in."""
+        counts: dict[str, int] = {}
+        for s in ok:
+            counts[self.opd_of[s.name]] = counts.get(self.opd_of[s.name], 0) + 1
+        blank: set[str] = set()
+        for s in ok:
+            if counts[self.opd_of[s.name]] < 2:
+                continue
+            rows = self._rows[s.name]
+            found, _ = blank_files(
+                [s],
+                self.opd_of,
+                pd.DataFrame(rows.realisasi, columns=REALISASI_COLUMNS),
+                pd.DataFrame(rows.anggaran, columns=ANGGARAN_COLUMNS),
+                (
+                    pd.DataFrame(rows.k, columns=RENJA_K_COLUMNS),
+                    pd.DataFrame(rows.rp, columns=RENJA_RP_COLUMNS),
+                ),
+            )
+            blank |= found
+        return blank
 
 
 @dataclass

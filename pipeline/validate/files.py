@@ -148,6 +148,7 @@ def supersede(
     received: dict[str, str] | None = None,
     now: dt.datetime | None = None,
     earlier: dict[str, str] | None = None,
+    blank: set[str] | None = None,
 ) -> tuple[dict[str, tuple[str, str]], list[Issue]]:
     """Duplicate submissions of one OPD: the newest wins, never merged.
 
@@ -156,8 +157,11 @@ def supersede(
     WARNING and ranks below every file with a real time, so it can never pin itself above a
     later correction. A file of an earlier period than the run's (``earlier``: its period
     by name; a TW II report sent again in January) ranks below every file of the run's period,
-    whatever its time. Returns ``{older file: (newer file, why)}`` and the issues.
+    whatever its time. A file that holds no realisation at all (``blank``: the blank template
+    attached again) ranks below every file that holds one, whatever its time or period: it is
+    named in a WARNING, not used. Returns ``{older file: (newer file, why)}`` and the issues.
     """
+    blank = blank or set()
     received = received or {}
     earlier = earlier or {}
     now = now or dt.datetime.now(dt.UTC)
@@ -186,10 +190,16 @@ def supersede(
                 )
                 issues += out.items
 
-    def rank(s: Submission) -> tuple[bool, bool, dt.datetime, str]:
+    def rank(s: Submission) -> tuple[bool, bool, bool, dt.datetime, str]:
         when = stamps[s.name][1]
         never = dt.datetime.min.replace(tzinfo=dt.UTC)
-        return (s.name not in earlier, when is not None, when or never, s.name)
+        return (
+            s.name not in blank,
+            s.name not in earlier,
+            when is not None,
+            when or never,
+            s.name,
+        )
 
     for group in by_opd.values():
         if len(group) < 2:
@@ -201,8 +211,11 @@ def supersede(
         for older in group[1:]:
             o_how, o_when, o_stamp = stamps[older.name]
             o_shown = fmt.waktu(o_stamp)
-            tie = o_when is not None and rank(older)[:3] == rank(newest)[:3]
-            if older.name in earlier and newest.name not in earlier:
+            tie = o_when is not None and rank(older)[:4] == rank(newest)[:4]
+            emptied = older.name in blank and newest.name not in blank
+            if emptied:
+                why = "berkas ini belum berisi realisasi apa pun, berkas itu berisi realisasi"
+            elif older.name in earlier and newest.name not in earlier:
                 why = (
                     f"berkas ini templat periode {earlier[older.name]}, berkas itu periode "
                     "laporan ini"
@@ -215,6 +228,20 @@ def supersede(
                 why = f"{how} {shown}, lebih baru dari berkas ini ({o_how} {o_shown})"
             superseded[older.name] = (newest.name, why)
             out = FileIssues(older, opd_of[older.name])
+            if emptied:
+                out.issue(
+                    "berkas.kosong_tidak_menggantikan",
+                    WARNING,
+                    "Berkas ini belum berisi realisasi apa pun (templat kosong?), sedangkan "
+                    f"berkas lain OPD ini, {newest.name}, berisi realisasi: berkas itu yang "
+                    "dipakai, walaupun berkas ini lebih baru. Bila berkas ini terkirim keliru, "
+                    "tidak perlu berbuat apa-apa; bila realisasinya memang belum diisi, isi "
+                    "lalu kirim ulang.",
+                    found="tidak satu pun realisasi terisi",
+                    expected=f"realisasi, seperti di {newest.name}",
+                )
+                issues += out.items
+                continue
             which = "berkas lain dengan waktu yang sama" if tie else "berkas yang lebih baru"
             out.issue(
                 "berkas.digantikan",
