@@ -612,7 +612,9 @@ def _sheet_key(name: str) -> str:
 def template_sheets(names: list[str]) -> dict[str, str]:
     """The template's sheets that are read, each by the name it has in the file: its own, or
     one that differs from it only in letter case or spaces (``Indikator ``, ``ANGGARAN``: a
-    rename the clerk does not see), when exactly one sheet does."""
+    rename the clerk does not see), when exactly one sheet does; failing that, for a sheet the
+    clerk fills, the one sheet whose name holds it (``Indikator (2)``, ``Salinan Anggaran``: a
+    copy of the sheet, the original deleted)."""
     out = {}
     for n in (tpl.SHEET_META, tpl.SHEET_INDIKATOR, tpl.SHEET_ANGGARAN, tpl.SHEET_RENJA):
         if n in names:
@@ -621,6 +623,13 @@ def template_sheets(names: list[str]) -> dict[str, str]:
         alike = [m for m in names if _sheet_key(m) == _sheet_key(n)]
         if len(alike) == 1:
             out[n] = alike[0]
+    for n in _READ_SHEETS:
+        if n in out:
+            continue
+        taken = set(out.values())
+        holding = [m for m in names if m not in taken and _sheet_key(n) in _sheet_key(m)]
+        if len(holding) == 1:
+            out[n] = holding[0]
     return out
 
 
@@ -776,9 +785,10 @@ def _read_package(sub: Submission, data: bytes, package: _Package | None) -> Sub
             sub.issue(
                 "struktur.nama_sheet",
                 WARNING,
-                f"Nama sheet '{visible(name)}' berbeda dari templat ('{n}': huruf "
-                f"besar/kecil atau spasi); sheet ini dibaca sebagai '{n}'. Kembalikan nama "
-                "sheet seperti di templat.",
+                f"Nama sheet '{visible(name)}' berbeda dari templat ('{n}'"
+                + (": huruf besar/kecil atau spasi" if _sheet_key(name) == _sheet_key(n) else "")
+                + f"); sheet ini dibaca sebagai '{n}'. Kembalikan nama sheet seperti di "
+                "templat.",
                 sheet=name,
                 found=visible(name),
                 expected=n,
@@ -789,8 +799,15 @@ def _read_package(sub: Submission, data: bytes, package: _Package | None) -> Sub
             sub.issue(
                 "struktur.sheet_hilang",
                 ERROR,
-                f"Sheet '{required}' tidak ada di berkas (dihapus atau diganti nama). Gunakan "
-                "templat asli yang dikirim sekretariat.",
+                (
+                    f"Berkas ini tidak memuat penanda templat (sheet tersembunyi '{required}'):"
+                    " berkas ini bukan templat asli dari sekretariat, atau sheet itu terhapus. "
+                    "Salin isian Anda ke templat asli OPD Anda, lalu kirim berkas itu."
+                    if required == tpl.SHEET_META
+                    else f"Sheet '{required}' tidak ada di berkas (dihapus atau diganti "
+                    "nama), sehingga berkas tidak dapat dibaca. Kembalikan sheet itu dengan "
+                    "namanya di templat, atau salin isian Anda ke templat asli dari sekretariat."
+                ),
                 sheet=required,
                 found=", ".join(names),
                 expected=required,

@@ -208,3 +208,4 @@ def test_a_workbook_linked_from_outside_the_input_folder_makes_a_draft(
         if line.startswith("Laporan masih DRAFT")
     ]
     assert "ERROR, mis. Berkas ini tautan simbolik" in draft and "mis. :" not in draft
+    assert ".;" not in draft and not draft.endswith("..") and draft.endswith(".")

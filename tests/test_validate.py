@@ -12,7 +12,7 @@ import pytest
 from pipeline import fmt, schema
 from pipeline import template as tpl
 from pipeline.completeness import MELAPOR, TANPA_REALISASI
-from pipeline.issues import ERROR
+from pipeline.issues import ERROR, WARNING
 from pipeline.master import MasterSpec
 from pipeline.outputs import run_info
 from pipeline.run import Run, run_pemda
@@ -414,6 +414,73 @@ def test_a_copy_of_a_read_sheet_is_pointed_at(spec: MasterSpec, tmp_path: Path) 
     got = found[["file", "sheet", "severity"]].to_records(index=False).tolist()
     assert sorted(got) == [(path.name, "Catatan", "INFO"), (path.name, "Indikator (2)", "WARNING")]
     assert _status(run, path.name) in schema.BERKAS_DIPAKAI
+
+
+def test_a_copy_of_a_read_sheet_is_read_when_the_original_is_gone(
+    spec: MasterSpec, baseline: Run, tmp_path: Path
+) -> None:
+    """A clerk renamed the Indikator sheet 'Indikator (2)' (or copied it and deleted the
+    original): the whole file was refused, and a WARNING told it to move its values to a sheet
+    'Indikator' that was no longer there. The one sheet holding the name is read as it, with
+    the rename named; with two such copies nothing is guessed."""
+    folder = copy_inputs(tmp_path)
+    path = input_file(folder, "BAPPEDA")
+    wb = openpyxl.load_workbook(path)
+    wb[tpl.SHEET_INDIKATOR].title = "Indikator (2)"
+    wb.save(path)
+    run = run_pemda(spec, folder)
+    mine = run.issues[run.issues["file"] == path.name]
+    assert not (mine["severity"] == ERROR).any()
+    renamed = mine[mine["rule"] == "struktur.nama_sheet"]
+    assert renamed[["found", "expected"]].to_records(index=False).tolist() == [
+        ("Indikator (2)", tpl.SHEET_INDIKATOR)
+    ]
+    assert "huruf besar/kecil" not in renamed.iloc[0]["message"]
+    assert "struktur.sheet_tambahan" not in set(mine["rule"])
+    assert _scored(run) == _scored(baseline)
+    wb = openpyxl.load_workbook(path)
+    wb.copy_worksheet(wb["Indikator (2)"]).title = "Salinan Indikator"
+    wb.save(path)
+    run = run_pemda(spec, folder)
+    assert _status(run, path.name) == schema.BERKAS_DITOLAK
+    assert any(_issues(run, "struktur.sheet_hilang")["file"] == path.name)
+
+
+def test_a_file_without_its_hidden_sheet_is_an_error_of_the_opd_it_names(
+    spec: MasterSpec, tmp_path: Path
+) -> None:
+    """The _meta sheet deleted: the ERROR had no OPD, so the OPD's feedback said 'Wajib
+    diperbaiki: Tidak ada' and Kelengkapan counted 0 ERROR, while every value was left out.
+    The ERROR now goes to the OPD the file name names, in words about the template."""
+    folder = copy_inputs(tmp_path)
+    path = input_file(folder, "SATPOLPP")
+    wb = openpyxl.load_workbook(path)
+    del wb[tpl.SHEET_META]
+    wb.save(path)
+    run = run_pemda(spec, folder)
+    found = _issues(run, "struktur.sheet_hilang")
+    assert found[["file", "severity", "kode_opd"]].to_records(index=False).tolist() == [
+        (path.name, ERROR, "SATPOLPP")
+    ]
+    assert "penanda templat" in found.iloc[0]["message"]
+
+
+def test_a_renja_sheet_deleted_from_the_current_template_is_said_so(
+    spec: MasterSpec, tmp_path: Path
+) -> None:
+    """'Templat versi 2 tidak memuat sheet Renja …, gunakan templat versi 2' (found 2,
+    expected 2) for a file whose clerk deleted the sheet."""
+    folder = copy_inputs(tmp_path)
+    path = input_file(folder, "DPPKB")
+    wb = openpyxl.load_workbook(path)
+    del wb[tpl.SHEET_RENJA]
+    wb.save(path)
+    run = run_pemda(spec, folder)
+    mine = run.issues[run.issues["file"] == path.name]
+    assert "struktur.versi_lama" not in set(mine["rule"])
+    gone = mine[mine["rule"] == "struktur.renja_hilang"]
+    assert gone[["severity", "kode_opd"]].to_records(index=False).tolist() == [(WARNING, "DPPKB")]
+    assert "Salin sheet 'Renja' dari templat asli" in gone.iloc[0]["message"]
 
 
 @pytest.mark.parametrize(("value", "flagged"), [(0, False), (0.4, False), (16, True)])

@@ -181,6 +181,10 @@ class FileStaging:
                 usable, kode = False, counted
                 per_file[s.name] = [replace(i, kode_opd=kode) for i in per_file[s.name] + found]
         self.opd_of[s.name] = kode
+        if kode:  # what the reader found (a sheet missing…) is told to the OPD it is counted for
+            per_file[s.name] = [
+                i if i.kode_opd else replace(i, kode_opd=kode) for i in per_file[s.name]
+            ]
         if usable and not _refused_structure(s.issues):
             self.ok.append(s)
             self._rows[s.name] = _rows_of(s, spec, kode)

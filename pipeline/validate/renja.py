@@ -189,6 +189,18 @@ def old_template_notice(sub: Submission, spec: MasterSpec, kode_opd: str) -> lis
         return []
     out = FileIssues(sub, kode_opd)
     version = sub.meta.get("versi_templat", "")
+    if version == tpl.TEMPLATE_VERSION:  # its template has the sheet: it was deleted
+        out.issue(
+            "struktur.renja_hilang",
+            WARNING,
+            f"Sheet '{tpl.SHEET_RENJA}' tidak ada di berkas (dihapus atau diganti nama): "
+            "realisasi indikator dan anggaran tetap dipakai, tetapi evaluasi Renja (Tabel "
+            "E.81) tidak mendapat realisasi K dan Rp per triwulan program. Salin sheet "
+            f"'{tpl.SHEET_RENJA}' dari templat asli ke berkas Anda, isi, lalu kirim ulang.",
+            found="sheet tidak ada",
+            expected=f"sheet '{tpl.SHEET_RENJA}'",
+        )
+        return out.items
     out.issue(
         "struktur.versi_lama",
         WARNING,

@@ -112,14 +112,14 @@ def perlu_perhatian(
             kode = str(key)
             first = group.iloc[0]
             where = " › ".join(p for p in (first["sheet"], first["cell"]) if p)
-            what = _first_sentence(str(first["message"]))
+            what = _first_sentence(str(first["message"])).rstrip(".")
             holders.append(
                 f"{kode or 'tanpa OPD'} ({names.get(kode, 'berkas tanpa OPD')}), {len(group)} "
                 f"ERROR, mis. {f'{where}: ' if where else ''}{what}"
             )
         lines.append(
             f"Laporan masih DRAFT: {len(errors)} ERROR belum diperbaiki; yang harus "
-            f"memperbaiki: {_listing(holders)}"
+            f"memperbaiki: {_listing(holders)}."
         )
     low = low_bands(settings)
     low_text = "/".join(low)
