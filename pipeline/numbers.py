@@ -125,8 +125,9 @@ def parse_number(value: object) -> ParsedNumber:
     """Parse a spreadsheet cell value as a number, Indonesian conventions first.
 
     Real numbers pass through (``kind='angka'``); booleans and dates are not numbers. Text is
-    stripped of ``Rp``/``IDR``, a closing ``,-``, spaces (also non-breaking) and a trailing ``%``.
-    Infinite numbers and numbers beyond :data:`BATAS_WAJAR` are ``tidak_wajar``.
+    stripped of ``Rp``/``IDR``, a closing ``,-``, spaces (also non-breaking) and a trailing ``%``
+    (or the word ``persen`` after a space). Infinite numbers and numbers beyond
+    :data:`BATAS_WAJAR` are ``tidak_wajar``.
     """
     if type(value) is float:  # the common case first: a number cell
         if math.isnan(value):
@@ -163,6 +164,8 @@ def _parse_text(value: str) -> ParsedNumber:
     persen = text.endswith("%")
     if persen:
         text = text[:-1].strip()
+    elif text[-6:].lower() == "persen" and text[:-6].rstrip() != text[:-6]:
+        persen, text = True, text[:-6].strip()  # "75,5 persen": the sign written out
     text = _CURRENCY.sub("", text)
     if _broken_digits(text):
         return ParsedNumber(

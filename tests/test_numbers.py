@@ -16,6 +16,8 @@ from pipeline.numbers import parse_number
     ("text", "value", "kind", "persen"),
     [
         ("10,39%", 10.39, "teks_angka", True),
+        ("75,5 persen", 75.5, "teks_angka", True),
+        ("75,5 Persen ", 75.5, "teks_angka", True),
         ("1.234.567,00", 1234567.0, "teks_angka", False),
         ("Rp 5.000", 5000.0, "ambigu", False),
         ("Rp. 1.234.567", 1234567.0, "teks_angka", False),

@@ -647,6 +647,31 @@ def test_a_value_from_another_workbook_or_a_random_formula_is_pointed_at(
     assert used.loc["IK04.01", "capaian_opd"] == 55.0
 
 
+def test_a_bad_own_capaian_is_a_warning_and_the_report_stays_final(
+    spec: MasterSpec, baseline: Run, tmp_path: Path
+) -> None:
+    """'96,7 persen' in the column 'Capaian menurut OPD' (only compared with the capaian
+    computed from the realisation) was an ERROR, and the whole report a DRAFT, while the
+    indicator was scored as usual."""
+    folder = copy_inputs(tmp_path)
+    path = input_file(folder, "DISKOPUKM")
+    row = _row_of(path, "IK11.01")
+    cell = f"{COL['capaian_opd']}{row}"
+    _edit(path, tpl.SHEET_INDIKATOR, cell, "sembilan puluh")
+    run = run_pemda(spec, folder)
+    found = run.issues[(run.issues["file"] == path.name) & (run.issues["cell"] == cell)]
+    assert found[["rule", "severity"]].to_records(index=False).tolist() == [
+        ("nilai.bukan_angka", WARNING)
+    ]
+    assert "tetap dihitung dari realisasinya" in found.iloc[0]["message"]
+    errors = run.issues["severity"] == ERROR
+    assert errors.sum() == (baseline.issues["severity"] == ERROR).sum()  # no ERROR added
+    assert _scored(run) == _scored(baseline)
+    _edit(path, tpl.SHEET_INDIKATOR, cell, "96,7 persen")  # the sign written out: read
+    run = run_pemda(spec, folder)
+    assert run.results.indikator.set_index("kode_indikator").loc["IK11.01", "capaian_opd"] == 96.7
+
+
 def test_an_unpacked_workbook_folder_is_no_opds_file(spec: MasterSpec, tmp_path: Path) -> None:
     """DINSOS's workbook was unpacked into a folder of its name on the secretariat's machine:
     the folder is one Berkas row with its reason and no OPD (a folder's name is no claim by

@@ -14,6 +14,7 @@ fraction (``65,5%`` is stored as ``0.655``), a formula may hold an error or no s
 from __future__ import annotations
 
 import unicodedata
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -235,7 +236,9 @@ def extract_realisasi(
             rows.append(rec)
             continue
         _read_realisasi(out, rec, raw, spec_row, spec.tangga.get(spec_row["tangga"], []))
+        mark = len(out.items)
         rec["capaian_opd"], _ = _number(out, raw, "capaian_opd", rec["sel_capaian_opd"], code)
+        out.items[mark:] = [_only_compared(i) for i in out.items[mark:]]
         if "capaian_opd" in raw.get("_persen", ()) and not np.isnan(rec["capaian_opd"]):
             rec["capaian_opd"] *= 100  # a capaian is a percent: 88,26% is stored as 0,8826
         for key in TEXT_KEYS:
@@ -586,6 +589,20 @@ def _formula_reference(
         found=f"rumus: {refers}",
         expected="nilai yang diketik",
         kode_indikator=code,
+    )
+
+
+def _only_compared(issue: Issue) -> Issue:
+    """An ERROR about the OPD's own capaian (column 'Capaian menurut OPD') as a WARNING: the
+    column is only compared with the capaian computed from the realisation, which is used
+    whatever it holds; leaving a comparison out must not hold the report as a DRAFT."""
+    if issue.severity != ERROR:
+        return issue
+    message = issue.message.replace("nilai ini tidak dipakai", "tidak dipakai sebagai pembanding")
+    return replace(
+        issue,
+        severity=WARNING,
+        message=f"{message} Capaian indikator ini tetap dihitung dari realisasinya.",
     )
 
 
