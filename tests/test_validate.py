@@ -194,6 +194,35 @@ def test_unit_mismatch_is_flagged(spec: MasterSpec, baseline: Run, tmp_path: Pat
     assert "AKB/1000KH" in warn["message"]
 
 
+def test_a_percent_formatted_cell_of_a_count_is_refused(
+    spec: MasterSpec, baseline: Run, tmp_path: Path
+) -> None:
+    """1 in a cell formatted 0% (it shows 100%) for an indicator counted in Puskesmas was read
+    as 100 Puskesmas and scored 10.000 % of a target of 1, with two WARNINGs. Which number
+    was meant cannot be told: an ERROR, the value left out; a percent indicator's percent
+    cell is still read ×100."""
+    folder = copy_inputs(tmp_path)
+    path = input_file(folder, "DINKES")
+    count, percent = _row_of(path, "IK07.27"), _row_of(path, "IK07.26")
+    wb = openpyxl.load_workbook(path)
+    ws = wb[tpl.SHEET_INDIKATOR]
+    for row, value in ((count, 1), (percent, 0.925)):
+        ws[f"{COL['realisasi_tahunan']}{row}"] = value
+        ws[f"{COL['realisasi_tahunan']}{row}"].number_format = "0%"
+    wb.save(path)
+    run = run_pemda(spec, folder)
+    mine = run.issues[run.issues["file"] == path.name]
+    at = mine[mine["cell"] == f"{COL['realisasi_tahunan']}{count}"]
+    assert at[["rule", "severity"]].to_records(index=False).tolist() == [
+        ("nilai.format_persen_satuan", ERROR)
+    ]
+    assert "100%" in at.iloc[0]["message"] and "Puskesmas" in at.iloc[0]["message"]
+    ind = run.results.indikator.set_index("kode_indikator")
+    assert ind.loc["IK07.27", "status"] == schema.STATUS_TIDAK_DAPAT
+    assert ind.loc["IK07.26", "realisasi"] == pytest.approx(92.5)
+    assert _scored(run) == _scored(baseline) - {"IK07.27"}
+
+
 def _bkd_quarters(
     tmp_path: Path, values: dict[str, tuple[object, list[object]]]
 ) -> tuple[Path, dict[str, int]]:

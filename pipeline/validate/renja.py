@@ -166,7 +166,8 @@ def _value(
             kode_indikator=code if unit is not None else "",
         )
     if unit is not None:
-        return _percent_cell(out, raw, key, number, unit, cell, code, tpl.SHEET_RENJA)
+        read = _percent_cell(out, raw, key, number, unit, cell, code, tpl.SHEET_RENJA)
+        return math.nan if read is None else read
     if number < 0:
         out.issue(
             "renja.rp_negatif",

@@ -328,7 +328,8 @@ def _read_realisasi(
         else:
             rec[key], state = _number(out, raw, key, cell, code)
             if state == NILAI:
-                rec[key] = _percent_cell(out, raw, key, rec[key], spec_row, cell, code)
+                read = _percent_cell(out, raw, key, rec[key], spec_row, cell, code)
+                rec[key], state = (read, state) if read is not None else (np.nan, TIDAK_SAH)
         states.append(state)
     rec["realisasi_tidak_valid"] = TIDAK_SAH in states
     rec["realisasi_tidak_tersedia"] = TIDAK_TERSEDIA in states and NILAI not in states
@@ -439,8 +440,11 @@ def _percent_cell(
     cell: str,
     code: str,
     sheet: str = tpl.SHEET_INDIKATOR,
-) -> float:
-    """A number in a percent-formatted cell is the fraction Excel stores: read it ×100."""
+) -> float | None:
+    """A number in a percent-formatted cell is the fraction Excel stores: read it ×100 for an
+    indicator measured in percent. For another unit the number meant cannot be told (Excel
+    shows 100% for a typed 1, and 1% for a 1 typed into a cell formatted beforehand): None,
+    with an ERROR, as for a Rupiah cell."""
     typed = raw.get(key)
     if isinstance(typed, str):  # text: the % sign, if any, was typed and read as such
         if parse_number(typed).persen and not is_persen(spec_row):
@@ -462,9 +466,21 @@ def _percent_cell(
             expected=fmt.angka_ringkas(shown),
             kode_indikator=code,
         )
-    else:
-        _unit_warning(out, spec_row, f"{fmt.angka_ringkas(shown)}%", cell, code, sheet)
-    return shown
+        return shown
+    out.issue(
+        "nilai.format_persen_satuan",
+        ERROR,
+        f"Sel berformat persen (tampil {fmt.angka_ringkas(shown)}%) padahal satuan indikator "
+        f"'{spec_row['satuan']}': angka yang dimaksud tidak dapat dipastikan, nilai ini tidak "
+        "dipakai. Ubah format sel menjadi Angka (bukan Persentase), lalu ketik ulang "
+        f"realisasinya dalam satuan '{spec_row['satuan']}'.",
+        sheet=sheet,
+        cell=cell,
+        found=f"{fmt.angka_ringkas(shown)}% (sel berformat persen)",
+        expected=f"angka dalam satuan '{spec_row['satuan']}', sel berformat Angka",
+        kode_indikator=code,
+    )
+    return None
 
 
 def _unit_warning(
