@@ -404,6 +404,9 @@ def test_a_budget_realisation_shown_as_a_percent_is_refused(
     found = _issues(run, "anggaran.format_persen")
     where = found[["file", "sheet", "cell", "severity", "found"]].to_records(index=False).tolist()
     assert where == [(path.name, tpl.SHEET_ANGGARAN, f"{letter}{row}", ERROR, shown)]
+    # the one message at the cell: not also "typed as text, read as 85"
+    at = run.issues[(run.issues["file"] == path.name) & (run.issues["cell"] == f"{letter}{row}")]
+    assert list(at["rule"]) == ["anggaran.format_persen"]
     prog = run.results.program.set_index("kode_program")
     assert pd.isna(prog.loc[code, "realisasi_anggaran"])
 

@@ -783,9 +783,14 @@ def extract_anggaran(
         rows.append(rec)
         if code in twice or not _program_placed(out, expected[code], raw, letters, code):
             continue
+        mark = len(out.items)
         value, state = _number(out, raw, "realisasi_anggaran", cell)
         if state == NILAI and _rupiah_as_percent(out, raw, value, cell, code):
             value, state = np.nan, TIDAK_SAH
+            # the cell is refused: no "typed as text, read as 91,4" beside it
+            out.items[mark:] = [
+                i for i in out.items[mark:] if not (i.cell == cell and i.severity == WARNING)
+            ]
         rec["realisasi_anggaran"] = value
         rec["realisasi_anggaran_ditolak"] = state == TIDAK_SAH
         if state in (KOSONG, TIDAK_TERSEDIA) and not_due:
