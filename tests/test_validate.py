@@ -114,6 +114,25 @@ def test_deleted_sheet_rejects_only_that_file(
     assert _scored(run) == _scored(baseline) - dlh
 
 
+def test_a_deleted_budget_sheet_is_said_once(spec: MasterSpec, tmp_path: Path) -> None:
+    """The Anggaran sheet deleted: its ERROR, and beside it one WARNING per program 'not on
+    the Anggaran sheet (row deleted?)'. The indicators are still used."""
+    folder = copy_inputs(tmp_path)
+    path = input_file(folder, "DP3M")
+    wb = openpyxl.load_workbook(path)
+    del wb[tpl.SHEET_ANGGARAN]
+    wb.save(path)
+    run = run_pemda(spec, folder)
+    mine = run.issues[run.issues["file"] == path.name]
+    assert "struktur.program_hilang" not in set(mine["rule"])
+    gone = mine[mine["rule"] == "struktur.sheet_hilang"]
+    assert gone[["sheet", "severity"]].to_records(index=False).tolist() == [
+        (tpl.SHEET_ANGGARAN, ERROR)
+    ]
+    ind = run.results.indikator
+    assert (ind.loc[ind["kode_opd"] == "DP3M", "status"] == schema.STATUS_DINILAI).any()
+
+
 def test_wrong_year_and_changed_target(spec: MasterSpec, tmp_path: Path) -> None:
     folder = copy_inputs(tmp_path)
     old = input_file(folder, "BPBD")

@@ -821,7 +821,8 @@ def extract_anggaran(
             found=f"{len(empty)} sel kosong",
             expected="realisasi tahunan (akhir tahun)",
         )
-    for code in expected:
+    gone = any(i.rule == "struktur.sheet_hilang" and i.sheet == sheet for i in sub.issues)
+    for code in expected if not gone else ():  # a sheet deleted is said once, by its ERROR
         if code not in seen:
             out.issue(
                 "struktur.program_hilang",
