@@ -114,6 +114,27 @@ def test_deleted_sheet_rejects_only_that_file(
     assert _scored(run) == _scored(baseline) - dlh
 
 
+def test_a_date_in_a_number_cell_is_named_as_a_date(spec: MasterSpec, tmp_path: Path) -> None:
+    """Excel turned '6.5' into a date: the message quoted '2018-05-06' and asked for a number
+    'without a unit', which a clerk cannot act on."""
+    import datetime as dt
+
+    folder = copy_inputs(tmp_path)
+    path = input_file(folder, "BKD")
+    cell = f"{COL['realisasi_tahunan']}{_row_of(path, 'IK04.02')}"
+    wb = openpyxl.load_workbook(path)
+    wb[tpl.SHEET_INDIKATOR][cell] = dt.datetime(2018, 5, 6)
+    wb[tpl.SHEET_INDIKATOR][cell].number_format = "dd/mm/yyyy"
+    wb.save(path)
+    run = run_pemda(spec, folder)
+    found = run.issues[(run.issues["file"] == path.name) & (run.issues["cell"] == cell)]
+    assert found[["rule", "severity", "found"]].to_records(index=False).tolist() == [
+        ("nilai.bukan_angka", ERROR, "6 Mei 2018")
+    ]
+    assert "Ubah format sel menjadi Angka" in found.iloc[0]["message"]
+    assert "2018-05-06" not in found.iloc[0]["message"]
+
+
 def test_a_deleted_budget_sheet_is_said_once(spec: MasterSpec, tmp_path: Path) -> None:
     """The Anggaran sheet deleted: its ERROR, and beside it one WARNING per program 'not on
     the Anggaran sheet (row deleted?)'. The indicators are still used."""

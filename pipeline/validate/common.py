@@ -3,6 +3,8 @@ them into the reader's :class:`~pipeline.ingest.Submission`."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from pipeline import fmt
 from pipeline.ingest import Submission
 from pipeline.issues import Issue
@@ -62,6 +64,8 @@ def show_value(value: object) -> str:
         return "TRUE" if value else "FALSE"
     if isinstance(value, float):
         return fmt.angka_ringkas(value, 4)
+    if isinstance(value, dt.date):  # a date cell: as the sheet shows a date, not 2018-05-06
+        return fmt.tanggal(value)
     text = "" if value is None else str(value)
     return text if len(text) <= QUOTE_MAX else text[: QUOTE_MAX - 1] + "…"
 

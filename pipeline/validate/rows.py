@@ -13,6 +13,7 @@ fraction (``65,5%`` is stored as ``0.655``), a formula may hold an error or no s
 
 from __future__ import annotations
 
+import datetime as dt
 import unicodedata
 from dataclasses import replace
 from typing import Any
@@ -664,8 +665,14 @@ def _number(
         out.issue(
             "nilai.bukan_angka",
             ERROR,
-            f"'{show_value(value)}' bukan angka; nilai ini tidak dipakai. Tulis angka saja, "
-            "tanpa satuan atau keterangan (contoh: 10,39).",
+            (
+                f"Sel berisi tanggal ({show_value(value)}), bukan angka: Excel mengubah angka "
+                "yang diketik (mis. 6.5 atau 6/5) menjadi tanggal. Nilai ini tidak dipakai. "
+                "Ubah format sel menjadi Angka, lalu ketik ulang angkanya (contoh: 6,5)."
+                if isinstance(value, dt.date)
+                else f"'{show_value(value)}' bukan angka; nilai ini tidak dipakai. Tulis angka "
+                "saja, tanpa satuan atau keterangan (contoh: 10,39)."
+            ),
             sheet=sheet,
             cell=cell,
             found=show_value(value),
