@@ -496,11 +496,23 @@ def _mark_cells(wb: Workbook, issues: pd.DataFrame) -> None:
         where = "" if cell.coordinate == ref else f"(sel {ref}, di dalam sel gabungan) "
         said += [(str(r["severity"]), f"{where}{r['message']}") for r in records(group)]
     for cell, said in marks.values():
+        _show(cell)
         _paint(cell, min((sev for sev, _ in said), key=SEVERITIES.index))
         text = "\n\n".join(f"[{sev}] {message}" for sev, message in said)
         comment = Comment(sanitize.text(text), AUTHOR)
         comment.width, comment.height = 320, 160
         cell.comment = comment
+
+
+def _show(cell: Cell) -> None:
+    """A marked cell in a row or column the OPD hid is shown again: its link would land on
+    nothing, and the printed copy would leave it out."""
+    ws = cell.parent
+    if ws.row_dimensions[cell.row].hidden:
+        ws.row_dimensions[cell.row].hidden = False
+    for dim in ws.column_dimensions.values():  # a dimension may cover a range of columns
+        if dim.hidden and (dim.min or 0) <= cell.column <= (dim.max or 0):
+            dim.hidden = False
 
 
 def _blank_template(spec: MasterSpec, kode_opd: str) -> Workbook | None:

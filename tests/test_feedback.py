@@ -134,6 +134,31 @@ def test_cells_merged_over_flagged_cells_are_marked_at_the_merge(tmp_path: Path)
     assert {"K7", "K8"} <= listed
 
 
+def test_a_marked_cell_the_opd_hid_is_shown_in_the_copy(tmp_path: Path) -> None:
+    """DLH hid row 7 and columns L:N (its K7 holds text): the copy kept them hidden, so the
+    link to K7 landed on nothing and the printed copy had no such row."""
+    folder = copy_inputs(tmp_path)
+    path = input_file(folder, "DLH")
+    wb = openpyxl.load_workbook(path)
+    ws = wb[tpl.SHEET_INDIKATOR]
+    ws["K7"] = "empat lima"
+    ws["L8"] = "sembilan"
+    ws.row_dimensions[7].hidden = True
+    ws.row_dimensions[10].hidden = True  # nothing marked there: stays as the OPD left it
+    ws.column_dimensions.group("L", "N", hidden=True)
+    wb.save(path)
+    out = tmp_path / "out"
+    result = run_report(folder, out)
+    assert result.returncode == 0, result.stderr
+    copy = openpyxl.load_workbook(out / "umpan_balik" / "DLH.xlsx")[tpl.SHEET_INDIKATOR]
+    assert copy["K7"].comment is not None and copy["L8"].comment is not None
+    assert not copy.row_dimensions[7].hidden
+    assert copy.row_dimensions[10].hidden
+    assert not any(
+        d.hidden and (d.min or 0) <= 12 <= (d.max or 0) for d in copy.column_dimensions.values()
+    )
+
+
 def test_an_issue_of_another_file_of_the_opd_names_that_file(tmp_path: Path) -> None:
     """BKD sent its file twice: the feedback checks the file used, and the notice about the
     other (not used) read as if it were about the file named at the top. It names its file."""
