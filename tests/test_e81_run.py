@@ -729,7 +729,7 @@ def test_renja_turun_zero_target_and_the_capped_average_by_hand(
             "IP049": {1: 5, 2: 6},  # 11 / 20 = 55 %
             "IP049T": {1: 3, 2: 4},  # 7 findings against 10: 130 %
             "IP159": {1: 60, 2: 72},  # nilai akhir 72 / 80 = 90 %
-            "IP159R": {1: 40, 2: 4000},  # rata-rata 2020 / 50 = 4040 %, capped at 120
+            "IP159R": {1: 40, 2: 4000.246},  # rata-rata 2020,123 / 50 = 4040,246 %, capped at 120
             "IP159Z": {1: 1, 2: 0},  # target 0
         },
         rp={"P049": {1: 10_000_000, 2: 12_500_000}, "P159": {1: 800_000_000, 2: 1_000_000_000}},
@@ -742,7 +742,8 @@ def test_renja_turun_zero_target_and_the_capped_average_by_hand(
     assert rows.loc["IP049T", "k15"] == 19 and rows.loc["IP049T", "k16"] == 0.0
     assert "K turun" in rows.loc["IP049T", "keterangan"]
     assert rows.loc["IP159", "k14"] == 90.0
-    assert rows.loc["IP159R", "k13"] == 2020 and rows.loc["IP159R", "k14"] == 4040.0
+    assert rows.loc["IP159R", "k13"] == pytest.approx(2020.123)
+    assert rows.loc["IP159R", "k14"] == pytest.approx(4040.246)
     assert math.isnan(rows.loc["IP159Z", "k14"])
     assert (
         "kolom 14: target 0: capaian naik tidak dapat dihitung" in rows.loc["IP159Z", "keterangan"]
@@ -752,7 +753,8 @@ def test_renja_turun_zero_target_and_the_capped_average_by_hand(
     assert foot["jumlah_k"] == 4 and foot["dibatasi_k"] == 2
     assert foot["rata_k"] == pytest.approx((55 + 120 + 90 + 120) / 4)
     issues = run.issues[run.issues["sheet"] == "Renja"]
-    assert "renja.lonjakan" in set(issues["rule"])  # 2020 against 50
+    (jump,) = issues.loc[issues["rule"] == "renja.lonjakan", "message"]  # 2020,123 against 50
+    assert "(2.020,123) adalah 4.040,2% dari target 50" in jump  # not 4.040,246%
 
 
 def test_renja_percent_cells_formulas_and_negative_rupiah(

@@ -312,7 +312,7 @@ def _k_plausible(
             "renja.lonjakan",
             WARNING,
             f"Realisasi K '{code}' s/d TW {ROMAWI[last_q]} ({show_value(to_date)}) adalah "
-            f"{fmt.angka_ringkas(to_date / target * 100)}% dari target {show_value(target)} "
+            f"{fmt.angka_ringkas(to_date / target * 100, 1)}% dari target {show_value(target)} "
             f"{spec_ind['satuan']}: kemungkinan salah ketik atau salah satuan. Periksa kembali.",
             sheet=tpl.SHEET_RENJA,
             cell=cells[last_q],
