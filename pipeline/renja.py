@@ -556,6 +556,8 @@ class _Lookup:
     k_refused: dict[str, str] = field(default_factory=dict)
     rp_refused: dict[str, str] = field(default_factory=dict)
     k_figures: dict[str, dict[str, Any]] = field(default_factory=dict)  # by indicator code
+    # programs whose yearly realisation on the Anggaran sheet was refused by an ERROR
+    annual_refused: set[str] = field(default_factory=set)
 
     def masked(self, values: list[float]) -> list[float]:
         """Quarters after the period left out."""
@@ -657,6 +659,11 @@ def _item_rows(
         rp13 = look.annual[code]
         if state != "lama":
             notes.append("13 Rp = realisasi tahunan sheet Anggaran (Rp per triwulan kosong)")
+    elif jenis == "program" and math.isnan(rp13) and state and code in look.annual_refused:
+        notes.append(
+            "13 Rp: realisasi tahunan sheet Anggaran ditolak (ERROR, lihat sheet Validasi); "
+            "tidak ikut rata-rata Rp"
+        )
     if code in look.rp_refused:  # the form would show an empty Rp as if none was spent
         notes.append(
             _refused_note("Rp", look.rp_refused[code])
@@ -767,8 +774,15 @@ def build_e81(
     in_period = [q <= triwulan for q in TW]
     k_by = renja_k.set_index("kode_indikator") if not renja_k.empty else pd.DataFrame()
     rp_by = renja_rp.set_index("kode") if not renja_rp.empty else pd.DataFrame()
+    refused = (
+        anggaran["realisasi_anggaran_ditolak"].fillna(False).astype(bool)
+        if "realisasi_anggaran_ditolak" in anggaran
+        else pd.Series(False, index=anggaran.index)
+    )
     annual = (
-        anggaran.groupby("kode_program", sort=False)["realisasi_anggaran"].sum(min_count=1)
+        anggaran[~refused]
+        .groupby("kode_program", sort=False)["realisasi_anggaran"]
+        .sum(min_count=1)
         if not anggaran.empty
         else pd.Series(dtype=float)
     )
@@ -800,6 +814,9 @@ def build_e81(
         indikator_renja.empty,
         _refused(renja_k, "kode_indikator"),
         _refused(renja_rp, "kode"),
+        annual_refused=set(anggaran.loc[refused, "kode_program"].astype(str))
+        if refused.any()
+        else set(),
     )
     settings = settings or build_settings({})[0]
     look.k_figures = _k_figures(indikator_renja, look, settings)

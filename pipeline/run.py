@@ -68,9 +68,7 @@ class Run:
     def e81(self) -> E81:
         """The Renja evaluation (Tabel E.81) for the spec's reporting period."""
         spec, v = self.spec, self.validated
-        anggaran = v.anggaran
-        if not anggaran.empty and "realisasi_anggaran_ditolak" in anggaran:
-            anggaran = anggaran[~anggaran["realisasi_anggaran_ditolak"].fillna(False).astype(bool)]
+        anggaran = v.anggaran  # refused realisations are left out there, and said so
         narasi_cols = ["kode_opd", "faktor_pendorong", "faktor_penghambat", "tindak_lanjut"]
         frames = [v.realisasi[narasi_cols], v.renja.teks[["kode_opd", "tindak_lanjut_renja"]]]
         narasi = pd.concat(

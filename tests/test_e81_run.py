@@ -162,6 +162,32 @@ def test_consolidated_sheet_matches_the_opd_file(runs: dict[str, Any]) -> None:
     assert sheet[start : start + length] == own[mine : mine + length]
 
 
+def test_a_refused_yearly_rupiah_is_said_in_keterangan(tmp_path: Path) -> None:
+    """P006 of DINSOS without quarterly Rp: column 13 takes the yearly realisation of the
+    Anggaran sheet. Typed above the pagu (an ERROR), it left column 13 empty with nothing in
+    Keterangan, and the footer's Rp average quietly had one program less."""
+    from tests.conftest import copy_inputs, input_file
+
+    folder = copy_inputs(tmp_path)
+    path = input_file(folder, "DINSOS")
+    wb = openpyxl.load_workbook(path)
+    renja = wb[tpl.SHEET_RENJA]
+    row = next(r for r in range(1, renja.max_row + 1) if renja.cell(r, 1).value == "P006")
+    for q in (1, 2, 3, 4):
+        renja.cell(row, COL[f"rp_tw{q}"]).value = None
+    budget = wb[tpl.SHEET_ANGGARAN]
+    row = next(r for r in range(1, budget.max_row + 1) if budget.cell(r, 1).value == "P006")
+    budget.cell(row, 5).value = 914_174_510  # pagu 814.174.510
+    wb.save(path)
+    run, _ = load_and_run(SPEC, folder)
+    assert run is not None
+    p006 = run.e81.rows.set_index("kode").loc["P006"]
+    assert math.isnan(p006["rp13"])
+    assert "realisasi tahunan sheet Anggaran ditolak" in p006["keterangan"]
+    p007 = run.e81.rows.set_index("kode").loc["P007"]  # its quarters are there: no such note
+    assert "ditolak" not in p007["keterangan"]
+
+
 def test_old_template_is_read_with_its_notice(
     spec: MasterSpec, tmp_path: Path, runs: dict[str, Any]
 ) -> None:
