@@ -280,6 +280,36 @@ def _bkd_quarters(
     return folder, rows
 
 
+def test_a_last_value_indicator_with_the_last_quarters_empty_is_warned(
+    spec: MasterSpec, tmp_path: Path
+) -> None:
+    """BPBD's IK13.02 (nilai akhir, target 84) with TW I–II only, in a yearly run: the TW II
+    position (75) was scored as the year's value with no message, while a kumulatif
+    indicator with a quarter left out is warned."""
+    folder = copy_inputs(tmp_path)
+    path = input_file(folder, "BPBD")
+    row = _row_of(path, "IK13.02")
+    tw = {q: f"{COL[f'realisasi_tw{q}']}{row}" for q in range(1, 5)}
+    _edit_cells(
+        path,
+        tpl.SHEET_INDIKATOR,
+        {f"{COL['realisasi_tahunan']}{row}": None, tw[1]: 70, tw[2]: 75, tw[3]: None, tw[4]: None},
+    )
+    run = run_pemda(spec, folder)
+    found = _issues(run, "kelengkapan.tw_tidak_lengkap")
+    mine = found[found["kode_indikator"] == "IK13.02"]
+    assert mine[["cell", "severity", "found"]].to_records(index=False).tolist() == [
+        (tw[4], WARNING, "TW III, TW IV kosong atau n/a")
+    ]
+    assert "TW II (75)" in mine.iloc[0]["message"]
+    ind = run.results.indikator.set_index("kode_indikator")
+    assert ind.loc["IK13.02", "realisasi"] == 75  # still used, as the rule says
+    _edit_cells(path, tpl.SHEET_INDIKATOR, {tw[3]: 78, tw[4]: 80})  # all four: nothing said
+    run = run_pemda(spec, folder)
+    found = _issues(run, "kelengkapan.tw_tidak_lengkap")
+    assert "IK13.02" not in set(found["kode_indikator"])
+
+
 def test_annual_value_unlike_its_quarters_is_warned_at_the_annual_cell(
     spec: MasterSpec, tmp_path: Path
 ) -> None:

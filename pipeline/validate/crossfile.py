@@ -49,15 +49,18 @@ _ROMAN = ("I", "II", "III", "IV")
 
 
 def _quarters_missing(realisasi: pd.DataFrame, spec: MasterSpec | None) -> list[Issue]:
-    """A ``kumulatif`` indicator scored from its TW cells (no annual value) with a quarter of
-    the period left empty or ``n/a`` while others are filled: its sum leaves that quarter out,
-    so the realisation used may be too low. A WARNING at the first such cell."""
+    """An indicator scored from its TW cells (no annual value) with a quarter of the period
+    left empty or ``n/a`` while others are filled. ``kumulatif``: its sum leaves that quarter
+    out, so the realisation used may be too low. ``nilai_akhir``: the period's last quarters
+    empty, an earlier quarter's value stands for the period's (a TW II position reported as
+    the year's). A WARNING at the first such cell."""
     if spec is None or realisasi.empty:
         return []
     quarters = triwulan_of(spec.pemda.get("periode")) or 4
     keys = list(schema.TW_COLUMNS[:quarters])
     values = realisasi[keys].to_numpy(dtype=float)
-    filled = ~np.isnan(values)
+    texts = realisasi[[f"{k}_teks" for k in keys]].fillna("").astype(str).to_numpy(dtype=object)
+    filled = ~np.isnan(values) | (np.char.strip(texts.astype(str)) != "")
     partial = filled.any(axis=1) & ~filled.all(axis=1)
     if not partial.any():  # the usual case: every row has all its quarters or none
         return []
@@ -66,29 +69,54 @@ def _quarters_missing(realisasi: pd.DataFrame, spec: MasterSpec | None) -> list[
     how = looked_up(spec.indikator, "kode_indikator", frame["kode_indikator"], ["agregasi_tw"])
     annual = frame["realisasi_tahunan"].astype(float).notna()
     annual |= frame["realisasi_teks"].fillna("").astype(str).str.strip() != ""
-    gap = (how["agregasi_tw"] == "kumulatif") & ~annual
-    gap &= ~frame["realisasi_tidak_valid"].astype(bool)
+    usable = ~annual & ~frame["realisasi_tidak_valid"].astype(bool)
+    summed = (how["agregasi_tw"] == "kumulatif") & usable
+    last_empty = ~filled[:, -1]
+    early = (how["agregasi_tw"] == "nilai_akhir").to_numpy() & usable.to_numpy() & last_empty
     issues = []
-    for at in np.flatnonzero(gap.to_numpy()):
+    for at in np.flatnonzero(summed.to_numpy() | early):
         row = frame.iloc[at]
         empty = [q for q in range(len(keys)) if not filled[at, q]]
         named = ", ".join(f"TW {_ROMAN[q]}" for q in empty)
+        common = {
+            "rule": "kelengkapan.tw_tidak_lengkap",
+            "severity": WARNING,
+            "file": str(row["berkas"]),
+            "sheet": str(row["sheet"]),
+            "kode_opd": str(row["kode_opd"]),
+            "kode_indikator": str(row["kode_indikator"]),
+            "found": f"{named} kosong atau n/a",
+            "expected": f"TW I–{_ROMAN[quarters - 1]} terisi, atau Realisasi Tahunan",
+        }
+        if early[at]:
+            last = max(q for q in range(len(keys)) if filled[at, q])
+            shown = (
+                show_value(digits15(float(values[at, last])))
+                if not np.isnan(values[at, last])
+                else str(row[f"{keys[last]}_teks"]).strip()
+            )
+            end = f"TW {_ROMAN[quarters - 1]}"
+            issues.append(
+                Issue(
+                    cell=str(row[f"sel_{keys[-1]}"] or ""),
+                    message=f"Indikator {row['kode_indikator']} memakai nilai TW terakhir yang "
+                    f"terisi, TW {_ROMAN[last]} ({shown}), sebagai realisasi sampai {end}, "
+                    f"tetapi {named} kosong. Bila nilai {end} sudah ada, isi {end} atau "
+                    "Realisasi Tahunan; bila belum ada, tulis n/a dan jelaskan di Faktor "
+                    "Penghambat.",
+                    **common,
+                )
+            )
+            continue
         total = float(np.nansum(values[at]))
         issues.append(
             Issue(
-                rule="kelengkapan.tw_tidak_lengkap",
-                severity=WARNING,
-                file=str(row["berkas"]),
-                sheet=str(row["sheet"]),
                 cell=str(row[f"sel_{keys[empty[0]]}"] or ""),
-                kode_opd=str(row["kode_opd"]),
-                kode_indikator=str(row["kode_indikator"]),
-                found=f"{named} kosong atau n/a",
-                expected=f"TW I–{_ROMAN[quarters - 1]} terisi, atau Realisasi Tahunan",
                 message=f"Indikator {row['kode_indikator']} dijumlah dari TW (kumulatif), "
                 f"tetapi {named} kosong atau n/a sementara TW lain terisi: realisasi dipakai = "
                 f"jumlah TW yang terisi ({show_value(digits15(total))}), mungkin kurang dari "
                 f"yang sebenarnya. Isi {named} (0 bila memang nol) atau Realisasi Tahunan.",
+                **common,
             )
         )
     return issues
