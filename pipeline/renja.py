@@ -659,7 +659,13 @@ def _item_rows(
         rp13 = look.annual[code]
         if state != "lama":
             notes.append("13 Rp = realisasi tahunan sheet Anggaran (Rp per triwulan kosong)")
-    elif jenis == "program" and math.isnan(rp13) and state and code in look.annual_refused:
+    elif (
+        jenis == "program"
+        and math.isnan(rp13)
+        and state
+        and code in look.annual_refused
+        and code not in look.rp_refused  # its refused quarters are said below
+    ):
         notes.append(
             "13 Rp: realisasi tahunan sheet Anggaran ditolak (ERROR, lihat sheet Validasi); "
             "tidak ikut rata-rata Rp"

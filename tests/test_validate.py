@@ -310,6 +310,30 @@ def test_a_last_value_indicator_with_the_last_quarters_empty_is_warned(
     assert "IK13.02" not in set(found["kode_indikator"])
 
 
+def test_a_ladder_annual_value_unlike_its_last_quarter_is_warned(
+    spec: MasterSpec, tmp_path: Path
+) -> None:
+    """BPKPAD's IK01.01 (a ladder, target WTP): TW IV 'WTP' and Realisasi Tahunan 'WDP'. The
+    annual WDP is used (capaian 75 %) with no word, while numbers that disagree are warned."""
+    folder = copy_inputs(tmp_path)
+    path = input_file(folder, "BPKPAD")
+    row = _row_of(path, "IK01.01")
+    annual = f"{COL['realisasi_tahunan']}{row}"
+    _edit_cells(path, tpl.SHEET_INDIKATOR, {f"{COL['realisasi_tw4']}{row}": "WTP", annual: "WDP"})
+    run = run_pemda(spec, folder)
+    found = _issues(run, "nilai.tw_tidak_konsisten")
+    mine = found[found["kode_indikator"] == "IK01.01"]
+    assert mine[["cell", "severity", "found", "expected"]].to_records(index=False).tolist() == [
+        (annual, WARNING, "WDP", "WTP")
+    ]
+    assert run.results.indikator.set_index("kode_indikator").loc["IK01.01", "realisasi_teks"] == (
+        "WDP"
+    )
+    _edit_cells(path, tpl.SHEET_INDIKATOR, {annual: "wtp"})  # the same value: nothing said
+    found = _issues(run_pemda(spec, folder), "nilai.tw_tidak_konsisten")
+    assert "IK01.01" not in set(found["kode_indikator"])
+
+
 def test_annual_value_unlike_its_quarters_is_warned_at_the_annual_cell(
     spec: MasterSpec, tmp_path: Path
 ) -> None:

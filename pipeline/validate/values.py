@@ -175,6 +175,7 @@ def realisasi_frame(realisasi: pd.DataFrame, spec: MasterSpec) -> pd.DataFrame:
     gap: pd.Series = (frame["realisasi_tahunan"] - rollup) / frame["realisasi_tahunan"].abs().clip(
         lower=1e-9
     )
+    annual_text, last_text = _ladder_disagreement(frame, polaritas == "kualitatif")
     lowest, lowest_cell = _lowest_quarter(frame)
     from_quarters = numeric & frame["realisasi_tahunan"].astype(float).isna()
     running, running_cell = _running_totals(frame, target, from_quarters, used)
@@ -192,7 +193,27 @@ def realisasi_frame(realisasi: pd.DataFrame, spec: MasterSpec) -> pd.DataFrame:
         batas_bawah_persen=np.where(persen & frame["batas_wajar_min"].isna(), 0.0, np.nan),
         realisasi_tw_gabungan=rollup.where(numeric),
         selisih_tw_tahunan=gap.where(numeric),
+        tahunan_tangga_beda=annual_text,
+        sel_tahunan_tangga_beda=frame["sel_realisasi_tahunan"],
+        tw_tangga_akhir=last_text,
     )
+
+
+def _ladder_disagreement(frame: pd.DataFrame, ladder: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """For a ladder (kualitatif) indicator with both a Realisasi Tahunan and quarterly values:
+    the annual value where it is not the last quarter's (its roll-up), else missing; and that
+    last quarter's value. The numeric rows have ``selisih_tw_tahunan``."""
+    keys = [f"{k}_teks" for k in schema.TW_COLUMNS]
+    texts = frame[keys].fillna("").astype(str)
+    last = pd.Series("", index=frame.index, dtype=object)
+    for key in keys:  # the last quarter typed wins
+        typed = texts[key].str.strip()
+        last = last.where(typed == "", typed)
+    annual = frame["realisasi_teks"].fillna("").astype(str).str.strip()
+    differs = (
+        ladder & (annual != "") & (last != "") & (annual.str.casefold() != last.str.casefold())
+    )
+    return annual.where(differs), last.where(differs)
 
 
 def anggaran_frame(anggaran: pd.DataFrame, spec: MasterSpec) -> pd.DataFrame:
