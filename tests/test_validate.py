@@ -172,6 +172,37 @@ def test_wrong_year_and_changed_target(spec: MasterSpec, tmp_path: Path) -> None
     ind = run.results.indikator.set_index("kode_indikator")
     assert ind.loc["IK04.01", "target_nilai"] == 94.0  # the spec's target, never the OPD's
     assert ind.loc["IK04.01", "status"] == schema.STATUS_TIDAK_DAPAT
+    assert "Baris diurutkan atau disalin" in target["message"]
+
+
+def test_a_template_older_than_the_spec_is_not_blamed_on_the_clerk(
+    spec: MasterSpec, tmp_path: Path
+) -> None:
+    """The secretariat changed a target and a pagu after sending the templates: the OPD was
+    asked whether it sorted its rows or edited locked cells, though its template's
+    fingerprint already said it was made from another version. Found and expected pagu are
+    written alike ('1.863.751.850' against '1.942.017.000,00' read as different kinds)."""
+    folder = copy_inputs(tmp_path)
+    path = input_file(folder, "BKD")
+    row = _row_of(path, "IK04.01")
+    _edit(path, tpl.SHEET_INDIKATOR, f"{COL['target']}{row}", 11)
+    wb = openpyxl.load_workbook(path)
+    meta = wb[tpl.SHEET_META]
+    cell = next(r[1] for r in meta.iter_rows() if r[0].value == "sidik_spec")
+    cell.value = "0123456789abcdef"  # made from an earlier spec
+    budget = wb[tpl.SHEET_ANGGARAN]
+    pagu = tpl.column_letter(tpl.ANGGARAN_COLUMNS, "pagu")
+    budget[f"{pagu}{tpl.HEADER_ROW + 1}"] = 1_863_751_850
+    wb.save(path)
+    run = run_pemda(spec, folder)
+    found = _issues(run, "struktur.baris_tidak_cocok")
+    mine = found[found["file"] == path.name]
+    assert len(mine) == 2
+    for message in mine["message"]:
+        assert "Templat ini dibuat sebelum data sekretariat diubah" in message
+        assert "diurutkan" not in message and "master spec" not in message
+    money = mine[mine["sheet"] == tpl.SHEET_ANGGARAN].iloc[0]
+    assert money["found"] == "1.863.751.850" and "," not in money["expected"]
 
 
 def test_every_file_is_accounted_for(spec: MasterSpec, tmp_path: Path) -> None:

@@ -73,10 +73,10 @@ def check_meta(sub: Submission, spec: MasterSpec) -> tuple[bool, str, list[Issue
             out.issue(
                 "struktur.opd",
                 ERROR,
-                f"Kode OPD '{kode}' tidak ada di master spec. Gunakan templat yang "
+                f"Kode OPD '{kode}' tidak ada di data sekretariat. Gunakan templat yang "
                 "dikirim sekretariat untuk OPD Anda.",
                 found=kode,
-                expected="kode OPD di master spec",
+                expected="kode OPD di data sekretariat",
                 **where("kode_opd"),
             )
             ok = False
@@ -118,8 +118,8 @@ def check_meta(sub: Submission, spec: MasterSpec) -> tuple[bool, str, list[Issue
         out.issue(
             "struktur.sidik_spec",
             WARNING,
-            "Templat dibuat dari versi master spec yang berbeda (indikator, target atau "
-            "pagu telah berubah). Nilai tetap dibaca dan dicocokkan dengan master spec "
+            "Templat dibuat dari versi data sekretariat yang berbeda (indikator, target atau "
+            "pagu telah berubah). Nilai tetap dibaca dan dicocokkan dengan data sekretariat "
             "terbaru; sebaiknya isi templat terbaru.",
             found=meta.get("sidik_spec", ""),
             expected=spec.fingerprint(kode),

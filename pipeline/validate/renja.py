@@ -383,7 +383,7 @@ def extract_renja(
                 "struktur.renja_asing",
                 ERROR,
                 (sheet, cell_at(letters, "kode_indikator", r), r),
-                f": indikator '{kode_ind}' bukan indikator '{code}' di master spec",
+                f": indikator '{kode_ind}' bukan indikator '{code}' di data sekretariat",
                 found=kode_ind,
                 expected=", ".join(item["indikator"]) or "(tanpa indikator)",
                 kode_indikator=kode_ind,
@@ -411,8 +411,8 @@ def extract_renja(
                 out.issue(
                     "struktur.target_diubah",
                     WARNING,
-                    f"Target indikator '{kode_ind}' di sel terkunci diubah; target master spec "
-                    f"({fmt.angka_ringkas(want, 6)}) yang dipakai.",
+                    f"Target indikator '{kode_ind}' di sel terkunci diubah; target dari data "
+                    f"sekretariat ({fmt.angka_ringkas(want, 6)}) yang dipakai.",
                     sheet=sheet,
                     cell=target_cell,
                     found=show_value(raw.get("target_renja")),

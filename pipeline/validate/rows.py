@@ -171,6 +171,12 @@ def _recognised(
     return kept
 
 
+def _outdated(sub: Submission, spec: MasterSpec, kode_opd: str) -> bool:
+    """Whether the file's template was made from another version of the spec's rows."""
+    made = sub.meta.get("sidik_spec", "")
+    return bool(made) and made != spec.fingerprint(kode_opd)
+
+
 def extract_realisasi(
     sub: Submission, spec: MasterSpec, kode_opd: str
 ) -> tuple[list[dict[str, Any]], list[Issue]]:
@@ -179,6 +185,7 @@ def extract_realisasi(
     expected = spec.indikator_rows(kode_opd)
     sheet = tpl.SHEET_INDIKATOR
     letters = sub.indikator_cols
+    outdated = _outdated(sub, spec, kode_opd)
     rows: list[dict[str, Any]] = []
     seen: set[str] = set()
     every = spec.indikator_codes
@@ -205,7 +212,7 @@ def extract_realisasi(
                 out.issue(
                     "struktur.indikator_asing",
                     ERROR,
-                    f"Kode indikator '{code}' bukan indikator OPD ini di master spec; baris "
+                    f"Kode indikator '{code}' bukan indikator OPD ini di data sekretariat; baris "
                     "diabaikan.",
                     sheet=sheet,
                     cell=cell_at(letters, "kode_indikator", r),
@@ -231,7 +238,7 @@ def extract_realisasi(
         seen.add(code)
         spec_row = expected[code]
         rec = _record_from(template, r, code, letters)
-        placed = _check_locked(out, spec_row, raw, letters, code)
+        placed = _check_locked(out, spec_row, raw, letters, code, outdated)
         if code in twice or not placed:
             rec["realisasi_tidak_valid"] = True
             rows.append(rec)
@@ -527,8 +534,28 @@ def _no_data_issue(out: FileIssues, rec: dict[str, Any], code: str) -> None:
     )
 
 
+def _unplaced_why(outdated: bool) -> str:
+    """Why a row's locked cells differ, and what to do: a template made before the spec
+    changed (its fingerprint says so) is no clerk's doing."""
+    if outdated:
+        return (
+            "Templat ini dibuat sebelum data sekretariat diubah (target, uraian atau pagu kini "
+            "berbeda): minta templat terbaru ke sekretariat dan salin realisasi Anda ke sana. "
+            "Realisasi baris ini tidak dipakai sampai itu dilakukan."
+        )
+    return (
+        "Baris diurutkan atau disalin tanpa kolom kode, atau sel terkunci diubah? Realisasi "
+        "baris ini tidak dipakai sampai sel terkunci sama dengan templat."
+    )
+
+
 def _check_locked(
-    out: FileIssues, spec_row: SpecRow, raw: dict[str, Any], letters: dict[str, str], code: str
+    out: FileIssues,
+    spec_row: SpecRow,
+    raw: dict[str, Any],
+    letters: dict[str, str],
+    code: str,
+    outdated: bool = False,
 ) -> bool:
     """Compare a row's locked cells with the spec for its code; False when the row is not it.
 
@@ -550,9 +577,8 @@ def _check_locked(
         out.issue(
             "struktur.baris_tidak_cocok",
             ERROR,
-            f"Baris {r} tidak cocok dengan master spec untuk kode '{code}': {detail}. Baris "
-            "diurutkan atau disalin tanpa kolom kode, atau sel terkunci diubah? Realisasi baris "
-            "ini tidak dipakai sampai sel terkunci sama dengan templat.",
+            f"Baris {r} tidak cocok dengan data sekretariat untuk kode '{code}': {detail}. "
+            + _unplaced_why(outdated),
             sheet=tpl.SHEET_INDIKATOR,
             cell=cell_at(letters, wrong[0][0], r),
             found=wrong[0][1],
@@ -564,7 +590,7 @@ def _check_locked(
             out.issue(
                 "struktur.sel_terkunci_diubah",
                 WARNING,
-                f"Sel terkunci '{schema.label(key)}' diubah; nilai master spec dipakai.",
+                f"Sel terkunci '{schema.label(key)}' diubah; nilai dari data sekretariat dipakai.",
                 sheet=tpl.SHEET_INDIKATOR,
                 cell=cell_at(letters, key, r),
                 found=show_value(raw.get(key)),
@@ -750,6 +776,7 @@ def extract_anggaran(
     """
     out = FileIssues(sub, kode_opd)
     expected = spec.program_rows(kode_opd)
+    outdated = _outdated(sub, spec, kode_opd)
     sheet = tpl.SHEET_ANGGARAN
     letters = sub.anggaran_cols
     not_due = spec.triwulan < 4 and sub.has_renja
@@ -767,7 +794,7 @@ def extract_anggaran(
                 "struktur.program_asing",
                 WARNING if not code else ERROR,
                 (sheet, cell_at(letters, "kode_program", r), r),
-                " tidak cocok dengan program OPD ini di master spec (kode kosong atau asing)",
+                " tidak cocok dengan program OPD ini di data sekretariat (kode kosong atau asing)",
                 found=code or "(kosong)",
                 expected="kode program dari templat",
             )
@@ -788,7 +815,7 @@ def extract_anggaran(
             "sel_realisasi_anggaran": cell,
         }
         rows.append(rec)
-        if code in twice or not _program_placed(out, expected[code], raw, letters, code):
+        if code in twice or not _program_placed(out, expected[code], raw, letters, code, outdated):
             continue
         mark = len(out.items)
         value, state = _number(out, raw, "realisasi_anggaran", cell)
@@ -844,7 +871,12 @@ def extract_anggaran(
 
 
 def _program_placed(
-    out: FileIssues, spec_row: SpecRow, raw: dict[str, Any], letters: dict[str, str], code: str
+    out: FileIssues,
+    spec_row: SpecRow,
+    raw: dict[str, Any],
+    letters: dict[str, str],
+    code: str,
+    outdated: bool = False,
 ) -> bool:
     """A budget row whose uraian or pagu differs from the spec is not that program's row."""
     r = raw["_row"]
@@ -854,16 +886,15 @@ def _program_placed(
     pagu = parse_number(raw.get("pagu")).value
     spec_pagu = float(spec_row["pagu"])
     if pagu is None or abs(pagu - spec_pagu) > 0.005:
-        wrong.append(("pagu", show_value(raw.get("pagu")), fmt.angka(spec_pagu)))
+        wrong.append(("pagu", show_value(raw.get("pagu")), show_value(spec_pagu)))
     if not wrong:
         return True
     detail = "; ".join(f"{schema.label(k)} '{f}' (seharusnya '{e}')" for k, f, e in wrong)
     out.issue(
         "struktur.baris_tidak_cocok",
         ERROR,
-        f"Baris {r} sheet Anggaran tidak cocok dengan master spec untuk program '{code}': "
-        f"{detail}. Baris diurutkan atau disalin tanpa kolom kode, atau sel terkunci diubah? "
-        "Realisasi baris ini tidak dipakai sampai sel terkunci sama dengan templat.",
+        f"Baris {r} sheet Anggaran tidak cocok dengan data sekretariat untuk program "
+        f"'{code}': {detail}. " + _unplaced_why(outdated),
         sheet=tpl.SHEET_ANGGARAN,
         cell=cell_at(letters, wrong[0][0], r),
         found=wrong[0][1],

@@ -381,7 +381,7 @@ def unscorable(scored: pd.DataFrame) -> list[Issue]:
                     f"Capaian indikator '{rec['kode_indikator']}' tidak dapat dihitung ({why}); "
                     "indikator ini tidak ikut rata-rata. Bila realisasinya sudah benar, tidak "
                     "perlu diubah: sekretariat menilainya dengan catatan atau menyesuaikan rumus "
-                    "di master spec."
+                    "di data sekretariat."
                 ),
                 file=str(rec["berkas"]),
                 sheet=tpl.SHEET_INDIKATOR,
