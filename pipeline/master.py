@@ -266,6 +266,16 @@ def _text(value: object) -> str:
     return cell_text(value, date_only=True)
 
 
+_TITLE_GAPS = re.compile(r"[\s_-]+")
+
+
+def column_title(value: object) -> str:
+    """A column title as the spec's vocabulary spells it: trimmed, lower case, each run of
+    spaces, hyphens or underscores one ``_`` (``Target 2019``, ``kode opd`` and ``Kode_OPD ``
+    are ``target_2019``, ``kode_opd``, ``kode_opd``)."""
+    return _TITLE_GAPS.sub("_", _text(value).lower())
+
+
 def _read_sheets(path: Path) -> dict[str, list[list[Any]]]:
     problem = workbook_problem(path)  # read here, not in an isolated reader: screened first
     if problem:
@@ -292,7 +302,7 @@ def _frame(rows: list[list[Any]]) -> tuple[pd.DataFrame, list[str]]:
     """
     if not rows:
         return pd.DataFrame(), []
-    header = [_text(h).lower() for h in rows[0]]
+    header = [column_title(h) for h in rows[0]]
     width = len(header)
     keep = [j for j, h in enumerate(header) if h and h != "_row" and header.index(h) == j]
     native = [bool(_NATIVE_COLUMNS.match(h)) for h in header]
@@ -315,9 +325,10 @@ def _frame(rows: list[list[Any]]) -> tuple[pd.DataFrame, list[str]]:
 
 
 def _title_issues(file: str, sheet: str, rows: list[list[Any]], header: list[str]) -> list[Issue]:
-    """What the spec is told about the titles of a sheet's columns: an ERROR for each column
-    whose title an earlier column already has (which of the two is meant cannot be told), a
-    WARNING for each column without a title that holds values (it is not read)."""
+    """What the spec is told about the titles of a sheet's columns (as :func:`column_title`
+    spells them): an ERROR for each column whose title an earlier column already has (which
+    of the two is meant cannot be told), a WARNING for each column without a title that holds
+    values and for each title the sheet does not know (neither is read)."""
 
     def at_title(column: int, rule: str, severity: str, **said: str) -> Issue:
         return Issue(
@@ -325,7 +336,22 @@ def _title_issues(file: str, sheet: str, rows: list[list[Any]], header: list[str
         )
 
     issues = []
+    known = _known_titles(sheet)
     for j, title in enumerate(header):
+        if title and header.index(title) == j and not any(k.fullmatch(title) for k in known):
+            shown = ", ".join(k.pattern.replace(r"\d{4}", "<tahun>") for k in known)
+            issues.append(
+                at_title(
+                    j,
+                    "spec.kolom_tidak_dikenal",
+                    WARNING,
+                    found=_text(rows[0][j]),
+                    expected=f"judul kolom yang dikenal: {shown}",
+                    message=f"Kolom '{_text(rows[0][j])}' sheet '{sheet}' tidak dikenal dan tidak "
+                    f"dibaca; judul kolom yang dikenal: {shown}. Perbaiki judulnya bila kolom ini "
+                    "dimaksud.",
+                )
+            )
         if title:
             continue
         filled = [
@@ -361,6 +387,20 @@ def _title_issues(file: str, sheet: str, rows: list[list[Any]], header: list[str
                 )
             )
     return issues
+
+
+@functools.cache
+def _known_titles(sheet: str) -> tuple[re.Pattern[str], ...]:
+    """The column titles a spec sheet may have (:data:`~pipeline.schema.MASTER_SHEETS`,
+    :data:`~pipeline.schema.OPTIONAL_MASTER_COLUMNS` and ``catatan``), as patterns."""
+    titles = dict.fromkeys(
+        [
+            *schema.MASTER_SHEETS.get(sheet, ()),
+            *schema.OPTIONAL_MASTER_COLUMNS.get(sheet, ()),
+            "catatan",
+        ]
+    )
+    return tuple(re.compile(re.escape(t).replace("<tahun>", r"\d{4}")) for t in titles)
 
 
 def _spec_cell(value: object, keep: bool) -> Any:
@@ -767,7 +807,7 @@ def _percent_targets(
     rows = sheets.get("indikator")
     if not rows:
         return
-    header = [_text(h).lower() for h in rows[0]]
+    header = [column_title(h) for h in rows[0]]
     columns = {j for j, h in enumerate(header) if _PERCENT_COLUMNS.match(h)}
     if not columns:
         return

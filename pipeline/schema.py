@@ -18,7 +18,7 @@ AGREGASI_TW = ("kumulatif", "nilai_akhir", "rata_rata")
 TIPE_NILAI = ("angka", "persen", "kualitatif")
 TW_COLUMNS = ("realisasi_tw1", "realisasi_tw2", "realisasi_tw3", "realisasi_tw4")
 
-# Master spec: sheet name -> required columns (extra columns such as `catatan` are kept).
+# Master spec: sheet name -> required columns (the optional ones are below).
 MASTER_SHEETS: dict[str, tuple[str, ...]] = {
     "pemda": (
         "kode_pemda",
@@ -51,6 +51,24 @@ MASTER_SHEETS: dict[str, tuple[str, ...]] = {
     # Renja evaluation (Tabel E.81): kegiatan under programs and their indicators
     "kegiatan": ("kode_kegiatan", "kode_program", "uraian"),
     "indikator_renja": ("kode_indikator", "kode_program", "kode_kegiatan", "uraian", "satuan"),
+}
+# Master spec: the columns a sheet may have beside its required ones (and ``catatan``, for
+# notes, on every sheet); ``<tahun>`` stands for a year (``target_2024``). A column titled
+# otherwise is not read, and the spec is warned.
+OPTIONAL_MASTER_COLUMNS: dict[str, tuple[str, ...]] = {
+    "pemda": ("zona_waktu", "visi", "kontak_sekretariat", "kode_provinsi", "nama_provinsi"),
+    "opd": ("email", "visi", "misi"),
+    "indikator": ("target_<tahun>", "batas_wajar_min", "batas_wajar_max"),
+    "program": ("pagu_<tahun>", "pagu_renstra", "realisasi_rp_lalu", "urusan"),
+    "kegiatan": ("pagu_<tahun>", "pagu_renstra", "realisasi_rp_lalu"),
+    "indikator_renja": (
+        "agregasi_tw",
+        "target_<tahun>",
+        "target_renstra",
+        "realisasi_lalu",
+        "polaritas",
+    ),
+    "skala": ("skala", "label", "batas", "aturan", "warna"),
 }
 OPTIONAL_MASTER_SHEETS = ("tangga", "pengaturan", "skala", "kegiatan", "indikator_renja")
 

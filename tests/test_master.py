@@ -568,3 +568,39 @@ def test_two_sheets_renamed_alike_are_refused_and_a_renamed_indikator_keeps_its_
     assert spec is not None, [i.message for i in issues if i.severity == ERROR]
     code = book.cell(row, 1).value
     assert spec.indikator.set_index("kode_indikator").loc[code, "target_nilai"] == 92
+
+
+def test_a_column_title_typed_with_spaces_or_capitals_is_read(tmp_path: Path) -> None:
+    """``Target 2019``, ``kode opd`` or ``Kode_OPD `` was not recognised, without a word: the
+    next year's targets, or the responsible OPD of every indicator, were lost. Titles are
+    read in the spec's spelling; one that names no column of its sheet gets a WARNING at its
+    cell."""
+    book = openpyxl.load_workbook(SPEC_PATH)
+    header = [c.value for c in book["indikator"][1]]
+    target, kode_opd = header.index("target_2019") + 1, header.index("kode_opd") + 1
+    program = [c.value for c in book["program"][1]]
+    extra = len(header) + 1
+
+    def edit(wb):
+        ws = wb["indikator"]
+        ws.cell(1, target).value = "Target 2019"
+        ws.cell(1, kode_opd).value = "kode opd"
+        ws.cell(1, extra).value = "Sumber - Data"
+        ws.cell(2, extra).value = "BPS"
+        wb["program"].cell(1, program.index("kode_opd") + 1).value = "Kode_OPD "
+
+    spec, issues = _broken(tmp_path, edit)
+    assert spec is not None, [i.message for i in issues if i.severity == ERROR]
+    pad = spec.indikator.set_index("kode_indikator").loc["IK01.09"]
+    assert pad["target_tahun_depan"] == 11.9
+    assert spec.workload("BKD")[0] > 0
+    unknown = [i for i in issues if i.rule == "spec.kolom_tidak_dikenal"]
+    letter = openpyxl.utils.get_column_letter(extra)
+    assert [(i.sheet, i.cell, i.found, i.severity) for i in unknown] == [
+        ("indikator", f"{letter}1", "Sumber - Data", WARNING)
+    ]
+    assert unknown[0].message.startswith(
+        "Kolom 'Sumber - Data' sheet 'indikator' tidak dikenal dan tidak dibaca; judul kolom "
+        "yang dikenal: kode_indikator, "
+    )
+    assert "target_<tahun>" in unknown[0].message and "kode_opd" in unknown[0].message

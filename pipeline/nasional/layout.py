@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from pipeline.ingest import has_inputs, open_workbook, workbook_problem
+from pipeline.master import column_title
 from pipeline.numbers import cell_text
 from pipeline.sanitize import visible
 from pipeline.schema import KODE_PEMDA
@@ -98,7 +99,7 @@ def _peek(spec: Path) -> tuple[str, str, str]:
         return "", "", ""
     if not rows:
         return "", "", ""
-    head = [cell_text(h).lower() for h in rows[0]]
+    head = [column_title(h) for h in rows[0]]
     # the first row with a value, as the full check reads it (blank rows are left out)
     values = next(
         (
