@@ -11,13 +11,14 @@ import copy
 import functools
 import math
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
 
 from pipeline import fmt
 from pipeline.issues import ERROR, Issue
-from pipeline.numbers import digits15
+from pipeline.numbers import cell_text, digits15, parse_number
 
 
 @dataclass(frozen=True)
@@ -151,44 +152,54 @@ DESIMAL_MAKS = 6  # decimals a workbook shows at most (beyond, Excel shows noise
 
 
 def build_settings(
-    overrides: dict[str, str] | None = None,
+    overrides: Mapping[str, object] | None = None,
     extra_scales: dict[str, Scale] | None = None,
     where: str = "pengaturan",
+    cells: Mapping[str, tuple[str, str]] | None = None,
 ) -> tuple[Settings, list[Issue]]:
     """Merge the defaults with per-Pemda overrides and check every value.
 
-    Returns the settings and a list of issues (an unknown key or an invalid value is an ERROR
-    naming the ``pengaturan`` sheet row, and the default is kept).
+    An override is text (a number in it is read the Indonesian way: ``110,5``, ``1.000``) or
+    a number cell's number, taken as it is. Returns the settings and a list of issues (an
+    unknown key or an invalid value is an ERROR, and the default is kept). ``cells`` gives
+    each key's cells of the ``pengaturan`` sheet (its key, its value: ``A4``, ``B4``); an
+    issue is located there, else by the key's name.
     """
     defaults = load_defaults()
     raw: dict[str, str] = {k: str(v) for k, v in defaults["pengaturan"].items()}
+    typed: dict[str, float] = {}  # a number cell's number, not read again from its text
     scales = {k: _scale_from_toml(k, v) for k, v in defaults["skala"].items()}
     scales.update(extra_scales or {})
     issues: list[Issue] = []
 
-    def bad(key: str, found: str, expected: str) -> None:
+    def bad(key: str, found: str, expected: str, message: str = "", at: int = 1) -> None:
         issues.append(
             Issue(
                 rule="spec.pengaturan",
                 severity=ERROR,
                 file=where,
                 sheet="pengaturan",
-                cell=key,
+                cell=(cells or {}).get(key, (key, key))[at],
                 found=found,
                 expected=expected,
-                message=f"Pengaturan '{key}' bernilai '{found}'; yang diharapkan: {expected}.",
+                message=message
+                or f"Pengaturan '{key}' bernilai '{found}'; yang diharapkan: {expected}.",
             )
         )
 
     for raw_key, raw_value in (overrides or {}).items():
-        key, value = raw_key.strip(), str(raw_value).strip()
+        given_number = isinstance(raw_value, int | float) and not isinstance(raw_value, bool)
+        key, value = raw_key.strip(), cell_text(raw_value, date_only=True)
         if key not in raw:
-            bad(key, value, "salah satu kunci: " + ", ".join(sorted(raw)))
+            known = "salah satu kunci: " + ", ".join(sorted(raw))
+            bad(key, key, known, f"Kunci pengaturan '{key}' tidak dikenal; {known}.", at=0)
             continue
         if key in _CHOICES and value not in _CHOICES[key]:
             bad(key, value, " atau ".join(_CHOICES[key]))
             continue
         raw[key] = value
+        if given_number:
+            typed[key] = float(raw_value)  # type: ignore[arg-type]  # a number, tested above
 
     if raw["skala_predikat"] not in scales:
         bad("skala_predikat", raw["skala_predikat"], "salah satu: " + ", ".join(sorted(scales)))
@@ -203,22 +214,26 @@ def build_settings(
         raw["skala_predikat_e81"] = str(defaults["pengaturan"]["skala_predikat_e81"])
 
     def number(key: str, allow_none: bool = False) -> float | None:
-        text = raw[key].replace(",", ".")
-        if allow_none and text.lower() in ("none", "tidak ada", ""):
+        if allow_none and raw[key].lower() in ("none", "tidak ada", ""):
             return None
-        try:
-            value = float(text)
-        except ValueError:
-            value = math.nan
-        if math.isfinite(value):
+        value = typed[key] if key in typed else parse_number(raw[key]).value
+        if value is not None and math.isfinite(value):
             return value
         bad(key, raw[key], "sebuah angka" + (" atau 'none'" if allow_none else ""))
         raw[key] = str(defaults["pengaturan"][key])
+        typed.pop(key, None)
         return float(raw[key]) if raw[key] != "none" else None
 
     cap = number("batas_capaian", allow_none=True)
-    if cap is not None and cap <= 0:
-        bad("batas_capaian", raw["batas_capaian"], "angka lebih dari 0 atau 'none'")
+    if cap is not None and cap < 100:
+        bad(
+            "batas_capaian",
+            raw["batas_capaian"],
+            "angka 100 atau lebih (dalam persen, misalnya 120) atau 'none'",
+            f"Pengaturan 'batas_capaian' bernilai {fmt.angka_ringkas(cap, 6)}, di bawah 100: "
+            "capaian yang tepat memenuhi targetnya (100 %) pun akan dipotong. Batas ini dalam "
+            "persen: tulis 120 untuk 120 %, bukan 1,2 (pecahan).",
+        )
         cap = float(defaults["pengaturan"]["batas_capaian"])
     upper = number("efisiensi_batas_atas") or 0.0
     lower = number("efisiensi_batas_bawah") or 0.0

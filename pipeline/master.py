@@ -23,7 +23,7 @@ import pandas as pd
 from xlsxwriter.utility import xl_col_to_name
 
 from pipeline import fmt, schema
-from pipeline.cells import scan_sheets
+from pipeline.cells import CellNote, scan_sheets
 from pipeline.completeness import ZONA_BAWAAN, ZONA_WAKTU
 from pipeline.config import Band, Scale, Settings, build_settings, load_defaults
 from pipeline.frames import suite_view
@@ -290,11 +290,12 @@ def _read_sheets(path: Path) -> dict[str, list[list[Any]]]:
         wb.close()
 
 
-def _frame(rows: list[list[Any]]) -> tuple[pd.DataFrame, list[str]]:
+def _frame(rows: list[list[Any]], numbers: tuple[str, ...] = ()) -> tuple[pd.DataFrame, list[str]]:
     """Header row → column keys; data rows with their Excel row number in ``_row``.
 
-    Cells are text, except in the number and date columns (:data:`_NATIVE_COLUMNS`), which keep
-    the value the reader gives (a float, a date, or the text typed); empty cells are ``''``.
+    Cells are text, except in the number and date columns (:data:`_NATIVE_COLUMNS` and
+    ``numbers``), which keep the value the reader gives (a float, a date, or the text typed);
+    empty cells are ``''``.
     The header keeps every title in its place (cell references count on it); the frame has a
     column for the first of each title only, none for a blank title (a note beside the table)
     and none named ``_row`` (see :func:`_title_issues` for what the spec is told). A row is
@@ -305,7 +306,7 @@ def _frame(rows: list[list[Any]]) -> tuple[pd.DataFrame, list[str]]:
     header = [column_title(h) for h in rows[0]]
     width = len(header)
     keep = [j for j, h in enumerate(header) if h and h != "_row" and header.index(h) == j]
-    native = [bool(_NATIVE_COLUMNS.match(h)) for h in header]
+    native = [bool(_NATIVE_COLUMNS.match(h)) or h in numbers for h in header]
     every = len(keep) == width
     kept: list[list[Any]] = []
     for i, row in enumerate(rows[1:], start=2):
@@ -420,6 +421,15 @@ class _Checker:
         self.file = path.name
         self.issues: list[Issue] = []
         self.headers: dict[str, list[str]] = {}
+        # cells refused for their formula (an error value, no stored result): read as empty,
+        # they are told nothing more
+        self.reported: set[tuple[str, str]] = set()
+
+    def cell(self, sheet: str, row: int, column: str) -> str:
+        """The reference of a cell of a sheet's column (``baris N`` when the column is not
+        there)."""
+        header = self.headers.get(sheet, [])
+        return cell_ref(header.index(column), row) if column in header else f"baris {row}"
 
     def add(
         self,
@@ -432,8 +442,9 @@ class _Checker:
         rule: str = "spec.nilai",
         severity: str = ERROR,
     ) -> None:
-        header = self.headers.get(sheet, [])
-        cell = cell_ref(header.index(column), row) if column in header else f"baris {row}"
+        cell = self.cell(sheet, row, column)
+        if (sheet, cell) in self.reported:
+            return
         self.issues.append(
             Issue(
                 rule=rule,
@@ -660,12 +671,14 @@ def _year(value: object) -> int | None:
 def _settings_from_sheets(
     frames: dict[str, pd.DataFrame], check: _Checker
 ) -> tuple[Settings, list[Issue]]:
-    overrides: dict[str, str] = {}
+    overrides: dict[str, object] = {}
+    cells: dict[str, tuple[str, str]] = {}
     if "pengaturan" in frames:
         df = frames["pengaturan"]
         first: dict[str, int] = {}
         for k, v, row in zip(df["kunci"], df["nilai"], df["_row"], strict=True):
-            if not k:
+            at = (check.cell("pengaturan", row, "kunci"), check.cell("pengaturan", row, "nilai"))
+            if not k or ("pengaturan", at[1]) in check.reported:
                 continue
             if k in first:  # which of the two values is meant cannot be told
                 check.add(
@@ -680,8 +693,9 @@ def _settings_from_sheets(
                 continue
             first[k] = int(row)
             overrides[k] = v
+            cells[k.strip()] = at
     extra = _custom_scales(frames["skala"], check) if "skala" in frames else {}
-    return build_settings(overrides, extra, where=check.file)
+    return build_settings(overrides, extra, where=check.file, cells=cells)
 
 
 _BAND_RULES = ("lebih_dari", "minimal")
@@ -704,6 +718,8 @@ def _custom_scales(df: pd.DataFrame, check: _Checker) -> dict[str, Scale]:
 
     for rec in df.to_dict("records"):
         row = int(rec["_row"])
+        if ("skala", check.cell("skala", row, "batas")) in check.reported:
+            continue  # its bound is a formula's error: refused at that cell
         name, label = str(rec.get("skala", "")), str(rec.get("label", ""))
         if not name:
             bad(row, "skala", "", "nama skala", "Nama skala kosong")
@@ -753,6 +769,20 @@ def _custom_scales(df: pd.DataFrame, check: _Checker) -> dict[str, Scale]:
             )
             continue
         found.sort(key=lambda b: -b.batas)
+        bounds = [b.batas for b in found if b.batas != float("-inf")]
+        if bounds and bounds[0] <= 1:  # capaian is in percent: 0,9 is not 90 %
+            bad(
+                seen[(name, f"batas {bounds[0]!r}")],
+                "batas",
+                bounds[0],
+                "batas dalam persen, misalnya 90 untuk 90 %",
+                f"Semua batas skala '{name}' 1 atau kurang ("
+                + "; ".join(fmt.angka_ringkas(b, 6) for b in bounds)
+                + "): capaian dihitung dalam persen (90 berarti 90 %), sehingga hampir setiap "
+                "capaian akan mendapat predikat teratas. Pecahan diketik untuk persen? Tulis 90, "
+                "bukan 0,9",
+            )
+            continue
         out[name] = Scale(name, name, tuple(found))
     return out
 
@@ -795,53 +825,137 @@ def _known_names(
     return out, named
 
 
-_PERCENT_COLUMNS = re.compile(r"^(target_\d{4}|batas_wajar_min|batas_wajar_max)$")
+# Per sheet, the columns whose number cell, formatted as a percent, is read as the percent
+# shown (Excel stores ``92%`` as 0,92), as an OPD's cells are.
+_PERCENT_COLUMNS = {
+    "indikator": re.compile(r"^(target_\d{4}|batas_wajar_min|batas_wajar_max)$"),
+    "indikator_renja": re.compile(r"^(target_\d{4}|target_renstra|realisasi_lalu)$"),
+    "pengaturan": re.compile(r"^nilai$"),
+    "skala": re.compile(r"^batas$"),
+}
+# Sheets with columns of numbers (or dates) whose cells are looked at for their formulas, and
+# the columns beside :data:`_NATIVE_COLUMNS` that hold such values.
+_FORMULA_SHEETS = (
+    "pemda",
+    "indikator",
+    "program",
+    "kegiatan",
+    "indikator_renja",
+    "tangga",
+    "pengaturan",
+    "skala",
+)
+_VALUE_COLUMNS = {"pengaturan": "nilai"}
 
 
-def _percent_targets(
-    path: Path, sheets: dict[str, list[list[Any]]], check: _Checker, sheet: str
-) -> None:
-    """A target typed as ``92%`` in Excel is stored as 0,92: read as the percent shown, as an
-    OPD's cells are (INFO at the cell; a WARNING when the indicator's unit is not a percent).
-    Read as 0,92, its OPD's correct 87,4 was refused as 'a percent typed as a fraction'."""
-    rows = sheets.get("indikator")
-    if not rows:
-        return
-    header = [column_title(h) for h in rows[0]]
-    columns = {j for j, h in enumerate(header) if _PERCENT_COLUMNS.match(h)}
-    if not columns:
-        return
+def _cell_notes(
+    path: Path, sheets: dict[str, list[list[Any]]], check: _Checker, named: dict[str, str]
+) -> list[Issue]:
+    """What the value reader does not say about the spec's number cells (``named``: a renamed
+    sheet's own name).
+
+    A number typed as ``92%`` in Excel is stored as 0,92: in the columns of
+    :data:`_PERCENT_COLUMNS` it is read as the percent shown, as an OPD's cells are (INFO at
+    the cell; a WARNING for a target of an indicator whose unit is not a percent). Read as
+    0,92, its OPD's correct 87,4 was refused as 'a percent typed as a fraction'; a cap of
+    ``120%`` capped every capaian at 1,2.
+
+    A number or setting cell holding an error value (``#DIV/0!``, ``#REF!``, ``#N/A``) or a
+    formula with no stored result is given as empty by the reader: returned here is an ERROR
+    at each such cell, saying so (the cell is told nothing more, see ``check.reported``)."""
+    wanted = {s: named.get(s, s) for s in _FORMULA_SHEETS if sheets.get(s)}
+    if not wanted:
+        return []
     try:
-        notes = scan_sheets(path, (sheet,), len(rows)).get(sheet, {})
-    except Exception:  # the sheet's XML cannot be read for formats: the values stand
-        return
+        notes = scan_sheets(path, tuple(wanted.values()), max(len(sheets[s]) for s in wanted))
+    except Exception:  # the sheets' XML cannot be read for formats: the values stand
+        return []
+    refused: list[Issue] = []
+    for sheet, name in wanted.items():
+        rows = sheets[sheet]
+        header = [column_title(h) for h in rows[0]]
+        percent = _PERCENT_COLUMNS.get(sheet)
+        for (excel_row, col), note in sorted(notes.get(name, {}).items()):
+            title = header[col] if excel_row > 1 and col < len(header) else ""
+            row = rows[excel_row - 1] if 0 < excel_row <= len(rows) else []
+            if not title:
+                continue
+            if note.galat or (note.rumus and note.tanpa_nilai):
+                if _NATIVE_COLUMNS.match(title) or _VALUE_COLUMNS.get(sheet) == title:
+                    check.reported.add((sheet, cell_ref(col, excel_row)))
+                    refused.append(_formula_issue(check.file, sheet, col, excel_row, title, note))
+                continue
+            if (
+                note.persen
+                and percent is not None
+                and percent.match(title)
+                and col < len(row)
+                and type(row[col]) is float
+            ):
+                check.issues.append(
+                    _read_as_percent(check.file, sheet, header, row, col, excel_row)
+                )
+    return refused
+
+
+def _formula_issue(
+    file: str, sheet: str, col: int, excel_row: int, title: str, note: CellNote
+) -> Issue:
+    """The ERROR for a number cell whose value is an error or a formula's missing result."""
+    if not note.galat:
+        found = "rumus tanpa nilai tersimpan"
+        said = (
+            "Sel berisi rumus tanpa nilai tersimpan (berkas disimpan oleh program yang tidak "
+            "menghitung rumus): buka dan simpan ulang di Excel atau LibreOffice, atau ketik "
+            "nilainya langsung"
+        )
+    elif note.rumus:
+        found = f"rumus menghasilkan {note.galat}"
+        said = (
+            f"Sel berisi rumus yang menghasilkan {note.galat}, bukan nilai: perbaiki rumusnya "
+            "atau ketik nilainya langsung"
+        )
+    else:
+        found = f"nilai galat {note.galat}"
+        said = f"Sel berisi nilai galat {note.galat} (diketik atau ditempel): ketik nilainya"
+    return Issue(
+        rule="spec.rumus",
+        severity=ERROR,
+        file=file,
+        sheet=sheet,
+        cell=cell_ref(col, excel_row),
+        found=found,
+        expected="nilai yang dapat dibaca (angka, atau hasil rumus yang tersimpan)",
+        message=f"{said} (kolom '{title}').",
+    )
+
+
+def _read_as_percent(
+    file: str, sheet: str, header: list[str], row: list[Any], col: int, excel_row: int
+) -> Issue:
+    """A percent-formatted number cell, read as the percent shown (``row`` is changed): the
+    INFO saying so, a WARNING for an indicator whose unit is not a percent."""
+    stored = row[col]
+    shown = digits15(stored * 100)
+    row[col] = shown
     unit = header.index("satuan") if "satuan" in header else -1
     kind = header.index("tipe_nilai") if "tipe_nilai" in header else -1
-    for (excel_row, col), note in sorted(notes.items()):
-        row = rows[excel_row - 1] if 0 < excel_row <= len(rows) else []
-        if not note.persen or col not in columns or col >= len(row) or type(row[col]) is not float:
-            continue
-        stored = row[col]
-        shown = digits15(stored * 100)
-        row[col] = shown
-        satuan = _text(row[unit]) if 0 <= unit < len(row) else ""
-        persen = "%" in satuan or (0 <= kind < len(row) and _text(row[kind]) == "persen")
-        check.issues.append(
-            Issue(
-                rule="spec.format_persen",
-                severity=INFO if persen else WARNING,
-                file=check.file,
-                sheet="indikator",
-                cell=cell_ref(col, excel_row),
-                found=f"{fmt.angka_ringkas(shown)}%",
-                expected=fmt.angka_ringkas(shown),
-                message=f"Sel berformat persen: Excel menyimpan {fmt.angka_ringkas(shown)}% "
-                f"sebagai {fmt.angka_ringkas(stored, 6)}; dibaca sebagai "
-                f"{fmt.angka_ringkas(shown)}"
-                + ("" if persen else f", padahal satuan indikator ini '{satuan}' (bukan persen)")
-                + f" (kolom '{header[col]}').",
-            )
-        )
+    satuan = _text(row[unit]) if 0 <= unit < len(row) else ""
+    persen = unit < 0 or "%" in satuan or (0 <= kind < len(row) and _text(row[kind]) == "persen")
+    return Issue(
+        rule="spec.format_persen",
+        severity=INFO if persen else WARNING,
+        file=file,
+        sheet=sheet,
+        cell=cell_ref(col, excel_row),
+        found=f"{fmt.angka_ringkas(shown)}%",
+        expected=fmt.angka_ringkas(shown),
+        message=f"Sel berformat persen: Excel menyimpan {fmt.angka_ringkas(shown)}% "
+        f"sebagai {fmt.angka_ringkas(stored, 6)}; dibaca sebagai "
+        f"{fmt.angka_ringkas(shown)}"
+        + ("" if persen else f", padahal satuan indikator ini '{satuan}' (bukan persen)")
+        + f" (kolom '{header[col]}').",
+    )
 
 
 def _check_ranks(t: pd.DataFrame, check: _Checker) -> None:
@@ -1111,7 +1225,7 @@ def _read_draft(path: Path) -> _Draft:
             ],
         )
     sheets, named = _known_names(sheets, check)
-    _percent_targets(path, sheets, check, named.get("indikator", "indikator"))
+    refused = _cell_notes(path, sheets, check, named)
     frames: dict[str, pd.DataFrame] = {}
     for sheet, required in schema.MASTER_SHEETS.items():
         blank = not any(_text(v) for row in sheets.get(sheet, []) for v in row)
@@ -1129,7 +1243,9 @@ def _read_draft(path: Path) -> _Draft:
                 )
             )
             continue
-        df, header = _frame(sheets[sheet])
+        df, header = _frame(
+            sheets[sheet], tuple(v for k, v in _VALUE_COLUMNS.items() if k == sheet)
+        )
         check.headers[sheet] = header
         check.issues.extend(_title_issues(path.name, sheet, sheets[sheet], header))
         missing = [c for c in required if c not in header]
@@ -1158,6 +1274,7 @@ def _read_draft(path: Path) -> _Draft:
         )
     if any(i.severity == ERROR for i in check.issues):
         return _Draft(None, check.issues)
+    check.issues.extend(refused)
 
     settings, setting_issues = _settings_from_sheets(frames, check)
     check.issues.extend(setting_issues)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import zipfile
 from pathlib import Path
 
@@ -604,3 +605,154 @@ def test_a_column_title_typed_with_spaces_or_capitals_is_read(tmp_path: Path) ->
         "yang dikenal: kode_indikator, "
     )
     assert "target_<tahun>" in unknown[0].message and "kode_opd" in unknown[0].message
+
+
+def test_a_setting_is_read_as_shown_and_located_at_its_cell(tmp_path: Path) -> None:
+    """``batas_capaian`` typed as ``1.000`` was read as 1 (the decimal point of English), a
+    ``120%`` typed in a percent-formatted cell (stored 1,2) capped every capaian at 1,2 %, a
+    scale bound typed as ``90%`` was 0,9: each is read as the Indonesian reader sees it."""
+    row = _setting(openpyxl.load_workbook(SPEC_PATH), "batas_capaian")[0].row
+
+    def typed(wb):
+        _setting(wb, "batas_capaian")[1].value = "1.000"
+
+    spec, issues = _broken(tmp_path, typed)
+    assert spec is not None, [i.message for i in issues if i.severity == ERROR]
+    assert spec.settings.batas_capaian == 1000
+
+    def percent(wb):
+        cell = _setting(wb, "batas_capaian")[1]
+        cell.value, cell.number_format = 1.2, "0%"
+        _with_scale([("saya", "Baik", 0.9, "", ""), ("saya", "Kurang", "", "", "")])(wb)
+        wb["skala"]["C2"].number_format = "0.0%"
+
+    spec, issues = _broken(tmp_path, percent)
+    assert spec is not None, [i.message for i in issues if i.severity == ERROR]
+    assert spec.settings.batas_capaian == 120
+    assert [b.batas for b in spec.settings.skala.bands] == [90, float("-inf")]
+    said = [
+        (i.sheet, i.cell, i.found, i.severity) for i in issues if i.rule == "spec.format_persen"
+    ]
+    assert said == [("pengaturan", f"B{row}", "120%", "INFO"), ("skala", "C2", "90%", "INFO")]
+
+    def unknown(wb):
+        _setting(wb, "batas_capaian")[0].value = "batas_capian"
+
+    spec, issues = _broken(tmp_path, unknown)
+    assert [(i.cell, i.found) for i in issues if i.rule == "spec.pengaturan"] == [
+        (f"A{row}", "batas_capian")
+    ]
+
+
+@pytest.mark.parametrize("value", [1.2, "1,2", "90"])
+def test_a_cap_below_100_is_refused_at_its_cell(tmp_path: Path, value: object) -> None:
+    """A cap of 1,2 (a fraction typed for 120 %) capped every capaian at 1,2 % without a word;
+    any cap below 100 cuts even a target met exactly."""
+    row = _setting(openpyxl.load_workbook(SPEC_PATH), "batas_capaian")[0].row
+
+    def edit(wb):
+        _setting(wb, "batas_capaian")[1].value = value
+
+    spec, issues = _broken(tmp_path, edit)
+    assert spec is None
+    cap = [i for i in issues if i.rule == "spec.pengaturan"]
+    assert [(i.sheet, i.cell, i.severity) for i in cap] == [("pengaturan", f"B{row}", ERROR)]
+    assert "di bawah 100" in cap[0].message and "tulis 120 untuk 120 %" in cap[0].message
+
+
+def test_a_scale_whose_bounds_are_fractions_is_refused(tmp_path: Path) -> None:
+    """Bounds 0,9 / 0,75 / 0,5 (fractions typed for percents) gave nearly every capaian the
+    top predikat."""
+    spec, issues = _broken(
+        tmp_path,
+        _with_scale(
+            [
+                ("saya", "Baik", 0.75, "", ""),
+                ("saya", "Sangat Baik", "0,9", "", ""),
+                ("saya", "Cukup", 0.5, "", ""),
+                ("saya", "Kurang", "", "", ""),
+            ]
+        ),
+    )
+    assert spec is None
+    bad = [i for i in issues if i.rule == "spec.skala"]
+    assert [(i.cell, i.found, i.severity) for i in bad] == [("C3", "0,9", ERROR)]
+    assert "Semua batas skala 'saya' 1 atau kurang (0,9; 0,75; 0,5)" in bad[0].message
+
+
+def test_a_renja_target_typed_as_a_percent_in_excel_is_read_as_the_percent_shown(
+    tmp_path: Path,
+) -> None:
+    """A Renja target typed ``99,57%`` (stored 0,9957) was read as 0,9957: every OPD's K was
+    then blamed as 100 times its target."""
+    book = openpyxl.load_workbook(SPEC_PATH)["indikator_renja"]
+    header = [c.value for c in book[1]]
+    column = header.index("target_2018") + 1
+    row = next(
+        r[0].row for r in book.iter_rows(min_row=2) if r[header.index("satuan")].value == "%"
+    )
+    code = book.cell(row, 1).value
+
+    def edit(wb):
+        cell = wb["indikator_renja"].cell(row, column)
+        cell.value, cell.number_format = 0.9957, "0.00%"
+
+    spec, issues = _broken(tmp_path, edit)
+    assert spec is not None, [i.message for i in issues if i.severity == ERROR]
+    target = spec.indikator_renja.set_index("kode_indikator").loc[code, "target"]
+    assert target == pytest.approx(99.57)
+    letter = openpyxl.utils.get_column_letter(column)
+    assert [
+        (i.sheet, i.cell, i.severity, i.found) for i in issues if i.rule == "spec.format_persen"
+    ] == [("indikator_renja", f"{letter}{row}", "INFO", "99,57%")]
+
+
+def test_a_spec_cell_with_an_error_value_or_no_stored_result_is_refused_at_its_cell(
+    tmp_path: Path,
+) -> None:
+    """The reader gives ``#DIV/0!``, ``#REF!`` or a formula never calculated as an empty cell:
+    a target of another year was dropped, a setting fell back to its default, without a word.
+    Each is an ERROR at its cell saying what it holds, and nothing else is said of it."""
+    from tests.pemda_contoh import rewrite
+
+    wb = openpyxl.load_workbook(SPEC_PATH)
+    ind, prog = wb["indikator"], wb["program"]
+    t2018, t2019 = (
+        openpyxl.utils.get_column_letter(_header(ind, f"target_{y}")) for y in (2018, 2019)
+    )
+    wajar = openpyxl.utils.get_column_letter(_header(ind, "batas_wajar_min"))
+    pagu = openpyxl.utils.get_column_letter(_header(prog, "pagu_2018"))
+    setting = _setting(wb, "batas_capaian")[1]
+    ind[f"{t2019}2"] = "=1/0"  # its result set to #DIV/0! below
+    ind[f"{t2018}3"] = "=J2*2"  # never calculated: no stored result
+    ind[f"{wajar}4"] = "#N/A"  # an error value typed or pasted
+    prog[f"{pagu}2"] = "#REF!"
+    setting.value = "=1/0"
+    path = tmp_path / "spec.xlsx"
+    wb.save(path)
+    parts = sheet_parts(zipfile.ZipFile(path))
+
+    def cached_error(ref: str):
+        def change(text: str) -> str:
+            cell = re.search(rf'<c r="{ref}"[^>]*>.*?</c>', text)
+            assert cell, ref
+            return text.replace(cell.group(0), f'<c r="{ref}" t="e"><f>1/0</f><v>#DIV/0!</v></c>')
+
+        return change
+
+    rewrite(path, parts["indikator"], cached_error(f"{t2019}2"))
+    rewrite(path, parts["pengaturan"], cached_error(setting.coordinate))
+    spec, issues = read_master(path)
+    assert spec is None
+    refused = {(i.sheet, i.cell): (i.found, i.severity) for i in issues if i.rule == "spec.rumus"}
+    assert refused == {
+        ("indikator", f"{t2019}2"): ("rumus menghasilkan #DIV/0!", ERROR),
+        ("indikator", f"{t2018}3"): ("rumus tanpa nilai tersimpan", ERROR),
+        ("indikator", f"{wajar}4"): ("nilai galat #N/A", ERROR),
+        ("program", f"{pagu}2"): ("nilai galat #REF!", ERROR),
+        ("pengaturan", setting.coordinate): ("rumus menghasilkan #DIV/0!", ERROR),
+    }
+    # nothing else is said of those cells (not 'target kosong', not 'Pagu tidak sah')
+    assert [i.rule for i in issues if (i.sheet, i.cell) in refused] == ["spec.rumus"] * 5
+    said = next(i for i in issues if i.cell == f"{t2018}3" and i.sheet == "indikator")
+    assert "simpan ulang di Excel atau LibreOffice" in said.message
