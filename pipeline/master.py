@@ -1068,6 +1068,19 @@ def _targets(
         got = parse_target(rec[col], polaritas, ladder)
         if got["error"] == "target kosong" and year != tahun:
             continue
+        if got["error"] == "target kosong" and polaritas in schema.POLARITAS:
+            check.add(
+                "indikator",
+                row,
+                col,
+                "",
+                _TARGET_WANTED.get(polaritas, _TARGET_WANTED["naik"])
+                + (": " + ", ".join(ladder) if polaritas == "kualitatif" and ladder else ""),
+                f"Target {year} (tahun laporan) indikator '{code}' kosong: capaiannya tidak "
+                "dapat dihitung tanpa target",
+                "spec.target",
+            )
+            continue
         if got["error"] and polaritas in schema.POLARITAS:
             check.add(
                 "indikator",
@@ -1106,6 +1119,15 @@ def _targets(
         "tahun_target_akhir": end_year,
         "catatan_target_akhir": note,
     }
+
+
+# What the reporting year's target of an empty cell should be, by polarity.
+_TARGET_WANTED = {
+    "naik": "target angka untuk tahun laporan, misalnya 12,5",
+    "turun": "target angka untuk tahun laporan, misalnya 12,5",
+    "range": "target rentang 'L - U' untuk tahun laporan, misalnya '80 - 90'",
+    "kualitatif": "target nilai tangga untuk tahun laporan",
+}
 
 
 def _shown_target(target: dict[str, Any] | None) -> float | str | None:

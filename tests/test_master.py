@@ -756,3 +756,30 @@ def test_a_spec_cell_with_an_error_value_or_no_stored_result_is_refused_at_its_c
     assert [i.rule for i in issues if (i.sheet, i.cell) in refused] == ["spec.rumus"] * 5
     said = next(i for i in issues if i.cell == f"{t2018}3" and i.sheet == "indikator")
     assert "simpan ulang di Excel atau LibreOffice" in said.message
+
+
+def test_an_empty_report_year_target_says_what_it_takes(tmp_path: Path) -> None:
+    """An empty target of the reporting year said 'seharusnya: target kosong', the problem
+    instead of what the cell takes; a formula never calculated there said the same."""
+    ws = openpyxl.load_workbook(SPEC_PATH)["indikator"]
+    column = openpyxl.utils.get_column_letter(_header(ws, "target_2018"))
+    polaritas = _header(ws, "polaritas")
+    naik = next(r[0].row for r in ws.iter_rows(min_row=2) if r[polaritas - 1].value == "naik")
+    kualitatif = next(
+        r[0].row for r in ws.iter_rows(min_row=2) if r[polaritas - 1].value == "kualitatif"
+    )
+
+    def edit(wb):
+        wb["indikator"][f"{column}{naik}"] = None
+        wb["indikator"][f"{column}{kualitatif}"] = "=A1"  # no stored result
+
+    spec, issues = _broken(tmp_path, edit)
+    assert spec is None
+    said = {i.cell: i for i in issues if i.sheet == "indikator" and i.severity == ERROR}
+    assert set(said) == {f"{column}{naik}", f"{column}{kualitatif}"}
+    empty = said[f"{column}{naik}"]
+    assert (empty.rule, empty.found) == ("spec.target", "")
+    assert empty.expected.startswith("target angka untuk tahun laporan")
+    assert "Target 2018 (tahun laporan) indikator" in empty.message and "kosong" in empty.message
+    formula = said[f"{column}{kualitatif}"]
+    assert (formula.rule, formula.found) == ("spec.rumus", "rumus tanpa nilai tersimpan")
