@@ -241,6 +241,22 @@ _NEAR = (9_999, 26)  # rows and columns every cell not matched by _FAR_REFERENCE
 MAX_CELLS = 10_000_000  # cells of the rectangle the value reader may allocate for one sheet
 
 
+# What :func:`sniff` says of an OPD's file, said of the secretariat's own (a master spec,
+# last year's report): there is no one to ask to send it again, and it is no template.
+_OWN_FILE = {
+    "terenkripsi": "buku kerja dilindungi kata sandi (terenkripsi) sehingga tidak dapat dibaca; "
+    "buka di Excel, hapus kata sandinya, lalu simpan",
+    "xls": "format Excel lama (.xls) atau dokumen Office lain, bukan Buku Kerja Excel (.xlsx); "
+    "buka di Excel lalu simpan sebagai Buku Kerja Excel (.xlsx)",
+    "pdf": "berkas PDF, bukan Buku Kerja Excel (.xlsx)",
+    "tidak_dikenal": "isinya bukan Buku Kerja Excel (.xlsx)",
+    "ods": "format OpenDocument (.ods), bukan Buku Kerja Excel (.xlsx); buka di LibreOffice atau "
+    "Excel lalu simpan sebagai Buku Kerja Excel (.xlsx)",
+    "zip_rusak": "berkas zip rusak atau terpotong (salinan atau unduhan yang tidak selesai?); "
+    "pakai salinan yang utuh",
+}
+
+
 def workbook_problem(path: Path) -> str:
     """Why a workbook must not be opened by the value reader in this process ('' when it may).
 
@@ -260,9 +276,9 @@ def workbook_problem(path: Path) -> str:
         return f"berkas terlalu besar ({size // (1024 * 1024)} MB)"
     package = _package_of(data)
     try:
-        _, problem = sniff(path, data[:8], package)
+        kind, problem = sniff(path, data[:8], package)
         if problem or package is None:
-            return problem
+            return _OWN_FILE.get(kind, problem)
         try:  # to name the sheet; a part no sheet names is looked at all the same
             names = {part: name for name, part in sheet_parts(package).items()}
         except Exception:
@@ -283,7 +299,7 @@ def workbook_problem(path: Path) -> str:
                 )
         return ""
     except zipfile.BadZipFile:
-        return "berkas zip rusak atau terpotong"
+        return _OWN_FILE["zip_rusak"]
     finally:
         if package is not None:
             package.close()

@@ -276,10 +276,14 @@ def column_title(value: object) -> str:
     return _TITLE_GAPS.sub("_", _text(value).lower())
 
 
+class _Unreadable(ValueError):
+    """Why a spec cannot be read, in words (not a reader's exception)."""
+
+
 def _read_sheets(path: Path) -> dict[str, list[list[Any]]]:
     problem = workbook_problem(path)  # read here, not in an isolated reader: screened first
     if problem:
-        raise ValueError(problem)
+        raise _Unreadable(problem)
     wb = open_workbook(path)
     try:
         return {
@@ -1227,12 +1231,20 @@ def read_masters(paths: list[Path]) -> list[tuple[MasterSpec | None, list[Issue]
     return out
 
 
+# The reader failed on a workbook that passed the screen (its parts are not what they say).
+_UNREADABLE = (
+    "isi buku kerja rusak (bagian di dalamnya tidak dapat dibaca); buka di Excel atau "
+    "LibreOffice lalu simpan ulang sebagai Buku Kerja Excel (.xlsx)"
+)
+
+
 def _read_draft(path: Path) -> _Draft:
     """Everything :func:`read_master` does but the value rules (see :class:`_Draft`)."""
     check = _Checker(path)
     try:
         sheets = _read_sheets(path)
     except Exception as exc:  # any reader failure on the spec is a refusal, not a crash
+        reason = str(exc) if isinstance(exc, _Unreadable) else _UNREADABLE
         return _Draft(
             None,
             [
@@ -1240,9 +1252,9 @@ def _read_draft(path: Path) -> _Draft:
                     rule="spec.tidak_terbaca",
                     severity=ERROR,
                     file=path.name,
-                    found=type(exc).__name__,
-                    expected="berkas xlsx master spec",
-                    message=f"Master spec tidak dapat dibaca: {exc}",
+                    found=reason.split("; ")[0],
+                    expected="master spec berupa Buku Kerja Excel (.xlsx) yang utuh",
+                    message=f"Master spec tidak dapat dibaca: {reason}.",
                 )
             ],
         )

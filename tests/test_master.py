@@ -178,6 +178,52 @@ def test_unreadable_spec_is_refused_not_raised(tmp_path: Path) -> None:
     assert issues[0].rule == "spec.tidak_terbaca"
 
 
+def _unreadable(tmp_path: Path, kind: str) -> Path:
+    """A spec that cannot be read, of one kind."""
+    path = tmp_path / ("spec.xls" if kind == "xls" else "spec.ods" if kind == "ods" else "s.xlsx")
+    if kind == "acak":
+        path.write_bytes(bytes(range(256)) * 8)
+    elif kind == "terpotong":
+        path.write_bytes(SPEC_PATH.read_bytes()[:20_000])
+    elif kind == "xls":  # the OLE2 signature of a legacy workbook
+        path.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(4096))
+    elif kind == "ods":
+        with zipfile.ZipFile(path, "w") as zf:
+            zf.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet")
+            zf.writestr("content.xml", "<office:document-content/>")
+    elif kind == "rusak":  # a zip that passes the screen, its workbook part broken
+        with zipfile.ZipFile(path, "w") as zf:
+            zf.writestr("xl/workbook.xml", "<workbook")
+    else:
+        path.mkdir()
+    return path
+
+
+@pytest.mark.parametrize(
+    ("kind", "said"),
+    [
+        ("acak", "bukan Buku Kerja Excel (.xlsx)"),
+        ("terpotong", "zip rusak atau terpotong"),
+        ("xls", "format Excel lama (.xls)"),
+        ("ods", "format OpenDocument (.ods)"),
+        ("rusak", "isi buku kerja rusak"),
+        ("folder", "folder, bukan berkas"),
+    ],
+)
+def test_an_unreadable_spec_says_why_in_words(tmp_path: Path, kind: str, said: str) -> None:
+    """The refusal said '[ditemukan: 'ValueError' …]' and, for a truncated zip, asked the
+    secretariat to 'kirim ulang' (send again) its own spec, or an .ods to be saved 'dari
+    templat'."""
+    spec, issues = read_master(_unreadable(tmp_path, kind))
+    assert spec is None
+    assert [(i.rule, i.severity) for i in issues] == [("spec.tidak_terbaca", ERROR)]
+    issue = issues[0]
+    assert said in issue.found and said in issue.message
+    assert issue.message.startswith("Master spec tidak dapat dibaca: ")
+    for word in ("Error", "kirim ulang", "templat"):
+        assert word not in issue.found and word not in issue.message
+
+
 def _zona(value: str):
     def edit(wb):
         ws = wb["pemda"]
