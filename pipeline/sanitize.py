@@ -107,12 +107,14 @@ def csv_cell(value: object) -> object:
 
 
 def json_value(value: object) -> object:
-    """Every text inside a JSON structure made safe as :func:`csv_cell` makes a CSV cell (the
-    keys too); numbers, booleans and None unchanged."""
+    """Every text inside a JSON structure made printable by :func:`text` (the keys too);
+    numbers, booleans and None unchanged. No apostrophe is put before a text that starts like a
+    formula, as :func:`csv_cell` does: no spreadsheet reads JSON as cells, and a JSON file holds
+    the true value (a setting ``-5`` stays ``-5``, not ``'-5``)."""
     if isinstance(value, str):
-        return csv_cell(value)
+        return text(value)
     if isinstance(value, Mapping):
-        return {str(csv_cell(str(k))): json_value(v) for k, v in value.items()}
+        return {text(str(k)): json_value(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return [json_value(v) for v in value]
     return value

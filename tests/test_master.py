@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import zipfile
 from pathlib import Path
@@ -829,3 +830,11 @@ def test_an_empty_report_year_target_says_what_it_takes(tmp_path: Path) -> None:
     assert "Target 2018 (tahun laporan) indikator" in empty.message and "kosong" in empty.message
     formula = said[f"{column}{kualitatif}"]
     assert (formula.rule, formula.found) == ("spec.rumus", "rumus tanpa nilai tersimpan")
+
+
+def test_the_manifest_holds_the_settings_as_they_are(report_dir: Path, spec: MasterSpec) -> None:
+    """``efisiensi_batas_bawah = -5`` was written to manifest.json as ``"'-5"``: the
+    apostrophe that keeps a CSV cell from being read as a formula was put into JSON too."""
+    manifest = json.loads((report_dir / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["pengaturan"]["efisiensi_batas_bawah"] == "-5"
+    assert manifest["pengaturan"] == spec.settings.raw
