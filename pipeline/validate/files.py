@@ -190,7 +190,7 @@ def supersede(
                 )
                 issues += out.items
 
-    def rank(s: Submission) -> tuple[bool, bool, bool, dt.datetime, str]:
+    def rank(s: Submission) -> tuple[bool, bool, bool, dt.datetime, str, str]:
         when = stamps[s.name][1]
         never = dt.datetime.min.replace(tzinfo=dt.UTC)
         return (
@@ -198,6 +198,7 @@ def supersede(
             s.name not in earlier,
             when is not None,
             when or never,
+            s.name.casefold(),  # a tie: the name last in the alphabet as people read it
             s.name,
         )
 
@@ -223,7 +224,7 @@ def supersede(
             elif o_when is None:
                 why = f"berkas ini tanpa waktu yang sah ({o_shown or 'kosong'})"
             elif tie:
-                why = f"waktu sama ({shown}); nama berkas yang diurutkan terakhir dipakai"
+                why = f"waktu sama ({shown}); dipakai berkas yang namanya terakhir menurut abjad"
             else:
                 why = f"{how} {shown}, lebih baru dari berkas ini ({o_how} {o_shown})"
             superseded[older.name] = (newest.name, why)
@@ -239,6 +240,19 @@ def supersede(
                     "lalu kirim ulang.",
                     found="tidak satu pun realisasi terisi",
                     expected=f"realisasi, seperti di {newest.name}",
+                )
+                issues += out.items
+                continue
+            if tie and older.sha256 != newest.sha256:  # which was meant cannot be told
+                out.issue(
+                    "berkas.waktu_sama",
+                    WARNING,
+                    f"Berkas ini dan {newest.name} tersimpan pada waktu yang sama ({shown}) "
+                    f"tetapi isinya berbeda: {newest.name} yang dipakai (namanya terakhir "
+                    "menurut abjad), berkas ini tidak. Bila berkas ini yang benar, simpan ulang "
+                    "di Excel lalu kirim lagi; bila tidak, tidak perlu berbuat apa-apa.",
+                    found=o_shown,
+                    expected=f"waktu simpan berbeda dari {newest.name}",
                 )
                 issues += out.items
                 continue
