@@ -271,7 +271,7 @@ def workbook_problem(path: Path) -> str:
     try:
         size, _, data = _contents(path)
     except OSError as exc:
-        return f"berkas tidak dapat dibuka ({_os_reason(exc)})"
+        return f"berkas tidak dapat dibuka ({os_reason(exc)})"
     if size > MAX_FILE_BYTES:
         return f"berkas terlalu besar ({size // (1024 * 1024)} MB)"
     package = _package_of(data)
@@ -684,9 +684,9 @@ def read_submission(path: Path, display_name: str | None = None) -> Submission:
         sub.issue(
             "berkas.tidak_terbuka",
             ERROR,
-            f"Berkas ditolak: berkas tidak dapat dibuka ({_os_reason(exc)}). Simpan ulang "
+            f"Berkas ditolak: berkas tidak dapat dibuka ({os_reason(exc)}). Simpan ulang "
             "berkasnya (tutup dulu di Excel) lalu kirim kembali.",
-            found=_os_reason(exc),
+            found=os_reason(exc),
             expected="berkas yang dapat dibuka",
         )
         return sub
@@ -908,7 +908,7 @@ def _entries(root: Path) -> Iterator[Entry]:
             with os.scandir(directory) as it:
                 items = sorted((Path(e.path) for e in it), key=lambda p: p.name)
         except OSError as exc:
-            reason = f"folder tidak dapat dibuka ({_os_reason(exc)})"
+            reason = f"folder tidak dapat dibuka ({os_reason(exc)})"
             yield entry(directory, reason, "folder")
             return
         if depth and _unpacked(items):
@@ -918,7 +918,7 @@ def _entries(root: Path) -> Iterator[Entry]:
             try:
                 mode = os.lstat(path).st_mode
             except OSError as exc:
-                yield entry(path, f"tidak dapat dibuka ({_os_reason(exc)})", "tidak_terbaca")
+                yield entry(path, f"tidak dapat dibuka ({os_reason(exc)})", "tidak_terbaca")
                 continue
             if stat.S_ISLNK(mode):
                 problem = _link_problem(path, real_root)
@@ -983,7 +983,9 @@ def _workbook_named_folder(path: Path) -> str:
     )
 
 
-def _os_reason(exc: OSError) -> str:
+def os_reason(exc: OSError) -> str:
+    """Why a file or folder could not be read, in words (an errno the table has not: its
+    number)."""
     reasons = {
         errno.EACCES: "izin ditolak",
         errno.EPERM: "izin ditolak",
@@ -1027,7 +1029,7 @@ def _regular(item: Entry) -> Entry:
         return Entry(
             item.path,
             item.name,
-            f"berkas tidak dapat dibuka ({_os_reason(exc)}); kirim atau simpan ulang berkasnya",
+            f"berkas tidak dapat dibuka ({os_reason(exc)}); kirim atau simpan ulang berkasnya",
             "tidak_terbaca",
         )
     os.close(fd)

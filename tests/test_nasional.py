@@ -250,6 +250,45 @@ def test_layout_reasons(tmp_path: Path) -> None:
     assert "input_xlsx/ tidak ada" in found["tanpa_input"]
 
 
+def test_no_folder_leaves_the_consolidation_without_a_row(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Three of four Pemda left out with no row: 'Master/' and 'INPUT_XLSX/' as Windows
+    writes them, an archive unpacked one level too deep. A folder that cannot be opened
+    ended the whole run under 'the output cannot be written' (exit 10); one whose input
+    folder cannot be listed was FINAL with every OPD 'not sent'."""
+    import os
+    from typing import Any
+
+    _spec_only(tmp_path / "windows")
+    (tmp_path / "windows" / "master").rename(tmp_path / "windows" / "Master")
+    (tmp_path / "windows" / "input_xlsx").rename(tmp_path / "windows" / "INPUT_XLSX")
+    _spec_only(tmp_path / "zip" / "1275_binjai", kode="1276")
+    (tmp_path / "arsip").mkdir()
+    _spec_only(tmp_path / "terkunci", kode="1277")
+    _spec_only(tmp_path / "masukan_terkunci", kode="1278")
+    locked = ("/terkunci/master", "/masukan_terkunci/input_xlsx")
+
+    def refusing(real: Any) -> Any:  # as a folder without permission (tests run as root)
+        def call(path: Any = ".") -> Any:
+            if str(path).endswith(locked):
+                raise PermissionError(13, "Permission denied", str(path))
+            return real(path)
+
+        return call
+
+    monkeypatch.setattr(os, "scandir", refusing(os.scandir))
+    monkeypatch.setattr(os, "listdir", refusing(os.listdir))
+    found = {f.folder: f for f in discover(tmp_path)}
+    assert set(found) == {"windows", "zip", "arsip", "terkunci", "masukan_terkunci"}
+    assert not found["windows"].problem and found["windows"].kode_pemda == "1275"
+    assert found["windows"].input_dir.name == "INPUT_XLSX"
+    assert "Folder 1275_binjai di dalamnya memuat keduanya" in found["zip"].problem
+    assert found["arsip"].problem.startswith("Bukan folder Pemda")
+    assert found["terkunci"].problem == "'master' tidak dapat dibuka (izin ditolak)."
+    assert "'input_xlsx' tidak dapat dibuka" in found["masukan_terkunci"].problem
+
+
 def _spec_only(folder: Path, kode: str | None = None, blank_row: bool = False) -> None:
     """A Pemda folder with the demo spec (its ``pemda`` data row below a blank row, when
     asked) and no OPD file: only a note in the input folder."""

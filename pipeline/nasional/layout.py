@@ -8,11 +8,12 @@ reason, so it becomes one row of the national outputs instead of disappearing.
 
 from __future__ import annotations
 
+import os
 from collections import Counter
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from pipeline.ingest import has_inputs, open_workbook, workbook_problem
+from pipeline.ingest import has_inputs, open_workbook, os_reason, workbook_problem
 from pipeline.master import column_title
 from pipeline.numbers import cell_text
 from pipeline.sanitize import visible
@@ -38,17 +39,76 @@ class PemdaFolder:
 
 
 def discover(root: Path) -> list[PemdaFolder]:
-    """Every Pemda folder under ``root`` in name order (folders with neither ``master/`` nor
-    ``input_xlsx/`` are not Pemda folders and are left out)."""
+    """Every folder under ``root`` in name order, each a Pemda or a row saying why not: a
+    folder that cannot be opened, one without ``master/`` and ``input_xlsx/`` (one level too
+    deep, as an archive often unpacks, is said so). ``Master/`` and ``INPUT_XLSX/`` are found
+    as written on Windows. Hidden folders (``.git``, ``.Trash``) and ``__MACOSX`` are not
+    Pemda folders and are left out."""
     found: list[PemdaFolder] = []
-    for path in sorted(p for p in Path(root).iterdir() if p.is_dir()):
-        if path.name.startswith("."):
+    for path in sorted(Path(root).iterdir()):
+        if path.name.startswith(".") or path.name == "__MACOSX":
             continue
-        master, inputs = path / SPEC_FOLDER, path / INPUT_FOLDER
-        if not master.is_dir() and not inputs.is_dir():
-            continue
-        found.append(_folder(len(found), path, master, inputs))
+        try:
+            if not path.is_dir():
+                continue
+            master, inputs = _child(path, SPEC_FOLDER), _child(path, INPUT_FOLDER)
+            if not master.is_dir() and not inputs.is_dir():
+                found.append(_no_pemda(len(found), path))
+                continue
+            found.append(_folder(len(found), path, master, inputs))
+        except OSError as exc:  # this folder's, never the run's: one row with the reason
+            what = _within(path, exc.filename)
+            found.append(
+                PemdaFolder(
+                    len(found),
+                    visible(path.name),
+                    None,
+                    path / INPUT_FOLDER,
+                    problem=f"{what} tidak dapat dibuka ({os_reason(exc)}).",
+                )
+            )
     return _same_year_unique_codes(found)
+
+
+def _within(folder: Path, filename: object) -> str:
+    """``Folder ini`` or ``master/spec.xlsx`` (the entry of ``folder`` that failed)."""
+    try:
+        inside = Path(str(filename)).relative_to(folder)
+    except ValueError:
+        return "Folder ini"
+    return f"'{visible(inside.as_posix())}'" if inside.parts else "Folder ini"
+
+
+def _child(path: Path, name: str) -> Path:
+    """``path/name``, or the one entry whose name is ``name`` in another letter case."""
+    exact = path / name
+    if exact.is_dir():
+        return exact
+    alike = [p for p in path.iterdir() if p.name.casefold() == name and p.is_dir()]
+    return alike[0] if len(alike) == 1 else exact
+
+
+def _no_pemda(order: int, path: Path) -> PemdaFolder:
+    """A folder with neither ``master/`` nor ``input_xlsx/``: said, with a folder inside that
+    has them (an archive unpacked one level too deep)."""
+    inner = sorted(
+        p.name
+        for p in path.iterdir()
+        if p.is_dir() and (_child(p, SPEC_FOLDER).is_dir() or _child(p, INPUT_FOLDER).is_dir())
+    )
+    where = (
+        f" Folder {visible(inner[0])} di dalamnya memuat keduanya: pindahkan isinya satu tingkat "
+        "ke atas."
+        if inner
+        else ""
+    )
+    return PemdaFolder(
+        order,
+        visible(path.name),
+        None,
+        path / INPUT_FOLDER,
+        problem=f"Bukan folder Pemda: tidak ada folder {SPEC_FOLDER}/ dan {INPUT_FOLDER}/.{where}",
+    )
 
 
 def _folder(order: int, path: Path, master: Path, inputs: Path) -> PemdaFolder:
@@ -61,10 +121,9 @@ def _folder(order: int, path: Path, master: Path, inputs: Path) -> PemdaFolder:
         if master.is_dir()
         else []
     )
-    files = sum(1 for p in inputs.rglob("*") if p.is_file()) if inputs.is_dir() else 0
-    # the name as shown and stored (a byte that is not UTF-8 becomes \\xNN; text only)
+    # the name as shown and stored (a byte that is not UTF-8 becomes \xNN; text only)
     name = visible(path.name)
-    base = PemdaFolder(order, name, specs[0] if len(specs) == 1 else None, inputs, files)
+    base = PemdaFolder(order, name, specs[0] if len(specs) == 1 else None, inputs)
     if not specs:
         return replace(base, problem=f"Tidak ada master spec (.xlsx) di folder {SPEC_FOLDER}/.")
     if len(specs) > 1:
@@ -76,6 +135,9 @@ def _folder(order: int, path: Path, master: Path, inputs: Path) -> PemdaFolder:
         )
     if not inputs.is_dir():
         return replace(base, problem=f"Folder {INPUT_FOLDER}/ tidak ada.")
+    with os.scandir(inputs):  # a folder that cannot be listed is this Pemda's row, not FINAL
+        pass
+    base = replace(base, files=sum(1 for p in inputs.rglob("*") if p.is_file()))
     if not has_inputs(inputs):  # as ``report`` refuses an empty input folder
         return replace(
             base, problem=f"Folder {INPUT_FOLDER}/ kosong: belum ada berkas OPD untuk diolah."

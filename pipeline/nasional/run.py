@@ -34,6 +34,7 @@ from pipeline.atomic import (
     staged_folder,
     write_text,
 )
+from pipeline.ingest import os_reason
 from pipeline.isolate import Limits, ignore_interrupt, interrupt_deferred
 from pipeline.nasional import summary
 from pipeline.nasional.executor import Executor, cores, owner, pool_context, watch_owner
@@ -143,7 +144,10 @@ def _run(
     progress: Progress,
     started: float,
 ) -> NationalRun:
-    folders = discover(root)
+    try:
+        folders = discover(root)
+    except OSError as exc:  # the root itself cannot be listed
+        raise NoPemda(f"Folder {root} tidak dapat dibuka ({os_reason(exc)}).") from None
     if not folders:
         raise NoPemda(
             f"Tidak ada folder Pemda di {root}: setiap Pemda berada di foldernya sendiri, "
