@@ -94,8 +94,25 @@ def persen(value: float | None, desimal: int = 2, kosong: str = "-") -> str:
 
 
 def rupiah(value: float | None, kosong: str = "-") -> str:
-    """``Rp 1.234.567`` (whole Rupiah); missing → ``kosong``."""
-    return kosong if _missing(value) else f"Rp {angka(value, 0)}"
+    """``Rp 1.234.567``, or ``Rp 1.234.567,32`` when the value has sen; missing → ``kosong``."""
+    if _missing(value):
+        return kosong
+    assert value is not None
+    return f"Rp {angka(value, desimal_rupiah([value]))}"
+
+
+def desimal_rupiah(values: Iterable[object]) -> int:
+    """Decimals a set of Rupiah amounts is shown with: 2 when any has sen (rounded to the sen,
+    as shown), else 0. One count for a whole column, so ``14.710.317.934,32`` and
+    ``15.340.841.600,00`` keep their digits aligned."""
+    for value in values:
+        try:
+            number = float(value)  # type: ignore[arg-type]  # any cell value, checked here
+        except (TypeError, ValueError):
+            continue
+        if math.isfinite(number) and abs(number) < BATAS_WAJAR and _as_shown(number, 2) % 1:
+            return 2
+    return 0
 
 
 def tanggal(value: dt.date | str | None, kosong: str = "") -> str:
@@ -227,7 +244,8 @@ def format_bertanda(desimal_tampil: int = 2) -> str:
 
 
 def format_rupiah(desimal_tampil: int = 0) -> str:
-    """Rupiah: ``Rp 1.234.567`` (whole Rupiah unless the value has sen)."""
+    """Rupiah: ``Rp 1.234.567``, with ``desimal_tampil`` = 2 (:func:`desimal_rupiah`, for
+    amounts with sen) ``Rp 1.234.567,32``."""
     places = max(0, min(int(desimal_tampil), 2))
     return f'{LOKAL}"Rp "#,##0' + ("." + "0" * places if places else "")
 

@@ -45,6 +45,16 @@ def test_excel_formats_never_end_in_a_bare_separator() -> None:
         assert not fmt.format_angka(places).endswith(("#", ".")), places
 
 
+def test_rupiah_are_whole_unless_they_have_sen() -> None:
+    assert fmt.rupiah(14710317934.32) == "Rp 14.710.317.934,32"
+    assert fmt.rupiah(15340841600.0) == "Rp 15.340.841.600"
+    assert fmt.rupiah(1000.004) == "Rp 1.000"  # no sen once rounded to the sen
+    # one count for a column: any amount with sen gives every amount two decimals
+    assert fmt.desimal_rupiah([15340841600.0, 14710317934.32, None, float("nan")]) == 2
+    assert fmt.desimal_rupiah([15340841600, 1000.004, None, "teks"]) == 0
+    assert fmt.format_rupiah(2) == '[$-421]"Rp "#,##0.00'
+
+
 def test_dates_signs_and_ordinals() -> None:
     assert fmt.tanggal("2019-02-20") == "20 Februari 2019"
     assert fmt.tanggal(dt.date(2018, 12, 31)) == "31 Desember 2018"

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import openpyxl
 import pandas as pd
 
 from pipeline import fmt
 from pipeline.score import RUMUS
+from pipeline.workbook.base import HEADER_ROW
 from pipeline.workbook.writer import realisasi_cells
 
 
@@ -57,3 +59,55 @@ def test_years_print_without_separator_and_weights_with_their_own_decimals(
     # every weight of the demo is 1: one format, whatever the indicator's precision
     assert {c.value for c in weights} == {1}
     assert {c.number_format for c in weights} == {fmt.format_angka(0)}
+
+
+def _columns(ws: Any) -> dict[str, int]:
+    return {str(cell.value): cell.column for cell in ws[HEADER_ROW + 1] if cell.value}
+
+
+def _row_of(ws: Any, col: int, value: str) -> int:
+    return next(r for r in range(HEADER_ROW + 2, ws.max_row + 1) if ws.cell(r, col).value == value)
+
+
+def test_rupiah_with_sen_show_their_sen(workbook_path: Path) -> None:
+    """RSUD's programme P032 spent 14.710.317.934,32: every Rupiah cell holding sen showed it
+    whole (14.710.317.934), the totals and the Ringkasan too. A Rupiah column where any amount
+    has sen shows two decimals on every row; a column of whole Rupiah shows none."""
+    wb = openpyxl.load_workbook(workbook_path)
+    ws = wb["Anggaran"]
+    cols = _columns(ws)
+    p032 = _row_of(ws, cols["Kode Program"], "P032")
+    spent = ws.cell(p032, cols["Realisasi Anggaran (Rp)"])
+    assert (spent.value, spent.number_format) == (14710317934.32, fmt.format_angka(2))
+    assert ws.cell(p032, cols["Pagu (Rp)"]).number_format == fmt.format_angka(0)
+    total = next(
+        r
+        for r in range(p032, ws.max_row + 1)
+        if str(ws.cell(r, 2).value).startswith("Jumlah program yang melaporkan")
+    )
+    assert ws.cell(total, cols["Realisasi Anggaran (Rp)"]).number_format == fmt.format_angka(2)
+    assert ws.cell(total, cols["Pagu (Rp)"]).number_format == fmt.format_angka(0)
+
+    checked = 0
+    for sheet in ("Anggaran", "Sasaran", "OPD", "Efisiensi"):
+        ws = wb[sheet]
+        for header, col in _columns(ws).items():
+            if not header.endswith("(Rp)"):
+                continue
+            cells = [
+                ws.cell(r, col)
+                for r in range(HEADER_ROW + 2, ws.max_row + 1)
+                if isinstance(ws.cell(r, col).value, int | float)
+            ]
+            sen = any(round(c.value * 100) % 100 for c in cells)
+            expected = fmt.format_angka(2 if sen else 0)
+            assert {c.number_format for c in cells} == {expected}, (sheet, header)
+            checked += sen
+    assert checked >= 5  # Anggaran, Sasaran (realisasi, sisa), OPD, Efisiensi hold sen
+
+    ring = wb["Ringkasan"]
+    line = next(r for r in range(1, 20) if ring.cell(r, 1).value == "Realisasi anggaran")
+    cell = ring.cell(line, 2)
+    assert round(cell.value * 100) % 100 == 32
+    assert cell.number_format == fmt.format_rupiah(2)
+    assert fmt.rupiah(cell.value).endswith(",32")

@@ -175,7 +175,7 @@ def value_decimals(kind: str, value: float, default: int) -> int:
     if kind in ("int", "tahun"):
         return 0
     if kind == "rp":
-        return 0  # whole Rupiah on display; the cell keeps the sen
+        return fmt.desimal_rupiah([value])  # whole Rupiah unless it has sen
     return min(fmt.desimal(value), default)  # num, nilai: as many as it has, up to the setting
 
 
@@ -298,13 +298,17 @@ def write_table(
     footer: str,
     freeze_cols: int = 0,
     decimals: pd.Series | None = None,
+    totals: dict[str, list[Any]] | None = None,
 ) -> int:
     """A data sheet: the banner, a header row, one row per record; frozen, filtered, printable.
 
     ``decimals`` (same index as ``df``) gives per-row decimals for the ``num`` columns (the
-    indicator's own precision). Returns the last row written.
+    indicator's own precision). A Rupiah column shows sen on every row when any of its amounts
+    has sen, and is as wide as its widest amount; ``totals`` are the amounts the caller writes
+    in bold under the table, per column key, counted in that width. Returns the last row
+    written.
     """
-    cols = _whole_words(cols, df)
+    cols = _fit_amounts(_whole_words(cols, df), df, totals or {})
     widths = [c.width for c in cols]
     scale = fit_scale(widths, landscape=True)
     breaks = panels(widths, freeze_cols, scale, landscape=True)
@@ -317,6 +321,7 @@ def write_table(
         ws.set_column(c, c, col.width)
     rows = frames.records(df)
     places = list(decimals) if decimals is not None else [None] * len(rows)
+    sen = {c.key: fmt.desimal_rupiah(df[c.key]) for c in cols if c.kind == "rp" and c.key in df}
     wrapped = [c for c in cols if c.kind == "text"]
     for r, (rec, dec) in enumerate(zip(rows, places, strict=True), start=first + 1):
         ws.set_row(r, row_height(*((rec.get(c.key), c.width) for c in wrapped)))
@@ -324,6 +329,8 @@ def write_table(
             row_dec = (
                 int(dec) if col.kind == "num" and dec is not None and not is_missing(dec) else None
             )
+            if col.kind == "rp":
+                row_dec = sen.get(col.key)
             put(ws, r, c, rec.get(col.key), col.kind, fmts, row_dec)
     last = first + len(rows)
     ws.freeze_panes(first + 1, freeze_cols)
@@ -354,6 +361,32 @@ def _whole_words(cols: list[Col], df: pd.DataFrame) -> list[Col]:
             out.append(replace(col, width=width))
         else:
             out.append(col)
+    return out
+
+
+def _fit_amounts(cols: list[Col], df: pd.DataFrame, totals: dict[str, list[Any]]) -> list[Col]:
+    """The columns, each Rupiah column widened to print its widest amount (with its sen, and a
+    total in bold): a wider column than ``###``, which LibreOffice prints for a number that
+    does not fit."""
+    out = []
+    for col in cols:
+        if col.kind != "rp" or col.key not in df:
+            out.append(col)
+            continue
+        places = fmt.desimal_rupiah(df[col.key])
+        shown = [(v, False) for v in df[col.key]] + [(v, True) for v in totals.get(col.key, [])]
+        widest = max(
+            (
+                text_width_pt(fmt.angka(float(v), places), bold=bold)
+                for v, bold in shown
+                if not is_missing(v) and not isinstance(v, str)
+            ),
+            default=0.0,
+        )
+        width = col.width
+        while text_room_pt(width) < widest:
+            width += 1
+        out.append(replace(col, width=width))
     return out
 
 

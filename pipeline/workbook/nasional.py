@@ -269,8 +269,9 @@ def _ringkasan(
         align="left",
         valign="vcenter",
     )
+    sen = fmt.desimal_rupiah([head["realisasi_anggaran"], head["pagu_dilaporkan"]])
     rp = fmts.get(
-        bold=True, font_size=11, num_format=fmt.format_rupiah(), align="left", valign="vcenter"
+        bold=True, font_size=11, num_format=fmt.format_rupiah(sen), align="left", valign="vcenter"
     )
     value = fmts.get(align="left", valign="vcenter")
     rows: list[tuple[str, Any, str]] = [

@@ -74,7 +74,8 @@ class RunInfo:
         return f"&L{self.nama_pemda}&C&A · {what} {self.tahun}{per}&RHalaman &P dari &N"
 
 
-WIDTHS = (38, 22, 38, 2, 16, 28, 16)  # A..G, the printed page
+# A..G, the printed page; B holds a Rupiah total with sen (Rp 99.999.999.999.999,99)
+WIDTHS = (34, 29, 35, 2, 16, 28, 16)
 DATA_COL = 9  # the charts' data starts in column J, outside the print area
 SCALE = 85  # 9 pt prints at 7,65 pt
 MAX_LISTED = 6
@@ -227,8 +228,10 @@ def write_ringkasan(
         align="left",
         valign="vcenter",
     )
+    # the three Rupiah lines alike: with sen when any of them has sen
+    sen = fmt.desimal_rupiah([k["realisasi_anggaran"], k["pagu_dilaporkan"], k["pagu"]])
     rp = fmts.get(
-        bold=True, font_size=11, num_format=fmt.format_rupiah(), align="left", valign="vcenter"
+        bold=True, font_size=11, num_format=fmt.format_rupiah(sen), align="left", valign="vcenter"
     )
     note = fmts.get(text_wrap=True, valign="vcenter", font_color="#404040")
     value = fmts.get(bold=True, font_size=11, align="left", valign="vcenter")

@@ -357,6 +357,7 @@ def sheet_anggaran(wb: Workbook, ws: Worksheet, ctx: Context) -> None:
         ],
         catatan_hitung=program_notes(res.program, ctx.issues, status),
     )
+    k = res.keseluruhan
     last = write_table(
         ws,
         prog,
@@ -366,9 +367,12 @@ def sheet_anggaran(wb: Workbook, ws: Worksheet, ctx: Context) -> None:
         "Anggaran dan Realisasi per Program",
         ctx.footer,
         freeze_cols=ANGGARAN_KEYS,
+        totals={
+            "pagu": [k["pagu"], k["pagu_dilaporkan"]],
+            "realisasi_anggaran": [k["realisasi_anggaran"]],
+        },
     )
     _predikat(ws, wb, ctx, ANGGARAN_COLS, "predikat_serapan", last)
-    k = res.keseluruhan
     pagu_col, real_col = (
         col_index(ANGGARAN_COLS, "pagu"),
         col_index(ANGGARAN_COLS, "realisasi_anggaran"),
@@ -377,7 +381,11 @@ def sheet_anggaran(wb: Workbook, ws: Worksheet, ctx: Context) -> None:
         col_index(ANGGARAN_COLS, "serapan"),
         col_index(ANGGARAN_COLS, "catatan_hitung"),
     )
-    bold_rp = fmts.number(0, bold=True, bg_color="#F2F2F2")
+    # the totals with the sen of their column (a sum has sen only where a row has)
+    bold_rp = {
+        key: fmts.number(fmt.desimal_rupiah(prog[key]), bold=True, bg_color="#F2F2F2")
+        for key in ("pagu", "realisasi_anggaran")
+    }
     bold_pct = fmts.number(fmts.decimals, bold=True, bg_color="#F2F2F2")
     bold = fmts.get(bold=True, border=1, text_wrap=True, bg_color="#F2F2F2")
     totals = [
@@ -409,8 +417,8 @@ def sheet_anggaran(wb: Workbook, ws: Worksheet, ctx: Context) -> None:
         ws.write_string(row, 0, "Jumlah", bold)
         ws.write_string(row, 1, f"{label} ({count})", bold)
         for col, value, f in (
-            (pagu_col, pagu, bold_rp),
-            (real_col, realisasi, bold_rp),
+            (pagu_col, pagu, bold_rp["pagu"]),
+            (real_col, realisasi, bold_rp["realisasi_anggaran"]),
             (ser_col, serapan, bold_pct),
         ):
             if not is_missing(value):
