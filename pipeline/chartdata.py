@@ -8,6 +8,7 @@ use one rule.
 
 from __future__ import annotations
 
+import math
 import textwrap
 
 import numpy as np
@@ -93,6 +94,30 @@ def sasaran_bars(sasaran: pd.DataFrame, scale: Scale, desimal: int = 2) -> pd.Da
             "teks_nilai",
         ],
     )
+
+
+SUMBU_CAPAIAN_MIN = 140.0  # a capaian axis shows at least 0–140 %
+RUANG_LABEL = 30.0  # points beyond the highest bar, for its value label (as the PNG charts)
+
+
+def sumbu_capaian(values: pd.Series) -> tuple[float, float]:
+    """The capaian axis of a native bar chart: (maximum, step between its gridlines).
+
+    As the PNG charts draw it: at least 140, else the highest bar plus 30 points for its label
+    (or 15 % of the bar, on a long axis); rounded up to a whole step of 20, or of 50, 100, 200,
+    500, … when 20 would give more than 8 steps. A bar above 140 (``batas_capaian = none``, or
+    a cap of 150 or 200) is drawn whole, never cut at the edge.
+    """
+    numbers = pd.to_numeric(values, errors="coerce")
+    top = float(numbers.max()) if numbers.notna().any() else 0.0
+    end = max(SUMBU_CAPAIAN_MIN, top + max(RUANG_LABEL, top * 0.15))
+    magnitude = 10.0
+    while True:
+        for factor in (2, 5, 10):
+            step = factor * magnitude
+            if end <= 8 * step:
+                return float(math.ceil(end / step) * step), step
+        magnitude *= 10
 
 
 def predikat_counts(counts: dict[str, int], scale: Scale) -> pd.DataFrame:

@@ -216,3 +216,18 @@ def test_chart_values_show_the_specs_display_decimals() -> None:
     line = next(x for x in summary.splitlines() if x.startswith("Rata-rata capaian"))
     assert line.split(":")[1].split("%")[0].strip().count(",") == 1
     assert len(line.split(":")[1].split("%")[0].strip().split(",")[1]) == 1, line
+
+
+def test_capaian_axis_reaches_past_the_highest_bar() -> None:
+    """The native capaian charts: at least 0–140 in steps of 20; past that the highest bar
+    plus 30 points (15 % on a long axis), rounded up to a whole step of at most 8."""
+    for values, axis in [
+        ([], (140.0, 20.0)),
+        ([float("nan"), 88.9], (140.0, 20.0)),
+        ([110.0], (140.0, 20.0)),
+        ([119.05, 120.0], (160.0, 20.0)),
+        ([200.0], (250.0, 50.0)),
+        ([370.0], (500.0, 100.0)),
+        ([1000.0], (1200.0, 200.0)),
+    ]:
+        assert chartdata.sumbu_capaian(pd.Series(values, dtype=float)) == axis, values

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import math
+import re
+import zipfile
 from pathlib import Path
 from typing import Any
 
 import openpyxl
 import pandas as pd
+import pytest
 
 from pipeline import fmt
 from pipeline.score import RUMUS
 from pipeline.workbook.base import HEADER_ROW
 from pipeline.workbook.writer import realisasi_cells
+from tests.conftest import INPUT_DIR, SPEC_PATH, run_report
 
 
 def test_quarterly_ladder_values_are_shown_as_typed() -> None:
@@ -111,3 +116,58 @@ def test_rupiah_with_sen_show_their_sen(workbook_path: Path) -> None:
     assert round(cell.value * 100) % 100 == 32
     assert cell.number_format == fmt.format_rupiah(2)
     assert fmt.rupiah(cell.value).endswith(",32")
+
+
+@pytest.fixture(scope="module")
+def other_report(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo with no cap on capaian (S05 averages 200 %)."""
+    base = tmp_path_factory.mktemp("lain")
+    wb = openpyxl.load_workbook(SPEC_PATH)
+    rows = {r[0].value: r for r in wb["pengaturan"].iter_rows(min_row=2)}
+    for key, value in {"batas_capaian": "none"}.items():
+        if key in rows:
+            rows[key][1].value = value
+        else:
+            wb["pengaturan"].append([key, value])
+    spec = base / "spec.xlsx"
+    wb.save(spec)
+    result = run_report(INPUT_DIR, base / "out", spec=spec)
+    assert result.returncode == 0, result.stderr
+    return base / "out" / "1275_2018_konsolidasi.xlsx"
+
+
+def _chart_axes(path: Path) -> dict[str, tuple[float, list[float]]]:
+    """Per native chart of the Ringkasan (by title): its value axis maximum and the values
+    its bars draw (read from the cells the series points at)."""
+    ws = openpyxl.load_workbook(path)["Ringkasan"]
+    out = {}
+    with zipfile.ZipFile(path) as zf:
+        for name in sorted(
+            n for n in zf.namelist() if re.fullmatch(r"xl/charts/chart\d+\.xml", n)
+        ):
+            xml = zf.read(name).decode("utf-8")
+            title = "".join(re.findall(r"<a:t>(.*?)</a:t>", xml))
+            top = re.search(r"<c:valAx>.*?<c:max val=\"([\d.]+)\"", xml, re.S)
+            ref = re.search(r"<c:val><c:numRef><c:f>Ringkasan!\$(\w+)\$(\d+):\$\w+\$(\d+)", xml)
+            assert ref, name
+            col, first, last = ref.group(1), int(ref.group(2)), int(ref.group(3))
+            values = [ws[f"{col}{r}"].value for r in range(first, last + 1)]
+            out[title] = (
+                float(top.group(1)) if top else math.inf,
+                [float(v) for v in values if isinstance(v, int | float)],
+            )
+    return out
+
+
+def test_native_capaian_charts_never_cut_a_bar(workbook_path: Path, other_report: Path) -> None:
+    """The Ringkasan's capaian charts ended at 140 %: without a cap S05's 200 % ran off the
+    edge. The axis follows the highest bar (plus room for its label), as the PNG charts do."""
+    for path in (workbook_path, other_report):
+        charts = {t: v for t, v in _chart_axes(path).items() if t.startswith("Rata-rata capaian")}
+        assert len(charts) == 2, charts.keys()  # per Sasaran, per OPD
+        for title, (top, values) in charts.items():
+            assert values, title
+            assert top >= max(140.0, max(values) + 30), (path.name, title, top, max(values))
+    uncapped = _chart_axes(other_report)
+    sasaran = next(v for t, v in uncapped.items() if t.startswith("Rata-rata capaian per Sasaran"))
+    assert max(sasaran[1]) == pytest.approx(200.0)

@@ -504,11 +504,13 @@ def _bar_chart(
     return chart
 
 
-def _capaian_axis() -> dict[str, Any]:
+def _capaian_axis(values: pd.Series) -> dict[str, Any]:
+    """The x axis of a capaian chart, long enough for its highest bar and label."""
+    top, step = chartdata.sumbu_capaian(values)
     return {
         "min": 0,
-        "max": 140,
-        "major_unit": 20,
+        "max": top,
+        "major_unit": step,
         "major_gridlines": _gridlines(),
         "num_format": fmt.format_angka(0),
         "num_font": _font_9(),
@@ -530,7 +532,7 @@ def _sasaran_chart(
         + (f"; capaian tiap indikator dibatasi {fmt.angka_ringkas(cap, 2)}%" if cap else ""),
         # every Sasaran named: without interval_unit LibreOffice drops every other crowded label
         y_axis={"reverse": True, "interval_unit": 1, "num_font": _font_9()},
-        x_axis=_capaian_axis(),
+        x_axis=_capaian_axis(bars["rata_rata_capaian"]),
         size={"width": _page_px(), "height": max(200, 60 + 18 * data[1])},
     )
 
@@ -547,7 +549,7 @@ def _opd_chart(
         gap=30,
         title=f"Rata-rata capaian per OPD (%), warna = predikat; {where}",
         y_axis={"reverse": True, "interval_unit": 1, "num_font": _font_9()},
-        x_axis=_capaian_axis(),
+        x_axis=_capaian_axis(rank["rata_rata_capaian"]),
         size={"width": _page_px() // 2 - 10, "height": OPD_CHART_PX},
     )
 
