@@ -264,7 +264,7 @@ def tren_sasaran(
     labels: dict[str, str],
     pemda: str,
     label_progres: str = "",
-    desimal: int = 1,
+    desimal: int = 2,
 ) -> Figure:
     """Per Sasaran: last year's capaian (when known), this year's, and progress to the end
     target of the RPJMD, grouped horizontal bars in that order with their values."""
@@ -301,7 +301,9 @@ def tren_sasaran(
     )
     ax.invert_yaxis()
     ax.axvline(100, color=GRID, linestyle="--", linewidth=1)
-    ax.set_xlim(0, max(130.0, top + 15))
+    # room for the longest bar's label (up to 6 decimals, 200,000000%): a share of the axis,
+    # since the label keeps its width as the axis grows
+    ax.set_xlim(0, max(130.0, top + 15, top * 1.15))
     # the grey bars are progress toward the end target, not capaian: one neutral axis name
     ax.set_xlabel("Rata-rata per Sasaran (%), tiap indikator dibatasi seperti rata-rata capaian")
     _percent_axis(ax)

@@ -329,7 +329,7 @@ def _figures(
             labels,
             pemda,
             chartdata.progres_label(res.indikator),
-            min(settings.desimal_tampilan, 1),  # three bars a row: one decimal at most
+            settings.desimal_tampilan,
         ),
     }
 

@@ -111,3 +111,44 @@ def test_dollar_signs_in_a_name_are_drawn_as_written() -> None:
     fig = national.ranking(ranked, "Peringkat $x$")
     charts.save_png(fig, io.BytesIO())
     plt.close(fig)
+
+
+def test_trend_chart_shows_the_specs_decimals_and_its_labels_fit() -> None:
+    """tren_sasaran.png showed 88,9% where every other chart and sheet show 88,87%
+    (``desimal_tampilan`` = 2); every value label stays inside the chart's axes."""
+    from pipeline import fmt
+    from pipeline.outputs import _figures, run_info
+    from pipeline.run import load_and_run
+    from tests.conftest import INPUT_DIR, SPEC_PATH
+
+    run, issues = load_and_run(SPEC_PATH, INPUT_DIR)
+    assert run is not None, issues
+    settings = run.spec.settings
+    assert settings.desimal_tampilan == 2
+    info, kelengkapan = run_info(run)
+    figures = _figures(run.results, settings, info.nama_pemda, run.spec.tahun, kelengkapan)
+    frame = chartdata.tren_sasaran(run.results.indikator, run.results.sasaran, settings)
+    try:
+        fig = figures["chart_tren"]
+        ax = fig.axes[0]
+        shown = {t.get_text() for t in ax.texts}
+        assert {fmt.persen(v, 2) for v in frame["nilai"].dropna()} <= shown
+        assert "88,87%" in shown  # S01 this year, as on the Sasaran sheet
+        fig.canvas.draw()
+        edge = ax.get_window_extent().x1
+        assert all(t.get_window_extent().x1 <= edge for t in ax.texts)
+    finally:
+        for fig in figures.values():
+            plt.close(fig)
+    # the longest labels the setting allows fit as well, on a long axis too (no cap: 200 %,
+    # 1.500 %), beside the longest names an axis label may have
+    labels = {str(k): f"{k} {'x' * 45}" for k in frame["kode_sasaran"]}
+    first = frame["kode_sasaran"] == frame["kode_sasaran"].iloc[0]
+    for top in (None, 200.0, 1500.0):
+        data = frame if top is None else frame.assign(nilai=frame["nilai"].mask(first, top))
+        for places in (2, 6):
+            fig = charts.tren_sasaran(data, labels, "Kota Contoh", "", places)
+            fig.canvas.draw()
+            edge = fig.axes[0].get_window_extent().x1
+            assert all(t.get_window_extent().x1 <= edge for t in fig.axes[0].texts), (top, places)
+            plt.close(fig)
