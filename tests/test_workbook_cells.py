@@ -120,11 +120,11 @@ def test_rupiah_with_sen_show_their_sen(workbook_path: Path) -> None:
 
 @pytest.fixture(scope="module")
 def other_report(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The demo with no cap on capaian (S05 averages 200 %)."""
+    """The demo with one decimal shown and no cap on capaian (S05 averages 200 %)."""
     base = tmp_path_factory.mktemp("lain")
     wb = openpyxl.load_workbook(SPEC_PATH)
     rows = {r[0].value: r for r in wb["pengaturan"].iter_rows(min_row=2)}
-    for key, value in {"batas_capaian": "none"}.items():
+    for key, value in {"desimal_tampilan": "1", "batas_capaian": "none"}.items():
         if key in rows:
             rows[key][1].value = value
         else:
@@ -171,3 +171,18 @@ def test_native_capaian_charts_never_cut_a_bar(workbook_path: Path, other_report
     uncapped = _chart_axes(other_report)
     sasaran = next(v for t, v in uncapped.items() if t.startswith("Rata-rata capaian per Sasaran"))
     assert max(sasaran[1]) == pytest.approx(200.0)
+
+
+def test_efficiency_line_of_the_summary_has_the_specs_decimals(other_report: Path) -> None:
+    """With desimal_tampilan 1 the Ringkasan's efficiency line (C8) still showed two
+    decimals, beside one on the Efisiensi sheet."""
+    wb = openpyxl.load_workbook(other_report)
+    ws = wb["Efisiensi"]
+    cols = _columns(ws)
+    overall = _row_of(ws, cols["Tingkat"], "Keseluruhan")
+    points = ws.cell(overall, cols["Capaian − Serapan (poin)"]).value
+    # the sheet shows it with one decimal
+    assert ws.cell(overall, cols["Capaian − Serapan (poin)"]).number_format == fmt.format_angka(1)
+    assert fmt.angka_ringkas(points, 2) != fmt.angka_ringkas(points, 1)  # the test can tell
+    line = wb["Ringkasan"]["C8"].value
+    assert line.startswith(f"capaian − serapan {fmt.bertanda(points, 1)} poin: "), line

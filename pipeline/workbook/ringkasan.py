@@ -252,7 +252,8 @@ def write_ringkasan(
         if part
     )
     efisiensi_line = (
-        f"capaian − serapan {fmt.bertanda(eff_rec.get('efisiensi'))} poin: "
+        f"capaian − serapan {fmt.bertanda(eff_rec.get('efisiensi'), settings.desimal_tampilan)} "
+        "poin: "
         f"{eff_rec.get('kategori_efisiensi') or '-'}"
         if eff_rec
         else ""
