@@ -617,11 +617,13 @@ def efficiency(capaian: pd.Series, serapan_pct: pd.Series, settings: Settings) -
 
 
 def sisa_anggaran(pagu: pd.Series, realisasi: pd.Series, min_capaian: pd.Series) -> pd.DataFrame:
-    """Unspent budget, called ``penghematan`` only where every scored target was met."""
+    """Unspent budget, called ``penghematan`` only where every scored target was met; where no
+    indicator was scored (``min_capaian`` empty) nothing was assessed, and it says so."""
     sisa = pagu - realisasi
-    met = min_capaian >= 100
-    label = np.where(
-        sisa.isna(), "", np.where(met, "penghematan", "sisa anggaran (target belum tercapai)")
+    label = np.select(
+        [sisa.isna(), min_capaian.isna(), min_capaian >= 100],
+        ["", "sisa anggaran (tidak ada indikator dinilai)", "penghematan"],
+        default="sisa anggaran (target belum tercapai)",
     )
     return pd.DataFrame({"sisa_anggaran": sisa, "jenis_sisa": label}, index=pagu.index)
 

@@ -118,6 +118,32 @@ def test_rupiah_with_sen_show_their_sen(workbook_path: Path) -> None:
     assert fmt.rupiah(cell.value).endswith(",32")
 
 
+def test_unspent_budget_of_a_unit_without_a_scored_indicator_says_so(
+    workbook_path: Path,
+) -> None:
+    """S09, SETDA, KEC_BJS and DISPRINDAG have no scored indicator: their unspent budget said
+    'target belum tercapai', though nothing was assessed."""
+    none_scored = "sisa anggaran (tidak ada indikator dinilai)"
+    wb = openpyxl.load_workbook(workbook_path)
+    ws = wb["Efisiensi"]
+    cols = _columns(ws)
+    kinds = {
+        ws.cell(r, cols["Kode"]).value: ws.cell(r, cols["Jenis Sisa"]).value
+        for r in range(HEADER_ROW + 2, ws.max_row + 1)
+        if ws.cell(r, cols["Kode"]).value
+    }
+    for code in ("S09", "SETDA", "KEC_BJS", "DISPRINDAG"):
+        assert kinds[code] == none_scored, code
+    assert kinds["S12"] == "penghematan"
+    assert kinds["S01"] == "sisa anggaran (target belum tercapai)"
+    assert kinds["INSPEKTORAT"] == "sisa anggaran (target belum tercapai)"
+    ws = wb["Sasaran"]
+    cols = _columns(ws)
+    s09 = _row_of(ws, cols["Kode Sasaran"], "S09")
+    assert ws.cell(s09, cols["Indikator Dinilai"]).value in (None, 0)
+    assert ws.cell(s09, cols["Jenis Sisa"]).value == none_scored
+
+
 @pytest.fixture(scope="module")
 def other_report(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The demo with one decimal shown and no cap on capaian (S05 averages 200 %)."""

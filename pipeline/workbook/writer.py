@@ -443,7 +443,8 @@ def sheet_efisiensi(wb: Workbook, ws: Worksheet, ctx: Context) -> None:
         f"Capaian − serapan (poin): efisien bila > {fmt.bertanda(s.efisiensi_batas_atas)}, "
         f"tidak efisien bila < {fmt.bertanda(s.efisiensi_batas_bawah)}, selain itu cukup "
         "efisien (pengaturan efisiensi_batas_atas / _bawah). Sisa anggaran disebut penghematan "
-        "hanya bila semua indikator yang dinilai mencapai target."
+        "hanya bila semua indikator yang dinilai mencapai target; tanpa indikator yang dinilai: "
+        "sisa anggaran (tidak ada indikator dinilai)."
     )
     # one wrapped paragraph over the key columns, which every printed panel repeats (as one
     # line it ran past the page's edge and was cut where the panels part)
