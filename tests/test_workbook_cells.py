@@ -13,10 +13,11 @@ import pandas as pd
 import pytest
 
 from pipeline import fmt
+from pipeline import template as tpl
 from pipeline.score import RUMUS
 from pipeline.workbook.base import HEADER_ROW
 from pipeline.workbook.writer import realisasi_cells
-from tests.conftest import INPUT_DIR, SPEC_PATH, run_report
+from tests.conftest import SPEC_PATH, copy_inputs, input_file, read_sheet, run_report
 
 
 def test_quarterly_ladder_values_are_shown_as_typed() -> None:
@@ -146,7 +147,8 @@ def test_unspent_budget_of_a_unit_without_a_scored_indicator_says_so(
 
 @pytest.fixture(scope="module")
 def other_report(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The demo with one decimal shown and no cap on capaian (S05 averages 200 %)."""
+    """The demo with one decimal shown, no cap on capaian (S05 averages 200 %) and DLH's
+    file refused (its Indikator sheet deleted)."""
     base = tmp_path_factory.mktemp("lain")
     wb = openpyxl.load_workbook(SPEC_PATH)
     rows = {r[0].value: r for r in wb["pengaturan"].iter_rows(min_row=2)}
@@ -157,7 +159,12 @@ def other_report(tmp_path_factory: pytest.TempPathFactory) -> Path:
             wb["pengaturan"].append([key, value])
     spec = base / "spec.xlsx"
     wb.save(spec)
-    result = run_report(INPUT_DIR, base / "out", spec=spec)
+    folder = copy_inputs(base)
+    dlh = input_file(folder, "DLH")
+    wb = openpyxl.load_workbook(dlh)
+    del wb[tpl.SHEET_INDIKATOR]
+    wb.save(dlh)
+    result = run_report(folder, base / "out", spec=spec)
     assert result.returncode == 0, result.stderr
     return base / "out" / "1275_2018_konsolidasi.xlsx"
 
@@ -212,3 +219,15 @@ def test_efficiency_line_of_the_summary_has_the_specs_decimals(other_report: Pat
     assert fmt.angka_ringkas(points, 2) != fmt.angka_ringkas(points, 1)  # the test can tell
     line = wb["Ringkasan"]["C8"].value
     assert line.startswith(f"capaian − serapan {fmt.bertanda(points, 1)} poin: "), line
+
+
+def test_programmes_of_a_refused_file_say_it_was_refused(other_report: Path) -> None:
+    """DLH sent its file and it was refused (berkas ditolak): its programmes said 'OPD belum
+    mengirim berkas'."""
+    kelengkapan = read_sheet(other_report, "Kelengkapan").set_index("Kode OPD")
+    assert kelengkapan.loc["DLH", "Status Pengiriman"] == "berkas ditolak"
+    assert kelengkapan.loc["KESBANGPOL", "Status Pengiriman"] == "belum mengirim"
+    anggaran = read_sheet(other_report, "Anggaran")
+    notes = anggaran.groupby("Kode OPD")["Keterangan Perhitungan"].agg(set)
+    assert notes["DLH"] == {"berkas OPD ditolak: tidak ikut jumlah serapan"}
+    assert notes["KESBANGPOL"] == {"OPD belum mengirim berkas: tidak ikut jumlah serapan"}

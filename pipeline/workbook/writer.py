@@ -334,6 +334,8 @@ def program_notes(
                     f"realisasi {rejected[(berkas, cell)]} ditolak (ERROR di sheet Validasi): "
                     "tidak ikut jumlah serapan"
                 )
+            elif status_kirim.get(str(rec.get("kode_opd")), "") == DITOLAK:
+                parts.append("berkas OPD ditolak: tidak ikut jumlah serapan")
             elif status_kirim.get(str(rec.get("kode_opd")), "") not in DIKIRIM:
                 parts.append("OPD belum mengirim berkas: tidak ikut jumlah serapan")
             else:
