@@ -500,7 +500,7 @@ def cmd_nasional(args: argparse.Namespace) -> int:
     if not args.root.is_dir():
         print(f"Folder root {args.root} tidak ada atau bukan folder.", file=sys.stderr)
         return EXIT_LOCAL
-    problem = _a_file(args.output) or _swap_problem(args.output, args.root)
+    problem = _output_problem(args.output, args.root)
     if problem:
         _say(problem)
         return EXIT_OUTPUT
@@ -513,7 +513,7 @@ def cmd_nasional(args: argparse.Namespace) -> int:
         print(str(exc), file=sys.stderr)
         return EXIT_SERVER
     try:
-        with output_lock(args.output):
+        with output_lock(args.output, args.tunggu):
             run = run_nasional(
                 args.root, args.output, executor, _limits(args), args.per_pemda, sys.stderr
             )
@@ -583,6 +583,23 @@ def _wait(text: str) -> float:
     if not value >= 0:
         raise argparse.ArgumentTypeError(
             f"'{text}' bukan lama menunggu yang sah: berikan jumlah detik 0 atau lebih"
+        )
+    return value
+
+
+MAX_WORKERS = 64  # each local worker holds the whole pipeline (about 200 MB) and two readers
+
+
+def _workers(text: str) -> int:
+    """How many local worker processes: a whole number from 1 to :data:`MAX_WORKERS`."""
+    try:
+        value = int(text.strip())
+    except ValueError:
+        value = 0
+    if not 1 <= value <= MAX_WORKERS:
+        raise argparse.ArgumentTypeError(
+            f"'{text}' bukan jumlah proses yang sah: berikan bilangan bulat 1 sampai "
+            f"{MAX_WORKERS}, misalnya 2"
         )
     return value
 
@@ -806,10 +823,19 @@ def _nasional_parser(sub: argparse._SubParsersAction[Any]) -> None:
     )
     p.add_argument(
         "--workers",
-        type=int,
+        type=_workers,
         default=cores(),
         metavar="N",
-        help="jumlah proses lokal (bawaan: jumlah inti mesin ini, %(default)s)",
+        help=f"jumlah proses lokal, 1 sampai {MAX_WORKERS} (bawaan: jumlah inti mesin ini, "
+        "%(default)s)",
+    )
+    p.add_argument(
+        "--tunggu",
+        type=_wait,
+        default=0.0,
+        metavar="DETIK",
+        help="tunggu selama ini bila proses lain sedang menulis folder keluaran yang sama "
+        "(bawaan: langsung ditolak)",
     )
     p.add_argument(
         "--per-pemda",

@@ -453,12 +453,22 @@ def test_environment_problems_are_one_sentence(tmp_path: Path) -> None:
     missing = run_cli("nasional", "--root", str(tmp_path / "x"), "--output", str(tmp_path / "o"))
     assert missing.returncode == 8
     assert "Traceback" not in missing.stderr and "tidak ada" in missing.stderr
-    empty = run_cli("nasional", "--root", str(tmp_path), "--output", str(tmp_path / "o"))
+    root = tmp_path / "akar"
+    root.mkdir()
+    empty = run_cli("nasional", "--root", str(root), "--output", str(tmp_path / "o"))
     assert empty.returncode == 8 and "Tidak ada folder Pemda" in empty.stderr
+    # an output inside the root: the next run would take it for a Pemda folder
+    inside = run_cli("nasional", "--root", str(root), "--output", str(root / "o"))
+    assert inside.returncode == 10 and "di dalam folder masukan" in inside.stderr
+    for workers in ("0", "-1", "1,5", "999"):
+        wrong = run_cli(
+            "nasional", "--root", str(root), "--output", str(tmp_path / "o"), "--workers", workers
+        )
+        assert wrong.returncode == 2 and "bukan jumlah proses yang sah" in wrong.stderr
     no_scheduler = run_cli(
         "nasional",
         "--root",
-        str(tmp_path),
+        str(root),
         "--output",
         str(tmp_path / "o"),
         "--dask",
@@ -468,11 +478,58 @@ def test_environment_problems_are_one_sentence(tmp_path: Path) -> None:
     assert "Traceback" not in no_scheduler.stderr
     assert "penjadwal Dask" in no_scheduler.stderr
     not_an_address = run_cli(
-        "nasional", "--root", str(tmp_path), "--output", str(tmp_path / "o"), "--dask", "x"
+        "nasional", "--root", str(root), "--output", str(tmp_path / "o"), "--dask", "x"
     )
     assert not_an_address.returncode == 5, not_an_address.stderr
     assert "Traceback" not in not_an_address.stderr
     assert "tcp://127.0.0.1:8786" in not_an_address.stderr
+
+
+def test_an_address_that_is_no_dask_scheduler_is_one_sentence(tmp_path: Path) -> None:
+    """The dashboard's port (printed by the run itself), a web server or a socket that never
+    answers: the run waited without end. tls:// and ucx:// ended in a TypeError traceback."""
+    import socket
+    import threading
+    import time
+
+    root = tmp_path / "akar"
+    root.mkdir()
+    silent = socket.create_server(("127.0.0.1", 0))  # accepts, never says a word
+    held: list[socket.socket] = []
+    stop = threading.Event()
+
+    def accept() -> None:
+        silent.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                held.append(silent.accept()[0])
+            except OSError:
+                continue
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    try:
+        address = f"tcp://127.0.0.1:{silent.getsockname()[1]}"
+        started = time.monotonic()
+        done = run_cli(
+            "nasional", "--root", str(root), "--output", str(tmp_path / "o"), "--dask", address
+        )
+        assert time.monotonic() - started < 60
+        assert done.returncode == 5, done.stderr
+        assert "tidak menjawab sebagai penjadwal Dask" in done.stderr
+        assert "Traceback" not in done.stderr
+    finally:
+        stop.set()
+        thread.join()
+        for conn in held:
+            conn.close()
+        silent.close()
+    for other in ("tls://127.0.0.1:8786", "ucx://127.0.0.1:8786", "inproc://x", "localhost"):
+        done = run_cli(
+            "nasional", "--root", str(root), "--output", str(tmp_path / "o"), "--dask", other
+        )
+        assert done.returncode == 5 and "Traceback" not in done.stderr, done.stderr
+        assert "tcp://<host>:<port>" in done.stderr
 
 
 def test_ringkasan_stays_one_page_with_many_draft_pemda(national: Setup, tmp_path: Path) -> None:

@@ -8,13 +8,18 @@ local Dask cluster costs seconds to start and is slower than a process pool on o
 from __future__ import annotations
 
 import concurrent.futures as cf
+import errno
 import multiprocessing as mp
 import os
+import re
+import socket
 import sys
 import threading
 import time
 from collections.abc import Callable
 from typing import Any, Protocol
+
+from pipeline.sanitize import visible
 
 
 class EnvironmentProblem(Exception):
@@ -152,6 +157,66 @@ def _probe() -> str:
     return __version__
 
 
+HANDSHAKE_SECONDS = 5.0  # a Dask scheduler greets a new connection at once
+_ADDRESS = re.compile(r"(?:tcp://)?(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._-]+):([0-9]{1,5})/?")
+
+
+def _scheduler_address(address: str) -> tuple[str, int]:
+    """``host`` and ``port`` of ``tcp://host:port`` (or ``host:port``); another scheme (tls,
+    ucx, inproc: not set up here) or a malformed address is one sentence."""
+    match = _ADDRESS.fullmatch(address.strip())
+    port = int(match.group(2)) if match else 0
+    if match is None or not 0 < port < 65536:
+        raise EnvironmentProblem(
+            f"Alamat penjadwal Dask '{visible(address)}' tidak dapat dipakai: tulis "
+            "tcp://<host>:<port>, misalnya tcp://127.0.0.1:8786 (alamat yang dicetak "
+            "`dask scheduler` pada baris 'Scheduler at')."
+        )
+    return match.group(1).strip("[]"), port
+
+
+def _net_reason(exc: BaseException) -> str:
+    """Why a connection failed, in words."""
+    if isinstance(exc, TimeoutError | socket.timeout):
+        return "tidak ada jawaban"
+    reasons = {
+        errno.ECONNREFUSED: "koneksi ditolak: tidak ada yang mendengarkan di port itu",
+        errno.EHOSTUNREACH: "host tidak dapat dicapai",
+        errno.ENETUNREACH: "jaringan tidak dapat dicapai",
+        errno.ETIMEDOUT: "tidak ada jawaban",
+    }
+    if isinstance(exc, socket.gaierror):
+        return "nama host tidak dikenal"
+    code = getattr(exc, "errno", None)
+    return reasons.get(code or 0, f"galat jaringan {code or type(exc).__name__}")
+
+
+def _answers_as_dask(address: str, host: str, port: int, timeout: float) -> None:
+    """Refuse, in one sentence, an address where nothing listens or where something other
+    than a Dask scheduler does (its dashboard, a web server, a silent socket): a Dask
+    scheduler greets each connection at once, and the client would wait for that greeting
+    without end."""
+    try:
+        with socket.create_connection((host, port), timeout=timeout) as conn:
+            conn.settimeout(timeout)
+            greeting = conn.recv(1)
+    except OSError as exc:
+        if isinstance(exc, TimeoutError | socket.timeout):
+            greeting = b""
+        else:
+            raise EnvironmentProblem(
+                f"Tidak dapat terhubung ke penjadwal Dask {visible(address)} "
+                f"({_net_reason(exc)}); periksa alamatnya dan bahwa `dask scheduler` sedang "
+                "berjalan."
+            ) from None
+    if not greeting:
+        raise EnvironmentProblem(
+            f"{visible(address)} tidak menjawab sebagai penjadwal Dask dalam {timeout:g} detik "
+            "(alamat dasbor, atau layanan lain?); pakai alamat penjadwal, yang dicetak "
+            "`dask scheduler` pada baris 'Scheduler at' (biasanya port 8786)."
+        )
+
+
 class DaskExecutor:
     """A running Dask distributed scheduler (``tcp://host:8786``); its workers run the batches.
 
@@ -165,16 +230,18 @@ class DaskExecutor:
 
         from pipeline import __version__  # noqa: PLC0415
 
+        host, port = _scheduler_address(address)
+        _answers_as_dask(address, host, port, min(timeout, HANDSHAKE_SECONDS))
         try:
-            self._client = Client(address, timeout=timeout)
-        except ValueError as exc:  # not an address at all ("host" without a port, a typo)
+            self._client = Client(f"tcp://{host}:{port}", timeout=timeout)
+        except (ValueError, TypeError) as exc:  # what the address check above let through
             raise EnvironmentProblem(
-                f"Alamat penjadwal Dask '{address}' tidak dapat dipakai ({exc}); tulis seperti "
+                f"Alamat penjadwal Dask '{address}' tidak dapat dipakai; tulis seperti "
                 "tcp://127.0.0.1:8786."
             ) from exc
         except (OSError, TimeoutError) as exc:
             raise EnvironmentProblem(
-                f"Tidak dapat terhubung ke penjadwal Dask {address} ({type(exc).__name__}); "
+                f"Tidak dapat terhubung ke penjadwal Dask {address} ({_net_reason(exc)}); "
                 "periksa alamatnya dan bahwa `dask scheduler` sedang berjalan."
             ) from exc
         try:
