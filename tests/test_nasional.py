@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import io
 import math
+import re
 import time
 import zipfile
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import openpyxl
 import pandas as pd
@@ -258,7 +260,6 @@ def test_no_folder_leaves_the_consolidation_without_a_row(
     ended the whole run under 'the output cannot be written' (exit 10); one whose input
     folder cannot be listed was FINAL with every OPD 'not sent'."""
     import os
-    from typing import Any
 
     _spec_only(tmp_path / "windows")
     (tmp_path / "windows" / "master").rename(tmp_path / "windows" / "Master")
@@ -328,6 +329,31 @@ def test_the_folder_check_reads_the_kode_pemda_the_run_uses(tmp_path: Path) -> N
     assert part.row["status"] == "tidak dijalankan"
     assert "'1275'" in part.row["alasan"] and "'9999'" in part.row["alasan"]
     assert not out.exists()
+
+
+def test_a_pemda_code_or_province_code_cannot_take_a_national_output_name(
+    tmp_path: Path,
+) -> None:
+    """Kode Pemda 'charts' put a Pemda's full report inside the national charts folder with
+    --per-pemda, 'indikator.parquet' ended the run; province codes '1.1' and '1/1' wrote one
+    chart over the other, and a 300-character code ended the run ('name too long')."""
+    from pipeline.nasional.run import _chart_stem
+
+    _spec_only(tmp_path / "a", kode="charts")
+    _spec_only(tmp_path / "b", kode="Indikator.PARQUET")
+    _spec_only(tmp_path / "c", kode="1276")
+    found = {f.folder: f.problem for f in discover(tmp_path)}
+    assert "sama dengan nama keluaran nasional" in found["a"]
+    assert "sama dengan nama keluaran nasional" in found["b"]
+    assert not found["c"]
+    taken: dict[str, Any] = {}
+    stems = []
+    for kode in ("1.1", "1/1", "x" * 300, "pemda"):
+        stem = _chart_stem(kode, taken)
+        taken[f"chart_peringkat_{stem}"] = None
+        stems.append(stem)
+    assert stems[0] == "1_1" and stems[1].startswith("1_1_") and len(set(stems)) == 4
+    assert all(len(stem) <= 40 and re.fullmatch(r"[0-9A-Za-z_-]+", stem) for stem in stems)
 
 
 def test_a_spec_the_reader_must_not_open_is_not_peeked_at(tmp_path: Path) -> None:

@@ -9,6 +9,7 @@ reason, so it becomes one row of the national outputs instead of disappearing.
 from __future__ import annotations
 
 import os
+import re
 from collections import Counter
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -184,6 +185,8 @@ def national_year(folders: list[PemdaFolder]) -> str:
     return max(y for y, n in years.items() if n == top)
 
 
+# The names a national run writes in its output folder: no Pemda's own folder may take one.
+_OUTPUT_NAME = re.compile(r"charts|.*\.(?:parquet|xlsx|json|png)", re.IGNORECASE)
 _CASE = "huruf besar dan kecil tidak membedakan nama folder di Windows dan macOS"
 
 
@@ -204,6 +207,12 @@ def _same_year_unique_codes(folders: list[PemdaFolder]) -> list[PemdaFolder]:
                 f"Kode Pemda '{f.kode_pemda}' tidak dapat dipakai sebagai nama folder "
                 "keluaran; pakai huruf, angka, titik, garis bawah atau tanda hubung, tidak "
                 "diawali titik."
+            )
+        elif not problem and _OUTPUT_NAME.fullmatch(f.kode_pemda):
+            problem = (
+                f"Kode Pemda '{f.kode_pemda}' sama dengan nama keluaran nasional (folder "
+                "charts, berkas .parquet, .xlsx, .json atau .png); keluaran Pemda ini akan "
+                "menimpanya. Perbaiki kode_pemda di sheet pemda master spec."
             )
         elif not problem and f.kode_pemda.casefold() in owner:
             first, code = owner[f.kode_pemda.casefold()]

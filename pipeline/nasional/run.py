@@ -11,6 +11,7 @@ bug) is run again one Pemda at a time, so only the Pemda that fails alone is rep
 from __future__ import annotations
 
 import concurrent.futures as cf
+import hashlib
 import json
 import math
 import platform
@@ -302,7 +303,7 @@ def _write(
     for kode, frame in ranked.items():
         name = frame["nama_provinsi"].iloc[0] if kode and len(frame) else ""
         if kode:
-            where, stem = f"Provinsi {name or kode}", re.sub(r"[^0-9A-Za-z_-]", "_", kode)
+            where, stem = f"Provinsi {name or kode}", _chart_stem(kode, charts)
         elif len(ranked) > 1:
             where, stem = "Pemda tanpa kode provinsi", "tanpa_provinsi"
         else:
@@ -352,6 +353,16 @@ def _write(
     for key, (path, _, _) in charts.items():
         paths[key] = path
     return _Written(pemda, head, paths, counts)
+
+
+def _chart_stem(kode: str, taken: dict[str, Any]) -> str:
+    """A province code as part of a chart's file name: letters, digits, ``_`` and ``-`` only,
+    at most 40 characters, and never another province's (``1.1`` and ``1/1`` both read
+    ``1_1``): such a name, or a shortened one, ends with the code's own digest."""
+    stem = re.sub(r"[^0-9A-Za-z_-]", "_", kode)
+    if len(stem) > 40 or f"chart_peringkat_{stem}" in taken or stem in ("pemda", "tanpa_provinsi"):
+        stem = f"{stem[:31]}_{hashlib.sha256(kode.encode()).hexdigest()[:8]}"
+    return stem
 
 
 HELPERS = 2  # processes writing the national tables and charts (at most the cores)
