@@ -183,8 +183,15 @@ def test_national_workbook(national: Setup) -> None:
         "Pemda",
         "Provinsi",
         "Mutu Data",
+        "Tidak Diolah",
     ]
     parquet = _table(out, "pemda")
+    # the folders not run: a table of their own (it was under the rules' columns and header,
+    # its status cut and its rows read as rules on a second page)
+    not_run = read_sheet(path, "Tidak Diolah")
+    want = parquet[~parquet["status"].isin(["FINAL", "DRAFT"])]
+    assert not_run["Folder"].tolist() == want["folder"].tolist()
+    assert not_run["Keterangan / Alasan"].tolist() == want["alasan"].tolist()
     sheet = read_sheet(path, "Pemda")
     assert sheet["Nama Pemda"].iloc[-1] == "(folder zz_tanpa_spec)"  # no spec, no name: its folder
     assert (
@@ -206,7 +213,7 @@ def test_national_workbook(national: Setup) -> None:
         assert row["Serapan (%)"] == pytest.approx(serapan, abs=1e-9)
     shown = [
         str(v)
-        for name in ("Ringkasan", "Pemda", "Provinsi", "Mutu Data")
+        for name in ("Ringkasan", "Pemda", "Provinsi", "Mutu Data", "Tidak Diolah")
         for v in pd.read_excel(path, sheet_name=name, header=None, engine="calamine")
         .to_numpy()
         .ravel()
@@ -256,7 +263,8 @@ def test_no_folder_leaves_the_consolidation_without_a_row(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Three of four Pemda left out with no row: 'Master/' and 'INPUT_XLSX/' as Windows
-    writes them, an archive unpacked one level too deep. A folder that cannot be opened
+    writes them, an archive unpacked one level too deep (a folder of notes is still no
+    Pemda). A folder that cannot be opened
     ended the whole run under 'the output cannot be written' (exit 10); one whose input
     folder cannot be listed was FINAL with every OPD 'not sent'."""
     import os
@@ -281,11 +289,10 @@ def test_no_folder_leaves_the_consolidation_without_a_row(
     monkeypatch.setattr(os, "scandir", refusing(os.scandir))
     monkeypatch.setattr(os, "listdir", refusing(os.listdir))
     found = {f.folder: f for f in discover(tmp_path)}
-    assert set(found) == {"windows", "zip", "arsip", "terkunci", "masukan_terkunci"}
+    assert set(found) == {"windows", "zip", "terkunci", "masukan_terkunci"}  # arsip: no Pemda
     assert not found["windows"].problem and found["windows"].kode_pemda == "1275"
     assert found["windows"].input_dir.name == "INPUT_XLSX"
-    assert "Folder 1275_binjai di dalamnya memuat keduanya" in found["zip"].problem
-    assert found["arsip"].problem.startswith("Bukan folder Pemda")
+    assert "folder 1275_binjai di dalamnya memuat keduanya" in found["zip"].problem
     assert found["terkunci"].problem == "'master' tidak dapat dibuka (izin ditolak)."
     assert "'input_xlsx' tidak dapat dibuka" in found["masukan_terkunci"].problem
 

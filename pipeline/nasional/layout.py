@@ -40,11 +40,11 @@ class PemdaFolder:
 
 
 def discover(root: Path) -> list[PemdaFolder]:
-    """Every folder under ``root`` in name order, each a Pemda or a row saying why not: a
-    folder that cannot be opened, one without ``master/`` and ``input_xlsx/`` (one level too
-    deep, as an archive often unpacks, is said so). ``Master/`` and ``INPUT_XLSX/`` are found
-    as written on Windows. Hidden folders (``.git``, ``.Trash``) and ``__MACOSX`` are not
-    Pemda folders and are left out."""
+    """Every Pemda folder under ``root`` in name order, or a row saying why it cannot be run:
+    a folder that cannot be opened, one holding its Pemda one level too deep (as an archive
+    often unpacks). ``Master/`` and ``INPUT_XLSX/`` are found as written on Windows. A folder
+    with neither (notes, an archive), hidden folders (``.git``) and ``__MACOSX`` are not Pemda
+    folders and are left out."""
     found: list[PemdaFolder] = []
     for path in sorted(Path(root).iterdir()):
         if path.name.startswith(".") or path.name == "__MACOSX":
@@ -54,7 +54,9 @@ def discover(root: Path) -> list[PemdaFolder]:
                 continue
             master, inputs = _child(path, SPEC_FOLDER), _child(path, INPUT_FOLDER)
             if not master.is_dir() and not inputs.is_dir():
-                found.append(_no_pemda(len(found), path))
+                nested = _nested(len(found), path)  # else not a Pemda folder (notes, archive)
+                if nested is not None:
+                    found.append(nested)
                 continue
             found.append(_folder(len(found), path, master, inputs))
         except OSError as exc:  # this folder's, never the run's: one row with the reason
@@ -89,26 +91,24 @@ def _child(path: Path, name: str) -> Path:
     return alike[0] if len(alike) == 1 else exact
 
 
-def _no_pemda(order: int, path: Path) -> PemdaFolder:
-    """A folder with neither ``master/`` nor ``input_xlsx/``: said, with a folder inside that
-    has them (an archive unpacked one level too deep)."""
+def _nested(order: int, path: Path) -> PemdaFolder | None:
+    """A folder with neither ``master/`` nor ``input_xlsx/`` but a folder inside that has
+    them (an archive unpacked one level too deep): a row saying so. None for any other
+    folder, which is no Pemda's."""
     inner = sorted(
         p.name
         for p in path.iterdir()
         if p.is_dir() and (_child(p, SPEC_FOLDER).is_dir() or _child(p, INPUT_FOLDER).is_dir())
     )
-    where = (
-        f" Folder {visible(inner[0])} di dalamnya memuat keduanya: pindahkan isinya satu tingkat "
-        "ke atas."
-        if inner
-        else ""
-    )
+    if not inner:
+        return None
     return PemdaFolder(
         order,
         visible(path.name),
         None,
         path / INPUT_FOLDER,
-        problem=f"Bukan folder Pemda: tidak ada folder {SPEC_FOLDER}/ dan {INPUT_FOLDER}/.{where}",
+        problem=f"Tidak ada folder {SPEC_FOLDER}/ dan {INPUT_FOLDER}/ di sini, tetapi folder "
+        f"{visible(inner[0])} di dalamnya memuat keduanya: pindahkan isinya satu tingkat ke atas.",
     )
 
 

@@ -100,6 +100,7 @@ TIDAK_DIOLAH_COLS = [
     Col("alasan", width=90, header="Keterangan / Alasan"),
 ]
 MUTU_TOP = 40  # rules listed on the data-quality sheet
+NOT_RUN_SHEET = "Tidak Diolah"  # the folders that could not be run, when there are any
 DRAFT_TOP = 8  # DRAFT Pemda named on the Ringkasan page, as many of them as fit on it
 DEFAULT_ROW_PT = 15.0  # a row whose height is not set
 
@@ -178,10 +179,9 @@ def write_national_workbook(
             _colour_predikat(ws, fmts, provinces, PROVINSI_COLS, colours)
 
         ws = wb.add_worksheet("Mutu Data")
-        top = quality.head(MUTU_TOP)
-        last = write_table(
+        write_table(
             ws,
-            top,
+            quality.head(MUTU_TOP),
             MUTU_COLS,
             fmts,
             status,
@@ -189,18 +189,20 @@ def write_national_workbook(
             "semua masalah ada di validasi.parquet)",
             footer,
         )
+        # a table of its own, on a sheet of its own: its columns' widths and its header
+        # repeated on each printed page (under the rules' header it was cut and misread)
         not_run = pemda[~pemda["status"].isin(("FINAL", "DRAFT"))]
-        at = last + 3
-        ws.write_string(
-            at - 1, 0, f"Pemda yang tidak dapat diolah ({len(not_run)})", fmts.subtitle
-        )
-        ws.set_row(at, row_height(*((c.title, c.width) for c in TIDAK_DIOLAH_COLS), bold=True))
-        for c, col in enumerate(TIDAK_DIOLAH_COLS):
-            ws.write_string(at, c, col.title, fmts.header)
-        for r, rec in enumerate(records(not_run), start=at + 1):
-            ws.set_row(r, row_height(*((rec.get(c.key, ""), c.width) for c in TIDAK_DIOLAH_COLS)))
-            for c, col in enumerate(TIDAK_DIOLAH_COLS):
-                ws.write_string(r, c, str(rec.get(col.key, "")), fmts.text)
+        if not not_run.empty:
+            ws = wb.add_worksheet(NOT_RUN_SHEET)
+            write_table(
+                ws,
+                not_run,
+                TIDAK_DIOLAH_COLS,
+                fmts,
+                status,
+                f"Pemda yang tidak dapat diolah ({len(not_run)})",
+                footer,
+            )
         wb.close()
     return path
 
@@ -389,7 +391,9 @@ def _ringkasan(
             "major_gridlines": {"visible": True},
         }
     )
-    chart.set_size({"width": 470, "height": 230})
+    # as wide as the columns it stands on (D–G), so it ends inside the printed page
+    width = sum(int(w * 7 + 5) for w in RINGKASAN_WIDTHS[3:]) - 12
+    chart.set_size({"width": width, "height": 230})
     ws.insert_chart(below + 2, 3, chart, {"x_offset": 4})
 
     start = first + len(rows) + 1
@@ -429,7 +433,8 @@ def _ringkasan(
         ws.write_string(
             row + 1,
             0,
-            f"Tidak dapat diolah: {n(len(not_run), 0)} folder (alasannya di sheet Mutu Data)",
+            f"Tidak dapat diolah: {n(len(not_run), 0)} folder (alasannya di sheet "
+            f"{NOT_RUN_SHEET})",
             fmts.bold,
         )
     ws.print_area(0, 0, max(row + 2, below + 14), last_col)
