@@ -188,6 +188,11 @@ def test_national_workbook(national: Setup) -> None:
     parquet = _table(out, "pemda")
     # the folders not run: a table of their own (it was under the rules' columns and header,
     # its status cut and its rows read as rules on a second page)
+    # what was never counted is blank, not 0 (a folder not run has no indicators or OPDs)
+    never = parquet[parquet["status"] == "tidak dijalankan"]
+    assert (
+        len(never) and never[["jumlah_indikator", "opd_total", "jumlah_error"]].isna().all().all()
+    )
     not_run = read_sheet(path, "Tidak Diolah")
     want = parquet[~parquet["status"].isin(["FINAL", "DRAFT"])]
     assert not_run["Folder"].tolist() == want["folder"].tolist()

@@ -99,8 +99,8 @@ def pemda_table(rows: list[dict[str, Any]]) -> pd.DataFrame:
     df = pd.DataFrame(rows).reindex(columns=PEMDA_COLUMNS)
     for col in _NUMBERS:
         df[col] = pd.to_numeric(df[col], errors="coerce").astype(float)
-    for col in _COUNTS:
-        df[col] = pd.to_numeric(df[col], errors="coerce").fillna(0).astype("int64")
+    for col in _COUNTS:  # a Pemda not run has no count: blank, not 0 (it was never counted)
+        df[col] = pd.to_numeric(df[col], errors="coerce").astype("Int64")
     df["tahun"] = pd.to_numeric(df["tahun"], errors="coerce").astype("Int64")
     text = [c for c in PEMDA_COLUMNS if c not in _NUMBERS | _COUNTS | {"tahun", "peringkat"}]
     for col in text:
