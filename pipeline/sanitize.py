@@ -66,15 +66,16 @@ _INVISIBLE = re.compile(r"[\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
 
 
 def visible(value: str) -> str:
-    """A name shown exactly: each control character, each invisible or direction-changing
-    character and each byte that was not UTF-8 written as ``\\xNN`` / ``\\uNNNN``, so two
-    different names never look alike and nothing invisible remains."""
+    """A name shown exactly: each control character (tab and line breaks too: a name is one
+    line), each invisible or direction-changing character and each byte that was not UTF-8
+    written as ``\\xNN`` / ``\\uNNNN``, so two different names never look alike and nothing
+    invisible remains."""
     out = []
     for ch in value:
         code = ord(ch)
         if 0xDC80 <= code <= 0xDCFF:  # a byte os.fsdecode could not decode (surrogateescape)
             out.append(f"\\x{code - 0xDC00:02x}")
-        elif _CONTROL.match(ch) or _INVISIBLE.match(ch):
+        elif _CONTROL.match(ch) or _INVISIBLE.match(ch) or ch in "\t\n\r":  # a name: one line
             out.append(f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}")
         else:
             out.append(ch)

@@ -281,6 +281,7 @@ def test_no_folder_leaves_the_consolidation_without_a_row(
     (tmp_path / "arsip").mkdir()
     _spec_only(tmp_path / "terkunci", kode="1277")
     _spec_only(tmp_path / "masukan_terkunci", kode="1278")
+    _spec_only(tmp_path / "dua\nbaris", kode="1279")  # shown on one line, as \x0a
     locked = ("/terkunci/master", "/masukan_terkunci/input_xlsx")
 
     def refusing(real: Any) -> Any:  # as a folder without permission (tests run as root)
@@ -294,7 +295,13 @@ def test_no_folder_leaves_the_consolidation_without_a_row(
     monkeypatch.setattr(os, "scandir", refusing(os.scandir))
     monkeypatch.setattr(os, "listdir", refusing(os.listdir))
     found = {f.folder: f for f in discover(tmp_path)}
-    assert set(found) == {"windows", "zip", "terkunci", "masukan_terkunci"}  # arsip: no Pemda
+    assert set(found) == {  # arsip: no Pemda
+        "windows",
+        "zip",
+        "terkunci",
+        "masukan_terkunci",
+        "dua\\x0abaris",
+    }
     assert not found["windows"].problem and found["windows"].kode_pemda == "1275"
     assert found["windows"].input_dir.name == "INPUT_XLSX"
     assert "folder 1275_binjai di dalamnya memuat keduanya" in found["zip"].problem
