@@ -104,6 +104,33 @@ def test_an_entry_that_cannot_be_opened_is_listed_with_its_reason(
     assert ingest.list_inputs(tmp_path) == [tmp_path / "biasa.xlsx"]
 
 
+def test_a_workbook_that_cannot_be_opened_holds_the_report_as_a_draft(
+    spec: MasterSpec, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """DINSOS's corrected file, there but locked (or without permission): it was only
+    'ignored', and DINSOS's older file was used with no ERROR, the report FINAL."""
+    from pipeline.run import run_pemda
+    from tests.conftest import copy_inputs
+
+    folder = copy_inputs(tmp_path)
+    locked = folder / "Dinas Sosial - revisi.xlsx"
+    shutil.copy(DINSOS, locked)
+    real_open = os.open
+
+    def refuse(path, flags, *args):  # as a file without permission (tests run as root)
+        if str(path).endswith(locked.name):
+            raise PermissionError(errno.EACCES, "Permission denied", str(path))
+        return real_open(path, flags, *args)
+
+    monkeypatch.setattr(ingest.os, "open", refuse)
+    run = run_pemda(spec, folder)
+    found = run.issues[run.issues["rule"] == "berkas.tidak_terbuka"]
+    assert found[["file", "severity", "kode_opd", "found"]].to_records(index=False).tolist() == [
+        (locked.name, "ERROR", "DINSOS", "izin ditolak")
+    ]
+    assert run.has_errors
+
+
 @pytest.mark.parametrize(
     ("kode", "name", "accepted"),
     [

@@ -312,6 +312,25 @@ def complete(
         # a folder is no OPD's file: its name is the folder's, not a claim by an OPD
         named = "" if path.is_dir() else attributed("", Signs(directory.named(name), (), ""))
         opd_of.setdefault(name, named)
+        locked = why.startswith(("berkas tidak dapat dibuka", "tidak dapat dibuka"))
+        if locked and name.lower().endswith(INPUT_SUFFIXES) and not path.is_dir():
+            # a workbook that is there and cannot be read (permissions, a lock): not read,
+            # another file of its OPD may stand in for it: a DRAFT until it can be read
+            reason = why.split("(", 1)[1].split(")", 1)[0] if "(" in why else why
+            issues.append(
+                Issue(
+                    rule="berkas.tidak_terbuka",
+                    severity=ERROR,
+                    message=f"Berkas ini ada di folder masukan tetapi tidak dapat dibuka "
+                    f"({reason}); isinya tidak dibaca (berkas lain OPD ini, bila ada, yang "
+                    "dipakai). Perbaiki izin berkas atau tutup program yang menguncinya, lalu "
+                    "jalankan ulang.",
+                    file=name,
+                    kode_opd=named,
+                    found=reason,
+                    expected="berkas yang dapat dibuka",
+                )
+            )
         if why.startswith(LINK_OUTSIDE) and name.lower().endswith(INPUT_SUFFIXES):
             # a workbook put here as a link to a file elsewhere: meant to be read, and not
             # read (a link may lead anywhere): the report is a DRAFT until it is copied here
