@@ -264,6 +264,16 @@ def test_weighted_sasaran_average(other_report: Path) -> None:
     assert sas.loc["1.1.1", "Rata-rata Capaian (%)"] == pytest.approx(expected)
     assert "berbobot" in sas.loc["1.1.1", "Metode Rata-rata"]
     assert sas.loc["1.1.1", "Serapan (%)"] == pytest.approx(25.0)
+    # Tabel Bab III has no weight column: its note gives the weights, so the average it
+    # prints can be recomputed from the rows above it
+    wb = openpyxl.load_workbook(other_report / "3204_2024_konsolidasi.xlsx")
+    notes = [
+        str(c.value)
+        for row in wb["Tabel Bab III"].iter_rows()
+        for c in row
+        if isinstance(c.value, str) and c.value.startswith("Rata-rata berbobot")
+    ]
+    assert any("bobot No 1 = 2, No 2 = 1, No 3 = 1" in n for n in notes), notes
 
 
 def test_e81_of_another_pemda(other_report: Path) -> None:

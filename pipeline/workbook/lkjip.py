@@ -147,6 +147,14 @@ def average_note(rows: list[dict[str, Any]], sas: dict[str, Any], settings: Sett
         else "Rata-rata sederhana"
     )
     parts = [f"{method} dari {scored} indikator dinilai"]
+    if settings.metode_rata_rata == "bobot":  # the weights, so the average can be recomputed
+        weights = [
+            f"No {i} = {fmt.angka_ringkas(as_float(r.get('bobot')), 4)}"
+            for i, r in enumerate(rows, start=1)
+            if r["status"] == schema.STATUS_DINILAI and not is_missing(r.get("bobot"))
+        ]
+        if weights:
+            parts.append("bobot " + ", ".join(weights))
     cap = settings.batas_capaian
     if cap is not None:
         capped = [
