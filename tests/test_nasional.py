@@ -530,6 +530,26 @@ def test_environment_problems_are_one_sentence(tmp_path: Path) -> None:
     assert "tcp://127.0.0.1:8786" in not_an_address.stderr
 
 
+def test_pemda_averaged_another_way_are_counted_and_shown() -> None:
+    """A Pemda without a cap (or weighted) ranked beside capped ones, and the workbook did not
+    show it: the Pemda sheet has its method, the Ringkasan counts those unlike most."""
+    from pipeline.nasional import summary
+    from pipeline.workbook.nasional import PEMDA_COLS
+
+    common = "rata-rata sederhana, capaian dibatasi 120%"
+    rows = [
+        {"kode_pemda": k, "status": "FINAL", "rata_rata_capaian": v, "metode": m}
+        for k, v, m in (
+            ("1", 90.0, common),
+            ("2", 95.0, common),
+            ("3", 101.0, "rata-rata sederhana, tanpa batas capaian"),
+        )
+    ]
+    head = summary.headline(summary.pemda_table(rows), summary.national_scale())
+    assert head["metode_lain"] == 1
+    assert "metode" in [c.key for c in PEMDA_COLS]
+
+
 def test_an_address_that_is_no_dask_scheduler_is_one_sentence(tmp_path: Path) -> None:
     """The dashboard's port (printed by the run itself), a web server or a socket that never
     answers: the run waited without end. tls:// and ucx:// ended in a TypeError traceback."""

@@ -149,6 +149,10 @@ def headline(pemda: pd.DataFrame, scale: Scale) -> dict[str, Any]:
         **{col: int(pemda[col].sum()) for col in sorted(_COUNTS)},
         "persen_opd_kirim": int(pemda["opd_kirim"].sum()) / opd * 100 if opd else float("nan"),
         "skala_lain": int((done["skala"] != scale.judul).sum()),
+        # averaged in another way than most (weights, another cap): ranked all the same
+        "metode_lain": int((done["metode"] != done["metode"].mode().iloc[0]).sum())
+        if len(done)
+        else 0,
     }
 
 

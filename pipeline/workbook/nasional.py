@@ -61,6 +61,7 @@ PEMDA_COLS = [  # printed in panels, Kode and Nama repeated on each
     Col("berkas_ditolak", "int", 8),
     Col("jumlah_warning", "int", 9),
     Col("skala", width=52, header="Skala Predikat"),
+    Col("metode", width=40, header="Metode Rata-rata"),
     Col("kode_provinsi", width=8),
     Col("folder", width=36, header="Folder"),
     Col("pagu_dilaporkan", "rp", 16),
@@ -363,14 +364,20 @@ def _ringkasan(
         else:
             ws.write_number(i, 6, rec["persen"], fmts.kind("pct"))
     below = first + 1 + len(distribution)
-    if head["skala_lain"]:
-        ws.write_string(
-            below,
-            3,
-            f"{n(head['skala_lain'], 0)} Pemda memakai skala lain untuk predikatnya sendiri "
-            "(lihat sheet Pemda).",
-            fmts.get(italic=True),
-        )
+    others = [
+        f"{n(head['skala_lain'], 0)} Pemda memakai skala lain untuk predikatnya sendiri"
+        if head["skala_lain"]
+        else "",
+        f"{n(head['metode_lain'], 0)} Pemda menghitung rata-ratanya dengan cara lain dari "
+        "kebanyakan (bobot atau batas capaian lain; kolom Metode)"
+        if head.get("metode_lain")
+        else "",
+    ]
+    said = "; ".join(t for t in others if t)
+    if said:  # wrapped within the columns under the table (past them it is not printed)
+        said = f"{said} (lihat sheet Pemda)."
+        ws.set_row(below, row_height((said, sum(RINGKASAN_WIDTHS[3:]))))
+        ws.merge_range(below, 3, below, 6, said, fmts.get(italic=True, text_wrap=True))
     chart = wb.add_chart({"type": "column"})
     chart.add_series(
         {
