@@ -135,6 +135,26 @@ def test_a_date_in_a_number_cell_is_named_as_a_date(spec: MasterSpec, tmp_path: 
     assert "2018-05-06" not in found.iloc[0]["message"]
 
 
+def test_a_word_in_a_number_cell_is_told_what_to_write(spec: MasterSpec, tmp_path: Path) -> None:
+    """'belum' in a realisation and '1,2 juta' in a budget cell were both told 'write a number
+    without a unit (for example 10,39)': no word of n/a for data not yet there, and an
+    example no budget has."""
+    folder = copy_inputs(tmp_path)
+    path = input_file(folder, "BKD")
+    real = f"{COL['realisasi_tahunan']}{_row_of(path, 'IK04.02')}"
+    _edit(path, tpl.SHEET_INDIKATOR, real, "belum")
+    letter = tpl.column_letter(tpl.ANGGARAN_COLUMNS, "realisasi_anggaran")
+    money = f"{letter}{tpl.HEADER_ROW + 1}"
+    _edit(path, tpl.SHEET_ANGGARAN, money, "1,2 juta")
+    run = run_pemda(spec, folder)
+    said = run.issues[
+        (run.issues["file"] == path.name) & (run.issues["rule"] == "nilai.bukan_angka")
+    ]
+    by_cell = dict(zip(said["cell"], said["message"], strict=True))
+    assert "tulis n/a dan jelaskan di Faktor Penghambat" in by_cell[real]
+    assert "Rupiah saja" in by_cell[money] and "10,39" not in by_cell[money]
+
+
 def test_a_deleted_budget_sheet_is_said_once(spec: MasterSpec, tmp_path: Path) -> None:
     """The Anggaran sheet deleted: its ERROR, and beside it one WARNING per program 'not on
     the Anggaran sheet (row deleted?)'. The indicators are still used."""

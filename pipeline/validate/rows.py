@@ -697,7 +697,13 @@ def _number(
                 "Ubah format sel menjadi Angka, lalu ketik ulang angkanya (contoh: 6,5)."
                 if isinstance(value, dt.date)
                 else f"'{show_value(value)}' bukan angka; nilai ini tidak dipakai. Tulis angka "
-                "saja, tanpa satuan atau keterangan (contoh: 10,39)."
+                + (
+                    "saja, tanpa satuan atau keterangan (contoh: 10,39). Bila datanya belum "
+                    "ada, tulis n/a dan jelaskan di Faktor Penghambat."
+                    if code
+                    else "Rupiah saja, tanpa huruf atau singkatan (contoh: 1.250.000, bukan "
+                    "1,25 juta)."
+                )
             ),
             sheet=sheet,
             cell=cell,
