@@ -540,6 +540,7 @@ def _read_table(
     out = []
     data = rows[header_at + 1 : header_at + 1 + MAX_ROWS]
     _beyond_the_table(sub, sheet, rows, header_at + 1 + MAX_ROWS, last_row)
+    _extra_columns(sub, sheet, rows[header_at], data, set(found.values()), header_at + 2)
     key_col = found[columns[0].key]
     places = [(c.key, found[c.key]) for c in columns]
     for offset, row in enumerate(data):
@@ -571,6 +572,44 @@ def _read_table(
             values["_rujukan"] = refers
         out.append(values)
     return out, letters
+
+
+_SHOWN_ONLY = _header_key(tpl.ROLLUP_HEADER)  # a template column that is not read
+
+
+def _extra_columns(
+    sub: Submission,
+    sheet: str,
+    header: list[Any],
+    data: list[list[Any]],
+    read: set[int],
+    first_row: int,
+) -> None:
+    """An INFO for each column the template does not have that holds something under its
+    title (a column inserted for notes): it is not read, and the OPD is told where its words
+    belong. An empty extra column says nothing."""
+    for col in range(max((len(r) for r in data), default=0)):
+        if col in read:
+            continue
+        at = next((i for i, r in enumerate(data) if col < len(r) and not _blank(r[col])), None)
+        if at is None:
+            continue
+        title = _text(header[col]) if col < len(header) else ""
+        if title and _header_key(title) == _SHOWN_ONLY:  # the template's own, shown to help
+            continue
+        cell = cell_ref(col, first_row + at)
+        named = f" ('{visible(title)}')" if title else ""
+        sub.issue(
+            "struktur.kolom_tambahan",
+            INFO,
+            f"Kolom {cell_ref(col, 1)[:-1]}{named} di sheet '{sheet}' bukan kolom templat; "
+            "isinya tidak dibaca. Tulis keterangan di kolom Faktor Pendorong, Faktor Penghambat "
+            "atau Tindak Lanjut, lalu hapus kolom tambahan ini.",
+            sheet=sheet,
+            cell=cell,
+            found=title or "kolom tanpa judul",
+            expected="kolom templat",
+        )
 
 
 def _beyond_the_table(

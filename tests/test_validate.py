@@ -155,6 +155,28 @@ def test_a_word_in_a_number_cell_is_told_what_to_write(spec: MasterSpec, tmp_pat
     assert "Rupiah saja" in by_cell[money] and "10,39" not in by_cell[money]
 
 
+def test_an_inserted_column_with_notes_is_said_not_read(
+    spec: MasterSpec, baseline: Run, tmp_path: Path
+) -> None:
+    """A clerk inserted a column 'Keterangan' and wrote 'sudah final' in it: the columns are
+    read by their titles, and the note was dropped without a word."""
+    folder = copy_inputs(tmp_path)
+    path = input_file(folder, "DISKOPUKM")
+    wb = openpyxl.load_workbook(path)
+    ws = wb[tpl.SHEET_INDIKATOR]
+    ws.insert_cols(12)
+    ws.cell(tpl.HEADER_ROW, 12).value = "Keterangan"
+    ws.cell(tpl.HEADER_ROW + 1, 12).value = "sudah final"
+    ws.cell(tpl.HEADER_ROW, ws.max_column + 2).value = "Catatan"  # a title alone: nothing said
+    wb.save(path)
+    run = run_pemda(spec, folder)
+    found = _issues(run, "struktur.kolom_tambahan")
+    assert found[["file", "cell", "severity", "found"]].to_records(index=False).tolist() == [
+        (path.name, f"L{tpl.HEADER_ROW + 1}", "INFO", "Keterangan")
+    ]
+    assert _scored(run) == _scored(baseline)
+
+
 def test_a_deleted_budget_sheet_is_said_once(spec: MasterSpec, tmp_path: Path) -> None:
     """The Anggaran sheet deleted: its ERROR, and beside it one WARNING per program 'not on
     the Anggaran sheet (row deleted?)'. The indicators are still used."""
