@@ -31,6 +31,7 @@ from pipeline.ingest import open_workbook, workbook_problem
 from pipeline.issues import ERROR, INFO, WARNING, Issue, cell_ref, column_number
 from pipeline.numbers import BATAS_WAJAR, cell_text, digits15, parse_number
 from pipeline.renja import check_renja_sheets, periode_baku, triwulan_of
+from pipeline.sanitize import hidden, visible
 from pipeline.suites import failures_to_issues, load_suite, run_suite_many
 
 _RANGE = re.compile(r"^\s*([-+]?[\d.,]+)\s*(?:-|–|—|s/d|sampai)\s*([-+]?[\d.,]+)\s*$")
@@ -461,6 +462,25 @@ class _Checker:
                 message=f"{message} (kolom '{column}').",
             )
         )
+
+    def visible_codes(self, sheet: str, df: pd.DataFrame, column: str) -> None:
+        """An ERROR at each code holding an invisible or control character: it looks like
+        another code and is not it (an OPD would be told it changed its code)."""
+        if column not in df:
+            return
+        for code, row in zip(df[column].tolist(), df["_row"].tolist(), strict=True):
+            if isinstance(code, str) and hidden(code):
+                self.add(
+                    sheet,
+                    row,
+                    column,
+                    visible(code),
+                    "kode tanpa karakter tak terlihat",
+                    f"Kode '{visible(code)}' berisi karakter tak terlihat atau karakter kendali "
+                    "(ditulis \\x.. / \\u.... di sini); kode itu tampak sama dengan kode lain "
+                    "tetapi berbeda. Ketik ulang kodenya",
+                    "spec.kode_tak_terlihat",
+                )
 
     def unique(self, sheet: str, df: pd.DataFrame, column: str) -> None:
         seen: dict[str, int] = {}
@@ -1405,6 +1425,18 @@ def _read_draft(path: Path) -> _Draft:
         ("program", program, "kode_program"),
     ):
         check.unique(sheet, df, col)
+    for sheet, col in (
+        ("opd", "kode_opd"),
+        ("misi", "kode_misi"),
+        ("tujuan", "kode_tujuan"),
+        ("sasaran", "kode_sasaran"),
+        ("indikator", "kode_indikator"),
+        ("program", "kode_program"),
+        ("kegiatan", "kode_kegiatan"),
+        ("indikator_renja", "kode_indikator"),
+    ):
+        if sheet in frames:
+            check.visible_codes(sheet, frames[sheet], col)
     folded: dict[str, tuple[str, int]] = {}  # file names: one OPD per name on any disk
     for code, row in zip(opd["kode_opd"], opd["_row"], strict=True):
         other = folded.setdefault(str(code).casefold(), (str(code), row))

@@ -65,6 +65,16 @@ def text(value: object, limit: int = EXCEL_CELL_MAX) -> str:
 _INVISIBLE = re.compile(r"[\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
 
 
+_HIDDEN = re.compile(
+    "[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff\ufffe\uffff\ud800-\udfff]"
+)
+
+
+def hidden(value: str) -> bool:
+    """Whether :func:`visible` would change ``value`` (found by one search)."""
+    return _HIDDEN.search(value) is not None
+
+
 def visible(value: str) -> str:
     """A name shown exactly: each control character (tab and line breaks too: a name is one
     line), each invisible or direction-changing character and each byte that was not UTF-8

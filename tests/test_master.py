@@ -77,6 +77,23 @@ def test_duplicate_code_names_sheet_row_and_column(tmp_path: Path) -> None:
     assert "kolom 'kode_indikator'" in dup[0].message
 
 
+def test_a_code_with_an_invisible_character_is_refused_at_its_cell(tmp_path: Path) -> None:
+    """A zero-width space typed into IK01.04 looked like IK01.04: the spec was accepted, and
+    the OPD was told it had changed its code."""
+
+    def edit(wb):
+        ws = wb["indikator"]
+        ws.cell(5, 1).value = (
+            str(ws.cell(5, 1).value)[:-1] + "\u200b" + str(ws.cell(5, 1).value)[-1]
+        )
+
+    spec, issues = _broken(tmp_path, edit)
+    assert spec is None
+    found = [i for i in issues if i.rule == "spec.kode_tak_terlihat"]
+    assert [(i.sheet, i.cell, i.severity) for i in found] == [("indikator", "A5", ERROR)]
+    assert "\\u200b" in found[0].found
+
+
 def test_unknown_sasaran_and_polarity_and_target_off_ladder(tmp_path: Path) -> None:
     def edit(wb):
         ws = wb["indikator"]
