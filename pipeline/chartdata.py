@@ -74,8 +74,11 @@ def sasaran_bars(sasaran: pd.DataFrame, scale: Scale, desimal: int = 2) -> pd.Da
                 "jumlah_indikator": total,
                 "jumlah_dinilai": scored,
                 "catatan": catatan,
-                "teks_nilai": (
-                    f"{fmt.persen(value, desimal)}  ({scored} ind.)" if not catatan else catatan
+                "teks_nilai": (  # "2 dari 3 ind." when some were not scored, as for OPDs
+                    f"{fmt.persen(value, desimal)}  "
+                    + (f"({scored} ind.)" if scored == total else f"({scored} dari {total} ind.)")
+                    if not catatan
+                    else catatan
                 ),
             }
         )

@@ -100,7 +100,7 @@ def capaian_per_sasaran(
         )
     ax.axvline(100, color=GRID, linestyle="--", linewidth=1)
     top = float(values.max()) if len(values) else 0.0
-    ax.set_xlim(0, max(140.0, top + 30))
+    ax.set_xlim(0, max(140.0, top + 42))  # room for "120,00%  (1 dari 2 ind.)"
     note = f" (capaian tiap indikator dibatasi {fmt.angka_ringkas(cap, 2)}%)" if cap else ""
     ax.set_xlabel("Rata-rata capaian (%)" + note)
     _percent_axis(ax)

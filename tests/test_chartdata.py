@@ -20,7 +20,7 @@ def test_every_sasaran_has_a_row_and_a_gap_says_why() -> None:
         {
             "kode_sasaran": ["S1", "S2", "S3"],
             "uraian_sasaran": ["Meningkatnya mutu", "Tertatanya ruang kota", "Meningkatnya UMKM"],
-            "jumlah_indikator": [2.0, NAN, 2.0],  # S2: no indicator in the spec (left join)
+            "jumlah_indikator": [3.0, NAN, 2.0],  # S2: no indicator in the spec (left join)
             "jumlah_dinilai": [2.0, NAN, 0.0],  # S3: none scored
             "rata_rata_capaian": [95.0, NAN, NAN],
             "predikat": ["Sangat Tinggi", "", ""],
@@ -35,7 +35,8 @@ def test_every_sasaran_has_a_row_and_a_gap_says_why() -> None:
         "S3 Meningkatnya UMKM (belum ada indikator dinilai)",
     ]
     assert bars.loc[0, "warna"] == settings.skala.colour("Sangat Tinggi")
-    assert bars.loc[0, "teks_nilai"] == "95,00%  (2 ind.)"
+    # 2 of its 3 indicators scored: said as for OPDs (it read '(2 ind.)')
+    assert bars.loc[0, "teks_nilai"] == "95,00%  (2 dari 3 ind.)"
     assert math.isnan(bars.loc[1, "rata_rata_capaian"])
 
 
