@@ -83,6 +83,26 @@ def test_each_pemda_equals_its_own_run(national: Setup, which: str) -> None:
         )
 
 
+def test_an_earlier_runs_per_pemda_folders_are_replaced_not_left(tmp_path: Path) -> None:
+    """A --per-pemda run over a smaller root kept the old Pemda folders beside the new set,
+    listed in no manifest. The folders the last run's manifest names (each holding a report's
+    manifest) are now part of the set replaced; anything else in the folder stays."""
+    import json
+
+    from pipeline.nasional.run import _earlier_pemda_sets
+
+    out = tmp_path / "keluaran"
+    for name in ("1275", "9999", "catatan", ".."):
+        (out / name).mkdir(parents=True, exist_ok=True)
+    for name in ("1275", "9999"):
+        (out / name / "manifest.json").write_text("{}")
+    listed = [{"kode_pemda": k} for k in ("1275", "9999", "catatan", "..", "8888")]
+    (out / "manifest.json").write_text(json.dumps({"pemda": listed}))
+    assert _earlier_pemda_sets(out) == {"1275", "9999"}
+    (out / "manifest.json").write_text("bukan json")
+    assert _earlier_pemda_sets(out) == set()
+
+
 def test_binjai_matches_the_golden_capaian(national: Setup) -> None:
     _, out, _ = national
     ind = _table(out, "indikator")

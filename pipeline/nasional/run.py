@@ -157,13 +157,33 @@ def _run(
     tahun = national_year(folders)
     progress.begin(len(folders), sum(f.files for f in folders))
     clean_staging(output)
-    made = _made_names(folders, tahun, per_pemda)
+    made = _made_names(folders, tahun, per_pemda) | _earlier_pemda_sets(output)
     with staged_folder(output, keep=lambda name: name not in made) as staging:
         run = _run_into(staging, folders, tahun, executor, limits, per_pemda, batch_size, progress)
         run.seconds = time.perf_counter() - started
         _manifest(staging, run, folders)
     run.paths = {k: output / v.relative_to(staging) for k, v in run.paths.items()}
     return run
+
+
+def _earlier_pemda_sets(output: Path) -> set[str]:
+    """The per-Pemda folders (``--per-pemda``) the last national run in ``output`` wrote: a
+    folder named by a Kode Pemda its manifest lists and holding a report's own manifest. They
+    are replaced by this run's, or dropped (a Pemda no longer in the root left its old report
+    beside the new set, listed nowhere)."""
+    try:
+        listed = json.loads((output / "manifest.json").read_text(encoding="utf-8"))["pemda"]
+        codes = {str(p.get("kode_pemda") or "") for p in listed}
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return set()
+    return {
+        code
+        for code in codes
+        if code
+        and "/" not in code
+        and not code.startswith(".")
+        and (output / code / "manifest.json").is_file()
+    }
 
 
 def _made_names(folders: list[PemdaFolder], tahun: str, per_pemda: bool) -> set[str]:
