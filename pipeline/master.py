@@ -1117,6 +1117,20 @@ def _targets(
             )
             continue
         parsed[year] = got
+        typed = rec[col]
+        if type(typed) is str and (read := parse_number(typed)).kind == "ambigu":
+            check.add(
+                "indikator",
+                row,
+                col,
+                typed,
+                f"{fmt.angka_ringkas(read.value, 6)}, atau ketik sebagai angka",
+                f"Target {year} indikator '{code}' '{typed}' dapat dibaca dua cara "
+                f"({read.catatan}); dibaca sebagai {fmt.angka_ringkas(read.value, 6)}. Ketik "
+                "sebagai angka (sel berformat Angka) bila maksudnya lain",
+                "spec.angka_ambigu",
+                WARNING,
+            )
         _plausible_target(rec, year, got, bounds, check, col)
     this = parsed.get(tahun, parse_target("", polaritas, ladder))
     later = [y for y in sorted(parsed) if tahun < y <= akhir]

@@ -94,6 +94,22 @@ def test_a_code_with_an_invisible_character_is_refused_at_its_cell(tmp_path: Pat
     assert "\\u200b" in found[0].found
 
 
+def test_a_target_that_reads_two_ways_is_warned(tmp_path: Path) -> None:
+    """'72.160' (Angka Harapan Hidup, years) was read as 72160 with no word: a capaian of
+    0,1 % and a WARNING to the OPD, whose value was right."""
+
+    def edit(wb):
+        ws = wb["indikator"]
+        col = _header(ws, "target_2018")
+        ws.cell(5, col).value = "72.160"
+
+    spec, issues = _broken(tmp_path, edit)
+    assert spec is not None
+    found = [i for i in issues if i.rule == "spec.angka_ambigu"]
+    assert [(i.sheet, i.severity, i.found) for i in found] == [("indikator", WARNING, "72.160")]
+    assert "72.160" in found[0].message and "dua cara" in found[0].message
+
+
 def test_unknown_sasaran_and_polarity_and_target_off_ladder(tmp_path: Path) -> None:
     def edit(wb):
         ws = wb["indikator"]
