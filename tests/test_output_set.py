@@ -293,7 +293,10 @@ def test_a_limit_that_would_refuse_every_file_is_refused_itself(
         (["laporan"], "'laporan' tidak dikenal (pilihan: 'report'"),
         (["report", "--spec", "s.xlsx"], "--input, --output wajib diberikan"),
         (["check", "--spec", "s", "--input", "i", "--salah", "1"], "tidak dikenal: --salah 1"),
-        (["nasional", "--root", "r", "--output", "o", "--workers", "dua"], "'dua' bukan bilangan"),
+        (
+            ["nasional", "--root", "r", "--output", "o", "--workers", "dua"],
+            "'dua' bukan jumlah proses yang sah",
+        ),
         (["report", "--spec"], "--spec memerlukan satu nilai"),
         # OUTPUT= given empty in make: the current folder, which a report would swap out
         (["report", "--spec", "s", "--input", "i", "--output", ""], "--output: nilainya kosong"),
