@@ -795,7 +795,7 @@ class Results:
             .merge(sas, on="kode_sasaran", how="left")
             .merge(sas_budget, on="kode_sasaran", how="left")
         )
-        return with_efficiency(sas, settings)
+        return with_efficiency(_none_counted(sas), settings)
 
     @cached_property
     def tujuan(self) -> pd.DataFrame:
@@ -827,7 +827,7 @@ class Results:
             .merge(opd_cap, on="kode_opd", how="left")
             .merge(opd_budget, on="kode_opd", how="left")
         )
-        opd = with_efficiency(opd, self._settings)
+        opd = with_efficiency(_none_counted(opd), self._settings)
         return opd.assign(peringkat=opd["rata_rata_capaian"].rank(ascending=False, method="min"))
 
     @cached_property
@@ -1039,6 +1039,16 @@ def build_results(
     ind, prog = ind.reset_index(drop=True), prog.reset_index(drop=True)
     spec = {"sasaran": spec_sasaran, "tujuan": spec_tujuan, "misi": spec_misi, "opd": spec_opd}
     return Results(ind, prog, tree, spec, settings)
+
+
+_COUNTS = ("jumlah_indikator", "jumlah_dinilai", "jumlah_program", "program_dilaporkan")
+
+
+def _none_counted(df: pd.DataFrame) -> pd.DataFrame:
+    """A Sasaran or OPD of the spec with no indicator or program has counts of 0, not blanks
+    (one sheet showed 0 and another a blank for the same unit)."""
+    present = [c for c in _COUNTS if c in df]
+    return df.assign(**{c: df[c].fillna(0).astype("int64") for c in present})
 
 
 def efficiency_table(
