@@ -12,10 +12,12 @@ One module per job, each returning its issues (nothing is written into the reade
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from pipeline import template as tpl
@@ -43,9 +45,11 @@ from pipeline.validate.kiriman import (
 )
 from pipeline.validate.register import finalize_register, register
 from pipeline.validate.renja import (
+    K_KEYS,
     RENJA_K_COLUMNS,
     RENJA_RP_COLUMNS,
     RENJA_TEKS_COLUMNS,
+    RP_KEYS,
     extract_renja,
     old_template_notice,
 )
@@ -53,6 +57,7 @@ from pipeline.validate.rows import (
     ANGGARAN_COLUMNS,
     REALISASI_COLUMNS,
     REALISASI_KEYS,
+    TW_TEXT_KEYS,
     extract_anggaran,
     extract_realisasi,
 )
@@ -232,29 +237,51 @@ class FileStaging:
         )
 
     def _blank(self, ok: list[Submission]) -> set[str]:
-        """The files, of an OPD that sent more than one, that hold no realisation at all
-        (:func:`~pipeline.validate.crossfile.blank_files`): the blank template attached again
-        must not replace the file that was filled in."""
+        """The files, of an OPD that sent more than one, that hold no realisation at all (as
+        :func:`~pipeline.validate.crossfile.blank_files` tells): the blank template attached
+        again must not replace the file that was filled in."""
         counts: dict[str, int] = {}
         for s in ok:
             counts[self.opd_of[s.name]] = counts.get(self.opd_of[s.name], 0) + 1
-        blank: set[str] = set()
-        for s in ok:
-            if counts[self.opd_of[s.name]] < 2:
-                continue
-            rows = self._rows[s.name]
-            found, _ = blank_files(
-                [s],
-                self.opd_of,
-                pd.DataFrame(rows.realisasi, columns=REALISASI_COLUMNS),
-                pd.DataFrame(rows.anggaran, columns=ANGGARAN_COLUMNS),
-                (
-                    pd.DataFrame(rows.k, columns=RENJA_K_COLUMNS),
-                    pd.DataFrame(rows.rp, columns=RENJA_RP_COLUMNS),
-                ),
-            )
-            blank |= found
-        return blank
+        return {
+            s.name
+            for s in ok
+            if counts[self.opd_of[s.name]] > 1 and _holds_nothing(self._rows[s.name])
+        }
+
+
+def _typed(value: object) -> bool:
+    """Whether a row's value holds something (a number, a text, a refusal flag)."""
+    if value is None:
+        return False
+    if isinstance(value, str):
+        return value != ""
+    if isinstance(value, float):
+        return not math.isnan(value)
+    if isinstance(value, bool | np.bool_):  # a flag: refused, n/a
+        return bool(value)
+    return True  # a number of another type (0 typed is a value)
+
+
+def _holds_nothing(rows: _Rows) -> bool:
+    """A file with rows to fill and no realisation in any (no indicator value, text, n/a or
+    refused value; no budget realisation, not even a refused one; no Renja K or Rp)."""
+    if not rows.realisasi and not rows.anggaran:
+        return False
+    keys = (
+        *REALISASI_KEYS,
+        *TW_TEXT_KEYS,
+        "realisasi_teks",
+        "realisasi_tidak_valid",
+        "realisasi_tidak_tersedia",
+    )
+    if any(_typed(r.get(k)) for r in rows.realisasi for k in keys):
+        return False
+    money = ("realisasi_anggaran", "realisasi_anggaran_ditolak")
+    if any(_typed(r.get(k)) for r in rows.anggaran for k in money):
+        return False
+    renja = ((rows.k, K_KEYS), (rows.rp, RP_KEYS))
+    return not any(_typed(r.get(k)) for frame, keys in renja for r in frame for k in keys)
 
 
 @dataclass

@@ -59,8 +59,9 @@ def _quarters_missing(realisasi: pd.DataFrame, spec: MasterSpec | None) -> list[
     quarters = triwulan_of(spec.pemda.get("periode")) or 4
     keys = list(schema.TW_COLUMNS[:quarters])
     values = realisasi[keys].to_numpy(dtype=float)
-    texts = realisasi[[f"{k}_teks" for k in keys]].fillna("").astype(str).to_numpy(dtype=object)
-    filled = ~np.isnan(values) | (np.char.strip(texts.astype(str)) != "")
+    # a quarter's text (a ladder value) is typed when not empty (cells are stripped when read)
+    texts = realisasi[[f"{k}_teks" for k in keys]].fillna("").to_numpy(dtype=object)
+    filled = ~np.isnan(values) | (texts != "")
     partial = filled.any(axis=1) & ~filled.all(axis=1)
     if not partial.any():  # the usual case: every row has all its quarters or none
         return []

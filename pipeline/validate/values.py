@@ -203,17 +203,26 @@ def _ladder_disagreement(frame: pd.DataFrame, ladder: pd.Series) -> tuple[pd.Ser
     """For a ladder (kualitatif) indicator with both a Realisasi Tahunan and quarterly values:
     the annual value where it is not the last quarter's (its roll-up), else missing; and that
     last quarter's value. The numeric rows have ``selisih_tw_tahunan``."""
+    annual_out: list[object] = [None] * len(frame)
+    last_out: list[object] = [None] * len(frame)
     keys = [f"{k}_teks" for k in schema.TW_COLUMNS]
-    texts = frame[keys].fillna("").astype(str)
-    last = pd.Series("", index=frame.index, dtype=object)
-    for key in keys:  # the last quarter typed wins
-        typed = texts[key].str.strip()
-        last = last.where(typed == "", typed)
-    annual = frame["realisasi_teks"].fillna("").astype(str).str.strip()
-    differs = (
-        ladder & (annual != "") & (last != "") & (annual.str.casefold() != last.str.casefold())
+    columns = [frame[k].tolist() for k in ("realisasi_teks", *keys)]
+    for i, is_ladder in enumerate(ladder.tolist()):  # plain lists: most rows are skipped
+        if not is_ladder:
+            continue
+        annual = _typed_text(columns[0][i])
+        last = next((t for t in (_typed_text(c[i]) for c in columns[:0:-1]) if t), "")
+        if annual and last and annual.casefold() != last.casefold():
+            annual_out[i], last_out[i] = annual, last
+    return (
+        pd.Series(annual_out, index=frame.index, dtype=object),
+        pd.Series(last_out, index=frame.index, dtype=object),
     )
-    return annual.where(differs), last.where(differs)
+
+
+def _typed_text(value: object) -> str:
+    """A text cell's value stripped ('' for none)."""
+    return value.strip() if isinstance(value, str) else ""
 
 
 def anggaran_frame(anggaran: pd.DataFrame, spec: MasterSpec) -> pd.DataFrame:
