@@ -176,6 +176,9 @@ def test_parquet_columns_are_typed(national: Setup) -> None:
     assert ind.field("capaian_mentah").type == pa.float64()
     assert ind.field("capaian_tahun_lalu").type == pa.float64()  # empty, typed by its dtype
     assert ind.field("dibatasi").type == pa.bool_()
+    # a row number is a whole number even where no OPD reported the indicator (null there)
+    assert ind.field("baris").type == pa.int64()
+    assert pq.read_schema(out / "anggaran.parquet").field("baris").type == pa.int64()
     assert not [n for n in ind.names if n.startswith(("target_20", "pagu_20"))]
     table = pq.read_table(out / "indikator.parquet")
     assert table.column("capaian_tahun_lalu").null_count == table.num_rows  # null, not NaN

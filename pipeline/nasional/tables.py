@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -25,6 +26,9 @@ ROW_GROUP = 65_536
 # reporting-year values are in ``target_teks`` and ``pagu``.
 _YEAR_COLUMN = re.compile(r"^(target|pagu)_\d{4}$")
 _DROP = {"kode_opd_list"}  # a tuple per row; ``kode_opd`` says which OPD reported the row
+# Counts and positions that pandas holds as float once a row has none (an indicator no OPD
+# reported has no ``baris``): written as int64 with nulls, as an analyst would type them.
+_WHOLE = {"baris", "ukuran", "tahun", "tahun_target_akhir", "peringkat"}
 
 
 def to_arrow(df: pd.DataFrame, front: dict[str, Any]) -> pa.Table:
@@ -39,9 +43,10 @@ def to_arrow(df: pd.DataFrame, front: dict[str, Any]) -> pa.Table:
         series = df[c]
         kind = _kind_of_dtype(series.dtype)
         if kind == "float":
-            arrays[str(c)] = pa.array(
-                series.to_numpy(dtype="float64"), pa.float64(), from_pandas=True
-            )
+            values = series.to_numpy(dtype="float64")
+            arrays[str(c)] = pa.array(values, pa.float64(), from_pandas=True)
+            if c in _WHOLE and _whole(values):
+                arrays[str(c)] = arrays[str(c)].cast(pa.int64())
         elif kind in ("int", "bool") and not series.isna().any():
             arrays[str(c)] = pa.array(series.to_numpy(), _ARROW[kind])
         elif kind == "str":  # a text dtype holds only text (or missing: null)
@@ -52,6 +57,12 @@ def to_arrow(df: pd.DataFrame, front: dict[str, Any]) -> pa.Table:
 
 
 _ARROW = {"int": pa.int64(), "bool": pa.bool_()}
+
+
+def _whole(values: Any) -> bool:
+    """Every value present is a whole number an int64 holds exactly."""
+    present = values[~np.isnan(values)]
+    return bool(np.all((present == np.floor(present)) & (np.abs(present) < 2**53)))
 
 
 def _constant(value: object, length: int) -> pa.Array:
