@@ -499,6 +499,7 @@ def test_blank_template_sent_back_is_not_a_report(spec: MasterSpec, tmp_path: Pa
     folder = copy_inputs(tmp_path)
     input_file(folder, "BKD").unlink()
     blank = tpl.build_template(spec, "BKD", folder / "BKD_kosong.xlsx")
+    shutil.copy(blank, tmp_path / "bkd_kosong_asli.xlsx")
     codes = spec.indikator.loc[spec.indikator["kode_opd_list"].map(lambda c: "BKD" in c)]
     first = min(_row_of(blank, code) for code in codes["kode_indikator"])
 
@@ -516,6 +517,16 @@ def test_blank_template_sent_back_is_not_a_report(spec: MasterSpec, tmp_path: Pa
     assert info.opd_submitted == sum(s in MELAPOR for s in status.values())
     assert info.opd_submitted + 1 + info.opd_missing + info.opd_rejected <= info.opd_total
 
+    # a Renja K typed for one quarter, nothing else: the OPD has reported
+    renja = {c.key: tpl.column_letter(tpl.RENJA_COLUMNS, c.key) for c in tpl.RENJA_COLUMNS}
+    only_k = tpl.build_template(spec, "BKD", tmp_path / "bkd_renja.xlsx")
+    _edit(only_k, tpl.SHEET_RENJA, f"{renja['k_tw1']}{tpl.HEADER_ROW + 1}", 20)
+    shutil.copy(only_k, blank)
+    with_k = run_pemda(spec, folder)
+    assert _issues(with_k, "kelengkapan.berkas_kosong").empty
+    assert run_info(with_k)[0].opd_blank == 0
+
+    shutil.copy(tmp_path / "bkd_kosong_asli.xlsx", blank)
     _edit(blank, tpl.SHEET_INDIKATOR, f"{COL['realisasi_tahunan']}{first}", "n/a")
     again = run_pemda(spec, folder)
     assert _issues(again, "kelengkapan.berkas_kosong").empty

@@ -132,6 +132,7 @@ class Staged:
     anggaran: pd.DataFrame
     receipts: Receipts = field(default_factory=Receipts)
     renja: Renja = field(default_factory=Renja)
+    blank: frozenset[str] = frozenset()  # files with rows to fill and no realisation at all
 
 
 def validate_all(
@@ -203,8 +204,9 @@ class FileStaging:
             for s in ok
             if (triwulan_of(s.meta.get("periode", "")) or 4) < self.spec.triwulan
         }
+        blank = frozenset(s.name for s in ok if _holds_nothing(self._rows[s.name]))
         superseded, found = supersede(
-            ok, opd_of, self.receipts.received(ok), earlier=earlier, blank=self._blank(ok)
+            ok, opd_of, self.receipts.received(ok), earlier=earlier, blank=blank
         )
         for issue in found:
             per_file[issue.file].append(issue)
@@ -234,20 +236,8 @@ class FileStaging:
                 pd.DataFrame(text_rows, columns=RENJA_TEKS_COLUMNS),
                 status,
             ),
+            blank=blank,
         )
-
-    def _blank(self, ok: list[Submission]) -> set[str]:
-        """The files, of an OPD that sent more than one, that hold no realisation at all (as
-        :func:`~pipeline.validate.crossfile.blank_files` tells): the blank template attached
-        again must not replace the file that was filled in."""
-        counts: dict[str, int] = {}
-        for s in ok:
-            counts[self.opd_of[s.name]] = counts.get(self.opd_of[s.name], 0) + 1
-        return {
-            s.name
-            for s in ok
-            if counts[self.opd_of[s.name]] > 1 and _holds_nothing(self._rows[s.name])
-        }
 
 
 def _typed(value: object) -> bool:
@@ -265,7 +255,9 @@ def _typed(value: object) -> bool:
 
 def _holds_nothing(rows: _Rows) -> bool:
     """A file with rows to fill and no realisation in any (no indicator value, text, n/a or
-    refused value; no budget realisation, not even a refused one; no Renja K or Rp)."""
+    refused value; no budget realisation, not even a refused one; no Renja K or Rp): the blank
+    template sent back. It never replaces a file of its OPD that holds one, and an OPD whose
+    file used is blank has not reported (:func:`~pipeline.validate.crossfile.blank_files`)."""
     if not rows.realisasi and not rows.anggaran:
         return False
     keys = (
@@ -380,7 +372,7 @@ def complete(
     empty = unanswered(realisasi)  # once, for both
     issues += cross_file_checks(realisasi, spec, not_due, empty)
     renja = staged.renja
-    blank, found = blank_files(active, opd_of, realisasi, anggaran, (renja.k, renja.rp), empty)
+    blank, found = blank_files(active, opd_of, realisasi, anggaran, staged.blank)
     issues += found
     issues += missing_opds(spec, submitted)
     deadline = str(spec.pemda["batas_pengumpulan"])

@@ -4,6 +4,7 @@ OPDs, OPDs that sent nothing, files saved after the deadline."""
 from __future__ import annotations
 
 import math
+from collections.abc import Collection
 from typing import Any
 
 import numpy as np
@@ -19,7 +20,6 @@ from pipeline.numbers import digits15
 from pipeline.renja import periode_label, triwulan_of
 from pipeline.score import effective_realisasi
 from pipeline.validate.common import show_value
-from pipeline.validate.renja import K_KEYS, RP_KEYS
 from pipeline.validate.rows import REALISASI_KEYS, TW_TEXT_KEYS
 
 
@@ -139,29 +139,15 @@ def blank_files(
     opd_of: dict[str, str],
     realisasi: pd.DataFrame,
     anggaran: pd.DataFrame,
-    renja: tuple[pd.DataFrame, pd.DataFrame],
-    empty: pd.Series | None = None,
+    blank_ones: Collection[str],
 ) -> tuple[set[str], list[Issue]]:
-    """The files used that hold no realisation at all: every indicator row left empty, no
-    budget realisation (not even a refused one) and no Renja K or Rp, while the file has rows
-    to fill (the blank template sent back). Such an OPD has not reported, whatever the file's
-    date: :func:`~pipeline.completeness.completeness` says so. One WARNING per file, at its
-    first realisation cell. ``empty``: :func:`unanswered` of ``realisasi``, when known."""
-    empty = unanswered(realisasi) if empty is None else empty
-    answered = set(realisasi["berkas"].to_numpy()[~empty.to_numpy()])
-    if all(s.name in answered for s in active):  # the usual case: every file holds a value
-        return set(), []
-    k, rp = renja
-    spent = anggaran["realisasi_anggaran"].astype(float).notna()
-    refused = anggaran["realisasi_anggaran_ditolak"].fillna(False).astype(bool)
-    answered |= set(anggaran.loc[spent | refused, "berkas"])
-    for frame, keys in ((k, K_KEYS), (rp, RP_KEYS)):
-        if not frame.empty:
-            answered |= set(frame.loc[frame[list(keys)].notna().any(axis=1), "berkas"])
-    with_rows = set(realisasi["berkas"]) | set(anggaran["berkas"])
+    """The files used that hold no realisation at all (``blank_ones``: every file staged so,
+    the blank template sent back). Such an OPD has not reported, whatever the file's date:
+    :func:`~pipeline.completeness.completeness` says so. One WARNING per file, at its first
+    realisation cell."""
     blank, issues = set(), []
     for s in active:
-        if s.name in answered or s.name not in with_rows:
+        if s.name not in blank_ones:
             continue
         blank.add(s.name)
         rows = realisasi[realisasi["berkas"] == s.name]

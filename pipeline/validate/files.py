@@ -4,6 +4,7 @@ which of an OPD's files is used when it sent several."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection
 
 from pipeline import fmt
 from pipeline import template as tpl
@@ -148,7 +149,7 @@ def supersede(
     received: dict[str, str] | None = None,
     now: dt.datetime | None = None,
     earlier: dict[str, str] | None = None,
-    blank: set[str] | None = None,
+    blank: Collection[str] = (),
 ) -> tuple[dict[str, tuple[str, str]], list[Issue]]:
     """Duplicate submissions of one OPD: the newest wins, never merged.
 
@@ -161,7 +162,6 @@ def supersede(
     attached again) ranks below every file that holds one, whatever its time or period: it is
     named in a WARNING, not used. Returns ``{older file: (newer file, why)}`` and the issues.
     """
-    blank = blank or set()
     received = received or {}
     earlier = earlier or {}
     now = now or dt.datetime.now(dt.UTC)
