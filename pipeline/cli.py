@@ -6,7 +6,6 @@ The only module that sequences the stages; everything else is the library.
 from __future__ import annotations
 
 import argparse
-import errno
 import gc
 import math
 import os
@@ -20,7 +19,7 @@ import pandas as pd
 
 from pipeline import __version__, fmt, sanitize, schema
 from pipeline.atomic import Busy, atomic_path, os_error, output_failure, output_lock
-from pipeline.ingest import has_inputs
+from pipeline.ingest import has_inputs, os_reason
 from pipeline.isolate import Limits
 from pipeline.issues import ERROR, INFO, ISSUE_COLUMNS, WARNING, Issue, issues_frame
 from pipeline.master import MasterSpec
@@ -350,21 +349,7 @@ def _report(args: argparse.Namespace) -> int:
 
 
 def _os_reason(exc: OSError) -> str:
-    reasons = {
-        errno.EACCES: "izin menulis ditolak",
-        errno.EPERM: "izin menulis ditolak",
-        errno.EROFS: "folder hanya-baca",
-        errno.ENOSPC: "disk penuh",
-        errno.EDQUOT: "kuota disk habis",
-        errno.ENOTDIR: "salah satu bagian jalurnya bukan folder",
-        errno.EEXIST: "sudah ada berkas dengan nama itu",
-        errno.EBUSY: "folder sedang dipakai sistem (titik kait/mount)",
-        errno.EISDIR: "yang diberikan adalah folder, bukan berkas",
-        errno.ENOENT: "tidak ada",
-        errno.ENAMETOOLONG: "nama terlalu panjang",
-        errno.EIO: "kesalahan baca/tulis disk",
-    }
-    return reasons.get(exc.errno or 0, f"galat sistem {exc.errno or type(exc).__name__}")
+    return os_reason(exc, writing=True)
 
 
 def cmd_check(args: argparse.Namespace) -> int:

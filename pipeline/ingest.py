@@ -1022,9 +1022,9 @@ def _workbook_named_folder(path: Path) -> str:
     )
 
 
-def os_reason(exc: OSError) -> str:
-    """Why a file or folder could not be read, in words (an errno the table has not: its
-    number)."""
+def os_reason(exc: OSError, *, writing: bool = False) -> str:
+    """Why a file or folder could not be read (or, ``writing``, written), in words (an errno
+    the table has not: its number)."""
     reasons = {
         errno.EACCES: "izin ditolak",
         errno.EPERM: "izin ditolak",
@@ -1036,6 +1036,16 @@ def os_reason(exc: OSError) -> str:
         errno.ENOTDIR: "salah satu bagian jalurnya bukan folder",
         errno.EIO: "kesalahan baca/tulis disk",
     }
+    if writing:
+        reasons |= {
+            errno.EACCES: "izin menulis ditolak",
+            errno.EPERM: "izin menulis ditolak",
+            errno.EROFS: "folder hanya-baca",
+            errno.ENOSPC: "disk penuh",
+            errno.EDQUOT: "kuota disk habis",
+            errno.EEXIST: "sudah ada berkas dengan nama itu",
+            errno.EBUSY: "folder sedang dipakai sistem (titik kait/mount)",
+        }
     return reasons.get(exc.errno or 0, f"galat sistem {exc.errno or type(exc).__name__}")
 
 
