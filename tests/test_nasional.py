@@ -7,6 +7,7 @@ reader), the Binjai demo, a refused spec and a folder without a spec. The comman
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import math
 import re
@@ -27,7 +28,7 @@ from pipeline.isolate import Limits
 from pipeline.nasional.layout import discover
 from pipeline.nasional.progress import Progress
 from pipeline.nasional.run import batches
-from pipeline.nasional.tables import common_schema, conform, to_arrow
+from pipeline.nasional.tables import WHEN_TYPE, common_schema, conform, to_arrow
 from pipeline.nasional.work import run_batch
 from pipeline.run import load_spec, run_pemda
 from tests.conftest import SPEC_PATH, read_sheet, run_cli, run_limited
@@ -36,7 +37,7 @@ from tests.national_roots import KILLER
 
 Setup = tuple[Path, Path, list[str]]
 TABLES = ("indikator", "anggaran", "validasi", "berkas")
-TYPES = {pa.string(), pa.float64(), pa.int64(), pa.bool_()}
+TYPES = {pa.string(), pa.float64(), pa.int64(), pa.bool_(), WHEN_TYPE}
 
 
 def _table(out: Path, name: str) -> pd.DataFrame:
@@ -164,7 +165,7 @@ def test_a_reader_killing_file_is_that_files_error(national: Setup) -> None:
 
 
 def test_parquet_columns_are_typed(national: Setup) -> None:
-    _, out, _ = national
+    root, out, _ = national
     for name in (*TABLES, "pemda"):
         schema = pq.read_schema(out / f"{name}.parquet")
         assert "kode_pemda" in schema.names
@@ -179,6 +180,21 @@ def test_parquet_columns_are_typed(national: Setup) -> None:
     # a row number is a whole number even where no OPD reported the indicator (null there)
     assert ind.field("baris").type == pa.int64()
     assert pq.read_schema(out / "anggaran.parquet").field("baris").type == pa.int64()
+    # save and receipt times are times (UTC), the instant the workbook's ISO text names
+    berkas = pq.read_table(out / "berkas.parquet")
+    assert {berkas.schema.field(c).type for c in ("dimodifikasi", "diterima")} == {WHEN_TYPE}
+    saved = berkas.column("dimodifikasi").to_pylist()
+    one = next(i for i, v in enumerate(saved) if v is not None)
+    folder = (
+        _table(out, "pemda")
+        .set_index("kode_pemda")
+        .loc[berkas.column("kode_pemda")[one].as_py(), "folder"]
+    )
+    path = root / str(folder) / "input_xlsx" / berkas.column("berkas")[one].as_py()
+    with zipfile.ZipFile(path) as zf:
+        iso = re.search(r"<dcterms:modified[^>]*>([^<]+)<", zf.read("docProps/core.xml").decode())
+    assert iso is not None
+    assert saved[one] == dt.datetime.fromisoformat(iso.group(1).replace("Z", "+00:00"))
     assert not [n for n in ind.names if n.startswith(("target_20", "pagu_20"))]
     table = pq.read_table(out / "indikator.parquet")
     assert table.column("capaian_tahun_lalu").null_count == table.num_rows  # null, not NaN

@@ -8,6 +8,7 @@ schema for all (:func:`common_schema`), so memory stays that of one part.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import re
 from collections.abc import Iterable
@@ -29,6 +30,11 @@ _DROP = {"kode_opd_list"}  # a tuple per row; ``kode_opd`` says which OPD report
 # Counts and positions that pandas holds as float once a row has none (an indicator no OPD
 # reported has no ``baris``): written as int64 with nulls, as an analyst would type them.
 _WHOLE = {"baris", "ukuran", "tahun", "tahun_target_akhir", "peringkat"}
+# Times a file was saved (as the workbook says), received and sent (as the mail server says):
+# ISO text in the pipeline, a UTC timestamp for analysts. A save time that is no time at all
+# is null here; the WARNING of ``berkas.waktu_simpan`` in ``validasi`` keeps what it said.
+_WHEN = {"dimodifikasi", "diterima", "dikirim"}
+WHEN_TYPE = pa.timestamp("ms", tz="UTC")  # Parquet keeps no coarser unit
 
 
 def to_arrow(df: pd.DataFrame, front: dict[str, Any]) -> pa.Table:
@@ -42,7 +48,9 @@ def to_arrow(df: pd.DataFrame, front: dict[str, Any]) -> pa.Table:
             continue
         series = df[c]
         kind = _kind_of_dtype(series.dtype)
-        if kind == "float":
+        if c in _WHEN:
+            arrays[str(c)] = pa.array([_moment(v) for v in series.tolist()], WHEN_TYPE)
+        elif kind == "float":
             values = series.to_numpy(dtype="float64")
             arrays[str(c)] = pa.array(values, pa.float64(), from_pandas=True)
             if c in _WHOLE and _whole(values):
@@ -57,6 +65,18 @@ def to_arrow(df: pd.DataFrame, front: dict[str, Any]) -> pa.Table:
 
 
 _ARROW = {"int": pa.int64(), "bool": pa.bool_()}
+
+
+def _moment(value: object) -> dt.datetime | None:
+    """ISO text as an aware UTC time to the second (no zone: UTC); None when it is none."""
+    if not isinstance(value, str) or not value.strip():
+        return None
+    try:
+        when = dt.datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    when = when if when.tzinfo is not None else when.replace(tzinfo=dt.UTC)
+    return when.astimezone(dt.UTC).replace(microsecond=0)
 
 
 def _whole(values: Any) -> bool:
