@@ -126,6 +126,9 @@ def distribusi_predikat(frame: pd.DataFrame, pemda: str) -> Figure:
         )
     ax.set_ylabel("Jumlah indikator")
     ax.set_ylim(0, max(1, int(frame["jumlah"].max() if len(frame) else 0)) * 1.15)
+    # counts of indicators: whole ticks (matplotlib's own would be 0.0, 0.5 … for a few)
+    ax.yaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
+    ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _pos: fmt.angka(v, 0)))
     _title(ax, f"Sebaran Predikat Capaian {total} Indikator yang Dinilai", pemda)
     return fig
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 import pandas as pd
 
@@ -151,4 +152,39 @@ def test_trend_chart_shows_the_specs_decimals_and_its_labels_fit() -> None:
             fig.canvas.draw()
             edge = fig.axes[0].get_window_extent().x1
             assert all(t.get_window_extent().x1 <= edge for t in fig.axes[0].texts), (top, places)
+            plt.close(fig)
+
+
+def test_predikat_chart_counts_whole_indicators_in_indonesian(tmp_path: Path) -> None:
+    """A Pemda with few indicators scored (here Sukamaju's first three) got a count axis of
+    matplotlib's own ticks: 0.0, 0.5, 1.0 … half indicators, with decimal points (19 in one
+    band gave 0.0, 2.5, 5.0 …). The axis of indicator counts shows whole numbers only, written
+    by the formatter."""
+    from pipeline import fmt
+    from pipeline.outputs import _figures, run_info
+    from pipeline.run import load_and_run
+    from tests import pemda_contoh
+
+    three = [pemda_contoh._INDIKATOR_HEADER, *pemda_contoh._INDIKATOR_ROWS[:3]]
+    spec_path, inbox = pemda_contoh.build(tmp_path, pemda_contoh.sheets(indikator=three))
+    run, issues = load_and_run(spec_path, inbox)
+    assert run is not None, issues
+    info, kelengkapan = run_info(run)
+    figures = _figures(
+        run.results, run.spec.settings, info.nama_pemda, run.spec.tahun, kelengkapan
+    )
+    try:
+        fig = figures["chart_predikat"]
+        fig.canvas.draw()
+        ax = fig.axes[0]
+        low, high = ax.get_ylim()
+        ticks = [t.get_position()[1] for t in ax.get_yticklabels()]
+        shown = [t.get_text() for t in ax.get_yticklabels()]
+        shown = [s for s, v in zip(shown, ticks, strict=True) if low <= v <= high]
+        ticks = [v for v in ticks if low <= v <= high]
+        assert len(ticks) >= 2
+        assert all(float(v).is_integer() for v in ticks), ticks
+        assert shown == [fmt.angka(v, 0) for v in ticks], shown
+    finally:
+        for fig in figures.values():
             plt.close(fig)
