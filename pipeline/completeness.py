@@ -9,7 +9,7 @@ from typing import Any
 
 import pandas as pd
 
-from pipeline import schema
+from pipeline import fmt, schema
 from pipeline.frames import records
 from pipeline.issues import ERROR, WARNING
 
@@ -42,6 +42,24 @@ def local_time(when: str, zona: str) -> str:
         return when
     local = moment.astimezone(dt.timezone(dt.timedelta(hours=ZONA_WAKTU[zona])))
     return local.replace(tzinfo=None).isoformat()
+
+
+def deadline_note(deadline: str, zona: str) -> str:
+    """One sentence for the readers of save and receipt times shown in UTC: the deadline on
+    the Pemda's clock and the same instant in UTC (empty without a deadline)."""
+    try:
+        day = dt.date.fromisoformat(str(deadline)[:10])
+    except ValueError:
+        return ""
+    hours = ZONA_WAKTU[zona]
+    end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time())
+    utc = end.replace(tzinfo=dt.timezone(dt.timedelta(hours=hours))).astimezone(dt.UTC)
+    return (
+        f"Status Pengiriman menurut jam {zona} (UTC+{hours}): batas pengumpulan "
+        f"{fmt.tanggal(day)} pukul 24.00 {zona}, yaitu {fmt.waktu(utc.isoformat())}; berkas "
+        "yang disimpan (atau diterima lewat surel) sesudahnya terlambat. Waktu di sheet ini "
+        "dalam UTC."
+    )
 
 
 def is_late(saved: str, deadline: str, zona: str) -> bool:

@@ -22,6 +22,7 @@ from pipeline.completeness import (
     TEPAT_WAKTU,
     TERLAMBAT,
     completeness,
+    deadline_note,
 )
 from pipeline.frames import records
 from pipeline.perubahan import Perubahan, compare, indicator_records, read_previous
@@ -98,6 +99,7 @@ def run_info(run: Run) -> tuple[RunInfo, pd.DataFrame]:
         opd_blank=int(kirim.get(TANPA_REALISASI, 0)),
         data_per=max((d[:10] for d in used if d), default=""),
         periode_rpjmd=f"{spec.pemda['periode_awal']}–{spec.pemda['periode_akhir']}",
+        batas_catatan=deadline_note(str(spec.pemda["batas_pengumpulan"]), spec.zona_waktu),
     )
     return info, kelengkapan
 

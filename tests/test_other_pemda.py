@@ -296,3 +296,34 @@ def test_e81_of_another_pemda(other_report: Path) -> None:
     predikat = next(r for r in rows[start:] if r[0] == "Predikat kinerja")
     assert (predikat[21], predikat[22]) == ("Kuning", "Merah")  # the spec's scale
     assert (other_report / "e81" / "KES.xlsx").is_file()
+
+
+def test_kelengkapan_says_on_which_clock_lateness_was_decided(tmp_path: Path) -> None:
+    """A Pemda on WITA: a file saved at 16:30 UTC on the deadline day (00:30 WITA the day
+    after) is late, and the Kelengkapan sheet showed only its UTC save time, the deadline's
+    date in it, and *terlambat*, with no word of the deadline or the clock that decided. The
+    sheet now says under its table: the deadline, on the Pemda's clock and in UTC."""
+    from tests import pemda_contoh
+
+    content = pemda_contoh.sheets()
+    pemda = content["pemda"]
+    pemda[0].append("zona_waktu")
+    pemda[1].append("WITA")
+    spec_path, inbox = pemda_contoh.build(tmp_path, content)
+    dinkes = next(p for p in inbox.glob("*.xlsx") if "DINKES" in p.name)
+    pemda_contoh.stamp(dinkes, "2025-02-15T16:30:00Z")  # deadline 15/02/2025
+
+    result = run_report(inbox, tmp_path / "out", spec=spec_path)
+    assert result.returncode == 0, result.stderr
+    book = tmp_path / "out" / "9901_2024_konsolidasi.xlsx"
+    kel = read_sheet(book, "Kelengkapan").set_index("Kode OPD")
+    assert kel.loc["DINKES", "Status Pengiriman"] == "terlambat"
+    assert kel.loc["BKAD", "Status Pengiriman"] == "tepat waktu"
+    wb = openpyxl.load_workbook(book)
+    texts = [c for row in wb["Kelengkapan"].iter_rows(values_only=True) for c in row if c]
+    notes = [t for t in texts if isinstance(t, str) and "batas pengumpulan" in t]
+    assert notes == [
+        "Status Pengiriman menurut jam WITA (UTC+8): batas pengumpulan 15 Februari 2025 pukul "
+        "24.00 WITA, yaitu 15 Februari 2025 pukul 16.00 UTC; berkas yang disimpan (atau "
+        "diterima lewat surel) sesudahnya terlambat. Waktu di sheet ini dalam UTC."
+    ], notes

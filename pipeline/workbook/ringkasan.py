@@ -59,6 +59,7 @@ class RunInfo:
     opd_blank: int = 0  # a file used, but no realisation in it
     data_per: str = ""
     periode_rpjmd: str = ""
+    batas_catatan: str = ""  # the deadline on the Pemda's clock and in UTC (Kelengkapan)
 
     @property
     def footer(self) -> str:

@@ -500,6 +500,14 @@ def sheet_kelengkapan(wb: Workbook, ws: Worksheet, ctx: Context) -> None:
         ctx.footer,
         freeze_cols=KELENGKAPAN_KEYS,
     )
+    if ctx.info.batas_catatan:
+        # under the table, over the key columns every printed panel repeats (as Efisiensi)
+        note = ctx.info.batas_catatan
+        width = sum(c.width for c in KELENGKAPAN_COLS[:KELENGKAPAN_KEYS])
+        ws.set_row(last + 2, row_height((note, width)))
+        ws.merge_range(
+            last + 2, 0, last + 2, KELENGKAPAN_KEYS - 1, note, ctx.fmts.get(text_wrap=True)
+        )
     col = col_index(KELENGKAPAN_COLS, "status_kirim")
     for value, colour in (
         (TEPAT_WAKTU, "#C6EFCE"),
