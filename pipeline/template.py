@@ -190,7 +190,7 @@ def _petunjuk(ws: Worksheet, spec: MasterSpec, opd: dict[str, str], fmt: dict) -
         ("title", f"Templat Capaian Kinerja Tahun {spec.tahun} ({spec.periode})"),
         ("bold", f"{opd['nama_opd']} — {spec.pemda['nama_pemda']}"),
         ("text", f"Kode OPD: {opd['kode_opd']}    Kode Pemda: {spec.kode_pemda}"),
-        ("bold", f"Batas pengumpulan: {batas}"),
+        ("bold", f"Batas pengumpulan: {batas} pukul 24.00 {spec.zona_waktu}"),
         ("bold", f"Kirim ke: {kontak}" if kontak else "Kirim ke: sekretariat SAKIP"),
         ("text", ""),
     ]
@@ -245,7 +245,7 @@ def _petunjuk(ws: Worksheet, spec: MasterSpec, opd: dict[str, str], fmt: dict) -
             "wrap",
             "8. Jangan menambah, menghapus atau memindahkan baris, kolom atau sheet, dan jangan "
             "mengganti nama berkas menjadi format lain. Simpan sebagai .xlsx lalu kirim kembali "
-            f"sebelum {batas}.",
+            f"paling lambat {batas}.",
         ),
         ("text", ""),
         ("head", "Yang diisi di kolom TW (contoh TW II), menurut Cara Rekap TW indikator"),

@@ -327,3 +327,20 @@ def test_kelengkapan_says_on_which_clock_lateness_was_decided(tmp_path: Path) ->
         "24.00 WITA, yaitu 15 Februari 2025 pukul 16.00 UTC; berkas yang disimpan (atau "
         "diterima lewat surel) sesudahnya terlambat. Waktu di sheet ini dalam UTC."
     ], notes
+
+
+def test_template_gives_the_deadline_as_the_report_applies_it(tmp_path: Path) -> None:
+    """The template's Petunjuk said 'kirim kembali sebelum 15 Februari 2025' (before the
+    day) while a file saved on the day is on time, and named no clock though lateness is
+    decided on the Pemda's (here WITA). It now says 'paling lambat', with the hour and clock."""
+    from tests import pemda_contoh
+
+    content = pemda_contoh.sheets()
+    content["pemda"][0].append("zona_waktu")
+    content["pemda"][1].append("WITA")
+    pemda_contoh.build(tmp_path, content)
+    wb = openpyxl.load_workbook(tmp_path / "templat" / "DINKES.xlsx")
+    lines = [str(c) for row in wb["Petunjuk"].iter_rows(values_only=True) for c in row if c]
+    assert "Batas pengumpulan: 15 Februari 2025 pukul 24.00 WITA" in lines
+    assert not [t for t in lines if "sebelum 15 Februari" in t]
+    assert any(t.endswith("lalu kirim kembali paling lambat 15 Februari 2025.") for t in lines)
