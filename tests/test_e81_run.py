@@ -424,7 +424,11 @@ def test_each_opd_file_is_one_page_with_its_signature(
         assert "1190.55 x 841.89" in info or "1191 x 842" in info  # A3 landscape
         (page,) = _pdf_pages(tmp_path / f"{name}.pdf")
         footer = page.index("Tindak lanjut yang diperlukan dalam RKPD/Renja berikutnya")
-        assert footer < page.index("Kepala ") < page.index("NIP.")
+        assert (
+            footer
+            < page.index("Inspektur" if name == "INSPEKTORAT" else "Kepala ")
+            < page.index("NIP.")
+        )
 
 
 @pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice not installed")

@@ -344,3 +344,30 @@ def test_template_gives_the_deadline_as_the_report_applies_it(tmp_path: Path) ->
     assert "Batas pengumpulan: 15 Februari 2025 pukul 24.00 WITA" in lines
     assert not [t for t in lines if "sebelum 15 Februari" in t]
     assert any(t.endswith("lalu kirim kembali paling lambat 15 Februari 2025.") for t in lines)
+
+
+def test_e81_is_signed_by_the_head_of_each_kind_of_opd(tmp_path: Path) -> None:
+    """The OPD's own E.81 file was signed 'Kepala Kecamatan …' and 'Kepala Inspektorat …';
+    a Kecamatan is headed by its Camat, an Inspektorat by its Inspektur, a Dinas by its
+    Kepala."""
+    from tests import pemda_contoh
+
+    content = pemda_contoh.sheets()
+    for row in content["opd"][1:]:
+        row[1] = {
+            "DISDIK": "Kecamatan Sukamaju Barat",
+            "BKAD": "Inspektorat Daerah",
+        }.get(row[0], row[1])
+    spec_path, inbox = pemda_contoh.build(tmp_path, content)
+    result = run_report(inbox, tmp_path / "out", spec=spec_path)
+    assert result.returncode == 0, result.stderr
+
+    def signed(kode: str) -> list[str]:
+        ws = openpyxl.load_workbook(tmp_path / "out" / "e81" / f"{kode}.xlsx")["E.81"]
+        texts = [c for row in ws.iter_rows(values_only=True) for c in row if c]
+        at = next(i for i, t in enumerate(texts) if t == "NIP. ……………………………………")
+        return [t for t in texts[at - 3 : at] if isinstance(t, str) and "……" not in t]
+
+    assert signed("DISDIK") == ["Camat Sukamaju Barat"]
+    assert signed("BKAD") == ["Inspektur Daerah"]
+    assert signed("DINKES") == ["Kepala Dinas Kesehatan"]

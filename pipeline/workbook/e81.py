@@ -775,6 +775,27 @@ def write_e81_files(
 
 
 SIGN_SPACE_PT = 40.0  # room to sign: with the lines around it about 1,5 cm printed
+
+# The head who signs: "Kepala …" for a Dinas, Badan, Bagian, Satuan …; these kinds of OPD are
+# headed by a Camat, Lurah, Inspektur, Sekretaris or Direktur instead (by the name's first
+# words, as every Pemda names them).
+_PIMPINAN = (
+    ("Kecamatan ", "Camat "),
+    ("Kelurahan ", "Lurah "),
+    ("Inspektorat", "Inspektur"),
+    ("Sekretariat ", "Sekretaris "),
+    ("Rumah Sakit ", "Direktur Rumah Sakit "),
+)
+
+
+def pimpinan(nama_opd: str) -> str:
+    """The title of an OPD's head: ``Camat Binjai Selatan``, ``Kepala Dinas Kesehatan``."""
+    for awal, jabatan in _PIMPINAN:
+        if nama_opd.startswith(awal):
+            return jabatan + nama_opd[len(awal) :]
+    return f"Kepala {nama_opd}"
+
+
 GAP_PT = 6.0
 
 
@@ -785,7 +806,7 @@ def _signature(ws: Worksheet, rh: RowHeights, row: int, foot: Any, st: _Styles) 
     lines = [
         "",
         "……………………, …………………………",
-        f"Kepala {foot['nama_opd']}",
+        pimpinan(str(foot["nama_opd"])),
         None,
         "(……………………………………………)",
         "NIP. ……………………………………",
