@@ -371,3 +371,10 @@ def test_e81_is_signed_by_the_head_of_each_kind_of_opd(tmp_path: Path) -> None:
     assert signed("DISDIK") == ["Camat Sukamaju Barat"]
     assert signed("BKAD") == ["Inspektur Daerah"]
     assert signed("DINKES") == ["Kepala Dinas Kesehatan"]
+    # the kind is told by the first word in any letter case, never by a longer word
+    from pipeline.workbook.e81 import pimpinan
+
+    assert pimpinan("KECAMATAN SUKAMAJU") == "Camat SUKAMAJU"
+    assert pimpinan("RSUD Dr. Djoelham") == "Direktur RSUD Dr. Djoelham"
+    assert pimpinan("Sekretariat  DPRD") == "Sekretaris DPRD"
+    assert pimpinan("Kecamatanku") == "Kepala Kecamatanku"

@@ -778,22 +778,25 @@ SIGN_SPACE_PT = 40.0  # room to sign: with the lines around it about 1,5 cm prin
 
 # The head who signs: "Kepala …" for a Dinas, Badan, Bagian, Satuan …; these kinds of OPD are
 # headed by a Camat, Lurah, Inspektur, Sekretaris or Direktur instead (by the name's first
-# words, as every Pemda names them).
+# word, in any letter case, as every Pemda names them).
 _PIMPINAN = (
-    ("Kecamatan ", "Camat "),
-    ("Kelurahan ", "Lurah "),
-    ("Inspektorat", "Inspektur"),
-    ("Sekretariat ", "Sekretaris "),
-    ("Rumah Sakit ", "Direktur Rumah Sakit "),
+    ("kecamatan", "Camat"),
+    ("kelurahan", "Lurah"),
+    ("inspektorat", "Inspektur"),
+    ("sekretariat", "Sekretaris"),
+    ("rumah sakit", "Direktur Rumah Sakit"),
+    ("rsud", "Direktur RSUD"),
 )
 
 
 def pimpinan(nama_opd: str) -> str:
     """The title of an OPD's head: ``Camat Binjai Selatan``, ``Kepala Dinas Kesehatan``."""
+    name = " ".join(nama_opd.split())
     for awal, jabatan in _PIMPINAN:
-        if nama_opd.startswith(awal):
-            return jabatan + nama_opd[len(awal) :]
-    return f"Kepala {nama_opd}"
+        head, rest = name[: len(awal)], name[len(awal) :]
+        if head.casefold() == awal and (not rest or rest[0] == " "):
+            return jabatan + rest
+    return f"Kepala {name}"
 
 
 GAP_PT = 6.0
