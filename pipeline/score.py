@@ -618,11 +618,19 @@ def efficiency(capaian: pd.Series, serapan_pct: pd.Series, settings: Settings) -
 
 def sisa_anggaran(pagu: pd.Series, realisasi: pd.Series, min_capaian: pd.Series) -> pd.DataFrame:
     """Unspent budget, called ``penghematan`` only where every scored target was met; where no
-    indicator was scored (``min_capaian`` empty) nothing was assessed, and it says so."""
+    indicator was scored (``min_capaian`` empty) nothing was assessed, and it says so. Nothing
+    left (the whole pagu spent) or more spent than the pagu is said as such, whatever the
+    targets."""
     sisa = pagu - realisasi
     label = np.select(
-        [sisa.isna(), min_capaian.isna(), min_capaian >= 100],
-        ["", "sisa anggaran (tidak ada indikator dinilai)", "penghematan"],
+        [sisa.isna(), sisa == 0, sisa < 0, min_capaian.isna(), min_capaian >= 100],
+        [
+            "",
+            "tidak ada sisa",
+            "realisasi melebihi pagu",
+            "sisa anggaran (tidak ada indikator dinilai)",
+            "penghematan",
+        ],
         default="sisa anggaran (target belum tercapai)",
     )
     return pd.DataFrame({"sisa_anggaran": sisa, "jenis_sisa": label}, index=pagu.index)

@@ -20,6 +20,7 @@ from pipeline.score import (
     efficiency,
     method_text,
     serapan,
+    sisa_anggaran,
 )
 
 LADDERS = {"opini_bpk": ["TMP", "TW", "WDP", "WTP"]}
@@ -645,3 +646,22 @@ def test_each_share_of_a_shared_indicator_is_a_row_reported_or_not() -> None:
     # nobody reported it: one row per share as well
     rows = join_targets(indikator, one.iloc[0:0])
     assert rows["kode_opd"].tolist() == ["X", "Y", "Z"]
+
+
+def test_the_kind_of_unspent_budget_by_hand() -> None:
+    """Pagu − realisasi, named: nothing left, overspent, saved (every target met), left with a
+    target missed, left with nothing assessed, and no realisation at all."""
+    pagu = pd.Series([100.0, 100.0, 100.0, 100.0, 100.0, 100.0])
+    real = pd.Series([100.0, 120.0, 80.0, 80.0, 80.0, np.nan])
+    low = pd.Series([90.0, 90.0, 100.0, 99.99, np.nan, 100.0])
+    out = sisa_anggaran(pagu, real, low)
+    assert out["sisa_anggaran"].tolist()[:5] == [0.0, -20.0, 20.0, 20.0, 20.0]
+    assert np.isnan(out["sisa_anggaran"].iloc[5])
+    assert out["jenis_sisa"].tolist() == [
+        "tidak ada sisa",
+        "realisasi melebihi pagu",
+        "penghematan",
+        "sisa anggaran (target belum tercapai)",
+        "sisa anggaran (tidak ada indikator dinilai)",
+        "",
+    ]
