@@ -21,6 +21,7 @@ import importlib.util
 import json
 import math
 import os
+import re
 import string
 import sys
 import threading
@@ -259,7 +260,11 @@ def render_message(pesan: str, row: dict[str, object], found: str, expected: str
     check_message(pesan, row)
     places = _decimals_of(row)
     values = {str(k): _show_column(str(k), v, places) for k, v in row.items()}
-    return pesan.format_map({**values, "found": found, "expected": expected})
+    text = pesan.format_map({**values, "found": found, "expected": expected})
+    return _PERCENT_APART.sub(r"\1%", text)  # "{target} {satuan}" of a % unit: 82,5%
+
+
+_PERCENT_APART = re.compile(r"(\d) %")
 
 
 def failures_to_issues(

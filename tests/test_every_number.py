@@ -440,6 +440,10 @@ def test_every_suite_message_renders_without_holes(spec: MasterSpec, run: Run) -
             if "target" in message_fields(meta["pesan"]) and name == "realisasi_indikator":
                 assert str(row["target"]) in text
     assert rendered >= 19
+    # a percent unit is written against its number, as everywhere else: 82,5%, not 82,5 %
+    persen = {**frames["realisasi_indikator"].iloc[0].to_dict(), "target": 82.5, "satuan": "%"}
+    text = render_message("Realisasi {found} dari target {target} {satuan}.", persen, "1", "2")
+    assert text == "Realisasi 1 dari target 82,5%."
     with pytest.raises(ValueError, match="rasio"):  # the old hole is now a bug, not a message
         check_message(
             "Realisasi {found} adalah {rasio}% dari target", frames["realisasi_indikator"]
