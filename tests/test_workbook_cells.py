@@ -231,3 +231,21 @@ def test_programmes_of_a_refused_file_say_it_was_refused(other_report: Path) -> 
     notes = anggaran.groupby("Kode OPD")["Keterangan Perhitungan"].agg(set)
     assert notes["DLH"] == {"berkas OPD ditolak: tidak ikut jumlah serapan"}
     assert notes["KESBANGPOL"] == {"OPD belum mengirim berkas: tidak ikut jumlah serapan"}
+
+
+def test_why_an_opd_has_no_serapan_is_said_per_opd() -> None:
+    """Under the Ringkasan charts an OPD off the efficiency chart was always 'tanpa realisasi
+    anggaran', also when its realisation was refused or it holds no program."""
+    from pipeline.workbook.ringkasan import _no_serapan
+
+    program = pd.DataFrame(
+        {
+            "kode_opd": ["A", "B", "C"],
+            "realisasi_anggaran": [float("nan"), float("nan"), 5.0],
+            "realisasi_anggaran_ditolak": [True, False, False],
+        }
+    )
+    assert _no_serapan(program, "A") == "realisasi anggaran ditolak, lihat Validasi"
+    assert _no_serapan(program, "B") == "realisasi anggaran belum diisi"
+    assert _no_serapan(program, "C") == "pagu programnya 0"
+    assert _no_serapan(program, "D") == "tidak memegang program"

@@ -418,7 +418,9 @@ def write_ringkasan(
         )
     if off_right:
         parts.append(
-            "Tidak ada di grafik kanan (tanpa realisasi anggaran): " + ", ".join(off_right) + "."
+            "Tidak ada di grafik kanan (tanpa serapan): "
+            + "; ".join(f"{k} ({_no_serapan(res.program, k)})" for k in off_right)
+            + "."
         )
     if parts:
         text = " ".join(parts)
@@ -427,6 +429,20 @@ def write_ringkasan(
     print_setup(ws, status, info.footer, landscape=True, scale=SCALE, repeat=None)
     ws.print_area(0, 0, max(page2 + 40, below), last)
     ws.hide_gridlines(2)
+
+
+def _no_serapan(program: pd.DataFrame, kode_opd: str) -> str:
+    """Why an OPD has no serapan: it holds no program, its realisation was refused or not
+    given, or its programs' pagu is 0."""
+    mine = program[program["kode_opd"] == kode_opd] if len(program) else program
+    if mine.empty:
+        return "tidak memegang program"
+    refused = mine.get("realisasi_anggaran_ditolak", pd.Series(False, index=mine.index))
+    if refused.fillna(False).astype(bool).any():
+        return "realisasi anggaran ditolak, lihat Validasi"
+    if mine["realisasi_anggaran"].notna().any():  # reported, over a pagu of 0
+        return "pagu programnya 0"
+    return "realisasi anggaran belum diisi"
 
 
 def _chart_data(
