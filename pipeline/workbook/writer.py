@@ -187,6 +187,20 @@ def sheet_sasaran(wb: Workbook, ws: Worksheet, ctx: Context) -> None:
         freeze_cols=SASARAN_KEYS,
     )
     _predikat(ws, wb, ctx, SASARAN_COLS, "predikat", last)
+    # the programs a Sasaran's budget figures leave out, and why (the OPD sheet has a column)
+    left = [
+        f"{r['kode_sasaran']}: {str(r['program_dikecualikan']).replace('; ', ', ')}"
+        for r in records(ctx.res.sasaran)
+        if isinstance(r.get("program_dikecualikan"), str) and r["program_dikecualikan"]
+    ]
+    if left:
+        note = (
+            "Program yang tidak masuk Pagu Program Dilaporkan, Realisasi Anggaran dan Serapan "
+            "Sasarannya: " + "; ".join(left) + "."
+        )
+        width = sum(c.width for c in SASARAN_COLS[:SASARAN_KEYS])
+        ws.set_row(last + 2, row_height((note, width)))
+        ws.merge_range(last + 2, 0, last + 2, SASARAN_KEYS - 1, note, ctx.fmts.get(text_wrap=True))
 
 
 def sheet_misi_tujuan(wb: Workbook, ws: Worksheet, ctx: Context) -> None:
