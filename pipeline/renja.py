@@ -653,12 +653,26 @@ def _item_rows(
         if any(not math.isnan(v) for v in rp_q)
         else math.nan
     )
-    if jenis == "program" and math.isnan(rp13) and state and code in look.annual:
+    # the yearly cell of the Anggaran sheet is the year's realisation: it stands in for the
+    # quarters only in a run of the whole year (or for an old template, which has no quarters)
+    whole_year = all(look.in_period) or state == "lama"
+    if jenis == "program" and math.isnan(rp13) and state and code in look.annual and whole_year:
         # no quarter of Rp: the yearly realisation of the Anggaran sheet (for an old template
         # the block's note says so once)
         rp13 = look.annual[code]
         if state != "lama":
-            notes.append("13 Rp = realisasi tahunan sheet Anggaran (Rp per triwulan kosong)")
+            why = "ditolak" if code in look.rp_refused else "kosong"
+            notes.append(f"13 Rp = realisasi tahunan sheet Anggaran (Rp per triwulan {why})")
+    elif (
+        jenis == "program"
+        and math.isnan(rp13)
+        and state
+        and not whole_year
+        and code not in look.rp_refused  # its refused quarters are said below
+    ):
+        last = TRIWULAN_ROMAWI[sum(look.in_period) - 1]
+        quarters = "I" if last == "I" else f"I–{last}"
+        notes.append(f"Rp TW {quarters} belum diisi; tidak ikut rata-rata Rp")
     elif (
         jenis == "program"
         and math.isnan(rp13)

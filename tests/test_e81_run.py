@@ -925,3 +925,59 @@ def test_a_renja_unit_written_persen_is_a_percent(tmp_path: Path) -> None:
     assert ("nilai.format_persen", "INFO") in rules
     assert ("nilai.satuan_berbeda", "WARNING") not in rules
     assert ("renja.persen_di_luar", "WARNING") in rules
+
+
+def test_a_quarterly_run_never_takes_the_yearly_rupiah_for_the_quarters(tmp_path: Path) -> None:
+    """DISNAKER's Renja sheet in a TW II run: P057's TW I-II Rp above its pagu (an ERROR) and
+    P058's left empty. Column 13 took the Anggaran sheet's yearly realisation instead (P057: Rp
+    410.297.300, 99,17 % of the pagu, for TW I-II), so the typing error raised the OPD's Rp
+    average from 38,66 to 61,12 % and its predikat from SR to R, with 'Rp per triwulan kosong'
+    said of quarters that were typed. The yearly cell is no realisation to TW II: the rows stay
+    empty and out of the Rp average; in the TW IV run the yearly cell stands in, said as it is."""
+    from tests.conftest import copy_inputs, input_file
+
+    folder = copy_inputs(tmp_path)
+    path = input_file(folder, "DISNAKER")
+    wb = openpyxl.load_workbook(path)
+    renja = wb[tpl.SHEET_RENJA]
+    rows = _rows(renja, "kode_renja")
+    renja.cell(rows["P057"], COL["rp_tw2"]).value = 413_730_105  # TW I already 61.544.595
+    for q in (1, 2, 3, 4):
+        renja.cell(rows["P058"], COL["rp_tw" + str(q)]).value = None
+    wb.save(path)
+
+    tw2, _ = load_and_run(SPEC, folder, periode="TW2")
+    assert tw2 is not None
+    got = tw2.e81.rows.set_index("kode")
+    for code in ("P057", "P058"):
+        assert math.isnan(got.loc[code, "rp13"]), code
+        assert math.isnan(got.loc[code, "rp14"]), code
+        assert "realisasi tahunan" not in got.loc[code, "keterangan"], code
+        assert "tidak ikut rata-rata Rp" in got.loc[code, "keterangan"], code
+    assert "ditolak" in got.loc["P057", "keterangan"]
+    assert "belum diisi" in got.loc["P058", "keterangan"]
+    # by hand: the other eight programs of DISNAKER, TW I + TW II of the file over their pagu
+    others = {
+        "P055": (26_575_000 + 44_291_667, 181_058_385),
+        "P056": (9_475_844 + 15_793_074, 65_996_982),
+        "P059": (23_243_618 + 38_739_364, 170_000_000),
+        "P060": (14_679_849 + 24_466_415, 100_000_000),
+        "P061": (4_231_725 + 7_052_875, 29_995_550),
+        "P062": (27_936_525 + 46_560_875, 199_998_880),
+        "P063": (13_809_138 + 23_015_230, 94_990_570),
+        "P083": (17_217_747 + 28_696_245, 118_086_000),
+    }
+    expected = sum(r for r, _ in others.values()) / sum(p for _, p in others.values()) * 100
+    foot = tw2.e81.footer.set_index("kode_opd").loc["DISNAKER"]
+    assert foot["jumlah_rp"] == 8
+    assert math.isclose(foot["rata_rp"], expected, rel_tol=1e-12)  # 38,58 %
+    assert foot["predikat_rp"] == "SR"
+
+    tw4, _ = load_and_run(SPEC, folder, periode="Tahunan")
+    assert tw4 is not None
+    year = tw4.e81.rows.set_index("kode")
+    budget = tw4.validated.anggaran.set_index("kode_program")["realisasi_anggaran"]
+    for code, why in (("P057", "ditolak"), ("P058", "kosong")):
+        assert year.loc[code, "rp13"] == budget[code], code
+        note = f"13 Rp = realisasi tahunan sheet Anggaran (Rp per triwulan {why})"
+        assert note in year.loc[code, "keterangan"], code

@@ -275,8 +275,18 @@ def test_without_indicator_sheet_the_block_says_so() -> None:
 
 def test_no_quarterly_rp_falls_back_to_the_yearly_budget_with_a_note() -> None:
     yearly = pd.DataFrame({"kode_program": ["P1"], "realisasi_anggaran": [500_000.0]})
-    e81 = _build(2, (K, pd.DataFrame(), yearly, pd.DataFrame()), {"D1": "renja"})
+    e81 = _build(4, (K, pd.DataFrame(), yearly, pd.DataFrame()), {"D1": "renja"})
     p = _row(e81, "IP1")
     assert p["rp13"] == 500_000.0 and p["rp14"] == 50.0
     assert "realisasi tahunan sheet Anggaran" in p["keterangan"]
     assert math.isnan(_row(e81, "IK1")["rp13"])  # kegiatan: no yearly figure to fall back on
+
+
+def test_a_quarterly_run_leaves_the_yearly_budget_out() -> None:
+    """TW II: the yearly cell is the year's realisation, not TW I-II's; the row says so."""
+    yearly = pd.DataFrame({"kode_program": ["P1"], "realisasi_anggaran": [500_000.0]})
+    e81 = _build(2, (K, pd.DataFrame(), yearly, pd.DataFrame()), {"D1": "renja"})
+    p = _row(e81, "IP1")
+    assert math.isnan(p["rp13"]) and math.isnan(p["rp14"])
+    assert p["keterangan"].startswith("Rp TW I–II belum diisi; tidak ikut rata-rata Rp")
+    assert math.isnan(e81.footer.iloc[0]["rata_rp"])
