@@ -981,3 +981,43 @@ def test_a_quarterly_run_never_takes_the_yearly_rupiah_for_the_quarters(tmp_path
         assert year.loc[code, "rp13"] == budget[code], code
         note = f"13 Rp = realisasi tahunan sheet Anggaran (Rp per triwulan {why})"
         assert note in year.loc[code, "keterangan"], code
+
+
+def test_a_renja_row_deleted_or_its_code_mistyped_is_said(tmp_path: Path) -> None:
+    """DISNAKER deletes the row of program P057 from its Renja sheet; DINKES types its kegiatan
+    P021.01 as 'P021.1'. Nothing said P057 was gone (its E.81 row was simply empty, as if
+    nothing was done or spent), and for P021.1 only the stray code was named, not the kegiatan
+    it left without figures. The Indikator and Anggaran sheets say a missing row; so does the
+    Renja sheet now, naming the code the template had."""
+    from tests.conftest import copy_inputs, input_file
+
+    folder = copy_inputs(tmp_path)
+    disnaker = input_file(folder, "DISNAKER")
+    wb = openpyxl.load_workbook(disnaker)
+    renja = wb[tpl.SHEET_RENJA]
+    renja.delete_rows(_rows(renja, "kode_renja")["P057"])
+    wb.save(disnaker)
+    dinkes = input_file(folder, "DINKES")
+    wb = openpyxl.load_workbook(dinkes)
+    renja = wb[tpl.SHEET_RENJA]
+    typo = _rows(renja, "kode_renja")["P021.01"]
+    renja.cell(typo, COL["kode_renja"]).value = "P021.1"
+    wb.save(dinkes)
+
+    run, _ = load_and_run(SPEC, folder, periode="TW2")
+    assert run is not None
+    gone = run.issues[run.issues["rule"] == "struktur.renja_baris_hilang"]
+    assert sorted(gone["expected"]) == ["P021.01", "P057"]
+    by = gone.set_index("expected")
+    p057 = by.loc["P057"]
+    assert (p057["severity"], p057["sheet"], p057["kode_opd"]) == ("WARNING", "Renja", "DISNAKER")
+    assert p057["file"] == disnaker.name
+    assert "Program 'P057' (Pengembangan Industri Kecil Dan Menengah)" in p057["message"]
+    assert "tidak ada di sheet Renja" in p057["message"]
+    assert "Kegiatan 'P021.01'" in by.loc["P021.01", "message"]
+    stray = run.issues[run.issues["rule"] == "struktur.renja_asing"]
+    assert list(stray["cell"]) == [f"A{typo}"]
+    # nothing else of either OPD went missing: the other rows are still read
+    rows = run.e81.rows.set_index("kode")
+    assert rows.loc["P058", "rp13"] == 25_131_750 + 41_886_250
+    assert rows.loc["P021.02", "rp13"] == 323_358_060 + 538_930_100

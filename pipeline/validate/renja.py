@@ -77,7 +77,12 @@ def _expected(spec: MasterSpec, kode_opd: str) -> dict[str, dict[str, Any]]:
     """The OPD's programs and kegiatan by code: pagu and the indicators under each."""
     out: dict[str, dict[str, Any]] = {}
     for code, rec in spec.program_rows(kode_opd).items():
-        out[code] = {"pagu": float(rec["pagu"]), "indikator": {}, "jenis": "program"}
+        out[code] = {
+            "pagu": float(rec["pagu"]),
+            "indikator": {},
+            "jenis": "program",
+            "uraian": str(rec.get("uraian", "")),
+        }
     keg = spec.kegiatan
     if not keg.empty:
         for keg_rec in keg[keg["kode_program"].isin(list(out))].to_dict("records"):
@@ -85,6 +90,7 @@ def _expected(spec: MasterSpec, kode_opd: str) -> dict[str, dict[str, Any]]:
                 "pagu": float(keg_rec["pagu"]),
                 "indikator": {},
                 "jenis": "kegiatan",
+                "uraian": str(keg_rec.get("uraian", "")),
             }
     ind = spec.indikator_renja
     if not ind.empty:
@@ -361,6 +367,8 @@ def extract_renja(
     seen_rp: set[str] = set()
     k_by_code: dict[str, list[list[float]]] = {}
     rp_cells: dict[str, dict[str, Any]] = {}
+    present: set[str] = set()  # codes with a row on the sheet
+    stray_k: set[str] = set()  # codes with a row whose indicator code is not theirs (an ERROR)
     for raw in sub.renja:
         r = raw["_row"]
         code = str(raw.get("kode_renja") or "")
@@ -378,7 +386,9 @@ def extract_renja(
             )
             continue
         item = expected[code]
+        present.add(code)
         if kode_ind and kode_ind not in item["indikator"]:
+            stray_k.add(code)
             out.row_left_out(
                 "struktur.renja_asing",
                 ERROR,
@@ -550,11 +560,54 @@ def extract_renja(
                 found="(kosong)",
                 expected=f"Rp {_period_quarters(triwulan)} terisi",
             )
+    _rows_missing(out, expected, present, seen_k, stray_k)
     _k_and_rp(out, rp_cells, k_by_code, letters)
     _kegiatan_within_program(out, rp_cells, spec, letters)
     if triwulan == 4 and anggaran:
         _quarters_and_year(out, rp_cells, anggaran, letters)
     return k_rows, rp_rows, texts, out.items
+
+
+def _rows_missing(
+    out: FileIssues,
+    expected: dict[str, dict[str, Any]],
+    present: set[str],
+    seen_k: set[str],
+    stray_k: set[str],
+) -> None:
+    """A WARNING for each program or kegiatan of the template with no row on the Renja sheet
+    (deleted, or its code typed otherwise), and for each indicator row gone from a code that
+    still has its rows: the E.81 would show it empty without a word."""
+    advice = " Salin barisnya dari templat asli, isi, lalu kirim ulang."
+    for code, item in expected.items():
+        jenis = str(item["jenis"])
+        if code not in present:
+            out.issue(
+                "struktur.renja_baris_hilang",
+                WARNING,
+                f"{jenis.capitalize()} '{code}' ({item['uraian']}) tidak ada di sheet "
+                f"{tpl.SHEET_RENJA} (baris dihapus atau kodenya diubah?): Tabel E.81 tidak "
+                f"mendapat realisasi K dan Rp per triwulan {jenis} ini.{advice}",
+                sheet=tpl.SHEET_RENJA,
+                found="(tidak ada)",
+                expected=code,
+            )
+            continue
+        if code in stray_k:  # its row with another indicator code is said by its ERROR
+            continue
+        for kode_ind, ind in item["indikator"].items():
+            if kode_ind not in seen_k:
+                out.issue(
+                    "struktur.renja_baris_hilang",
+                    WARNING,
+                    f"Indikator '{kode_ind}' ({ind['uraian']}) {jenis} '{code}' tidak ada di "
+                    f"sheet {tpl.SHEET_RENJA} (baris dihapus?): Tabel E.81 tidak mendapat "
+                    f"realisasi K per triwulan indikator ini.{advice}",
+                    sheet=tpl.SHEET_RENJA,
+                    found="(tidak ada)",
+                    expected=kode_ind,
+                    kode_indikator=kode_ind,
+                )
 
 
 def _k_and_rp(
