@@ -577,7 +577,12 @@ def _k_figures(
     codes = indikator_renja["kode_indikator"].astype(str).tolist()
     quarters = [look.masked(_quarters(look.k_by, "kode_indikator", c, K_TW)) for c in codes]
     agregasi = indikator_renja["agregasi_tw"].astype(str).tolist()
-    k13 = [k_to_date(q, a) for q, a in zip(quarters, agregasi, strict=True)]
+    # a quarter typed but refused by an ERROR: what is left is no realisation to date (the
+    # Indikator sheet scores no indicator with a refused cell either)
+    k13 = [
+        math.nan if c in look.k_refused else k_to_date(q, a)
+        for c, q, a in zip(codes, quarters, agregasi, strict=True)
+    ]
     k7 = indikator_renja["realisasi_lalu"].astype(float).tolist()
     k15 = [
         (lalu + now if not (math.isnan(lalu) or math.isnan(now)) else math.nan)
@@ -650,7 +655,7 @@ def _item_rows(
     rp_q = look.masked(_quarters(look.rp_by, "kode", code, RP_TW))
     rp13 = (
         float(sum(v for v in rp_q if not math.isnan(v)))
-        if any(not math.isnan(v) for v in rp_q)
+        if any(not math.isnan(v) for v in rp_q) and code not in look.rp_refused
         else math.nan
     )
     # the yearly cell of the Anggaran sheet is the year's realisation: it stands in for the
@@ -726,7 +731,9 @@ def _item_rows(
             code_k = ind["kode_indikator"]
             fig = look.k_figures[code_k]
             if code_k in look.k_refused:
-                row_notes.append(_refused_note("K", look.k_refused[code_k]))
+                row_notes.append(
+                    _refused_note("K", look.k_refused[code_k]) + "; tidak ikut rata-rata K"
+                )
             agregasi = str(ind["agregasi_tw"])
             if agregasi != "kumulatif":
                 row_notes.append(f"K {AGREGASI_TEKS.get(agregasi, agregasi)}")

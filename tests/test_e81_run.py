@@ -1021,3 +1021,51 @@ def test_a_renja_row_deleted_or_its_code_mistyped_is_said(tmp_path: Path) -> Non
     rows = run.e81.rows.set_index("kode")
     assert rows.loc["P058", "rp13"] == 25_131_750 + 41_886_250
     assert rows.loc["P021.02", "rp13"] == 323_358_060 + 538_930_100
+
+
+def test_a_refused_quarter_leaves_column_13_empty_as_on_the_lkjip(tmp_path: Path) -> None:
+    """DISNAKER, TW II run: P057's K TW II typed -5 and its Rp TW II -1.000.000 (ERRORs, the
+    values not used), P058's K TW II typed '30 unit' (an ERROR). Column 13 added up what was
+    left: P057 K 18 of 120 (15 %), Rp 61.544.595 (14,88 %), P058 K 18 (15 %), all in the
+    averages, so the typing errors took the OPD's K average from 55,83 to 42,16 % (R to SR).
+    The Indikator sheet scores no indicator with a refused cell; the E.81 does the same: column
+    13 empty, out of the averages, and said on the row."""
+    from tests.conftest import copy_inputs, input_file
+
+    folder = copy_inputs(tmp_path)
+    path = input_file(folder, "DISNAKER")
+    wb = openpyxl.load_workbook(path)
+    renja = wb[tpl.SHEET_RENJA]
+    rows = _rows(renja, "kode_renja")
+    renja.cell(rows["P057"], COL["k_tw2"]).value = -5
+    renja.cell(rows["P057"], COL["rp_tw2"]).value = -1_000_000
+    renja.cell(rows["P058"], COL["k_tw2"]).value = "30 unit"
+    wb.save(path)
+
+    run, _ = load_and_run(SPEC, folder, periode="TW2")
+    assert run is not None
+    got = run.e81.rows.set_index("kode")
+    for code in ("P057", "P058"):
+        for key in ("k13", "k14", "k15", "k16", "k14_rata"):
+            assert math.isnan(got.loc[code, key]), (code, key)
+        assert got.loc[code, "k_tw1"] == 18  # the quarter that was right is still shown
+        assert (
+            "K TW II yang diisi ditolak (ERROR, lihat sheet Validasi); tidak ikut rata-rata K"
+            in (got.loc[code, "keterangan"])
+        )
+    assert math.isnan(got.loc["P057", "rp13"]) and math.isnan(got.loc["P057", "rp14"])
+    assert got.loc["P057", "rp_tw1"] == 61_544_595
+    assert (
+        "Rp TW II yang diisi ditolak (ERROR, lihat sheet Validasi); tidak ikut rata-rata Rp"
+        in (got.loc["P057", "keterangan"])
+    )
+    assert got.loc["P058", "rp13"] == 25_131_750 + 41_886_250  # its Rp was right
+    # by hand, the eight other indicators (column 14 K of the TW II run, none above 120):
+    # P055 96,7/100; P056 96,59/100; P059 (16+27)/120; P060 (18+29)/120; P061 (17+28)/120;
+    # P062 (17+28)/120; P063 (17+29)/120; P083 96,67/100
+    k14 = [96.7, 96.59, 43 / 1.2, 47 / 1.2, 45 / 1.2, 45 / 1.2, 46 / 1.2, 96.67]
+    foot = run.e81.footer.set_index("kode_opd").loc["DISNAKER"]
+    assert foot["jumlah_k"] == 8
+    assert math.isclose(foot["rata_k"], sum(k14) / 8, rel_tol=1e-12)  # 58,61 %
+    assert foot["predikat_k"] == "R"
+    assert foot["jumlah_rp"] == 9
