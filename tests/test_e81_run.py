@@ -815,7 +815,9 @@ def test_renja_percent_cells_formulas_and_negative_rupiah(
     by_rule = {(i.rule, i.cell): i for i in issues}
     k_rows = {r["kode_indikator"]: r for r in k}
     assert k_rows["IP159"]["k_tw2"] == 72.0
-    assert k_rows["IP159"]["k_tw1"] == 0.6  # not percent-formatted: taken as typed
+    # not percent-formatted: 0,6 against a target of 80 % is a fraction typed for a percent
+    assert math.isnan(k_rows["IP159"]["k_tw1"]) and k_rows["IP159"]["ditolak_tw"] == "I"
+    assert ("renja.skala_persen", "ERROR") in {(i.rule, i.severity) for i in issues}
     assert math.isnan(k_rows["IP049"]["k_tw2"]) and k_rows["IP049"]["ditolak_tw"] == "II"
     rp_rows = {r["kode"]: r for r in rp}
     assert math.isnan(rp_rows["P049"]["rp_tw2"]) and rp_rows["P049"]["rp_tw1"] == 10_000_000
@@ -1069,3 +1071,38 @@ def test_a_refused_quarter_leaves_column_13_empty_as_on_the_lkjip(tmp_path: Path
     assert math.isclose(foot["rata_k"], sum(k14) / 8, rel_tol=1e-12)  # 58,61 %
     assert foot["predikat_k"] == "R"
     assert foot["jumlah_rp"] == 9
+
+
+def test_a_fraction_typed_for_a_percent_on_the_renja_sheet(tmp_path: Path) -> None:
+    """DISNAKER types P055's K TW II (%, nilai akhir, target 100) as 0,967 for 96,7 %. Nothing
+    was said: column 13 read 0,967, column 14 0,97 %, and the OPD's K average fell from 55,83
+    to 46,26 %. The Indikator sheet refuses a percent 50 times away from its target (a
+    fraction typed for a percent, nilai.skala_persen); the Renja sheet now does so at the
+    cell, and the row leaves the averages."""
+    from tests.conftest import copy_inputs, input_file
+
+    folder = copy_inputs(tmp_path)
+    path = input_file(folder, "DISNAKER")
+    wb = openpyxl.load_workbook(path)
+    renja = wb[tpl.SHEET_RENJA]
+    row = _rows(renja, "kode_renja")["P055"]
+    renja.cell(row, COL["k_tw2"]).value = 0.967
+    wb.save(path)
+
+    run, _ = load_and_run(SPEC, folder, periode="TW2")
+    assert run is not None
+    (found,) = run.issues[run.issues["rule"] == "renja.skala_persen"].itertuples()
+    letter = openpyxl.utils.get_column_letter(COL["k_tw2"])
+    assert (found.severity, found.sheet, found.cell) == ("ERROR", "Renja", f"{letter}{row}")
+    assert found.kode_indikator == "IP055" and found.found == "0,967"
+    assert "berbeda 103,4 kali dari target 100 %" in found.message
+    assert "persen ditulis sebagai pecahan" in found.message
+    p055 = run.e81.rows.set_index("kode").loc["P055"]
+    assert math.isnan(p055["k13"]) and math.isnan(p055["k14"])
+    assert "K TW II yang diisi ditolak" in p055["keterangan"]
+    # the other nine: the TW II run's column 14 K of DISNAKER without P055 (by hand, as in
+    # test_a_refused_quarter_leaves_column_13_empty_as_on_the_lkjip)
+    k14 = [96.59, 48 / 1.2, 48 / 1.2, 43 / 1.2, 47 / 1.2, 45 / 1.2, 45 / 1.2, 46 / 1.2, 96.67]
+    foot = run.e81.footer.set_index("kode_opd").loc["DISNAKER"]
+    assert foot["jumlah_k"] == 9
+    assert math.isclose(foot["rata_k"], sum(k14) / 9, rel_tol=1e-12)

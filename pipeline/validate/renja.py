@@ -43,7 +43,7 @@ from pipeline.validate.rows import (
     _percent_cell,
     is_persen,
 )
-from pipeline.validate.values import RUNNING_NEAR, RUNNING_SUM
+from pipeline.validate.values import FAKTOR_SKALA_PERSEN, RUNNING_NEAR, RUNNING_SUM
 
 TW = (1, 2, 3, 4)
 K_KEYS = tuple(f"k_tw{q}" for q in TW)
@@ -272,6 +272,48 @@ def _gaps(
     )
 
 
+def _percent_scale(
+    out: FileIssues,
+    v: float,
+    spec_ind: dict[str, Any],
+    unit: dict[str, Any],
+    where: tuple[str, int, str],
+) -> float:
+    """A quarter of a percent indicator that is not summed (each quarter a position, as the
+    target is) lying 50 times or more from its target: a fraction typed for a percent (0,967
+    for 96,7 %) or the reverse. An ERROR at its cell, as on the Indikator sheet
+    (``nilai.skala_persen``); the value is not used (NaN returned)."""
+    cell, q, code = where
+    target = float(spec_ind["target"])
+    if (
+        spec_ind["agregasi_tw"] == "kumulatif"
+        or not is_persen(unit)
+        or math.isnan(v)
+        or v == 0
+        or math.isnan(target)
+        or target == 0
+    ):
+        return v
+    fold = max(abs(v / target), abs(target / v))
+    if fold <= FAKTOR_SKALA_PERSEN:
+        return v
+    out.issue(
+        "renja.skala_persen",
+        ERROR,
+        f"Realisasi K TW {ROMAWI[q - 1]} '{code}' {show_value(v)} berbeda "
+        f"{fmt.angka_ringkas(fold, 1)} kali dari target {show_value(target)} "
+        f"{spec_ind['satuan']}: kemungkinan persen ditulis sebagai pecahan (65,5% sebagai "
+        "0,655) atau sebaliknya. Ketik persen sebagai angka persen (contoh: 65,5); nilai ini "
+        "tidak dipakai sampai diperbaiki.",
+        sheet=tpl.SHEET_RENJA,
+        cell=cell,
+        found=show_value(v),
+        expected=f"realisasi dalam persen, sebesar target {show_value(target)}",
+        kode_indikator=code,
+    )
+    return math.nan
+
+
 def _k_plausible(
     out: FileIssues,
     values: list[float],
@@ -463,6 +505,7 @@ def extract_renja(
                         kode_indikator=kode_ind,
                     )
                     v = math.nan
+                v = _percent_scale(out, v, spec_ind, unit, (cells[q - 1], q, kode_ind))
                 if _errors(out) > before:
                     refused.append(ROMAWI[q - 1])
                 values.append(v)
