@@ -1106,3 +1106,23 @@ def test_a_fraction_typed_for_a_percent_on_the_renja_sheet(tmp_path: Path) -> No
     foot = run.e81.footer.set_index("kode_opd").loc["DISNAKER"]
     assert foot["jumlah_k"] == 9
     assert math.isclose(foot["rata_k"], sum(k14) / 9, rel_tol=1e-12)
+
+
+def test_an_unread_renja_sheet_does_not_call_each_row_missing(tmp_path: Path) -> None:
+    """DINKES retitles the Renja column 'Realisasi K TW II' as 'Realisasi K TW 2': the sheet
+    is not read (an ERROR at the title). Its 22 rows are all there; they must not each get a
+    WARNING that they were deleted."""
+    from tests.conftest import copy_inputs, input_file
+
+    folder = copy_inputs(tmp_path)
+    dinkes = input_file(folder, "DINKES")
+    wb = openpyxl.load_workbook(dinkes)
+    wb[tpl.SHEET_RENJA].cell(tpl.HEADER_ROW, COL["k_tw2"]).value = "Realisasi K TW 2"
+    wb.save(dinkes)
+
+    run, _ = load_and_run(SPEC, folder, periode="TW2")
+    assert run is not None
+    unread = run.issues[run.issues["rule"] == "struktur.kolom_hilang"]
+    assert list(unread["kode_opd"]) == ["DINKES"] and list(unread["sheet"]) == ["Renja"]
+    gone = run.issues[run.issues["rule"] == "struktur.renja_baris_hilang"]
+    assert gone.empty, list(gone["message"])

@@ -603,12 +603,18 @@ def extract_renja(
                 found="(kosong)",
                 expected=f"Rp {_period_quarters(triwulan)} terisi",
             )
-    _rows_missing(out, expected, present, seen_k, stray_k)
+    unread = any(i.sheet == sheet and i.rule in _UNREAD for i in sub.issues)
+    if not unread:  # a sheet not read for its headers is said by their ERROR
+        _rows_missing(out, expected, present, seen_k, stray_k)
     _k_and_rp(out, rp_cells, k_by_code, letters)
     _kegiatan_within_program(out, rp_cells, spec, letters)
     if triwulan == 4 and anggaran:
         _quarters_and_year(out, rp_cells, anggaran, letters)
     return k_rows, rp_rows, texts, out.items
+
+
+# header problems for which the reader leaves a sheet unread
+_UNREAD = ("struktur.judul_hilang", "struktur.judul_ganda", "struktur.kolom_hilang")
 
 
 def _rows_missing(
