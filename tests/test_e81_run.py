@@ -1108,6 +1108,41 @@ def test_a_fraction_typed_for_a_percent_on_the_renja_sheet(tmp_path: Path) -> No
     assert math.isclose(foot["rata_k"], sum(k14) / 9, rel_tol=1e-12)
 
 
+def test_a_renja_row_typed_twice_is_refused_at_both_rows(tmp_path: Path) -> None:
+    """DISNAKER copies P057's Renja row and types other TW II figures in the copy (K 12,
+    Rp 50.000.000). The copy was skipped without a word and the first row used: which of the
+    two is right cannot be told. As on the Indikator and Anggaran sheets, both rows are named
+    in an ERROR and neither is used; the E.81 row says so."""
+    from tests.conftest import copy_inputs, input_file
+
+    folder = copy_inputs(tmp_path)
+    path = input_file(folder, "DISNAKER")
+    wb = openpyxl.load_workbook(path)
+    renja = wb[tpl.SHEET_RENJA]
+    row = _rows(renja, "kode_renja")["P057"]
+    renja.insert_rows(row + 1)
+    for col in range(1, renja.max_column + 1):
+        renja.cell(row + 1, col).value = renja.cell(row, col).value
+    renja.cell(row + 1, COL["k_tw2"]).value = 12
+    renja.cell(row + 1, COL["rp_tw2"]).value = 50_000_000
+    wb.save(path)
+
+    run, _ = load_and_run(SPEC, folder, periode="TW2")
+    assert run is not None
+    twice = run.issues[run.issues["rule"] == "struktur.renja_ganda"]
+    letter = openpyxl.utils.get_column_letter(COL["kode_renja"])
+    assert sorted(twice["cell"]) == [f"{letter}{row}", f"{letter}{row + 1}"]
+    assert set(twice["severity"]) == {"ERROR"} and set(twice["kode_opd"]) == {"DISNAKER"}
+    assert "'P057' (indikator 'IP057') muncul di lebih dari satu baris" in twice.iloc[0]["message"]
+    p057 = run.e81.rows.set_index("kode").loc["P057"]
+    assert math.isnan(p057["k13"]) and math.isnan(p057["rp13"])
+    assert math.isnan(p057["k_tw1"]) and math.isnan(p057["rp_tw1"])
+    assert "K yang diisi ditolak" in p057["keterangan"]
+    assert "Rp yang diisi ditolak" in p057["keterangan"]
+    gone = run.issues[run.issues["rule"] == "struktur.renja_baris_hilang"]
+    assert gone.empty, list(gone["message"])  # the rows are there, twice
+
+
 def test_an_unread_renja_sheet_does_not_call_each_row_missing(tmp_path: Path) -> None:
     """DINKES retitles the Renja column 'Realisasi K TW II' as 'Realisasi K TW 2': the sheet
     is not read (an ERROR at the title). Its 22 rows are all there; they must not each get a

@@ -411,6 +411,7 @@ def extract_renja(
     rp_cells: dict[str, dict[str, Any]] = {}
     present: set[str] = set()  # codes with a row on the sheet
     stray_k: set[str] = set()  # codes with a row whose indicator code is not theirs (an ERROR)
+    twice = _duplicates(out, sub.renja, expected, letters)
     for raw in sub.renja:
         r = raw["_row"]
         code = str(raw.get("kode_renja") or "")
@@ -429,6 +430,17 @@ def extract_renja(
             continue
         item = expected[code]
         present.add(code)
+        if (code, kode_ind) in twice:  # neither row is used: the E.81 row says it was refused
+            refused_row = {"berkas": sub.name, "kode_opd": kode_opd, "ditolak": True}
+            if kode_ind and kode_ind not in seen_k:
+                seen_k.add(kode_ind)
+                k_rows.append(
+                    _nothing(refused_row, "kode_indikator", kode_ind, K_KEYS, letters, r)
+                )
+            if code not in seen_rp:
+                seen_rp.add(code)
+                rp_rows.append(_nothing(refused_row, "kode", code, RP_KEYS, letters, r))
+            continue
         if kode_ind and kode_ind not in item["indikator"]:
             stray_k.add(code)
             out.row_left_out(
@@ -613,8 +625,58 @@ def extract_renja(
     return k_rows, rp_rows, texts, out.items
 
 
+def _nothing(
+    base: dict[str, Any],
+    key: str,
+    code: str,
+    keys: tuple[str, ...],
+    letters: dict[str, str],
+    r: int,
+) -> dict[str, Any]:
+    """A K or Rp row of the sheet with no quarter used (``base`` says whose and why)."""
+    return {
+        **base,
+        key: code,
+        **dict.fromkeys(keys, math.nan),
+        **{f"sel_{k}": cell_at(letters, k, r) for k in keys},
+        "ditolak_tw": "",
+    }
+
+
 # header problems for which the reader leaves a sheet unread
 _UNREAD = ("struktur.judul_hilang", "struktur.judul_ganda", "struktur.kolom_hilang")
+
+
+def _duplicates(
+    out: FileIssues,
+    raws: list[dict[str, Any]],
+    expected: dict[str, dict[str, Any]],
+    letters: dict[str, str],
+) -> set[tuple[str, str]]:
+    """A program or kegiatan row (with its indicator) found on more than one row: an ERROR at
+    each, naming every row, as on the Indikator and Anggaran sheets; none of them is used."""
+    where: dict[tuple[str, str], list[str]] = {}
+    for raw in raws:
+        key = (str(raw.get("kode_renja") or ""), str(raw.get("kode_indikator") or ""))
+        if key[0] in expected:
+            where.setdefault(key, []).append(cell_at(letters, "kode_renja", raw["_row"]))
+    twice = {key: cells for key, cells in where.items() if len(cells) > 1}
+    for (code, kode_ind), cells in twice.items():
+        what = f"'{code}'" + (f" (indikator '{kode_ind}')" if kode_ind else "")
+        for cell in cells:
+            out.issue(
+                "struktur.renja_ganda",
+                ERROR,
+                f"Baris {what} muncul di lebih dari satu baris sheet {tpl.SHEET_RENJA} "
+                f"({', '.join(cells)}); tidak jelas baris mana yang benar, sehingga tidak ada "
+                "yang dipakai. Hapus baris tambahan dan kembalikan susunan templat.",
+                sheet=tpl.SHEET_RENJA,
+                cell=cell,
+                found=", ".join(cells),
+                expected="satu baris per kode",
+                kode_indikator=kode_ind,
+            )
+    return set(twice)
 
 
 def _rows_missing(
