@@ -1161,3 +1161,43 @@ def test_an_unread_renja_sheet_does_not_call_each_row_missing(tmp_path: Path) ->
     assert list(unread["kode_opd"]) == ["DINKES"] and list(unread["sheet"]) == ["Renja"]
     gone = run.issues[run.issues["rule"] == "struktur.renja_baris_hilang"]
     assert gone.empty, list(gone["message"])
+
+
+def test_rp_typed_on_a_programs_second_indicator_row_is_said(
+    small_spec: Path, tmp_path: Path
+) -> None:
+    """P049 has two indicators (IP049, IP049T): its Rp belongs on its first row; the second
+    row's Rp cells are grey. Rp typed there (the sheet unprotected) vanished without a word:
+    only the first row's Rp went into column 13. It is now a WARNING at the cell typed, saying
+    the value is not used and where it belongs."""
+    from pipeline.master import read_master
+
+    spec, _ = read_master(small_spec)
+    assert spec is not None
+
+    def edit(ws: Any, rows: dict[str, int]) -> None:
+        ws.cell(rows["IP049T"], COL["rp_tw2"], 4_000_000)
+
+    _bpkpad_renja(
+        spec,
+        tmp_path,
+        k={"IP049": {1: 5, 2: 6}, "IP049T": {1: 1, 2: 1}},
+        rp={"P049": {1: 10_000_000, 2: 15_000_000}},
+        edit=edit,
+    )
+    sub = read_submission(tmp_path / "bpkpad.xlsx")
+    _, rp, _, issues = extract_renja(sub, spec.with_periode("TW2"), "BPKPAD")
+    (said,) = [i for i in issues if i.rule == "renja.rp_baris_lain"]
+    ws = openpyxl.load_workbook(tmp_path / "bpkpad.xlsx")[tpl.SHEET_RENJA]
+    second = next(
+        r for r in range(1, ws.max_row + 1) if ws.cell(r, COL["kode_indikator"]).value == "IP049T"
+    )
+    first = next(
+        r for r in range(1, ws.max_row + 1) if ws.cell(r, COL["kode_indikator"]).value == "IP049"
+    )
+    letter = openpyxl.utils.get_column_letter(COL["rp_tw2"])
+    assert (said.severity, said.sheet, said.cell) == ("WARNING", "Renja", f"{letter}{second}")
+    assert said.found == "4.000.000"
+    assert f"baris {first}" in said.message and "tidak dipakai" in said.message
+    p049 = next(r for r in rp if r["kode"] == "P049")
+    assert p049["rp_tw2"] == 15_000_000  # the first row's, as before

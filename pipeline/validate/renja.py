@@ -412,6 +412,7 @@ def extract_renja(
     present: set[str] = set()  # codes with a row on the sheet
     stray_k: set[str] = set()  # codes with a row whose indicator code is not theirs (an ERROR)
     twice = _duplicates(out, sub.renja, expected, letters)
+    rp_row_of: dict[str, int] = {}  # the row whose Rp cells hold each code's Rp
     for raw in sub.renja:
         r = raw["_row"]
         code = str(raw.get("kode_renja") or "")
@@ -544,8 +545,10 @@ def extract_renja(
             )
             k_by_code.setdefault(code, []).append(values)
         if code in seen_rp:
+            _rp_elsewhere(out, raw, (code, kode_ind, item), rp_row_of.get(code), letters, triwulan)
             continue
         seen_rp.add(code)
+        rp_row_of[code] = r
         said = _errors(out)
         rp_values = []
         refused = []
@@ -623,6 +626,36 @@ def extract_renja(
     if triwulan == 4 and anggaran:
         _quarters_and_year(out, rp_cells, anggaran, letters)
     return k_rows, rp_rows, texts, out.items
+
+
+def _rp_elsewhere(
+    out: FileIssues,
+    raw: dict[str, Any],
+    item: tuple[str, str, dict[str, Any]],
+    first: int | None,
+    letters: dict[str, str],
+    triwulan: int,
+) -> None:
+    """Rp typed on a program's or kegiatan's second (or later) indicator row, whose Rp cells
+    are not read (the Rp is on its first row): a WARNING at the first such cell."""
+    code, kode_ind, spec_item = item
+    typed = [k for k in RP_KEYS[:triwulan] if _typed(raw, k)]
+    if not typed or first is None:
+        return
+    jenis = spec_item["jenis"]
+    out.issue(
+        "renja.rp_baris_lain",
+        WARNING,
+        f"Realisasi Rp {jenis} '{code}' diketik di baris indikator '{kode_ind}' (baris "
+        f"{raw['_row']}); Rp {jenis} diisi di baris pertamanya (baris {first}), sehingga nilai "
+        f"ini tidak dipakai. Pindahkan Rupiah triwulan itu ke baris {first} (jumlahkan dengan "
+        "yang sudah ada di sana bila keduanya belanja program ini).",
+        sheet=tpl.SHEET_RENJA,
+        cell=cell_at(letters, typed[0], raw["_row"]),
+        found=show_value(raw[typed[0]]),
+        expected=f"Rp di baris {first}",
+        kode_indikator=kode_ind,
+    )
 
 
 def _nothing(
