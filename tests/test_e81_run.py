@@ -1201,3 +1201,35 @@ def test_rp_typed_on_a_programs_second_indicator_row_is_said(
     assert f"baris {first}" in said.message and "tidak dipakai" in said.message
     p049 = next(r for r in rp if r["kode"] == "P049")
     assert p049["rp_tw2"] == 15_000_000  # the first row's, as before
+
+
+def test_a_refused_cell_is_not_called_empty(small_spec: Path, tmp_path: Path) -> None:
+    """P159's K TW II typed as a date (4 Maret 2018) and P049's Rp TW II typed TRUE: each is
+    an ERROR at its cell. The WARNINGs comparing K with Rp then said the other cell was
+    'kosong' ('K indikatornya kosong', found '(kosong)') of cells that hold a date and TRUE.
+    The refused cell is said once, by its ERROR."""
+    import datetime
+
+    from pipeline.master import read_master
+
+    spec, _ = read_master(small_spec)
+    assert spec is not None
+
+    def edit(ws: Any, rows: dict[str, int]) -> None:
+        ws.cell(rows["IP159"], COL["k_tw2"], datetime.datetime(2018, 3, 4))
+        ws.cell(rows["IP159R"], COL["k_tw2"], None)
+        ws.cell(rows["P049"], COL["rp_tw2"], True)
+
+    _bpkpad_renja(
+        spec,
+        tmp_path,
+        k={"IP049": {1: 5, 2: 6}, "IP049T": {1: 1, 2: 1}, "IP159": {1: 60}, "IP159R": {1: 5}},
+        rp={"P049": {1: 10_000_000}, "P159": {1: 800_000_000, 2: 900_000_000}},
+        edit=edit,
+    )
+    sub = read_submission(tmp_path / "bpkpad.xlsx")
+    _, _, _, issues = extract_renja(sub, spec.with_periode("TW2"), "BPKPAD")
+    rules = [(i.rule, i.severity) for i in issues]
+    assert rules.count(("nilai.bukan_angka", "ERROR")) == 2
+    assert ("renja.rp_tanpa_k", "WARNING") not in rules, [i.message for i in issues]
+    assert ("renja.k_tanpa_rp", "WARNING") not in rules, [i.message for i in issues]

@@ -413,6 +413,7 @@ def extract_renja(
     stray_k: set[str] = set()  # codes with a row whose indicator code is not theirs (an ERROR)
     twice = _duplicates(out, sub.renja, expected, letters)
     rp_row_of: dict[str, int] = {}  # the row whose Rp cells hold each code's Rp
+    k_refused_q: dict[str, set[int]] = {}  # per code, quarters with a K cell refused
     for raw in sub.renja:
         r = raw["_row"]
         code = str(raw.get("kode_renja") or "")
@@ -521,6 +522,7 @@ def extract_renja(
                 v = _percent_scale(out, v, spec_ind, unit, (cells[q - 1], q, kode_ind))
                 if _errors(out) > before:
                     refused.append(ROMAWI[q - 1])
+                    k_refused_q.setdefault(code, set()).add(q - 1)
                 values.append(v)
             _gaps(
                 out,
@@ -552,6 +554,7 @@ def extract_renja(
         said = _errors(out)
         rp_values = []
         refused = []
+        rp_refused_q: set[int] = set()  # quarters whose Rp cell was refused by an ERROR
         for q, key in zip(TW, RP_KEYS, strict=True):
             before = _errors(out)
             rp_values.append(
@@ -561,6 +564,7 @@ def extract_renja(
             )
             if _errors(out) > before:
                 refused.append(ROMAWI[q - 1])
+                rp_refused_q.add(q - 1)
         pagu = item["pagu"]
         total = 0.0
         over = False
@@ -605,6 +609,7 @@ def extract_renja(
                 "values": rp_values,
                 "jenis": item["jenis"],
                 "pagu": item["pagu"],
+                "refused": rp_refused_q,
             }
         if triwulan < 4 and not over and all(math.isnan(v) for v in rp_values) and not refused:
             out.issue(
@@ -621,7 +626,7 @@ def extract_renja(
     unread = any(i.sheet == sheet and i.rule in _UNREAD for i in sub.issues)
     if not unread:  # a sheet not read for its headers is said by their ERROR
         _rows_missing(out, expected, present, seen_k, stray_k)
-    _k_and_rp(out, rp_cells, k_by_code, letters)
+    _k_and_rp(out, rp_cells, (k_by_code, k_refused_q), letters)
     _kegiatan_within_program(out, rp_cells, spec, letters)
     if triwulan == 4 and anggaran:
         _quarters_and_year(out, rp_cells, anggaran, letters)
@@ -757,16 +762,21 @@ def _rows_missing(
 def _k_and_rp(
     out: FileIssues,
     rp_cells: dict[str, dict[str, Any]],
-    k_by_code: dict[str, list[list[float]]],
+    k_info: tuple[dict[str, list[list[float]]], dict[str, set[int]]],
     letters: dict[str, str],
 ) -> None:
-    """Rp realised in a quarter with no K, and K reported in a quarter with no Rp: WARNING."""
+    """Rp realised in a quarter with no K, and K reported in a quarter with no Rp: WARNING.
+    ``k_info`` holds the K quarters of each code and the quarters whose K cell was refused: a cell
+    refused by an ERROR is not empty, and that ERROR says it."""
+    k_by_code, k_refused = k_info
     for code, info in rp_cells.items():
         ks = k_by_code.get(code)
         if not ks:
             continue  # no indicator under it: nothing to compare
         for q, (key, rp) in enumerate(zip(RP_KEYS, info["values"], strict=True)):
-            k_any = any(not math.isnan(k[q]) for k in ks)
+            k_any = any(not math.isnan(k[q]) for k in ks) or q in k_refused.get(code, ())
+            if q in info.get("refused", ()):
+                continue  # the Rp cell was refused: its ERROR says so
             if not math.isnan(rp) and rp > 0 and not k_any:
                 out.issue(
                     "renja.rp_tanpa_k",
