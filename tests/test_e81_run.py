@@ -1233,3 +1233,29 @@ def test_a_refused_cell_is_not_called_empty(small_spec: Path, tmp_path: Path) ->
     assert rules.count(("nilai.bukan_angka", "ERROR")) == 2
     assert ("renja.rp_tanpa_k", "WARNING") not in rules, [i.message for i in issues]
     assert ("renja.k_tanpa_rp", "WARNING") not in rules, [i.message for i in issues]
+
+
+def test_an_edited_pagu_on_the_renja_sheet_is_said(tmp_path: Path) -> None:
+    """DISNAKER overtypes P057's locked Pagu (Rp) 413.730.105 with 500.000.000 (a changed
+    budget after the APBD Perubahan, say). An edited target got a WARNING and the spec's target
+    was used; an edited pagu was used from the spec without a word, so the OPD never learned
+    that column 8 and column 14 (Rp) kept the old pagu. It gets the same WARNING now."""
+    from tests.conftest import copy_inputs, input_file
+
+    folder = copy_inputs(tmp_path)
+    path = input_file(folder, "DISNAKER")
+    wb = openpyxl.load_workbook(path)
+    renja = wb[tpl.SHEET_RENJA]
+    row = _rows(renja, "kode_renja")["P057"]
+    renja.cell(row, COL["pagu"]).value = 500_000_000
+    wb.save(path)
+
+    run, _ = load_and_run(SPEC, folder, periode="TW2")
+    assert run is not None
+    (said,) = run.issues[run.issues["rule"] == "struktur.pagu_diubah"].itertuples()
+    letter = openpyxl.utils.get_column_letter(COL["pagu"])
+    assert (said.severity, said.sheet, said.cell) == ("WARNING", "Renja", f"{letter}{row}")
+    assert (said.found, said.expected) == ("500.000.000", "Rp 413.730.105")
+    assert "Pagu 'P057' di sel terkunci diubah" in said.message
+    assert "Rp 413.730.105" in said.message
+    assert run.e81.rows.set_index("kode").loc["P057", "rp8"] == 413_730_105

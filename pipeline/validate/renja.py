@@ -551,6 +551,7 @@ def extract_renja(
             continue
         seen_rp.add(code)
         rp_row_of[code] = r
+        _pagu_edited(out, raw, code, item, cell_at(letters, "pagu", r))
         said = _errors(out)
         rp_values = []
         refused = []
@@ -631,6 +632,28 @@ def extract_renja(
     if triwulan == 4 and anggaran:
         _quarters_and_year(out, rp_cells, anggaran, letters)
     return k_rows, rp_rows, texts, out.items
+
+
+def _pagu_edited(
+    out: FileIssues, raw: dict[str, Any], code: str, item: dict[str, Any], cell: str
+) -> None:
+    """The locked Pagu (Rp) cell overtyped: the spec's pagu is what column 8 takes, as an
+    edited target is (a WARNING, so that the OPD knows its figure was not used)."""
+    want = float(item["pagu"])
+    shown = parse_number(raw.get("pagu"))
+    if math.isnan(want) or (shown.value is not None and abs(float(shown.value) - want) < 0.005):
+        return
+    out.issue(
+        "struktur.pagu_diubah",
+        WARNING,
+        f"Pagu '{code}' di sel terkunci diubah; pagu dari data sekretariat "
+        f"({fmt.rupiah(want)}) yang dipakai. Bila pagu berubah (APBD Perubahan), minta "
+        "sekretariat memperbarui data dan templatnya.",
+        sheet=tpl.SHEET_RENJA,
+        cell=cell,
+        found=show_value(raw.get("pagu")),
+        expected=fmt.rupiah(want),
+    )
 
 
 def _rp_elsewhere(
