@@ -1029,7 +1029,8 @@ def test_a_refused_quarter_leaves_column_13_empty_as_on_the_lkjip(tmp_path: Path
     """DISNAKER, TW II run: P057's K TW II typed -5 and its Rp TW II -1.000.000 (ERRORs, the
     values not used), P058's K TW II typed '30 unit' (an ERROR). Column 13 added up what was
     left: P057 K 18 of 120 (15 %), Rp 61.544.595 (14,88 %), P058 K 18 (15 %), all in the
-    averages, so the typing errors took the OPD's K average from 55,83 to 42,16 % (R to SR).
+    averages: the OPD's K average read 50,83 % (with the two rows at 15 %) for 55,83 % of the
+    file as typed correctly.
     The Indikator sheet scores no indicator with a refused cell; the E.81 does the same: column
     13 empty, out of the averages, and said on the row."""
     from tests.conftest import copy_inputs, input_file
@@ -1068,7 +1069,7 @@ def test_a_refused_quarter_leaves_column_13_empty_as_on_the_lkjip(tmp_path: Path
     k14 = [96.7, 96.59, 43 / 1.2, 47 / 1.2, 45 / 1.2, 45 / 1.2, 46 / 1.2, 96.67]
     foot = run.e81.footer.set_index("kode_opd").loc["DISNAKER"]
     assert foot["jumlah_k"] == 8
-    assert math.isclose(foot["rata_k"], sum(k14) / 8, rel_tol=1e-12)  # 58,61 %
+    assert math.isclose(foot["rata_k"], sum(k14) / 8, rel_tol=1e-12)  # 59,79 %
     assert foot["predikat_k"] == "R"
     assert foot["jumlah_rp"] == 9
 
