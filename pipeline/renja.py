@@ -692,7 +692,8 @@ def _item_rows(
     if code in look.rp_refused:  # the form would show an empty Rp as if none was spent
         notes.append(
             _refused_note("Rp", look.rp_refused[code])
-            + ("; tidak ikut rata-rata Rp" if math.isnan(rp13) else "")
+            # only programs enter the Rp average; a kegiatan's row is never in it
+            + ("; tidak ikut rata-rata Rp" if math.isnan(rp13) and jenis == "program" else "")
         )
     rp6, rp7, rp8 = (
         float(rec.get("pagu_renstra", math.nan)),

@@ -1260,3 +1260,23 @@ def test_an_edited_pagu_on_the_renja_sheet_is_said(tmp_path: Path) -> None:
     assert "Pagu 'P057' di sel terkunci diubah" in said.message
     assert "Rp 413.730.105" in said.message
     assert run.e81.rows.set_index("kode").loc["P057", "rp8"] == 413_730_105
+
+
+def test_a_refused_kegiatan_rp_is_not_said_to_leave_the_rp_average(tmp_path: Path) -> None:
+    """Only programs enter the Rp average: a kegiatan's refused Rp says it was refused, not
+    that it leaves an average it was never in (its program's row does)."""
+    from tests.conftest import copy_inputs, input_file
+
+    folder = copy_inputs(tmp_path)
+    path = input_file(folder, "DINKES")
+    wb = openpyxl.load_workbook(path)
+    renja = wb[tpl.SHEET_RENJA]
+    rows = _rows(renja, "kode_renja")
+    renja.cell(rows["P021.01"], COL["rp_tw2"]).value = -1_000_000
+    wb.save(path)
+
+    run, _ = load_and_run(SPEC, folder, periode="TW2")
+    assert run is not None
+    note = run.e81.rows.set_index("kode").loc["P021.01", "keterangan"]
+    assert "Rp TW II yang diisi ditolak (ERROR, lihat sheet Validasi)" in note
+    assert "rata-rata Rp" not in note
