@@ -19,6 +19,8 @@ TANPA_REALISASI = "tanpa realisasi"  # a file used, but nothing in it filled (th
 DITOLAK = "berkas ditolak"
 BELUM = "belum mengirim"
 TIDAK_WAJIB = "tidak wajib"
+# the rule of a mailed attachment (or message) that the intake refused: the OPD sent something
+MAIL_REFUSED = "kiriman.lampiran_ditolak"
 MELAPOR = (TEPAT_WAKTU, TERLAMBAT)  # the OPDs that have reported (a file used, something in it)
 DIKIRIM = (*MELAPOR, TANPA_REALISASI)  # the OPDs whose file is used, filled or not
 
@@ -96,6 +98,12 @@ def completeness(
         if not issues.empty
         else Counter[tuple[Any, Any]]()
     )
+    # OPDs whose mail the intake refused (a PDF, a file too big): they sent, nothing usable
+    refused_mail = (
+        set(issues.loc[issues["rule"] == MAIL_REFUSED, "kode_opd"].astype(str))
+        if not issues.empty
+        else set()
+    )
     by_opd: dict[str, list[dict[Hashable, Any]]] = {}  # the register rows per OPD, in order
     for file in records(berkas):
         by_opd.setdefault(str(file["kode_opd"]), []).append(file)
@@ -113,7 +121,7 @@ def completeness(
             status = TANPA_REALISASI
         elif used:
             status = TERLAMBAT if is_late(received or saved, deadline, zona) else TEPAT_WAKTU
-        elif files:
+        elif files or str(kode) in refused_mail:
             status = DITOLAK
         else:
             status = BELUM if work else TIDAK_WAJIB

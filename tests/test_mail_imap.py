@@ -388,3 +388,74 @@ def test_a_message_too_big_to_download_is_recorded_with_its_sender(tmp_path, mon
     )
     assert surat.alasan.startswith("surat terlalu besar") and "tidak diunduh" in surat.alasan
     assert list(folder.glob("*.xlsx")) == []
+
+
+DINSOS = "Dinas Sosial - Capaian Kinerja 2018.xlsx"
+DPPKB = "Dinas Pengendalian Penduduk dan Keluarga Berencana - Capaian Kinerja 2018.xlsx"
+KEC_BJS = "Kecamatan Binjai Selatan - Capaian Kinerja 2018.xlsx"
+
+
+def test_what_the_intake_refused_is_told_to_the_opd_that_mailed_it(tmp_path: Path) -> None:
+    """An attachment refused by `ambil` never reaches the input folder: the report still says
+    so to its OPD (never "belum mengirim"), and the reply to that message is not "nothing to
+    fix"."""
+    from pipeline.feedback import feedback_rows
+    from pipeline.mail import reply
+
+    folder = tmp_path / "input_xlsx"
+    folder.mkdir()
+    for path in INPUT_DIR.glob("*.xlsx"):  # every OPD's file by hand, but these two
+        if path.name not in (DINSOS, KEC_BJS):
+            (folder / path.name).write_bytes(path.read_bytes())
+    legacy = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(600)
+    mails = [
+        # Dinas Sosial sends a PDF only
+        ("dinsos@binjaikota.example", [("Capaian Dinsos.pdf", b"%PDF-1.4\n%%EOF\n")], _at(3, 2)),
+        # Dinas PPKB sends its correction as .xls: its earlier file stays the one used
+        ("dppkb@binjaikota.example", [("Perbaikan DPPKB.xls", legacy)], _at(4, 2)),
+        # Dinas LH sends its workbook with a cover letter: the letter is only noted
+        ("dlh@binjaikota.example", [(DLH, _file(DLH)), ("Surat.pdf", b"%PDF-1.4 x")], _at(5, 2)),
+        # Kecamatan Binjai Selatan sends a link, no attachment
+        ("kecbjs@binjaikota.example", [], _at(6, 2)),
+    ]
+    with Dovecot(password=PASSWORD, tls=False) as server:
+        for n, (sender, files, when) in enumerate(mails, start=1):
+            raw = make_eml(sender, f"Capaian {n}", files, when, f"<tolak{n}@uji.example>")
+            server.deliver(raw, when)
+        done = intake.ambil(_spec(), folder, env=server.env())
+    assert done.statuses == {"ditolak": 3, "duplikat": 1}
+    out = tmp_path / "output"
+    result = run_report(folder, out)
+    assert result.returncode == 0, result.stderr
+    workbook = out / "1275_2018_konsolidasi.xlsx"
+    issues = read_sheet(workbook, "Validasi")
+    mailed = issues[issues["Aturan"].str.startswith("kiriman.")]
+    rows = sorted(mailed[["Kode OPD", "Tingkat", "Aturan", "Ditemukan"]].values.tolist())
+    assert rows == [
+        ["DINSOS", "WARNING", "kiriman.lampiran_ditolak", "Capaian Dinsos.pdf"],
+        ["DLH", "INFO", "kiriman.lampiran_ditolak", "Surat.pdf"],
+        ["DPPKB", "WARNING", "kiriman.lampiran_ditolak", "Perbaikan DPPKB.xls"],
+        ["KEC_BJS", "WARNING", "kiriman.tanpa_lampiran", "surel tanpa lampiran"],
+    ]
+    dinsos = mailed[mailed["Kode OPD"] == "DINSOS"]["Pesan"].iloc[0]
+    assert dinsos.startswith(
+        'Lampiran Capaian Dinsos.pdf pada surel "Capaian 1" dari dinsos@binjaikota.example '
+        "(diterima 3 Februari 2019) tidak diambil: jenis lampiran .pdf tidak diterima"
+    )
+    assert "Kirim templat capaian kinerja OPD Anda sebagai lampiran buku kerja" in dinsos
+    missing = issues[issues["Aturan"] == "kelengkapan.belum_kirim"]["Kode OPD"].tolist()
+    assert "DINSOS" not in missing and "KEC_BJS" in missing  # a link is no file
+    kel = read_sheet(workbook, "Kelengkapan").set_index("Kode OPD")
+    assert kel.loc["DINSOS", "Status Pengiriman"] == "berkas ditolak"
+    assert kel.loc["KEC_BJS", "Status Pengiriman"] == "belum mengirim"
+    assert kel.loc["DLH", "Status Pengiriman"] == "tepat waktu"
+
+    replies = {r.kode_opd: r for r in reply.plan(_spec(), out, folder)}
+    dppkb = replies["DPPKB"]  # it answers the .xls message: not "nothing to fix"
+    assert dppkb.in_reply_to == "<tolak2@uji.example>"
+    assert dppkb.attachment is not None and dppkb.warnings == 1
+    assert "Tidak ada yang perlu diperbaiki" not in dppkb.body
+    found = [r["Ditemukan"] for r in feedback_rows(dppkb.attachment)]
+    assert "Perbaikan DPPKB.xls" in found
+    assert replies["DINSOS"].attachment is not None
+    assert "belum kami terima dalam keadaan dapat dipakai" in replies["DINSOS"].body

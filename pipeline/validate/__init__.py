@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from pipeline import template as tpl
+from pipeline.completeness import MAIL_REFUSED
 from pipeline.ingest import INPUT_SUFFIXES, LINK_OUTSIDE, Submission
 from pipeline.issues import ERROR, Issue
 from pipeline.master import MasterSpec
@@ -41,6 +42,7 @@ from pipeline.validate.kiriman import (
     check_sender,
     message_files,
     receipt_of,
+    refused_by_mail,
     with_receipts,
 )
 from pipeline.validate.register import finalize_register, register
@@ -374,6 +376,12 @@ def complete(
     renja = staged.renja
     blank, found = blank_files(active, opd_of, realisasi, anggaran, staged.blank)
     issues += found
+    mailed = refused_by_mail(
+        receipts, {str(k) for k in spec.opd["kode_opd"]}, submitted, spec.zona_waktu
+    )
+    issues += mailed
+    # an OPD whose mailed file was refused has sent: its issue says so, not "belum mengirim"
+    submitted |= {i.kode_opd for i in mailed if i.rule == MAIL_REFUSED}
     issues += missing_opds(spec, submitted)
     deadline = str(spec.pemda["batas_pengumpulan"])
     issues += late_files(active, opd_of, deadline, spec.zona_waktu, receipts.received(active))

@@ -24,13 +24,17 @@ from pathlib import Path
 
 import pandas as pd
 
-from pipeline import schema
+from pipeline import fmt, schema
 from pipeline import template as tpl
-from pipeline.ingest import Submission
+from pipeline.completeness import MAIL_REFUSED, local_time
+from pipeline.ingest import INPUT_SUFFIXES, Submission
 from pipeline.issues import ERROR, INFO, WARNING, Issue
 from pipeline.mail.ledger import (
     DISIMPAN,
+    DITOLAK,
+    DUPLIKAT,
     FOLDER_INPUT,
+    SURAT_DITOLAK,
     LedgerError,
     MessageRecord,
     Receipt,
@@ -39,6 +43,7 @@ from pipeline.mail.ledger import (
     read_ledger,
     read_messages,
 )
+from pipeline.mail.message import MAX_ATTACHMENT_BYTES
 from pipeline.validate.common import FileIssues
 
 MESSAGE_SUFFIXES = (".eml", ".msg")
@@ -155,6 +160,93 @@ def check_sender(sub: Submission, kode_opd: str, receipt: Receipt | None) -> lis
         expected=" atau ".join(opds),
     )
     return out.items
+
+
+MAIL_NO_ATTACHMENT = "kiriman.tanpa_lampiran"
+
+
+def refused_by_mail(
+    receipts: Receipts, codes: set[str], submitted: set[str], zona: str
+) -> list[Issue]:
+    """What ``ambil`` took from the mailbox and did not bring into the input folder, told to
+    the OPD of the sender's address (the only OPD the spec lists for it):
+
+    * each attachment refused (a PDF, an ``.xls``, a file over the size limit, a zip bomb, an
+      unsafe name) and each message not opened (too big, unreadable): a WARNING
+      (:data:`~pipeline.completeness.MAIL_REFUSED`), or an INFO when the same message brought
+      a workbook of that OPD (a PDF cover letter beside the template);
+    * a message without any attachment (a link to a shared drive instead) from an OPD with no
+      file in the input folder: a WARNING.
+
+    Such a file never reaches the input folder: without these the OPD would read as not having
+    sent anything, and a reply to its message would say there is nothing to fix. Message files
+    in the input folder (``.eml``/``.msg``) are left out: the register lists what became of
+    their attachments.
+    """
+    rows: dict[int, list[Receipt]] = {}
+    for r in receipts.rows:
+        rows.setdefault(r.surat_id, []).append(r)
+    issues: list[Issue] = []
+    for m in receipts.messages:
+        opds = [k for k in m.opd_pengirim.split(";") if k]
+        if m.sumber != "imap" or len(opds) != 1 or opds[0] not in codes:
+            continue
+        kode, mine = opds[0], rows.get(m.id, [])
+        when = m.diterima or m.dikirim
+        shown = fmt.tanggal(local_time(when, zona)) if when else "waktu tidak diketahui"
+        letter = f'Surel "{m.subjek or "(tanpa subjek)"}" dari {m.pengirim} (diterima {shown})'
+        send = (
+            "Kirim templat capaian kinerja OPD Anda sebagai lampiran buku kerja "
+            f"({', '.join(INPUT_SUFFIXES)}, paling besar {MAX_ATTACHMENT_BYTES // 1048576} MB; "
+            "bukan tautan, PDF atau .xls) dengan membalas surel ini."
+        )
+        expected = f"templat OPD sebagai lampiran {' atau '.join(INPUT_SUFFIXES)}"
+        if m.status == SURAT_DITOLAK:
+            found = [(f"{letter} tidak dibuka: {m.alasan}.", "surel tidak dibuka")]
+        elif not mine:
+            if kode not in submitted:
+                issues.append(
+                    Issue(
+                        rule=MAIL_NO_ATTACHMENT,
+                        severity=WARNING,
+                        message=f"{letter} tidak memuat lampiran; tautan (misalnya Google Drive) "
+                        f"tidak diunduh. {send}",
+                        kode_opd=kode,
+                        found="surel tanpa lampiran",
+                        expected=expected,
+                    )
+                )
+            continue
+        else:
+            found = [
+                (
+                    f"Lampiran {name} pada {letter[0].lower()}{letter[1:]} tidak diambil: "
+                    f"{r.alasan}.",
+                    name,
+                )
+                for r in mine
+                if r.status == DITOLAK
+                for name in [f"{r.dari_zip} › {r.nama_asli}" if r.dari_zip else r.nama_asli]
+            ]
+        brought = any(r.status in (DISIMPAN, DUPLIKAT) and r.kode_opd == kode for r in mine)
+        for message, what in found:
+            issues.append(
+                Issue(
+                    rule=MAIL_REFUSED,
+                    severity=INFO if brought else WARNING,
+                    message=f"{message} "
+                    + (
+                        "Buku kerja pada surel yang sama sudah diambil; lampiran ini hanya "
+                        "dicatat."
+                        if brought
+                        else send
+                    ),
+                    kode_opd=kode,
+                    found=what,
+                    expected=expected,
+                )
+            )
+    return issues
 
 
 def with_receipts(
