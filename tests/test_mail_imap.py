@@ -459,3 +459,38 @@ def test_what_the_intake_refused_is_told_to_the_opd_that_mailed_it(tmp_path: Pat
     assert "Perbaikan DPPKB.xls" in found
     assert replies["DINSOS"].attachment is not None
     assert "belum kami terima dalam keadaan dapat dipakai" in replies["DINSOS"].body
+
+
+def test_bodies_are_fetched_a_few_megabytes_at_a_time(tmp_path: Path, monkeypatch) -> None:
+    """A FETCH's answer is held in memory whole: big messages (scanned PDFs just under the
+    size limit) are fetched a few at a time, not twenty at once."""
+    from imapclient import IMAPClient
+
+    from pipeline.mail import imap
+
+    budget = 8 * 1024 * 1024
+    monkeypatch.setattr(imap, "BATCH_BYTES", budget, raising=False)
+    fetched: list[int] = []
+    real_fetch = IMAPClient.fetch
+
+    def fetch(self, messages, data, modifiers=None):
+        answer = real_fetch(self, messages, data, modifiers)
+        fetched.append(sum(len(v.get(b"BODY[]", b"")) for v in answer.values()))
+        return answer
+
+    monkeypatch.setattr(IMAPClient, "fetch", fetch)
+    scan = os.urandom(3 * 1024 * 1024)  # about 4 MB once encoded
+    with Dovecot(password=PASSWORD, tls=False) as server:
+        for n in range(6):
+            raw = make_eml(
+                "dinkes@binjaikota.example",
+                f"Pindaian {n}",
+                [("LKjIP.pdf", scan + bytes([n]))],
+                _at(3 + n, 2),
+                f"<pindaian{n}@uji.example>",
+            )
+            server.deliver(raw, _at(3 + n, 2))
+        done = intake.ambil(_spec(), tmp_path / "input_xlsx", env=server.env())
+    assert done.messages == 6 and done.statuses == {"ditolak": 6}
+    assert sum(fetched) > 6 * len(scan)  # every body was fetched …
+    assert max(fetched) <= budget  # … never more than the budget at once

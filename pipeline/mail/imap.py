@@ -40,6 +40,9 @@ if TYPE_CHECKING:
     from pipeline.mail.intake import Intake
 
 BATCH = 20  # messages per FETCH of bodies
+# and at most this many bytes of them: a FETCH's answer is held in memory whole, and twenty
+# messages just under the size limit (scanned PDFs) took 2,5 GB
+BATCH_BYTES = 64 * 1024 * 1024
 
 logging.getLogger("imapclient").addHandler(logging.NullHandler())
 logging.getLogger("imapclient").propagate = False
@@ -120,8 +123,7 @@ def fetch_into(server: ServerSettings, intake: Intake) -> None:
             return
         intake.echo(f"{len(uids)} surat baru di {server.account}.")
         sizes = client.fetch(uids, ["RFC822.SIZE", "INTERNALDATE"])
-        for start in range(0, len(uids), BATCH):
-            batch = uids[start : start + BATCH]
+        for batch in _batches(uids, sizes):
             small = [u for u in batch if int(sizes[u].get(b"RFC822.SIZE", 0)) <= MAX_MESSAGE_BYTES]
             bodies = client.fetch(small, ["BODY.PEEK[]"]) if small else {}
             # their headers (the first 64 KiB, whatever the server holds) say who sent them
@@ -137,6 +139,23 @@ def fetch_into(server: ServerSettings, intake: Intake) -> None:
         raise describe_failure(server, exc) from None
     finally:
         _close(client)
+
+
+def _batches(uids: list[int], sizes: dict[int, dict[bytes, Any]]) -> list[list[int]]:
+    """``uids`` in order, cut into FETCHes of at most :data:`BATCH` messages and
+    :data:`BATCH_BYTES` bytes (a message larger than that alone; one too big to download
+    counts for its header only)."""
+    out: list[list[int]] = []
+    total = 0
+    for uid in uids:
+        size = int(sizes.get(uid, {}).get(b"RFC822.SIZE", 0))
+        size = size if size <= MAX_MESSAGE_BYTES else HEADER_BYTES
+        if not out or len(out[-1]) >= BATCH or (total + size > BATCH_BYTES and out[-1]):
+            out.append([])
+            total = 0
+        out[-1].append(uid)
+        total += size
+    return out
 
 
 def _take(
