@@ -42,7 +42,10 @@ def local_time(when: str, zona: str) -> str:
         return when
     if moment.tzinfo is None:
         return when
-    local = moment.astimezone(dt.timezone(dt.timedelta(hours=ZONA_WAKTU[zona])))
+    try:
+        local = moment.astimezone(dt.timezone(dt.timedelta(hours=ZONA_WAKTU[zona])))
+    except OverflowError:  # the last hours of year 9999 (a broken or hostile mail clock)
+        return when
     return local.replace(tzinfo=None).isoformat()
 
 

@@ -494,3 +494,34 @@ def test_bodies_are_fetched_a_few_megabytes_at_a_time(tmp_path: Path, monkeypatc
     assert done.messages == 6 and done.statuses == {"ditolak": 6}
     assert sum(fetched) > 6 * len(scan)  # every body was fetched …
     assert max(fetched) <= budget  # … never more than the budget at once
+
+
+def test_a_message_dated_in_no_calendar_does_not_stop_the_mailbox(tmp_path: Path) -> None:
+    """A Received: header at 31 December 9999, 23.00 at -12:00 (no UTC date) made every
+    `ambil` stop with a traceback on that message, so no later mail was ever taken in."""
+    folder = tmp_path / "input_xlsx"
+    broken = make_eml(
+        "dinkes@binjaikota.example",
+        "Capaian",
+        [(DINKES, _file(DINKES))],
+        _at(3, 2),
+        "<jam-rusak@uji.example>",
+    ).replace(b"From: ", b"Received: from pc by mx; Fri, 31 Dec 9999 23:00:00 -1200\nFrom: ", 1)
+    later = make_eml("bkd@binjaikota.example", "Capaian", [(BKD, _file(BKD))], _at(4, 2), "<l@u>")
+    with Dovecot(password=PASSWORD, tls=False) as server:
+        server.deliver(broken, _at(3, 2))
+        server.deliver(later, _at(4, 2))
+        result = run_cli(
+            "ambil",
+            "--spec",
+            str(SPEC_PATH),
+            "--input",
+            str(folder),
+            env={**{k: v for k, v in os.environ.items() if not k.startswith("SAKIP_")},
+                 **server.env()},
+        )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert sorted(p.name for p in folder.iterdir()) == [
+        f"20190203-030000_DINKES_{DINKES}",
+        f"20190204-030000_BKD_{BKD}",
+    ]

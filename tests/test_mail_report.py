@@ -290,3 +290,25 @@ def test_a_mailed_file_without_meta_never_speaks_for_the_opd_its_name_names(
     saved = next(b for b in berkas.index if b.endswith(name))
     assert berkas.loc[saved, "kode_opd"] == "DINKES"
     assert "DISDIK" not in set(berkas["kode_opd"])  # DISDIK has sent nothing
+
+
+def test_a_date_no_calendar_holds_neither_stops_the_report_nor_loses_the_file(
+    tmp_path: Path,
+) -> None:
+    """A message whose clock says the last hour of year 9999 (at UTC, or at -12:00: no UTC
+    date at all) is taken in like any other; the report runs."""
+    folder, output = tmp_path / "input_xlsx", tmp_path / "output"
+    folder.mkdir()
+    shutil.copy(INPUT_DIR / BKD, folder / BKD)
+    sent = dt.datetime(9999, 12, 31, 23, 0, tzinfo=dt.UTC)
+    (folder / "Dinkes.eml").write_bytes(_eml("dinkes@binjaikota.example", DINKES, sent))
+    (folder / "Dinkes lagi.eml").write_bytes(
+        _eml("dinkes@binjaikota.example", DINKES, sent, "Fri, 31 Dec 9999 23:00:00 -1200")
+    )
+    result = run_report(folder, output)
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    saved = [r for r in ledger.read_ledger(folder) if r.status == ledger.DISIMPAN]
+    assert [r.kode_opd for r in saved] == ["DINKES"]
+    kel = read_sheet(output / "1275_2018_konsolidasi.xlsx", "Kelengkapan").set_index("Kode OPD")
+    assert kel.loc["DINKES", "Berkas Dipakai"] == saved[0].nama_simpan

@@ -244,12 +244,18 @@ def now_utc() -> str:
 
 
 def iso_utc(moment: dt.datetime | None) -> str:
-    """A datetime as ISO text in UTC with ``Z``; naive datetimes are taken as UTC."""
+    """A datetime as ISO text in UTC with ``Z``; naive datetimes are taken as UTC. A time that
+    has no UTC date (31 December 9999 at 23.00 at -12:00, sent by a broken or hostile
+    client) is unknown: ''."""
     if moment is None:
         return ""
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=dt.UTC)
-    return moment.astimezone(dt.UTC).replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
+    try:
+        utc = moment.astimezone(dt.UTC)
+    except OverflowError:
+        return ""
+    return utc.replace(microsecond=0, tzinfo=None).isoformat() + "Z"
 
 
 class Ledger:

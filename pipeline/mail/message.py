@@ -212,9 +212,13 @@ def _sender(msg: Message) -> tuple[str, str]:
 
 
 def parse_date(text: str) -> dt.datetime | None:
+    """A header's date, or None when it cannot be read or has no UTC date (year 9999 at
+    -12:00: a time no calendar holds is no time)."""
     try:
         when = email.utils.parsedate_to_datetime(text)
-    except (TypeError, ValueError, IndexError):
+        if when.tzinfo is not None:
+            when.astimezone(dt.UTC)
+    except (TypeError, ValueError, IndexError, OverflowError):
         return None
     return when
 
