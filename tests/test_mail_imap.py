@@ -525,3 +525,37 @@ def test_a_message_dated_in_no_calendar_does_not_stop_the_mailbox(tmp_path: Path
         f"20190203-030000_DINKES_{DINKES}",
         f"20190204-030000_BKD_{BKD}",
     ]
+
+
+def test_a_message_built_to_break_the_parser_does_not_stop_the_mailbox(tmp_path: Path) -> None:
+    """MIME parts nested two thousand deep made the parser overflow its stack: every `ambil`
+    stopped with a traceback on that message, so no later mail was ever taken in. It is now
+    that message's refusal, recorded with its sender."""
+    folder = tmp_path / "input_xlsx"
+    nested = b"isi"
+    for _ in range(2000):
+        nested = b"Content-Type: message/rfc822\r\n\r\n" + nested
+    broken = (
+        b"From: dinkes@binjaikota.example\r\nSubject: Capaian\r\n"
+        b"Message-ID: <bersarang@uji.example>\r\nDate: Sun, 3 Feb 2019 09:00:00 +0700\r\n" + nested
+    )
+    later = make_eml("bkd@binjaikota.example", "Capaian", [(BKD, _file(BKD))], _at(4, 2), "<l@u>")
+    with Dovecot(password=PASSWORD, tls=False) as server:
+        server.deliver(broken, _at(3, 2))
+        server.deliver(later, _at(4, 2))
+        result = run_cli(
+            "ambil",
+            "--spec",
+            str(SPEC_PATH),
+            "--input",
+            str(folder),
+            env={**{k: v for k, v in os.environ.items() if not k.startswith("SAKIP_")},
+                 **server.env()},
+        )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert [p.name for p in folder.iterdir()] == [f"20190204-030000_BKD_{BKD}"]
+    refused = [m for m in ledger.read_messages(folder) if m.status == ledger.SURAT_DITOLAK]
+    assert [(m.pengirim, m.message_id) for m in refused] == [
+        ("dinkes@binjaikota.example", "<bersarang@uji.example>")
+    ]
+    assert refused[0].alasan.startswith("surat tidak dapat dibaca (RecursionError)")

@@ -262,14 +262,32 @@ def parse_eml(raw: bytes, diterima: str = "") -> Letter:
     """Parse raw message bytes. ``diterima`` (the server's receipt time) overrides the
     ``Received:`` headers when the caller knows it (IMAP INTERNALDATE)."""
     if len(raw) > MAX_MESSAGE_BYTES:
-        # the headers (the first blank line ends them) still say who sent it and when
-        end = raw.find(b"\r\n\r\n", 0, 256 * 1024)
-        end = raw.find(b"\n\n", 0, 256 * 1024) if end < 0 else end
-        letter = letter_from_header_bytes(raw[: end if end >= 0 else 64 * 1024])
-        if diterima:
-            letter.diterima = diterima
-        letter.problem = too_big(len(raw))
-        return letter
+        return _headers_only(raw, diterima, too_big(len(raw)))
+    try:
+        return _parse_eml(raw, diterima)
+    except Exception as exc:  # a message built to break the parser (MIME parts nested two
+        # thousand deep): this message's refusal, with its headers; never the run's end
+        return _headers_only(
+            raw,
+            diterima,
+            f"surat tidak dapat dibaca ({type(exc).__name__}); minta OPD mengirim ulang "
+            "lampirannya",
+        )
+
+
+def _headers_only(raw: bytes, diterima: str, problem: str) -> Letter:
+    """A message not opened: the headers (the first blank line ends them) still say who
+    sent it and when; ``problem`` says why it was not opened."""
+    end = raw.find(b"\r\n\r\n", 0, 256 * 1024)
+    end = raw.find(b"\n\n", 0, 256 * 1024) if end < 0 else end
+    letter = letter_from_header_bytes(raw[: end if end >= 0 else 64 * 1024])
+    if diterima:
+        letter.diterima = diterima
+    letter.problem = problem
+    return letter
+
+
+def _parse_eml(raw: bytes, diterima: str) -> Letter:
     msg = email.message_from_bytes(raw, policy=email.policy.default)
     letter = _letter_from_headers(msg)
     if diterima:
