@@ -559,3 +559,30 @@ def test_a_message_built_to_break_the_parser_does_not_stop_the_mailbox(tmp_path:
         ("dinkes@binjaikota.example", "<bersarang@uji.example>")
     ]
     assert refused[0].alasan.startswith("surat tidak dapat dibaca (RecursionError)")
+
+
+def test_raw_bytes_in_the_sender_address_do_not_stop_the_mailbox(tmp_path: Path) -> None:
+    """A From: address holding raw 8-bit bytes (not UTF-8) reached the ledger as lone
+    surrogates, which SQLite refuses: every `ambil` stopped with a traceback on that message.
+    The bytes are now shown as U+FFFD; the sender is unknown and its file kept aside."""
+    folder = tmp_path / "input_xlsx"
+    broken = make_eml(
+        "dinkes@binjaikota.example", "Capaian", [(DINKES, _file(DINKES))], _at(3, 2), "<b@u>"
+    ).replace(b"From: dinkes@binjaikota.example", b"From: Dinkes <dink\xe9s@binjaikota.example>")
+    later = make_eml("bkd@binjaikota.example", "Capaian", [(BKD, _file(BKD))], _at(4, 2), "<l@u>")
+    with Dovecot(password=PASSWORD, tls=False) as server:
+        server.deliver(broken, _at(3, 2))
+        server.deliver(later, _at(4, 2))
+        result = run_cli(
+            "ambil",
+            "--spec",
+            str(SPEC_PATH),
+            "--input",
+            str(folder),
+            env={**{k: v for k, v in os.environ.items() if not k.startswith("SAKIP_")},
+                 **server.env()},
+        )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert [p.name for p in folder.iterdir()] == [f"20190204-030000_BKD_{BKD}"]
+    kept = ledger.read_ledger(folder)[0]
+    assert (kept.pengirim, kept.status) == ("dink\ufffds@binjaikota.example", ledger.KARANTINA)

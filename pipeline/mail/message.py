@@ -70,9 +70,15 @@ class Letter:
     problem: str = ""
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def clean_text(value: object, limit: int = MAX_HEADER_CHARS) -> str:
-    """Header text as one safe line: control and format characters dropped, length capped."""
+    """Header text as one safe line: control and format characters dropped, bytes that were
+    not text (raw 8-bit in a header, kept by the parser as lone surrogates, which no UTF-8
+    writer accepts) shown as U+FFFD, length capped."""
     text = unicodedata.normalize("NFC", str(value or ""))
+    text = _SURROGATE.sub("\ufffd", text)
     text = "".join(
         " " if ch in "\t\r\n" else ch
         for ch in text
