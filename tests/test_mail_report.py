@@ -4,6 +4,7 @@ ledger that cannot be read."""
 from __future__ import annotations
 
 import datetime as dt
+import os
 import shutil
 from pathlib import Path
 
@@ -312,3 +313,19 @@ def test_a_date_no_calendar_holds_neither_stops_the_report_nor_loses_the_file(
     assert [r.kode_opd for r in saved] == ["DINKES"]
     kel = read_sheet(output / "1275_2018_konsolidasi.xlsx", "Kelengkapan").set_index("Kode OPD")
     assert kel.loc["DINKES", "Berkas Dipakai"] == saved[0].nama_simpan
+
+
+def test_a_message_file_whose_name_is_not_utf8_is_opened(tmp_path: Path) -> None:
+    """An .eml whose name holds a byte that is not UTF-8 (copied from an old USB stick)
+    stopped `report` and `ambil` with a traceback (SQLite refused the name); it is opened and
+    recorded with its name written out."""
+    folder, output = tmp_path / "input_xlsx", tmp_path / "output"
+    folder.mkdir()
+    shutil.copy(INPUT_DIR / BKD, folder / BKD)
+    raw = _eml("dinkes@binjaikota.example", DINKES, dt.datetime(2019, 2, 1, 9, tzinfo=WIB))
+    (Path(os.fsdecode(bytes(folder) + b"/Surat Dinkes \xe9.eml"))).write_bytes(raw)
+    result = run_report(folder, output)
+    assert result.returncode == 0, result.stderr
+    assert [m.asal for m in ledger.read_messages(folder)] == ["Surat Dinkes \\xe9.eml"]
+    kel = read_sheet(output / "1275_2018_konsolidasi.xlsx", "Kelengkapan").set_index("Kode OPD")
+    assert kel.loc["DINKES", "Pengirim Surel"] == "dinkes@binjaikota.example"

@@ -375,7 +375,8 @@ class Intake:
                 self.summary.skipped += 1
                 continue
             letter = parse_eml(data) if sumber == "eml" else parse_msg(path)
-            asal = path.relative_to(self.input_dir).as_posix()
+            # a name that is not UTF-8 (copied from an old USB stick) as the register shows it
+            asal = visible(path.relative_to(self.input_dir).as_posix())
             self.take_in(
                 letter, {"sumber": sumber, "asal": asal, "sha256": digest}, lambda conn: None
             )
