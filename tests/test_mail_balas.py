@@ -236,3 +236,34 @@ def test_balas_without_a_report_says_so(tmp_path, capsys, monkeypatch) -> None:
     code, _, err = _balas(capsys, monkeypatch, run)
     assert code == 8
     assert "jalankan `make report` dahulu" in err
+
+
+def test_a_feedback_workbook_gone_or_broken_is_never_an_all_clear(
+    run, sink, capsys, monkeypatch, tmp_path
+) -> None:
+    """The report wrote a feedback workbook for DINKES (it has WARNINGs); when that file is
+    deleted or broken afterwards, balas skips the OPD and says why (it sent "Tidak ada yang
+    perlu diperbaiki" for a missing file and stopped with a traceback on a broken one)."""
+    import shutil
+
+    output = tmp_path / "output"
+    shutil.copytree(run["output"], output)
+    listed = json.loads((output / "manifest.json").read_text(encoding="utf-8"))["umpan_balik"]
+    assert "umpan_balik/DINKES.xlsx" in listed and "umpan_balik/BKD.xlsx" in listed
+    (output / "umpan_balik" / "DINKES.xlsx").unlink()
+    (output / "umpan_balik" / "BKD.xlsx").write_bytes(b"PK\x03\x04 terpotong")
+    count = len(sink.messages)
+    code, out, err = _balas(
+        capsys, monkeypatch, {**run, "output": output}, "--kirim", **sink.env()
+    )
+    assert code == 0, err
+    sent_to = [
+        email.message_from_bytes(m, policy=email.policy.default)["To"]
+        for m in sink.messages[count:]
+    ]
+    assert "dinkes@binjaikota.example" not in sent_to and "bkd@binjaikota.example" not in sent_to
+    lines = {line.split()[1]: line for line in out.splitlines() if line.startswith("[")}
+    assert lines["DINKES"].startswith("[dilewati]")
+    assert "umpan_balik/DINKES.xlsx tidak ada; jalankan `make report` lagi" in lines["DINKES"]
+    assert lines["BKD"].startswith("[dilewati]")
+    assert "umpan_balik/BKD.xlsx tidak dapat dibaca (BadZipFile)" in lines["BKD"]

@@ -111,16 +111,19 @@ def read_manifest(output: Path, spec: MasterSpec) -> dict[str, Any]:
     return data
 
 
-def feedback_files(manifest: dict[str, Any], output: Path, codes: set[str]) -> dict[str, Path]:
+def feedback_files(
+    manifest: dict[str, Any], output: Path, codes: set[str], missing: bool = False
+) -> dict[str, Path]:
     """``kode_opd`` → its feedback workbook, from the manifest's ``umpan_balik`` list; entries
-    that are not a file ``umpan_balik/<kode_opd>.xlsx`` inside ``output`` are ignored."""
+    that are not a file ``umpan_balik/<kode_opd>.xlsx`` inside ``output`` are ignored
+    (``missing``: those that are listed but not a file are given too)."""
     folder = (Path(output) / "umpan_balik").resolve()
     out: dict[str, Path] = {}
     listed = manifest.get("umpan_balik")
     for item in listed if isinstance(listed, list) else []:
         path = (Path(output) / str(item)).resolve()
         if path.parent == folder and path.suffix == ".xlsx" and path.stem in codes:
-            if path.is_file():
+            if path.is_file() or missing:
                 out[path.stem] = path
     return out
 
@@ -204,7 +207,7 @@ def plan(
     manifest = read_manifest(output, spec)
     codes = [str(k) for k in spec.opd["kode_opd"]]
     names = dict(zip(codes, (str(n) for n in spec.opd["nama_opd"]), strict=True))
-    feedback = feedback_files(manifest, output, set(codes))
+    feedback = feedback_files(manifest, output, set(codes), missing=True)
     accepted = _accepted(manifest)
     try:
         receipts = lg.received_files(input_dir)
@@ -219,7 +222,16 @@ def plan(
         mine = accepted.get(kode, [])
         if path is None and not mine:
             continue  # nothing to say: no file and nothing expected of it
-        rows = _problems(path) if path else []
+        # a feedback workbook the report wrote and that is gone or broken: without it the
+        # reply would say there is nothing to fix
+        broken = ""
+        rows: list[dict[str, Any]] = []
+        if path is not None:
+            try:
+                rows = _problems(path) if path.is_file() else []
+                broken = "" if path.is_file() else "tidak ada"
+            except Exception as exc:
+                broken = f"tidak dapat dibaca ({type(exc).__name__})"
         errors = sum(1 for r in rows if r.get("Tingkat") == ERROR)
         warnings = sum(1 for r in rows if r.get("Tingkat") == WARNING)
         notes = sum(1 for r in rows if r.get("Tingkat") == INFO)
@@ -253,7 +265,14 @@ def plan(
             in_reply_to=in_reply_to,
             kunci=kunci,
         )
-        if not reply.kepada:
+        if broken:
+            reply.attachment = None
+            reply.state, reply.note = (
+                DILEWATI,
+                f"berkas umpan balik umpan_balik/{kode}.xlsx {broken}; jalankan `make report` "
+                "lagi",
+            )
+        elif not reply.kepada:
             reply.state, reply.note = DILEWATI, "tidak ada alamat email OPD di master spec"
         elif (kode, kunci) in sent:
             reply.state, reply.note = SUDAH, f"umpan balik yang sama dikirim {sent[kode, kunci]}"
