@@ -586,3 +586,36 @@ def test_raw_bytes_in_the_sender_address_do_not_stop_the_mailbox(tmp_path: Path)
     assert [p.name for p in folder.iterdir()] == [f"20190204-030000_BKD_{BKD}"]
     kept = ledger.read_ledger(folder)[0]
     assert (kept.pengirim, kept.status) == ("dink\ufffds@binjaikota.example", ledger.KARANTINA)
+
+
+def test_a_file_kept_aside_in_quarantine_is_shown_in_the_report(tmp_path: Path) -> None:
+    """Dinas Kesehatan mails its file from a personal address the spec does not list: the file
+    is kept aside, and the report (not only ambil's printout) says so, for the secretariat."""
+    folder = tmp_path / "input_xlsx"
+    folder.mkdir()
+    for path in INPUT_DIR.glob("*.xlsx"):
+        if path.name != DINKES:
+            (folder / path.name).write_bytes(path.read_bytes())
+    raw = make_eml(
+        "Dinkes Binjai <dinkes.binjai@gmail.example>",
+        "Capaian Dinkes",
+        [(DINKES, _file(DINKES))],
+        _at(3, 2),
+        "<pribadi@uji.example>",
+    )
+    with Dovecot(password=PASSWORD, tls=False) as server:
+        server.deliver(raw, _at(3, 2))
+        done = intake.ambil(_spec(), folder, env=server.env())
+    assert done.statuses == {"karantina": 1}
+    out = tmp_path / "output"
+    result = run_report(folder, out)
+    assert result.returncode == 0, result.stderr
+    issues = read_sheet(out / "1275_2018_konsolidasi.xlsx", "Validasi")
+    kept = issues[issues["Aturan"] == "kiriman.karantina"]
+    assert kept[["Tingkat", "Ditemukan"]].values.tolist() == [["WARNING", DINKES]]
+    assert kept["Kode OPD"].isna().all()
+    assert (
+        f"disimpan di folder karantina buku kiriman sebagai "
+        f"20190203-030000_dinkes.binjai@gmail.example_{DINKES} dan tidak dibaca: pengirim "
+        "dinkes.binjai@gmail.example tidak terdaftar di kolom email master spec"
+    ) in kept["Pesan"].iloc[0]

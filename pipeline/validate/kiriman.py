@@ -34,6 +34,7 @@ from pipeline.mail.ledger import (
     DITOLAK,
     DUPLIKAT,
     FOLDER_INPUT,
+    KARANTINA,
     SURAT_DITOLAK,
     LedgerError,
     MessageRecord,
@@ -188,13 +189,17 @@ def refused_by_mail(
         rows.setdefault(r.surat_id, []).append(r)
     issues: list[Issue] = []
     for m in receipts.messages:
-        opds = [k for k in m.opd_pengirim.split(";") if k]
-        if m.sumber != "imap" or len(opds) != 1 or opds[0] not in codes:
+        if m.sumber != "imap":
             continue
-        kode, mine = opds[0], rows.get(m.id, [])
         when = m.diterima or m.dikirim
         shown = fmt.tanggal(local_time(when, zona)) if when else "waktu tidak diketahui"
-        letter = f'Surel "{m.subjek or "(tanpa subjek)"}" dari {m.pengirim} (diterima {shown})'
+        sender = m.pengirim or "(pengirim tidak diketahui)"
+        letter = f'Surel "{m.subjek or "(tanpa subjek)"}" dari {sender} (diterima {shown})'
+        issues += _quarantined(letter, rows.get(m.id, []))
+        opds = [k for k in m.opd_pengirim.split(";") if k]
+        if len(opds) != 1 or opds[0] not in codes:
+            continue
+        kode, mine = opds[0], rows.get(m.id, [])
         send = (
             "Kirim templat capaian kinerja OPD Anda sebagai lampiran buku kerja "
             f"({', '.join(INPUT_SUFFIXES)}, paling besar {MAX_ATTACHMENT_BYTES // 1048576} MB; "
@@ -247,6 +252,28 @@ def refused_by_mail(
                 )
             )
     return issues
+
+
+def _quarantined(letter: str, rows: list[Receipt]) -> list[Issue]:
+    """A WARNING for the secretariat per attachment kept aside in the quarantine folder (a
+    sender the spec does not list, such as an OPD's personal address): nothing in the report
+    would show it otherwise."""
+    return [
+        Issue(
+            rule="kiriman.karantina",
+            severity=WARNING,
+            message=f"Lampiran {name} pada {letter[0].lower()}{letter[1:]} disimpan di folder "
+            f"karantina buku kiriman sebagai {r.nama_simpan} dan tidak dibaca: {r.alasan}. Bila "
+            "berkas ini memang dari OPD, salin berkasnya ke folder masukan lalu jalankan ulang, "
+            "dan tambahkan alamat pengirim ke kolom email master spec agar kiriman berikutnya "
+            "diterima.",
+            found=name,
+            expected="pengirim yang terdaftar di kolom email master spec",
+        )
+        for r in rows
+        if r.status == KARANTINA
+        for name in [f"{r.dari_zip} › {r.nama_asli}" if r.dari_zip else r.nama_asli]
+    ]
 
 
 def with_receipts(
