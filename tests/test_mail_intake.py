@@ -516,3 +516,35 @@ def test_a_ledger_held_by_another_program_says_so_in_indonesian(tmp_path: Path) 
         holder.close()
     assert "sedang dipakai program lain (terkunci)" in str(caught.value)
     assert "OperationalError" not in str(caught.value)
+
+
+def test_a_reply_to_an_opd_answers_its_own_message_not_its_address_mates(
+    spec: MasterSpec, tmp_path: Path
+) -> None:
+    """SETDA and BAG_ORG share one address: each OPD's reply answers the last message that
+    brought its own file, not the last message from the shared address (BAG_ORG's reply
+    answered SETDA's message, 'Re:' its subject)."""
+    opd = spec.opd.copy()
+    opd.loc[opd["kode_opd"].isin(["SETDA", "BAG_ORG"]), "email"] = "setda@binjaikota.example"
+    shared = dataclasses.replace(spec, opd=opd)
+    folder = tmp_path / "masuk"
+    folder.mkdir()
+    setda = "Sekretariat Daerah - Capaian Kinerja 2018.xlsx"
+    for n, (name, subject) in enumerate([(BAG_ORG, "Capaian Org"), (setda, "Capaian Setda")]):
+        (folder / f"{n}.eml").write_bytes(
+            make_eml(
+                "setda@binjaikota.example",
+                subject,
+                [(name, (INPUT_DIR / name).read_bytes())],
+                SENT + dt.timedelta(days=n),
+                f"<{n}@x>",
+            )
+        )
+    job = _intake(shared, folder)
+    job.take_in_files()
+    job.ledger.close()
+    found = {k: ledger.last_message(folder, k) for k in ("BAG_ORG", "SETDA", "BKD")}
+    assert found["BAG_ORG"] is not None and found["SETDA"] is not None
+    assert (found["BAG_ORG"].message_id, found["BAG_ORG"].subjek) == ("<0@x>", "Capaian Org")
+    assert (found["SETDA"].message_id, found["SETDA"].subjek) == ("<1@x>", "Capaian Setda")
+    assert found["BKD"] is None

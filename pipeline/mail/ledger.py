@@ -506,12 +506,15 @@ def read_messages(input_dir: Path) -> list[MessageRecord]:
 
 
 def last_message(input_dir: Path, kode_opd: str) -> MessageRecord | None:
-    """The newest message (by server receipt, else by its Date) from an address the spec
-    lists for ``kode_opd``, with or without a usable attachment; None if it never wrote."""
+    """The newest message (by server receipt, else by its Date) of ``kode_opd``: from an
+    address the spec lists for that OPD alone (with or without a usable attachment), or one
+    that brought a file entered for it. A message from an address several OPDs share that
+    brought nothing for this OPD is another OPD's thread, not its. None if it never wrote."""
+    entered = {r.surat_id for r in read_ledger(input_dir) if r.kode_opd == kode_opd}
     mine = [
         m
         for m in read_messages(input_dir)
-        if kode_opd in m.opd_pengirim.split(";") and m.message_id
+        if m.message_id and (m.id in entered or m.opd_pengirim.split(";") == [kode_opd])
     ]
     mine.sort(key=lambda m: (m.diterima or _utc_text(m.dikirim), m.id))
     return mine[-1] if mine else None
