@@ -548,3 +548,41 @@ def test_a_reply_to_an_opd_answers_its_own_message_not_its_address_mates(
     assert (found["BAG_ORG"].message_id, found["BAG_ORG"].subjek) == ("<0@x>", "Capaian Org")
     assert (found["SETDA"].message_id, found["SETDA"].subjek) == ("<1@x>", "Capaian Setda")
     assert found["BKD"] is None
+
+
+def test_a_message_whose_refusal_fails_too_is_still_recorded(
+    spec: MasterSpec, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """When the message's own header text is what cannot be recorded (as raw bytes in a From:
+    address or in an .eml's name were), its refusal failed the same way and ended the run with
+    a traceback, leaving the message to stop every later run. It is recorded bare, as refused,
+    and the next message is taken."""
+    folder = tmp_path / "masuk"
+    folder.mkdir()
+    workbook = (INPUT_DIR / DINKES).read_bytes()
+    for n in (1, 2):
+        (folder / f"{n}.eml").write_bytes(
+            make_eml(
+                "dinkes@binjaikota.example", f"Ke-{n}", [(DINKES, workbook)], SENT, f"<{n}@x>"
+            )
+        )
+    job = _intake(spec, folder)
+    real = job.ledger.add_message
+
+    def refuses_its_subject(conn, surat):  # type: ignore[no-untyped-def]
+        if surat.get("subjek") == "Ke-1":
+            raise ValueError("teks yang tidak dapat dicatat")
+        return real(conn, surat)
+
+    monkeypatch.setattr(job.ledger, "add_message", refuses_its_subject)
+    job.take_in_files()
+    job.ledger.close()
+    messages = sorted(ledger.read_messages(folder), key=lambda m: m.asal)
+    assert [(m.asal, m.status, m.pengirim) for m in messages] == [
+        ("1.eml", "ditolak", ""),
+        ("2.eml", "diproses", "dinkes@binjaikota.example"),
+    ]
+    assert messages[0].alasan.startswith("surat tidak dapat diproses (ValueError) dan kepala")
+    assert [p.name for p in folder.iterdir() if p.suffix == ".xlsx"] == [
+        f"20190121-080000_DINKES_{DINKES}"
+    ]

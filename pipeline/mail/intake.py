@@ -190,7 +190,22 @@ class Intake:
                 "sudah dicatat tetap tersimpan.",
                 EXIT_LOCAL,
             ) from None
-        self._refuse(letter, source, commit, failure)
+        try:
+            self._refuse(letter, source, commit, failure)
+        except Exception as again:
+            if isinstance(again, lg.LedgerError):
+                raise
+            # the message's own text cannot be recorded either: record where it came from and
+            # that it was refused, so that it is listed and the next message is taken
+            bare: dict[str, Any] = {
+                k: source[k] for k in ("sumber", "uidvalidity", "uid", "sha256") if k in source
+            }
+            problem = (
+                f"surat tidak dapat diproses ({type(failure).__name__}) dan kepala suratnya "
+                "tidak dapat dicatat; minta OPD mengirim ulang lampirannya"
+            )
+            bare["asal"] = visible(str(source.get("asal", "")))
+            self._take_in(Letter(problem=problem), bare, commit)
 
     def _refuse(
         self,
