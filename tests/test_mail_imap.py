@@ -619,3 +619,41 @@ def test_a_file_kept_aside_in_quarantine_is_shown_in_the_report(tmp_path: Path) 
         f"20190203-030000_dinkes.binjai@gmail.example_{DINKES} dan tidak dibaca: pengirim "
         "dinkes.binjai@gmail.example tidak terdaftar di kolom email master spec"
     ) in kept["Pesan"].iloc[0]
+
+
+def test_a_message_another_mail_program_removes_meanwhile_is_skipped(
+    tmp_path: Path, monkeypatch
+) -> None:
+    """Another program (a colleague's mail client, Gmail's web page) deletes or moves a
+    message while `ambil` runs: the server no longer gives its body, and it was recorded as a
+    message refused as 'too big' (0,0 MB) from nobody. It is skipped, and said so."""
+    from imapclient import IMAPClient
+
+    folder = tmp_path / "input_xlsx"
+    files = [DINKES, BKD, DISHUB]
+    with Dovecot(password=PASSWORD, tls=False) as server:
+        for n, (name, who) in enumerate(
+            zip(files, ["dinkes", "bkd", "dishub"], strict=True), start=1
+        ):
+            sender = f"{who}@binjaikota.example"
+            raw = make_eml(sender, f"Capaian {n}", [(name, _file(name))], _at(n, 2), f"<r{n}@u>")
+            server.deliver(raw, _at(n, 2))
+        real_search = IMAPClient.search
+
+        def search(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+            found = real_search(self, *args, **kwargs)
+            other = IMAPClient("127.0.0.1", port=server.port, ssl=False)  # another program
+            other.login(server.user, server.password)
+            other.select_folder("INBOX")
+            other.delete_messages([2])
+            other.expunge()
+            other.logout()
+            return found
+
+        monkeypatch.setattr(IMAPClient, "search", search)
+        lines: list[str] = []
+        done = intake.ambil(_spec(), folder, env=server.env(), echo=lines.append)
+    assert done.refused_messages == 0
+    assert done.messages == 2 and done.statuses == {"disimpan": 2}
+    assert sorted(m.message_id for m in ledger.read_messages(folder)) == ["<r1@u>", "<r3@u>"]
+    assert any("Surat UID 2 hilang dari kotak surat sebelum diunduh" in line for line in lines)

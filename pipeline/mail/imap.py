@@ -123,6 +123,8 @@ def fetch_into(server: ServerSettings, intake: Intake) -> None:
             return
         intake.echo(f"{len(uids)} surat baru di {server.account}.")
         sizes = client.fetch(uids, ["RFC822.SIZE", "INTERNALDATE"])
+        # a message moved or deleted by another mail program meanwhile is no longer there
+        uids = [u for u in uids if u in sizes]
         for batch in _batches(uids, sizes):
             small = [u for u in batch if int(sizes[u].get(b"RFC822.SIZE", 0)) <= MAX_MESSAGE_BYTES]
             bodies = client.fetch(small, ["BODY.PEEK[]"]) if small else {}
@@ -130,9 +132,14 @@ def fetch_into(server: ServerSettings, intake: Intake) -> None:
             big = [u for u in batch if u not in small]
             heads = client.fetch(big, [f"BODY.PEEK[HEADER]<0.{HEADER_BYTES}>"]) if big else {}
             for uid in batch:
-                _take(
-                    server, intake, uidvalidity, uid, sizes[uid], bodies.get(uid) or heads.get(uid)
-                )
+                body = bodies.get(uid) or heads.get(uid)
+                if not body:  # gone since its size was asked (moved or deleted meanwhile)
+                    intake.echo(
+                        f"Surat UID {uid} hilang dari kotak surat sebelum diunduh (dipindah "
+                        "atau dihapus program surel lain); dilewati."
+                    )
+                    continue
+                _take(server, intake, uidvalidity, uid, sizes[uid], body)
     except MailError:
         raise
     except (ssl.SSLError, OSError, IMAPClientError) as exc:
