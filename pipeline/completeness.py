@@ -104,7 +104,7 @@ def completeness(
     # OPDs whose mail the intake refused (a PDF, a file too big): they sent, nothing usable
     refused_mail = (
         set(issues.loc[issues["rule"] == MAIL_REFUSED, "kode_opd"].astype(str))
-        if not issues.empty
+        if not issues.empty and "rule" in issues.columns
         else set()
     )
     by_opd: dict[str, list[dict[Hashable, Any]]] = {}  # the register rows per OPD, in order
