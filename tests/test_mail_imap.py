@@ -415,8 +415,9 @@ def test_what_the_intake_refused_is_told_to_the_opd_that_mailed_it(tmp_path: Pat
         ("dppkb@binjaikota.example", [("Perbaikan DPPKB.xls", legacy)], _at(4, 2)),
         # Dinas LH sends its workbook with a cover letter: the letter is only noted
         ("dlh@binjaikota.example", [(DLH, _file(DLH)), ("Surat.pdf", b"%PDF-1.4 x")], _at(5, 2)),
-        # Kecamatan Binjai Selatan sends a link, no attachment
+        # Kecamatan Binjai Selatan sends a link, no attachment (and, earlier, a question)
         ("kecbjs@binjaikota.example", [], _at(6, 2)),
+        ("kecbjs@binjaikota.example", [], _at(2, 2)),
     ]
     with Dovecot(password=PASSWORD, tls=False) as server:
         for n, (sender, files, when) in enumerate(mails, start=1):
@@ -443,6 +444,8 @@ def test_what_the_intake_refused_is_told_to_the_opd_that_mailed_it(tmp_path: Pat
         "(diterima 3 Februari 2019) tidak diambil: jenis lampiran .pdf tidak diterima"
     )
     assert "Kirim templat capaian kinerja OPD Anda sebagai lampiran buku kerja" in dinsos
+    link = mailed[mailed["Kode OPD"] == "KEC_BJS"]["Pesan"].iloc[0]  # the newest message only
+    assert link.startswith('Surel "Capaian 4" dari kecbjs@binjaikota.example (diterima 6 Februari')
     missing = issues[issues["Aturan"] == "kelengkapan.belum_kirim"]["Kode OPD"].tolist()
     assert "DINSOS" not in missing and "KEC_BJS" in missing  # a link is no file
     kel = read_sheet(workbook, "Kelengkapan").set_index("Kode OPD")

@@ -188,6 +188,7 @@ def refused_by_mail(
     for r in receipts.rows:
         rows.setdefault(r.surat_id, []).append(r)
     issues: list[Issue] = []
+    bare: dict[str, tuple[str, Issue]] = {}  # OPD → its newest message without attachment
     for m in receipts.messages:
         if m.sumber != "imap":
             continue
@@ -209,8 +210,10 @@ def refused_by_mail(
         if m.status == SURAT_DITOLAK:
             found = [(f"{letter} tidak dibuka: {m.alasan}.", "surel tidak dibuka")]
         elif not mine:
-            if kode not in submitted:
-                issues.append(
+            newest = bare.get(kode)
+            if kode not in submitted and (newest is None or when >= newest[0]):
+                bare[kode] = (  # the newest such message only (replies, reminders)
+                    when,
                     Issue(
                         rule=MAIL_NO_ATTACHMENT,
                         severity=WARNING,
@@ -219,7 +222,7 @@ def refused_by_mail(
                         kode_opd=kode,
                         found="surel tanpa lampiran",
                         expected=expected,
-                    )
+                    ),
                 )
             continue
         else:
@@ -251,7 +254,7 @@ def refused_by_mail(
                     expected=expected,
                 )
             )
-    return issues
+    return issues + [issue for _, issue in bare.values()]
 
 
 def _quarantined(letter: str, rows: list[Receipt]) -> list[Issue]:
