@@ -393,6 +393,7 @@ def test_a_message_too_big_to_download_is_recorded_with_its_sender(tmp_path, mon
 DINSOS = "Dinas Sosial - Capaian Kinerja 2018.xlsx"
 DPPKB = "Dinas Pengendalian Penduduk dan Keluarga Berencana - Capaian Kinerja 2018.xlsx"
 KEC_BJS = "Kecamatan Binjai Selatan - Capaian Kinerja 2018.xlsx"
+DISHUB = "Dinas Perhubungan - Capaian Kinerja 2018.xlsx"
 
 
 def test_what_the_intake_refused_is_told_to_the_opd_that_mailed_it(tmp_path: Path) -> None:
@@ -405,7 +406,7 @@ def test_what_the_intake_refused_is_told_to_the_opd_that_mailed_it(tmp_path: Pat
     folder = tmp_path / "input_xlsx"
     folder.mkdir()
     for path in INPUT_DIR.glob("*.xlsx"):  # every OPD's file by hand, but these two
-        if path.name not in (DINSOS, KEC_BJS):
+        if path.name not in (DINSOS, KEC_BJS, DISHUB):
             (folder / path.name).write_bytes(path.read_bytes())
     legacy = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(600)
     mails = [
@@ -418,13 +419,16 @@ def test_what_the_intake_refused_is_told_to_the_opd_that_mailed_it(tmp_path: Pat
         # Kecamatan Binjai Selatan sends a link, no attachment (and, earlier, a question)
         ("kecbjs@binjaikota.example", [], _at(6, 2)),
         ("kecbjs@binjaikota.example", [], _at(2, 2)),
+        # Dinas Perhubungan sends a PDF, then its workbook: the PDF is past, only noted
+        ("dishub@binjaikota.example", [("Capaian Dishub.pdf", b"%PDF-1.4 y")], _at(1, 2)),
+        ("dishub@binjaikota.example", [(DISHUB, _file(DISHUB))], _at(2, 2)),
     ]
     with Dovecot(password=PASSWORD, tls=False) as server:
         for n, (sender, files, when) in enumerate(mails, start=1):
             raw = make_eml(sender, f"Capaian {n}", files, when, f"<tolak{n}@uji.example>")
             server.deliver(raw, when)
         done = intake.ambil(_spec(), folder, env=server.env())
-    assert done.statuses == {"ditolak": 3, "duplikat": 1}
+    assert done.statuses == {"ditolak": 4, "duplikat": 1, "disimpan": 1}
     out = tmp_path / "output"
     result = run_report(folder, out)
     assert result.returncode == 0, result.stderr
@@ -434,6 +438,7 @@ def test_what_the_intake_refused_is_told_to_the_opd_that_mailed_it(tmp_path: Pat
     rows = sorted(mailed[["Kode OPD", "Tingkat", "Aturan", "Ditemukan"]].values.tolist())
     assert rows == [
         ["DINSOS", "WARNING", "kiriman.lampiran_ditolak", "Capaian Dinsos.pdf"],
+        ["DISHUB", "INFO", "kiriman.lampiran_ditolak", "Capaian Dishub.pdf"],
         ["DLH", "INFO", "kiriman.lampiran_ditolak", "Surat.pdf"],
         ["DPPKB", "WARNING", "kiriman.lampiran_ditolak", "Perbaikan DPPKB.xls"],
         ["KEC_BJS", "WARNING", "kiriman.tanpa_lampiran", "surel tanpa lampiran"],
@@ -444,6 +449,10 @@ def test_what_the_intake_refused_is_told_to_the_opd_that_mailed_it(tmp_path: Pat
         "(diterima 3 Februari 2019) tidak diambil: jenis lampiran .pdf tidak diterima"
     )
     assert "Kirim templat capaian kinerja OPD Anda sebagai lampiran buku kerja" in dinsos
+    dishub = mailed[mailed["Kode OPD"] == "DISHUB"]["Pesan"].iloc[0]
+    assert dishub.endswith(
+        "Buku kerja OPD ini dari surel yang lebih baru sudah diambil; lampiran ini hanya dicatat."
+    )
     link = mailed[mailed["Kode OPD"] == "KEC_BJS"]["Pesan"].iloc[0]  # the newest message only
     assert link.startswith('Surel "Capaian 4" dari kecbjs@binjaikota.example (diterima 6 Februari')
     missing = issues[issues["Aturan"] == "kelengkapan.belum_kirim"]["Kode OPD"].tolist()

@@ -175,7 +175,9 @@ def refused_by_mail(
     * each attachment refused (a PDF, an ``.xls``, a file over the size limit, a zip bomb, an
       unsafe name) and each message not opened (too big, unreadable): a WARNING
       (:data:`~pipeline.completeness.MAIL_REFUSED`), or an INFO when the same message brought
-      a workbook of that OPD (a PDF cover letter beside the template);
+      a workbook of that OPD (a PDF cover letter beside the template) or a later message did
+      (the PDF was followed by the template): an earlier refusal is past, a later one is not
+      (the OPD's correction did not arrive);
     * a message without any attachment (a link to a shared drive instead) from an OPD with no
       file in the input folder: a WARNING.
 
@@ -187,12 +189,18 @@ def refused_by_mail(
     rows: dict[int, list[Receipt]] = {}
     for r in receipts.rows:
         rows.setdefault(r.surat_id, []).append(r)
+    # per OPD, when the newest message that brought one of its workbooks came
+    brought_at: dict[str, str] = {}
+    for m in receipts.messages:
+        for r in rows.get(m.id, []):
+            if r.status in (DISIMPAN, DUPLIKAT) and r.kode_opd:
+                brought_at[r.kode_opd] = max(brought_at.get(r.kode_opd, ""), _when(m))
     issues: list[Issue] = []
     bare: dict[str, tuple[str, Issue]] = {}  # OPD → its newest message without attachment
     for m in receipts.messages:
         if m.sumber != "imap":
             continue
-        when = m.diterima or m.dikirim
+        when = _when(m)
         shown = fmt.tanggal(local_time(when, zona)) if when else "waktu tidak diketahui"
         sender = m.pengirim or "(pengirim tidak diketahui)"
         letter = f'Surel "{m.subjek or "(tanpa subjek)"}" dari {sender} (diterima {shown})'
@@ -237,16 +245,21 @@ def refused_by_mail(
                 for name in [f"{r.dari_zip} › {r.nama_asli}" if r.dari_zip else r.nama_asli]
             ]
         brought = any(r.status in (DISIMPAN, DUPLIKAT) and r.kode_opd == kode for r in mine)
+        # a workbook of the OPD came later, by another message: this one is past
+        later = not brought and bool(when) and brought_at.get(kode, "") > when
         for message, what in found:
             issues.append(
                 Issue(
                     rule=MAIL_REFUSED,
-                    severity=INFO if brought else WARNING,
+                    severity=INFO if brought or later else WARNING,
                     message=f"{message} "
                     + (
                         "Buku kerja pada surel yang sama sudah diambil; lampiran ini hanya "
                         "dicatat."
                         if brought
+                        else "Buku kerja OPD ini dari surel yang lebih baru sudah diambil; "
+                        "lampiran ini hanya dicatat."
+                        if later
                         else send
                     ),
                     kode_opd=kode,
@@ -255,6 +268,11 @@ def refused_by_mail(
                 )
             )
     return issues + [issue for _, issue in bare.values()]
+
+
+def _when(m: MessageRecord) -> str:
+    """When a message came (the server's receipt time, else its own date): ISO text in UTC."""
+    return m.diterima or m.dikirim
 
 
 def _quarantined(letter: str, rows: list[Receipt]) -> list[Issue]:
