@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import io
 import json
 import os
+import socket
 import sqlite3
+import threading
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -362,6 +365,38 @@ def test_environment_errors_are_one_sentence_and_an_exit_code(
     )
     assert code == 4
     assert "TidakAda" in _one_sentence(err)
+    # a server that greets, then hangs up at the first command: one sentence that says what
+    # happened and that a new run goes on, exit 5 (it named only Python's 'abort')
+    with _hangs_up_after_greeting() as port:
+        code, _, err = _ambil(tmp_path, monkeypatch, capsys, **server.env(SAKIP_IMAP_PORT=port))
+    assert code == 5
+    sentence = _one_sentence(err)
+    assert "terputus" in sentence and "jalankan perintah yang sama lagi" in sentence
+
+
+@contextlib.contextmanager
+def _hangs_up_after_greeting() -> Iterator[str]:
+    """A loopback IMAP server that greets each client and closes at its first command."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(10)
+
+    def serve() -> None:
+        try:
+            while True:
+                conn, _ = listener.accept()
+                with conn:
+                    conn.sendall(b"* OK IMAP4rev1 siap\r\n")
+                    conn.recv(1024)
+        except OSError:
+            return
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        yield str(listener.getsockname()[1])
+    finally:
+        listener.close()
+        thread.join(5)
 
 
 def test_a_message_too_big_to_download_is_recorded_with_its_sender(tmp_path, monkeypatch) -> None:

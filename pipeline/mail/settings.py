@@ -196,6 +196,8 @@ def describe_failure(settings: ServerSettings, exc: BaseException) -> MailError:
             EXIT_UNREACHABLE,
         )
     return MailError(
-        f"Percakapan dengan server {name} {where} gagal ({type(exc).__name__}).",
+        f"Percakapan dengan server {name} {where} terputus atau jawabannya tidak dapat "
+        f"dipahami ({type(exc).__name__}); yang sudah selesai tetap tercatat di buku kiriman, "
+        "jalankan perintah yang sama lagi untuk melanjutkan.",
         EXIT_UNREACHABLE,
     )
