@@ -249,3 +249,23 @@ def test_why_an_opd_has_no_serapan_is_said_per_opd() -> None:
     assert _no_serapan(program, "B") == "realisasi anggaran belum diisi"
     assert _no_serapan(program, "C") == "pagu programnya 0"
     assert _no_serapan(program, "D") == "tidak memegang program"
+
+
+def test_a_typed_realisation_keeps_two_decimals_when_one_is_shown() -> None:
+    """With ``desimal_tampilan`` 1 a realisation typed 0,68 showed 0,7 beside a capaian of
+    86,7 computed from 0,68 (0,7 gives 83,3). Typed and computed values keep at least two
+    decimals; a mean with many (30.102,888889) still shows no more than that."""
+    from pipeline.config import build_settings
+    from pipeline.workbook.lkjip import indicator_decimals
+
+    settings, issues = build_settings({"desimal_tampilan": 1})
+    assert not [i for i in issues if i.severity == "ERROR"]
+    rows = pd.DataFrame(
+        {
+            "target_nilai": [0.6, 267352.0, 5.0],
+            "realisasi_tahunan": [0.68, 30102.888889, 4.0],
+            "realisasi": [0.68, 30102.888889, 4.0],
+        }
+    )
+    assert indicator_decimals(rows, settings).tolist() == [2, 2, 0]
+    assert fmt.angka_presisi(0.68, 2) == "0,68"

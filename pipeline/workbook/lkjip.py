@@ -87,7 +87,9 @@ def indicator_decimals(ind: pd.DataFrame, settings: Settings) -> pd.Series:
     """Per indicator row, the decimals its values are shown with (its own precision).
 
     Targets from the spec count with every decimal they have (0,0029 → 4); values typed by the
-    OPD or computed (a quarterly mean 30.102,888889) count with at most ``desimal_tampilan``.
+    OPD or computed (a quarterly mean 30.102,888889) count with at most ``desimal_tampilan``,
+    but never fewer than two: a realisation typed 0,68 is not shown 0,7 beside a capaian
+    computed from 0,68 when one decimal is shown.
     """
     typed = ("target_nilai", "target_bawah", "target_atas", "target_tahun_depan", "target_akhir")
     made = (
@@ -100,7 +102,7 @@ def indicator_decimals(ind: pd.DataFrame, settings: Settings) -> pd.Series:
     for rec in records(ind):
         fixed = [_number(rec.get(k)) for k in typed]
         computed = [_number(rec.get(k)) for k in made]
-        out.append(fmt.presisi(fixed, computed, settings.desimal_tampilan))
+        out.append(fmt.presisi(fixed, computed, max(settings.desimal_tampilan, 2)))
     return pd.Series(out, index=ind.index, dtype=int)
 
 
