@@ -1184,6 +1184,13 @@ def test_a_refused_value_still_points_at_its_row_in_the_workbook(
     sheet = read_sheet(paths["workbook"], "Indikator").set_index("Kode Indikator")
     first, last = COL["realisasi_tw1"], COL["realisasi_tahunan"]
     assert sheet.loc["IK14.09", "Sel Sumber"] == f"{first}{row}:{last}{row}"
+    # an n/a answer is not scored either: its row still points at where it was typed
+    _edit(path, tpl.SHEET_INDIKATOR, f"{COL['realisasi_tahunan']}{row}", "n/a")
+    run = run_pemda(spec, folder)
+    paths = write_outputs(run, tmp_path / "out2")
+    sheet = read_sheet(paths["workbook"], "Indikator").set_index("Kode Indikator")
+    assert sheet.loc["IK14.09", "Status"] == "data tidak tersedia"
+    assert sheet.loc["IK14.09", "Sel Sumber"] == f"{first}{row}:{last}{row}"
 
 
 def test_a_ladder_target_is_shown_without_a_unit_in_messages() -> None:

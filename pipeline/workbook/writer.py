@@ -763,14 +763,17 @@ def _link_path(path: str) -> str:
 
 def _source_cell(rec: dict[Any, Any]) -> str:
     """The cell(s) the realisation used for scoring came from (annual cell or TW range); for a
-    reported row whose value was refused, the row's realisation cells."""
+    reported row whose value was refused or answered n/a, the row's realisation cells."""
     if rec.get("sumber_realisasi") == "tahunan":
         return str(rec.get("sel_realisasi_tahunan") or "")
     if rec.get("sumber_realisasi"):
         first, last = rec.get("sel_realisasi_tw1"), rec.get("sel_realisasi_tw4")
         return f"{first}:{last}" if isinstance(first, str) and isinstance(last, str) else ""
-    if rec.get("berkas") and rec.get("realisasi_tidak_valid"):
-        # nothing scored: the row's realisation cells, where the refused value is
+    if rec.get("berkas") and (
+        rec.get("realisasi_tidak_valid") or rec.get("realisasi_tidak_tersedia")
+    ):
+        # nothing scored: the row's realisation cells, where the refused value (or the
+        # OPD's n/a) is
         first, last = rec.get("sel_realisasi_tw1"), rec.get("sel_realisasi_tahunan")
         return f"{first}:{last}" if isinstance(first, str) and isinstance(last, str) else ""
     return ""
