@@ -28,6 +28,7 @@ Everything here is pure (frames in, frames out); writing is :mod:`pipeline.workb
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 from collections.abc import Callable
@@ -511,16 +512,24 @@ def k_to_date(values: list[float], agregasi: str) -> float:
 
 def _joined(values: list[object]) -> str:
     """The distinct texts of an OPD's rows as one paragraph: a sentence follows a sentence, other
-    texts are parted by a semicolon (the footer row of the form is one wide cell)."""
+    texts are parted by a semicolon (the footer row of the form is one wide cell); a text
+    written as lines or a list (``- Koordinasi …``) keeps its lines, and the texts beside it
+    start on lines of their own (not ``… kepentingan. - Koordinasi``)."""
     seen: list[str] = []
     for v in values:
         text = "" if v is None or (isinstance(v, float) and math.isnan(v)) else str(v).strip()
         if text and text not in seen:
             seen.append(text)
-    return "".join(
-        t if i == len(seen) - 1 else t + (" " if t.endswith((".", "!", "?")) else "; ")
-        for i, t in enumerate(seen)
-    )
+    out = seen[:1]
+    for before, text in itertools.pairwise(seen):
+        if "\n" in before or "\n" in text or text.startswith(_BULLETS):
+            out.append("\n" + text)
+        else:
+            out.append((" " if before.endswith((".", "!", "?")) else "; ") + text)
+    return "".join(out)
+
+
+_BULLETS = ("-", "•", "*", "–")
 
 
 def _refused(rows: pd.DataFrame, key: str) -> dict[str, str]:

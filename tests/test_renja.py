@@ -290,3 +290,21 @@ def test_a_quarterly_run_leaves_the_yearly_budget_out() -> None:
     assert math.isnan(p["rp13"]) and math.isnan(p["rp14"])
     assert p["keterangan"].startswith("Rp TW I–II belum diisi; tidak ikut rata-rata Rp")
     assert math.isnan(e81.footer.iloc[0]["rata_rp"])
+
+
+def test_the_footers_texts_keep_their_lines() -> None:
+    """One OPD's texts in the E.81 footer: sentences follow sentences, other texts are parted
+    by a semicolon, and a text written as a list starts on a line of its own (it read
+    '… kepentingan. - Pemanfaatan …')."""
+    from pipeline.renja import _joined
+
+    assert _joined(["Dukungan pimpinan.", "SDM terbatas", "SDM terbatas", "Dana kurang"]) == (
+        "Dukungan pimpinan. SDM terbatas; Dana kurang"
+    )
+    listed = "- Koordinasi belum optimal\n- Data terlambat"
+    assert _joined(["Partisipasi aktif.", listed, "Dana kurang"]) == (
+        f"Partisipasi aktif.\n{listed}\nDana kurang"
+    )
+    assert _joined(["Partisipasi aktif.", "- Pemanfaatan teknologi"]) == (
+        "Partisipasi aktif.\n- Pemanfaatan teknologi"
+    )
