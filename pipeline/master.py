@@ -886,7 +886,9 @@ def _cell_notes(
 
     A number or setting cell holding an error value (``#DIV/0!``, ``#REF!``, ``#N/A``) or a
     formula with no stored result is given as empty by the reader: returned here is an ERROR
-    at each such cell, saying so (the cell is told nothing more, see ``check.reported``)."""
+    at each such cell, saying so (the cell is told nothing more, see ``check.reported``). Such
+    a text cell (a name, a unit, a code) is read as empty too: a WARNING at it says why (what
+    an empty code or name means is said by the checks of that column)."""
     wanted = {s: named.get(s, s) for s in _FORMULA_SHEETS if sheets.get(s)}
     if not wanted:
         return []
@@ -908,6 +910,17 @@ def _cell_notes(
                 if _NATIVE_COLUMNS.match(title) or _VALUE_COLUMNS.get(sheet) == title:
                     check.reported.add((sheet, cell_ref(col, excel_row)))
                     refused.append(_formula_issue(check.file, sheet, col, excel_row, title, note))
+                else:  # a text read as empty: a name, a unit or a code gone without a word
+                    said = _formula_issue(check.file, sheet, col, excel_row, title, note)
+                    empty = said.message.removesuffix(".") + "; sel ini dibaca kosong."
+                    check.issues.append(
+                        replace(
+                            said,
+                            severity=WARNING,
+                            message=empty,
+                            expected="teks yang dapat dibaca (diketik, atau hasil rumus)",
+                        )
+                    )
                 continue
             if (
                 note.persen

@@ -838,6 +838,38 @@ def test_a_spec_cell_with_an_error_value_or_no_stored_result_is_refused_at_its_c
     assert "simpan ulang di Excel atau LibreOffice" in said.message
 
 
+def test_a_text_cell_of_the_spec_with_an_error_value_is_warned(tmp_path: Path) -> None:
+    """An indicator's name or unit holding #REF! (a formula whose source row was deleted) was
+    read as empty and said nothing: the report showed an indicator without a name. A WARNING
+    at the cell says what it holds and that it is read as empty."""
+    from tests.pemda_contoh import rewrite
+
+    wb = openpyxl.load_workbook(SPEC_PATH)
+    ind = wb["indikator"]
+    uraian = openpyxl.utils.get_column_letter(_header(ind, "uraian"))
+    satuan = openpyxl.utils.get_column_letter(_header(ind, "satuan"))
+    ind[f"{satuan}4"] = "#N/A"  # an error value pasted
+    path = tmp_path / "spec.xlsx"
+    wb.save(path)
+    parts = sheet_parts(zipfile.ZipFile(path))
+
+    def cached_error(text: str) -> str:
+        cell = re.search(rf'<c r="{uraian}3"[^>]*>.*?</c>', text)
+        assert cell
+        return text.replace(cell.group(0), f'<c r="{uraian}3" t="e"><f>#REF!</f><v>#REF!</v></c>')
+
+    rewrite(path, parts["indikator"], cached_error)
+    spec, issues = read_master(path)
+    assert spec is not None  # a name or a unit missing does not refuse the spec
+    said = {(i.cell, i.severity, i.found) for i in issues if i.rule == "spec.rumus"}
+    assert said == {
+        (f"{uraian}3", WARNING, "rumus menghasilkan #REF!"),
+        (f"{satuan}4", WARNING, "nilai galat #N/A"),
+    }
+    text = next(i for i in issues if i.cell == f"{uraian}3")
+    assert "(kolom 'uraian'); sel ini dibaca kosong." in text.message
+
+
 def test_an_empty_report_year_target_says_what_it_takes(tmp_path: Path) -> None:
     """An empty target of the reporting year said 'seharusnya: target kosong', the problem
     instead of what the cell takes; a formula never calculated there said the same."""
