@@ -315,8 +315,10 @@ def test_a_quarterly_run_asks_only_for_the_quarters_of_its_period(
             continue  # nothing for TW I–II
         for q in (1, 2):
             ws.cell(row, COL[f"k_tw{q}"], 50 * q)
-            # a kegiatan spends part of its program's Rp
-            ws.cell(row, COL[f"rp_tw{q}"], (100 if "." in code else 1_000) * q)
+            # a kegiatan spends part of its program's Rp; amounts in full Rupiah (a share of
+            # the pagu: a thousandth or less would be renja.rp_sangat_kecil)
+            pagu = ws.cell(row, COL["pagu"]).value
+            ws.cell(row, COL[f"rp_tw{q}"], round(pagu * (0.05 if "." in code else 0.1) * q))
     ws.cell(rows["P016"], COL["k_tw3"], 90)  # TW III K, no Rp: outside a TW II run
     wb.save(path)
     sub = read_submission(path)
@@ -1260,6 +1262,42 @@ def test_an_edited_pagu_on_the_renja_sheet_is_said(tmp_path: Path) -> None:
     assert "Pagu 'P057' di sel terkunci diubah" in said.message
     assert "Rp 413.730.105" in said.message
     assert run.e81.rows.set_index("kode").loc["P057", "rp8"] == 413_730_105
+
+
+def test_renja_rp_typed_in_thousands_is_said(tmp_path: Path) -> None:
+    """DISNAKER types P057's quarterly Rp in thousands (61.545 for Rp 61.544.595). The
+    Anggaran sheet's yearly cell had anggaran.sangat_kecil for this; the Renja quarters had
+    nothing, so a TW II run took Rp 164.119 against a pagu of 413.730.105 without a word (and
+    a yearly run only said the quarters differ from the Anggaran sheet). A WARNING at the first
+    Rp cell now asks whether it was typed in thousands and says the amount is used as typed."""
+    from tests.conftest import copy_inputs, input_file
+
+    folder = copy_inputs(tmp_path)
+    path = input_file(folder, "DISNAKER")
+    wb = openpyxl.load_workbook(path)
+    renja = wb[tpl.SHEET_RENJA]
+    row = _rows(renja, "kode_renja")["P057"]
+    for q in (1, 2, 3, 4):
+        cell = renja.cell(row, COL[f"rp_tw{q}"])
+        cell.value = round(cell.value / 1000)
+    wb.save(path)
+
+    letter = openpyxl.utils.get_column_letter(COL["rp_tw1"])
+    for periode, total in (("TW2", "Rp 164.119"), ("Tahunan", "Rp 410.297")):
+        run, _ = load_and_run(SPEC, folder, periode=periode)
+        assert run is not None
+        tiny = run.issues[run.issues["rule"] == "renja.rp_sangat_kecil"]
+        (said,) = tiny[tiny["kode_opd"] == "DISNAKER"].itertuples()
+        assert (said.severity, said.sheet, said.cell) == ("WARNING", "Renja", f"{letter}{row}")
+        assert (said.found, said.expected) == (total, "Rupiah penuh")
+        assert "'P057'" in said.message and "pagu Rp 413.730.105" in said.message
+        assert "ribuan" in said.message and "dipakai apa adanya" in said.message
+    # the shipped files hold one such row: DISPERKIM's P046, split from the seed's own
+    # Anggaran slip (14.324.706 against 15.104.480.201)
+    others = run.issues[
+        (run.issues["rule"] == "renja.rp_sangat_kecil") & (run.issues["kode_opd"] != "DISNAKER")
+    ]
+    assert list(others["kode_opd"]) == ["DISPERKIM"]
 
 
 def test_a_refused_kegiatan_rp_is_not_said_to_leave_the_rp_average(tmp_path: Path) -> None:

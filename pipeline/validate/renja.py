@@ -13,8 +13,9 @@ value rules, each at file › sheet › cell:
   not used (a percent-formatted K of a ``%`` indicator is read ×100, as on the Indikator sheet);
 * a quarter of the period left empty while another is typed, ``kumulatif`` K that look like
   running totals, K to date above 300 % of the target, a ``%`` K outside 0–100, kegiatan
-  spending more than their program, and (yearly run) quarterly Rp differing from the Anggaran
-  sheet's yearly realisation: WARNING;
+  spending more than their program, Rp of the period spent but below a thousandth of the pagu
+  (typed in thousands?) and (yearly run) quarterly Rp differing from the Anggaran sheet's yearly
+  realisation: WARNING;
 * Rp realised in a quarter with no K reported for any of the row's indicators, and K reported in
   a quarter with no Rp: WARNING;
 * in a run of TW I–III, a program or kegiatan with no Rp in any quarter of the period: WARNING
@@ -51,6 +52,9 @@ RP_KEYS = tuple(f"rp_tw{q}" for q in TW)
 ROMAWI = ("I", "II", "III", "IV")
 PERSEN_WORDS = ("persen", "prosen", "persentase", "percent")
 LONJAKAN_PERSEN = 300  # K to date above this share of the target: a typing slip, likely
+# Rp of the period below this share of the pagu: typed in thousands (an amount within its pagu
+# typed in thousands is at most a thousandth of it) or in millions
+RP_SANGAT_KECIL = 0.001
 # ``ditolak``: a value of the row was typed but refused by an ERROR (the E.81 says so)
 RENJA_K_COLUMNS = [
     "berkas",
@@ -612,6 +616,8 @@ def extract_renja(
                 "pagu": item["pagu"],
                 "refused": rp_refused_q,
             }
+        if not over:
+            _rp_tiny(out, rp_values, (code, item), letters, r, triwulan)
         if triwulan < 4 and not over and all(math.isnan(v) for v in rp_values) and not refused:
             out.issue(
                 "renja.rp_kosong",
@@ -632,6 +638,38 @@ def extract_renja(
     if triwulan == 4 and anggaran:
         _quarters_and_year(out, rp_cells, anggaran, letters)
     return k_rows, rp_rows, texts, out.items
+
+
+def _rp_tiny(
+    out: FileIssues,
+    rp_values: list[float],
+    what: tuple[str, dict[str, Any]],
+    letters: dict[str, str],
+    r: int,
+    triwulan: int,
+) -> None:
+    """Rp of the period spent but below a thousandth of the pagu: typed in thousands or
+    millions of Rupiah? A WARNING at the first Rp typed (the Anggaran sheet's
+    anggaran.sangat_kecil for the quarters); the amount is used as typed."""
+    code, item = what
+    pagu = item["pagu"]
+    total = _period_sum(rp_values)
+    if math.isnan(total) or total <= 0 or math.isnan(pagu) or total >= pagu * RP_SANGAT_KECIL:
+        return
+    first = next(q for q, v in enumerate(rp_values) if not math.isnan(v))
+    out.issue(
+        "renja.rp_sangat_kecil",
+        WARNING,
+        f"Realisasi Rp {item['jenis']} '{code}' {_period_quarters(triwulan)} berjumlah "
+        f"{fmt.rupiah(total)}, kurang dari 0,1% pagu {fmt.rupiah(pagu)}: diketik dalam ribuan "
+        "atau jutaan Rupiah? Isi realisasi setiap triwulan dalam Rupiah penuh (satu juta ditulis "
+        "1000000, bukan 1000 atau 1). Sampai diperbaiki, angka ini dipakai apa adanya di "
+        "Tabel E.81.",
+        sheet=tpl.SHEET_RENJA,
+        cell=cell_at(letters, RP_KEYS[first], r),
+        found=fmt.rupiah(total),
+        expected="Rupiah penuh",
+    )
 
 
 def _pagu_edited(
