@@ -383,6 +383,46 @@ def test_a_last_value_indicator_with_the_last_quarters_empty_is_warned(
     assert "IK13.02" not in set(found["kode_indikator"])
 
 
+def test_a_quarter_after_the_period_typed_is_named_with_the_value_used(
+    spec: MasterSpec, tmp_path: Path
+) -> None:
+    """A TW II run. BPBD's IK13.02 (nilai akhir) has TW I 70 and its TW II value 75 typed in
+    the TW III column; BKD's IK04.02 (kumulatif) has only TW III 9. The Indikator sheet's
+    realisation counts every quarter typed, so 75 and 9 were used, while the feedback said IK13.02
+    used 'TW I (70)' as its TW II value and nothing at all of IK04.02. One WARNING at the TW III
+    cell now names the quarter typed after the period, the period's empty quarters and the
+    realisation used; the old contradicting message is not given for that row."""
+    folder, rows = _bkd_quarters(tmp_path, {"IK04.02": (None, [None, None, 9, None])})
+    path = input_file(folder, "BPBD")
+    row = _row_of(path, "IK13.02")
+    tw = {q: f"{COL[f'realisasi_tw{q}']}{row}" for q in range(1, 5)}
+    _edit_cells(
+        path,
+        tpl.SHEET_INDIKATOR,
+        {f"{COL['realisasi_tahunan']}{row}": None, tw[1]: 70, tw[2]: None, tw[3]: 75, tw[4]: None},
+    )
+    run = run_pemda(spec.with_periode("TW2"), folder)
+    later = _issues(run, "kelengkapan.tw_di_luar_periode").set_index("kode_indikator")
+    assert sorted(later.index) == ["IK04.02", "IK13.02"]
+    assert later.loc["IK13.02", "cell"] == tw[3]
+    assert later.loc["IK13.02", "found"] == "TW III: 75"
+    assert later.loc["IK13.02", "expected"] == "TW I–II terisi"
+    assert later.loc["IK13.02", "severity"] == WARNING
+    said = later.loc["IK13.02", "message"]
+    assert "Triwulan I s/d II" in said and "TW II kosong" in said, said
+    assert "(realisasi yang dipakai: 75)" in said, said
+    assert later.loc["IK04.02", "cell"] == f"{COL['realisasi_tw3']}{rows['IK04.02']}"
+    assert "TW I, TW II kosong" in later.loc["IK04.02", "message"]
+    assert "(realisasi yang dipakai: 9)" in later.loc["IK04.02", "message"]
+    ind = run.results.indikator.set_index("kode_indikator")
+    assert ind.loc["IK13.02", "realisasi"] == 75 and ind.loc["IK04.02", "realisasi"] == 9
+    gaps = _issues(run, "kelengkapan.tw_tidak_lengkap")
+    assert not {"IK13.02", "IK04.02"} & set(gaps["kode_indikator"])
+    # the yearly run of the same files: no period to fall outside of
+    run = run_pemda(spec.with_periode("Tahunan"), folder)
+    assert _issues(run, "kelengkapan.tw_di_luar_periode").empty
+
+
 def test_a_ladder_annual_value_unlike_its_last_quarter_is_warned(
     spec: MasterSpec, tmp_path: Path
 ) -> None:

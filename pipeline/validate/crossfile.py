@@ -62,9 +62,16 @@ def _quarters_missing(realisasi: pd.DataFrame, spec: MasterSpec | None) -> list[
     # a quarter's text (a ladder value) is typed when not empty (cells are stripped when read)
     texts = realisasi[[f"{k}_teks" for k in keys]].fillna("").to_numpy(dtype=object)
     filled = ~np.isnan(values) | (texts != "")
+    later = _typed_after_period(realisasi, spec, quarters)
+    if later:  # those rows are said there: the realisation used counts the later quarter
+        told = realisasi.index.isin([at for at, _ in later])
+        filled = filled[~told]
+        values = values[~told]
+        realisasi = realisasi[~told]
+    issues = [issue for _, issue in later]
     partial = filled.any(axis=1) & ~filled.all(axis=1)
     if not partial.any():  # the usual case: every row has all its quarters or none
-        return []
+        return issues
     frame = realisasi[partial]
     filled, values = filled[partial], values[partial]
     how = looked_up(spec.indikator, "kode_indikator", frame["kode_indikator"], ["agregasi_tw"])
@@ -74,7 +81,6 @@ def _quarters_missing(realisasi: pd.DataFrame, spec: MasterSpec | None) -> list[
     summed = (how["agregasi_tw"] == "kumulatif") & usable
     last_empty = ~filled[:, -1]
     early = (how["agregasi_tw"] == "nilai_akhir").to_numpy() & usable.to_numpy() & last_empty
-    issues = []
     for at in np.flatnonzero(summed.to_numpy() | early):
         row = frame.iloc[at]
         empty = [q for q in range(len(keys)) if not filled[at, q]]
@@ -121,6 +127,74 @@ def _quarters_missing(realisasi: pd.DataFrame, spec: MasterSpec | None) -> list[
             )
         )
     return issues
+
+
+def _typed_after_period(
+    realisasi: pd.DataFrame, spec: MasterSpec, quarters: int
+) -> list[tuple[Any, Issue]]:
+    """A quarterly run: an indicator scored from its TW cells (no annual value) with a quarter
+    of the period empty and a quarter after it typed (a TW II value typed one column too far).
+    The Indikator sheet's realisation counts every quarter typed (the yearly LKjIP does not
+    change with the period), so that value is used. A WARNING at the first such cell, naming
+    the period's quarters left empty and the realisation used (index of the row, issue)."""
+    if quarters >= 4:
+        return []
+    after = list(schema.TW_COLUMNS[quarters:])
+    values = realisasi[after].to_numpy(dtype=float)
+    texts = realisasi[[f"{k}_teks" for k in after]].fillna("").to_numpy(dtype=object)
+    typed = ~np.isnan(values) | (texts != "")
+    annual = realisasi["realisasi_tahunan"].astype(float).notna()
+    annual |= realisasi["realisasi_teks"].fillna("").astype(str).str.strip() != ""
+    usable = (~annual & ~realisasi["realisasi_tidak_valid"].astype(bool)).to_numpy()
+    inside = list(schema.TW_COLUMNS[:quarters])
+    own = ~np.isnan(realisasi[inside].to_numpy(dtype=float))
+    own |= realisasi[[f"{k}_teks" for k in inside]].fillna("").to_numpy(dtype=object) != ""
+    # every quarter of the period typed: the yearly sheet filled ahead of time, nothing to say
+    rows = np.flatnonzero(typed.any(axis=1) & usable & ~own.all(axis=1))
+    if not len(rows):
+        return []
+    used = _used(realisasi.iloc[rows], spec)
+    period = f"TW I–{_ROMAN[quarters - 1]}"
+    out = []
+    for n, at in enumerate(rows):
+        row = realisasi.iloc[at]
+        first = int(np.flatnonzero(typed[at])[0])
+        key = after[first]
+        shown = (
+            show_value(digits15(float(values[at, first])))
+            if not np.isnan(values[at, first])
+            else str(row[f"{key}_teks"]).strip()
+        )
+        name = f"TW {_ROMAN[quarters + first]}"
+        empty = [
+            f"TW {_ROMAN[q]}"
+            for q, k in enumerate(schema.TW_COLUMNS[:quarters])
+            if pd.isna(row[k]) and not (isinstance(t := row[f"{k}_teks"], str) and t.strip())
+        ]
+        gap = f" {', '.join(empty)} kosong." if empty else ""
+        value = used.iloc[n]
+        if isinstance(value, float):
+            used_text = "-" if math.isnan(value) else show_value(digits15(value))
+        else:
+            used_text = str(value)
+        issue = Issue(
+            rule="kelengkapan.tw_di_luar_periode",
+            severity=WARNING,
+            file=str(row["berkas"]),
+            sheet=str(row["sheet"]),
+            cell=str(row[f"sel_{key}"] or ""),
+            kode_opd=str(row["kode_opd"]),
+            kode_indikator=str(row["kode_indikator"]),
+            message=f"Indikator {row['kode_indikator']}: {name} terisi ({shown}) padahal "
+            f"laporan ini untuk {periode_label(quarters)}.{gap} Nilai {name} ikut dipakai "
+            f"(realisasi yang dipakai: {used_text}). Bila angka itu milik triwulan lain "
+            "(diketik satu kolom terlalu ke kanan?), pindahkan ke kolom triwulannya; bila "
+            "belum waktunya, kosongkan.",
+            found=f"{name}: {shown}",
+            expected=f"{period} terisi",
+        )
+        out.append((realisasi.index[int(at)], issue))
+    return out
 
 
 def unanswered(realisasi: pd.DataFrame) -> pd.Series:
