@@ -213,7 +213,10 @@ def _petunjuk(ws: Worksheet, spec: MasterSpec, opd: dict[str, str], fmt: dict) -
             "wrap",
             "2. Sheet 'Indikator': isi Realisasi Tahunan. Jika Realisasi Tahunan kosong, nilai "
             "tahunan dihitung dari Realisasi TW I–IV menurut kolom 'Cara Rekap TW' (lihat "
-            "di bawah). Tulis angka saja, tanpa satuan (contoh: 10,39 bukan '10,39%').",
+            "di bawah). Tulis angka saja, tanpa satuan (contoh: 10,39 bukan '10,39%' atau "
+            "0,1039). Bila datanya belum tersedia, tulis n/a dan jelaskan alasannya di Faktor "
+            "Penghambat (bila muncul peringatan 'Harus angka', lanjutkan); sel yang dibiarkan "
+            "kosong dianggap belum melapor.",
         ),
         (
             "wrap",
@@ -232,14 +235,16 @@ def _petunjuk(ws: Worksheet, spec: MasterSpec, opd: dict[str, str], fmt: dict) -
         ),
         (
             "wrap",
-            "6. Sheet 'Anggaran': isi Realisasi Anggaran (Rp) setiap program. Realisasi tidak "
-            "boleh melebihi pagu.",
+            "6. Sheet 'Anggaran': isi Realisasi Anggaran (Rp) setiap program dalam Rupiah "
+            "penuh, angka saja tanpa 'Rp' (Rp 1,5 juta ditulis 1500000, bukan 1.500 atau 1,5). "
+            "Realisasi tidak boleh melebihi pagu.",
         ),
         (
             "wrap",
             "7. Sheet 'Renja' (evaluasi Renja, Tabel E.81): untuk setiap program dan kegiatan "
             "isi Realisasi K (hasil indikator) dan Realisasi Rp (belanja) triwulan itu saja, "
-            "bukan jumlah sampai triwulan itu; TW yang belum berjalan dikosongkan.",
+            "bukan jumlah sampai triwulan itu; TW yang belum berjalan dikosongkan. Rp juga "
+            "dalam Rupiah penuh.",
         ),
         (
             "wrap",

@@ -88,6 +88,20 @@ def test_petunjuk_in_bahasa_with_deadline_and_kecamatan_vision(
     assert "Isi hanya sel berwarna kuning" in text
 
 
+def test_petunjuk_says_n_a_and_rupiah_in_full(spec: MasterSpec, tmp_path: Path) -> None:
+    """The reader takes 'n/a' (with the reason in Faktor Penghambat) as an answer and asks for
+    Rupiah in full (anggaran.sangat_kecil, renja.rp_sangat_kecil), but the Petunjuk said neither:
+    a clerk without data left the cell empty (counted as not reported) or typed 0 (scored 0 %),
+    and one used to budget tables 'dalam ribuan rupiah' typed thousands."""
+    path = tpl.build_template(spec, "DINSOS", tmp_path / "dinsos.xlsx")
+    ws = openpyxl.load_workbook(path)[tpl.SHEET_PETUNJUK]
+    text = "\n".join(str(c.value) for row in ws.iter_rows() for c in row if c.value)
+    assert "tulis n/a dan jelaskan alasannya di Faktor Penghambat" in text
+    assert "dianggap belum melapor" in text
+    assert "dalam Rupiah penuh, angka saja tanpa 'Rp'" in text
+    assert "Rp juga dalam Rupiah penuh" in text  # the Renja sheet's Rp
+
+
 @pytest.mark.parametrize(
     ("setting", "value", "said"),
     [
