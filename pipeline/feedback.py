@@ -27,6 +27,7 @@ import openpyxl
 import pandas as pd
 from openpyxl.cell.cell import Cell
 from openpyxl.comments import Comment
+from openpyxl.formatting.formatting import ConditionalFormattingList
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.workbook.workbook import Workbook
@@ -170,6 +171,33 @@ def _values_only(wb: Workbook, cached: Workbook | None) -> int:
     return replaced
 
 
+# A data-validation bound the template writes: a number, or a list typed out ("TMP,TW,WDP").
+_CONSTANT = re.compile(r'-?[0-9.]+(?:[Ee][+-]?[0-9]+)?|"[^"]*"')
+
+
+def _inert(wb: Workbook) -> None:
+    """The OPD's copy without anything Excel acts on by itself: the OPD's hyperlinks (a web
+    address, a ``file://`` path), conditional formats (each a formula computed on opening),
+    defined names (a name can hold a formula or a DDE call such as ``cmd|'/c calc'!A0``),
+    pivot tables, and data validations whose bounds are formulas rather than a number or a
+    typed-out list. The template has none of these but its own validations, which stay."""
+    wb.defined_names.clear()
+    for ws in wb.worksheets:
+        ws.defined_names.clear()
+        ws.conditional_formatting = ConditionalFormattingList()
+        ws._pivots = []  # the workbook library's own list of the sheet's pivot tables
+        for cell in _cells(ws):
+            if cell.hyperlink is not None:
+                cell.hyperlink = None
+        validations = ws.data_validations.dataValidation
+        validations[:] = [
+            dv
+            for dv in validations
+            if dv.type in (None, "list", "decimal", "whole", "textLength")
+            and all(f is None or _CONSTANT.fullmatch(str(f)) for f in (dv.formula1, dv.formula2))
+        ]
+
+
 def _copy_cells(path: Path) -> int:
     """How many cells loading ``path`` would make (see :data:`MAX_COPY_CELLS`); -1 when the
     value reader must not open it either (:func:`~pipeline.ingest.workbook_problem`)."""
@@ -217,7 +245,9 @@ def _load_copy(path: Path, sha256: str = "") -> tuple[Workbook, int] | str:
                 if formulas
                 else None
             )
-        return wb, _values_only(wb, cached)
+        replaced = _values_only(wb, cached)
+        _inert(wb)
+        return wb, replaced
     except Exception:
         return NO_COPY_UNREADABLE
 

