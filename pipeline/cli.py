@@ -377,7 +377,7 @@ def cmd_check(args: argparse.Namespace) -> int:
             continue
         where = " › ".join(p for p in place if p)
         head = f"{kode_opd or '-'} {where}" if where else f"{kode_opd or '-'}"
-        lines.append(f"[{severity}] {head}: {message}")
+        lines.append(sanitize.line(f"[{severity}] {head}: {message}"))
     if lines:
         _out("\n".join(lines))
     _out(_summary(run, None))

@@ -60,6 +60,13 @@ def text(value: object, limit: int = EXCEL_CELL_MAX) -> str:
     return _cut(out, max(limit, 1))
 
 
+def line(value: object) -> str:
+    """``value`` as one line of a terminal: :func:`text`, and TAB, CR and LF as a space too. A
+    cell's escape sequence (``\\x1b[2J`` clears the screen) or carriage return (which writes
+    the rest over the line's start) is never passed to the terminal as it came."""
+    return re.sub(r"[\t\r\n]", " ", text(value))
+
+
 # Characters that change how a name looks without being seen: zero-width ones and the
 # bidirectional controls ("ORG \u202egnp.xlsx" shows as "ORG xslx.png").
 _INVISIBLE = re.compile(r"[\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")

@@ -99,6 +99,41 @@ def test_check_writes_nothing_and_lists_cells(tmp_path: Path) -> None:
     assert not out.exists()
 
 
+def test_check_prints_an_opd_cell_as_one_line_without_terminal_controls(tmp_path: Path) -> None:
+    """A cell's text echoed in a message went to the terminal as it came: an escape sequence
+    (``ESC[2J`` clears the screen, ``ESC]0;…BEL`` retitles the window) ran in the analyst's
+    terminal, and a carriage return or line break let the cell write over its line or add a
+    line of its own. Each issue is now one printable line."""
+    import re
+
+    folder = copy_inputs(tmp_path)
+    path = input_file(folder, "DINKES")
+    with zipfile.ZipFile(path) as zf:
+        parts = {info.filename: zf.read(info) for info in zf.infolist()}
+    sheet = "xl/worksheets/sheet2.xml"
+    typed = "_x001B_[2J_x001B_]0;judul_x0007_70_x000D_[INFO] baris palsu_x000A_[INFO] lagi"
+    xml, count = re.subn(
+        r'<c r="K6"([^>]*?)(?: t="\w+")?>.*?</c>',
+        lambda m: f'<c r="K6"{m[1]} t="inlineStr"><is><t>{typed}</t></is></c>',
+        parts[sheet].decode(),
+        count=1,
+    )
+    assert count == 1
+    parts[sheet] = xml.encode()
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, data in parts.items():
+            zf.writestr(name, data)
+
+    result = run_cli("check", "--spec", str(SPEC_PATH), "--input", str(folder))
+    assert result.returncode == 0, result.stderr
+    assert not re.search(r"[\x00-\x08\x0b-\x1f\x7f]", result.stdout)
+    said = [line for line in result.stdout.splitlines() if "baris palsu" in line]
+    assert len(said) == 1
+    assert said[0].startswith("[ERROR] DINKES") and "› K6:" in said[0]
+    assert "lagi" in said[0]
+    assert not [line for line in result.stdout.splitlines() if line.startswith("[INFO] lagi")]
+
+
 def test_strict_mode_exits_with_a_distinct_code(tmp_path: Path) -> None:
     folder = tmp_path / "input_xlsx"
     build(folder)
