@@ -172,7 +172,7 @@ def _values_only(wb: Workbook, cached: Workbook | None) -> int:
 
 
 # A data-validation bound the template writes: a number, or a list typed out ("TMP,TW,WDP").
-_CONSTANT = re.compile(r'-?[0-9.]+(?:[Ee][+-]?[0-9]+)?|"[^"]*"')
+_CONSTANT = re.compile(r'-?[0-9.]+(?:[Ee][+-]?[0-9]+)?|"(?:[^"]|"")*"')
 
 
 def _inert(wb: Workbook) -> None:

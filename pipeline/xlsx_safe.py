@@ -21,7 +21,7 @@ import os
 from typing import Any
 
 import xlsxwriter
-from xlsxwriter.worksheet import Worksheet, convert_cell_args
+from xlsxwriter.worksheet import Worksheet, convert_cell_args, convert_range_args
 
 from pipeline import sanitize
 
@@ -75,6 +75,20 @@ class SafeWorksheet(Worksheet):
     @convert_cell_args
     def write_comment(self, row: int, col: int, comment: Any, options: Any = None) -> Any:
         return super().write_comment(row, col, sanitize.text(comment), options)
+
+    @convert_range_args
+    def data_validation(
+        self, first_row: int, first_col: int, last_row: int, last_col: int, options: Any = None
+    ) -> Any:
+        """A drop-down list's values stay inside its one quoted text: the library writes them
+        as ``"a,b"`` without doubling a ``"`` in a value, so a value ``TW"&WEBSERVICE(…)&"``
+        (a ladder of the spec) closed the text and made the list a live formula."""
+        options = dict(options or {})
+        for key in ("source", "value"):
+            items = options.get(key)
+            if options.get("validate") == "list" and isinstance(items, (list, tuple)):
+                options[key] = [sanitize.text(item).replace('"', '""') for item in items]
+        return super().data_validation(first_row, first_col, last_row, last_col, options)
 
     def write_formula(self, *args: Any, **kwargs: Any) -> Any:
         raise TypeError("keluaran tidak memuat rumus: tulis nilainya")

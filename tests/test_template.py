@@ -151,3 +151,37 @@ def test_targets_at_their_own_precision_and_each_rollup_shown(
     assert ws[f"{tw}{codes['IK07.14']}"].number_format == "[$-421]General"
     sub = read_submission(path)  # the display column is not part of the contract
     assert not [i for i in sub.issues if i.severity == ERROR]
+
+
+def test_a_ladder_value_with_a_quote_stays_text_in_the_dropdown(tmp_path: Path) -> None:
+    """A ladder value holding ``"`` closed the drop-down list's quoted text: the spec's
+    ``TW"&WEBSERVICE("http://…")&"`` made the template's list (sent to every OPD, and put in
+    the feedback of an OPD that sent nothing) a live formula calling that address. The value
+    is now one quoted text with its quotes doubled, as Excel writes it."""
+    import re
+
+    from tests.conftest import SPEC_PATH, run_cli
+
+    spec = tmp_path / "spec.xlsx"
+    wb = openpyxl.load_workbook(SPEC_PATH)
+    for row in wb["tangga"].iter_rows(min_row=2):
+        if row[2].value == "TW":
+            row[2].value = 'TW"&WEBSERVICE("http://contoh.invalid/")&"'
+            row[2].data_type = "s"
+    wb.save(spec)
+    result = run_cli("templates", "--spec", str(spec), "--output", str(tmp_path / "templat"))
+    assert result.returncode == 0, result.stderr
+    path = next((tmp_path / "templat").glob("*_BPKPAD.xlsx"))
+    lists = [
+        dv.formula1
+        for ws in openpyxl.load_workbook(path).worksheets
+        for dv in ws.data_validations.dataValidation
+        if dv.type == "list" and "WEBSERVICE" in str(dv.formula1)
+    ]
+    assert lists
+    for formula in lists:
+        assert re.fullmatch(r'"(?:[^"]|"")*"', formula), formula
+        assert (
+            formula[1:-1].replace('""', '"').split(",")[1]
+            == 'TW"&WEBSERVICE("http://contoh.invalid/")&"'
+        )
