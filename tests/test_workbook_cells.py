@@ -300,3 +300,25 @@ def test_a_predikat_label_with_a_quote_stays_text_in_the_colour_rules(tmp_path: 
     assert any("contoh.invalid" in f for f in formulas)
     for formula in formulas:
         assert re.fullmatch(r'"(?:[^"]|"")*"', formula), formula
+
+
+def test_a_source_link_never_leads_out_of_the_input_folder(tmp_path: Path) -> None:
+    """A file name may hold a backslash where it was saved; Excel on Windows reads it as a
+    folder step, so the Indikator sheet's link into ``a\\..\\..\\..\\dinsos.xlsx`` led to
+    ``dinsos.xlsx`` three folders above the input folder. Such a file's cells keep their text
+    without a link; every other link stays inside the input folder."""
+    import posixpath
+
+    folder = copy_inputs(tmp_path)
+    path = input_file(folder, "DINSOS")
+    path.rename(folder / "a\\..\\..\\..\\dinsos.xlsx")
+    out = tmp_path / "out"
+    result = run_report(folder, out)
+    assert result.returncode == 0, result.stderr
+    ws = openpyxl.load_workbook(next(out.glob("*_konsolidasi.xlsx")))["Indikator"]
+    assert any(c.value == "a\\..\\..\\..\\dinsos.xlsx" for row in ws.iter_rows() for c in row)
+    targets = [c.hyperlink.target for row in ws.iter_rows() for c in row if c.hyperlink]
+    assert targets
+    for target in targets:
+        steps = posixpath.normpath("output/" + target.replace("\\", "/"))
+        assert steps.startswith("input_xlsx/"), target

@@ -736,7 +736,7 @@ def _link_sources(ws: Any, ind: pd.DataFrame, base: str, col: int, fmts: Formats
     for row, (berkas, cell) in enumerate(
         zip(ind["berkas"], ind["sel_realisasi"], strict=True), start=HEADER_ROW + 1
     ):
-        if berkas and cell:
+        if berkas and cell and not _leaves_folder(str(berkas)):
             first = str(cell).split(":")[0]
             target = _link_path(f"{base}/{berkas}".replace("\\", "/"))
             ws.write_url(
@@ -747,6 +747,14 @@ def _link_sources(ws: Any, ind: pd.DataFrame, base: str, col: int, fmts: Formats
                 string=str(cell),
                 tip=f"{berkas} › Indikator › {cell}",
             )
+
+
+def _leaves_folder(berkas: str) -> bool:
+    r"""Whether a link to the file would lead out of the input folder: a backslash in its name
+    (a plain character where the file was saved, a folder step for Excel on Windows: a file
+    named ``a\..\..\..\x.xlsx`` was linked to ``x.xlsx`` three folders up) or a ``..``
+    step. Such a cell keeps its text, without a link."""
+    return "\\" in berkas or ".." in berkas.split("/")
 
 
 # A file path in a link, escaped as Excel escapes it. Done here, in full, because xlsxwriter
