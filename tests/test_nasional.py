@@ -589,6 +589,30 @@ def test_pemda_averaged_another_way_are_counted_and_shown() -> None:
     assert "metode" in [c.key for c in PEMDA_COLS]
 
 
+def test_pemda_averaged_alike_over_other_counts_are_not_counted_as_unlike() -> None:
+    """Each Pemda's ``metode`` ends with its own count ("… dari 527 indikator"): 18 of 20
+    generated Pemda, all unweighted and capped at 120%, were said on the Ringkasan to average
+    "dengan cara lain dari kebanyakan"."""
+    from pipeline.config import build_settings
+    from pipeline.nasional import summary
+    from pipeline.score import method_text
+
+    capped = method_text(build_settings({})[0])
+    assert capped == "rata-rata sederhana, capaian dibatasi 120%"
+    rows = [
+        {"kode_pemda": k, "status": "FINAL", "rata_rata_capaian": 90.0, "metode": m}
+        for k, m in (
+            ("1", f"{capped} dari 527 indikator"),
+            ("2", f"{capped} dari 174 indikator"),
+            ("3", f"{capped} dari 1043 indikator"),
+            ("4", "rata-rata sederhana, tanpa batas capaian dari 174 indikator"),
+            ("5", f"rata-rata dari 9 rata-rata Sasaran ({capped})"),
+        )
+    ]
+    head = summary.headline(summary.pemda_table(rows), summary.national_scale())
+    assert head["metode_lain"] == 2
+
+
 def test_an_address_that_is_no_dask_scheduler_is_one_sentence(tmp_path: Path) -> None:
     """The dashboard's port (printed by the run itself), a web server or a socket that never
     answers: the run waited without end. tls:// and ucx:// ended in a TypeError traceback."""

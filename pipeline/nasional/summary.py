@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import re
 from typing import Any
 
 import pandas as pd
@@ -150,10 +151,21 @@ def headline(pemda: pd.DataFrame, scale: Scale) -> dict[str, Any]:
         "persen_opd_kirim": int(pemda["opd_kirim"].sum()) / opd * 100 if opd else float("nan"),
         "skala_lain": int((done["skala"] != scale.judul).sum()),
         # averaged in another way than most (weights, another cap): ranked all the same
-        "metode_lain": int((done["metode"] != done["metode"].mode().iloc[0]).sum())
-        if len(done)
-        else 0,
+        "metode_lain": _unlike_most(done["metode"].map(_how_averaged)),
     }
+
+
+# ``metode`` ends with how many indicators (or Sasaran) were averaged ("… dari 527 indikator",
+# "rata-rata dari 12 rata-rata Sasaran (…)"): a count every Pemda has its own of, not a method.
+_COUNT = re.compile(r"\bdari \d+ ")
+
+
+def _how_averaged(metode: object) -> str:
+    return _COUNT.sub("dari ", str(metode))
+
+
+def _unlike_most(methods: pd.Series) -> int:
+    return int((methods != methods.mode().iloc[0]).sum()) if len(methods) else 0
 
 
 def distribution(pemda: pd.DataFrame, scale: Scale) -> pd.DataFrame:
