@@ -28,7 +28,13 @@ from pipeline.isolate import Limits
 from pipeline.nasional.layout import discover
 from pipeline.nasional.progress import Progress
 from pipeline.nasional.run import batches
-from pipeline.nasional.tables import WHEN_TYPE, common_schema, conform, to_arrow
+from pipeline.nasional.tables import (
+    WHEN_TYPE,
+    common_schema,
+    conform,
+    to_arrow,
+    with_pandas_types,
+)
 from pipeline.nasional.work import run_batch
 from pipeline.run import load_spec, run_pemda
 from tests.conftest import SPEC_PATH, read_sheet, run_cli, run_limited
@@ -60,11 +66,13 @@ def _own_tables(folder: Path) -> dict[str, pd.DataFrame]:
         "validasi": run.issues,
         "berkas": run.validated.berkas,
     }
-    return {
-        name: to_arrow(
-            frame, {**front, "folder": folder.name} if name == "validasi" else front
-        ).to_pandas()
+    typed = {
+        name: to_arrow(frame, {**front, "folder": folder.name} if name == "validasi" else front)
         for name, frame in frames.items()
+    }
+    return {
+        name: table.replace_schema_metadata(with_pandas_types(table.schema).metadata).to_pandas()
+        for name, table in typed.items()
     }
 
 
@@ -198,6 +206,23 @@ def test_parquet_columns_are_typed(national: Setup) -> None:
     assert not [n for n in ind.names if n.startswith(("target_20", "pagu_20"))]
     table = pq.read_table(out / "indikator.parquet")
     assert table.column("capaian_tahun_lalu").null_count == table.num_rows  # null, not NaN
+
+
+def test_pandas_reads_whole_numbers_and_yes_no_typed(national: Setup) -> None:
+    """The README's ``pd.read_parquet`` as printed: ``baris`` came back float (an indicator no
+    OPD reported has none) and a yes/no column with an empty cell came back as an object
+    column. Whole numbers are pandas' ``Int64``, yes/no its ``boolean``, empty where empty."""
+    _, out, _ = national
+    for name in (*TABLES, "pemda"):
+        frame = pd.read_parquet(out / f"{name}.parquet")
+        assert not [c for c in frame.columns if frame[c].dtype == object], name
+        for field in pq.read_schema(out / f"{name}.parquet"):
+            want = {pa.int64(): "Int64", pa.bool_(): "boolean"}.get(field.type)
+            if want:
+                assert str(frame[field.name].dtype) == want, (name, field.name)
+    ind = pd.read_parquet(out / "indikator.parquet")
+    assert ind["baris"].isna().any() and ind["realisasi_tidak_valid"].isna().any()
+    assert ind["baris"].dropna().map(type).eq(int).all()
 
 
 def test_duckdb_reads_the_tables(national: Setup) -> None:

@@ -41,7 +41,7 @@ from pipeline.nasional import summary
 from pipeline.nasional.executor import Executor, cores, owner, pool_context, watch_owner
 from pipeline.nasional.layout import PemdaFolder, discover, national_year
 from pipeline.nasional.progress import LOOKING, WRITING, Progress
-from pipeline.nasional.tables import Spool, to_arrow
+from pipeline.nasional.tables import Spool, to_arrow, with_pandas_types
 from pipeline.nasional.work import GAGAL, TABLES, TIDAK_DIJALANKAN, PemdaPart, not_run, run_batch
 
 MAX_BATCH = 20  # Pemda per task: enough to share the suites' fixed cost, small enough to balance
@@ -347,9 +347,9 @@ def _write(
         with atomic_path(target) as tmp:
             import pyarrow.parquet as pq  # noqa: PLC0415
 
-            pq.write_table(
-                to_arrow(pemda.drop(columns=["warna_predikat"]), {}), str(tmp), compression="zstd"
-            )
+            table = to_arrow(pemda.drop(columns=["warna_predikat"]), {})
+            table = table.replace_schema_metadata(with_pandas_types(table.schema).metadata)
+            pq.write_table(table, str(tmp), compression="zstd")
         workbook = write_national_workbook(
             output / f"nasional_{tahun}.xlsx",
             pemda,

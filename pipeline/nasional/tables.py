@@ -9,6 +9,7 @@ schema for all (:func:`common_schema`), so memory stays that of one part.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
 import re
 from collections.abc import Iterable
@@ -175,6 +176,27 @@ def common_schema(schemas: Iterable[pa.Schema]) -> pa.Schema:
     return pa.schema(fields)
 
 
+def with_pandas_types(schema: pa.Schema) -> pa.Schema:
+    """``schema`` telling pandas to read whole numbers and yes/no as its nullable ``Int64`` and
+    ``boolean``: without it ``pd.read_parquet`` makes ``baris`` float (1203.0) and a yes/no
+    column with an empty cell an object column, as soon as one row has none. Other readers
+    (DuckDB, Arrow) ignore it."""
+    nullable = {pa.int64(): ("int64", "Int64"), pa.bool_(): ("bool", "boolean")}
+    columns = [
+        {
+            "name": field.name,
+            "field_name": field.name,
+            "pandas_type": nullable[field.type][0],
+            "numpy_type": nullable[field.type][1],
+            "metadata": None,
+        }
+        for field in schema
+        if field.type in nullable
+    ]
+    meta = {"index_columns": [], "column_indexes": [], "columns": columns}
+    return schema.with_metadata({b"pandas": json.dumps(meta).encode()})
+
+
 def conform(table: pa.Table, schema: pa.Schema) -> pa.Table:
     """``table`` with exactly ``schema``'s columns and types (missing columns are null)."""
     arrays = []
@@ -213,7 +235,7 @@ class Spool:
 
     def write_parquet(self, target: Path) -> int:
         """All parts in Pemda order into one Parquet file; returns the number of rows."""
-        schema = common_schema(self.schemas[o] for o in sorted(self.schemas))
+        schema = with_pandas_types(common_schema(self.schemas[o] for o in sorted(self.schemas)))
         rows = 0
         pending: list[pa.Table] = []
         pending_rows = 0
