@@ -225,6 +225,43 @@ def test_pandas_reads_whole_numbers_and_yes_no_typed(national: Setup) -> None:
     assert ind["baris"].dropna().map(type).eq(int).all()
 
 
+def test_provinsi_sheet_names_the_pemda_it_leaves_out(national: Setup) -> None:
+    """A Pemda whose spec has no ``kode_provinsi`` (a careless spec may still give
+    ``nama_provinsi``) was missing from the Provinsi sheet without a word, while the Pemda
+    sheet showed it under its province's name."""
+    from pipeline.nasional import summary
+    from pipeline.workbook.nasional import _without_province
+
+    _, out, _ = national
+    pemda = _table(out, "pemda")
+    outside = pemda[pemda["status"].isin(["FINAL", "DRAFT"]) & (pemda["kode_provinsi"] == "")]
+    assert len(outside) > 0
+    ws = openpyxl.load_workbook(out / "nasional_2018.xlsx")["Provinsi"]
+    said = " ".join(str(c.value) for row in ws.iter_rows() for c in row if c.value)
+    assert f"{len(outside)} Pemda tanpa kode_provinsi" in said
+    for kode, nama in zip(outside["kode_pemda"], outside["nama_pemda"], strict=True):
+        assert f"{kode} {nama}" in said
+
+    rows = [
+        {
+            "kode_pemda": k,
+            "nama_pemda": n,
+            "status": "DRAFT",
+            "kode_provinsi": p,
+            "nama_provinsi": np_,
+            "rata_rata_capaian": 90.0,
+        }
+        for k, n, p, np_ in (
+            ("5201", "Kab. A", "52", "Nusa Tenggara Barat"),
+            ("5202", "Kab. B", "", "Nusa Tenggara Barat"),
+        )
+    ]
+    assert _without_province(summary.pemda_table(rows)) == (
+        "1 Pemda tanpa kode_provinsi di master spec tidak masuk tabel ini (lihat sheet Pemda): "
+        "5202 Kab. B (nama_provinsi Nusa Tenggara Barat tanpa kode)."
+    )
+
+
 def test_duckdb_reads_the_tables(national: Setup) -> None:
     duckdb = pytest.importorskip("duckdb")
     _, out, _ = national

@@ -173,11 +173,18 @@ def write_national_workbook(
 
         if not provinces.empty:
             ws = wb.add_worksheet("Provinsi")
-            write_table(
+            last = write_table(
                 ws, provinces, PROVINSI_COLS, fmts, status, "Provinsi", footer, freeze_cols=2
             )
             colours = [scale.colour(p) for p in provinces["predikat"]]
             _colour_predikat(ws, fmts, provinces, PROVINSI_COLS, colours)
+            outside = _without_province(pemda)
+            if outside:  # not silently left out of a province they name
+                # from the second column: the codes' column stays codes for a reader of it
+                width = sum(c.width for c in PROVINSI_COLS[1:])
+                ws.set_row(last + 2, row_height((outside, width)))
+                fmt_note = fmts.get(italic=True, text_wrap=True, valign="top")
+                ws.merge_range(last + 2, 1, last + 2, len(PROVINSI_COLS) - 1, outside, fmt_note)
 
         ws = wb.add_worksheet("Mutu Data")
         write_table(
@@ -206,6 +213,25 @@ def write_national_workbook(
             )
         wb.close()
     return path
+
+
+def _without_province(pemda: pd.DataFrame, shown: int = 10) -> str:
+    """The Pemda run without a ``kode_provinsi`` (not in the Provinsi table), one sentence."""
+    ran = pemda[pemda["status"].isin(("FINAL", "DRAFT"))]
+    rows = ran[ran["kode_provinsi"].fillna("") == ""]
+    if rows.empty:
+        return ""
+    names = []
+    for rec in records(rows.head(shown)):
+        name = f"{rec['kode_pemda']} {rec['nama_pemda']}"
+        if not is_missing(rec["nama_provinsi"]) and rec["nama_provinsi"]:
+            name += f" (nama_provinsi {rec['nama_provinsi']} tanpa kode)"
+        names.append(name)
+    more = f", dan {fmt.angka(len(rows) - shown, 0)} lainnya" if len(rows) > shown else ""
+    return (
+        f"{fmt.angka(len(rows), 0)} Pemda tanpa kode_provinsi di master spec tidak masuk tabel "
+        f"ini (lihat sheet Pemda): {', '.join(names)}{more}."
+    )
 
 
 RINGKASAN_WIDTHS = (44, 30, 2, 16, 24, 11, 10)
