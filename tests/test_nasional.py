@@ -916,3 +916,24 @@ def test_national_outputs_are_one_set_and_a_full_disk_is_one_sentence(
     assert cli.main([*args[:3], "--output", str(a_file)]) == cli.EXIT_OUTPUT
     assert "bukan folder" in capsys.readouterr().err
     assert a_file.read_text(encoding="utf-8") == "penting"
+
+
+def test_dask_progress_starts_with_its_stage_not_zero_counts(tmp_path: Path) -> None:
+    """With Dask, the dashboard note redrew the line before the stage was set: a terminal saw
+    ``Pemda 0/0 · berkas 0/0`` flash before ``Memeriksa folder Pemda``."""
+    from pipeline.nasional.run import NoPemda, run_nasional
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    class Cluster:
+        dashboard = "http://127.0.0.1:8787/status"
+
+    shown = Terminal()
+    (tmp_path / "root").mkdir()
+    with pytest.raises(NoPemda):
+        run_nasional(tmp_path / "root", tmp_path / "out", Cluster(), progress_to=shown)  # type: ignore[arg-type]
+    said = shown.getvalue()
+    assert "Dasbor Dask: http://127.0.0.1:8787/status" in said
+    assert "Memeriksa folder Pemda" in said and "Pemda 0/0" not in said

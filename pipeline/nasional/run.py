@@ -125,9 +125,9 @@ def run_nasional(
         raise NoPemda(f"Folder {root} tidak ada atau bukan folder.")
     progress = Progress(0, 0, progress_to, enabled=None if progress_to is not None else False)
     try:
+        progress.set_stage(LOOKING)  # first: the note below redraws the line ("Pemda 0/0")
         if executor.dashboard:
             progress.note(f"Dasbor Dask: {executor.dashboard}")
-        progress.set_stage(LOOKING)
         return _run(
             root, output, executor, limits or Limits(), per_pemda, batch_size, progress, started
         )
