@@ -937,3 +937,16 @@ def test_dask_progress_starts_with_its_stage_not_zero_counts(tmp_path: Path) -> 
     said = shown.getvalue()
     assert "Dasbor Dask: http://127.0.0.1:8787/status" in said
     assert "Memeriksa folder Pemda" in said and "Pemda 0/0" not in said
+
+
+def test_one_pemda_folder_given_as_the_root_says_so(tmp_path: Path) -> None:
+    """``ROOT=`` one Pemda's own folder (the layout of this repository) was told there is no
+    Pemda folder in it, which reads as if its master/ and input_xlsx/ were not found."""
+    from tests.national_roots import binjai
+
+    pemda = binjai(tmp_path / "akar" / "binjai")
+    done = run_cli("nasional", "--root", str(pemda), "--output", str(tmp_path / "o"))
+    assert done.returncode == 8 and "Traceback" not in done.stderr
+    assert "adalah folder satu Pemda" in done.stderr
+    assert str(tmp_path / "akar") in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1

@@ -39,7 +39,13 @@ from pipeline.ingest import os_reason
 from pipeline.isolate import Limits, ignore_interrupt, interrupt_deferred
 from pipeline.nasional import summary
 from pipeline.nasional.executor import Executor, cores, owner, pool_context, watch_owner
-from pipeline.nasional.layout import PemdaFolder, discover, national_year
+from pipeline.nasional.layout import (
+    INPUT_FOLDER,
+    SPEC_FOLDER,
+    PemdaFolder,
+    discover,
+    national_year,
+)
 from pipeline.nasional.progress import LOOKING, WRITING, Progress
 from pipeline.nasional.tables import Spool, to_arrow, with_pandas_types
 from pipeline.nasional.work import GAGAL, TABLES, TIDAK_DIJALANKAN, PemdaPart, not_run, run_batch
@@ -149,6 +155,12 @@ def _run(
         folders = discover(root)
     except OSError as exc:  # the root itself cannot be listed
         raise NoPemda(f"Folder {root} tidak dapat dibuka ({os_reason(exc)}).") from None
+    if not folders and _is_one_pemda(root):
+        raise NoPemda(
+            f"Folder {root} adalah folder satu Pemda (berisi master/ atau input_xlsx/), bukan "
+            f"root: berikan folder di atasnya, {root.parent} (--root, ROOT=…), yang berisi satu "
+            "folder per Pemda, atau jalankan make report untuk Pemda ini saja."
+        )
     if not folders:
         raise NoPemda(
             f"Tidak ada folder Pemda di {root}: setiap Pemda berada di foldernya sendiri, "
@@ -164,6 +176,15 @@ def _run(
         _manifest(staging, run, folders)
     run.paths = {k: output / v.relative_to(staging) for k, v in run.paths.items()}
     return run
+
+
+def _is_one_pemda(root: Path) -> bool:
+    """``root`` is itself laid out as one Pemda (``master/`` or ``input_xlsx/``, any case)."""
+    try:
+        names = {p.name.casefold() for p in root.iterdir() if p.is_dir()}
+    except OSError:
+        return False
+    return bool(names & {SPEC_FOLDER, INPUT_FOLDER})
 
 
 def _earlier_pemda_sets(output: Path) -> set[str]:
