@@ -226,6 +226,8 @@ def test_a_scheduler_that_cannot_import_the_package_is_one_sentence(tmp_path: Pa
         assert done.returncode == 5, done.stdout + done.stderr
         assert "Traceback" not in done.stderr
         assert "Penjadwal Dask" in done.stderr and "PYTHONPATH=." in done.stderr
+        # one Indonesian sentence: not Python's name for the error ("(ModuleNotFoundError)")
+        assert "Error" not in done.stderr and "Exception" not in done.stderr
         assert not (tmp_path / "o" / "pemda.parquet").exists()
     finally:
         for proc in reversed(procs):

@@ -256,18 +256,17 @@ class DaskExecutor:
         except Exception as exc:  # the worker could not unpickle the probe: no package there
             self._client.close()
             raise EnvironmentProblem(
-                "Worker Dask tidak dapat memuat paket pipeline "
-                f"({type(exc).__name__}); jalankan worker dari folder proyek dengan "
-                "PYTHONPATH=. dan lingkungan Python yang sama."
+                "Worker Dask tidak dapat memuat paket pipeline; jalankan worker dari folder "
+                "proyek dengan PYTHONPATH=. dan lingkungan Python yang sama."
             ) from exc
         try:  # the scheduler unpickles every task too, so it must import the package as well
             self._client.run_on_scheduler(_probe)
         except Exception as exc:
             self._client.close()
             raise EnvironmentProblem(
-                f"Penjadwal Dask {address} tidak dapat memuat paket pipeline "
-                f"({type(exc).__name__}); jalankan `dask scheduler` dari folder proyek dengan "
-                "PYTHONPATH=. dan lingkungan Python yang sama."
+                f"Penjadwal Dask {address} tidak dapat memuat paket pipeline; jalankan "
+                "`dask scheduler` dari folder proyek dengan PYTHONPATH=. dan lingkungan Python "
+                "yang sama."
             ) from exc
         other = sorted({v for v in versions.values() if v != __version__})
         if other:
