@@ -236,6 +236,26 @@ def _renja_issues(spec: MasterSpec, tmp_path: Path, edit: dict[tuple[str, str], 
     return (k, rp, texts, mine), rows
 
 
+def _typed_over(
+    tmp_path: Path, kode: str, cells: dict[tuple[str, str], object], periode: str = "TW2"
+) -> tuple[Run, dict[str, int]]:
+    """The demo's inputs with cells of ``kode``'s Renja sheet typed over (``(code, column):
+    value``), run for ``periode``; returns the run and the sheet's row of each code."""
+    from tests.conftest import copy_inputs, input_file
+
+    folder = copy_inputs(tmp_path)
+    path = input_file(folder, kode)
+    wb = openpyxl.load_workbook(path)
+    renja = wb[tpl.SHEET_RENJA]
+    rows = _rows(renja, "kode_renja")
+    for (code, key), value in cells.items():
+        renja.cell(rows[code], COL[key]).value = value
+    wb.save(path)
+    run, _ = load_and_run(SPEC, folder, periode=periode)
+    assert run is not None
+    return run, rows
+
+
 def _cell(rows: dict[str, int], code: str, key: str) -> str:
     return f"{openpyxl.utils.get_column_letter(COL[key])}{rows[code]}"
 
@@ -1035,20 +1055,8 @@ def test_a_refused_quarter_leaves_column_13_empty_as_on_the_lkjip(tmp_path: Path
     file as typed correctly.
     The Indikator sheet scores no indicator with a refused cell; the E.81 does the same: column
     13 empty, out of the averages, and said on the row."""
-    from tests.conftest import copy_inputs, input_file
-
-    folder = copy_inputs(tmp_path)
-    path = input_file(folder, "DISNAKER")
-    wb = openpyxl.load_workbook(path)
-    renja = wb[tpl.SHEET_RENJA]
-    rows = _rows(renja, "kode_renja")
-    renja.cell(rows["P057"], COL["k_tw2"]).value = -5
-    renja.cell(rows["P057"], COL["rp_tw2"]).value = -1_000_000
-    renja.cell(rows["P058"], COL["k_tw2"]).value = "30 unit"
-    wb.save(path)
-
-    run, _ = load_and_run(SPEC, folder, periode="TW2")
-    assert run is not None
+    edits = {("P057", "k_tw2"): -5, ("P057", "rp_tw2"): -1_000_000, ("P058", "k_tw2"): "30 unit"}
+    run, _ = _typed_over(tmp_path, "DISNAKER", edits)
     got = run.e81.rows.set_index("kode")
     for code in ("P057", "P058"):
         for key in ("k13", "k14", "k15", "k16", "k14_rata"):
@@ -1082,18 +1090,8 @@ def test_a_fraction_typed_for_a_percent_on_the_renja_sheet(tmp_path: Path) -> No
     to 46,26 %. The Indikator sheet refuses a percent 50 times away from its target (a
     fraction typed for a percent, nilai.skala_persen); the Renja sheet now does so at the
     cell, and the row leaves the averages."""
-    from tests.conftest import copy_inputs, input_file
-
-    folder = copy_inputs(tmp_path)
-    path = input_file(folder, "DISNAKER")
-    wb = openpyxl.load_workbook(path)
-    renja = wb[tpl.SHEET_RENJA]
-    row = _rows(renja, "kode_renja")["P055"]
-    renja.cell(row, COL["k_tw2"]).value = 0.967
-    wb.save(path)
-
-    run, _ = load_and_run(SPEC, folder, periode="TW2")
-    assert run is not None
+    run, rows = _typed_over(tmp_path, "DISNAKER", {("P055", "k_tw2"): 0.967})
+    row = rows["P055"]
     (found,) = run.issues[run.issues["rule"] == "renja.skala_persen"].itertuples()
     letter = openpyxl.utils.get_column_letter(COL["k_tw2"])
     assert (found.severity, found.sheet, found.cell) == ("ERROR", "Renja", f"{letter}{row}")
@@ -1243,18 +1241,8 @@ def test_an_edited_pagu_on_the_renja_sheet_is_said(tmp_path: Path) -> None:
     budget after the APBD Perubahan, say). An edited target got a WARNING and the spec's target
     was used; an edited pagu was used from the spec without a word, so the OPD never learned
     that column 8 and column 14 (Rp) kept the old pagu. It gets the same WARNING now."""
-    from tests.conftest import copy_inputs, input_file
-
-    folder = copy_inputs(tmp_path)
-    path = input_file(folder, "DISNAKER")
-    wb = openpyxl.load_workbook(path)
-    renja = wb[tpl.SHEET_RENJA]
-    row = _rows(renja, "kode_renja")["P057"]
-    renja.cell(row, COL["pagu"]).value = 500_000_000
-    wb.save(path)
-
-    run, _ = load_and_run(SPEC, folder, periode="TW2")
-    assert run is not None
+    run, rows = _typed_over(tmp_path, "DISNAKER", {("P057", "pagu"): 500_000_000})
+    row = rows["P057"]
     (said,) = run.issues[run.issues["rule"] == "struktur.pagu_diubah"].itertuples()
     letter = openpyxl.utils.get_column_letter(COL["pagu"])
     assert (said.severity, said.sheet, said.cell) == ("WARNING", "Renja", f"{letter}{row}")
@@ -1303,18 +1291,7 @@ def test_renja_rp_typed_in_thousands_is_said(tmp_path: Path) -> None:
 def test_a_refused_kegiatan_rp_is_not_said_to_leave_the_rp_average(tmp_path: Path) -> None:
     """Only programs enter the Rp average: a kegiatan's refused Rp says it was refused, not
     that it leaves an average it was never in (its program's row does)."""
-    from tests.conftest import copy_inputs, input_file
-
-    folder = copy_inputs(tmp_path)
-    path = input_file(folder, "DINKES")
-    wb = openpyxl.load_workbook(path)
-    renja = wb[tpl.SHEET_RENJA]
-    rows = _rows(renja, "kode_renja")
-    renja.cell(rows["P021.01"], COL["rp_tw2"]).value = -1_000_000
-    wb.save(path)
-
-    run, _ = load_and_run(SPEC, folder, periode="TW2")
-    assert run is not None
+    run, _ = _typed_over(tmp_path, "DINKES", {("P021.01", "rp_tw2"): -1_000_000})
     note = run.e81.rows.set_index("kode").loc["P021.01", "keterangan"]
     assert "Rp TW II yang diisi ditolak (ERROR, lihat sheet Validasi)" in note
     assert "rata-rata Rp" not in note
