@@ -320,10 +320,8 @@ def test_a_long_name_a_nameless_part_and_a_macos_zip_are_all_accounted_for(
     assert all(len(p.name.encode()) <= 255 for p in saved)
 
 
-def test_a_message_that_fails_unforeseen_is_recorded_and_the_next_is_taken(
-    spec: MasterSpec, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    folder = tmp_path / "masuk"
+def _two_dinkes_mails(folder: Path) -> Path:
+    """``folder`` holding two saved messages of Dinas Kesehatan, each with its workbook."""
     folder.mkdir()
     workbook = (INPUT_DIR / DINKES).read_bytes()
     for n in (1, 2):
@@ -332,6 +330,13 @@ def test_a_message_that_fails_unforeseen_is_recorded_and_the_next_is_taken(
                 "dinkes@binjaikota.example", f"Ke-{n}", [(DINKES, workbook)], SENT, f"<{n}@x>"
             )
         )
+    return folder
+
+
+def test_a_message_that_fails_unforeseen_is_recorded_and_the_next_is_taken(
+    spec: MasterSpec, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = _two_dinkes_mails(tmp_path / "masuk")
     job = _intake(spec, folder)
     real = job._decide
     calls = {"n": 0}
@@ -557,15 +562,7 @@ def test_a_message_whose_refusal_fails_too_is_still_recorded(
     address or in an .eml's name were), its refusal failed the same way and ended the run with
     a traceback, leaving the message to stop every later run. It is recorded bare, as refused,
     and the next message is taken."""
-    folder = tmp_path / "masuk"
-    folder.mkdir()
-    workbook = (INPUT_DIR / DINKES).read_bytes()
-    for n in (1, 2):
-        (folder / f"{n}.eml").write_bytes(
-            make_eml(
-                "dinkes@binjaikota.example", f"Ke-{n}", [(DINKES, workbook)], SENT, f"<{n}@x>"
-            )
-        )
+    folder = _two_dinkes_mails(tmp_path / "masuk")
     job = _intake(spec, folder)
     real = job.ledger.add_message
 

@@ -353,6 +353,17 @@ def _bkd_quarters(
     return folder, rows
 
 
+def _bpbd_quarters(folder: Path, quarters: list[object]) -> tuple[Path, dict[int, str]]:
+    """BPBD's IK13.02 (nilai akhir) with no annual value and these TW I–IV values; returns the
+    file and the TW cells."""
+    path = input_file(folder, "BPBD")
+    row = _row_of(path, "IK13.02")
+    tw = {q: f"{COL[f'realisasi_tw{q}']}{row}" for q in range(1, 5)}
+    typed = {tw[q]: value for q, value in enumerate(quarters, start=1)}
+    _edit_cells(path, tpl.SHEET_INDIKATOR, {f"{COL['realisasi_tahunan']}{row}": None, **typed})
+    return path, tw
+
+
 def test_a_last_value_indicator_with_the_last_quarters_empty_is_warned(
     spec: MasterSpec, tmp_path: Path
 ) -> None:
@@ -360,14 +371,7 @@ def test_a_last_value_indicator_with_the_last_quarters_empty_is_warned(
     position (75) was scored as the year's value with no message, while a kumulatif
     indicator with a quarter left out is warned."""
     folder = copy_inputs(tmp_path)
-    path = input_file(folder, "BPBD")
-    row = _row_of(path, "IK13.02")
-    tw = {q: f"{COL[f'realisasi_tw{q}']}{row}" for q in range(1, 5)}
-    _edit_cells(
-        path,
-        tpl.SHEET_INDIKATOR,
-        {f"{COL['realisasi_tahunan']}{row}": None, tw[1]: 70, tw[2]: 75, tw[3]: None, tw[4]: None},
-    )
+    path, tw = _bpbd_quarters(folder, [70, 75, None, None])
     run = run_pemda(spec, folder)
     found = _issues(run, "kelengkapan.tw_tidak_lengkap")
     mine = found[found["kode_indikator"] == "IK13.02"]
@@ -393,14 +397,7 @@ def test_a_quarter_after_the_period_typed_is_named_with_the_value_used(
     cell now names the quarter typed after the period, the period's empty quarters and the
     realisation used; the old contradicting message is not given for that row."""
     folder, rows = _bkd_quarters(tmp_path, {"IK04.02": (None, [None, None, 9, None])})
-    path = input_file(folder, "BPBD")
-    row = _row_of(path, "IK13.02")
-    tw = {q: f"{COL[f'realisasi_tw{q}']}{row}" for q in range(1, 5)}
-    _edit_cells(
-        path,
-        tpl.SHEET_INDIKATOR,
-        {f"{COL['realisasi_tahunan']}{row}": None, tw[1]: 70, tw[2]: None, tw[3]: 75, tw[4]: None},
-    )
+    _, tw = _bpbd_quarters(folder, [70, None, 75, None])
     run = run_pemda(spec.with_periode("TW2"), folder)
     later = _issues(run, "kelengkapan.tw_di_luar_periode").set_index("kode_indikator")
     assert sorted(later.index) == ["IK04.02", "IK13.02"]
