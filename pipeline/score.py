@@ -510,10 +510,13 @@ def aggregate(df: pd.DataFrame, by: list[str], settings: Settings) -> pd.DataFra
         weighted if settings.metode_rata_rata == "bobot" else scores.mean().to_numpy(),
         index=out.index,
     )
+    metode = method_text(settings) + " dari " + out["jumlah_dinilai"].astype(str) + " indikator"
+    if by:  # a group with no scored indicator has no average, so no method beside it either
+        metode = metode.where(out["jumlah_dinilai"] > 0, "")
     return out.assign(
         rata_rata_capaian=avg,
         predikat=classify(avg, settings.skala),
-        metode=method_text(settings) + " dari " + out["jumlah_dinilai"].astype(str) + " indikator",
+        metode=metode,
     )
 
 

@@ -145,6 +145,20 @@ def test_unspent_budget_of_a_unit_without_a_scored_indicator_says_so(
     assert ws.cell(s09, cols["Jenis Sisa"]).value == none_scored
 
 
+def test_an_opd_without_a_scored_indicator_shows_no_averaging_method(workbook_path: Path) -> None:
+    """DISPRINDAG (1 indicator, none scored) and KESBANGPOL (not sent) have no average, yet the
+    OPD sheet said 'rata-rata sederhana, capaian dibatasi 120% dari 0 indikator' beside the
+    empty cell; KEC_BJS and SETDA, with no indicator at all, showed nothing there."""
+    ws = openpyxl.load_workbook(workbook_path)["OPD"]
+    cols = _columns(ws)
+    for code in ("DISPRINDAG", "KESBANGPOL", "KEC_BJS", "SETDA"):
+        row = _row_of(ws, cols["Kode OPD"], code)
+        assert ws.cell(row, cols["Rata-rata Capaian (%)"]).value is None, code
+        assert ws.cell(row, cols["Metode Rata-rata"]).value in (None, ""), code
+    dinkes = _row_of(ws, cols["Kode OPD"], "DINKES")
+    assert ws.cell(dinkes, cols["Metode Rata-rata"]).value.endswith("dari 14 indikator")
+
+
 @pytest.fixture(scope="module")
 def other_report(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The demo with one decimal shown, no cap on capaian (S05 averages 200 %) and DLH's
