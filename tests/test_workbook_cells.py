@@ -159,6 +159,18 @@ def test_an_opd_without_a_scored_indicator_shows_no_averaging_method(workbook_pa
     assert ws.cell(dinkes, cols["Metode Rata-rata"]).value.endswith("dari 14 indikator")
 
 
+def test_e81_footer_of_an_opd_without_a_file_counts_nothing(workbook_path: Path) -> None:
+    """KESBANGPOL sent nothing: its E.81 footer read 'K: rata-rata kolom 14 (K) dari 0
+    indikator; Rp: … dari 0 program' above three listed programmes, beside '-'."""
+    ws = openpyxl.load_workbook(workbook_path)["E.81"]
+    notes = [str(c.value) for row in ws.iter_rows() for c in row if str(c.value).startswith("K: ")]
+    assert notes and not [n for n in notes if "dari 0 " in n]
+    assert "K: tidak dihitung, kolom 14 (K) kosong; Rp: tidak dihitung, kolom 13 (Rp) kosong" in (
+        notes
+    )
+    assert sum(n.startswith("K: rata-rata kolom 14 (K) dari ") for n in notes) == len(notes) - 1
+
+
 @pytest.fixture(scope="module")
 def other_report(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The demo with one decimal shown, no cap on capaian (S05 averages 200 %) and DLH's

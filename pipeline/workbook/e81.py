@@ -645,10 +645,20 @@ def _footer(ws: Worksheet, rh: RowHeights, row: int, foot: Any, e81: E81, st: _S
                     if capped
                     else ""
                 )
+                # a count of 0 (berkas belum diterima) is said as such, not "dari 0 indikator"
+                n_k, n_rp = int(foot["jumlah_k"]), int(foot["jumlah_rp"])
                 note = (
-                    f"K: rata-rata kolom 14 (K) dari {int(foot['jumlah_k'])} indikator{cap}; "
-                    f"Rp: Σ kolom 13 (Rp) / Σ kolom 8 (Rp) × 100 dari {int(foot['jumlah_rp'])} "
-                    "program"
+                    (
+                        f"K: rata-rata kolom 14 (K) dari {n_k} indikator{cap}"
+                        if n_k
+                        else "K: tidak dihitung, kolom 14 (K) kosong"
+                    )
+                    + "; "
+                    + (
+                        f"Rp: Σ kolom 13 (Rp) / Σ kolom 8 (Rp) × 100 dari {n_rp} program"
+                        if n_rp
+                        else "Rp: tidak dihitung, kolom 13 (Rp) kosong"
+                    )
                 )
                 kv: object = float(foot["rata_k"])
                 rv: object = float(foot["rata_rp"])
