@@ -594,12 +594,15 @@ def test_spec_without_programs_runs_end_to_end(tmp_path: Path) -> None:
 def test_no_data_is_an_answer_not_an_error(
     spec: MasterSpec, sukamaju: tuple[Path, Path], tmp_path: Path, typed: str
 ) -> None:
+    typed_at: list[str] = []
+
     def change(wb: openpyxl.Workbook) -> None:
         ws = wb[tpl.SHEET_INDIKATOR]
         row = contoh.row_of(ws, "K1")
         for key in (*schema.TW_COLUMNS, "faktor_penghambat"):
             ws[f"{IND[key]}{row}"] = None
-        contoh.put(ws, f"{IND['realisasi_tahunan']}{row}", typed)
+        typed_at.append(f"{IND['realisasi_tahunan']}{row}")
+        contoh.put(ws, typed_at[0], typed)
 
     result, _ = variant(spec, sukamaju, tmp_path, "DINKES", change)
     assert not result.has_errors  # not a DRAFT because of it
@@ -608,6 +611,9 @@ def test_no_data_is_an_answer_not_an_error(
     warn = _rules(result, "nilai.data_tidak_tersedia")
     assert list(warn["severity"]) == [WARNING]
     assert "Faktor Penghambat" in warn.iloc[0]["message"]
+    # what the clerk typed, and where, is quoted (it said only 'data tidak tersedia')
+    assert warn.iloc[0]["found"] == typed
+    assert f"('{typed}' di {typed_at[0]})" in warn.iloc[0]["message"]
     assert result.results.keseluruhan["data_tidak_tersedia"] == 1
     assert result.results.keseluruhan["belum_lapor"] == 0
     s1 = result.results.sasaran.set_index("kode_sasaran").loc["S1"]

@@ -256,7 +256,7 @@ def extract_realisasi(
                 typed = key in raw.get("_galat_ketik", ())
                 _formula_text(out, raw["_rumus"][key], cell_at(letters, key, r), code, typed)
         if rec["realisasi_tidak_tersedia"]:
-            _no_data_issue(out, rec, code)
+            _no_data_issue(out, rec, raw, code)
         rows.append(rec)
     for code in expected:
         if code not in seen:
@@ -513,22 +513,32 @@ def _unit_warning(
     )
 
 
-def _no_data_issue(out: FileIssues, rec: dict[str, Any], code: str) -> None:
-    """``n/a`` is an answer: recorded, and a reason asked for where none is given."""
+def _no_data_issue(out: FileIssues, rec: dict[str, Any], raw: dict[str, Any], code: str) -> None:
+    """``n/a`` is an answer: recorded (with what was typed, and where), and a reason asked for
+    where none is given."""
     reason = rec["faktor_penghambat"]
+    typed, where = next(
+        (
+            (str(raw[k]).strip(), str(rec.get(f"sel_{k}") or ""))
+            for k in ("realisasi_tahunan", *schema.TW_COLUMNS)
+            if raw.get(k) is not None and parse_number(str(raw[k])).kind == "tidak_tersedia"
+        ),
+        ("n/a", str(rec.get("sel_realisasi_tahunan") or "")),
+    )
+    shown = f"'{typed}'" + (f" di {where}" if where else "")
     out.issue(
         "nilai.data_tidak_tersedia",
         INFO if reason else WARNING,
-        "Realisasi ditulis sebagai data tidak tersedia; indikator ini dicatat 'data tidak "
-        "tersedia' dan tidak ikut rata-rata. "
+        f"Realisasi ditulis sebagai data tidak tersedia ({shown}); indikator ini dicatat 'data "
+        "tidak tersedia' dan tidak ikut rata-rata. "
         + (
             "Alasannya ada di Faktor Penghambat."
             if reason
             else "Tuliskan alasannya di Faktor Penghambat (misalnya data BPS belum terbit)."
         ),
         sheet=tpl.SHEET_INDIKATOR,
-        cell=rec["sel_faktor_penghambat"] if not reason else rec["sel_realisasi_tahunan"],
-        found="data tidak tersedia",
+        cell=rec["sel_faktor_penghambat"] if not reason else where or rec["sel_realisasi_tahunan"],
+        found=typed,
         expected="alasan di Faktor Penghambat" if not reason else "",
         kode_indikator=code,
     )
