@@ -22,6 +22,7 @@ LINE_PT = 12.0  # height of one line of 9 pt text
 
 # A4 in points and the margins every sheet uses (inches, as the writers take them).
 A4_PT = (595.3, 841.9)
+A3_PT = (841.9, 1190.6)  # a wide table of many rows (the national Pemda sheet)
 MARGIN_SIDE_IN = 0.4
 MARGIN_TOP_IN = 0.75
 MARGIN_BOTTOM_IN = 0.7
@@ -33,12 +34,12 @@ def col_width_pt(chars: float, font_pt: float = FONT_PT) -> float:
     return chars * 5.25 * font_pt / FONT_PT + 4.0
 
 
-def printable_width_pt(landscape: bool) -> float:
-    return (A4_PT[1] if landscape else A4_PT[0]) - 2 * MARGIN_SIDE_IN * 72
+def printable_width_pt(landscape: bool, paper: tuple[float, float] = A4_PT) -> float:
+    return (paper[1] if landscape else paper[0]) - 2 * MARGIN_SIDE_IN * 72
 
 
-def printable_height_pt(landscape: bool) -> float:
-    return (A4_PT[0] if landscape else A4_PT[1]) - (MARGIN_TOP_IN + MARGIN_BOTTOM_IN) * 72
+def printable_height_pt(landscape: bool, paper: tuple[float, float] = A4_PT) -> float:
+    return (paper[0] if landscape else paper[1]) - (MARGIN_TOP_IN + MARGIN_BOTTOM_IN) * 72
 
 
 def min_scale(font_pt: float = FONT_PT) -> int:
@@ -53,19 +54,30 @@ def footer_pt(scale: int | None) -> int:
     return max(9, math.ceil(DESIGN_PT / ((scale or 100) / 100)))
 
 
-def fit_scale(widths: Iterable[float], landscape: bool, font_pt: float = FONT_PT) -> int:
+def fit_scale(
+    widths: Iterable[float],
+    landscape: bool,
+    font_pt: float = FONT_PT,
+    paper: tuple[float, float] = A4_PT,
+) -> int:
     """The print scale (%) at which columns fit the page width, never below the 7 pt floor."""
     total = sum(col_width_pt(w, font_pt) for w in widths)
-    scale = math.floor(min(100.0, printable_width_pt(landscape) / max(total, 1.0) * 100 * 0.97))
+    room = printable_width_pt(landscape, paper)
+    scale = math.floor(min(100.0, room / max(total, 1.0) * 100 * 0.97))
     return max(scale, min_scale(font_pt))
 
 
 def panels(
-    widths: list[float], keys: int, scale: int, landscape: bool, font_pt: float = FONT_PT
+    widths: list[float],
+    keys: int,
+    scale: int,
+    landscape: bool,
+    font_pt: float = FONT_PT,
+    paper: tuple[float, float] = A4_PT,
 ) -> list[int]:
     """Column indices where a new printed page (panel) starts; the first ``keys`` columns are
     repeated on every panel, so each panel fits the width at ``scale``."""
-    room = printable_width_pt(landscape) * 0.97 / (scale / 100)
+    room = printable_width_pt(landscape, paper) * 0.97 / (scale / 100)
     fixed = sum(col_width_pt(w, font_pt) for w in widths[:keys])
     breaks, used = [], fixed
     for index in range(keys, len(widths)):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import itertools
 import math
 import re
 import time
@@ -950,3 +951,46 @@ def test_one_pemda_folder_given_as_the_root_says_so(tmp_path: Path) -> None:
     assert "adalah folder satu Pemda" in done.stderr
     assert str(tmp_path / "akar") in done.stderr
     assert len(done.stderr.strip().splitlines()) == 1
+
+
+def test_pemda_sheet_shares_its_rows_evenly_over_the_pages(
+    national: Setup, tmp_path: Path
+) -> None:
+    """The Pemda sheet printed on A4 in four panels of 19 rows, the 20th Pemda alone on a page
+    of each panel (11 pages for 20 Pemda): now on A3 in three panels at the same print scale,
+    20 Pemda on one page of each, and more shared evenly over as few pages as they need."""
+    import openpyxl
+
+    from pipeline.nasional import summary
+    from pipeline.workbook.nasional import write_national_workbook
+
+    _, out, _ = national
+    one = _table(out, "pemda").iloc[[0]]
+    for count in (20, 70, 130):
+        pemda = pd.concat([one] * count, ignore_index=True)
+        pemda["kode_pemda"] = [f"{9000 + i}" for i in range(count)]
+        pemda["alasan"] = "4 ERROR di 4 OPD (OPD0005, OPD0007, OPD0018, OPD0023): " + (
+            "anggaran.melebihi_pagu ×2, berkas.format ×1, nilai.tangga ×1"
+        )
+        pemda = summary.pemda_table(pemda.to_dict("records")).assign(warna_predikat="#00B050")
+        scale = summary.national_scale()
+        path = write_national_workbook(
+            tmp_path / f"nasional_{count}.xlsx",
+            pemda,
+            summary.headline(pemda, scale),
+            summary.distribution(pemda, scale),
+            summary.provinces(pemda, scale),
+            summary.data_quality([]),
+            scale,
+            "Uji",
+            "Nasional",
+            2024,
+        )
+        ws = openpyxl.load_workbook(path)["Pemda"]
+        assert ws.page_setup.paperSize == 8 and ws.page_setup.orientation == "landscape"
+        assert ws.page_setup.scale >= 80  # 9 pt text prints at 7,2 pt or more
+        assert ws.print_title_cols == "$A:$B" and len(ws.col_breaks.brk) == 2  # three panels
+        starts = [2] + [b.id for b in ws.row_breaks.brk] + [2 + count]
+        sizes = [b - a for a, b in itertools.pairwise(starts)]
+        assert sum(sizes) == count and (len(sizes) == 1) == (count == 20), sizes
+        assert max(sizes) - min(sizes) <= 1, sizes  # no page with a last row or two alone

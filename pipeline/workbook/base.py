@@ -25,6 +25,8 @@ from xlsxwriter.worksheet import Worksheet
 from pipeline import fmt, frames, schema
 from pipeline.config import Settings
 from pipeline.layout import (
+    A3_PT,
+    A4_PT,
     FONT_PT,
     MARGIN_BOTTOM_IN,
     MARGIN_SIDE_IN,
@@ -32,6 +34,7 @@ from pipeline.layout import (
     fit_scale,
     footer_pt,
     panels,
+    printable_height_pt,
     row_height,
     text_room_pt,
     text_width_pt,
@@ -240,13 +243,15 @@ def print_setup(
     landscape: bool = True,
     scale: int | None = None,
     repeat: tuple[int, int] | None = (0, 0),
+    a3: bool = False,
 ) -> None:
-    """A4, margins, the DRAFT page header, the footer, a fixed print scale, repeated rows."""
+    """A4 (or A3), margins, the DRAFT page header, the footer, a fixed print scale, repeated
+    rows."""
     if landscape:
         ws.set_landscape()
     else:
         ws.set_portrait()
-    ws.set_paper(9)
+    ws.set_paper(8 if a3 else 9)
     ws.set_margins(
         left=MARGIN_SIDE_IN, right=MARGIN_SIDE_IN, top=MARGIN_TOP_IN, bottom=MARGIN_BOTTOM_IN
     )
@@ -299,6 +304,8 @@ def write_table(
     freeze_cols: int = 0,
     decimals: pd.Series | None = None,
     totals: dict[str, list[Any]] | None = None,
+    even_pages: bool = False,
+    a3: bool = False,
 ) -> int:
     """A data sheet: the banner, a header row, one row per record; frozen, filtered, printable.
 
@@ -306,16 +313,20 @@ def write_table(
     indicator's own precision). A Rupiah column shows sen on every row when any of its amounts
     has sen, and is as wide as its widest amount; ``totals`` are the amounts the caller writes
     in bold under the table, per column key, counted in that width. Returns the last row
-    written.
+    written. With ``even_pages`` the rows are shared evenly over the printed pages (no page
+    holding a last row or two alone); with ``a3`` it prints on A3, for a table of many columns
+    and rows that would be cut into many narrow A4 panels.
     """
     cols = _fit_amounts(_whole_words(cols, df), df, totals or {})
     widths = [c.width for c in cols]
-    scale = fit_scale(widths, landscape=True)
-    breaks = panels(widths, freeze_cols, scale, landscape=True)
+    paper = A3_PT if a3 else A4_PT
+    scale = fit_scale(widths, landscape=True, paper=paper)
+    breaks = panels(widths, freeze_cols, scale, landscape=True, paper=paper)
     # on a sheet printed in panels only the key columns repeat: the banner stays within them
-    write_banner(ws, status, title, fmts, widths[:freeze_cols] if breaks else widths)
+    banner = write_banner(ws, status, title, fmts, widths[:freeze_cols] if breaks else widths)
     first = HEADER_ROW
-    ws.set_row(first, row_height(*((c.title, c.width) for c in cols), bold=True))
+    header = row_height(*((c.title, c.width) for c in cols), bold=True)
+    ws.set_row(first, header)
     for c, col in enumerate(cols):
         ws.write_string(first, c, col.title, fmts.header)
         ws.set_column(c, c, col.width)
@@ -323,8 +334,10 @@ def write_table(
     places = list(decimals) if decimals is not None else [None] * len(rows)
     sen = {c.key: fmt.desimal_rupiah(df[c.key]) for c in cols if c.kind == "rp" and c.key in df}
     wrapped = [c for c in cols if c.kind == "text"]
+    heights = []
     for r, (rec, dec) in enumerate(zip(rows, places, strict=True), start=first + 1):
-        ws.set_row(r, row_height(*((rec.get(c.key), c.width) for c in wrapped)))
+        heights.append(row_height(*((rec.get(c.key), c.width) for c in wrapped)))
+        ws.set_row(r, heights[-1])
         for c, col in enumerate(cols):
             row_dec = (
                 int(dec) if col.kind == "num" and dec is not None and not is_missing(dec) else None
@@ -335,12 +348,39 @@ def write_table(
     last = first + len(rows)
     ws.freeze_panes(first + 1, freeze_cols)
     ws.autofilter(first, 0, max(last, first), len(cols) - 1)
-    print_setup(ws, status, footer, landscape=True, scale=scale, repeat=(0, first))
+    print_setup(ws, status, footer, landscape=True, scale=scale, repeat=(0, first), a3=a3)
+    if even_pages:
+        page = printable_height_pt(landscape=True, paper=paper) * 100 / scale * 0.97
+        room = page - banner - header
+        ws.set_h_pagebreaks([first + 1 + i for i in even_breaks(heights, room)])
     if breaks:
         ws.repeat_columns(0, max(freeze_cols - 1, 0))
         ws.set_v_pagebreaks(breaks)
         ws.print_across()
     return last
+
+
+def even_breaks(heights: list[float], room: float) -> list[int]:
+    """Indices of the rows that start a new page: as few pages as rows of ``heights`` fill
+    with ``room`` points each, the rows shared evenly over them."""
+
+    def fill(pages: int) -> list[int]:  # at most an even share of the rows left a page
+        out, used, count = [], 0.0, 0
+        most = math.ceil(len(heights) / pages)
+        for i, height in enumerate(heights):
+            if count and (used + height > room or count >= most):
+                out.append(i)
+                used, count = 0.0, 0
+                most = math.ceil((len(heights) - i) / max(pages - len(out), 1))
+            used += height
+            count += 1
+        return out
+
+    pages = len(fill(1)) + 1
+    if pages == 1:
+        return []
+    even = fill(pages)
+    return even if len(even) + 1 == pages else fill(1)
 
 
 NARROW_MAX = 24  # a narrow text column widens up to this to keep its longest word whole

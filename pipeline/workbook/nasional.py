@@ -35,7 +35,7 @@ from pipeline.workbook.base import (
 )
 from pipeline.xlsx_safe import SafeWorkbook
 
-PEMDA_COLS = [  # printed in panels, Kode and Nama repeated on each
+PEMDA_COLS = [  # printed on A3 in three panels, Kode and Nama repeated on each
     Col("kode_pemda", width=7),
     Col("nama_pemda", width=32),
     Col("nama_provinsi", width=14),
@@ -50,7 +50,7 @@ PEMDA_COLS = [  # printed in panels, Kode and Nama repeated on each
     Col("opd_kirim", "int", 9),
     Col("opd_total", "int", 6),
     Col("jumlah_error", "int", 8),
-    Col("alasan", width=44, header="Keterangan / Alasan"),
+    Col("alasan", width=60, header="Keterangan / Alasan"),  # two lines for most reasons
     Col("kategori_efisiensi", width=12),
     Col("opd_terlambat", "int", 10),
     Col("opd_belum", "int", 8),
@@ -168,7 +168,18 @@ def write_national_workbook(
                 for name, folder in zip(pemda["nama_pemda"], pemda["folder"], strict=True)
             ]
         )
-        write_table(ws, named, PEMDA_COLS, fmts, status, "Pemda", footer, freeze_cols=2)
+        write_table(
+            ws,
+            named,
+            PEMDA_COLS,
+            fmts,
+            status,
+            "Pemda",
+            footer,
+            freeze_cols=2,
+            even_pages=True,
+            a3=True,
+        )
         _colour_predikat(ws, fmts, pemda, PEMDA_COLS, list(pemda["warna_predikat"]))
 
         if not provinces.empty:
