@@ -102,7 +102,7 @@ TIDAK_DIOLAH_COLS = [
 ]
 MUTU_TOP = 40  # rules listed on the data-quality sheet
 NOT_RUN_SHEET = "Tidak Diolah"  # the folders that could not be run, when there are any
-DRAFT_TOP = 8  # DRAFT Pemda named on the Ringkasan page, as many of them as fit on it
+DRAFT_TOP = 60  # DRAFT Pemda named on the Ringkasan page at most, as many as fit on it
 DEFAULT_ROW_PT = 15.0  # a row whose height is not set
 
 
@@ -247,6 +247,7 @@ def _without_province(pemda: pd.DataFrame, shown: int = 10) -> str:
 
 RINGKASAN_WIDTHS = (44, 30, 2, 16, 24, 11, 10)
 RINGKASAN_SCALE = 85  # 9 pt prints at 7,65 pt, like the Pemda workbook's Ringkasan
+CHART_PX = 230  # height of the chart of the spread of Pemda averages
 
 
 def _ringkasan(
@@ -373,9 +374,11 @@ def _ringkasan(
     ]
     first = 4
     used_above = 20 + 22 + intro + DEFAULT_ROW_PT  # rows 0-3
+    row_pt = [20, 22, intro, DEFAULT_ROW_PT]  # the height of each row set so far
     for i, (name, val, kind) in enumerate(rows, start=first):
         ws.set_row(i, 24 if kind == "big" else 17)
         used_above += 24 if kind == "big" else 17
+        row_pt.append(24 if kind == "big" else 17)
         ws.write_string(i, 0, name, label)
         if kind in ("big", "rp") and is_missing(val):
             ws.write_string(i, 1, "-", value)
@@ -413,7 +416,10 @@ def _ringkasan(
     said = "; ".join(t for t in others if t)
     if said:  # wrapped within the columns under the table (past them it is not printed)
         said = f"{said} (lihat sheet Pemda)."
-        ws.set_row(below, row_height((said, sum(RINGKASAN_WIDTHS[3:]))))
+        said_pt = row_height((said, sum(RINGKASAN_WIDTHS[3:])))
+        ws.set_row(below, said_pt)
+        used_above += said_pt - row_pt[below]
+        row_pt[below] = said_pt
         ws.merge_range(below, 3, below, 6, said, fmts.get(italic=True, text_wrap=True))
     chart = wb.add_chart({"type": "column"})
     chart.add_series(
@@ -437,8 +443,11 @@ def _ringkasan(
     )
     # as wide as the columns it stands on (D–G), so it ends inside the printed page
     width = sum(int(w * 7 + 5) for w in RINGKASAN_WIDTHS[3:]) - 12
-    chart.set_size({"width": width, "height": 230})
+    chart.set_size({"width": width, "height": CHART_PX})
     ws.insert_chart(below + 2, 3, chart, {"x_offset": 4})
+    # below the chart a DRAFT Pemda's reason takes the whole width (beside it, column B only)
+    above_chart = row_pt[: below + 2] + [DEFAULT_ROW_PT] * (below + 2 - len(row_pt))
+    chart_end = sum(above_chart) + CHART_PX * 0.75
 
     start = first + len(rows) + 1
     heights_set = first + len(rows)  # rows from here on have the default height until set
@@ -453,26 +462,33 @@ def _ringkasan(
     )
     wrap = fmts.get(text_wrap=True)
     row = start + 1
-    # The page holds what is above, the DRAFT rows that fit, and three lines after them.
-    room = printable_height_pt(landscape=True) * 100 / RINGKASAN_SCALE * 0.95
-    used = used_above + DEFAULT_ROW_PT * (row - heights_set) + DEFAULT_ROW_PT * 3
+    # The page holds what is above, the DRAFT rows that fit, and the lines after them (the
+    # Pemda left uncounted; a blank line and the folders not run, when there are any).
+    not_run = pemda[~pemda["status"].isin(("FINAL", "DRAFT"))]
+    after = 3 if len(not_run) else 1
+    room = printable_height_pt(landscape=True) * 100 / RINGKASAN_SCALE * 0.97
+    used = used_above + DEFAULT_ROW_PT * (row - heights_set + after)
     shown = 0
     for rec in records(drafts.head(DRAFT_TOP)):
         who = f"{rec['kode_pemda']} {rec['nama_pemda']}"
-        height = row_height((who, RINGKASAN_WIDTHS[0]), (rec["alasan"], RINGKASAN_WIDTHS[1]))
+        wide = used - DEFAULT_ROW_PT * after >= chart_end  # where this row starts
+        reason = sum(RINGKASAN_WIDTHS[1:]) if wide else RINGKASAN_WIDTHS[1]
+        height = row_height((who, RINGKASAN_WIDTHS[0]), (rec["alasan"], reason))
         if used + height > room:
             break
         used += height
         ws.set_row(row, height)
         ws.write_string(row, 0, who, wrap)
-        ws.write_string(row, 1, rec["alasan"], wrap)
+        if wide:
+            ws.merge_range(row, 1, row, last_col, rec["alasan"], wrap)
+        else:
+            ws.write_string(row, 1, rec["alasan"], wrap)
         row += 1
         shown += 1
     if len(drafts) > shown:
         rest = n(len(drafts) - shown, 0)
         ws.write_string(row, 0, f"… dan {rest} Pemda lain (sheet Pemda)", fmts.plain)
         row += 1
-    not_run = pemda[~pemda["status"].isin(("FINAL", "DRAFT"))]
     if len(not_run):
         ws.write_string(
             row + 1,
