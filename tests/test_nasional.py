@@ -318,6 +318,13 @@ def test_national_workbook(national: Setup) -> None:
         )
         serapan = group["realisasi_anggaran"].sum() / group["pagu_dilaporkan"].sum() * 100
         assert row["Serapan (%)"] == pytest.approx(serapan, abs=1e-9)
+        # the lowest and highest Pemda averages, named as such (not an indicator's capaian)
+        assert row["Rata-rata Pemda Terendah (%)"] == pytest.approx(
+            group["rata_rata_capaian"].min(), abs=1e-9
+        )
+        assert row["Rata-rata Pemda Tertinggi (%)"] == pytest.approx(
+            group["rata_rata_capaian"].max(), abs=1e-9
+        )
     shown = [
         str(v)
         for name in ("Ringkasan", "Pemda", "Provinsi", "Mutu Data", "Tidak Diolah")
