@@ -111,8 +111,10 @@ def test_no_python_leftovers_and_indonesian_numbers(pdfs: dict, key: str) -> Non
     assert "{" not in text and "}" not in text, key
     assert "###" not in text, key  # a number or date too wide for its column
     assert not {"nan", "NaN", "None", "NaT", "inf"} & words, key
-    # a time after a date reads 09.15 in Indonesian (PUEBI): not an English decimal
-    found = ENGLISH_DECIMAL.findall(re.sub(r"(?<=\b(?:19|20)\d\d )\d\d\.\d\d\b", "", text))
+    # a time after a date or after "pukul" reads 09.15 in Indonesian (PUEBI): not an English
+    # decimal
+    times_shown = r"(?:(?<=\b(?:19|20)\d\d )|(?<=\bpukul ))\d\d\.\d\d\b"
+    found = ENGLISH_DECIMAL.findall(re.sub(times_shown, "", text))
     assert not found, (key, found[:10])
     dates = ISO_DATE.findall(text)
     assert not dates, (key, dates[:10])
