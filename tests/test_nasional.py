@@ -735,8 +735,7 @@ def test_ringkasan_stays_one_page_with_many_draft_pemda(national: Setup, tmp_pat
     import openpyxl
 
     from pipeline.layout import printable_height_pt
-    from pipeline.nasional import summary
-    from pipeline.workbook.nasional import RINGKASAN_SCALE, write_national_workbook
+    from pipeline.workbook.nasional import RINGKASAN_SCALE
 
     _, out, _ = national
     one = _table(out, "pemda").iloc[[0]]
@@ -748,20 +747,7 @@ def test_ringkasan_stays_one_page_with_many_draft_pemda(national: Setup, tmp_pat
     pemda["status"] = "DRAFT"
     pemda["alasan"] = reason
     pemda["jumlah_error"] = 4
-    pemda = summary.pemda_table(pemda.to_dict("records")).assign(warna_predikat="#00B050")
-    scale = summary.national_scale()
-    path = write_national_workbook(
-        tmp_path / "nasional.xlsx",
-        pemda,
-        summary.headline(pemda, scale),
-        summary.distribution(pemda, scale),
-        summary.provinces(pemda, scale),
-        summary.data_quality([]),
-        scale,
-        "Uji",
-        "Nasional",
-        2024,
-    )
+    path = _workbook_of(pemda, tmp_path / "nasional.xlsx")
     ws = openpyxl.load_workbook(path)["Ringkasan"]
     last = max(row for row in range(1, ws.max_row + 1) if ws.cell(row, 1).value is not None)
     height = sum(ws.row_dimensions[r].height or 15.0 for r in range(1, last + 1))
@@ -972,9 +958,6 @@ def test_pemda_sheet_shares_its_rows_evenly_over_the_pages(
     20 Pemda on one page of each, and more shared evenly over as few pages as they need."""
     import openpyxl
 
-    from pipeline.nasional import summary
-    from pipeline.workbook.nasional import write_national_workbook
-
     _, out, _ = national
     one = _table(out, "pemda").iloc[[0]]
     for count in (20, 70, 130):
@@ -983,20 +966,7 @@ def test_pemda_sheet_shares_its_rows_evenly_over_the_pages(
         pemda["alasan"] = "4 ERROR di 4 OPD (OPD0005, OPD0007, OPD0018, OPD0023): " + (
             "anggaran.melebihi_pagu ×2, berkas.format ×1, nilai.tangga ×1"
         )
-        pemda = summary.pemda_table(pemda.to_dict("records")).assign(warna_predikat="#00B050")
-        scale = summary.national_scale()
-        path = write_national_workbook(
-            tmp_path / f"nasional_{count}.xlsx",
-            pemda,
-            summary.headline(pemda, scale),
-            summary.distribution(pemda, scale),
-            summary.provinces(pemda, scale),
-            summary.data_quality([]),
-            scale,
-            "Uji",
-            "Nasional",
-            2024,
-        )
+        path = _workbook_of(pemda, tmp_path / f"nasional_{count}.xlsx")
         ws = openpyxl.load_workbook(path)["Pemda"]
         assert ws.page_setup.paperSize == 8 and ws.page_setup.orientation == "landscape"
         assert ws.page_setup.scale >= 80  # 9 pt text prints at 7,2 pt or more
@@ -1005,3 +975,24 @@ def test_pemda_sheet_shares_its_rows_evenly_over_the_pages(
         sizes = [b - a for a, b in itertools.pairwise(starts)]
         assert sum(sizes) == count and (len(sizes) == 1) == (count == 20), sizes
         assert max(sizes) - min(sizes) <= 1, sizes  # no page with a last row or two alone
+
+
+def _workbook_of(pemda: pd.DataFrame, path: Path) -> Path:
+    """The national workbook of these Pemda rows alone (no root run), all in one colour."""
+    from pipeline.nasional import summary
+    from pipeline.workbook.nasional import write_national_workbook
+
+    table = summary.pemda_table(pemda.to_dict("records")).assign(warna_predikat="#00B050")
+    scale = summary.national_scale()
+    return write_national_workbook(
+        path,
+        table,
+        summary.headline(table, scale),
+        summary.distribution(table, scale),
+        summary.provinces(table, scale),
+        summary.data_quality([]),
+        scale,
+        "Uji",
+        "Nasional",
+        2024,
+    )
