@@ -123,7 +123,7 @@ LABELS: dict[str, str] = {
     "capaian_opd": "Capaian menurut OPD (%)",
     "capaian_mentah": "Capaian (%)",
     "capaian": "Capaian untuk Rata-rata (%)",
-    "dibatasi": "Dibatasi (cap)?",
+    "dibatasi": "Capaian Dibatasi?",
     "rumus": "Rumus",
     "predikat": "Predikat",
     "status": "Status",

@@ -330,7 +330,7 @@ def test_indikator_and_anggaran_recompute_from_their_own_columns(
     assert rows.loc[turun, "Capaian (%)"].tolist() == pytest.approx(expected_turun.tolist())
     capped = rows["Capaian (%)"].clip(upper=120, lower=0)
     assert rows["Capaian untuk Rata-rata (%)"].tolist() == pytest.approx(capped.tolist())
-    assert set(rows.loc[rows["Capaian (%)"] > 120, "Dibatasi (cap)?"]) == {"ya"}
+    assert set(rows.loc[rows["Capaian (%)"] > 120, "Capaian Dibatasi?"]) == {"ya"}
 
     anggaran = read_sheet(workbook_path, "Anggaran").dropna(subset=["Serapan (%)"])
     ratio = anggaran["Realisasi Anggaran (Rp)"] / anggaran["Pagu (Rp)"] * 100

@@ -22,7 +22,7 @@ COLUMNS = {
     "Rumus": "rumus",
     "Capaian (%)": "capaian_mentah",
     "Capaian untuk Rata-rata (%)": "capaian",
-    "Dibatasi (cap)?": "dibatasi",
+    "Capaian Dibatasi?": "dibatasi",
     "Predikat": "predikat",
     "Status": "status",
 }
