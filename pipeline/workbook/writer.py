@@ -458,9 +458,9 @@ def sheet_efisiensi(wb: Workbook, ws: Worksheet, ctx: Context) -> None:
     note = (
         f"Capaian − serapan (poin): efisien bila > {fmt.bertanda(s.efisiensi_batas_atas)}, "
         f"tidak efisien bila < {fmt.bertanda(s.efisiensi_batas_bawah)}, selain itu cukup "
-        "efisien (pengaturan efisiensi_batas_atas / _bawah). Sisa anggaran disebut penghematan "
-        "hanya bila semua indikator yang dinilai mencapai target; tanpa indikator yang dinilai: "
-        "sisa anggaran (tidak ada indikator dinilai)."
+        "efisien (kedua batas diatur di sheet 'pengaturan' master spec). Sisa anggaran disebut "
+        "penghematan hanya bila semua indikator yang dinilai mencapai target; tanpa indikator "
+        "yang dinilai: sisa anggaran (tidak ada indikator dinilai)."
     )
     # one wrapped paragraph over the key columns, which every printed panel repeats (as one
     # line it ran past the page's edge and was cut where the panels part)
