@@ -162,6 +162,21 @@ def _sizes_workbook(path: Path) -> Path:
     return path
 
 
+def test_the_budget_totals_are_printed_with_the_table(pdfs: dict, spec: MasterSpec) -> None:
+    """Every printed page of the Anggaran sheet holds programs: its two totals under the table
+    once fell onto pages of their own, one row on each panel's last page."""
+    codes = set(spec.program["kode_program"].astype(str))
+    pages = [
+        set(re.findall(r"\S+", page))
+        for page in _text(pdfs["workbook"]).split("\f")
+        if "Anggaran dan Realisasi per Program" in page
+    ]
+    assert len(pages) > 2
+    assert sum("Jumlah" in words for words in pages) >= 2  # the totals are printed
+    alone = [i for i, words in enumerate(pages, start=1) if not words & codes]
+    assert not alone, alone
+
+
 def test_the_seven_point_check_catches_small_text(pdfs: dict) -> None:
     """The calibration itself: a 6 pt cell is caught, a 7 pt and a 10 pt cell are not."""
     sizes = {text: height / BOX_PER_PT for height, text in _pages(pdfs["ukuran"])[0]}

@@ -306,6 +306,7 @@ def write_table(
     totals: dict[str, list[Any]] | None = None,
     even_pages: bool = False,
     a3: bool = False,
+    kept: float = 0.0,
 ) -> int:
     """A data sheet: the banner, a header row, one row per record; frozen, filtered, printable.
 
@@ -314,8 +315,9 @@ def write_table(
     has sen, and is as wide as its widest amount; ``totals`` are the amounts the caller writes
     in bold under the table, per column key, counted in that width. Returns the last row
     written. With ``even_pages`` the rows are shared evenly over the printed pages (no page
-    holding a last row or two alone); with ``a3`` it prints on A3, for a table of many columns
-    and rows that would be cut into many narrow A4 panels.
+    holding a last row or two alone), and ``kept`` points of rows the caller writes under the
+    table (its totals) stay on the last page with it; with ``a3`` it prints on A3, for a table
+    of many columns and rows that would be cut into many narrow A4 panels.
     """
     cols = _fit_amounts(_whole_words(cols, df), df, totals or {})
     widths = [c.width for c in cols]
@@ -352,7 +354,8 @@ def write_table(
     if even_pages:
         page = printable_height_pt(landscape=True, paper=paper) * 100 / scale * 0.97
         room = page - banner - header
-        ws.set_h_pagebreaks([first + 1 + i for i in even_breaks(heights, room)])
+        together = [*heights[:-1], heights[-1] + kept] if heights else heights
+        ws.set_h_pagebreaks([first + 1 + i for i in even_breaks(together, room)])
     if breaks:
         ws.repeat_columns(0, max(freeze_cols - 1, 0))
         ws.set_v_pagebreaks(breaks)

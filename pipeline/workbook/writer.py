@@ -374,36 +374,6 @@ def sheet_anggaran(wb: Workbook, ws: Worksheet, ctx: Context) -> None:
         catatan_hitung=program_notes(res.program, ctx.issues, status),
     )
     k = res.keseluruhan
-    last = write_table(
-        ws,
-        prog,
-        ANGGARAN_COLS,
-        fmts,
-        ctx.status,
-        "Anggaran dan Realisasi per Program",
-        ctx.footer,
-        freeze_cols=ANGGARAN_KEYS,
-        totals={
-            "pagu": [k["pagu"], k["pagu_dilaporkan"]],
-            "realisasi_anggaran": [k["realisasi_anggaran"]],
-        },
-    )
-    _predikat(ws, wb, ctx, ANGGARAN_COLS, "predikat_serapan", last)
-    pagu_col, real_col = (
-        col_index(ANGGARAN_COLS, "pagu"),
-        col_index(ANGGARAN_COLS, "realisasi_anggaran"),
-    )
-    ser_col, note_col = (
-        col_index(ANGGARAN_COLS, "serapan"),
-        col_index(ANGGARAN_COLS, "catatan_hitung"),
-    )
-    # the totals with the sen of their column (a sum has sen only where a row has)
-    bold_rp = {
-        key: fmts.number(fmt.desimal_rupiah(prog[key]), bold=True, bg_color="#F2F2F2")
-        for key in ("pagu", "realisasi_anggaran")
-    }
-    bold_pct = fmts.number(fmts.decimals, bold=True, bg_color="#F2F2F2")
-    bold = fmts.get(bold=True, border=1, text_wrap=True, bg_color="#F2F2F2")
     totals = [
         (
             "Jumlah seluruh program",
@@ -423,11 +393,48 @@ def sheet_anggaran(wb: Workbook, ws: Worksheet, ctx: Context) -> None:
             "persentase per program).",
         ),
     ]
-    row = last + 2
-    for label, count, pagu, realisasi, serapan, note in totals:
-        ws.set_row(
-            row, row_height((label, ANGGARAN_COLS[1].width), (note, ANGGARAN_COLS[note_col].width))
+    note_col = col_index(ANGGARAN_COLS, "catatan_hitung")
+    # the two totals under the table, printed on its last page with its last rows
+    heights = [
+        row_height(
+            (f"{label} ({count})", ANGGARAN_COLS[1].width), (note, ANGGARAN_COLS[note_col].width)
         )
+        for label, count, *_, note in totals
+    ]
+    last = write_table(
+        ws,
+        prog,
+        ANGGARAN_COLS,
+        fmts,
+        ctx.status,
+        "Anggaran dan Realisasi per Program",
+        ctx.footer,
+        freeze_cols=ANGGARAN_KEYS,
+        totals={
+            "pagu": [k["pagu"], k["pagu_dilaporkan"]],
+            "realisasi_anggaran": [k["realisasi_anggaran"]],
+        },
+        even_pages=True,
+        kept=row_height(("", 1)) + sum(heights),
+    )
+    _predikat(ws, wb, ctx, ANGGARAN_COLS, "predikat_serapan", last)
+    pagu_col, real_col = (
+        col_index(ANGGARAN_COLS, "pagu"),
+        col_index(ANGGARAN_COLS, "realisasi_anggaran"),
+    )
+    ser_col = col_index(ANGGARAN_COLS, "serapan")
+    # the totals with the sen of their column (a sum has sen only where a row has)
+    bold_rp = {
+        key: fmts.number(fmt.desimal_rupiah(prog[key]), bold=True, bg_color="#F2F2F2")
+        for key in ("pagu", "realisasi_anggaran")
+    }
+    bold_pct = fmts.number(fmts.decimals, bold=True, bg_color="#F2F2F2")
+    bold = fmts.get(bold=True, border=1, text_wrap=True, bg_color="#F2F2F2")
+    row = last + 2
+    for (label, count, pagu, realisasi, serapan, note), height in zip(
+        totals, heights, strict=True
+    ):
+        ws.set_row(row, height)
         for col in range(len(ANGGARAN_COLS)):
             ws.write_blank(row, col, None, bold)
         ws.write_string(row, 0, "Jumlah", bold)
