@@ -5,10 +5,11 @@
 
 Each Pemda is built with the seeded generator of ``scripts/synthetic.py`` (a master spec that
 the pipeline accepts, real templates filled with realistic values) and differs from the others:
-25–45 OPDs, its own number of indicators and polarity mix, quarterly-only OPDs, qualitative
-values, and a few late, missing (not sent), superseded and broken files. Most Pemda carry a
-province code (several in one province); a few carry none. Same arguments, same bytes. Nothing
-generated is meant to be committed.
+25–45 OPDs (more of them near 45: about 38 on average, so that 542 Pemda send about 21,000
+files, a national year's), its own number of indicators and polarity mix, quarterly-only OPDs,
+qualitative values, and a few late, missing (not sent), superseded and broken files. Most Pemda
+carry a province code (several in one province); a few carry none. Same arguments, same bytes.
+Nothing generated is meant to be committed.
 """
 
 from __future__ import annotations
@@ -90,7 +91,7 @@ class Plan:
 def plans(count: int, seed: int, opd: tuple[int, int] = (25, 45), tahun: int = 2024) -> list[Plan]:
     """What to build: every Pemda's size, province and defects, from the seed alone.
 
-    ``opd`` is the range of OPD counts (tests use small Pemda).
+    ``opd`` is the range of OPD counts (tests use small Pemda); more Pemda lie near its top.
     """
     rng = random.Random(f"nasional/{seed}")  # the first N Pemda are the same for any count
     used: dict[str, int] = {}
@@ -103,7 +104,9 @@ def plans(count: int, seed: int, opd: tuple[int, int] = (25, 45), tahun: int = 2
         name = f"{rng.choice(_NAMES)} {used[prefix]}"
         weights = [rng.uniform(0.4, 0.8), rng.uniform(0.1, 0.3), rng.uniform(0.0, 0.15)]
         weights.append(max(0.02, 1 - sum(weights)))
-        n_opd = rng.randint(*opd)
+        # more Pemda near the top of the range than near its foot: with 25-45 they average
+        # about 38 OPDs and as many files, 542 of them about 21,000 workbooks, a year's
+        n_opd = round(rng.triangular(opd[0], opd[1], opd[1]))
         out.append(
             Plan(
                 index=i,

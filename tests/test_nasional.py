@@ -356,6 +356,9 @@ def test_national_demo_is_seeded_and_varied(tmp_path: Path) -> None:
     assert {p.provinsi is None for p in plans} == {True, False}
     assert len({p.provinsi for p in plans if p.provinsi}) > 3
     assert min(p.opd for p in plans) >= 25 and max(p.opd for p in plans) <= 45
+    # the national scale: 542 Pemda send about 21,000 files a year (≈ 39 each)
+    files = sum(p.opd - p.missing + p.duplicates for p in demo.plans(542, 2026))
+    assert 20_000 <= files <= 22_000, files
     assert {p.missing > 0 for p in plans} == {True, False}
     assert {p.broken > 0 for p in plans} == {True, False}
 
