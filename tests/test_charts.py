@@ -114,6 +114,32 @@ def test_dollar_signs_in_a_name_are_drawn_as_written() -> None:
     plt.close(fig)
 
 
+def test_national_ranking_labels_are_not_crossed_by_the_hundred_line() -> None:
+    """A Pemda at 99,9 % had its label written across the dashed 100 % line: each label sits
+    on an opaque white box drawn above that line."""
+    from pipeline.nasional import charts as national
+
+    ranked = pd.DataFrame(
+        {
+            "kode_pemda": ["9101", "9102"],
+            "nama_pemda": ["Kabupaten A", "Kabupaten B"],
+            "rata_rata_capaian": [100.4, 99.9],
+            "warna_predikat": ["#1A9850", "#1A9850"],
+            "predikat": ["Sangat Tinggi", "Sangat Tinggi"],
+        }
+    )
+    fig = national.ranking(ranked, "Peringkat")
+    ax = fig.axes[0]
+    (line,) = [line for line in ax.get_lines() if list(line.get_xdata()) == [100, 100]]
+    labels = [t for t in ax.texts if "%" in t.get_text()]
+    assert len(labels) == 2
+    for text in labels:
+        box = text.get_bbox_patch()
+        assert box is not None and box.get_facecolor() == (1.0, 1.0, 1.0, 1.0)
+        assert text.get_zorder() > line.get_zorder()
+    plt.close(fig)
+
+
 def test_trend_chart_shows_the_specs_decimals_and_its_labels_fit() -> None:
     """tren_sasaran.png showed 88,9% where every other chart and sheet show 88,87%
     (``desimal_tampilan`` = 2); every value label stays inside the chart's axes."""

@@ -113,6 +113,9 @@ def ranking(frame: pd.DataFrame, title: str) -> Figure:
             f"{fmt.persen(value)} {label}",
             va="center",
             fontsize=7,
+            # on white, above the 100 % line: at 99,9 % it ran through the figure
+            bbox={"facecolor": "white", "edgecolor": "none", "pad": 0.4},
+            zorder=3,
         )
     if gap:
         ax.text(0, MAX_BARS // 2, f"… {fmt.angka(gap, 0)} Pemda lain …", va="center", fontsize=8)
