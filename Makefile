@@ -58,8 +58,8 @@ demo: $(VENV)/.installed ## rebuild the Binjai master spec and the embedded inpu
 	$(PY) scripts/build_binjai_demo.py
 
 lint: $(VENV)/.installed ## ruff
-	$(VENV)/bin/ruff check pipeline tests scripts
-	$(VENV)/bin/ruff format --check pipeline tests scripts
+	$(VENV)/bin/ruff check pipeline tests scripts notebooks
+	$(VENV)/bin/ruff format --check pipeline tests scripts notebooks
 
 typecheck: $(VENV)/.installed ## mypy on the package
 	$(VENV)/bin/mypy pipeline
