@@ -56,6 +56,8 @@ def distribution(hist: pd.DataFrame, scale: Scale, title: str) -> Figure:
                 ha="center",
                 fontsize=8,
                 color="#555555",
+                bbox={"facecolor": "white", "edgecolor": "none", "pad": 0.4},  # over its line
+                zorder=3,
             )
     ax.set_xlabel("Rata-rata capaian Pemda (%)")
     ax.set_ylabel("Jumlah Pemda")
