@@ -6,10 +6,11 @@
 Each Pemda is built with the seeded generator of ``scripts/synthetic.py`` (a master spec that
 the pipeline accepts, real templates filled with realistic values) and differs from the others:
 25–45 OPDs (more of them near 45: about 38 on average, so that 542 Pemda send about 21,000
-files, a national year's), its own number of indicators and polarity mix, quarterly-only OPDs,
-qualitative values, and a few late, missing (not sent), superseded and broken files. Most Pemda
-carry a province code (several in one province); a few carry none. Same arguments, same bytes.
-Nothing generated is meant to be committed.
+files, a national year's), its own number of indicators and polarity mix, its own level of
+performance (most near their targets, some well below), quarterly-only OPDs, qualitative
+values, and a few late, missing (not sent), superseded and broken files. Most Pemda carry a
+province code (several in one province); a few carry none. Same arguments, same bytes. Nothing
+generated is meant to be committed.
 """
 
 from __future__ import annotations
@@ -80,6 +81,7 @@ class Plan:
     late: int
     broken: int
     duplicates: int
+    kinerja: float = 1.0  # realisations around this share of the targets
 
     @property
     def folder(self) -> str:
@@ -124,6 +126,9 @@ def plans(count: int, seed: int, opd: tuple[int, int] = (25, 45), tahun: int = 2
                 late=rng.choice([0, 1, 1, 2, 3]),
                 broken=rng.choice([0, 0, 1, 1, 2]),
                 duplicates=rng.choice([0, 1, 1, 2]),
+                # most Pemda near their targets, some well below: the averages spread over
+                # the predikat bands
+                kinerja=round(rng.triangular(0.55, 1.05, 0.95), 3),
             )
         )
     return out
@@ -175,6 +180,7 @@ def build_chunk(job: tuple[list[Plan], str]) -> list[tuple[str, int]]:
             late=plan.late,
             duplicates=plan.duplicates,
             quarterly=plan.quarterly,
+            kinerja=plan.kinerja,
         )
         done.append((plan.folder, len(files)))
     return done

@@ -433,9 +433,16 @@ def _round(value: float, like: float) -> float | int:
 
 
 def _indicator_values(
-    rng: random.Random, rec: dict[str, Any], quarterly: bool, own_capaian: bool
+    rng: random.Random,
+    rec: dict[str, Any],
+    quarterly: bool,
+    own_capaian: bool,
+    kinerja: float = 1.0,
 ) -> tuple[dict[str, object], bool]:
-    """Cell values of one indicator row (by column key) and whether it fell short."""
+    """Cell values of one indicator row (by column key) and whether it fell short.
+
+    ``kinerja`` is how well the Pemda performs: its realisations lie around that share of
+    their targets (1.0: around the target; the other direction for lower-is-better ones)."""
     out: dict[str, object] = {}
     if rng.random() < 0.03:  # not reported yet
         return out, True
@@ -444,7 +451,8 @@ def _indicator_values(
     if polaritas == "kualitatif":
         ladder = LADDERS.get(rec["tangga"]) or [rec["target_teks"]]
         top = ladder.index(rec["target_teks"]) if rec["target_teks"] in ladder else 0
-        step = rng.choices([0, -1, 1], weights=[70, 25, 5])[0]
+        worse = 70 * max(0.0, 1.0 - kinerja) * 3  # a weaker Pemda falls a rung more often
+        step = rng.choices([0, -1, 1], weights=[max(0.0, 70 - worse), 25 + worse, 5])[0]
         value: object = ladder[max(0, min(len(ladder) - 1, top + step))]
         short = step < 0
         out["realisasi_tw4" if quarterly else "realisasi_tahunan"] = value
@@ -457,7 +465,8 @@ def _indicator_values(
         short = not low <= number <= high
     else:
         target = float(rec["target_nilai"])
-        factor = max(0.0, rng.gauss(1.0, 0.12))
+        centre = kinerja if polaritas == "naik" else 2.0 - kinerja
+        factor = max(0.0, rng.gauss(centre, 0.12))
         number = target * factor
         if rec["tipe_nilai"] == "persen":
             number = min(number, 100.0)
@@ -500,8 +509,10 @@ def _file_values(
     rng: random.Random,
     plan: FilePlan,
     quarterly: float,
+    kinerja: float = 1.0,
 ) -> dict[str, dict[str, object]]:
-    """Every filled cell of one OPD file, by sheet name."""
+    """Every filled cell of one OPD file, by sheet name (``kinerja``: see
+    :func:`_indicator_values`)."""
     letter = {
         c.key: tpl.column_letter(tpl.INDIKATOR_COLUMNS, c.key) for c in tpl.INDIKATOR_COLUMNS
     }
@@ -514,7 +525,7 @@ def _file_values(
         row = t.rows_indikator.get(str(rec["kode_indikator"]))
         if row is None:
             continue
-        values, short = _indicator_values(rng, rec, only_quarters, own)
+        values, short = _indicator_values(rng, rec, only_quarters, own, kinerja)
         if not values:
             if rng.random() < 0.5:
                 ind[f"{letter['faktor_penghambat']}{row}"] = "Data belum tersedia dari BPS."
@@ -560,15 +571,17 @@ def _write_file(
         )
 
 
-def _write_opd(job: tuple[MasterSpec, str, list[FilePlan], str, int, float]) -> list[str]:
+def _write_opd(
+    job: tuple[MasterSpec, str, list[FilePlan], str, int, float, float],
+) -> list[str]:
     """Build one OPD's template and write its planned files (a worker task)."""
-    spec, kode, plans, folder, seed, quarterly = job
+    spec, kode, plans, folder, seed, quarterly, kinerja = job
     with tempfile.TemporaryDirectory(prefix="sintetis-") as tmp:
         t = xlsx_fill.build(spec, kode, Path(tmp) / "templat.xlsx")
     written = []
     for plan in plans:
         rng = random.Random(f"fill/{seed}/{kode}/{plan.variant}")
-        cells = _file_values(spec, kode, t, rng, plan, quarterly)
+        cells = _file_values(spec, kode, t, rng, plan, quarterly, kinerja)
         path = Path(folder) / plan.name
         _write_file(t, cells, plan, path)
         written.append(str(path))
@@ -646,10 +659,12 @@ def fill(
     duplicates: int = 0,
     quarterly: float = 0.1,
     jobs: int = 1,
+    kinerja: float = 1.0,
 ) -> list[Path]:
     """Write filled OPD files for ``spec`` into ``folder`` (see :func:`plan_files`).
 
-    ``quarterly`` is the share of OPDs that leave the annual cell empty and report TW I–IV only.
+    ``quarterly`` is the share of OPDs that leave the annual cell empty and report TW I–IV only;
+    ``kinerja`` how well the Pemda performs (realisations around that share of the targets).
     ``jobs`` > 1 builds the templates in that many processes (for large Pemdas).
     """
     if not isinstance(spec, MasterSpec):
@@ -672,6 +687,7 @@ def fill(
             str(folder),
             seed,
             quarterly,
+            kinerja,
         )
         for k, ps in by_opd.items()
     ]

@@ -125,3 +125,18 @@ def test_fast_template_is_build_template_part_for_part(small: MasterSpec, tmp_pa
         tpl.SHEET_META,
     }
     assert list(fast.rows_indikator) == list(small.indikator_opd(kode)["kode_indikator"])
+
+
+def test_a_weaker_pemda_falls_further_below_its_targets(
+    small: MasterSpec, tmp_path: Path
+) -> None:
+    """``kinerja`` sets how well a generated Pemda performs, so that the national demo's
+    averages spread over the predikat bands (every Pemda was near 100 %)."""
+    averages = {}
+    for kinerja in (0.6, 1.0):
+        folder = tmp_path / str(kinerja)
+        synthetic.fill(small, folder, seed=3, kinerja=kinerja)
+        run = run_pemda(small, folder)
+        averages[kinerja] = float(run.results.keseluruhan["rata_rata_capaian"])
+    assert averages[1.0] > 90
+    assert averages[0.6] < averages[1.0] - 20, averages
