@@ -12,6 +12,7 @@ import io
 import itertools
 import math
 import re
+import shutil
 import time
 import zipfile
 from dataclasses import replace
@@ -376,6 +377,40 @@ def test_layout_reasons(tmp_path: Path) -> None:
     assert set(found) == {"dua", "tanpa_input"}
     assert "Ada 2 master spec" in found["dua"]
     assert "input_xlsx/ tidak ada" in found["tanpa_input"]
+
+
+def test_a_link_out_of_a_pemda_folder_does_not_speak_for_it(tmp_path: Path) -> None:
+    """A folder whose master/ (or spec) was a link to another Pemda's ran that Pemda's spec
+    under its own name and, sorted first, took its Kode Pemda: the real Pemda was refused as
+    a duplicate. One whose input_xlsx/ was a link to another Pemda's read that Pemda's files.
+    A Pemda folder that is itself a link (a root assembled from links) still runs."""
+    root = tmp_path / "akar"
+    _spec_only(root / "z_asli")  # 1275, the real Pemda
+    (root / "a_master" / "input_xlsx").mkdir(parents=True)
+    (root / "a_master" / "input_xlsx" / "catatan.txt").write_text("x")
+    (root / "a_master" / "master").symlink_to(Path("..") / "z_asli" / "master")
+    _spec_only(root / "b_masukan", kode="1276")
+    shutil.rmtree(root / "b_masukan" / "input_xlsx")
+    (root / "b_masukan" / "input_xlsx").symlink_to(Path("..") / "z_asli" / "input_xlsx")
+    _spec_only(root / "c_spec", kode="1277")
+    (root / "c_spec" / "master" / "spec.xlsx").unlink()
+    (root / "c_spec" / "master" / "spec.xlsx").symlink_to(root / "z_asli" / "master" / "spec.xlsx")
+    _spec_only(tmp_path / "luar" / "d", kode="1278")
+    (root / "d_tautan").symlink_to(tmp_path / "luar" / "d")
+    _spec_only(root / "e_dalam", kode="1279")  # a link inside its own folder is its own
+    (root / "e_dalam" / "input_xlsx").rename(root / "e_dalam" / "kiriman")
+    (root / "e_dalam" / "input_xlsx").symlink_to("kiriman")
+    found = {f.folder: f for f in discover(root)}
+    assert not found["z_asli"].problem and found["z_asli"].kode_pemda == "1275"
+    assert found["a_master"].problem.startswith(
+        "Folder master/ adalah tautan simbolik ke luar folder Pemda ini (ke ../z_asli/master)"
+    )
+    assert found["a_master"].spec is None and found["a_master"].kode_pemda == ""
+    assert found["b_masukan"].problem.startswith("Folder input_xlsx/ adalah tautan simbolik")
+    assert found["c_spec"].problem.startswith("Master spec spec.xlsx adalah tautan simbolik")
+    assert found["c_spec"].spec is None
+    assert not found["d_tautan"].problem and found["d_tautan"].kode_pemda == "1278"
+    assert not found["e_dalam"].problem and found["e_dalam"].kode_pemda == "1279"
 
 
 def test_no_folder_leaves_the_consolidation_without_a_row(

@@ -112,7 +112,34 @@ def _nested(order: int, path: Path) -> PemdaFolder | None:
     )
 
 
+def _leaves(folder: Path, entry: Path) -> str:
+    """Where ``entry`` (a link) points when it leads out of ``folder``, else ''. A Pemda's
+    ``master/``, ``input_xlsx/`` and spec are its own: a link to another Pemda's would run
+    that Pemda's spec or files under this folder (and take its Kode Pemda from it)."""
+    real = os.path.realpath(folder)
+    if os.path.commonpath([real, os.path.realpath(entry)]) == real:
+        return ""
+    return visible(os.readlink(entry)) if entry.is_symlink() else visible(str(entry.resolve()))
+
+
+def _linked_out(folder: Path, entry: Path, what: str) -> str:
+    """Why a Pemda folder whose ``what`` is a link out of it is not run ('' when it is not)."""
+    target = _leaves(folder, entry)
+    if not target:
+        return ""
+    return (
+        f"{what} adalah tautan simbolik ke luar folder Pemda ini (ke {target}); tidak "
+        "diikuti, karena berkas satu Pemda tidak boleh dibaca sebagai milik Pemda lain. "
+        "Salin master spec dan berkas OPD Pemda ini ke foldernya sendiri."
+    )
+
+
 def _folder(order: int, path: Path, master: Path, inputs: Path) -> PemdaFolder:
+    name = visible(path.name)
+    for entry, what in ((master, f"Folder {master.name}/"), (inputs, f"Folder {inputs.name}/")):
+        linked = entry.is_dir() and _linked_out(path, entry, visible(what))
+        if linked:
+            return PemdaFolder(order, name, None, inputs, problem=linked)
     specs = (
         sorted(
             p
@@ -122,8 +149,6 @@ def _folder(order: int, path: Path, master: Path, inputs: Path) -> PemdaFolder:
         if master.is_dir()
         else []
     )
-    # the name as shown and stored (a byte that is not UTF-8 becomes \xNN; text only)
-    name = visible(path.name)
     base = PemdaFolder(order, name, specs[0] if len(specs) == 1 else None, inputs)
     if not specs:
         return replace(base, problem=f"Tidak ada master spec (.xlsx) di folder {SPEC_FOLDER}/.")
@@ -134,6 +159,9 @@ def _folder(order: int, path: Path, master: Path, inputs: Path) -> PemdaFolder:
             problem=f"Ada {len(specs)} master spec di folder {SPEC_FOLDER}/ ({names}); "
             "sisakan satu.",
         )
+    linked = _linked_out(path, specs[0], f"Master spec {visible(specs[0].name)}")
+    if linked:
+        return replace(base, spec=None, problem=linked)
     if not inputs.is_dir():
         return replace(base, problem=f"Folder {INPUT_FOLDER}/ tidak ada.")
     with os.scandir(inputs):  # a folder that cannot be listed is this Pemda's row, not FINAL
