@@ -343,9 +343,11 @@ def completed(c: Checked) -> tuple[Validated, ResultInputs]:
     return v, scoring
 
 
-def spec_mismatch(run: Run) -> str:
+def spec_mismatch(
+    run: Run, advice: str = "periksa --spec dan --input; keluaran sebelumnya tidak diubah."
+) -> str:
     """One sentence when every readable input file is for another Pemda or year than the spec
-    (the wrong ``--spec`` or ``--input``), else ''."""
+    (the wrong ``--spec`` or ``--input``), else ''; ``advice`` ends it."""
     spec = run.spec
     claims = [
         (s.meta.get("kode_pemda", ""), s.meta.get("tahun", ""))
@@ -357,8 +359,7 @@ def spec_mismatch(run: Run) -> str:
     other = ", ".join(f"Pemda {p or '?'} tahun {t or '?'}" for p, t in sorted(set(claims))[:3])
     return (
         f"Master spec untuk {spec.pemda['nama_pemda']} ({spec.kode_pemda}) tahun {spec.tahun}, "
-        f"tetapi semua {len(claims)} berkas masukan untuk {other}: periksa --spec dan --input; "
-        "keluaran sebelumnya tidak diubah."
+        f"tetapi semua {len(claims)} berkas masukan untuk {other}: {advice}"
     )
 
 

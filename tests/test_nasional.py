@@ -499,6 +499,43 @@ def test_the_folder_check_reads_the_kode_pemda_the_run_uses(tmp_path: Path) -> N
     assert not out.exists()
 
 
+def test_a_pemda_whose_files_are_all_another_pemdas_is_not_scored(tmp_path: Path) -> None:
+    """``report`` refuses a spec whose input files are all another Pemda's (exit code 12,
+    nothing written); the national run made it a DRAFT row and, with --per-pemda, wrote a
+    full report of nothing but refused files. It is now one row saying so, no report."""
+    from tests.national_roots import other_pemda
+
+    root, out = tmp_path / "akar", tmp_path / "keluaran"
+    other_pemda(root / "benar", "1201", "Kabupaten Benar")
+    other_pemda(root / "salah", "1202", "Kabupaten Salah")
+    spec = root / "salah" / "master" / "1202_2018.xlsx"
+    wb = openpyxl.load_workbook(spec)  # its files stay 1202's: the wrong spec or input folder
+    wb["pemda"]["A2"] = "1203"
+    wb.save(spec)
+    folders = discover(root)
+    assert [f.kode_pemda for f in folders] == ["1201", "1203"]
+    parts = run_batch(folders, Limits(workers=1), str(out))
+    done = {p.folder: p.row for p in parts}
+    assert done["benar"]["status"] == "FINAL"
+    assert done["salah"]["status"] == "tidak dijalankan"
+    reason = done["salah"]["alasan"]
+    assert "tetapi semua 2 berkas masukan untuk Pemda 1202 tahun 2018" in reason
+    assert "master spec (1202_2018.xlsx) atau berkas di folder input_xlsx/" in reason
+    assert "--spec" not in reason
+    assert not next(p for p in parts if p.folder == "salah").tables
+    assert sorted(p.name for p in out.iterdir()) == ["1201"]
+    single = run_cli(
+        "report",
+        "--spec",
+        str(spec),
+        "--input",
+        str(root / "salah" / "input_xlsx"),
+        "--output",
+        str(tmp_path / "sendiri"),
+    )
+    assert single.returncode == 12 and not (tmp_path / "sendiri").exists()
+
+
 def test_a_pemda_code_or_province_code_cannot_take_a_national_output_name(
     tmp_path: Path,
 ) -> None:

@@ -26,7 +26,16 @@ from pipeline.master import MasterSpec, read_masters
 from pipeline.nasional.executor import watch_owner
 from pipeline.nasional.layout import PemdaFolder
 from pipeline.nasional.tables import to_arrow
-from pipeline.run import Prepared, Run, check_values, finish, prepare, start_ingests
+from pipeline.run import (
+    Prepared,
+    Run,
+    check_values,
+    finish,
+    prepare,
+    spec_mismatch,
+    start_ingests,
+)
+from pipeline.sanitize import visible
 from pipeline.suites import great_expectations
 
 TABLES = ("indikator", "anggaran", "validasi", "berkas")
@@ -120,6 +129,13 @@ def _run_batch(folders: list[PemdaFolder], limits: Limits, per_pemda: str) -> li
     runs = finish(check_values([p for _, p in prepared]))
     for (f, _), run in zip(prepared, runs, strict=True):
         t = time.perf_counter()
+        # as ``report`` refuses it (exit code 12): no row of numbers, no report of its own
+        where = _MISMATCH.format(visible(run.spec.path.name), visible(f.input_dir.name))
+        mismatch = spec_mismatch(run, where)
+        if mismatch:
+            parts[f.order] = not_run(f, TIDAK_DIJALANKAN, mismatch)
+            own[f.order] = own.get(f.order, 0.0) + time.perf_counter() - t
+            continue
         if per_pemda:
             from pipeline.outputs import write_outputs  # noqa: PLC0415  # matplotlib: only here
 
@@ -136,6 +152,13 @@ def _run_batch(folders: list[PemdaFolder], limits: Limits, per_pemda: str) -> li
     for order, seconds in own.items():
         parts[order].seconds = seconds + shared
     return [parts[f.order] for f in folders]
+
+
+# How a Pemda whose input files are all another Pemda's or year's is told to look again.
+_MISMATCH = (
+    "master spec ({}) atau berkas di folder {}/ salah tempat; periksa keduanya. Pemda ini "
+    "tidak dinilai."
+)
 
 
 def _base_row(f: PemdaFolder, spec: MasterSpec | None) -> dict[str, Any]:
