@@ -413,6 +413,26 @@ def test_a_link_out_of_a_pemda_folder_does_not_speak_for_it(tmp_path: Path) -> N
     assert not found["e_dalam"].problem and found["e_dalam"].kode_pemda == "1279"
 
 
+def test_a_link_in_the_root_that_leads_nowhere_is_a_row(tmp_path: Path) -> None:
+    """A Pemda folder linked from a network drive that is not mounted, and a link loop, were
+    left out without a word; a link to a file (notes) is still no Pemda."""
+    root = tmp_path / "akar"
+    _spec_only(root / "a", kode="1276")
+    (root / "b_drive").symlink_to(tmp_path / "tidak_tersambung" / "1277")
+    (root / "c_putar").symlink_to(root / "d_putar")
+    (root / "d_putar").symlink_to(root / "c_putar")
+    (tmp_path / "catatan.txt").write_text("x")
+    (root / "e_catatan").symlink_to(tmp_path / "catatan.txt")
+    found = {f.folder: f.problem for f in discover(root)}
+    assert set(found) == {"a", "b_drive", "c_putar", "d_putar"}
+    assert not found["a"]
+    assert found["b_drive"].startswith(
+        f"Tautan simbolik ini rusak (tujuannya tidak ada): menunjuk ke {tmp_path}"
+    )
+    assert "drive jaringan" in found["b_drive"]
+    assert found["c_putar"].startswith("Tautan simbolik ini berputar")
+
+
 def test_no_folder_leaves_the_consolidation_without_a_row(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

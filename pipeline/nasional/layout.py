@@ -8,6 +8,7 @@ reason, so it becomes one row of the national outputs instead of disappearing.
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 from collections import Counter
@@ -51,6 +52,17 @@ def discover(root: Path) -> list[PemdaFolder]:
             continue
         try:
             if not path.is_dir():
+                broken = _broken_link(path)  # a Pemda folder behind it would vanish unsaid
+                if broken:
+                    found.append(
+                        PemdaFolder(
+                            len(found),
+                            visible(path.name),
+                            None,
+                            path / INPUT_FOLDER,
+                            problem=broken,
+                        )
+                    )
                 continue
             master, inputs = _child(path, SPEC_FOLDER), _child(path, INPUT_FOLDER)
             if not master.is_dir() and not inputs.is_dir():
@@ -71,6 +83,23 @@ def discover(root: Path) -> list[PemdaFolder]:
                 )
             )
     return _same_year_unique_codes(found)
+
+
+def _broken_link(path: Path) -> str:
+    """Why an entry of the root that is a link leading nowhere is not followed ('' for
+    anything else: a file, a link to a file)."""
+    if not path.is_symlink():
+        return ""
+    try:
+        path.stat()
+    except OSError as exc:
+        what = "berputar" if exc.errno == errno.ELOOP else "rusak (tujuannya tidak ada)"
+        return (
+            f"Tautan simbolik ini {what}: menunjuk ke {visible(os.readlink(path))}; tidak "
+            "diikuti. Jika itu folder Pemda, pastikan tujuannya ada (misalnya drive jaringan "
+            "sudah tersambung) atau salin foldernya ke sini."
+        )
+    return ""
 
 
 def _within(folder: Path, filename: object) -> str:
