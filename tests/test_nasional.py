@@ -433,6 +433,22 @@ def test_a_link_in_the_root_that_leads_nowhere_is_a_row(tmp_path: Path) -> None:
     assert found["c_putar"].startswith("Tautan simbolik ini berputar")
 
 
+def test_a_province_folder_of_pemda_folders_says_what_to_do(tmp_path: Path) -> None:
+    """A province's folder holding its Pemda folders (a root of roots) was told to move the
+    contents of its first Pemda one level up: the others were not named, and following the
+    advice would have mixed that Pemda's master/ and input_xlsx/ in among the rest."""
+    root = tmp_path / "akar"
+    _spec_only(root / "a", kode="1276")
+    for name in ("1201_medan", "1202_binjai", "1203_deli", "1204_langkat"):
+        _spec_only(root / "sumut" / name, kode=name[:4])
+    found = {f.folder: f.problem for f in discover(root)}
+    assert set(found) == {"a", "sumut"}
+    assert "4 folder di dalamnya masing-masing folder Pemda" in found["sumut"]
+    assert "(1201_medan, 1202_binjai, 1203_deli, …)" in found["sumut"]
+    assert f"--root {root / 'sumut'}" in found["sumut"]
+    assert "pindahkan isinya" not in found["sumut"]
+
+
 def test_no_folder_leaves_the_consolidation_without_a_row(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

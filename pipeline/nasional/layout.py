@@ -131,14 +131,22 @@ def _nested(order: int, path: Path) -> PemdaFolder | None:
     )
     if not inner:
         return None
-    return PemdaFolder(
-        order,
-        visible(path.name),
-        None,
-        path / INPUT_FOLDER,
-        problem=f"Tidak ada folder {SPEC_FOLDER}/ dan {INPUT_FOLDER}/ di sini, tetapi folder "
-        f"{visible(inner[0])} di dalamnya memuat keduanya: pindahkan isinya satu tingkat ke atas.",
-    )
+    if len(inner) == 1:
+        problem = (
+            f"Tidak ada folder {SPEC_FOLDER}/ dan {INPUT_FOLDER}/ di sini, tetapi folder "
+            f"{visible(inner[0])} di dalamnya memuat keduanya: pindahkan isinya satu tingkat ke "
+            "atas."
+        )
+    else:  # a province's folder of Pemda folders under a national root
+        names = ", ".join(visible(n) for n in inner[:3]) + (", …" if len(inner) > 3 else "")
+        problem = (
+            f"Tidak ada folder {SPEC_FOLDER}/ dan {INPUT_FOLDER}/ di sini, tetapi {len(inner)} "
+            f"folder di dalamnya masing-masing folder Pemda ({names}); tidak satu pun diolah. "
+            "Pindahkan folder-folder Pemda itu satu tingkat ke atas, ke samping folder Pemda "
+            f"lain, atau jalankan konsolidasi dengan --root {visible(str(path))} untuk Pemda di "
+            "dalamnya saja."
+        )
+    return PemdaFolder(order, visible(path.name), None, path / INPUT_FOLDER, problem=problem)
 
 
 def _leaves(folder: Path, entry: Path) -> str:
