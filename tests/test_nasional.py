@@ -494,6 +494,33 @@ def test_no_folder_leaves_the_consolidation_without_a_row(
     assert "'input_xlsx' tidak dapat dibuka" in found["masukan_terkunci"].problem
 
 
+def test_a_locked_pemda_folder_is_named_as_the_locked_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A Pemda folder without permission (chmod 000, another user's) was reported as
+    "'master' tidak dapat dibuka", sending the user to a master/ that was never the problem."""
+    import os
+
+    _spec_only(tmp_path / "terkunci", kode="1277")
+    _spec_only(tmp_path / "terbuka", kode="1278")
+    locked = str(tmp_path / "terkunci")
+
+    def refusing(real: Any, inside: bool) -> Any:  # as the system refuses it (tests run as root)
+        def call(path: Any = ".", *args: Any, **kwargs: Any) -> Any:
+            name = os.fspath(path)
+            if name.startswith(locked + os.sep) if inside else name == locked:
+                raise PermissionError(13, "Permission denied", name)
+            return real(path, *args, **kwargs)
+
+        return call
+
+    monkeypatch.setattr(os, "scandir", refusing(os.scandir, False))
+    monkeypatch.setattr(os, "listdir", refusing(os.listdir, False))
+    monkeypatch.setattr(os, "stat", refusing(os.stat, True))
+    found = {f.folder: f.problem for f in discover(tmp_path)}
+    assert found == {"terbuka": "", "terkunci": "Folder ini tidak dapat dibuka (izin ditolak)."}
+
+
 def _spec_only(folder: Path, kode: str | None = None, blank_row: bool = False) -> None:
     """A Pemda folder with the demo spec (its ``pemda`` data row below a blank row, when
     asked) and no OPD file: only a note in the input folder."""

@@ -72,6 +72,7 @@ def discover(root: Path) -> list[PemdaFolder]:
                 continue
             found.append(_folder(len(found), path, master, inputs))
         except OSError as exc:  # this folder's, never the run's: one row with the reason
+            exc = _listing(path) or exc  # the folder itself, when that is what is locked
             what = _within(path, exc.filename)
             found.append(
                 PemdaFolder(
@@ -100,6 +101,15 @@ def _broken_link(path: Path) -> str:
             "sudah tersambung) atau salin foldernya ke sini."
         )
     return ""
+
+
+def _listing(folder: Path) -> OSError | None:
+    """Why ``folder`` cannot be listed, if it cannot."""
+    try:
+        with os.scandir(folder):
+            return None
+    except OSError as exc:
+        return exc
 
 
 def _within(folder: Path, filename: object) -> str:
