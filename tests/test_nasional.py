@@ -373,10 +373,25 @@ def test_layout_reasons(tmp_path: Path) -> None:
     (tmp_path / "tanpa_input" / "master").mkdir(parents=True)
     (tmp_path / "tanpa_input" / "master" / "s.xlsx").write_bytes(b"x")
     (tmp_path / ".tersembunyi" / "master").mkdir(parents=True)
+    # no spec: what master/ holds instead is named (it said only 'no .xlsx spec')
+    for name, files in (("xls", ["spec.xls"]), ("lain", ["~$spec.xlsx", "spec.pdf", ".x"])):
+        (tmp_path / name / "input_xlsx").mkdir(parents=True)
+        (tmp_path / name / "master").mkdir()
+        for file in files:
+            (tmp_path / name / "master" / file).write_bytes(b"x")
+    (tmp_path / "kosong" / "master").mkdir(parents=True)
+    (tmp_path / "tanpa_master" / "input_xlsx").mkdir(parents=True)
     found = {f.folder: f.problem for f in discover(tmp_path)}
-    assert set(found) == {"dua", "tanpa_input"}
+    assert set(found) == {"dua", "tanpa_input", "xls", "lain", "kosong", "tanpa_master"}
     assert "Ada 2 master spec" in found["dua"]
     assert "input_xlsx/ tidak ada" in found["tanpa_input"]
+    assert found["xls"] == (
+        "Tidak ada master spec (.xlsx) di folder master/; yang ada: spec.xls. Simpan master "
+        "spec sebagai Buku Kerja Excel (.xlsx) di folder itu."
+    )
+    assert "yang ada: spec.pdf, ~$spec.xlsx. Simpan" in found["lain"]
+    assert found["kosong"].endswith("di folder master/: folder itu kosong.")
+    assert found["tanpa_master"].endswith("folder master/ tidak ada di folder ini.")
 
 
 def test_a_link_out_of_a_pemda_folder_does_not_speak_for_it(tmp_path: Path) -> None:

@@ -198,7 +198,7 @@ def _folder(order: int, path: Path, master: Path, inputs: Path) -> PemdaFolder:
     )
     base = PemdaFolder(order, name, specs[0] if len(specs) == 1 else None, inputs)
     if not specs:
-        return replace(base, problem=f"Tidak ada master spec (.xlsx) di folder {SPEC_FOLDER}/.")
+        return replace(base, problem=_no_spec(master))
     if len(specs) > 1:
         names = ", ".join(p.name for p in specs)
         return replace(
@@ -220,6 +220,23 @@ def _folder(order: int, path: Path, master: Path, inputs: Path) -> PemdaFolder:
         )
     kode, nama, tahun = _peek(specs[0])
     return replace(base, kode_pemda=kode, nama_pemda=nama, tahun=tahun)
+
+
+def _no_spec(master: Path) -> str:
+    """Why a folder has no master spec: no ``master/``, an empty one, or what it holds instead
+    (a ``.xls``, a PDF, an Excel lock file), by name."""
+    if not master.is_dir():
+        return f"Tidak ada master spec (.xlsx): folder {SPEC_FOLDER}/ tidak ada di folder ini."
+    names = sorted(visible(p.name) for p in master.iterdir() if not p.name.startswith("."))
+    if not names:
+        return (
+            f"Tidak ada master spec (.xlsx) di folder {visible(master.name)}/: folder itu kosong."
+        )
+    shown = ", ".join(names[:5]) + (f" dan {len(names) - 5} lainnya" if len(names) > 5 else "")
+    return (
+        f"Tidak ada master spec (.xlsx) di folder {visible(master.name)}/; yang ada: {shown}. "
+        "Simpan master spec sebagai Buku Kerja Excel (.xlsx) di folder itu."
+    )
 
 
 def _peek(spec: Path) -> tuple[str, str, str]:
