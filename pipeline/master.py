@@ -1441,6 +1441,16 @@ def _read_draft(path: Path) -> _Draft:
             "huruf, angka, titik, garis bawah atau tanda hubung, tidak diawali titik",
             "Kode Pemda dipakai di nama berkas dan folder keluaran",
         )
+    elif len(str(pemda["kode_pemda"])) > schema.KODE_MAX:
+        check.add(
+            "pemda",
+            pemda_row,
+            "kode_pemda",
+            str(pemda["kode_pemda"]),
+            f"paling panjang {schema.KODE_MAX} karakter",
+            f"Kode Pemda {len(str(pemda['kode_pemda']))} karakter, terlalu panjang untuk nama "
+            f"berkas dan folder keluaran (paling panjang {schema.KODE_MAX} karakter)",
+        )
 
     opd, misi, tujuan, sasaran = (frames[s] for s in ("opd", "misi", "tujuan", "sasaran"))
     indikator, program = frames["indikator"], frames["program"]
@@ -1489,6 +1499,17 @@ def _read_draft(path: Path) -> _Draft:
                 f"Kode OPD '{code}' tidak dapat dipakai di nama berkas keluaran (umpan balik, "
                 "E.81, templat): pakai huruf, angka, titik, garis bawah atau tanda hubung, tidak "
                 "diawali titik",
+                "spec.kode_opd",
+            )
+        elif code and len(str(code)) > schema.KODE_MAX:
+            check.add(
+                "opd",
+                row,
+                "kode_opd",
+                str(code),
+                f"paling panjang {schema.KODE_MAX} karakter",
+                f"Kode OPD {len(str(code))} karakter, terlalu panjang untuk nama berkas keluaran "
+                f"(umpan balik, E.81, templat; paling panjang {schema.KODE_MAX} karakter)",
                 "spec.kode_opd",
             )
     check.parent("tujuan", tujuan, "kode_misi", set(misi["kode_misi"]))

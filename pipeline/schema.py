@@ -12,6 +12,9 @@ import re
 # A Kode Pemda names output files and, in a national run, a folder: letters, digits, '_', '-'
 # and '.', never first (so never '.' or '..', which would name a folder above the output).
 KODE_PEMDA = re.compile(r"[0-9A-Za-z_-][0-9A-Za-z_.-]*")
+# At most this long (a Kode OPD too): a template is named '<pemda>_<tahun>_<opd>.xlsx' and a
+# file name may have 255 bytes; a longer code ended the writing of its report.
+KODE_MAX = 64
 
 POLARITAS = ("naik", "turun", "range", "kualitatif")
 AGREGASI_TW = ("kumulatif", "nilai_akhir", "rata_rata")

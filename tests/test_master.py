@@ -380,7 +380,9 @@ def test_kode_opd_that_differ_only_in_case_are_refused(tmp_path: Path) -> None:
     assert "'BKD' di baris 11" in errors[0].message
 
 
-@pytest.mark.parametrize("code", ["../../keluar", "DPU/PR", "DINKES\\2", ".", ".tersembunyi"])
+@pytest.mark.parametrize(
+    "code", ["../../keluar", "DPU/PR", "DINKES\\2", ".", ".tersembunyi", "B" * 65]
+)
 def test_a_kode_opd_that_cannot_name_a_file_is_refused(tmp_path: Path, code: str) -> None:
     """A Kode OPD names the OPD's feedback, E.81 and template files: '../../keluar' wrote a
     feedback file two folders above the output, 'DPU/PR' one in a folder of its own."""

@@ -639,6 +639,18 @@ def test_a_pemda_code_or_province_code_cannot_take_a_national_output_name(
     assert all(len(stem) <= 40 and re.fullmatch(r"[0-9A-Za-z_-]+", stem) for stem in stems)
 
 
+def test_a_kode_pemda_too_long_to_name_a_file_is_the_specs_error(tmp_path: Path) -> None:
+    """A 240-character Kode Pemda passed every check; with --per-pemda its report could not
+    be written ('name too long') and the row said only 'gagal diproses (OSError)', as
+    ``report`` blamed its output folder. The spec is now refused at that cell, saying why."""
+    _spec_only(tmp_path / "akar" / "panjang", kode="x" * 240)
+    [folder] = discover(tmp_path / "akar")
+    [part] = run_batch([folder], Limits(workers=1), str(tmp_path / "keluaran"))
+    assert part.row["status"] == "spec ditolak"
+    assert "Kode Pemda 240 karakter, terlalu panjang untuk nama berkas" in part.row["alasan"]
+    assert "spec.xlsx › pemda › A2: Kode Pemda" in part.row["alasan"]
+
+
 def test_a_spec_the_reader_must_not_open_is_not_peeked_at(tmp_path: Path) -> None:
     """The folder check reads each spec's pemda sheet in the run's own process: a spec with a
     cell far outside its tables (which would end that process) is left for the full check to
