@@ -651,6 +651,21 @@ def test_a_kode_pemda_too_long_to_name_a_file_is_the_specs_error(tmp_path: Path)
     assert "spec.xlsx › pemda › A2: Kode Pemda" in part.row["alasan"]
 
 
+def test_a_kode_pemda_windows_cannot_name_a_folder_is_that_pemdas_row(tmp_path: Path) -> None:
+    """Kode Pemda 'CON', 'nul', 'Lpt1', 'com1.x' and '1276.' named --per-pemda folders that
+    Windows cannot open or copy ('1276.' would become '1276'); others alike still run."""
+    refused = ("CON", "nul", "Lpt1", "com1.x", "1276.")
+    for i, kode in enumerate((*refused, "CONTOH", "1.276", "nul1")):
+        _spec_only(tmp_path / f"f{i}", kode=kode)
+    found = {f.kode_pemda: f.problem for f in discover(tmp_path)}
+    for kode in refused:
+        assert (
+            f"Kode Pemda '{kode}' tidak dapat menjadi nama folder keluaran di Windows"
+            in (found[kode])
+        )
+    assert not found["CONTOH"] and not found["1.276"] and not found["nul1"]
+
+
 def test_a_spec_the_reader_must_not_open_is_not_peeked_at(tmp_path: Path) -> None:
     """The folder check reads each spec's pemda sheet in the run's own process: a spec with a
     cell far outside its tables (which would end that process) is left for the full check to

@@ -279,6 +279,9 @@ def national_year(folders: list[PemdaFolder]) -> str:
 
 # The names a national run writes in its output folder: no Pemda's own folder may take one.
 _OUTPUT_NAME = re.compile(r"charts|.*\.(?:parquet|xlsx|json|png)", re.IGNORECASE)
+# Names Windows will not give a folder: its devices (also before an extension), and a name
+# ending in a dot (dropped, so '1275.' would be '1275').
+_WINDOWS_NAME = re.compile(r"(?:CON|PRN|AUX|NUL|COM[0-9]|LPT[0-9])(?:\..*)?|.*\.", re.IGNORECASE)
 _CASE = "huruf besar dan kecil tidak membedakan nama folder di Windows dan macOS"
 
 
@@ -299,6 +302,13 @@ def _same_year_unique_codes(folders: list[PemdaFolder]) -> list[PemdaFolder]:
                 f"Kode Pemda '{f.kode_pemda}' tidak dapat dipakai sebagai nama folder "
                 "keluaran; pakai huruf, angka, titik, garis bawah atau tanda hubung, tidak "
                 "diawali titik."
+            )
+        elif not problem and _WINDOWS_NAME.fullmatch(f.kode_pemda):
+            problem = (
+                f"Kode Pemda '{f.kode_pemda}' tidak dapat menjadi nama folder keluaran di "
+                "Windows (nama perangkat CON, PRN, AUX, NUL, COM0–COM9 atau LPT0–LPT9, atau "
+                "diakhiri titik, yang dibuang Windows); keluaran Pemda ini tidak dapat dibuka "
+                "atau disalin di sana. Perbaiki kode_pemda di sheet pemda master spec."
             )
         elif not problem and _OUTPUT_NAME.fullmatch(f.kode_pemda):
             problem = (
