@@ -391,6 +391,13 @@ def test_layout_reasons(tmp_path: Path) -> None:
     )
     assert "yang ada: spec.pdf, ~$spec.xlsx. Simpan" in found["lain"]
     assert found["kosong"].endswith("di folder master/: folder itu kosong.")
+    # the files found are counted also when the spec stops the Pemda (its row said 0)
+    (tmp_path / "dua" / "input_xlsx").mkdir()
+    for name in ("a.xlsx", "b.xlsx", "c.xlsx"):
+        (tmp_path / "dua" / "input_xlsx" / name).write_bytes(b"x")
+    (tmp_path / "xls" / "input_xlsx" / "a.xlsx").write_bytes(b"x")
+    files = {f.folder: f.files for f in discover(tmp_path)}
+    assert files["dua"] == 3 and files["xls"] == 1 and files["kosong"] == 0
     assert found["tanpa_master"].endswith("folder master/ tidak ada di folder ini.")
 
 

@@ -196,7 +196,8 @@ def _folder(order: int, path: Path, master: Path, inputs: Path) -> PemdaFolder:
         if master.is_dir()
         else []
     )
-    base = PemdaFolder(order, name, specs[0] if len(specs) == 1 else None, inputs)
+    # the files found, also when the spec stops this Pemda (its row would say it sent none)
+    base = PemdaFolder(order, name, specs[0] if len(specs) == 1 else None, inputs, _count(inputs))
     if not specs:
         return replace(base, problem=_no_spec(master))
     if len(specs) > 1:
@@ -213,13 +214,21 @@ def _folder(order: int, path: Path, master: Path, inputs: Path) -> PemdaFolder:
         return replace(base, problem=f"Folder {INPUT_FOLDER}/ tidak ada.")
     with os.scandir(inputs):  # a folder that cannot be listed is this Pemda's row, not FINAL
         pass
-    base = replace(base, files=sum(1 for p in inputs.rglob("*") if p.is_file()))
     if not has_inputs(inputs):  # as ``report`` refuses an empty input folder
         return replace(
             base, problem=f"Folder {INPUT_FOLDER}/ kosong: belum ada berkas OPD untuk diolah."
         )
     kode, nama, tahun = _peek(specs[0])
     return replace(base, kode_pemda=kode, nama_pemda=nama, tahun=tahun)
+
+
+def _count(inputs: Path) -> int:
+    """The files under ``inputs`` (0 when there is no such folder or it cannot be listed: the
+    row says why)."""
+    try:
+        return sum(1 for p in inputs.rglob("*") if p.is_file()) if inputs.is_dir() else 0
+    except OSError:
+        return 0
 
 
 def _no_spec(master: Path) -> str:
