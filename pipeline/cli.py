@@ -250,35 +250,44 @@ def _a_file(output: Path) -> str:
     return ""
 
 
-def _swap_problem(output: Path, inputs: Path) -> str:
+def _swap_problem(output: Path, inputs: Path, label: str = "folder masukan") -> str:
     """Why ``output`` may not be replaced as one folder ('' when it may): it is the current
-    folder, one of its parents, or holds ``inputs`` (all would be replaced with it)."""
+    folder, one of its parents, or holds ``inputs`` (all would be replaced with it);
+    ``label`` names ``inputs`` (``folder root`` for ``nasional``)."""
     real_out, real_in = Path(os.path.realpath(output)), Path(os.path.realpath(inputs))
     here = Path(os.path.realpath(Path.cwd()))
     if real_out == here or real_out in here.parents or real_out in real_in.parents:
         return (
             f"Folder keluaran {output} adalah folder kerja saat ini, induknya, atau folder yang "
-            "memuat folder masukan: keluaran diganti sebagai satu folder, sehingga isinya "
-            "(termasuk folder masukan) ikut terganti. Pilih folder keluaran tersendiri "
+            f"memuat {label}: keluaran diganti sebagai satu folder, sehingga isinya "
+            f"(termasuk {label}) ikut terganti. Pilih folder keluaran tersendiri "
             "(--output, OUTPUT=…), misalnya output."
         )
     return ""
 
 
-def _output_problem(output: Path, inputs: Path) -> str:
+def _output_problem(output: Path, inputs: Path, root: bool = False) -> str:
     """Why ``output`` cannot take a report's outputs ('' when it can): a file, or a folder
     inside the input folder (the next run would read the report's own workbooks, the blank
-    templates in its feedback among them, as OPD submissions)."""
+    templates in its feedback among them, as OPD submissions) or, ``root``, inside a national
+    run's root (the next run would read it as a Pemda folder or its files as OPD files)."""
+    label = "folder root" if root else "folder masukan"
     if _a_file(output):
         return _a_file(output)
-    if _swap_problem(output, inputs):
-        return _swap_problem(output, inputs)
+    if _swap_problem(output, inputs, label):
+        return _swap_problem(output, inputs, label)
     real_out, real_in = Path(os.path.realpath(output)), Path(os.path.realpath(inputs))
     if real_out == real_in or real_in in real_out.parents:
+        next_run = (
+            "konsolidasi berikutnya akan membaca keluarannya sebagai folder Pemda atau "
+            "berkasnya sebagai kiriman OPD"
+            if root
+            else "laporan berikutnya akan membaca buku kerja keluarannya sendiri sebagai "
+            "kiriman OPD"
+        )
         return (
-            f"Folder keluaran {output} berada di dalam folder masukan {inputs}: laporan "
-            "berikutnya akan membaca buku kerja keluarannya sendiri sebagai kiriman OPD. Pilih "
-            "folder keluaran di luar folder masukan (--output, OUTPUT=…)."
+            f"Folder keluaran {output} berada di dalam {label} {inputs}: {next_run}. Pilih "
+            f"folder keluaran di luar {label} (--output, OUTPUT=…)."
         )
     return ""
 
@@ -485,7 +494,7 @@ def cmd_nasional(args: argparse.Namespace) -> int:
     if not args.root.is_dir():
         print(f"Folder root {args.root} tidak ada atau bukan folder.", file=sys.stderr)
         return EXIT_LOCAL
-    problem = _output_problem(args.output, args.root)
+    problem = _output_problem(args.output, args.root, root=True)
     if problem:
         _say(problem)
         return EXIT_OUTPUT

@@ -802,7 +802,10 @@ def test_environment_problems_are_one_sentence(tmp_path: Path) -> None:
     assert empty.returncode == 8 and "Tidak ada folder Pemda" in empty.stderr
     # an output inside the root: the next run would take it for a Pemda folder
     inside = run_cli("nasional", "--root", str(root), "--output", str(root / "o"))
-    assert inside.returncode == 10 and "di dalam folder masukan" in inside.stderr
+    assert inside.returncode == 10 and f"di dalam folder root {root}:" in inside.stderr
+    assert "membaca keluarannya sebagai folder Pemda" in inside.stderr  # not 'folder masukan'
+    holding = run_cli("nasional", "--root", str(root), "--output", str(tmp_path))
+    assert holding.returncode == 10 and "(termasuk folder root) ikut terganti" in holding.stderr
     for workers in ("0", "-1", "1,5", "999"):
         wrong = run_cli(
             "nasional", "--root", str(root), "--output", str(tmp_path / "o"), "--workers", workers
