@@ -658,6 +658,34 @@ def test_a_kode_pemda_too_long_to_name_a_file_is_the_specs_error(tmp_path: Path)
     assert "spec.xlsx › pemda › A2: Kode Pemda" in part.row["alasan"]
 
 
+def test_a_pemda_of_another_year_is_told_which_year_and_why(tmp_path: Path) -> None:
+    """A Pemda of another reporting year was told only the consolidation's year, not that it
+    is the year most Pemda report (or, equally many, the latest) nor what to do."""
+
+    def year(folder: Path, tahun: int) -> None:
+        spec = folder / "master" / "spec.xlsx"
+        wb = openpyxl.load_workbook(spec)
+        column = [c.value for c in wb["pemda"][1]].index("tahun_laporan") + 1
+        wb["pemda"].cell(2, column).value = tahun
+        wb.save(spec)
+
+    root = tmp_path / "akar"
+    for i, tahun in enumerate((2018, 2018, 2019)):
+        _spec_only(root / f"p{i}", kode=f"127{i}")
+        if tahun != 2018:
+            year(root / f"p{i}", tahun)
+    found = {f.folder: f.problem for f in discover(root)}
+    assert found["p2"] == (
+        "Master spec untuk tahun 2019, sedangkan konsolidasi ini untuk tahun 2018: tahun "
+        "laporan 2 dari 3 Pemda di root ini. Periksa tahun_laporan di sheet pemda master spec, "
+        "atau olah Pemda tahun 2019 dengan root tersendiri."
+    )
+    year(root / "p1", 2017)  # one each: the latest year is taken, and said to be
+    found = {f.folder: f.problem for f in discover(root)}
+    assert not found["p2"]
+    assert "tahun 2019: tahun laporan 1 dari 3 Pemda di root ini (sama banyak" in found["p0"]
+
+
 def test_a_kode_pemda_windows_cannot_name_a_folder_is_that_pemdas_row(tmp_path: Path) -> None:
     """Kode Pemda 'CON', 'nul', 'Lpt1', 'com1.x' and '1276.' named --per-pemda folders that
     Windows cannot open or copy ('1276.' would become '1276'); others alike still run."""

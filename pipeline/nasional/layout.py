@@ -298,13 +298,22 @@ def _same_year_unique_codes(folders: list[PemdaFolder]) -> list[PemdaFolder]:
     """Refuse a folder whose spec is for another year, or whose Kode Pemda an earlier folder
     already uses, also in other letter case (its outputs would overwrite the other's)."""
     year = national_year(folders)
+    years = Counter(f.tahun for f in folders if f.tahun and not f.problem)
     owner: dict[str, tuple[str, str]] = {}  # casefolded code -> folder, code
     out = []
     for f in folders:
         problem = f.problem
         if not problem and f.tahun and f.tahun != year:
             problem = (
-                f"Master spec untuk tahun {f.tahun}, sedangkan konsolidasi ini untuk tahun {year}."
+                f"Master spec untuk tahun {f.tahun}, sedangkan konsolidasi ini untuk tahun "
+                f"{year}: tahun laporan {years[year]} dari {years.total()} Pemda di root ini"
+                + (
+                    " (sama banyak: tahun terakhir dipakai)"
+                    if years[f.tahun] == years[year]
+                    else ""
+                )
+                + f". Periksa tahun_laporan di sheet pemda master spec, atau olah Pemda tahun "
+                f"{f.tahun} dengan root tersendiri."
             )
         elif not problem and f.kode_pemda and not KODE_PEMDA.fullmatch(f.kode_pemda):
             problem = (
