@@ -471,6 +471,25 @@ def test_a_province_folder_of_pemda_folders_says_what_to_do(tmp_path: Path) -> N
     assert "pindahkan isinya" not in found["sumut"]
 
 
+def test_a_pemda_still_in_its_zip_in_the_root_is_a_row(tmp_path: Path) -> None:
+    """A Pemda's folder sent as a .zip and put in the root unopened was left out without a
+    word; a .zip of anything else (and a file that is no zip) is still no Pemda."""
+    root = tmp_path / "akar"
+    _spec_only(root / "a", kode="1276")
+    _spec_only(tmp_path / "kiriman" / "1277_binjai", kode="1277")
+    shutil.make_archive(str(root / "1277_binjai"), "zip", tmp_path / "kiriman")
+    (tmp_path / "lain").mkdir()
+    (tmp_path / "lain" / "catatan.txt").write_text("x")
+    shutil.make_archive(str(root / "catatan"), "zip", tmp_path / "lain")
+    (root / "rusak.zip").write_bytes(b"bukan zip")
+    found = {f.folder: f.problem for f in discover(root)}
+    assert set(found) == {"a", "1277_binjai.zip"}
+    assert found["1277_binjai.zip"].startswith(
+        "Berkas arsip 1277_binjai.zip memuat folder master/ atau input_xlsx/ tetapi belum "
+        "diekstrak"
+    )
+
+
 def test_no_folder_leaves_the_consolidation_without_a_row(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

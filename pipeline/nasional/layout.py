@@ -11,6 +11,7 @@ from __future__ import annotations
 import errno
 import os
 import re
+import zipfile
 from collections import Counter
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -52,7 +53,8 @@ def discover(root: Path) -> list[PemdaFolder]:
             continue
         try:
             if not path.is_dir():
-                broken = _broken_link(path)  # a Pemda folder behind it would vanish unsaid
+                # a Pemda folder behind a broken link, or still in its archive, would vanish
+                broken = _broken_link(path) or _packed(path)
                 if broken:
                     found.append(
                         PemdaFolder(
@@ -101,6 +103,27 @@ def _broken_link(path: Path) -> str:
             "sudah tersambung) atau salin foldernya ke sini."
         )
     return ""
+
+
+def _packed(path: Path) -> str:
+    """Why a .zip in the root holding a Pemda's ``master/`` or ``input_xlsx/`` is not run (''
+    for any other file: notes, an archive of something else)."""
+    if path.suffix.lower() != ".zip" or not path.is_file():
+        return ""
+    try:
+        with zipfile.ZipFile(path) as zf:
+            names = zf.namelist()
+    except (OSError, zipfile.BadZipFile, ValueError):
+        return ""
+    folders = {part.casefold() for name in names for part in name.split("/")[:-1]}
+    if not folders & {SPEC_FOLDER, INPUT_FOLDER}:
+        return ""
+    return (
+        f"Berkas arsip {visible(path.name)} memuat folder {SPEC_FOLDER}/ atau {INPUT_FOLDER}/ "
+        "tetapi belum diekstrak, sehingga Pemda di dalamnya tidak diolah. Ekstrak arsip ini "
+        "menjadi satu folder Pemda di root (berisi master/ dan input_xlsx/ langsung di "
+        "dalamnya), lalu jalankan lagi."
+    )
 
 
 def _listing(folder: Path) -> OSError | None:
