@@ -384,7 +384,10 @@ def test_layout_reasons(tmp_path: Path) -> None:
     found = {f.folder: f.problem for f in discover(tmp_path)}
     assert set(found) == {"dua", "tanpa_input", "xls", "lain", "kosong", "tanpa_master"}
     assert "Ada 2 master spec" in found["dua"]
-    assert "input_xlsx/ tidak ada" in found["tanpa_input"]
+    assert found["tanpa_input"] == (
+        "Folder input_xlsx/ tidak ada di folder ini: buat folder itu dan letakkan berkas OPD "
+        "Pemda ini di dalamnya."
+    )
     assert found["xls"] == (
         "Tidak ada master spec (.xlsx) di folder master/; yang ada: spec.xls. Simpan master "
         "spec sebagai Buku Kerja Excel (.xlsx) di folder itu."
@@ -398,6 +401,14 @@ def test_layout_reasons(tmp_path: Path) -> None:
     (tmp_path / "xls" / "input_xlsx" / "a.xlsx").write_bytes(b"x")
     files = {f.folder: f.files for f in discover(tmp_path)}
     assert files["dua"] == 3 and files["xls"] == 1 and files["kosong"] == 0
+    # no input_xlsx/: what the folder holds instead is named (it said only 'not there')
+    (tmp_path / "tanpa_input" / "Input OPD").mkdir()
+    (tmp_path / "tanpa_input" / "kiriman.zip").write_bytes(b"x")
+    found = {f.folder: f.problem for f in discover(tmp_path)}
+    assert found["tanpa_input"] == (
+        "Folder input_xlsx/ tidak ada di folder ini; yang ada selain master/: Input OPD/, "
+        "kiriman.zip. Letakkan berkas OPD Pemda ini di folder bernama input_xlsx/."
+    )
     assert found["tanpa_master"].endswith("folder master/ tidak ada di folder ini.")
 
 

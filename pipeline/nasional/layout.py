@@ -234,7 +234,7 @@ def _folder(order: int, path: Path, master: Path, inputs: Path) -> PemdaFolder:
     if linked:
         return replace(base, spec=None, problem=linked)
     if not inputs.is_dir():
-        return replace(base, problem=f"Folder {INPUT_FOLDER}/ tidak ada.")
+        return replace(base, problem=_no_inputs(path, master))
     with os.scandir(inputs):  # a folder that cannot be listed is this Pemda's row, not FINAL
         pass
     if not has_inputs(inputs):  # as ``report`` refuses an empty input folder
@@ -243,6 +243,26 @@ def _folder(order: int, path: Path, master: Path, inputs: Path) -> PemdaFolder:
         )
     kode, nama, tahun = _peek(specs[0])
     return replace(base, kode_pemda=kode, nama_pemda=nama, tahun=tahun)
+
+
+def _no_inputs(folder: Path, master: Path) -> str:
+    """Why a folder with a spec has no input folder, naming what it holds beside ``master/``
+    (an ``input`` folder, a zip of the files)."""
+    others = sorted(
+        visible(p.name) + ("/" if p.is_dir() else "")
+        for p in folder.iterdir()
+        if p.name != master.name and not p.name.startswith(".")
+    )
+    if not others:
+        return (
+            f"Folder {INPUT_FOLDER}/ tidak ada di folder ini: buat folder itu dan letakkan "
+            "berkas OPD Pemda ini di dalamnya."
+        )
+    shown = ", ".join(others[:5]) + (f" dan {len(others) - 5} lainnya" if len(others) > 5 else "")
+    return (
+        f"Folder {INPUT_FOLDER}/ tidak ada di folder ini; yang ada selain {SPEC_FOLDER}/: "
+        f"{shown}. Letakkan berkas OPD Pemda ini di folder bernama {INPUT_FOLDER}/."
+    )
 
 
 def _count(inputs: Path) -> int:
