@@ -501,6 +501,26 @@ def test_a_pemda_still_in_its_zip_in_the_root_is_a_row(tmp_path: Path) -> None:
     )
 
 
+def test_input_folders_in_two_letter_cases_are_that_pemdas_row(tmp_path: Path) -> None:
+    """input_xlsx/ beside INPUT_XLSX/ (possible on Linux only): the files of the second were
+    never read and their OPDs were reported as not sent. Master/ beside master/ alike."""
+    _spec_only(tmp_path / "a", kode="1276")
+    (tmp_path / "a" / "INPUT_XLSX").mkdir()
+    (tmp_path / "a" / "INPUT_XLSX" / "Dinsos.xlsx").write_bytes(b"x")
+    _spec_only(tmp_path / "b", kode="1277")
+    (tmp_path / "b" / "Master").mkdir()
+    _spec_only(tmp_path / "c", kode="1278")
+    (tmp_path / "c" / "input_xlsx").rename(tmp_path / "c" / "Input_xlsx")  # one, any case: runs
+    found = {f.folder: f.problem for f in discover(tmp_path)}
+    assert found["a"] == (
+        "Ada 2 folder input_xlsx/ yang namanya hanya berbeda huruf besar/kecil (INPUT_XLSX/, "
+        "input_xlsx/): hanya satu yang akan terbaca, dan di Windows dan macOS keduanya satu "
+        "folder. Gabungkan isinya ke satu folder input_xlsx/."
+    )
+    assert found["b"].startswith("Ada 2 folder master/ yang namanya hanya berbeda huruf")
+    assert not found["c"]
+
+
 def test_no_folder_leaves_the_consolidation_without_a_row(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -204,8 +204,29 @@ def _linked_out(folder: Path, entry: Path, what: str) -> str:
     )
 
 
+def _twins(folder: Path) -> str:
+    """Why a folder holding ``input_xlsx/`` (or ``master/``) twice in other letter case is
+    not run: only one would be read, so the OPDs whose files are in the other would be
+    reported as not sent ('' when there are no such twins)."""
+    for wanted in (SPEC_FOLDER, INPUT_FOLDER):
+        alike = sorted(
+            visible(p.name) for p in folder.iterdir() if p.name.casefold() == wanted and p.is_dir()
+        )
+        if len(alike) > 1:
+            return (
+                f"Ada {len(alike)} folder {wanted}/ yang namanya hanya berbeda huruf "
+                f"besar/kecil ({', '.join(f'{n}/' for n in alike)}): hanya satu yang akan "
+                "terbaca, dan di Windows dan macOS keduanya satu folder. Gabungkan isinya ke "
+                f"satu folder {wanted}/."
+            )
+    return ""
+
+
 def _folder(order: int, path: Path, master: Path, inputs: Path) -> PemdaFolder:
     name = visible(path.name)
+    twins = _twins(path)
+    if twins:
+        return PemdaFolder(order, name, None, inputs, _count(inputs), problem=twins)
     for entry, what in ((master, f"Folder {master.name}/"), (inputs, f"Folder {inputs.name}/")):
         linked = entry.is_dir() and _linked_out(path, entry, visible(what))
         if linked:
