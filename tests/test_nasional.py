@@ -501,6 +501,25 @@ def test_a_pemda_still_in_its_zip_in_the_root_is_a_row(tmp_path: Path) -> None:
     )
 
 
+def test_a_zip_in_the_root_declaring_too_many_entries_is_not_listed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The root's zips were listed whole in the run's own process: a zip of a million empty
+    entries (a few tens of MB) took about half a gigabyte to list. One declaring more than a
+    Pemda's folder ever holds is left unopened, as any file of the root that is no Pemda."""
+    import zipfile
+
+    root = tmp_path / "akar"
+    _spec_only(root / "a", kode="1276")
+    with zipfile.ZipFile(root / "banyak.zip", "w") as zf:
+        zf.writestr("x/master/spec.xlsx", b"")
+        for i in range(10_000):  # with the spec: 10,001 entries
+            zf.writestr(f"x/input_xlsx/{i}", b"")
+    opened = []
+    monkeypatch.setattr(zipfile, "ZipFile", lambda *a, **k: opened.append(a) or 1 / 0)
+    assert {f.folder for f in discover(root)} == {"a"} and not opened
+
+
 def test_input_folders_in_two_letter_cases_are_that_pemdas_row(tmp_path: Path) -> None:
     """input_xlsx/ beside INPUT_XLSX/ (possible on Linux only): the files of the second were
     never read and their OPDs were reported as not sent. Master/ beside master/ alike."""

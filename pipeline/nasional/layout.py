@@ -111,6 +111,8 @@ def _packed(path: Path) -> str:
     if path.suffix.lower() != ".zip" or not path.is_file():
         return ""
     try:
+        if not 0 < _zip_entries(path) <= MAX_ZIP_ENTRIES:  # its listing would fill memory
+            return ""
         with zipfile.ZipFile(path) as zf:
             names = zf.namelist()
     except (OSError, zipfile.BadZipFile, ValueError):
@@ -124,6 +126,25 @@ def _packed(path: Path) -> str:
         "menjadi satu folder Pemda di root (berisi master/ dan input_xlsx/ langsung di "
         "dalamnya), lalu jalankan lagi."
     )
+
+
+# A zipped Pemda folder holds a few hundred files; a zip declaring more is not listed (a
+# million entries take the run's own process about half a gigabyte to list).
+MAX_ZIP_ENTRIES = 10_000
+
+
+def _zip_entries(path: Path) -> int:
+    """The number of entries a zip declares at its end (-1 when it declares none it can
+    give: no end record, or a ZIP64 count), read without listing them."""
+    with path.open("rb") as fh:
+        size = fh.seek(0, os.SEEK_END)
+        fh.seek(max(0, size - 65_557))  # the end record and a comment of at most 64 KiB
+        tail = fh.read()
+    at = tail.rfind(b"PK\x05\x06")
+    if at < 0 or at + 12 > len(tail):
+        return -1
+    count = int.from_bytes(tail[at + 10 : at + 12], "little")
+    return -1 if count == 0xFFFF else count
 
 
 def _listing(folder: Path) -> OSError | None:
