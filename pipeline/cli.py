@@ -489,7 +489,7 @@ def cmd_nasional(args: argparse.Namespace) -> int:
         Executor,
         LocalExecutor,
     )
-    from pipeline.nasional.run import NoPemda, run_nasional  # noqa: PLC0415
+    from pipeline.nasional.run import NO_YEAR, NoPemda, run_nasional  # noqa: PLC0415
 
     if not args.root.is_dir():
         print(f"Folder root {args.root} tidak ada atau bukan folder.", file=sys.stderr)
@@ -532,7 +532,8 @@ def cmd_nasional(args: argparse.Namespace) -> int:
     print(
         "\n".join(
             [
-                f"Konsolidasi tahun {run.tahun} — {fmt.angka(h['pemda'], 0)} Pemda "
+                f"Konsolidasi {f'tahun {run.tahun}' if run.tahun else f'({NO_YEAR})'} — "
+                f"{fmt.angka(h['pemda'], 0)} Pemda "
                 f"({run.executor})",
                 f"Pemda FINAL / DRAFT  : {fmt.angka(h['final'], 0)} / {fmt.angka(h['draft'], 0)}",
                 f"Spec ditolak         : {fmt.angka(h['ditolak'], 0)}",

@@ -1205,6 +1205,29 @@ def test_national_outputs_are_one_set_and_a_full_disk_is_one_sentence(
     assert a_file.read_text(encoding="utf-8") == "penting"
 
 
+def test_a_root_where_no_spec_gives_a_year_says_so(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Every folder stopped before its spec's year was read (here a .xls spec): the run wrote
+    'nasional_.xlsx', said 'Konsolidasi tahun  —' and headed every sheet and page 'Tahun 2000'."""
+    from pipeline import cli
+
+    root, out = tmp_path / "akar", tmp_path / "keluaran"
+    (root / "a" / "master").mkdir(parents=True)
+    (root / "a" / "master" / "spec.xls").write_bytes(SPEC_PATH.read_bytes())
+    (root / "a" / "input_xlsx").mkdir()
+    assert cli.main(["nasional", "--root", str(root), "--output", str(out), "--workers", "1"]) == 0
+    said = capsys.readouterr().out
+    assert "Konsolidasi (tahun laporan belum diketahui) — 1 Pemda" in said
+    assert sorted(p.name for p in out.glob("*.xlsx")) == ["nasional_tanpa_tahun.xlsx"]
+    wb = openpyxl.load_workbook(out / "nasional_tanpa_tahun.xlsx")
+    cells = [str(c) for ws in wb for row in ws.iter_rows(values_only=True) for c in row if c]
+    assert wb["Tidak Diolah"]["A1"].value == "Pemda yang tidak dapat diolah (1) — Nasional"
+    assert wb["Ringkasan"]["A2"].value.endswith("Pemda (tahun laporan belum diketahui)")
+    assert not [c for c in cells if "2000" in c or re.search(r"[Tt]ahun\s*$", c)]
+    assert not [ws.title for ws in wb if "2000" in (ws.oddFooter.center.text or "")]
+
+
 def test_dask_progress_starts_with_its_stage_not_zero_counts(tmp_path: Path) -> None:
     """With Dask, the dashboard note redrew the line before the stage was set: a terminal saw
     ``Pemda 0/0 · berkas 0/0`` flash before ``Memeriksa folder Pemda``."""

@@ -102,12 +102,22 @@ def scope_of(pemda: pd.DataFrame) -> str:
     return "Nasional"
 
 
+# When no folder's spec could be read, the year is unknown: said so, never a blank or 2000.
+NO_YEAR = "tahun laporan belum diketahui"
+
+
+def workbook_name(tahun: str) -> str:
+    """``nasional_<tahun>.xlsx`` (``nasional_tanpa_tahun.xlsx`` when no year is known)."""
+    return f"nasional_{tahun or 'tanpa_tahun'}.xlsx"
+
+
 def title_of(pemda: pd.DataFrame, tahun: str) -> str:
     """``Konsolidasi … Provinsi X`` when every Pemda is in one province, else national."""
     scope = scope_of(pemda)
+    year = f"Tahun {tahun}" if tahun else f"({NO_YEAR})"
     if scope == "Nasional":
-        return f"Konsolidasi Nasional Capaian Kinerja Pemda Tahun {tahun}"
-    return f"Konsolidasi Capaian Kinerja Pemda {scope} Tahun {tahun}"
+        return f"Konsolidasi Nasional Capaian Kinerja Pemda {year}"
+    return f"Konsolidasi Capaian Kinerja Pemda {scope} {year}"
 
 
 def run_nasional(
@@ -210,7 +220,7 @@ def _earlier_pemda_sets(output: Path) -> set[str]:
 def _made_names(folders: list[PemdaFolder], tahun: str, per_pemda: bool) -> set[str]:
     """The entries of the output folder a run writes (the others stay: other years' sets)."""
     names = {f"{name}.parquet" for name in (*TABLES, "pemda")}
-    names |= {f"nasional_{tahun}.xlsx", CHARTS, "manifest.json"}
+    names |= {workbook_name(tahun), CHARTS, "manifest.json"}
     if per_pemda:
         names |= {f.kode_pemda for f in folders if f.kode_pemda}
     return names
@@ -323,6 +333,7 @@ def _write(
     pemda = summary.pemda_table(rows)
     head = summary.headline(pemda, scale)
     title = title_of(pemda, tahun)
+    of_year = f"tahun {tahun}" if tahun else NO_YEAR
     paths: dict[str, Path] = {}
     counts: dict[str, int] = {}
     folder = output / CHARTS
@@ -336,7 +347,7 @@ def _write(
             (
                 summary.histogram(pemda, scale),
                 scale,
-                f"Sebaran rata-rata capaian {head['pemda_dinilai']} Pemda, tahun {tahun}",
+                f"Sebaran rata-rata capaian {head['pemda_dinilai']} Pemda, {of_year}",
             ),
         )
     }
@@ -352,7 +363,7 @@ def _write(
         charts[f"chart_peringkat_{stem}"] = (
             folder / f"peringkat_{stem}.png",
             "ranking",
-            (frame, f"Peringkat rata-rata capaian Pemda, {where}, tahun {tahun}"),
+            (frame, f"Peringkat rata-rata capaian Pemda, {where}, {of_year}"),
         )
     tables = {name: output / f"{name}.parquet" for name in spools}
     with _helpers(len(tables) + len(charts)) as pool:
@@ -372,7 +383,7 @@ def _write(
             table = table.replace_schema_metadata(with_pandas_types(table.schema).metadata)
             pq.write_table(table, str(tmp), compression="zstd")
         workbook = write_national_workbook(
-            output / f"nasional_{tahun}.xlsx",
+            output / workbook_name(tahun),
             pemda,
             head,
             summary.distribution(pemda, scale),
@@ -381,7 +392,7 @@ def _write(
             scale,
             title,
             scope_of(pemda),
-            int(tahun) if tahun.isdigit() else 2000,
+            int(tahun) if tahun.isdigit() else 0,
         )
         for name in spools:
             counts[name] = table_jobs[name].result()

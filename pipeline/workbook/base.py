@@ -87,7 +87,7 @@ class Status:
 
     def banner(self, title: str) -> str:
         """The first row of every sheet."""
-        where = f"{title} — {self.nama_pemda} Tahun {self.tahun}"
+        where = f"{title} — {self.nama_pemda}" + (f" Tahun {self.tahun}" if self.tahun else "")
         if self.draft:
             return f"DRAFT — {where} (belum final: masih ada ERROR, angka dapat berubah)"
         return where

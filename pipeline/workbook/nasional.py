@@ -138,12 +138,15 @@ def write_national_workbook(
     scope: str,
     tahun: int,
 ) -> Path:
-    """Write the workbook atomically to ``path``; ``scope`` is "Nasional" or the province."""
+    """Write the workbook atomically to ``path``; ``scope`` is "Nasional" or the province;
+    ``tahun`` 0 when no year is known (no folder's spec could be read)."""
     pemda = _clean(pemda)
     quality = _clean(quality)
     status = Status(0, scope, tahun)  # DRAFT is said per Pemda, not of the consolidation
     # no print-date field: it follows the reader's locale (12/02/2026 for 2 December)
-    footer = f"&L{sanitize.text(title, 120)}&C&A · {tahun}&RHalaman &P dari &N"
+    footer = (
+        f"&L{sanitize.text(title, 120)}&C&A{f' · {tahun}' if tahun else ''}&RHalaman &P dari &N"
+    )
     with atomic_path(path) as tmp:
         wb = SafeWorkbook(str(tmp), WORKBOOK_OPTIONS)
         wb.set_properties(
@@ -151,7 +154,7 @@ def write_national_workbook(
                 "title": title,
                 "subject": "SAKIP / LKjIP",
                 "comments": f"sakip-pipeline {__version__}",
-                "created": dt.datetime(tahun, 12, 31),
+                "created": dt.datetime(tahun or 2000, 12, 31),
             }
         )
         fmts = Formats(wb, 2)
