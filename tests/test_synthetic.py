@@ -127,9 +127,7 @@ def test_fast_template_is_build_template_part_for_part(small: MasterSpec, tmp_pa
     assert list(fast.rows_indikator) == list(small.indikator_opd(kode)["kode_indikator"])
 
 
-def test_a_weaker_pemda_falls_further_below_its_targets(
-    small: MasterSpec, tmp_path: Path
-) -> None:
+def test_a_weaker_pemda_falls_further_below_its_targets(small: MasterSpec, tmp_path: Path) -> None:
     """``kinerja`` sets how well a generated Pemda performs, so that the national demo's
     averages spread over the predikat bands (every Pemda was near 100 %)."""
     averages = {}
