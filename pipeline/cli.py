@@ -482,6 +482,23 @@ def cmd_balas(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+QUIET_LOGS = ("distributed", "tornado", "bokeh")
+
+
+def _quiet_dask_logs() -> None:
+    """The Dask client's own log lines (in English, with tracebacks when the scheduler goes
+    away) are not shown: what happened to the cluster is said in one sentence instead."""
+    import logging  # noqa: PLC0415
+
+    import distributed  # noqa: F401, PLC0415  # its logging set up first, then replaced
+
+    names = [n for n in list(logging.root.manager.loggerDict) if n.split(".")[0] in QUIET_LOGS]
+    for name in {*QUIET_LOGS, *names}:
+        quiet = logging.getLogger(name)  # some have a handler of their own (distributed.client)
+        quiet.handlers = [logging.NullHandler()]
+        quiet.propagate = False
+
+
 def cmd_nasional(args: argparse.Namespace) -> int:
     from pipeline.nasional.executor import (  # noqa: PLC0415
         DaskExecutor,
@@ -501,6 +518,8 @@ def cmd_nasional(args: argparse.Namespace) -> int:
     if args.output.is_symlink():  # a link to a shared folder: the outputs go into that folder
         args.output = Path(os.path.realpath(args.output))
     executor: Executor
+    if args.dask:
+        _quiet_dask_logs()
     try:
         executor = DaskExecutor(args.dask) if args.dask else LocalExecutor(args.workers)
     except EnvironmentProblem as exc:
@@ -514,6 +533,9 @@ def cmd_nasional(args: argparse.Namespace) -> int:
     except NoPemda as exc:
         print(str(exc), file=sys.stderr)
         return EXIT_LOCAL
+    except EnvironmentProblem as exc:  # the cluster went away mid-run
+        print(str(exc), file=sys.stderr)
+        return EXIT_SERVER
     except Busy as exc:
         _say(str(exc))
         return EXIT_BUSY

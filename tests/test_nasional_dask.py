@@ -40,24 +40,18 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
             proc.wait(timeout=10)
 
 
-@pytest.fixture(scope="module")
-def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, list[int]]]:
-    """A scheduler and two workers on 127.0.0.1; yields the address and the worker PIDs."""
-    from distributed import Client
-
-    folder = tmp_path_factory.mktemp("dask")
+def _scheduler(
+    folder: Path, env: dict[str, str], procs: list[subprocess.Popen[bytes]], *dashboard: str
+) -> str:
+    """``dask scheduler`` on 127.0.0.1 (a free port), its output into ``folder``; its address."""
     info = folder / "scheduler.json"
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}  # as the README starts them
-    procs: list[subprocess.Popen[bytes]] = []
-    logs = []
-    try:
-        log = (folder / "scheduler.log").open("wb")
-        logs.append(log)
+    with (folder / "scheduler.log").open("wb") as log:
         procs.append(
             subprocess.Popen(
                 [
                     *(str(DASK), "scheduler", "--host", "127.0.0.1", "--port", "0"),
-                    *("--dashboard-address", "127.0.0.1:0", "--scheduler-file", str(info)),
+                    *(dashboard or ("--no-dashboard",)),
+                    *("--scheduler-file", str(info)),
                 ],
                 cwd=folder,
                 env=env,
@@ -65,29 +59,50 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, lis
                 stderr=subprocess.STDOUT,
             )
         )
-        deadline = time.monotonic() + 60
-        while not info.exists() or not info.read_text().strip():
-            assert time.monotonic() < deadline, (folder / "scheduler.log").read_text()
-            assert procs[0].poll() is None, (folder / "scheduler.log").read_text()
-            time.sleep(0.2)
-        address = json.loads(info.read_text())["address"]
-        assert address.startswith("tcp://127.0.0.1:")
+    deadline = time.monotonic() + 60
+    while not info.exists() or not info.read_text().strip():
+        assert time.monotonic() < deadline, (folder / "scheduler.log").read_text()
+        assert procs[-1].poll() is None, (folder / "scheduler.log").read_text()
+        time.sleep(0.2)
+    address = str(json.loads(info.read_text())["address"])
+    assert address.startswith("tcp://127.0.0.1:")
+    return address
+
+
+def _worker(
+    folder: Path, address: str, name: str, procs: list[subprocess.Popen[bytes]]
+) -> subprocess.Popen[bytes]:
+    """A ``dask worker`` (one thread, with its nanny, in a process group of its own) started
+    from the project folder with ``PYTHONPATH=.``, as the README starts it."""
+    with (folder / f"{name}.log").open("wb") as log:
+        proc = subprocess.Popen(
+            [
+                *(str(DASK), "worker", address, "--nthreads", "1"),
+                *("--host", "127.0.0.1", "--no-dashboard"),
+                *("--local-directory", str(folder / name)),
+            ],
+            cwd=ROOT,
+            env={**os.environ, "PYTHONPATH": str(ROOT)},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    procs.append(proc)
+    return proc
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, list[int]]]:
+    """A scheduler and two workers on 127.0.0.1; yields the address and the worker PIDs."""
+    from distributed import Client
+
+    folder = tmp_path_factory.mktemp("dask")
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}  # as the README starts them
+    procs: list[subprocess.Popen[bytes]] = []
+    try:
+        address = _scheduler(folder, env, procs, "--dashboard-address", "127.0.0.1:0")
         for i in range(2):
-            log = (folder / f"worker{i}.log").open("wb")
-            logs.append(log)
-            procs.append(
-                subprocess.Popen(
-                    [
-                        *(str(DASK), "worker", address, "--nthreads", "1"),
-                        *("--host", "127.0.0.1", "--no-dashboard"),
-                        *("--local-directory", str(folder / f"w{i}")),
-                    ],
-                    cwd=ROOT,
-                    env=env,
-                    stdout=log,
-                    stderr=subprocess.STDOUT,
-                )
-            )
+            _worker(folder, address, f"w{i}", procs)
         with Client(address, timeout=60) as client:
             client.wait_for_workers(2, timeout=120)
             pids = sorted(client.run(os.getpid).values())
@@ -95,8 +110,6 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, lis
     finally:
         for proc in reversed(procs):
             _stop(proc)
-        for log in logs:
-            log.close()
     assert all(p.poll() is not None for p in procs)
 
 
@@ -232,3 +245,50 @@ def test_a_scheduler_that_cannot_import_the_package_is_one_sentence(tmp_path: Pa
     finally:
         for proc in reversed(procs):
             _stop(proc)
+
+
+def _when_running(address: str, run: subprocess.Popen[str]) -> None:
+    """Return once a batch of ``run`` is being processed by a worker."""
+    from distributed import Client
+
+    with Client(address, timeout=30) as client:
+        deadline = time.monotonic() + 120
+        while not any(client.processing().values()):
+            assert run.poll() is None and time.monotonic() < deadline
+            time.sleep(0.1)
+
+
+def test_a_scheduler_that_dies_mid_run_is_one_sentence(tmp_path: Path) -> None:
+    """The scheduler killed while batches run: one sentence, exit code 5, no traceback and
+    no log lines of the Dask client; the last complete outputs stay."""
+    root = tmp_path / "akar"
+    binjai(root / "binjai")
+    out = tmp_path / "o"
+    out.mkdir()
+    (out / "pemda.parquet").write_bytes(b"keluaran lama")
+    procs: list[subprocess.Popen[bytes]] = []
+    try:
+        address = _scheduler(tmp_path, {**os.environ, "PYTHONPATH": str(ROOT)}, procs)
+        _worker(tmp_path, address, "w", procs)
+        run = subprocess.Popen(
+            [
+                *(sys.executable, "-m", "pipeline", "nasional", "--root", str(root)),
+                *("--output", str(out), "--dask", address),
+            ],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        _when_running(address, run)
+        procs[0].kill()
+        stdout, stderr = run.communicate(timeout=120)
+    finally:
+        for proc in reversed(procs):
+            _stop(proc)
+    assert run.returncode == 5, stdout + stderr
+    assert "Traceback" not in stderr and "ERROR" not in stderr, stderr
+    assert len(stderr.strip().splitlines()) == 1, stderr
+    assert f"Koneksi ke penjadwal Dask {address} terputus" in stderr
+    assert (out / "pemda.parquet").read_bytes() == b"keluaran lama"
+    assert [p.name for p in tmp_path.iterdir() if ".o.baru" in p.name] == []

@@ -275,24 +275,49 @@ class DaskExecutor:
                 f"Worker Dask memakai versi pipeline {', '.join(other)}, bukan {__version__}; "
                 "jalankan ulang worker dari folder proyek yang sama."
             )
+        self.address = address
         self.workers = max(1, sum(self._client.nthreads().values()))
         self.description = f"Dask {address}, {len(versions)} worker"
         self.dashboard = str(self._client.dashboard_link or "")
 
+    def _lost(self) -> EnvironmentProblem:
+        """The scheduler went away mid-run (stopped, killed, its machine gone): the client's
+        futures are cancelled and none of the work can come back."""
+        return EnvironmentProblem(
+            f"Koneksi ke penjadwal Dask {visible(self.address)} terputus di tengah proses "
+            "(penjadwal dihentikan?); keluaran sebelumnya tidak diubah. Jalankan lagi `dask "
+            "scheduler` dan worker-nya, lalu ulangi perintah ini."
+        )
+
+    def _connected(self) -> bool:
+        return bool(self._client.status == "running")
+
     def submit(self, fn: Callable[..., Any], *args: Any) -> Any:
+        if not self._connected():
+            raise self._lost()
         return self._client.submit(fn, *args, pure=False)
 
     def first_done(self, futures: list[Any]) -> Any:
         from distributed import wait  # noqa: PLC0415
 
-        done, _ = wait(futures, return_when="FIRST_COMPLETED")
+        try:
+            done, _ = wait(futures, return_when="FIRST_COMPLETED")
+        except Exception:
+            if not self._connected():  # every future was cancelled with the connection
+                raise self._lost() from None
+            raise
         return next(f for f in futures if f in done)
 
     def result(self, future: Any) -> Any:
         try:
             return future.result()
+        except Exception:
+            if not self._connected():
+                raise self._lost() from None
+            raise
         finally:
-            future.release()
+            if self._connected():
+                future.release()
 
     def close(self) -> None:
         self._client.close()

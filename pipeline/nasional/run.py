@@ -38,7 +38,14 @@ from pipeline.atomic import (
 from pipeline.ingest import os_reason
 from pipeline.isolate import Limits, ignore_interrupt, interrupt_deferred
 from pipeline.nasional import summary
-from pipeline.nasional.executor import Executor, cores, owner, pool_context, watch_owner
+from pipeline.nasional.executor import (
+    EnvironmentProblem,
+    Executor,
+    cores,
+    owner,
+    pool_context,
+    watch_owner,
+)
 from pipeline.nasional.layout import (
     INPUT_FOLDER,
     SPEC_FOLDER,
@@ -267,6 +274,8 @@ def _run_into(
                 parts: list[PemdaPart] = executor.result(future)
             except Exception as exc:  # a dead worker or a bug: retry each Pemda on its own
                 if output_failure(exc) is not None:  # the output's disk: no Pemda would do
+                    raise
+                if isinstance(exc, EnvironmentProblem):  # the cluster itself: none would do
                     raise
                 if len(batch) > 1:
                     for f in batch:
