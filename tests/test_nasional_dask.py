@@ -292,3 +292,50 @@ def test_a_scheduler_that_dies_mid_run_is_one_sentence(tmp_path: Path) -> None:
     assert f"Koneksi ke penjadwal Dask {address} terputus" in stderr
     assert (out / "pemda.parquet").read_bytes() == b"keluaran lama"
     assert [p.name for p in tmp_path.iterdir() if ".o.baru" in p.name] == []
+
+
+def test_a_cluster_whose_workers_all_die_mid_run_is_one_sentence(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """Every worker killed while batches run (the scheduler lives on, with none): the run
+    does not wait for ever; once the scheduler has had no worker for a while it says so in one
+    sentence, exit code 5, and the last complete outputs stay."""
+    import threading
+
+    from pipeline import cli
+    from pipeline.nasional import executor
+
+    monkeypatch.setattr(executor, "NO_WORKER_SECONDS", 2.0)
+    root = tmp_path / "akar"
+    binjai(root / "binjai")
+    out = tmp_path / "o"
+    out.mkdir()
+    (out / "pemda.parquet").write_bytes(b"keluaran lama")
+    procs: list[subprocess.Popen[bytes]] = []
+    codes: list[int] = []
+    try:
+        address = _scheduler(tmp_path, {**os.environ, "PYTHONPATH": str(ROOT)}, procs)
+        worker = _worker(tmp_path, address, "w", procs)
+        args = ["nasional", "--root", str(root), "--output", str(out), "--dask", address]
+        run = threading.Thread(target=lambda: codes.append(cli.main(args)), daemon=True)
+        run.start()
+        from distributed import Client
+
+        with Client(address, timeout=30) as client:
+            deadline = time.monotonic() + 120
+            while not any(client.processing().values()):
+                assert run.is_alive() and time.monotonic() < deadline
+                time.sleep(0.1)
+        os.killpg(worker.pid, signal.SIGKILL)  # the nanny, its worker and their readers
+        worker.wait(timeout=10)
+        run.join(timeout=60)
+        assert not run.is_alive(), "the run still waits for a worker"
+    finally:
+        for proc in reversed(procs):
+            _stop(proc)
+        run.join(timeout=60)
+    assert codes == [5]
+    stderr = capfd.readouterr().err
+    assert "Traceback" not in stderr and len(stderr.strip().splitlines()) == 1, stderr
+    assert f"Penjadwal Dask {address} tidak lagi memiliki worker" in stderr
+    assert (out / "pemda.parquet").read_bytes() == b"keluaran lama"

@@ -158,6 +158,10 @@ def _probe() -> str:
 
 
 HANDSHAKE_SECONDS = 5.0  # a Dask scheduler greets a new connection at once
+# How long a run waits, once started, while the scheduler has no worker at all (every worker
+# stopped or killed): a worker its nanny restarts is back within seconds.
+NO_WORKER_SECONDS = 60.0
+CHECK_SECONDS = 1.0  # how often a waiting run looks at the scheduler's workers
 _ADDRESS = re.compile(r"(?:tcp://)?(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._-]+):([0-9]{1,5})/?")
 
 
@@ -298,15 +302,42 @@ class DaskExecutor:
         return self._client.submit(fn, *args, pure=False)
 
     def first_done(self, futures: list[Any]) -> Any:
+        """The first of ``futures`` done; an :class:`EnvironmentProblem` when the scheduler
+        is gone, or has had no worker for :data:`NO_WORKER_SECONDS` (its tasks would wait for
+        one for ever, the progress line counting on)."""
         from distributed import wait  # noqa: PLC0415
 
+        alone_since: float | None = None
+        while True:
+            try:
+                done, _ = wait(futures, timeout=CHECK_SECONDS, return_when="FIRST_COMPLETED")
+                return next(f for f in futures if f in done)
+            except TimeoutError:
+                pass
+            except Exception:
+                if not self._connected():  # every future was cancelled with the connection
+                    raise self._lost() from None
+                raise
+            if not self._connected():
+                raise self._lost()
+            if self._has_workers():
+                alone_since = None
+                continue
+            now = time.monotonic()
+            alone_since = now if alone_since is None else alone_since
+            if now - alone_since >= NO_WORKER_SECONDS:
+                raise EnvironmentProblem(
+                    f"Penjadwal Dask {visible(self.address)} tidak lagi memiliki worker selama "
+                    f"{NO_WORKER_SECONDS:g} detik (worker dihentikan?); keluaran sebelumnya tidak "
+                    f"diubah. Jalankan `dask worker {visible(self.address)}`, lalu ulangi "
+                    "perintah ini."
+                )
+
+    def _has_workers(self) -> bool:
         try:
-            done, _ = wait(futures, return_when="FIRST_COMPLETED")
-        except Exception:
-            if not self._connected():  # every future was cancelled with the connection
-                raise self._lost() from None
-            raise
-        return next(f for f in futures if f in done)
+            return bool(self._client.nthreads())
+        except Exception:  # the scheduler did not answer: the connection check says why
+            return True
 
     def result(self, future: Any) -> Any:
         try:
