@@ -339,3 +339,67 @@ def test_a_cluster_whose_workers_all_die_mid_run_is_one_sentence(
     assert "Traceback" not in stderr and len(stderr.strip().splitlines()) == 1, stderr
     assert f"Penjadwal Dask {address} tidak lagi memiliki worker" in stderr
     assert (out / "pemda.parquet").read_bytes() == b"keluaran lama"
+
+
+def test_a_worker_running_other_code_is_refused(tmp_path: Path) -> None:
+    """A worker started from another copy of the project, of the same version number but
+    other code (an older checkout), would compute other numbers: refused with exit code 5,
+    whether it is there when the run starts or joins while it runs."""
+    import shutil
+
+    from distributed import Client
+
+    other = tmp_path / "lain"
+    shutil.copytree(ROOT / "pipeline", other / "pipeline", ignore=shutil.ignore_patterns("__py*"))
+    shutil.copytree(ROOT / "expectations", other / "expectations")
+    with (other / "pipeline" / "nasional" / "work.py").open("a") as changed:
+        changed.write("# a later or earlier change: the same __version__, other code\n")
+    root = tmp_path / "akar"
+    binjai(root / "binjai")
+    out = tmp_path / "o"
+    procs: list[subprocess.Popen[bytes]] = []
+
+    def other_worker(name: str) -> subprocess.Popen[bytes]:
+        with (tmp_path / f"{name}.log").open("wb") as log:
+            proc = subprocess.Popen(
+                [str(DASK), "worker", address, "--nthreads", "1", "--no-dashboard"],
+                cwd=other,
+                env={**os.environ, "PYTHONPATH": str(other)},
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        procs.append(proc)
+        return proc
+
+    args = ("nasional", "--root", str(root), "--output", str(out))
+    try:
+        address = _scheduler(tmp_path, {**os.environ, "PYTHONPATH": str(ROOT)}, procs)
+        first = other_worker("lain1")
+        with Client(address, timeout=30) as client:
+            client.wait_for_workers(1, timeout=120)
+        done = run_cli(*args, "--dask", address)
+        assert done.returncode == 5, done.stdout + done.stderr
+        assert "Worker Dask" in done.stderr and "Traceback" not in done.stderr
+        assert not out.exists()
+        _stop(first)
+        good = _worker(tmp_path, address, "w", procs)
+        run = subprocess.Popen(
+            [sys.executable, "-m", "pipeline", *args, "--dask", address],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        _when_running(address, run)
+        os.killpg(good.pid, signal.SIGKILL)  # its batch goes to the next worker: other code
+        good.wait(timeout=10)
+        other_worker("lain2")
+        stdout, stderr = run.communicate(timeout=120)
+    finally:
+        for proc in reversed(procs):
+            _stop(proc)
+    assert run.returncode == 5, stdout + stderr
+    assert "Traceback" not in stderr and len(stderr.strip().splitlines()) == 1, stderr
+    assert "Worker Dask tcp://127.0.0.1:" in stderr and "kode pipeline lain" in stderr
+    assert not out.exists()

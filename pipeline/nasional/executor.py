@@ -9,14 +9,18 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import errno
+import functools
+import hashlib
 import multiprocessing as mp
 import os
+import platform
 import re
 import socket
 import sys
 import threading
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, Protocol
 
 from pipeline.sanitize import visible
@@ -150,11 +154,67 @@ class LocalExecutor:
         self._pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _probe() -> str:
-    """Runs on each Dask worker: the package must be importable there, in the same version."""
+# the libraries whose versions change a Pemda's numbers or what its files read as
+CODE_LIBRARIES: tuple[str, ...] = ("pandas", "numpy", "pyarrow", "great_expectations")
+CODE_LIBRARIES += ("python-calamine", "openpyxl")
+
+
+@functools.cache
+def code_version() -> str:
+    """``<version>+<digest>``: this package's version and a digest of what computes a Pemda's
+    numbers here: the package's own files (source, settings), the suites beside it
+    (``expectations/``), Python's and the main libraries' versions. The version number alone
+    stays the same across many changes: a worker started from an older copy of the project
+    carried it too, and computed its Pemda with that copy's code."""
+    from importlib import metadata  # noqa: PLC0415
+
     from pipeline import __version__  # noqa: PLC0415
 
-    return __version__
+    package = Path(__file__).resolve().parents[1]
+    digest = hashlib.sha256(platform.python_version().encode())
+    for lib in CODE_LIBRARIES:
+        try:
+            digest.update(f"\n{lib}={metadata.version(lib)}".encode())
+        except metadata.PackageNotFoundError:
+            digest.update(f"\n{lib}=-".encode())
+    files = [p for p in package.rglob("*") if p.suffix in (".py", ".toml", ".json")]
+    files += list((package.parent / "expectations").glob("*.json"))
+    for path in sorted(files, key=lambda p: p.relative_to(package.parent).as_posix()):
+        if "__pycache__" in path.parts:
+            continue
+        digest.update(f"\n{path.relative_to(package.parent).as_posix()}\n".encode())
+        digest.update(path.read_bytes())
+    return f"{__version__}+{digest.hexdigest()[:12]}"
+
+
+# Taken when this code is loaded, not when first asked: a worker started before the project's
+# files changed (a git pull) runs the code it loaded then, and must not read the new files as
+# its own.
+code_version()
+
+
+def _probe() -> str:
+    """Runs on each Dask worker: the package must be importable there, with the same code."""
+    return code_version()
+
+
+class OtherCode(EnvironmentProblem):
+    """A Dask worker that joined after the run started runs other code than the command."""
+
+
+def _checked(expected: str, fn: Callable[..., Any], *args: Any) -> Any:
+    """Runs a task on a Dask worker once its code is the command's (:func:`code_version`):
+    a worker that joins the cluster after the run was checked is checked here."""
+    if code_version() != expected:
+        from distributed import get_worker  # noqa: PLC0415
+
+        raise OtherCode(
+            f"Worker Dask {visible(get_worker().address)} menjalankan kode pipeline lain "
+            f"({code_version()}, bukan {expected}); keluaran sebelumnya tidak diubah. "
+            "Hentikan worker itu dan jalankan worker dari folder proyek yang sama dengan "
+            "lingkungan Python yang sama."
+        )
+    return fn(*args)
 
 
 HANDSHAKE_SECONDS = 5.0  # a Dask scheduler greets a new connection at once
@@ -232,8 +292,6 @@ class DaskExecutor:
     def __init__(self, address: str, timeout: float = 20.0) -> None:
         from distributed import Client  # noqa: PLC0415
 
-        from pipeline import __version__  # noqa: PLC0415
-
         host, port = _scheduler_address(address)
         _answers_as_dask(address, host, port, min(timeout, HANDSHAKE_SECONDS))
         try:
@@ -272,12 +330,14 @@ class DaskExecutor:
                 "`dask scheduler` dari folder proyek dengan PYTHONPATH=. dan lingkungan Python "
                 "yang sama."
             ) from exc
-        other = sorted({v for v in versions.values() if v != __version__})
+        self._code = code_version()
+        other = sorted({str(v) for v in versions.values() if v != self._code})
         if other:
             self._client.close()
             raise EnvironmentProblem(
-                f"Worker Dask memakai versi pipeline {', '.join(other)}, bukan {__version__}; "
-                "jalankan ulang worker dari folder proyek yang sama."
+                f"Worker Dask memakai kode pipeline lain ({', '.join(other)}, bukan "
+                f"{self._code}); jalankan ulang worker dari folder proyek yang sama dengan "
+                "lingkungan Python yang sama."
             )
         self.address = address
         self.workers = max(1, sum(self._client.nthreads().values()))
@@ -299,7 +359,7 @@ class DaskExecutor:
     def submit(self, fn: Callable[..., Any], *args: Any) -> Any:
         if not self._connected():
             raise self._lost()
-        return self._client.submit(fn, *args, pure=False)
+        return self._client.submit(_checked, self._code, fn, *args, pure=False)
 
     def first_done(self, futures: list[Any]) -> Any:
         """The first of ``futures`` done; an :class:`EnvironmentProblem` when the scheduler
