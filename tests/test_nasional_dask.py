@@ -24,7 +24,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from tests.conftest import ROOT, run_cli
-from tests.national_roots import HUNGRY, KILLER, binjai, with_hungry_file
+from tests.national_roots import HUNGRY, KILLER, binjai, other_pemda, with_hungry_file
 
 DASK = Path(sys.executable).parent / "dask"
 TABLES = ("indikator", "anggaran", "validasi", "berkas", "pemda")
@@ -70,7 +70,7 @@ def _scheduler(
 
 
 def _worker(
-    folder: Path, address: str, name: str, procs: list[subprocess.Popen[bytes]]
+    folder: Path, address: str, name: str, procs: list[subprocess.Popen[bytes]], *extra: str
 ) -> subprocess.Popen[bytes]:
     """A ``dask worker`` (one thread, with its nanny, in a process group of its own) started
     from the project folder with ``PYTHONPATH=.``, as the README starts it."""
@@ -80,6 +80,7 @@ def _worker(
                 *(str(DASK), "worker", address, "--nthreads", "1"),
                 *("--host", "127.0.0.1", "--no-dashboard"),
                 *("--local-directory", str(folder / name)),
+                *extra,
             ],
             cwd=ROOT,
             env={**os.environ, "PYTHONPATH": str(ROOT)},
@@ -403,3 +404,39 @@ def test_a_worker_running_other_code_is_refused(tmp_path: Path) -> None:
     assert "Traceback" not in stderr and len(stderr.strip().splitlines()) == 1, stderr
     assert "Worker Dask tcp://127.0.0.1:" in stderr and "kode pipeline lain" in stderr
     assert not out.exists()
+
+
+def test_workers_killed_by_their_memory_limit_are_one_sentence(tmp_path: Path) -> None:
+    """A worker whose memory limit (``--memory-limit``) is below what a run needs is restarted
+    by its nanny on every batch: every Pemda would be *gagal diproses*, each said to fail on
+    its own, and that set would replace the last good one. Once no Pemda came back and the
+    Pemda retried alone all stopped their worker, the run stops: one sentence about the
+    workers' memory, exit code 5, the previous outputs kept."""
+    root = tmp_path / "akar"
+    binjai(root / "binjai")
+    other_pemda(root / "lain", "9901", "Kota Lain")
+    out = tmp_path / "o"
+    out.mkdir()
+    (out / "pemda.parquet").write_bytes(b"keluaran lama")
+    procs: list[subprocess.Popen[bytes]] = []
+    # a task is given up on at the first worker it kills (Dask's default retries it three times)
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(ROOT),
+        "DASK_DISTRIBUTED__SCHEDULER__ALLOWED_FAILURES": "0",
+    }
+    try:
+        address = _scheduler(tmp_path, env, procs)
+        _worker(tmp_path, address, "w", procs, "--memory-limit", "150MB")
+        from distributed import Client
+
+        with Client(address, timeout=30) as client:
+            client.wait_for_workers(1, timeout=120)
+        done = run_cli("nasional", "--root", str(root), "--output", str(out), "--dask", address)
+    finally:
+        for proc in reversed(procs):
+            _stop(proc)
+    assert done.returncode == 5, done.stdout + done.stderr
+    assert "Traceback" not in done.stderr and len(done.stderr.strip().splitlines()) == 1
+    assert "batas memori" in done.stderr and "--memory-limit" in done.stderr, done.stderr
+    assert (out / "pemda.parquet").read_bytes() == b"keluaran lama"

@@ -46,6 +46,11 @@ class Executor(Protocol):
 
     def close(self) -> None: ...
 
+    def worker_died(self, exc: BaseException) -> str:
+        """When ``exc`` says that the task stopped the worker running it, as often as the
+        executor tries it: the sentence for a run in which every Pemda does so; else ``''``."""
+        ...
+
 
 def cores() -> int:
     """Processors this process may use."""
@@ -152,6 +157,11 @@ class LocalExecutor:
 
     def close(self) -> None:
         self._pool.shutdown(wait=True, cancel_futures=True)
+
+    def worker_died(self, exc: BaseException) -> str:
+        """Never: a local pool whose worker died fails every task it holds, the others' too,
+        so a broken pool says nothing about the Pemda of one task."""
+        return ""
 
 
 # the libraries whose versions change a Pemda's numbers or what its files read as
@@ -412,3 +422,15 @@ class DaskExecutor:
 
     def close(self) -> None:
         self._client.close()
+
+    def worker_died(self, exc: BaseException) -> str:
+        """A task given up on by the scheduler (``KilledWorker``): each worker that ran it died
+        (its nanny restarted it, e.g. past its memory limit), as many times as Dask allows."""
+        if type(exc).__name__ != "KilledWorker":
+            return ""
+        return (
+            "Setiap Pemda yang dijalankan menghentikan worker Dask yang menjalankannya, juga "
+            "saat diulang sendiri: batas memori worker (opsi --memory-limit `dask worker`) "
+            "kemungkinan terlalu kecil; keluaran sebelumnya tidak diubah. Jalankan worker "
+            "dengan batas memori yang lebih besar, lalu ulangi."
+        )

@@ -58,6 +58,10 @@ from pipeline.nasional.tables import Spool, to_arrow, with_pandas_types
 from pipeline.nasional.work import GAGAL, TABLES, TIDAK_DIJALANKAN, PemdaPart, not_run, run_batch
 
 MAX_BATCH = 20  # Pemda per task: enough to share the suites' fixed cost, small enough to balance
+# Pemda that stopped their worker even when run alone, none having come back, after which the
+# run stops: it is the workers (their memory limit), not the Pemda, and a set of failed rows
+# would replace the last good one.
+DEATHS_ALONE = 3
 MIN_BATCH = 4  # the last tasks' size (a task also has fixed costs: the suites, starting to read)
 CHARTS = "charts"
 
@@ -267,11 +271,13 @@ def _run_into(
             executor.submit(run_batch, batch, limits, target): batch
             for batch in batches(runnable, executor.workers, batch_size)
         }
+        came_back = died_alone = 0  # Pemda run; Pemda that stopped their worker when alone
         while pending:
             future = executor.first_done(list(pending))
             batch = pending.pop(future)
             try:
                 parts: list[PemdaPart] = executor.result(future)
+                came_back += len(parts)
             except Exception as exc:  # a dead worker or a bug: retry each Pemda on its own
                 if output_failure(exc) is not None:  # the output's disk: no Pemda would do
                     raise
@@ -281,12 +287,22 @@ def _run_into(
                     for f in batch:
                         pending[executor.submit(run_batch, [f], limits, target)] = [f]
                     continue
+                all_died = executor.worker_died(exc)
+                died_alone += bool(all_died)
+                if all_died and not came_back and died_alone >= min(DEATHS_ALONE, len(runnable)):
+                    # not these Pemda: the workers themselves (a memory limit too small)
+                    raise EnvironmentProblem(all_died) from None
+                reason = (
+                    "menghentikan worker yang menjalankannya (kehabisan memori?)"
+                    if all_died
+                    else f"gagal diproses ({type(exc).__name__})"
+                )
                 parts = [
                     not_run(
                         batch[0],
                         GAGAL,
-                        f"Pemda ini gagal diproses, juga saat diulang sendiri "
-                        f"({type(exc).__name__}); Pemda lain tidak terpengaruh.",
+                        f"Pemda ini {reason}, juga saat diulang sendiri; Pemda lain tidak "
+                        "terpengaruh.",
                     )
                 ]
             for part in parts:
