@@ -440,3 +440,49 @@ def test_workers_killed_by_their_memory_limit_are_one_sentence(tmp_path: Path) -
     assert "Traceback" not in done.stderr and len(done.stderr.strip().splitlines()) == 1
     assert "batas memori" in done.stderr and "--memory-limit" in done.stderr, done.stderr
     assert (out / "pemda.parquet").read_bytes() == b"keluaran lama"
+
+
+def test_a_batch_left_running_by_ctrl_c_writes_nothing(
+    tmp_path: Path, cluster: tuple[str, list[int]]
+) -> None:
+    """Ctrl-C ends the command (exit code 130, one sentence, the previous outputs kept), but
+    a batch a worker is running goes on to its end. With ``--per-pemda`` it wrote each Pemda's
+    report into the command's staging folder, which the command had removed, and so made it
+    again beside the output. Now it writes nothing, and the cluster runs the next command."""
+    from distributed import Client
+
+    root = tmp_path / "akar"
+    binjai(root / "binjai")
+    other_pemda(root / "lain", "9901", "Kota Lain")
+    out = tmp_path / "o"
+    out.mkdir()
+    (out / "pemda.parquet").write_bytes(b"keluaran lama")
+    args = ("nasional", "--root", str(root), "--output", str(out), "--dask", cluster[0])
+    run = subprocess.Popen(
+        [sys.executable, "-m", "pipeline", *args, "--per-pemda"],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    # the tasks a worker is running (also one its client gave up on); by value: the workers
+    # cannot import this test module
+    executing = lambda dask_worker: len(dask_worker.state.executing)  # noqa: E731
+    with Client(cluster[0], timeout=30) as client:  # a worker runs the batch (not queued)
+        deadline = time.monotonic() + 120
+        while not any(client.run(executing).values()):
+            assert run.poll() is None and time.monotonic() < deadline
+            time.sleep(0.1)
+    run.send_signal(signal.SIGINT)
+    _, stderr = run.communicate(timeout=60)
+    assert run.returncode == 130, stderr
+    assert len(stderr.strip().splitlines()) == 1 and "Ctrl-C" in stderr, stderr
+    with Client(cluster[0], timeout=30) as client:  # the batch left running ends
+        deadline = time.monotonic() + 120
+        while any(client.run(executing).values()):
+            assert time.monotonic() < deadline
+            time.sleep(0.2)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".o.kunci", "akar", "o"]
+    assert (out / "pemda.parquet").read_bytes() == b"keluaran lama"
+    done = run_cli(*args)
+    assert done.returncode == 0, done.stderr

@@ -75,6 +75,10 @@ def start_worker(owner: int = 0, owner_started: float = 0.0) -> None:
     gc.set_threshold(*GC_THRESHOLD)
 
 
+class RunEnded(Exception):
+    """The run a batch was for has ended: its staging folder (``--per-pemda``) is gone."""
+
+
 @dataclass
 class PemdaPart:
     """One Pemda's contribution to the national outputs (small: sent back by the executor)."""
@@ -138,6 +142,12 @@ def _run_batch(folders: list[PemdaFolder], limits: Limits, per_pemda: str) -> li
             continue
         if per_pemda:
             from pipeline.outputs import write_outputs  # noqa: PLC0415  # matplotlib: only here
+
+            if not Path(per_pemda).is_dir():
+                # The run is over (Ctrl-C, its scheduler lost): a Dask worker finishes a batch
+                # its client gave up on, and writing would make the removed staging folder again
+                # beside the output, holding these reports.
+                raise RunEnded(per_pemda)
 
             try:
                 write_outputs(run, Path(per_pemda) / run.spec.kode_pemda)
