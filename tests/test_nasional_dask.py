@@ -486,3 +486,40 @@ def test_a_batch_left_running_by_ctrl_c_writes_nothing(
     assert (out / "pemda.parquet").read_bytes() == b"keluaran lama"
     done = run_cli(*args)
     assert done.returncode == 0, done.stderr
+
+
+def test_the_dashboard_address_is_shown_only_when_there_is_one(
+    tmp_path: Path, cluster: tuple[str, list[int]]
+) -> None:
+    """A scheduler started with ``--no-dashboard`` still names a dashboard port (its HTTP
+    server's, where ``/status`` is not found): no address is shown then. The module's cluster
+    has a dashboard, and its address answers."""
+    import urllib.request
+
+    from distributed import Client
+
+    root = tmp_path / "akar"
+    other_pemda(root / "lain", "9901", "Kota Lain")
+    with Client(cluster[0], timeout=30) as client:
+        link = client.dashboard_link
+    done = run_cli(
+        "nasional", "--root", str(root), "--output", str(tmp_path / "a"), "--dask", cluster[0]
+    )
+    assert done.returncode == 0, done.stderr
+    assert f"Dasbor Dask          : {link}" in done.stdout
+    with urllib.request.urlopen(link, timeout=10) as page:
+        assert page.status == 200
+    procs: list[subprocess.Popen[bytes]] = []
+    try:
+        address = _scheduler(tmp_path, {**os.environ, "PYTHONPATH": str(ROOT)}, procs)
+        _worker(tmp_path, address, "w", procs)
+        with Client(address, timeout=30) as client:
+            client.wait_for_workers(1, timeout=120)
+        done = run_cli(
+            "nasional", "--root", str(root), "--output", str(tmp_path / "b"), "--dask", address
+        )
+    finally:
+        for proc in reversed(procs):
+            _stop(proc)
+    assert done.returncode == 0, done.stderr
+    assert "Dasbor" not in done.stdout

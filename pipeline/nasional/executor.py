@@ -291,6 +291,28 @@ def _answers_as_dask(address: str, host: str, port: int, timeout: float) -> None
         )
 
 
+def _dashboard(link: str) -> str:
+    """``link`` when a dashboard answers there, else ``''``: a scheduler started with
+    ``--no-dashboard`` still names the port of its HTTP server, where ``/status`` is not found.
+    Asked directly (no proxy of the environment), for at most :data:`HANDSHAKE_SECONDS`."""
+    import http.client  # noqa: PLC0415
+    from urllib.parse import urlsplit  # noqa: PLC0415
+
+    try:
+        parts = urlsplit(link)
+        if parts.scheme != "http" or not parts.hostname:
+            return ""
+        conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=HANDSHAKE_SECONDS)
+        try:
+            conn.request("GET", parts.path or "/")
+            status = conn.getresponse().status
+        finally:
+            conn.close()
+    except (OSError, ValueError, http.client.HTTPException):
+        return ""
+    return link if status == 200 else ""
+
+
 class DaskExecutor:
     """A running Dask distributed scheduler (``tcp://host:8786``); its workers run the batches.
 
@@ -352,7 +374,7 @@ class DaskExecutor:
         self.address = address
         self.workers = max(1, sum(self._client.nthreads().values()))
         self.description = f"Dask {address}, {len(versions)} worker"
-        self.dashboard = str(self._client.dashboard_link or "")
+        self.dashboard = _dashboard(str(self._client.dashboard_link or ""))
 
     def _lost(self) -> EnvironmentProblem:
         """The scheduler went away mid-run (stopped, killed, its machine gone): the client's
