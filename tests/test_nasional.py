@@ -668,6 +668,7 @@ def test_a_pemda_whose_files_are_all_another_pemdas_is_not_scored(tmp_path: Path
     wb.save(spec)
     folders = discover(root)
     assert [f.kode_pemda for f in folders] == ["1201", "1203"]
+    out.mkdir()  # a run's staging folder (a batch of a run that has ended writes nothing)
     parts = run_batch(folders, Limits(workers=1), str(out))
     done = {p.folder: p.row for p in parts}
     assert done["benar"]["status"] == "FINAL"
