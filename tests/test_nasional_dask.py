@@ -70,10 +70,16 @@ def _scheduler(
 
 
 def _worker(
-    folder: Path, address: str, name: str, procs: list[subprocess.Popen[bytes]], *extra: str
+    folder: Path,
+    address: str,
+    name: str,
+    procs: list[subprocess.Popen[bytes]],
+    *extra: str,
+    project: Path = ROOT,
 ) -> subprocess.Popen[bytes]:
     """A ``dask worker`` (one thread, with its nanny, in a process group of its own) started
-    from the project folder with ``PYTHONPATH=.``, as the README starts it."""
+    from the project folder (``project``: another copy of it) with ``PYTHONPATH=.``, as the
+    README starts it."""
     with (folder / f"{name}.log").open("wb") as log:
         proc = subprocess.Popen(
             [
@@ -82,8 +88,8 @@ def _worker(
                 *("--local-directory", str(folder / name)),
                 *extra,
             ],
-            cwd=ROOT,
-            env={**os.environ, "PYTHONPATH": str(ROOT)},
+            cwd=project,
+            env={**os.environ, "PYTHONPATH": str(project)},
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
@@ -361,17 +367,7 @@ def test_a_worker_running_other_code_is_refused(tmp_path: Path) -> None:
     procs: list[subprocess.Popen[bytes]] = []
 
     def other_worker(name: str) -> subprocess.Popen[bytes]:
-        with (tmp_path / f"{name}.log").open("wb") as log:
-            proc = subprocess.Popen(
-                [str(DASK), "worker", address, "--nthreads", "1", "--no-dashboard"],
-                cwd=other,
-                env={**os.environ, "PYTHONPATH": str(other)},
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-        procs.append(proc)
-        return proc
+        return _worker(tmp_path, address, name, procs, project=other)
 
     args = ("nasional", "--root", str(root), "--output", str(out))
     try:

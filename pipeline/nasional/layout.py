@@ -56,15 +56,7 @@ def discover(root: Path) -> list[PemdaFolder]:
                 # a Pemda folder behind a broken link, or still in its archive, would vanish
                 broken = _broken_link(path) or _packed(path)
                 if broken:
-                    found.append(
-                        PemdaFolder(
-                            len(found),
-                            visible(path.name),
-                            None,
-                            path / INPUT_FOLDER,
-                            problem=broken,
-                        )
-                    )
+                    found.append(_stopped(len(found), path, broken))
                 continue
             master, inputs = _child(path, SPEC_FOLDER), _child(path, INPUT_FOLDER)
             if not master.is_dir() and not inputs.is_dir():
@@ -76,16 +68,14 @@ def discover(root: Path) -> list[PemdaFolder]:
         except OSError as exc:  # this folder's, never the run's: one row with the reason
             exc = _listing(path) or exc  # the folder itself, when that is what is locked
             what = _within(path, exc.filename)
-            found.append(
-                PemdaFolder(
-                    len(found),
-                    visible(path.name),
-                    None,
-                    path / INPUT_FOLDER,
-                    problem=f"{what} tidak dapat dibuka ({os_reason(exc)}).",
-                )
-            )
+            problem = f"{what} tidak dapat dibuka ({os_reason(exc)})."
+            found.append(_stopped(len(found), path, problem))
     return _same_year_unique_codes(found)
+
+
+def _stopped(order: int, path: Path, problem: str) -> PemdaFolder:
+    """The row of an entry of the root that cannot be run, with the reason."""
+    return PemdaFolder(order, visible(path.name), None, path / INPUT_FOLDER, problem=problem)
 
 
 def _broken_link(path: Path) -> str:
@@ -200,7 +190,7 @@ def _nested(order: int, path: Path) -> PemdaFolder | None:
             f"lain, atau jalankan konsolidasi dengan --root {visible(str(path))} untuk Pemda di "
             "dalamnya saja."
         )
-    return PemdaFolder(order, visible(path.name), None, path / INPUT_FOLDER, problem=problem)
+    return _stopped(order, path, problem)
 
 
 def _leaves(folder: Path, entry: Path) -> str:
