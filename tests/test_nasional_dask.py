@@ -265,14 +265,21 @@ def _when_running(address: str, run: subprocess.Popen[str]) -> None:
             time.sleep(0.1)
 
 
-def test_a_scheduler_that_dies_mid_run_is_one_sentence(tmp_path: Path) -> None:
-    """The scheduler killed while batches run: one sentence, exit code 5, no traceback and
-    no log lines of the Dask client; the last complete outputs stay."""
+def _binjai_with_old_outputs(tmp_path: Path) -> tuple[Path, Path]:
+    """A root holding the Binjai demo, and an output folder holding a last complete set
+    (its ``pemda.parquet`` a known text) that a failed run must leave as it is."""
     root = tmp_path / "akar"
     binjai(root / "binjai")
     out = tmp_path / "o"
     out.mkdir()
     (out / "pemda.parquet").write_bytes(b"keluaran lama")
+    return root, out
+
+
+def test_a_scheduler_that_dies_mid_run_is_one_sentence(tmp_path: Path) -> None:
+    """The scheduler killed while batches run: one sentence, exit code 5, no traceback and
+    no log lines of the Dask client; the last complete outputs stay."""
+    root, out = _binjai_with_old_outputs(tmp_path)
     procs: list[subprocess.Popen[bytes]] = []
     try:
         address = _scheduler(tmp_path, {**os.environ, "PYTHONPATH": str(ROOT)}, procs)
@@ -313,11 +320,7 @@ def test_a_cluster_whose_workers_all_die_mid_run_is_one_sentence(
     from pipeline.nasional import executor
 
     monkeypatch.setattr(executor, "NO_WORKER_SECONDS", 2.0)
-    root = tmp_path / "akar"
-    binjai(root / "binjai")
-    out = tmp_path / "o"
-    out.mkdir()
-    (out / "pemda.parquet").write_bytes(b"keluaran lama")
+    root, out = _binjai_with_old_outputs(tmp_path)
     procs: list[subprocess.Popen[bytes]] = []
     codes: list[int] = []
     try:
@@ -408,12 +411,8 @@ def test_workers_killed_by_their_memory_limit_are_one_sentence(tmp_path: Path) -
     its own, and that set would replace the last good one. Once no Pemda came back and the
     Pemda retried alone all stopped their worker, the run stops: one sentence about the
     workers' memory, exit code 5, the previous outputs kept."""
-    root = tmp_path / "akar"
-    binjai(root / "binjai")
+    root, out = _binjai_with_old_outputs(tmp_path)
     other_pemda(root / "lain", "9901", "Kota Lain")
-    out = tmp_path / "o"
-    out.mkdir()
-    (out / "pemda.parquet").write_bytes(b"keluaran lama")
     procs: list[subprocess.Popen[bytes]] = []
     # a task is given up on at the first worker it kills (Dask's default retries it three times)
     env = {
@@ -447,12 +446,8 @@ def test_a_batch_left_running_by_ctrl_c_writes_nothing(
     again beside the output. Now it writes nothing, and the cluster runs the next command."""
     from distributed import Client
 
-    root = tmp_path / "akar"
-    binjai(root / "binjai")
+    root, out = _binjai_with_old_outputs(tmp_path)
     other_pemda(root / "lain", "9901", "Kota Lain")
-    out = tmp_path / "o"
-    out.mkdir()
-    (out / "pemda.parquet").write_bytes(b"keluaran lama")
     args = ("nasional", "--root", str(root), "--output", str(out), "--dask", cluster[0])
     run = subprocess.Popen(
         [sys.executable, "-m", "pipeline", *args, "--per-pemda"],
