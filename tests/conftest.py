@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -25,6 +26,12 @@ settings.register_profile(
     "sakip", deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True
 )
 settings.load_profile("sakip")
+
+# A test run started in the background by a script (`make test &`) inherits Ctrl-C ignored, as
+# a shell gives its background jobs, and passes that on to every command it starts: the tests
+# that press Ctrl-C would then see it ignored. The commands are tested as a terminal starts them.
+if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 def run_cli(
