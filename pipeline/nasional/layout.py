@@ -290,11 +290,17 @@ def _no_inputs(folder: Path, master: Path) -> str:
             f"Folder {INPUT_FOLDER}/ tidak ada di folder ini: buat folder itu dan letakkan "
             "berkas OPD Pemda ini di dalamnya."
         )
-    shown = ", ".join(others[:5]) + (f" dan {len(others) - 5} lainnya" if len(others) > 5 else "")
+    shown = _some(others)
     return (
         f"Folder {INPUT_FOLDER}/ tidak ada di folder ini; yang ada selain {SPEC_FOLDER}/: "
         f"{shown}. Letakkan berkas OPD Pemda ini di folder bernama {INPUT_FOLDER}/."
     )
+
+
+def _some(names: list[str], most: int = 5) -> str:
+    """The first ``most`` names, and how many more: ``a, b, c dan 4 lainnya``."""
+    more = f" dan {len(names) - most} lainnya" if len(names) > most else ""
+    return ", ".join(names[:most]) + more
 
 
 def _count(inputs: Path) -> int:
@@ -316,7 +322,7 @@ def _no_spec(master: Path) -> str:
         return (
             f"Tidak ada master spec (.xlsx) di folder {visible(master.name)}/: folder itu kosong."
         )
-    shown = ", ".join(names[:5]) + (f" dan {len(names) - 5} lainnya" if len(names) > 5 else "")
+    shown = _some(names)
     return (
         f"Tidak ada master spec (.xlsx) di folder {visible(master.name)}/; yang ada: {shown}. "
         "Simpan master spec sebagai Buku Kerja Excel (.xlsx) di folder itu."
