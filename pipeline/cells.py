@@ -183,7 +183,25 @@ def _plain(data: bytes) -> bool:
     """UTF-8 XML that declares no document type: no entity can then be defined (only the five
     of XML itself and character references), so the C parser may read it."""
     text = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
-    return text[:1] == b"<" and (b"<!" not in text or not _DECLARATION.search(text))
+    return text[:1] == b"<" and (not has_markup_bang(text) or not _DECLARATION.search(text))
+
+
+_BANGS_LOOKED_AT = 16  # "!" checked one by one before the plain search takes over
+
+
+def has_markup_bang(data: bytes) -> bool:
+    """Whether ``<!`` (how every declaration starts) occurs in ``data``: ``b"<!" in data``,
+    found from the ``!``, which a part rarely holds (a byte search at memory speed), instead
+    of from each of its thousands of ``<`` (about 70 µs on a template's sheet). A part with
+    many ``!`` is searched the plain way after the first few."""
+    at = data.find(b"!", 1)
+    for _ in range(_BANGS_LOOKED_AT):
+        if at < 0:
+            return False
+        if data[at - 1] == 0x3C:  # "<"
+            return True
+        at = data.find(b"!", at + 1)
+    return at >= 0 and data.find(b"<!", at - 1) >= 0
 
 
 def _iterparse(data: bytes) -> Any:

@@ -31,7 +31,7 @@ from python_calamine import CalamineWorkbook
 
 from pipeline import fmt
 from pipeline import template as tpl
-from pipeline.cells import Notes, parse_part, scan_zip, sheet_parts
+from pipeline.cells import Notes, has_markup_bang, parse_part, scan_zip, sheet_parts
 from pipeline.issues import ERROR, INFO, WARNING, Issue, cell_ref, column_letters, column_number
 from pipeline.numbers import cell_text
 from pipeline.sanitize import visible
@@ -384,7 +384,7 @@ def _declarations(zf: zipfile.ZipFile) -> str:
         data = zf.read(info)
         if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
             data = data.decode("utf-16", "replace").encode("utf-8")
-        elif b"<!" not in data:  # every declaration starts so (a fast scan for most parts)
+        elif not has_markup_bang(data):  # every declaration starts with "<!" (a fast scan)
             continue
         if _DECLARATION.search(data):
             return info.filename

@@ -197,3 +197,31 @@ def test_only_the_cells_decide_whether_a_sheet_is_parsed():
 )
 def test_what_a_formula_refers_to_beyond_its_file(formula: str, refers: str) -> None:
     assert formula_reference(formula) == refers
+
+
+def test_the_quick_search_for_a_declaration_start_answers_as_the_plain_one():
+    """``<!`` is found from its ``!``; many ``!`` hand over to the plain search."""
+    from pipeline.cells import _BANGS_LOOKED_AT, has_markup_bang
+
+    many = b"Sheet1!A1 " * (_BANGS_LOOKED_AT + 3)
+    samples = [
+        b"",
+        b"!",
+        b"<",
+        b"<!",
+        b"!<!",
+        b"a!",
+        b"<a>Hore!</a>",
+        b"<?xml?>\n<!DOCTYPE x>",
+        b"<a/><!-- c -->",
+        b"<x>!</x><!",
+        many,
+        many + b"<!ENTITY",
+        many[:-1] + b"<!",
+        b"!" * 40 + b"<!",
+        b"!" * 40 + b"<",
+        b"<" + b"!" * 40,
+    ]
+    samples += [many[:cut] + b"<!" + many[cut:] for cut in range(0, len(many), 7)]
+    for data in samples:
+        assert has_markup_bang(data) == (b"<!" in data), data
