@@ -135,9 +135,32 @@ def test_formula_scan_finds_exactly_the_formula_tokens():
         b"<fill/><font/><x:formula1>1</x:formula1>",
         b"<f",
         b":f",
+        b"f>",
+        b"<f>",
+        b"<ff>",
     ]
+    # more "f" than are looked at one by one
+    texts = b"<c><is><t>fasilitas fisik</t></is></c>" * 40
+    samples += [texts + s for s in samples] + [s + texts for s in samples]
+    samples += [texts[:cut] + b"<x:f/>" + texts[cut:] for cut in range(0, len(texts), 13)]
     for data in samples:
         assert _has_formula_or_error(data) == any(t in data for t in _FORMULA_OR_ERROR), data
+
+    # before ``end``: the answer of the two plain scans the look at each "f" stands for
+    def scans(data: bytes, end: int) -> bool:
+        if data.find(b't="e"', 0, end) >= 0:
+            return True
+        for marker in (b"<f", b":f"):
+            at = data.find(marker, 0, end)
+            while at >= 0:
+                if data[at + 2 : at + 3] in (b">", b" ", b"/"):
+                    return True
+                at = data.find(marker, at + 2, end)
+        return False
+
+    for data in samples[::3]:
+        for end in range(0, len(data) + 1, 11):
+            assert _has_formula_or_error(data, end) == scans(data, end), (data, end)
 
 
 def test_only_the_cells_decide_whether_a_sheet_is_parsed():
