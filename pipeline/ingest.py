@@ -15,6 +15,7 @@ import errno
 import functools
 import hashlib
 import io
+import operator
 import os
 import re
 import stat
@@ -457,10 +458,25 @@ def _text_key(value: str) -> str:
     return "".join(value.split()).casefold()
 
 
-@functools.lru_cache(maxsize=16)
+_LABELS: dict[int, tuple[tuple[tpl.Column, ...], tuple[dict[str, str], str]]] = {}
+
+
 def _labels(columns: tuple[tpl.Column, ...]) -> tuple[dict[str, str], str]:
-    """Header key -> column key of a table's columns, and the key of its first column."""
-    return {_header_key(c.header): c.key for c in columns}, _header_key(columns[0].header)
+    """Header key -> column key of a table's columns, and the key of its first column.
+
+    Remembered by the tuple itself (its identity: the template's column tuples), which costs
+    less than hashing its columns at every table."""
+    known = _LABELS.get(id(columns))
+    if known is not None and known[0] is columns:
+        return known[1]
+    labels = {_header_key(c.header): c.key for c in columns}, _header_key(columns[0].header)
+    if len(_LABELS) >= 16:
+        _LABELS.clear()
+    _LABELS[id(columns)] = (columns, labels)
+    return labels
+
+
+_letters = functools.lru_cache(maxsize=256)(column_letters)  # a table's column letters
 
 
 def _read_table(
@@ -486,7 +502,8 @@ def _read_table(
         (
             i
             for i, row in enumerate(rows[:HEADER_SCAN_ROWS])
-            if any(_header_key(v) == key_label for v in row if isinstance(v, str))
+            # an empty cell (most of a title row) has the empty key, never the first column's
+            if any(_header_key(v) == key_label for v in row if v and isinstance(v, str))
         ),
         None,
     )
@@ -534,7 +551,7 @@ def _read_table(
                 found=_text(rows[header_at][index]) if index < len(rows[header_at]) else "",
                 expected=c.header,
             )
-    letters = {k: cell_ref(v, 1)[:-1] for k, v in found.items()}
+    letters = {k: _letters(v) for k, v in found.items()}  # cell_ref(v, 1) without its row
     if len(found) < len(columns) or twice:
         return [], letters
     out = []
@@ -543,21 +560,36 @@ def _read_table(
     _extra_columns(sub, sheet, rows[header_at], data, set(found.values()), header_at + 2)
     key_col = found[columns[0].key]
     places = [(c.key, found[c.key]) for c in columns]
+    keys = [k for k, _ in places]
+    # a row as wide as the table's last column gives its cells in one call
+    pick = operator.itemgetter(*(i for _, i in places), 0)  # a last one: always a tuple
+    full = max(i for _, i in places) + 1
+    noted = {r for r, _ in notes}  # the rows that have a note
     for offset, row in enumerate(data):
         excel_row = header_at + 2 + offset
         width = len(row)
-        values = {k: (row[i] if i < width else None) for k, i in places}
+        if width >= full:
+            cells = [v.strip() if isinstance(v, str) else v for v in pick(row)[:-1]]
+        else:
+            cells = [
+                (v.strip() if isinstance(v, str) else v)
+                for v in (row[i] if i < width else None for _, i in places)
+            ]
         marked = (
             {k: notes[(excel_row, i)] for k, i in places if (excel_row, i) in notes}
-            if notes
+            if excel_row in noted
             else {}
         )
-        if not marked and all(_blank(v) for v in values.values()):
+        values = dict(zip(keys, cells, strict=True))
+        if not marked and all(v is None or v == "" for v in values.values()):  # _blank, stripped
             continue
-        code = _text(row[key_col]) if key_col < width else ""
-        values = {k: (v if not isinstance(v, str) else v.strip()) for k, v in values.items()}
-        values[columns[0].key] = code
+        values[columns[0].key] = _text(row[key_col]) if key_col < width else ""
         values["_row"] = excel_row
+        if not marked:  # most rows: no cell with a note
+            values["_persen"] = []
+            values["_rumus"] = {}
+            out.append(values)
+            continue
         values["_persen"] = sorted(k for k, n in marked.items() if n.persen)
         values["_rumus"] = {
             k: n.galat or "tanpa_nilai"
