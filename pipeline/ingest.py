@@ -5,12 +5,15 @@ Before it touches a file, :func:`sniff` looks at the bytes: only a zip whose dec
 compression ratio stay within bounds is opened. Every failure becomes an Issue for that file.
 
 A template is read from disk once: its bytes are hashed, then one zip over them serves the
-checks, the save time and the cell scan (each part inflated once), and calamine reads the same
+checks, the save time and the cell scan (each part inflated once; a small part that the files
+made from one template carry byte for byte, once for all of them), and calamine reads the same
 bytes.
 """
 
 from __future__ import annotations
 
+import collections
+import contextlib
 import errno
 import functools
 import hashlib
@@ -95,13 +98,25 @@ _LOCAL_HEADER = struct.Struct("<4s2B4HL2L2H")  # a zip member's local file heade
 _PLAIN_FLAGS = 0x1 | 0x20 | 0x40  # encrypted, patched, strongly encrypted: the standard path
 
 
+# Deflated parts and what they inflate to, the most recently used last: the files made from
+# one template carry most parts (theme, styles, workbook, relationships) byte for byte, and the
+# same compressed bytes always inflate to the same part. Small parts only, few of them.
+_INFLATED: collections.OrderedDict[tuple[bytes, int], tuple[bytes, int]] = (
+    collections.OrderedDict()
+)
+_INFLATED_PART = 64 * 1024  # bytes, compressed and inflated
+_INFLATED_PARTS = 64
+
+
 class _Package(zipfile.ZipFile):
     """A zip over a file's bytes whose parts are inflated once, however often they are read.
 
     A plain stored or deflated part is inflated straight from the bytes (the standard reader's
     per-part file objects cost more than inflating a small part); it is used only when the
     local header, the name, the size and the CRC-32 all agree, exactly what the standard reader
-    checks, and anything else is read (and refused) by the standard reader itself.
+    checks, and anything else is read (and refused) by the standard reader itself. A small
+    deflated part seen in an earlier file (the same compressed bytes) is not inflated again
+    (:data:`_INFLATED`); its size and CRC-32 are checked all the same.
     """
 
     def __init__(self, data: bytes) -> None:
@@ -146,13 +161,26 @@ class _Package(zipfile.ZipFile):
             return None
         raw = self._data[start:end]
         if info.compress_type == zipfile.ZIP_STORED:
-            out = raw
+            out, crc = raw, None
         else:
-            try:
-                out = zlib.decompressobj(-15).decompress(raw, info.file_size)
-            except zlib.error:
-                return None
-        if len(out) != info.file_size or zlib.crc32(out) != info.CRC:
+            key = (raw, info.file_size)
+            known = _INFLATED.get(key)
+            if known is not None:
+                with contextlib.suppress(KeyError):  # another thread's reading dropped it
+                    _INFLATED.move_to_end(key)
+                out, crc = known
+            else:
+                try:
+                    out = zlib.decompressobj(-15).decompress(raw, info.file_size)
+                except zlib.error:
+                    return None
+                crc = zlib.crc32(out)
+                if len(raw) <= _INFLATED_PART and len(out) <= _INFLATED_PART:
+                    _INFLATED[key] = out, crc
+                    while len(_INFLATED) > _INFLATED_PARTS:
+                        with contextlib.suppress(KeyError):
+                            _INFLATED.popitem(last=False)
+        if len(out) != info.file_size or (zlib.crc32(out) if crc is None else crc) != info.CRC:
             return None
         return out
 

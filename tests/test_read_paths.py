@@ -162,7 +162,7 @@ def _patched(data: bytes, offset: int, value: bytes) -> bytes:
 def test_package_parts_read_as_the_standard_reader_reads_them(method: int):
     """A part inflated straight from the bytes is the standard reader's part; a damaged part
     (its data, its CRC-32, its local name, its size) is refused exactly as the standard reader
-    refuses it."""
+    refuses it, also when the intact file's same compressed bytes were inflated before."""
     text = b"<worksheet>" + b"<row><c><v>12,5</v></c></row>" * 400 + b"</worksheet>"
     good = _zip_bytes({"xl/worksheets/sheet1.xml": text, "docProps/core.xml": b"<a/>"}, method)
     at = good.index(b"xl/worksheets/sheet1.xml") + len(b"xl/worksheets/sheet1.xml")
