@@ -8,7 +8,9 @@ apart: the cell styles (which number formats are percents) and, for the named sh
 cell's style, type and formula. It parses through defusedxml (entity declarations refused) and
 stops reading a sheet after ``max_rows`` rows, so it costs about a millisecond per template. A
 sheet with no document type declaration at all (so no entity can be declared in it) is parsed
-by the standard library's C parser instead, several times faster on the same events.
+by the standard library's C parser instead, several times faster on the same events. The
+stylesheet and the workbook's list of sheets, which the files made from one template carry
+byte for byte, are parsed once per process and remembered by their bytes.
 """
 
 from __future__ import annotations
@@ -114,7 +116,23 @@ def parse_part(data: bytes) -> Any:
 def _percent_styles(zf: zipfile.ZipFile) -> list[bool]:
     """Per cell style index (``s`` attribute): whether its number format is a percent."""
     data = _read(zf, "xl/styles.xml")
-    if data is None or not _MAY_BE_PERCENT.search(data):
+    if data is None:
+        return []
+    if len(data) <= _REMEMBERED_PARTS:
+        return list(_styles_remembered(data))
+    return _styles_of(data)
+
+
+@functools.lru_cache(maxsize=64)
+def _styles_remembered(data: bytes) -> tuple[bool, ...]:
+    """:func:`_styles_of`, remembered: the files made from one template mostly carry the same
+    stylesheet, byte for byte (parsing it costs more than the rest of the scan of most files)."""
+    return tuple(_styles_of(data))
+
+
+def _styles_of(data: bytes) -> list[bool]:
+    """:func:`_percent_styles` of a stylesheet's bytes."""
+    if not _MAY_BE_PERCENT.search(data):
         return []
     root = parse_part(data)
     custom: dict[int, str] = {}
@@ -149,7 +167,7 @@ def sheet_parts(zf: zipfile.ZipFile) -> dict[str, str]:
     return dict(_parts_named(book, rels))
 
 
-_REMEMBERED_PARTS = 64 * 1024  # bytes: a template's two parts are about 2 KB
+_REMEMBERED_PARTS = 64 * 1024  # bytes: a template's two parts are about 2 KB, its styles 4 KB
 
 
 @functools.lru_cache(maxsize=64)
