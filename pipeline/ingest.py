@@ -380,7 +380,13 @@ def _contents(path: Path) -> tuple[int, str, bytes]:
     """Size, SHA-256 and the bytes of a file of at most :data:`MAX_FILE_BYTES`; a larger one
     is hashed in chunks (never whole into memory) and its bytes are not returned."""
     with path.open("rb") as fh:
-        data = fh.read(MAX_FILE_BYTES + 1)
+        # As much as the file holds and a byte more (a read of MAX_FILE_BYTES + 1 bytes first
+        # reserves that much memory, which costs more than reading a template); a file that
+        # grew meanwhile is read on, up to the same limit.
+        want = min(os.fstat(fh.fileno()).st_size, MAX_FILE_BYTES) + 1
+        data = fh.read(want)
+        if len(data) == want <= MAX_FILE_BYTES:
+            data += fh.read(MAX_FILE_BYTES + 1 - want)
     if len(data) > MAX_FILE_BYTES:
         size, digest, _ = _fingerprint(path)
         return size, digest, b""

@@ -207,3 +207,29 @@ def test_pandas_keeps_python_string_storage_whenever_it_is_loaded(order: str) ->
     shown = "pandas.get_option('mode.string_storage'), pandas.Series(['a']).dtype.storage"
     code = f"{order}; print({shown})"
     assert _fresh_python(code) == "python python"
+
+
+@pytest.mark.parametrize("shown", [0, 5, 4095, 4096, 4097, 9000])
+def test_a_file_is_read_whole_whatever_size_it_showed_when_opened(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, shown: int
+) -> None:
+    """The bytes are the file's (up to one past the limit), also when the size seen on opening
+    is smaller (a file still being written, a special file that shows none)."""
+    path = tmp_path / "tumbuh.xlsx"
+    data = random.Random(shown).randbytes(9000)
+    path.write_bytes(data)
+    stat = ingest.os.fstat
+
+    def seen(fd: int) -> _Stat:
+        return _Stat(min(stat(fd).st_size, shown))
+
+    monkeypatch.setattr(ingest.os, "fstat", seen)
+    assert ingest._contents(path)[2] == data
+    monkeypatch.setattr(ingest, "MAX_FILE_BYTES", 4096)
+    size, _, read = ingest._contents(path)
+    assert (size, read) == (9000, b"")  # over the limit: hashed in chunks, not returned
+
+
+@dataclasses.dataclass
+class _Stat:
+    st_size: int
