@@ -90,6 +90,19 @@ def _local(tag: str) -> str:
     return tag.rsplit("}", 1)[-1]
 
 
+_LOCAL_NAMES: dict[str, str] = {}  # a sheet's tags (a few, met thousands of times) -> _local
+
+
+def _local_name(tag: str) -> str:
+    """:func:`_local`, remembered for the first few hundred tags met."""
+    name = _LOCAL_NAMES.get(tag)
+    if name is None:
+        name = _local(tag)
+        if len(_LOCAL_NAMES) < 256:
+            _LOCAL_NAMES[tag] = name
+    return name
+
+
 def _read(zf: zipfile.ZipFile, name: str) -> bytes | None:
     try:
         info = zf.getinfo(name)
@@ -292,7 +305,8 @@ def _scan_sheet(
     shared: dict[str, str] = {}  # a shared formula's index -> what its text refers to
     with io.BytesIO(data) as fh:
         for _, node in _iterparse(data)(fh, events=("end",)):
-            name = _local(node.tag)
+            tag = node.tag
+            name = _LOCAL_NAMES.get(tag) or _local_name(tag)
             if name == "sheetData":
                 # The cells end here. What follows (a template's data validations: two thirds
                 # of its sheet) is not parsed.
@@ -310,7 +324,8 @@ def _scan_sheet(
             is_pct = is_pct and percent[int(style or 0)]
             formula = value = None
             for child in node:
-                tag = _local(child.tag)
+                tag = child.tag
+                tag = _LOCAL_NAMES.get(tag) or _local_name(tag)
                 if tag == "f":
                     formula = child
                 elif tag == "v":
