@@ -13,7 +13,6 @@ bytes.
 from __future__ import annotations
 
 import collections
-import contextlib
 import errno
 import functools
 import hashlib
@@ -166,8 +165,10 @@ class _Package(zipfile.ZipFile):
             key = (raw, info.file_size)
             known = _INFLATED.get(key)
             if known is not None:
-                with contextlib.suppress(KeyError):  # another thread's reading dropped it
+                try:
                     _INFLATED.move_to_end(key)
+                except KeyError:  # another thread's reading dropped it meanwhile
+                    pass
                 out, crc = known
             else:
                 try:
@@ -178,8 +179,10 @@ class _Package(zipfile.ZipFile):
                 if len(raw) <= _INFLATED_PART and len(out) <= _INFLATED_PART:
                     _INFLATED[key] = out, crc
                     while len(_INFLATED) > _INFLATED_PARTS:
-                        with contextlib.suppress(KeyError):
+                        try:
                             _INFLATED.popitem(last=False)
+                        except KeyError:
+                            break
         if len(out) != info.file_size or (zlib.crc32(out) if crc is None else crc) != info.CRC:
             return None
         return out
