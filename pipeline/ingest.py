@@ -52,10 +52,7 @@ _ODS = b"application/vnd.oasis.opendocument.spreadsheet"
 
 _OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ZIP = b"PK\x03\x04"
-_NS_CORE = {
-    "dcterms": "http://purl.org/dc/terms/",
-    "cp": "http://schemas.openxmlformats.org/package/2006/metadata/core-properties",
-}
+_MODIFIED = "{http://purl.org/dc/terms/}modified"  # in docProps/core.xml
 
 
 @dataclass
@@ -466,7 +463,7 @@ def _modified(zf: zipfile.ZipFile) -> str:
         root = parse_part(zf.read(info))
     except Exception:
         return ""
-    node = root.find("dcterms:modified", _NS_CORE)
+    node = root.find(_MODIFIED)  # dcterms:modified, a child found without a path expression
     return (node.text or "").strip() if node is not None else ""
 
 
