@@ -595,26 +595,25 @@ def _read_table(
     key_col = found[columns[0].key]
     places = [(c.key, found[c.key]) for c in columns]
     keys = [k for k, _ in places]
-    # a row as wide as the table's last column gives its cells in one call
-    pick = operator.itemgetter(*(i for _, i in places), 0)  # a last one: always a tuple
-    full = max(i for _, i in places) + 1
+    columns_at = [i for _, i in places]
+    # a row as wide as the table's last column gives its cells in one call (zip with the keys
+    # leaves out the last one, there so that one column too gives a tuple)
+    pick = operator.itemgetter(*columns_at, 0)
+    full = max(columns_at) + 1
     noted = {r for r, _ in notes}  # the rows that have a note
     for offset, row in enumerate(data):
         excel_row = header_at + 2 + offset
         width = len(row)
-        if width >= full:
-            cells = [v.strip() if isinstance(v, str) else v for v in pick(row)[:-1]]
-        else:
-            cells = [
-                (v.strip() if isinstance(v, str) else v)
-                for v in (row[i] if i < width else None for _, i in places)
-            ]
+        cells = pick(row) if width >= full else [row[i] if i < width else None for i in columns_at]
+        values = {
+            k: (v.strip() if isinstance(v, str) else v)
+            for k, v in zip(keys, cells, strict=False)  # a picked row has one cell more
+        }
         marked = (
             {k: notes[(excel_row, i)] for k, i in places if (excel_row, i) in notes}
             if excel_row in noted
             else {}
         )
-        values = dict(zip(keys, cells, strict=True))
         if not marked and all(v is None or v == "" for v in values.values()):  # _blank, stripped
             continue
         values[columns[0].key] = _text(row[key_col]) if key_col < width else ""
