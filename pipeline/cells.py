@@ -303,6 +303,7 @@ def _scan_sheet(
     if not _worth_parsing(data, percent_attribute):
         return notes
     shared: dict[str, str] = {}  # a shared formula's index -> what its text refers to
+    styles: dict[str | None, bool] = {None: False}  # a cell's s attribute -> is_pct
     with io.BytesIO(data) as fh:
         for _, node in _iterparse(data)(fh, events=("end",)):
             tag = node.tag
@@ -320,8 +321,11 @@ def _scan_sheet(
                 continue
             ref = node.get("r", "")
             style = node.get("s")
-            is_pct = style is not None and style.isdigit() and int(style) < len(percent)
-            is_pct = is_pct and percent[int(style or 0)]
+            is_pct = styles.get(style)
+            if is_pct is None:  # a style not met before in this sheet (style is not None)
+                is_pct = style.isdigit() and int(style) < len(percent) and percent[int(style)]
+                if len(styles) < 1024:
+                    styles[style] = is_pct
             formula = value = None
             for child in node:
                 tag = child.tag
