@@ -349,7 +349,7 @@ def _scan_sheet(
                     refers = (
                         shared.setdefault(index, refers) if formula.text else shared.get(index, "")
                     )
-            row = int("".join(ch for ch in ref if ch.isdigit()) or 0)
+            row = int("".join(filter(str.isdigit, ref)) or 0)
             if 0 < row <= max_rows:
                 notes[(row, _column(ref))] = CellNote(
                     persen=is_pct,

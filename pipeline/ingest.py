@@ -449,8 +449,8 @@ def _declared_size(zf: zipfile.ZipFile, member: str) -> tuple[int, int]:
         return 0, 0
     ref = head[start + 16 : head.find('"', start + 16)]
     last = ref.split(":")[-1]
-    letters = "".join(ch for ch in last if ch.isalpha())
-    digits = "".join(ch for ch in last if ch.isdigit())
+    letters = "".join(filter(str.isalpha, last))
+    digits = "".join(filter(str.isdigit, last))
     return int(digits or 0), column_number(letters)
 
 
