@@ -192,6 +192,11 @@ class _Package(zipfile.ZipFile):
             return fh.read(size)
 
 
+# What reading a damaged zip raises: a bad header or CRC-32, and a part whose compressed bytes
+# do not inflate (zlib's own error, or a stream that ends too soon).
+_BROKEN_ZIP = (zipfile.BadZipFile, zlib.error, EOFError)
+
+
 def sniff(path: Path, head: bytes, package: _Package | None = None) -> tuple[str, str]:
     """Detect the file type from its bytes: returns ``(jenis, problem)``; problem '' = OK.
 
@@ -256,7 +261,7 @@ def sniff(path: Path, head: bytes, package: _Package | None = None) -> tuple[str
                     )
             if "xl/vbaProject.bin" in names:
                 return "xlsm", ""
-    except zipfile.BadZipFile:
+    except _BROKEN_ZIP:
         return "zip_rusak", "berkas zip rusak atau terpotong; kirim ulang berkasnya"
     return "xlsx", ""
 
@@ -327,7 +332,7 @@ def workbook_problem(path: Path) -> str:
                     "sekaligus); hapus isi sel yang jauh di luar tabel, lalu simpan ulang"
                 )
         return ""
-    except zipfile.BadZipFile:
+    except _BROKEN_ZIP:
         return _OWN_FILE["zip_rusak"]
     finally:
         if package is not None:

@@ -233,3 +233,37 @@ def test_a_file_is_read_whole_whatever_size_it_showed_when_opened(
 @dataclasses.dataclass
 class _Stat:
     st_size: int
+
+
+def _with_a_part_that_does_not_inflate(source: Path, target: Path, part: str) -> None:
+    """``source`` with the middle of ``part``'s compressed bytes overwritten: the zip's
+    directory and headers are intact, the part's bytes no longer inflate."""
+    data = bytearray(source.read_bytes())
+    with zipfile.ZipFile(source) as zf:
+        info = zf.getinfo(part)
+    at = info.header_offset
+    name_len, extra_len = (
+        int.from_bytes(data[at + 26 : at + 28], "little"),
+        int.from_bytes(data[at + 28 : at + 30], "little"),
+    )
+    middle = at + 30 + name_len + extra_len + info.compress_size // 2
+    data[middle : middle + 16] = bytes(b ^ 0xFF for b in data[middle : middle + 16])
+    target.write_bytes(bytes(data))
+
+
+def test_a_part_whose_bytes_do_not_inflate_is_a_damaged_zip(tmp_path: Path) -> None:
+    """A template whose sheet was damaged on the way (its compressed bytes changed) was
+    refused as 'tidak dapat diproses (error)', zlib's exception name; it is a damaged file
+    and is said so, to the OPD and of the secretariat's own spec."""
+    source = next(INPUT_DIR.glob("*.xlsx"))
+    damaged = tmp_path / "rusak.xlsx"
+    with zipfile.ZipFile(source) as zf:
+        sheets = [i for i in zf.infolist() if i.filename.startswith("xl/worksheets/sheet")]
+    biggest = max(sheets, key=lambda i: i.compress_size).filename
+    _with_a_part_that_does_not_inflate(source, damaged, biggest)
+
+    sub = ingest.read_submission(damaged)
+    assert sub.jenis == "zip_rusak"
+    assert [(i.rule, i.severity) for i in sub.issues] == [("berkas.format", "ERROR")]
+    assert "berkas zip rusak atau terpotong" in sub.issues[0].message
+    assert ingest.workbook_problem(damaged) == ingest._OWN_FILE["zip_rusak"]
