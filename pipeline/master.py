@@ -591,10 +591,24 @@ def parse_target(value: object, polaritas: str, ladder: list[str] | None) -> dic
     (empty when the target is valid). Remembered per cell value, polarity and ladder (a new
     dict each call: the caller may change it).
     """
+    return dict(_target_of(value, polaritas, tuple(ladder) if ladder else None))
+
+
+def _target_of(value: object, polaritas: str, ladder: tuple[str, ...] | None) -> dict[str, Any]:
+    """:func:`parse_target` without the copy: the remembered dict itself, never to be changed."""
+    if type(value) is float and value != 0.0 and not math.isnan(value):
+        return _float_target_memo(value, polaritas, ladder)  # a float keys as itself
     key = _memo_key(value)
     if key is None:
-        return _parse_target(value, polaritas, ladder)
-    return dict(_parse_target_memo(key, value, polaritas, tuple(ladder) if ladder else None))
+        return _parse_target(value, polaritas, list(ladder) if ladder else None)
+    return _parse_target_memo(key, value, polaritas, ladder)
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _float_target_memo(
+    value: float, polaritas: str, ladder: tuple[str, ...] | None
+) -> dict[str, Any]:
+    return _parse_target(value, polaritas, list(ladder) if ladder else None)
 
 
 @functools.lru_cache(maxsize=1 << 16)
@@ -1099,10 +1113,11 @@ def _targets(
     """
     row, code, polaritas = rec["_row"], rec["kode_indikator"], rec["polaritas"]
     bounds = _plausible_bounds(rec, limits)
+    steps = tuple(ladder) if ladder else None
     parsed: dict[int, dict[str, Any]] = {}
     for col in target_cols:
         year = int(col[-4:])
-        got = parse_target(rec[col], polaritas, ladder)
+        got = _target_of(rec[col], polaritas, steps)  # read only: never changed here
         if got["error"] == "target kosong" and year != tahun:
             continue
         if got["error"] == "target kosong" and polaritas in schema.POLARITAS:
@@ -1145,7 +1160,7 @@ def _targets(
                 WARNING,
             )
         _plausible_target(rec, year, got, bounds, check, col)
-    this = parsed.get(tahun, parse_target("", polaritas, ladder))
+    this = parsed.get(tahun) or _target_of("", polaritas, steps)
     later = [y for y in sorted(parsed) if tahun < y <= akhir]
     if akhir in parsed:
         end_year, note = akhir, ""
@@ -1212,15 +1227,18 @@ def _plausible_target(
     """WARNINGs for a target that cannot be meant: outside the indicator's plausible range
     (:func:`_plausible_bounds`), or a ``naik`` target ≤ 0 (capaian cannot be computed: the
     indicator gets the edge-case status)."""
-    code, polaritas = rec["kode_indikator"], rec["polaritas"]
     lo, hi, persen = bounds
-    numbers = [
-        float(v)
-        for v in (target["target_nilai"], target["target_bawah"], target["target_atas"])
-        if v is not None
-    ]
-    outside = [v for v in numbers if (lo is not None and v < lo) or (hi is not None and v > hi)]
+    nilai = target["target_nilai"]
+    outside = False
+    if lo is not None or hi is not None:
+        for v in (nilai, target["target_bawah"], target["target_atas"]):
+            if v is not None and (
+                (lo is not None and float(v) < lo) or (hi is not None and float(v) > hi)
+            ):
+                outside = True
+                break
     if outside:
+        code = rec["kode_indikator"]
         allowed = f"{fmt.angka_ringkas(lo) if lo is not None else '…'} sampai " + (
             f"{fmt.angka_ringkas(hi)}" if hi is not None else "…"
         )
@@ -1236,7 +1254,8 @@ def _plausible_target(
             "spec.target_tidak_wajar",
             WARNING,
         )
-    if polaritas == "naik" and target["target_nilai"] is not None and target["target_nilai"] <= 0:
+    if nilai is not None and nilai <= 0 and rec["polaritas"] == "naik":
+        code = rec["kode_indikator"]
         check.add(
             "indikator",
             rec["_row"],
