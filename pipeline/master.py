@@ -1009,12 +1009,19 @@ def _read_as_percent(
     )
 
 
-def _check_ranks(t: pd.DataFrame, check: _Checker) -> None:
-    """Every value of a ladder needs its own rank (a number): a rank left blank, typed as a
-    word or given twice put the value at the top of its ladder, or in either order."""
+def _ranks(peringkat: pd.Series) -> list[float]:
+    """The ranks of a ``tangga`` sheet as numbers (NaN for a rank that is none)."""
+    ranks = [spec_value(v)[0] for v in peringkat.tolist()]
+    return [math.nan if r is None else float(r) for r in ranks]
+
+
+def _check_ranks(t: pd.DataFrame, ranks: list[float], check: _Checker) -> None:
+    """Every value of a ladder needs its own rank (a number; ``ranks``, one per row of the
+    ``tangga`` sheet ``t``): a rank left blank, typed as a word or given twice put the value at
+    the top of its ladder, or in either order."""
     seen: dict[tuple[str, float], int] = {}
     for name, raw, rank, row in zip(
-        t["tangga"], t["peringkat"], t["_rank"], t["_row"], strict=True
+        t["tangga"].tolist(), t["peringkat"].tolist(), ranks, t["_row"].tolist(), strict=True
     ):
         if math.isnan(rank):  # no number
             check.add(
@@ -1560,12 +1567,14 @@ def _read_draft(path: Path) -> _Draft:
 
     tangga: dict[str, list[str]] = {}
     if "tangga" in frames:
-        t = frames["tangga"].assign(
-            _rank=lambda d: d["peringkat"].map(lambda v: spec_value(v)[0]).astype(float)
-        )
-        _check_ranks(t, check)
-        for name, group in t.sort_values(["tangga", "_rank"]).groupby("tangga", sort=True):
-            tangga[str(name)] = list(group["nilai"])
+        t = frames["tangga"]
+        ranks = _ranks(t["peringkat"])
+        _check_ranks(t, ranks, check)
+        steps = list(zip(t["tangga"].tolist(), ranks, t["nilai"].tolist(), strict=True))
+        # by ladder, then by rank (a rank that is no number last), ties in sheet order
+        steps.sort(key=lambda s: (s[0], math.isnan(s[1]), 0.0 if math.isnan(s[1]) else s[1]))
+        for name, _, value in steps:
+            tangga.setdefault(str(name), []).append(value)
 
     target_cols = sorted(
         (c for c in check.headers["indikator"] if _TARGET_COL.match(c)), key=lambda c: c
