@@ -28,6 +28,7 @@ Everything here is pure (frames in, frames out); writing is :mod:`pipeline.workb
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 import re
@@ -185,11 +186,33 @@ def check_renja_sheets(
     indicators with ``tingkat`` (program / kegiatan), ``kode_opd``, ``target``,
     ``target_renstra``, ``tahun_target_renstra`` and ``realisasi_lalu`` as numbers.
     """
-    pagu_col = f"pagu_{tahun}"
     program = program.assign(
         **_renstra_money(program, "program", add, value_of, text_of),
         urusan=program["urusan"] if "urusan" in program else "",
     )
+    if "kegiatan" not in frames and "indikator_renja" not in frames:  # most specs
+        kegiatan, indikator = _without_renja_sheets()
+        return program, kegiatan.copy(), indikator.copy()
+    kegiatan, indikator = _renja_sheets(
+        frames, headers, program, tahun, akhir, add, unique, value_of, text_of
+    )
+    return program, kegiatan, indikator
+
+
+def _renja_sheets(
+    frames: dict[str, pd.DataFrame],
+    headers: dict[str, list[str]],
+    program: pd.DataFrame,
+    tahun: int,
+    akhir: int,
+    add: AddIssue,
+    unique: Unique,
+    value_of: ValueOf,
+    text_of: TextOf,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The ``kegiatan`` and ``indikator_renja`` sheets of :func:`check_renja_sheets`, read and
+    checked (``program`` with its Renja columns)."""
+    pagu_col = f"pagu_{tahun}"
     opd_of_program = dict(zip(program["kode_program"], program["kode_opd"], strict=True))
 
     kegiatan = frames.get("kegiatan", pd.DataFrame(columns=[*KEGIATAN_COLUMNS, "_row"]))
@@ -412,7 +435,20 @@ def check_renja_sheets(
         ],
     )
     keep = [c for c in kegiatan.columns if c != "_row"]
-    return program, kegiatan[keep].reset_index(drop=True), indikator
+    return kegiatan[keep].reset_index(drop=True), indikator
+
+
+@functools.cache
+def _without_renja_sheets() -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The kegiatan and indicator frames :func:`check_renja_sheets` makes for a spec with
+    neither sheet: always the same two empty frames (made once; each spec gets copies). An
+    empty sheet has no cell to tell about: nothing is added, no code is checked."""
+
+    def told(*args: object) -> Any:
+        raise AssertionError(f"lembar kosong tidak dapat bermasalah: {args}")
+
+    program = pd.DataFrame(columns=["kode_program", "kode_opd", "_row"])
+    return _renja_sheets({}, {}, program, 2000, 2000, told, lambda *_: None, told, told)
 
 
 # --- the E.81 figures --------------------------------------------------------------------------
