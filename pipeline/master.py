@@ -1739,12 +1739,12 @@ def _read_draft(path: Path) -> _Draft:
     spec = MasterSpec(
         path=path,
         pemda=pemda,
-        opd=opd.drop(columns="_row").reset_index(drop=True),
-        misi=misi.drop(columns="_row").reset_index(drop=True),
-        tujuan=tujuan.drop(columns="_row").reset_index(drop=True),
-        sasaran=sasaran.drop(columns="_row").reset_index(drop=True),
-        indikator=indikator.drop(columns="_row").reset_index(drop=True),
-        program=program.drop(columns="_row").reset_index(drop=True),
+        opd=_without_row(opd),
+        misi=_without_row(misi),
+        tujuan=_without_row(tujuan),
+        sasaran=_without_row(sasaran),
+        indikator=_without_row(indikator),
+        program=_without_row(program),
         kegiatan=kegiatan,
         indikator_renja=indikator_renja,
         tangga=tangga,
@@ -1753,6 +1753,18 @@ def _read_draft(path: Path) -> _Draft:
         issues=list(check.issues),
     )
     return _Draft(spec, check.issues, rules, check, at)
+
+
+def _without_row(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame.drop(columns="_row").reset_index(drop=True)``: on a frame numbered 0, 1, 2 …
+    (every sheet's is), the column is deleted from a shallow copy instead (no data copied,
+    ``frame`` unchanged), in half the time."""
+    index = frame.index
+    if not (isinstance(index, pd.RangeIndex) and index.start == 0 and index.step == 1):
+        return frame.drop(columns="_row").reset_index(drop=True)
+    out = frame.copy(deep=False)
+    del out["_row"]
+    return out
 
 
 def normalise_name(text: object) -> str:

@@ -905,3 +905,20 @@ def test_the_manifest_holds_the_settings_as_they_are(report_dir: Path, spec: Mas
     manifest = json.loads((report_dir / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["pengaturan"]["efisiensi_batas_bawah"] == "-5"
     assert manifest["pengaturan"] == spec.settings.raw
+
+
+def test_without_row_is_drop_and_renumber() -> None:
+    from pipeline.master import _without_row
+
+    frame = pd.DataFrame({"a": ["x", "y", "z"], "_row": [2, 4, 5], "b": [1.5, 2.0, None]})
+    for given in (frame, frame.iloc[[2, 0]], frame.set_index(pd.RangeIndex(1, 4))):
+        want = given.drop(columns="_row").reset_index(drop=True)
+        got = _without_row(given)
+        pd.testing.assert_frame_equal(got, want, check_index_type=True, check_column_type=True)
+        assert repr(got.index) == repr(want.index)
+        assert "_row" in given  # the frame given is not changed
+    out = _without_row(frame)
+    out["a"] = "changed"
+    out.loc[0, "b"] = 9.0
+    assert frame["a"].tolist() == ["x", "y", "z"]
+    assert frame["b"].tolist()[0] == 1.5
