@@ -220,9 +220,11 @@ class _ByOpd:
     def text_rows(
         self, frame: pd.DataFrame, key: str, columns: tuple[str, ...]
     ) -> list[list[str]]:
-        """Every row's ``columns`` as text (as ``astype(str).values.tolist()``)."""
+        """Every row's ``columns`` as text (as ``astype(str).values.tolist()``, column by column:
+        a frame of text and numbers is not made into one block of objects)."""
         if key not in self._text:
-            self._text[key] = frame[list(columns)].astype(str).values.tolist()
+            texts = [frame[c].astype(str).tolist() for c in columns]
+            self._text[key] = [list(row) for row in zip(*texts, strict=True)]
         return self._text[key]
 
     @classmethod
