@@ -19,6 +19,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from xlsxwriter.utility import xl_col_to_name
 
@@ -1068,14 +1069,19 @@ def rule_frame(indikator: pd.DataFrame) -> pd.DataFrame:
     """The indikator sheet as the ``master_spec`` suite validates it (numbers as numbers)."""
     return indikator.assign(
         polaritas=indikator["polaritas"].replace("", None),  # a blank one is refused as such
-        bobot_angka=indikator["bobot"].map(_as_float).astype(float),
-        batas_wajar_min=indikator.get("batas_wajar_min", pd.Series("", index=indikator.index))
-        .map(_as_float)
-        .astype(float),
-        batas_wajar_max=indikator.get("batas_wajar_max", pd.Series("", index=indikator.index))
-        .map(_as_float)
-        .astype(float),
+        bobot_angka=_numbers(indikator, "bobot"),
+        batas_wajar_min=_numbers(indikator, "batas_wajar_min"),
+        batas_wajar_max=_numbers(indikator, "batas_wajar_max"),
     )
+
+
+def _numbers(frame: pd.DataFrame, column: str) -> np.ndarray:
+    """A column's cells as numbers, NaN where there is none (all NaN without the column): as
+    ``map(_as_float).astype(float)``, without a Series per step."""
+    if column not in frame:
+        return np.full(len(frame), math.nan)
+    numbers = [spec_value(v)[0] for v in frame[column].tolist()]
+    return np.array([math.nan if n is None else n for n in numbers], dtype=float)
 
 
 def _value_rule_issues(
@@ -1696,7 +1702,7 @@ def _read_draft(path: Path) -> _Draft:
 
     per_mille = re.compile(r"per\s*(1\.?000|100\.?000|10\.?000)\b|/\s*1\.?000", re.I)
     for item in prepared:
-        if per_mille.search(str(item["uraian"])) and str(item["satuan"]).strip() == "%":
+        if str(item["satuan"]).strip() == "%" and per_mille.search(str(item["uraian"])):
             check.add(
                 "indikator",
                 item["_row"],
@@ -1774,7 +1780,3 @@ def normalise_name(text: object) -> str:
     value = re.sub(r"[(\[][^)\]]*[)\]]", " ", str(text or ""))
     value = re.sub(r"[^0-9a-z]+", " ", value.lower())
     return " ".join(value.split())
-
-
-def _as_float(value: object) -> float | None:
-    return spec_value(value)[0]
