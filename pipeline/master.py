@@ -347,7 +347,7 @@ def _title_issues(file: str, sheet: str, rows: list[list[Any]], header: list[str
     issues = []
     known = _known_titles(sheet)
     for j, title in enumerate(header):
-        if title and header.index(title) == j and not any(k.fullmatch(title) for k in known):
+        if title and header.index(title) == j and not _known_title(sheet, title):
             shown = ", ".join(k.pattern.replace(r"\d{4}", "<tahun>") for k in known)
             issues.append(
                 at_title(
@@ -410,6 +410,12 @@ def _known_titles(sheet: str) -> tuple[re.Pattern[str], ...]:
         ]
     )
     return tuple(re.compile(re.escape(t).replace("<tahun>", r"\d{4}")) for t in titles)
+
+
+@functools.lru_cache(maxsize=1 << 12)
+def _known_title(sheet: str, title: str) -> bool:
+    """Whether a sheet knows a column title (one of :func:`_known_titles`)."""
+    return any(k.fullmatch(title) for k in _known_titles(sheet))
 
 
 def _spec_cell(value: object, keep: bool) -> Any:
@@ -507,7 +513,7 @@ class _Checker:
         self, sheet: str, df: pd.DataFrame, column: str, known: set[str], optional: bool = False
     ) -> None:
         for codes, row in zip(df[column].tolist(), df["_row"].tolist(), strict=True):
-            parts = [c.strip() for c in codes.split(";") if c.strip()]
+            parts = _code_list(codes)
             if not parts and not optional:
                 self.add(sheet, row, column, "", "kode terisi", "Kolom wajib kosong", "spec.wajib")
             for code in parts:
@@ -521,6 +527,13 @@ class _Checker:
                         f"Kode '{code}' tidak dikenal",
                         "spec.rujukan",
                     )
+
+
+@functools.lru_cache(maxsize=1 << 14)
+def _code_list(text: str) -> tuple[str, ...]:
+    """The codes of a cell holding one or more, ``;`` between them (``BKD; DISKOMINFO``):
+    trimmed, blanks left out. Remembered: a spec repeats the same few cells many times."""
+    return tuple(c.strip() for c in text.split(";") if c.strip())
 
 
 def _memo_key(value: object) -> tuple[Any, ...] | None:
@@ -1652,7 +1665,7 @@ def _read_draft(path: Path) -> _Draft:
             {
                 **rec,
                 "bobot": bobot,
-                "kode_opd_list": tuple(c.strip() for c in rec["kode_opd"].split(";") if c.strip()),
+                "kode_opd_list": _code_list(rec["kode_opd"]),
                 **targets,
                 **limits,
             }
