@@ -477,7 +477,10 @@ class _Checker:
         another code and is not it (an OPD would be told it changed its code)."""
         if column not in df:
             return
-        for code, row in zip(df[column].tolist(), df["_row"].tolist(), strict=True):
+        codes = df[column].tolist()
+        if not hidden("".join(c for c in codes if isinstance(c, str))):
+            return  # one search over the column (a character is found in one code or none)
+        for code, row in zip(codes, df["_row"].tolist(), strict=True):
             if isinstance(code, str) and hidden(code):
                 self.add(
                     sheet,
