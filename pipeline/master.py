@@ -320,7 +320,11 @@ def _frame(rows: list[list[Any]], numbers: tuple[str, ...] = ()) -> tuple[pd.Dat
     for i, row in enumerate(rows[1:], start=2):
         cells = row if len(row) >= width else [*row, *[None] * (width - len(row))]
         values = [
-            value.strip() if type(value) is str else _spec_cell(value, keep_it)
+            value.strip()
+            if type(value) is str
+            else value  # a number cell of a number column, as _spec_cell keeps it
+            if keep_it and type(value) is float
+            else _spec_cell(value, keep_it)
             for keep_it, value in zip(native, cells, strict=False)
         ]
         # a kept number or date is never blank; every other value is stripped text already
