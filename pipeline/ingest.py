@@ -291,7 +291,23 @@ _OWN_FILE = {
 }
 
 
+@dataclass(frozen=True)
+class Screened:
+    """A workbook of the secretariat's own, read from disk once (:func:`screen_workbook`):
+    why it must not be opened ('' when it may), its bytes and their SHA-256. What is checked,
+    read and hashed are then the same bytes, even when the file changes on disk meanwhile."""
+
+    problem: str
+    data: bytes = b""
+    sha256: str = ""
+
+
 def workbook_problem(path: Path) -> str:
+    """:func:`screen_workbook`'s reason alone."""
+    return screen_workbook(path).problem
+
+
+def screen_workbook(path: Path) -> Screened:
     """Why a workbook must not be opened by the value reader in this process ('' when it may).
 
     For a workbook read outside the isolated readers (a master spec): what :func:`sniff`
@@ -303,12 +319,17 @@ def workbook_problem(path: Path) -> str:
     gigabytes and ends the process.
     """
     try:
-        size, _, data = _contents(path)
+        size, digest, data = _contents(path)
     except OSError as exc:
-        return f"berkas tidak dapat dibuka ({os_reason(exc)})"
+        return Screened(f"berkas tidak dapat dibuka ({os_reason(exc)})")
     if size > MAX_FILE_BYTES:
-        return f"berkas terlalu besar ({size // (1024 * 1024)} MB)"
+        return Screened(f"berkas terlalu besar ({size // (1024 * 1024)} MB)")
     package = _package_of(data)
+    return Screened(_problem_of(path, data, package), data, digest)
+
+
+def _problem_of(path: Path, data: bytes, package: _Package | None) -> str:
+    """:func:`screen_workbook`'s reason, from the file's bytes (and zip, when it is one)."""
     try:
         kind, problem = sniff(path, data[:8], package)
         if problem or package is None:

@@ -12,23 +12,26 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import hashlib
+import io
 import json
 import math
 import re
+import zipfile
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
+from python_calamine import CalamineWorkbook
 from xlsxwriter.utility import xl_col_to_name
 
 from pipeline import fmt, schema
-from pipeline.cells import CellNote, scan_sheets
+from pipeline.cells import CellNote, scan_zip
 from pipeline.completeness import ZONA_BAWAAN, ZONA_WAKTU
 from pipeline.config import Band, Scale, Settings, build_settings, load_defaults
 from pipeline.frames import suite_view
-from pipeline.ingest import open_workbook, workbook_problem
+from pipeline.ingest import Screened, screen_workbook
 from pipeline.issues import ERROR, INFO, WARNING, Issue, cell_ref, column_number
 from pipeline.numbers import BATAS_WAJAR, cell_text, digits15, parse_number
 from pipeline.renja import check_renja_sheets, periode_baku, triwulan_of
@@ -284,18 +287,21 @@ class _Unreadable(ValueError):
     """Why a spec cannot be read, in words (not a reader's exception)."""
 
 
-def _read_sheets(path: Path) -> dict[str, list[list[Any]]]:
-    problem = workbook_problem(path)  # read here, not in an isolated reader: screened first
-    if problem:
-        raise _Unreadable(problem)
-    wb = open_workbook(path)
+def _read_sheets(path: Path) -> tuple[dict[str, list[list[Any]]], Screened]:
+    """Every sheet's rows, and the file as read (screened first: it is read here, not in an
+    isolated reader). The values, the cell formats and the hash are all of those bytes."""
+    screened = screen_workbook(path)
+    if screened.problem:
+        raise _Unreadable(screened.problem)
+    wb = CalamineWorkbook.from_filelike(io.BytesIO(screened.data))
     try:
-        return {
+        sheets = {
             name: wb.get_sheet_by_name(name).to_python(skip_empty_area=False)
             for name in wb.sheet_names
         }
     finally:
         wb.close()
+    return sheets, screened
 
 
 def _frame(rows: list[list[Any]], numbers: tuple[str, ...] = ()) -> tuple[pd.DataFrame, list[str]]:
@@ -910,10 +916,10 @@ _VALUE_COLUMNS = {"pengaturan": "nilai"}
 
 
 def _cell_notes(
-    path: Path, sheets: dict[str, list[list[Any]]], check: _Checker, named: dict[str, str]
+    data: bytes, sheets: dict[str, list[list[Any]]], check: _Checker, named: dict[str, str]
 ) -> list[Issue]:
-    """What the value reader does not say about the spec's number cells (``named``: a renamed
-    sheet's own name).
+    """What the value reader does not say about the spec's number cells (``data``: the file's
+    bytes; ``named``: a renamed sheet's own name).
 
     A number typed as ``92%`` in Excel is stored as 0,92: in the columns of
     :data:`_PERCENT_COLUMNS` it is read as the percent shown, as an OPD's cells are (INFO at
@@ -930,7 +936,8 @@ def _cell_notes(
     if not wanted:
         return []
     try:
-        notes = scan_sheets(path, tuple(wanted.values()), max(len(sheets[s]) for s in wanted))
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            notes = scan_zip(zf, tuple(wanted.values()), max(len(sheets[s]) for s in wanted))
     except Exception:  # the sheets' XML cannot be read for formats: the values stand
         return []
     refused: list[Issue] = []
@@ -1343,7 +1350,7 @@ def _read_draft(path: Path) -> _Draft:
     """Everything :func:`read_master` does but the value rules (see :class:`_Draft`)."""
     check = _Checker(path)
     try:
-        sheets = _read_sheets(path)
+        sheets, screened = _read_sheets(path)
     except Exception as exc:  # any reader failure on the spec is a refusal, not a crash
         reason = str(exc) if isinstance(exc, _Unreadable) else _UNREADABLE
         return _Draft(
@@ -1360,7 +1367,7 @@ def _read_draft(path: Path) -> _Draft:
             ],
         )
     sheets, named = _known_names(sheets, check)
-    refused = _cell_notes(path, sheets, check, named)
+    refused = _cell_notes(screened.data, sheets, check, named)
     frames: dict[str, pd.DataFrame] = {}
     for sheet, required in schema.MASTER_SHEETS.items():
         blank = not any(_text(v) for row in sheets.get(sheet, []) for v in row)
@@ -1777,7 +1784,7 @@ def _read_draft(path: Path) -> _Draft:
         indikator_renja=indikator_renja,
         tangga=tangga,
         settings=settings,
-        sha256=hashlib.sha256(path.read_bytes()).hexdigest(),
+        sha256=screened.sha256,
         issues=list(check.issues),
     )
     return _Draft(spec, check.issues, rules, check, at)

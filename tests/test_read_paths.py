@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import hashlib
 import io
 import random
 import subprocess
@@ -20,7 +21,7 @@ from pipeline import cells, ingest
 from pipeline.master import MasterSpec, normalise_name
 from pipeline.validate.identity import Directory
 from tests import pemda_contoh as contoh
-from tests.conftest import INPUT_DIR
+from tests.conftest import INPUT_DIR, SPEC_PATH
 
 
 def _named_by_scanning(directory: Directory, file_name: str) -> frozenset[str]:
@@ -82,6 +83,47 @@ def test_a_file_is_read_from_disk_once(tmp_path: Path, monkeypatch: pytest.Monke
     monkeypatch.undo()
     plain = _read_by_path(source)
     assert (sub.size, sub.sha256, sub.jenis) == (plain.size, plain.sha256, plain.jenis)
+
+
+def test_a_master_spec_is_read_from_disk_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The spec was read four times (screened, read for its values, scanned for its cell
+    formats, hashed): a spec saved again meanwhile gave values, formats and a hash of
+    different files, and the reader could open bytes that were never screened. Now every step
+    works on the bytes read once."""
+    from python_calamine import CalamineWorkbook
+
+    from pipeline.master import read_master
+
+    opened: list[str] = []
+    real_open = Path.open
+
+    def counted_open(self: Path, *args: object, **kwargs: object) -> object:
+        opened.append(self.name)
+        return real_open(self, *args, **kwargs)  # type: ignore[call-overload]
+
+    def no_bytes(self: Path) -> bytes:
+        raise AssertionError(f"{self.name} read again")
+
+    def not_from_disk(*args: object, **kwargs: object) -> object:
+        raise AssertionError("the value reader opened the file from the disk")
+
+    real_zip = zipfile.ZipFile.__init__
+
+    def zip_of_bytes_only(
+        self: zipfile.ZipFile, file: object, *args: object, **kw: object
+    ) -> None:
+        assert not isinstance(file, str | Path), "a zip opened from the disk"
+        real_zip(self, file, *args, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Path, "open", counted_open)
+    monkeypatch.setattr(Path, "read_bytes", no_bytes)
+    monkeypatch.setattr(CalamineWorkbook, "from_path", not_from_disk)
+    monkeypatch.setattr(zipfile.ZipFile, "__init__", zip_of_bytes_only)
+    spec, issues = read_master(SPEC_PATH)
+    monkeypatch.undo()
+    assert spec is not None, issues
+    assert opened.count(SPEC_PATH.name) == 1  # the settings and suites are opened besides
+    assert spec.sha256 == hashlib.sha256(SPEC_PATH.read_bytes()).hexdigest()
 
 
 def test_a_file_read_once_gives_what_the_steps_give_each_from_the_disk(tmp_path: Path) -> None:

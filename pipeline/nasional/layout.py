@@ -9,6 +9,7 @@ reason, so it becomes one row of the national outputs instead of disappearing.
 from __future__ import annotations
 
 import errno
+import io
 import os
 import re
 import zipfile
@@ -16,7 +17,9 @@ from collections import Counter
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from pipeline.ingest import has_inputs, open_workbook, os_reason, workbook_problem
+from python_calamine import CalamineWorkbook
+
+from pipeline.ingest import has_inputs, os_reason, screen_workbook
 from pipeline.master import column_title
 from pipeline.numbers import cell_text
 from pipeline.sanitize import visible
@@ -332,10 +335,11 @@ def _no_spec(master: Path) -> str:
 def _peek(spec: Path) -> tuple[str, str, str]:
     """Kode, nama and year from the spec's ``pemda`` sheet (the full check comes later; a
     workbook the reader must not open here has none)."""
-    if workbook_problem(spec):
+    screened = screen_workbook(spec)  # the bytes screened are the bytes read
+    if screened.problem:
         return "", "", ""
     try:
-        wb = open_workbook(spec)
+        wb = CalamineWorkbook.from_filelike(io.BytesIO(screened.data))
         try:
             rows = wb.get_sheet_by_name("pemda").to_python()
         finally:

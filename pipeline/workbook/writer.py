@@ -9,6 +9,7 @@ fixed and rows sorted: the same inputs give the same cells.
 from __future__ import annotations
 
 import datetime as dt
+import io
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,7 +24,7 @@ from pipeline.atomic import atomic_path
 from pipeline.completeness import BELUM, DIKIRIM, DITOLAK, TANPA_REALISASI, TEPAT_WAKTU, TERLAMBAT
 from pipeline.config import Settings
 from pipeline.frames import records
-from pipeline.ingest import workbook_problem
+from pipeline.ingest import screen_workbook
 from pipeline.issues import ERROR, INFO, SEVERITY_ORDER, WARNING, cell_order, column_letters
 from pipeline.master import spec_value
 from pipeline.perubahan import Perubahan
@@ -690,11 +691,13 @@ def read_previous_report(path: Path) -> pd.DataFrame:
     that wrote it; a workbook from before the banner row has it on the first row). Raises
     ValueError when a needed column is missing.
     """
-    problem = workbook_problem(path)  # read in this process: screened first, as a spec is
-    if problem:
-        raise ValueError(problem)
+    screened = screen_workbook(path)  # read in this process: screened first, as a spec is
+    if screened.problem:
+        raise ValueError(screened.problem)
     try:
-        raw = pd.read_excel(path, sheet_name="Indikator", engine="calamine", header=None)
+        raw = pd.read_excel(
+            io.BytesIO(screened.data), sheet_name="Indikator", engine="calamine", header=None
+        )
     except ValueError:  # no such sheet
         raise ValueError(
             "buku kerja ini tidak memiliki sheet 'Indikator'; berikan buku kerja konsolidasi "
