@@ -327,7 +327,22 @@ def _read_realisasi(
     code = str(rec["kode_indikator"])
     states = []
     kualitatif = spec_row["polaritas"] == "kualitatif"
+    # a row without formulas: a plain number cell (not percent-formatted) or an empty one is
+    # read here as _number and _percent_cell read it, without a call per cell
+    plain = not kualitatif and not raw.get("_rumus") and not raw.get("_rujukan")
+    persen = raw.get("_persen", ())
     for key, sel in zip(REALISASI_KEYS, _SEL_KEYS, strict=True):
+        if plain:
+            value = raw.get(key)
+            if type(value) is float and -BATAS_WAJAR <= value <= BATAS_WAJAR:
+                if key not in persen:
+                    rec[key] = value
+                    states.append(NILAI)
+                    continue
+            elif value is None or value == "":
+                rec[key] = np.nan
+                states.append(KOSONG)
+                continue
         cell = rec[sel]
         if kualitatif:
             text, state = _ladder_value(out, raw, key, cell, code, ladder)
