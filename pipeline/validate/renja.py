@@ -105,9 +105,10 @@ def _expected(spec: MasterSpec, kode_opd: str) -> dict[str, dict[str, Any]]:
     return out
 
 
-def _errors(out: FileIssues) -> int:
-    """How many ERRORs the file has so far (a row's values refused: the count went up)."""
-    return sum(i.severity == ERROR for i in out.items)
+def _erred(out: FileIssues, mark: int) -> bool:
+    """Whether an ERROR was said since ``mark``, the number of the file's issues then (a row's
+    values refused); issues are only added, so the ones before it are not counted again."""
+    return any(i.severity == ERROR for i in out.items[mark:])
 
 
 def _value(
@@ -499,10 +500,10 @@ def extract_renja(
             }
             values = []
             refused = []
-            said = _errors(out)
+            said = len(out.items)
             cells = [cell_at(letters, key, r) for key in K_KEYS]
             for q, key in zip(TW, K_KEYS, strict=True):
-                before = _errors(out)
+                before = len(out.items)
                 v = (
                     _value(out, raw, key, cells[q - 1], kode_ind, unit)
                     if q <= triwulan
@@ -524,7 +525,7 @@ def extract_renja(
                     )
                     v = math.nan
                 v = _percent_scale(out, v, spec_ind, unit, (cells[q - 1], q, kode_ind))
-                if _errors(out) > before:
+                if _erred(out, before):
                     refused.append(ROMAWI[q - 1])
                     k_refused_q.setdefault(code, set()).add(q - 1)
                 values.append(v)
@@ -545,7 +546,7 @@ def extract_renja(
                     "kode_indikator": kode_ind,
                     **dict(zip(K_KEYS, values, strict=True)),
                     **{f"sel_{k}": cell_at(letters, k, r) for k in K_KEYS},
-                    "ditolak": _errors(out) > said,
+                    "ditolak": _erred(out, said),
                     "ditolak_tw": ", ".join(refused),
                 }
             )
@@ -556,18 +557,18 @@ def extract_renja(
         seen_rp.add(code)
         rp_row_of[code] = r
         _pagu_edited(out, raw, code, item, cell_at(letters, "pagu", r))
-        said = _errors(out)
+        said = len(out.items)
         rp_values = []
         refused = []
         rp_refused_q: set[int] = set()  # quarters whose Rp cell was refused by an ERROR
         for q, key in zip(TW, RP_KEYS, strict=True):
-            before = _errors(out)
+            before = len(out.items)
             rp_values.append(
                 _value(out, raw, key, cell_at(letters, key, r), code)
                 if q <= triwulan
                 else math.nan
             )
-            if _errors(out) > before:
+            if _erred(out, before):
                 refused.append(ROMAWI[q - 1])
                 rp_refused_q.add(q - 1)
         pagu = item["pagu"]
@@ -604,7 +605,7 @@ def extract_renja(
                 "kode": code,
                 **dict(zip(RP_KEYS, rp_values, strict=True)),
                 **{f"sel_{k}": cell_at(letters, k, r) for k in RP_KEYS},
-                "ditolak": _errors(out) > said,
+                "ditolak": _erred(out, said),
                 "ditolak_tw": ", ".join(refused),
             }
         )
