@@ -192,6 +192,7 @@ def extract_realisasi(
     raws = _recognised(out, sub.indikator, "kode_indikator", expected, every, sheet, letters)
     twice = _duplicates(out, raws, "kode_indikator", sheet, letters)
     template = _record_template(sub.name, kode_opd, letters)
+    cells = _record_cells(letters)
     for raw in raws:
         r = raw["_row"]
         code = raw["kode_indikator"]
@@ -237,7 +238,7 @@ def extract_realisasi(
             continue
         seen.add(code)
         spec_row = expected[code]
-        rec = _record_from(template, r, code, letters)
+        rec = _record_from(template, r, code, cells)
         placed = _check_locked(out, spec_row, raw, letters, code, outdated)
         if code in twice or not placed:
             rec["realisasi_tidak_valid"] = True
@@ -301,18 +302,25 @@ def _record_template(berkas: str, kode_opd: str, letters: dict[str, str]) -> dic
     return rec
 
 
+def _record_cells(letters: dict[str, str]) -> tuple[tuple[str, str], ...]:
+    """The ``sel_`` keys of a file's records with the column letter of each (the keys whose
+    column the file has), looked up once per file instead of once per row."""
+    return tuple(
+        (f"sel_{key}", letters[key]) for key in _RECORD_CELLS if letters.get(key) is not None
+    )
+
+
 def _record_from(
-    template: dict[str, Any], r: int, code: str, letters: dict[str, str]
+    template: dict[str, Any], r: int, code: str, cells: tuple[tuple[str, str], ...]
 ) -> dict[str, Any]:
-    """A row's blank record: the file's template with the row, the code and the cells."""
+    """A row's blank record: the file's template with the row, the code and the cells
+    (``cells``: :func:`_record_cells` of the file)."""
     rec = template.copy()
     rec["baris"] = r
     rec["kode_indikator"] = code
     row = str(r)
-    for key in _RECORD_CELLS:
-        letter = letters.get(key)
-        if letter is not None:
-            rec[f"sel_{key}"] = letter + row
+    for sel, letter in cells:
+        rec[sel] = letter + row
     return rec
 
 
