@@ -49,6 +49,8 @@ from pipeline.validate.values import FAKTOR_SKALA_PERSEN, RUNNING_NEAR, RUNNING_
 TW = (1, 2, 3, 4)
 K_KEYS = tuple(f"k_tw{q}" for q in TW)
 RP_KEYS = tuple(f"rp_tw{q}" for q in TW)
+_K_SEL = tuple(f"sel_{k}" for k in K_KEYS)  # the keys of a row's cells, made once
+_RP_SEL = tuple(f"sel_{k}" for k in RP_KEYS)
 ROMAWI = ("I", "II", "III", "IV")
 PERSEN_WORDS = ("persen", "prosen", "persentase", "percent")
 LONJAKAN_PERSEN = 300  # K to date above this share of the target: a typing slip, likely
@@ -545,7 +547,7 @@ def extract_renja(
                     "kode_opd": kode_opd,
                     "kode_indikator": kode_ind,
                     **dict(zip(K_KEYS, values, strict=True)),
-                    **{f"sel_{k}": cell_at(letters, k, r) for k in K_KEYS},
+                    **dict(zip(_K_SEL, cells, strict=True)),
                     "ditolak": _erred(out, said),
                     "ditolak_tw": ", ".join(refused),
                 }
@@ -558,15 +560,14 @@ def extract_renja(
         rp_row_of[code] = r
         _pagu_edited(out, raw, code, item, cell_at(letters, "pagu", r))
         said = len(out.items)
+        rp_at = [cell_at(letters, key, r) for key in RP_KEYS]
         rp_values = []
         refused = []
         rp_refused_q: set[int] = set()  # quarters whose Rp cell was refused by an ERROR
         for q, key in zip(TW, RP_KEYS, strict=True):
             before = len(out.items)
             rp_values.append(
-                _value(out, raw, key, cell_at(letters, key, r), code)
-                if q <= triwulan
-                else math.nan
+                _value(out, raw, key, rp_at[q - 1], code) if q <= triwulan else math.nan
             )
             if _erred(out, before):
                 refused.append(ROMAWI[q - 1])
@@ -574,7 +575,7 @@ def extract_renja(
         pagu = item["pagu"]
         total = 0.0
         over = False
-        for q, (key, v) in enumerate(zip(RP_KEYS, rp_values, strict=True)):
+        for q, v in enumerate(rp_values):
             if math.isnan(v):
                 continue
             total += v
@@ -587,7 +588,7 @@ def extract_renja(
                     "dipakai. Periksa digit yang diketik (isi Rupiah triwulan itu saja, bukan "
                     "jumlah sampai triwulan itu).",
                     sheet=sheet,
-                    cell=cell_at(letters, key, r),
+                    cell=rp_at[q],
                     found=fmt.rupiah(total),
                     expected=f"jumlah TW ≤ {fmt.rupiah(pagu)}",
                 )
@@ -604,7 +605,7 @@ def extract_renja(
                 "kode_opd": kode_opd,
                 "kode": code,
                 **dict(zip(RP_KEYS, rp_values, strict=True)),
-                **{f"sel_{k}": cell_at(letters, k, r) for k in RP_KEYS},
+                **dict(zip(_RP_SEL, rp_at, strict=True)),
                 "ditolak": _erred(out, said),
                 "ditolak_tw": ", ".join(refused),
             }
