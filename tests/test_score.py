@@ -16,7 +16,9 @@ from pipeline.config import build_settings, default_settings
 from pipeline.score import (
     aggregate,
     compute_capaian,
+    effective_and_tw_realisasi,
     effective_realisasi,
+    effective_values,
     efficiency,
     method_text,
     serapan,
@@ -520,6 +522,43 @@ def test_an_invalid_cell_leaves_no_realisation() -> None:
     out = effective_realisasi(df)
     assert math.isnan(out["realisasi"].iloc[0])  # not 2 + 3 + 4
     assert out["sumber_realisasi"].iloc[0] == ""
+
+
+def test_effective_values_are_the_columns_of_the_scored_frame() -> None:
+    tw = dict.fromkeys(schema.TW_COLUMNS, np.nan)
+    texts = {f"{k}_teks": "" for k in schema.TW_COLUMNS}
+    base = {"polaritas": "naik", "tangga": "", "agregasi_tw": "kumulatif", **tw, **texts}
+    rows = [
+        {**base, "realisasi_tahunan": 7.0, "realisasi_tw1": 1.0},
+        {**base, "realisasi_tahunan": np.nan, "realisasi_tw1": 0.1, "realisasi_tw2": 0.7},
+        {**base, "realisasi_tahunan": np.nan, "agregasi_tw": "rata_rata", "realisasi_tw3": 5.0},
+        {**base, "realisasi_tahunan": np.nan, "realisasi_tidak_valid": True, "realisasi_tw1": 2.0},
+        {**base, "realisasi_tahunan": np.nan},
+        {
+            **base,
+            "polaritas": "kualitatif",
+            "tangga": "opini_bpk",
+            "realisasi_tahunan": np.nan,
+            "agregasi_tw": "nilai_akhir",
+            "realisasi_tw1_teks": "WDP",
+            "realisasi_tw3_teks": "WTP",
+        },
+        {
+            **base,
+            "polaritas": "kualitatif",
+            "tangga": "opini_bpk",
+            "realisasi_tahunan": np.nan,
+            "realisasi_teks": "TW",
+            "realisasi_tw2_teks": "WTP",
+        },
+    ]
+    df = pd.DataFrame(rows, index=[5, 3, 9, 1, 0, 2, 8])  # a missing text is NaN
+    scored, rollup = effective_and_tw_realisasi(df, LADDERS)
+    value, teks, tw_only = effective_values(df, LADDERS)
+    pd.testing.assert_series_equal(value, scored["realisasi"])
+    pd.testing.assert_series_equal(teks, scored["realisasi_teks"], check_names=False)
+    pd.testing.assert_series_equal(tw_only, rollup)
+    assert list(teks) == ["", "", "", "", "", "WTP", "TW"]
 
 
 def test_method_text_writes_the_cap_the_indonesian_way() -> None:

@@ -18,7 +18,7 @@ from pipeline.issues import INFO, WARNING, Issue
 from pipeline.master import MasterSpec
 from pipeline.numbers import digits15
 from pipeline.renja import periode_label, triwulan_of
-from pipeline.score import effective_realisasi
+from pipeline.score import effective_values
 from pipeline.validate.common import show_value
 from pipeline.validate.rows import REALISASI_KEYS, TW_TEXT_KEYS
 
@@ -32,9 +32,9 @@ def _used(realisasi: pd.DataFrame, spec: MasterSpec | None) -> pd.Series:
     frame = realisasi.assign(
         **looked_up(spec.indikator, "kode_indikator", realisasi["kode_indikator"], columns)
     )
-    used = effective_realisasi(frame, spec.tangga)
-    number = used["realisasi"].astype(float).round(9).astype(object)
-    return number.where(frame["polaritas"] != "kualitatif", used["realisasi_teks"])
+    value, teks, _ = effective_values(frame, spec.tangga)
+    number = value.astype(float).round(9).astype(object)
+    return number.where(frame["polaritas"] != "kualitatif", teks)
 
 
 _EMPTY_FIELDS = ("berkas", "sheet", "sel_realisasi_tahunan", "kode_opd", "kode_indikator")

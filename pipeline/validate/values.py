@@ -19,7 +19,7 @@ from pipeline import template as tpl
 from pipeline.frames import looked_up, suite_view
 from pipeline.issues import ERROR, WARNING, Issue
 from pipeline.master import MasterSpec
-from pipeline.score import effective_and_tw_realisasi
+from pipeline.score import effective_values
 from pipeline.suites import failures_to_issues, load_suite, run_suite_many
 from pipeline.validate.rows import REALISASI_KEYS
 
@@ -158,8 +158,8 @@ def realisasi_frame(realisasi: pd.DataFrame, spec: MasterSpec) -> pd.DataFrame:
         batas_wajar_min=ind["batas_wajar_min"].astype(float),
         batas_wajar_max=ind["batas_wajar_max"].astype(float),
     )
-    scored, rollup = effective_and_tw_realisasi(frame, spec.tangga)
-    used = scored["realisasi"].where(numeric)
+    value, _, rollup = effective_values(frame, spec.tangga)
+    used = value.where(numeric)
     target = ind["target_nilai"].astype(float)
     persen = (ind["tipe_nilai"] == "persen") | frame["satuan"].astype(str).str.contains(
         "%", regex=False
