@@ -9,6 +9,7 @@ schema for all (:func:`common_schema`), so memory stays that of one part.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import math
 import re
@@ -94,8 +95,11 @@ def _constant(value: object, length: int) -> pa.Array:
     return pa.repeat(_typed([value])[0], length)
 
 
+@functools.lru_cache(maxsize=256)
 def _kind_of_dtype(dtype: Any) -> str:
-    """What a column holds by its pandas dtype alone (for a column with no value at all)."""
+    """What a column holds by its pandas dtype alone (for a column with no value at all);
+    remembered per dtype (a few dtypes for every column of every table: pandas' checks of a
+    dtype cost microseconds each)."""
     if pd.api.types.is_bool_dtype(dtype):
         return "bool"
     if pd.api.types.is_integer_dtype(dtype):
