@@ -730,14 +730,17 @@ def join_targets(
             merged["kode_opd"].notna() | ~merged["_urut"].isin(spec.loc[shared, "_urut"])
         ]
         merged = pd.concat([merged, missing], ignore_index=True)
-        order = {  # within an indicator: its responsible OPDs in the spec's order, others after
+        # within an indicator: its responsible OPDs in the spec's order, others after (from
+        # plain column lists: iterating a Series boxes every value, and the keys are equal)
+        urut = spec["_urut"].tolist()
+        order = {
             (u, o): i
-            for u, opds in zip(spec["_urut"], spec["kode_opd_list"], strict=True)
+            for u, opds in zip(urut, spec["kode_opd_list"].tolist(), strict=True)
             for i, o in enumerate(opds)
         }
         rank = [
             order.get((u, o), len(order))
-            for u, o in zip(merged["_urut"], merged["kode_opd"], strict=True)
+            for u, o in zip(merged["_urut"].tolist(), merged["kode_opd"].tolist(), strict=True)
         ]
         merged = (
             merged.assign(_peringkat=rank)
