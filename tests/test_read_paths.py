@@ -58,8 +58,9 @@ def _read_by_path(path: Path) -> ingest.Submission:
     return sub
 
 
-def test_a_file_is_read_from_disk_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    source = next(p for p in sorted(INPUT_DIR.iterdir()) if p.suffix == ".xlsx")
+def _disk_reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The names of the files opened from now on (filled as they are opened); a zip opened
+    from the disk (not from bytes already read) fails the test."""
     opened: list[str] = []
     real_open = Path.open
 
@@ -77,6 +78,12 @@ def test_a_file_is_read_from_disk_once(tmp_path: Path, monkeypatch: pytest.Monke
         real_zip(self, file, *args, **kw)  # type: ignore[arg-type]
 
     monkeypatch.setattr(zipfile.ZipFile, "__init__", zip_of_bytes_only)
+    return opened
+
+
+def test_a_file_is_read_from_disk_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    source = next(p for p in sorted(INPUT_DIR.iterdir()) if p.suffix == ".xlsx")
+    opened = _disk_reads(monkeypatch)
     sub = ingest.read_submission(source)
     assert sub.readable and sub.indikator and not [i for i in sub.issues if i.severity == "ERROR"]
     assert opened == [source.name]
@@ -94,31 +101,15 @@ def test_a_master_spec_is_read_from_disk_once(monkeypatch: pytest.MonkeyPatch) -
 
     from pipeline.master import read_master
 
-    opened: list[str] = []
-    real_open = Path.open
-
-    def counted_open(self: Path, *args: object, **kwargs: object) -> object:
-        opened.append(self.name)
-        return real_open(self, *args, **kwargs)  # type: ignore[call-overload]
-
     def no_bytes(self: Path) -> bytes:
         raise AssertionError(f"{self.name} read again")
 
     def not_from_disk(*args: object, **kwargs: object) -> object:
         raise AssertionError("the value reader opened the file from the disk")
 
-    real_zip = zipfile.ZipFile.__init__
-
-    def zip_of_bytes_only(
-        self: zipfile.ZipFile, file: object, *args: object, **kw: object
-    ) -> None:
-        assert not isinstance(file, str | Path), "a zip opened from the disk"
-        real_zip(self, file, *args, **kw)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(Path, "open", counted_open)
+    opened = _disk_reads(monkeypatch)
     monkeypatch.setattr(Path, "read_bytes", no_bytes)
     monkeypatch.setattr(CalamineWorkbook, "from_path", not_from_disk)
-    monkeypatch.setattr(zipfile.ZipFile, "__init__", zip_of_bytes_only)
     spec, issues = read_master(SPEC_PATH)
     monkeypatch.undo()
     assert spec is not None, issues
