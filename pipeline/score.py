@@ -69,15 +69,30 @@ def rollup_tw(df: pd.DataFrame, columns: list[str] | None = None) -> pd.Series:
     TWs reported; NaN where no TW is reported. ``columns`` are the four TW columns (default the
     realisation columns; ladder ranks for kualitatif indicators).
     """
-    tw = df[columns or _TW].astype(float)
+    tw = df[columns or _TW].astype(float).to_numpy(dtype=float)
+    return pd.Series(_rollup(tw, df["agregasi_tw"]), index=df.index, dtype=float)
+
+
+def _rollup(tw: np.ndarray, agregasi: pd.Series) -> np.ndarray:
+    """:func:`rollup_tw` of the quarters ``tw`` (one row per row of ``agregasi``, one column
+    per quarter), on plain arrays: the sum, mean and last value that pandas' ``sum``
+    (``min_count=1``), ``mean`` and ``ffill`` give (the NaNs read as 0 and added in the order
+    of the quarters), without a pandas operation per step."""
+    reported = ~np.isnan(tw)
+    count = reported.sum(axis=1)
+    total = np.where(reported, tw, 0.0).sum(axis=1)
+    last_at = tw.shape[1] - 1 - np.argmax(reported[:, ::-1], axis=1)
+    last = np.where(count > 0, tw[np.arange(len(tw)), last_at], np.nan)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = total / count
+    how = agregasi.to_numpy(dtype=object)
     rollup = np.select(
-        [df["agregasi_tw"] == "kumulatif", df["agregasi_tw"] == "rata_rata"],
-        [tw.sum(axis=1, min_count=1), tw.mean(axis=1)],
-        default=tw.ffill(axis=1).iloc[:, -1],
+        [how == "kumulatif", how == "rata_rata"],
+        [np.where(count > 0, total, np.nan), mean],
+        default=last,
     )
     # to the digits of the quarters summed (a sum of + and − values is as exact as they are)
-    rollup = digits15_array(rollup, tw.abs().sum(axis=1).to_numpy())
-    return pd.Series(rollup, index=df.index, dtype=float)
+    return digits15_array(rollup, np.where(reported, np.abs(tw), 0.0).sum(axis=1))
 
 
 def effective_realisasi(
@@ -167,8 +182,7 @@ def _effective_values(df: pd.DataFrame, tangga: dict[str, list[str]]) -> _Used:
             values[in_ladder, i] = _ranks_on(cells, df["tangga"], tangga, in_ladder)[in_ladder]
         annual[in_ladder] = _ranks_on(teks, df["tangga"], tangga, in_ladder)[in_ladder]
     any_tw = ~np.isnan(values).all(axis=1)
-    tw = pd.DataFrame(values, index=index, columns=_TW).assign(agregasi_tw=df["agregasi_tw"])
-    rolled = rollup_tw(tw).to_numpy()
+    rolled = _rollup(values, df["agregasi_tw"])
     has_annual = ~np.isnan(annual)
     realisasi = np.where(has_annual, annual, np.where(any_tw, rolled, np.nan))
     invalid = (
