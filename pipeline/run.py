@@ -44,8 +44,9 @@ from pipeline.validate import (
     finalize_register,
     stage_files,
 )
+from pipeline.validate.crossfile import known_used
 from pipeline.validate.kiriman import load_receipts
-from pipeline.validate.values import value_checks_many
+from pipeline.validate.values import value_checks_and_used_many
 
 
 @dataclass
@@ -273,6 +274,7 @@ class Checked:
     realisasi: pd.DataFrame
     anggaran: pd.DataFrame
     value_issues: list[Issue]
+    used: pd.Series | None = None  # each clean row's value as the cross-file checks compare it
 
 
 def prepare(
@@ -295,7 +297,9 @@ def prepare(
 
 def check_values(batch: list[Prepared]) -> list[Checked]:
     """The value suites, once over the rows of every Pemda in ``batch``."""
-    found = value_checks_many([(p.staged.realisasi, p.staged.anggaran, p.spec) for p in batch])
+    found = value_checks_and_used_many(
+        [(p.staged.realisasi, p.staged.anggaran, p.spec) for p in batch]
+    )
     return [Checked(p, *result) for p, result in zip(batch, found, strict=True)]
 
 
@@ -326,7 +330,8 @@ def finish(batch: list[Checked]) -> list[Run]:
 def completed(c: Checked) -> tuple[Validated, ResultInputs]:
     """A Pemda's cross-file checks done, and what its results are computed from."""
     p, spec = c.prepared, c.prepared.spec
-    v = complete(p.staged, p.subs, spec, p.ignored, c.realisasi, c.anggaran, c.value_issues)
+    with known_used(c.realisasi, c.used):  # found by the value rules: not computed again
+        v = complete(p.staged, p.subs, spec, p.ignored, c.realisasi, c.anggaran, c.value_issues)
     scoring = ResultInputs(
         spec.indikator,
         spec.sasaran,

@@ -4,7 +4,9 @@ OPDs, OPDs that sent nothing, files saved after the deadline."""
 from __future__ import annotations
 
 import math
-from collections.abc import Collection
+from collections.abc import Collection, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 import numpy as np
@@ -22,19 +24,45 @@ from pipeline.score import effective_values
 from pipeline.validate.common import show_value
 from pipeline.validate.rows import REALISASI_KEYS, TW_TEXT_KEYS
 
+_KNOWN_USED: ContextVar[tuple[pd.DataFrame, pd.Series] | None] = ContextVar(
+    "known_used", default=None
+)
+
+
+@contextmanager
+def known_used(realisasi: pd.DataFrame, used: pd.Series | None) -> Iterator[None]:
+    """Within this block, :func:`_used` of this very frame (the same object, not an equal one)
+    is ``used``: the value rules found the same effective values for the same rows just before
+    (:func:`used_values`), and finding them again was a third of the cross-file checks. Held
+    for the block only, so nothing outlives the Pemda it was computed for."""
+    token = _KNOWN_USED.set(None if used is None else (realisasi, used))
+    try:
+        yield
+    finally:
+        _KNOWN_USED.reset(token)
+
 
 def _used(realisasi: pd.DataFrame, spec: MasterSpec | None) -> pd.Series:
     """The realisation each row will be scored with (annual, else the TW roll-up), as a
     number, or its ladder value for a kualitatif indicator."""
     if spec is None or realisasi.empty:
         return realisasi["realisasi_tahunan"].astype(float).astype(object)
+    known = _KNOWN_USED.get()
+    if known is not None and known[0] is realisasi:
+        return known[1]
     columns = ["polaritas", "tangga", "agregasi_tw"]
     frame = realisasi.assign(
         **looked_up(spec.indikator, "kode_indikator", realisasi["kode_indikator"], columns)
     )
     value, teks, _ = effective_values(frame, spec.tangga)
+    return used_values(value, teks, frame["polaritas"])
+
+
+def used_values(value: pd.Series, teks: pd.Series, polaritas: pd.Series) -> pd.Series:
+    """What :func:`_used` gives from the rows' :func:`~pipeline.score.effective_values`
+    (``value`` and ``teks``) and their indicators' ``polaritas``."""
     number = value.astype(float).round(9).astype(object)
-    return number.where(frame["polaritas"] != "kualitatif", teks)
+    return number.where(polaritas != "kualitatif", teks)
 
 
 _EMPTY_FIELDS = ("berkas", "sheet", "sel_realisasi_tahunan", "kode_opd", "kode_indikator")

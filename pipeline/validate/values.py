@@ -21,6 +21,7 @@ from pipeline.issues import ERROR, WARNING, Issue
 from pipeline.master import MasterSpec
 from pipeline.score import effective_values
 from pipeline.suites import failures_to_issues, load_suite, run_suite_many
+from pipeline.validate.crossfile import used_values
 from pipeline.validate.rows import REALISASI_KEYS
 
 # A percent realisation this many times above or below its target is a fraction typed for a
@@ -123,12 +124,21 @@ def _jump_floor() -> float:
 
 
 def realisasi_frame(realisasi: pd.DataFrame, spec: MasterSpec) -> pd.DataFrame:
+    """The received realisations with what the ``realisasi_indikator`` suite checks (see
+    :func:`_realisasi_frame`)."""
+    return _realisasi_frame(realisasi, spec)[0]
+
+
+def _realisasi_frame(
+    realisasi: pd.DataFrame, spec: MasterSpec
+) -> tuple[pd.DataFrame, pd.Series, pd.Series]:
     """The received realisations with what the ``realisasi_indikator`` suite checks.
 
     ``realisasi_dipakai`` is the value that will be scored (annual, else the TW roll-up), so a
     value reported in the quarterly cells only is checked like an annual one. ``target`` is the
     spec's target; a percent indicator without a plausible range gets 0–100
-    (``batas_atas_persen`` / ``batas_bawah_persen``).
+    (``batas_atas_persen`` / ``batas_bawah_persen``). Beside the frame, the rows'
+    :func:`~pipeline.score.effective_values` (value and text) it was computed from.
     """
     code = realisasi["kode_indikator"]
     ind = looked_up(
@@ -158,7 +168,7 @@ def realisasi_frame(realisasi: pd.DataFrame, spec: MasterSpec) -> pd.DataFrame:
         batas_wajar_min=ind["batas_wajar_min"].astype(float),
         batas_wajar_max=ind["batas_wajar_max"].astype(float),
     )
-    value, _, rollup = effective_values(frame, spec.tangga)
+    value, teks, rollup = effective_values(frame, spec.tangga)
     used = value.where(numeric)
     target = ind["target_nilai"].astype(float)
     persen = (ind["tipe_nilai"] == "persen") | frame["satuan"].astype(str).str.contains(
@@ -179,7 +189,7 @@ def realisasi_frame(realisasi: pd.DataFrame, spec: MasterSpec) -> pd.DataFrame:
     lowest, lowest_cell = _lowest_quarter(frame)
     from_quarters = numeric & frame["realisasi_tahunan"].astype(float).isna()
     running, running_cell = _running_totals(frame, target, from_quarters, used)
-    return frame.assign(
+    checked = frame.assign(
         desimal_tampilan=spec.settings.desimal_tampilan,  # of the ratios in its messages
         tw_akhir_kumulatif=running,
         sel_tw_akhir_kumulatif=running_cell,
@@ -197,6 +207,7 @@ def realisasi_frame(realisasi: pd.DataFrame, spec: MasterSpec) -> pd.DataFrame:
         sel_tahunan_tangga_beda=frame["sel_realisasi_tahunan"],
         tw_tangga_akhir=last_text,
     )
+    return checked, value, teks
 
 
 def _ladder_disagreement(frame: pd.DataFrame, ladder: pd.Series) -> tuple[pd.Series, pd.Series]:
@@ -249,23 +260,39 @@ def value_checks_many(
     Each Pemda's rows are joined with its own spec; failures come back to that Pemda's cells,
     so every result equals what :func:`value_checks` gives for the Pemda alone.
     """
-    frames = [realisasi_frame(realisasi, spec) for realisasi, _, spec in batch]
+    return [(r, a, issues) for r, a, issues, _ in value_checks_and_used_many(batch)]
+
+
+def value_checks_and_used_many(
+    batch: list[tuple[pd.DataFrame, pd.DataFrame, MasterSpec]],
+) -> list[tuple[pd.DataFrame, pd.DataFrame, list[Issue], pd.Series]]:
+    """:func:`value_checks_many`, and per Pemda the value each of its clean rows will be
+    scored with, as the cross-file checks compare them
+    (:func:`~pipeline.validate.crossfile.used_values`): taken from the effective values the
+    value rules computed, a row whose values an ERROR dropped having none (as an invalid row
+    has none), instead of computed again."""
+    built = [_realisasi_frame(realisasi, spec) for realisasi, _, spec in batch]
+    frames = [frame for frame, _, _ in built]
     budgets = [anggaran_frame(anggaran, spec) for _, anggaran, spec in batch]
     real_failures = _run(frames, load_suite("realisasi_indikator"))
     budget_failures = _run(budgets, load_suite("realisasi_anggaran"))
     out = []
-    for (realisasi, anggaran, _), frame, budget, real_f, budget_f in zip(
-        batch, frames, budgets, real_failures, budget_failures, strict=True
+    for (realisasi, anggaran, _), (frame, value, teks), budget, real_f, budget_f in zip(
+        batch, built, budgets, real_failures, budget_failures, strict=True
     ):
         issues = failures_to_issues(frame, real_f, _locate("kode_indikator"))
         issues += failures_to_issues(budget, budget_f, _locate("kode_program"))
+        clean = _drop_errors(realisasi, issues, [*REALISASI_KEYS], "realisasi_tidak_valid")
+        invalid = clean["realisasi_tidak_valid"].fillna(False).astype(bool)
+        used = used_values(value.mask(invalid), teks.mask(invalid, ""), frame["polaritas"])
         out.append(
             (
-                _drop_errors(realisasi, issues, [*REALISASI_KEYS], "realisasi_tidak_valid"),
+                clean,
                 _drop_errors(
                     anggaran, issues, ["realisasi_anggaran"], "realisasi_anggaran_ditolak"
                 ),
                 issues,
+                used,
             )
         )
     return out
