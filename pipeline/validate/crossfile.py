@@ -86,7 +86,7 @@ def _quarters_missing(realisasi: pd.DataFrame, spec: MasterSpec | None) -> list[
         return []
     quarters = triwulan_of(spec.pemda.get("periode")) or 4
     keys = list(schema.TW_COLUMNS[:quarters])
-    values = realisasi[keys].to_numpy(dtype=float)
+    values = np.column_stack([realisasi[k].to_numpy(dtype=float) for k in keys])
     # a quarter's text (a ladder value) is typed when not empty (cells are stripped when read)
     texts = realisasi[[f"{k}_teks" for k in keys]].fillna("").to_numpy(dtype=object)
     filled = ~np.isnan(values) | (texts != "")
@@ -100,17 +100,23 @@ def _quarters_missing(realisasi: pd.DataFrame, spec: MasterSpec | None) -> list[
     partial = filled.any(axis=1) & ~filled.all(axis=1)
     if not partial.any():  # the usual case: every row has all its quarters or none
         return issues
-    frame = realisasi[partial]
+    # the few columns read, of those rows only (most rows with a quarter empty say nothing:
+    # taking every column of them cost more than the rest)
+    rows = np.flatnonzero(partial)
     filled, values = filled[partial], values[partial]
-    how = looked_up(spec.indikator, "kode_indikator", frame["kode_indikator"], ["agregasi_tw"])
-    annual = frame["realisasi_tahunan"].astype(float).notna()
-    annual |= frame["realisasi_teks"].fillna("").astype(str).str.strip() != ""
-    usable = ~annual & ~frame["realisasi_tidak_valid"].astype(bool)
+    of_rows = {
+        k: realisasi[k].iloc[rows]
+        for k in ("kode_indikator", "realisasi_tahunan", "realisasi_teks", "realisasi_tidak_valid")
+    }
+    how = looked_up(spec.indikator, "kode_indikator", of_rows["kode_indikator"], ["agregasi_tw"])
+    annual = of_rows["realisasi_tahunan"].astype(float).notna()
+    annual |= of_rows["realisasi_teks"].fillna("").astype(str).str.strip() != ""
+    usable = ~annual & ~of_rows["realisasi_tidak_valid"].astype(bool)
     summed = (how["agregasi_tw"] == "kumulatif") & usable
     last_empty = ~filled[:, -1]
     early = (how["agregasi_tw"] == "nilai_akhir").to_numpy() & usable.to_numpy() & last_empty
     for at in np.flatnonzero(summed.to_numpy() | early):
-        row = frame.iloc[at]
+        row = realisasi.iloc[rows[at]]
         empty = [q for q in range(len(keys)) if not filled[at, q]]
         named = ", ".join(f"TW {_ROMAN[q]}" for q in empty)
         common = {
