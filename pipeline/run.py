@@ -44,7 +44,6 @@ from pipeline.validate import (
     finalize_register,
     stage_files,
 )
-from pipeline.validate.crossfile import known_used
 from pipeline.validate.kiriman import load_receipts
 from pipeline.validate.values import value_checks_and_used_many
 
@@ -330,8 +329,9 @@ def finish(batch: list[Checked]) -> list[Run]:
 def completed(c: Checked) -> tuple[Validated, ResultInputs]:
     """A Pemda's cross-file checks done, and what its results are computed from."""
     p, spec = c.prepared, c.prepared.spec
-    with known_used(c.realisasi, c.used):  # found by the value rules: not computed again
-        v = complete(p.staged, p.subs, spec, p.ignored, c.realisasi, c.anggaran, c.value_issues)
+    v = complete(
+        p.staged, p.subs, spec, p.ignored, c.realisasi, c.anggaran, c.value_issues, c.used
+    )
     scoring = ResultInputs(
         spec.indikator,
         spec.sasaran,

@@ -114,3 +114,27 @@ def test_a_pemda_without_any_file_is_scored_as_all_unreported(
     assert k["belum_lapor"] == k["jumlah_indikator"] == len(spec.indikator)
     missing = run.issues[run.issues["rule"] == "kelengkapan.belum_kirim"]
     assert sorted(missing["kode_opd"]) == sorted(spec.opd["kode_opd"])  # every OPD, by name
+
+
+def test_the_values_the_cross_file_checks_compare_are_those_of_the_rows_left(other: Path) -> None:
+    """The value rules hand on each row's value for the cross-file checks: it is the value
+    those checks find in the rows as the value rules left them (a row an ERROR dropped has
+    none), for every row of both Pemda."""
+    from pipeline.validate.crossfile import _used
+
+    binjai, kab = _spec(SPEC_PATH), _spec(next((other / "master").glob("*.xlsx")))
+    demo = prepare(binjai, INPUT_DIR)
+    rows = demo.staged.realisasi
+    # two values below the indicator's plausible minimum (0): ERRORs that drop their rows
+    below = rows.index[rows["realisasi_tahunan"].astype(float).gt(0)][:2]
+    rows.loc[below, "realisasi_tahunan"] = -5.0
+    checked = check_values([demo, prepare(kab, other / "input_xlsx")])
+    assert {i.rule for i in checked[0].value_issues} >= {"nilai.di_bawah_batas"}
+    for c, spec in zip(checked, (binjai, kab), strict=True):
+        assert c.used is not None
+        again = _used(c.realisasi, spec)
+        assert c.used.index.equals(again.index)
+        assert repr(c.used.tolist()) == repr(again.tolist())  # NaN-safe, exact
+    dropped = checked[0].realisasi.loc[below]
+    assert dropped["realisasi_tidak_valid"].all()
+    assert checked[0].used.loc[below].isna().all()

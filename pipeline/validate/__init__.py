@@ -322,8 +322,11 @@ def complete(
     realisasi: pd.DataFrame,
     anggaran: pd.DataFrame,
     value_issues: list[Issue],
+    used: pd.Series | None = None,
 ) -> Validated:
-    """After the value rules: cross-file checks, missing OPDs, late files, the file register."""
+    """After the value rules: cross-file checks, missing OPDs, late files, the file register.
+    ``used``: each row's value as the cross-file checks compare it, when the value rules found
+    it (:func:`~pipeline.validate.crossfile.cross_file_checks`)."""
     opd_of, active = dict(staged.opd_of), staged.active
     receipts = staged.receipts
     issues = [i for s in subs for i in staged.per_file[s.name]] + value_issues
@@ -372,7 +375,7 @@ def complete(
     quarterly = spec.triwulan < 4  # the yearly values are not due yet where Renja is sent
     not_due = frozenset(s.name for s in active if s.has_renja) if quarterly else frozenset()
     empty = unanswered(realisasi)  # once, for both
-    issues += cross_file_checks(realisasi, spec, not_due, empty)
+    issues += cross_file_checks(realisasi, spec, not_due, empty, used)
     renja = staged.renja
     blank, found = blank_files(active, opd_of, realisasi, anggaran, staged.blank)
     issues += found

@@ -4,9 +4,7 @@ OPDs, OPDs that sent nothing, files saved after the deadline."""
 from __future__ import annotations
 
 import math
-from collections.abc import Collection, Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
+from collections.abc import Collection
 from typing import Any
 
 import numpy as np
@@ -24,32 +22,12 @@ from pipeline.score import effective_values
 from pipeline.validate.common import show_value
 from pipeline.validate.rows import REALISASI_KEYS, TW_TEXT_KEYS
 
-_KNOWN_USED: ContextVar[tuple[pd.DataFrame, pd.Series] | None] = ContextVar(
-    "known_used", default=None
-)
-
-
-@contextmanager
-def known_used(realisasi: pd.DataFrame, used: pd.Series | None) -> Iterator[None]:
-    """Within this block, :func:`_used` of this very frame (the same object, not an equal one)
-    is ``used``: the value rules found the same effective values for the same rows just before
-    (:func:`used_values`), and finding them again was a third of the cross-file checks. Held
-    for the block only, so nothing outlives the Pemda it was computed for."""
-    token = _KNOWN_USED.set(None if used is None else (realisasi, used))
-    try:
-        yield
-    finally:
-        _KNOWN_USED.reset(token)
-
 
 def _used(realisasi: pd.DataFrame, spec: MasterSpec | None) -> pd.Series:
     """The realisation each row will be scored with (annual, else the TW roll-up), as a
     number, or its ladder value for a kualitatif indicator."""
     if spec is None or realisasi.empty:
         return realisasi["realisasi_tahunan"].astype(float).astype(object)
-    known = _KNOWN_USED.get()
-    if known is not None and known[0] is realisasi:
-        return known[1]
     columns = ["polaritas", "tangga", "agregasi_tw"]
     frame = realisasi.assign(
         **looked_up(spec.indikator, "kode_indikator", realisasi["kode_indikator"], columns)
@@ -314,6 +292,7 @@ def cross_file_checks(
     spec: MasterSpec | None = None,
     not_due: frozenset[str] = frozenset(),
     empty: pd.Series | None = None,
+    used: pd.Series | None = None,
 ) -> list[Issue]:
     """Indicators left empty in a submitted file; one indicator reported differently by OPDs.
 
@@ -321,7 +300,9 @@ def cross_file_checks(
     reported in the TW cells by one OPD and annually by another is compared as it is used.
     ``not_due``: the files whose yearly realisations are not due yet (a run of TW I–III, a
     template with the Renja sheet): their empty indicators are said once per file, as INFO,
-    as their empty budget cells are. ``empty``: :func:`unanswered` of ``realisasi``, when known.
+    as their empty budget cells are. ``empty``: :func:`unanswered` of ``realisasi``, when known;
+    ``used``: :func:`_used` of ``realisasi``, when known (the value rules find it first:
+    :func:`~pipeline.validate.values.value_checks_and_used_many`).
     """
     issues = []
     empty = unanswered(realisasi) if empty is None else empty
@@ -357,7 +338,7 @@ def cross_file_checks(
     )
     kept = zip(
         (~empty).tolist(),
-        _used(realisasi, spec).tolist(),
+        (_used(realisasi, spec) if used is None else used).tolist(),
         said.tolist(),
         *(realisasi[c].tolist() for c in columns),
         strict=True,
@@ -365,13 +346,13 @@ def cross_file_checks(
     shown: list[tuple[Any, ...]] = []
     opds: dict[Any, set[Any]] = {}
     distinct: dict[Any, set[Any]] = {}
-    for keep, used, why, code, kode_opd, berkas, sheet, cell in kept:
+    for keep, cell_used, why, code, kode_opd, berkas, sheet, cell in kept:
         if not keep:
             continue
-        if type(used) is float:  # most values: a number, or NaN for none
-            value = why if math.isnan(used) else used
+        if type(cell_used) is float:  # most values: a number, or NaN for none
+            value = why if math.isnan(cell_used) else cell_used
         else:
-            value = used if type(used) is str or not pd.isna(used) else why
+            value = cell_used if type(cell_used) is str or not pd.isna(cell_used) else why
         shown.append((code, kode_opd, value, berkas, sheet, cell))
         if _missing(code):
             continue
