@@ -79,6 +79,37 @@ RENJA_RP_COLUMNS = [
 RENJA_TEKS_COLUMNS = ["berkas", "kode_opd", "kode", "tindak_lanjut_renja"]
 
 
+class _RenjaSpec:
+    """The spec's kegiatan and Renja indicators as plain rows, made once per spec (again when
+    either frame is replaced): every file's rows are checked against them, and filtering and
+    converting the frames again for each file cost more than the check."""
+
+    def __init__(self, spec: MasterSpec) -> None:
+        keg, ind = spec.kegiatan, spec.indikator_renja
+        self.frames = (keg, ind)
+        # the kegiatan in spec order (as ``to_dict('records')`` gives them), and their codes
+        self.kegiatan: list[dict[Any, Any]] = [] if keg.empty else keg.to_dict("records")
+        self.kegiatan_codes = [
+            (str(rec["kode_kegiatan"]), str(rec["kode_program"])) for rec in self.kegiatan
+        ]
+        # each OPD's Renja indicators, in spec order
+        self.indikator: dict[Any, list[dict[Any, Any]]] = {}
+        for rec in [] if ind.empty else ind.to_dict("records"):
+            self.indikator.setdefault(rec["kode_opd"], []).append(rec)
+
+    @classmethod
+    def of(cls, spec: MasterSpec) -> _RenjaSpec:
+        cached: _RenjaSpec | None = spec.__dict__.get("_renja_cache")
+        if (
+            cached is None
+            or cached.frames[0] is not spec.kegiatan
+            or cached.frames[1] is not spec.indikator_renja
+        ):
+            cached = cls(spec)
+            spec.__dict__["_renja_cache"] = cached
+        return cached
+
+
 def _expected(spec: MasterSpec, kode_opd: str) -> dict[str, dict[str, Any]]:
     """The OPD's programs and kegiatan by code: pagu and the indicators under each."""
     out: dict[str, dict[str, Any]] = {}
@@ -89,21 +120,20 @@ def _expected(spec: MasterSpec, kode_opd: str) -> dict[str, dict[str, Any]]:
             "jenis": "program",
             "uraian": str(rec.get("uraian", "")),
         }
-    keg = spec.kegiatan
-    if not keg.empty:
-        for keg_rec in keg[keg["kode_program"].isin(list(out))].to_dict("records"):
+    renja = _RenjaSpec.of(spec)
+    programs = set(out)  # a kegiatan under one of the OPD's programs (not under a kegiatan)
+    for keg_rec in renja.kegiatan:
+        if keg_rec["kode_program"] in programs:
             out[str(keg_rec["kode_kegiatan"])] = {
                 "pagu": float(keg_rec["pagu"]),
                 "indikator": {},
                 "jenis": "kegiatan",
                 "uraian": str(keg_rec.get("uraian", "")),
             }
-    ind = spec.indikator_renja
-    if not ind.empty:
-        for ind_rec in ind[ind["kode_opd"] == kode_opd].to_dict("records"):
-            parent = str(ind_rec["kode_kegiatan"] or ind_rec["kode_program"])
-            if parent in out:
-                out[parent]["indikator"][str(ind_rec["kode_indikator"])] = ind_rec
+    for ind_rec in renja.indikator.get(kode_opd, []):
+        parent = str(ind_rec["kode_kegiatan"] or ind_rec["kode_program"])
+        if parent in out:
+            out[parent]["indikator"][str(ind_rec["kode_indikator"])] = ind_rec
     return out
 
 
@@ -881,13 +911,10 @@ def _kegiatan_within_program(
 ) -> None:
     """A program's kegiatan cannot spend more than the program: a WARNING at the program's Rp
     when its kegiatan's Rp of the period add up to more (one of the two was mistyped)."""
-    keg = spec.kegiatan
-    if keg.empty:
-        return
     under: dict[str, list[str]] = {}
-    for kode_keg, kode_prog in zip(keg["kode_kegiatan"], keg["kode_program"], strict=True):
-        if str(kode_keg) in rp_cells:
-            under.setdefault(str(kode_prog), []).append(str(kode_keg))
+    for kode_keg, kode_prog in _RenjaSpec.of(spec).kegiatan_codes:
+        if kode_keg in rp_cells:
+            under.setdefault(kode_prog, []).append(kode_keg)
     for program, kegiatan in under.items():
         info = rp_cells.get(program)
         if info is None:
