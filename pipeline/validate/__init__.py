@@ -229,17 +229,33 @@ class FileStaging:
             opd_of=opd_of,
             active=active,
             superseded=superseded,
-            realisasi=pd.DataFrame(real_rows, columns=REALISASI_COLUMNS),
-            anggaran=pd.DataFrame(budget_rows, columns=ANGGARAN_COLUMNS),
+            realisasi=_frame(real_rows, REALISASI_COLUMNS),
+            anggaran=_frame(budget_rows, ANGGARAN_COLUMNS),
             receipts=self.receipts,
             renja=Renja(
-                pd.DataFrame(k_rows, columns=RENJA_K_COLUMNS),
-                pd.DataFrame(rp_rows, columns=RENJA_RP_COLUMNS),
-                pd.DataFrame(text_rows, columns=RENJA_TEKS_COLUMNS),
+                _frame(k_rows, RENJA_K_COLUMNS),
+                _frame(rp_rows, RENJA_RP_COLUMNS),
+                _frame(text_rows, RENJA_TEKS_COLUMNS),
                 status,
             ),
             blank=blank,
         )
+
+
+# A frame of no rows for each list of columns, made once (see _frame).
+_EMPTY: dict[tuple[str, ...], pd.DataFrame] = {}
+
+
+def _frame(rows: list[dict[str, Any]], columns: list[str]) -> pd.DataFrame:
+    """``pd.DataFrame(rows, columns=columns)``. Without rows, a copy of the empty frame made
+    once for these columns: pandas makes an empty frame with named columns one column at a
+    time, which costs many times a copy, and most Pemda send no Renja K or follow-up text."""
+    if rows:
+        return pd.DataFrame(rows, columns=columns)
+    key = tuple(columns)
+    if key not in _EMPTY:
+        _EMPTY[key] = pd.DataFrame(rows, columns=columns)
+    return _EMPTY[key].copy()
 
 
 def _typed(value: object) -> bool:
