@@ -247,7 +247,8 @@ def extract_realisasi(
         _read_realisasi(out, rec, raw, spec_row, spec.tangga.get(spec_row["tangga"], []))
         mark = len(out.items)
         rec["capaian_opd"], _ = _number(out, raw, "capaian_opd", rec["sel_capaian_opd"], code)
-        out.items[mark:] = [_only_compared(i) for i in out.items[mark:]]
+        if len(out.items) > mark:  # most rows: nothing said of the cell, no list to remake
+            out.items[mark:] = [_only_compared(i) for i in out.items[mark:]]
         if "capaian_opd" in raw.get("_persen", ()) and not np.isnan(rec["capaian_opd"]):
             rec["capaian_opd"] *= 100  # a capaian is a percent: 88,26% is stored as 0,8826
         for key in TEXT_KEYS:
