@@ -261,10 +261,11 @@ class _ByOpd:
 
 
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    """``frame.to_dict('records')``, built column by column (many times faster on text)."""
+    """``frame.to_dict('records')``, from the frame's values as one block of Python objects
+    (as each column's ``tolist()`` gives them: floats, ints, texts, NaN for a missing text;
+    many times faster on text than ``to_dict``, and than a Series made for each column)."""
     columns = [str(c) for c in frame.columns]
-    values = [frame[c].tolist() for c in frame.columns]
-    return [dict(zip(columns, row, strict=True)) for row in zip(*values, strict=True)]
+    return [dict(zip(columns, row, strict=True)) for row in frame.to_numpy(dtype=object).tolist()]
 
 
 def _text(value: object) -> str:
