@@ -270,6 +270,8 @@ def _period_quarters(triwulan: int) -> str:
 def _typed(raw: dict[str, Any], key: str) -> bool:
     """Whether the cell holds anything (a value, or a formula the reader marked)."""
     value = raw.get(key)
+    if type(value) is float:  # a number cell (its text is never blank): the common case
+        return True
     return (value is not None and str(value).strip() != "") or key in raw.get("_rumus", {})
 
 
@@ -788,11 +790,16 @@ def _duplicates(
 ) -> set[tuple[str, str]]:
     """A program or kegiatan row (with its indicator) found on more than one row: an ERROR at
     each, naming every row, as on the Indikator and Anggaran sheets; none of them is used."""
-    where: dict[tuple[str, str], list[str]] = {}
+    found: list[tuple[tuple[str, str], int]] = []
     for raw in raws:
         key = (str(raw.get("kode_renja") or ""), str(raw.get("kode_indikator") or ""))
         if key[0] in expected:
-            where.setdefault(key, []).append(cell_at(letters, "kode_renja", raw["_row"]))
+            found.append((key, raw["_row"]))
+    if len({key for key, _ in found}) == len(found):  # each row once (nearly every file)
+        return set()
+    where: dict[tuple[str, str], list[str]] = {}
+    for key, r in found:
+        where.setdefault(key, []).append(cell_at(letters, "kode_renja", r))
     twice = {key: cells for key, cells in where.items() if len(cells) > 1}
     for (code, kode_ind), cells in twice.items():
         what = f"'{code}'" + (f" (indikator '{kode_ind}')" if kode_ind else "")

@@ -88,6 +88,9 @@ def _duplicates(
     out: FileIssues, raws: list[dict[str, Any]], key: str, sheet: str, letters: dict[str, str]
 ) -> set[str]:
     """Codes found on more than one row: an ERROR at each, naming every cell; none is used."""
+    codes = [raw[key] for raw in raws if raw[key]]
+    if len(set(codes)) == len(codes):  # each code once (nearly every file): no cell to name
+        return set()
     where: dict[str, list[str]] = {}
     for raw in raws:
         if raw[key]:
