@@ -201,10 +201,11 @@ class FileStaging:
         """Which file of an OPD is used (the later received, else the later saved), and the
         rows of the files used."""
         per_file, opd_of, ok = self.per_file, self.opd_of, self.ok
+        triwulan = self.spec.triwulan
         earlier = {
             s.name: str(s.meta.get("periode", ""))
             for s in ok
-            if (triwulan_of(s.meta.get("periode", "")) or 4) < self.spec.triwulan
+            if (triwulan_of(s.meta.get("periode", "")) or 4) < triwulan
         }
         blank = frozenset(s.name for s in ok if _holds_nothing(self._rows[s.name]))
         superseded, found = supersede(

@@ -92,7 +92,8 @@ def check_meta(sub: Submission, spec: MasterSpec) -> tuple[bool, str, list[Issue
             **where("tahun"),
         )
         ok = False
-    if triwulan_of(meta.get("periode", "")) is None:  # every period's template holds TW I-IV
+    quarters = triwulan_of(meta.get("periode", ""))
+    if quarters is None:  # every period's template holds TW I-IV
         out.issue(
             "struktur.periode",
             ERROR,
@@ -102,7 +103,6 @@ def check_meta(sub: Submission, spec: MasterSpec) -> tuple[bool, str, list[Issue
             **where("periode"),
         )
         ok = False
-    quarters = triwulan_of(meta.get("periode", ""))
     if quarters is not None and quarters < spec.triwulan:
         out.issue(
             "struktur.periode_lain",
