@@ -524,6 +524,12 @@ def aggregate(df: pd.DataFrame, by: list[str], settings: Settings) -> pd.DataFra
     Uses the capped ``capaian``; simple mean or weighted by ``bobot`` per the settings. Every
     row says how many indicators are behind it and which method made it.
     """
+    return _aggregate(df, by, settings, whole=not by)
+
+
+def _aggregate(df: pd.DataFrame, by: list[str], settings: Settings, whole: bool) -> pd.DataFrame:
+    """:func:`aggregate`; ``whole``: each group is a whole Pemda, whose row states the method
+    even when no indicator is scored (as the ``Keseluruhan`` row does)."""
     scored = df["status"] == schema.STATUS_DINILAI
     # only the columns the averages read, each reduced by itself: the same grouped sums as a
     # named aggregation, at less than half its cost (a sum over several columns at once can
@@ -560,7 +566,7 @@ def aggregate(df: pd.DataFrame, by: list[str], settings: Settings) -> pd.DataFra
         index=out.index,
     )
     metode = method_text(settings) + " dari " + out["jumlah_dinilai"].astype(str) + " indikator"
-    if by:  # a group with no scored indicator has no average, so no method beside it either
+    if not whole:  # a group with no scored indicator has no average, so no method beside it
         metode = metode.where(out["jumlah_dinilai"] > 0, "")
     return out.assign(
         rata_rata_capaian=avg,
@@ -793,10 +799,17 @@ class Results:
         tree: pd.DataFrame,
         spec: dict[str, pd.DataFrame],
         settings: Settings,
+        totals: tuple[dict[Any, Any], dict[Any, Any]] | None = None,
     ) -> None:
+        """``totals``: the whole Pemda's :func:`aggregate` and :func:`serapan` rows, when
+        already computed (for a batch, :func:`_build_together` groups them all at once)."""
         self.indikator, self.program = indikator, program
         self._tree, self._spec, self._settings = tree, spec, settings
-        overall = aggregate(indikator, [], settings).iloc[0].to_dict()
+        if totals is None:
+            overall = aggregate(indikator, [], settings).iloc[0].to_dict()
+            budget = serapan(program, []).iloc[0].to_dict()
+        else:
+            overall, budget = dict(totals[0]), totals[1]
         if settings.rata_rata_keseluruhan == "sasaran":
             means = self.sasaran["rata_rata_capaian"].dropna()
             value = float(means.mean()) if len(means) else float("nan")
@@ -807,7 +820,6 @@ class Results:
                 max_capaian=means.max(),
                 metode=f"rata-rata dari {len(means)} rata-rata Sasaran ({method_text(settings)})",
             )
-        budget = serapan(program, []).iloc[0].to_dict()
         status = indikator["status"]
         predikat_counts = indikator.loc[status == schema.STATUS_DINILAI, "predikat"].value_counts()
         self.keseluruhan: dict[str, Any] = {
@@ -1042,9 +1054,37 @@ def _build_together(batch: list[ResultInputs]) -> list[Results]:
                 "opd": b.spec_opd,
             },
             b.settings,
+            totals,
         )
-        for b, tree, i, p in zip(batch, trees, _cut(ind, n), _cut(prog, n), strict=True)
+        for b, tree, i, p, totals in zip(
+            batch,
+            trees,
+            _cut(ind, n),
+            _cut(prog, n),
+            _totals(ind, prog, n, first.settings),
+            strict=True,
+        )
     ]
+
+
+def _totals(
+    ind: pd.DataFrame, prog: pd.DataFrame, n: int, settings: Settings
+) -> list[tuple[dict[Any, Any], dict[Any, Any]]]:
+    """Each stacked Pemda's whole :func:`aggregate` and :func:`serapan` rows (as
+    :class:`Results` computes them for one Pemda), grouped by :data:`_PEMDA` in one pass each:
+    a group's sums, means and extremes are over its own rows in their order, the same numbers
+    as alone. A Pemda without programs has no group, and its empty row is made alone."""
+    overall = _by_pemda(_aggregate(ind, [_PEMDA], settings, whole=True))
+    budget = _by_pemda(serapan(prog, [_PEMDA]))
+    none = prog.iloc[:0].drop(columns=[_PEMDA])
+    return [
+        (overall[i], budget[i] if i in budget else serapan(none, []).iloc[0].to_dict())
+        for i in range(n)
+    ]
+
+
+def _by_pemda(table: pd.DataFrame) -> dict[int, dict[Any, Any]]:
+    return {int(r.pop(_PEMDA)): r for r in table.to_dict("records")}
 
 
 def _scored(

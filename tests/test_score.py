@@ -631,6 +631,8 @@ def test_pemda_scored_together_get_the_results_they_get_alone(
         replace(base, tangga={k: v[::-1] for k, v in base.tangga.items()}),
         # no indicator at all (every one of none is reported): beside one with every one
         replace(reported, spec_indikator=ind.iloc[0:0]),
+        # no program at all (every one of none is reported): beside those with every one
+        replace(reported, spec_program=reported.spec_program.iloc[0:0]),
     ]
     stacked: list[int] = []
     together = score._build_together
