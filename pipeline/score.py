@@ -856,6 +856,8 @@ class Results:
         self.predikat_jumlah: dict[str, int] = {
             b.label: int(counts.get(b.label, 0)) for b in settings.skala.bands
         }
+        # the efficiency table's overall row, when computed for a whole batch at once
+        self._overall_efficiency: dict[str, Any] | None = None
 
     @cached_property
     def sasaran(self) -> pd.DataFrame:
@@ -915,8 +917,10 @@ class Results:
         without the Sasaran and OPD rows)."""
         if "efisiensi" in self.__dict__:
             table = self.efisiensi
+        elif self._overall_efficiency is not None:
+            return dict(self._overall_efficiency)
         else:
-            table = _with_ratio(_overall_row(self.keseluruhan), self._settings)
+            table = _with_ratio(_overall_rows([self.keseluruhan]), self._settings)
         overall = table[table["tingkat"] == "Keseluruhan"]
         return {str(k): v for k, v in overall.iloc[0].items()} if len(overall) else {}
 
@@ -1042,7 +1046,7 @@ def _build_together(batch: list[ResultInputs]) -> list[Results]:
         None,
         (_PEMDA,),
     )
-    return [
+    results = [
         Results(
             i,
             p,
@@ -1065,6 +1069,11 @@ def _build_together(batch: list[ResultInputs]) -> list[Results]:
             strict=True,
         )
     ]
+    # the efficiency table's overall rows, banded together (the rules are row by row)
+    table = _with_ratio(_overall_rows([r.keseluruhan for r in results]), first.settings)
+    for j, res in enumerate(results):  # each row as a Pemda's own table gives it
+        res._overall_efficiency = {str(k): v for k, v in table.iloc[j].items()}
+    return results
 
 
 def _totals(
@@ -1170,7 +1179,7 @@ def efficiency_table(
         opd.assign(tingkat="OPD", kode=opd["kode_opd"], uraian=opd["nama_opd"])[
             ["tingkat", "kode", "uraian", *cols]
         ],
-        _overall_row(overall),
+        _overall_rows([overall]),
     ]
     return _with_ratio(pd.concat(parts, ignore_index=True), settings)
 
@@ -1185,10 +1194,11 @@ _EFISIENSI_COLUMNS = [
 ]
 
 
-def _overall_row(overall: dict[str, Any]) -> pd.DataFrame:
-    """The efficiency table's ``Keseluruhan`` row, before its bands."""
+def _overall_rows(overall: list[dict[str, Any]]) -> pd.DataFrame:
+    """The efficiency table's ``Keseluruhan`` row of each of ``overall`` (one Pemda's
+    ``keseluruhan`` each), before its bands."""
     row = {"tingkat": "Keseluruhan", "kode": "", "uraian": "Keseluruhan"}
-    return pd.DataFrame([{**row, **{c: overall.get(c) for c in _EFISIENSI_COLUMNS}}])
+    return pd.DataFrame([{**row, **{c: o.get(c) for c in _EFISIENSI_COLUMNS}} for o in overall])
 
 
 def _with_ratio(table: pd.DataFrame, settings: Settings) -> pd.DataFrame:
