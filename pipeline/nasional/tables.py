@@ -41,14 +41,14 @@ WHEN_TYPE = pa.timestamp("ms", tz="UTC")  # Parquet keeps no coarser unit
 
 def to_arrow(df: pd.DataFrame, front: dict[str, Any]) -> pa.Table:
     """``df`` with the ``front`` columns (e.g. ``kode_pemda``) first, every column typed."""
-    columns = [c for c in df.columns if not _YEAR_COLUMN.match(str(c)) and c not in _DROP]
     arrays: dict[str, pa.Array] = {}
     for key, value in front.items():
         arrays[key] = _constant(value, len(df))
-    for c in columns:
-        if c in arrays:
+    # the columns in order, each as the Series ``items`` gives (looking each up by its name
+    # costs about twice as much)
+    for c, series in df.items():
+        if c in arrays or c in _DROP or _YEAR_COLUMN.match(str(c)):
             continue
-        series = df[c]
         kind = _kind_of_dtype(series.dtype)
         if c in _WHEN:
             arrays[str(c)] = pa.array([_moment(v) for v in series.tolist()], WHEN_TYPE)
@@ -124,8 +124,10 @@ def _typed(values: list[Any], empty_kind: str = "") -> pa.Array:
     """One Arrow type for a column: bool, int64, float64 or string. A column without any value
     takes its type from ``empty_kind`` (the pandas dtype), else null (settled across parts by
     :func:`common_schema`)."""
-    present = [v for v in values if not _missing(v)]
-    kinds = {_kind(v) for v in present}
+    missing = [_missing(v) for v in values]  # once per value, for every pass below
+    kinds = {
+        _KINDS.get(type(v)) or _kind(v) for v, m in zip(values, missing, strict=True) if not m
+    }
     if not kinds:
         if not empty_kind:
             return pa.nulls(len(values))
@@ -136,7 +138,7 @@ def _typed(values: list[Any], empty_kind: str = "") -> pa.Array:
         typ = pa.int64()
     elif kinds <= {"int", "float"}:
         typ = pa.float64()
-        values = [None if _missing(v) else float(v) for v in values]
+        values = [None if m else float(v) for v, m in zip(values, missing, strict=True)]
         return pa.array(values, type=typ)
     elif kinds == {"str"}:
         typ = pa.string()
@@ -145,11 +147,29 @@ def _typed(values: list[Any], empty_kind: str = "") -> pa.Array:
         shown: dict[tuple[type, object], str] = {}  # a target column repeats its numbers
         values = [
             v
-            if isinstance(v, str) or _missing(v)
+            if m or isinstance(v, str)
+            else _number_shown(v)
+            if type(v) in _NUMBERS
             else shown.get((type(v), v)) or shown.setdefault((type(v), v), fmt.nilai(v))
-            for v in values
+            for v, m in zip(values, missing, strict=True)
         ]
-    return pa.array([None if _missing(v) else v for v in values], type=typ)
+    return pa.array([None if m else v for v, m in zip(values, missing, strict=True)], type=typ)
+
+
+_NUMBERS = (int, float)
+
+
+@functools.lru_cache(maxsize=65_536, typed=True)
+def _number_shown(value: float) -> str:
+    """``fmt.nilai`` of a Python int or float, remembered across columns and Pemda: the target
+    columns of one Pemda after another repeat most of their numbers. Equal numbers read the
+    same (0 and -0 both ``0``); an int and a float are kept apart (``typed``: ``1`` and ``1.0``
+    are one key otherwise)."""
+    return fmt.nilai(value)
+
+
+# :func:`_kind` of a value of exactly these types, without its checks
+_KINDS: dict[type, str] = {bool: "bool", int: "int", float: "float", str: "str"}
 
 
 def _kind(value: object) -> str:
