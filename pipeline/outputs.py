@@ -7,6 +7,7 @@ import json
 import math
 import os
 import platform
+from collections import Counter
 from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -23,6 +24,7 @@ from pipeline.completeness import (
     TERLAMBAT,
     completeness,
     deadline_note,
+    present_counts,
 )
 from pipeline.frames import records
 from pipeline.perubahan import Perubahan, compare, indicator_records, read_previous
@@ -60,22 +62,20 @@ def run_info(run: Run) -> tuple[RunInfo, pd.DataFrame]:
     from pipeline.workbook import RunInfo  # noqa: PLC0415
 
     spec, berkas = run.spec, run.validated.berkas
-    status = berkas["status"].value_counts().to_dict() if not berkas.empty else {}
+    # counted from plain lists: a pandas value_counts costs more than these few hundred values
+    status = Counter(berkas["status"].tolist()) if not berkas.empty else Counter()
     accepted = schema.BERKAS_DIPAKAI
     kelengkapan = completeness(
         spec.opd,
-        {
-            str(k): int(v)
-            for k, v in spec.indikator["kode_opd_list"].explode().value_counts().items()
-        },
-        {str(k): int(v) for k, v in spec.program["kode_opd"].value_counts().items()},
+        present_counts(c for codes in spec.indikator["kode_opd_list"].tolist() for c in codes),
+        present_counts(spec.program["kode_opd"].tolist()),
         berkas,
         run.issues,
         str(spec.pemda["batas_pengumpulan"]),
         spec.zona_waktu,
         run.validated.blank,
     )
-    kirim = kelengkapan["status_kirim"].value_counts()
+    kirim = Counter(kelengkapan["status_kirim"].tolist())
     chosen = berkas[berkas["status"].isin(accepted)]
     when = chosen.get("diterima", pd.Series("", index=chosen.index)).fillna("").astype(str)
     used = when.where(when != "", chosen["dimodifikasi"].astype(str))
