@@ -1021,7 +1021,10 @@ def _batch_key(item: ResultInputs) -> Any:
 
 
 def _stacked(frames: list[pd.DataFrame]) -> pd.DataFrame:
-    return pd.concat([f.assign(**{_PEMDA: i}) for i, f in enumerate(frames)], ignore_index=True)
+    """The frames one under the other, with which one each row came from (last column): the
+    column added once to the whole, not to every frame before."""
+    which = np.repeat(np.arange(len(frames), dtype=np.int64), [len(f) for f in frames])
+    return pd.concat(frames, ignore_index=True).assign(**{_PEMDA: which})
 
 
 def _cut(frame: pd.DataFrame, n: int) -> list[pd.DataFrame]:
