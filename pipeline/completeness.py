@@ -73,7 +73,7 @@ def is_late(saved: str, deadline: str, zona: str) -> bool:
     return bool(saved and deadline and local_time(saved, zona)[:10] > str(deadline)[:10])
 
 
-def _as_text(value: Any) -> Any:
+def as_text(value: Any) -> Any:
     """One value as ``astype(str)`` makes it: text, a missing value kept missing."""
     return value if type(value) is str or pd.isna(value) else str(value)
 
@@ -119,7 +119,7 @@ def completeness(
     # OPDs whose mail the intake refused (a PDF, a file too big): they sent, nothing usable
     refused_mail = (
         {
-            _as_text(o)
+            as_text(o)
             for r, o in zip(issues["rule"].tolist(), issues["kode_opd"].tolist(), strict=True)
             if r == MAIL_REFUSED
         }

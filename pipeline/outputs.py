@@ -22,6 +22,7 @@ from pipeline.completeness import (
     TANPA_REALISASI,
     TEPAT_WAKTU,
     TERLAMBAT,
+    as_text,
     completeness,
     deadline_note,
     present_counts,
@@ -76,9 +77,18 @@ def run_info(run: Run) -> tuple[RunInfo, pd.DataFrame]:
         run.validated.blank,
     )
     kirim = Counter(kelengkapan["status_kirim"].tolist())
-    chosen = berkas[berkas["status"].isin(accepted)]
-    when = chosen.get("diterima", pd.Series("", index=chosen.index)).fillna("").astype(str)
-    used = when.where(when != "", chosen["dimodifikasi"].astype(str))
+    # per file used: when it was received, else when it was saved (as text, from plain lists)
+    received = berkas["diterima"].tolist() if "diterima" in berkas else [""] * len(berkas)
+    used = [
+        when if when != "" else as_text(saved)
+        for status, when, saved in zip(
+            berkas["status"].tolist(),
+            ("" if pd.isna(r) else as_text(r) for r in received),
+            berkas["dimodifikasi"].tolist(),
+            strict=True,
+        )
+        if status in accepted
+    ]
     info = RunInfo(
         nama_pemda=str(spec.pemda["nama_pemda"]),
         kode_pemda=spec.kode_pemda,
