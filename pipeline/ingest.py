@@ -300,6 +300,8 @@ class Screened:
     problem: str
     data: bytes = b""
     sha256: str = ""
+    # the parts inflated to screen it, by name (see :func:`screened_zip`)
+    parts: dict[str, bytes] = field(default_factory=dict, repr=False, compare=False)
 
 
 def workbook_problem(path: Path) -> str:
@@ -325,7 +327,16 @@ def screen_workbook(path: Path) -> Screened:
     if size > MAX_FILE_BYTES:
         return Screened(f"berkas terlalu besar ({size // (1024 * 1024)} MB)")
     package = _package_of(data)
-    return Screened(_problem_of(path, data, package), data, digest)
+    problem = _problem_of(path, data, package)
+    return Screened(problem, data, digest, package._parts if package is not None else {})
+
+
+def screened_zip(screened: Screened) -> zipfile.ZipFile:
+    """A screened workbook's bytes opened as a zip whose parts inflated to screen it are not
+    inflated again (they are the same bytes: each was checked against its CRC-32)."""
+    package = _Package(screened.data)
+    package._parts.update(screened.parts)
+    return package
 
 
 def _problem_of(path: Path, data: bytes, package: _Package | None) -> str:

@@ -16,7 +16,6 @@ import io
 import json
 import math
 import re
-import zipfile
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -31,7 +30,7 @@ from pipeline.cells import CellNote, scan_zip
 from pipeline.completeness import ZONA_BAWAAN, ZONA_WAKTU
 from pipeline.config import Band, Scale, Settings, build_settings, load_defaults
 from pipeline.frames import suite_view
-from pipeline.ingest import Screened, screen_workbook
+from pipeline.ingest import Screened, screen_workbook, screened_zip
 from pipeline.issues import ERROR, INFO, WARNING, Issue, cell_ref, column_number
 from pipeline.numbers import BATAS_WAJAR, cell_text, digits15, parse_number
 from pipeline.renja import check_renja_sheets, periode_baku, triwulan_of
@@ -917,10 +916,10 @@ _VALUE_COLUMNS = {"pengaturan": "nilai"}
 
 
 def _cell_notes(
-    data: bytes, sheets: dict[str, list[list[Any]]], check: _Checker, named: dict[str, str]
+    screened: Screened, sheets: dict[str, list[list[Any]]], check: _Checker, named: dict[str, str]
 ) -> list[Issue]:
-    """What the value reader does not say about the spec's number cells (``data``: the file's
-    bytes; ``named``: a renamed sheet's own name).
+    """What the value reader does not say about the spec's number cells (``screened``: the
+    file as read; ``named``: a renamed sheet's own name).
 
     A number typed as ``92%`` in Excel is stored as 0,92: in the columns of
     :data:`_PERCENT_COLUMNS` it is read as the percent shown, as an OPD's cells are (INFO at
@@ -937,7 +936,7 @@ def _cell_notes(
     if not wanted:
         return []
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        with screened_zip(screened) as zf:
             notes = scan_zip(zf, tuple(wanted.values()), max(len(sheets[s]) for s in wanted))
     except Exception:  # the sheets' XML cannot be read for formats: the values stand
         return []
@@ -1368,7 +1367,7 @@ def _read_draft(path: Path) -> _Draft:
             ],
         )
     sheets, named = _known_names(sheets, check)
-    refused = _cell_notes(screened.data, sheets, check, named)
+    refused = _cell_notes(screened, sheets, check, named)
     frames: dict[str, pd.DataFrame] = {}
     for sheet, required in schema.MASTER_SHEETS.items():
         blank = not any(_text(v) for row in sheets.get(sheet, []) for v in row)
