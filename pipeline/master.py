@@ -1686,7 +1686,11 @@ def _read_draft(path: Path) -> _Draft:
         )
     # from the rows as lists (every row has the same keys, in the same order): the same frame
     # as from the dicts, without looking up each key of each row
-    indikator = pd.DataFrame([list(p.values()) for p in prepared], columns=list(prepared[0]))
+    indikator = (
+        pd.DataFrame([list(p.values()) for p in prepared], columns=list(prepared[0]))
+        if prepared
+        else pd.DataFrame(prepared)
+    )
 
     pagu_col = f"pagu_{tahun}"
     if pagu_col not in check.headers["program"] and len(program):
