@@ -1091,12 +1091,17 @@ def _totals(
     """Each stacked Pemda's whole :func:`aggregate` and :func:`serapan` rows (as
     :class:`Results` computes them for one Pemda), grouped by :data:`_PEMDA` in one pass each:
     a group's sums, means and extremes are over its own rows in their order, the same numbers
-    as alone. A Pemda without programs has no group, and its empty row is made alone."""
+    as alone. A Pemda without programs (or without indicators) has no group, and its empty
+    row is made alone."""
     overall = _by_pemda(_aggregate(ind, [_PEMDA], settings, whole=True))
     budget = _by_pemda(serapan(prog, [_PEMDA]))
-    none = prog.iloc[:0].drop(columns=[_PEMDA])
+    no_ind = ind.iloc[:0].drop(columns=[_PEMDA])
+    no_prog = prog.iloc[:0].drop(columns=[_PEMDA])
     return [
-        (overall[i], budget[i] if i in budget else serapan(none, []).iloc[0].to_dict())
+        (
+            overall[i] if i in overall else aggregate(no_ind, [], settings).iloc[0].to_dict(),
+            budget[i] if i in budget else serapan(no_prog, []).iloc[0].to_dict(),
+        )
         for i in range(n)
     ]
 
