@@ -16,9 +16,10 @@ import io
 import json
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, cast
 
 import numpy as np
 import pandas as pd
@@ -36,6 +37,8 @@ from pipeline.numbers import BATAS_WAJAR, cell_text, digits15, parse_number
 from pipeline.renja import check_renja_sheets, periode_baku, triwulan_of
 from pipeline.sanitize import hidden, visible
 from pipeline.suites import failures_to_issues, load_suite, run_suite_many
+
+T = TypeVar("T")  # what :meth:`MasterSpec.derived` keeps
 
 _RANGE = re.compile(r"^\s*([-+]?[\d.,]+)\s*(?:-|–|—|s/d|sampai)\s*([-+]?[\d.,]+)\s*$")
 _TARGET_COL = re.compile(r"^target_(\d{4})$")
@@ -149,11 +152,20 @@ class MasterSpec:
     def _by_opd(self) -> _ByOpd:
         """Row positions per OPD, built once (per frame: replacing a frame rebuilds them), so
         that asking for one OPD's rows does not scan the whole spec each time."""
-        cached: _ByOpd | None = self.__dict__.get("_by_opd_cache")
-        if cached is None or not cached.fits(self):
-            cached = _ByOpd.build(self)
-            self.__dict__["_by_opd_cache"] = cached
-        return cached
+        frames = (self.opd, self.indikator, self.program)
+        return self.derived("by_opd", frames, lambda: _ByOpd.build(self))
+
+    def derived(self, name: str, frames: tuple[pd.DataFrame, ...], build: Callable[[], T]) -> T:
+        """What ``build`` makes from ``frames`` (some of this spec's frames), made once and
+        kept on the spec for ``name`` until one of those frames is replaced (the same
+        objects, not equal ones): what every file of a Pemda asks of its spec is not made
+        again for each file."""
+        key = f"_derived_{name}"  # never an attribute's own name
+        kept = self.__dict__.get(key)
+        if kept is None or any(a is not b for a, b in zip(kept[0], frames, strict=True)):
+            kept = (frames, build())
+            self.__dict__[key] = kept
+        return cast(T, kept[1])
 
     def resolve_opd(self, text: str) -> str | None:
         """Kode OPD for a code, a name or any alias of the spec's ``opd`` sheet (None if unknown).
@@ -198,13 +210,11 @@ _FINGERPRINT_PROGRAM = ("kode_program", "uraian", "pagu")
 
 @dataclass
 class _ByOpd:
-    """Positions of each OPD's indicator and program rows, for the frames they were built on,
-    and (made on first use, for all rows at once) the rows as plain values and as fingerprint
-    text: a large spec is never sliced or scanned once per OPD."""
+    """Positions of each OPD's indicator and program rows, for the frames they were built on
+    (:meth:`MasterSpec.derived`), and (made on first use, for all rows at once) the rows as
+    plain values and as fingerprint text: a large spec is never sliced or scanned once per
+    OPD."""
 
-    opd_frame: pd.DataFrame
-    indikator_frame: pd.DataFrame
-    program_frame: pd.DataFrame
     codes: frozenset[str]
     indikator: dict[str, list[int]]
     program: dict[str, list[int]]
@@ -241,21 +251,11 @@ class _ByOpd:
             program.setdefault(code, []).append(pos)
         codes = frozenset(str(k) for k in spec.opd["kode_opd"])
         return cls(
-            spec.opd,
-            spec.indikator,
-            spec.program,
             codes,
             indikator,
             program,
             frozenset(spec.indikator["kode_indikator"]),
             frozenset(spec.program["kode_program"]),
-        )
-
-    def fits(self, spec: MasterSpec) -> bool:
-        return (
-            self.opd_frame is spec.opd
-            and self.indikator_frame is spec.indikator
-            and self.program_frame is spec.program
         )
 
 

@@ -47,7 +47,6 @@ class Directory:
 
     def __init__(self, spec: MasterSpec) -> None:
         self.spec = spec
-        self.frames = (spec.opd, spec.indikator)
         self.names: dict[str, str] = {}
         opd = spec.opd
         for kode, nama, alias in zip(
@@ -98,15 +97,7 @@ class Directory:
     def of(cls, spec: MasterSpec) -> Directory:
         """The spec's directory, built once per spec (again when its OPD or indicator frame is
         replaced): the per-file checks and the cross-file checks ask the same."""
-        cached: Directory | None = spec.__dict__.get("_directory_cache")
-        if (
-            cached is None
-            or cached.frames[0] is not spec.opd
-            or cached.frames[1] is not spec.indikator
-        ):
-            cached = cls(spec)
-            spec.__dict__["_directory_cache"] = cached
-        return cached
+        return spec.derived("directory", (spec.opd, spec.indikator), lambda: cls(spec))
 
     def named(self, file_name: str) -> frozenset[str]:
         """OPDs whose code, name or alias appears (as whole words) in the file's own name.

@@ -86,7 +86,6 @@ class _RenjaSpec:
 
     def __init__(self, spec: MasterSpec) -> None:
         keg, ind = spec.kegiatan, spec.indikator_renja
-        self.frames = (keg, ind)
         # the kegiatan in spec order (as ``to_dict('records')`` gives them), and their codes
         self.kegiatan: list[dict[Any, Any]] = [] if keg.empty else keg.to_dict("records")
         self.kegiatan_codes = [
@@ -99,15 +98,7 @@ class _RenjaSpec:
 
     @classmethod
     def of(cls, spec: MasterSpec) -> _RenjaSpec:
-        cached: _RenjaSpec | None = spec.__dict__.get("_renja_cache")
-        if (
-            cached is None
-            or cached.frames[0] is not spec.kegiatan
-            or cached.frames[1] is not spec.indikator_renja
-        ):
-            cached = cls(spec)
-            spec.__dict__["_renja_cache"] = cached
-        return cached
+        return spec.derived("renja", (spec.kegiatan, spec.indikator_renja), lambda: cls(spec))
 
 
 def _expected(spec: MasterSpec, kode_opd: str) -> dict[str, dict[str, Any]]:
