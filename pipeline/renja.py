@@ -193,25 +193,6 @@ def check_renja_sheets(
     if "kegiatan" not in frames and "indikator_renja" not in frames:  # most specs
         kegiatan, indikator = _without_renja_sheets()
         return program, kegiatan.copy(), indikator.copy()
-    kegiatan, indikator = _renja_sheets(
-        frames, headers, program, tahun, akhir, add, unique, value_of, text_of
-    )
-    return program, kegiatan, indikator
-
-
-def _renja_sheets(
-    frames: dict[str, pd.DataFrame],
-    headers: dict[str, list[str]],
-    program: pd.DataFrame,
-    tahun: int,
-    akhir: int,
-    add: AddIssue,
-    unique: Unique,
-    value_of: ValueOf,
-    text_of: TextOf,
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The ``kegiatan`` and ``indikator_renja`` sheets of :func:`check_renja_sheets`, read and
-    checked (``program`` with its Renja columns)."""
     pagu_col = f"pagu_{tahun}"
     opd_of_program = dict(zip(program["kode_program"], program["kode_opd"], strict=True))
 
@@ -435,7 +416,7 @@ def _renja_sheets(
         ],
     )
     keep = [c for c in kegiatan.columns if c != "_row"]
-    return kegiatan[keep].reset_index(drop=True), indikator
+    return program, kegiatan[keep].reset_index(drop=True), indikator
 
 
 @functools.cache
@@ -448,7 +429,12 @@ def _without_renja_sheets() -> tuple[pd.DataFrame, pd.DataFrame]:
         raise AssertionError(f"lembar kosong tidak dapat bermasalah: {args}")
 
     program = pd.DataFrame(columns=["kode_program", "kode_opd", "_row"])
-    return _renja_sheets({}, {}, program, 2000, 2000, told, lambda *_: None, told, told)
+    # the kegiatan sheet given as empty, so that the sheets are read, not taken from here
+    empty = {"kegiatan": pd.DataFrame(columns=[*KEGIATAN_COLUMNS, "_row"])}
+    _, kegiatan, indikator = check_renja_sheets(
+        empty, {}, program, 2000, 2000, told, lambda *_: None, told, told
+    )
+    return kegiatan, indikator
 
 
 # --- the E.81 figures --------------------------------------------------------------------------
