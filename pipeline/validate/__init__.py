@@ -67,6 +67,7 @@ from pipeline.validate.values import (
     check_scored,
     check_scored_many,
     value_checks,
+    value_checks_and_used_many,
     value_checks_many,
 )
 
@@ -142,10 +143,10 @@ def validate_all(
 ) -> Validated:
     """Structural checks per file, duplicates, value suites over all files, cross-file checks."""
     staged = stage_files(subs, spec)
-    realisasi, anggaran, value_issues = value_checks_many(
+    realisasi, anggaran, value_issues, used = value_checks_and_used_many(
         [(staged.realisasi, staged.anggaran, spec)]
     )[0]
-    return complete(staged, subs, spec, ignored or [], realisasi, anggaran, value_issues)
+    return complete(staged, subs, spec, ignored or [], realisasi, anggaran, value_issues, used)
 
 
 class FileStaging:
