@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import subprocess
 import sys
 
+import numpy as np
 import pandas as pd
 
 from pipeline import suites
@@ -53,3 +55,53 @@ def test_scipy_stats_and_altair_load_only_when_used() -> None:
     assert out[0] == "_Deferred _Deferred"
     assert out[1] == "0.0 Chart"  # loaded transparently on first use
     assert out[2] == "module module"
+
+
+def _columns(suite: dict[str, object]) -> list[str]:
+    """Every column a suite's expectations name."""
+    names: set[str] = set()
+    for exp in suite["expectations"]:  # type: ignore[attr-defined]
+        kwargs = exp["kwargs"]
+        names.update(kwargs[k] for k in ("column", "column_A", "column_B") if k in kwargs)
+        names.update(kwargs.get("column_list", []))
+    return sorted(names - {suites.GROUP})
+
+
+def _validated(frame: pd.DataFrame, suite: dict[str, object], memo: bool) -> list[object]:
+    """Every expectation's full result, validated with the configuration memo on or off."""
+    definition, expectation_suite = suites.great_expectations().prepared(suite)
+    batch = definition.get_batch(batch_parameters={"dataframe": frame})
+    with suites._CONFIGURATIONS.active() if memo else contextlib.nullcontext():
+        result = batch.validate(expectation_suite, result_format={"result_format": "COMPLETE"})
+    return [r.to_json_dict() for r in result.results]
+
+
+def test_the_configuration_memo_changes_no_result() -> None:
+    """Each stored suite over rows that break most of its rules: with the memo in front of
+    ``Expectation.configuration`` every expectation's result (success, counts, failing rows,
+    its configuration and meta) is what great-expectations gives without it."""
+    from great_expectations.expectations.expectation import Expectation
+
+    suites.great_expectations()
+    assert Expectation.configuration.fget == suites._CONFIGURATIONS._read  # in place
+    rng = np.random.default_rng(7)
+    for name in sorted(p.stem for p in suites.EXPECTATIONS_DIR.glob("*.json")):
+        suite = suites._per_group(suites.load_suite(name))
+        rows = 40
+        frame = pd.DataFrame(
+            {
+                c: pd.Series(
+                    [
+                        None if r < 0.2 else float(round(r * 300 - 100, 1)) if r < 0.7 else "x"
+                        for r in rng.random(rows)
+                    ],
+                    dtype=object,
+                )
+                for c in _columns(suite)
+            }
+        ).assign(**{suites.GROUP: np.repeat([0, 1], rows // 2)})
+        plain = _validated(frame, suite, memo=False)
+        kept = _validated(frame, suite, memo=True)
+        assert kept == plain, name
+        assert any(not r["success"] for r in plain), name  # the rows did break rules
+    assert suites._CONFIGURATIONS._local.memo is None  # emptied when the validation ended
