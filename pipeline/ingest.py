@@ -92,6 +92,7 @@ class Submission:
 
 _LOCAL_HEADER = struct.Struct("<4s2B4HL2L2H")  # a zip member's local file header
 _PLAIN_FLAGS = 0x1 | 0x20 | 0x40  # encrypted, patched, strongly encrypted: the standard path
+_ASCII_NAMES = ("utf-8", "cp437")  # a part name's encodings that read ASCII bytes as ASCII
 
 
 # Deflated parts and what they inflate to, the most recently used last: the files made from
@@ -145,11 +146,19 @@ class _Package(zipfile.ZipFile):
         start = at + _LOCAL_HEADER.size
         encoding = "utf-8" if fields[3] & 0x800 else getattr(self, "metadata_encoding", None)
         encoding = encoding or "cp437"
-        try:
-            if self._data[start : start + name_len].decode(encoding) != info.orig_filename:
+        stored = self._data[start : start + name_len]
+        if encoding in _ASCII_NAMES and info.orig_filename.isascii():
+            # Both encodings read an ASCII byte as that character and any other byte as none,
+            # so the names agree exactly when the bytes are the name's ASCII (no codec call,
+            # which for cp437 runs in Python).
+            if stored != info.orig_filename.encode("ascii"):
                 return None
-        except UnicodeDecodeError:
-            return None
+        else:
+            try:
+                if stored.decode(encoding) != info.orig_filename:
+                    return None
+            except UnicodeDecodeError:
+                return None
         start += name_len + extra_len
         end = start + info.compress_size
         limit = getattr(info, "_end_offset", None)  # newer Pythons refuse overlapping parts
@@ -445,12 +454,13 @@ def _fingerprint(path: Path) -> tuple[int, str, bytes]:
 
 
 _DECLARATION = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
+_BY_NAME = operator.attrgetter("filename")
 
 
 def _declarations(zf: zipfile.ZipFile) -> str:
     """The first part of the package (any member, not only the sheets the reader opens) that
     declares a DOCTYPE or an ENTITY; '' when none does. UTF-16 parts are read as such."""
-    for info in sorted(zf.infolist(), key=lambda i: i.filename):
+    for info in sorted(zf.infolist(), key=_BY_NAME):
         if info.is_dir() or info.filename.endswith((".bin", ".png", ".jpeg", ".jpg", ".emf")):
             continue
         data = zf.read(info)
@@ -480,11 +490,17 @@ def _declared_size(zf: zipfile.ZipFile, member: str) -> tuple[int, int]:
     else:
         with zf.open(member) as fh:
             raw = fh.read(4096)
-    head = raw.decode("utf-8", "replace")
-    start = head.find("<dimension ref=")
-    if start < 0:
-        return 0, 0
-    ref = head[start + 16 : head.find('"', start + 16)]
+    if raw.isascii():  # decoding changes nothing: the same search on the bytes, undecoded
+        at = raw.find(b"<dimension ref=")
+        if at < 0:
+            return 0, 0
+        ref = raw[at + 16 : raw.find(b'"', at + 16)].decode("ascii")
+    else:
+        head = raw.decode("utf-8", "replace")
+        start = head.find("<dimension ref=")
+        if start < 0:
+            return 0, 0
+        ref = head[start + 16 : head.find('"', start + 16)]
     last = ref.split(":")[-1]
     letters = "".join(filter(str.isalpha, last))
     digits = "".join(filter(str.isdigit, last))
