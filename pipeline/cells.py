@@ -16,7 +16,6 @@ byte for byte, are parsed once per process and remembered by their bytes.
 from __future__ import annotations
 
 import functools
-import io
 import posixpath
 import re
 import zipfile
@@ -281,14 +280,34 @@ def _has_formula_or_error(data: bytes, end: int | None = None) -> bool:
     return False
 
 
-def _worth_parsing(data: bytes, percent_attribute: re.Pattern[bytes] | None) -> bool:
-    # Cells are only inside sheetData; what follows it is not looked at (see _scan_sheet). The
-    # last "sheetData>" is at or after the real end, so no cell is left out.
+def _cells_end(data: bytes) -> int:
+    """Where a sheet's cells end at the latest: cells are only inside sheetData, and the last
+    ``sheetData>`` is at or after its real end, so no cell lies past it."""
     close = data.rfind(b"sheetData>")
-    end = close + len(b"sheetData>") if close >= 0 else len(data)
+    return close + len(b"sheetData>") if close >= 0 else len(data)
+
+
+def _worth_parsing(
+    data: bytes, percent_attribute: re.Pattern[bytes] | None, end: int | None = None
+) -> bool:
+    # What follows the cells is not looked at (see _scan_sheet); ``end``: _cells_end(data).
+    end = _cells_end(data) if end is None else end
     if _has_formula_or_error(data, end):
         return True
     return percent_attribute is not None and percent_attribute.search(data, 0, end) is not None
+
+
+class _CellsFirst:
+    """A sheet's bytes as the parser reads them: first up to the end of its cells, then the
+    rest (when the parse goes on). The parser stops at the end of the cells, and reading the
+    usual 16 KB at once would parse a template's data validations behind them to no use. How
+    the bytes are cut changes none of the parser's events, nor where it finds an error."""
+
+    def __init__(self, data: bytes, end: int) -> None:
+        self._chunks = [data[end:], data[:end]]
+
+    def read(self, size: int = -1) -> bytes:
+        return self._chunks.pop() if self._chunks else b""
 
 
 def _scan_sheet(
@@ -300,64 +319,63 @@ def _scan_sheet(
 ) -> Notes:
     notes: Notes = {}
     data = zf.read(part)
-    if not _worth_parsing(data, percent_attribute):
+    end = _cells_end(data)
+    if not _worth_parsing(data, percent_attribute, end):
         return notes
     shared: dict[str, str] = {}  # a shared formula's index -> what its text refers to
     styles: dict[str | None, bool] = {None: False}  # a cell's s attribute -> is_pct
-    with io.BytesIO(data) as fh:
-        for _, node in _iterparse(data)(fh, events=("end",)):
-            tag = node.tag
-            name = _LOCAL_NAMES.get(tag) or _local_name(tag)
-            if name == "sheetData":
-                # The cells end here. What follows (a template's data validations: two thirds
-                # of its sheet) is not parsed.
+    fh = _CellsFirst(data, end)
+    for _, node in _iterparse(data)(fh, events=("end",)):
+        tag = node.tag
+        name = _LOCAL_NAMES.get(tag) or _local_name(tag)
+        if name == "sheetData":
+            # The cells end here. What follows (a template's data validations: two thirds
+            # of its sheet) is not parsed.
+            break
+        if name == "row":
+            if int(node.get("r", "0") or 0) > max_rows:
                 break
-            if name == "row":
-                if int(node.get("r", "0") or 0) > max_rows:
-                    break
-                node.clear()
-                continue
-            if name != "c":
-                continue
-            ref = node.get("r", "")
-            style = node.get("s")
-            is_pct = styles.get(style)
-            if is_pct is None:  # a style not met before in this sheet (style is not None)
-                is_pct = style.isdigit() and int(style) < len(percent) and percent[int(style)]
-                if len(styles) < 1024:
-                    styles[style] = is_pct
-            formula = value = None
-            for child in node:
-                tag = child.tag
-                tag = _LOCAL_NAMES.get(tag) or _local_name(tag)
-                if tag == "f":
-                    formula = child
-                elif tag == "v":
-                    value = child
-            error = (
-                (value.text or "").strip() if node.get("t") == "e" and value is not None else ""
-            )
-            if not (is_pct or formula is not None or error):
-                continue  # most cells: nothing to say
-            empty = formula is not None and (value is None or not (value.text or "").strip())
-            refers = ""
-            if formula is not None:
-                refers = formula_reference(formula.text or "")
-                index = formula.get("si")
-                if index is not None and formula.get("t") == "shared":
-                    # the text is on the first cell of the group; the others share it
-                    refers = (
-                        shared.setdefault(index, refers) if formula.text else shared.get(index, "")
-                    )
-            row = int("".join(filter(str.isdigit, ref)) or 0)
-            if 0 < row <= max_rows:
-                notes[(row, _column(ref))] = CellNote(
-                    persen=is_pct,
-                    rumus=formula is not None,
-                    galat=error,
-                    tanpa_nilai=empty,
-                    rujukan=refers,
+            node.clear()
+            continue
+        if name != "c":
+            continue
+        style = node.get("s")
+        is_pct = styles.get(style)
+        if is_pct is None:  # a style not met before in this sheet (style is not None)
+            is_pct = style.isdigit() and int(style) < len(percent) and percent[int(style)]
+            if len(styles) < 1024:
+                styles[style] = is_pct
+        formula = value = None
+        for child in node:
+            tag = child.tag
+            tag = _LOCAL_NAMES.get(tag) or _local_name(tag)
+            if tag == "f":
+                formula = child
+            elif tag == "v":
+                value = child
+        error = (value.text or "").strip() if node.get("t") == "e" and value is not None else ""
+        if not (is_pct or formula is not None or error):
+            continue  # most cells: nothing to say
+        ref = node.get("r", "")
+        empty = formula is not None and (value is None or not (value.text or "").strip())
+        refers = ""
+        if formula is not None:
+            refers = formula_reference(formula.text or "")
+            index = formula.get("si")
+            if index is not None and formula.get("t") == "shared":
+                # the text is on the first cell of the group; the others share it
+                refers = (
+                    shared.setdefault(index, refers) if formula.text else shared.get(index, "")
                 )
+        row = int("".join(filter(str.isdigit, ref)) or 0)
+        if 0 < row <= max_rows:
+            notes[(row, _column(ref))] = CellNote(
+                persen=is_pct,
+                rumus=formula is not None,
+                galat=error,
+                tanpa_nilai=empty,
+                rujukan=refers,
+            )
     return notes
 
 
