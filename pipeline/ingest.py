@@ -645,7 +645,8 @@ def _read_table(
     data = rows[header_at + 1 : header_at + 1 + MAX_ROWS]
     _beyond_the_table(sub, sheet, rows, header_at + 1 + MAX_ROWS, last_row)
     _extra_columns(sub, sheet, rows[header_at], data, set(found.values()), header_at + 2)
-    key_col = found[columns[0].key]
+    first_key = columns[0].key
+    key_col = found[first_key]
     places = [(c.key, found[c.key]) for c in columns]
     keys = [k for k, _ in places]
     columns_at = [i for _, i in places]
@@ -667,9 +668,14 @@ def _read_table(
             if excel_row in noted
             else {}
         )
-        if not marked and all(v is None or v == "" for v in values.values()):  # _blank, stripped
-            continue
-        values[columns[0].key] = _text(row[key_col]) if key_col < width else ""
+        if not marked:
+            for v in values.values():
+                if not (v is None or v == ""):  # not _blank (the value is stripped)
+                    break
+            else:
+                continue  # a blank row
+        if values[first_key].__class__ is not str:  # else it is already _text of the cell
+            values[first_key] = _text(row[key_col]) if key_col < width else ""
         values["_row"] = excel_row
         if not marked:  # most rows: no cell with a note
             values["_persen"] = []
