@@ -1251,3 +1251,54 @@ def test_a_ladder_target_is_shown_without_a_unit_in_messages() -> None:
         }
     )
     assert hasil_frame(scored)["target_tampil"].tolist() == ["Madya", "10,39 %"]
+
+
+def test_value_checks_of_pemda_stacked_are_those_of_each_alone(
+    spec: MasterSpec, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The value rules run over the rows of a batch of Pemda, those sharing their layout,
+    ladders and decimals computed stacked; each Pemda must get exactly what it gets alone:
+    the same issues, the same rows kept, the same values for the cross-file checks. Real rows
+    (the demo's files), varied: other numbers, rows missing or reordered, nothing reported,
+    indicators missing from the spec, other ladders, other decimals."""
+    from dataclasses import replace
+
+    from pipeline.run import prepare
+    from pipeline.validate import values
+    from tests.conftest import INPUT_DIR
+
+    staged = prepare(spec, INPUT_DIR).staged
+    real, ang = staged.realisasi, staged.anggaran
+    other = real.assign(realisasi_tahunan=real["realisasi_tahunan"] * 40)
+    ind = spec.indikator
+    batch = [
+        (real, ang, spec),
+        (other, ang, spec),
+        (real.iloc[::2], ang, spec),  # an index with gaps: the Pemda's own index is kept
+        (real.iloc[::-1], ang.iloc[0:0], spec),
+        (real.iloc[0:0], ang, spec),
+        (other, ang, replace(spec, indikator=ind[ind.index % 3 != 0])),
+        (real, ang, replace(spec, tangga={k: v[::-1] for k, v in spec.tangga.items()})),
+        (other, ang, replace(spec, settings=replace(spec.settings, desimal_tampilan=0))),
+        (other.iloc[1::3], ang, spec),
+    ]
+    computed: list[int] = []
+    checked = values._checked
+
+    def spy(realisasi: pd.DataFrame, *args: object) -> object:
+        computed.append(len(realisasi))
+        return checked(realisasi, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(values, "_checked", spy)
+    together = values.value_checks_and_used_many(batch)
+    assert len(computed) < len(batch)  # some Pemda were computed stacked
+    assert sum(len(issues) for _, _, issues, _ in together) > len(batch)
+    for item, got in zip(batch, together, strict=True):
+        (clean, budget, issues, used), (clean1, budget1, issues1, used1) = (
+            got,
+            values.value_checks_and_used_many([item])[0],
+        )
+        assert issues == issues1
+        pd.testing.assert_frame_equal(clean, clean1, check_exact=True)
+        pd.testing.assert_frame_equal(budget, budget1, check_exact=True)
+        pd.testing.assert_series_equal(used, used1, check_exact=True)

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
+from pandas.api.extensions import take
 
 from pipeline import schema
 from pipeline import template as tpl
@@ -140,23 +142,33 @@ def _realisasi_frame(
     (``batas_atas_persen`` / ``batas_bawah_persen``). Beside the frame, the rows'
     :func:`~pipeline.score.effective_values` (value and text) it was computed from.
     """
-    code = realisasi["kode_indikator"]
-    ind = looked_up(
-        spec.indikator,
-        "kode_indikator",
-        code,
-        [
-            "polaritas",
-            "tangga",
-            "agregasi_tw",
-            "satuan",
-            "target_teks",
-            "batas_wajar_min",
-            "batas_wajar_max",
-            "target_nilai",
-            "tipe_nilai",
-        ],
-    )
+    ind = looked_up(spec.indikator, "kode_indikator", realisasi["kode_indikator"], _SPEC_COLUMNS)
+    return _checked(realisasi, ind, spec.tangga, spec.settings.desimal_tampilan)
+
+
+# The spec's indicator columns the realisations are checked with.
+_SPEC_COLUMNS = [
+    "polaritas",
+    "tangga",
+    "agregasi_tw",
+    "satuan",
+    "target_teks",
+    "batas_wajar_min",
+    "batas_wajar_max",
+    "target_nilai",
+    "tipe_nilai",
+]
+
+
+def _checked(
+    realisasi: pd.DataFrame,
+    ind: dict[str, pd.Series],
+    tangga: dict[str, list[str]],
+    desimal_tampilan: Any,
+) -> tuple[pd.DataFrame, pd.Series, pd.Series]:
+    """:func:`_realisasi_frame` of rows whose indicators' spec columns (:data:`_SPEC_COLUMNS`)
+    are already looked up (``ind``): row by row, so the same for one Pemda's rows or for the
+    rows of several Pemda that share the ladders and the display decimals."""
     polaritas = ind["polaritas"]
     numeric = polaritas.isin(["naik", "turun", "range"])
     frame = realisasi.assign(
@@ -168,7 +180,7 @@ def _realisasi_frame(
         batas_wajar_min=ind["batas_wajar_min"].astype(float),
         batas_wajar_max=ind["batas_wajar_max"].astype(float),
     )
-    value, teks, rollup = effective_values(frame, spec.tangga)
+    value, teks, rollup = effective_values(frame, tangga)
     used = value.where(numeric)
     target = ind["target_nilai"].astype(float)
     persen = (ind["tipe_nilai"] == "persen") | frame["satuan"].astype(str).str.contains(
@@ -190,7 +202,7 @@ def _realisasi_frame(
     from_quarters = numeric & frame["realisasi_tahunan"].astype(float).isna()
     running, running_cell = _running_totals(frame, target, from_quarters, used)
     checked = frame.assign(
-        desimal_tampilan=spec.settings.desimal_tampilan,  # of the ratios in its messages
+        desimal_tampilan=desimal_tampilan,  # of the ratios in its messages
         tw_akhir_kumulatif=running,
         sel_tw_akhir_kumulatif=running_cell,
         realisasi_dipakai=used,
@@ -208,6 +220,87 @@ def _realisasi_frame(
         tw_tangga_akhir=last_text,
     )
     return checked, value, teks
+
+
+@dataclass
+class _Rows:
+    """One Pemda's rows of :func:`_realisasi_frame`: rows ``start:stop`` of ``frame`` (a frame
+    that may hold other Pemda's rows too), and their effective value and text and their
+    indicators' ``polaritas`` on the Pemda's own index."""
+
+    frame: pd.DataFrame
+    start: int
+    stop: int
+    value: pd.Series
+    teks: pd.Series
+    polaritas: pd.Series
+
+
+def _realisasi_frames(batch: list[tuple[pd.DataFrame, MasterSpec]]) -> list[_Rows]:
+    """:func:`_realisasi_frame` of each Pemda of ``batch``, computed once over the stacked rows
+    of the Pemda that can share it (:func:`_stack_key`).
+
+    A Pemda's frame holds a few hundred rows and the computation is row by row: most of its
+    cost is pandas' fixed cost per operation, paid once per Pemda alone. Each row is joined
+    with its own Pemda's spec (the codes looked up in that spec, the positions then moved to
+    the stacked spec rows), and its values and their types are those of its Pemda's own frame:
+    stacked Pemda have the same columns and types, the same ladders and display decimals.
+    """
+    out: list[_Rows | None] = [None] * len(batch)
+    groups: dict[Any, list[int]] = {}
+    for i, (realisasi, spec) in enumerate(batch):
+        groups.setdefault(_stack_key(realisasi, spec), []).append(i)
+    for members in groups.values():
+        if len(members) == 1:
+            realisasi, spec = batch[members[0]]
+            frame, value, teks = _realisasi_frame(realisasi, spec)
+            out[members[0]] = _Rows(frame, 0, len(frame), value, teks, frame["polaritas"])
+            continue
+        parts = [batch[i][0] for i in members]
+        specs = [batch[i][1] for i in members]
+        stacked = pd.concat(parts, ignore_index=True)
+        codes = stacked["kode_indikator"]
+        at, offset = [], 0
+        for part, spec in zip(parts, specs, strict=True):
+            found = pd.Index(spec.indikator["kode_indikator"]).get_indexer(part["kode_indikator"])
+            at.append(np.where(found >= 0, found + offset, -1))
+            offset += len(spec.indikator)
+        table = pd.concat([s.indikator[_SPEC_COLUMNS] for s in specs], ignore_index=True)
+        where = np.concatenate(at)
+        ind = {
+            c: pd.Series(
+                take(table[c].array, where, allow_fill=True), index=codes.index, name=codes.name
+            )
+            for c in _SPEC_COLUMNS
+        }
+        frame, value, teks = _checked(
+            stacked, ind, specs[0].tangga, specs[0].settings.desimal_tampilan
+        )
+        bounds = np.cumsum([0, *(len(p) for p in parts)]).tolist()
+        for i, part, start, stop in zip(members, parts, bounds[:-1], bounds[1:], strict=True):
+            own = part.index
+            out[i] = _Rows(
+                frame,
+                start,
+                stop,
+                value.iloc[start:stop].set_axis(own),
+                teks.iloc[start:stop].set_axis(own),
+                frame["polaritas"].iloc[start:stop].set_axis(own),
+            )
+    return [rows for rows in out if rows is not None]
+
+
+def _stack_key(realisasi: pd.DataFrame, spec: MasterSpec) -> Any:
+    """What Pemda must share for their realisations to be checked stacked: the columns and
+    types of the rows and of the spec columns joined to them (a stacked column keeps the type
+    it has in each Pemda's own frame), the ladders and the display decimals."""
+    dtypes = spec.indikator.dtypes
+    return (
+        tuple(zip(realisasi.columns, realisasi.dtypes, strict=True)),
+        tuple(dtypes.get(c) for c in ["kode_indikator", *_SPEC_COLUMNS]),
+        tuple(sorted((name, tuple(ladder)) for name, ladder in spec.tangga.items())),
+        repr(spec.settings.desimal_tampilan),
+    )
 
 
 def _ladder_disagreement(frame: pd.DataFrame, ladder: pd.Series) -> tuple[pd.Series, pd.Series]:
@@ -271,20 +364,25 @@ def value_checks_and_used_many(
     (:func:`~pipeline.validate.crossfile.used_values`): taken from the effective values the
     value rules computed, a row whose values an ERROR dropped having none (as an invalid row
     has none), instead of computed again."""
-    built = [_realisasi_frame(realisasi, spec) for realisasi, _, spec in batch]
-    frames = [frame for frame, _, _ in built]
+    built = _realisasi_frames([(realisasi, spec) for realisasi, _, spec in batch])
     budgets = [anggaran_frame(anggaran, spec) for _, anggaran, spec in batch]
-    real_failures = _run(frames, load_suite("realisasi_indikator"))
+    suite = load_suite("realisasi_indikator")
+    views = {id(b.frame): suite_view(b.frame, suite) for b in built}  # once per stacked frame
+    real_failures = run_suite_many(
+        [views[id(b.frame)].iloc[b.start : b.stop] for b in built], suite
+    )
     budget_failures = _run(budgets, load_suite("realisasi_anggaran"))
     out = []
-    for (realisasi, anggaran, _), (frame, value, teks), budget, real_f, budget_f in zip(
+    for (realisasi, anggaran, _), rows, budget, real_f, budget_f in zip(
         batch, built, budgets, real_failures, budget_failures, strict=True
     ):
-        issues = failures_to_issues(frame, real_f, _locate("kode_indikator"))
+        # the failing rows' positions in the frame the Pemda's rows are part of
+        at = [{**f, "index": f["index"] + rows.start} for f in real_f]
+        issues = failures_to_issues(rows.frame, at, _locate("kode_indikator"))
         issues += failures_to_issues(budget, budget_f, _locate("kode_program"))
         clean = _drop_errors(realisasi, issues, [*REALISASI_KEYS], "realisasi_tidak_valid")
         invalid = clean["realisasi_tidak_valid"].fillna(False).astype(bool)
-        used = used_values(value.mask(invalid), teks.mask(invalid, ""), frame["polaritas"])
+        used = used_values(rows.value.mask(invalid), rows.teks.mask(invalid, ""), rows.polaritas)
         out.append(
             (
                 clean,
