@@ -1302,3 +1302,49 @@ def test_value_checks_of_pemda_stacked_are_those_of_each_alone(
         pd.testing.assert_frame_equal(clean, clean1, check_exact=True)
         pd.testing.assert_frame_equal(budget, budget1, check_exact=True)
         pd.testing.assert_series_equal(used, used1, check_exact=True)
+
+
+def test_scored_checks_of_pemda_stacked_are_those_of_each_alone(
+    spec: MasterSpec, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The computed-results suite and the unscorable warnings over a batch of Pemda, those with
+    the same columns and decimals stacked; each Pemda must get exactly the issues it gets
+    alone. Real scored rows (the demo's), varied: rows missing or reordered, none, no faktor
+    penghambat, other capaian of the OPDs, targets of 0 (capaian not computable), other
+    decimals."""
+    from dataclasses import replace
+
+    from pipeline.run import check_values, completed, prepare
+    from pipeline.validate import values
+    from tests.conftest import INPUT_DIR
+
+    _, base = completed(check_values([prepare(spec, INPUT_DIR)])[0])
+    ind = base.spec_indikator
+    zero = ind.assign(target_nilai=ind["target_nilai"].where(ind.index % 4 != 0, 0.0))
+    scored = base.alone().indikator
+    not_computable = replace(base, spec_indikator=zero).alone().indikator
+    batch = [
+        scored,
+        not_computable,
+        scored.iloc[::2],
+        scored.iloc[0:0],
+        scored.assign(faktor_penghambat=""),
+        scored.assign(capaian_opd=scored["capaian_opd"] + 1),
+        not_computable.iloc[::-1],
+        scored,
+    ]
+    decimals = [2, 2, 2, 2, 2, 2, 2, 0]
+    built: list[int] = []
+    hasil = values.hasil_frame
+
+    def spy(frame: pd.DataFrame) -> pd.DataFrame:
+        built.append(len(frame))
+        return hasil(frame)
+
+    monkeypatch.setattr(values, "hasil_frame", spy)
+    together = values.check_scored_many(batch, decimals)
+    assert len(built) < len(batch)  # some Pemda were checked stacked
+    rules = {i.rule for issues in together for i in issues}
+    assert {"nilai.penghambat_kosong", "capaian.tidak_dapat_dihitung"} <= rules
+    for frame, d, issues in zip(batch, decimals, together, strict=True):
+        assert issues == values.check_scored_many([frame], [d])[0]

@@ -18,7 +18,7 @@ from pandas.api.extensions import take
 
 from pipeline import schema
 from pipeline import template as tpl
-from pipeline.frames import looked_up, suite_view
+from pipeline.frames import looked_up, records, suite_view
 from pipeline.issues import ERROR, WARNING, Issue
 from pipeline.master import MasterSpec
 from pipeline.score import effective_values
@@ -223,14 +223,34 @@ def _checked(
 
 
 @dataclass
-class _Rows:
-    """One Pemda's rows of :func:`_realisasi_frame`: rows ``start:stop`` of ``frame`` (a frame
-    that may hold other Pemda's rows too), and their effective value and text and their
-    indicators' ``polaritas`` on the Pemda's own index."""
+class _Part:
+    """One Pemda's frame for a suite: rows ``start:stop`` of ``frame``, a frame that may hold
+    other Pemda's rows too (computed once for them all)."""
 
     frame: pd.DataFrame
     start: int
     stop: int
+
+    def issues(self, failures: list[dict[str, Any]], key: str) -> list[Issue]:
+        """:func:`~pipeline.suites.failures_to_issues` of the Pemda's failing rows."""
+        at = [{**f, "index": f["index"] + self.start} for f in failures]
+        return failures_to_issues(self.frame, at, _locate(key))
+
+
+def _run_parts(parts: list[_Part], suite: dict[str, Any]) -> list[list[dict[str, Any]]]:
+    """:func:`_run` of each Pemda's rows: the columns the suite reads taken once per frame."""
+    views: dict[int, pd.DataFrame] = {}
+    for part in parts:
+        if id(part.frame) not in views:
+            views[id(part.frame)] = suite_view(part.frame, suite)
+    return run_suite_many([views[id(p.frame)].iloc[p.start : p.stop] for p in parts], suite)
+
+
+@dataclass
+class _Rows(_Part):
+    """One Pemda's rows of :func:`_realisasi_frame` (a :class:`_Part`), and their effective
+    value and text and their indicators' ``polaritas`` on the Pemda's own index."""
+
     value: pd.Series
     teks: pd.Series
     polaritas: pd.Series
@@ -366,19 +386,13 @@ def value_checks_and_used_many(
     has none), instead of computed again."""
     built = _realisasi_frames([(realisasi, spec) for realisasi, _, spec in batch])
     budgets = [anggaran_frame(anggaran, spec) for _, anggaran, spec in batch]
-    suite = load_suite("realisasi_indikator")
-    views = {id(b.frame): suite_view(b.frame, suite) for b in built}  # once per stacked frame
-    real_failures = run_suite_many(
-        [views[id(b.frame)].iloc[b.start : b.stop] for b in built], suite
-    )
+    real_failures = _run_parts(list(built), load_suite("realisasi_indikator"))
     budget_failures = _run(budgets, load_suite("realisasi_anggaran"))
     out = []
     for (realisasi, anggaran, _), rows, budget, real_f, budget_f in zip(
         batch, built, budgets, real_failures, budget_failures, strict=True
     ):
-        # the failing rows' positions in the frame the Pemda's rows are part of
-        at = [{**f, "index": f["index"] + rows.start} for f in real_f]
-        issues = failures_to_issues(rows.frame, at, _locate("kode_indikator"))
+        issues = rows.issues(real_f, "kode_indikator")
         issues += failures_to_issues(budget, budget_f, _locate("kode_program"))
         clean = _drop_errors(realisasi, issues, [*REALISASI_KEYS], "realisasi_tidak_valid")
         invalid = clean["realisasi_tidak_valid"].fillna(False).astype(bool)
@@ -475,16 +489,41 @@ def check_scored_many(
     ``decimals`` (each Pemda's ``desimal_tampilan``) are the decimals its messages show a
     capaian with, as its workbook does."""
     places = decimals if decimals is not None else [DESIMAL_PESAN] * len(batch)
-    frames = [
-        hasil_frame(scored).assign(desimal_tampilan=d)
-        for scored, d in zip(batch, places, strict=True)
-    ]
-    failures = _run(frames, load_suite("hasil_capaian"))
+    parts = _hasil_frames(batch, places)
+    failures = _run_parts(parts, load_suite("hasil_capaian"))
     return [
-        (failures_to_issues(frame, found, _locate("kode_indikator")) if not frame.empty else [])
+        (part.issues(found, "kode_indikator") if part.stop > part.start else [])
         + unscorable(scored)
-        for scored, frame, found in zip(batch, frames, failures, strict=True)
+        for scored, part, found in zip(batch, parts, failures, strict=True)
     ]
+
+
+def _hasil_frames(batch: list[pd.DataFrame], decimals: list[int]) -> list[_Part]:
+    """Each Pemda's :func:`hasil_frame` with its ``desimal_tampilan``, built once over the
+    stacked scored rows of the Pemda with the same columns, types and decimals (row by row:
+    each row as in its Pemda's own frame; a Pemda's few hundred rows cost mostly pandas' fixed
+    cost per operation)."""
+    out: list[_Part | None] = [None] * len(batch)
+    groups: dict[Any, list[int]] = {}
+    for i, (scored, d) in enumerate(zip(batch, decimals, strict=True)):
+        key = (tuple(zip(scored.columns, scored.dtypes, strict=True)), repr(d))
+        groups.setdefault(key, []).append(i)
+    for members in groups.values():
+        parts = [batch[i] for i in members]
+        stacked = parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True)
+        frame = hasil_frame(stacked).assign(desimal_tampilan=decimals[members[0]])
+        if len(parts) == 1:
+            out[members[0]] = _Part(frame, 0, len(frame))
+            continue
+        # the rows kept are labelled by their stacked positions: each Pemda's are in its range
+        ends = np.cumsum([0, *(len(p) for p in parts)])
+        bounds = np.searchsorted(frame.index.to_numpy(), ends, side="left").tolist()
+        for i, start, stop in zip(members, bounds[:-1], bounds[1:], strict=True):
+            out[i] = _Part(frame, start, stop)
+    return [part for part in out if part is not None]
+
+
+_UNSCORABLE_FIELDS = ("keterangan", "kode_indikator", "berkas", "kode_opd")
 
 
 def unscorable(scored: pd.DataFrame) -> list[Issue]:
@@ -494,18 +533,23 @@ def unscorable(scored: pd.DataFrame) -> list[Issue]:
     ERROR, or a polarity the spec does not know, is said where it is found."""
     if scored.empty:
         return []
-    mask = (
-        (scored["status"] == schema.STATUS_TIDAK_DAPAT)
-        & (scored["berkas"].fillna("") != "")
+    # most Pemda have no such row: the status alone tells, before the other columns are read
+    mask = scored["status"] == schema.STATUS_TIDAK_DAPAT
+    if not mask.any():
+        return []
+    mask &= (
+        (scored["berkas"].fillna("") != "")
         & ~scored["realisasi_tidak_valid"].fillna(False).astype(bool)
         & scored["polaritas"].isin(schema.POLARITAS)
     )
     if not mask.any():
         return []
-    rows = scored[mask]
+    # only the columns read: the scored frame has some seventy
+    cells_read = [c for k in ("realisasi_tahunan", *schema.TW_COLUMNS) for c in (k, f"sel_{k}")]
+    rows = scored.loc[mask, [*_UNSCORABLE_FIELDS, *cells_read]]
     cells = _used_cell(rows)
     out = []
-    for rec, cell in zip(rows.to_dict("records"), cells.tolist(), strict=True):
+    for rec, cell in zip(records(rows[list(_UNSCORABLE_FIELDS)]), cells.tolist(), strict=True):
         why = str(rec["keterangan"])
         out.append(
             Issue(
