@@ -129,7 +129,7 @@ class _ConfigurationMemo:
         if memo is None:
             return original(expectation)
         hit = memo.get(id(expectation))
-        if hit is None or hit[0] is not expectation:  # the object is kept, so its id is its own
+        if hit is None:  # the object is kept with it, so no other object takes its id meanwhile
             hit = memo[id(expectation)] = (expectation, original(expectation))
         return hit[1]
 
