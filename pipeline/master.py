@@ -304,8 +304,11 @@ def _read_sheets(path: Path) -> tuple[dict[str, list[list[Any]]], Screened]:
     return sheets, screened
 
 
-def _frame(rows: list[list[Any]], numbers: tuple[str, ...] = ()) -> tuple[pd.DataFrame, list[str]]:
-    """Header row → column keys; data rows with their Excel row number in ``_row``.
+def _sheet_rows(
+    rows: list[list[Any]], numbers: tuple[str, ...] = ()
+) -> tuple[list[str], list[list[Any]], list[str]]:
+    """A sheet's column keys (``_row`` last), its cells column by column (the last column the
+    Excel row number of each row) and its header: what :class:`_Table` makes a frame of.
 
     Cells are text, except in the number and date columns (:data:`_NATIVE_COLUMNS` and
     ``numbers``), which keep the value the reader gives (a float, a date, or the text typed);
@@ -316,31 +319,113 @@ def _frame(rows: list[list[Any]], numbers: tuple[str, ...] = ()) -> tuple[pd.Dat
     left out when all its cells are empty, blank-titled ones included.
     """
     if not rows:
-        return pd.DataFrame(), []
+        return [], [], []
     header = [column_title(h) for h in rows[0]]
     width = len(header)
     keep = [j for j, h in enumerate(header) if h and h != "_row" and header.index(h) == j]
     native = [bool(_NATIVE_COLUMNS.match(h)) or h in numbers for h in header]
-    every = len(keep) == width
-    kept: list[list[Any]] = []
-    for i, row in enumerate(rows[1:], start=2):
-        cells = row if len(row) >= width else [*row, *[None] * (width - len(row))]
-        values = [
-            value.strip()
-            if type(value) is str
-            else value  # a number cell of a number column, as _spec_cell keeps it
-            if keep_it and type(value) is float
-            else _spec_cell(value, keep_it)
-            for keep_it, value in zip(native, cells, strict=False)
+    data = rows[1:]
+    if any(len(row) != width for row in data):  # a short row is empty to its end
+        data = [
+            row[:width] if len(row) >= width else [*row, *[None] * (width - len(row))]
+            for row in data
         ]
-        # a kept number or date is never blank; every other value is stripped text already
-        if values.count("") == len(values):
-            continue
-        if not every:
-            values = [values[j] for j in keep]
-        values.append(i)
-        kept.append(values)
-    return pd.DataFrame(kept, columns=[*(header[j] for j in keep), "_row"]), header
+    columns = zip(*data, strict=True) if data else ((),) * width
+    cells = [_column_cells(column, n) for column, n in zip(columns, native, strict=True)]
+    numbers_of_rows = list(range(2, len(data) + 2))
+    # a kept number or date is never blank; every other value is stripped text already
+    blank = (
+        [i for i, row in enumerate(zip(*cells, strict=True)) if row.count("") == width]
+        if width
+        else list(range(len(data)))
+    )
+    out = [cells[j] for j in keep] + [numbers_of_rows]
+    if blank:
+        skip = set(blank)
+        filled = [i for i in range(len(data)) if i not in skip]
+        out = [[column[i] for i in filled] for column in out]
+    return [*(header[j] for j in keep), "_row"], out, header
+
+
+def _column_cells(column: tuple[Any, ...], native: bool) -> list[Any]:
+    """One column's cells as :func:`_sheet_rows` keeps them (``native``: a number or date
+    column): text stripped, a number of a number column as it is, anything else as
+    :func:`_spec_cell` makes it; a column of texts, or of numbers, in one step."""
+    kinds = set(map(type, column))
+    if kinds == {str}:
+        return list(map(str.strip, column))
+    if native and kinds == {float}:
+        return list(column)
+    return [
+        value.strip()
+        if type(value) is str
+        else value  # a number cell of a number column, as _spec_cell keeps it
+        if native and type(value) is float
+        else _spec_cell(value, native)
+        for value in column
+    ]
+
+
+# The types of the cells a frame gives back as they were put in: a column of texts, numbers and
+# truth values only is a column of texts (str), of numbers (float), of truth values (bool) or of
+# objects, each cell the value itself; a column of whole numbers only (``_row``) is int64.
+_AS_PUT = frozenset({str, float, bool})
+
+
+class _Table:
+    """A sheet's cells as :func:`_sheet_rows` reads them, column by column, and its frame (one
+    row per row of cells, ``_row`` last), made only when asked for: a sheet read only for some
+    columns' values is not made a frame."""
+
+    def __init__(self, columns: list[str], cells: list[list[Any]]) -> None:
+        self.columns = columns
+        self.cells = cells
+        self._frame: pd.DataFrame | None = None
+
+    def __len__(self) -> int:
+        return len(self.cells[-1]) if self.cells else 0
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.columns
+
+    def frame(self) -> pd.DataFrame:
+        if self._frame is None:
+            self._frame = (
+                pd.DataFrame(list(zip(*self.cells, strict=True)), columns=self.columns)
+                if self.columns
+                else pd.DataFrame()
+            )
+        return self._frame
+
+    def frame_without_row(self) -> pd.DataFrame:
+        """``_without_row(frame())``, made without ``_row`` instead (a frame makes each column
+        alone: the same columns)."""
+        rows = (
+            list(zip(*self.cells[:-1], strict=True)) if len(self.cells) > 1 else [()] * len(self)
+        )
+        return pd.DataFrame(rows, columns=self.columns[:-1])
+
+    def first(self) -> dict[str, Any]:
+        """The first row as ``frame().iloc[0].to_dict()`` gives it, without ``_row``: the cells
+        themselves when the frame gives them back as they are (:data:`_AS_PUT`)."""
+        row = [column[0] for column in self.cells[:-1]]
+        if all(type(v) in _AS_PUT for v in row):
+            return dict(zip(self.columns[:-1], row, strict=True))
+        return {str(k): v for k, v in self.frame().iloc[0].to_dict().items() if k != "_row"}
+
+    def column(self, name: str) -> list[Any]:
+        """``frame()[name].tolist()``: the cells themselves when the frame gives them back as
+        they are (see :data:`_AS_PUT`), else the frame's (a date cell is a ``Timestamp`` there)."""
+        values = self.cells[self.columns.index(name)]
+        kinds = set(map(type, values))
+        if kinds <= _AS_PUT or kinds == {int}:
+            return list(values)
+        return self.frame()[name].tolist()
+
+
+def _cells(source: pd.DataFrame | _Table, column: str) -> list[Any]:
+    """A column's values (``tolist()``) of a frame or of a sheet as read."""
+    return source.column(column) if isinstance(source, _Table) else source[column].tolist()
 
 
 def _title_issues(file: str, sheet: str, rows: list[list[Any]], header: list[str]) -> list[Issue]:
@@ -482,15 +567,15 @@ class _Checker:
             )
         )
 
-    def visible_codes(self, sheet: str, df: pd.DataFrame, column: str) -> None:
+    def visible_codes(self, sheet: str, df: pd.DataFrame | _Table, column: str) -> None:
         """An ERROR at each code holding an invisible or control character: it looks like
         another code and is not it (an OPD would be told it changed its code)."""
         if column not in df:
             return
-        codes = df[column].tolist()
+        codes = _cells(df, column)
         if not hidden("".join(c for c in codes if isinstance(c, str))):
             return  # one search over the column (a character is found in one code or none)
-        for code, row in zip(codes, df["_row"].tolist(), strict=True):
+        for code, row in zip(codes, _cells(df, "_row"), strict=True):
             if isinstance(code, str) and hidden(code):
                 self.add(
                     sheet,
@@ -504,9 +589,9 @@ class _Checker:
                     "spec.kode_tak_terlihat",
                 )
 
-    def unique(self, sheet: str, df: pd.DataFrame, column: str) -> None:
+    def unique(self, sheet: str, df: pd.DataFrame | _Table, column: str) -> None:
         seen: dict[str, int] = {}
-        for code, row in zip(df[column].tolist(), df["_row"].tolist(), strict=True):
+        for code, row in zip(_cells(df, column), _cells(df, "_row"), strict=True):
             if not code:
                 self.add(sheet, row, column, "", "kode terisi", "Kode kosong", "spec.kode_kosong")
             elif code in seen:
@@ -523,9 +608,14 @@ class _Checker:
                 seen[code] = row
 
     def parent(
-        self, sheet: str, df: pd.DataFrame, column: str, known: set[str], optional: bool = False
+        self,
+        sheet: str,
+        df: pd.DataFrame | _Table,
+        column: str,
+        known: set[str],
+        optional: bool = False,
     ) -> None:
-        for codes, row in zip(df[column].tolist(), df["_row"].tolist(), strict=True):
+        for codes, row in zip(_cells(df, column), _cells(df, "_row"), strict=True):
             parts = _code_list(codes)
             if not parts and not optional:
                 self.add(sheet, row, column, "", "kode terisi", "Kolom wajib kosong", "spec.wajib")
@@ -655,7 +745,10 @@ def _parse_target(value: object, polaritas: str, ladder: list[str] | None) -> di
         "target_teks": spec_text(value),
         "error": "",
     }
-    if out["target_teks"] == "" or parse_number(value).kind == "tidak_tersedia":
+    if out["target_teks"] == "" or (
+        type(value) is not float  # a number cell is never n/a
+        and parse_number(value).kind == "tidak_tersedia"
+    ):
         out.update(target_teks="", error="target kosong")
         return out
     if polaritas == "kualitatif":
@@ -678,6 +771,8 @@ def _parse_target(value: object, polaritas: str, ladder: list[str] | None) -> di
     number, problem = spec_value(value)
     if number is None:
         out["error"] = problem or "sebuah angka"
+    elif number is value:  # a number cell, shown as spec_text showed it above
+        out["target_nilai"] = number
     else:
         out.update(target_nilai=number, target_teks=fmt.angka_ringkas(number, 6))
     return out
@@ -1039,20 +1134,20 @@ def _read_as_percent(
     )
 
 
-def _ranks(peringkat: pd.Series) -> list[float]:
+def _ranks(peringkat: list[Any]) -> list[float]:
     """The ranks of a ``tangga`` sheet as numbers (NaN for a rank that is none)."""
-    ranks = [spec_value(v)[0] for v in peringkat.tolist()]
+    ranks = [spec_value(v)[0] for v in peringkat]
     return [math.nan if r is None else float(r) for r in ranks]
 
 
-def _check_ranks(t: pd.DataFrame, ranks: list[float], check: _Checker) -> None:
+def _check_ranks(
+    names: list[Any], peringkat: list[Any], ranks: list[float], rows: list[int], check: _Checker
+) -> None:
     """Every value of a ladder needs its own rank (a number; ``ranks``, one per row of the
-    ``tangga`` sheet ``t``): a rank left blank, typed as a word or given twice put the value at
-    the top of its ladder, or in either order."""
+    ``tangga`` sheet: its ``names``, ``peringkat`` and ``rows``): a rank left blank, typed as a
+    word or given twice put the value at the top of its ladder, or in either order."""
     seen: dict[tuple[str, float], int] = {}
-    for name, raw, rank, row in zip(
-        t["tangga"].tolist(), t["peringkat"].tolist(), ranks, t["_row"].tolist(), strict=True
-    ):
+    for name, raw, rank, row in zip(names, peringkat, ranks, rows, strict=True):
         if math.isnan(rank):  # no number
             check.add(
                 "tangga",
@@ -1092,22 +1187,42 @@ class _Draft:
     at: int = 0
 
 
-def rule_frame(indikator: pd.DataFrame) -> pd.DataFrame:
-    """The indikator sheet as the ``master_spec`` suite validates it (numbers as numbers)."""
+# The blanks of the indikator sheet that are filled before it is checked: agregasi_tw and bobot
+# for the suite and the spec, polaritas for the suite only (a blank one is refused as such).
+_FILLED = (("agregasi_tw", "nilai_akhir"), ("bobot", "1"), ("polaritas", None))
+
+
+def rule_frame(
+    indikator: pd.DataFrame, values: dict[str, list[Any]] | None = None
+) -> pd.DataFrame:
+    """The indikator sheet as the ``master_spec`` suite validates it: its frame with the blanks
+    of :data:`_FILLED` filled, and bobot and the plausible bounds as numbers.
+
+    ``values`` are the frame's columns' values (``tolist()``; taken from the frame when not
+    given); their agregasi_tw and bobot are filled here the same way. A column without a blank
+    is the frame's own."""
+    if values is None:
+        values = {str(c): indikator[c].tolist() for c in indikator.columns}
+    filled = {}
+    for column, blank in _FILLED:
+        if "" in values[column]:
+            filled[column] = indikator[column].replace("", blank)
+            if blank is not None:
+                values[column] = [blank if v == "" else v for v in values[column]]
     return indikator.assign(
-        polaritas=indikator["polaritas"].replace("", None),  # a blank one is refused as such
-        bobot_angka=_numbers(indikator, "bobot"),
-        batas_wajar_min=_numbers(indikator, "batas_wajar_min"),
-        batas_wajar_max=_numbers(indikator, "batas_wajar_max"),
+        **filled,
+        bobot_angka=_numbers(values.get("bobot"), len(indikator)),
+        batas_wajar_min=_numbers(values.get("batas_wajar_min"), len(indikator)),
+        batas_wajar_max=_numbers(values.get("batas_wajar_max"), len(indikator)),
     )
 
 
-def _numbers(frame: pd.DataFrame, column: str) -> np.ndarray:
-    """A column's cells as numbers, NaN where there is none (all NaN without the column): as
-    ``map(_as_float).astype(float)``, without a Series per step."""
-    if column not in frame:
-        return np.full(len(frame), math.nan)
-    numbers = [spec_value(v)[0] for v in frame[column].tolist()]
+def _numbers(values: list[Any] | None, length: int) -> np.ndarray:
+    """A column's cells as numbers, NaN where there is none (``length`` NaN without the
+    column): as ``map(_as_float).astype(float)``, without a Series per step."""
+    if values is None:
+        return np.full(length, math.nan)
+    numbers = [spec_value(v)[0] for v in values]
     return np.array([math.nan if n is None else n for n in numbers], dtype=float)
 
 
@@ -1141,8 +1256,8 @@ def _targets(
     rec: dict[str, Any],
     tahun: int,
     akhir: int,
-    target_cols: list[str],
-    ladder: list[str] | None,
+    target_cols: list[tuple[str, int]],
+    steps: tuple[str, ...] | None,
     limits: dict[str, float | None],
     check: _Checker,
 ) -> dict[str, Any]:
@@ -1152,42 +1267,48 @@ def _targets(
     latest later year's target stands in, and ``catatan_target_akhir`` says which year; with no
     later target at all there is no end target (*target akhir belum ada*) and no progress.
     Every ``target_<year>`` cell must parse (Indonesian forms allowed) or the spec is refused.
+    ``target_cols`` are the columns with their years, in the order of the years; ``steps`` the
+    indicator's ladder.
     """
     row, code, polaritas = rec["_row"], rec["kode_indikator"], rec["polaritas"]
     bounds = _plausible_bounds(rec, limits)
-    steps = tuple(ladder) if ladder else None
     parsed: dict[int, dict[str, Any]] = {}
-    for col in target_cols:
-        year = int(col[-4:])
-        got = _target_of(rec[col], polaritas, steps)  # read only: never changed here
-        if got["error"] == "target kosong" and year != tahun:
-            continue
-        if got["error"] == "target kosong" and polaritas in schema.POLARITAS:
-            check.add(
-                "indikator",
-                row,
-                col,
-                "",
-                _TARGET_WANTED.get(polaritas, _TARGET_WANTED["naik"])
-                + (": " + ", ".join(ladder) if polaritas == "kualitatif" and ladder else ""),
-                f"Target {year} (tahun laporan) indikator '{code}' kosong: capaiannya tidak "
-                "dapat dihitung tanpa target",
-                "spec.target",
-            )
-            continue
-        if got["error"] and polaritas in schema.POLARITAS:
-            check.add(
-                "indikator",
-                row,
-                col,
-                spec_text(rec[col]),
-                got["error"],
-                f"Target {year} indikator '{code}' tidak sah",
-                "spec.target",
-            )
-            continue
-        parsed[year] = got
+    last = None  # the latest year with a target after this one, up to the RPJMD's end
+    for col, year in target_cols:
         typed = rec[col]
+        got = _target_of(typed, polaritas, steps)  # read only: never changed here
+        error = got["error"]
+        if error:
+            if error == "target kosong":
+                if year != tahun:
+                    continue
+                if polaritas in schema.POLARITAS:
+                    check.add(
+                        "indikator",
+                        row,
+                        col,
+                        "",
+                        _TARGET_WANTED.get(polaritas, _TARGET_WANTED["naik"])
+                        + (": " + ", ".join(steps) if polaritas == "kualitatif" and steps else ""),
+                        f"Target {year} (tahun laporan) indikator '{code}' kosong: capaiannya "
+                        "tidak dapat dihitung tanpa target",
+                        "spec.target",
+                    )
+                    continue
+            elif polaritas in schema.POLARITAS:
+                check.add(
+                    "indikator",
+                    row,
+                    col,
+                    spec_text(typed),
+                    error,
+                    f"Target {year} indikator '{code}' tidak sah",
+                    "spec.target",
+                )
+                continue
+        parsed[year] = got
+        if tahun < year <= akhir:
+            last = year  # the latest so far: the columns are in the order of their years
         if type(typed) is str and (read := parse_number(typed)).kind == "ambigu":
             check.add(
                 "indikator",
@@ -1203,11 +1324,10 @@ def _targets(
             )
         _plausible_target(rec, year, got, bounds, check, col)
     this = parsed.get(tahun) or _target_of("", polaritas, steps)
-    later = [y for y in sorted(parsed) if tahun < y <= akhir]
     if akhir in parsed:
         end_year, note = akhir, ""
-    elif later:
-        end_year = later[-1]
+    elif last is not None:
+        end_year = last
         note = f"target {end_year} dipakai; target {akhir} (akhir RPJMD) belum ada"
     else:
         end_year, note = None, "target akhir belum ada"
@@ -1346,6 +1466,9 @@ _UNREADABLE = (
 )
 
 
+_READ_AS_VALUES = ("pemda", "tangga", "opd", "misi", "tujuan", "sasaran")
+
+
 def _read_draft(path: Path) -> _Draft:
     """Everything :func:`read_master` does but the value rules (see :class:`_Draft`)."""
     check = _Checker(path)
@@ -1368,7 +1491,7 @@ def _read_draft(path: Path) -> _Draft:
         )
     sheets, named = _known_names(sheets, check)
     refused = _cell_notes(screened, sheets, check, named)
-    frames: dict[str, pd.DataFrame] = {}
+    tables: dict[str, _Table] = {}
     for sheet, required in schema.MASTER_SHEETS.items():
         blank = not any(_text(v) for row in sheets.get(sheet, []) for v in row)
         if sheet not in sheets or (blank and sheet in schema.OPTIONAL_MASTER_SHEETS):
@@ -1385,7 +1508,7 @@ def _read_draft(path: Path) -> _Draft:
                 )
             )
             continue
-        df, header = _frame(
+        columns, cells, header = _sheet_rows(
             sheets[sheet], tuple(v for k, v in _VALUE_COLUMNS.items() if k == sheet)
         )
         check.headers[sheet] = header
@@ -1405,30 +1528,34 @@ def _read_draft(path: Path) -> _Draft:
                 )
             )
         if not missing:
-            frames[sheet] = df
+            tables[sheet] = _Table(columns, cells)
     for sheet in ("kegiatan", "indikator_renja"):
-        if sheet in frames and frames[sheet].empty:
-            del frames[sheet]
+        if sheet in tables and not len(tables[sheet]):
+            del tables[sheet]
     if "skala" in sheets and any(_text(v) for row in sheets["skala"] for v in row):
-        frames["skala"], check.headers["skala"] = _frame(sheets["skala"])
+        columns, cells, check.headers["skala"] = _sheet_rows(sheets["skala"])
+        tables["skala"] = _Table(columns, cells)
         check.issues.extend(
             _title_issues(path.name, "skala", sheets["skala"], check.headers["skala"])
         )
     if any(i.severity == ERROR for i in check.issues):
         return _Draft(None, check.issues)
     check.issues.extend(refused)
+    # the sheets checked and used as frames (the others are read for their values, and the
+    # spec's frames of opd, misi, tujuan and sasaran made without _row at the end)
+    frames = {s: t.frame() for s, t in tables.items() if s not in _READ_AS_VALUES}
 
     settings, setting_issues = _settings_from_sheets(frames, check)
     check.issues.extend(setting_issues)
 
-    pemda_df = frames["pemda"]
-    if len(pemda_df) != 1:
+    pemda_sheet = tables["pemda"]
+    if len(pemda_sheet) != 1:
         check.add(
-            "pemda", 2, "kode_pemda", str(len(pemda_df)), "1 baris", "Sheet pemda harus 1 baris"
+            "pemda", 2, "kode_pemda", str(len(pemda_sheet)), "1 baris", "Sheet pemda harus 1 baris"
         )
         return _Draft(None, check.issues)
-    pemda = {str(k): v for k, v in pemda_df.iloc[0].to_dict().items() if k != "_row"}
-    pemda_row = int(pemda_df["_row"].iloc[0])  # the row it is on (blank rows above are left out)
+    pemda = pemda_sheet.first()
+    pemda_row = int(pemda_sheet.cells[-1][0])  # its row (blank rows above are left out)
     years = {k: _year(pemda[k]) for k in ("tahun_laporan", "periode_awal", "periode_akhir")}
     for key, year in years.items():
         if year is None:
@@ -1513,16 +1640,16 @@ def _read_draft(path: Path) -> _Draft:
             f"berkas dan folder keluaran (paling panjang {schema.KODE_MAX} karakter)",
         )
 
-    opd, misi, tujuan, sasaran = (frames[s] for s in ("opd", "misi", "tujuan", "sasaran"))
+    opd, misi, tujuan, sasaran = (tables[s] for s in ("opd", "misi", "tujuan", "sasaran"))
     indikator, program = frames["indikator"], frames["program"]
-    for sheet, df, col in (
-        ("opd", opd, "kode_opd"),
-        ("misi", misi, "kode_misi"),
-        ("tujuan", tujuan, "kode_tujuan"),
-        ("sasaran", sasaran, "kode_sasaran"),
-        ("program", program, "kode_program"),
+    for sheet, col in (
+        ("opd", "kode_opd"),
+        ("misi", "kode_misi"),
+        ("tujuan", "kode_tujuan"),
+        ("sasaran", "kode_sasaran"),
+        ("program", "kode_program"),
     ):
-        check.unique(sheet, df, col)
+        check.unique(sheet, tables[sheet], col)
     for sheet, col in (
         ("opd", "kode_opd"),
         ("misi", "kode_misi"),
@@ -1533,10 +1660,11 @@ def _read_draft(path: Path) -> _Draft:
         ("kegiatan", "kode_kegiatan"),
         ("indikator_renja", "kode_indikator"),
     ):
-        if sheet in frames:
-            check.visible_codes(sheet, frames[sheet], col)
+        if sheet in tables:
+            check.visible_codes(sheet, tables[sheet], col)
+    opd_codes, opd_rows = opd.column("kode_opd"), opd.column("_row")
     folded: dict[str, tuple[str, int]] = {}  # file names: one OPD per name on any disk
-    for code, row in zip(opd["kode_opd"], opd["_row"], strict=True):
+    for code, row in zip(opd_codes, opd_rows, strict=True):
         other = folded.setdefault(str(code).casefold(), (str(code), row))
         if code and other[0] != code:
             check.add(
@@ -1573,12 +1701,13 @@ def _read_draft(path: Path) -> _Draft:
                 f"(umpan balik, E.81, templat; paling panjang {schema.KODE_MAX} karakter)",
                 "spec.kode_opd",
             )
-    check.parent("tujuan", tujuan, "kode_misi", set(misi["kode_misi"]))
-    check.parent("sasaran", sasaran, "kode_tujuan", set(tujuan["kode_tujuan"]))
-    check.parent("indikator", indikator, "kode_sasaran", set(sasaran["kode_sasaran"]))
-    check.parent("indikator", indikator, "kode_opd", set(opd["kode_opd"]))
-    check.parent("program", program, "kode_opd", set(opd["kode_opd"]))
-    check.parent("program", program, "kode_sasaran", set(sasaran["kode_sasaran"]), optional=True)
+    sasaran_codes = set(sasaran.column("kode_sasaran"))
+    check.parent("tujuan", tujuan, "kode_misi", set(misi.column("kode_misi")))
+    check.parent("sasaran", sasaran, "kode_tujuan", set(tujuan.column("kode_tujuan")))
+    check.parent("indikator", tables["indikator"], "kode_sasaran", sasaran_codes)
+    check.parent("indikator", tables["indikator"], "kode_opd", set(opd_codes))
+    check.parent("program", tables["program"], "kode_opd", set(opd_codes))
+    check.parent("program", tables["program"], "kode_sasaran", sasaran_codes, optional=True)
     if indikator.empty:  # nothing to measure: no report can be made from this spec
         check.issues.append(
             Issue(
@@ -1594,18 +1723,17 @@ def _read_draft(path: Path) -> _Draft:
             )
         )
         return _Draft(None, check.issues)
-    indikator = indikator.assign(
-        agregasi_tw=indikator["agregasi_tw"].replace("", "nilai_akhir"),
-        bobot=indikator["bobot"].replace("", "1"),
-    )
-    rules, at = rule_frame(indikator), len(check.issues)
+    # the sheet's values as its frame gives them, column by column (blanks filled as in rules)
+    values = {c: tables["indikator"].column(c) for c in tables["indikator"].columns}
+    rules, at = rule_frame(indikator, values), len(check.issues)
 
     tangga: dict[str, list[str]] = {}
-    if "tangga" in frames:
-        t = frames["tangga"]
-        ranks = _ranks(t["peringkat"])
-        _check_ranks(t, ranks, check)
-        steps = list(zip(t["tangga"].tolist(), ranks, t["nilai"].tolist(), strict=True))
+    if "tangga" in tables:
+        t = tables["tangga"]
+        names, peringkat = t.column("tangga"), t.column("peringkat")
+        ranks = _ranks(peringkat)
+        _check_ranks(names, peringkat, ranks, t.column("_row"), check)
+        steps = list(zip(names, ranks, t.column("nilai"), strict=True))
         # by ladder, then by rank (a rank that is no number last), ties in sheet order
         steps.sort(key=lambda s: (s[0], math.isnan(s[1]), 0.0 if math.isnan(s[1]) else s[1]))
         for name, _, value in steps:
@@ -1630,8 +1758,11 @@ def _read_draft(path: Path) -> _Draft:
         )
         return _Draft(None, check.issues, rules, check, at)
 
+    target_years = [(c, int(c[-4:])) for c in target_cols]
+    steps_of = {name: tuple(values) for name, values in tangga.items()}
     prepared = []
-    for rec in _records(indikator):
+    names = list(values)
+    for rec in (dict(zip(names, row, strict=True)) for row in zip(*values.values(), strict=True)):
         row = rec["_row"]
         bobot, _ = spec_value(rec["bobot"])
         if bobot is None or bobot <= 0:
@@ -1674,7 +1805,8 @@ def _read_draft(path: Path) -> _Draft:
                     f"Batas wajar indikator '{rec['kode_indikator']}' bukan angka",
                     "spec.batas_wajar",
                 )
-        targets = _targets(rec, tahun, akhir, target_cols, ladder, limits, check)
+        ladder_steps = steps_of[rec["tangga"]] if ladder else None
+        targets = _targets(rec, tahun, akhir, target_years, ladder_steps, limits, check)
         prepared.append(
             {
                 **rec,
@@ -1685,12 +1817,15 @@ def _read_draft(path: Path) -> _Draft:
             }
         )
     # from the rows as lists (every row has the same keys, in the same order): the same frame
-    # as from the dicts, without looking up each key of each row
-    indikator = (
-        pd.DataFrame([list(p.values()) for p in prepared], columns=list(prepared[0]))
-        if prepared
-        else pd.DataFrame(prepared)
-    )
+    # as from the dicts, without looking up each key of each row, and without _row (the
+    # spec's frame is this one)
+    keys = list(prepared[0])
+    at_row = keys.index("_row")
+    del keys[at_row]
+    rows_out = [list(p.values()) for p in prepared]
+    for out_row in rows_out:
+        del out_row[at_row]
+    indikator = pd.DataFrame(rows_out, columns=keys)
 
     pagu_col = f"pagu_{tahun}"
     if pagu_col not in check.headers["program"] and len(program):
@@ -1763,7 +1898,7 @@ def _read_draft(path: Path) -> _Draft:
     used_opd = set(c for codes in indikator["kode_opd_list"] for c in codes) | set(
         program["kode_opd"]
     )
-    for code, row in zip(opd["kode_opd"], opd["_row"], strict=True):
+    for code, row in zip(opd_codes, opd_rows, strict=True):
         if code not in used_opd:
             check.add(
                 "opd",
@@ -1780,11 +1915,11 @@ def _read_draft(path: Path) -> _Draft:
     spec = MasterSpec(
         path=path,
         pemda=pemda,
-        opd=_without_row(opd),
-        misi=_without_row(misi),
-        tujuan=_without_row(tujuan),
-        sasaran=_without_row(sasaran),
-        indikator=_without_row(indikator),
+        opd=opd.frame_without_row(),
+        misi=misi.frame_without_row(),
+        tujuan=tujuan.frame_without_row(),
+        sasaran=sasaran.frame_without_row(),
+        indikator=indikator,
         program=_without_row(program),
         kegiatan=kegiatan,
         indikator_renja=indikator_renja,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 import zipfile
@@ -922,3 +923,33 @@ def test_without_row_is_drop_and_renumber() -> None:
     out.loc[0, "b"] = 9.0
     assert frame["a"].tolist() == ["x", "y", "z"]
     assert frame["b"].tolist()[0] == 1.5
+
+
+def test_a_sheet_read_column_by_column_gives_what_its_frame_gives() -> None:
+    """A spec sheet is kept column by column and made a frame only where one is needed; its
+    columns, its first row and its frame without ``_row`` must be what the frame gives, for
+    every kind of cell a reader hands over (a date becomes a Timestamp in a frame)."""
+    from pipeline.master import _sheet_rows, _Table
+
+    rows = [
+        ["kode", "nilai", "tanggal", "campur", "kosong"],
+        ["A", 1.5, dt.datetime(2024, 1, 31), True, None],
+        [None, None, None, None, None],  # a blank row is left out
+        ["  B ", 2.0, dt.datetime(2024, 2, 29), 3.0],  # a short row is empty to its end
+        ["C", "7", dt.datetime(2024, 3, 31), "teks", ""],
+    ]
+    columns, cells, header = _sheet_rows(rows, numbers=("nilai", "tanggal"))
+    table = _Table(columns, cells)
+    frame = table.frame()
+    assert header == ["kode", "nilai", "tanggal", "campur", "kosong"]
+    assert list(frame.columns) == [*header, "_row"]
+    assert frame["_row"].tolist() == [2, 4, 5]
+    assert frame["kode"].tolist() == ["A", "B", "C"]
+    for name in columns:
+        assert table.column(name) == frame[name].tolist(), name
+        assert list(map(type, table.column(name))) == list(map(type, frame[name].tolist()))
+    first = {k: v for k, v in frame.iloc[0].to_dict().items() if k != "_row"}
+    assert table.first() == first
+    assert list(map(type, table.first().values())) == list(map(type, first.values()))
+    pd.testing.assert_frame_equal(table.frame_without_row(), frame.drop(columns="_row"))
+    assert isinstance(table.column("tanggal")[0], pd.Timestamp)
