@@ -160,10 +160,12 @@ class MasterSpec:
         kept on the spec for ``name`` until one of those frames is replaced (the same
         objects, not equal ones): what every file of a Pemda asks of its spec is not made
         again for each file."""
-        key = f"_derived_{name}"  # never an attribute's own name
+        key = "_derived_" + name  # never an attribute's own name
         kept = self.__dict__.get(key)
-        if kept is None or any(a is not b for a, b in zip(kept[0], frames, strict=True)):
-            kept = (frames, build())
+        # asked hundreds of times per Pemda: the frames' identities compared in one step (the
+        # kept frames are alive, so no other object has their id)
+        if kept is None or kept[0] != tuple(map(id, frames)):
+            kept = (tuple(map(id, frames)), build(), frames)
             self.__dict__[key] = kept
         return cast(T, kept[1])
 

@@ -953,3 +953,24 @@ def test_a_sheet_read_column_by_column_gives_what_its_frame_gives() -> None:
     assert list(map(type, table.first().values())) == list(map(type, first.values()))
     pd.testing.assert_frame_equal(table.frame_without_row(), frame.drop(columns="_row"))
     assert isinstance(table.column("tanggal")[0], pd.Timestamp)
+
+
+def test_what_is_derived_from_a_spec_is_made_again_only_when_a_frame_is_replaced() -> None:
+    """What files ask of their spec is made once and kept; replacing one of the frames it was
+    made from (another object, even an equal one) makes it again."""
+    spec, _ = read_master(SPEC_PATH)
+    assert spec is not None
+    made: list[int] = []
+
+    def build() -> int:
+        made.append(len(spec.opd))
+        return len(made)
+
+    assert spec.derived("uji", (spec.opd, spec.indikator), build) == 1
+    assert spec.derived("uji", (spec.opd, spec.indikator), build) == 1
+    assert len(made) == 1
+    spec.opd = spec.opd.copy()  # equal values, another frame
+    assert spec.derived("uji", (spec.opd, spec.indikator), build) == 2
+    assert spec.derived("uji", (spec.opd, spec.indikator), build) == 2
+    assert spec.derived("lain", (spec.opd,), build) == 3  # each name kept on its own
+    assert len(made) == 3
