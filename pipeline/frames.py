@@ -71,7 +71,14 @@ def looked_up(
     """``codes.map(table.set_index(key)[column])`` for each of ``columns``: the same Series
     (missing where a code is not in ``table``), with the codes looked up once for them all
     instead of once per column. ``table[key]`` must be unique, as ``map`` requires."""
-    at = pd.Index(table[key]).get_indexer(codes)
+    return taken(table, pd.Index(table[key]).get_indexer(codes), codes, columns)
+
+
+def taken(
+    table: pd.DataFrame, at: np.ndarray, codes: pd.Series, columns: list[str]
+) -> dict[str, pd.Series]:
+    """:func:`looked_up` with the codes' row positions in ``table`` already found (``at``; -1:
+    missing), e.g. each code in its own Pemda's rows of a stacked table."""
     return {
         column: pd.Series(
             take(table[column].array, at, allow_fill=True), index=codes.index, name=codes.name

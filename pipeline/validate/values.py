@@ -14,11 +14,10 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from pandas.api.extensions import take
 
 from pipeline import schema
 from pipeline import template as tpl
-from pipeline.frames import looked_up, records, suite_view
+from pipeline.frames import looked_up, records, suite_view, taken
 from pipeline.issues import ERROR, WARNING, Issue
 from pipeline.master import MasterSpec
 from pipeline.score import effective_values
@@ -286,13 +285,7 @@ def _realisasi_frames(batch: list[tuple[pd.DataFrame, MasterSpec]]) -> list[_Row
             at.append(np.where(found >= 0, found + offset, -1))
             offset += len(spec.indikator)
         table = pd.concat([s.indikator[_SPEC_COLUMNS] for s in specs], ignore_index=True)
-        where = np.concatenate(at)
-        ind = {
-            c: pd.Series(
-                take(table[c].array, where, allow_fill=True), index=codes.index, name=codes.name
-            )
-            for c in _SPEC_COLUMNS
-        }
+        ind = taken(table, np.concatenate(at), codes, _SPEC_COLUMNS)
         frame, value, teks = _checked(
             stacked, ind, specs[0].tangga, specs[0].settings.desimal_tampilan
         )
