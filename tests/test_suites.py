@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import contextlib
+import json
+import math
 import subprocess
 import sys
 
@@ -105,3 +107,53 @@ def test_the_configuration_memo_changes_no_result() -> None:
         assert kept == plain, name
         assert any(not r["success"] for r in plain), name  # the rows did break rules
     assert suites._CONFIGURATIONS._local.memo is None  # emptied when the validation ended
+
+
+def test_the_plain_ids_are_great_expectations_own() -> None:
+    """Every metric id of a validation of each stored suite, and settings of every kind of
+    value, come out the same with the direct conversion of plain values as with
+    great-expectations' own (the same JSON, so the same hash)."""
+    import collections
+    import datetime as dt
+
+    from great_expectations.core import id_dict
+
+    suites.great_expectations()
+    assert id_dict.convert_to_json_serializable == suites._PLAIN_IDS.convert  # in place
+    original = suites._PLAIN_IDS.original
+    assert original is not None
+    seen: list[dict[str, object]] = []
+    to_id = id_dict.IDDict.to_id
+
+    def keeping(self: id_dict.IDDict, *args: object, **kwargs: object) -> object:
+        seen.append(dict(self))
+        return to_id(self, *args, **kwargs)
+
+    id_dict.IDDict.to_id = keeping  # type: ignore[method-assign]
+    try:
+        for name in sorted(p.stem for p in suites.EXPECTATIONS_DIR.glob("*.json")):
+            suite = suites._per_group(suites.load_suite(name))
+            frame = pd.DataFrame({c: [1.0, None, "x"] for c in _columns(suite)}).assign(
+                **{suites.GROUP: [0, 0, 1]}
+            )
+            _validated(frame, suite, memo=True)
+    finally:
+        id_dict.IDDict.to_id = to_id  # type: ignore[method-assign]
+    odd = {
+        "nan": math.nan,
+        "inf": math.inf,
+        "none": None,
+        "nested": id_dict.IDDict({"b": [1, (2.5, None)], 3: True}),
+        "numpy": np.int64(3),
+        "numpy_float": np.float64(0.1),
+        "when": dt.date(2024, 12, 31),
+        "ordered": collections.OrderedDict(a=None),
+        "set": {"x"},
+    }
+    assert len(seen) > 100
+    assert any(v is None for d in seen for v in d.values())  # the path that was slow
+    for settings in [*seen, odd]:
+        direct = suites._PLAIN_IDS.convert(settings)
+        assert json.dumps(direct, sort_keys=True) == json.dumps(
+            original(settings), sort_keys=True
+        ), settings
