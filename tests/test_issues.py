@@ -40,3 +40,42 @@ def test_no_issue_is_an_empty_frame_with_the_columns() -> None:
     frame = issues_frame([])
     assert frame.empty
     assert list(frame.columns) == ISSUE_COLUMNS
+
+
+def test_the_register_counts_each_used_files_problems_after_every_stage() -> None:
+    """A used file's status and reason are recounted from the issues of every stage; a file
+    not used keeps its own; an issue without a file counts for none."""
+    import pandas as pd
+
+    from pipeline import schema
+    from pipeline.issues import ERROR, WARNING
+    from pipeline.validate.register import finalize_register
+
+    berkas = pd.DataFrame(
+        {
+            "berkas": ["a.xlsx", "b.xlsx", "c.xlsx", "d.xlsx"],
+            "status": [schema.BERKAS_DITERIMA] * 3 + [schema.BERKAS_DITOLAK],
+            "alasan": ["", "", "", "bukan templat"],
+        }
+    )
+    issues = pd.DataFrame(
+        {
+            "file": ["a.xlsx", "a.xlsx", "a.xlsx", "b.xlsx", "d.xlsx", None],
+            "severity": [ERROR, ERROR, WARNING, WARNING, ERROR, ERROR],
+        }
+    )
+    out = finalize_register(berkas, issues)
+    assert out["status"].tolist() == [
+        schema.BERKAS_DITERIMA_SEBAGIAN,
+        schema.BERKAS_DITERIMA_CATATAN,
+        schema.BERKAS_DITERIMA,
+        schema.BERKAS_DITOLAK,
+    ]
+    assert out["alasan"].tolist() == [
+        "2 ERROR, 1 WARNING",
+        "0 ERROR, 1 WARNING",
+        "",
+        "bukan templat",
+    ]
+    empty = finalize_register(berkas, pd.DataFrame(columns=["file", "severity"]))
+    assert empty["status"].tolist()[:3] == [schema.BERKAS_DITERIMA] * 3

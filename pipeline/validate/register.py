@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import os
 import stat
+from collections import Counter
 from pathlib import Path
 
 import pandas as pd
@@ -127,13 +128,27 @@ def _accepted(errors: int, warnings: int) -> str:
 
 def finalize_register(berkas: pd.DataFrame, issues: pd.DataFrame) -> pd.DataFrame:
     """Recount the accepted files' problems once every stage (scoring included) has run."""
-    accepted = berkas["status"].isin(schema.BERKAS_DIPAKAI)
-    counts = issues.groupby(["file", "severity"]).size().to_dict() if not issues.empty else {}
+    # counted from plain lists (a Pemda has a few dozen issues: pandas' grouping cost more);
+    # as a grouping, an issue without a file or a severity is counted for none
+    counts = (
+        Counter(
+            (name, severity)
+            for name, severity in zip(
+                issues["file"].tolist(), issues["severity"].tolist(), strict=True
+            )
+            if isinstance(name, str) and isinstance(severity, str)
+        )
+        if not issues.empty
+        else Counter()
+    )
     status, alasan = [], []
-    for name, ok, old_status, old_reason in zip(
-        berkas["berkas"], accepted, berkas["status"], berkas["alasan"], strict=True
+    for name, old_status, old_reason in zip(
+        berkas["berkas"].tolist(),
+        berkas["status"].tolist(),
+        berkas["alasan"].tolist(),
+        strict=True,
     ):
-        if not ok:
+        if old_status not in schema.BERKAS_DIPAKAI:
             status.append(old_status)
             alasan.append(old_reason)
             continue
