@@ -300,3 +300,112 @@ def test_a_part_whose_bytes_do_not_inflate_is_a_damaged_zip(tmp_path: Path) -> N
     assert [(i.rule, i.severity) for i in sub.issues] == [("berkas.format", "ERROR")]
     assert "berkas zip rusak atau terpotong" in sub.issues[0].message
     assert ingest.workbook_problem(damaged) == ingest._OWN_FILE["zip_rusak"]
+
+
+def _with_name(data: bytes, placeholder: bytes, name: bytes, *, local: bool = True) -> bytes:
+    """``data`` with a part's name bytes replaced (same length) in the central directory, and
+    in the local header too when ``local``: a name the standard writer never stores (cp437)."""
+    directory = data.index(b"PK\x01\x02")
+    head, tail = data[:directory], data[directory:]
+    return (head.replace(placeholder, name) if local else head) + tail.replace(placeholder, name)
+
+
+def test_a_part_name_that_is_not_ascii_is_read_as_the_standard_reader_reads_it() -> None:
+    """Names in cp437 (no flag) and in UTF-8 (flagged) that are not ASCII take the decoding
+    path of the local name check: an intact part is read straight from the bytes, a local name
+    that differs (also by a byte that is not ASCII) is refused as the standard reader does."""
+    text = b"<a>" + b"x" * 500 + b"</a>"
+    utf8 = _zip_bytes({"xl/media/café.xml": text})
+    assert zipfile.ZipFile(io.BytesIO(utf8)).infolist()[0].flag_bits & 0x800
+    cp437 = _with_name(_zip_bytes({"xl/media/cafX.xml": text}), b"cafX", b"caf\x82")
+    cases = {
+        "utf-8": (utf8, True),
+        "cp437": (cp437, True),
+        "utf-8, local name differs": (
+            _with_name(utf8, "é".encode(), "è".encode(), local=False),
+            False,
+        ),
+        "cp437, local name differs": (_with_name(cp437, b"\x82", b"\x8a", local=False), False),
+        "cp437, local name ascii": (
+            _with_name(_zip_bytes({"xl/media/cafX.xml": text}), b"cafX", b"caf\x82", local=False),
+            False,
+        ),
+    }
+    for label, (data, intact) in cases.items():
+        standard = zipfile.ZipFile(io.BytesIO(data))
+        (name,) = standard.namelist()
+        assert name.startswith("xl/media/caf") and not name.isascii(), label
+        package = ingest._Package(data)
+        assert (package._inflate(name) is not None) is intact, label
+        read = _read_or_error(package, name)
+        assert read == _read_or_error(standard, name), label
+        assert (read == (text, "")) is intact, label
+
+
+def _declared_in_text(raw: bytes) -> tuple[int, int]:
+    """A sheet head's declared size read the general way: decoded, then searched."""
+    head = raw.decode("utf-8", "replace")
+    start = head.find("<dimension ref=")
+    if start < 0:
+        return 0, 0
+    last = head[start + 16 : head.find('"', start + 16)].split(":")[-1]
+    digits = "".join(filter(str.isdigit, last))
+    return int(digits or 0), ingest.column_number("".join(filter(str.isalpha, last)))
+
+
+@pytest.mark.parametrize(
+    ("head", "size"),
+    [
+        ('<worksheet><dimension ref="A1:C7"/>', (7, 3)),  # ASCII: the bytes are searched
+        ('<worksheet><!-- Realisasi triwulan Ⅳ --><dimension ref="A1:C7"/>', (7, 3)),
+        ('<worksheet><dimension ref="A1:CÄ7"/>', (7, 3 * 26 + ord("Ä") - 64)),
+        ('<worksheet><dimension ref="A1:C٣7"/>', (37, 3)),  # an Arabic-Indic digit
+        ('<worksheet><!-- é --><dimension ref="A1:C200000"/>', (200_000, 3)),
+        ("<worksheet>\N{EURO SIGN}<sheetData/>", (0, 0)),
+    ],
+)
+def test_a_sheet_head_that_is_not_ascii_declares_what_its_text_declares(
+    head: str, size: tuple[int, int]
+) -> None:
+    """A head with a byte that is not ASCII is decoded before it is searched; an ASCII one is
+    searched as bytes. Either says what the decoded text declares, from a plain zip and from
+    a package alike, and sniff refuses a sheet declaring too many rows either way."""
+    raw = (head + "<sheetData/></worksheet>").encode("utf-8")
+    assert _declared_in_text(raw) == size
+    data = _zip_bytes({"xl/workbook.xml": b"<workbook/>", "xl/worksheets/sheet1.xml": raw})
+    for zf in (zipfile.ZipFile(io.BytesIO(data)), ingest._Package(data)):
+        assert ingest._declared_size(zf, "xl/worksheets/sheet1.xml") == size
+        jenis = ingest.sniff(Path("x.xlsx"), data[:8], zf)[0]
+        assert jenis == ("ukuran_tak_wajar" if size[0] > ingest.MAX_DECLARED_ROWS else "xlsx")
+
+
+@pytest.mark.parametrize(
+    "after", ["<x></y>", "<x>&nope;</x>", "\xff<", "<dataValidations><formula1>1</formula1>"]
+)
+def test_a_parse_error_after_the_cells_says_what_the_whole_sheet_parse_says(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, after: str
+) -> None:
+    """Markup that does not parse after a sheet's cells is not met: the scan stops at the end
+    of the cells, as when the parser reads the whole sheet at once (the general path), with
+    either parser; an error among the cells is met either way."""
+    intact = cells.scan_sheets(_sheet_with_formulas(tmp_path / "r.xlsx"), ("Data",), 100)
+    broken = _sheet_with_formulas(tmp_path / "b.xlsx")
+    contoh.rewrite(
+        broken,
+        "xl/worksheets/sheet1.xml",
+        lambda t: t.replace("</sheetData>", "</sheetData>" + after),
+    )
+    inside = _sheet_with_formulas(tmp_path / "i.xlsx")
+    contoh.rewrite(
+        inside, "xl/worksheets/sheet1.xml", lambda t: t.replace("</row>", "</row>" + after, 1)
+    )
+    fast = cells.scan_sheets(broken, ("Data",), 100)
+    with pytest.raises(SyntaxError):
+        cells.scan_sheets(inside, ("Data",), 100)
+    monkeypatch.setattr(cells, "_CellsFirst", lambda data, end: io.BytesIO(data))
+    assert cells.scan_sheets(broken, ("Data",), 100) == fast == intact
+    monkeypatch.setattr(cells, "_iterparse", lambda data: cells.SafeET.iterparse)
+    assert cells.scan_sheets(broken, ("Data",), 100) == fast
+    with pytest.raises(SyntaxError):
+        cells.scan_sheets(inside, ("Data",), 100)
+    assert fast["Data"][(2, 0)].rumus and fast["Data"][(1, 0)].persen
