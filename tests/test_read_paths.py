@@ -12,6 +12,8 @@ import subprocess
 import sys
 import zipfile
 from pathlib import Path, PurePosixPath
+from typing import Any
+from xml.etree import ElementTree
 
 import openpyxl
 import pytest
@@ -404,8 +406,49 @@ def test_a_parse_error_after_the_cells_says_what_the_whole_sheet_parse_says(
         cells.scan_sheets(inside, ("Data",), 100)
     monkeypatch.setattr(cells, "_CellsFirst", lambda data, end: io.BytesIO(data))
     assert cells.scan_sheets(broken, ("Data",), 100) == fast == intact
+    monkeypatch.setattr(cells, "_iterparse", lambda data: ElementTree.iterparse)
+    assert cells.scan_sheets(broken, ("Data",), 100) == fast
+    with pytest.raises(SyntaxError):
+        cells.scan_sheets(inside, ("Data",), 100)
     monkeypatch.setattr(cells, "_iterparse", lambda data: cells.SafeET.iterparse)
     assert cells.scan_sheets(broken, ("Data",), 100) == fast
     with pytest.raises(SyntaxError):
         cells.scan_sheets(inside, ("Data",), 100)
     assert fast["Data"][(2, 0)].rumus and fast["Data"][(1, 0)].persen
+
+
+def _events_or_error(parse: Any, data: bytes, end: int, stop: int) -> list[object]:
+    """The (event, tag) pairs a parse of ``data`` fed as the scan feeds it yields, up to
+    ``stop`` of them, then the error it raised (its type and message), if any."""
+    seen: list[object] = []
+    try:
+        for event, node in parse(cells._CellsFirst(data, end), events=("start", "end")):
+            seen.append((event, node.tag))
+            if len(seen) >= stop:
+                break
+    except SyntaxError as exc:
+        seen.append((type(exc).__name__, str(exc)))
+    return seen
+
+
+def test_the_scan_parser_yields_what_iterparse_yields() -> None:
+    """The scan's parser gives the standard iterparse's events and errors in the same order,
+    however the bytes are cut and wherever the consumer stops; a document left open fails at
+    its end, as iterparse's does."""
+    documents = [
+        b"<a><b/><c>x</c></a>",
+        b"<a><b/><c>x</c></a><d/>",  # junk after the document element
+        b"<a><b/></c></a>",  # a mismatched end among the elements
+        b"<a><b>&nope;</b></a>",
+        b"<a><b/>",  # never closed
+        b"",
+        b"\xff<a/>",
+    ]
+    parsed = 0
+    for data in documents:
+        for end in range(0, len(data) + 1):
+            for stop in (1, 3, 100):
+                expected = _events_or_error(ElementTree.iterparse, data, end, stop)
+                assert _events_or_error(cells._pull_events, data, end, stop) == expected
+                parsed += any(e == "end" for e, *_ in expected)
+    assert parsed
