@@ -566,6 +566,18 @@ def _labels(columns: tuple[tpl.Column, ...]) -> tuple[dict[str, str], str]:
 _letters = functools.lru_cache(maxsize=256)(column_letters)  # a table's column letters
 
 
+def _header_row(rows: list[list[Any]], key_label: str) -> int | None:
+    """The index of the first of the first :data:`HEADER_SCAN_ROWS` rows holding a text whose
+    header key is ``key_label`` (None when none does). Plain loops: a generator inside a
+    generator costs more than the look at each of the few hundred cells above a table."""
+    for i, row in enumerate(rows[:HEADER_SCAN_ROWS]):
+        for v in row:
+            # an empty cell (most of a title row) has the empty key, never the first column's
+            if v and isinstance(v, str) and _header_key(v) == key_label:
+                return i
+    return None
+
+
 def _read_table(
     sub: Submission,
     rows: list[list[Any]],
@@ -585,15 +597,7 @@ def _read_table(
     """
     notes = notes or {}
     labels, key_label = _labels(columns)
-    header_at = next(
-        (
-            i
-            for i, row in enumerate(rows[:HEADER_SCAN_ROWS])
-            # an empty cell (most of a title row) has the empty key, never the first column's
-            if any(_header_key(v) == key_label for v in row if v and isinstance(v, str))
-        ),
-        None,
-    )
+    header_at = _header_row(rows, key_label)
     if header_at is None:
         sub.issue(
             "struktur.judul_hilang",

@@ -20,6 +20,7 @@ import pytest
 from defusedxml import DTDForbidden, EntitiesForbidden
 
 from pipeline import cells, ingest
+from pipeline import template as tpl
 from pipeline.master import MasterSpec, normalise_name
 from pipeline.validate.identity import Directory
 from tests import pemda_contoh as contoh
@@ -452,3 +453,26 @@ def test_the_scan_parser_yields_what_iterparse_yields() -> None:
                 assert _events_or_error(cells._pull_events, data, end, stop) == expected
                 parsed += any(e == "end" for e, *_ in expected)
     assert parsed
+
+
+def test_a_table_header_is_the_first_row_holding_its_first_title_among_the_rows_scanned() -> None:
+    """The header row is the first of the first rows scanned that holds a text reading as the
+    first column's title (case and blanks aside); a number, an empty text or a title further
+    down is no header."""
+    columns = tpl.INDIKATOR_COLUMNS
+    title = columns[0].header
+    header = [c.header for c in columns]
+    wrapped = [f" {title.upper()}\n", *header[1:]]  # wrapped and in capitals: still the title
+
+    def header_at(rows: list[list[object]]) -> tuple[int | None, list[str]]:
+        sub = ingest.Submission(path=Path("x.xlsx"), name="x.xlsx", size=0, sha256="")
+        table, _ = ingest._read_table(sub, rows, "Indikator", columns)
+        return (table[0]["_row"] - 2 if table else None), [i.rule for i in sub.issues]
+
+    data = ["1.1", *["x"] * (len(columns) - 1)]
+    blank: list[object] = [None, "", 0, 1.5, "  "]
+    assert header_at([blank, ["Judul"], wrapped, header, data]) == (2, [])
+    assert header_at([blank] * 3 + [header, data]) == (3, [])
+    scanned = ingest.HEADER_SCAN_ROWS
+    assert header_at([blank] * scanned + [header, data]) == (None, ["struktur.judul_hilang"])
+    assert header_at([blank] * (scanned - 1) + [header, data]) == (scanned - 1, [])
