@@ -405,10 +405,21 @@ def _peek_meta(sub: Submission) -> None:
             wb.close()
     except Exception:
         return
+    _read_meta(sub, rows)
+
+
+def _read_meta(sub: Submission, rows: list[list[Any]]) -> None:
+    """The ``_meta`` sheet's rows (a key in column A, its value in B, from row 2) into
+    ``sub.meta``, and each value's cell into ``sub.meta_cells``. Each cell's text is made once
+    (the key's was made three times: a few dozen calls per file), a text's by stripping it
+    (what :func:`_text` does to a text, after its checks for numbers and dates)."""
     for number, row in enumerate(rows[1:], start=2):
-        if len(row) >= 2 and _text(row[0]):
-            sub.meta[_text(row[0])] = _text(row[1])
-            sub.meta_cells[_text(row[0])] = f"B{number}"
+        if len(row) >= 2:
+            key, value = row[0], row[1]
+            key = key.strip() if type(key) is str else _text(key)
+            if key:
+                sub.meta[key] = value.strip() if type(value) is str else _text(value)
+                sub.meta_cells[key] = f"B{number}"
 
 
 def open_workbook(path: Path) -> CalamineWorkbook:
@@ -959,10 +970,7 @@ def _read_package(sub: Submission, data: bytes, package: _Package | None) -> Sub
             expected="berkas .xlsx biasa",
         )
     if tpl.SHEET_META in sheets:  # first, so that every issue below names the OPD
-        for number, row in enumerate(sheets[tpl.SHEET_META][1:], start=2):
-            if len(row) >= 2 and _text(row[0]):
-                sub.meta[_text(row[0])] = _text(row[1])
-                sub.meta_cells[_text(row[0])] = f"B{number}"
+        _read_meta(sub, sheets[tpl.SHEET_META])
     for n, name in actual.items():
         if name != n:
             sub.issue(

@@ -476,3 +476,41 @@ def test_a_table_header_is_the_first_row_holding_its_first_title_among_the_rows_
     scanned = ingest.HEADER_SCAN_ROWS
     assert header_at([blank] * scanned + [header, data]) == (None, ["struktur.judul_hilang"])
     assert header_at([blank] * (scanned - 1) + [header, data]) == (scanned - 1, [])
+
+
+def test_the_meta_sheet_is_read_as_each_cell_reads_as_text() -> None:
+    """A key and its value are their cells' texts (trimmed; a whole number without ``.0``, a
+    date in ISO), a row with a blank key or a single cell is skipped, and a key met again
+    keeps its last value and cell."""
+    rows: list[list[object]] = [
+        ["kunci", "nilai"],
+        [" kode_opd ", " 1.02.01 "],
+        [None, "tanpa kunci"],
+        ["  ", "kunci kosong"],
+        ["tahun", 2024.0],
+        ["nama_opd", "  Dinas Kesehatan \n"],
+        [7.0, dt.datetime(2024, 3, 1, 8, 30)],
+        ["sendiri"],
+        ["kode_opd", "1.02.02"],
+        [True, 0.5],
+    ]
+    sub = ingest.Submission(path=Path("x.xlsx"), name="x.xlsx", size=0, sha256="")
+    ingest._read_meta(sub, rows)
+    assert sub.meta == {
+        "kode_opd": "1.02.02",
+        "tahun": "2024",
+        "nama_opd": "Dinas Kesehatan",
+        "7": "2024-03-01T08:30:00",
+        "True": "0.5",
+    }
+    assert list(sub.meta) == ["kode_opd", "tahun", "nama_opd", "7", "True"]
+    assert sub.meta_cells == {
+        "kode_opd": "B9",
+        "tahun": "B5",
+        "nama_opd": "B6",
+        "7": "B7",
+        "True": "B10",
+    }
+    for row in rows[1:]:
+        if len(row) >= 2 and ingest._text(row[0]):
+            assert sub.meta_cells[ingest._text(row[0])].startswith("B")
