@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from pipeline.frames import looked_up, records, suite_view
+from pipeline.master import MasterSpec
 
 
 def _same(a: object, b: object) -> bool:
@@ -128,3 +129,33 @@ def test_looked_up_columns_are_what_map_gives_column_by_column() -> None:
         expected = codes.map(table.set_index("kode")[column])
         pd.testing.assert_series_equal(got[column], expected, check_exact=True)
     assert got["angka"].tolist()[:3:2] == [3.0, 1.5]  # C, then A: each row its own code's
+
+
+def test_the_budget_frame_has_each_rows_pagu_and_serapan(spec: MasterSpec) -> None:
+    """The ``realisasi_anggaran`` suite's frame: each row's pagu from the spec and its serapan
+    in percent, none where nothing was spent, the pagu is none or 0, or the program is not in
+    the spec (hand-computed)."""
+    import dataclasses
+
+    from pipeline.validate.values import anggaran_frame
+
+    codes = spec.program["kode_program"].tolist()[:4]
+    pagu = [1_000_000.0, 0.0, None, 2_000_000.0]
+    own = dataclasses.replace(
+        spec,
+        program=pd.DataFrame({"kode_program": codes, "pagu": pd.Series(pagu, dtype=object)}),
+    )
+    rows = pd.DataFrame(
+        {
+            "kode_program": [codes[0], codes[1], codes[2], codes[3], codes[3], "TIDAK-ADA"],
+            "realisasi_anggaran": [250_000.0, 5.0, 5.0, 0.0, 3_000_000.0, 5.0],
+        },
+        index=[10, 11, 12, 13, 14, 15],
+    )
+    out = anggaran_frame(rows, own)
+    assert out.index.tolist() == [10, 11, 12, 13, 14, 15]
+    assert out["pagu"].tolist()[:2] == [1_000_000.0, 0.0]
+    assert out["pagu"].isna().tolist() == [False, False, True, False, False, True]
+    serapan = out["serapan_persen"].tolist()
+    assert serapan[0] == 25.0 and serapan[4] == 150.0
+    assert out["serapan_persen"].isna().tolist() == [False, True, True, True, False, True]
