@@ -67,8 +67,9 @@ def _quarters_missing(realisasi: pd.DataFrame, spec: MasterSpec | None) -> list[
     keys = list(schema.TW_COLUMNS[:quarters])
     values = np.column_stack([realisasi[k].to_numpy(dtype=float) for k in keys])
     # a quarter's text (a ladder value) is typed when not empty (cells are stripped when read)
-    texts = realisasi[[f"{k}_teks" for k in keys]].fillna("").to_numpy(dtype=object)
-    filled = ~np.isnan(values) | (texts != "")
+    # column by column: selecting the text columns first copies them into a new frame
+    texts = [realisasi[f"{k}_teks"].fillna("").to_numpy(dtype=object) != "" for k in keys]
+    filled = ~np.isnan(values) | np.column_stack(texts)
     later = _typed_after_period(realisasi, spec, quarters)
     if later:  # those rows are said there: the realisation used counts the later quarter
         told = realisasi.index.isin([at for at, _ in later])
@@ -83,18 +84,17 @@ def _quarters_missing(realisasi: pd.DataFrame, spec: MasterSpec | None) -> list[
     # taking every column of them cost more than the rest)
     rows = np.flatnonzero(partial)
     filled, values = filled[partial], values[partial]
-    of_rows = {
-        k: realisasi[k].iloc[rows]
-        for k in ("kode_indikator", "realisasi_tahunan", "realisasi_teks", "realisasi_tidak_valid")
-    }
-    how = looked_up(spec.indikator, "kode_indikator", of_rows["kode_indikator"], ["agregasi_tw"])
-    annual = of_rows["realisasi_tahunan"].astype(float).notna()
-    annual |= of_rows["realisasi_teks"].fillna("").astype(str).str.strip() != ""
-    usable = ~annual & ~of_rows["realisasi_tidak_valid"].astype(bool)
-    summed = (how["agregasi_tw"] == "kumulatif") & usable
+    codes = realisasi["kode_indikator"].iloc[rows]
+    how = looked_up(spec.indikator, "kode_indikator", codes, ["agregasi_tw"])["agregasi_tw"]
+    # the other columns as arrays of those rows (a Series per column cost more than the test)
+    annual = ~np.isnan(realisasi["realisasi_tahunan"].to_numpy(dtype=float)[rows])
+    teks = realisasi["realisasi_teks"].fillna("").astype(str).to_numpy(dtype=object)[rows]
+    annual |= np.array([t.strip() != "" for t in teks.tolist()], dtype=bool)
+    usable = ~annual & ~realisasi["realisasi_tidak_valid"].astype(bool).to_numpy()[rows]
+    summed = (how == "kumulatif").to_numpy() & usable
     last_empty = ~filled[:, -1]
-    early = (how["agregasi_tw"] == "nilai_akhir").to_numpy() & usable.to_numpy() & last_empty
-    for at in np.flatnonzero(summed.to_numpy() | early):
+    early = (how == "nilai_akhir").to_numpy() & usable & last_empty
+    for at in np.flatnonzero(summed | early):
         row = realisasi.iloc[rows[at]]
         empty = [q for q in range(len(keys)) if not filled[at, q]]
         named = ", ".join(f"TW {_ROMAN[q]}" for q in empty)
