@@ -6,14 +6,15 @@ from __future__ import annotations
 import errno
 import os
 import shutil
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import pytest
 
 from pipeline import ingest
 from pipeline.ingest import read_submission, scan_inputs
-from pipeline.master import MasterSpec
+from pipeline.master import MasterSpec, normalise_name
 from pipeline.validate import stage_files
+from pipeline.validate.identity import Directory, _stem
 from tests.broken_files import _edit, _stamp
 from tests.conftest import INPUT_DIR, SPEC_PATH, input_file
 
@@ -236,3 +237,45 @@ def test_a_workbook_linked_from_outside_the_input_folder_makes_a_draft(
     ]
     assert "ERROR, mis. Berkas ini tautan simbolik" in draft and "mis. :" not in draft
     assert ".;" not in draft and not draft.endswith("..") and draft.endswith(".")
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "Dinas Sosial - Capaian Kinerja 2018.xlsx",
+        "laporan/Sekretariat Daerah Kota Binjai dan Setwan.xlsx",
+        "BAPPEDA Bappeda Kota Binjai bag pem.xlsx",
+        "Bagian Administrasi Pemerintahan dan Kerjasama (Setdakot) TW IV.xlsx",
+        "Inspektorat.xlsx",
+        "rekap/",
+        "rekap/.",
+        ".",
+        "",
+        "..",
+        "tanpa nama OPD.v2.xlsx",
+    ],
+)
+def test_an_opd_is_named_by_any_run_of_words_of_the_file_name(spec: MasterSpec, name: str) -> None:
+    """Only the runs of words where an OPD's name may start are looked up: the OPDs found are
+    those of every run of the name's words, at any place and of any length."""
+    directory = Directory(spec)
+    stem = PurePosixPath(name).name.rsplit(".", 1)[0]
+    assert _stem(name) == stem
+    words = normalise_name(stem).split()
+    every_run = {
+        directory.names[" ".join(words[start:end])]
+        for start in range(len(words))
+        for end in range(start + 1, len(words) + 1)
+        if " ".join(words[start:end]) in directory.names
+    }
+    assert directory.named(name) == every_run
+
+
+def test_names_of_several_lengths_in_one_file_name_are_all_found(spec: MasterSpec) -> None:
+    """Names of four, two and one words, one inside another, and a two-word alias at the end."""
+    directory = Directory(spec)
+    assert directory.named("x/Sekretariat Daerah Kota Binjai dan Setwan.xlsx") == {
+        "SETDA",
+        "SETWAN",
+    }
+    assert directory.named("BAPPEDA Bappeda Kota Binjai bag pem.xlsx") == {"BAPPEDA", "BAG_PEM"}

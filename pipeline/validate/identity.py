@@ -66,6 +66,12 @@ class Directory:
         }
         self.nama = dict(zip(opd["kode_opd"].tolist(), opd["nama_opd"].tolist(), strict=True))
         self.longest = max((n.count(" ") + 1 for n in self.names), default=0)
+        # per first word of a name, the numbers of words of the names starting with it: a file
+        # name's runs of words are looked up only where a name may start, at their lengths
+        sizes: dict[str, set[int]] = {}
+        for n in self.names:
+            sizes.setdefault(n.split(" ", 1)[0], set()).add(n.count(" ") + 1)
+        self.starts = {w: tuple(sorted(k)) for w, k in sizes.items()}
         # each OPD's names as word lists, and the words no other OPD's names use
         self.phrases: dict[str, list[tuple[str, ...]]] = {}
         for kode, nama, alias in zip(
@@ -105,14 +111,14 @@ class Directory:
         Every run of consecutive words of the name is looked up (a normalised name is words
         joined by single spaces), so a file costs the same however many OPDs the spec has.
         """
-        stem = PurePosixPath(file_name).name.rsplit(".", 1)[0]
-        words = normalise_name(stem).split()
+        words = normalise_name(_stem(file_name)).split()
         found = set()
-        for start in range(len(words)):
-            for end in range(start + 1, min(len(words), start + self.longest) + 1):
-                kode = self.names.get(" ".join(words[start:end]))
-                if kode is not None:
-                    found.add(kode)
+        for start, word in enumerate(words):
+            for size in self.starts.get(word, ()):
+                if start + size <= len(words):
+                    kode = self.names.get(" ".join(words[start : start + size]))
+                    if kode is not None:
+                        found.add(kode)
         return frozenset(found)
 
     def shortened(self, file_name: str) -> frozenset[str]:
@@ -122,8 +128,7 @@ class Directory:
         may hold, not the Pemda's name): ``Kecamatan Tanjung Batu - laporan.xlsx`` speaks for
         Kecamatan Tanjung Batu Kota although it is not that OPD's full name. Asked only of a
         name that names no OPD in full."""
-        stem = PurePosixPath(file_name).name.rsplit(".", 1)[0]
-        words = normalise_name(stem).split()
+        words = normalise_name(_stem(file_name)).split()
         found = set()
         for at, word in enumerate(words):
             kode = self.own_word_of.get(word)
@@ -146,8 +151,7 @@ class Directory:
         phrases = self.phrases.get(kode, [])
         if not phrases:
             return False
-        stem = PurePosixPath(file_name).name.rsplit(".", 1)[0]
-        words = normalise_name(stem).split()
+        words = normalise_name(_stem(file_name)).split()
         # words that are another OPD's code, name or alias say that OPD, never this one
         taken: set[int] = set()
         for start in range(len(words)):
@@ -180,6 +184,16 @@ class Directory:
 
     def label(self, kode: str) -> str:
         return f"{self.nama.get(kode, kode)} ({kode})"
+
+
+def _stem(file_name: str) -> str:
+    """``PurePosixPath(file_name).name`` without its last suffix; the path is made only for a
+    name whose last part is empty or ``.`` (a path normalises those), as making one for every
+    file cost more than the lookups of its words."""
+    name = file_name.rpartition("/")[2]
+    if name in ("", "."):
+        name = PurePosixPath(file_name).name
+    return name.rsplit(".", 1)[0]
 
 
 def _made_of(run: str, phrase: tuple[str, ...], own: tuple[bool, ...], initials: bool) -> bool:
