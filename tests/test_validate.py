@@ -16,6 +16,7 @@ from pipeline.issues import ERROR, WARNING
 from pipeline.master import MasterSpec
 from pipeline.outputs import run_info
 from pipeline.run import Run, run_pemda
+from pipeline.validate.crossfile import _blank
 from tests.conftest import copy_inputs, input_file
 
 COL = {c.key: tpl.column_letter(tpl.INDIKATOR_COLUMNS, c.key) for c in tpl.INDIKATOR_COLUMNS}
@@ -1348,3 +1349,18 @@ def test_scored_checks_of_pemda_stacked_are_those_of_each_alone(
     assert {"nilai.penghambat_kosong", "capaian.tidak_dapat_dihitung"} <= rules
     for frame, d, issues in zip(batch, decimals, together, strict=True):
         assert issues == values.check_scored_many([frame], [d])[0]
+
+
+@pytest.mark.parametrize("dtype", [object, "str"])
+def test_a_text_cell_is_blank_when_missing_or_empty_whatever_marks_it_missing(
+    dtype: object,
+) -> None:
+    """The test of a text column for empty cells gives what ``fillna("") == ""`` gives, for a
+    column of objects (None, NaN or NA for a missing cell) and one of text."""
+    values = ["", " ", "x", None, float("nan"), "0"]
+    if dtype is object:
+        values += [pd.NA, 0, 0.0]
+    column = pd.Series(values, dtype=dtype)
+    expected = (column.fillna("") == "").to_numpy(dtype=bool)
+    assert _blank(column).tolist() == expected.tolist()
+    assert _blank(column).tolist()[:6] == [True, False, False, True, True, False]
