@@ -7,6 +7,7 @@ import errno
 import os
 import shutil
 from pathlib import Path, PurePosixPath
+from types import SimpleNamespace
 
 import pytest
 
@@ -279,3 +280,21 @@ def test_names_of_several_lengths_in_one_file_name_are_all_found(spec: MasterSpe
         "SETWAN",
     }
     assert directory.named("BAPPEDA Bappeda Kota Binjai bag pem.xlsx") == {"BAPPEDA", "BAG_PEM"}
+
+
+def test_the_owners_of_a_sheet_are_counted_only_when_none_is_the_files_opd(
+    spec: MasterSpec,
+) -> None:
+    """Another OPD's indicators before the OPD's own: the sheet is the OPD's (nothing said);
+    without any of its own, the owners most often named come first, then by code."""
+    directory = Directory(spec)
+    codes = ["IK01.01", "(jumlah)", "IK01.03", "IK01.04", "IK01.09", "IK01.02", "IK01.05"]
+    sheet = SimpleNamespace(indikator=[{"kode_indikator": c} for c in codes])
+    assert directory.sheet_owners(sheet, "INSPEKTORAT") == ()  # type: ignore[arg-type]
+    assert directory.sheet_owners(sheet, "SETDA") == (  # type: ignore[arg-type]
+        "DISKOMINFO",
+        "BPKPAD",
+        "INSPEKTORAT",
+    )
+    empty = SimpleNamespace(indikator=[{"kode_indikator": "(jumlah)"}, {}])
+    assert directory.sheet_owners(empty, "SETDA") == ()  # type: ignore[arg-type]

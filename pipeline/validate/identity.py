@@ -175,9 +175,18 @@ class Directory:
         )
 
     def sheet_owners(self, sub: Submission, kode_opd: str) -> tuple[str, ...]:
-        """The OPDs owning the indicators in the sheet, when none of them is ``kode_opd``'s."""
-        owners = [self.owners[c] for c in _codes(sub) if c in self.owners]
-        if not owners or any(kode_opd in o for o in owners):
+        """The OPDs owning the indicators in the sheet, when none of them is ``kode_opd``'s.
+
+        The rows are read until one of ``kode_opd``'s indicators: in most files the first."""
+        owners: list[tuple[str, ...]] = []
+        key = tpl.INDIKATOR_COLUMNS[0].key
+        for row in sub.indikator:
+            group = self.owners.get(str(row.get(key) or ""))
+            if group is not None:
+                if kode_opd in group:
+                    return ()
+                owners.append(group)
+        if not owners:
             return ()
         counts = Counter(o for group in owners for o in group)
         return tuple(k for k, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
@@ -225,11 +234,6 @@ def _made_of(run: str, phrase: tuple[str, ...], own: tuple[bool, ...], initials:
 
     ok, reached = made(0, 0)
     return ok and reached
-
-
-def _codes(sub: Submission) -> list[str]:
-    key = tpl.INDIKATOR_COLUMNS[0].key
-    return [str(r.get(key) or "") for r in sub.indikator]
 
 
 def signs(sub: Submission, kode_opd: str, directory: Directory, sender: str) -> Signs:
