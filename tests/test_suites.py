@@ -69,13 +69,66 @@ def _columns(suite: dict[str, object]) -> list[str]:
     return sorted(names - {suites.GROUP})
 
 
-def _validated(frame: pd.DataFrame, suite: dict[str, object], memo: bool) -> list[object]:
-    """Every expectation's full result, validated with the configuration memo on or off."""
+def _validated(
+    frame: pd.DataFrame, suite: dict[str, object], memo: bool, result_format: object = None
+) -> list[object]:
+    """Every expectation's full result, validated with the configuration memo on or off, in
+    the result format the pipeline asks for (or ``result_format``)."""
     definition, expectation_suite = suites.great_expectations().prepared(suite)
     batch = definition.get_batch(batch_parameters={"dataframe": frame})
     with suites._CONFIGURATIONS.active() if memo else contextlib.nullcontext():
-        result = batch.validate(expectation_suite, result_format={"result_format": "COMPLETE"})
+        result = batch.validate(
+            expectation_suite, result_format=result_format or suites.RESULT_FORMAT
+        )
     return [r.to_json_dict() for r in result.results]
+
+
+def _rule_breaking_rows(suite: dict[str, object], seed: int, rows: int = 40) -> pd.DataFrame:
+    """Rows for every column a suite names: missing values, numbers and text, two groups."""
+    rng = np.random.default_rng(seed)
+    return pd.DataFrame(
+        {
+            c: pd.Series(
+                [
+                    None if r < 0.2 else float(round(r * 300 - 100, 1)) if r < 0.7 else "x"
+                    for r in rng.random(rows)
+                ],
+                dtype=object,
+            )
+            for c in _columns(suite)
+        }
+    ).assign(**{suites.GROUP: np.repeat([0, 1], rows // 2)})
+
+
+def test_the_pipelines_result_format_finds_the_same_failing_rows() -> None:
+    """The failing rows' positions, the one thing a validation is read for, are those of
+    great-expectations' plain COMPLETE format, for every expectation of each stored suite
+    (numbers, some missing, in every column a rule or a row condition names)."""
+    rng = np.random.default_rng(11)
+    for name in sorted(p.stem for p in suites.EXPECTATIONS_DIR.glob("*.json")):
+        suite = suites._per_group(suites.load_suite(name))
+        columns = set(_columns(suite))
+        for exp in suite["expectations"]:  # type: ignore[attr-defined]
+            condition = exp["kwargs"].get("row_condition", "")
+            columns.update(w for w in condition.split() if w.isidentifier())
+        rows = 60
+        frame = pd.DataFrame(
+            {
+                c: [None if r < 0.2 else float(round(r * 300 - 100, 1)) for r in rng.random(rows)]
+                for c in sorted(columns)
+            }
+        ).assign(**{suites.GROUP: np.repeat([0, 1], rows // 2)})
+        plain = _validated(frame, suite, memo=True, result_format={"result_format": "COMPLETE"})
+        ours = _validated(frame, suite, memo=True)
+        assert len(ours) == len(plain), name
+        for mine, theirs in zip(ours, plain, strict=True):
+            assert mine["exception_info"] == theirs["exception_info"], name  # type: ignore[index]
+            assert not mine["exception_info"]["raised_exception"], name  # type: ignore[index]
+            assert mine["success"] == theirs["success"], name  # type: ignore[index]
+            found = mine["result"].get("unexpected_index_list")  # type: ignore[index]
+            assert found == theirs["result"].get("unexpected_index_list"), name  # type: ignore[index]
+            assert found or mine["success"], name  # a failure names its rows
+        assert any(r["result"].get("unexpected_index_list") for r in ours), name  # type: ignore[index]
 
 
 def test_the_configuration_memo_changes_no_result() -> None:
@@ -86,22 +139,9 @@ def test_the_configuration_memo_changes_no_result() -> None:
 
     suites.great_expectations()
     assert Expectation.configuration.fget == suites._CONFIGURATIONS._read  # in place
-    rng = np.random.default_rng(7)
-    for name in sorted(p.stem for p in suites.EXPECTATIONS_DIR.glob("*.json")):
+    for seed, name in enumerate(sorted(p.stem for p in suites.EXPECTATIONS_DIR.glob("*.json"))):
         suite = suites._per_group(suites.load_suite(name))
-        rows = 40
-        frame = pd.DataFrame(
-            {
-                c: pd.Series(
-                    [
-                        None if r < 0.2 else float(round(r * 300 - 100, 1)) if r < 0.7 else "x"
-                        for r in rng.random(rows)
-                    ],
-                    dtype=object,
-                )
-                for c in _columns(suite)
-            }
-        ).assign(**{suites.GROUP: np.repeat([0, 1], rows // 2)})
+        frame = _rule_breaking_rows(suite, 7 + seed)
         plain = _validated(frame, suite, memo=False)
         kept = _validated(frame, suite, memo=True)
         assert kept == plain, name
