@@ -31,6 +31,8 @@ from pipeline.nasional.layout import discover
 from pipeline.nasional.progress import Progress
 from pipeline.nasional.run import batches
 from pipeline.nasional.tables import (
+    KEY_COLUMNS,
+    KEY_COLUMNS_VALIDASI,
     WHEN_TYPE,
     common_schema,
     conform,
@@ -183,6 +185,11 @@ def test_parquet_columns_are_typed(national: Setup) -> None:
             assert field.type in TYPES, (name, field.name, field.type)
         frame = pd.read_parquet(out / f"{name}.parquet", dtype_backend="pyarrow")
         assert not any(frame[c].dtype == object for c in frame.columns), name
+    for name in TABLES:  # the key columns an empty table keeps are those every part starts with
+        keys = KEY_COLUMNS_VALIDASI if name == "validasi" else KEY_COLUMNS
+        schema = pq.read_schema(out / f"{name}.parquet")
+        assert schema.names[: len(keys)] == keys.names, name
+        assert [schema.field(k).type for k in keys.names] == keys.types, name
     ind = pq.read_schema(out / "indikator.parquet")
     assert ind.field("capaian_mentah").type == pa.float64()
     assert ind.field("capaian_tahun_lalu").type == pa.float64()  # empty, typed by its dtype
@@ -1135,6 +1142,32 @@ def test_pool_workers_end_when_the_command_is_killed() -> None:
         for worker in workers:  # when the test fails, it leaves nothing behind either
             with contextlib.suppress(psutil.Error):
                 worker.kill()
+
+
+def test_tables_without_rows_keep_their_key_columns(tmp_path: Path) -> None:
+    """Every spec refused: the tables no Pemda gave a row to still have the Pemda, province and
+    year columns, typed, so a query by Pemda finds no row instead of failing (they had no
+    column at all)."""
+    from pipeline.nasional.executor import LocalExecutor
+    from pipeline.nasional.run import run_nasional
+    from tests.national_roots import refused_spec
+
+    duckdb = pytest.importorskip("duckdb")
+
+    root, out = tmp_path / "akar", tmp_path / "keluaran"
+    refused_spec(root / "spec_rusak", "1299")
+    run_nasional(root, out, LocalExecutor(1))
+    assert _table(out, "pemda")["status"].tolist() == ["spec ditolak"]
+    assert len(_table(out, "validasi")) > 0  # the spec's own issues
+    for name in ("indikator", "anggaran", "berkas"):
+        path = out / f"{name}.parquet"
+        assert pq.read_schema(path).remove_metadata() == KEY_COLUMNS, name
+        frame = pd.read_parquet(path)
+        assert frame.empty and str(frame["tahun"].dtype) == "Int64", name
+        found = duckdb.sql(
+            f"SELECT count(*) FROM '{path}' WHERE kode_pemda = '1299' AND tahun = 2018"
+        ).fetchall()
+        assert found == [(0,)], name
 
 
 def test_a_folder_named_in_bytes_that_are_not_utf8_runs_and_is_shown(tmp_path: Path) -> None:

@@ -250,6 +250,15 @@ def conform(table: pa.Table, schema: pa.Schema) -> pa.Table:
     return pa.Table.from_arrays(arrays, schema=schema)
 
 
+# The columns every part of a table starts with (:func:`to_arrow`'s ``front``), ``folder`` in
+# ``validasi`` only: a table no Pemda gave a row to (every spec refused) still has them, so an
+# analyst's query by Pemda, province or year finds no row instead of no column.
+KEY_COLUMNS = pa.schema(
+    [("kode_pemda", pa.string()), ("kode_provinsi", pa.string()), ("tahun", pa.int64())]
+)
+KEY_COLUMNS_VALIDASI = KEY_COLUMNS.append(pa.field("folder", pa.string()))
+
+
 class Spool:
     """Parts of one table kept on disk (Arrow IPC) until every Pemda is done."""
 
@@ -257,6 +266,7 @@ class Spool:
         self.folder = folder / name
         self.folder.mkdir(parents=True, exist_ok=True)
         self.schemas: dict[int, pa.Schema] = {}
+        self.keys = KEY_COLUMNS_VALIDASI if name == "validasi" else KEY_COLUMNS
 
     def add(self, order: int, table: pa.Table) -> None:
         path = self.folder / f"{order:08d}.arrow"
@@ -266,7 +276,11 @@ class Spool:
 
     def write_parquet(self, target: Path) -> int:
         """All parts in Pemda order into one Parquet file; returns the number of rows."""
-        schema = with_pandas_types(common_schema(self.schemas[o] for o in sorted(self.schemas)))
+        schema = with_pandas_types(
+            common_schema(self.schemas[o] for o in sorted(self.schemas))
+            if self.schemas
+            else self.keys
+        )
         rows = 0
         pending: list[pa.Table] = []
         pending_rows = 0
