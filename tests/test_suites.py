@@ -83,19 +83,25 @@ def _validated(
     return [r.to_json_dict() for r in result.results]
 
 
-def _rule_breaking_rows(suite: dict[str, object], seed: int, rows: int = 40) -> pd.DataFrame:
-    """Rows for every column a suite names: missing values, numbers and text, two groups."""
+def _rule_breaking_rows(
+    columns: list[str], seed: int, rows: int = 40, text: bool = True
+) -> pd.DataFrame:
+    """Rows for ``columns``: missing values, numbers and (``text``) text, in two groups."""
     rng = np.random.default_rng(seed)
     return pd.DataFrame(
         {
             c: pd.Series(
                 [
-                    None if r < 0.2 else float(round(r * 300 - 100, 1)) if r < 0.7 else "x"
+                    None
+                    if r < 0.2
+                    else float(round(r * 300 - 100, 1))
+                    if r < 0.7 or not text
+                    else "x"
                     for r in rng.random(rows)
                 ],
                 dtype=object,
             )
-            for c in _columns(suite)
+            for c in columns
         }
     ).assign(**{suites.GROUP: np.repeat([0, 1], rows // 2)})
 
@@ -104,20 +110,13 @@ def test_the_pipelines_result_format_finds_the_same_failing_rows() -> None:
     """The failing rows' positions, the one thing a validation is read for, are those of
     great-expectations' plain COMPLETE format, for every expectation of each stored suite
     (numbers, some missing, in every column a rule or a row condition names)."""
-    rng = np.random.default_rng(11)
-    for name in sorted(p.stem for p in suites.EXPECTATIONS_DIR.glob("*.json")):
+    for seed, name in enumerate(sorted(p.stem for p in suites.EXPECTATIONS_DIR.glob("*.json"))):
         suite = suites._per_group(suites.load_suite(name))
         columns = set(_columns(suite))
         for exp in suite["expectations"]:  # type: ignore[attr-defined]
             condition = exp["kwargs"].get("row_condition", "")
             columns.update(w for w in condition.split() if w.isidentifier())
-        rows = 60
-        frame = pd.DataFrame(
-            {
-                c: [None if r < 0.2 else float(round(r * 300 - 100, 1)) for r in rng.random(rows)]
-                for c in sorted(columns)
-            }
-        ).assign(**{suites.GROUP: np.repeat([0, 1], rows // 2)})
+        frame = _rule_breaking_rows(sorted(columns), 11 + seed, rows=60, text=False)
         plain = _validated(frame, suite, memo=True, result_format={"result_format": "COMPLETE"})
         ours = _validated(frame, suite, memo=True)
         assert len(ours) == len(plain), name
@@ -141,7 +140,7 @@ def test_the_configuration_memo_changes_no_result() -> None:
     assert Expectation.configuration.fget == suites._CONFIGURATIONS._read  # in place
     for seed, name in enumerate(sorted(p.stem for p in suites.EXPECTATIONS_DIR.glob("*.json"))):
         suite = suites._per_group(suites.load_suite(name))
-        frame = _rule_breaking_rows(suite, 7 + seed)
+        frame = _rule_breaking_rows(_columns(suite), 7 + seed)
         plain = _validated(frame, suite, memo=False)
         kept = _validated(frame, suite, memo=True)
         assert kept == plain, name

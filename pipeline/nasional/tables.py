@@ -259,6 +259,11 @@ KEY_COLUMNS = pa.schema(
 KEY_COLUMNS_VALIDASI = KEY_COLUMNS.append(pa.field("folder", pa.string()))
 
 
+def key_values(kode_pemda: str, kode_provinsi: str, tahun: int | None) -> dict[str, Any]:
+    """One Pemda's :data:`KEY_COLUMNS`, as :func:`to_arrow`'s ``front``."""
+    return dict(zip(KEY_COLUMNS.names, (kode_pemda, kode_provinsi, tahun), strict=True))
+
+
 class Spool:
     """Parts of one table kept on disk (Arrow IPC) until every Pemda is done."""
 

@@ -25,7 +25,7 @@ from pipeline.issues import ERROR, INFO, WARNING, Issue, issues_frame
 from pipeline.master import MasterSpec, read_masters
 from pipeline.nasional.executor import watch_owner
 from pipeline.nasional.layout import PemdaFolder
-from pipeline.nasional.tables import to_arrow
+from pipeline.nasional.tables import key_values, to_arrow
 from pipeline.run import (
     Prepared,
     Run,
@@ -214,7 +214,7 @@ def refused(f: PemdaFolder, issues: list[Issue]) -> PemdaPart:
         "jumlah_warning": sum(i.severity == WARNING for i in issues),
         "jumlah_info": sum(i.severity == INFO for i in issues),
     }
-    front = {"kode_pemda": row["kode_pemda"], "kode_provinsi": "", "tahun": row["tahun"]}
+    front = key_values(row["kode_pemda"], "", row["tahun"])
     validasi = issues_frame(issues)
     return PemdaPart(
         f.order,
@@ -296,11 +296,7 @@ def part_of(f: PemdaFolder, run: Run) -> PemdaPart:
         "spec_file": spec.path.name,
         "spec_sha256": spec.sha256,
     }
-    front = {
-        "kode_pemda": spec.kode_pemda,
-        "kode_provinsi": row["kode_provinsi"],
-        "tahun": spec.tahun,
-    }
+    front = key_values(spec.kode_pemda, row["kode_provinsi"], spec.tahun)
     tables = {
         "indikator": to_arrow(res.indikator, front),
         "anggaran": to_arrow(res.program, front),
