@@ -9,14 +9,18 @@ whose spec is refused and a file that kills its reader.
 from __future__ import annotations
 
 import copy
+import os
 import re
 import shutil
+import signal
 from pathlib import Path
+from typing import Any
 
 import openpyxl
 
 from pipeline import template as tpl
 from pipeline.master import read_master
+from pipeline.nasional.work import run_batch
 from tests.hostile_files import _indikator_sheet, _rewrite, huge_hidden
 from tests.test_other_pemda import REALISASI, SHEETS
 
@@ -117,6 +121,18 @@ def with_reader_killer(folder: Path, name: str = "Dinkes sel terjauh.xlsx") -> P
 
 KILLER = "Dinkes sel terjauh.xlsx"
 HUNGRY = "Dinkes lebar.xlsx"
+
+# A file in a Pemda folder that makes the pool worker running that Pemda die (the test's own
+# batch function, :func:`run_batch_or_die`); no Pemda file can, its files are read apart.
+WORKER_KILLER = "HENTIKAN_WORKER"
+
+
+def run_batch_or_die(folders: list[Any], *args: Any) -> Any:
+    """:func:`~pipeline.nasional.work.run_batch`, except that the process running a batch with a
+    Pemda folder holding :data:`WORKER_KILLER` is killed at once, as the OOM killer would."""
+    if any((f.input_dir.parent / WORKER_KILLER).exists() for f in folders):
+        os.kill(os.getpid(), signal.SIGKILL)
+    return run_batch(folders, *args)
 
 
 def with_hungry_file(folder: Path, name: str = HUNGRY) -> Path:

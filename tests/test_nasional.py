@@ -43,7 +43,7 @@ from pipeline.nasional.work import run_batch
 from pipeline.run import load_spec, run_pemda
 from tests.conftest import SPEC_PATH, read_sheet, run_cli, run_limited
 from tests.hostile_files import far_cell
-from tests.national_roots import KILLER
+from tests.national_roots import KILLER, WORKER_KILLER, other_pemda, run_batch_or_die
 
 Setup = tuple[Path, Path, list[str]]
 TABLES = ("indikator", "anggaran", "validasi", "berkas")
@@ -1080,6 +1080,37 @@ def test_workers_are_let_go_before_the_outputs_are_written(tmp_path: Path) -> No
     run_nasional(tmp_path / "akar", out, executor)  # type: ignore[arg-type]
     assert executor.seen == []
     assert (out / "manifest.json").is_file()
+
+
+def test_a_pemda_that_kills_its_pool_worker_fails_alone(tmp_path: Path) -> None:
+    """A local pool whose worker dies fails every task it holds, the other worker's and the
+    queued ones too: only the Pemda that kills a worker while running alone is *gagal*."""
+    from pipeline.nasional.executor import LocalExecutor
+    from pipeline.nasional.run import run_nasional
+    from pipeline.nasional.work import GAGAL
+
+    root = tmp_path / "akar"
+    for i in range(5):
+        other_pemda(root / f"p{i}", f"91{i:02d}", f"Kabupaten Uji {i}", shift=i / 100)
+    (root / "p1" / WORKER_KILLER).touch()
+
+    class Dying(LocalExecutor):  # the real pool, running the batches of the killing Pemda
+        def submit(self, fn: Any, *args: Any) -> Any:
+            return super().submit(run_batch_or_die if fn is run_batch else fn, *args)
+
+    executor = Dying(2)
+    try:
+        run = run_nasional(root, tmp_path / "keluaran", executor, batch_size=2)
+    finally:
+        executor.close()
+    rows = run.pemda.set_index("folder")
+    assert rows.loc["p1", "status"] == GAGAL
+    assert "menghentikan worker" in rows.loc["p1", "alasan"]
+    others = rows.drop(index="p1")
+    assert len(others) == 4
+    assert GAGAL not in set(others["status"]), others[["status", "alasan"]]
+    indikator = pd.read_parquet(tmp_path / "keluaran" / "indikator.parquet")
+    assert sorted(set(indikator["kode_pemda"])) == sorted(others["kode_pemda"])
 
 
 def test_pool_workers_start_with_the_suites_loaded_and_the_collector_set() -> None:

@@ -6,6 +6,8 @@ to the executor (:mod:`~pipeline.nasional.executor`; each batch runs
 Pemda's typed tables as they come back, and writes the national outputs: the workbook, one
 Parquet file per table, the charts and a manifest. A batch that fails (a worker process died, a
 bug) is run again one Pemda at a time, so only the Pemda that fails alone is reported as failed.
+A local pool whose worker dies fails every task it holds, the other workers' too: a Pemda whose
+own task failed so is run once more with nothing else running, and fails only if it fails then.
 """
 
 from __future__ import annotations
@@ -272,7 +274,16 @@ def _run_into(
             for batch in batches(runnable, executor.workers, batch_size)
         }
         came_back = died_alone = 0  # Pemda run; Pemda that stopped their worker when alone
-        while pending:
+        # Pemda whose own task a broken local pool failed: the pool fails every task it holds
+        # when any one of its workers dies, so such a Pemda is run once more while nothing else
+        # runs (one at a time, after the others); then a failure is its own.
+        suspects: list[PemdaFolder] = []
+        alone: set[int] = set()  # the Pemda (order) run so
+        while pending or suspects:
+            if not pending:
+                f = suspects.pop(0)
+                alone.add(f.order)
+                pending[executor.submit(run_batch, [f], limits, target)] = [f]
             future = executor.first_done(list(pending))
             batch = pending.pop(future)
             try:
@@ -287,6 +298,10 @@ def _run_into(
                     for f in batch:
                         pending[executor.submit(run_batch, [f], limits, target)] = [f]
                     continue
+                broken_pool = isinstance(exc, cf.BrokenExecutor)
+                if broken_pool and batch[0].order not in alone:
+                    suspects.append(batch[0])
+                    continue
                 all_died = executor.worker_died(exc)
                 died_alone += bool(all_died)
                 if all_died and not came_back and died_alone >= min(DEATHS_ALONE, len(runnable)):
@@ -294,7 +309,7 @@ def _run_into(
                     raise EnvironmentProblem(all_died) from None
                 reason = (
                     "menghentikan worker yang menjalankannya (kehabisan memori?)"
-                    if all_died
+                    if all_died or broken_pool
                     else f"gagal diproses ({type(exc).__name__})"
                 )
                 parts = [
