@@ -31,6 +31,7 @@ from pipeline.nasional.layout import discover
 from pipeline.nasional.progress import Progress
 from pipeline.nasional.run import batches
 from pipeline.nasional.tables import (
+    COLUMNS,
     KEY_COLUMNS,
     KEY_COLUMNS_VALIDASI,
     WHEN_TYPE,
@@ -185,11 +186,11 @@ def test_parquet_columns_are_typed(national: Setup) -> None:
             assert field.type in TYPES, (name, field.name, field.type)
         frame = pd.read_parquet(out / f"{name}.parquet", dtype_backend="pyarrow")
         assert not any(frame[c].dtype == object for c in frame.columns), name
-    for name in TABLES:  # the key columns an empty table keeps are those every part starts with
+    for name in TABLES:  # exactly the declared columns, which an empty table keeps
         keys = KEY_COLUMNS_VALIDASI if name == "validasi" else KEY_COLUMNS
-        schema = pq.read_schema(out / f"{name}.parquet")
+        schema = pq.read_schema(out / f"{name}.parquet").remove_metadata()
         assert schema.names[: len(keys)] == keys.names, name
-        assert [schema.field(k).type for k in keys.names] == keys.types, name
+        assert schema == COLUMNS[name], (name, set(schema.names) ^ set(COLUMNS[name].names))
     ind = pq.read_schema(out / "indikator.parquet")
     assert ind.field("capaian_mentah").type == pa.float64()
     assert ind.field("capaian_tahun_lalu").type == pa.float64()  # empty, typed by its dtype
@@ -829,6 +830,15 @@ def test_mixed_columns_become_text_and_empty_ones_keep_their_type() -> None:
     other = to_arrow(pd.DataFrame({"angka": [2], "campur": [None]}), {"kode_pemda": "1"})
     schema = common_schema([table.schema, other.schema])
     assert schema.field("angka").type == pa.float64()  # int in one part, float in another
+    hampa = pa.schema([("hampa", pa.null())])  # a column without a value in any part
+    assert common_schema([hampa]).field("hampa").type == pa.string()  # nothing declared: text
+    declared = pa.schema([("hampa", pa.float64()), ("angka", pa.int64()), ("ada", pa.bool_())])
+    typed = common_schema([table.schema, other.schema, hampa], declared)
+    assert typed.names[:3] == ["hampa", "angka", "ada"]  # the declared ones first
+    assert typed.field("hampa").type == pa.float64()  # no value anywhere: as declared
+    assert typed.field("ada").type == pa.bool_()  # in no part at all: as declared
+    assert typed.field("angka").type == pa.float64()  # declared int, a float came: the parts
+    assert conform(other, typed).column("ada").null_count == 1
     assert conform(other, schema).column("kosong").null_count == 1
     # the front columns: one value on every row, typed from it; none at all on an empty part
     front = {"kode_pemda": "9999", "tahun": 2024, "kode_provinsi": None}
@@ -1175,12 +1185,13 @@ def test_pool_workers_end_when_the_command_is_killed() -> None:
                 worker.kill()
 
 
-def test_tables_without_rows_keep_their_key_columns(tmp_path: Path) -> None:
-    """Every spec refused: the tables no Pemda gave a row to still have the Pemda, province and
-    year columns, typed, so a query by Pemda finds no row instead of failing (they had no
-    column at all)."""
+def test_tables_without_rows_keep_their_columns(tmp_path: Path) -> None:
+    """Every spec refused: the tables no Pemda gave a row to still have all their columns,
+    typed, so the README's query finds no row instead of failing (they had no column at all,
+    then only the Pemda, province and year)."""
     from pipeline.nasional.executor import LocalExecutor
     from pipeline.nasional.run import run_nasional
+    from tests.conftest import ROOT
     from tests.national_roots import refused_spec
 
     duckdb = pytest.importorskip("duckdb")
@@ -1192,13 +1203,18 @@ def test_tables_without_rows_keep_their_key_columns(tmp_path: Path) -> None:
     assert len(_table(out, "validasi")) > 0  # the spec's own issues
     for name in ("indikator", "anggaran", "berkas"):
         path = out / f"{name}.parquet"
-        assert pq.read_schema(path).remove_metadata() == KEY_COLUMNS, name
+        assert pq.read_schema(path).remove_metadata() == COLUMNS[name], name
         frame = pd.read_parquet(path)
         assert frame.empty and str(frame["tahun"].dtype) == "Int64", name
         found = duckdb.sql(
             f"SELECT count(*) FROM '{path}' WHERE kode_pemda = '1299' AND tahun = 2018"
         ).fetchall()
         assert found == [(0,)], name
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    query = re.search(r'duckdb\.sql\(\\"(SELECT [^"]+)\\"\)', readme)
+    assert query is not None
+    sql = query.group(1).replace("output/nasional/", f"{out}/")
+    assert duckdb.sql(sql).fetchall() == []
 
 
 def test_a_folder_named_in_bytes_that_are_not_utf8_runs_and_is_shown(tmp_path: Path) -> None:

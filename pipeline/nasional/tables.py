@@ -184,19 +184,30 @@ def _kind(value: object) -> str:
     return "str" if isinstance(value, str) else "other"
 
 
-def common_schema(schemas: Iterable[pa.Schema]) -> pa.Schema:
-    """One schema for all parts: columns in order of first appearance; a column that is int in
-    one part and float in another is float; text beside anything else is text."""
-    seen: dict[str, set[pa.DataType]] = {}
+def common_schema(schemas: Iterable[pa.Schema], declared: pa.Schema | None = None) -> pa.Schema:
+    """One schema for all parts: the ``declared`` columns first, in their order and with their
+    types (:data:`COLUMNS`), then any other column in order of first appearance.
+
+    A column no part gives a value in has its declared type (text when it has none); a declared
+    number column whole in some parts is a number in all. Otherwise the parts decide: a column
+    that is int in one part and float in another is float; text beside anything else is text.
+    """
+    seen: dict[str, set[pa.DataType]] = {name: set() for name in (declared or pa.schema([])).names}
     for schema in schemas:
         for field in schema:
             seen.setdefault(field.name, set())
             if not pa.types.is_null(field.type):
                 seen[field.name].add(field.type)
+    wanted = {f.name: f.type for f in declared} if declared is not None else {}
     fields = []
     for name, types in seen.items():
-        if not types:
-            typ: pa.DataType = pa.string()
+        want = wanted.get(name)
+        if want is not None and (
+            types <= {want} or (want == pa.float64() and types <= {pa.int64(), pa.float64()})
+        ):
+            typ: pa.DataType = want
+        elif not types:
+            typ = pa.string()
         elif len(types) == 1:
             typ = next(iter(types))
         elif types <= {pa.int64(), pa.float64()}:
@@ -251,8 +262,7 @@ def conform(table: pa.Table, schema: pa.Schema) -> pa.Table:
 
 
 # The columns every part of a table starts with (:func:`to_arrow`'s ``front``), ``folder`` in
-# ``validasi`` only: a table no Pemda gave a row to (every spec refused) still has them, so an
-# analyst's query by Pemda, province or year finds no row instead of no column.
+# ``validasi`` only.
 KEY_COLUMNS = pa.schema(
     [("kode_pemda", pa.string()), ("kode_provinsi", pa.string()), ("tahun", pa.int64())]
 )
@@ -264,6 +274,59 @@ def key_values(kode_pemda: str, kode_provinsi: str, tahun: int | None) -> dict[s
     return dict(zip(KEY_COLUMNS.names, (kode_pemda, kode_provinsi, tahun), strict=True))
 
 
+_TYPES = {"t": pa.string(), "f": pa.float64(), "i": pa.int64(), "b": pa.bool_(), "ts": WHEN_TYPE}
+
+
+def _declare(keys: pa.Schema, columns: str) -> pa.Schema:
+    """``keys``, then ``columns``: ``name:kind`` with kind t (text), f (number), i (integer),
+    b (yes/no) or ts (UTC time)."""
+    pairs = (column.split(":") for column in columns.split())
+    return pa.schema([*keys, *(pa.field(name, _TYPES[kind]) for name, kind in pairs)])
+
+
+# Each table's columns and their types, whatever the Pemda of a run, in this order (``catatan``
+# is a spec's optional note on an indicator or a program, empty where its spec has none). A
+# table no Pemda gave a row to (every spec refused) has them all and no row; a column no Pemda
+# filled this year (no quarterly values) keeps its type. So an analyst's query finds no row or
+# an empty value, instead of failing on a missing column or on a number column turned text.
+# The tests check that a run's tables have exactly these.
+COLUMNS = {
+    "indikator": _declare(
+        KEY_COLUMNS,
+        """kode_indikator:t kode_sasaran:t uraian_indikator:t satuan:t polaritas:t tipe_nilai:t
+        tangga:t agregasi_tw:t bobot:f batas_wajar_min:f batas_wajar_max:f catatan:t target_teks:t
+        target_nilai:f target_bawah:f target_atas:f target_tahun_depan:t target_akhir:t
+        target_akhir_nilai:f target_akhir_bawah:f target_akhir_atas:f target_akhir_teks:t
+        tahun_target_akhir:i catatan_target_akhir:t berkas:t sheet:t baris:i realisasi_tw1:f
+        realisasi_tw2:f realisasi_tw3:f realisasi_tw4:f realisasi_tahunan:f realisasi_teks:t
+        realisasi_tw1_teks:t realisasi_tw2_teks:t realisasi_tw3_teks:t realisasi_tw4_teks:t
+        realisasi_tidak_valid:b realisasi_tidak_tersedia:b capaian_opd:f faktor_pendorong:t
+        faktor_penghambat:t tindak_lanjut:t sumber_data:t sel_realisasi_tw1:t
+        sel_realisasi_tw2:t sel_realisasi_tw3:t sel_realisasi_tw4:t sel_realisasi_tahunan:t
+        sel_capaian_opd:t sel_faktor_penghambat:t kode_opd:t kode_tujuan:t kode_misi:t
+        realisasi:f sumber_realisasi:t capaian_mentah:f capaian:f dibatasi:b rumus:t status:t
+        keterangan:t predikat:t progres_rpjmd:f realisasi_tahun_lalu:f capaian_tahun_lalu:f
+        perubahan_capaian:f""",
+    ),
+    "anggaran": _declare(
+        KEY_COLUMNS,
+        """kode_program:t uraian_program:t kode_opd:t kode_sasaran:t pagu:f pagu_renstra:f
+        realisasi_rp_lalu:f urusan:t catatan:t berkas:t sheet:t baris:i realisasi_anggaran:f
+        realisasi_anggaran_ditolak:b keterangan:t sel_realisasi_anggaran:t serapan:f""",
+    ),
+    "validasi": _declare(
+        KEY_COLUMNS_VALIDASI,
+        """rule:t severity:t message:t file:t sheet:t cell:t kode_opd:t kode_indikator:t found:t
+        expected:t""",
+    ),
+    "berkas": _declare(
+        KEY_COLUMNS,
+        """berkas:t ukuran:i sha256:t jenis:t kode_opd:t dimodifikasi:ts status:t alasan:t
+        pengirim:t diterima:ts dikirim:ts""",
+    ),
+}
+
+
 class Spool:
     """Parts of one table kept on disk (Arrow IPC) until every Pemda is done."""
 
@@ -271,7 +334,7 @@ class Spool:
         self.folder = folder / name
         self.folder.mkdir(parents=True, exist_ok=True)
         self.schemas: dict[int, pa.Schema] = {}
-        self.keys = KEY_COLUMNS_VALIDASI if name == "validasi" else KEY_COLUMNS
+        self.declared = COLUMNS.get(name)
 
     def add(self, order: int, table: pa.Table) -> None:
         path = self.folder / f"{order:08d}.arrow"
@@ -281,11 +344,8 @@ class Spool:
 
     def write_parquet(self, target: Path) -> int:
         """All parts in Pemda order into one Parquet file; returns the number of rows."""
-        schema = with_pandas_types(
-            common_schema(self.schemas[o] for o in sorted(self.schemas))
-            if self.schemas
-            else self.keys
-        )
+        parts = (self.schemas[o] for o in sorted(self.schemas))
+        schema = with_pandas_types(common_schema(parts, self.declared))
         rows = 0
         pending: list[pa.Table] = []
         pending_rows = 0
