@@ -1692,6 +1692,18 @@ def _read_draft(path: Path) -> _Draft:
                 "diawali titik",
                 "spec.kode_opd",
             )
+        elif code and schema.WINDOWS_DEVICE.fullmatch(str(code)):
+            check.add(
+                "opd",
+                row,
+                "kode_opd",
+                str(code),
+                "kode yang bukan nama perangkat Windows (CON, PRN, AUX, NUL, COM1–9, LPT1–9)",
+                f"Kode OPD '{code}' adalah nama perangkat di Windows: berkas keluarannya (umpan "
+                f"balik {code}.xlsx, E.81, templat) tidak dapat dibuat, dibuka atau disalin di "
+                "Windows; pakai kode lain",
+                "spec.kode_opd",
+            )
         elif code and len(str(code)) > schema.KODE_MAX:
             check.add(
                 "opd",

@@ -15,6 +15,9 @@ KODE_PEMDA = re.compile(r"[0-9A-Za-z_-][0-9A-Za-z_.-]*")
 # At most this long (a Kode OPD too): a template is named '<pemda>_<tahun>_<opd>.xlsx' and a
 # file name may have 255 bytes; a longer code ended the writing of its report.
 KODE_MAX = 64
+# Names Windows keeps for its devices, also before an extension: a file ``CON.xlsx`` or
+# ``nul.1.xlsx`` cannot be made, opened or copied there.
+WINDOWS_DEVICE = re.compile(r"(?:CON|PRN|AUX|NUL|COM[0-9]|LPT[0-9])(?:\..*)?", re.IGNORECASE)
 
 POLARITAS = ("naik", "turun", "range", "kualitatif")
 AGREGASI_TW = ("kumulatif", "nilai_akhir", "rata_rata")

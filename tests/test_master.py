@@ -382,11 +382,13 @@ def test_kode_opd_that_differ_only_in_case_are_refused(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    "code", ["../../keluar", "DPU/PR", "DINKES\\2", ".", ".tersembunyi", "B" * 65]
+    "code",
+    ["../../keluar", "DPU/PR", "DINKES\\2", ".", ".tersembunyi", "B" * 65, "CON", "nul.1", "Com1"],
 )
 def test_a_kode_opd_that_cannot_name_a_file_is_refused(tmp_path: Path, code: str) -> None:
     """A Kode OPD names the OPD's feedback, E.81 and template files: '../../keluar' wrote a
-    feedback file two folders above the output, 'DPU/PR' one in a folder of its own."""
+    feedback file two folders above the output, 'DPU/PR' one in a folder of its own, and
+    'CON.xlsx' is a device on Windows, where the secretariat copies the files to send them."""
     wb = openpyxl.load_workbook(SPEC_PATH)
     for ws in wb.worksheets:  # the code everywhere the spec uses it
         for row in ws.iter_rows():

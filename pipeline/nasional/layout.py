@@ -23,7 +23,7 @@ from pipeline.ingest import has_inputs, os_reason, screen_workbook
 from pipeline.master import column_title
 from pipeline.numbers import cell_text
 from pipeline.sanitize import visible
-from pipeline.schema import KODE_PEMDA
+from pipeline.schema import KODE_PEMDA, WINDOWS_DEVICE
 
 SPEC_FOLDER = "master"
 INPUT_FOLDER = "input_xlsx"
@@ -375,7 +375,7 @@ def national_year(folders: list[PemdaFolder]) -> str:
 _OUTPUT_NAME = re.compile(r"charts|.*\.(?:parquet|xlsx|json|png)", re.IGNORECASE)
 # Names Windows will not give a folder: its devices (also before an extension), and a name
 # ending in a dot (dropped, so '1275.' would be '1275').
-_WINDOWS_NAME = re.compile(r"(?:CON|PRN|AUX|NUL|COM[0-9]|LPT[0-9])(?:\..*)?|.*\.", re.IGNORECASE)
+_WINDOWS_NAME = re.compile(rf"{WINDOWS_DEVICE.pattern}|.*\.", re.IGNORECASE)
 _CASE = "huruf besar dan kecil tidak membedakan nama folder di Windows dan macOS"
 
 
