@@ -850,6 +850,26 @@ def test_mixed_columns_become_text_and_empty_ones_keep_their_type() -> None:
     assert [empty.schema.field(k).type for k in front] == [pa.null()] * 3
 
 
+def test_draft_reason_names_the_most_frequent_rules_then_by_name() -> None:
+    from pipeline.issues import ERROR, WARNING
+    from pipeline.nasional.work import draft_reason
+
+    rows = [
+        ("z.aturan", ERROR, "B"),
+        ("q.aturan", ERROR, "A"),
+        ("m.aturan", ERROR, ""),
+        ("z.aturan", ERROR, "B"),
+        ("b.aturan", ERROR, "C"),
+        ("a.aturan", ERROR, "A"),
+        ("a.peringatan", WARNING, "D"),  # not an ERROR: not counted, its OPD not named
+    ]
+    issues = pd.DataFrame(rows, columns=["rule", "severity", "kode_opd"])
+    assert draft_reason(issues) == (
+        "6 ERROR di 3 OPD (A, B, C): z.aturan ×2, a.aturan ×1, b.aturan ×1 dan 2 aturan lain"
+    )
+    assert draft_reason(issues[issues["severity"] == WARNING]) == ""
+
+
 def test_progress_is_quiet_off_a_terminal() -> None:
     quiet = io.StringIO()
     p = Progress(542, 21_000, quiet)

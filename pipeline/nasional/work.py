@@ -239,12 +239,13 @@ def _rules(issues: Any) -> list[tuple[str, str, int, str]]:
 
 
 def draft_reason(issues: Any) -> str:
-    """Why a report is a DRAFT: its ERRORs by rule, and the OPDs that hold them."""
+    """Why a report is a DRAFT: its ERRORs by rule (the most frequent first, equally frequent
+    ones by name), and the OPDs that hold them."""
     errors = issues[issues["severity"] == ERROR] if not issues.empty else issues
     if errors.empty:
         return ""
-    by_rule = errors["rule"].value_counts()
-    rules = ", ".join(f"{rule} ×{n}" for rule, n in by_rule.head(3).items())
+    by_rule = sorted(Counter(map(str, errors["rule"])).items(), key=lambda r: (-r[1], r[0]))
+    rules = ", ".join(f"{rule} ×{n}" for rule, n in by_rule[:3])
     more = f" dan {len(by_rule) - 3} aturan lain" if len(by_rule) > 3 else ""
     opd = sorted(o for o in errors["kode_opd"].unique() if o)
     holders = f" di {len(opd)} OPD ({', '.join(opd[:5])}{', …' if len(opd) > 5 else ''})"
