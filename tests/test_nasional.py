@@ -7,6 +7,7 @@ reader), the Binjai demo, a refused spec and a folder without a spec. The comman
 
 from __future__ import annotations
 
+import concurrent.futures as cf
 import datetime as dt
 import io
 import itertools
@@ -1141,6 +1142,73 @@ def test_a_pemda_that_kills_its_pool_worker_fails_alone(tmp_path: Path) -> None:
     assert GAGAL not in set(others["status"]), others[["status", "alasan"]]
     indikator = pd.read_parquet(tmp_path / "keluaran" / "indikator.parquet")
     assert sorted(set(indikator["kode_pemda"])) == sorted(others["kode_pemda"])
+
+
+def test_after_a_broken_pool_only_the_halves_holding_the_killer_run_again_apart(
+    tmp_path: Path,
+) -> None:
+    """A pool whose worker dies fails every task it holds (as ``concurrent.futures`` does): the
+    Pemda of those tasks are run again in batches, one batch at a time, and only the batch
+    holding the Pemda that stops its worker is halved; no Pemda is run again on its own but
+    those the halving reaches (each Pemda alone would pay a task's fixed cost)."""
+    from concurrent.futures.process import BrokenProcessPool
+
+    from pipeline.nasional.run import MAX_BATCH, run_nasional
+    from pipeline.nasional.work import FINAL, GAGAL, not_run
+
+    root = tmp_path / "akar"
+    spec = openpyxl.load_workbook(SPEC_PATH)
+    for i in range(40):  # folders the layout accepts; the pool below never reads them
+        (root / f"p{i:02d}" / "input_xlsx").mkdir(parents=True)
+        (root / f"p{i:02d}" / "master").mkdir()
+        spec["pemda"]["A2"] = f"9{i:03d}"
+        spec.save(root / f"p{i:02d}" / "master" / "spec.xlsx")
+        (root / f"p{i:02d}" / "input_xlsx" / "opd.xlsx").write_bytes(b"-")
+    killer = "p13"
+
+    class BreakingPool:  # every task held runs at once; one with the killer breaks them all
+        description, dashboard, workers = "uji", "", 2
+
+        def __init__(self) -> None:
+            self.held: list[tuple[cf.Future[Any], list[Any]]] = []
+            self.runs: list[list[str]] = []
+
+        def submit(self, fn: Any, batch: list[Any], *args: Any) -> cf.Future[Any]:
+            future: cf.Future[Any] = cf.Future()
+            self.held.append((future, batch))
+            return future
+
+        def first_done(self, futures: list[Any]) -> Any:
+            if not any(f.done() for f in futures):
+                held, self.held = self.held, []
+                self.runs += [[f.folder for f in batch] for _, batch in held]
+                dies = any(f.folder == killer for _, batch in held for f in batch)
+                for future, batch in held:
+                    if dies:
+                        future.set_exception(BrokenProcessPool("a worker died"))
+                    else:
+                        future.set_result([not_run(f, FINAL, "") for f in batch])
+            return next(f for f in futures if f.done())
+
+        def result(self, future: Any) -> Any:
+            return future.result()
+
+        def close(self) -> None:
+            pass
+
+        def worker_died(self, exc: BaseException) -> str:
+            return ""
+
+    pool = BreakingPool()
+    run = run_nasional(root, tmp_path / "keluaran", pool)  # type: ignore[arg-type]
+    status = dict(zip(run.pemda["folder"], run.pemda["status"], strict=True))
+    assert status.pop(killer) == GAGAL
+    assert set(status.values()) == {FINAL} and len(status) == 39
+    alone = [r[0] for r in pool.runs if len(r) == 1]
+    assert killer in alone and len(alone) <= 2, alone  # the last halving's two halves at most
+    # the first tasks, the same Pemda again in batches, and two halves per halving of one
+    first, again = len(batches(list(range(40)), 2)), len(batches(list(range(40)), 1))
+    assert len(pool.runs) <= first + again + 2 * math.ceil(math.log2(MAX_BATCH)), pool.runs
 
 
 def test_pool_workers_start_with_the_suites_loaded_and_the_collector_set() -> None:

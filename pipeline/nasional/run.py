@@ -6,8 +6,9 @@ to the executor (:mod:`~pipeline.nasional.executor`; each batch runs
 Pemda's typed tables as they come back, and writes the national outputs: the workbook, one
 Parquet file per table, the charts and a manifest. A batch that fails (a worker process died, a
 bug) is run again one Pemda at a time, so only the Pemda that fails alone is reported as failed.
-A local pool whose worker dies fails every task it holds, the other workers' too: a Pemda whose
-own task failed so is run once more with nothing else running, and fails only if it fails then.
+A local pool whose worker dies fails every task it holds, the other workers' and the queued ones
+too: such Pemda run again after the others with nothing else running, halved until the one that
+stops its worker runs alone.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import platform
 import re
 import tempfile
 import time
+from collections import deque
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
@@ -274,16 +276,20 @@ def _run_into(
             for batch in batches(runnable, executor.workers, batch_size)
         }
         came_back = died_alone = 0  # Pemda run; Pemda that stopped their worker when alone
-        # Pemda whose own task a broken local pool failed: the pool fails every task it holds
-        # when any one of its workers dies, so such a Pemda is run once more while nothing else
-        # runs (one at a time, after the others); then a failure is its own.
-        suspects: list[PemdaFolder] = []
-        alone: set[int] = set()  # the Pemda (order) run so
-        while pending or suspects:
+        # A local pool whose worker dies fails every task it holds, queued ones too: the Pemda
+        # of a task failed so wait, and run again after the others, in batches run one at a
+        # time with nothing else running; such a batch failing so is halved, until the Pemda
+        # that stops its worker runs alone.
+        waiting: list[PemdaFolder] = []
+        apart: deque[list[PemdaFolder]] = deque()
+        solo = None  # the future of the batch running apart
+        while pending or waiting or apart:
             if not pending:
-                f = suspects.pop(0)
-                alone.add(f.order)
-                pending[executor.submit(run_batch, [f], limits, target)] = [f]
+                apart.extend(batches(sorted(waiting, key=lambda f: f.order), 1))
+                waiting = []
+                batch = apart.popleft()
+                solo = executor.submit(run_batch, batch, limits, target)
+                pending[solo] = batch
             future = executor.first_done(list(pending))
             batch = pending.pop(future)
             try:
@@ -294,13 +300,17 @@ def _run_into(
                     raise
                 if isinstance(exc, EnvironmentProblem):  # the cluster itself: none would do
                     raise
+                broken_pool = isinstance(exc, cf.BrokenExecutor)
+                if broken_pool and future is not solo:  # any of the pool's workers died
+                    waiting.extend(batch)
+                    continue
+                if broken_pool and len(batch) > 1:  # one of these stopped its worker
+                    half = len(batch) // 2
+                    apart.extendleft([batch[half:], batch[:half]])  # the first half first
+                    continue
                 if len(batch) > 1:
                     for f in batch:
                         pending[executor.submit(run_batch, [f], limits, target)] = [f]
-                    continue
-                broken_pool = isinstance(exc, cf.BrokenExecutor)
-                if broken_pool and batch[0].order not in alone:
-                    suspects.append(batch[0])
                     continue
                 all_died = executor.worker_died(exc)
                 died_alone += bool(all_died)
