@@ -533,7 +533,7 @@ def cmd_nasional(args: argparse.Namespace) -> int:
     except NoPemda as exc:
         print(str(exc), file=sys.stderr)
         return EXIT_LOCAL
-    except EnvironmentProblem as exc:  # the cluster went away mid-run
+    except EnvironmentProblem as exc:  # the cluster went away, or every Pemda stops its worker
         print(str(exc), file=sys.stderr)
         return EXIT_SERVER
     except Busy as exc:

@@ -28,6 +28,7 @@ import pytest
 
 from pipeline.cells import sheet_parts
 from pipeline.isolate import Limits
+from pipeline.nasional.executor import LocalExecutor
 from pipeline.nasional.layout import discover
 from pipeline.nasional.progress import Progress
 from pipeline.nasional.run import batches
@@ -1144,6 +1145,58 @@ def test_a_pemda_that_kills_its_pool_worker_fails_alone(tmp_path: Path) -> None:
     assert sorted(set(indikator["kode_pemda"])) == sorted(others["kode_pemda"])
 
 
+def _pemda_folders(root: Path, count: int) -> None:
+    """``count`` folders the layout accepts (a spec of their own, one file), never read."""
+    spec = openpyxl.load_workbook(SPEC_PATH)
+    for i in range(count):
+        (root / f"p{i:02d}" / "input_xlsx").mkdir(parents=True)
+        (root / f"p{i:02d}" / "master").mkdir()
+        spec["pemda"]["A2"] = f"9{i:03d}"
+        spec.save(root / f"p{i:02d}" / "master" / "spec.xlsx")
+        (root / f"p{i:02d}" / "input_xlsx" / "opd.xlsx").write_bytes(b"-")
+
+
+class _BreakingPool:
+    """A local pool as ``concurrent.futures`` makes it when one of its workers dies: every task
+    it holds fails. Here every task held runs at once, and one holding a Pemda folder of
+    ``killers`` breaks them all; a task that runs returns a row per Pemda."""
+
+    description, dashboard, workers = "uji", "", 2
+    worker_died = LocalExecutor.worker_died
+
+    def __init__(self, killers: set[str]) -> None:
+        self.killers = killers
+        self.held: list[tuple[cf.Future[Any], list[Any]]] = []
+        self.runs: list[list[str]] = []
+
+    def submit(self, fn: Any, batch: list[Any], *args: Any) -> cf.Future[Any]:
+        future: cf.Future[Any] = cf.Future()
+        self.held.append((future, batch))
+        return future
+
+    def first_done(self, futures: list[Any]) -> Any:
+        from concurrent.futures.process import BrokenProcessPool
+
+        from pipeline.nasional.work import FINAL, not_run
+
+        if not any(f.done() for f in futures):
+            held, self.held = self.held, []
+            self.runs += [[f.folder for f in batch] for _, batch in held]
+            dies = any(f.folder in self.killers for _, batch in held for f in batch)
+            for future, batch in held:
+                if dies:
+                    future.set_exception(BrokenProcessPool("a worker died"))
+                else:
+                    future.set_result([not_run(f, FINAL, "") for f in batch])
+        return next(f for f in futures if f.done())
+
+    def result(self, future: Any) -> Any:
+        return future.result()
+
+    def close(self) -> None:
+        pass
+
+
 def test_after_a_broken_pool_only_the_halves_holding_the_killer_run_again_apart(
     tmp_path: Path,
 ) -> None:
@@ -1151,64 +1204,38 @@ def test_after_a_broken_pool_only_the_halves_holding_the_killer_run_again_apart(
     Pemda of those tasks are run again in batches, one batch at a time, and only the batch
     holding the Pemda that stops its worker is halved; no Pemda is run again on its own but
     those the halving reaches (each Pemda alone would pay a task's fixed cost)."""
-    from concurrent.futures.process import BrokenProcessPool
-
     from pipeline.nasional.run import MAX_BATCH, run_nasional
-    from pipeline.nasional.work import FINAL, GAGAL, not_run
+    from pipeline.nasional.work import FINAL, GAGAL
 
-    root = tmp_path / "akar"
-    spec = openpyxl.load_workbook(SPEC_PATH)
-    for i in range(40):  # folders the layout accepts; the pool below never reads them
-        (root / f"p{i:02d}" / "input_xlsx").mkdir(parents=True)
-        (root / f"p{i:02d}" / "master").mkdir()
-        spec["pemda"]["A2"] = f"9{i:03d}"
-        spec.save(root / f"p{i:02d}" / "master" / "spec.xlsx")
-        (root / f"p{i:02d}" / "input_xlsx" / "opd.xlsx").write_bytes(b"-")
-    killer = "p13"
-
-    class BreakingPool:  # every task held runs at once; one with the killer breaks them all
-        description, dashboard, workers = "uji", "", 2
-
-        def __init__(self) -> None:
-            self.held: list[tuple[cf.Future[Any], list[Any]]] = []
-            self.runs: list[list[str]] = []
-
-        def submit(self, fn: Any, batch: list[Any], *args: Any) -> cf.Future[Any]:
-            future: cf.Future[Any] = cf.Future()
-            self.held.append((future, batch))
-            return future
-
-        def first_done(self, futures: list[Any]) -> Any:
-            if not any(f.done() for f in futures):
-                held, self.held = self.held, []
-                self.runs += [[f.folder for f in batch] for _, batch in held]
-                dies = any(f.folder == killer for _, batch in held for f in batch)
-                for future, batch in held:
-                    if dies:
-                        future.set_exception(BrokenProcessPool("a worker died"))
-                    else:
-                        future.set_result([not_run(f, FINAL, "") for f in batch])
-            return next(f for f in futures if f.done())
-
-        def result(self, future: Any) -> Any:
-            return future.result()
-
-        def close(self) -> None:
-            pass
-
-        def worker_died(self, exc: BaseException) -> str:
-            return ""
-
-    pool = BreakingPool()
-    run = run_nasional(root, tmp_path / "keluaran", pool)  # type: ignore[arg-type]
+    _pemda_folders(tmp_path / "akar", 40)
+    pool = _BreakingPool({"p13"})
+    run = run_nasional(tmp_path / "akar", tmp_path / "keluaran", pool)  # type: ignore[arg-type]
     status = dict(zip(run.pemda["folder"], run.pemda["status"], strict=True))
-    assert status.pop(killer) == GAGAL
+    assert status.pop("p13") == GAGAL
     assert set(status.values()) == {FINAL} and len(status) == 39
     alone = [r[0] for r in pool.runs if len(r) == 1]
-    assert killer in alone and len(alone) <= 2, alone  # the last halving's two halves at most
+    assert "p13" in alone and len(alone) <= 2, alone  # the last halving's two halves at most
     # the first tasks, the same Pemda again in batches, and two halves per halving of one
     first, again = len(batches(list(range(40)), 2)), len(batches(list(range(40)), 1))
     assert len(pool.runs) <= first + again + 2 * math.ceil(math.log2(MAX_BATCH)), pool.runs
+
+
+def test_a_local_pool_whose_workers_die_on_every_pemda_stops_the_run(tmp_path: Path) -> None:
+    """Every Pemda stops its worker, also alone, and none came back: the machine (its memory),
+    not the Pemda. One sentence (exit code 5) and the last outputs kept, not a set of rows
+    that each say *gagal diproses*; after :data:`DEATHS_ALONE` such Pemda, not all of them."""
+    from pipeline.nasional.executor import EnvironmentProblem
+    from pipeline.nasional.run import DEATHS_ALONE, run_nasional
+
+    _pemda_folders(tmp_path / "akar", 12)
+    out = tmp_path / "keluaran"
+    out.mkdir()
+    (out / "pemda.parquet").write_bytes(b"the last run's")
+    pool = _BreakingPool({f"p{i:02d}" for i in range(12)})
+    with pytest.raises(EnvironmentProblem, match="memori mesin ini"):
+        run_nasional(tmp_path / "akar", out, pool)  # type: ignore[arg-type]
+    assert sum(len(r) == 1 for r in pool.runs) == DEATHS_ALONE
+    assert (out / "pemda.parquet").read_bytes() == b"the last run's"
 
 
 def test_pool_workers_start_with_the_suites_loaded_and_the_collector_set() -> None:

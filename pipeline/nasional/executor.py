@@ -159,9 +159,17 @@ class LocalExecutor:
         self._pool.shutdown(wait=True, cancel_futures=True)
 
     def worker_died(self, exc: BaseException) -> str:
-        """Never: a local pool whose worker died fails every task it holds, the others' too,
-        so a broken pool says nothing about the Pemda of one task."""
-        return ""
+        """A broken pool: one of its workers died. It fails every task it holds, the others'
+        too, so it says which Pemda stopped it only of a task run with nothing else running
+        (:func:`~pipeline.nasional.run.run_nasional` runs them so)."""
+        if not isinstance(exc, cf.BrokenExecutor):
+            return ""
+        return (
+            "Setiap Pemda yang dijalankan menghentikan proses worker yang menjalankannya, juga "
+            "saat dijalankan sendiri: memori mesin ini kemungkinan tidak cukup; keluaran "
+            "sebelumnya tidak diubah. Tutup program lain atau jalankan dengan --workers 1, lalu "
+            "ulangi."
+        )
 
 
 # the libraries whose versions change a Pemda's numbers or what its files read as

@@ -319,7 +319,7 @@ def _run_into(
                     raise EnvironmentProblem(all_died) from None
                 reason = (
                     "menghentikan worker yang menjalankannya (kehabisan memori?)"
-                    if all_died or broken_pool
+                    if all_died
                     else f"gagal diproses ({type(exc).__name__})"
                 )
                 parts = [
