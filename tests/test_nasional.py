@@ -1117,7 +1117,6 @@ def test_workers_are_let_go_before_the_outputs_are_written(tmp_path: Path) -> No
 def test_a_pemda_that_kills_its_pool_worker_fails_alone(tmp_path: Path) -> None:
     """A local pool whose worker dies fails every task it holds, the other worker's and the
     queued ones too: only the Pemda that kills a worker while running alone is *gagal*."""
-    from pipeline.nasional.executor import LocalExecutor
     from pipeline.nasional.run import run_nasional
     from pipeline.nasional.work import GAGAL
 
@@ -1241,7 +1240,6 @@ def test_a_local_pool_whose_workers_die_on_every_pemda_stops_the_run(tmp_path: P
 def test_pool_workers_start_with_the_suites_loaded_and_the_collector_set() -> None:
     import gc
 
-    from pipeline.nasional.executor import LocalExecutor
     from pipeline.nasional.work import GC_THRESHOLD
 
     executor = LocalExecutor(1)
@@ -1304,7 +1302,6 @@ def test_tables_without_rows_keep_their_columns(tmp_path: Path) -> None:
     """Every spec refused: the tables no Pemda gave a row to still have all their columns,
     typed, so the README's query finds no row instead of failing (they had no column at all,
     then only the Pemda, province and year)."""
-    from pipeline.nasional.executor import LocalExecutor
     from pipeline.nasional.run import run_nasional
     from tests.conftest import ROOT
     from tests.national_roots import refused_spec
@@ -1339,7 +1336,6 @@ def test_a_folder_named_in_bytes_that_are_not_utf8_runs_and_is_shown(tmp_path: P
     import json
     import os
 
-    from pipeline.nasional.executor import LocalExecutor
     from pipeline.nasional.run import run_nasional
     from tests.national_roots import binjai
 
