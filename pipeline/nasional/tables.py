@@ -192,13 +192,13 @@ def common_schema(schemas: Iterable[pa.Schema], declared: pa.Schema | None = Non
     number column whole in some parts is a number in all. Otherwise the parts decide: a column
     that is int in one part and float in another is float; text beside anything else is text.
     """
-    seen: dict[str, set[pa.DataType]] = {name: set() for name in (declared or pa.schema([])).names}
+    wanted = {f.name: f.type for f in declared} if declared is not None else {}
+    seen: dict[str, set[pa.DataType]] = {name: set() for name in wanted}
     for schema in schemas:
         for field in schema:
             seen.setdefault(field.name, set())
             if not pa.types.is_null(field.type):
                 seen[field.name].add(field.type)
-    wanted = {f.name: f.type for f in declared} if declared is not None else {}
     fields = []
     for name, types in seen.items():
         want = wanted.get(name)
