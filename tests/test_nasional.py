@@ -663,6 +663,31 @@ def test_the_folder_check_reads_the_kode_pemda_the_run_uses(tmp_path: Path) -> N
     assert not out.exists()
 
 
+def test_a_macro_enabled_spec_is_read_as_report_reads_it(tmp_path: Path) -> None:
+    """``report`` reads a spec saved as .xlsm (values only: a macro never runs); ``nasional``
+    listed such a folder as having no spec. Its Pemda now runs, exactly as from the .xlsx."""
+    from tests.national_roots import other_pemda
+
+    other_pemda(tmp_path / "xlsx" / "a", "1201", "Kabupaten Satu")
+    shutil.copytree(tmp_path / "xlsx", tmp_path / "xlsm")
+    spec = tmp_path / "xlsm" / "a" / "master" / "1201_2018.xlsx"
+    spec.rename(spec.with_suffix(".xlsm"))
+    [plain], [macro] = discover(tmp_path / "xlsx"), discover(tmp_path / "xlsm")
+    assert macro.problem == "" and macro.spec == spec.with_suffix(".xlsm")
+    assert (macro.kode_pemda, macro.tahun) == (plain.kode_pemda, plain.tahun) == ("1201", "2018")
+    [a], [b] = run_batch([plain], Limits(workers=1)), run_batch([macro], Limits(workers=1))
+    assert a.row["status"] == b.row["status"] == "FINAL"
+    assert a.row["rata_rata_capaian"] == b.row["rata_rata_capaian"]
+    for name in ("indikator", "anggaran"):
+        assert a.tables[name].num_rows > 0 and a.tables[name].equals(b.tables[name]), name
+    # beside an .xlsx it is a second spec, as two .xlsx are
+    (tmp_path / "xlsm" / "a" / "master" / "1201_2018.xlsx").write_bytes(
+        spec.with_suffix(".xlsm").read_bytes()
+    )
+    [both] = discover(tmp_path / "xlsm")
+    assert both.problem.startswith("Ada 2 master spec di folder master/ (1201_2018.xlsm, 1201_")
+
+
 def test_a_pemda_whose_files_are_all_another_pemdas_is_not_scored(tmp_path: Path) -> None:
     """``report`` refuses a spec whose input files are all another Pemda's (exit code 12,
     nothing written); the national run made it a DRAFT row and, with --per-pemda, wrote a

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from python_calamine import CalamineWorkbook
 
-from pipeline.ingest import has_inputs, os_reason, screen_workbook
+from pipeline.ingest import INPUT_SUFFIXES, has_inputs, os_reason, screen_workbook
 from pipeline.master import column_title
 from pipeline.numbers import cell_text
 from pipeline.sanitize import visible
@@ -27,6 +27,8 @@ from pipeline.schema import KODE_PEMDA, WINDOWS_DEVICE
 
 SPEC_FOLDER = "master"
 INPUT_FOLDER = "input_xlsx"
+# A spec is a workbook ``report`` reads as one (values only: a macro never runs), .xlsm too.
+SPEC_SUFFIXES = INPUT_SUFFIXES
 
 
 @dataclass(frozen=True)
@@ -249,7 +251,9 @@ def _folder(order: int, path: Path, master: Path, inputs: Path) -> PemdaFolder:
         sorted(
             p
             for p in master.iterdir()
-            if p.is_file() and p.suffix.lower() == ".xlsx" and not p.name.startswith(("~$", "."))
+            if p.is_file()
+            and p.suffix.lower() in SPEC_SUFFIXES
+            and not p.name.startswith(("~$", "."))
         )
         if master.is_dir()
         else []
