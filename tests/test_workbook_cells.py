@@ -17,7 +17,7 @@ from pipeline import template as tpl
 from pipeline.score import RUMUS
 from pipeline.workbook.base import HEADER_ROW
 from pipeline.workbook.writer import realisasi_cells
-from tests.conftest import SPEC_PATH, copy_inputs, input_file, read_sheet, run_report
+from tests.conftest import SPEC_PATH, copy_inputs, input_file, read_sheet, run_cli, run_report
 
 
 def test_quarterly_ladder_values_are_shown_as_typed() -> None:
@@ -348,3 +348,147 @@ def test_a_source_link_never_leads_out_of_the_input_folder(tmp_path: Path) -> No
     for target in targets:
         steps = posixpath.normpath("output/" + target.replace("\\", "/"))
         assert steps.startswith("input_xlsx/"), target
+
+
+def _ringkasan_layout(path: Path) -> dict[str, Any]:
+    """The printed layout of a workbook's Ringkasan (its first sheet) as the file says it:
+    row heights (px), page breaks (the first row of each new page), the print area's last
+    row, and each chart's title, top and bottom (row, px into it) and category rows."""
+    with zipfile.ZipFile(path) as z:
+        sheet = z.read("xl/worksheets/sheet1.xml").decode()
+        drawing = z.read("xl/drawings/drawing1.xml").decode()
+        rels = z.read("xl/drawings/_rels/drawing1.xml.rels").decode()
+        book = z.read("xl/workbook.xml").decode()
+        targets = dict(re.findall(r'Id="(rId\d+)"[^>]*Target="\.\./charts/(chart\d+\.xml)"', rels))
+        charts = []
+        for anchor in re.findall(r"<xdr:twoCellAnchor.*?</xdr:twoCellAnchor>", drawing, re.S):
+            ((top, top_off),) = re.findall(
+                r"<xdr:from>.*?<xdr:row>(\d+)</xdr:row><xdr:rowOff>(\d+)</xdr:rowOff>", anchor
+            )
+            ((end, end_off),) = re.findall(
+                r"<xdr:to>.*?<xdr:row>(\d+)</xdr:row><xdr:rowOff>(\d+)</xdr:rowOff>", anchor
+            )
+            (rid,) = re.findall(r'r:id="(rId\d+)"', anchor)
+            chart = z.read(f"xl/charts/{targets[rid]}").decode()
+            first, last = map(
+                int, re.findall(r"<c:cat>.*?\$(\d+):\$\w+\$(\d+)</c:f>", chart, re.S)[0]
+            )
+            title = "".join(re.findall(r"<a:t>(.*?)</a:t>", chart))
+            charts.append(
+                {
+                    "title": title,
+                    "top": (int(top), int(top_off) / 9525),
+                    "end": (int(end), int(end_off) / 9525),
+                    "rows": range(first, last + 1),
+                }
+            )
+    default = float(re.search(r'defaultRowHeight="([\d.]+)"', sheet)[1])  # type: ignore[index]
+    heights = {
+        int(r) - 1: float(h) for r, h in re.findall(r'<row r="(\d+)"[^>]*ht="([\d.]+)"', sheet)
+    }
+    breaks = [int(b) for b in re.findall(r'<brk id="(\d+)"', sheet)]
+    (area_end,) = re.findall(r"Print_Area[^>]*>Ringkasan!\$A\$1:\$G\$(\d+)<", book)
+    return {
+        "px": lambda row: int(heights.get(row, default) * 4 / 3 + 0.5),
+        "breaks": breaks,
+        "last_row": int(area_end) - 1,
+        "charts": charts,
+    }
+
+
+@pytest.fixture(scope="module")
+def crowded_report(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A generated Pemda with 80 OPDs (a kabupaten counting its kecamatan) and as many
+    Sasaran as they bring, through the real ``report``: its consolidated workbook."""
+    from scripts import build_national_demo  # scripts/ is not a package dependency
+
+    base = tmp_path_factory.mktemp("ramai")
+    build_national_demo.build(1, 5, base / "root", jobs=1, opd=(80, 80), tahun=2024)
+    (folder,) = (base / "root").iterdir()
+    (spec,) = (folder / "master").iterdir()
+    result = run_cli(
+        "report",
+        "--spec",
+        str(spec),
+        "--input",
+        str(folder / "input_xlsx"),
+        "--output",
+        str(base / "out"),
+    )
+    assert result.returncode == 0, result.stderr
+    (path,) = (base / "out").glob("*_konsolidasi.xlsx")
+    return path
+
+
+def test_ringkasan_charts_name_every_bar_and_never_cross_a_page(
+    national: tuple[Path, Path, list[str]], workbook_path: Path, crowded_report: Path
+) -> None:
+    """A Pemda with more Sasaran and OPDs than the demo (30 and more) had its Sasaran chart
+    cut by the fixed page break and lying under the OPD charts, and half of its OPD bars
+    without a name (LibreOffice drops labels that would overlap). Every Ringkasan now: no
+    chart crosses a page break, no page holds more than a page, each bar has at least
+    MIN_BAR_PX for its label, and each chart family shows every Sasaran or OPD once."""
+    from pipeline.layout import printable_height_pt
+    from pipeline.workbook import ringkasan as rk
+
+    page = printable_height_pt(landscape=True) * 4 / 3 / (rk.SCALE / 100)
+    _, out, _ = national
+    paths = [workbook_path, crowded_report, *sorted(out.glob("*/*_konsolidasi.xlsx"))]
+    assert len(paths) >= 7
+    first_page: dict[Path, int] = {}
+    pieces: dict[Path, list[int]] = {}
+    for path in paths:
+        layout = _ringkasan_layout(path)
+        px, breaks = layout["px"], layout["breaks"]
+        starts = [0, *breaks]
+
+        def page_of(row: int, starts: list[int] = starts) -> int:
+            return max(i for i, s in enumerate(starts) if s <= row)
+
+        def bottom(at: tuple[int, float], px: Any = px, starts: list[int] = starts) -> float:
+            """Pixels from the top of its page to a point (row, px into it)."""
+            row, off = at
+            return sum(px(r) for r in range(starts[page_of(row)], row)) + off
+
+        families: dict[str, list[range]] = {}
+        for chart in layout["charts"]:
+            where = f"{path.name}: {chart['title'][:60]}"
+            assert page_of(chart["top"][0]) == page_of(chart["end"][0]), where
+            assert bottom(chart["end"]) <= page, where
+            height = bottom(chart["end"]) - bottom(chart["top"])
+            frame = rk.SASARAN_FRAME_PX if "per Sasaran" in chart["title"] else rk.OPD_FRAME_PX
+            assert (height - frame) / len(chart["rows"]) >= rk.MIN_BAR_PX, where
+            families.setdefault(chart["title"].split(",")[0], []).append(chart["rows"])
+        assert bottom((layout["last_row"], px(layout["last_row"]))) <= page, path.name
+        assert len(families) == 3, path.name
+        for name, parts in families.items():  # consecutive, from the first data row, no gap
+            rows = [r for part in parts for r in part]
+            assert rows == list(range(3, 3 + len(rows))), (path.name, name)
+        sasaran = families["Rata-rata capaian per Sasaran (%)"]
+        wb = openpyxl.load_workbook(path, read_only=True)
+        names = [
+            r[0]
+            for r in wb["Ringkasan"].iter_rows(min_row=3, min_col=10, max_col=10, values_only=True)
+        ]
+        wb.close()
+        assert sum(len(p) for p in sasaran) == len([n for n in names if n]), path.name
+        first_page[path] = page_of(min(c["top"][0] for c in layout["charts"]))
+        pieces[path] = [len(p) for p in families.values()]
+    # the demo's Sasaran chart stays on page 1 and each chart is one; the crowded Pemda's
+    # starts page 2, and each of its charts goes on over pages
+    assert first_page[workbook_path] == 0 and pieces[workbook_path] == [1, 1, 1]
+    assert first_page[crowded_report] == 1 and min(pieces[crowded_report]) >= 2
+
+
+def test_ringkasan_shares_the_bars_of_a_long_chart_evenly_over_pages() -> None:
+    """:func:`_parts` by hand: room 735 px a page, frame 60 px, 12 px a bar: 56 bars a page."""
+    from pipeline.workbook.ringkasan import _parts
+
+    assert _parts(30, 735, 747, 60) == [(0, 30)]
+    assert _parts(56, 735, 747, 60) == [(0, 56)]
+    assert _parts(72, 735, 747, 60) == [(0, 36), (36, 36)]  # not 56 and a last 16
+    # a first page with less room (under the text): 20 bars there, the rest shared
+    assert _parts(80, 300, 747, 60) == [(0, 20), (20, 30), (50, 30)]
+    # room kept for notes on the last page: 56 bars no longer fit on one
+    assert _parts(56, 735, 747, 60, last_room=40) == [(0, 28), (28, 28)]
+    assert _parts(0, 735, 747, 90) == [(0, 0)]

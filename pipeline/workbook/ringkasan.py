@@ -3,9 +3,11 @@
 Page 1 (A4 landscape): DRAFT or FINAL and why, the headline figures (average capaian in its
 predikat colour, serapan, both Rupiah totals labelled, submissions), the predikat distribution
 with the scale, a short *Perlu perhatian* list, and capaian per Sasaran (every Sasaran named;
-one without a bar says why). Page 2: capaian per OPD and capaian − serapan per OPD coloured by
-the efficiency band of the settings (the Efisiensi sheet's rule). The charts' data sits beside
-the page (outside the print area) and comes from :mod:`pipeline.chartdata`.
+one without a bar says why), on page 2 when page 1 has no room for so many. The next page:
+capaian per OPD and capaian − serapan per OPD coloured by the efficiency band of the settings
+(the Efisiensi sheet's rule). A chart with more bars than a page holds goes on over pages.
+The charts' data sits beside the page (outside the print area) and comes from
+:mod:`pipeline.chartdata`.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from pipeline.completeness import BELUM, DITOLAK, TANPA_REALISASI, TERLAMBAT
 from pipeline.config import Settings
 from pipeline.frames import records
 from pipeline.issues import ERROR
+from pipeline.layout import printable_height_pt
 from pipeline.score import Results
 from pipeline.workbook.base import (
     DRAFT_RED,
@@ -80,7 +83,14 @@ WIDTHS = (34, 29, 35, 2, 16, 28, 16)
 DATA_COL = 9  # the charts' data starts in column J, outside the print area
 SCALE = 85  # 9 pt prints at 7,65 pt
 MAX_LISTED = 6
-OPD_CHART_PX = 620  # height of the two OPD charts on page 2
+OPD_CHART_PX = 620  # the least height of the two OPD charts (taller for many OPDs)
+# A chart's height: its frame (title, axis) and a bar for each Sasaran or OPD; a bar never
+# thinner than MIN_BAR_PX, where its 8,5 pt label (7,2 pt printed) still fits: LibreOffice
+# drops the labels that would overlap, and a crowded chart lost every other name.
+SASARAN_FRAME_PX, SASARAN_BAR_PX = 60, 18
+OPD_FRAME_PX, OPD_BAR_PX = 90, 16
+MIN_BAR_PX = 12
+CHART_PAD_PX = 12  # between a chart and the page's end
 
 
 def low_bands(settings: Settings) -> list[str]:
@@ -181,7 +191,8 @@ def write_ringkasan(
     fmts: Formats,
     status: Status,
 ) -> None:
-    """Headline figures, Perlu perhatian, predikat counts and the native charts (2 pages)."""
+    """Headline figures, Perlu perhatian, predikat counts and the native charts (2 pages or
+    more)."""
     k = res.keseluruhan
     for col, width in enumerate(WIDTHS):
         ws.set_column(col, col, width)
@@ -364,19 +375,37 @@ def write_ringkasan(
         ws.set_row(row, row_height((f"• {line}", span)))
         ws.merge_range(row, 0, row, last, f"• {line}", bullet)
 
-    # charts: data beside the page, charts below the text (page 1) and on page 2
+    # charts: data beside the page, charts below the text and on the pages after it
     bars = chartdata.sasaran_bars(res.sasaran, settings.skala)
     where = chartdata.judul(info.nama_pemda, info.tahun)
     data_row = _chart_data(ws, fmts, bars, res, settings)
+    # Page 1 holds the Sasaran chart when it fits under the text (every Sasaran named at a
+    # readable size), else it starts page 2; the OPD charts start the next page. A chart with
+    # more bars than a page holds goes on over pages, a part on each. The rows are measured,
+    # so no chart runs over a page break.
+    page = _page_height_px()
+    breaks: list[int] = []
     chart_row = row + 1
-    ws.insert_chart(
-        chart_row,
-        0,
-        _sasaran_chart(wb, bars, settings, data_row["sasaran"], where),
-        {"x_offset": 4, "y_offset": 2},
-    )
-    page2 = chart_row + 19
-    ws.set_h_pagebreaks([page2])
+    room = page - _rows_px(ws, 0, chart_row) - CHART_PAD_PX
+    n_sasaran = data_row["sasaran"][1]
+    if room < SASARAN_FRAME_PX + MIN_BAR_PX * n_sasaran or room < 200:
+        chart_row += 1  # the text alone on page 1
+        breaks.append(chart_row)
+        room = page - CHART_PAD_PX
+    for i, (start, count) in enumerate(_parts(n_sasaran, room, page, SASARAN_FRAME_PX)):
+        most = room if i == 0 else page - CHART_PAD_PX
+        height = _chart_px(count, SASARAN_FRAME_PX, SASARAN_BAR_PX, 200, most)
+        if i:
+            breaks.append(chart_row)
+        ws.insert_chart(
+            chart_row,
+            0,
+            _sasaran_chart(wb, bars, settings, data_row["sasaran"], where, height, (start, count)),
+            {"x_offset": 4, "y_offset": 2},
+        )
+        chart_row = _row_below(ws, chart_row, height + 2) + 1
+    page2 = chart_row
+    breaks.append(page2)
     opd_rank = chartdata.peringkat_opd(res.opd, settings.skala)
     opd_eff = chartdata.efisiensi_opd(res.opd, settings)
     ws.set_row(page2, 18)
@@ -391,43 +420,56 @@ def write_ringkasan(
     ws.merge_range(
         page2 + 1, 0, page2 + 1, last, rule, fmts.get(text_wrap=True, font_color="#404040")
     )
-    ws.insert_chart(
-        page2 + 2,
-        0,
-        _opd_chart(wb, opd_rank, settings, data_row["peringkat"], where),
-        {"x_offset": 4, "y_offset": 4},
-    )
-    ws.insert_chart(
-        page2 + 2,
-        0,
-        _efficiency_chart(wb, opd_eff, settings, data_row["efisiensi"], where),
-        {"x_offset": _page_px() // 2 + 10, "y_offset": 4},
-    )
     # the OPDs the ranking leaves out, and why, under the charts
     kirim = dict(zip(kelengkapan["kode_opd"], kelengkapan["status_kirim"], strict=True))
     none = chartdata.opd_tanpa_nilai(res.opd, kirim)
-    below = page2 + 2 + OPD_CHART_PX // 20 + 1
     # ranked, but without serapan: not on the right-hand chart
     off_right = sorted(set(opd_rank["kode_opd"]) - set(opd_eff["kode_opd"]))
-    parts: list[str] = []
+    notes: list[str] = []
     if len(none):
-        parts.append(
+        notes.append(
             "Tidak diperingkat (tanpa rata-rata capaian): "
             + "; ".join(f"{r['kode_opd']} ({r['alasan']})" for r in records(none))
             + "."
         )
     if off_right:
-        parts.append(
+        notes.append(
             "Tidak ada di grafik kanan (tanpa serapan): "
             + "; ".join(f"{k} ({_no_serapan(res.program, k)})" for k in off_right)
             + "."
         )
-    if parts:
-        text = " ".join(parts)
-        ws.set_row(below, row_height((text, span)))
-        ws.merge_range(below, 0, below, last, text, fmts.get(text_wrap=True, font_color="#404040"))
+    note = " ".join(notes)
+    note_pt = row_height((note, span)) if note else 0.0
+    chart_row = page2 + 2
+    room = page - _rows_px(ws, page2, chart_row) - CHART_PAD_PX
+    n_opd = max(data_row["peringkat"][1], data_row["efisiensi"][1])
+    parts = _parts(n_opd, room, page, OPD_FRAME_PX, last_room=int(note_pt * 4 / 3))
+    for i, part in enumerate(parts):
+        if i:
+            breaks.append(chart_row)
+        own = page - CHART_PAD_PX if i else room
+        if i == len(parts) - 1:
+            own -= int(note_pt * 4 / 3)
+        height = _chart_px(part[1], OPD_FRAME_PX, OPD_BAR_PX, OPD_CHART_PX, own)
+        for chart, left in (
+            (_opd_chart(wb, opd_rank, settings, data_row["peringkat"], where, height, part), 4),
+            (
+                _efficiency_chart(
+                    wb, opd_eff, settings, data_row["efisiensi"], where, height, part
+                ),
+                _page_px() // 2 + 10,
+            ),
+        ):
+            if chart is not None:
+                ws.insert_chart(chart_row, 0, chart, {"x_offset": left, "y_offset": 4})
+        chart_row = _row_below(ws, chart_row, height + 4) + 1
+    below = chart_row
+    if note:
+        ws.set_row(below, note_pt)
+        ws.merge_range(below, 0, below, last, note, fmts.get(text_wrap=True, font_color="#404040"))
+    ws.set_h_pagebreaks(breaks)
     print_setup(ws, status, info.footer, landscape=True, scale=SCALE, repeat=None)
-    ws.print_area(0, 0, max(page2 + 40, below), last)
+    ws.print_area(0, 0, below, last)
     ws.hide_gridlines(2)
 
 
@@ -483,6 +525,58 @@ def _font_9() -> dict[str, Any]:
     return {"name": "Arial", "size": 9}
 
 
+def _page_height_px() -> int:
+    """The height of one printed A4 landscape page of this sheet, in its pixels (the unit of
+    row heights and chart sizes), a little less for the difference of applications."""
+    return int(printable_height_pt(landscape=True) * 4 / 3 / (SCALE / 100) * 0.97)
+
+
+def _rows_px(ws: Worksheet, start: int, stop: int) -> int:
+    """Pixels of rows ``start`` to ``stop - 1`` as set (xlsxwriter keeps what it was given)."""
+    sizes = ws.row_sizes
+    return sum(sizes[r][0] if r in sizes else ws.default_row_height for r in range(start, stop))
+
+
+def _row_below(ws: Worksheet, start: int, px: int) -> int:
+    """The row in which something ``px`` high placed at the top of row ``start`` ends."""
+    row, total = start, 0
+    while True:
+        total += _rows_px(ws, row, row + 1)
+        if total >= px:
+            return row
+        row += 1
+
+
+def _chart_px(bars: int, frame: int, per_bar: int, least: int, most: float) -> int:
+    """A chart's height: its frame and ``per_bar`` for each bar, ``least`` to ``most``."""
+    return int(min(max(least, frame + per_bar * bars), most))
+
+
+def _parts(
+    bars: int, first: float, page: float, frame: int, last_room: int = 0
+) -> list[tuple[int, int]]:
+    """The bars of a chart over pages: (first bar, how many) on each, at least
+    :data:`MIN_BAR_PX` a bar; ``first`` is the room on the page it starts on, ``page`` on the
+    next ones, and the last page keeps ``last_room`` free (for notes). The bars are shared
+    evenly, so that no page holds a last few alone."""
+
+    def holds(room: float) -> int:
+        return max(1, int((room - frame) // MIN_BAR_PX))
+
+    rooms = [first]
+    while True:
+        caps = [holds(r) for r in rooms[:-1]] + [holds(rooms[-1] - last_room)]
+        if sum(caps) >= bars:
+            break
+        rooms.append(page - CHART_PAD_PX)
+    out, start = [], 0
+    for i, cap in enumerate(caps):
+        count = min(cap, -(-(bars - start) // (len(caps) - i)))
+        out.append((start, count))
+        start += count
+    return out
+
+
 def _gridlines() -> dict[str, Any]:
     return {"visible": True, "line": {"color": "#D9D9D9"}}
 
@@ -490,6 +584,7 @@ def _gridlines() -> dict[str, Any]:
 def _bar_chart(
     wb: Workbook,
     data: tuple[int, int],
+    part: tuple[int, int],
     *,
     series: str,
     colours: pd.Series,
@@ -499,27 +594,53 @@ def _bar_chart(
     y_axis: dict[str, Any],
     x_axis: dict[str, Any],
     size: dict[str, int],
+    frame: int,
 ) -> Any:
-    """One horizontal bar chart of the Ringkasan: the bars from the helper columns ``data``
-    (column, rows), each in its own colour, labelled with the Indonesian number format."""
-    col, n = data
+    """One horizontal bar chart of the Ringkasan: the bars ``part`` (first, how many) of the
+    helper columns ``data`` (column, rows), each in its own colour, labelled with the
+    Indonesian number format; the labels in Arial 9, or 8,5 when the bars are thin (the
+    smallest that prints at 7 pt at the sheet's scale)."""
+    col, _ = data
+    start, count = part
+    per_bar = (size["height"] - frame) / max(1, count)
+    font = {"name": "Arial", "size": 9 if per_bar >= 15 else 8.5}
     chart = wb.add_chart({"type": "bar"})
     chart.add_series(
         {
             "name": series,
-            "categories": ["Ringkasan", 2, col, n + 1, col],
-            "values": ["Ringkasan", 2, col + 1, n + 1, col + 1],
-            "points": [{"fill": {"color": c}, "border": {"color": "#404040"}} for c in colours],
-            "data_labels": {"value": True, "num_format": label_format, "font": _font_9()},
+            "categories": ["Ringkasan", 2 + start, col, 1 + start + count, col],
+            "values": ["Ringkasan", 2 + start, col + 1, 1 + start + count, col + 1],
+            "points": [
+                {"fill": {"color": c}, "border": {"color": "#404040"}}
+                for c in colours.iloc[start : start + count]
+            ],
+            "data_labels": {"value": True, "num_format": label_format, "font": font},
             "gap": gap,
         }
     )
     chart.set_title({"name": title, "name_font": {"name": "Arial", "size": 10, "bold": True}})
     chart.set_legend({"none": True})
-    chart.set_y_axis(y_axis)
+    # every bar named: without interval_unit LibreOffice drops every other crowded label
+    chart.set_y_axis({"reverse": True, "interval_unit": 1, "num_font": font, **y_axis})
     chart.set_x_axis(x_axis)
     chart.set_size(size)
     return chart
+
+
+def _part_of(part: tuple[int, int], total: int, what: str) -> str:
+    """`` (OPD 41–80 dari 80)`` for a chart that shows a part of the bars, else ''."""
+    start, count = part
+    if count >= total:
+        return ""
+    return f" ({what} {start + 1}–{start + count} dari {total})"
+
+
+def _clip(part: tuple[int, int], total: int) -> tuple[int, int] | None:
+    """``part`` within ``total`` bars; None when it holds none of them (the empty chart of
+    no bars at all is kept: it says so)."""
+    start, count = part
+    count = min(count, total - start)
+    return (start, count) if count > 0 or start == 0 else None
 
 
 def _capaian_axis(values: pd.Series) -> dict[str, Any]:
@@ -536,39 +657,60 @@ def _capaian_axis(values: pd.Series) -> dict[str, Any]:
 
 
 def _sasaran_chart(
-    wb: Workbook, bars: pd.DataFrame, settings: Settings, data: tuple[int, int], where: str
+    wb: Workbook,
+    bars: pd.DataFrame,
+    settings: Settings,
+    data: tuple[int, int],
+    where: str,
+    height: int,
+    part: tuple[int, int],
 ) -> Any:
     cap = settings.batas_capaian
     return _bar_chart(
         wb,
         data,
+        part,
         series="Rata-rata capaian (%)",
         colours=bars["warna"],
         label_format=fmt.format_angka(settings.desimal_tampilan),
         gap=40,
         title=f"Rata-rata capaian per Sasaran (%), {where}"
-        + (f"; capaian tiap indikator dibatasi {fmt.angka_ringkas(cap, 2)}%" if cap else ""),
-        # every Sasaran named: without interval_unit LibreOffice drops every other crowded label
-        y_axis={"reverse": True, "interval_unit": 1, "num_font": _font_9()},
+        + (f"; capaian tiap indikator dibatasi {fmt.angka_ringkas(cap, 2)}%" if cap else "")
+        + _part_of(part, data[1], "Sasaran"),
+        y_axis={},
         x_axis=_capaian_axis(bars["rata_rata_capaian"]),
-        size={"width": _page_px(), "height": max(200, 60 + 18 * data[1])},
+        size={"width": _page_px(), "height": height},
+        frame=SASARAN_FRAME_PX,
     )
 
 
 def _opd_chart(
-    wb: Workbook, rank: pd.DataFrame, settings: Settings, data: tuple[int, int], where: str
+    wb: Workbook,
+    rank: pd.DataFrame,
+    settings: Settings,
+    data: tuple[int, int],
+    where: str,
+    height: int,
+    part: tuple[int, int],
 ) -> Any:
+    """The OPD ranking's bars of ``part``, or None when it holds none."""
+    own = _clip(part, data[1])
+    if own is None:
+        return None
     return _bar_chart(
         wb,
         data,
+        own,
         series="Rata-rata capaian (%)",
         colours=rank["warna"],
         label_format=fmt.format_angka(settings.desimal_tampilan),
         gap=30,
-        title=f"Rata-rata capaian per OPD (%), warna = predikat; {where}",
-        y_axis={"reverse": True, "interval_unit": 1, "num_font": _font_9()},
+        title=f"Rata-rata capaian per OPD (%), warna = predikat; {where}"
+        + _part_of(own, data[1], "peringkat"),
+        y_axis={},
         x_axis=_capaian_axis(rank["rata_rata_capaian"]),
-        size={"width": _page_px() // 2 - 10, "height": OPD_CHART_PX},
+        size={"width": _page_px() // 2 - 10, "height": height},
+        frame=OPD_FRAME_PX,
     )
 
 
@@ -578,23 +720,30 @@ def _page_px() -> int:
 
 
 def _efficiency_chart(
-    wb: Workbook, eff: pd.DataFrame, settings: Settings, data: tuple[int, int], where: str
+    wb: Workbook,
+    eff: pd.DataFrame,
+    settings: Settings,
+    data: tuple[int, int],
+    where: str,
+    height: int,
+    part: tuple[int, int],
 ) -> Any:
+    """The efficiency bars of ``part``, or None when it holds none."""
+    own = _clip(part, data[1])
+    if own is None:
+        return None
     low = float(eff["efisiensi"].min()) if len(eff) else 0.0
     return _bar_chart(
         wb,
         data,
+        own,
         series="Capaian − serapan (poin)",
         colours=eff["warna"],
         label_format=fmt.format_bertanda(settings.desimal_tampilan),
         gap=30,
-        title=f"Capaian − serapan per OPD (poin), warna = kategori efisiensi; {where}",
-        y_axis={
-            "reverse": True,
-            "interval_unit": 1,
-            "num_font": _font_9(),
-            "label_position": "low",
-        },
+        title=f"Capaian − serapan per OPD (poin), warna = kategori efisiensi; {where}"
+        + _part_of(own, data[1], "OPD"),
+        y_axis={"label_position": "low"},
         x_axis={
             # room on the left for the labels of negative bars
             "min": min(0.0, (low // 20 - 1) * 20),
@@ -602,5 +751,6 @@ def _efficiency_chart(
             "num_format": fmt.format_bertanda(0),
             "num_font": _font_9(),
         },
-        size={"width": _page_px() // 2 - 10, "height": OPD_CHART_PX},
+        size={"width": _page_px() // 2 - 10, "height": height},
+        frame=OPD_FRAME_PX,
     )
