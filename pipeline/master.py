@@ -51,6 +51,9 @@ _NATIVE_COLUMNS = re.compile(
     r"periode_akhir|tahun_laporan|batas_pengumpulan|peringkat|batas|pagu_renstra|"
     r"realisasi_rp_lalu|target_renstra|realisasi_lalu)$"
 )
+# Columns whose values are chosen from a list (naik | turun …): read in small letters, so that
+# 'Turun' or 'Nilai_Akhir' typed with a capital is the choice it names.
+_CHOICE_COLUMNS = frozenset({"polaritas", "tipe_nilai", "agregasi_tw"})
 _BULAN = {
     **{name.lower(): i for i, name in enumerate(fmt.BULAN, start=1)},
     **{name.lower()[:3]: i for i, name in enumerate(fmt.BULAN, start=1)},
@@ -334,6 +337,9 @@ def _sheet_rows(
         ]
     columns = zip(*data, strict=True) if data else ((),) * width
     cells = [_column_cells(column, n) for column, n in zip(columns, native, strict=True)]
+    for j, h in enumerate(header):
+        if h in _CHOICE_COLUMNS:
+            cells[j] = [v.lower() if type(v) is str else v for v in cells[j]]
     numbers_of_rows = list(range(2, len(data) + 2))
     # a kept number or date is never blank; every other value is stripped text already
     blank = (

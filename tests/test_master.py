@@ -558,6 +558,48 @@ def test_a_ladder_rank_that_is_no_number_or_taken_is_refused_at_its_cell(
     assert bad == [("B3", ERROR)]
 
 
+def test_a_choice_typed_with_capitals_is_the_choice_it_names(tmp_path: Path) -> None:
+    """'Turun', 'Persen', 'Nilai_Akhir' refused the whole spec ('tidak dikenal') while
+    ' turun ' was taken: a choice is now read in small letters. A polarity written out in
+    words is still refused, and told what each choice means."""
+
+    def edit(wb):
+        ws = wb["indikator"]
+        for row, values in (
+            (5, ("Turun", "Persen", "Nilai_Akhir")),
+            (6, ("NAIK", "ANGKA", "KUMULATIF")),
+        ):
+            for key, value in zip(("polaritas", "tipe_nilai", "agregasi_tw"), values, strict=True):
+                ws.cell(row, _header(ws, key)).value = value
+
+    spec, issues = _broken(tmp_path, edit)
+    assert spec is not None, [i.message for i in issues if i.severity == ERROR]
+    ws = openpyxl.load_workbook(SPEC_PATH)["indikator"]
+    codes = {r: ws.cell(r, _header(ws, "kode_indikator")).value for r in (5, 6)}
+    row = spec.indikator.set_index("kode_indikator").rename(index={v: k for k, v in codes.items()})
+    assert tuple(row.loc[5, ["polaritas", "tipe_nilai", "agregasi_tw"]]) == (
+        "turun",
+        "persen",
+        "nilai_akhir",
+    )
+    assert tuple(row.loc[6, ["polaritas", "tipe_nilai", "agregasi_tw"]]) == (
+        "naik",
+        "angka",
+        "kumulatif",
+    )
+
+    def words(wb):
+        ws = wb["indikator"]
+        ws.cell(5, _header(ws, "polaritas")).value = "Semakin kecil semakin baik"
+
+    (tmp_path / "kata").mkdir()
+    spec, issues = _broken(tmp_path / "kata", words)
+    assert spec is None
+    (issue,) = [i for i in issues if i.rule == "spec.pilihan"]
+    assert issue.cell == "E5" and issue.found == "semakin kecil semakin baik"
+    assert "turun: semakin kecil semakin baik" in issue.message
+
+
 def test_a_blank_polarity_is_refused_at_its_cell(tmp_path: Path) -> None:
     def edit(wb):
         ws = wb["indikator"]
