@@ -248,6 +248,33 @@ def test_a_template_older_than_the_spec_is_not_blamed_on_the_clerk(
     assert money["found"] == "1.863.751.850" and "," not in money["expected"]
 
 
+def test_a_polarity_changed_by_the_secretariat_is_not_called_an_edit(
+    spec: MasterSpec, tmp_path: Path
+) -> None:
+    """A spec whose polarity changed after the templates went out told each OPD 'Sel
+    terkunci Polaritas diubah', though nobody there touched it: a template made from another
+    version of the spec (its fingerprint says so) is now told that, and that nothing is to be
+    fixed. A current template whose locked cell was edited is still told it was edited."""
+    folder = copy_inputs(tmp_path)
+    for kode, made in (("BKD", "0123456789abcdef"), ("DISHUB", "")):
+        path = input_file(folder, kode)
+        wb = openpyxl.load_workbook(path)
+        ws = wb[tpl.SHEET_INDIKATOR]
+        row = tpl.HEADER_ROW + 1
+        was = ws[f"{COL['polaritas']}{row}"].value
+        ws[f"{COL['polaritas']}{row}"] = "turun" if was == "naik" else "naik"
+        if made:
+            meta = wb[tpl.SHEET_META]
+            next(r[1] for r in meta.iter_rows() if r[0].value == "sidik_spec").value = made
+        wb.save(path)
+    run = run_pemda(spec, folder)
+    found = _issues(run, "struktur.sel_terkunci_diubah").set_index("kode_opd")
+    older, edited = found.loc["BKD", "message"], found.loc["DISHUB", "message"]
+    assert "templat ini dibuat sebelum data sekretariat diubah" in older
+    assert "tidak ada yang perlu diperbaiki" in older and "Sel terkunci" not in older
+    assert edited.startswith("Sel terkunci 'Polaritas' diubah")
+
+
 def test_every_file_is_accounted_for(spec: MasterSpec, tmp_path: Path) -> None:
     folder = copy_inputs(tmp_path)
     (folder / "~$Dinas Kesehatan - Capaian Kinerja 2018.xlsx").write_bytes(b"lock")

@@ -627,7 +627,15 @@ def _check_locked(
             out.issue(
                 "struktur.sel_terkunci_diubah",
                 WARNING,
-                f"Sel terkunci '{schema.label(key)}' diubah; nilai dari data sekretariat dipakai.",
+                (
+                    f"'{schema.label(key)}' di templat ini '{show_value(raw.get(key))}', di data "
+                    f"sekretariat kini '{spec_row[spec_key]}': templat ini dibuat sebelum data "
+                    "sekretariat diubah. Nilai dari data sekretariat dipakai; tidak ada yang "
+                    "perlu diperbaiki (templat terbaru dapat diminta ke sekretariat)."
+                    if outdated
+                    else f"Sel terkunci '{schema.label(key)}' diubah; nilai dari data sekretariat "
+                    "dipakai."
+                ),
                 sheet=tpl.SHEET_INDIKATOR,
                 cell=cell_at(letters, key, r),
                 found=show_value(raw.get(key)),
