@@ -1227,10 +1227,16 @@ def list_inputs(folder: Path) -> list[Path]:
     return [e.path for e in scan_inputs(folder) if not e.problem]
 
 
+def is_lock_file(path: Path | str) -> bool:
+    """An Excel lock file (``~$name.xlsx``): made by Excel on the machine where a workbook is
+    open, never sent by anyone."""
+    return Path(path).name.startswith("~$")
+
+
 def is_candidate(path: Path) -> tuple[bool, str]:
     """Whether a file looks like an OPD template to read, else the reason it is ignored."""
     name = path.name
-    if name.startswith("~$"):
+    if is_lock_file(name):
         return False, "berkas kunci sementara Excel (~$), bukan templat"
     if name.startswith("."):
         return False, "berkas tersembunyi"

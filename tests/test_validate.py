@@ -291,6 +291,27 @@ def test_every_file_is_accounted_for(spec: MasterSpec, tmp_path: Path) -> None:
     assert berkas.loc["kosong.xlsx", "status"] == "ditolak"
 
 
+def test_an_excel_lock_file_is_no_opds_file(spec: MasterSpec, tmp_path: Path) -> None:
+    """Excel leaves '~$<name>.xlsx' beside a workbook open on the secretariat's machine. It
+    was counted as a file the OPD its name names had sent: 'Dinas Pendidikan mengirim 2
+    berkas', the OPD asked to save the lock file again. It is listed, ignored, and no OPD's."""
+    folder = copy_inputs(tmp_path)
+    path = input_file(folder, "DISDIK")
+    (folder / f"~${path.name}").write_bytes(b"lock")
+    path.write_bytes(b"")  # the OPD's own file broken: its row says what it sent
+    run = run_pemda(spec, folder)
+    berkas = run.validated.berkas.set_index("berkas")
+    assert berkas.loc[f"~${path.name}", "status"] == "diabaikan"
+    assert berkas.loc[f"~${path.name}", "kode_opd"] == ""
+    assert berkas.loc[path.name, "kode_opd"] == "DISDIK"
+    refused = _issues(run, "kelengkapan.berkas_ditolak").set_index("kode_opd")
+    message = refused.loc["DISDIK", "message"]
+    assert "mengirim 1 berkas" in message and "~$" not in message
+    assert not (
+        run.issues["message"].str.contains("~$", regex=False) & (run.issues["kode_opd"] != "")
+    ).any()
+
+
 def test_duplicate_submission_newest_wins(spec: MasterSpec, tmp_path: Path) -> None:
     folder = copy_inputs(tmp_path)
     original = input_file(folder, "DISHUB")

@@ -22,7 +22,7 @@ import pandas as pd
 
 from pipeline import template as tpl
 from pipeline.completeness import MAIL_REFUSED
-from pipeline.ingest import INPUT_SUFFIXES, LINK_OUTSIDE, Submission
+from pipeline.ingest import INPUT_SUFFIXES, LINK_OUTSIDE, Submission, is_lock_file
 from pipeline.issues import ERROR, Issue
 from pipeline.master import MasterSpec
 from pipeline.renja import triwulan_of
@@ -351,8 +351,13 @@ def complete(
     issues += receipts.issues
     directory = Directory.of(spec)
     for path, name, why in ignored:  # an ignored file is counted for the OPD its name names
-        # a folder is no OPD's file: its name is the folder's, not a claim by an OPD
-        named = "" if path.is_dir() else attributed("", Signs(directory.named(name), (), ""))
+        # a folder is no OPD's file: its name is the folder's, not a claim by an OPD; nor is
+        # an Excel lock file, made where the workbook is open, not sent
+        named = (
+            ""
+            if path.is_dir() or is_lock_file(name)
+            else attributed("", Signs(directory.named(name), (), ""))
+        )
         opd_of.setdefault(name, named)
         locked = why.startswith(("berkas tidak dapat dibuka", "tidak dapat dibuka"))
         if locked and name.lower().endswith(INPUT_SUFFIXES) and not path.is_dir():
