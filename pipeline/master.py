@@ -1324,9 +1324,10 @@ def _targets(
                 col,
                 typed,
                 f"{fmt.angka_ringkas(read.value, 6)}, atau ketik sebagai angka",
-                f"Target {year} indikator '{code}' '{typed}' dapat dibaca dua cara "
-                f"({read.catatan}); dibaca sebagai {fmt.angka_ringkas(read.value, 6)}. Ketik "
-                "sebagai angka (sel berformat Angka) bila maksudnya lain",
+                f"Target {year} indikator '{code}' '{typed}' dapat dibaca dua cara; dibaca "
+                f"sebagai {fmt.angka_ringkas(read.value, 6)} ({read.cara[0]}), bukan "
+                f"{fmt.angka_ringkas(read.lain, 6)} ({read.cara[1]}). Ketik sebagai angka (sel "
+                "berformat Angka) bila maksudnya lain",
                 "spec.angka_ambigu",
                 WARNING,
             )

@@ -55,6 +55,11 @@ _RUPIAH_DASH = re.compile(r"[,.]-$")  # Rp 5.000.000,- : no cents
 _DIGITS = re.compile(r"^[+-]?[\d.,]+$")
 
 
+# The two ambiguous forms, as an ``ambigu`` parse notes them.
+AMBIGU_KOMA = "koma desimal atau ribuan?"  # 1,234: read 1,234
+AMBIGU_TITIK = "titik ribuan atau desimal?"  # 5.000: read 5000
+
+
 @dataclass(frozen=True)
 class ParsedNumber:
     """Result of parsing one cell.
@@ -70,6 +75,21 @@ class ParsedNumber:
     kind: Kind
     persen: bool = False
     catatan: str = ""
+
+    @property
+    def lain(self) -> float | None:
+        """The other reading of an ``ambigu`` text (``5.000``: 5000 read, 5 the other; ``1,234``:
+        1,234 read, 1234 the other), else None."""
+        if self.kind != "ambigu" or self.value is None:
+            return None
+        return digits15(self.value / 1000 if self.catatan == AMBIGU_TITIK else self.value * 1000)
+
+    @property
+    def cara(self) -> tuple[str, str]:
+        """How an ``ambigu`` text was read, and how else it could be (in words)."""
+        if self.catatan == AMBIGU_TITIK:
+            return "titik sebagai pemisah ribuan", "titik sebagai koma desimal"
+        return "koma sebagai desimal", "koma sebagai pemisah ribuan"
 
 
 def _parse_plain(text: str) -> tuple[float, Kind, str]:
@@ -95,7 +115,7 @@ def _parse_plain(text: str) -> tuple[float, Kind, str]:
             whole, frac = body.split(",")
             if len(frac) == 3 and whole not in ("", "0"):
                 # 1,234 is one thousand two hundred thirty-four in English sheets.
-                return sign * float(whole + "." + frac), "ambigu", "koma desimal atau ribuan?"
+                return sign * float(whole + "." + frac), "ambigu", AMBIGU_KOMA
             return sign * float(whole + "." + frac), "teks_angka", "koma desimal"
         if _grouped(body, ","):
             return sign * float(body.replace(",", "")), "teks_angka", "koma sebagai ribuan"
@@ -105,7 +125,7 @@ def _parse_plain(text: str) -> tuple[float, Kind, str]:
             whole, frac = body.split(".")
             if len(frac) == 3 and whole not in ("", "0"):
                 # In Indonesian 5.000 is five thousand; in English it is five.
-                return sign * float(whole + frac), "ambigu", "titik ribuan atau desimal?"
+                return sign * float(whole + frac), "ambigu", AMBIGU_TITIK
             return sign * float(body), "teks_angka", "titik desimal"
         if _grouped(body, "."):
             return sign * float(body.replace(".", "")), "teks_angka", "titik ribuan"

@@ -16,6 +16,7 @@ only labels the batch).
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import importlib
 import importlib.util
@@ -44,6 +45,14 @@ def load_suite(name: str, folder: Path = EXPECTATIONS_DIR) -> dict[str, Any]:
     """An expectation suite stored as JSON."""
     data: dict[str, Any] = json.loads((folder / f"{name}.json").read_text(encoding="utf-8"))
     return data
+
+
+@functools.cache
+def rule_range(suite: str, rule: str) -> tuple[float, float]:
+    """The ``min_value`` and ``max_value`` of a stored suite's rule (e.g. the realisation,
+    in percent of the target, that ``nilai.lonjakan`` lets pass)."""
+    found = next(e for e in load_suite(suite)["expectations"] if e["meta"]["rule"] == rule)
+    return float(found["kwargs"]["min_value"]), float(found["kwargs"]["max_value"])
 
 
 class _Deferred(types.ModuleType):

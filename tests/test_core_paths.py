@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from pipeline.completeness import (
     BELUM,
@@ -63,6 +64,57 @@ def _number_by_parse(value: object) -> tuple[float, str, list[str]]:
         "teks_angka": (parsed.value, NILAI, ["nilai.teks_angka"]),
     }
     return state[parsed.kind]  # type: ignore[return-value]
+
+
+@pytest.mark.parametrize(
+    ("typed", "target", "severity", "value"),
+    [
+        # '10.985' for a target of 12,262: read 10985 it is 89.585,71 % of the target, read
+        # 10,985 it is 89,59 %; the reading taken is far off, the other plausible: not used
+        ("10.985", 12.262, "ERROR", math.nan),
+        ("1,234", 1300.0, "ERROR", math.nan),  # 1,234 is 0,09 %; 1234 is 94,92 %
+        ("-5.000", -4.0, "ERROR", math.nan),  # a negative target: the ratio is what counts
+        # the reading taken is plausible: used, with a WARNING naming the other
+        ("10.985", 11000.0, "WARNING", 10985.0),
+        ("1,234", 1.5, "WARNING", 1.234),
+        # neither is plausible (nilai.lonjakan says so), or there is no target to judge by
+        ("10.985", 1e9, "WARNING", 10985.0),
+        ("10.985", 0.0, "WARNING", 10985.0),
+        ("10.985", None, "WARNING", 10985.0),
+    ],
+)
+def test_an_ambiguous_number_is_judged_against_the_target(
+    typed: str, target: float | None, severity: str, value: float
+) -> None:
+    sub = SimpleNamespace(name="berkas.xlsx", meta={})
+    out = FileIssues(sub, "OPD")  # type: ignore[arg-type]
+    raw = {"realisasi_tahunan": typed}
+    got, state = _number(out, raw, "realisasi_tahunan", "K9", "IK10.02", target)
+    assert (math.isnan(got) and math.isnan(value)) or got == value
+    assert state == (TIDAK_SAH if math.isnan(value) else NILAI)
+    (issue,) = out.items
+    assert (issue.rule, issue.severity, issue.cell) == ("nilai.angka_ambigu", severity, "K9")
+    read, other = parse_number(typed).cara
+    assert read in issue.message and other in issue.message  # both readings named
+
+
+def test_an_ambiguous_number_message_tells_the_two_readings_apart() -> None:
+    """'dibaca sebagai 10.985' printed the reading taken exactly as the text typed."""
+    sub = SimpleNamespace(name="berkas.xlsx", meta={})
+    out = FileIssues(sub, "OPD")  # type: ignore[arg-type]
+    _number(out, {"realisasi_tahunan": "10.985"}, "realisasi_tahunan", "K9", "IK10.02", 12.262)
+    assert out.items[0].message == (
+        "'10.985' dapat dibaca dua cara: 10.985 (titik sebagai pemisah ribuan) atau 10,985 "
+        "(titik sebagai koma desimal). Dibaca 10.985, realisasi menjadi 89.585,71% dari target "
+        "12,262, jauh di luar kewajaran; dibaca 10,985, 89,59%. Nilai ini tidak dipakai. Ketik "
+        "ulang sebagai angka (sel berformat Angka, koma sebagai desimal)."
+    )
+    out = FileIssues(sub, "OPD")  # type: ignore[arg-type]
+    _number(out, {"realisasi_tahunan": "10.985"}, "realisasi_tahunan", "K9", "IK10.02", 11000.0)
+    assert out.items[0].message == (
+        "'10.985' dapat dibaca dua cara; dibaca sebagai 10.985 (titik sebagai pemisah ribuan), "
+        "bukan 10,985 (titik sebagai koma desimal). Ketik ulang sebagai angka bila salah."
+    )
 
 
 def test_a_number_cell_reads_as_parse_number_says() -> None:

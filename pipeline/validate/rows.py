@@ -14,6 +14,7 @@ fraction (``65,5%`` is stored as ``0.655``), a formula may hold an error or no s
 from __future__ import annotations
 
 import datetime as dt
+import math
 import unicodedata
 from dataclasses import replace
 from typing import Any
@@ -28,6 +29,7 @@ from pipeline.issues import ERROR, INFO, WARNING, Issue
 from pipeline.master import MasterSpec, targets_agree
 from pipeline.numbers import BATAS_WAJAR, digits15, parse_number
 from pipeline.renja import periode_label
+from pipeline.suites import rule_range
 from pipeline.validate.common import FileIssues, cell_at, show_value
 
 SpecRow = dict[str, Any]  # one spec row as plain values (see MasterSpec.indikator_rows)
@@ -343,6 +345,8 @@ def _read_realisasi(
     # read here as _number and _percent_cell read it, without a call per cell
     plain = not kualitatif and not raw.get("_rumus") and not raw.get("_rujukan")
     persen = raw.get("_persen", ())
+    # an annual value typed ambiguously is judged against the target (naik and turun)
+    target = spec_row["target_nilai"] if spec_row["polaritas"] in ("naik", "turun") else None
     for key, sel in zip(REALISASI_KEYS, _SEL_KEYS, strict=True):
         if plain:
             value = raw.get(key)
@@ -361,7 +365,9 @@ def _read_realisasi(
             target = "realisasi_teks" if key == "realisasi_tahunan" else f"{key}_teks"
             rec[target] = text
         else:
-            rec[key], state = _number(out, raw, key, cell, code)
+            rec[key], state = _number(
+                out, raw, key, cell, code, target if key == "realisasi_tahunan" else None
+            )
             if state == NILAI:
                 read = _percent_cell(out, raw, key, rec[key], spec_row, cell, code)
                 rec[key], state = (read, state) if read is not None else (np.nan, TIDAK_SAH)
@@ -695,9 +701,15 @@ def _only_compared(issue: Issue) -> Issue:
 
 
 def _number(
-    out: FileIssues, raw: dict[str, Any], key: str, cell: str, code: str = ""
+    out: FileIssues,
+    raw: dict[str, Any],
+    key: str,
+    cell: str,
+    code: str = "",
+    target: float | None = None,
 ) -> tuple[float, str]:
-    """One numeric cell: its value (NaN when none is usable) and its state."""
+    """One numeric cell: its value (NaN when none is usable) and its state. ``target``: the
+    indicator's, for an annual realisation (an ambiguous text is judged against it)."""
     if raw.get("_rumus") and _formula_problem(out, raw, key, cell, code):
         return np.nan, TIDAK_SAH
     if raw.get("_rujukan") and key in raw["_rujukan"]:
@@ -759,11 +771,33 @@ def _number(
         return np.nan, TIDAK_SAH
     assert parsed.value is not None
     if parsed.kind == "ambigu":
+        read, other = parsed.cara
+        alt = parsed.lain
+        assert alt is not None
+        if _wrong_reading(parsed.value, alt, target):
+            assert target is not None
+            out.issue(
+                "nilai.angka_ambigu",
+                ERROR,
+                f"'{value}' dapat dibaca dua cara: {show_value(parsed.value)} ({read}) atau "
+                f"{show_value(alt)} ({other}). Dibaca {show_value(parsed.value)}, realisasi "
+                f"menjadi {fmt.persen(parsed.value / target * 100)} dari target "
+                f"{show_value(target)}, jauh di luar kewajaran; dibaca {show_value(alt)}, "
+                f"{fmt.persen(alt / target * 100)}. Nilai ini tidak dipakai. Ketik ulang "
+                "sebagai angka (sel berformat Angka, koma sebagai desimal).",
+                sheet=sheet,
+                cell=cell,
+                found=str(value),
+                expected=f"angka yang tidak dapat dibaca dua cara (mis. {show_value(alt)})",
+                kode_indikator=code,
+            )
+            return np.nan, TIDAK_SAH
         out.issue(
             "nilai.angka_ambigu",
             WARNING,
-            f"'{value}' dapat dibaca dua cara ({parsed.catatan}); dibaca sebagai "
-            f"{show_value(parsed.value)}. Ketik ulang sebagai angka bila salah.",
+            f"'{value}' dapat dibaca dua cara; dibaca sebagai {show_value(parsed.value)} "
+            f"({read}), bukan {show_value(alt)} ({other}). Ketik ulang sebagai angka bila "
+            "salah.",
             sheet=sheet,
             cell=cell,
             found=str(value),
@@ -783,6 +817,20 @@ def _number(
             kode_indikator=code,
         )
     return parsed.value, NILAI
+
+
+def _wrong_reading(value: float, other: float, target: float | None) -> bool:
+    """Whether an ambiguous text's reading is implausible against the target and its other
+    reading is not (``nilai.lonjakan``'s range, in percent of the target): which one the OPD
+    meant cannot be told, and the reading taken would be scored far off."""
+    if target is None or not math.isfinite(target) or target == 0:
+        return False
+    low, high = rule_range("realisasi_indikator", "nilai.lonjakan")
+
+    def plausible(x: float) -> bool:
+        return low <= x / target * 100 <= high
+
+    return not plausible(value) and plausible(other)
 
 
 def _rupiah_as_percent(

@@ -7,7 +7,6 @@ The frames the suites run on are built by :func:`realisasi_frame`, :func:`anggar
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -21,7 +20,7 @@ from pipeline.frames import looked_up, records, suite_view, taken
 from pipeline.issues import ERROR, WARNING, Issue
 from pipeline.master import MasterSpec
 from pipeline.score import effective_values
-from pipeline.suites import failures_to_issues, load_suite, run_suite_many
+from pipeline.suites import failures_to_issues, load_suite, rule_range, run_suite_many
 from pipeline.validate.crossfile import used_values
 from pipeline.validate.rows import REALISASI_KEYS
 
@@ -115,13 +114,10 @@ def _lowest_quarter(frame: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
     return pd.Series(lowest, index=index, dtype=float), pd.Series(named, index=index, dtype=kind)
 
 
-@functools.cache
 def _jump_floor() -> float:
     """The lowest realisation, in percent of the target, that ``nilai.lonjakan`` lets pass
     (the suite's own ``min_value``)."""
-    suite = load_suite("realisasi_indikator")
-    rule = next(e for e in suite["expectations"] if e["meta"]["rule"] == "nilai.lonjakan")
-    return float(rule["kwargs"]["min_value"])
+    return rule_range("realisasi_indikator", "nilai.lonjakan")[0]
 
 
 def realisasi_frame(realisasi: pd.DataFrame, spec: MasterSpec) -> pd.DataFrame:
