@@ -1127,10 +1127,33 @@ def _scored(
         tree, on=["kode_sasaran", *keys], how="left"
     )
     ind = compare_previous(score_indicators(joined, settings, tangga), previous)
-    ind = ind.sort_values([*keys, "kode_sasaran", "kode_indikator", "kode_opd"], kind="stable")
+    # in the spec's order: its Sasaran as listed, each one's indicators as listed (as text,
+    # S10 came between S1 and S2)
+    sasaran = tree[[*keys, "kode_sasaran"]].drop_duplicates()
+    listed = spec_indikator[[*keys, "kode_indikator"]].drop_duplicates()
+    ind = (
+        ind.merge(
+            sasaran.assign(_urut_sasaran=range(len(sasaran))),
+            on=[*keys, "kode_sasaran"],
+            how="left",
+        )
+        .merge(
+            listed.assign(_urut_indikator=range(len(listed))),
+            on=[*keys, "kode_indikator"],
+            how="left",
+        )
+        .sort_values([*keys, "_urut_sasaran", "_urut_indikator", "kode_opd"], kind="stable")
+        .drop(columns=["_urut_sasaran", "_urut_indikator"])
+    )
     prog = spec_program.rename(columns={"uraian": "uraian_program"})
-    prog = prog.merge(anggaran.drop(columns=["kode_opd"]), on=["kode_program", *keys], how="left")
-    prog = program_serapan(prog).sort_values([*keys, "kode_program"], kind="stable")
+    prog = prog.assign(_urut_program=range(len(prog))).merge(
+        anggaran.drop(columns=["kode_opd"]), on=["kode_program", *keys], how="left"
+    )
+    prog = (
+        program_serapan(prog)
+        .sort_values([*keys, "_urut_program"], kind="stable")  # the spec's order
+        .drop(columns="_urut_program")
+    )
     return ind, prog
 
 

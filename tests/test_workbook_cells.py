@@ -480,6 +480,28 @@ def test_ringkasan_charts_name_every_bar_and_never_cross_a_page(
     assert first_page[crowded_report] == 1 and min(pieces[crowded_report]) >= 2
 
 
+def test_indicators_follow_the_spec_order_not_the_text_order(crowded_report: Path) -> None:
+    """The Indikator sheet sorted its codes as text: S1, S10, S11 … S19, S2, S20 (the
+    Sasaran, Efisiensi and Tabel Bab III sheets follow the spec). Every table of indicators
+    and programs now lists them in the spec's order."""
+    (spec_path,) = (crowded_report.parent.parent / "root").glob("*/master/*.xlsx")
+    spec = openpyxl.load_workbook(spec_path, read_only=True)
+    listed = {
+        name: [r[0] for r in spec[name].iter_rows(min_row=2, values_only=True) if r[0]]
+        for name in ("sasaran", "indikator", "program")
+    }
+    spec.close()
+    assert "S10" in listed["sasaran"]  # codes whose text order is not the spec's
+    indikator = read_sheet(crowded_report, "Indikator")
+    sasaran = list(dict.fromkeys(indikator["Kode Sasaran"]))
+    assert sasaran == [s for s in listed["sasaran"] if s in set(sasaran)]
+    for kode, rows in indikator.groupby("Kode Sasaran", sort=False):  # within a Sasaran
+        codes = list(dict.fromkeys(rows["Kode Indikator"]))
+        assert codes == [c for c in listed["indikator"] if c in set(codes)], kode
+    programs = list(dict.fromkeys(read_sheet(crowded_report, "Anggaran")["Kode Program"]))
+    assert programs == [p for p in listed["program"] if p in set(programs)]
+
+
 def test_ringkasan_shares_the_bars_of_a_long_chart_evenly_over_pages() -> None:
     """:func:`_parts` by hand: room 735 px a page, frame 60 px, 12 px a bar: 56 bars a page."""
     from pipeline.workbook.ringkasan import _parts
