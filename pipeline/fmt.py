@@ -52,6 +52,8 @@ def angka(value: float | None, desimal: int = 2, kosong: str = "-") -> str:
     assert value is not None
     if math.isinf(value):
         return "∞" if value > 0 else "-∞"
+    if value == 0:  # -0 (a typed '-0', 0 × -1) is 0: a spreadsheet cell has no negative zero
+        value = 0.0
     if abs(value) >= BATAS_WAJAR:  # beyond any real figure: shown as Excel shows it, 1E+300
         return _swap(f"{value:.6G}")
     scaled = abs(value) * 10.0 ** max(0, desimal)

@@ -176,7 +176,8 @@ _REMEMBERED = 64  # texts up to this long are remembered (numbers are short; a c
 @functools.lru_cache(maxsize=1 << 16)
 def _parse_text(value: str) -> ParsedNumber:
     """:func:`parse_number` of a text (remembered: the same few texts recur in every file)."""
-    text = _INVISIBLE.sub("", value.replace("\u00a0", " ")).strip()
+    # a no-break space as a space; the minus sign (U+2212: Word's autocorrect, pasted) as '-'
+    text = _INVISIBLE.sub("", value.replace("\u00a0", " ").replace("\u2212", "-")).strip()
     if text == "":
         return ParsedNumber(None, "kosong")
     if " ".join(text.lower().split()) in TIDAK_TERSEDIA:

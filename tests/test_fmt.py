@@ -109,3 +109,12 @@ def test_numbers_are_rounded_as_the_cells_beside_them_show(
 )
 def test_times_read_the_indonesian_way(text: str, shown: str) -> None:
     assert fmt.waktu(text) == shown
+
+
+def test_a_negative_zero_is_shown_as_zero() -> None:
+    """'-0' typed in a budget cell reads as -0.0 and was shown 'Rp -0' in a message; a cell
+    has no negative zero. A small negative shown as zero keeps its sign, as the cell does."""
+    assert fmt.rupiah(-0.0) == "Rp 0"
+    assert fmt.angka(-0.0, 2) == "0,00" and fmt.persen(-0.0) == "0,00%"
+    assert fmt.angka_ringkas(-0.0) == "0" and fmt.bertanda(-0.0) == "0"
+    assert fmt.angka(-0.001, 2) == "-0,00"

@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from pipeline.fmt import angka as format_id
-from pipeline.numbers import parse_number
+from pipeline.numbers import ParsedNumber, parse_number
 
 
 @pytest.mark.parametrize(
@@ -152,3 +152,11 @@ def test_remembered_parses_keep_every_value_apart():
         assert parse_target(80.0, "naik", None)["target_nilai"] == 80.0
         assert parse_target("WTP", "kualitatif", ["WTP", "WDP"])["error"] == ""
         assert parse_target("WTP", "kualitatif", ["WDP"])["error"] != ""
+
+
+def test_a_minus_sign_typed_as_the_unicode_minus_is_a_minus() -> None:
+    """'−0,002' (U+2212, from Word's autocorrect) was 'bukan angka' with no hint that the sign
+    was the problem, while full-width digits were read."""
+    assert parse_number("\u22120,002") == ParsedNumber(-0.002, "teks_angka", False, "koma desimal")
+    assert parse_number("\u221212,5%").value == -12.5
+    assert parse_number("5\u22123").kind == "bukan_angka"  # not a number, as '5-3' is not
