@@ -807,6 +807,36 @@ def test_a_logical_value_is_quoted_as_the_sheet_shows_it(spec: MasterSpec, tmp_p
     assert "TRUE" in " ".join(at["found"]) and "True" not in " ".join(at["message"])
 
 
+def test_an_indicator_code_typed_over_is_named_as_the_indicator_it_is(
+    spec: MasterSpec, tmp_path: Path
+) -> None:
+    """IK04.01 typed as 'IK04.1' on its own row, the locked uraian intact: the row was called a
+    row added by hand ('Jangan menambah baris') and IK04.01 a row deleted. It is now one
+    ERROR at the code cell naming the indicator the row is, and nothing else of either."""
+    folder = copy_inputs(tmp_path)
+    path = input_file(folder, "BKD")
+    row = _row_of(path, "IK04.01")
+    _edit(path, tpl.SHEET_INDIKATOR, f"A{row}", "IK04.1")
+    run = run_pemda(spec, folder)
+    mine = run.issues[run.issues["file"] == path.name]
+    assert not mine["rule"].isin(["struktur.baris_sisipan", "struktur.indikator_hilang"]).any()
+    (edited,) = mine[mine["rule"] == "struktur.kode_diubah"].to_dict("records")
+    assert (edited["severity"], edited["cell"], edited["found"], edited["expected"]) == (
+        ERROR,
+        f"A{row}",
+        "IK04.1",
+        "IK04.01",
+    )
+    assert "Kembalikan kodenya menjadi 'IK04.01'" in edited["message"]
+    ind = run.results.indikator.set_index("kode_indikator")
+    assert ind.loc["IK04.01", "status"] == schema.STATUS_BELUM_LAPOR  # not used
+    # a code that fits no missing indicator's uraian is still a row added by hand
+    _edit(path, tpl.SHEET_INDIKATOR, f"C{row}", "Uraian lain")
+    again = run_pemda(spec, folder)
+    mine = again.issues[again.issues["file"] == path.name]
+    assert mine[mine["cell"] == f"A{row}"]["rule"].tolist() == ["struktur.baris_sisipan"]
+
+
 def test_a_total_row_is_a_warning_another_opds_code_an_error(
     spec: MasterSpec, tmp_path: Path
 ) -> None:

@@ -198,6 +198,8 @@ def extract_realisasi(
     twice = _duplicates(out, raws, "kode_indikator", sheet, letters)
     template = _record_template(sub.name, kode_opd, letters)
     cells = _record_cells(letters)
+    codes_in_file = {raw["kode_indikator"] for raw in raws}
+    renamed: dict[str, str] = {}  # an indicator's code: what its row's code was typed as
     for raw in raws:
         r = raw["_row"]
         code = raw["kode_indikator"]
@@ -225,6 +227,23 @@ def extract_realisasi(
                     found=code,
                     expected="kode dari templat",
                     kode_indikator=code,
+                )
+            elif (meant := _edited_code(raw, expected, codes_in_file)) is not None:
+                # the row of an indicator of this OPD, its locked uraian intact, whose code
+                # was typed over (IK02.03 as IK02.3): said so, at the code cell
+                renamed[meant] = code
+                out.issue(
+                    "struktur.kode_diubah",
+                    ERROR,
+                    f"Kode indikator di baris {r} diubah menjadi '{code}'; uraiannya "
+                    f"('{expected[meant]['uraian']}') adalah indikator '{meant}'. Realisasi baris "
+                    f"ini tidak dipakai (dianggap belum lapor). Kembalikan kodenya menjadi "
+                    f"'{meant}'.",
+                    sheet=sheet,
+                    cell=cell_at(letters, "kode_indikator", r),
+                    found=code,
+                    expected=meant,
+                    kode_indikator=meant,
                 )
             else:  # no indicator's code at all: a row added by hand (a total, a note)
                 out.issue(
@@ -266,7 +285,7 @@ def extract_realisasi(
             _no_data_issue(out, rec, raw, code)
         rows.append(rec)
     for code in expected:
-        if code not in seen:
+        if code not in seen and code not in renamed:
             out.issue(
                 "struktur.indikator_hilang",
                 WARNING,
@@ -282,6 +301,22 @@ def extract_realisasi(
 
 _SEL_KEYS = tuple(f"sel_{k}" for k in REALISASI_KEYS)
 _RECORD_CELLS = ("capaian_opd", "faktor_penghambat", *REALISASI_KEYS)  # keys with a sel_ cell
+
+
+def _edited_code(
+    raw: dict[str, Any], expected: dict[str, SpecRow], codes_in_file: set[str]
+) -> str | None:
+    """The indicator a row with an unknown code is, when its locked uraian is exactly one of
+    the OPD's indicators whose code is nowhere in the file (its code was typed over)."""
+    uraian = raw.get("uraian_indikator")
+    if not uraian:
+        return None
+    found = [
+        code
+        for code, row in expected.items()
+        if code not in codes_in_file and _same_text(uraian, row["uraian"])
+    ]
+    return found[0] if len(found) == 1 else None
 
 
 def _record_template(berkas: str, kode_opd: str, letters: dict[str, str]) -> dict[str, Any]:
