@@ -381,7 +381,7 @@ def _read_realisasi(
     plain = not kualitatif and not raw.get("_rumus") and not raw.get("_rujukan")
     persen = raw.get("_persen", ())
     # an annual value typed ambiguously is judged against the target (naik and turun)
-    target = spec_row["target_nilai"] if spec_row["polaritas"] in ("naik", "turun") else None
+    judged_by = spec_row["target_nilai"] if spec_row["polaritas"] in ("naik", "turun") else None
     for key, sel in zip(REALISASI_KEYS, _SEL_KEYS, strict=True):
         if plain:
             value = raw.get(key)
@@ -401,7 +401,7 @@ def _read_realisasi(
             rec[target] = text
         else:
             rec[key], state = _number(
-                out, raw, key, cell, code, target if key == "realisasi_tahunan" else None
+                out, raw, key, cell, code, judged_by if key == "realisasi_tahunan" else None
             )
             if state == NILAI:
                 read = _percent_cell(out, raw, key, rec[key], spec_row, cell, code)
