@@ -110,7 +110,8 @@ def test_a_target_that_reads_two_ways_is_warned(tmp_path: Path) -> None:
     assert [(i.sheet, i.severity, i.found) for i in found] == [("indikator", WARNING, "72.160")]
     assert "72.160" in found[0].message and "dua cara" in found[0].message
     # the reading taken told apart from the other (72.160 read as typed)
-    assert "dibaca sebagai 72.160 (titik sebagai pemisah ribuan), bukan 72,16 (" in found[0].message
+    told = "dibaca sebagai 72.160 (titik sebagai pemisah ribuan), bukan 72,16 ("
+    assert told in found[0].message
 
 
 def test_unknown_sasaran_and_polarity_and_target_off_ladder(tmp_path: Path) -> None:
