@@ -42,6 +42,14 @@ def printable_height_pt(landscape: bool, paper: tuple[float, float] = A4_PT) -> 
     return (paper[0] if landscape else paper[1]) - (MARGIN_TOP_IN + MARGIN_BOTTOM_IN) * 72
 
 
+def page_room_pt(
+    scale: float, landscape: bool = True, paper: tuple[float, float] = A4_PT
+) -> float:
+    """The rows' height one printed page holds at ``scale`` %, in the sheet's points, a little
+    less for the difference of applications (Excel and LibreOffice round row heights apart)."""
+    return printable_height_pt(landscape, paper) * 100 / scale * 0.97
+
+
 def min_scale(font_pt: float = FONT_PT) -> int:
     """The smallest print scale (%) that keeps ``font_pt`` text at :data:`DESIGN_PT` (just
     above the 7 pt floor)."""

@@ -33,8 +33,8 @@ from pipeline.layout import (
     MARGIN_TOP_IN,
     fit_scale,
     footer_pt,
+    page_room_pt,
     panels,
-    printable_height_pt,
     row_height,
     text_room_pt,
     text_width_pt,
@@ -352,7 +352,7 @@ def write_table(
     ws.autofilter(first, 0, max(last, first), len(cols) - 1)
     print_setup(ws, status, footer, landscape=True, scale=scale, repeat=(0, first), a3=a3)
     if even_pages:
-        page = printable_height_pt(landscape=True, paper=paper) * 100 / scale * 0.97
+        page = page_room_pt(scale, paper=paper)
         room = page - banner - header
         together = [*heights[:-1], heights[-1] + kept] if heights else heights
         ws.set_h_pagebreaks([first + 1 + i for i in even_breaks(together, room)])

@@ -20,7 +20,7 @@ from pipeline import __version__, fmt, sanitize
 from pipeline.atomic import atomic_path
 from pipeline.config import Scale
 from pipeline.frames import records
-from pipeline.layout import printable_height_pt, row_height
+from pipeline.layout import page_room_pt, row_height
 from pipeline.workbook.base import (
     HEADER_ROW,
     WORKBOOK_OPTIONS,
@@ -469,7 +469,7 @@ def _ringkasan(
     # Pemda left uncounted; a blank line and the folders not run, when there are any).
     not_run = pemda[~pemda["status"].isin(("FINAL", "DRAFT"))]
     after = 3 if len(not_run) else 1
-    room = printable_height_pt(landscape=True) * 100 / RINGKASAN_SCALE * 0.97
+    room = page_room_pt(RINGKASAN_SCALE)
     used = used_above + DEFAULT_ROW_PT * (row - heights_set + after)
     shown = 0
     for rec in records(drafts.head(DRAFT_TOP)):

@@ -25,7 +25,7 @@ from pipeline.completeness import BELUM, DITOLAK, TANPA_REALISASI, TERLAMBAT
 from pipeline.config import Settings
 from pipeline.frames import records
 from pipeline.issues import ERROR
-from pipeline.layout import printable_height_pt
+from pipeline.layout import page_room_pt
 from pipeline.score import Results
 from pipeline.workbook.base import (
     DRAFT_RED,
@@ -528,7 +528,7 @@ def _font_9() -> dict[str, Any]:
 def _page_height_px() -> int:
     """The height of one printed A4 landscape page of this sheet, in its pixels (the unit of
     row heights and chart sizes), a little less for the difference of applications."""
-    return int(printable_height_pt(landscape=True) * 4 / 3 / (SCALE / 100) * 0.97)
+    return int(page_room_pt(SCALE) * 4 / 3)
 
 
 def _rows_px(ws: Worksheet, start: int, stop: int) -> int:
