@@ -1396,8 +1396,9 @@ def _plausible_target(
     column: str,
 ) -> None:
     """WARNINGs for a target that cannot be meant: outside the indicator's plausible range
-    (:func:`_plausible_bounds`), or a ``naik`` target ≤ 0 (capaian cannot be computed: the
-    indicator gets the edge-case status)."""
+    (:func:`_plausible_bounds`), a ``naik`` target ≤ 0 or a ``turun`` target < 0 (capaian
+    cannot be computed: the indicator gets the edge-case status; a ``turun`` target of 0 is
+    meant, zero cases, and scores 100 when none happened)."""
     lo, hi, persen = bounds
     nilai = target["target_nilai"]
     outside = False
@@ -1435,6 +1436,20 @@ def _plausible_target(
             "target > 0",
             f"Target {year} indikator '{code}' bernilai {target['target_teks']}: capaian naik "
             "(R/T) tidak dapat dihitung dan indikator ini akan berstatus 'tidak dapat dihitung'",
+            "spec.target_nol",
+            WARNING,
+        )
+    if nilai is not None and nilai < 0 and rec["polaritas"] == "turun":
+        code = rec["kode_indikator"]
+        check.add(
+            "indikator",
+            rec["_row"],
+            column,
+            target["target_teks"],
+            "target ≥ 0",
+            f"Target {year} indikator '{code}' bernilai {target['target_teks']}: capaian turun "
+            "dari target negatif tidak bermakna dan indikator ini akan berstatus 'tidak dapat "
+            "dihitung'",
             "spec.target_nol",
             WARNING,
         )

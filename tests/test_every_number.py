@@ -375,6 +375,12 @@ def test_impossible_spec_values_are_flagged_where_they_are(tmp_path: Path) -> No
     assert spec is not None
     zero = [i for i in issues if i.rule == "spec.target_nol"]
     assert [(i.cell, i.severity) for i in zero] == [("J6", WARNING)]
+    # lower is better: a target of 0 (zero cases) is meant; a negative one is not
+    for target, cells in ((0, []), (-2, ["J3"])):
+        spec, issues = _spec_issues(tmp_path, indikator=_indikator_with("K2", target_2024=target))
+        assert spec is not None
+        zero = [i for i in issues if i.rule == "spec.target_nol"]
+        assert [i.cell for i in zero] == cells
 
 
 def test_a_zero_target_gets_the_edge_case_status(tmp_path: Path) -> None:
