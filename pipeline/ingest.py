@@ -252,6 +252,13 @@ def sniff(path: Path, head: bytes, package: _Package | None = None) -> tuple[str
                     "dapat diperiksa di format ini. Buka di LibreOffice atau Excel lalu simpan "
                     "sebagai Buku Kerja Excel (.xlsx) dari templat"
                 )
+            locked = _locked_part(zf)
+            if locked and "xl/workbook.xml" in names:
+                return "zip_rusak", (
+                    f"bagian '{locked.filename}' berkas ini dikunci kata sandi zip atau "
+                    "dikompresi dengan cara yang tidak dipakai Excel (7-Zip?); kirim buku kerja "
+                    "seperti disimpan Excel, tanpa dikompresi ulang"
+                )
             declared = _declarations(zf)
             if declared:
                 return "xml_entitas", (
@@ -468,11 +475,34 @@ _DECLARATION = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
 _BY_NAME = operator.attrgetter("filename")
 
 
+def _locked_part(zf: zipfile.ZipFile) -> zipfile.ZipInfo | None:
+    """The first member locked with a zip password, or compressed otherwise than stored or
+    deflated (the only two an Excel package uses; 7-Zip's PPMd cannot be read here at all);
+    None when there is none. A workbook holding one is refused; an archive of workbooks
+    refuses that member alone (:func:`pipeline.mail.message.open_zip`)."""
+    for info in zf.infolist():
+        if info.is_dir():
+            continue
+        if info.flag_bits & 0x1 or info.compress_type not in (
+            zipfile.ZIP_STORED,
+            zipfile.ZIP_DEFLATED,
+        ):
+            return info
+    return None
+
+
 def _declarations(zf: zipfile.ZipFile) -> str:
     """The first part of the package (any member, not only the sheets the reader opens) that
-    declares a DOCTYPE or an ENTITY; '' when none does. UTF-16 parts are read as such."""
+    declares a DOCTYPE or an ENTITY; '' when none does. UTF-16 parts are read as such. A
+    member locked or compressed another way (:func:`_locked_part`) is not read: the readers
+    cannot open it either."""
     for info in sorted(zf.infolist(), key=_BY_NAME):
         if info.is_dir() or info.filename.endswith((".bin", ".png", ".jpeg", ".jpg", ".emf")):
+            continue
+        if info.flag_bits & 0x1 or info.compress_type not in (
+            zipfile.ZIP_STORED,
+            zipfile.ZIP_DEFLATED,
+        ):
             continue
         data = zf.read(info)
         if data[:2] in (b"\xff\xfe", b"\xfe\xff"):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import hashlib
 import io
 import json
 import os
@@ -190,10 +191,13 @@ def test_a_new_message_alone_is_fetched_later(server: Dovecot, first_runs) -> No
         _at(1, 3),
     )
     done = intake.ambil(_spec(), folder, env=server.env())
-    assert done.messages == 1 and done.statuses == {"duplikat": 1}
+    # the bytes BKD sent are saved again for BPBD, not a 'duplikat' of BKD's file: the report
+    # tells BPBD it sent another OPD's file, and its own file is never taken for BKD's copy
+    assert done.messages == 1 and done.statuses == {"disimpan": 1}
     newest = ledger.read_ledger(folder)[-1]
     assert (newest.kode_opd, newest.opd_meta, newest.opd_nama_berkas) == ("BPBD", "BKD", "BPBD")
-    assert newest.duplikat_dari == f"20190122-020000_BKD_{BKD}"
+    assert (newest.duplikat_dari, newest.sha256) == ("", hashlib.sha256(other).hexdigest())
+    assert newest.alasan == "_meta berkas menyebut OPD BKD, pengirim terdaftar untuk BPBD"
     server.deliver(
         make_eml("bpbd@binjaikota.example", "Lagi", [(BPBD, other + b"\n")], _at(2, 3), "<m9@u>"),
         _at(2, 3),
@@ -243,7 +247,8 @@ def test_report_follows_the_ledger(server: Dovecot, first_runs, tmp_path: Path) 
     workbook = out / "1275_2018_konsolidasi.xlsx"
 
     first, newer = f"20190121-030000_DINKES_{DINKES}", f"20190227-030000_DINKES_{DINKES}"
-    wrong = f"20190302-030000_BPBD_{BPBD}"  # BPBD mailed the file of BKD (earlier test)
+    # BPBD mailed the file of BKD, then a copy of it changed (earlier test): both its own
+    wrong_same, wrong = f"20190301-030000_BPBD_{BPBD}", f"20190302-030000_BPBD_{BPBD}"
     kel = read_sheet(workbook, "Kelengkapan").set_index("Kode OPD")
     dinkes = kel.loc["DINKES"]
     assert dinkes["Status Pengiriman"] == "terlambat"
@@ -268,9 +273,10 @@ def test_report_follows_the_ledger(server: Dovecot, first_runs, tmp_path: Path) 
     issues = read_sheet(workbook, "Validasi")
     sender = issues[issues["Aturan"] == "kiriman.opd_pengirim"]
     assert sender[["Tingkat", "Kode OPD", "Berkas", "Sheet", "Sel"]].values.tolist() == [
-        ["ERROR", "BPBD", wrong, "_meta", "B4"]
+        ["ERROR", "BPBD", wrong_same, "_meta", "B4"],
+        ["ERROR", "BPBD", wrong, "_meta", "B4"],
     ]
-    assert sender["Ditemukan"].tolist() == ["_meta: BKD; pengirim: bpbd@binjaikota.example"]
+    assert sender["Ditemukan"].tolist() == ["_meta: BKD; pengirim: bpbd@binjaikota.example"] * 2
     late = issues[(issues["Aturan"] == "kelengkapan.terlambat") & (issues["Kode OPD"] == "DINKES")]
     assert late["Pesan"].tolist() == [
         "Berkas diterima lewat surel 27 Februari 2019, setelah batas pengumpulan 15 Februari 2019."

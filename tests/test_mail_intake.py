@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from pipeline import ingest
 from pipeline.isolate import Limits
 from pipeline.mail import intake, ledger, message
 from pipeline.master import MasterSpec
@@ -583,3 +584,137 @@ def test_a_message_whose_refusal_fails_too_is_still_recorded(
     assert [p.name for p in folder.iterdir() if p.suffix == ".xlsx"] == [
         f"20190121-080000_DINKES_{DINKES}"
     ]
+
+
+BAPPEDA = "Badan Perencanaan Pembangunan Daerah - Capaian Kinerja 2018.xlsx"
+
+
+def test_a_neighbours_file_mailed_first_does_not_block_the_opds_own(
+    spec: MasterSpec, tmp_path: Path
+) -> None:
+    """DISDIK mails BAPPEDA's workbook by mistake (entered for DISDIK, refused by the report);
+    a day later BAPPEDA mails the same bytes itself: they are BAPPEDA's submission, not a
+    'duplikat' of the file entered for DISDIK (BAPPEDA could never get in)."""
+    folder = tmp_path / "masuk"
+    folder.mkdir()
+    workbook = (INPUT_DIR / BAPPEDA).read_bytes()
+    for n, sender in enumerate(("disdik", "bappeda", "bappeda"), start=1):
+        (folder / f"{n}.eml").write_bytes(
+            make_eml(
+                f"{sender}@binjaikota.example",
+                f"Ke-{n}",
+                [(BAPPEDA, workbook)],
+                SENT + dt.timedelta(days=n),
+                f"<{n}@x>",
+            )
+        )
+    job = _intake(spec, folder)
+    job.take_in_files()
+    job.ledger.close()
+    rows = ledger.read_ledger(folder)
+    assert [(r.kode_opd, r.status) for r in rows] == [
+        ("DISDIK", "disimpan"),
+        ("BAPPEDA", "disimpan"),
+        ("BAPPEDA", "duplikat"),  # its own copy sent twice is one submission
+    ]
+    assert rows[2].duplikat_dari == rows[1].nama_simpan
+    saved = {r.kode_opd for r in ledger.received_files(folder).values()}
+    assert saved == {"DISDIK", "BAPPEDA"}
+
+
+def test_an_earlier_version_sent_again_after_a_newer_one_is_the_newest(
+    spec: MasterSpec, tmp_path: Path
+) -> None:
+    """v1, then v2, then v1 again: the OPD went back to v1 (as the feedback of a superseded
+    file tells it to): v1 is saved again under the third message's time, so the report takes
+    it. v1 sent again while it is already the newest stays a 'duplikat'."""
+    folder = tmp_path / "masuk"
+    folder.mkdir()
+    v1 = (INPUT_DIR / DINKES).read_bytes()
+    v2 = _zip({"x": b"versi kedua"})  # other bytes; what they hold does not matter here
+    for n, data in enumerate((v1, v2, v1, v1), start=1):
+        (folder / f"{n}.eml").write_bytes(
+            make_eml(
+                "dinkes@binjaikota.example",
+                f"Ke-{n}",
+                [(f"dinkes_{n}.xlsx", data)],
+                SENT + dt.timedelta(days=n),
+                f"<{n}@x>",
+            )
+        )
+    job = _intake(spec, folder)
+    job.take_in_files()
+    job.ledger.close()
+    rows = ledger.read_ledger(folder)
+    assert [r.status for r in rows] == ["disimpan", "disimpan", "disimpan", "duplikat"]
+    assert rows[2].nama_simpan.startswith("20190124-") and rows[2].sha256 == rows[0].sha256
+    assert rows[3].duplikat_dari == rows[2].nama_simpan
+    # an older message of v1 found later (a saved .eml dated before v2) changes nothing
+    (folder / "0.eml").write_bytes(
+        make_eml("dinkes@binjaikota.example", "Lama", [("lama.xlsx", v1)], SENT, "<0@x>")
+    )
+    again = _intake(spec, folder)
+    again.take_in_files()
+    again.ledger.close()
+    assert ledger.read_ledger(folder)[-1].status == "duplikat"
+
+
+def test_a_locked_or_7zip_member_refuses_that_member_alone() -> None:
+    """A password-locked member, or one compressed with 7-Zip's PPMd, refused the whole mail
+    with an English exception name (the workbook beside it was lost): now only that member is
+    refused, in Indonesian, and the workbook beside it is taken."""
+    workbook = (INPUT_DIR / DINKES).read_bytes()
+    data = bytearray(_zip({"terkunci.xlsx": workbook, DINKES: workbook}))
+    # mark the first member encrypted (flag bit 0), in its local header and central record
+    data[6] |= 0x1
+    central = data.find(b"PK\x01\x02")
+    data[central + 8] |= 0x1
+    items = message.open_zip(message.Attachment("arsip.zip", bytes(data)))
+    assert [(i.name, bool(i.problem)) for i in items] == [
+        ("terkunci.xlsx", True),
+        (DINKES, False),
+    ]
+    assert "kata sandi" in items[0].problem and items[1].data == workbook
+    ppmd = bytearray(_zip({"ppmd.xlsx": workbook, DINKES: workbook}))
+    ppmd[8:10] = (98).to_bytes(2, "little")  # compression method 98: PPMd
+    central = ppmd.find(b"PK\x01\x02")
+    ppmd[central + 10 : central + 12] = (98).to_bytes(2, "little")
+    items = message.open_zip(message.Attachment("arsip.zip", bytes(ppmd)))
+    assert [(i.name, bool(i.problem)) for i in items] == [("ppmd.xlsx", True), (DINKES, False)]
+    assert "7-Zip" in items[0].problem
+
+
+def test_a_workbook_with_a_locked_part_is_refused_in_indonesian(tmp_path: Path) -> None:
+    workbook = bytearray((INPUT_DIR / DINKES).read_bytes())
+    workbook[6] |= 0x1  # its first part locked with a zip password
+    central = workbook.find(b"PK\x01\x02")
+    workbook[central + 8] |= 0x1
+    path = tmp_path / "x.xlsx"
+    path.write_bytes(bytes(workbook))
+    jenis, problem = ingest.sniff(path, bytes(workbook[:8]))
+    assert jenis == "zip_rusak" and "kata sandi zip" in problem
+
+
+def test_winmail_dat_says_what_outlook_did() -> None:
+    problem = message.name_problem("winmail.dat")
+    assert "Outlook" in problem and "RTF" in problem
+
+
+def test_a_reply_answers_the_newest_real_message_not_one_dated_2099(
+    spec: MasterSpec, tmp_path: Path
+) -> None:
+    folder = tmp_path / "masuk"
+    folder.mkdir()
+    workbook = (INPUT_DIR / DINKES).read_bytes()
+    future = dt.datetime(2099, 1, 1, tzinfo=dt.UTC)
+    for n, sent in ((1, future), (2, SENT)):
+        (folder / f"{n}.eml").write_bytes(
+            make_eml(
+                "dinkes@binjaikota.example", f"Ke-{n}", [(DINKES, workbook)], sent, f"<{n}@x>"
+            )
+        )
+    job = _intake(spec, folder)
+    job.take_in_files()
+    job.ledger.close()
+    found = ledger.last_message(folder, "DINKES")
+    assert found is not None and found.message_id == "<2@x>"

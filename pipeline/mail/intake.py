@@ -15,10 +15,11 @@ message goes through :func:`take_in`:
    the OPD it claims; the file name gives another hint. Both are recorded. The OPD a file is
    entered for comes from the sender; only an address the spec lists for several OPDs is
    resolved by the ``_meta`` claim, then by the file name.
-4. Bytes already saved (same SHA-256, in the ledger or in the input folder) are not saved again
-   (``duplikat``); otherwise the file is written atomically as
-   ``<received UTC yyyymmdd-hhmmss>_<kode_opd>_<original name made safe>`` (``disimpan``), never
-   over a different file.
+4. Bytes already saved for the same OPD (same SHA-256, in the ledger, or in the input folder
+   by hand) are not saved again (``duplikat``), unless the OPD sent another file since: going
+   back to an earlier version makes it the newest again. Otherwise the file is written
+   atomically as ``<received UTC yyyymmdd-hhmmss>_<kode_opd>_<original name made safe>``
+   (``disimpan``), never over a different file.
 
 Nothing on the mail server is changed: the folder is opened read-only (``EXAMINE``) and bodies
 are fetched with ``BODY.PEEK``.
@@ -139,7 +140,8 @@ class Intake:
     echo: Echo
     summary: Summary = field(default_factory=Summary)
     senders: dict[str, list[str]] = field(default_factory=dict)
-    on_disk: dict[str, str] = field(default_factory=dict)  # sha256 → name in the input folder
+    # sha256 → names in the input folder holding those bytes
+    on_disk: dict[str, list[str]] = field(default_factory=dict)
     _written: list[Path] = field(default_factory=list)  # files saved for the message being taken
 
     def __post_init__(self) -> None:
@@ -148,7 +150,7 @@ class Intake:
             if path.suffix.lower() in MESSAGE_SUFFIXES or path.stat().st_size > 64 << 20:
                 continue
             digest = hashlib.sha256(path.read_bytes()).hexdigest()
-            self.on_disk.setdefault(digest, path.relative_to(self.input_dir).as_posix())
+            self.on_disk.setdefault(digest, []).append(path.relative_to(self.input_dir).as_posix())
 
     # -- one message -------------------------------------------------------------------------
 
@@ -164,7 +166,7 @@ class Intake:
         (disk full, read-only, no permission) ends it with one sentence (exit 8), as every
         message after it would fail the same way.
         """
-        before = (copy.deepcopy(self.summary), dict(self.on_disk))
+        before = (copy.deepcopy(self.summary), copy.deepcopy(self.on_disk))
         self._written = []
         try:
             self._take_in(letter, source, commit)
@@ -361,20 +363,49 @@ class Intake:
             stem, dot, suffix = name.rpartition(".")
             target = folder / (f"{stem}_{n}.{suffix}" if dot else f"{name}_{n}")
         recovered = target.exists()  # same bytes, same name: written by a run that was killed
-        earlier = self.ledger.saved_with_hash(digest, label)
+        earlier = self.ledger.saved_with_hash(digest, label, row["kode_opd"])
         if earlier and not (folder / earlier).is_file():
             earlier = ""  # saved before, then removed from the folder: this copy is saved
         if not earlier and not quarantine and not recovered:
-            earlier = self.on_disk.get(digest, "")
+            # a file placed by hand, or saved for this OPD; never one entered for another OPD
+            # (a neighbour that mailed this OPD's file first would block its own submission)
+            earlier = next(
+                (
+                    name
+                    for name in self.on_disk.get(digest, [])
+                    if self.ledger.entered_for(name) in (None, row["kode_opd"])
+                ),
+                "",
+            )
+        if earlier and not quarantine and self._sent_back(row["kode_opd"], digest, letter):
+            earlier = ""  # an older version sent again after a newer one: now the newest
         if earlier:
             return {**row, "status": lg.DUPLIKAT, "duplikat_dari": earlier}
         if not recovered:
             with atomic_path(target) as tmp:
                 tmp.write_bytes(att.data)
             self._written.append(target)
-        if not quarantine:
-            self.on_disk.setdefault(digest, target.name)
+        if not quarantine and target.name not in self.on_disk.setdefault(digest, []):
+            self.on_disk[digest].append(target.name)
         return {**row, "status": status, "nama_simpan": target.name, "folder": label}
+
+    def _sent_back(self, kode_opd: str, digest: str, letter: Letter) -> bool:
+        """Whether these bytes, saved for ``kode_opd`` before, come after another file of that
+        OPD: the OPD went back to an earlier version (the feedback of a superseded file asks
+        for exactly this), and the newest file wins by receipt time. The bytes are saved again
+        under this message's time, so the report takes them as the newest."""
+        when = lg.receipt_time(letter.diterima, letter.dikirim)
+        if not when:
+            return False
+        saved = [
+            (time, name, sha)
+            for name, sha, time in self.ledger.saved_for(kode_opd)
+            if (self.input_dir / name).is_file()
+        ]
+        if not saved:
+            return False
+        newest_time, _, newest_sha = max(saved)
+        return newest_sha != digest and when > newest_time
 
     # -- message files in the input folder ---------------------------------------------------
 

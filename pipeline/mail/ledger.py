@@ -286,14 +286,37 @@ class Ledger:
         ).fetchone()
         return row is not None
 
-    def saved_with_hash(self, sha256: str, folder: str) -> str:
-        """The saved name of an earlier attachment with these bytes in ``folder``, or ''."""
+    def saved_with_hash(self, sha256: str, folder: str, kode_opd: str) -> str:
+        """The saved name of an earlier attachment with these bytes in ``folder`` entered for
+        ``kode_opd`` ('' in quarantine), or ''. The same bytes entered for another OPD (an OPD
+        that mailed a neighbour's file, refused for it) are no earlier copy of this OPD's."""
         row = self.conn.execute(
             "SELECT nama_simpan FROM lampiran WHERE sha256 = ? AND folder = ? "
-            "AND status IN (?, ?) ORDER BY id DESC LIMIT 1",
-            (sha256, folder, DISIMPAN, KARANTINA),
+            "AND kode_opd = ? AND status IN (?, ?) ORDER BY id DESC LIMIT 1",
+            (sha256, folder, kode_opd, DISIMPAN, KARANTINA),
         ).fetchone()
         return str(row[0]) if row else ""
+
+    def entered_for(self, nama_simpan: str) -> str | None:
+        """The OPD a file saved into the input folder was entered for; None for a file the
+        ledger did not save (placed there by hand)."""
+        row = self.conn.execute(
+            "SELECT kode_opd FROM lampiran WHERE nama_simpan = ? AND folder = ? AND status = ? "
+            "ORDER BY id DESC LIMIT 1",
+            (nama_simpan, FOLDER_INPUT, DISIMPAN),
+        ).fetchone()
+        return str(row[0]) if row else None
+
+    def saved_for(self, kode_opd: str) -> list[tuple[str, str, str]]:
+        """``(nama_simpan, sha256, receipt time)`` of every file saved into the input folder
+        for ``kode_opd`` (receipt time as :func:`receipt_time` gives it)."""
+        rows = self.conn.execute(
+            "SELECT l.nama_simpan, l.sha256, s.diterima, s.dikirim FROM lampiran AS l "
+            "JOIN surat AS s ON s.id = l.surat_id WHERE l.kode_opd = ? AND l.folder = ? "
+            "AND l.status = ? ORDER BY l.id",
+            (kode_opd, FOLDER_INPUT, DISIMPAN),
+        ).fetchall()
+        return [(str(n), str(h), receipt_time(str(d), str(k))) for n, h, d, k in rows]
 
     def add_message(self, conn: sqlite3.Connection, surat: dict[str, Any]) -> int:
         """Insert a ``surat`` row inside an open transaction; returns its id."""
@@ -516,15 +539,25 @@ def last_message(input_dir: Path, kode_opd: str) -> MessageRecord | None:
         for m in read_messages(input_dir)
         if m.message_id and (m.id in entered or m.opd_pengirim.split(";") == [kode_opd])
     ]
-    mine.sort(key=lambda m: (m.diterima or _utc_text(m.dikirim), m.id))
+    now = dt.datetime.now(dt.UTC)
+    mine.sort(key=lambda m: (receipt_time(m.diterima, m.dikirim, now), m.id))
     return mine[-1] if mine else None
 
 
-def _utc_text(iso: str) -> str:
+FUTURE_SLACK = dt.timedelta(days=1)  # time zones: a time up to a day ahead is not "future"
+
+
+def receipt_time(diterima: str, dikirim: str, now: dt.datetime | None = None) -> str:
+    """When a message arrived, ISO text in UTC: the server's receipt time, else its ``Date:``;
+    '' when neither is known or it lies more than a day after ``now`` (a sender's clock set to
+    2099 does not make its message the newest, as the report does not rank such a file
+    newest either). Texts of one form: they sort in time order."""
     try:
-        return iso_utc(dt.datetime.fromisoformat(iso))
+        when = diterima or (iso_utc(dt.datetime.fromisoformat(dikirim)) if dikirim else "")
     except ValueError:
         return ""
+    limit = iso_utc((now or dt.datetime.now(dt.UTC)) + FUTURE_SLACK)
+    return when if when and when <= limit else ""
 
 
 def sent_replies(input_dir: Path) -> dict[tuple[str, str], str]:

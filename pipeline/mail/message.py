@@ -96,6 +96,12 @@ def name_problem(name: str) -> str:
     if "/" in name or "\\" in name or _DRIVE.match(name) or name.strip() in (".", ".."):
         return "nama berkas mencoba keluar dari folder (memuat / \\ .. atau nama drive)"
     suffix = Path(name).suffix.lower()
+    if name.strip().lower() == "winmail.dat":
+        return (
+            "lampiran dibungkus Outlook dalam winmail.dat (surel berformat RTF), sehingga buku "
+            "kerja di dalamnya tidak dapat dibuka; kirim ulang dengan format surel HTML atau "
+            "Teks Biasa (Outlook: Format Teks), atau lampirkan buku kerja dalam arsip .zip"
+        )
     if suffix not in ACCEPTED_SUFFIXES:
         shown = suffix or "tanpa ekstensi"
         return (
@@ -449,11 +455,20 @@ def open_zip(att: Attachment) -> list[Attachment]:
                 else:
                     problem = name_problem(base) or size_problem(info.file_size)
                 if not problem and info.flag_bits & 0x1:
-                    problem = "berkas di dalam arsip dilindungi kata sandi"
+                    problem = (
+                        "berkas di dalam arsip dilindungi kata sandi; kirim ulang tanpa kata "
+                        "sandi (lampirkan .xlsx-nya langsung)"
+                    )
                 data = b""
                 if not problem:
                     try:
                         data = zf.read(info)
+                    except NotImplementedError:
+                        problem = (
+                            "berkas di dalam arsip dikompresi dengan cara yang tidak dapat "
+                            "dibuka (mis. PPMd dari 7-Zip); lampirkan .xlsx-nya langsung atau "
+                            "buat arsip .zip biasa"
+                        )
                     except (zipfile.BadZipFile, OSError, RuntimeError, ValueError) as exc:
                         problem = f"berkas di dalam arsip rusak ({type(exc).__name__})"
                 out.append(Attachment(inner, data, from_zip=att.name, problem=problem))
