@@ -296,6 +296,21 @@ def test_negative_quarter_of_a_kumulatif_indicator(spec: MasterSpec, tmp_path: P
     assert row["ditolak"] and not any(r["ditolak"] for r in k if r is not row)
 
 
+def test_negative_quarter_of_another_indicator_is_kept_and_said(
+    spec: MasterSpec, tmp_path: Path
+) -> None:
+    """Not kumulatif: a negative K can be meant (a growth, an inflation), so it is used, but
+    said at its cell (it was accepted without a word, and a turun one scores above 200 %)."""
+    edit = {("P021.02", "k_tw1"): -5, ("P021.02", "rp_tw1"): 1_000_000}
+    (k, _, _, issues), rows = _renja_issues(spec.with_periode("TW1"), tmp_path, edit)
+    found = [i for i in issues if i.rule == "renja.k_negatif"]
+    assert [(i.cell, i.severity, i.found) for i in found] == [
+        (_cell(rows, "P021.02", "k_tw1"), "WARNING", "-5")
+    ]
+    row = next(r for r in k if r["kode_indikator"] == "IP021.02")
+    assert row["k_tw1"] == -5 and not row["ditolak"]
+
+
 def test_rp_without_k_and_k_without_rp(spec: MasterSpec, tmp_path: Path) -> None:
     edit = {
         ("P016", "rp_tw1"): 1_000_000,  # Rp, no K in TW I

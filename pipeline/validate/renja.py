@@ -551,6 +551,26 @@ def extract_renja(
                         kode_indikator=kode_ind,
                     )
                     v = math.nan
+                elif v < 0:  # kept (a growth or inflation can fall below 0), but said
+                    out.issue(
+                        "renja.k_negatif",
+                        WARNING,
+                        f"Realisasi K TW {ROMAWI[q - 1]} indikator '{kode_ind}' bernilai "
+                        f"{show_value(v)} ({spec_ind['satuan']}): jumlah dan sebagian besar "
+                        "ukuran tidak dapat negatif"
+                        + (
+                            ", dan pada indikator turun nilai negatif menaikkan capaian di "
+                            "atas 200%"
+                            if spec_ind.get("polaritas") == "turun"
+                            else ""
+                        )
+                        + ". Periksa tanda minusnya; bila memang negatif, biarkan.",
+                        sheet=sheet,
+                        cell=cells[q - 1],
+                        found=show_value(v),
+                        expected="angka ≥ 0, kecuali ukuran yang memang dapat negatif",
+                        kode_indikator=kode_ind,
+                    )
                 v = _percent_scale(out, v, spec_ind, unit, (cells[q - 1], q, kode_ind))
                 if _erred(out, before):
                     refused.append(ROMAWI[q - 1])
