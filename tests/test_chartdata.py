@@ -232,3 +232,19 @@ def test_capaian_axis_reaches_past_the_highest_bar() -> None:
         ([1000.0], (1200.0, 200.0)),
     ]:
         assert chartdata.sumbu_capaian(pd.Series(values, dtype=float)) == axis, values
+
+
+@pytest.mark.parametrize(
+    ("scale", "expected"),
+    [
+        ("permendagri_54_2010", ["Rendah", "Sangat Rendah"]),
+        ("permenpan_88_2021", ["C", "D"]),  # it read CC, C, D: three of seven
+        ("permendagri_86_2017", ["R", "SR"]),
+    ],
+)
+def test_perlu_perhatian_names_the_two_lowest_bands(scale: str, expected: list[str]) -> None:
+    from pipeline.workbook.ringkasan import low_bands
+
+    settings, issues = build_settings({"skala_predikat": scale})
+    assert not issues
+    assert low_bands(settings) == expected

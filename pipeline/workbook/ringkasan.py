@@ -94,10 +94,10 @@ CHART_PAD_PX = 12  # between a chart and the page's end
 
 
 def low_bands(settings: Settings) -> list[str]:
-    """The bands a leader must look at: the lower part of the scale (Rendah, Sangat Rendah on
-    the default scale)."""
+    """The bands a leader must look at: the two lowest of the scale (Rendah, Sangat Rendah on
+    the default scale; C, D on PermenPAN-RB 88/2021; the lowest alone on a scale of two)."""
     bands = [b.label for b in settings.skala.bands]
-    return bands[len(bands) // 2 + 1 :]
+    return bands[max(1, len(bands) - 2) :]
 
 
 def _listing(items: list[str]) -> str:
