@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 import functools
 import math
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -258,9 +259,11 @@ def build_settings(
                 f"{len(scale.bands)} label dipisah ';' (dari atas ke bawah)",
             )
         else:
+            # the title names the scale's own labels ("AA sampai D"): named as relabelled
+            title = re.sub(r"\s*\([^()]*\bsampai\b[^()]*\)$", "", scale.judul)
             scale = Scale(
                 scale.key,
-                scale.judul,
+                f"{title} (label diganti: {labels[0]} sampai {labels[-1]})",
                 tuple(
                     Band(label, b.batas, b.aturan, b.warna)
                     for label, b in zip(labels, scale.bands, strict=True)

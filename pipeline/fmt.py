@@ -81,13 +81,16 @@ def angka_ringkas(value: float | None, maks_desimal: int = 4, kosong: str = "") 
     return "0" if text in ("-0", "") else text
 
 
-def bertanda(value: float | None, desimal_maks: int = 2, kosong: str = "-") -> str:
-    """A difference with its sign: ``+17,34``, ``-5``, ``0`` (trailing zeros dropped)."""
+def bertanda(
+    value: float | None, desimal_maks: int = 2, kosong: str = "-", tetap: bool = False
+) -> str:
+    """A difference with its sign: ``+17,34``, ``-5``, ``0`` (trailing zeros dropped; with
+    ``tetap`` always ``desimal_maks`` decimals, ``+10,540``, as the cells beside it show)."""
     if _missing(value):
         return kosong
     assert value is not None
-    text = angka_ringkas(value, desimal_maks)
-    return text if text.startswith("-") or text == "0" else f"+{text}"
+    text = angka(value, desimal_maks) if tetap else angka_ringkas(value, desimal_maks)
+    return text if text.startswith("-") or not text.strip("0,") else f"+{text}"
 
 
 def persen(value: float | None, desimal: int = 2, kosong: str = "-") -> str:

@@ -819,7 +819,10 @@ class Results:
                 predikat=settings.skala.classify(value),
                 min_capaian=means.min(),
                 max_capaian=means.max(),
-                metode=f"rata-rata dari {len(means)} rata-rata Sasaran ({method_text(settings)})",
+                # the overall figure is a plain mean of the Sasaran averages; the method in
+                # brackets is each Sasaran's (it read as if the overall one were weighted)
+                metode=f"rata-rata sederhana dari {len(means)} rata-rata Sasaran (tiap Sasaran: "
+                f"{method_text(settings)})",
             )
         # counted from plain lists: a pandas comparison per status costs more than the count
         status = indikator["status"].tolist()

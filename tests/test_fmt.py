@@ -61,6 +61,10 @@ def test_dates_signs_and_ordinals() -> None:
     assert fmt.bertanda(17.3421) == "+17,34"
     assert fmt.bertanda(-5) == "-5"
     assert fmt.bertanda(0.0) == "0"
+    # as the cells beside it show them: every decimal of desimal_tampilan (10,540, not 10,54)
+    assert fmt.bertanda(10.54, 3, tetap=True) == "+10,540"
+    assert fmt.bertanda(0.0, 3, tetap=True) == "0,000"
+    assert fmt.bertanda(-3.2, 0, tetap=True) == "-3"
     assert [fmt.urutan(n) for n in (1, 2, 4, 8, 9, 11, 14, 21)] == [
         "Pertama",
         "Kedua",

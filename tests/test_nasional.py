@@ -1030,7 +1030,7 @@ def test_pemda_averaged_alike_over_other_counts_are_not_counted_as_unlike() -> N
             ("2", f"{capped} dari 174 indikator"),
             ("3", f"{capped} dari 1043 indikator"),
             ("4", "rata-rata sederhana, tanpa batas capaian dari 174 indikator"),
-            ("5", f"rata-rata dari 9 rata-rata Sasaran ({capped})"),
+            ("5", f"rata-rata sederhana dari 9 rata-rata Sasaran (tiap Sasaran: {capped})"),
         )
     ]
     head = summary.headline(summary.pemda_table(rows), summary.national_scale())

@@ -323,6 +323,13 @@ def test_labels_are_configurable_and_counted() -> None:
     )
     assert not issues
     assert settings.skala.classify(94.0) == "Sangat Baik"
+    assert settings.skala.judul == (
+        "Permendagri 54/2010 (dibuat kontinu) (label diganti: Sangat Baik sampai Sangat Rendah)"
+    )
+    pan, _ = build_settings(
+        {"skala_predikat": "permenpan_88_2021", "label_predikat": "1;2;3;4;5;6;7"}
+    )  # its own labels are no longer "AA sampai D"
+    assert pan.skala.judul == "PermenPAN-RB 88/2021 (label diganti: 1 sampai 7)"
     _, bad = build_settings({"label_predikat": "A;B"})
     assert bad[0].cell == "label_predikat"
 
@@ -415,7 +422,10 @@ def test_overall_average_of_sasaran_means() -> None:
     by_sas = build_results(*args, settings, spec.tangga)
     means = by_sas.sasaran["rata_rata_capaian"].dropna()
     assert by_sas.keseluruhan["rata_rata_capaian"] == pytest.approx(means.mean())
-    assert "Sasaran" in by_sas.keseluruhan["metode"]
+    assert by_sas.keseluruhan["metode"] == (
+        f"rata-rata sederhana dari {len(means)} rata-rata Sasaran (tiap Sasaran: rata-rata "
+        "sederhana, capaian dibatasi 120%)"
+    )
     # every indicator exactly on target (a zero target counts 100 under turun)
     assert by_ind.keseluruhan["rata_rata_capaian"] == pytest.approx(100.0)
 

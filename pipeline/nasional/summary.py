@@ -156,7 +156,8 @@ def headline(pemda: pd.DataFrame, scale: Scale) -> dict[str, Any]:
 
 
 # ``metode`` ends with how many indicators (or Sasaran) were averaged ("… dari 527 indikator",
-# "rata-rata dari 12 rata-rata Sasaran (…)"): a count every Pemda has its own of, not a method.
+# "rata-rata sederhana dari 12 rata-rata Sasaran (…)"): a count every Pemda has its own of, not
+# a method.
 _COUNT = re.compile(r"\bdari \d+ ")
 
 

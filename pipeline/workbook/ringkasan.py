@@ -264,7 +264,8 @@ def write_ringkasan(
         if part
     )
     efisiensi_line = (
-        f"capaian − serapan {fmt.bertanda(eff_rec.get('efisiensi'), settings.desimal_tampilan)} "
+        "capaian − serapan "
+        f"{fmt.bertanda(eff_rec.get('efisiensi'), settings.desimal_tampilan, tetap=True)} "
         "poin: "
         f"{eff_rec.get('kategori_efisiensi') or '-'}"
         if eff_rec
