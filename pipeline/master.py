@@ -760,7 +760,8 @@ def _parse_target(value: object, polaritas: str, ladder: list[str] | None) -> di
         out.update(target_teks="", error="target kosong")
         return out
     if polaritas == "kualitatif":
-        if not ladder or out["target_teks"] not in ladder:
+        # no ladder: said once at the indicator's tangga cell, not again at every target
+        if ladder and out["target_teks"] not in ladder:
             out["error"] = "nilai pada tangga: " + ", ".join(ladder or [])
         return out
     if polaritas == "range":
@@ -1774,6 +1775,7 @@ def _read_draft(path: Path) -> _Draft:
         steps.sort(key=lambda s: (s[0], math.isnan(s[1]), 0.0 if math.isnan(s[1]) else s[1]))
         for name, _, value in steps:
             tangga.setdefault(str(name), []).append(value)
+        _check_ladder_values(names, t.column("nilai"), t.column("_row"), check)
 
     target_cols = sorted(
         (c for c in check.headers["indikator"] if _TARGET_COL.match(c)), key=lambda c: c
@@ -1811,7 +1813,13 @@ def _read_draft(path: Path) -> _Draft:
                 "tangga",
                 rec["tangga"],
                 "nama tangga di sheet 'tangga'",
-                "Indikator kualitatif memerlukan tangga (urutan nilai) yang dikenal",
+                "Indikator kualitatif memerlukan tangga (urutan nilai) yang dikenal"
+                + (
+                    ""
+                    if "tangga" in tables
+                    else "; master spec tidak memiliki sheet 'tangga': tambahkan sheet itu "
+                    "(kolom tangga, peringkat, nilai), satu baris per nilai"
+                ),
                 "spec.tangga",
             )
         if rec["polaritas"] == "kualitatif" and rec["agregasi_tw"] != "nilai_akhir":
@@ -1918,19 +1926,7 @@ def _read_draft(path: Path) -> _Draft:
                 "spec.satuan",
                 WARNING,
             )
-    for name, ladder in tangga.items():
-        if len(set(ladder)) != len(ladder):
-            check.issues.append(
-                Issue(
-                    rule="spec.tangga",
-                    severity=ERROR,
-                    file=path.name,
-                    sheet="tangga",
-                    found=name,
-                    expected="nilai unik per tangga",
-                    message=f"Tangga '{name}' memuat nilai ganda.",
-                )
-            )
+    _shared_names(check, opd)
     used_opd = set(c for codes in indikator["kode_opd_list"] for c in codes) | set(
         program["kode_opd"]
     )
@@ -1977,6 +1973,116 @@ def _without_row(frame: pd.DataFrame) -> pd.DataFrame:
     out = frame.copy(deep=False)
     del out["_row"]
     return out
+
+
+LIST_MAX = 255  # characters Excel keeps of a dropdown list typed into a data validation
+
+
+def _check_ladder_values(
+    names: list[Any], values: list[Any], rows: list[int], check: _Checker
+) -> None:
+    """Each value once per ladder (the second named at its cell), without a comma (Excel's
+    dropdown splits its list at commas: the template offered pieces of the value, and refused
+    the value typed whole), and each ladder's list short enough for a dropdown."""
+    seen: dict[tuple[str, str], int] = {}
+    length: dict[str, tuple[int, int]] = {}
+    for name, value, row in zip(names, values, rows, strict=True):
+        text = _text(value)
+        if not text:
+            continue
+        first = seen.setdefault((str(name), text.casefold()), row)
+        if first != row:
+            check.add(
+                "tangga",
+                row,
+                "nilai",
+                text,
+                "nilai unik per tangga",
+                f"Nilai '{text}' sudah ada di tangga '{name}' (baris {first}); setiap nilai "
+                "satu kali per tangga",
+                "spec.tangga",
+            )
+        if "," in text:
+            check.add(
+                "tangga",
+                row,
+                "nilai",
+                text,
+                "nilai tanpa koma",
+                f"Nilai tangga '{text}' memuat koma: daftar pilihan di templat OPD memisahkan "
+                "nilai dengan koma, sehingga nilai ini terpotong; pakai tanda lain (misalnya "
+                "' - ' atau ';')",
+                "spec.tangga",
+            )
+        total, start = length.get(str(name), (0, row))
+        length[str(name)] = (total + len(text) + (1 if total else 0), start)
+    for name, (total, row) in length.items():
+        if total > LIST_MAX:
+            check.add(
+                "tangga",
+                row,
+                "nilai",
+                name,
+                f"nilai-nilai tangga paling banyak {LIST_MAX} karakter bersama",
+                f"Nilai-nilai tangga '{name}' bersama {total} karakter, lebih dari {LIST_MAX} "
+                "yang dapat dimuat daftar pilihan Excel: templat OPD tidak memiliki daftar "
+                "pilihan untuk indikator ini dan OPD mengetik nilainya; persingkat nilainya",
+                "spec.tangga_panjang",
+                WARNING,
+            )
+
+
+def _shared_names(check: _Checker, opd: _Table) -> None:
+    """An alias that is also another OPD's code, name or alias names no OPD: a WARNING at its
+    cell, and it is not used to recognise files (a clerk's own file named 'Dinas …' was
+    refused as the other OPD's). Two OPDs of one name: a WARNING at the second."""
+    if "alias" not in opd or "nama_opd" not in opd:
+        return
+    codes, names = opd.column("kode_opd"), opd.column("nama_opd")
+    aliases, rows = opd.column("alias"), opd.column("_row")
+    owners: dict[str, set[str]] = {}
+    for code, name, alias in zip(codes, names, aliases, strict=True):
+        for text in [code, name, *str(alias or "").split(";")]:
+            if normalise_name(text):
+                owners.setdefault(normalise_name(text), set()).add(str(code))
+    first_name: dict[str, tuple[str, int]] = {}
+    column = opd.cells[opd.columns.index("alias")]
+    for i, (code, name, alias, row) in enumerate(zip(codes, names, aliases, rows, strict=True)):
+        key = normalise_name(name)
+        other = first_name.setdefault(key, (str(code), row)) if key else (str(code), row)
+        if other[0] != str(code):
+            check.add(
+                "opd",
+                row,
+                "nama_opd",
+                str(name),
+                "nama OPD yang unik",
+                f"Nama OPD '{name}' sama dengan nama OPD {other[0]} (baris {other[1]}): berkas "
+                "yang dinamai dengan nama ini tidak dapat dikenali dari namanya; bedakan namanya",
+                "spec.nama_ganda",
+                WARNING,
+            )
+        kept: list[str] = []
+        dropped: list[str] = []
+        for text in str(alias or "").split(";"):
+            others = owners.get(normalise_name(text), set()) - {str(code)}
+            (dropped if others and normalise_name(text) else kept).append(text.strip())
+            if others and normalise_name(text):
+                shared_with = ", ".join(sorted(others))
+                check.add(
+                    "opd",
+                    row,
+                    "alias",
+                    str(alias),
+                    "alias yang hanya menyebut OPD ini",
+                    f"Alias '{text.strip()}' OPD {code} juga kode, nama atau alias OPD "
+                    f"{shared_with}: alias ini tidak dipakai untuk mengenali berkas (berkas OPD "
+                    "mana pun yang dinamai dengannya tidak dapat dikenali); hapus atau perjelas",
+                    "spec.alias_ganda",
+                    WARNING,
+                )
+        if dropped:
+            column[i] = ";".join(t for t in kept if t)
 
 
 def normalise_name(text: object) -> str:

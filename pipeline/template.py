@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from xlsxwriter.utility import xl_col_to_name
 from xlsxwriter.worksheet import Worksheet
@@ -442,20 +442,7 @@ def build_template(spec: MasterSpec, kode_opd: str, path: Path) -> Path:
             if c.kind != "angka":
                 continue
             if ladder and c.key.startswith("realisasi"):
-                ws.data_validation(
-                    row,
-                    col,
-                    row,
-                    col,
-                    {
-                        "validate": "list",
-                        "source": ladder,
-                        "input_title": "Pilih nilai",
-                        "input_message": "Pilih dari daftar: " + ", ".join(ladder),
-                        "error_title": "Nilai tidak dikenal",
-                        "error_message": "Pilih salah satu: " + ", ".join(ladder),
-                    },
-                )
+                ws.data_validation(row, col, row, col, _ladder_validation(ladder))
             else:
                 tw = c.key.startswith("realisasi_tw") and rollup is not None
                 ws.data_validation(
@@ -551,6 +538,35 @@ def build_template(spec: MasterSpec, kode_opd: str, path: Path) -> Path:
     wb.worksheets()[1].activate()
     wb.close()
     return path
+
+
+def _ladder_validation(ladder: list[str]) -> dict[str, Any]:
+    """The dropdown of a kualitatif cell. Excel keeps 255 characters of a list, a prompt and
+    an error message, and the writer drops a validation past any of them: the messages are
+    shortened to fit, and a list too long for a dropdown (a WARNING of the spec,
+    ``spec.tangga_panjang``) becomes a prompt naming the values, to be typed."""
+    listed = ", ".join(ladder)
+
+    def fit(text: str, short: str) -> str:
+        return text if len(text) <= 255 else short
+
+    if len(",".join(ladder)) > 255:
+        return {
+            "validate": "any",
+            "input_title": "Ketik nilai",
+            "input_message": fit(
+                "Ketik salah satu: " + listed,
+                "Ketik salah satu nilai tangga indikator ini (lihat master spec).",
+            ),
+        }
+    return {
+        "validate": "list",
+        "source": ladder,
+        "input_title": "Pilih nilai",
+        "input_message": fit("Pilih dari daftar: " + listed, "Pilih dari daftar."),
+        "error_title": "Nilai tidak dikenal",
+        "error_message": fit("Pilih salah satu: " + listed, "Pilih salah satu nilai daftar."),
+    }
 
 
 def renja_items(spec: MasterSpec, kode_opd: str) -> list[tuple[str, str, float, list[dict]]]:

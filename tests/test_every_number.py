@@ -725,3 +725,70 @@ def test_a_shared_indicator_answered_n_a_is_shown_as_n_a(tmp_path: Path) -> None
     hit = _rules(run_pemda(spec, inbox), "lintas_berkas.nilai_berbeda")
     assert len(hit) == 2
     assert "DINKES: n/a; DISDIK: 91" in hit.iloc[0]["message"]
+
+
+def test_an_alias_two_opds_share_names_neither(tmp_path: Path) -> None:
+    """'Dinas' as an alias of two OPDs was accepted without a word; a third OPD's file named
+    'Dinas PU …' was then refused as the first one's. Now: a WARNING at each alias cell, and
+    the shared alias recognises no file."""
+    opd = [list(r) for r in contoh.SHEETS["opd"]]
+    opd[1][2], opd[2][2] = "Dinkes; Dinas", "Disdik;Dinas"
+    opd[3][1] = "Dinas Kesehatan"  # and a name used twice
+    spec, issues = _spec_issues(tmp_path, opd=opd)
+    assert spec is not None  # WARNINGs: the spec is used
+    said = [(i.rule, i.cell, i.severity) for i in issues if i.sheet == "opd"]
+    assert ("spec.alias_ganda", "C2", WARNING) in said
+    assert ("spec.alias_ganda", "C3", WARNING) in said
+    assert ("spec.nama_ganda", "B4", WARNING) in said
+    assert spec.opd["alias"].tolist()[:2] == ["Dinkes", "Disdik"]
+    assert spec.resolve_opd("Dinas") is None and spec.resolve_opd("Disdik") == "DISDIK"
+    from pipeline.validate.identity import Directory
+
+    assert Directory.of(spec).named("Dinas PU - capaian 2024.xlsx") == frozenset()
+
+
+def test_ladder_values_the_templates_dropdown_can_hold(tmp_path: Path) -> None:
+    """A ladder value with a comma (Excel's dropdown cut it into pieces) is refused at its
+    cell; a value twice is named at its second cell; a ladder too long for a dropdown is a
+    WARNING, and its template cell prompts for the value instead of losing its validation."""
+    base = [list(r) for r in contoh.SHEETS["tangga"]]
+    _, issues = _spec_issues(
+        tmp_path, tangga=[*base, ["opini_bpk", 5, "WTP, dengan paragraf"], ["opini_bpk", 6, "wtp"]]
+    )
+    said = [(i.rule, i.cell, i.severity, i.found) for i in issues if i.sheet == "tangga"]
+    assert said == [
+        ("spec.tangga", "C6", ERROR, "WTP, dengan paragraf"),
+        ("spec.tangga", "C7", ERROR, "wtp"),  # WTP, row 5, in other letters
+    ]
+    assert "baris 5" in next(i.message for i in issues if i.cell == "C7")
+    long = [["tangga", "peringkat", "nilai"]] + [
+        [
+            "opini_bpk",
+            n,
+            f"{name} atas laporan keuangan pemerintah daerah pada tahun anggaran berjalan",
+        ]
+        for n, name in enumerate(["TMP", "TW", "WDP", "WTP"], start=1)
+    ]
+    g1 = _indikator_with("G1", target_2024=long[4][2], target_2025="", target_2026="")
+    spec, issues = _spec_issues(tmp_path, tangga=long, indikator=g1)
+    assert spec is not None
+    assert [(i.rule, i.cell) for i in issues if i.sheet == "tangga"] == [
+        ("spec.tangga_panjang", "C2")
+    ]
+    path = tpl.build_template(spec, "BKAD", tmp_path / "BKAD.xlsx")
+    ws = openpyxl.load_workbook(path)[tpl.SHEET_INDIKATOR]
+    kinds = {dv.type for dv in ws.data_validations.dataValidation if dv.promptTitle}
+    prompts = [
+        dv.prompt for dv in ws.data_validations.dataValidation if dv.promptTitle == "Ketik nilai"
+    ]
+    assert "list" not in kinds and prompts  # it had no validation at all, silently
+    assert all(p.startswith("Ketik salah satu") for p in prompts)
+
+
+def test_a_spec_without_its_tangga_sheet_says_so_once_per_indicator(tmp_path: Path) -> None:
+    spec, issues = _spec_issues(tmp_path, tangga=None)
+    assert spec is None
+    said = [i for i in issues if i.rule == "spec.tangga"]
+    assert [i.cell for i in said] == ["G8"]  # G1's tangga cell; none at its targets
+    assert "tidak memiliki sheet 'tangga'" in said[0].message
+    assert not [i for i in issues if "nilai pada tangga" in i.expected]
