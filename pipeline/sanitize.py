@@ -60,6 +60,13 @@ def text(value: object, limit: int = EXCEL_CELL_MAX) -> str:
     return _cut(out, max(limit, 1))
 
 
+def header_part(value: object, limit: int = 120) -> str:
+    """Text of a spec or an OPD inside a page header or footer: :func:`text`, its ``&`` doubled
+    (a single one starts a header code: ``Sukamaju & Co`` printed ``Sukamaju Co``, and ``&P``
+    in a name would print the page number)."""
+    return text(value, limit).replace("&", "&&")
+
+
 def line(value: object) -> str:
     """``value`` as one line of a terminal: :func:`text`, and TAB, CR and LF as a space too. A
     cell's escape sequence (``\\x1b[2J`` clears the screen) or carriage return (which writes

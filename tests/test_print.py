@@ -195,3 +195,19 @@ def test_feedback_links_stay_inside_the_file_in_libreoffice(
     links = re.findall(r'xlink:href="([^"]*)"', body)
     assert links
     assert all(re.fullmatch(r"#'?Indikator'?\.[A-Z]+\d+", link) for link in links), links
+
+
+def test_an_ampersand_in_the_pemda_name_prints_in_the_footer() -> None:
+    """'Sukamaju & Co' printed 'Sukamaju Co': a single & starts a footer code (and '&P' in a
+    name would print the page number). Doubled, it prints as typed; the codes stay codes."""
+    from pipeline.workbook.ringkasan import RunInfo
+
+    info = RunInfo(
+        "Kab. Sukamaju & Co &P", "9999", 2024, "Tahunan", "s.xlsx", "0", 1, 1, 0, 0, 0, 1, 1
+    )
+    footer = info.page_footer("LKjIP")
+    assert footer.startswith("&LKab. Sukamaju && Co &&P&C&A · LKjIP 2024")
+    assert footer.endswith("&RHalaman &P dari &N")
+    from pipeline.workbook.base import sized
+
+    assert sized("&LA &&Co&RHal", 9) == '&L&"Arial"&9A &&Co&R&"Arial"&9Hal'

@@ -232,8 +232,13 @@ def col_index(cols: list[Col], key: str) -> int:
 
 
 def sized(text: str, size: int) -> str:
-    """A page header or footer with each section in Arial of ``size`` points."""
-    return re.sub(r"&([LCR])", lambda m: f'&{m.group(1)}&"Arial"&{size}', text)
+    """A page header or footer with each section in Arial of ``size`` points (``&&``, an
+    ampersand of a name, is no section: ``Sukamaju &&Co`` stays as it is)."""
+    return re.sub(
+        r"&&|&([LCR])",
+        lambda m: m[0] if m[0] == "&&" else f'&{m[1]}&"Arial"&{size}',
+        text,
+    )
 
 
 def print_setup(

@@ -145,7 +145,7 @@ def write_national_workbook(
     status = Status(0, scope, tahun)  # DRAFT is said per Pemda, not of the consolidation
     # no print-date field: it follows the reader's locale (12/02/2026 for 2 December)
     footer = (
-        f"&L{sanitize.text(title, 120)}&C&A{f' · {tahun}' if tahun else ''}&RHalaman &P dari &N"
+        f"&L{sanitize.header_part(title)}&C&A{f' · {tahun}' if tahun else ''}&RHalaman &P dari &N"
     )
     with atomic_path(path) as tmp:
         wb = SafeWorkbook(str(tmp), WORKBOOK_OPTIONS)

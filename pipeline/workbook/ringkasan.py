@@ -20,7 +20,7 @@ import pandas as pd
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
-from pipeline import chartdata, fmt
+from pipeline import chartdata, fmt, sanitize
 from pipeline.completeness import BELUM, DITOLAK, TANPA_REALISASI, TERLAMBAT
 from pipeline.config import Settings
 from pipeline.frames import records
@@ -75,7 +75,10 @@ class RunInfo:
         """:attr:`footer` for a page of ``what`` (``LKjIP``, ``Evaluasi Renja Triwulan I s/d
         II``: an E.81 of part of the year says which part)."""
         per = f" · data per {fmt.tanggal(self.data_per)}" if self.data_per else ""
-        return f"&L{self.nama_pemda}&C&A · {what} {self.tahun}{per}&RHalaman &P dari &N"
+        return (
+            f"&L{sanitize.header_part(self.nama_pemda)}&C&A · {sanitize.header_part(what)} "
+            f"{self.tahun}{per}&RHalaman &P dari &N"
+        )
 
 
 # A..G, the printed page; B holds a Rupiah total with sen (Rp 99.999.999.999.999,99)
