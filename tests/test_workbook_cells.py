@@ -488,10 +488,14 @@ def test_indicators_follow_the_spec_order_not_the_text_order(crowded_report: Pat
     spec = openpyxl.load_workbook(spec_path, read_only=True)
     listed = {
         name: [r[0] for r in spec[name].iter_rows(min_row=2, values_only=True) if r[0]]
-        for name in ("sasaran", "indikator", "program")
+        for name in ("misi", "tujuan", "sasaran", "indikator", "program")
     }
     spec.close()
     assert "S10" in listed["sasaran"]  # codes whose text order is not the spec's
+    levels = read_sheet(crowded_report, "Misi & Tujuan")
+    for level in ("Misi", "Tujuan"):  # Misi & Tujuan listed T1, T10 … T2
+        codes = levels[levels["Tingkat"] == level]["Kode"].tolist()
+        assert len(codes) > 1 and codes == [c for c in listed[level.lower()] if c in set(codes)]
     indikator = read_sheet(crowded_report, "Indikator")
     sasaran = list(dict.fromkeys(indikator["Kode Sasaran"]))
     assert sasaran == [s for s in listed["sasaran"] if s in set(sasaran)]
