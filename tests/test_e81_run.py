@@ -311,6 +311,31 @@ def test_negative_quarter_of_another_indicator_is_kept_and_said(
     assert row["k_tw1"] == -5 and not row["ditolak"]
 
 
+def test_renja_numbers_typed_as_text_say_what_was_typed_and_both_readings(
+    spec: MasterSpec, tmp_path: Path
+) -> None:
+    """'2,000' read as 2 was said as plain text read as 2 (the Indikator sheet names both
+    readings); '95,5' showed found 95,5, expected 95,5; 10^16 was 'bukan angka'."""
+    edit = {
+        ("P021.02", "k_tw1"): "2,000",
+        ("P021.02", "k_tw2"): "95,5",
+        ("P021.01", "k_tw1"): 1e16,
+    }
+    (_, _, _, issues), rows = _renja_issues(spec.with_periode("TW2"), tmp_path, edit)
+    by_cell = {i.cell: i for i in issues if i.rule.startswith("nilai.")}
+    ambiguous = by_cell[_cell(rows, "P021.02", "k_tw1")]
+    assert (ambiguous.rule, ambiguous.severity) == ("nilai.angka_ambigu", "WARNING")
+    assert (
+        "dibaca sebagai 2 (koma sebagai desimal), bukan 2.000 (koma sebagai pemisah ribuan)"
+        in (ambiguous.message)
+    )
+    text = by_cell[_cell(rows, "P021.02", "k_tw2")]
+    assert (text.rule, text.found) == ("nilai.teks_angka", "'95,5' (teks)")
+    assert text.expected == "angka 95,5 (sel berformat Angka, bukan teks)"
+    huge = by_cell[_cell(rows, "P021.01", "k_tw1")]
+    assert (huge.rule, huge.severity) == ("nilai.tidak_wajar", "ERROR")
+
+
 def test_rp_without_k_and_k_without_rp(spec: MasterSpec, tmp_path: Path) -> None:
     edit = {
         ("P016", "rp_tw1"): 1_000_000,  # Rp, no K in TW I

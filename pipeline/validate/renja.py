@@ -35,7 +35,7 @@ from pipeline import template as tpl
 from pipeline.ingest import Submission
 from pipeline.issues import ERROR, WARNING, Issue
 from pipeline.master import MasterSpec
-from pipeline.numbers import parse_number
+from pipeline.numbers import BATAS_WAJAR, parse_number
 from pipeline.renja import k_to_date, periode_label
 from pipeline.validate.common import FileIssues, cell_at, show_value
 from pipeline.validate.rows import (
@@ -159,7 +159,22 @@ def _value(
     parsed = parse_number(value)
     if parsed.kind in ("kosong", "tidak_tersedia"):
         return math.nan
-    if parsed.kind in ("bukan_angka", "tidak_wajar") or parsed.value is None:
+    if parsed.kind == "tidak_wajar":
+        out.issue(
+            "nilai.tidak_wajar",
+            ERROR,
+            f"'{show_value(value)}' bukan angka yang wajar (tak hingga atau lebih dari "
+            f"{fmt.angka_ringkas(BATAS_WAJAR)}); nilai ini tidak dipakai. Periksa digit yang "
+            "diketik.",
+            sheet=tpl.SHEET_RENJA,
+            cell=cell,
+            found=show_value(value),
+            expected=f"angka antara -{fmt.angka_ringkas(BATAS_WAJAR)} dan "
+            f"{fmt.angka_ringkas(BATAS_WAJAR)}",
+            kode_indikator=code if unit is not None else "",
+        )
+        return math.nan
+    if parsed.kind == "bukan_angka" or parsed.value is None:
         out.issue(
             "nilai.bukan_angka",
             ERROR,
@@ -189,7 +204,21 @@ def _value(
             expected="Rupiah",
         )
         return math.nan
-    if parsed.kind != "angka":
+    if parsed.kind == "ambigu" and parsed.lain is not None:
+        taken, other = parsed.cara
+        out.issue(
+            "nilai.angka_ambigu",
+            WARNING,
+            f"'{value}' dapat dibaca dua cara; dibaca sebagai {show_value(parsed.value)} "
+            f"({taken}), bukan {show_value(parsed.lain)} ({other}). Ketik ulang sebagai angka "
+            "bila salah.",
+            sheet=tpl.SHEET_RENJA,
+            cell=cell,
+            found=f"'{value}' (teks)",
+            expected=f"angka: {show_value(parsed.value)} atau {show_value(parsed.lain)}?",
+            kode_indikator=code if unit is not None else "",
+        )
+    elif parsed.kind != "angka":
         out.issue(
             "nilai.teks_angka",
             WARNING,
@@ -197,8 +226,8 @@ def _value(
             f"{show_value(parsed.value)}. Sebaiknya ketik sebagai angka.",
             sheet=tpl.SHEET_RENJA,
             cell=cell,
-            found=str(value),
-            expected=show_value(parsed.value),
+            found=f"'{value}' (teks)",
+            expected=f"angka {show_value(parsed.value)} (sel berformat Angka, bukan teks)",
             kode_indikator=code if unit is not None else "",
         )
     if unit is not None:

@@ -835,8 +835,8 @@ def _number(
             "salah.",
             sheet=sheet,
             cell=cell,
-            found=str(value),
-            expected=show_value(parsed.value),
+            found=f"'{value}' (teks)",
+            expected=f"angka: {show_value(parsed.value)} atau {show_value(alt)}?",
             kode_indikator=code,
         )
     else:
@@ -847,8 +847,8 @@ def _number(
             "Sebaiknya ketik sebagai angka tanpa tanda % atau Rp.",
             sheet=sheet,
             cell=cell,
-            found=str(value),
-            expected=show_value(parsed.value),
+            found=f"'{value}' (teks)",
+            expected=f"angka {show_value(parsed.value)} (sel berformat Angka, bukan teks)",
             kode_indikator=code,
         )
     return parsed.value, NILAI
