@@ -1593,6 +1593,17 @@ def _read_draft(path: Path) -> _Draft:
                 "Tahun tidak sah",
                 "spec.tahun",
             )
+    if not _text(pemda.get("nama_pemda", "")):
+        check.add(
+            "pemda",
+            pemda_row,
+            "nama_pemda",
+            "",
+            "nama Pemda, misalnya 'Kabupaten Sukamaju'",
+            "Nama Pemda kosong: judul laporan, setiap halaman cetak, templat dan umpan balik "
+            "menyebutnya",
+            "spec.wajib",
+        )
     deadline = spec_date(pemda["batas_pengumpulan"])
     if deadline is None:
         check.add(
@@ -1927,6 +1938,7 @@ def _read_draft(path: Path) -> _Draft:
                 WARNING,
             )
     _shared_names(check, opd)
+    _blank_texts(check, tables)
     used_opd = set(c for codes in indikator["kode_opd_list"] for c in codes) | set(
         program["kode_opd"]
     )
@@ -2030,6 +2042,42 @@ def _check_ladder_values(
                 "spec.tangga_panjang",
                 WARNING,
             )
+
+
+# the texts a template, the workbook or a feedback file shows beside each code (not a unit: a
+# ratio such as ICOR has none)
+_SHOWN_TEXTS = (
+    ("opd", "kode_opd", "nama_opd", "nama OPD"),
+    ("misi", "kode_misi", "uraian", "uraian Misi"),
+    ("tujuan", "kode_tujuan", "uraian", "uraian Tujuan"),
+    ("sasaran", "kode_sasaran", "uraian", "uraian Sasaran"),
+    ("indikator", "kode_indikator", "uraian", "uraian indikator"),
+    ("program", "kode_program", "uraian", "uraian program"),
+)
+
+
+def _blank_texts(check: _Checker, tables: dict[str, Any]) -> None:
+    """A WARNING at each name, uraian or unit left empty beside its code: the template asks the
+    clerk to report on a row without a name, and the report prints it so."""
+    for sheet, code_col, col, what in _SHOWN_TEXTS:
+        table = tables.get(sheet)
+        if table is None or col not in table or code_col not in table:
+            continue
+        for code, text, row in zip(
+            _cells(table, code_col), _cells(table, col), _cells(table, "_row"), strict=True
+        ):
+            if _text(code) and not _text(text):
+                check.add(
+                    sheet,
+                    row,
+                    col,
+                    "",
+                    f"{what} terisi",
+                    f"{what[0].upper()}{what[1:]} '{_text(code)}' kosong: templat OPD dan "
+                    "laporan menampilkannya tanpa nama; isi kolom ini",
+                    "spec.teks_kosong",
+                    WARNING,
+                )
 
 
 def _shared_names(check: _Checker, opd: _Table) -> None:

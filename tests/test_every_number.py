@@ -792,3 +792,20 @@ def test_a_spec_without_its_tangga_sheet_says_so_once_per_indicator(tmp_path: Pa
     assert [i.cell for i in said] == ["G8"]  # G1's tangga cell; none at its targets
     assert "tidak memiliki sheet 'tangga'" in said[0].message
     assert not [i for i in issues if "nilai pada tangga" in i.expected]
+
+
+def test_names_left_empty_in_the_spec(tmp_path: Path) -> None:
+    """An empty nama_pemda gave a report titled 'Ringkasan Capaian Kinerja  Tahun 2024', marked
+    FINAL; an empty OPD name or indicator uraian gave a template row without a name. Now the
+    first refuses the spec at its cell, the others are WARNINGs at theirs."""
+    pemda = [list(r) for r in contoh.SHEETS["pemda"]]
+    pemda[1][pemda[0].index("nama_pemda")] = "  "
+    spec, issues = _spec_issues(tmp_path, pemda=pemda)
+    assert spec is None
+    assert [(i.rule, i.cell) for i in issues if i.sheet == "pemda"] == [("spec.wajib", "B2")]
+    opd = [list(r) for r in contoh.SHEETS["opd"]]
+    opd[2][1] = ""
+    spec, issues = _spec_issues(tmp_path, opd=opd, indikator=_indikator_with("K2", uraian=None))
+    assert spec is not None
+    said = [(i.sheet, i.cell, i.severity) for i in issues if i.rule == "spec.teks_kosong"]
+    assert said == [("opd", "B3", WARNING), ("indikator", "C3", WARNING)]
