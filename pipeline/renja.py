@@ -117,9 +117,11 @@ def _number_column(
     text_of: TextOf,
     what: str,
     required: bool = False,
+    zero_is_odd: bool = False,
 ) -> list[float]:
     """A column of amounts as floats (NaN when empty); a cell that is not a number ≥ 0 is an
-    ERROR, an empty one an ERROR only when ``required``."""
+    ERROR, an empty one an ERROR only when ``required``; 0 a WARNING when ``zero_is_odd`` (a
+    year's pagu: every Rp reported would exceed it)."""
     out: list[float] = []
     cells = df[column].tolist() if column in df else [""] * len(df)
     for value, row in zip(cells, df["_row"], strict=True):
@@ -139,6 +141,18 @@ def _number_column(
             )
             out.append(math.nan)
             continue
+        if number == 0 and zero_is_odd:
+            add(
+                sheet,
+                row,
+                column,
+                text_of(value),
+                "pagu > 0",
+                f"{what} 0: realisasi Rp apa pun yang dilaporkan OPD akan melebihi pagu dan "
+                "ditolak; isi pagu tahun ini, atau hapus barisnya bila tidak dianggarkan",
+                "spec.pagu_nol",
+                WARNING,
+            )
         out.append(float(number))
     return out
 
@@ -224,7 +238,15 @@ def check_renja_sheets(
     kegiatan = kegiatan.assign(
         kode_opd=[opd_of_program.get(p, "") for p in kegiatan["kode_program"]],
         pagu=_number_column(
-            kegiatan, "kegiatan", pagu_col, add, value_of, text_of, "Pagu kegiatan", required=True
+            kegiatan,
+            "kegiatan",
+            pagu_col,
+            add,
+            value_of,
+            text_of,
+            "Pagu kegiatan",
+            required=True,
+            zero_is_odd=True,
         )
         if pagu_col in kegiatan
         else math.nan,

@@ -16,7 +16,7 @@ import pytest
 
 from pipeline import template as tpl
 from pipeline.ingest import read_submission
-from pipeline.master import MasterSpec
+from pipeline.master import MasterSpec, read_master
 from pipeline.outputs import write_outputs
 from pipeline.run import Run, load_and_run
 from pipeline.validate.renja import extract_renja
@@ -1335,3 +1335,22 @@ def test_a_refused_kegiatan_rp_is_not_said_to_leave_the_rp_average(tmp_path: Pat
     note = run.e81.rows.set_index("kode").loc["P021.01", "keterangan"]
     assert "Rp TW II yang diisi ditolak (ERROR, lihat sheet Validasi)" in note
     assert "rata-rata Rp" not in note
+
+
+def test_a_kegiatan_with_pagu_0_is_said_in_the_spec(tmp_path: Path) -> None:
+    """A kegiatan's pagu of 0 was accepted without a word; every Rp its OPD then reported was
+    'melebihi pagu Rp 0' and refused: the fault is the spec's, said at its cell."""
+    path = tmp_path / "spec.xlsx"
+    wb = openpyxl.load_workbook(SPEC)
+    ws = wb["kegiatan"]
+    header = [c.value for c in ws[1]]
+    column = header.index("pagu_2018") + 1
+    ws.cell(2, column, 0)
+    wb.save(path)
+    spec, issues = read_master(path)
+    assert spec is not None  # a WARNING
+    found = [i for i in issues if i.rule == "spec.pagu_nol"]
+    letter = openpyxl.utils.get_column_letter(column)
+    assert [(i.sheet, i.cell, i.severity) for i in found] == [
+        ("kegiatan", f"{letter}2", "WARNING")
+    ]
