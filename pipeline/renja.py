@@ -724,7 +724,7 @@ def _item_rows(
     elif (
         jenis == "program"
         and math.isnan(rp13)
-        and state
+        and state in ("renja", "lama")  # a sheet refused or deleted: said once, per OPD
         and not whole_year
         and code not in look.rp_refused  # its refused quarters are said below
     ):
@@ -975,6 +975,17 @@ def build_e81(
         catatan = []
         if not state:
             catatan.append("Berkas OPD belum diterima: kolom 9–16 kosong.")
+        elif state == "renja_ditolak":
+            catatan.append(
+                "Sheet Renja berkas OPD ditolak karena susunannya diubah (ERROR, lihat sheet "
+                "Validasi): tidak satu pun K dan Rp per triwulannya dibaca, kolom 9–16 dari "
+                "sheet itu kosong."
+            )
+        elif state == "renja_hilang":
+            catatan.append(
+                "Berkas OPD tidak memuat sheet Renja templatnya (dihapus atau diganti nama): K "
+                "dan Rp per triwulan kosong."
+            )
         elif state == "lama":
             catatan.append(
                 "Berkas OPD memakai templat lama tanpa baris program per triwulan: K per "

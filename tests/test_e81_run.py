@@ -1202,6 +1202,12 @@ def test_an_unread_renja_sheet_does_not_call_each_row_missing(tmp_path: Path) ->
     assert list(unread["kode_opd"]) == ["DINKES"] and list(unread["sheet"]) == ["Renja"]
     gone = run.issues[run.issues["rule"] == "struktur.renja_baris_hilang"]
     assert gone.empty, list(gone["message"])
+    # the E.81 says the sheet was refused, once; its rows are not 'belum diisi' one by one
+    assert run.e81 is not None
+    foot = run.e81.footer.set_index("kode_opd").loc["DINKES"]
+    assert "Sheet Renja berkas OPD ditolak" in foot["catatan"]
+    rows = run.e81.rows[run.e81.rows["kode_opd"] == "DINKES"]
+    assert not rows["keterangan"].astype(str).str.contains("belum diisi").any()
 
 
 def test_rp_typed_on_a_programs_second_indicator_row_is_said(

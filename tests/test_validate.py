@@ -777,6 +777,10 @@ def test_a_renja_sheet_deleted_from_the_current_template_is_said_so(
     gone = mine[mine["rule"] == "struktur.renja_hilang"]
     assert gone[["severity", "kode_opd"]].to_records(index=False).tolist() == [(WARNING, "DPPKB")]
     assert "Salin sheet 'Renja' dari templat asli" in gone.iloc[0]["message"]
+    # its E.81 block says the sheet is missing, not that it uses an older template
+    assert run.e81 is not None
+    note = run.e81.footer.set_index("kode_opd").loc["DPPKB", "catatan"]
+    assert "tidak memuat sheet Renja" in note and "templat lama" not in note
 
 
 @pytest.mark.parametrize(("value", "flagged"), [(0, False), (0.4, False), (16, True)])

@@ -52,6 +52,7 @@ from pipeline.validate.renja import (
     RENJA_RP_COLUMNS,
     RENJA_TEKS_COLUMNS,
     RP_KEYS,
+    UNREAD,
     extract_renja,
     old_template_notice,
 )
@@ -222,7 +223,7 @@ class FileStaging:
             real_rows += rows.realisasi
             budget_rows += rows.anggaran
             per_file[s.name] += rows.issues
-            status[opd_of[s.name]] = "renja" if s.has_renja else "lama"
+            status[opd_of[s.name]] = _renja_state(s, rows.issues)
             k_rows += rows.k
             rp_rows += rows.rp
             text_rows += rows.texts
@@ -306,6 +307,20 @@ class _Rows:
     k: list[dict[str, Any]]
     rp: list[dict[str, Any]]
     texts: list[dict[str, Any]]
+
+
+def _renja_state(s: Submission, issues: list[Issue]) -> str:
+    """What the E.81 can take from a file used: ``renja`` (its Renja sheet), ``lama`` (an
+    older template, without one), ``renja_hilang`` (its template has one, deleted or renamed)
+    or ``renja_ditolak`` (the sheet's structure was changed: none of its values are read). The
+    last two are no older template, and their quarters are not 'belum diisi'."""
+    if not s.has_renja:
+        return (
+            "renja_hilang" if s.meta.get("versi_templat", "") == tpl.TEMPLATE_VERSION else "lama"
+        )
+    # the reader says so of the sheet's titles (its issues), the row checks of its rows
+    refused = any(i.sheet == tpl.SHEET_RENJA and i.rule in UNREAD for i in [*s.issues, *issues])
+    return "renja_ditolak" if refused else "renja"
 
 
 def _rows_of(s: Submission, spec: MasterSpec, kode: str) -> _Rows:

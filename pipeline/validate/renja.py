@@ -706,7 +706,7 @@ def extract_renja(
                 found="(kosong)",
                 expected=f"Rp {_period_quarters(triwulan)} terisi",
             )
-    unread = any(i.sheet == sheet and i.rule in _UNREAD for i in sub.issues)
+    unread = any(i.sheet == sheet and i.rule in UNREAD for i in sub.issues)
     if not unread:  # a sheet not read for its headers is said by their ERROR
         _rows_missing(out, expected, present, seen_k, stray_k)
     _k_and_rp(out, rp_cells, (k_by_code, k_refused_q), letters)
@@ -819,7 +819,7 @@ def _nothing(
 
 
 # header problems for which the reader leaves a sheet unread
-_UNREAD = ("struktur.judul_hilang", "struktur.judul_ganda", "struktur.kolom_hilang")
+UNREAD = ("struktur.judul_hilang", "struktur.judul_ganda", "struktur.kolom_hilang")
 
 
 def _duplicates(
