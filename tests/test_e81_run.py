@@ -336,6 +336,22 @@ def test_renja_numbers_typed_as_text_say_what_was_typed_and_both_readings(
     assert (huge.rule, huge.severity) == ("nilai.tidak_wajar", "ERROR")
 
 
+def test_k_left_empty_for_the_whole_period_is_said(spec: MasterSpec, tmp_path: Path) -> None:
+    """An indicator whose K were all left empty got no word (in a TW4 run none at all); its
+    E.81 row was blank. Now a WARNING at its first quarter, also when the K were typed in the
+    quarters after the period (one column too far)."""
+    for periode, edit in (
+        ("TW4", {("P021.02", f"k_tw{q}"): None for q in (1, 2, 3, 4)}),
+        ("TW2", {("P021.02", "k_tw1"): None, ("P021.02", "k_tw2"): None, ("P021.02", "k_tw3"): 5}),
+    ):
+        (_, _, _, issues), rows = _renja_issues(spec.with_periode(periode), tmp_path, edit)
+        found = [i for i in issues if i.rule == "renja.k_kosong"]
+        assert [(i.cell, i.severity) for i in found] == [
+            (_cell(rows, "P021.02", "k_tw1"), "WARNING")
+        ], periode
+        assert ("kolom yang salah" in found[0].message) == (periode == "TW2")
+
+
 def test_rp_without_k_and_k_without_rp(spec: MasterSpec, tmp_path: Path) -> None:
     edit = {
         ("P016", "rp_tw1"): 1_000_000,  # Rp, no K in TW I

@@ -615,6 +615,24 @@ def extract_renja(
                 kode_ind,
             )
             _k_plausible(out, values, spec_ind, unit, cells, kode_ind)
+            if not refused and not any(_typed(raw, k) for k in K_KEYS[:triwulan]):
+                out.issue(
+                    "renja.k_kosong",
+                    WARNING,
+                    f"Realisasi K indikator '{kode_ind}' {periode_label(triwulan)} belum "
+                    "diisi; Tabel E.81 tidak mendapat capaian K untuk indikator ini. Isi K tiap "
+                    "triwulan dalam periode (0 bila memang tidak ada)."
+                    + (
+                        " TW di luar periode ini terisi: mungkin diketik di kolom yang salah."
+                        if any(_typed(raw, k) for k in K_KEYS[triwulan:])
+                        else ""
+                    ),
+                    sheet=sheet,
+                    cell=cells[0],
+                    found="(kosong)",
+                    expected=f"K {_period_quarters(triwulan)} terisi",
+                    kode_indikator=kode_ind,
+                )
             k_rows.append(
                 {
                     "berkas": sub.name,
