@@ -634,8 +634,9 @@ class _Checker:
                         row,
                         column,
                         code,
-                        "kode yang ada di sheet induk",
-                        f"Kode '{code}' tidak dikenal",
+                        f"kode yang ada di sheet {_PARENT_SHEET.get(column, 'induk')}",
+                        f"Kode '{code}' tidak dikenal"
+                        + _near_code(code, known, _PARENT_SHEET.get(column, "induk")),
                         "spec.rujukan",
                     )
 
@@ -1985,6 +1986,33 @@ def _without_row(frame: pd.DataFrame) -> pd.DataFrame:
     out = frame.copy(deep=False)
     del out["_row"]
     return out
+
+
+# the sheet whose codes a column refers to
+_PARENT_SHEET = {
+    "kode_misi": "misi",
+    "kode_tujuan": "tujuan",
+    "kode_sasaran": "sasaran",
+    "kode_opd": "opd",
+    "kode_program": "program",
+}
+
+
+def _near_code(code: str, known: set[str], sheet: str) -> str:
+    """What the unknown ``code`` was likely meant as: a known code in other letters
+    (``s4`` for ``S4``), or several codes separated otherwise than with ``;``."""
+    folded = {k.casefold(): k for k in known}
+    if code.casefold() in folded:
+        return (
+            f" di sheet {sheet}; maksudnya '{folded[code.casefold()]}'? (kode membedakan huruf "
+            "besar dan kecil)"
+        )
+    pieces = [p.strip() for p in re.split(r"[,\n/]+", code) if p.strip()]
+    if len(pieces) > 1 and all(p in known for p in pieces):
+        return (
+            f" di sheet {sheet}; beberapa kode dipisah dengan ';', misalnya '{'; '.join(pieces)}'"
+        )
+    return f" di sheet {sheet}"
 
 
 LIST_MAX = 255  # characters Excel keeps of a dropdown list typed into a data validation

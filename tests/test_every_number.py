@@ -809,3 +809,16 @@ def test_names_left_empty_in_the_spec(tmp_path: Path) -> None:
     assert spec is not None
     said = [(i.sheet, i.cell, i.severity) for i in issues if i.rule == "spec.teks_kosong"]
     assert said == [("opd", "B3", WARNING), ("indikator", "C3", WARNING)]
+
+
+def test_an_unknown_parent_code_says_what_was_likely_meant(tmp_path: Path) -> None:
+    """'Kode 's1' tidak dikenal', expected 'kode yang ada di sheet induk': now the sheet is
+    named, with the code in its letters, or the ';' that separates several OPDs."""
+    ind = _indikator_with("K1", kode_sasaran="s1")
+    ind = [r if r[0] != "K2" else [*r[:12], "DINKES, DISDIK", *r[13:]] for r in ind]
+    spec, issues = _spec_issues(tmp_path, indikator=ind)
+    assert spec is None
+    said = {i.cell: i for i in issues if i.rule == "spec.rujukan"}
+    assert "di sheet sasaran; maksudnya 'S1'?" in said["B2"].message
+    assert said["B2"].expected == "kode yang ada di sheet sasaran"
+    assert "dipisah dengan ';', misalnya 'DINKES; DISDIK'" in said["M3"].message
