@@ -1333,6 +1333,20 @@ def _targets(
                 "spec.angka_ambigu",
                 WARNING,
             )
+        if type(typed) is str and "%" in typed and not _is_percent_unit(rec):
+            # as a percent-formatted number cell of such an indicator is (spec.format_persen)
+            check.add(
+                "indikator",
+                row,
+                col,
+                typed,
+                f"angka dalam satuan '{_text(rec.get('satuan'))}', tanpa %",
+                f"Target {year} indikator '{code}' '{typed}' bertanda %, padahal satuan "
+                f"indikator ini '{_text(rec.get('satuan'))}' (bukan persen); dibaca sebagai "
+                f"{spec_text(got['target_teks']).rstrip('%').strip()}",
+                "spec.format_persen",
+                WARNING,
+            )
         _plausible_target(rec, year, got, bounds, check, col)
     this = parsed.get(tahun) or _target_of("", polaritas, steps)
     if akhir in parsed:
@@ -1358,6 +1372,13 @@ def _targets(
         "tahun_target_akhir": end_year,
         "catatan_target_akhir": note,
     }
+
+
+def _is_percent_unit(rec: dict[str, Any]) -> bool:
+    """Whether an indicator is measured in percent: its unit holds %, names it, or its
+    ``tipe_nilai`` is ``persen``."""
+    satuan = _text(rec.get("satuan")).lower()
+    return "%" in satuan or "persen" in satuan or _text(rec.get("tipe_nilai")) == "persen"
 
 
 # What the reporting year's target of an empty cell should be, by polarity.

@@ -822,3 +822,16 @@ def test_an_unknown_parent_code_says_what_was_likely_meant(tmp_path: Path) -> No
     assert "di sheet sasaran; maksudnya 'S1'?" in said["B2"].message
     assert said["B2"].expected == "kode yang ada di sheet sasaran"
     assert "dipisah dengan ';', misalnya 'DINKES; DISDIK'" in said["M3"].message
+
+
+def test_a_target_typed_with_percent_for_another_unit_is_said(tmp_path: Path) -> None:
+    """'3%' typed as text for a target in 'per 1.000 KH' was read as 3 without a word, while
+    the same 3 % in a percent-formatted cell was a WARNING."""
+    spec, issues = _spec_issues(tmp_path, indikator=_indikator_with("K2", target_2024="3%"))
+    assert spec is not None
+    said = [(i.cell, i.severity) for i in issues if i.rule == "spec.format_persen"]
+    assert said == [("J3", WARNING)]
+    assert spec.indikator.set_index("kode_indikator").loc["K2", "target_nilai"] == 3
+    # on a percent indicator it is what the unit says: no word
+    _, issues = _spec_issues(tmp_path, indikator=_indikator_with("K1", target_2024="95%"))
+    assert not [i for i in issues if i.rule == "spec.format_persen"]
