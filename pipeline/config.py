@@ -111,6 +111,17 @@ class Settings:
     raw: dict[str, str] = field(default_factory=dict)
     skala_e81: Scale | None = None  # the E.81 predikat scale (K and Rp)
 
+    @property
+    def tepi(self) -> tuple[float, ...]:
+        """Every band edge a percent or points figure is judged by: the predikat scale's, the
+        efficiency bands' and the cap (a figure shown as one of them without being it is
+        shown with more decimals: :func:`pipeline.fmt.desimal_tepi`)."""
+        edges = {b.batas for b in self.skala.bands if math.isfinite(b.batas)}
+        edges |= {self.efisiensi_batas_atas, self.efisiensi_batas_bawah}
+        if self.batas_capaian is not None:
+            edges.add(self.batas_capaian)
+        return tuple(sorted(edges))
+
     def as_rows(self) -> list[tuple[str, str]]:
         """Key/value rows for the Pengaturan sheet and the manifest."""
         rows = [(k, v) for k, v in sorted(self.raw.items())]

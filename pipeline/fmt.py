@@ -179,6 +179,19 @@ def nilai(value: object, desimal: int | None = None) -> str:
 MAKS_DESIMAL = 6
 
 
+def desimal_tepi(value: float, desimal: int, tepi: tuple[float, ...], tambah: int = 3) -> int:
+    """Decimals to show ``value`` with: ``desimal``, or up to ``tambah`` more while, so shown,
+    it reads as one of the band edges ``tepi`` without being it (at 0 decimals 9,52 and 10,36
+    both read 10, one 'cukup efisien' and one 'efisien' under a rule of '> 10')."""
+    if not math.isfinite(value):
+        return desimal
+    for places in range(desimal, desimal + tambah + 1):
+        shown = float(_as_shown(value, places))
+        if not any(shown == edge and abs(value - edge) > 1e-9 for edge in tepi):
+            return places
+    return desimal + tambah
+
+
 def desimal(value: float | None, maks: int = MAKS_DESIMAL) -> int:
     """Decimals ``value`` needs to be shown exactly, at most ``maks`` (0 for missing values).
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import pytest
 
@@ -122,3 +123,30 @@ def test_a_negative_zero_is_shown_as_zero() -> None:
     assert fmt.angka(-0.0, 2) == "0,00" and fmt.persen(-0.0) == "0,00%"
     assert fmt.angka_ringkas(-0.0) == "0" and fmt.bertanda(-0.0) == "0"
     assert fmt.angka(-0.001, 2) == "-0,00"
+
+
+def test_a_figure_never_reads_as_a_band_edge_it_is_not(tmp_path: Path) -> None:
+    """At 0 decimals 9,518 and 10,355 both read 10, one 'cukup efisien' and one 'efisien' under
+    '> 10'; 90,416 read 90 labelled above '> 90'. Such a figure gets the decimals it takes."""
+    assert fmt.desimal_tepi(9.518, 0, (10.0,)) == 1
+    assert fmt.desimal_tepi(10.355, 0, (10.0,)) == 1
+    assert fmt.desimal_tepi(10.0, 0, (10.0,)) == 0  # the edge itself reads as it is
+    assert fmt.desimal_tepi(90.416, 0, (-5.0, 90.0)) == 1
+    assert fmt.desimal_tepi(89.996, 2, (90.0,)) == 3  # 90,00 → 89,996
+    assert fmt.desimal_tepi(85.4, 0, (90.0,)) == 0  # far from every edge
+    # the workbook's cells: the number format of such a cell has the decimals it takes
+    import openpyxl
+    import xlsxwriter
+
+    from pipeline.workbook.base import Formats, put
+
+    path = tmp_path / "tepi.xlsx"
+    wb = xlsxwriter.Workbook(str(path))
+    ws = wb.add_worksheet("x")
+    fmts = Formats(wb, 0, (-10.0, 10.0))
+    for row, value in enumerate((10.355, 9.518, 7.2, 10.0)):
+        put(ws, row, 0, value, "pct", fmts)
+    wb.close()
+    cells = openpyxl.load_workbook(path)["x"]["A"]
+    formats = [c.number_format for c in cells]
+    assert ["0.0" in f for f in formats] == [True, True, False, False]

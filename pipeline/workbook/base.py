@@ -102,9 +102,12 @@ class Status:
 class Formats:
     """Cell formats of one workbook, made once and shared (xlsxwriter wants few formats)."""
 
-    def __init__(self, wb: Workbook, decimals: int) -> None:
+    def __init__(self, wb: Workbook, decimals: int, edges: tuple[float, ...] = ()) -> None:
         self.wb = wb
         self.decimals = decimals
+        # the band edges of the run (predikat, efficiency, cap): a percent or points cell that
+        # would read as one without being it is shown with more decimals
+        self.edges = edges
         self._cache: dict[tuple[tuple[str, Any], ...], Format] = {}
         self.pct = fmt.format_angka(decimals)
         self.title = self.get(bold=True, font_size=14, valign="vcenter")
@@ -206,6 +209,8 @@ def put(
             ws.write_string(row, col, "tak hingga", fmts.kind("text"))
             return
         places = decimals if decimals is not None else value_decimals(kind, number, fmts.decimals)
+        if kind == "pct" and fmts.edges:
+            places = fmt.desimal_tepi(number, places, fmts.edges)
         ws.write_number(row, col, number, fmts.kind(kind, places))
 
 

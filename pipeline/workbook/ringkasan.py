@@ -96,6 +96,15 @@ MIN_BAR_PX = 12
 CHART_PAD_PX = 12  # between a chart and the page's end
 
 
+def _signed_off_edges(value: Any, settings: Settings) -> str:
+    """The efficiency in points as its cell shows it: ``desimal_tampilan`` decimals, more when
+    so it would read as a band edge it is not (``+10`` for 10,36 under '> 10')."""
+    if value is None or pd.isna(value):
+        return fmt.bertanda(None)
+    places = fmt.desimal_tepi(float(value), settings.desimal_tampilan, settings.tepi)
+    return fmt.bertanda(float(value), places, tetap=True)
+
+
 def low_bands(settings: Settings) -> list[str]:
     """The bands a leader must look at: the two lowest of the scale (Rendah, Sangat Rendah on
     the default scale; C, D on PermenPAN-RB 88/2021; the lowest alone on a scale of two)."""
@@ -268,7 +277,7 @@ def write_ringkasan(
     )
     efisiensi_line = (
         "capaian − serapan "
-        f"{fmt.bertanda(eff_rec.get('efisiensi'), settings.desimal_tampilan, tetap=True)} "
+        f"{_signed_off_edges(eff_rec.get('efisiensi'), settings)} "
         "poin: "
         f"{eff_rec.get('kategori_efisiensi') or '-'}"
         if eff_rec

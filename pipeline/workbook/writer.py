@@ -138,7 +138,7 @@ def write_workbook(
             info=info,
             kelengkapan=kelengkapan,
             source_base=source_base,
-            fmts=Formats(wb, settings.desimal_tampilan),
+            fmts=Formats(wb, settings.desimal_tampilan, settings.tepi),
             status=Status(errors, info.nama_pemda, info.tahun),
             perubahan=perubahan,
             e81=e81,
