@@ -817,8 +817,8 @@ class Results:
             overall.update(
                 rata_rata_capaian=value,
                 predikat=settings.skala.classify(value),
-                min_capaian=means.min(),
-                max_capaian=means.max(),
+                # min_capaian / max_capaian stay the indicators' (the column's meaning in every
+                # row): the lowest Sasaran average read as the lowest capaian used
                 # the overall figure is a plain mean of the Sasaran averages; the method in
                 # brackets is each Sasaran's (it read as if the overall one were weighted)
                 metode=f"rata-rata sederhana dari {len(means)} rata-rata Sasaran (tiap Sasaran: "

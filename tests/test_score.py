@@ -422,6 +422,16 @@ def test_overall_average_of_sasaran_means() -> None:
     by_sas = build_results(*args, settings, spec.tangga)
     means = by_sas.sasaran["rata_rata_capaian"].dropna()
     assert by_sas.keseluruhan["rata_rata_capaian"] == pytest.approx(means.mean())
+    # the lowest capaian used stays the indicators', as in every other row (it read the
+    # lowest Sasaran average): one naik indicator at half its target scores 50
+    half = realisasi.copy()
+    first = spec.indikator.index[
+        (spec.indikator["polaritas"] == "naik") & (spec.indikator["target_nilai"] > 0)
+    ][0]
+    half.loc[first, "realisasi_tahunan"] = spec.indikator.loc[first, "target_nilai"] / 2
+    low = build_results(*args[:6], half, empty, settings, spec.tangga).keseluruhan
+    assert low["min_capaian"] == pytest.approx(50.0)
+    assert low["rata_rata_capaian"] > 50.0
     assert by_sas.keseluruhan["metode"] == (
         f"rata-rata sederhana dari {len(means)} rata-rata Sasaran (tiap Sasaran: rata-rata "
         "sederhana, capaian dibatasi 120%)"
