@@ -1449,30 +1449,30 @@ def _plausible_target(
             "spec.target_tidak_wajar",
             WARNING,
         )
-    if nilai is not None and nilai <= 0 and rec["polaritas"] == "naik":
-        code = rec["kode_indikator"]
-        check.add(
-            "indikator",
-            rec["_row"],
-            column,
-            target["target_teks"],
+    # a target no capaian can be computed from: naik ≤ 0 (R/T), turun < 0 (a turun target of
+    # 0, zero cases, is meant)
+    cannot = {
+        "naik": (
+            nilai is not None and nilai <= 0,
             "target > 0",
-            f"Target {year} indikator '{code}' bernilai {target['target_teks']}: capaian naik "
-            "(R/T) tidak dapat dihitung dan indikator ini akan berstatus 'tidak dapat dihitung'",
-            "spec.target_nol",
-            WARNING,
-        )
-    if nilai is not None and nilai < 0 and rec["polaritas"] == "turun":
+            "capaian naik (R/T) tidak dapat dihitung",
+        ),
+        "turun": (
+            nilai is not None and nilai < 0,
+            "target ≥ 0",
+            "capaian turun dari target negatif tidak bermakna",
+        ),
+    }.get(rec["polaritas"])
+    if cannot and cannot[0]:
         code = rec["kode_indikator"]
         check.add(
             "indikator",
             rec["_row"],
             column,
             target["target_teks"],
-            "target ≥ 0",
-            f"Target {year} indikator '{code}' bernilai {target['target_teks']}: capaian turun "
-            "dari target negatif tidak bermakna dan indikator ini akan berstatus 'tidak dapat "
-            "dihitung'",
+            cannot[1],
+            f"Target {year} indikator '{code}' bernilai {target['target_teks']}: {cannot[2]} "
+            "dan indikator ini akan berstatus 'tidak dapat dihitung'",
             "spec.target_nol",
             WARNING,
         )

@@ -589,6 +589,26 @@ def test_a_message_whose_refusal_fails_too_is_still_recorded(
 BAPPEDA = "Badan Perencanaan Pembangunan Daerah - Capaian Kinerja 2018.xlsx"
 
 
+def _mailed_day_by_day(
+    spec: MasterSpec, folder: Path, mails: list[tuple[str, str, bytes]]
+) -> list[ledger.Receipt]:
+    """``(sender, name, bytes)`` mailed a day apart into ``folder`` and taken in: the ledger."""
+    for n, (sender, name, data) in enumerate(mails, start=1):
+        (folder / f"{n}.eml").write_bytes(
+            make_eml(
+                f"{sender}@binjaikota.example",
+                f"Ke-{n}",
+                [(name, data)],
+                SENT + dt.timedelta(days=n),
+                f"<{n}@x>",
+            )
+        )
+    job = _intake(spec, folder)
+    job.take_in_files()
+    job.ledger.close()
+    return ledger.read_ledger(folder)
+
+
 def test_a_neighbours_file_mailed_first_does_not_block_the_opds_own(
     spec: MasterSpec, tmp_path: Path
 ) -> None:
@@ -598,20 +618,8 @@ def test_a_neighbours_file_mailed_first_does_not_block_the_opds_own(
     folder = tmp_path / "masuk"
     folder.mkdir()
     workbook = (INPUT_DIR / BAPPEDA).read_bytes()
-    for n, sender in enumerate(("disdik", "bappeda", "bappeda"), start=1):
-        (folder / f"{n}.eml").write_bytes(
-            make_eml(
-                f"{sender}@binjaikota.example",
-                f"Ke-{n}",
-                [(BAPPEDA, workbook)],
-                SENT + dt.timedelta(days=n),
-                f"<{n}@x>",
-            )
-        )
-    job = _intake(spec, folder)
-    job.take_in_files()
-    job.ledger.close()
-    rows = ledger.read_ledger(folder)
+    mails = [(sender, BAPPEDA, workbook) for sender in ("disdik", "bappeda", "bappeda")]
+    rows = _mailed_day_by_day(spec, folder, mails)
     assert [(r.kode_opd, r.status) for r in rows] == [
         ("DISDIK", "disimpan"),
         ("BAPPEDA", "disimpan"),
@@ -632,20 +640,8 @@ def test_an_earlier_version_sent_again_after_a_newer_one_is_the_newest(
     folder.mkdir()
     v1 = (INPUT_DIR / DINKES).read_bytes()
     v2 = _zip({"x": b"versi kedua"})  # other bytes; what they hold does not matter here
-    for n, data in enumerate((v1, v2, v1, v1), start=1):
-        (folder / f"{n}.eml").write_bytes(
-            make_eml(
-                "dinkes@binjaikota.example",
-                f"Ke-{n}",
-                [(f"dinkes_{n}.xlsx", data)],
-                SENT + dt.timedelta(days=n),
-                f"<{n}@x>",
-            )
-        )
-    job = _intake(spec, folder)
-    job.take_in_files()
-    job.ledger.close()
-    rows = ledger.read_ledger(folder)
+    mails = [("dinkes", f"dinkes_{n}.xlsx", data) for n, data in enumerate((v1, v2, v1, v1))]
+    rows = _mailed_day_by_day(spec, folder, mails)
     assert [r.status for r in rows] == ["disimpan", "disimpan", "disimpan", "duplikat"]
     assert rows[2].nama_simpan.startswith("20190124-") and rows[2].sha256 == rows[0].sha256
     assert rows[3].duplikat_dari == rows[2].nama_simpan
