@@ -480,15 +480,15 @@ def _locked_part(zf: zipfile.ZipFile) -> zipfile.ZipInfo | None:
     deflated (the only two an Excel package uses; 7-Zip's PPMd cannot be read here at all);
     None when there is none. A workbook holding one is refused; an archive of workbooks
     refuses that member alone (:func:`pipeline.mail.message.open_zip`)."""
-    for info in zf.infolist():
-        if info.is_dir():
-            continue
-        if info.flag_bits & 0x1 or info.compress_type not in (
-            zipfile.ZIP_STORED,
-            zipfile.ZIP_DEFLATED,
-        ):
-            return info
-    return None
+    return next((i for i in zf.infolist() if not i.is_dir() and _locked(i)), None)
+
+
+def _locked(info: zipfile.ZipInfo) -> bool:
+    """A member locked with a zip password or compressed otherwise than stored or deflated."""
+    return bool(info.flag_bits & 0x1) or info.compress_type not in (
+        zipfile.ZIP_STORED,
+        zipfile.ZIP_DEFLATED,
+    )
 
 
 def _declarations(zf: zipfile.ZipFile) -> str:
@@ -499,10 +499,7 @@ def _declarations(zf: zipfile.ZipFile) -> str:
     for info in sorted(zf.infolist(), key=_BY_NAME):
         if info.is_dir() or info.filename.endswith((".bin", ".png", ".jpeg", ".jpg", ".emf")):
             continue
-        if info.flag_bits & 0x1 or info.compress_type not in (
-            zipfile.ZIP_STORED,
-            zipfile.ZIP_DEFLATED,
-        ):
+        if _locked(info):
             continue
         data = zf.read(info)
         if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
