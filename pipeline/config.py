@@ -274,7 +274,7 @@ def build_settings(
             title = re.sub(r"\s*\([^()]*\bsampai\b[^()]*\)$", "", scale.judul)
             scale = Scale(
                 scale.key,
-                f"{title} (label diganti: {labels[0]} sampai {labels[-1]})",
+                f"{title} (label diganti)",  # the new labels are printed beside it
                 tuple(
                     Band(label, b.batas, b.aturan, b.warna)
                     for label, b in zip(labels, scale.bands, strict=True)

@@ -323,13 +323,11 @@ def test_labels_are_configurable_and_counted() -> None:
     )
     assert not issues
     assert settings.skala.classify(94.0) == "Sangat Baik"
-    assert settings.skala.judul == (
-        "Permendagri 54/2010 (dibuat kontinu) (label diganti: Sangat Baik sampai Sangat Rendah)"
-    )
+    assert settings.skala.judul == ("Permendagri 54/2010 (dibuat kontinu) (label diganti)")
     pan, _ = build_settings(
         {"skala_predikat": "permenpan_88_2021", "label_predikat": "1;2;3;4;5;6;7"}
     )  # its own labels are no longer "AA sampai D"
-    assert pan.skala.judul == "PermenPAN-RB 88/2021 (label diganti: 1 sampai 7)"
+    assert pan.skala.judul == "PermenPAN-RB 88/2021 (label diganti)"
     _, bad = build_settings({"label_predikat": "A;B"})
     assert bad[0].cell == "label_predikat"
 
