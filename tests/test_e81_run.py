@@ -410,15 +410,18 @@ def test_a_quarterly_run_asks_only_for_the_quarters_of_its_period(
     )
     *_, renja = extract_renja(sub, tw2, "DINKES")
     assert [(i.rule, i.severity, i.cell) for i in renja] == [
-        ("renja.rp_kosong", "WARNING", _cell(rows, "P017", "rp_tw1"))
+        # nothing for TW I–II: neither its indicator's K nor its Rp
+        ("renja.k_kosong", "WARNING", _cell(rows, "P017", "k_tw1")),
+        ("renja.rp_kosong", "WARNING", _cell(rows, "P017", "rp_tw1")),
     ]
-    assert "Realisasi Rp program 'P017' Triwulan I s/d II belum diisi" in renja[0].message
+    assert "Realisasi Rp program 'P017' Triwulan I s/d II belum diisi" in renja[1].message
 
     _, budget = extract_anggaran(sub, spec.with_periode("Tahunan"), "DINKES")
     assert [i.rule for i in budget] == ["anggaran.realisasi_kosong"] * programs
     *_, renja = extract_renja(sub, spec.with_periode("Tahunan"), "DINKES")
     assert [(i.rule, i.cell) for i in renja if i.rule != "renja.tw_kosong"] == [
-        ("renja.k_tanpa_rp", _cell(rows, "P016", "rp_tw3"))
+        ("renja.k_kosong", _cell(rows, "P017", "k_tw1")),  # no K in the whole year either
+        ("renja.k_tanpa_rp", _cell(rows, "P016", "rp_tw3")),
     ]
     # a year's run asks for TW III–IV of each row typed up to TW II (P017: nothing typed)
     gaps = {i.cell for i in renja if i.rule == "renja.tw_kosong"}
