@@ -886,35 +886,22 @@ class Results:
     @cached_property
     def tujuan(self) -> pd.DataFrame:
         """Averages per Tujuan, in the spec's order (T2 before T10)."""
-        return self._in_spec_order(
-            aggregate(self.indikator, ["kode_tujuan"], self._settings).merge(
-                self._spec["tujuan"][["kode_tujuan", "uraian"]].rename(
-                    columns={"uraian": "uraian_tujuan"}
-                ),
-                on="kode_tujuan",
-                how="left",
-            ),
-            "tujuan",
-        )
+        return self._level("tujuan")
 
     @cached_property
     def misi(self) -> pd.DataFrame:
         """Averages per Misi, in the spec's order."""
-        return self._in_spec_order(
-            aggregate(self.indikator, ["kode_misi"], self._settings).merge(
-                self._spec["misi"][["kode_misi", "uraian"]].rename(
-                    columns={"uraian": "uraian_misi"}
-                ),
-                on="kode_misi",
-                how="left",
-            ),
-            "misi",
-        )
+        return self._level("misi")
 
-    def _in_spec_order(self, frame: pd.DataFrame, level: str) -> pd.DataFrame:
-        """``frame``'s rows in the order of the spec's ``level`` sheet (grouping sorted the
-        codes as text: T1, T10, T11 … T2)."""
+    def _level(self, level: str) -> pd.DataFrame:
+        """Averages per code of the spec's ``level`` sheet, with its ``uraian_<level>``, in the
+        order of that sheet (grouping sorted the codes as text: T1, T10, T11 … T2)."""
         key = f"kode_{level}"
+        frame = aggregate(self.indikator, [key], self._settings).merge(
+            self._spec[level][[key, "uraian"]].rename(columns={"uraian": f"uraian_{level}"}),
+            on=key,
+            how="left",
+        )
         order = {code: i for i, code in enumerate(self._spec[level][key].tolist())}
         rank = frame[key].map(order).fillna(len(order))
         return frame.iloc[rank.argsort(kind="stable")].reset_index(drop=True)
