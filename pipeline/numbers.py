@@ -50,9 +50,11 @@ TIDAK_TERSEDIA = frozenset(
 # Characters not seen in a cell (zero-width space, joiners, direction marks, byte order mark):
 # a number typed with one reads as the number the clerk sees.
 _INVISIBLE = re.compile(r"[\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
+# Marks and overrides that change the order characters are shown in (bidirectional text)
+_DIRECTION = re.compile(r"[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 _CURRENCY = re.compile(r"^(rp\.?|idr)\s*", re.IGNORECASE)
 _RUPIAH_DASH = re.compile(r"[,.]-$")  # Rp 5.000.000,- : no cents
-_DIGITS = re.compile(r"^[+-]?[\d.,]+$")
+_DIGITS = re.compile(r"^[\d.,]+$")
 
 
 # The two ambiguous forms, as an ``ambigu`` parse notes them.
@@ -95,7 +97,7 @@ class ParsedNumber:
 def _parse_plain(text: str) -> tuple[float, Kind, str]:
     """Parse digits with ``.`` and ``,`` separators; raise ValueError when impossible."""
     sign = -1.0 if text.startswith("-") else 1.0
-    body = text.lstrip("+-")
+    body = text[1:] if text[:1] in ("+", "-") else text  # one sign: '+-72', '--4' are no number
     if not body or not _DIGITS.match(body):
         raise ValueError(text)
     dots, commas = body.count("."), body.count(",")
@@ -169,6 +171,7 @@ def parse_number(value: object) -> ParsedNumber:
     return _parse_text.__wrapped__(str(value))
 
 
+UNREADABLE = "teks tidak dapat dibaca sebagai angka"  # the parser's note when it says no more
 _NOT_A_NUMBER = ParsedNumber(None, "bukan_angka", catatan="bukan bilangan")
 _REMEMBERED = 64  # texts up to this long are remembered (numbers are short; a cell may not be)
 
@@ -177,6 +180,13 @@ _REMEMBERED = 64  # texts up to this long are remembered (numbers are short; a c
 def _parse_text(value: str) -> ParsedNumber:
     """:func:`parse_number` of a text (remembered: the same few texts recur in every file)."""
     # a no-break space as a space; the minus sign (U+2212: Word's autocorrect, pasted) as '-'
+    if _DIRECTION.search(value):  # shown in another order than stored: '\u202e027' shows 720
+        return ParsedNumber(
+            None,
+            "bukan_angka",
+            catatan="berisi karakter tak terlihat pengatur arah teks: angka yang tampil dapat "
+            "berbeda dari yang tersimpan",
+        )
     text = _INVISIBLE.sub("", value.replace("\u00a0", " ").replace("\u2212", "-")).strip()
     if text == "":
         return ParsedNumber(None, "kosong")
@@ -197,7 +207,7 @@ def _parse_text(value: str) -> ParsedNumber:
     try:
         number, kind, note = _parse_plain(text)
     except ValueError:
-        return ParsedNumber(None, "bukan_angka", persen, "teks tidak dapat dibaca sebagai angka")
+        return ParsedNumber(None, "bukan_angka", persen, UNREADABLE)
     return _bounded(number, kind, persen, note)
 
 
@@ -221,7 +231,7 @@ _GROUP3 = re.compile(r"\d{3}(?!\d)")
 def _bounded(number: float, kind: Kind, persen: bool, note: str) -> ParsedNumber:
     if not math.isfinite(number) or abs(number) > BATAS_WAJAR:
         return ParsedNumber(None, "tidak_wajar", persen, "angka tak hingga atau terlalu besar")
-    return ParsedNumber(number, kind, persen, note)
+    return ParsedNumber(number + 0.0, kind, persen, note)  # -0 is 0 (shown '-0,00' otherwise)
 
 
 def cell_text(value: object, date_only: bool = False) -> str:

@@ -43,7 +43,9 @@ def test_empty_cells_are_empty(text: object) -> None:
     assert parse_number(text).value is None
 
 
-@pytest.mark.parametrize("text", ["sembilan", "19.11.101.030,00x", "1,2,3,4", "WTP", "12 %%"])
+@pytest.mark.parametrize(
+    "text", ["sembilan", "19.11.101.030,00x", "1,2,3,4", "WTP", "12 %%", "+-72", "--4", "-+1.000"]
+)
 def test_non_numbers_are_refused(text: str) -> None:
     parsed = parse_number(text)
     assert parsed.kind == "bukan_angka"
@@ -61,6 +63,20 @@ def test_digits_split_by_a_break_are_not_joined(text: str) -> None:
 def test_an_invisible_character_in_a_number_is_not_read_as_part_of_it() -> None:
     assert parse_number("87\u200b").value == 87
     assert parse_number("\ufeff1.234,5").value == 1234.5
+
+
+@pytest.mark.parametrize("text", ["\u202e027", "72\u200f0", "\u2067720\u2069", "\u061c5"])
+def test_a_number_shown_in_another_order_than_stored_is_no_number(text: str) -> None:
+    # '\u202e027' shows as 720 in Excel: read as 27 it would be scored on a number no one saw
+    parsed = parse_number(text)
+    assert (parsed.kind, parsed.value) == ("bukan_angka", None)
+    assert "arah teks" in parsed.catatan
+
+
+@pytest.mark.parametrize("value", ["-0", "-0,0", -0.0, "-0%"])
+def test_minus_zero_is_zero(value: object) -> None:
+    parsed = parse_number(value)
+    assert parsed.value == 0 and math.copysign(1.0, parsed.value) == 1.0  # never shown '-0,00'
 
 
 @pytest.mark.parametrize(("text", "value"), [("1 000 000", 1e6), ("Rp 2 500", 2500.0)])
@@ -136,7 +152,7 @@ def test_remembered_parses_keep_every_value_apart():
     for _ in range(2):
         assert parse_number(True).kind == "bukan_angka"
         assert parse_number(1).kind == "angka"
-        assert math.copysign(1.0, parse_number(-0.0).value) == -1.0
+        assert math.copysign(1.0, parse_number(-0.0).value) == 1.0  # -0 is read as 0
         assert math.copysign(1.0, parse_number(0.0).value) == 1.0
         assert parse_number(float("nan")).kind == "bukan_angka"
         assert parse_number("1,5").value == 1.5

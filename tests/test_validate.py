@@ -1446,3 +1446,49 @@ def test_a_text_cell_is_blank_when_missing_or_empty_whatever_marks_it_missing(
     expected = (column.fillna("") == "").to_numpy(dtype=bool)
     assert _blank(column).tolist() == expected.tolist()
     assert _blank(column).tolist()[:6] == [True, False, False, True, True, False]
+
+
+def _set_meta(path: Path, key: str, value: str) -> str:
+    wb = openpyxl.load_workbook(path)
+    cell = next(r[1] for r in wb[tpl.SHEET_META].iter_rows() if r[0].value == key)
+    cell.value = value
+    wb.save(path)
+    return str(cell.coordinate)
+
+
+def test_invisible_characters_are_written_out_and_a_refused_file_hears_only_why(
+    spec: MasterSpec, tmp_path: Path
+) -> None:
+    """'\\u202e027' shows as 720 in Excel: it was read as 27 and scored, under a message whose
+    words the override turned around; '+-72' lost its signs and was read as 72; a _meta code
+    'B\\u200bKD' was quoted as 'BKD'; and a file claiming another OPD, refused, was also told
+    its values were still read from an older template."""
+    folder = copy_inputs(tmp_path)
+    dinkes = input_file(folder, "DINKES")
+    real = COL["realisasi_tahunan"]
+    turned = f"{real}{_row_of(dinkes, 'IK07.23')}"
+    signs = f"{real}{_row_of(dinkes, 'IK07.02')}"
+    _edit_cells(dinkes, tpl.SHEET_INDIKATOR, {turned: "\u202e027", signs: "+-72"})
+    bkd = input_file(folder, "BKD")
+    code_cell = _set_meta(bkd, "kode_opd", "B\u200bKD")
+    dinsos = input_file(folder, "DINSOS")
+    _set_meta(dinsos, "kode_opd", "DINKES")
+
+    run = run_pemda(spec, folder)
+    said = run.issues.set_index(["file", "cell"])
+    row = said.loc[(dinkes.name, turned)]
+    assert row["rule"] == "nilai.bukan_angka" and row["found"] == "\\u202e027"
+    assert (
+        "'\\u202e027' bukan angka (berisi karakter tak terlihat pengatur arah teks"
+        in (row["message"])
+    )
+    assert "\u202e" not in "".join(run.issues["message"]) + "".join(run.issues["found"])
+    assert said.loc[(dinkes.name, signs), "rule"] == "nilai.bukan_angka"
+    ind = run.results.indikator.set_index("kode_indikator")
+    assert ind.loc["IK07.23", "status"] != schema.STATUS_DINILAI
+    assert ind.loc["IK07.02", "status"] != schema.STATUS_DINILAI
+    meta = said.loc[(bkd.name, code_cell)]
+    assert "'B\\u200bKD'" in meta["message"] and meta["found"] == "B\\u200bKD"
+    refused = run.issues[run.issues["file"] == dinsos.name]
+    assert "berkas.identitas" in set(refused["rule"])
+    assert "struktur.sidik_spec" not in set(refused["rule"])

@@ -190,6 +190,8 @@ class FileStaging:
             if found:
                 usable, kode = False, counted
                 per_file[s.name] = [replace(i, kode_opd=kode) for i in per_file[s.name] + found]
+        if not usable:  # whose template it was made from says nothing of a file not used
+            per_file[s.name] = [i for i in per_file[s.name] if i.rule != "struktur.sidik_spec"]
         self.opd_of[s.name] = kode
         if kode:  # what the reader found (a sheet missing…) is told to the OPD it is counted for
             per_file[s.name] = [

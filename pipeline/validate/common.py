@@ -4,8 +4,9 @@ them into the reader's :class:`~pipeline.ingest.Submission`."""
 from __future__ import annotations
 
 import datetime as dt
+import math
 
-from pipeline import fmt
+from pipeline import fmt, sanitize
 from pipeline.ingest import Submission
 from pipeline.issues import Issue
 
@@ -55,6 +56,9 @@ class FileIssues:
 QUOTE_MAX = 120  # characters of a typed text quoted in a message; a longer one is cut (…)
 
 
+_NON_FINITE = {"nan": "NaN", "inf": "tak hingga", "-inf": "-tak hingga"}
+
+
 def show_value(value: object) -> str:
     """A cell's value as the OPD sees it in its sheet: numbers the Indonesian way, a logical
     value as Excel shows it (TRUE / FALSE, not Python's True), a text as typed, cut with ``…``
@@ -63,10 +67,11 @@ def show_value(value: object) -> str:
     if isinstance(value, bool):
         return "TRUE" if value else "FALSE"
     if isinstance(value, float):
-        return fmt.angka_ringkas(value, 4)
+        return fmt.angka_ringkas(value, 4) if math.isfinite(value) else _NON_FINITE[str(value)]
     if isinstance(value, dt.date):  # a date cell: as the sheet shows a date, not 2018-05-06
         return fmt.tanggal(value)
-    text = "" if value is None else str(value)
+    # invisible and direction-changing characters written out: '\u202e027' shows as 720
+    text = "" if value is None else sanitize.visible(str(value))
     return text if len(text) <= QUOTE_MAX else text[: QUOTE_MAX - 1] + "…"
 
 

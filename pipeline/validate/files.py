@@ -12,7 +12,7 @@ from pipeline.ingest import Submission
 from pipeline.issues import ERROR, INFO, WARNING, Issue
 from pipeline.master import MasterSpec
 from pipeline.renja import periode_label, triwulan_of
-from pipeline.validate.common import FileIssues
+from pipeline.validate.common import FileIssues, show_value
 
 
 def check_meta(sub: Submission, spec: MasterSpec) -> tuple[bool, str, list[Issue]]:
@@ -37,9 +37,9 @@ def check_meta(sub: Submission, spec: MasterSpec) -> tuple[bool, str, list[Issue
         out.issue(
             "struktur.versi",
             ERROR,
-            f"Versi templat '{version or '(kosong)'}' tidak dikenal. Minta templat terbaru "
-            "ke sekretariat dan salin isian Anda ke sana.",
-            found=version,
+            f"Versi templat '{show_value(version) or '(kosong)'}' tidak dikenal. Minta templat "
+            "terbaru ke sekretariat dan salin isian Anda ke sana.",
+            found=show_value(version),
             expected=" atau ".join(tpl.SUPPORTED_VERSIONS),
             **where("versi_templat"),
         )
@@ -48,9 +48,9 @@ def check_meta(sub: Submission, spec: MasterSpec) -> tuple[bool, str, list[Issue
         out.issue(
             "struktur.pemda",
             ERROR,
-            f"Templat ini untuk Pemda '{meta.get('kode_pemda', '')}', bukan "
+            f"Templat ini untuk Pemda '{show_value(meta.get('kode_pemda', ''))}', bukan "
             f"'{spec.kode_pemda}' ({spec.pemda['nama_pemda']}).",
-            found=meta.get("kode_pemda", ""),
+            found=show_value(meta.get("kode_pemda", "")),
             expected=spec.kode_pemda,
             **where("kode_pemda"),
         )
@@ -62,9 +62,9 @@ def check_meta(sub: Submission, spec: MasterSpec) -> tuple[bool, str, list[Issue
             out.issue(
                 "struktur.opd_alias",
                 WARNING,
-                f"Kode OPD '{kode}' tidak dikenal; dikenali dari nama OPD sebagai "
+                f"Kode OPD '{show_value(kode)}' tidak dikenal; dikenali dari nama OPD sebagai "
                 f"'{resolved}'. Gunakan templat asli OPD Anda.",
-                found=kode,
+                found=show_value(kode),
                 expected=resolved,
                 **where("kode_opd"),
             )
@@ -74,9 +74,9 @@ def check_meta(sub: Submission, spec: MasterSpec) -> tuple[bool, str, list[Issue
             out.issue(
                 "struktur.opd",
                 ERROR,
-                f"Kode OPD '{kode}' tidak ada di data sekretariat. Gunakan templat yang "
-                "dikirim sekretariat untuk OPD Anda.",
-                found=kode,
+                f"Kode OPD '{show_value(kode)}' tidak ada di data sekretariat. Gunakan templat "
+                "yang dikirim sekretariat untuk OPD Anda.",
+                found=show_value(kode),
                 expected="kode OPD di data sekretariat",
                 **where("kode_opd"),
             )
@@ -85,9 +85,9 @@ def check_meta(sub: Submission, spec: MasterSpec) -> tuple[bool, str, list[Issue
         out.issue(
             "struktur.tahun",
             ERROR,
-            f"Templat ini untuk tahun {meta.get('tahun', '')}, bukan {spec.tahun}. "
+            f"Templat ini untuk tahun {show_value(meta.get('tahun', ''))}, bukan {spec.tahun}. "
             f"Gunakan templat tahun {spec.tahun}.",
-            found=meta.get("tahun", ""),
+            found=show_value(meta.get("tahun", "")),
             expected=str(spec.tahun),
             **where("tahun"),
         )
@@ -97,8 +97,9 @@ def check_meta(sub: Submission, spec: MasterSpec) -> tuple[bool, str, list[Issue
         out.issue(
             "struktur.periode",
             ERROR,
-            f"Periode templat '{meta.get('periode', '')}' tidak dikenal (Tahunan, TW1 … TW4).",
-            found=meta.get("periode", ""),
+            f"Periode templat '{show_value(meta.get('periode', ''))}' tidak dikenal (Tahunan, "
+            "TW1 … TW4).",
+            found=show_value(meta.get("periode", "")),
             expected=spec.periode,
             **where("periode"),
         )

@@ -209,12 +209,12 @@ def _value(
         out.issue(
             "nilai.angka_ambigu",
             WARNING,
-            f"'{value}' dapat dibaca dua cara; dibaca sebagai {show_value(parsed.value)} "
-            f"({taken}), bukan {show_value(parsed.lain)} ({other}). Ketik ulang sebagai angka "
-            "bila salah.",
+            f"'{show_value(value)}' dapat dibaca dua cara; dibaca sebagai "
+            f"{show_value(parsed.value)} ({taken}), bukan {show_value(parsed.lain)} ({other}). "
+            "Ketik ulang sebagai angka bila salah.",
             sheet=tpl.SHEET_RENJA,
             cell=cell,
-            found=f"'{value}' (teks)",
+            found=f"'{show_value(value)}' (teks)",
             expected=f"angka: {show_value(parsed.value)} atau {show_value(parsed.lain)}?",
             kode_indikator=code if unit is not None else "",
         )
@@ -222,11 +222,11 @@ def _value(
         out.issue(
             "nilai.teks_angka",
             WARNING,
-            f"Angka diketik sebagai teks ('{value}'); dibaca sebagai "
+            f"Angka diketik sebagai teks ('{show_value(value)}'); dibaca sebagai "
             f"{show_value(parsed.value)}. Sebaiknya ketik sebagai angka.",
             sheet=tpl.SHEET_RENJA,
             cell=cell,
-            found=f"'{value}' (teks)",
+            found=f"'{show_value(value)}' (teks)",
             expected=f"angka {show_value(parsed.value)} (sel berformat Angka, bukan teks)",
             kode_indikator=code if unit is not None else "",
         )

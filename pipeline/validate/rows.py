@@ -27,7 +27,7 @@ from pipeline.cells import BUKU_KERJA_LAIN
 from pipeline.ingest import Submission
 from pipeline.issues import ERROR, INFO, WARNING, Issue
 from pipeline.master import MasterSpec, targets_agree
-from pipeline.numbers import BATAS_WAJAR, digits15, parse_number
+from pipeline.numbers import BATAS_WAJAR, UNREADABLE, digits15, parse_number
 from pipeline.renja import periode_label
 from pipeline.suites import rule_range
 from pipeline.validate.common import FileIssues, cell_at, show_value
@@ -220,11 +220,11 @@ def extract_realisasi(
                 out.issue(
                     "struktur.indikator_asing",
                     ERROR,
-                    f"Kode indikator '{code}' bukan indikator OPD ini di data sekretariat; baris "
-                    "diabaikan.",
+                    f"Kode indikator '{show_value(code)}' bukan indikator OPD ini di data "
+                    "sekretariat; baris diabaikan.",
                     sheet=sheet,
                     cell=cell_at(letters, "kode_indikator", r),
-                    found=code,
+                    found=show_value(code),
                     expected="kode dari templat",
                     kode_indikator=code,
                 )
@@ -235,13 +235,13 @@ def extract_realisasi(
                 out.issue(
                     "struktur.kode_diubah",
                     ERROR,
-                    f"Kode indikator di baris {r} diubah menjadi '{code}'; uraiannya "
+                    f"Kode indikator di baris {r} diubah menjadi '{show_value(code)}'; uraiannya "
                     f"('{expected[meant]['uraian']}') adalah indikator '{meant}'. Realisasi baris "
                     f"ini tidak dipakai (dianggap belum lapor). Kembalikan kodenya menjadi "
                     f"'{meant}'.",
                     sheet=sheet,
                     cell=cell_at(letters, "kode_indikator", r),
-                    found=code,
+                    found=show_value(code),
                     expected=meant,
                     kode_indikator=meant,
                 )
@@ -249,12 +249,12 @@ def extract_realisasi(
                 out.issue(
                     "struktur.baris_sisipan",
                     WARNING,
-                    f"Baris {r} berisi '{code}' di kolom kode, bukan kode indikator (baris "
-                    "tambahan, mis. baris jumlah?); isinya diabaikan. Jangan menambah baris "
-                    "di templat.",
+                    f"Baris {r} berisi '{show_value(code)}' di kolom kode, bukan kode indikator "
+                    "(baris tambahan, mis. baris jumlah?); isinya diabaikan. Jangan menambah "
+                    "baris di templat.",
                     sheet=sheet,
                     cell=cell_at(letters, "kode_indikator", r),
-                    found=code,
+                    found=show_value(code),
                     expected="kode indikator dari templat",
                 )
             continue
@@ -788,7 +788,8 @@ def _number(
                 "yang diketik (mis. 6.5 atau 6/5) menjadi tanggal. Nilai ini tidak dipakai. "
                 "Ubah format sel menjadi Angka, lalu ketik ulang angkanya (contoh: 6,5)."
                 if isinstance(value, dt.date)
-                else f"'{show_value(value)}' bukan angka; nilai ini tidak dipakai. Tulis angka "
+                else f"'{show_value(value)}' bukan angka{_why(parsed.catatan)}; nilai ini tidak "
+                "dipakai. Tulis angka "
                 + (
                     "saja, tanpa satuan atau keterangan (contoh: 10,39). Bila datanya belum "
                     "ada, tulis n/a dan jelaskan di Faktor Penghambat."
@@ -814,7 +815,8 @@ def _number(
             out.issue(
                 "nilai.angka_ambigu",
                 ERROR,
-                f"'{value}' dapat dibaca dua cara: {show_value(parsed.value)} ({read}) atau "
+                f"'{show_value(value)}' dapat dibaca dua cara: {show_value(parsed.value)} "
+                f"({read}) atau "
                 f"{show_value(alt)} ({other}). Dibaca {show_value(parsed.value)}, realisasi "
                 f"menjadi {fmt.persen(parsed.value / target * 100)} dari target "
                 f"{show_value(target)}, jauh di luar kewajaran; dibaca {show_value(alt)}, "
@@ -822,7 +824,7 @@ def _number(
                 "sebagai angka (sel berformat Angka, koma sebagai desimal).",
                 sheet=sheet,
                 cell=cell,
-                found=str(value),
+                found=show_value(value),
                 expected=f"angka yang tidak dapat dibaca dua cara (mis. {show_value(alt)})",
                 kode_indikator=code,
             )
@@ -830,12 +832,12 @@ def _number(
         out.issue(
             "nilai.angka_ambigu",
             WARNING,
-            f"'{value}' dapat dibaca dua cara; dibaca sebagai {show_value(parsed.value)} "
-            f"({read}), bukan {show_value(alt)} ({other}). Ketik ulang sebagai angka bila "
-            "salah.",
+            f"'{show_value(value)}' dapat dibaca dua cara; dibaca sebagai "
+            f"{show_value(parsed.value)} ({read}), bukan {show_value(alt)} ({other}). Ketik ulang "
+            "sebagai angka bila salah.",
             sheet=sheet,
             cell=cell,
-            found=f"'{value}' (teks)",
+            found=f"'{show_value(value)}' (teks)",
             expected=f"angka: {show_value(parsed.value)} atau {show_value(alt)}?",
             kode_indikator=code,
         )
@@ -843,15 +845,21 @@ def _number(
         out.issue(
             "nilai.teks_angka",
             WARNING,
-            f"Angka diketik sebagai teks ('{value}'); dibaca sebagai {show_value(parsed.value)}. "
+            f"Angka diketik sebagai teks ('{show_value(value)}'); dibaca sebagai "
+            f"{show_value(parsed.value)}. "
             "Sebaiknya ketik sebagai angka tanpa tanda % atau Rp.",
             sheet=sheet,
             cell=cell,
-            found=f"'{value}' (teks)",
+            found=f"'{show_value(value)}' (teks)",
             expected=f"angka {show_value(parsed.value)} (sel berformat Angka, bukan teks)",
             kode_indikator=code,
         )
     return parsed.value, NILAI
+
+
+def _why(note: str) -> str:
+    """A parser's reason beside "bukan angka", when it says more than that."""
+    return f" ({note})" if note and note != UNREADABLE else ""
 
 
 def _wrong_reading(value: float, other: float, target: float | None) -> bool:
