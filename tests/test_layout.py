@@ -16,7 +16,7 @@ import xlsxwriter
 from pipeline import layout
 from pipeline.config import default_settings
 from pipeline.master import MasterSpec
-from pipeline.workbook.base import WORKBOOK_OPTIONS, Formats, Status
+from pipeline.workbook.base import WORKBOOK_OPTIONS, Formats, Status, fitted_footer
 from pipeline.workbook.lkjip import write_bab3
 
 
@@ -224,3 +224,57 @@ def test_a_narrow_code_column_keeps_its_longest_code_whole() -> None:
     assert text_room_pt(kode.width) >= text_width_pt("INSPEKTORAT")
     assert text_room_pt(kode.width - 1) < text_width_pt("INSPEKTORAT")  # no wider than that
     assert uraian.width == 40
+
+
+FOOTER = "&L{name}&C&A · LKjIP 2024 · data per 8 Februari 2025&RHalaman &P dari &N"
+
+
+@pytest.mark.parametrize(
+    ("name", "landscape", "two_lines"),
+    [
+        ("Kota Binjai", False, False),
+        ("Kota Binjai", True, False),
+        # 42 characters: about 180 pt of 9 pt Arial; with the centre's half (about 110 pt) and
+        # two ems it passes the half of a portrait page (269 pt), not of a landscape one (392)
+        ("Kabupaten Kepulauan Siau Tagulandang Biaro", False, True),
+        ("Kabupaten Kepulauan Siau Tagulandang Biaro", True, False),
+        ("Pemerintah Kabupaten Kepulauan Siau Tagulandang Biaro (Sitaro)", True, True),
+    ],
+)
+def test_a_footer_whose_sections_would_meet_is_centred_on_two_lines(
+    name: str, landscape: bool, two_lines: bool
+) -> None:
+    footer = FOOTER.format(name=name)
+    got = fitted_footer(footer, "Tabel Bab III", 9, layout.printable_width_pt(landscape))
+    if not two_lines:
+        assert got == footer
+        return
+    assert got == (f"&C{name}\n&A · LKjIP 2024 · data per 8 Februari 2025 · Halaman &P dari &N")
+
+
+def test_a_footer_keeps_an_escaped_ampersand_of_a_name() -> None:
+    footer = "&LBadan A &&L Sukamaju Raya Kepulauan Selatan Jaya&C&A · LKjIP 2024&RHalaman &P"
+    got = fitted_footer(footer, "Tabel Bab III", 9, layout.printable_width_pt(False))
+    name = "Badan A &&L Sukamaju Raya Kepulauan Selatan Jaya"
+    assert got == f"&C{name}\n&A · LKjIP 2024 · Halaman &P"
+
+
+def test_bab_iii_of_a_long_pemda_name_prints_its_footer_on_two_lines(tmp_path: Path) -> None:
+    path = tmp_path / "bab3_footer.xlsx"
+    wb = xlsxwriter.Workbook(str(path), WORKBOOK_OPTIONS)
+    name = "Pemerintah Kabupaten Kepulauan Siau Tagulandang Biaro (Sitaro)"
+    write_bab3(
+        wb,
+        wb.add_worksheet("Tabel Bab III"),
+        _results(3),  # type: ignore[arg-type]
+        default_settings(),
+        Formats(wb, 2),
+        Status(0, name, 2024),
+        FOOTER.format(name=name),
+    )
+    wb.close()
+    footer = openpyxl.load_workbook(path)["Tabel Bab III"].oddFooter
+    assert footer.left.text is None and footer.right.text is None
+    assert footer.center.text == (
+        f"{name}\n&A · LKjIP 2024 · data per 8 Februari 2025 · Halaman &P dari &N"
+    )

@@ -35,6 +35,7 @@ from pipeline.layout import (
     footer_pt,
     page_room_pt,
     panels,
+    printable_width_pt,
     row_height,
     text_room_pt,
     text_width_pt,
@@ -246,6 +247,37 @@ def sized(text: str, size: int) -> str:
     )
 
 
+def fitted_footer(footer: str, sheet: str, size: float, room_pt: float) -> str:
+    """``footer`` (``&L…&C…&R…``) as it is when its sections fit side by side on a line
+    ``room_pt`` wide in Arial ``size``; else all of it centred on two lines, the left section
+    (a long Pemda name) above the rest, so no section prints over another.
+
+    Widths are measured as Excel prints them (a footer at its own size: LibreOffice scales it
+    down with the sheet, so it is narrower there); ``&A`` is the sheet's name, a page number
+    two digits.
+    """
+    parts = {"L": "", "C": "", "R": ""}
+    section, start = "", 0
+    for m in re.finditer(r"&&|&([LCR])", footer):
+        if m[1]:
+            if section:
+                parts[section] += footer[start : m.start()]
+            section, start = m[1], m.end()
+    if section:
+        parts[section] += footer[start:]
+
+    def width(text: str) -> float:
+        shown = text.replace("&&", "\0").replace("&A", sheet).replace("&P", "99")
+        return text_width_pt(shown.replace("&N", "99").replace("\0", "&"), size)
+
+    left, centre, right = (width(parts[k]) for k in "LCR")
+    gap = 2 * size  # two ems between sections
+    if max(left, right) + centre / 2 + gap <= room_pt / 2:
+        return footer
+    rest = " · ".join(p for p in (parts["C"].strip(), parts["R"].strip()) if p)
+    return f"&C{parts['L'].strip()}\n{rest}" if parts["L"].strip() else f"&C{rest}"
+
+
 def print_setup(
     ws: Worksheet,
     status: Status,
@@ -269,7 +301,9 @@ def print_setup(
     # so they are set large enough to print at 7 pt or more either way.
     size = footer_pt(scale)
     ws.set_header(sized(status.page_header(), size + 3), {"margin": 0.3, "scale_with_doc": False})
-    ws.set_footer(sized(footer, size), {"margin": 0.3, "scale_with_doc": False})
+    room = printable_width_pt(landscape, A3_PT if a3 else A4_PT)
+    fitted = fitted_footer(footer, ws.name, size, room)
+    ws.set_footer(sized(fitted, size), {"margin": 0.3, "scale_with_doc": False})
     if scale is not None:
         ws.set_print_scale(scale)
     if repeat is not None:
