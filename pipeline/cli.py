@@ -158,7 +158,39 @@ def _previous(path: Path | None, spec_path: Path) -> tuple[pd.DataFrame | None, 
         return None, said
     for note in previous.attrs.get("catatan", []):
         warn(note, used=True)
+    changed = _polarity_changed(previous, spec_path)
+    if changed:
+        shown = ", ".join(f"{code} ({was} → {now})" for code, was, now in changed[:5])
+        more = f" dan {len(changed) - 5} lainnya" if len(changed) > 5 else ""
+        warn(
+            f"polaritas {len(changed)} indikator berubah sejak tahun lalu: {shown}{more}; "
+            "capaiannya dihitung dengan rumus lain, jadi indikator itu tanpa perbandingan",
+            used=True,
+        )
+        gone = {code for code, _, _ in changed}
+        previous = previous[~previous["kode_indikator"].isin(gone)]
     return previous, said
+
+
+def _polarity_changed(previous: pd.DataFrame, spec_path: Path) -> list[tuple[str, str, str]]:
+    """The indicators whose polarity in last year's workbook is not this year's spec's: code,
+    last year's, this year's (a capaian of 180 % 'naik' and of 20 % 'turun' are not one
+    measure)."""
+    if "polaritas" not in previous:
+        return []
+    spec, _ = load_spec(spec_path)
+    if spec is None:
+        return []
+    now = {
+        str(k): str(v).strip().lower()
+        for k, v in zip(spec.indikator["kode_indikator"], spec.indikator["polaritas"], strict=True)
+    }
+    out = []
+    for code, was in zip(previous["kode_indikator"], previous["polaritas"], strict=True):
+        before = str(was).strip().lower()
+        if code in now and before not in ("", "nan") and before != now[code]:
+            out.append((str(code), before, now[code]))
+    return sorted(set(out))
 
 
 def _other_report(path: Path, banner: str, spec_path: Path) -> str:

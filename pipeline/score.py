@@ -462,19 +462,45 @@ def compare_previous(df: pd.DataFrame, previous: pd.DataFrame | None) -> pd.Data
     """Last year's realisation and capaian beside this year's, with the change in points.
 
     ``previous`` has ``kode_indikator``, ``realisasi_tahun_lalu`` and ``capaian_tahun_lalu``
-    (read from last year's consolidated workbook); without it the columns stay empty.
+    (read from last year's consolidated workbook), and ``kode_opd`` when that workbook shows
+    it; without ``previous`` the columns stay empty. An indicator is matched with its row of
+    the same OPD; by its code alone only when it has one row in each year (an OPD renamed):
+    of an indicator several OPDs report, an OPD never gets another OPD's last year.
     """
     if previous is None or previous.empty:
         return df.assign(
             realisasi_tahun_lalu=np.nan, capaian_tahun_lalu=np.nan, perubahan_capaian=np.nan
         )
-    prev = previous.drop_duplicates("kode_indikator").set_index("kode_indikator")
-    last_r = df["kode_indikator"].map(prev["realisasi_tahun_lalu"]).astype(float)
-    last_c = df["kode_indikator"].map(prev["capaian_tahun_lalu"]).astype(float)
+    code = df["kode_indikator"].astype(str)
+    last_code = previous["kode_indikator"].astype(str)
+    once = previous.drop_duplicates("kode_indikator").set_index("kode_indikator")
+    if "kode_opd" in previous and "kode_opd" in df:
+        single = set(last_code[~last_code.duplicated(keep=False)]) & set(
+            code[~code.duplicated(keep=False)]
+        )
+        pairs = previous.drop_duplicates(["kode_indikator", "kode_opd"]).set_index(
+            ["kode_indikator", "kode_opd"]
+        )
+        keys = pd.MultiIndex.from_arrays([code, df["kode_opd"].astype(str)])
+        by_pair = pairs.reindex(keys)
+        alone = code.isin(single).to_numpy()
+        last_r = np.where(
+            alone,
+            code.map(once["realisasi_tahun_lalu"]).astype(float),
+            by_pair["realisasi_tahun_lalu"].astype(float).to_numpy(),
+        )
+        last_c = np.where(
+            alone,
+            code.map(once["capaian_tahun_lalu"]).astype(float),
+            by_pair["capaian_tahun_lalu"].astype(float).to_numpy(),
+        )
+    else:
+        last_r = code.map(once["realisasi_tahun_lalu"]).astype(float).to_numpy()
+        last_c = code.map(once["capaian_tahun_lalu"]).astype(float).to_numpy()
     return df.assign(
         realisasi_tahun_lalu=last_r,
         capaian_tahun_lalu=last_c,
-        perubahan_capaian=df["capaian_mentah"] - last_c,
+        perubahan_capaian=df["capaian_mentah"].to_numpy(dtype=float) - last_c,
     )
 
 

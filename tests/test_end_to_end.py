@@ -280,6 +280,31 @@ def test_previous_year_comparison(
     assert indikator["Perubahan Capaian (poin)"].isna().all()  # and none without --tahun-lalu
 
 
+def test_last_years_indicator_of_another_polarity_is_not_compared(tmp_path: Path) -> None:
+    """IK01.02 was 'naik' last year and is 'turun' now: its capaian of 180 % and of 20 % are
+    no one measure, yet a change of -160 points was shown without a word."""
+    last = tmp_path / "1275_2017_konsolidasi.xlsx"
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Indikator"
+    realisasi = "Realisasi Dipakai (angka/peringkat)"
+    ws.append(["Kode Indikator", "Kode OPD", "Polaritas", realisasi, "Capaian (%)"])
+    ws.append(["IK01.02", "INSPEKTORAT", "naik", 9.0, 180.0])
+    ws.append(["IK01.09", "BPKPAD", "naik", 8.5, 81.81])
+    wb.save(last)
+    out = tmp_path / "out"
+    result = run_report(INPUT_DIR, out, "--tahun-lalu", str(last))
+    assert result.returncode == 0, result.stderr
+    ind = read_sheet(out / "1275_2018_konsolidasi.xlsx", "Indikator").set_index("Kode Indikator")
+    assert pd.isna(ind.loc["IK01.02", "Capaian Tahun Lalu (%)"])
+    assert pd.isna(ind.loc["IK01.02", "Perubahan Capaian (poin)"])
+    assert ind.loc["IK01.09", "Capaian Tahun Lalu (%)"] == pytest.approx(81.81)
+    said = pd.read_csv(out / "validasi.csv", dtype=str)
+    note = said[said["rule"] == "tahun_lalu.catatan"]["message"].tolist()
+    assert len(note) == 1 and "IK01.02 (naik → turun)" in note[0], note
+    assert "IK01.02 (naik → turun)" in result.stderr
+
+
 def test_a_previous_year_file_the_reader_must_not_open_is_refused_unread(tmp_path: Path) -> None:
     """Last year's workbook is read in the run's own process: one cell far outside its table
     would end it, so it is screened as a spec is (the report goes on without the comparison)."""

@@ -15,6 +15,7 @@ from pipeline import schema
 from pipeline.config import build_settings, default_settings
 from pipeline.score import (
     aggregate,
+    compare_previous,
     compute_capaian,
     effective_and_tw_realisasi,
     effective_realisasi,
@@ -726,3 +727,33 @@ def test_the_kind_of_unspent_budget_by_hand() -> None:
         "sisa anggaran (tidak ada indikator dinilai)",
         "",
     ]
+
+
+def test_last_year_is_matched_opd_by_opd_and_by_code_only_when_each_year_has_one_row() -> None:
+    """IK07.02 reported by DINKES and RSUD: RSUD's row got DINKES's last year (the first row
+    of the code), 70,5 / 97,70 %, and a change of +2,77 points instead of +17,32."""
+    this_year = pd.DataFrame(
+        {
+            "kode_indikator": ["IK07.02", "IK07.02", "IK02.01", "IK03.01", "IK04.01"],
+            "kode_opd": ["DINKES", "RSUD", "DISKOMINFO", "BKD", "RSUD"],
+            "capaian_mentah": [99.54, 100.47, 90.0, 80.0, 70.0],
+        }
+    )
+    last_year = pd.DataFrame(
+        {
+            "kode_indikator": ["IK07.02", "IK07.02", "IK02.01", "IK03.01", "IK04.01", "IK04.01"],
+            "kode_opd": ["DINKES", "RSUD", "KOMINFO", "BKD", "DINKES", "BAPPEDA"],
+            "realisasi_tahun_lalu": [70.5, 60.0, 5.0, 6.0, 7.0, 8.0],
+            "capaian_tahun_lalu": [97.70, 83.15, 85.0, 75.0, 65.0, 60.0],
+        }
+    )
+    got = compare_previous(this_year, last_year)
+    assert got["realisasi_tahun_lalu"].tolist()[:4] == [70.5, 60.0, 5.0, 6.0]
+    # hand-computed: 99,54 − 97,70; 100,47 − 83,15; 90 − 85 (an OPD renamed: one row each
+    # year, matched by code); 80 − 75
+    assert got["perubahan_capaian"].tolist()[:4] == pytest.approx([1.84, 17.32, 5.0, 5.0])
+    # RSUD's IK04.01: last year two other OPDs reported it, neither is RSUD's
+    assert np.isnan(got["capaian_tahun_lalu"].iloc[4])
+    # a workbook without the OPD column (an older one): by code, as before
+    old = compare_previous(this_year, last_year.drop(columns="kode_opd"))
+    assert old["capaian_tahun_lalu"].tolist() == [97.70, 97.70, 85.0, 75.0, 65.0]

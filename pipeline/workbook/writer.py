@@ -682,6 +682,9 @@ SHEETS: list[tuple[str, SheetWriter]] = [
 # Reading last year's workbook back
 
 PREVIOUS_KEYS = ("kode_indikator", "realisasi", "capaian_mentah")
+# read when there: an indicator several OPDs report is compared OPD by OPD, and one whose
+# polarity changed is not compared at all
+PREVIOUS_OPTIONAL = ("kode_opd", "polaritas")
 
 
 def read_previous_report(path: Path) -> pd.DataFrame:
@@ -710,6 +713,10 @@ def read_previous_report(path: Path) -> pd.DataFrame:
     )
     if header_at is None:
         raise ValueError("kolom tidak ada di sheet Indikator: " + ", ".join(sorted(titles)))
+    header = set(raw.iloc[header_at].astype(str))
+    titles |= {
+        c.title: c.key for c in INDIKATOR_COLS if c.key in PREVIOUS_OPTIONAL and c.title in header
+    }
     frame = raw.iloc[header_at + 1 :].copy()
     frame.columns = raw.iloc[header_at].astype(str)
     letters = {key: column_letters(list(frame.columns).index(t)) for t, key in titles.items()}
@@ -731,7 +738,7 @@ def read_previous_report(path: Path) -> pd.DataFrame:
         frame[key] = numbers.astype(float)
     out = frame.rename(
         columns={"realisasi": "realisasi_tahun_lalu", "capaian_mentah": "capaian_tahun_lalu"}
-    ).astype({"kode_indikator": str})
+    ).astype({k: str for k in ("kode_indikator", *PREVIOUS_OPTIONAL) if k in frame})
     banner = " ".join(str(v) for v in raw.iloc[:header_at].to_numpy().ravel() if pd.notna(v))
     out.attrs.update(judul=banner, catatan=notes)
     return out
