@@ -36,6 +36,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from openpyxl.writer.excel import ExcelWriter
 
 from pipeline import fmt, sanitize, schema
+from pipeline import template as tpl
 from pipeline.atomic import folder_mode
 from pipeline.frames import records
 from pipeline.ingest import Submission, template_sheets, workbook_problem
@@ -534,6 +535,47 @@ def _mark_cells(wb: Workbook, issues: pd.DataFrame) -> None:
         cell.comment = comment
 
 
+def _show_sheets(wb: Workbook) -> None:
+    """The template's sheets the OPD hid (even 'very hidden', which Excel's menus cannot undo)
+    shown again in its copy: a link to a cell there landed on nothing. ``_meta`` stays as the
+    template hides it."""
+    shown = {tpl.SHEET_PETUNJUK, tpl.SHEET_INDIKATOR, tpl.SHEET_ANGGARAN, tpl.SHEET_RENJA}
+    for ws in wb.worksheets:
+        if ws.title in shown and ws.sheet_state != "visible":
+            ws.sheet_state = "visible"
+
+
+MAX_ROW_PT = 409.0  # the tallest row Excel keeps
+ONE_LINE_PT = row_height(("", 10.0), font_pt=UNIT_PT, unit_pt=UNIT_PT)
+
+
+def _fit_rows(wb: Workbook) -> None:
+    """Each row of the OPD's copy tall enough for what was typed in its wrapped cells: a
+    template row is one line high, and a Faktor Penghambat of three sentences printed cut off
+    mid-line in the feedback the OPD reads."""
+    for ws in wb.worksheets:
+        widths: dict[int, float] = {}
+        for dim in ws.column_dimensions.values():
+            if dim.width and dim.min and dim.max:
+                widths.update(dict.fromkeys(range(dim.min, dim.max + 1), float(dim.width)))
+        merged = {c for r in ws.merged_cells.ranges for c in r.cells}
+        for row in ws.iter_rows():
+            need = 0.0
+            for cell in row:
+                value = cell.value
+                if type(value) is not str or not cell.alignment.wrap_text or not value.strip():
+                    continue
+                if (cell.row, cell.column) in merged:  # its width is the merge's
+                    continue
+                size = float(cell.font.sz or UNIT_PT)
+                width = widths.get(cell.column, 8.43)
+                need = max(need, row_height((value, width), font_pt=size, unit_pt=UNIT_PT))
+            if need > ONE_LINE_PT:  # one line fits a row of its default height
+                dim = ws.row_dimensions[row[0].row]
+                if dim.height is None or need > dim.height:
+                    dim.height = min(need, MAX_ROW_PT)
+
+
 def _show(cell: Cell) -> None:
     """A marked cell in a row or column the OPD hid is shown again: its link would land on
     nothing, and the printed copy would leave it out."""
@@ -598,6 +640,8 @@ def build_feedback(
     )
     if source is not None:
         _mark_cells(wb, issues[issues["file"] == source.name])
+        _fit_rows(wb)
+        _show_sheets(wb)
     _list_sheet(
         wb,
         issues,

@@ -262,10 +262,17 @@ def _petunjuk(ws: Worksheet, spec: MasterSpec, opd: dict[str, str], fmt: dict) -
         ("input", "Sel isian (boleh diubah)"),
         ("locked", "Sel terkunci (jangan diubah)"),
     ]
+    sizes = {"title": 14.0, "head": 11.0}
     for row, (style, text) in enumerate(lines):
-        ws.write_string(row, 1, text, fmt[style])
-        if style == "wrap":
-            ws.set_row(row, row_height((text, PETUNJUK_WIDTH), font_pt=FONT_PT, unit_pt=FONT_PT))
+        size, bold = sizes.get(style, FONT_PT), style in ("title", "head", "bold")
+        height = row_height((text, PETUNJUK_WIDTH), font_pt=size, unit_pt=FONT_PT, bold=bold)
+        one_line = row_height(("", PETUNJUK_WIDTH), font_pt=size, unit_pt=FONT_PT, bold=bold)
+        if style == "wrap" or height > one_line:
+            # a long OPD and Pemda name ran past the column onto a page of its own
+            ws.write_string(row, 1, text, fmt[style if style == "wrap" else f"{style}_wrap"])
+            ws.set_row(row, height)
+        else:
+            ws.write_string(row, 1, text, fmt[style])
     ws.set_portrait()
     ws.set_paper(9)
     ws.set_margins(left=0.5, right=0.5, top=0.6, bottom=0.6)
@@ -358,6 +365,10 @@ def build_template(spec: MasterSpec, kode_opd: str, path: Path) -> Path:
         "bold": wb.add_format({**base, "bold": True}),
         "text": wb.add_format(base),
         "wrap": wb.add_format({**base, "text_wrap": True}),
+        "title_wrap": wb.add_format({**base, "bold": True, "font_size": 14, "text_wrap": True}),
+        "head_wrap": wb.add_format({**base, "bold": True, "font_size": 11, "text_wrap": True}),
+        "bold_wrap": wb.add_format({**base, "bold": True, "text_wrap": True}),
+        "text_wrap": wb.add_format({**base, "text_wrap": True}),
         "header": wb.add_format(
             {
                 **base,

@@ -13,6 +13,7 @@ import pytest
 from pipeline import template as tpl
 from pipeline.feedback import MARKS, SHEET, feedback_rows
 from pipeline.issues import ERROR, Issue, issues_frame
+from pipeline.layout import row_height
 from tests.broken_files import build
 from tests.conftest import INPUT_DIR, SPEC_PATH, copy_inputs, input_file, run_cli, run_report
 
@@ -181,11 +182,24 @@ def test_a_marked_cell_the_opd_hid_is_shown_in_the_copy(tmp_path: Path) -> None:
     ws.row_dimensions[7].hidden = True
     ws.row_dimensions[10].hidden = True  # nothing marked there: stays as the OPD left it
     ws.column_dimensions.group("L", "N", hidden=True)
+    # a narrative of several lines in a row one line high: printed cut off mid-line
+    penghambat = tpl.column_letter(tpl.INDIKATOR_COLUMNS, "faktor_penghambat")
+    text = "Data belum lengkap karena pendataan lapangan tertunda hujan dan banjir. " * 2
+    ws[f"{penghambat}9"] = text
+    wb[tpl.SHEET_ANGGARAN].sheet_state = "veryHidden"  # Excel's menus cannot show it again
     wb.save(path)
     out = tmp_path / "out"
     result = run_report(folder, out)
     assert result.returncode == 0, result.stderr
-    copy = openpyxl.load_workbook(out / "umpan_balik" / "DLH.xlsx")[tpl.SHEET_INDIKATOR]
+    book = openpyxl.load_workbook(out / "umpan_balik" / "DLH.xlsx")
+    assert book[tpl.SHEET_ANGGARAN].sheet_state == "visible"
+    assert book[tpl.SHEET_META].sheet_state == "hidden"  # as the template hides it
+    copy = book[tpl.SHEET_INDIKATOR]
+    width = copy.column_dimensions[penghambat].width
+    # 144 characters in a column of 'width' characters: six lines at least
+    assert width is not None and width < 30
+    assert copy.row_dimensions[9].height >= 6 * 12 * 10 / 9
+    assert copy.row_dimensions[9].height == row_height((text, width), font_pt=10, unit_pt=10)
     assert copy["K7"].comment is not None and copy["L8"].comment is not None
     assert not copy.row_dimensions[7].hidden
     assert copy.row_dimensions[10].hidden

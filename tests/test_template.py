@@ -185,3 +185,27 @@ def test_a_ladder_value_with_a_quote_stays_text_in_the_dropdown(tmp_path: Path) 
             formula[1:-1].replace('""', '"').split(",")[1]
             == 'TW"&WEBSERVICE("http://contoh.invalid/")&"'
         )
+
+
+def test_a_petunjuk_line_longer_than_its_column_wraps_instead_of_spilling_onto_a_page(
+    spec: MasterSpec, tmp_path: Path
+) -> None:
+    """'Dinas Pemberdayaan Perempuan, … — Pemerintah Kabupaten Kepulauan Siau Tagulandang
+    Biaro (Sitaro)' ran past the column, cut mid-word, and its rest printed on a page alone."""
+    long_opd = (
+        "Dinas Pemberdayaan Perempuan, Perlindungan Anak, Pengendalian Penduduk dan Keluarga "
+        "Berencana"
+    )
+    opd = spec.opd.copy()
+    opd.loc[opd["kode_opd"] == "BPKPAD", "nama_opd"] = long_opd
+    nama = "Pemerintah Kabupaten Kepulauan Siau Tagulandang Biaro (Sitaro)"
+    longer = replace(spec, opd=opd, pemda={**spec.pemda, "nama_pemda": nama})
+    path = tpl.build_template(longer, "BPKPAD", tmp_path / "panjang.xlsx")
+    ws = openpyxl.load_workbook(path)[tpl.SHEET_PETUNJUK]
+    cells = {str(c.value): c for row in ws.iter_rows() for c in row if c.value}
+    both = cells[f"{long_opd} — {nama}"]
+    assert both.alignment.wrap_text and both.font.b
+    assert ws.row_dimensions[both.row].height >= 2 * 12 * 10 / 9  # two lines of 10 pt
+    short = next(c for t, c in cells.items() if t.startswith("Kode OPD:"))
+    assert not short.alignment.wrap_text  # a line that fits keeps its one-line row
+    assert ws.row_dimensions[short.row].height is None
