@@ -309,19 +309,34 @@ def _output_problem(output: Path, inputs: Path, root: bool = False) -> str:
     if _swap_problem(output, inputs, label):
         return _swap_problem(output, inputs, label)
     real_out, real_in = Path(os.path.realpath(output)), Path(os.path.realpath(inputs))
+    next_run = (
+        "konsolidasi berikutnya akan membaca keluarannya sebagai folder Pemda atau "
+        "berkasnya sebagai kiriman OPD"
+        if root
+        else "laporan berikutnya akan membaca buku kerja keluarannya sendiri sebagai kiriman OPD"
+    )
     if real_out == real_in or real_in in real_out.parents:
-        next_run = (
-            "konsolidasi berikutnya akan membaca keluarannya sebagai folder Pemda atau "
-            "berkasnya sebagai kiriman OPD"
-            if root
-            else "laporan berikutnya akan membaca buku kerja keluarannya sendiri sebagai "
-            "kiriman OPD"
-        )
         return (
             f"Folder keluaran {output} berada di dalam {label} {inputs}: {next_run}. Pilih "
             f"folder keluaran di luar {label} (--output, OUTPUT=…)."
         )
+    for linked in _linked_pemda(inputs) if root else []:
+        real = Path(os.path.realpath(linked))
+        if real_out == real or real in real_out.parents:
+            return (
+                f"Folder keluaran {output} berada di dalam folder Pemda {linked.name} (tautan "
+                f"di {label} {inputs} ke {real}): {next_run}. Pilih folder keluaran di luar "
+                f"{label} dan folder Pemda-nya (--output, OUTPUT=…)."
+            )
     return ""
+
+
+def _linked_pemda(root: Path) -> list[Path]:
+    """The entries of a national root that are links to folders (a Pemda kept elsewhere)."""
+    try:
+        return [p for p in sorted(Path(root).iterdir()) if p.is_symlink() and p.is_dir()]
+    except OSError:  # the root itself is checked, and said, by the run
+        return []
 
 
 def cmd_report(args: argparse.Namespace) -> int:

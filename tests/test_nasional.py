@@ -638,6 +638,96 @@ def _spec_only(folder: Path, kode: str | None = None, blank_row: bool = False) -
     wb.save(folder / "master" / "spec.xlsx")
 
 
+def _pemda_cells(folder: Path, **cells: object) -> None:
+    """Set cells of the ``pemda`` row of ``folder``'s spec (a new column when there is none)."""
+    path = folder / "master" / "spec.xlsx"
+    wb = openpyxl.load_workbook(path)
+    ws = wb["pemda"]
+    head = [c.value for c in ws[1]]
+    for key, value in cells.items():
+        if key not in head:
+            head.append(key)
+            ws.cell(1, len(head)).value = key
+        ws.cell(2, head.index(key) + 1).value = value
+    wb.save(path)
+
+
+def test_a_folder_not_run_keeps_its_province_and_a_careless_year_or_sheet_is_read(
+    tmp_path: Path,
+) -> None:
+    """A Pemda that has sent nothing yet had no code, name or province on its row: its province
+    looked complete. A year typed as text '2.018' and a sheet named 'Pemda', which ``report``
+    reads, were refused by the folder check alone."""
+    root = tmp_path / "akar"
+    _spec_only(root / "a")
+    _pemda_cells(root / "a", kode_provinsi="12", nama_provinsi="Sumatera Utara")
+    (root / "b" / "master").mkdir(parents=True)
+    shutil.copy(root / "a" / "master" / "spec.xlsx", root / "b" / "master" / "spec.xlsx")
+    _pemda_cells(root / "b", kode_pemda="1276", tahun_laporan="2.018")
+    (root / "b" / "input_xlsx").mkdir()  # nothing sent yet
+    _spec_only(root / "c", kode="1277")
+    wb = openpyxl.load_workbook(root / "c" / "master" / "spec.xlsx")
+    wb["pemda"].title = "sementara"
+    wb["sementara"].title = "Pemda"  # openpyxl makes it 'Pemda1' when renamed in one step
+    wb.save(root / "c" / "master" / "spec.xlsx")
+    found = {f.folder: f for f in discover(root)}
+    assert "kosong" in found["b"].problem
+    b = found["b"]
+    assert (b.kode_pemda, b.tahun, b.kode_provinsi, b.nama_provinsi) == (
+        "1276",
+        "2018",
+        "12",
+        "Sumatera Utara",
+    )
+    assert (found["c"].kode_pemda, found["c"].tahun, found["c"].problem) == ("1277", "2018", "")
+    [part] = run_batch([b], Limits(workers=1), "")
+    assert (part.row["kode_pemda"], part.row["kode_provinsi"], part.row["tahun"]) == (
+        "1276",
+        "12",
+        2018,
+    )
+
+
+def test_a_pemda_of_another_period_is_not_consolidated_with_the_rest(tmp_path: Path) -> None:
+    """A TW2 Pemda was ranked beside the yearly ones without a sign."""
+    root = tmp_path / "akar"
+    for name, kode in (("a", "1275"), ("b", "1276"), ("c", "1277")):
+        _spec_only(root / name, kode=kode)
+    _pemda_cells(root / "c", periode="tw 2")
+    found = {f.folder: f for f in discover(root)}
+    assert not found["a"].problem and not found["b"].problem
+    assert found["c"].periode == "TW2"
+    assert "Master spec untuk periode TW2, sedangkan konsolidasi ini untuk periode Tahunan" in (
+        found["c"].problem
+    )
+    assert "2 dari 3 Pemda tahun itu melapor periode Tahunan" in found["c"].problem
+
+
+def test_a_link_to_a_pemda_folder_of_the_same_root_is_not_run_twice(tmp_path: Path) -> None:
+    """'0_tautan' -> '1275_binjai' sorted first and ran; the folder itself was then refused as
+    a duplicate of its own link."""
+    root = tmp_path / "akar"
+    _spec_only(root / "1275_binjai")
+    (root / "0_tautan").symlink_to(root / "1275_binjai", target_is_directory=True)
+    found = {f.folder: f for f in discover(root)}
+    assert not found["1275_binjai"].problem
+    assert "tautan ke folder yang sama dengan 1275_binjai" in found["0_tautan"].problem
+
+
+def test_an_output_inside_a_pemda_folder_linked_into_the_root_is_refused(tmp_path: Path) -> None:
+    """The next run read the national workbook as an OPD file of the linked Pemda."""
+    elsewhere = tmp_path / "lain" / "7301"
+    _spec_only(elsewhere)
+    root = tmp_path / "akar"
+    root.mkdir()
+    (root / "7301").symlink_to(elsewhere, target_is_directory=True)
+    out = elsewhere / "input_xlsx" / "nasional"
+    done = run_cli("nasional", "--root", str(root), "--output", str(out))
+    assert done.returncode == 10, done.stderr
+    assert "di dalam folder Pemda 7301 (tautan di folder root" in done.stderr
+    assert not out.exists()
+
+
 def test_the_folder_check_reads_the_kode_pemda_the_run_uses(tmp_path: Path) -> None:
     root = tmp_path / "akar"
     _spec_only(root / "a")
@@ -650,14 +740,19 @@ def test_the_folder_check_reads_the_kode_pemda_the_run_uses(tmp_path: Path) -> N
     _spec_only(root / "f", kode="KB-X")  # one folder with 'kb-x' on Windows and macOS
     found = {f.folder: f for f in discover(root)}
     assert "input_xlsx/ kosong" in found["d"].problem
-    assert not found["e"].problem
-    assert "sudah dipakai folder e (sebagai kb-x;" in found["f"].problem
+    # two folders of one code: neither is run (a stale copy sorting first was run, alone)
+    assert "juga dipakai folder f (sebagai KB-X;" in found["e"].problem
+    assert "juga dipakai folder e (sebagai kb-x;" in found["f"].problem
     assert found["a"].kode_pemda == found["b"].kode_pemda == "1275"
-    assert "sudah dipakai folder a" in found["b"].problem
+    assert "juga dipakai folder b;" in found["a"].problem
+    assert "juga dipakai folder a;" in found["b"].problem
+    assert "Tidak satu pun diolah" in found["a"].problem
     assert "tidak diawali titik" in found["c"].problem
     # a spec whose full read names another code than the folder check is not run at all
     out = tmp_path / "keluaran"
-    [part] = run_batch([replace(found["a"], kode_pemda="9999")], Limits(workers=1), str(out))
+    [part] = run_batch(
+        [replace(found["a"], kode_pemda="9999", problem="")], Limits(workers=1), str(out)
+    )
     assert part.row["status"] == "tidak dijalankan"
     assert "'1275'" in part.row["alasan"] and "'9999'" in part.row["alasan"]
     assert not out.exists()

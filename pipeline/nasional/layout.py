@@ -20,8 +20,9 @@ from pathlib import Path
 from python_calamine import CalamineWorkbook
 
 from pipeline.ingest import INPUT_SUFFIXES, has_inputs, os_reason, screen_workbook
-from pipeline.master import column_title
+from pipeline.master import column_title, spec_value
 from pipeline.numbers import cell_text
+from pipeline.renja import periode_baku
 from pipeline.sanitize import visible
 from pipeline.schema import KODE_PEMDA, WINDOWS_DEVICE
 
@@ -44,6 +45,11 @@ class PemdaFolder:
     nama_pemda: str = ""
     tahun: str = ""
     problem: str = ""
+    # from the spec's pemda sheet, also for a folder that is not run: its row keeps its
+    # province (a province whose Pemda has sent nothing yet is not shown complete)
+    kode_provinsi: str = ""
+    nama_provinsi: str = ""
+    periode: str = ""
 
 
 def discover(root: Path) -> list[PemdaFolder]:
@@ -53,10 +59,22 @@ def discover(root: Path) -> list[PemdaFolder]:
     with neither (notes, an archive), hidden folders (``.git``) and ``__MACOSX`` are not Pemda
     folders and are left out."""
     found: list[PemdaFolder] = []
-    for path in sorted(Path(root).iterdir()):
-        if path.name.startswith(".") or path.name == "__MACOSX":
-            continue
+    entries = [
+        p
+        for p in sorted(Path(root).iterdir())
+        if not p.name.startswith(".") and p.name != "__MACOSX"
+    ]
+    real = _real_owners(entries)
+    for path in entries:
         try:
+            twin = real.get(path)
+            if twin is not None:
+                problem = (
+                    f"Folder ini tautan ke folder yang sama dengan {visible(twin.name)} di root "
+                    "ini; Pemda itu diolah sekali, dari folder itu."
+                )
+                found.append(_stopped(len(found), path, problem))
+                continue
             if not path.is_dir():
                 # a Pemda folder behind a broken link, or still in its archive, would vanish
                 broken = _broken_link(path) or _packed(path)
@@ -76,6 +94,23 @@ def discover(root: Path) -> list[PemdaFolder]:
             problem = f"{what} tidak dapat dibuka ({os_reason(exc)})."
             found.append(_stopped(len(found), path, problem))
     return _same_year_unique_codes(found)
+
+
+def _real_owners(entries: list[Path]) -> dict[Path, Path]:
+    """Each entry that is a link to a folder another entry of the root also is, and that
+    entry (the folder itself before any link to it, else the first by name)."""
+    by_real: dict[str, list[Path]] = {}
+    for path in entries:
+        try:
+            if path.is_dir():
+                by_real.setdefault(os.path.realpath(path), []).append(path)
+        except OSError:  # said on its own row
+            continue
+    out = {}
+    for paths in by_real.values():
+        owner = min(paths, key=lambda p: (p.is_symlink(), p.name))
+        out.update({p: owner for p in paths if p != owner})
+    return out
 
 
 def _stopped(order: int, path: Path, problem: str) -> PemdaFolder:
@@ -260,6 +295,8 @@ def _folder(order: int, path: Path, master: Path, inputs: Path) -> PemdaFolder:
     )
     # the files found, also when the spec stops this Pemda (its row would say it sent none)
     base = PemdaFolder(order, name, specs[0] if len(specs) == 1 else None, inputs, _count(inputs))
+    if len(specs) == 1 and not _linked_out(path, specs[0], ""):
+        base = _peek(base, specs[0])
     if not specs:
         return replace(base, problem=_no_spec(master))
     if len(specs) > 1:
@@ -280,8 +317,7 @@ def _folder(order: int, path: Path, master: Path, inputs: Path) -> PemdaFolder:
         return replace(
             base, problem=f"Folder {INPUT_FOLDER}/ kosong: belum ada berkas OPD untuk diolah."
         )
-    kode, nama, tahun = _peek(specs[0])
-    return replace(base, kode_pemda=kode, nama_pemda=nama, tahun=tahun)
+    return base
 
 
 def _no_inputs(folder: Path, master: Path) -> str:
@@ -336,34 +372,47 @@ def _no_spec(master: Path) -> str:
     )
 
 
-def _peek(spec: Path) -> tuple[str, str, str]:
-    """Kode, nama and year from the spec's ``pemda`` sheet (the full check comes later; a
-    workbook the reader must not open here has none)."""
+_PEEKED = ("kode_pemda", "nama_pemda", "tahun", "kode_provinsi", "nama_provinsi", "periode")
+
+
+def _peek(folder: PemdaFolder, spec: Path) -> PemdaFolder:
+    """``folder`` with the kode, nama, year, province and period of the spec's ``pemda``
+    sheet, read as the full check reads them (a sheet named ``Pemda``; a year typed as text
+    '2.024'); the full check comes later. A workbook the reader must not open here has none."""
     screened = screen_workbook(spec)  # the bytes screened are the bytes read
     if screened.problem:
-        return "", "", ""
+        return folder
     try:
         wb = CalamineWorkbook.from_filelike(io.BytesIO(screened.data))
         try:
-            rows = wb.get_sheet_by_name("pemda").to_python()
+            alike = [n for n in wb.sheet_names if "".join(n.split()).lower() == "pemda"]
+            name = "pemda" if "pemda" in wb.sheet_names else alike[0] if len(alike) == 1 else ""
+            rows = wb.get_sheet_by_name(name).to_python() if name else []
         finally:
             wb.close()
     except Exception:  # an unreadable spec is refused, with its reason, by the full check
-        return "", "", ""
+        return folder
     if not rows:
-        return "", "", ""
+        return folder
     head = [column_title(h) for h in rows[0]]
     # the first row with a value, as the full check reads it (blank rows are left out)
-    values = next(
-        (
-            cells
-            for cells in ([cell_text(v, date_only=True) for v in r] for r in rows[1:])
-            if any(cells)
-        ),
-        [],
+    raw = next((r for r in rows[1:] if any(cell_text(v, date_only=True) for v in r)), [])
+    row = dict(zip(head, raw, strict=False))
+
+    def text(key: str) -> str:
+        return cell_text(row.get(key), date_only=True)
+
+    year, problem = spec_value(row.get("tahun_laporan"))
+    whole = year is not None and not problem and year.is_integer()
+    return replace(
+        folder,
+        kode_pemda=text("kode_pemda"),
+        nama_pemda=text("nama_pemda"),
+        tahun=str(int(year)) if whole and year is not None else text("tahun_laporan"),
+        kode_provinsi=text("kode_provinsi"),
+        nama_provinsi=text("nama_provinsi"),
+        periode=periode_baku(text("periode")) if text("periode") else "",
     )
-    row = dict(zip(head, values, strict=False))
-    return row.get("kode_pemda", ""), row.get("nama_pemda", ""), row.get("tahun_laporan", "")
 
 
 def national_year(folders: list[PemdaFolder]) -> str:
@@ -375,6 +424,15 @@ def national_year(folders: list[PemdaFolder]) -> str:
     return max(y for y, n in years.items() if n == top)
 
 
+def national_period(periods: Counter[str]) -> str:
+    """The period most Pemda report (``Tahunan`` first, then the latest quarter, of equally
+    common periods)."""
+    if not periods:
+        return ""
+    top = max(periods.values())
+    return max((p for p, n in periods.items() if n == top), key=lambda p: (p == "Tahunan", p))
+
+
 # The names a national run writes in its output folder: no Pemda's own folder may take one.
 _OUTPUT_NAME = re.compile(r"charts|.*\.(?:parquet|xlsx|json|png)", re.IGNORECASE)
 # Names Windows will not give a folder: its devices (also before an extension), and a name
@@ -384,11 +442,15 @@ _CASE = "huruf besar dan kecil tidak membedakan nama folder di Windows dan macOS
 
 
 def _same_year_unique_codes(folders: list[PemdaFolder]) -> list[PemdaFolder]:
-    """Refuse a folder whose spec is for another year, or whose Kode Pemda an earlier folder
-    already uses, also in other letter case (its outputs would overwrite the other's)."""
+    """Refuse a folder whose spec is for another year or period, or whose Kode Pemda another
+    folder uses too, also in other letter case (their outputs would overwrite each other)."""
     year = national_year(folders)
     years = Counter(f.tahun for f in folders if f.tahun and not f.problem)
-    owner: dict[str, tuple[str, str]] = {}  # casefolded code -> folder, code
+    periods = Counter(
+        f.periode for f in folders if f.periode and f.tahun == year and not f.problem
+    )
+    period = national_period(periods)
+    owner: dict[str, list[tuple[str, str]]] = {}  # casefolded code -> (folder, code) each
     out = []
     for f in folders:
         problem = f.problem
@@ -403,6 +465,14 @@ def _same_year_unique_codes(folders: list[PemdaFolder]) -> list[PemdaFolder]:
                 )
                 + f". Periksa tahun_laporan di sheet pemda master spec, atau olah Pemda tahun "
                 f"{f.tahun} dengan root tersendiri."
+            )
+        elif not problem and f.periode and period and f.periode != period:
+            problem = (
+                f"Master spec untuk periode {f.periode}, sedangkan konsolidasi ini untuk "
+                f"periode {period} tahun {year}: {periods[period]} dari {periods.total()} "
+                f"Pemda tahun itu melapor periode {period}. Angka periode yang berbeda tidak "
+                "dibandingkan; periksa periode di sheet pemda master spec, atau olah Pemda "
+                f"periode {f.periode} dengan root tersendiri."
             )
         elif not problem and f.kode_pemda and not KODE_PEMDA.fullmatch(f.kode_pemda):
             problem = (
@@ -423,14 +493,24 @@ def _same_year_unique_codes(folders: list[PemdaFolder]) -> list[PemdaFolder]:
                 "charts, berkas .parquet, .xlsx, .json atau .png); keluaran Pemda ini akan "
                 "menimpanya. Perbaiki kode_pemda di sheet pemda master spec."
             )
-        elif not problem and f.kode_pemda.casefold() in owner:
-            first, code = owner[f.kode_pemda.casefold()]
-            same = "" if code == f.kode_pemda else f" (sebagai {code}; {_CASE})"
-            problem = (
-                f"Kode Pemda {f.kode_pemda} sudah dipakai folder {first}{same}; "
-                "setiap Pemda harus berkode unik."
-            )
         elif not problem and f.kode_pemda:
-            owner[f.kode_pemda.casefold()] = (f.folder, f.kode_pemda)
+            owner.setdefault(f.kode_pemda.casefold(), []).append((f.folder, f.kode_pemda))
         out.append(replace(f, problem=problem))
+    # two folders of one code: which holds the Pemda's data (a stale copy sorts first as
+    # easily) cannot be told, so neither is run
+    for i, f in enumerate(out):
+        sharing = owner.get(f.kode_pemda.casefold(), []) if not f.problem else []
+        if len(sharing) > 1:
+            others = ", ".join(
+                name + ("" if code == f.kode_pemda else f" (sebagai {code}; {_CASE})")
+                for name, code in sharing
+                if name != f.folder
+            )
+            out[i] = replace(
+                f,
+                problem=f"Kode Pemda {f.kode_pemda} juga dipakai folder {others}; setiap Pemda "
+                "harus berkode unik. Tidak satu pun diolah sampai tinggal satu folder berkode "
+                "ini: mana yang memuat data Pemda ini (bukan salinan lama) tidak dapat "
+                "ditentukan.",
+            )
     return out

@@ -177,8 +177,8 @@ def _base_row(f: PemdaFolder, spec: MasterSpec | None) -> dict[str, Any]:
         "folder": f.folder,
         "kode_pemda": str(pemda.get("kode_pemda", f.kode_pemda)),
         "nama_pemda": str(pemda.get("nama_pemda", f.nama_pemda)),
-        "kode_provinsi": str(pemda.get("kode_provinsi", "") or ""),
-        "nama_provinsi": str(pemda.get("nama_provinsi", "") or ""),
+        "kode_provinsi": str(pemda.get("kode_provinsi", f.kode_provinsi) or ""),
+        "nama_provinsi": str(pemda.get("nama_provinsi", f.nama_provinsi) or ""),
         "tahun": spec.tahun if spec is not None else (int(f.tahun) if f.tahun.isdigit() else None),
         "berkas_ditemukan": f.files,
     }
@@ -214,7 +214,7 @@ def refused(f: PemdaFolder, issues: list[Issue]) -> PemdaPart:
         "jumlah_warning": sum(i.severity == WARNING for i in issues),
         "jumlah_info": sum(i.severity == INFO for i in issues),
     }
-    front = key_values(row["kode_pemda"], "", row["tahun"])
+    front = key_values(row["kode_pemda"], row["kode_provinsi"], row["tahun"])
     validasi = issues_frame(issues)
     return PemdaPart(
         f.order,
