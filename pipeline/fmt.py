@@ -71,6 +71,13 @@ def _as_shown(value: float, desimal: int) -> Decimal:
     return exact.quantize(Decimal(1).scaleb(-max(0, desimal)), rounding=ROUND_HALF_UP)
 
 
+def selisih(sekarang: float, sebelumnya: float, desimal: int) -> float:
+    """``sekarang − sebelumnya`` of the two as cells show them with ``desimal`` decimals (see
+    :func:`_as_shown`): the difference a reader makes of the two figures beside it (12,77 −
+    11,70 = 1,07, not the 1,06 of the unrounded 12,7654 − 11,7049)."""
+    return float(_as_shown(sekarang, desimal) - _as_shown(sebelumnya, desimal))
+
+
 def angka_ringkas(value: float | None, maks_desimal: int = 4, kosong: str = "") -> str:
     """A number with up to ``maks_desimal`` decimals and no trailing zeros: ``12,5``, ``1.096``."""
     if _missing(value):

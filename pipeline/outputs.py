@@ -125,6 +125,7 @@ def changes_since_last(run: Run, output: Path) -> Perubahan:
         (spec.kode_pemda, spec.tahun, spec.periode),
         run.validated.berkas,
         run.results.indikator,
+        spec.settings.desimal_tampilan,
     )
 
 

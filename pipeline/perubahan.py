@@ -138,11 +138,13 @@ def compare(
     identity: tuple[str, int, str],
     berkas: pd.DataFrame,
     indikator: pd.DataFrame,
+    desimal: int = 2,
 ) -> Perubahan:
     """This run (``berkas`` register, ``indikator`` results) against the previous manifest.
 
     ``identity`` is (kode_pemda, tahun, periode) of this run; a manifest of another is not
-    compared.
+    compared. A change of capaian is that of the two capaian as shown with ``desimal``
+    decimals.
     """
     if previous is None:
         return Perubahan(False, reason)
@@ -172,7 +174,7 @@ def compare(
             files,
         )
     now = _dicts(sanitize.json_value(indicator_records(indikator)))
-    rows = _indicator_changes(_dicts(previous["indikator"]), now)
+    rows = _indicator_changes(_dicts(previous["indikator"]), now, desimal)
     return Perubahan(
         True,
         f"Dibandingkan dengan proses sebelumnya di folder keluaran ({len(before_files)} "
@@ -256,7 +258,9 @@ def _shown_realisasi(rec: dict[str, Any] | None) -> float | str | None:
     return _number(rec.get("realisasi"))
 
 
-def _indicator_changes(before: list[dict[str, Any]], now: list[dict[str, Any]]) -> pd.DataFrame:
+def _indicator_changes(
+    before: list[dict[str, Any]], now: list[dict[str, Any]], desimal: int = 2
+) -> pd.DataFrame:
     key = ("kode_indikator", "kode_opd")
     old = {tuple(_text(r.get(k)) for k in key): r for r in _dicts(before)}
     new = {tuple(_text(r.get(k)) for k in key): r for r in now}
@@ -280,7 +284,7 @@ def _indicator_changes(before: list[dict[str, Any]], now: list[dict[str, Any]]) 
                 "realisasi_sekarang": _shown_realisasi(b),
                 "capaian_sebelumnya": cap_a,
                 "capaian_sekarang": cap_b,
-                "selisih_capaian": cap_b - cap_a
+                "selisih_capaian": fmt.selisih(cap_b, cap_a, desimal)
                 if cap_a is not None and cap_b is not None
                 else None,
                 "predikat_sebelumnya": _text(a.get("predikat")) if a else "",

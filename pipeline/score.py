@@ -458,14 +458,18 @@ def progress_to_end_target(
     return raw.where(df["tahun_target_akhir"].notna())
 
 
-def compare_previous(df: pd.DataFrame, previous: pd.DataFrame | None) -> pd.DataFrame:
+def compare_previous(
+    df: pd.DataFrame, previous: pd.DataFrame | None, desimal: int = 2
+) -> pd.DataFrame:
     """Last year's realisation and capaian beside this year's, with the change in points.
 
     ``previous`` has ``kode_indikator``, ``realisasi_tahun_lalu`` and ``capaian_tahun_lalu``
     (read from last year's consolidated workbook), and ``kode_opd`` when that workbook shows
     it; without ``previous`` the columns stay empty. An indicator is matched with its row of
     the same OPD; by its code alone only when it has one row in each year (an OPD renamed):
-    of an indicator several OPDs report, an OPD never gets another OPD's last year.
+    of an indicator several OPDs report, an OPD never gets another OPD's last year. The change
+    is that of the two capaian as shown with ``desimal`` decimals (the figure a reader makes
+    of the columns beside it).
     """
     if previous is None or previous.empty:
         return df.assign(
@@ -500,7 +504,14 @@ def compare_previous(df: pd.DataFrame, previous: pd.DataFrame | None) -> pd.Data
     return df.assign(
         realisasi_tahun_lalu=last_r,
         capaian_tahun_lalu=last_c,
-        perubahan_capaian=df["capaian_mentah"].to_numpy(dtype=float) - last_c,
+        perubahan_capaian=[
+            math.nan if math.isnan(a) or math.isnan(b) else fmt.selisih(a, b, desimal)
+            for a, b in zip(
+                df["capaian_mentah"].to_numpy(dtype=float),
+                np.asarray(last_c, dtype=float),
+                strict=True,
+            )
+        ],
     )
 
 
@@ -1158,7 +1169,9 @@ def _scored(
     joined = join_targets(spec_indikator, realisasi, keys).merge(
         tree, on=["kode_sasaran", *keys], how="left"
     )
-    ind = compare_previous(score_indicators(joined, settings, tangga), previous)
+    ind = compare_previous(
+        score_indicators(joined, settings, tangga), previous, settings.desimal_tampilan
+    )
     # in the spec's order: its Sasaran as listed, each one's indicators as listed (as text,
     # S10 came between S1 and S2)
     sasaran = tree[[*keys, "kode_sasaran"]].drop_duplicates()

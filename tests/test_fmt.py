@@ -150,3 +150,20 @@ def test_a_figure_never_reads_as_a_band_edge_it_is_not(tmp_path: Path) -> None:
     cells = openpyxl.load_workbook(path)["x"]["A"]
     formats = [c.number_format for c in cells]
     assert ["0.0" in f for f in formats] == [True, True, False, False]
+
+
+@pytest.mark.parametrize(
+    ("now", "before", "desimal", "shown"),
+    [
+        (12.7654, 11.7049, 2, 1.07),  # 12,77 − 11,70 on the page; the unrounded gives 1,0605
+        (88.2579, 81.81, 2, 6.45),
+        (2.675, 0.0, 2, 2.68),  # half away from zero, as the cell shows 2,675 (not 2,67)
+        (-1.005, 0.0, 2, -1.01),
+        (74.6398, 60.0, 0, 15.0),  # 75 − 60
+        (70.0, 70.0, 2, 0.0),
+    ],
+)
+def test_a_difference_is_that_of_the_two_figures_as_shown(
+    now: float, before: float, desimal: int, shown: float
+) -> None:
+    assert fmt.selisih(now, before, desimal) == shown  # exact: made in decimal

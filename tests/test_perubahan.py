@@ -8,7 +8,7 @@ import math
 import pandas as pd
 
 from pipeline import sanitize
-from pipeline.perubahan import compare, indicator_records, summary_lines
+from pipeline.perubahan import _indicator_changes, compare, indicator_records, summary_lines
 
 IDENTITY = ("1275", 2018, "tahunan")
 
@@ -100,6 +100,13 @@ def test_new_changed_and_gone_files_and_every_changed_indicator() -> None:
     assert rows.loc["I1", "realisasi_sebelumnya"] == 71.67
     assert rows.loc["I1", "realisasi_sekarang"] == 50.0
     assert math.isclose(rows.loc["I1", "selisih_capaian"], 69.29 - 99.32)
+    # a change is made of the two capaian as shown: 12,77 − 11,70 = 1,07 (unrounded: 1,0605)
+    shown = _indicator_changes(
+        [{"kode_indikator": "I9", "kode_opd": "BKD", "realisasi": 1.0, "capaian_mentah": 11.7049}],
+        [{"kode_indikator": "I9", "kode_opd": "BKD", "realisasi": 2.0, "capaian_mentah": 12.7654}],
+        2,
+    )
+    assert shown["selisih_capaian"].tolist() == [1.07]
     assert (rows.loc["I2", "realisasi_sebelumnya"], rows.loc["I2", "realisasi_sekarang"]) == (
         "WDP",
         "WTP",
