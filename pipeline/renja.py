@@ -840,6 +840,7 @@ def build_e81(
     submitted: dict[str, str],
     scale: Scale,
     settings: Settings | None = None,
+    ditolak: frozenset[str] = frozenset(),
 ) -> E81:
     """The E.81 figures of every OPD with at least one program.
 
@@ -849,8 +850,9 @@ def build_e81(
     templates without quarterly Rp; ``narasi`` per ``kode_opd`` the texts ``faktor_pendorong``,
     ``faktor_penghambat``, ``tindak_lanjut`` (next quarter) and ``tindak_lanjut_renja`` (next
     RKPD/Renja). ``submitted`` maps each OPD with an accepted file to what its file holds:
-    ``renja`` (quarterly K and Rp) or ``lama`` (a template without them). Quarters after
-    ``triwulan`` are left out of every sum.
+    ``renja`` (quarterly K and Rp) or ``lama`` (a template without them); ``ditolak`` holds
+    the OPDs whose every file was refused (their form says so, not 'not yet received').
+    Quarters after ``triwulan`` are left out of every sum.
     """
     in_period = [q <= triwulan for q in TW]
     k_by = renja_k.set_index("kode_indikator") if not renja_k.empty else pd.DataFrame()
@@ -973,7 +975,12 @@ def build_e81(
             )
         )
         catatan = []
-        if not state:
+        if not state and kode_opd in ditolak:
+            catatan.append(
+                "Berkas OPD ditolak (ERROR, lihat sheet Validasi dan umpan balik OPD): kolom "
+                "9–16 kosong."
+            )
+        elif not state:
             catatan.append("Berkas OPD belum diterima: kolom 9–16 kosong.")
         elif state == "renja_ditolak":
             catatan.append(

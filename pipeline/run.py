@@ -91,6 +91,7 @@ class Run:
             v.renja.status,
             e81_scale(spec.settings),
             spec.settings,
+            v.renja.ditolak,
         )
 
 

@@ -1379,3 +1379,21 @@ def test_a_kegiatan_with_pagu_0_is_said_in_the_spec(tmp_path: Path) -> None:
     assert [(i.sheet, i.cell, i.severity) for i in found] == [
         ("kegiatan", f"{letter}2", "WARNING")
     ]
+
+
+def test_an_opd_whose_file_was_refused_is_not_said_to_have_sent_nothing(tmp_path: Path) -> None:
+    """DISNAKER sent a broken file: its E.81 said 'Berkas OPD belum diterima' (not received),
+    while the Anggaran and Ringkasan sheets said the file was refused."""
+    from tests.conftest import copy_inputs, input_file
+
+    folder = copy_inputs(tmp_path)
+    input_file(folder, "DISNAKER").write_bytes(b"PK\x03\x04 bukan buku kerja")
+    input_file(folder, "DLH").unlink()  # DLH sent nothing at all
+    run, _ = load_and_run(SPEC, folder, periode="TW2")
+    assert run is not None
+    foot = run.e81.footer.set_index("kode_opd")
+    assert foot.loc["DISNAKER", "catatan"].startswith(
+        "Berkas OPD ditolak (ERROR, lihat sheet Validasi dan umpan balik OPD): kolom 9–16 kosong."
+    )
+    assert "belum diterima" not in foot.loc["DISNAKER", "catatan"]
+    assert foot.loc["DLH", "catatan"].startswith("Berkas OPD belum diterima")

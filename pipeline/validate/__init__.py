@@ -99,6 +99,8 @@ class Renja:
     rp: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=RENJA_RP_COLUMNS))
     teks: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=RENJA_TEKS_COLUMNS))
     status: dict[str, str] = field(default_factory=dict)
+    # the OPDs that sent files and had every one refused: not 'not yet received'
+    ditolak: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -242,6 +244,7 @@ class FileStaging:
                 _frame(rp_rows, RENJA_RP_COLUMNS),
                 _frame(text_rows, RENJA_TEKS_COLUMNS),
                 status,
+                frozenset(k for k in opd_of.values() if k) - set(status),
             ),
             blank=blank,
         )
