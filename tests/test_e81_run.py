@@ -716,6 +716,10 @@ def test_pages_of_a_quarterly_run_say_which_part_of_the_year(runs: dict[str, Any
         assert feedback
         title = str(openpyxl.load_workbook(feedback[0]).worksheets[0]["A1"].value)
         assert title.endswith(", Triwulan I s/d II") == (periode == "TW2"), title
+        # the Ringkasan's figures of a quarter's run are the year's so far: it says so
+        line = str(book["Ringkasan"]["A3"].value)
+        said = "Periode TW2 (realisasi Triwulan I s/d II terhadap target tahunan)"
+        assert line.startswith(said if periode == "TW2" else "Periode Tahunan · RPJMD"), line
 
 
 # --- BPKPAD with small Renja indicators, each a hand-checkable case -----------------------------

@@ -26,6 +26,7 @@ from pipeline.config import Settings
 from pipeline.frames import records
 from pipeline.issues import ERROR
 from pipeline.layout import page_room_pt
+from pipeline.renja import periode_label, triwulan_of
 from pipeline.score import Results
 from pipeline.workbook.base import (
     DRAFT_RED,
@@ -235,12 +236,19 @@ def write_ringkasan(
         fmts.title,
     )
     rpjmd = f" · RPJMD {info.periode_rpjmd}" if info.periode_rpjmd else ""
+    triwulan = triwulan_of(info.periode) or 4
+    # a quarter's run: the figures below are the year's so far, against the year's targets
+    sejauh = (
+        f" (realisasi {periode_label(triwulan)} terhadap target tahunan)"
+        if triwulan < 4
+        else ""
+    )
     ws.set_row(3, 6)
     ws.write_string(
         2,
         0,
-        f"Periode {info.periode}{rpjmd} · data per {fmt.tanggal(info.data_per) or '-'} (berkas "
-        "OPD terakhir disimpan)",
+        f"Periode {info.periode}{sejauh}{rpjmd} · data per {fmt.tanggal(info.data_per) or '-'} "
+        "(berkas OPD terakhir disimpan)",
         fmts.plain,
     )
 
