@@ -239,9 +239,7 @@ def write_ringkasan(
     triwulan = triwulan_of(info.periode) or 4
     # a quarter's run: the figures below are the year's so far, against the year's targets
     sejauh = (
-        f" (realisasi {periode_label(triwulan)} terhadap target tahunan)"
-        if triwulan < 4
-        else ""
+        f" (realisasi {periode_label(triwulan)} terhadap target tahunan)" if triwulan < 4 else ""
     )
     ws.set_row(3, 6)
     ws.write_string(
