@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from python_calamine import CalamineWorkbook
+from python_calamine import CalamineWorkbook, SheetVisibleEnum
 
 from pipeline import fmt
 from pipeline import template as tpl
@@ -959,6 +959,12 @@ def _read_package(sub: Submission, data: bytes, package: _Package | None) -> Sub
         try:
             names = list(wb.sheet_names)
             actual = template_sheets(names)
+            # the template's sheets the OPD hid (the template hides only _meta)
+            hidden = {
+                m.name: m.visible
+                for m in wb.sheets_metadata
+                if m.visible != SheetVisibleEnum.Visible
+            }
             sheets, last_rows = {}, {}
             for n in (tpl.SHEET_META, tpl.SHEET_INDIKATOR, tpl.SHEET_ANGGARAN, tpl.SHEET_RENJA):
                 if n in actual:
@@ -998,6 +1004,24 @@ def _read_package(sub: Submission, data: bytes, package: _Package | None) -> Sub
         )
     if tpl.SHEET_META in sheets:  # first, so that every issue below names the OPD
         _read_meta(sub, sheets[tpl.SHEET_META])
+    for n in (tpl.SHEET_INDIKATOR, tpl.SHEET_ANGGARAN, tpl.SHEET_RENJA):
+        if actual.get(n) in hidden:
+            very = hidden[actual[n]] == SheetVisibleEnum.VeryHidden
+            sub.issue(
+                "struktur.sheet_tersembunyi",
+                WARNING,
+                f"Sheet '{visible(actual[n])}' disembunyikan"
+                + (
+                    " (sangat tersembunyi: tidak dapat ditampilkan dari menu Excel)"
+                    if very
+                    else ""
+                )
+                + "; isinya tetap dibaca. Tampilkan kembali sheet itu (klik kanan tab sheet › "
+                "Tampilkan) agar isian dapat diperiksa oleh OPD dan sekretariat.",
+                sheet=actual[n],
+                found="tersembunyi",
+                expected="sheet terlihat, seperti di templat",
+            )
     for n, name in actual.items():
         if name != n:
             sub.issue(

@@ -8,6 +8,7 @@ import zipfile
 from pathlib import Path
 
 import openpyxl
+import pandas as pd
 import pytest
 
 from pipeline import template as tpl
@@ -191,6 +192,12 @@ def test_a_marked_cell_the_opd_hid_is_shown_in_the_copy(tmp_path: Path) -> None:
     out = tmp_path / "out"
     result = run_report(folder, out)
     assert result.returncode == 0, result.stderr
+    said = pd.read_csv(out / "validasi.csv", dtype=str, keep_default_na=False)
+    hid = said[said["rule"] == "struktur.sheet_tersembunyi"]
+    assert hid[["file", "sheet", "severity"]].values.tolist() == [
+        [path.name, tpl.SHEET_ANGGARAN, "WARNING"]
+    ]
+    assert "sangat tersembunyi" in hid["message"].iloc[0]
     book = openpyxl.load_workbook(out / "umpan_balik" / "DLH.xlsx")
     assert book[tpl.SHEET_ANGGARAN].sheet_state == "visible"
     assert book[tpl.SHEET_META].sheet_state == "hidden"  # as the template hides it
