@@ -604,11 +604,11 @@ def _labels(columns: tuple[tpl.Column, ...]) -> tuple[dict[str, str], str]:
 _letters = functools.lru_cache(maxsize=256)(column_letters)  # a table's column letters
 
 
-def _header_row(rows: list[list[Any]], key_label: str) -> int | None:
-    """The index of the first of the first :data:`HEADER_SCAN_ROWS` rows holding a text whose
-    header key is ``key_label`` (None when none does). Plain loops: a generator inside a
-    generator costs more than the look at each of the few hundred cells above a table."""
-    for i, row in enumerate(rows[:HEADER_SCAN_ROWS]):
+def _header_row(rows: list[list[Any]], key_label: str, scan: int = HEADER_SCAN_ROWS) -> int | None:
+    """The index of the first of the first ``scan`` rows holding a text whose header key is
+    ``key_label`` (None when none does). Plain loops: a generator inside a generator costs more
+    than the look at each of the few hundred cells above a table."""
+    for i, row in enumerate(rows[:scan]):
         for v in row:
             # an empty cell (most of a title row) has the empty key, never the first column's
             if v and isinstance(v, str) and _header_key(v) == key_label:
@@ -637,6 +637,22 @@ def _read_table(
     labels, key_label = _labels(columns)
     header_at = _header_row(rows, key_label)
     if header_at is None:
+        lower = _header_row(rows[HEADER_SCAN_ROWS:], key_label, len(rows))
+        if lower is not None:  # many rows were inserted above the table
+            at = HEADER_SCAN_ROWS + lower + 1
+            sub.issue(
+                "struktur.judul_hilang",
+                ERROR,
+                f"Baris judul kolom sheet '{sheet}' ada di baris {at}, bukan di baris "
+                f"{tpl.HEADER_ROW}: {at - tpl.HEADER_ROW} baris disisipkan di atas tabel, "
+                "sehingga sheet ini tidak dibaca. Hapus baris sisipan itu (jangan menambah "
+                "baris di atas tabel), lalu kirim kembali.",
+                sheet=sheet,
+                cell=cell_ref(0, at),
+                found=f"judul kolom di baris {at}",
+                expected=f"judul kolom di baris {tpl.HEADER_ROW}",
+            )
+            return [], {}
         sub.issue(
             "struktur.judul_hilang",
             ERROR,
@@ -645,6 +661,7 @@ def _read_table(
             "judul.",
             sheet=sheet,
             cell=cell_ref(0, tpl.HEADER_ROW),
+            found="(tidak ada)",
             expected=columns[0].header,
         )
         return [], {}

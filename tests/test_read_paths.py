@@ -476,6 +476,17 @@ def test_a_table_header_is_the_first_row_holding_its_first_title_among_the_rows_
     scanned = ingest.HEADER_SCAN_ROWS
     assert header_at([blank] * scanned + [header, data]) == (None, ["struktur.judul_hilang"])
     assert header_at([blank] * (scanned - 1) + [header, data]) == (scanned - 1, [])
+    # a header pushed below the rows scanned is refused where it is, not said to be missing
+    sub = ingest.Submission(path=Path("x.xlsx"), name="x.xlsx", size=0, sha256="")
+    ingest._read_table(sub, [blank] * (scanned + 1) + [header, data], "Indikator", columns)
+    [issue] = sub.issues
+    at = scanned + 2  # the sheet's row of the header
+    assert (issue.cell, issue.found) == (f"A{at}", f"judul kolom di baris {at}")
+    assert f"ada di baris {at}, bukan di baris {tpl.HEADER_ROW}" in issue.message
+    assert f"{at - tpl.HEADER_ROW} baris disisipkan di atas tabel" in issue.message
+    sub = ingest.Submission(path=Path("x.xlsx"), name="x.xlsx", size=0, sha256="")
+    ingest._read_table(sub, [blank] * 3 + [data], "Indikator", columns)
+    assert "tidak ditemukan" in sub.issues[0].message and sub.issues[0].found == "(tidak ada)"
 
 
 def test_the_meta_sheet_is_read_as_each_cell_reads_as_text() -> None:
