@@ -1492,3 +1492,29 @@ def test_invisible_characters_are_written_out_and_a_refused_file_hears_only_why(
     refused = run.issues[run.issues["file"] == dinsos.name]
     assert "berkas.identitas" in set(refused["rule"])
     assert "struktur.sidik_spec" not in set(refused["rule"])
+
+
+def test_a_ladder_value_typed_with_look_alike_letters_is_read_as_it_shows(
+    spec: MasterSpec, tmp_path: Path
+) -> None:
+    """'WТP' with a Cyrillic Т was refused as 'not on the list … WTP', with no word of the
+    letter that only looks like a T."""
+    ind = spec.indikator
+    row_spec = ind[(ind["polaritas"] == "kualitatif") & (ind["tangga"] == "opini_bpk")].iloc[0]
+    code, opd = str(row_spec["kode_indikator"]), str(row_spec["kode_opd_list"][0])
+    folder = copy_inputs(tmp_path)
+    path = input_file(folder, opd)
+    cell = f"{COL['realisasi_tahunan']}{_row_of(path, code)}"
+    _edit(path, tpl.SHEET_INDIKATOR, cell, "W\u0422P")
+    run = run_pemda(spec, folder)
+    said = run.issues[(run.issues["file"] == path.name) & (run.issues["cell"] == cell)]
+    assert said[["rule", "severity", "found", "expected"]].values.tolist() == [
+        ["nilai.tangga_mirip", WARNING, "W\u0422P", "WTP"]
+    ]
+    used = run.results.indikator.set_index("kode_indikator")
+    assert used.loc[code, "realisasi_teks"] == "WTP"
+    assert used.loc[code, "status"] == schema.STATUS_DINILAI
+    _edit(path, tpl.SHEET_INDIKATOR, cell, "WTPX")  # no ladder value looks like it: refused
+    again = run_pemda(spec, folder)
+    said = again.issues[(again.issues["file"] == path.name) & (again.issues["cell"] == cell)]
+    assert said["rule"].tolist() == ["nilai.tangga"]

@@ -494,13 +494,30 @@ def _ladder_value(
         return match, NILAI
     if parse_number(text).kind == "tidak_tersedia":
         return "", TIDAK_TERSEDIA
+    alike = [v for v in ladder if code_key(v) == code_key(text)]
+    if len(alike) == 1:  # 'WТP' with a Cyrillic Т, 'W T P': the value it shows
+        out.issue(
+            "nilai.tangga_mirip",
+            WARNING,
+            f"Nilai '{show_value(text)}' ditulis dengan huruf atau karakter lain dari daftar "
+            "pilihan (huruf Sirilik/Yunani yang tampak sama, huruf lebar penuh, spasi atau "
+            f"karakter tak terlihat); dibaca sebagai '{alike[0]}'. Pilih nilainya dari daftar "
+            "pilihan di sel itu.",
+            sheet=tpl.SHEET_INDIKATOR,
+            cell=cell,
+            found=show_value(text),
+            expected=alike[0],
+            kode_indikator=code,
+        )
+        return alike[0], NILAI
     out.issue(
         "nilai.tangga",
         ERROR,
-        f"Nilai '{text}' tidak ada pada daftar pilihan. Pilih salah satu: {', '.join(ladder)}.",
+        f"Nilai '{show_value(text)}' tidak ada pada daftar pilihan. Pilih salah satu: "
+        f"{', '.join(ladder)}.",
         sheet=tpl.SHEET_INDIKATOR,
         cell=cell,
-        found=text,
+        found=show_value(text),
         expected=", ".join(ladder),
         kode_indikator=code,
     )
