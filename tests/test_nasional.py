@@ -986,8 +986,9 @@ def test_draft_reason_names_the_most_frequent_rules_then_by_name() -> None:
         ("a.peringatan", WARNING, "D"),  # not an ERROR: not counted, its OPD not named
     ]
     issues = pd.DataFrame(rows, columns=["rule", "severity", "kode_opd"])
-    assert draft_reason(issues) == (
-        "6 ERROR di 3 OPD (A, B, C): z.aturan ×2, a.aturan ×1, b.aturan ×1 dan 2 aturan lain"
+    assert draft_reason(issues) == (  # m.aturan of no OPD: not one of the 3 OPDs' ERRORs
+        "6 ERROR di 3 OPD (A, B, C) dan 1 tanpa OPD: z.aturan ×2, a.aturan ×1, b.aturan ×1 dan "
+        "2 aturan lain"
     )
     assert draft_reason(issues[issues["severity"] == WARNING]) == ""
 

@@ -249,6 +249,10 @@ def draft_reason(issues: Any) -> str:
     more = f" dan {len(by_rule) - 3} aturan lain" if len(by_rule) > 3 else ""
     opd = sorted(o for o in errors["kode_opd"].unique() if o)
     holders = f" di {len(opd)} OPD ({', '.join(opd[:5])}{', …' if len(opd) > 5 else ''})"
+    # an ERROR of no OPD (a file nobody's, the spec): counted apart, not in the OPDs'
+    apart = int((errors["kode_opd"] == "").sum())
+    if opd and apart:
+        holders += f" dan {apart} tanpa OPD"
     return f"{len(errors)} ERROR{holders if opd else ''}: {rules}{more}"
 
 
