@@ -210,6 +210,12 @@ def _other_report(path: Path, banner: str, spec_path: Path) -> str:
             f"ini laporan tahun {year}, bukan tahun sebelum {spec.tahun} (berikan buku kerja "
             f"konsolidasi tahun {spec.tahun - 1})"
         )
+    if year is not None and year < spec.tahun - 1:  # shown as 'Tahun Lalu', it would not be
+        return (
+            f"ini laporan tahun {year}, bukan tahun lalu ({spec.tahun - 1}); kolom Tahun Lalu "
+            f"akan memuat angka tahun {year} (berikan buku kerja konsolidasi tahun "
+            f"{spec.tahun - 1})"
+        )
     nama = str(spec.pemda.get("nama_pemda", ""))
     # the name whole: 'Kota Binjai Utara' (another Pemda) holds 'Kota Binjai'
     whole = re.compile(re.escape(nama) + r"(?=\s+Tahun\b|\s*$|\s*[^\w\s])")

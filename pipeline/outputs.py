@@ -251,6 +251,8 @@ def _write_set(
         "tahun": spec.tahun,
         "periode": spec.periode,
         "master_spec": {"berkas": spec.path.name, "sha256": spec.sha256},
+        # last year's workbook the comparison was made with (PREV=); {} without one
+        "tahun_lalu": dict(run.tahun_lalu),
         "pengaturan": spec.settings.raw,
         "versi_pustaka": _versions(),
         "berkas_masukan": records(berkas),

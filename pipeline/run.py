@@ -23,7 +23,7 @@ from __future__ import annotations
 import gc
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
@@ -58,6 +58,8 @@ class Run:
     validated: Validated
     results: Results
     issues: pd.DataFrame
+    # last year's workbook compared with (PREV=): its name and SHA-256, for the manifest
+    tahun_lalu: dict[str, str] = field(default_factory=dict)
 
     @property
     def has_errors(self) -> bool:
@@ -323,7 +325,9 @@ def finish(batch: list[Checked]) -> list[Run]:
         p = c.prepared
         issues = issues_frame(p.spec.issues + v.issues + found)
         v.berkas = finalize_register(v.berkas, issues)
-        runs.append(Run(p.spec, p.input_dir, p.subs, v, res, issues))
+        last = p.previous.attrs if p.previous is not None else {}
+        used: dict[str, str] = {k: str(last[k]) for k in ("berkas", "sha256") if k in last}
+        runs.append(Run(p.spec, p.input_dir, p.subs, v, res, issues, used))
     return runs
 
 

@@ -275,6 +275,10 @@ def test_previous_year_comparison(
         assert row["Realisasi Tahun Lalu"] == pytest.approx(realisasi), code
         assert row["Capaian Tahun Lalu (%)"] == pytest.approx(capaian), code
         assert row["Perubahan Capaian (poin)"] == pytest.approx(change, abs=1e-9), code
+    # the workbook compared with is on the record, as every input file is
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    sha = hashlib.sha256(last.read_bytes()).hexdigest()
+    assert manifest["tahun_lalu"] == {"berkas": last.name, "sha256": sha}
     others = ind.drop(index=list(expected))
     assert others["Capaian Tahun Lalu (%)"].isna().all()  # not in last year's file: no change
     assert others["Perubahan Capaian (poin)"].isna().all()
@@ -596,6 +600,29 @@ def test_messages_show_a_capaian_with_the_specs_display_decimals(tmp_path: Path)
     assert same.iloc[0]["message"].startswith("Capaian 77,54% ")
 
 
+def test_last_years_workbook_of_another_pemda_without_its_indikator_banner_is_not_used(
+    tmp_path: Path,
+) -> None:
+    """A Langkat workbook whose Indikator banner was cleared, under a neutral name, was used
+    without a word: its Ringkasan title still says whose it is."""
+    last = tmp_path / "laporan_lalu.xlsx"
+    wb = openpyxl.Workbook()
+    ring = wb.active
+    ring.title = "Ringkasan"
+    ring["A2"] = "Ringkasan Capaian Kinerja Pemerintah Kabupaten Langkat Tahun 2017"
+    ws = wb.create_sheet("Indikator")
+    ws.append(["Kode Indikator", "Realisasi Dipakai (angka/peringkat)", "Capaian (%)"])
+    ws.append(["IK01.09", 8.5, 81.81])
+    wb.save(last)
+    out = tmp_path / "out"
+    result = run_report(INPUT_DIR, out, "--tahun-lalu", str(last))
+    assert result.returncode == 0, result.stderr
+    assert "Pemerintah Kabupaten Langkat" in result.stderr
+    assert "perbandingan tahun lalu tidak dibuat" in result.stderr
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["tahun_lalu"] == {}
+
+
 @pytest.mark.parametrize(
     ("name", "banner", "refused"),
     [
@@ -604,6 +631,9 @@ def test_messages_show_a_capaian_with_the_specs_display_decimals(tmp_path: Path)
         ("x.xlsx", "Laporan Kinerja Pemerintah Kota Binjai Utara Tahun 2017", True),
         # a banner that fits, but the file named for another Kode Pemda
         ("1276_2017_konsolidasi.xlsx", "Laporan Kinerja Pemerintah Kota Binjai Tahun 2017", True),
+        # two years ago: shown under 'Tahun Lalu' it would be last year's
+        ("x.xlsx", "Laporan Kinerja Pemerintah Kota Binjai Tahun 2016", True),
+        ("1275_2016_konsolidasi.xlsx", "", True),
     ],
 )
 def test_last_years_workbook_of_another_pemda_is_not_used(

@@ -9,6 +9,7 @@ fixed and rows sorted: the same inputs give the same cells.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import io
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -740,8 +741,26 @@ def read_previous_report(path: Path) -> pd.DataFrame:
         columns={"realisasi": "realisasi_tahun_lalu", "capaian_mentah": "capaian_tahun_lalu"}
     ).astype({k: str for k in ("kode_indikator", *PREVIOUS_OPTIONAL) if k in frame})
     banner = " ".join(str(v) for v in raw.iloc[:header_at].to_numpy().ravel() if pd.notna(v))
-    out.attrs.update(judul=banner, catatan=notes)
+    if not banner.strip():  # its banner cleared: the Ringkasan's title names Pemda and year
+        banner = _title_of(screened.data, "Ringkasan")
+    out.attrs.update(
+        judul=banner,
+        catatan=notes,
+        berkas=path.name,
+        sha256=hashlib.sha256(screened.data).hexdigest(),
+    )
     return out
+
+
+def _title_of(data: bytes, sheet: str) -> str:
+    """The texts of the first rows of ``sheet`` ('' when there is no such sheet)."""
+    try:
+        top = pd.read_excel(
+            io.BytesIO(data), sheet_name=sheet, engine="calamine", header=None, nrows=3
+        )
+    except ValueError:
+        return ""
+    return " ".join(str(v) for v in top.to_numpy().ravel() if pd.notna(v))
 
 
 def _link_sources(ws: Any, ind: pd.DataFrame, base: str, col: int, fmts: Formats) -> None:
