@@ -1621,3 +1621,19 @@ def _workbook_of(pemda: pd.DataFrame, path: Path) -> Path:
         "Nasional",
         2024,
     )
+
+
+def test_the_distribution_names_each_band_by_its_range_as_the_pemda_workbook_does() -> None:
+    """The national Ringkasan read '> 90 Sangat Tinggi … lainnya Sangat Rendah' beside the band
+    names; each Pemda's Ringkasan says '> 75 dan ≤ 90' … '≤ 50'."""
+    from pipeline.nasional import summary
+
+    table = pd.DataFrame({"status": ["FINAL"] * 3, "rata_rata_capaian": [95.0, 80.0, 40.0]})
+    got = summary.distribution(table, summary.national_scale())
+    assert got[["predikat", "aturan", "jumlah_pemda"]].values.tolist() == [
+        ["Sangat Tinggi", "> 90", 1],
+        ["Tinggi", "> 75 dan ≤ 90", 1],
+        ["Sedang", "> 65 dan ≤ 75", 0],
+        ["Rendah", "> 50 dan ≤ 65", 0],
+        ["Sangat Rendah", "≤ 50", 1],
+    ]

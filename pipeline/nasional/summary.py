@@ -175,7 +175,9 @@ def distribution(pemda: pd.DataFrame, scale: Scale) -> pd.DataFrame:
     counts = labels.value_counts()
     total = len(labels)
     rows = []
-    for band, rule in zip(scale.bands, scale.describe().split("; "), strict=True):
+    # the range as the Pemda workbook's Ringkasan says it ('> 75 dan ≤ 90', '≤ 50'): the
+    # band's name is in the column beside it
+    for band, rule in zip(scale.bands, scale.rentang(), strict=True):
         n = int(counts.get(band.label, 0))
         rows.append(
             {
