@@ -138,9 +138,12 @@ def test_a_table_longer_than_a_page_repeats_its_header_and_keeps_its_average(
 
 
 def test_every_page_fits_so_no_automatic_break_can_orphan_an_average(tmp_path: Path) -> None:
-    page = layout.printable_height_pt(landscape=False)
     for n in range(30, 75, 2):  # wherever the foot of the page falls
         rows, breaks, heights = _bab3(tmp_path, n)
+        scale = openpyxl.load_workbook(tmp_path / f"bab3_{n}.xlsx")[
+            "Tabel Bab III"
+        ].page_setup.scale
+        page = layout.printable_height_pt(landscape=False) * 100 / scale  # in the sheet's points
         starts = [0, *breaks, len(rows)]
         banner = heights[0]  # repeats on every page
         for first, end in itertools.pairwise(starts):
@@ -278,3 +281,13 @@ def test_bab_iii_of_a_long_pemda_name_prints_its_footer_on_two_lines(tmp_path: P
     assert footer.center.text == (
         f"{name}\n&A · LKjIP 2024 · data per 8 Februari 2025 · Halaman &P dari &N"
     )
+
+
+def test_the_first_table_starts_on_the_first_page(tmp_path: Path) -> None:
+    """A first Sasaran table a little shorter than a page went to page two, the first page
+    holding only the sheet's three title lines (and, at the 95 % print scale, a table that
+    fitted under them went too)."""
+    for n in range(12, 40, 3):
+        rows, breaks, _ = _bab3(tmp_path, n)
+        first = next(i for i, r in enumerate(rows) if str(r[0]).startswith("Tabel 3.3 "))
+        assert first not in breaks, (n, breaks)

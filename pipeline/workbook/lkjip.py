@@ -255,8 +255,11 @@ def write_bab3(
     row += 1
     ws.set_row(row, row_height((intro, span), font_pt=NOTE_PT))
     ws.merge_range(row, 0, row, 5, intro, note_fmt)
-    # the page under the banner row, which repeats on every page (2 % kept for rounding)
-    pager = _Pager(budget=printable_height_pt(False) * 0.98 - banner_h)
+    # the page under the banner row, which repeats on every page (2 % kept for rounding), in
+    # the sheet's points: printed at ``scale`` %, a page holds 100/scale times its height (at
+    # 95 % the first Sasaran's table was put on a page of its own, the first page left blank)
+    scale = fit_scale(widths, False)
+    pager = _Pager(budget=printable_height_pt(False) * 100 / scale * 0.98 - banner_h)
     pager.add(
         row_height((heading, span), font_pt=12, bold=True)
         + row_height((intro, span), font_pt=NOTE_PT)
@@ -312,8 +315,13 @@ def write_bab3(
         head_h = row_height((title, span), bold=True) + header_h
         whole = head_h + sum(body) + tail + LINE_PT
         # a table that fits a page never starts where it cannot end; a longer one starts on
-        # a fresh page unless most of this one is still free
-        if not pager.fits(whole) and (whole <= pager.budget or pager.used > pager.budget * 0.4):
+        # a fresh page unless most of this one is still free. The first starts under the
+        # sheet's heading whatever its length: moved on, it left a page of three title lines.
+        if (
+            ordinal > 1
+            and not pager.fits(whole)
+            and (whole <= pager.budget or pager.used > pager.budget * 0.4)
+        ):
             pager.new_page(row)
         pager.add(head_h)
         row = header(row, title)
@@ -370,7 +378,7 @@ def write_bab3(
         pager.add(tail)
         row += 2
         pager.add(LINE_PT)
-    print_setup(ws, status, footer, landscape=False, scale=fit_scale(widths, False))
+    print_setup(ws, status, footer, landscape=False, scale=scale)
     if pager.breaks:
         ws.set_h_pagebreaks(pager.breaks)
 
