@@ -126,6 +126,10 @@ def changes_since_last(run: Run, output: Path) -> Perubahan:
         run.validated.berkas,
         run.results.indikator,
         spec.settings.desimal_tampilan,
+        {
+            "master_spec": {"berkas": spec.path.name, "sha256": spec.sha256},
+            "pengaturan": spec.settings.raw,
+        },
     )
 
 

@@ -139,12 +139,14 @@ def compare(
     berkas: pd.DataFrame,
     indikator: pd.DataFrame,
     desimal: int = 2,
+    spec_now: dict[str, Any] | None = None,
 ) -> Perubahan:
     """This run (``berkas`` register, ``indikator`` results) against the previous manifest.
 
     ``identity`` is (kode_pemda, tahun, periode) of this run; a manifest of another is not
     compared. A change of capaian is that of the two capaian as shown with ``desimal``
-    decimals.
+    decimals. ``spec_now`` (``master_spec`` and ``pengaturan`` as the manifest keeps them): a
+    spec or a setting changed since is said, since the figures follow from them too.
     """
     if previous is None:
         return Perubahan(False, reason)
@@ -179,10 +181,41 @@ def compare(
         True,
         f"Dibandingkan dengan proses sebelumnya di folder keluaran ({len(before_files)} "
         f"berkas, {len(previous['indikator'])} baris indikator): {len(files)} berkas baru, "
-        f"berubah atau hilang; {len(rows)} baris indikator berubah.",
+        f"berubah atau hilang; {len(rows)} baris indikator berubah."
+        + _spec_changes(previous, spec_now),
         files,
         rows,
     )
+
+
+def _spec_changes(previous: dict[str, Any], now: dict[str, Any] | None) -> str:
+    """' Master spec diganti …; pengaturan diubah: batas_capaian 120 → 100.' ('' when neither
+    changed): the figures follow from the spec and its settings as much as from the files."""
+    if now is None:
+        return ""
+    kept_now = sanitize.json_value(now)  # as the manifest keeps it
+    now = kept_now if isinstance(kept_now, dict) else {}
+    said = []
+    before_spec, now_spec = previous.get("master_spec") or {}, now.get("master_spec") or {}
+    if isinstance(before_spec, dict) and before_spec.get("sha256") != now_spec.get("sha256"):
+        said.append(
+            f"master spec diganti ({_text(before_spec.get('berkas')) or '?'}, sidik "
+            f"{_text(before_spec.get('sha256'))[:12] or '?'} → {_text(now_spec.get('berkas'))}, "
+            f"sidik {_text(now_spec.get('sha256'))[:12]}): target, indikator atau pagu mungkin "
+            "berubah"
+        )
+    kept = previous.get("pengaturan")
+    before_set: dict[str, Any] = kept if isinstance(kept, dict) else {}
+    now_set: dict[str, Any] = now.get("pengaturan") or {}
+    keys = sorted(set(before_set) | set(now_set))
+    changed = [
+        f"{k} {_text(before_set.get(k)) or '(bawaan)'} → {_text(now_set.get(k)) or '(bawaan)'}"
+        for k in keys
+        if _text(before_set.get(k)) != _text(now_set.get(k))
+    ]
+    if changed:
+        said.append("pengaturan diubah: " + ", ".join(changed))
+    return f" Sejak proses sebelumnya: {'; '.join(said)}." if said else ""
 
 
 def _used_by_opd(rows: list[dict[str, Any]]) -> dict[str, str]:

@@ -161,3 +161,28 @@ def test_a_file_gone_is_one_clean_console_line() -> None:
     lines = summary_lines(p)
     assert "    [tidak ada lagi] KEC_X kec.xlsx" in lines
     assert "    [baru] KEC_X b.xlsx (diterima; sebelumnya dipakai a.xlsx)" in lines
+
+
+def test_a_spec_or_setting_changed_since_the_previous_run_is_said() -> None:
+    """batas_capaian 120 → 100 moved the average and a predikat; Perubahan said '0 berkas, 0
+    indikator berubah'. A target changed in the spec showed only as a status change."""
+    before = _manifest(
+        BEFORE_FILES,
+        BEFORE,
+        master_spec={"berkas": "binjai.xlsx", "sha256": "a" * 64},
+        pengaturan={"batas_capaian": "120", "desimal_tampilan": "2"},
+    )
+    now = {
+        "master_spec": {"berkas": "binjai.xlsx", "sha256": "b" * 64},
+        "pengaturan": {"batas_capaian": "100", "rumus_turun": "T/R", "desimal_tampilan": "2"},
+    }
+    p = compare(before, "", IDENTITY, BEFORE_FILES, BEFORE, 2, now)
+    assert p.catatan.endswith(
+        " Sejak proses sebelumnya: master spec diganti (binjai.xlsx, sidik aaaaaaaaaaaa → "
+        "binjai.xlsx, sidik bbbbbbbbbbbb): target, indikator atau pagu mungkin berubah; "
+        "pengaturan diubah: batas_capaian 120 → 100, rumus_turun (bawaan) → T/R."
+    ), p.catatan
+    same = {"master_spec": {"berkas": "binjai.xlsx", "sha256": "a" * 64}}
+    same["pengaturan"] = {"batas_capaian": "120", "desimal_tampilan": "2"}
+    unchanged = compare(before, "", IDENTITY, BEFORE_FILES, BEFORE, 2, same)
+    assert "Sejak proses sebelumnya" not in unchanged.catatan
