@@ -1518,3 +1518,16 @@ def test_a_ladder_value_typed_with_look_alike_letters_is_read_as_it_shows(
     again = run_pemda(spec, folder)
     said = again.issues[(again.issues["file"] == path.name) & (again.issues["cell"] == cell)]
     assert said["rule"].tolist() == ["nilai.tangga"]
+
+
+def test_a_minus_zero_cell_is_read_as_zero(spec: MasterSpec, tmp_path: Path) -> None:
+    """A cell holding -0 reached the workbook as -0 (LibreOffice shows '-0,00')."""
+    import math
+
+    folder = copy_inputs(tmp_path)
+    path = input_file(folder, "BKD")
+    real = f"{COL['realisasi_tahunan']}{_row_of(path, 'IK04.02')}"
+    _edit(path, tpl.SHEET_INDIKATOR, real, -0.0)
+    run = run_pemda(spec, folder)
+    got = run.results.indikator.set_index("kode_indikator").loc["IK04.02", "realisasi"]
+    assert got == 0 and math.copysign(1.0, got) == 1.0

@@ -387,7 +387,7 @@ def _read_realisasi(
             value = raw.get(key)
             if type(value) is float and -BATAS_WAJAR <= value <= BATAS_WAJAR:
                 if key not in persen:
-                    rec[key] = value
+                    rec[key] = value + 0.0  # -0 is 0, as parse_number reads it
                     states.append(NILAI)
                     continue
             elif value is None or value == "":
@@ -768,7 +768,7 @@ def _number(
         _formula_reference(out, raw["_rujukan"][key], key, cell, code)
     value = raw.get(key)
     if type(value) is float and -BATAS_WAJAR <= value <= BATAS_WAJAR:  # NaN and ∞ fail this
-        return value, NILAI  # what parse_number says of a plain number cell
+        return value + 0.0, NILAI  # what parse_number says of a plain number cell (-0 is 0)
     if value is None or value == "":
         return np.nan, KOSONG
     parsed = parse_number(value)
