@@ -1034,6 +1034,17 @@ def test_an_unpacked_workbook_folder_is_no_opds_file(spec: MasterSpec, tmp_path:
     assert "DINSOS" not in set(berkas["kode_opd"])
 
 
+def _opini_bpk_cell(spec: MasterSpec, tmp_path: Path) -> tuple[str, Path, Path, str]:
+    """The first Opini BPK indicator: its code, a copy of the inputs, its OPD's file there and
+    the cell of its annual realisation."""
+    ind = spec.indikator
+    row_spec = ind[(ind["polaritas"] == "kualitatif") & (ind["tangga"] == "opini_bpk")].iloc[0]
+    code, opd = str(row_spec["kode_indikator"]), str(row_spec["kode_opd_list"][0])
+    folder = copy_inputs(tmp_path)
+    path = input_file(folder, opd)
+    return code, folder, path, f"{COL['realisasi_tahunan']}{_row_of(path, code)}"
+
+
 def test_a_ladder_value_from_another_workbook_is_pointed_at(
     spec: MasterSpec, tmp_path: Path
 ) -> None:
@@ -1045,12 +1056,7 @@ def test_a_ladder_value_from_another_workbook_is_pointed_at(
     from pipeline.cells import sheet_parts
     from tests.hostile_files import _rewrite
 
-    ind = spec.indikator
-    row_spec = ind[(ind["polaritas"] == "kualitatif") & (ind["tangga"] == "opini_bpk")].iloc[0]
-    code, opd = str(row_spec["kode_indikator"]), str(row_spec["kode_opd_list"][0])
-    folder = copy_inputs(tmp_path)
-    path = input_file(folder, opd)
-    cell = f"{COL['realisasi_tahunan']}{_row_of(path, code)}"
+    code, folder, path, cell = _opini_bpk_cell(spec, tmp_path)
     with zipfile.ZipFile(path) as zf:
         part = sheet_parts(zf)[tpl.SHEET_INDIKATOR]
 
@@ -1499,12 +1505,7 @@ def test_a_ladder_value_typed_with_look_alike_letters_is_read_as_it_shows(
 ) -> None:
     """'WТP' with a Cyrillic Т was refused as 'not on the list … WTP', with no word of the
     letter that only looks like a T."""
-    ind = spec.indikator
-    row_spec = ind[(ind["polaritas"] == "kualitatif") & (ind["tangga"] == "opini_bpk")].iloc[0]
-    code, opd = str(row_spec["kode_indikator"]), str(row_spec["kode_opd_list"][0])
-    folder = copy_inputs(tmp_path)
-    path = input_file(folder, opd)
-    cell = f"{COL['realisasi_tahunan']}{_row_of(path, code)}"
+    code, folder, path, cell = _opini_bpk_cell(spec, tmp_path)
     _edit(path, tpl.SHEET_INDIKATOR, cell, "W\u0422P")
     run = run_pemda(spec, folder)
     said = run.issues[(run.issues["file"] == path.name) & (run.issues["cell"] == cell)]
