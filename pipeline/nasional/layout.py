@@ -372,9 +372,6 @@ def _no_spec(master: Path) -> str:
     )
 
 
-_PEEKED = ("kode_pemda", "nama_pemda", "tahun", "kode_provinsi", "nama_provinsi", "periode")
-
-
 def _peek(folder: PemdaFolder, spec: Path) -> PemdaFolder:
     """``folder`` with the kode, nama, year, province and period of the spec's ``pemda``
     sheet, read as the full check reads them (a sheet named ``Pemda``; a year typed as text
