@@ -157,7 +157,8 @@ def test_perubahan_lists_new_files_and_changed_indicators(reported, tmp_path) ->
     assert changed[:4] == ["IK07.02", "Angka Harapan Hidup", "DINKES", "tahun"]
     assert changed[4:7] == [71.67, 50, pytest.approx(71.67 / 72.16 * 100)]
     assert changed[7] == pytest.approx(50 / 72.16 * 100)
-    assert changed[8] == pytest.approx(changed[7] - changed[6])
+    # the change of the two capaian as shown: 69,29 − 99,32 (not the unrounded −30,0305)
+    assert changed[8] == pytest.approx(69.29 - 99.32, abs=1e-9)
     assert changed[9:13] == ["Sangat Tinggi", "Sedang", "dinilai", "dinilai"]
     formats = [ws.cell(header + 2, col).number_format for col in (5, 6, 7, 8, 9)]
     assert formats == ["[$-421]#,##0.00"] * 5  # numbers, the indicator's two decimals
