@@ -152,13 +152,16 @@ def _previous(path: Path | None, spec_path: Path) -> tuple[pd.DataFrame | None, 
     except Exception as exc:
         warn(f"tidak dapat dibaca sebagai buku kerja Excel ({type(exc).__name__})")
         return None, said
-    other = _other_report(path, previous.attrs.get("judul", ""), spec_path)
+    spec, _ = load_spec(spec_path)  # its issues are printed by the run itself
+    if spec is None:
+        return previous, said
+    other = _other_report(path, previous.attrs.get("judul", ""), spec)
     if other:
         warn(other)
         return None, said
     for note in previous.attrs.get("catatan", []):
         warn(note, used=True)
-    changed = _polarity_changed(previous, spec_path)
+    changed = _polarity_changed(previous, spec)
     if changed:
         shown = ", ".join(f"{code} ({was} → {now})" for code, was, now in changed[:5])
         more = f" dan {len(changed) - 5} lainnya" if len(changed) > 5 else ""
@@ -172,14 +175,11 @@ def _previous(path: Path | None, spec_path: Path) -> tuple[pd.DataFrame | None, 
     return previous, said
 
 
-def _polarity_changed(previous: pd.DataFrame, spec_path: Path) -> list[tuple[str, str, str]]:
+def _polarity_changed(previous: pd.DataFrame, spec: MasterSpec) -> list[tuple[str, str, str]]:
     """The indicators whose polarity in last year's workbook is not this year's spec's: code,
     last year's, this year's (a capaian of 180 % 'naik' and of 20 % 'turun' are not one
     measure)."""
     if "polaritas" not in previous:
-        return []
-    spec, _ = load_spec(spec_path)
-    if spec is None:
         return []
     now = {
         str(k): str(v).strip().lower()
@@ -193,15 +193,12 @@ def _polarity_changed(previous: pd.DataFrame, spec_path: Path) -> list[tuple[str
     return sorted(set(out))
 
 
-def _other_report(path: Path, banner: str, spec_path: Path) -> str:
+def _other_report(path: Path, banner: str, spec: MasterSpec) -> str:
     """Why last year's workbook is not this Pemda's report of an earlier year ('' when it may
     be): its banner (``… Pemerintah Kota X Tahun 2017``) or its name (``<kode>_<tahun>_…``)
     says another Pemda, or this year or a later one."""
     import re  # noqa: PLC0415
 
-    spec, _ = load_spec(spec_path)
-    if spec is None:
-        return ""
     named = re.match(r"(.+)_(\d{4})_konsolidasi$", path.stem)
     said = re.search(r"Tahun (\d{4})", banner)
     year = int(said.group(1)) if said else int(named.group(2)) if named else None

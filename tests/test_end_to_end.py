@@ -640,5 +640,8 @@ def test_last_years_workbook_of_another_pemda_is_not_used(
     name: str, banner: str, refused: bool
 ) -> None:
     from pipeline.cli import _other_report
+    from pipeline.run import load_spec
 
-    assert bool(_other_report(Path(name), banner, SPEC_PATH)) == refused
+    spec, _ = load_spec(SPEC_PATH)
+    assert spec is not None
+    assert bool(_other_report(Path(name), banner, spec)) == refused
