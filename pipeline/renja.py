@@ -496,8 +496,6 @@ ROW_COLUMNS = [
     "keterangan",
 ]
 
-AGREGASI_TEKS = {"kumulatif": "kumulatif", "nilai_akhir": "nilai akhir", "rata_rata": "rata-rata"}
-
 # How column 13 (K) is made, by agregasi_tw (the same rule as the IKU roll-up).
 ATURAN_K13 = {
     "kumulatif": "13 = jumlah TW",
@@ -790,7 +788,7 @@ def _item_rows(
                 )
             agregasi = str(ind["agregasi_tw"])
             if agregasi != "kumulatif":
-                row_notes.append(f"K {AGREGASI_TEKS.get(agregasi, agregasi)}")
+                row_notes.append(f"K {schema.AGREGASI_TEKS.get(agregasi, agregasi)}")
             if ind.get("polaritas") == "turun":
                 row_notes.append(f"K turun (makin kecil makin baik): {fig['rumus']}")
             if fig["catatan"]:

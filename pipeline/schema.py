@@ -21,6 +21,8 @@ WINDOWS_DEVICE = re.compile(r"(?:CON|PRN|AUX|NUL|COM[0-9]|LPT[0-9])(?:\..*)?", r
 
 POLARITAS = ("naik", "turun", "range", "kualitatif")
 AGREGASI_TW = ("kumulatif", "nilai_akhir", "rata_rata")
+# as a reader sees them (the spec's keys are written with an underscore)
+AGREGASI_TEKS = {"kumulatif": "kumulatif", "nilai_akhir": "nilai akhir", "rata_rata": "rata-rata"}
 TIPE_NILAI = ("angka", "persen", "kualitatif")
 TW_COLUMNS = ("realisasi_tw1", "realisasi_tw2", "realisasi_tw3", "realisasi_tw4")
 

@@ -278,6 +278,7 @@ def indikator_frame(res: Results, issues: pd.DataFrame) -> pd.DataFrame:
             [number_or_text(v) for v in ind["target_tahun_depan"]], ind.index
         ),
         target_akhir=_objects([number_or_text(v) for v in ind["target_akhir"]], ind.index),
+        agregasi_tw=[schema.AGREGASI_TEKS.get(str(v), v) for v in ind["agregasi_tw"]],
         **realisasi_cells(ind),
         sel_realisasi=[_source_cell(r) for r in records(ind)],
         validasi=_issue_flags(ind, issues),
