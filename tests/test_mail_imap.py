@@ -649,6 +649,61 @@ def test_a_file_kept_aside_in_quarantine_is_shown_in_the_report(tmp_path: Path) 
     ) in kept["Pesan"].iloc[0]
 
 
+def test_refusals_from_an_unlisted_sender_and_odd_names_are_shown_in_the_report(
+    tmp_path: Path,
+) -> None:
+    """A PDF from an address the spec does not list was refused by `ambil` and then seen
+    nowhere in the report (no OPD to tell, no quarantine); it is a WARNING for the
+    secretariat now. An attachment name with a right-to-left override was written as it came
+    into the Validasi sheet (and the OPD's feedback file), turned around on screen: shown
+    escaped now, as `ambil` shows it."""
+    folder = tmp_path / "input_xlsx"
+    folder.mkdir()
+    for path in INPUT_DIR.glob("*.xlsx"):
+        (folder / path.name).write_bytes(path.read_bytes())
+    stranger = make_eml(
+        "Dinkes Binjai <dinkes.binjai@gmail.example>",
+        "Capaian Dinkes",
+        [("Capaian Dinkes.pdf", b"%PDF-1.4 x")],
+        _at(3, 2),
+        "<pdf@uji.example>",
+    )
+    odd = make_eml(
+        "dlh@binjaikota.example",
+        "Capaian DLH",
+        [("DLH \u202exslx.pdf", b"%PDF-1.4 y")],
+        _at(4, 2),
+        "<rtl@uji.example>",
+    )
+    with Dovecot(password=PASSWORD, tls=False) as server:
+        server.deliver(stranger, _at(3, 2))
+        server.deliver(odd, _at(4, 2))
+        intake.ambil(_spec(), folder, env=server.env())
+    out = tmp_path / "output"
+    result = run_report(folder, out)
+    assert result.returncode == 0, result.stderr
+    issues = read_sheet(out / "1275_2018_konsolidasi.xlsx", "Validasi")
+    refused = issues[issues["Aturan"] == "kiriman.lampiran_ditolak"]
+    unlisted = refused[refused["Kode OPD"].isna()]
+    assert unlisted[["Tingkat", "Ditemukan"]].values.tolist() == [
+        ["WARNING", "Capaian Dinkes.pdf"]
+    ]
+    assert "dari dinkes.binjai@gmail.example" in unlisted["Pesan"].iloc[0]
+    assert "tidak tercatat sebagai alamat satu OPD" in unlisted["Pesan"].iloc[0]
+    dlh = refused[refused["Kode OPD"] == "DLH"]
+    assert dlh["Ditemukan"].tolist() == ["DLH \\u202exslx.pdf"]
+    shown = " ".join([*issues["Pesan"], *issues["Ditemukan"].fillna("")])
+    assert "\u202e" not in shown
+    import openpyxl
+
+    feedback = openpyxl.load_workbook(out / "umpan_balik" / "DLH.xlsx")
+    cells = [str(c.value) for ws in feedback for row in ws.iter_rows() for c in row if c.value]
+    assert any("DLH \\u202exslx.pdf" in c for c in cells)
+    assert not any("\u202e" in c for c in cells)
+    csv = (out / "validasi.csv").read_text(encoding="utf-8-sig")
+    assert "\u202e" not in csv and "DLH \\u202exslx.pdf" in csv
+
+
 def test_a_message_another_mail_program_removes_meanwhile_is_skipped(
     tmp_path: Path, monkeypatch
 ) -> None:

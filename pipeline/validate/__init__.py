@@ -427,7 +427,7 @@ def complete(
     )
     issues += mailed
     # an OPD whose mailed file was refused has sent: its issue says so, not "belum mengirim"
-    submitted |= {i.kode_opd for i in mailed if i.rule == MAIL_REFUSED}
+    submitted |= {i.kode_opd for i in mailed if i.rule == MAIL_REFUSED and i.kode_opd}
     issues += missing_opds(spec, submitted)
     deadline = str(spec.pemda["batas_pengumpulan"])
     issues += late_files(active, opd_of, deadline, spec.zona_waktu, receipts.received(active))

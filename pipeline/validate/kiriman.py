@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from pipeline import fmt, schema
+from pipeline import fmt, sanitize, schema
 from pipeline import template as tpl
 from pipeline.completeness import MAIL_REFUSED, local_time
 from pipeline.ingest import INPUT_SUFFIXES, Submission
@@ -202,11 +202,13 @@ def refused_by_mail(
             continue
         when = _when(m)
         shown = fmt.tanggal(local_time(when, zona)) if when else "waktu tidak diketahui"
-        sender = m.pengirim or "(pengirim tidak diketahui)"
-        letter = f'Surel "{m.subjek or "(tanpa subjek)"}" dari {sender} (diterima {shown})'
+        sender = sanitize.visible(m.pengirim) or "(pengirim tidak diketahui)"
+        subject = sanitize.visible(m.subjek) or "(tanpa subjek)"
+        letter = f'Surel "{subject}" dari {sender} (diterima {shown})'
         issues += _quarantined(letter, rows.get(m.id, []))
         opds = [k for k in m.opd_pengirim.split(";") if k]
         if len(opds) != 1 or opds[0] not in codes:
+            issues += _unowned(letter, m, rows.get(m.id, []))
             continue
         kode, mine = opds[0], rows.get(m.id, [])
         send = (
@@ -216,7 +218,9 @@ def refused_by_mail(
         )
         expected = f"templat OPD sebagai lampiran {' atau '.join(INPUT_SUFFIXES)}"
         if m.status == SURAT_DITOLAK:
-            found = [(f"{letter} tidak dibuka: {m.alasan}.", "surel tidak dibuka")]
+            found = [
+                (f"{letter} tidak dibuka: {sanitize.visible(m.alasan)}.", "surel tidak dibuka")
+            ]
         elif not mine:
             newest = bare.get(kode)
             if kode not in submitted and (newest is None or when >= newest[0]):
@@ -237,12 +241,12 @@ def refused_by_mail(
             found = [
                 (
                     f"Lampiran {name} pada {letter[0].lower()}{letter[1:]} tidak diambil: "
-                    f"{r.alasan}.",
+                    f"{sanitize.visible(r.alasan)}.",
                     name,
                 )
                 for r in mine
                 if r.status == DITOLAK
-                for name in [f"{r.dari_zip} › {r.nama_asli}" if r.dari_zip else r.nama_asli]
+                for name in [_name(r)]
             ]
         brought = any(r.status in (DISIMPAN, DUPLIKAT) and r.kode_opd == kode for r in mine)
         # a workbook of the OPD came later, by another message: this one is past
@@ -284,7 +288,8 @@ def _quarantined(letter: str, rows: list[Receipt]) -> list[Issue]:
             rule="kiriman.karantina",
             severity=WARNING,
             message=f"Lampiran {name} pada {letter[0].lower()}{letter[1:]} disimpan di folder "
-            f"karantina buku kiriman sebagai {r.nama_simpan} dan tidak dibaca: {r.alasan}. Bila "
+            f"karantina buku kiriman sebagai {r.nama_simpan} dan tidak dibaca: "
+            f"{sanitize.visible(r.alasan)}. Bila "
             "berkas ini memang dari OPD, salin berkasnya ke folder masukan lalu jalankan ulang, "
             "dan tambahkan alamat pengirim ke kolom email master spec agar kiriman berikutnya "
             "diterima.",
@@ -293,7 +298,38 @@ def _quarantined(letter: str, rows: list[Receipt]) -> list[Issue]:
         )
         for r in rows
         if r.status == KARANTINA
-        for name in [f"{r.dari_zip} › {r.nama_asli}" if r.dari_zip else r.nama_asli]
+        for name in [_name(r)]
+    ]
+
+
+def _unowned(letter: str, m: MessageRecord, rows: list[Receipt]) -> list[Issue]:
+    """A WARNING for the secretariat per attachment refused (and per message not opened) from
+    a sender that is not exactly one OPD of the spec (an OPD's personal address, an address
+    two OPDs share): no OPD is told of it, and nothing else in the report would show it."""
+    refused = [(f"{letter} tidak dibuka: {sanitize.visible(m.alasan)}.", "surel tidak dibuka")]
+    if m.status != SURAT_DITOLAK:
+        refused = [
+            (
+                f"Lampiran {name} pada {letter[0].lower()}{letter[1:]} tidak diambil: "
+                f"{sanitize.visible(r.alasan)}.",
+                name,
+            )
+            for r in rows
+            if r.status == DITOLAK
+            for name in [_name(r)]
+        ]
+    return [
+        Issue(
+            rule=MAIL_REFUSED,
+            severity=WARNING,
+            message=f"{message} Pengirimnya tidak tercatat sebagai alamat satu OPD di kolom "
+            "email master spec, jadi tidak ada OPD yang diberi tahu: bila surel ini dari OPD, "
+            "mintalah OPD itu mengirim ulang templatnya dari alamat yang terdaftar, atau "
+            "tambahkan alamatnya ke master spec.",
+            found=what,
+            expected="pengirim yang terdaftar di kolom email master spec",
+        )
+        for message, what in refused
     ]
 
 
@@ -312,7 +348,7 @@ def with_receipts(
         for name in berkas["berkas"]
     ]
     return berkas.assign(
-        pengirim=[r.pengirim if r else "" for r in found],
+        pengirim=[sanitize.visible(r.pengirim) if r else "" for r in found],
         diterima=[received_at(r) if r else "" for r in found],
         dikirim=[r.dikirim if r else "" for r in found],
     )
@@ -356,20 +392,26 @@ def message_files(
             continue
         parts = [_attachment(a) for a in attachments.get(message.id, [])]
         alasan.append(
-            f"pesan surel dari {message.pengirim or '(tanpa alamat)'}"
-            + (f" ({message.alasan})" if message.alasan else "")
+            f"pesan surel dari {sanitize.visible(message.pengirim) or '(tanpa alamat)'}"
+            + (f" ({sanitize.visible(message.alasan)})" if message.alasan else "")
             + (f"; lampiran: {'; '.join(parts)}" if parts else "; tanpa lampiran")
         )
     return berkas.assign(alasan=alasan), issues
 
 
+def _name(r: Receipt) -> str:
+    """An attachment's name as the sender gave it (inside its zip), shown exactly: a line
+    break, a direction change or an invisible character in it is written as ``\\uNNNN``."""
+    return sanitize.visible(f"{r.dari_zip} › {r.nama_asli}" if r.dari_zip else r.nama_asli)
+
+
 def _attachment(a: Receipt) -> str:
-    name = f"{a.dari_zip} › {a.nama_asli}" if a.dari_zip else a.nama_asli
+    name = _name(a)
     if a.folder == FOLDER_INPUT:
         return f"{name} → {a.nama_simpan}"
     if a.duplikat_dari:
         return f"{name}: duplikat dari {a.duplikat_dari}"
-    return f"{name}: {a.status}" + (f" ({a.alasan})" if a.alasan else "")
+    return f"{name}: {a.status}" + (f" ({sanitize.visible(a.alasan)})" if a.alasan else "")
 
 
 def _shown(iso: str) -> str:
