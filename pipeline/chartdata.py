@@ -39,8 +39,11 @@ def judul(nama_pemda: str, tahun: int) -> str:
     return f"{nama_pemda} Tahun {tahun}"
 
 
-def sasaran_bars(sasaran: pd.DataFrame, scale: Scale, desimal: int = 2) -> pd.DataFrame:
-    """One row per Sasaran of the spec, in spec order: its average, predikat and colour.
+def sasaran_bars(
+    sasaran: pd.DataFrame, scale: Scale, desimal: int = 2, tepi: tuple[float, ...] = ()
+) -> pd.DataFrame:
+    """One row per Sasaran of the spec, in spec order: its average, predikat and colour (its
+    text with more decimals where it would read as one of the band edges ``tepi``).
 
     A Sasaran without a bar says why in ``catatan`` (no indicator in the spec, or none scored)
     and its ``label`` carries the reason, so the axis of the chart explains the gap.
@@ -75,7 +78,7 @@ def sasaran_bars(sasaran: pd.DataFrame, scale: Scale, desimal: int = 2) -> pd.Da
                 "jumlah_dinilai": scored,
                 "catatan": catatan,
                 "teks_nilai": (  # "2 dari 3 ind." when some were not scored, as for OPDs
-                    f"{fmt.persen(value, desimal)}  "
+                    f"{fmt.persen_tepi(value, desimal, tepi)}  "
                     + (f"({scored} ind.)" if scored == total else f"({scored} dari {total} ind.)")
                     if not catatan
                     else catatan

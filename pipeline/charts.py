@@ -216,7 +216,12 @@ def kuadran_opd(frame: pd.DataFrame, settings: Settings, pemda: str) -> Figure:
 
 
 def peringkat_opd(
-    frame: pd.DataFrame, tanpa_nilai: pd.DataFrame, scale: Scale, pemda: str, desimal: int = 2
+    frame: pd.DataFrame,
+    tanpa_nilai: pd.DataFrame,
+    scale: Scale,
+    pemda: str,
+    desimal: int = 2,
+    tepi: tuple[float, ...] = (),
 ) -> Figure:
     """OPDs ranked by average capaian, each with its number of indicators; OPDs with no
     average are listed under the chart with the reason."""
@@ -227,7 +232,7 @@ def peringkat_opd(
         ax.text(
             bar.get_width() + 1,
             bar.get_y() + bar.get_height() / 2,
-            fmt.persen(value, desimal),
+            fmt.persen_tepi(value, desimal, tepi),
             va="center",
             fontsize=7,
         )
@@ -268,6 +273,7 @@ def tren_sasaran(
     pemda: str,
     label_progres: str = "",
     desimal: int = 2,
+    tepi: tuple[float, ...] = (),
 ) -> Figure:
     """Per Sasaran: last year's capaian (when known), this year's, and progress to the end
     target of the RPJMD, grouped horizontal bars in that order with their values."""
@@ -294,7 +300,7 @@ def tren_sasaran(
             edgecolor="#333333",
         )
         for y, v in zip(ys, values, strict=True):
-            shown = "tidak ada" if pd.isna(v) else fmt.persen(v, desimal)
+            shown = "tidak ada" if pd.isna(v) else fmt.persen_tepi(v, desimal, tepi)
             ax.text(0 if pd.isna(v) else v + 0.8, y, shown, va="center", fontsize=7)
             top = max(top, 0.0 if pd.isna(v) else float(v))
     ax.set_yticks(

@@ -113,10 +113,11 @@ class Settings:
 
     @property
     def tepi(self) -> tuple[float, ...]:
-        """Every band edge a percent or points figure is judged by: the predikat scale's, the
-        efficiency bands' and the cap (a figure shown as one of them without being it is
-        shown with more decimals: :func:`pipeline.fmt.desimal_tepi`)."""
-        edges = {b.batas for b in self.skala.bands if math.isfinite(b.batas)}
+        """Every band edge a percent or points figure is judged by: the predikat scales' (the
+        LKjIP's and the E.81's), the efficiency bands' and the cap (a figure shown as one of
+        them without being it is shown with more decimals: :func:`pipeline.fmt.desimal_tepi`)."""
+        scales = [self.skala] + ([self.skala_e81] if self.skala_e81 is not None else [])
+        edges = {b.batas for sc in scales for b in sc.bands if math.isfinite(b.batas)}
         edges |= {self.efisiensi_batas_atas, self.efisiensi_batas_bawah}
         if self.batas_capaian is not None:
             edges.add(self.batas_capaian)

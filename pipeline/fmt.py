@@ -199,6 +199,12 @@ def desimal_tepi(value: float, desimal: int, tepi: tuple[float, ...], tambah: in
     return desimal + tambah
 
 
+def persen_tepi(value: float, desimal: int, tepi: tuple[float, ...]) -> str:
+    """A capaian beside its predikat or colour: :func:`persen` with ``desimal`` decimals, more
+    when it would read as one of the band edges ``tepi`` (:func:`desimal_tepi`)."""
+    return persen(value, desimal_tepi(value, desimal, tepi))
+
+
 def desimal(value: float | None, maks: int = MAKS_DESIMAL) -> int:
     """Decimals ``value`` needs to be shown exactly, at most ``maks`` (0 for missing values).
 

@@ -325,7 +325,9 @@ def _figures(
     }
     return {
         "chart_sasaran": charts.capaian_per_sasaran(
-            chartdata.sasaran_bars(res.sasaran, settings.skala, settings.desimal_tampilan),
+            chartdata.sasaran_bars(
+                res.sasaran, settings.skala, settings.desimal_tampilan, settings.tepi
+            ),
             settings.skala,
             settings.batas_capaian,
             pemda,
@@ -342,6 +344,7 @@ def _figures(
             settings.skala,
             pemda,
             settings.desimal_tampilan,
+            settings.tepi,
         ),
         "chart_tren": charts.tren_sasaran(
             chartdata.tren_sasaran(res.indikator, res.sasaran, settings),
@@ -349,6 +352,7 @@ def _figures(
             pemda,
             chartdata.progres_label(res.indikator),
             settings.desimal_tampilan,
+            settings.tepi,
         ),
     }
 

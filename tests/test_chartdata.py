@@ -195,6 +195,11 @@ def test_chart_values_show_the_specs_display_decimals() -> None:
     assert chartdata.sasaran_bars(sasaran, settings.skala, 1).loc[0, "teks_nilai"] == (
         "93,8%  (2 ind.)"
     )
+    # beside its colour a figure at a band edge takes the decimals it needs: 89,96 is not 90
+    near = sasaran.assign(rata_rata_capaian=[89.9612], predikat=["Tinggi"])
+    assert chartdata.sasaran_bars(near, settings.skala, 1, settings.tepi).loc[0, "teks_nilai"] == (
+        "89,96%  (2 ind.)"
+    )
     opd = pd.DataFrame(
         {
             "kode_opd": ["A"],

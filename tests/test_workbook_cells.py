@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import re
 import zipfile
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
 
@@ -518,3 +519,48 @@ def test_ringkasan_shares_the_bars_of_a_long_chart_evenly_over_pages() -> None:
     # room kept for notes on the last page: 56 bars no longer fit on one
     assert _parts(56, 735, 747, 60, last_room=40) == [(0, 28), (28, 28)]
     assert _parts(0, 735, 747, 90) == [(0, 0)]
+
+
+def _shown_decimals(number_format: str) -> int:
+    found = re.search(r"\.(0+)", number_format)
+    return len(found.group(1)) if found else 0
+
+
+def test_no_figure_beside_a_predikat_reads_as_a_band_edge_it_is_not(tmp_path: Path) -> None:
+    """At ``desimal_tampilan`` 0 a Sasaran average of 79,78 printed '80' beside 'Tinggi' on
+    Tabel Bab III and in the Ringkasan's chart labels (the rule is '> 80'), and 90,32 printed
+    '90' beside 'ST' in the E.81 (ST is '> 90'): only the data sheets took the decimals a
+    figure at a band edge needs. Every percent cell of those sheets does now: none reads as
+    an edge it is not."""
+    spec = tmp_path / "spec.xlsx"
+    wb = openpyxl.load_workbook(SPEC_PATH)
+    ws = wb["pengaturan"]
+    for row in ws.iter_rows(min_row=2):
+        if row[0].value == "desimal_tampilan":
+            row[1].value = "0"
+            break
+    else:
+        ws.append(["desimal_tampilan", "0"])
+    wb.save(spec)
+    out = tmp_path / "out"
+    result = run_report(copy_inputs(tmp_path), out, spec=spec)
+    assert result.returncode == 0, result.stderr
+    edges = (50.0, 65.0, 75.0, 90.0, -5.0, 5.0, 120.0)  # both scales, efficiency, the cap
+    book = openpyxl.load_workbook(next(out.glob("*_konsolidasi.xlsx")))
+    near: dict[str, int] = {}
+    for sheet in ("Tabel Bab III", "Ringkasan", "E.81"):
+        for row in book[sheet].iter_rows():
+            for cell in row:
+                if not isinstance(cell.value, int | float) or isinstance(cell.value, bool):
+                    continue
+                if "Rp" in cell.number_format or '"' in cell.number_format.split("]")[-1]:
+                    continue  # amounts, and the headline's own '%' line
+                value = float(cell.value)
+                step = Decimal(1).scaleb(-_shown_decimals(cell.number_format))
+                shown = float(Decimal(repr(value)).quantize(step, ROUND_HALF_UP))  # as Excel
+                for edge in edges:
+                    if abs(value - edge) < 0.5 and value != edge:
+                        near[sheet] = near.get(sheet, 0) + 1
+                        assert shown != edge, (sheet, cell.coordinate, value, cell.number_format)
+    # the demo holds such figures on each of these sheets (else this test would prove nothing)
+    assert set(near) == {"Tabel Bab III", "Ringkasan", "E.81"}, near

@@ -33,6 +33,7 @@ from xlsxwriter.worksheet import Worksheet
 
 from pipeline import fmt
 from pipeline.atomic import atomic_path
+from pipeline.config import Scale
 from pipeline.frames import records
 from pipeline.layout import (
     FONT_PT,
@@ -378,9 +379,13 @@ class Pages:
 class _Styles:
     """The formats of a sheet's cells and the widths of its columns."""
 
-    def __init__(self, fmts: Formats, widths: list[float]) -> None:
+    def __init__(self, fmts: Formats, widths: list[float], scale: Scale) -> None:
         self.fmts = fmts
         self.widths = widths
+        # a percent beside its predikat: more decimals where it would read as a band edge
+        # of the E.81 scale (90,32 reads 90,3 beside 'ST', not 90)
+        finite = {b.batas for b in scale.bands if math.isfinite(b.batas)}
+        self.edges = tuple(sorted(finite | set(fmts.edges)))
         self.text = fmts.get(border=1, text_wrap=True)
         self.center = fmts.get(border=1, text_wrap=True, align="center")
         self.head = fmts.get(
@@ -398,12 +403,14 @@ class _Styles:
         self.urusan = fmts.get(bold=True, border=1, text_wrap=True, bg_color="#F2F2F2")
         self.program = fmts.get(bold=True, border=1, text_wrap=True)
         self.kegiatan = fmts.get(border=1, text_wrap=True, indent=1)
-        self.pct = fmts.number(fmts.decimals)
         self.rp = fmts.get(border=1, num_format=fmt.LOKAL + "#,##0.00,,")
         self.foot_label = fmts.get(bold=True, border=1, text_wrap=True)
         self.foot_text = fmts.get(border=1, text_wrap=True)
-        self.foot_pct = fmts.number(fmts.decimals, bold=True)
         self.blank = fmts.get(border=1)
+
+    def pct_of(self, value: float, bold: bool = False) -> Format:
+        places = fmt.desimal_tepi(value, self.fmts.decimals, self.edges)
+        return self.fmts.number(places, bold=True) if bold else self.fmts.number(places)
 
     def k(self, value: float) -> Format:
         return self.fmts.number(fmt.desimal(value, 2))
@@ -616,8 +623,8 @@ def _item_row(
     for number, (k, rp) in KOLOM.items():
         kv, rv = float(rec[k]), float(rec[rp])
         pct = number in PERCENT_COLUMNS
-        _put(ws, row, col_of(number, "K"), kv, st.pct if pct else st.k(kv))
-        _put(ws, row, col_of(number, "Rp"), rv, st.pct if pct else st.rp)
+        _put(ws, row, col_of(number, "K"), kv, st.pct_of(kv) if pct else st.k(kv))
+        _put(ws, row, col_of(number, "Rp"), rv, st.pct_of(rv) if pct else st.rp)
     _put(ws, row, LAST - 1, rec["unit"], st.text)
     _put(ws, row, LAST, rec["keterangan"], st.text)
 
@@ -640,8 +647,8 @@ def _footer(ws: Worksheet, rh: RowHeights, row: int, foot: Any, e81: E81, st: _S
             if key == "rata":
                 capped = int(foot["dibatasi_k"])
                 cap = (
-                    f" ({capped} di atas {fmt.angka_ringkas(foot['batas_capaian'])}% dihitung "
-                    f"{fmt.angka_ringkas(foot['batas_capaian'])}%, batas_capaian)"
+                    f" ({capped} di atas batas capaian {fmt.angka_ringkas(foot['batas_capaian'])}%"
+                    f" dihitung {fmt.angka_ringkas(foot['batas_capaian'])}%)"
                     if capped
                     else ""
                 )
@@ -662,7 +669,8 @@ def _footer(ws: Worksheet, rh: RowHeights, row: int, foot: Any, e81: E81, st: _S
                 )
                 kv: object = float(foot["rata_k"])
                 rv: object = float(foot["rata_rp"])
-                k_style = rp_style = st.foot_pct
+                k_style = st.pct_of(float(foot["rata_k"]), bold=True)
+                rp_style = st.pct_of(float(foot["rata_rp"]), bold=True)
             else:
                 note = e81.scale.judul + ": " + e81.scale.describe()
                 kv, rv = foot["predikat_k"] or "-", foot["predikat_rp"] or "-"
@@ -725,7 +733,7 @@ def write_e81_sheet(
 ) -> Pages:
     """The consolidated workbook's E.81 sheet: the banner, then one block per OPD, each from
     the top of a new page. Returns the pages as laid out."""
-    st = _Styles(fmts, widths(e81.rows, fmts.decimals))
+    st = _Styles(fmts, widths(e81.rows, fmts.decimals), e81.scale)
     _page_setup(ws, status, footer, st.widths)
     rh = RowHeights(ws)
     rh.heights[0] = write_banner(
@@ -773,7 +781,7 @@ def write_e81_files(
                 }
             )
             own = e81.rows[e81.rows["kode_opd"] == kode]
-            st = _Styles(Formats(wb, decimals), widths(own, decimals))
+            st = _Styles(Formats(wb, decimals), widths(own, decimals), e81.scale)
             ws = wb.add_worksheet("E.81")
             _page_setup(ws, status, footer, st.widths)
             pages = Pages()

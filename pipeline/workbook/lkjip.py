@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
+from xlsxwriter.format import Format
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
@@ -223,9 +224,13 @@ def write_bab3(
     cell = {"border": 1, "text_wrap": True}
     text = fmts.get(**cell)
     center = fmts.get(**cell, align="center")
-    number = fmts.number(settings.desimal_tampilan)
     bold = fmts.get(**cell, bold=True, bg_color="#F2F2F2")
-    bold_pct = fmts.number(settings.desimal_tampilan, bold=True, bg_color="#F2F2F2")
+
+    def pct(value: float, **props: Any) -> Format:
+        """A capaian beside its predikat: more decimals when it would read as a band edge."""
+        places = fmt.desimal_tepi(value, settings.desimal_tampilan, settings.tepi)
+        return fmts.number(places, **props)
+
     title_fmt = fmts.get(bold=True, text_wrap=True, valign="bottom")
     note_fmt = fmts.get(italic=True, text_wrap=True, font_size=NOTE_PT)
     # a label longer than the widest predikat column wraps (its row is made tall enough)
@@ -354,7 +359,8 @@ def write_bab3(
             ws.write_string(row, 3, shown[2], center)
             capaian = rec.get("capaian_mentah")
             if rec["status"] == schema.STATUS_DINILAI and not is_missing(capaian):
-                ws.write_number(row, 4, as_float(capaian), number)
+                value = as_float(capaian)
+                ws.write_number(row, 4, value, pct(value))
                 label = str(rec["predikat"])
                 ws.write_string(row, 5, label, colours.get(label, center))
             else:
@@ -369,7 +375,8 @@ def write_bab3(
             ws.write_string(row, 4, "-", bold)
             ws.write_blank(row, 5, None, bold)
         else:
-            ws.write_number(row, 4, float(sas["rata_rata_capaian"]), bold_pct)
+            value = float(sas["rata_rata_capaian"])
+            ws.write_number(row, 4, value, pct(value, bold=True, bg_color="#F2F2F2"))
             label = str(sas["predikat"])
             ws.write_string(row, 5, label, bold_colours.get(label, bold))
         row += 1

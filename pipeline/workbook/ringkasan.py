@@ -148,18 +148,22 @@ def perlu_perhatian(
         )
     low = low_bands(settings)
     low_text = "/".join(low)
+
+    def shown(value: float) -> str:
+        return fmt.persen_tepi(float(value), settings.desimal_tampilan, settings.tepi)
+
     sas = res.sasaran[res.sasaran["predikat"].isin(low)]
     if len(sas):
         items = [
             f"{r['kode_sasaran']} {chartdata.singkat(r['uraian_sasaran'], 60)} "
-            f"({fmt.persen(r['rata_rata_capaian'])}, {r['predikat']})"
+            f"({shown(r['rata_rata_capaian'])}, {r['predikat']})"
             for r in records(sas)
         ]
         lines.append(f"Sasaran berpredikat {low_text}: {_listing(items)}")
     opd = res.opd[res.opd["predikat"].isin(low)].sort_values("rata_rata_capaian")
     if len(opd):
         items = [
-            f"{r['kode_opd']} {fmt.persen(r['rata_rata_capaian'])} ({r['predikat']})"
+            f"{r['kode_opd']} {shown(r['rata_rata_capaian'])} ({r['predikat']})"
             for r in records(opd)
         ]
         lines.append(f"OPD berpredikat {low_text}: {_listing(items)}")
@@ -534,7 +538,12 @@ def _chart_data(
         for i, (name, number) in enumerate(frame.itertuples(index=False), start=2):
             ws.write_string(i, col, str(name), fmts.plain)
             if not is_missing(number):
-                ws.write_number(i, col + 1, float(number), fmts.number(settings.desimal_tampilan))
+                # the charts' labels take this format: more decimals at a band edge, the sign
+                # of a difference (9,52 reads 9,5 beside 'cukup efisien', not 10)
+                value = float(number)
+                places = fmt.desimal_tepi(value, settings.desimal_tampilan, settings.tepi)
+                shown = fmt.format_bertanda if key == "efisiensi" else fmt.format_angka
+                ws.write_number(i, col + 1, value, fmts.get(border=1, num_format=shown(places)))
         out[key] = (col, len(frame))
         col += 3
     return out
@@ -607,7 +616,6 @@ def _bar_chart(
     *,
     series: str,
     colours: pd.Series,
-    label_format: str,
     gap: int,
     title: str,
     y_axis: dict[str, Any],
@@ -616,8 +624,8 @@ def _bar_chart(
     frame: int,
 ) -> Any:
     """One horizontal bar chart of the Ringkasan: the bars ``part`` (first, how many) of the
-    helper columns ``data`` (column, rows), each in its own colour, labelled with the
-    Indonesian number format; the labels in Arial 9, or 8,5 when the bars are thin (the
+    helper columns ``data`` (column, rows), each in its own colour, labelled as the data cells
+    show them; the labels in Arial 9, or 8,5 when the bars are thin (the
     smallest that prints at 7 pt at the sheet's scale)."""
     col, _ = data
     start, count = part
@@ -633,7 +641,8 @@ def _bar_chart(
                 {"fill": {"color": c}, "border": {"color": "#404040"}}
                 for c in colours.iloc[start : start + count]
             ],
-            "data_labels": {"value": True, "num_format": label_format, "font": font},
+            # each label as its data cell shows it (no num_format: linked to the source)
+            "data_labels": {"value": True, "font": font},
             "gap": gap,
         }
     )
@@ -691,7 +700,6 @@ def _sasaran_chart(
         part,
         series="Rata-rata capaian (%)",
         colours=bars["warna"],
-        label_format=fmt.format_angka(settings.desimal_tampilan),
         gap=40,
         title=f"Rata-rata capaian per Sasaran (%), {where}"
         + (f"; capaian tiap indikator dibatasi {fmt.angka_ringkas(cap, 2)}%" if cap else "")
@@ -722,7 +730,6 @@ def _opd_chart(
         own,
         series="Rata-rata capaian (%)",
         colours=rank["warna"],
-        label_format=fmt.format_angka(settings.desimal_tampilan),
         gap=30,
         title=f"Rata-rata capaian per OPD (%), warna = predikat; {where}"
         + _part_of(own, data[1], "peringkat"),
@@ -758,7 +765,6 @@ def _efficiency_chart(
         own,
         series="Capaian − serapan (poin)",
         colours=eff["warna"],
-        label_format=fmt.format_bertanda(settings.desimal_tampilan),
         gap=30,
         title=f"Capaian − serapan per OPD (poin), warna = kategori efisiensi; {where}"
         + _part_of(own, data[1], "OPD"),
