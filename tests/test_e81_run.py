@@ -968,6 +968,34 @@ def test_renja_quarters_left_empty_running_totals_and_money_told_twice(
     )
 
 
+def test_quarters_with_a_refused_rp_are_not_compared_with_the_yearly_realisation(
+    small_spec: Path, tmp_path: Path
+) -> None:
+    """TW II's Rp of P049 is refused (an ERROR at its cell); the E.81 then takes the Anggaran
+    sheet's yearly figure. A WARNING that the quarters typed (TW I, III, IV) sum to less than
+    the year, 'the E.81 takes the quarters: make them agree', told the clerk to change the
+    wrong cell: the refusal's ERROR alone says what to fix."""
+    from pipeline.master import read_master
+
+    spec, _ = read_master(small_spec)
+    assert spec is not None
+    _bpkpad_renja(
+        spec,
+        tmp_path,
+        k={"IP049": {1: 5, 2: 5, 3: 5, 4: 5}},
+        rp={"P049": {1: 10_000_000, 2: "sepuluh juta", 3: 10_000_000, 4: 10_000_000}},
+    )
+    sub = read_submission(tmp_path / "bpkpad.xlsx")
+    yearly = spec.with_periode("Tahunan")
+    anggaran, _ = extract_anggaran(sub, yearly, "BPKPAD")
+    for row in anggaran:
+        row["realisasi_anggaran"] = 40_000_000.0 if row["kode_program"] == "P049" else math.nan
+    *_, issues = extract_renja(sub, yearly, "BPKPAD", anggaran)
+    refused = [i for i in issues if i.severity == "ERROR" and "sepuluh juta" in i.found]
+    assert len(refused) == 1
+    assert not [i for i in issues if i.rule == "renja.rp_beda_anggaran"]
+
+
 def test_kegiatan_spending_more_than_their_program(spec: MasterSpec, tmp_path: Path) -> None:
     """P021's kegiatan report Rp 10.000.000 + 4.000.000 while P021 itself reports 2.000.000:
     a WARNING at the program's Rp (the kegiatan's spending is part of the program's)."""

@@ -1020,6 +1020,8 @@ def _quarters_and_year(
         year = float(row.get("realisasi_anggaran", math.nan))
         if info is None or info["jenis"] != "program" or math.isnan(year):
             continue
+        if info["refused"]:  # its ERROR says so; the E.81 then takes the yearly figure
+            continue
         if year < 0 or (not math.isnan(info["pagu"]) and year > info["pagu"] + 0.005):
             continue  # the yearly cell breaks its own rule (an ERROR there says so)
         quarters = _period_sum(info["values"])
