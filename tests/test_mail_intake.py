@@ -504,6 +504,30 @@ def test_an_outlook_message_forwarded_as_an_attachment_gives_its_files(tmp_path:
     ]
 
 
+def test_a_message_attached_as_a_plain_file_gives_its_files() -> None:
+    """A mail attached as a file ('Setwan asli.eml', application/octet-stream) rather than as
+    message/rfc822 was refused as 'jenis lampiran .eml tidak diterima', and the OPD asked to
+    send again: its workbook is taken, as from a message forwarded as an attachment. One
+    nested beyond the depth limit, or one that cannot be read, is that attachment's refusal."""
+    at = dt.datetime(2019, 2, 3, 9, 0, tzinfo=dt.UTC)
+    inner = make_eml(
+        "setwan@binjaikota.example", "Capaian", [("Setwan.xlsx", b"PK\x03\x04isi")], at, "<i@u>"
+    )
+    outer = make_eml(
+        "setwan@binjaikota.example", "FW: Capaian", [("Setwan asli.eml", inner)], at, "<o@u>"
+    )
+    letter = message.parse_eml(outer)
+    assert [(a.name, a.data, a.problem) for a in letter.attachments] == [
+        ("Setwan.xlsx", b"PK\x03\x04isi", "")
+    ]
+    deep = inner
+    for n in range(message.MAX_EMBEDDED_DEPTH + 1):
+        deep = make_eml("setwan@binjaikota.example", "FW", [(f"{n}.eml", deep)], at, f"<{n}@u>")
+    names = [(a.name, a.problem) for a in message.parse_eml(deep).attachments]
+    assert len(names) == 1 and names[0][0].endswith(".eml")
+    assert message.name_problem(names[0][0])  # refused by its type, not opened without end
+
+
 def test_a_ledger_held_by_another_program_says_so_in_indonesian(tmp_path: Path) -> None:
     """A ledger locked by another program (a database browser, another `ambil`) said only
     '(OperationalError)'."""

@@ -299,7 +299,7 @@ def _headers_only(raw: bytes, diterima: str, problem: str) -> Letter:
     return letter
 
 
-def _parse_eml(raw: bytes, diterima: str) -> Letter:
+def _parse_eml(raw: bytes, diterima: str, depth: int = 0) -> Letter:
     msg = email.message_from_bytes(raw, policy=email.policy.default)
     letter = _letter_from_headers(msg)
     if diterima:
@@ -319,7 +319,23 @@ def _parse_eml(raw: bytes, diterima: str) -> Letter:
             data = part.get_payload(decode=True)
         except Exception:
             data = None
-        letter.attachments.append(Attachment(name=str(filename or ""), data=bytes(data or b"")))
+        name, payload = str(filename or ""), bytes(data or b"")
+        if name.lower().endswith(".eml") and depth < MAX_EMBEDDED_DEPTH and payload:
+            # a message attached as a file (application/octet-stream, as some clients and
+            # forwarding services send it), not as message/rfc822: its files are opened as
+            # those of a message forwarded as an attachment are
+            try:
+                letter.attachments += _parse_eml(payload, "", depth + 1).attachments
+            except Exception as exc:  # this attachment's refusal, not the whole message's
+                letter.attachments.append(
+                    Attachment(
+                        name=name,
+                        data=b"",
+                        problem=f"surat terlampir tidak dapat dibaca ({type(exc).__name__})",
+                    )
+                )
+            continue
+        letter.attachments.append(Attachment(name=name, data=payload))
     return letter
 
 
