@@ -703,6 +703,15 @@ def _item_rows(
     kode_opd, state = opd
     opd_rows: list[dict[str, Any]] = []
     notes: list[str] = []
+    last = TRIWULAN_ROMAWI[max(sum(look.in_period), 1) - 1]
+    period = "I" if last == "I" else f"I–{last}"
+    # the OPD's Renja sheet was read, but holds no row of this code: its code was changed or
+    # its row deleted (the Validasi sheet says where), which is not 'nothing typed'
+    absent = state == "renja" and not look.rp_by.empty and code not in look.rp_by.index
+    gone = (
+        f"baris {jenis} ini tidak ada di sheet Renja (kodenya diubah atau barisnya dihapus; "
+        "lihat sheet Validasi)"
+    )
     rp_q = look.masked(_quarters(look.rp_by, "kode", code, RP_TW))
     rp13 = (
         float(sum(v for v in rp_q if not math.isnan(v)))
@@ -717,8 +726,14 @@ def _item_rows(
         # the block's note says so once)
         rp13 = look.annual[code]
         if state != "lama":
-            why = "ditolak" if code in look.rp_refused else "kosong"
-            notes.append(f"13 Rp = realisasi tahunan sheet Anggaran (Rp per triwulan {why})")
+            why = (
+                "Rp per triwulan ditolak"
+                if code in look.rp_refused
+                else "baris program ini tidak ada di sheet Renja; lihat sheet Validasi"
+                if absent
+                else "Rp per triwulan kosong"
+            )
+            notes.append(f"13 Rp = realisasi tahunan sheet Anggaran ({why})")
     elif (
         jenis == "program"
         and math.isnan(rp13)
@@ -726,9 +741,9 @@ def _item_rows(
         and not whole_year
         and code not in look.rp_refused  # its refused quarters are said below
     ):
-        last = TRIWULAN_ROMAWI[sum(look.in_period) - 1]
-        quarters = "I" if last == "I" else f"I–{last}"
-        notes.append(f"Rp TW {quarters} belum diisi; tidak ikut rata-rata Rp")
+        notes.append(
+            f"{gone if absent else f'Rp TW {period} belum diisi'}; tidak ikut rata-rata Rp"
+        )
     elif (
         jenis == "program"
         and math.isnan(rp13)
@@ -740,6 +755,8 @@ def _item_rows(
             "13 Rp: realisasi tahunan sheet Anggaran ditolak (ERROR, lihat sheet Validasi); "
             "tidak ikut rata-rata Rp"
         )
+    elif jenis != "program" and absent:
+        notes.append(gone)
     if code in look.rp_refused:  # the form would show an empty Rp as if none was spent
         notes.append(
             _refused_note("Rp", look.rp_refused[code])
@@ -785,6 +802,16 @@ def _item_rows(
             if code_k in look.k_refused:
                 row_notes.append(
                     _refused_note("K", look.k_refused[code_k]) + "; tidak ikut rata-rata K"
+                )
+            elif state == "renja" and math.isnan(float(fig["k13"])):
+                row_notes.append(
+                    (
+                        "baris indikator ini tidak ada di sheet Renja (kodenya diubah atau "
+                        "barisnya dihapus; lihat sheet Validasi)"
+                        if not look.k_by.empty and code_k not in look.k_by.index
+                        else f"K TW {period} belum diisi"
+                    )
+                    + "; tidak ikut rata-rata K"
                 )
             agregasi = str(ind["agregasi_tw"])
             if agregasi != "kumulatif":

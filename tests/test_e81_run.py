@@ -1136,6 +1136,34 @@ def test_a_renja_row_deleted_or_its_code_mistyped_is_said(tmp_path: Path) -> Non
     rows = run.e81.rows.set_index("kode")
     assert rows.loc["P058", "rp13"] == 25_131_750 + 41_886_250
     assert rows.loc["P021.02", "rp13"] == 323_358_060 + 538_930_100
+    # the E.81 rows of the missing codes said 'Rp TW I–II belum diisi' (nothing typed) and
+    # nothing of their empty K: they say the row is not on the sheet, for Rp and for K
+    for code in ("P057", "P021.01"):
+        note = rows.loc[code, "keterangan"]
+        note = note if isinstance(note, str) else note.iloc[0]
+        assert "ini tidak ada di sheet Renja (kodenya diubah atau barisnya dihapus" in note
+        assert "belum diisi" not in note, note
+    p057 = rows.loc["P057", "keterangan"]
+    assert "baris program ini tidak ada di sheet Renja" in p057
+    assert "tidak ikut rata-rata Rp" in p057 and "tidak ikut rata-rata K" in p057
+    # in the yearly run the Anggaran sheet's figure stands in, said with why
+    year, _ = load_and_run(SPEC, folder, periode="Tahunan")
+    assert year is not None
+    assert (
+        "13 Rp = realisasi tahunan sheet Anggaran (baris program ini tidak ada di sheet Renja"
+        in year.e81.rows.set_index("kode").loc["P057", "keterangan"]
+    )
+
+
+def test_an_indicator_left_empty_for_the_period_says_so_in_the_e81(tmp_path: Path) -> None:
+    """DISNAKER leaves P058's K empty for TW I–II: its Rp row said 'belum diisi', its K row
+    nothing (an empty column 13 K, out of the average without a word)."""
+    edits = {("P058", "k_tw1"): None, ("P058", "k_tw2"): None}
+    run, _ = _typed_over(tmp_path, "DISNAKER", edits)
+    got = run.e81.rows.set_index("kode")
+    assert math.isnan(got.loc["P058", "k13"])
+    assert "K TW I–II belum diisi; tidak ikut rata-rata K" in got.loc["P058", "keterangan"]
+    assert "belum diisi" not in got.loc["P055", "keterangan"]  # typed: nothing said
 
 
 def test_a_refused_quarter_leaves_column_13_empty_as_on_the_lkjip(tmp_path: Path) -> None:
