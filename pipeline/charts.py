@@ -274,6 +274,7 @@ def tren_sasaran(
     label_progres: str = "",
     desimal: int = 2,
     tepi: tuple[float, ...] = (),
+    dibatasi: bool = True,
 ) -> Figure:
     """Per Sasaran: last year's capaian (when known), this year's, and progress to the end
     target of the RPJMD, grouped horizontal bars in that order with their values."""
@@ -314,7 +315,14 @@ def tren_sasaran(
     # since the label keeps its width as the axis grows
     ax.set_xlim(0, max(130.0, top + 15, top * 1.15))
     # the grey bars are progress toward the end target, not capaian: one neutral axis name
-    ax.set_xlabel("Rata-rata per Sasaran (%), tiap indikator dibatasi seperti rata-rata capaian")
+    ax.set_xlabel(
+        "Rata-rata per Sasaran (%), tiap indikator "
+        + (
+            "dibatasi seperti rata-rata capaian"
+            if dibatasi
+            else "tanpa batas, seperti rata-rata capaian"
+        )
+    )
     _percent_axis(ax)
     has_last = chartdata.SERI_TAHUN_LALU in series
     what = (

@@ -353,6 +353,7 @@ def _figures(
             chartdata.progres_label(res.indikator),
             settings.desimal_tampilan,
             settings.tepi,
+            dibatasi=settings.batas_capaian is not None,
         ),
     }
 

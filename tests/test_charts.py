@@ -179,6 +179,11 @@ def test_trend_chart_shows_the_specs_decimals_and_its_labels_fit() -> None:
             edge = fig.axes[0].get_window_extent().x1
             assert all(t.get_window_extent().x1 <= edge for t in fig.axes[0].texts), (top, places)
             plt.close(fig)
+    # the axis says the cap as the spec sets it: with batas_capaian none nothing is capped
+    for capped, said in ((True, "dibatasi"), (False, "tanpa batas")):
+        fig = charts.tren_sasaran(frame, labels, "Kota Contoh", dibatasi=capped)
+        assert said in fig.axes[0].get_xlabel()
+        plt.close(fig)
 
 
 def test_predikat_chart_counts_whole_indicators_in_indonesian(tmp_path: Path) -> None:
