@@ -22,6 +22,7 @@ import importlib
 import importlib.util
 import json
 import math
+import numbers
 import os
 import re
 import string
@@ -355,7 +356,10 @@ def _show_column(name: str, value: object, decimals: int = 2) -> str:
 def _decimals_of(row: dict[str, object] | pd.Series) -> int:
     """The decimals a row's messages show percents with (its ``desimal_tampilan``, else 2)."""
     value = row.get("desimal_tampilan")
-    return int(value) if isinstance(value, int | float) and math.isfinite(value) else 2
+    # a frame's column gives numpy integers, which are no int
+    if isinstance(value, numbers.Real) and not isinstance(value, bool) and math.isfinite(value):
+        return int(float(value))
+    return 2
 
 
 def message_fields(pesan: str) -> set[str]:

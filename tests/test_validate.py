@@ -1532,3 +1532,25 @@ def test_a_minus_zero_cell_is_read_as_zero(spec: MasterSpec, tmp_path: Path) -> 
     run = run_pemda(spec, folder)
     got = run.results.indikator.set_index("kode_indikator").loc["IK04.02", "realisasi"]
     assert got == 0 and math.copysign(1.0, got) == 1.0
+
+
+@pytest.mark.parametrize("decimals", [0, 3])
+def test_a_capaian_in_a_message_has_the_specs_decimals(spec: MasterSpec, decimals: int) -> None:
+    """With ``desimal_tampilan`` 0 the OPD's own capaian and the recomputed one were said with
+    two decimals ('102,42% … 0,00%'): the frame's decimals came as a numpy integer, which the
+    message took for no number. They have the spec's decimals, as the workbook shows them."""
+    import re
+
+    from pipeline.run import check_values, completed, prepare
+    from pipeline.validate import values
+    from tests.conftest import INPUT_DIR
+
+    _, base = completed(check_values([prepare(spec, INPUT_DIR)])[0])
+    issues = values.check_scored_many([base.alone().indikator], [decimals])[0]
+    differ = [i for i in issues if i.rule == "nilai.capaian_opd_berbeda"]
+    assert differ
+    shape = r"-?\d{1,3}(\.\d{3})*" + (rf",\d{{{decimals}}}" if decimals else "")
+    for issue in differ:
+        assert re.fullmatch(shape, issue.found), issue.found
+        assert re.fullmatch(shape, issue.expected), issue.expected
+        assert f"{issue.found}% berbeda dari hasil hitung ulang {issue.expected}%" in issue.message
