@@ -564,3 +564,24 @@ def test_no_figure_beside_a_predikat_reads_as_a_band_edge_it_is_not(tmp_path: Pa
                         assert shown != edge, (sheet, cell.coordinate, value, cell.number_format)
     # the demo holds such figures on each of these sheets (else this test would prove nothing)
     assert set(near) == {"Tabel Bab III", "Ringkasan", "E.81"}, near
+
+
+def test_the_opd_count_on_the_ringkasan_adds_up_with_an_opd_owing_nothing(
+    tmp_path: Path,
+) -> None:
+    """An OPD of the spec with no indicator and no program sends nothing, and owes nothing:
+    the Ringkasan read 'OPD mengirim 31 dari 33 · 1 belum mengirim', two short with one
+    named. It says the OPD that owes nothing too."""
+    spec = tmp_path / "spec.xlsx"
+    wb = openpyxl.load_workbook(SPEC_PATH)
+    wb["opd"].append(["KEC_BARU", "Kecamatan Baru", "", "Kecamatan", "", "", "", ""])
+    wb.save(spec)
+    out = tmp_path / "out"
+    result = run_report(copy_inputs(tmp_path), out, spec=spec)
+    assert result.returncode == 0, result.stderr
+    ws = openpyxl.load_workbook(next(out.glob("*_konsolidasi.xlsx")))["Ringkasan"]
+    row = next(r for r in ws.iter_rows(values_only=True) if r[0] == "OPD mengirim")
+    sent, total = (int(n) for n in re.findall(r"\d+", str(row[1])))
+    said = dict((what, int(n)) for n, what in re.findall(r"(\d+) ([a-z ]+?)(?= ·|$)", str(row[2])))
+    assert total == 33 and said["tidak wajib"] == 1
+    assert sent + said["belum mengirim"] + said["ditolak"] + said["tidak wajib"] == total, row

@@ -61,6 +61,7 @@ class RunInfo:
     opd_missing: int = 0
     opd_rejected: int = 0
     opd_blank: int = 0  # a file used, but no realisation in it
+    opd_not_due: int = 0  # no indicator and no program in the spec, and no file: none owed
     data_per: str = ""
     periode_rpjmd: str = ""
     batas_catatan: str = ""  # the deadline on the Pemda's clock and in UTC (Kelengkapan)
@@ -317,7 +318,8 @@ def write_ringkasan(
             "value",
             f"{info.opd_late} terlambat · {info.opd_missing} belum mengirim · "
             f"{info.opd_rejected} ditolak"
-            + (f" · {info.opd_blank} tanpa realisasi" if info.opd_blank else ""),
+            + (f" · {info.opd_blank} tanpa realisasi" if info.opd_blank else "")
+            + (f" · {info.opd_not_due} tidak wajib" if info.opd_not_due else ""),
         ),
     ]
     row = 4
