@@ -71,11 +71,17 @@ def _as_shown(value: float, desimal: int) -> Decimal:
     return exact.quantize(Decimal(1).scaleb(-max(0, desimal)), rounding=ROUND_HALF_UP)
 
 
-def selisih(sekarang: float, sebelumnya: float, desimal: int) -> float:
+def selisih(
+    sekarang: float, sebelumnya: float, desimal: int, tepi: tuple[float, ...] = ()
+) -> float:
     """``sekarang − sebelumnya`` of the two as cells show them with ``desimal`` decimals (see
-    :func:`_as_shown`): the difference a reader makes of the two figures beside it (12,77 −
-    11,70 = 1,07, not the 1,06 of the unrounded 12,7654 − 11,7049)."""
-    return float(_as_shown(sekarang, desimal) - _as_shown(sebelumnya, desimal))
+    :func:`_as_shown`; more at a band edge of ``tepi``, :func:`desimal_tepi`): the difference
+    a reader makes of the two figures beside it (12,77 − 11,70 = 1,07, not the 1,06 of the
+    unrounded 12,7654 − 11,7049; at 0 decimals 94,6 − 93 = 1,6 where 94,58 is shown 94,6
+    beside a band edge of 95)."""
+    now = _as_shown(sekarang, desimal_tepi(sekarang, desimal, tepi))
+    before = _as_shown(sebelumnya, desimal_tepi(sebelumnya, desimal, tepi))
+    return float(now - before)
 
 
 def angka_ringkas(value: float | None, maks_desimal: int = 4, kosong: str = "") -> str:

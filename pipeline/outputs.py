@@ -132,6 +132,7 @@ def changes_since_last(run: Run, output: Path) -> Perubahan:
             "master_spec": {"berkas": spec.path.name, "sha256": spec.sha256},
             "pengaturan": spec.settings.raw,
         },
+        spec.settings.tepi,
     )
 
 

@@ -140,13 +140,15 @@ def compare(
     indikator: pd.DataFrame,
     desimal: int = 2,
     spec_now: dict[str, Any] | None = None,
+    tepi: tuple[float, ...] = (),
 ) -> Perubahan:
     """This run (``berkas`` register, ``indikator`` results) against the previous manifest.
 
     ``identity`` is (kode_pemda, tahun, periode) of this run; a manifest of another is not
     compared. A change of capaian is that of the two capaian as shown with ``desimal``
-    decimals. ``spec_now`` (``master_spec`` and ``pengaturan`` as the manifest keeps them): a
-    spec or a setting changed since is said, since the figures follow from them too.
+    decimals (more at a band edge of ``tepi``). ``spec_now`` (``master_spec`` and
+    ``pengaturan`` as the manifest keeps them): a spec or a setting changed since is said,
+    since the figures follow from them too.
     """
     if previous is None:
         return Perubahan(False, reason)
@@ -176,7 +178,7 @@ def compare(
             files,
         )
     now = _dicts(sanitize.json_value(indicator_records(indikator)))
-    rows = _indicator_changes(_dicts(previous["indikator"]), now, desimal)
+    rows = _indicator_changes(_dicts(previous["indikator"]), now, desimal, tepi)
     return Perubahan(
         True,
         f"Dibandingkan dengan proses sebelumnya di folder keluaran ({len(before_files)} "
@@ -292,7 +294,10 @@ def _shown_realisasi(rec: dict[str, Any] | None) -> float | str | None:
 
 
 def _indicator_changes(
-    before: list[dict[str, Any]], now: list[dict[str, Any]], desimal: int = 2
+    before: list[dict[str, Any]],
+    now: list[dict[str, Any]],
+    desimal: int = 2,
+    tepi: tuple[float, ...] = (),
 ) -> pd.DataFrame:
     key = ("kode_indikator", "kode_opd")
     old = {tuple(_text(r.get(k)) for k in key): r for r in _dicts(before)}
@@ -317,7 +322,7 @@ def _indicator_changes(
                 "realisasi_sekarang": _shown_realisasi(b),
                 "capaian_sebelumnya": cap_a,
                 "capaian_sekarang": cap_b,
-                "selisih_capaian": fmt.selisih(cap_b, cap_a, desimal)
+                "selisih_capaian": fmt.selisih(cap_b, cap_a, desimal, tepi)
                 if cap_a is not None and cap_b is not None
                 else None,
                 "predikat_sebelumnya": _text(a.get("predikat")) if a else "",

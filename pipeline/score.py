@@ -459,7 +459,10 @@ def progress_to_end_target(
 
 
 def compare_previous(
-    df: pd.DataFrame, previous: pd.DataFrame | None, desimal: int = 2
+    df: pd.DataFrame,
+    previous: pd.DataFrame | None,
+    desimal: int = 2,
+    tepi: tuple[float, ...] = (),
 ) -> pd.DataFrame:
     """Last year's realisation and capaian beside this year's, with the change in points.
 
@@ -468,8 +471,8 @@ def compare_previous(
     it; without ``previous`` the columns stay empty. An indicator is matched with its row of
     the same OPD; by its code alone only when it has one row in each year (an OPD renamed):
     of an indicator several OPDs report, an OPD never gets another OPD's last year. The change
-    is that of the two capaian as shown with ``desimal`` decimals (the figure a reader makes
-    of the columns beside it).
+    is that of the two capaian as shown with ``desimal`` decimals, more at a band edge of
+    ``tepi`` (the figure a reader makes of the columns beside it).
     """
     if previous is None or previous.empty:
         return df.assign(
@@ -505,7 +508,7 @@ def compare_previous(
         realisasi_tahun_lalu=last_r,
         capaian_tahun_lalu=last_c,
         perubahan_capaian=[
-            math.nan if math.isnan(a) or math.isnan(b) else fmt.selisih(a, b, desimal)
+            math.nan if math.isnan(a) or math.isnan(b) else fmt.selisih(a, b, desimal, tepi)
             for a, b in zip(
                 df["capaian_mentah"].to_numpy(dtype=float),
                 np.asarray(last_c, dtype=float),
@@ -1170,7 +1173,10 @@ def _scored(
         tree, on=["kode_sasaran", *keys], how="left"
     )
     ind = compare_previous(
-        score_indicators(joined, settings, tangga), previous, settings.desimal_tampilan
+        score_indicators(joined, settings, tangga),
+        previous,
+        settings.desimal_tampilan,
+        settings.tepi,
     )
     # in the spec's order: its Sasaran as listed, each one's indicators as listed (as text,
     # S10 came between S1 and S2)

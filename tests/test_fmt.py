@@ -167,3 +167,11 @@ def test_a_difference_is_that_of_the_two_figures_as_shown(
     now: float, before: float, desimal: int, shown: float
 ) -> None:
     assert fmt.selisih(now, before, desimal) == shown  # exact: made in decimal
+
+
+def test_a_difference_beside_a_band_edge_is_that_of_the_figures_as_shown_there() -> None:
+    """At 0 decimals 94,58 is shown 94,6 beside a band edge of 95 (it is no 95): the change
+    from 93 is 1,6, the difference of the two figures as shown, not the 2 of 95 − 93."""
+    assert fmt.selisih(94.58, 93.0, 0, (95.0,)) == 1.6
+    assert fmt.selisih(94.58, 93.0, 0) == 2.0  # no edge near: whole figures
+    assert fmt.selisih(79.58, 60.42, 0, (60.0, 80.0)) == 19.2  # 79,6 − 60,4
