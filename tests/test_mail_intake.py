@@ -738,3 +738,36 @@ def test_a_reply_answers_the_newest_real_message_not_one_dated_2099(
     job.ledger.close()
     found = ledger.last_message(folder, "DINKES")
     assert found is not None and found.message_id == "<2@x>"
+
+
+def test_a_refused_attachment_without_a_name_is_named_so() -> None:
+    """A part refused for having no file name read 'Lampiran  pada surel …' (a gap where the
+    name goes); the unlisted sender's one is told to the secretariat, the OPD's to the OPD."""
+    from pipeline.validate.kiriman import Receipts, refused_by_mail
+
+    def message(n: int, sender: str, opd: str) -> ledger.MessageRecord:
+        return ledger.MessageRecord(
+            id=n, sumber="imap", asal="imap://x", message_id=f"<{n}@u>", pengirim=sender,
+            nama_pengirim="", dikirim="2019-02-03T02:00:00+00:00",
+            diterima="2019-02-03T02:00:00Z", subjek="Capaian", opd_pengirim=opd,
+            jumlah_lampiran=1, status="diproses", alasan="", sha256=str(n),
+        )  # fmt: skip
+
+    def part(n: int, sender: str, opd: str) -> ledger.Receipt:
+        return ledger.Receipt(
+            id=n, surat_id=n, sumber="imap", asal="imap://x", message_id=f"<{n}@u>",
+            pengirim=sender, nama_pengirim="", dikirim="", diterima="", subjek="Capaian",
+            urutan=1, nama_asli="", dari_zip="", nama_simpan="", folder="", sha256="",
+            ukuran=3, jenis="", opd_pengirim=opd, opd_meta="", opd_nama_berkas="",
+            kode_opd="", cara_cocok="", status=ledger.DITOLAK,
+            alasan="lampiran tanpa nama berkas", duplikat_dari="",
+        )  # fmt: skip
+
+    senders = [(1, "dinkes@binjaikota.example", "DINKES"), (2, "orang@luar.example", "")]
+    receipts = Receipts(messages=[message(*s) for s in senders], rows=[part(*s) for s in senders])
+    issues = refused_by_mail(receipts, {"DINKES"}, set(), "WIB")
+    assert [(i.kode_opd, i.found) for i in issues] == [
+        ("DINKES", "(tanpa nama berkas)"),
+        ("", "(tanpa nama berkas)"),
+    ]
+    assert all("Lampiran (tanpa nama berkas) pada surel" in i.message for i in issues)

@@ -402,7 +402,8 @@ def message_files(
 def _name(r: Receipt) -> str:
     """An attachment's name as the sender gave it (inside its zip), shown exactly: a line
     break, a direction change or an invisible character in it is written as ``\\uNNNN``."""
-    return sanitize.visible(f"{r.dari_zip} › {r.nama_asli}" if r.dari_zip else r.nama_asli)
+    name = sanitize.visible(r.nama_asli) or "(tanpa nama berkas)"
+    return f"{sanitize.visible(r.dari_zip)} › {name}" if r.dari_zip else name
 
 
 def _attachment(a: Receipt) -> str:
