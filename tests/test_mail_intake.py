@@ -193,6 +193,29 @@ def test_shared_address_is_resolved_by_meta(spec: MasterSpec, tmp_path: Path) ->
     )
 
 
+def test_a_from_with_two_addresses_is_kept_aside_saying_why(
+    spec: MasterSpec, tmp_path: Path
+) -> None:
+    """'dinkes@… <evil@…>' (a display name made to look like an OPD's address) gives no sender:
+    its file was kept aside as from 'pengirim (tanpa alamat) tidak terdaftar', which told the
+    secretariat nothing of a forged sender."""
+    folder = tmp_path / "masuk"
+    folder.mkdir()
+    raw = make_eml("x@y.example", "Capaian", [(BAG_ORG, (INPUT_DIR / BAG_ORG).read_bytes())], SENT,
+                   "<f@x>")  # fmt: skip
+    forged = raw.replace(
+        b"From: x@y.example", b"From: dinkes@binjaikota.example <evil@attacker.example>", 1
+    )
+    (folder / "a.eml").write_bytes(forged)
+    job = _intake(spec, folder)
+    job.take_in_files()
+    job.ledger.close()
+    (row,) = ledger.read_ledger(folder)
+    assert row.status == ledger.KARANTINA
+    assert row.alasan.startswith("alamat pengirim tidak dapat ditentukan: kolom From tidak")
+    assert "dipalsukan" in row.alasan
+
+
 def test_a_killed_message_leaves_no_half_record_and_is_taken_again(
     spec: MasterSpec, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -337,8 +337,10 @@ class Intake:
                 f"alamat {letter.pengirim} dipakai {len(opds)} OPD ({', '.join(opds)}) dan "
                 "berkas tidak menyebut salah satunya"
                 if opds
-                else f"pengirim {letter.pengirim or '(tanpa alamat)'} tidak terdaftar di kolom "
-                "email master spec"
+                else f"pengirim {letter.pengirim} tidak terdaftar di kolom email master spec"
+                if letter.pengirim
+                else "alamat pengirim tidak dapat ditentukan: kolom From tidak memuat tepat satu "
+                "alamat (dua alamat berbeda dapat berarti pengirimnya dipalsukan)"
             )
             return self._store(letter, att, row, quarantine=True)
         if row["opd_meta"] and row["opd_meta"] != row["kode_opd"]:
