@@ -794,3 +794,26 @@ def test_a_refused_attachment_without_a_name_is_named_so() -> None:
         ("", "(tanpa nama berkas)"),
     ]
     assert all("Lampiran (tanpa nama berkas) pada surel" in i.message for i in issues)
+
+
+def test_a_message_too_big_is_recorded_once_when_the_server_renumbers(
+    spec: MasterSpec, tmp_path: Path
+) -> None:
+    """A message too big to download is known by its headers only; it was keyed by its UID,
+    so when the server numbered its messages anew (its index rebuilt: a new UIDVALIDITY) it
+    was recorded, and told to the OPD, a second time. It is known by what its headers and
+    the server say of it, which stay."""
+    from pipeline.mail import imap
+    from pipeline.mail.settings import ServerSettings
+
+    head = make_eml("dinkes@binjaikota.example", "Besar", [], SENT, "<besar@x>")
+    meta = {b"INTERNALDATE": SENT, b"RFC822.SIZE": 50 << 20}
+    server = ServerSettings("imap", "127.0.0.1", 993, "sekretariat", "rahasia")
+    folder = tmp_path / "masuk"
+    job = _intake(spec, folder)
+    imap._take(server, job, 1111, 7, meta, {b"BODY[HEADER]<0>": head})
+    imap._take(server, job, 2222, 3, meta, {b"BODY[HEADER]<0>": head})  # renumbered
+    job.ledger.close()
+    (surat,) = ledger.read_messages(folder)
+    assert (surat.status, surat.pengirim) == (ledger.SURAT_DITOLAK, "dinkes@binjaikota.example")
+    assert job.summary.skipped == 1

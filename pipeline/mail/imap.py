@@ -197,7 +197,15 @@ def _take(
         )
         letter.diterima = received
         letter.problem = too_big(size, "tidak diunduh")
-        source["sha256"] = f"uid:{uidvalidity}:{uid}"
+        # not downloaded, so not known by its bytes: by what the server and its headers say
+        # of it, which stays when the server numbers its messages anew (a new UIDVALIDITY)
+        said = "\n".join((letter.message_id, letter.pengirim, letter.dikirim, received, str(size)))
+        source["sha256"] = "kepala:" + hashlib.sha256(said.encode()).hexdigest()
+        if intake.ledger.has_message("imap", str(source["sha256"])):
+            intake.summary.skipped += 1
+            with intake.ledger.transaction() as conn:
+                advance(conn)
+            return
         intake.take_in(letter, source, advance)
         return
     raw = bytes(raw)
