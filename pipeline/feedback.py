@@ -274,12 +274,25 @@ def _pick_file(
     return None
 
 
+# the sheets in the order of the template (what is not on a sheet first: the whole file)
+_SHEET_ORDER = {"": 0, tpl.SHEET_INDIKATOR: 1, tpl.SHEET_ANGGARAN: 2, tpl.SHEET_RENJA: 3}
+
+
+def _row_first(ref: object) -> tuple[int, int, str]:
+    """A cell as a clerk works through a sheet: row by row, left to right (K6 before J10)."""
+    column, row, text = cell_order(ref)
+    return (row, column, text)
+
+
 def _sorted(issues: pd.DataFrame) -> pd.DataFrame:
+    """ERRORs first, then WARNINGs, then INFOs; within each, sheet by sheet in the template's
+    order and row by row, so that the problems of one indicator or program stand together."""
     order = issues["severity"].map(SEVERITY_ORDER).fillna(len(SEVERITY_ORDER))
+    sheets = issues["sheet"].fillna("").map(lambda s: _SHEET_ORDER.get(str(s), 4))
     return (
-        issues.assign(_o=order, _c=issues["cell"].map(cell_order))
-        .sort_values(["_o", "sheet", "_c", "rule"], kind="stable")
-        .drop(columns=["_o", "_c"])
+        issues.assign(_o=order, _s=sheets, _c=issues["cell"].map(_row_first))
+        .sort_values(["_o", "_s", "sheet", "_c", "rule"], kind="stable")
+        .drop(columns=["_o", "_s", "_c"])
     )
 
 

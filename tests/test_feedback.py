@@ -318,3 +318,36 @@ def test_the_copy_keeps_nothing_of_the_opd_that_excel_acts_on(tmp_path: Path) ->
     copy = openpyxl.load_workbook(feedback)
     assert len(copy["Indikator"].data_validations.dataValidation) == kept
     assert not [c for row in copy["Indikator"].iter_rows() for c in row if c.hyperlink]
+
+
+def test_the_problems_are_listed_sheet_by_sheet_and_row_by_row() -> None:
+    """Within a severity the list went sheet by sheet alphabetically (Anggaran before
+    Indikator) and column by column (J10 and J14 before K6): the five problems of one Renja
+    row stood far apart. It follows the template now: Indikator, Anggaran, Renja, each row by
+    row; ERRORs still come first."""
+    from pipeline.feedback import _sorted
+
+    rows = [
+        ("WARNING", "Anggaran", "E6"),
+        ("WARNING", "Indikator", "J14"),
+        ("WARNING", "Indikator", "K6"),
+        ("WARNING", "Indikator", "J10"),
+        ("WARNING", "Renja", "M6"),
+        ("WARNING", "Renja", "H8"),
+        ("WARNING", "Renja", "L6"),
+        ("ERROR", "Renja", "A9"),
+        ("WARNING", "", ""),
+    ]
+    issues = pd.DataFrame(rows, columns=["severity", "sheet", "cell"]).assign(rule="r")
+    got = list(_sorted(issues)[["sheet", "cell"]].itertuples(index=False, name=None))
+    assert got == [
+        ("Renja", "A9"),
+        ("", ""),
+        ("Indikator", "K6"),
+        ("Indikator", "J10"),
+        ("Indikator", "J14"),
+        ("Anggaran", "E6"),
+        ("Renja", "L6"),
+        ("Renja", "M6"),
+        ("Renja", "H8"),
+    ]
