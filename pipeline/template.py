@@ -556,12 +556,15 @@ def _ladder_validation(ladder: list[str]) -> dict[str, Any]:
     an error message, and the writer drops a validation past any of them: the messages are
     shortened to fit, and a list too long for a dropdown (a WARNING of the spec,
     ``spec.tangga_panjang``) becomes a prompt naming the values, to be typed."""
-    listed = ", ".join(ladder)
+    # 'n/a' (data not available, its reason in Faktor Penghambat, as the Petunjuk says) is
+    # one of the choices: a list allows nothing else to be typed
+    choices = [*ladder, *(["n/a"] if "n/a" not in [v.lower() for v in ladder] else [])]
+    listed = ", ".join(choices)
 
     def fit(text: str, short: str) -> str:
         return text if len(text) <= 255 else short
 
-    if len(",".join(ladder)) > 255:
+    if len(",".join(choices)) > 255:
         return {
             "validate": "any",
             "input_title": "Ketik nilai",
@@ -572,7 +575,7 @@ def _ladder_validation(ladder: list[str]) -> dict[str, Any]:
         }
     return {
         "validate": "list",
-        "source": ladder,
+        "source": choices,
         "input_title": "Pilih nilai",
         "input_message": fit("Pilih dari daftar: " + listed, "Pilih dari daftar."),
         "error_title": "Nilai tidak dikenal",

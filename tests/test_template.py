@@ -68,7 +68,9 @@ def test_qualitative_rows_get_a_dropdown_of_their_ladder(spec: MasterSpec, tmp_p
     ws = openpyxl.load_workbook(path)[tpl.SHEET_INDIKATOR]
     lists = [dv for dv in ws.data_validations.dataValidation if dv.type == "list"]
     assert lists
-    assert lists[0].formula1 == '"D,C,CC,B,BB,A,AA"'
+    # 'n/a' too, as the Petunjuk tells a clerk whose data is not out yet (a list refuses
+    # anything else typed)
+    assert lists[0].formula1 == '"D,C,CC,B,BB,A,AA,n/a"'
 
 
 def test_petunjuk_in_bahasa_with_deadline_and_kecamatan_vision(
