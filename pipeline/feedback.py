@@ -361,8 +361,9 @@ def _table(
     number: int,
     source: str | None,
     sheetnames: dict[str, str],
-) -> tuple[int, int]:
-    """One titled table of problems from ``row``; returns the next free row and number."""
+) -> tuple[int, int, int | None]:
+    """One titled table of problems from ``row``; returns the next free row and number, and
+    the row of its column headers (None for a table of none)."""
     bold = Font(name=FONT, bold=True, size=11)
     _text(ws.cell(row, 1), title)
     ws.cell(row, 1).font = bold
@@ -370,8 +371,9 @@ def _table(
     if issues.empty:
         _text(ws.cell(row, 1), "Tidak ada.")
         ws.cell(row, 1).font = Font(name=FONT, italic=True, size=9)
-        return row + 2, number
+        return row + 2, number, None
     header = Font(name=FONT, bold=True, size=9)
+    header_row = row
     for col, name in enumerate(HEADERS, start=1):
         cell = ws.cell(row, col)
         _text(cell, name)
@@ -420,7 +422,7 @@ def _table(
             link = ws.cell(row, 4)
             _link(link, sheetnames[str(rec["sheet"])], ref)
             link.font = Font(name=FONT, size=9, color="0563C1", underline="single")
-    return row + 2, number
+    return row + 2, number, header_row
 
 
 def _thin() -> Border:
@@ -480,8 +482,10 @@ def _list_sheet(
     ordered = _sorted(issues) if not issues.empty else issues
     must = ordered[ordered["severity"] == ERROR] if not ordered.empty else ordered
     check = ordered[ordered["severity"] != ERROR] if not ordered.empty else ordered
-    row, number = _table(ws, row, "Wajib diperbaiki (ERROR)", must, 0, source, sheetnames)
-    _table(ws, row, "Untuk diperiksa (WARNING dan INFO)", check, number, source, sheetnames)
+    row, number, first = _table(ws, row, "Wajib diperbaiki (ERROR)", must, 0, source, sheetnames)
+    _, _, second = _table(
+        ws, row, "Untuk diperiksa (WARNING dan INFO)", check, number, source, sheetnames
+    )
     ws.freeze_panes = None
     ws.page_setup.orientation = "landscape"
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
@@ -494,7 +498,10 @@ def _list_sheet(
         f", {contact.periode}" if contact.periode else ""
     )
     ws.oddFooter.right.text = "Halaman &P dari &N"
-    ws.print_title_rows = None
+    # the column headers on top of every page after the first table's (both tables have
+    # the same columns; a page before them, the lines above the tables, gets none)
+    heading = first or second
+    ws.print_title_rows = f"{heading}:{heading}" if heading else None
 
 
 def _paint(cell: Cell, severity: str) -> None:

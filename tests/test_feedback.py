@@ -351,3 +351,17 @@ def test_the_problems_are_listed_sheet_by_sheet_and_row_by_row() -> None:
         ("Renja", "M6"),
         ("Renja", "H8"),
     ]
+
+
+def test_the_problem_tables_headers_repeat_on_every_printed_page(report_dir: Path) -> None:
+    """A long list printed over several pages had its column headers on the first only (the
+    print titles were turned off): a clerk read 'ERROR | Renja | M6 | …' with no names. The
+    first table's header row repeats (both tables have the same columns); the lines above it
+    do not."""
+    from pipeline.feedback import HEADERS
+
+    for path in sorted((report_dir / "umpan_balik").glob("*.xlsx")):
+        ws = openpyxl.load_workbook(path)["Umpan Balik"]
+        heads = [c.row for c in ws["A"] if c.value == HEADERS[0]]
+        assert heads, path.name
+        assert ws.print_title_rows == f"${heads[0]}:${heads[0]}", path.name
