@@ -343,13 +343,27 @@ def _per_group(suite: dict[str, Any]) -> dict[str, Any]:
     return {**suite, "expectations": expectations}
 
 
-def _show_column(name: str, value: object, decimals: int = 2) -> str:
+_RUPIAH = ("realisasi_anggaran", "pagu")  # amounts: whole Rupiah, or with two sen digits
+
+
+def _rupiah_places(row: dict[str, object] | pd.Series) -> int:
+    """The decimals of a row's amounts in a message: 2 when any has sen, so that
+    'Rp 2.602.006.782,50 melebihi pagu Rp 2.602.006.782,00' reads as two amounts (an amount
+    typed with more decimals keeps them: 794.725,651 typed in thousands is said as typed)."""
+    return fmt.desimal_rupiah([row.get(c) for c in _RUPIAH])
+
+
+def _show_column(name: str, value: object, decimals: int = 2, rupiah: int | None = None) -> str:
     """A column value in a message: percents and ratios with ``decimals`` decimals (the
-    spec's ``desimal_tampilan`` where the frame carries it)."""
+    spec's ``desimal_tampilan`` where the frame carries it), amounts with ``rupiah``."""
     if "faktor" in name:
         return fmt.nilai(value, 1)
     if name == "serapan_persen" and isinstance(value, float):  # a share far below 1 %
-        return fmt.angka_ringkas(value, 6)
+        if 0 < abs(value) < 1 and math.isfinite(value):  # two digits that count: 0,21; 0,000013
+            return fmt.angka_ringkas(value, min(6, 1 - math.floor(math.log10(abs(value)))))
+        return fmt.angka_ringkas(value, decimals)
+    if name in _RUPIAH and rupiah is not None and isinstance(value, int | float):
+        return fmt.angka(float(value), max(rupiah, fmt.desimal(float(value))))
     return fmt.nilai(value, decimals if "capaian" in name or "rasio" in name else None)
 
 
@@ -382,8 +396,8 @@ def check_message(pesan: str, fields: Iterable[str], rule: str = "") -> None:
 def render_message(pesan: str, row: dict[str, object], found: str, expected: str) -> str:
     """A message template filled from one row (values shown the Indonesian way)."""
     check_message(pesan, row)
-    places = _decimals_of(row)
-    values = {str(k): _show_column(str(k), v, places) for k, v in row.items()}
+    places, rupiah = _decimals_of(row), _rupiah_places(row)
+    values = {str(k): _show_column(str(k), v, places, rupiah) for k, v in row.items()}
     text = pesan.format_map({**values, "found": found, "expected": expected})
     return _PERCENT_APART.sub(r"\1%", text)  # "{target} {satuan}" of a % unit: 82,5%
 
@@ -401,11 +415,13 @@ def failures_to_issues(
     for f in failures:
         row = df.iloc[f["index"]]
         column = str(f["kolom"])
-        places = _decimals_of(row)
-        found = _show_column(column, row.get(column), places)
+        places, rupiah = _decimals_of(row), _rupiah_places(row)
+        found = _show_column(column, row.get(column), places, rupiah)
         bound = f.get("kolom_batas")
         expected = (
-            _show_column(bound, row.get(bound), places) if bound else str(f.get("expected", ""))
+            _show_column(bound, row.get(bound), places, rupiah)
+            if bound
+            else str(f.get("expected", ""))
         )
         message = render_message(str(f["pesan"]), row.to_dict(), found, expected)
         issues.append(
