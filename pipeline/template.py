@@ -211,6 +211,12 @@ def _petunjuk(ws: Worksheet, spec: MasterSpec, opd: dict[str, str], fmt: dict) -
         ),
         (
             "wrap",
+            "2. Sheet 'Indikator': OPD Anda tidak memegang indikator kinerja di master spec, "
+            "jadi sheet ini kosong dan tidak perlu diisi.",
+        )
+        if spec.indikator_opd(opd["kode_opd"]).empty
+        else (
+            "wrap",
             "2. Sheet 'Indikator': isi Realisasi Tahunan. Jika Realisasi Tahunan kosong, nilai "
             "tahunan dihitung dari Realisasi TW I–IV menurut kolom 'Cara Rekap TW' (lihat "
             "di bawah). Tulis angka saja, tanpa satuan (contoh: 10,39 bukan '10,39%' atau "
@@ -234,6 +240,12 @@ def _petunjuk(ws: Worksheet, spec: MasterSpec, opd: dict[str, str], fmt: dict) -
             "hitung sendiri; sekretariat menghitung ulang dan memberi tahu bila berbeda.",
         ),
         (
+            "wrap",
+            "6. Sheet 'Anggaran' dan 'Renja': OPD Anda tidak memegang program di master spec, "
+            "jadi kedua sheet ini kosong dan tidak perlu diisi.",
+        )
+        if spec.program_opd(opd["kode_opd"]).empty
+        else (
             "wrap",
             "6. Sheet 'Anggaran': isi Realisasi Anggaran (Rp) setiap program dalam Rupiah "
             "penuh, angka saja tanpa 'Rp' (Rp 1,5 juta ditulis 1500000, bukan 1.500 atau 1,5). "

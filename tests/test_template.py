@@ -6,6 +6,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import openpyxl
+import pandas as pd
 import pytest
 
 from pipeline import template as tpl
@@ -88,6 +89,24 @@ def test_petunjuk_in_bahasa_with_deadline_and_kecamatan_vision(
         assert f"• {polarity}" in text, polarity
     assert "layak huni, sejahtera dan memiliki daya saing" in text  # its own visi
     assert "Isi hanya sel berwarna kuning" in text
+    # the Kecamatan holds no indicator: its Petunjuk said to fill the Indikator sheet, which
+    # printed as pages of bare headers; it says the sheet is empty and not to be filled
+    assert spec.indikator_opd("KEC_BJS").empty
+    assert "2. Sheet 'Indikator': OPD Anda tidak memegang indikator kinerja" in text
+    assert "isi Realisasi Tahunan" not in text
+    held = tpl.build_template(spec, "DINKES", tmp_path / "dinkes.xlsx")
+    ws = openpyxl.load_workbook(held)[tpl.SHEET_PETUNJUK]
+    text = "\n".join(str(c.value) for row in ws.iter_rows() for c in row if c.value)
+    assert "2. Sheet 'Indikator': isi Realisasi Tahunan" in text
+    assert "6. Sheet 'Anggaran': isi Realisasi Anggaran" in text
+    import dataclasses
+
+    new = {c: "" for c in spec.opd.columns} | {"kode_opd": "KEC_BARU", "nama_opd": "Kec. Baru"}
+    none = dataclasses.replace(spec, opd=pd.concat([spec.opd, pd.DataFrame([new])]))
+    path = tpl.build_template(none, "KEC_BARU", tmp_path / "baru.xlsx")
+    ws = openpyxl.load_workbook(path)[tpl.SHEET_PETUNJUK]
+    text = "\n".join(str(c.value) for row in ws.iter_rows() for c in row if c.value)
+    assert "6. Sheet 'Anggaran' dan 'Renja': OPD Anda tidak memegang program" in text
 
 
 def test_petunjuk_says_n_a_and_rupiah_in_full(spec: MasterSpec, tmp_path: Path) -> None:
