@@ -966,6 +966,7 @@ def test_renja_quarters_left_empty_running_totals_and_money_told_twice(
     assert "TW II kosong" in gap.message and "TW III, IV terisi padahal di luar periode" in (
         gap.message
     )
+    assert "Isi setiap triwulan TW I–II (0 bila" in gap.message  # not 'triwulan Triwulan I …'
 
 
 def test_quarters_with_a_refused_rp_are_not_compared_with_the_yearly_realisation(

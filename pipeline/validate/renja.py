@@ -324,7 +324,7 @@ def _gaps(
         WARNING,
         f"{what} TW {', '.join(empty)} kosong sedangkan triwulan lain dalam periode diisi; "
         "kolom 13 Tabel E.81 hanya memakai triwulan yang diisi. Isi setiap triwulan "
-        f"{periode_label(triwulan)} (0 bila memang tidak ada).{moved}",
+        f"{_period_quarters(triwulan)} (0 bila memang tidak ada).{moved}",
         sheet=sheet,
         cell=cell_at(letters, keys[inside.index(False)], r),
         found="(kosong)",
