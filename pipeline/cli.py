@@ -35,7 +35,7 @@ EXIT_SPEC = 2
 EXIT_STRICT = 3
 EXIT_SERVER = 5  # nasional: the Dask scheduler cannot be reached or has no usable worker
 EXIT_LOCAL = 8  # nasional: the root folder does not exist or holds no Pemda folder
-EXIT_INPUT = 9  # report/check: the input folder is missing, empty, or a file
+EXIT_INPUT = 9  # report/check: the input folder is missing, empty, a file, or unreadable
 EXIT_OUTPUT = 10  # report: the output folder cannot be written (read-only, full)
 EXIT_BUSY = 11  # report: another run is writing the same output folder
 EXIT_MISMATCH = 12  # report/check: every input file is for another Pemda or year than the spec
@@ -253,6 +253,14 @@ def _input_problem(folder: Path) -> str:
         return f"Folder masukan {folder} tidak ada; periksa --input (INPUT=…)."
     if not folder.is_dir():
         return f"Masukan {folder} adalah sebuah berkas, bukan folder; berikan folder berkas OPD."
+    try:  # a folder that cannot be listed would read as holding nothing of any OPD's
+        with os.scandir(folder):
+            pass
+    except OSError as exc:
+        return (
+            f"Folder masukan {folder} tidak dapat dibuka ({os_reason(exc)}); periksa izin "
+            "aksesnya."
+        )
     if not has_inputs(folder):
         return f"Folder masukan {folder} kosong: belum ada berkas OPD untuk diolah."
     return ""

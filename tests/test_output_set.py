@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import openpyxl
 import pandas as pd
@@ -449,3 +450,30 @@ def test_an_output_folder_that_is_a_mount_point_is_written_entry_by_entry(
     assert not [n for n in names if ".baru-" in n]
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".volume")]
     assert json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+
+
+def test_an_input_folder_that_cannot_be_listed_is_refused_and_keeps_the_last_outputs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An input folder without read permission was walked as one entry (the folder itself,
+    'diabaikan'): a report of 132 indicators not reported, no ERROR, not a DRAFT, replaced
+    the last good one with exit 0. It is refused (exit 9), nothing written."""
+    out = tmp_path / "keluaran"
+    folder = _inputs(tmp_path, extra=False)
+    assert run_report(folder, out).returncode == 0
+    before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    real_scandir = os.scandir
+
+    def scandir(path: Any = ".") -> Any:  # what chmod 000 does (root passes it by)
+        if isinstance(path, str | os.PathLike) and Path(path) == folder:
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    for command in ("report", "check"):
+        extra = ["--output", str(out)] if command == "report" else []
+        args = [command, "--spec", str(SPEC_PATH), "--input", str(folder), *extra]
+        assert cli.main(args) == cli.EXIT_INPUT, command
+        err = capsys.readouterr().err
+        assert "tidak dapat dibuka (izin ditolak)" in err and "Traceback" not in err, err
+    assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
