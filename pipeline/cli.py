@@ -271,13 +271,15 @@ def _say(message: str) -> None:
 
 
 def _out(text: str) -> None:
-    """Print to standard output; a reader that went away (``| head``) ends the printing only.
+    """Print to standard output; a reader that went away (``| head``) or an output that cannot
+    take it (``> /dev/full``) ends the printing only.
 
     The outputs are in place by then: a closed pipe must not read as a failed run.
     """
     try:
         print(text, flush=True)
-    except BrokenPipeError:  # what is still buffered goes nowhere, without another error
+    except OSError:  # a closed pipe, a full disk (> /dev/full): what is still buffered goes
+        # nowhere, without another error; the run's outputs and exit code stand
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         os.close(devnull)

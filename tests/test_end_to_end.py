@@ -495,6 +495,29 @@ def test_a_reader_that_goes_away_is_not_a_failed_run(tmp_path: Path) -> None:
     assert json.loads((out / "manifest.json").read_text(encoding="utf-8"))["tahun"] == 2018
 
 
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="no /dev/full on this system")
+def test_a_standard_output_that_is_full_is_not_a_failed_run(tmp_path: Path) -> None:
+    """`make report > /dev/full`: the summary cannot be written. The run said 'Keluaran tidak
+    dapat ditulis … (disk penuh); keluaran sebelumnya tidak diubah' with exit 10 while the new
+    outputs were in place, and `check` ended in a traceback: both end as they would have."""
+    out = tmp_path / "out"
+    common = ["--spec", str(SPEC_PATH), "--input", str(INPUT_DIR)]
+    for command in (["report", *common, "--output", str(out)], ["check", *common]):
+        with open("/dev/full", "w") as full:
+            done = subprocess.run(
+                [sys.executable, "-m", "pipeline", *command],
+                check=False,
+                cwd=ROOT,
+                stdout=full,
+                stderr=subprocess.PIPE,
+                text=True,
+                timeout=600,
+            )
+        assert done.returncode == 0, done.stderr
+        assert "tidak dapat ditulis" not in done.stderr and "Traceback" not in done.stderr
+    assert json.loads((out / "manifest.json").read_text(encoding="utf-8"))["tahun"] == 2018
+
+
 def test_a_previous_year_file_that_does_not_fit_is_said_in_indonesian(tmp_path: Path) -> None:
     """Text in a number cell leaves that indicator without a comparison, named by its cell; a
     workbook of this year (or a later one) or without the Indikator sheet gives no comparison
