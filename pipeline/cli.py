@@ -25,7 +25,7 @@ from pipeline.issues import ERROR, INFO, ISSUE_COLUMNS, WARNING, Issue, issues_f
 from pipeline.master import MasterSpec
 from pipeline.outputs import HELPER_PARTS, write_outputs
 from pipeline.progress import ProgressLine
-from pipeline.run import Run, load_and_run, load_spec, spec_mismatch
+from pipeline.run import Run, load_and_run, load_spec, readers_died, spec_mismatch
 from pipeline.sidecar import Helpers
 from pipeline.template import build_template, template_filename
 
@@ -39,6 +39,7 @@ EXIT_INPUT = 9  # report/check: the input folder is missing, empty, a file, or u
 EXIT_OUTPUT = 10  # report: the output folder cannot be written (read-only, full)
 EXIT_BUSY = 11  # report: another run is writing the same output folder
 EXIT_MISMATCH = 12  # report/check: every input file is for another Pemda or year than the spec
+EXIT_ENVIRONMENT = 13  # the system cannot run it (as __main__'s): every reader stopped at once
 
 
 def _load_spec(path: Path) -> MasterSpec | None:
@@ -405,6 +406,10 @@ def _report(args: argparse.Namespace) -> int:
         if mismatch:
             _say(mismatch)
             return EXIT_MISMATCH
+        died = readers_died(run)
+        if died:
+            _say(died)
+            return EXIT_ENVIRONMENT
         from pipeline.outputs import changes_since_last  # noqa: PLC0415
         from pipeline.perubahan import summary_lines  # noqa: PLC0415
 
@@ -436,6 +441,10 @@ def cmd_check(args: argparse.Namespace) -> int:
     if mismatch:
         _say(mismatch)
         return EXIT_MISMATCH
+    died = readers_died(run)
+    if died:
+        _say(died.replace(" Keluaran sebelumnya tidak diubah.", ""))
+        return EXIT_ENVIRONMENT
     columns = ("severity", "kode_opd", "file", "sheet", "cell", "message")
     said = {(i.severity, i.file, i.sheet, i.cell, i.message) for i in run.spec.issues}
     lines = []

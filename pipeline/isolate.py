@@ -135,6 +135,11 @@ def _serve(conn: Connection, memory_mb: int, reader: Reader) -> None:
         os.nice(READER_NICE)
     except OSError:  # not allowed here: read at the caller's priority
         pass
+    # never above the limit the run itself was given (``ulimit -v``): asking for more fails,
+    # and the reader would stop before its first file
+    _, hard = resource.getrlimit(resource.RLIMIT_AS)
+    if hard != resource.RLIM_INFINITY:
+        limit = min(limit, hard)
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     # What the worker started with (the reader's libraries) lives as long as it does: left out
     # of collections, which also run less often (:data:`GC_THRESHOLD`).

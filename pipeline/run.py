@@ -373,6 +373,29 @@ def spec_mismatch(
     )
 
 
+def readers_died(run: Run) -> str:
+    """One sentence when the reader of every workbook of the run (two or more) stopped at once
+    (else ''): the system's limits (``ulimit -v`` below what a reader needs to start), not
+    the OPDs' files; a report of every file refused would blame each OPD for it."""
+    died = [
+        s
+        for s in run.subs
+        if any(
+            i.rule == "berkas.pembaca_gagal" and i.found.startswith("kode keluar")
+            for i in s.issues
+        )
+    ]
+    dead = {id(s) for s in died}
+    if len(died) < 2 or len(died) < sum(1 for s in run.subs if s.readable or id(s) in dead):
+        return ""
+    return (
+        f"Pembaca berkas berhenti mendadak pada semua {len(died)} berkas masukan: batas memori "
+        "untuk proses ini (--batas-memori, ulimit -v) terlalu kecil untuk membacanya, bukan "
+        "kesalahan berkas OPD; naikkan batasnya lalu jalankan ulang. Keluaran sebelumnya tidak "
+        "diubah."
+    )
+
+
 def run_pemda(
     spec: MasterSpec,
     input_dir: Path,

@@ -477,3 +477,48 @@ def test_an_input_folder_that_cannot_be_listed_is_refused_and_keeps_the_last_out
         err = capsys.readouterr().err
         assert "tidak dapat dibuka (izin ditolak)" in err and "Traceback" not in err, err
     assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
+
+
+def test_a_run_under_a_lower_memory_limit_still_reads_every_file(tmp_path: Path) -> None:
+    """Under `ulimit -v` below the readers' own cap (1.536 MB) each reader asked for more than
+    the run had, stopped before its first file, and every OPD's file was refused as broken
+    (exit 0, a feedback file blaming each OPD). A reader takes the lower of the two."""
+    import resource
+
+    limit = 1200 * 1024 * 1024
+
+    def lower() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+    out = tmp_path / "keluaran"
+    done = subprocess.run(
+        [sys.executable, "-m", "pipeline", "report", "--spec", str(SPEC_PATH), "--input",
+         str(INPUT_DIR), "--output", str(out)],
+        cwd=ROOT, capture_output=True, text=True, timeout=900, preexec_fn=lower, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    issues = pd.read_csv(out / "validasi.csv", encoding="utf-8-sig")
+    assert not (issues["rule"] == "berkas.pembaca_gagal").any()
+
+
+def test_every_reader_stopping_at_once_is_the_systems_limit_not_the_opds_files(
+    tmp_path: Path,
+) -> None:
+    """When the reader of every file stops at once, the cause is the system's (a memory limit
+    too small to start one), not thirty OPDs' files: one sentence and exit 13, not a report
+    blaming each OPD."""
+    from types import SimpleNamespace
+
+    from pipeline import isolate
+    from pipeline.run import readers_died
+
+    paths = [tmp_path / f"{n}.xlsx" for n in range(3)]
+    for path in paths:
+        path.write_bytes(b"PK\x03\x04")
+    dead = [isolate._died(p, p.name, 1) for p in paths]
+    said = readers_died(SimpleNamespace(subs=dead))  # type: ignore[arg-type]
+    assert "semua 3 berkas masukan" in said and "bukan kesalahan berkas OPD" in said
+    alive = isolate._died(paths[0], paths[0].name, 1)
+    alive.readable, alive.issues = True, []
+    assert readers_died(SimpleNamespace(subs=[*dead[:2], alive])) == ""  # type: ignore[arg-type]
+    assert readers_died(SimpleNamespace(subs=dead[:1])) == ""  # type: ignore[arg-type]
