@@ -121,7 +121,7 @@ def clean_staging(folder: Path) -> None:
             continue
         for old in place.iterdir():
             if old.name.startswith(prefix) and not _alive(old.name.rsplit("-", 1)[-1]):
-                shutil.rmtree(old, ignore_errors=True)
+                remove_tree(old)
 
 
 def _mounted(folder: Path) -> bool:
@@ -174,7 +174,24 @@ def staged_folder(folder: Path, keep: Callable[[str], bool]) -> Iterator[Path]:
             _same_access(folder, staging)
         _swap(staging, folder)
     finally:
-        shutil.rmtree(staging, ignore_errors=True)  # the new set if it failed, else the old one
+        remove_tree(staging)  # the new set if it failed, else the old one
+
+
+def remove_tree(path: Path) -> None:
+    """Remove a folder and all it holds, also one left read-only: the old set keeps the mode
+    of an output folder the secretariat made read-only (555), and its entries could not be
+    removed from it, so each run left one more staging folder behind."""
+    shutil.rmtree(path, ignore_errors=True)
+    if not os.path.lexists(path) or os.path.islink(path):
+        return
+    with contextlib.suppress(OSError):
+        os.chmod(path, stat.S_IMODE(os.lstat(path).st_mode) | stat.S_IRWXU)
+    for root, dirs, _files in os.walk(path):
+        for name in [root, *(os.path.join(root, d) for d in dirs)]:
+            with contextlib.suppress(OSError):
+                if not os.path.islink(name):
+                    os.chmod(name, stat.S_IMODE(os.lstat(name).st_mode) | stat.S_IRWXU)
+    shutil.rmtree(path, ignore_errors=True)
 
 
 def _put_entries(staging: Path, folder: Path, keep: Callable[[str], bool]) -> None:

@@ -8,6 +8,7 @@ import multiprocessing as mp
 import os
 import shutil
 import signal
+import stat
 import subprocess
 import sys
 import time
@@ -522,3 +523,29 @@ def test_every_reader_stopping_at_once_is_the_systems_limit_not_the_opds_files(
     alive.readable, alive.issues = True, []
     assert readers_died(SimpleNamespace(subs=[*dead[:2], alive])) == ""  # type: ignore[arg-type]
     assert readers_died(SimpleNamespace(subs=dead[:1])) == ""  # type: ignore[arg-type]
+
+
+def test_a_read_only_old_set_is_removed_after_the_swap(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An output folder the secretariat made read-only (555): the new set took its mode, and
+    the old set, now the staging folder, could not be emptied; each run left one more
+    `.keluaran.baru-<PID>` behind. (Root may remove anything: removal is made to refuse a
+    folder without write permission, as it does for anyone else.)"""
+    real = shutil.rmtree
+
+    def rmtree(path: Any, ignore_errors: bool = False, **kw: Any) -> None:
+        for root, _dirs, _files in os.walk(path):
+            if not os.stat(root).st_mode & stat.S_IWUSR:
+                return  # what EACCES does to a user who is not root, errors ignored
+        real(path, ignore_errors=ignore_errors, **kw)
+
+    monkeypatch.setattr(atomic.shutil, "rmtree", rmtree)
+    old = tmp_path / ".keluaran.baru-1"
+    (old / "charts").mkdir(parents=True)
+    (old / "charts" / "a.png").write_bytes(b"x")
+    (old / "manifest.json").write_text("{}", encoding="utf-8")
+    (old / "charts").chmod(0o555)
+    old.chmod(0o555)
+    atomic.remove_tree(old)
+    assert not old.exists()
