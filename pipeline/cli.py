@@ -10,7 +10,9 @@ import gc
 import math
 import os
 import re
+import signal
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Any, NoReturn
@@ -933,17 +935,35 @@ def _nasional_parser(sub: argparse._SubParsersAction[Any]) -> None:
 
 
 EXIT_INTERRUPTED = 130  # stopped with Ctrl-C (the shell's code for SIGINT)
+EXIT_TERMINATED = 143  # stopped by SIGTERM (systemd, docker stop, timeout): 128 + 15
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, unwound as Ctrl-C is: the staging folder removed, the helpers stopped."""
+
+
+def _terminate(_signum: int, _frame: object) -> None:
+    raise Terminated
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    previous = None
+    if threading.current_thread() is threading.main_thread():
+        previous = signal.signal(signal.SIGTERM, _terminate)
     try:
         return int(args.func(args))
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:
         kept = (
             "; keluaran sebelumnya tidak diubah (keluaran baru hanya dipasang utuh di akhir)"
             if args.func in (cmd_report, cmd_nasional)
             else ""
         )
+        if isinstance(exc, Terminated):
+            _say(f"Dihentikan (sinyal TERM) sebelum selesai{kept}.")
+            return EXIT_TERMINATED
         _say(f"Dihentikan (Ctrl-C) sebelum selesai{kept}.")
         return EXIT_INTERRUPTED
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)

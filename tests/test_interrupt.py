@@ -137,3 +137,52 @@ def test_a_ctrl_c_held_during_a_start_is_acted_on_after_it(
     )
     assert result.returncode == code, result.stderr
     assert result.stdout.splitlines() == said
+
+
+def test_sigterm_is_one_sentence_and_keeps_the_last_outputs(tmp_path: Path) -> None:
+    """SIGTERM (what systemd, `docker stop` and `timeout` send, to the command alone) ended
+    the run with exit 143, no word, and its half-written set left beside the output folder
+    until the next run. It is unwound as Ctrl-C is: one sentence, the staging removed, the
+    last complete outputs kept, no process left."""
+    out = tmp_path / "o"
+    args = ["report", "--spec", str(SPEC_PATH), "--input", str(INPUT_DIR), "--output", str(out)]
+    first = subprocess.run(
+        [sys.executable, "-m", "pipeline", *args], cwd=ROOT, capture_output=True, check=False
+    )
+    assert first.returncode == 0, first.stderr
+    before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "pipeline", *args],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and proc.poll() is None:
+            if list(tmp_path.glob(".o.baru-*")):  # writing the new set
+                break
+            time.sleep(0.01)
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+    assert proc.returncode == 143, err
+    assert "Traceback" not in err, err
+    lines = [line for line in err.strip().splitlines() if not line.startswith("[")]
+    assert lines == [
+        "Dihentikan (sinyal TERM) sebelum selesai; keluaran sebelumnya tidak diubah (keluaran "
+        "baru hanya dipasang utuh di akhir)."
+    ], err
+    assert not list(tmp_path.glob(".o.baru-*"))
+    assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
+    for _ in range(50):
+        left = [_command(p) for p in psutil.process_iter() if _in_group(p, proc.pid)]
+        if not [c for c in left if c]:
+            break
+        time.sleep(0.1)
+    assert not [c for c in left if c], left
