@@ -6,6 +6,7 @@ The only module that sequences the stages; everything else is the library.
 from __future__ import annotations
 
 import argparse
+import errno
 import gc
 import math
 import os
@@ -373,6 +374,10 @@ def cmd_report(args: argparse.Namespace) -> int:
         _say(str(exc))
         return EXIT_BUSY
     except Exception as exc:  # the output's disk, also behind a writer's own exception
+        short = _short_of(exc)
+        if short:
+            _say(short)
+            return EXIT_ENVIRONMENT
         failure = exc if isinstance(exc, OSError) else output_failure(exc)
         if failure is None:
             raise
@@ -381,6 +386,36 @@ def cmd_report(args: argparse.Namespace) -> int:
             "sebelumnya tidak diubah."
         )
         return EXIT_OUTPUT
+
+
+_SHORT = {  # what the system ran out of: no fault of the output folder
+    errno.EMFILE: "terlalu banyak berkas terbuka (ulimit -n)",
+    errno.ENFILE: "terlalu banyak berkas terbuka di sistem",
+    errno.ENOMEM: "memori habis",
+    errno.EAGAIN: "proses baru tidak dapat dibuat (ulimit -u)",
+    # the helper processes' server did not answer: it stopped for want of one of the above
+    errno.ECONNREFUSED: "proses pembantu tidak dapat dijalankan, misalnya karena ulimit -n",
+    errno.ECONNRESET: "proses pembantu berhenti, misalnya karena ulimit -n atau memori",
+}
+
+
+def _short_of(exc: BaseException) -> str:
+    """One sentence when the system refused the run what it needs (open files, memory, a new
+    process), else ''."""
+    found = os_error(exc)
+    what = (
+        "memori habis"
+        if isinstance(exc, MemoryError)
+        else _SHORT.get(found.errno or 0, "")
+        if found is not None
+        else ""
+    )
+    if not what:
+        return ""
+    return (
+        f"Sistem menolak memberi yang diperlukan proses ini: {what}. Naikkan batasnya lalu "
+        "jalankan ulang; keluaran sebelumnya tidak diubah."
+    )
 
 
 def _report(args: argparse.Namespace) -> int:

@@ -549,3 +549,26 @@ def test_a_read_only_old_set_is_removed_after_the_swap(
     old.chmod(0o555)
     atomic.remove_tree(old)
     assert not old.exists()
+
+
+def test_a_system_out_of_open_files_is_not_said_to_be_the_output_folder(tmp_path: Path) -> None:
+    """Under `ulimit -n 20` the run ended 'Keluaran tidak dapat ditulis … (galat sistem 24)'
+    (exit 10): the output folder was fine, the system had run out of open files. It says so,
+    with exit 13, and writes nothing."""
+    import resource
+
+    def few_files() -> None:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (20, 20))
+
+    out = tmp_path / "keluaran"
+    done = subprocess.run(
+        [sys.executable, "-m", "pipeline", "report", "--spec", str(SPEC_PATH), "--input",
+         str(INPUT_DIR), "--output", str(out)],
+        cwd=ROOT, capture_output=True, text=True, timeout=600, preexec_fn=few_files,
+        check=False,
+    )  # fmt: skip
+    assert done.returncode == cli.EXIT_ENVIRONMENT, done.stderr
+    last = done.stderr.strip().splitlines()[-1]
+    assert last.startswith("Sistem menolak memberi yang diperlukan proses ini"), done.stderr
+    assert "tidak dapat ditulis" not in done.stderr
+    assert not out.exists() or not any(out.iterdir())
