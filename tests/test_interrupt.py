@@ -27,14 +27,7 @@ def _interrupted_while_its_server_starts(args: list[str]) -> tuple[int, str, lis
     """Run ``python -m pipeline *args`` in its own process group; send the group SIGINT (what a
     terminal does on Ctrl-C) while the server the helpers fork from is importing; return the
     exit code, standard error and the group's processes left."""
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "pipeline", *args],
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
-    )
+    proc = _started(args)
     try:
         deadline = time.monotonic() + 60
         server = None
@@ -60,6 +53,18 @@ def _interrupted_while_its_server_starts(args: list[str]) -> tuple[int, str, lis
             break
         time.sleep(0.1)
     return proc.returncode, err, left
+
+
+def _started(args: list[str]) -> subprocess.Popen[str]:
+    """``python -m pipeline *args`` in its own process group, its standard error read."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "pipeline", *args],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
 
 
 def _importing(p: psutil.Process) -> bool:
@@ -151,14 +156,7 @@ def test_sigterm_is_one_sentence_and_keeps_the_last_outputs(tmp_path: Path) -> N
     )
     assert first.returncode == 0, first.stderr
     before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "pipeline", *args],
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
-    )
+    proc = _started(args)
     try:
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline and proc.poll() is None:

@@ -218,9 +218,7 @@ def refused_by_mail(
         )
         expected = f"templat OPD sebagai lampiran {' atau '.join(INPUT_SUFFIXES)}"
         if m.status == SURAT_DITOLAK:
-            found = [
-                (f"{letter} tidak dibuka: {sanitize.visible(m.alasan)}.", "surel tidak dibuka")
-            ]
+            found = _refusals(letter, m, mine)
         elif not mine:
             newest = bare.get(kode)
             if kode not in submitted and (newest is None or when >= newest[0]):
@@ -238,16 +236,7 @@ def refused_by_mail(
                 )
             continue
         else:
-            found = [
-                (
-                    f"Lampiran {name} pada {letter[0].lower()}{letter[1:]} tidak diambil: "
-                    f"{sanitize.visible(r.alasan)}.",
-                    name,
-                )
-                for r in mine
-                if r.status == DITOLAK
-                for name in [_name(r)]
-            ]
+            found = _refusals(letter, m, mine)
         brought = any(r.status in (DISIMPAN, DUPLIKAT) and r.kode_opd == kode for r in mine)
         # a workbook of the OPD came later, by another message: this one is past
         later = not brought and bool(when) and brought_at.get(kode, "") > when
@@ -306,18 +295,6 @@ def _unowned(letter: str, m: MessageRecord, rows: list[Receipt]) -> list[Issue]:
     """A WARNING for the secretariat per attachment refused (and per message not opened) from
     a sender that is not exactly one OPD of the spec (an OPD's personal address, an address
     two OPDs share): no OPD is told of it, and nothing else in the report would show it."""
-    refused = [(f"{letter} tidak dibuka: {sanitize.visible(m.alasan)}.", "surel tidak dibuka")]
-    if m.status != SURAT_DITOLAK:
-        refused = [
-            (
-                f"Lampiran {name} pada {letter[0].lower()}{letter[1:]} tidak diambil: "
-                f"{sanitize.visible(r.alasan)}.",
-                name,
-            )
-            for r in rows
-            if r.status == DITOLAK
-            for name in [_name(r)]
-        ]
     return [
         Issue(
             rule=MAIL_REFUSED,
@@ -329,7 +306,24 @@ def _unowned(letter: str, m: MessageRecord, rows: list[Receipt]) -> list[Issue]:
             found=what,
             expected="pengirim yang terdaftar di kolom email master spec",
         )
-        for message, what in refused
+        for message, what in _refusals(letter, m, rows)
+    ]
+
+
+def _refusals(letter: str, m: MessageRecord, rows: list[Receipt]) -> list[tuple[str, str]]:
+    """What of a message was not taken in, each said and named: the message itself when it
+    was not opened, else each attachment refused."""
+    if m.status == SURAT_DITOLAK:
+        return [(f"{letter} tidak dibuka: {sanitize.visible(m.alasan)}.", "surel tidak dibuka")]
+    return [
+        (
+            f"Lampiran {name} pada {letter[0].lower()}{letter[1:]} tidak diambil: "
+            f"{sanitize.visible(r.alasan)}.",
+            name,
+        )
+        for r in rows
+        if r.status == DITOLAK
+        for name in [_name(r)]
     ]
 
 
