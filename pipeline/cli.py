@@ -403,13 +403,10 @@ def _short_of(exc: BaseException) -> str:
     """One sentence when the system refused the run what it needs (open files, memory, a new
     process), else ''."""
     found = os_error(exc)
-    what = (
-        "memori habis"
-        if isinstance(exc, MemoryError)
-        else _SHORT.get(found.errno or 0, "")
-        if found is not None
-        else ""
-    )
+    if isinstance(exc, MemoryError):
+        what = "memori habis"
+    else:
+        what = _SHORT.get(found.errno or 0, "") if found is not None else ""
     if not what:
         return ""
     return (
@@ -445,7 +442,7 @@ def _report(args: argparse.Namespace) -> int:
             return EXIT_MISMATCH
         died = readers_died(run)
         if died:
-            _say(died)
+            _say(f"{died} Keluaran sebelumnya tidak diubah.")
             return EXIT_ENVIRONMENT
         from pipeline.outputs import changes_since_last  # noqa: PLC0415
         from pipeline.perubahan import summary_lines  # noqa: PLC0415
@@ -480,7 +477,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         return EXIT_MISMATCH
     died = readers_died(run)
     if died:
-        _say(died.replace(" Keluaran sebelumnya tidak diubah.", ""))
+        _say(died)
         return EXIT_ENVIRONMENT
     columns = ("severity", "kode_opd", "file", "sheet", "cell", "message")
     said = {(i.severity, i.file, i.sheet, i.cell, i.message) for i in run.spec.issues}

@@ -391,8 +391,7 @@ def readers_died(run: Run) -> str:
     return (
         f"Pembaca berkas berhenti mendadak pada semua {len(died)} berkas masukan: batas memori "
         "untuk proses ini (--batas-memori, ulimit -v) terlalu kecil untuk membacanya, bukan "
-        "kesalahan berkas OPD; naikkan batasnya lalu jalankan ulang. Keluaran sebelumnya tidak "
-        "diubah."
+        "kesalahan berkas OPD; naikkan batasnya lalu jalankan ulang."
     )
 
 
