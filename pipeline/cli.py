@@ -6,13 +6,17 @@ The only module that sequences the stages; everything else is the library.
 from __future__ import annotations
 
 import argparse
+import atexit
 import errno
 import gc
+import logging
 import math
 import os
 import re
+import shutil
 import signal
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -978,8 +982,42 @@ def _terminate(_signum: int, _frame: object) -> None:
     raise Terminated
 
 
+def _chart_settings_folder() -> None:
+    """Give matplotlib a folder of its own where it cannot write its usual one.
+
+    matplotlib keeps its settings and font cache under the home folder; where that cannot be
+    written (a service account, ``HOME=/nonexistent``, a read-only home) it prints English
+    warnings at every run. The run then gives it a private temporary folder, removed at exit
+    (its font cache is built again each run: about a second).
+    """
+    if os.environ.get("MPLCONFIGDIR"):
+        return
+    home = Path.home()
+    usual = [
+        Path(os.environ.get(name) or home / default) / "matplotlib"
+        for name, default in (("XDG_CONFIG_HOME", ".config"), ("XDG_CACHE_HOME", ".cache"))
+    ]
+    try:
+        for folder in usual:
+            folder.mkdir(parents=True, exist_ok=True)
+        if all(os.access(f, os.W_OK) for f in usual):
+            return
+    except (OSError, RuntimeError):  # RuntimeError: no home folder at all
+        pass
+    try:
+        private = tempfile.mkdtemp(prefix="sakip-matplotlib-")
+    except OSError:  # no temporary folder either: matplotlib says so itself
+        return
+    os.environ["MPLCONFIGDIR"] = private  # the processes the run starts inherit it
+    atexit.register(shutil.rmtree, private, ignore_errors=True)
+    # The font cache is built here, once, for them all, without its English notice.
+    logging.getLogger("matplotlib").setLevel(logging.ERROR)
+    import matplotlib.font_manager  # noqa: F401, PLC0415
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    _chart_settings_folder()
     previous = None
     if threading.current_thread() is threading.main_thread():
         previous = signal.signal(signal.SIGTERM, _terminate)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -25,6 +26,7 @@ from tests.conftest import (
     copy_inputs,
     input_file,
     read_sheet,
+    run_cli,
     run_limited,
     run_report,
 )
@@ -516,6 +518,36 @@ def test_a_standard_output_that_is_full_is_not_a_failed_run(tmp_path: Path) -> N
         assert done.returncode == 0, done.stderr
         assert "tidak dapat ditulis" not in done.stderr and "Traceback" not in done.stderr
     assert json.loads((out / "manifest.json").read_text(encoding="utf-8"))["tahun"] == 2018
+
+
+def test_a_home_folder_that_cannot_be_written_prints_no_english(tmp_path: Path) -> None:
+    """A service account whose home cannot be written (here a file, which no user, root
+    included, can make a folder in): matplotlib warned in English at every run ('mkdir -p
+    failed … Matplotlib created a temporary cache directory …'). The run gives it a private
+    folder, removes it at the end, and its charts are drawn all the same."""
+    home = tmp_path / "home"
+    home.write_text("bukan folder", encoding="utf-8")
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    env = {
+        k: v for k, v in os.environ.items() if not k.startswith(("MPL", "XDG_")) and k != "HOME"
+    }
+    env |= {"HOME": str(home), "TMPDIR": str(temp)}
+    out = tmp_path / "out"
+    done = run_cli(
+        "report",
+        "--spec",
+        str(SPEC_PATH),
+        "--input",
+        str(INPUT_DIR),
+        "--output",
+        str(out),
+        env=env,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "matplotlib" not in done.stderr.lower() and "Traceback" not in done.stderr
+    assert sorted(p.name for p in (out / "charts").glob("*.png"))  # drawn
+    assert list(temp.iterdir()) == []  # its private folder is gone
 
 
 def test_a_previous_year_file_that_does_not_fit_is_said_in_indonesian(tmp_path: Path) -> None:
