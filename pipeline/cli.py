@@ -584,8 +584,14 @@ def cmd_balas(args: argparse.Namespace) -> int:
             f"Uji coba: tidak ada surel yang dikirim ({waiting} akan dikirim). Kirim dengan "
             "`make balas KIRIM=1` (opsi --kirim)."
         )
-    else:
-        print(f"{done.sent} balasan terkirim, {done.failed} gagal.")
+        return EXIT_OK
+    print(f"{done.sent} balasan terkirim, {done.failed} gagal.")
+    if done.failed and not done.sent:  # a scheduled run must not pass for done
+        _say(
+            f"Server SMTP menolak semua {done.failed} balasan (lihat alasan di atas); tidak ada "
+            "yang terkirim."
+        )
+        return EXIT_SERVER
     return EXIT_OK
 
 

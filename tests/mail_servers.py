@@ -266,8 +266,17 @@ class SmtpSink:
 
         self.messages: list[bytes] = []
         self.envelopes: list[tuple[str, list[str]]] = []
+        self.refuse_recipients = False  # True: every RCPT TO is answered 550
         self.port = free_port()
         self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
+
+    async def handle_RCPT(
+        self, server: Any, session: Any, envelope: Any, address: str, options: list[str]
+    ) -> str:
+        if self.refuse_recipients:
+            return "550 5.1.1 Mailbox unavailable"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         self.messages.append(bytes(envelope.original_content or envelope.content))

@@ -267,3 +267,36 @@ def test_a_feedback_workbook_gone_or_broken_is_never_an_all_clear(
     assert "umpan_balik/DINKES.xlsx tidak ada; jalankan `make report` lagi" in lines["DINKES"]
     assert lines["BKD"].startswith("[dilewati]")
     assert "umpan_balik/BKD.xlsx tidak dapat dibaca (BadZipFile)" in lines["BKD"]
+
+
+def test_replies_the_server_refuses_are_said_and_sent_later(
+    run, sink, capsys, monkeypatch, tmp_path
+) -> None:
+    """Every recipient refused (a relay that does not take the Pemda's addresses): each reply
+    says in Indonesian what was refused, with the server's code, and the run exits 5 (it
+    exited 0, 'ditolak server SMTP (SMTPRecipientsRefused)', as if the replies had gone). The
+    next run sends them."""
+    import shutil
+
+    copy = {"folder": tmp_path / "input_xlsx", "output": tmp_path / "output"}
+    shutil.copytree(run["folder"], copy["folder"])
+    shutil.copytree(run["output"], copy["output"])
+    count = len(sink.messages)
+    sink.refuse_recipients = True
+    try:
+        code, out, err = _balas(capsys, monkeypatch, copy, "--kirim", **sink.env())
+    finally:
+        sink.refuse_recipients = False
+    assert code == 5, err
+    assert len(sink.messages) == count
+    failed = [line for line in out.splitlines() if line.startswith("[gagal]")]
+    assert failed and all(
+        "alamat penerima ditolak server SMTP (kode 550): periksa alamat surel OPD di master "
+        "spec; dicoba lagi" in line
+        for line in failed
+    ), out
+    assert "Error" not in out and "Refused" not in out
+    assert f"Server SMTP menolak semua {len(failed)} balasan" in err
+    code, out, err = _balas(capsys, monkeypatch, copy, "--kirim", **sink.env())
+    assert code == 0, err
+    assert f"{len(failed)} balasan terkirim, 0 gagal." in out

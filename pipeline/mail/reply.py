@@ -359,6 +359,22 @@ def _quit(conn: smtplib.SMTP) -> None:
         conn.close()
 
 
+def refusal(exc: smtplib.SMTPException, sender: str) -> str:
+    """What the SMTP server refused, in Indonesian, with its reply code (its own words are
+    usually English and are not repeated)."""
+    if isinstance(exc, smtplib.SMTPSenderRefused):
+        what, hint = f"alamat pengirim {sender}", "periksa SAKIP_SMTP_FROM"
+        code = exc.smtp_code
+    elif isinstance(exc, smtplib.SMTPRecipientsRefused):
+        what, hint = "alamat penerima", "periksa alamat surel OPD di master spec"
+        code = min((c for c, _ in exc.recipients.values()), default=0)
+    else:
+        what, hint = "isi surel", "mungkin lampirannya melebihi batas ukuran server"
+        code = getattr(exc, "smtp_code", 0)
+    said = f" (kode {code})" if code else ""
+    return f"{what} ditolak server SMTP{said}: {hint}; dicoba lagi pada pengiriman berikutnya"
+
+
 def send(replies: list[Reply], server: ServerSettings, input_dir: Path) -> BalasSummary:
     """Send every reply in state :data:`AKAN`; each is in the ledger before it is sent."""
     summary = BalasSummary(replies=replies)
@@ -393,7 +409,7 @@ def send(replies: list[Reply], server: ServerSettings, input_dir: Path) -> Balas
                     smtplib.SMTPDataError,
                 ) as exc:
                     ledger.finish_reply(reply_id, lg.BALASAN_GAGAL, type(exc).__name__)
-                    reply.state, reply.note = GAGAL, f"ditolak server SMTP ({type(exc).__name__})"
+                    reply.state, reply.note = GAGAL, refusal(exc, server.sender)
                     summary.failed += 1
                     continue
                 except (OSError, smtplib.SMTPException) as exc:
