@@ -300,6 +300,13 @@ def _a_file(output: Path) -> str:
             f"Keluaran {output} adalah sebuah berkas, bukan folder; berikan folder untuk "
             "keluaran (--output). Berkas itu tidak diubah."
         )
+    for part in output.parents:  # a part of its path is a file: no folder can be made there
+        if part.exists() and not part.is_dir():
+            return (
+                f"Keluaran {output} tidak dapat dibuat: bagian jalurnya {part} adalah sebuah "
+                "berkas, bukan folder; berikan folder untuk keluaran (--output). Berkas itu "
+                "tidak diubah."
+            )
     return ""
 
 

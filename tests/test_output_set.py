@@ -251,6 +251,13 @@ def test_an_output_folder_that_is_a_file_or_inside_the_inputs_is_refused(tmp_pat
     a_file.write_text("penting", encoding="utf-8")
     _refused(run_report(inputs, a_file), cli.EXIT_OUTPUT, "bukan folder")
     assert a_file.read_text(encoding="utf-8") == "penting"
+    # a part of its path is that file: said so (it read 'sudah ada berkas dengan nama itu')
+    _refused(
+        run_report(inputs, a_file / "hasil" / "2018"),
+        cli.EXIT_OUTPUT,
+        f"bagian jalurnya {a_file} adalah sebuah berkas, bukan folder",
+    )
+    assert a_file.read_text(encoding="utf-8") == "penting"
     shared = tmp_path / "bersama"
     shared.mkdir()
     link = tmp_path / "tautan"
