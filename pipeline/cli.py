@@ -167,8 +167,22 @@ def _previous(path: Path | None, spec_path: Path) -> tuple[pd.DataFrame | None, 
     if other:
         warn(other)
         return None, said
+    ours = set(spec.indikator["kode_indikator"].astype(str))
+    shared = ours & set(previous["kode_indikator"].astype(str))
+    if ours and not shared:  # a banner cleared by hand: another Pemda's, or no report at all
+        warn(
+            f"tidak satu pun dari {len(ours)} kode indikator master spec ada di sheet "
+            "Indikator-nya (laporan Pemda lain, atau isinya bukan laporan konsolidasi)"
+        )
+        return None, said
     for note in previous.attrs.get("catatan", []):
         warn(note, used=True)
+    if len(shared) < len(ours) / 2:
+        warn(
+            f"hanya {len(shared)} dari {len(ours)} kode indikator master spec ada di sheet "
+            "Indikator-nya; yang lain tanpa perbandingan",
+            used=True,
+        )
     changed = _polarity_changed(previous, spec)
     if changed:
         shown = ", ".join(f"{code} ({was} → {now})" for code, was, now in changed[:5])

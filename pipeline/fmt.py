@@ -78,7 +78,10 @@ def selisih(
     :func:`_as_shown`; more at a band edge of ``tepi``, :func:`desimal_tepi`): the difference
     a reader makes of the two figures beside it (12,77 − 11,70 = 1,07, not the 1,06 of the
     unrounded 12,7654 − 11,7049; at 0 decimals 94,6 − 93 = 1,6 where 94,58 is shown 94,6
-    beside a band edge of 95)."""
+    beside a band edge of 95). Beyond any real figure (infinite, 1E+300), the plain
+    difference: such a figure is shown as Excel shows it, not rounded."""
+    if not (abs(sekarang) < BATAS_WAJAR and abs(sebelumnya) < BATAS_WAJAR):
+        return float(sekarang - sebelumnya)
     now = _as_shown(sekarang, desimal_tepi(sekarang, desimal, tepi))
     before = _as_shown(sebelumnya, desimal_tepi(sebelumnya, desimal, tepi))
     return float(now - before)

@@ -501,9 +501,13 @@ def compare_previous(
             code.map(once["capaian_tahun_lalu"]).astype(float),
             by_pair["capaian_tahun_lalu"].astype(float).to_numpy(),
         )
-    else:
-        last_r = code.map(once["realisasi_tahun_lalu"]).astype(float).to_numpy()
-        last_c = code.map(once["capaian_tahun_lalu"]).astype(float).to_numpy()
+    else:  # no OPD to tell the rows of a shared indicator apart: those are not compared
+        single = set(last_code[~last_code.duplicated(keep=False)]) & set(
+            code[~code.duplicated(keep=False)]
+        )
+        alone = code.isin(single)
+        last_r = code.where(alone).map(once["realisasi_tahun_lalu"]).astype(float).to_numpy()
+        last_c = code.where(alone).map(once["capaian_tahun_lalu"]).astype(float).to_numpy()
     return df.assign(
         realisasi_tahun_lalu=last_r,
         capaian_tahun_lalu=last_c,

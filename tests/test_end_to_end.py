@@ -570,9 +570,13 @@ def test_a_previous_year_file_that_does_not_fit_is_said_in_indonesian(tmp_path: 
     same_year = _last_year_workbook(tmp_path / "1275_2018_konsolidasi.xlsx", [("IK01.09", 8, 80)])
     no_sheet = tmp_path / "lain.xlsx"
     openpyxl.Workbook().save(no_sheet)
+    # banner and title cleared: nothing says whose it is, and none of its codes is ours (every
+    # indicator was left without a comparison, without a word)
+    no_code = _last_year_workbook(tmp_path / "tanpa_judul.xlsx", [("A.1", 8, 80), ("B.2", 9, 90)])
     for path, words in (
         (same_year, "ini laporan tahun 2018, bukan tahun sebelum 2018"),
         (no_sheet, "tidak memiliki sheet 'Indikator'"),
+        (no_code, "tidak satu pun dari 132 kode indikator master spec ada di sheet Indikator"),
     ):
         result = run_report(INPUT_DIR, tmp_path / path.stem, "--tahun-lalu", str(path))
         assert result.returncode == 0, result.stderr
@@ -700,3 +704,50 @@ def test_last_years_workbook_of_another_pemda_is_not_used(
     spec, _ = load_spec(SPEC_PATH)
     assert spec is not None
     assert bool(_other_report(Path(name), banner, spec)) == refused
+
+
+def test_hand_edited_cells_of_last_years_workbook_are_read_as_shown_or_left_out(
+    tmp_path: Path,
+) -> None:
+    """A hand-edited last year's workbook: 'inf' typed in a Capaian cell stopped the report
+    with decimal.InvalidOperation; '112,99%' typed (stored 1,1299, formatted as a percent)
+    was compared as 1,13; a row copied twice was compared with whichever came first; and
+    without its Kode OPD column both OPDs of a shared indicator got the first OPD's year.
+    Now: the percent is read as shown, the others are left out, each said by its cells."""
+    from pipeline.score import compare_previous
+    from pipeline.workbook import read_previous_report
+
+    path = _last_year_workbook(
+        tmp_path / "1275_2017_konsolidasi.xlsx",
+        [
+            ("IK01.09", 8.5, 1.1299),  # row 2: typed as 112,99 %
+            ("IK07.20", 95.0, 60.0),
+            ("IK07.06", 1.0, 50.0),  # rows 4 and 5: the same indicator twice
+            ("IK07.06", 0.0, 100.0),
+            ("IK02.01", 3.0, 75.0),  # row 6: 'inf'
+        ],
+    )
+    wb = openpyxl.load_workbook(path)
+    ws = wb["Indikator"]
+    ws["C2"].number_format = "0.00%"
+    ws["C6"] = "inf"
+    wb.save(path)
+    last = read_previous_report(path)
+    notes = " | ".join(last.attrs["catatan"])
+    assert "sel C2 sheet Indikator berformat persen: dibaca sebagai 112,99" in notes
+    assert "sel C6 sheet Indikator berisi 'inf', bukan angka yang dapat dipakai" in notes
+    assert "kode indikator IK07.06 ada di lebih dari satu baris sheet Indikator (baris 4, 5" in notes
+    this_year = pd.DataFrame(
+        {
+            "kode_indikator": ["IK01.09", "IK07.20", "IK07.06", "IK02.01"],
+            "capaian_mentah": [88.26, 74.64, 100.0, 80.0],
+        }
+    )
+    got = compare_previous(this_year, last).set_index("kode_indikator")
+    assert got.loc["IK01.09", "capaian_tahun_lalu"] == pytest.approx(112.99)
+    assert got.loc["IK01.09", "perubahan_capaian"] == pytest.approx(88.26 - 112.99)
+    assert got.loc["IK07.20", "perubahan_capaian"] == pytest.approx(74.64 - 60.0)
+    assert got.loc[["IK07.06", "IK02.01"], "capaian_tahun_lalu"].isna().all()
+    result = run_report(INPUT_DIR, tmp_path / "out", "--tahun-lalu", str(path))
+    assert result.returncode == 0, result.stderr  # it ended in a traceback
+    assert "Traceback" not in result.stderr

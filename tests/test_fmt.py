@@ -175,3 +175,13 @@ def test_a_difference_beside_a_band_edge_is_that_of_the_figures_as_shown_there()
     assert fmt.selisih(94.58, 93.0, 0, (95.0,)) == 1.6
     assert fmt.selisih(94.58, 93.0, 0) == 2.0  # no edge near: whole figures
     assert fmt.selisih(79.58, 60.42, 0, (60.0, 80.0)) == 19.2  # 79,6 − 60,4
+
+
+def test_a_difference_beyond_any_real_figure_is_the_plain_one() -> None:
+    """A last year's capaian of 1E+30 or ∞ (typed 'inf' in a hand-edited workbook, or in a
+    manifest) stopped the report with decimal.InvalidOperation; its difference is now the
+    plain one (shown as Excel shows such a figure)."""
+    assert fmt.selisih(80.0, 1e30, 2) == 80.0 - 1e30
+    assert fmt.selisih(1e308, 0.0, 2) == 1e308
+    assert fmt.selisih(80.0, float("inf"), 2) == float("-inf")
+    assert fmt.selisih(80.0, 70.0, 2) == 10.0

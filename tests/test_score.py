@@ -754,6 +754,9 @@ def test_last_year_is_matched_opd_by_opd_and_by_code_only_when_each_year_has_one
     assert got["perubahan_capaian"].tolist()[:4] == pytest.approx([1.84, 17.32, 5.0, 5.0])
     # RSUD's IK04.01: last year two other OPDs reported it, neither is RSUD's
     assert np.isnan(got["capaian_tahun_lalu"].iloc[4])
-    # a workbook without the OPD column (an older one): by code, as before
+    # a workbook without the OPD column (an older one, or the column deleted by hand): by
+    # code only where each year has one row; both OPDs of IK07.02 got DINKES's 97,70 and
+    # RSUD's IK04.01 BAPPEDA's or DINKES's, whichever row came first
     old = compare_previous(this_year, last_year.drop(columns="kode_opd"))
-    assert old["capaian_tahun_lalu"].tolist() == [97.70, 97.70, 85.0, 75.0, 65.0]
+    assert old["capaian_tahun_lalu"].tolist()[2:4] == [85.0, 75.0]
+    assert old["capaian_tahun_lalu"].iloc[[0, 1, 4]].isna().all()

@@ -16,18 +16,21 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
 from pipeline import __version__, fmt, schema
 from pipeline.atomic import atomic_path
+from pipeline.cells import scan_zip
 from pipeline.completeness import BELUM, DIKIRIM, DITOLAK, TANPA_REALISASI, TEPAT_WAKTU, TERLAMBAT
 from pipeline.config import Settings
 from pipeline.frames import records
-from pipeline.ingest import screen_workbook
+from pipeline.ingest import Screened, screen_workbook, screened_zip
 from pipeline.issues import ERROR, INFO, SEVERITY_ORDER, WARNING, cell_order, column_letters
 from pipeline.master import spec_value
+from pipeline.numbers import BATAS_WAJAR
 from pipeline.perubahan import Perubahan
 from pipeline.renja import E81
 from pipeline.score import RUMUS, Results
@@ -725,19 +728,48 @@ def read_previous_report(path: Path) -> pd.DataFrame:
     frame = frame.rename(columns=titles)[list(titles.values())]
     frame = frame.dropna(subset=["kode_indikator"])
     notes = []
+    shown_as_percent = _percent_cells(screened, frame.columns, list(raw.iloc[header_at]), len(raw))
     for key in ("realisasi", "capaian_mentah"):
-        numbers = pd.to_numeric(frame[key], errors="coerce")
+        numbers = pd.to_numeric(frame[key], errors="coerce").astype(float)
         text = frame[key].map(lambda v: "" if pd.isna(v) else str(v).strip())
-        wrong = numbers.isna() & (text != "")
-        if wrong.any():  # text where a number belongs: that indicator is not compared
+        # Excel stores a typed '112,99%' as 1,1299: read as the percent it shows
+        percent = numbers.notna().to_numpy() & np.array(
+            [(int(i) + 1, key) in shown_as_percent for i in frame.index], dtype=bool
+        )
+        if percent.any():
+            numbers[percent] = numbers[percent] * 100
+            first = int(percent.argmax())
+            notes.append(
+                f"sel {letters[key]}{int(frame.index[first]) + 1} sheet Indikator berformat "
+                f"persen: dibaca sebagai {fmt.angka_ringkas(float(numbers.iloc[first]))} "
+                f"seperti yang tampil ({int(percent.sum())} sel seperti itu)"
+            )
+        # text, or a figure beyond any real one (1E+30, 'inf'): that indicator is not compared
+        wrong = (numbers.isna() & (text != "")) | ~(numbers.abs() < BATAS_WAJAR) & numbers.notna()
+        if wrong.any():
             first = int(wrong.to_numpy().argmax())
             notes.append(
                 f"sel {letters[key]}{int(frame.index[first]) + 1} sheet Indikator berisi "
                 f"'{text.iloc[first]}', "
-                f"bukan angka ({int(wrong.sum())} sel seperti itu; indikatornya tanpa "
-                "perbandingan)"
+                f"bukan angka yang dapat dipakai ({int(wrong.sum())} sel seperti itu; "
+                "indikatornya tanpa perbandingan)"
             )
-        frame[key] = numbers.astype(float)
+            numbers[wrong] = np.nan
+        frame[key] = numbers
+    key_columns = ["kode_indikator", "kode_opd"] if "kode_opd" in frame else ["kode_indikator"]
+    keys = frame[key_columns].astype(str)
+    twice = keys.duplicated(keep=False).to_numpy()
+    if twice.any():  # which of the rows is last year's cannot be told: neither is compared
+        first = int(twice.argmax())
+        rows = [int(i) + 1 for i in frame.index[twice & (keys == keys.iloc[first]).all(axis=1)]]
+        notes.append(
+            f"kode indikator {keys.iat[first, 0]!s}"
+            + (f" OPD {keys.iat[first, 1]!s}" if len(key_columns) > 1 else "")
+            + " ada di lebih dari satu baris sheet Indikator (baris "
+            + ", ".join(map(str, rows))
+            + f"; {int(twice.sum())} baris seperti itu): baris itu tanpa perbandingan"
+        )
+        frame = frame[~twice]
     out = frame.rename(
         columns={"realisasi": "realisasi_tahun_lalu", "capaian_mentah": "capaian_tahun_lalu"}
     ).astype({k: str for k in ("kode_indikator", *PREVIOUS_OPTIONAL) if k in frame})
@@ -751,6 +783,30 @@ def read_previous_report(path: Path) -> pd.DataFrame:
         sha256=hashlib.sha256(screened.data).hexdigest(),
     )
     return out
+
+
+def _percent_cells(
+    screened: Screened, keys: pd.Index, header: list[Any], rows: int
+) -> set[tuple[int, str]]:
+    """(Excel row, column key) of the number cells of last year's Indikator sheet formatted as
+    a percent, among the realisation and capaian columns (``keys``: the frame's column keys,
+    in the order of ``header``'s titles). None in a workbook this pipeline wrote."""
+    wanted = {
+        i: key
+        for i, title in enumerate(map(str, header))
+        for c in INDIKATOR_COLS
+        if c.title == title and (key := c.key) in ("realisasi", "capaian_mentah") and key in keys
+    }
+    if not wanted:
+        return set()
+    try:
+        with screened_zip(screened) as zf:
+            notes = scan_zip(zf, ("Indikator",), rows).get("Indikator", {})
+    except Exception:  # its XML cannot be read for formats: the values stand
+        return set()
+    return {
+        (row, wanted[col]) for (row, col), note in notes.items() if note.persen and col in wanted
+    }
 
 
 def _title_of(data: bytes, sheet: str) -> str:
