@@ -736,7 +736,7 @@ def test_hand_edited_cells_of_last_years_workbook_are_read_as_shown_or_left_out(
     notes = " | ".join(last.attrs["catatan"])
     assert "sel C2 sheet Indikator berformat persen: dibaca sebagai 112,99" in notes
     assert "sel C6 sheet Indikator berisi 'inf', bukan angka yang dapat dipakai" in notes
-    assert "kode indikator IK07.06 ada di lebih dari satu baris sheet Indikator (baris 4, 5" in notes
+    assert "IK07.06 ada di lebih dari satu baris sheet Indikator (baris 4, 5;" in notes
     this_year = pd.DataFrame(
         {
             "kode_indikator": ["IK01.09", "IK07.20", "IK07.06", "IK02.01"],
