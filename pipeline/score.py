@@ -505,9 +505,9 @@ def compare_previous(
         single = set(last_code[~last_code.duplicated(keep=False)]) & set(
             code[~code.duplicated(keep=False)]
         )
-        alone = code.isin(single)
-        last_r = code.where(alone).map(once["realisasi_tahun_lalu"]).astype(float).to_numpy()
-        last_c = code.where(alone).map(once["capaian_tahun_lalu"]).astype(float).to_numpy()
+        in_both = code.isin(single)
+        last_r = code.where(in_both).map(once["realisasi_tahun_lalu"]).astype(float).to_numpy()
+        last_c = code.where(in_both).map(once["capaian_tahun_lalu"]).astype(float).to_numpy()
     return df.assign(
         realisasi_tahun_lalu=last_r,
         capaian_tahun_lalu=last_c,
