@@ -44,7 +44,7 @@ from pipeline.nasional.tables import (
 )
 from pipeline.nasional.work import run_batch
 from pipeline.run import load_spec, run_pemda
-from tests.conftest import SPEC_PATH, read_sheet, run_cli, run_limited
+from tests.conftest import INPUT_DIR, SPEC_PATH, read_sheet, run_cli, run_limited
 from tests.hostile_files import far_cell
 from tests.national_roots import KILLER, WORKER_KILLER, other_pemda, run_batch_or_die
 
@@ -593,6 +593,37 @@ def test_no_folder_leaves_the_consolidation_without_a_row(
     assert "folder 1275_binjai di dalamnya memuat keduanya" in found["zip"].problem
     assert found["terkunci"].problem == "'master' tidak dapat dibuka (izin ditolak)."
     assert "'input_xlsx' tidak dapat dibuka" in found["masukan_terkunci"].problem
+
+
+def test_a_pemda_laid_out_wrongly_or_a_loose_workbook_is_a_row(tmp_path: Path) -> None:
+    """A Pemda's spec and OPD files all in one folder, or in 'masters/' and 'input/', and a
+    spec dropped in the root itself, vanished with no row ('1 Pemda … Tidak dapat diolah: 0').
+    Each is now a row saying where its files must go; a folder of notes is still no Pemda."""
+    _spec_only(tmp_path / "baik")
+    flat = tmp_path / "3301_datar"
+    flat.mkdir()
+    shutil.copy(SPEC_PATH, flat / "spec.xlsx")
+    shutil.copy(next(INPUT_DIR.glob("*.xlsx")), flat)
+    (flat / "~$spec.xlsx").write_bytes(b"kunci")  # Excel's lock file: no workbook
+    typo = tmp_path / "3201_salah_ketik"
+    (typo / "masters").mkdir(parents=True)
+    (typo / "input").mkdir()
+    shutil.copy(SPEC_PATH, typo / "masters" / "spec.xlsx")
+    for source in sorted(INPUT_DIR.glob("*.xlsx"))[:2]:
+        shutil.copy(source, typo / "input")
+    shutil.copy(SPEC_PATH, tmp_path / "spec_9401.xlsx")
+    (tmp_path / "catatan").mkdir()
+    (tmp_path / "catatan" / "rapat.txt").write_text("notulen")
+    found = {f.folder: f for f in discover(tmp_path)}
+    assert set(found) == {"baik", "3301_datar", "3201_salah_ketik", "spec_9401.xlsx"}
+    assert not found["baik"].problem
+    assert "memuat buku kerja Excel (2 di folder ini)" in found["3301_datar"].problem
+    assert "(1 di input/, 2 di masters/)" not in found["3201_salah_ketik"].problem
+    assert "(2 di input/, 1 di masters/)" in found["3201_salah_ketik"].problem
+    assert (
+        "master spec di master/ dan berkas OPD di input_xlsx/" in found["3201_salah_ketik"].problem
+    )
+    assert "terletak langsung di root" in found["spec_9401.xlsx"].problem
 
 
 def test_a_locked_pemda_folder_is_named_as_the_locked_one(

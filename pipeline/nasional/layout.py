@@ -55,9 +55,10 @@ class PemdaFolder:
 def discover(root: Path) -> list[PemdaFolder]:
     """Every Pemda folder under ``root`` in name order, or a row saying why it cannot be run:
     a folder that cannot be opened, one holding its Pemda one level too deep (as an archive
-    often unpacks). ``Master/`` and ``INPUT_XLSX/`` are found as written on Windows. A folder
-    with neither (notes, an archive), hidden folders (``.git``) and ``__MACOSX`` are not Pemda
-    folders and are left out."""
+    often unpacks), one holding Excel workbooks elsewhere than in ``master/`` and
+    ``input_xlsx/``, a workbook lying in the root itself. ``Master/`` and ``INPUT_XLSX/`` are
+    found as written on Windows. A folder with neither and no workbook (notes, an archive),
+    hidden folders (``.git``) and ``__MACOSX`` are not Pemda folders and are left out."""
     found: list[PemdaFolder] = []
     entries = [
         p
@@ -77,7 +78,7 @@ def discover(root: Path) -> list[PemdaFolder]:
                 continue
             if not path.is_dir():
                 # a Pemda folder behind a broken link, or still in its archive, would vanish
-                broken = _broken_link(path) or _packed(path)
+                broken = _broken_link(path) or _packed(path) or _loose(path)
                 if broken:
                     found.append(_stopped(len(found), path, broken))
                 continue
@@ -214,7 +215,7 @@ def _nested(order: int, path: Path) -> PemdaFolder | None:
         if p.is_dir() and (_child(p, SPEC_FOLDER).is_dir() or _child(p, INPUT_FOLDER).is_dir())
     )
     if not inner:
-        return None
+        return _misplaced(order, path)
     if len(inner) == 1:
         problem = (
             f"Tidak ada folder {SPEC_FOLDER}/ dan {INPUT_FOLDER}/ di sini, tetapi folder "
@@ -231,6 +232,56 @@ def _nested(order: int, path: Path) -> PemdaFolder | None:
             "dalamnya saja."
         )
     return _stopped(order, path, problem)
+
+
+# What a Pemda's files are: a folder holding them, but not in master/ and input_xlsx/, is a
+# Pemda laid out wrongly (all in one folder, 'masters/', 'input/'), not notes or an archive.
+_WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls")
+
+
+def _misplaced(order: int, path: Path) -> PemdaFolder | None:
+    """A folder with neither ``master/`` nor ``input_xlsx/`` that holds Excel workbooks, in it
+    or in a folder inside (``masters/``, ``input/``): a row saying where they must go. None
+    for a folder without any (notes, photos), which is no Pemda's."""
+    where: dict[str, int] = {}
+    for entry in sorted(path.iterdir()):
+        if entry.name.startswith(".") or entry.name == "__MACOSX":
+            continue
+        if entry.is_dir():
+            inside = [e for e in entry.iterdir() if _a_workbook(e)]
+            if inside:
+                where[f"{visible(entry.name)}/"] = len(inside)
+        elif _a_workbook(entry):
+            where["folder ini"] = where.get("folder ini", 0) + 1
+    if not where:
+        return None
+    said = ", ".join(f"{n} di {place}" for place, n in where.items())
+    return _stopped(
+        order,
+        path,
+        f"Folder ini memuat buku kerja Excel ({said}) tetapi tidak ada folder {SPEC_FOLDER}/ dan "
+        f"{INPUT_FOLDER}/: letakkan master spec di {SPEC_FOLDER}/ dan berkas OPD di "
+        f"{INPUT_FOLDER}/ (nama folder persis seperti itu), lalu jalankan lagi.",
+    )
+
+
+def _a_workbook(entry: Path) -> bool:
+    return (
+        entry.suffix.lower() in _WORKBOOK_SUFFIXES
+        and not entry.name.startswith(("~$", ".~lock"))
+        and entry.is_file()
+    )
+
+
+def _loose(path: Path) -> str:
+    """Why a workbook lying in the root itself is not run ('' for any other file)."""
+    if not _a_workbook(path):
+        return ""
+    return (
+        f"Buku kerja {visible(path.name)} terletak langsung di root, bukan di folder Pemda: "
+        f"setiap Pemda satu folder di root, berisi {SPEC_FOLDER}/ (master spec) dan "
+        f"{INPUT_FOLDER}/ (berkas OPD)."
+    )
 
 
 def _leaves(folder: Path, entry: Path) -> str:
