@@ -442,33 +442,43 @@ def open_workbook(path: Path) -> CalamineWorkbook:
 
 def _contents(path: Path) -> tuple[int, str, bytes]:
     """Size, SHA-256 and the bytes of a file of at most :data:`MAX_FILE_BYTES`; a larger one
-    is hashed in chunks (never whole into memory) and its bytes are not returned."""
+    is hashed in chunks (never whole into memory; not at all beyond :data:`MAX_HASHED_BYTES`)
+    and its bytes are not returned."""
     with path.open("rb") as fh:
+        size = os.fstat(fh.fileno()).st_size
+        if size > MAX_FILE_BYTES:  # refused by its size: read only to be recorded
+            return size, file_digest(path, size), b""
         # As much as the file holds and a byte more (a read of MAX_FILE_BYTES + 1 bytes first
         # reserves that much memory, which costs more than reading a template); a file that
         # grew meanwhile is read on, up to the same limit.
-        want = min(os.fstat(fh.fileno()).st_size, MAX_FILE_BYTES) + 1
+        want = size + 1
         data = fh.read(want)
         if len(data) == want <= MAX_FILE_BYTES:
             data += fh.read(MAX_FILE_BYTES + 1 - want)
     if len(data) > MAX_FILE_BYTES:
-        size, digest, _ = _fingerprint(path)
-        return size, digest, b""
+        return len(data), file_digest(path, len(data)), b""
     return len(data), hashlib.sha256(data).hexdigest(), data
 
 
-def _fingerprint(path: Path) -> tuple[int, str, bytes]:
-    """Size, SHA-256 and first bytes of a file, read in chunks (never whole into memory)."""
+# A file larger than this is not hashed ('' in the manifest): reading a 60 GB file (sparse, made
+# in a second with truncate) to record it took minutes, for a file refused by its size anyway.
+MAX_HASHED_BYTES = 1 << 30
+
+
+def file_digest(path: Path, size: int) -> str:
+    """SHA-256 of a file read in chunks (never whole into memory); '' when it is larger than
+    :data:`MAX_HASHED_BYTES` (by ``size``, or by what it holds when it grew meanwhile)."""
+    if size > MAX_HASHED_BYTES:
+        return ""
     digest = hashlib.sha256()
-    size = 0
-    head = b""
+    read = 0
     with path.open("rb") as fh:
         while chunk := fh.read(1 << 20):
-            if not size:
-                head = chunk[:8]
-            size += len(chunk)
+            read += len(chunk)
+            if read > MAX_HASHED_BYTES:
+                return ""
             digest.update(chunk)
-    return size, digest.hexdigest(), head
+    return digest.hexdigest()
 
 
 _DECLARATION = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)

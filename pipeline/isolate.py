@@ -22,7 +22,6 @@ import great-expectations and read the master spec); :meth:`Reading.result` wait
 from __future__ import annotations
 
 import gc
-import hashlib
 import math
 import multiprocessing as mp
 import os
@@ -39,7 +38,7 @@ from multiprocessing.connection import Connection, wait
 from pathlib import Path
 from typing import Any
 
-from pipeline.ingest import Submission, read_submission, sniff
+from pipeline.ingest import Submission, file_digest, read_submission, sniff
 from pipeline.issues import ERROR
 
 Reader = Callable[[Path, str], Submission]
@@ -168,13 +167,9 @@ def _failure(path: Path, name: str, reason: str, found: str) -> Submission:
         path=path, name=name, size=path.stat().st_size if path.exists() else 0, sha256=""
     )
     try:
-        digest = hashlib.sha256()
         with path.open("rb") as fh:
             head = fh.read(8)
-            digest.update(head)
-            while chunk := fh.read(1 << 20):
-                digest.update(chunk)
-        sub.sha256 = digest.hexdigest()
+        sub.sha256 = file_digest(path, sub.size)
         sub.jenis = sniff(path, head)[0]
     except OSError:
         pass

@@ -525,3 +525,20 @@ def test_the_meta_sheet_is_read_as_each_cell_reads_as_text() -> None:
     for row in rows[1:]:
         if len(row) >= 2 and ingest._text(row[0]):
             assert sub.meta_cells[ingest._text(row[0])].startswith("B")
+
+
+def test_a_huge_file_is_refused_by_its_size_without_being_read(tmp_path: Path) -> None:
+    """A 64 GB file (sparse: made in a moment with truncate) was read whole to be hashed
+    before it was refused as too big, minutes of a run. Beyond MAX_HASHED_BYTES it is
+    refused by its size alone, its SHA-256 left empty; a smaller too-big file is still hashed."""
+    huge = tmp_path / "Dinas Raksasa - Capaian Kinerja 2018.xlsx"
+    with huge.open("wb") as fh:
+        fh.truncate(64 << 30)
+    sub = ingest.read_submission(huge)
+    assert (sub.jenis, sub.size, sub.sha256) == ("terlalu_besar", 64 << 30, "")
+    assert "berkas terlalu besar (65536 MB" in sub.issues[0].message
+    big = tmp_path / "besar.xlsx"
+    big.write_bytes(b"PK" + bytes(ingest.MAX_FILE_BYTES))
+    sub = ingest.read_submission(big)
+    assert sub.jenis == "terlalu_besar"
+    assert sub.sha256 == hashlib.sha256(big.read_bytes()).hexdigest()
