@@ -542,3 +542,17 @@ def test_a_huge_file_is_refused_by_its_size_without_being_read(tmp_path: Path) -
     sub = ingest.read_submission(big)
     assert sub.jenis == "terlalu_besar"
     assert sub.sha256 == hashlib.sha256(big.read_bytes()).hexdigest()
+
+
+def test_a_huge_ignored_file_is_listed_without_being_read(tmp_path: Path) -> None:
+    """A disk image left in the input folder (not a workbook: ignored, but listed with its
+    size and hash) was read whole to be hashed. Beyond MAX_HASHED_BYTES: its size only."""
+    from pipeline.validate.register import _digest
+
+    image = tmp_path / "cadangan.iso"
+    with image.open("wb") as fh:
+        fh.truncate(64 << 30)
+    assert _digest(image) == (64 << 30, "")
+    small = tmp_path / "catatan.txt"
+    small.write_text("rapat", encoding="utf-8")
+    assert _digest(small) == (5, hashlib.sha256(b"rapat").hexdigest())

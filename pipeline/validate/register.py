@@ -3,7 +3,6 @@ of it."""
 
 from __future__ import annotations
 
-import hashlib
 import os
 import stat
 from collections import Counter
@@ -12,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 
 from pipeline import schema
-from pipeline.ingest import Submission, sniff
+from pipeline.ingest import Submission, file_digest, sniff
 from pipeline.issues import ERROR, WARNING, Issue
 
 _COLUMNS = ("berkas", "ukuran", "sha256", "jenis", "kode_opd", "dimodifikasi", "status", "alasan")
@@ -88,19 +87,15 @@ def _plain(path: Path) -> bool:
 
 
 def _digest(path: Path) -> tuple[int, str]:
-    """Size and SHA-256 of a file, read in chunks (an ignored file may be large)."""
-    digest = hashlib.sha256()
-    size = 0
+    """Size and SHA-256 of a file, read in chunks (an ignored file may be large; beyond
+    :data:`~pipeline.ingest.MAX_HASHED_BYTES` it is not read, its hash left empty)."""
     if not _plain(path):
         return 0, ""
     try:
-        with path.open("rb") as fh:
-            while chunk := fh.read(1 << 20):
-                size += len(chunk)
-                digest.update(chunk)
+        size = os.lstat(path).st_size
+        return size, file_digest(path, size)
     except OSError:
-        pass
-    return size, digest.hexdigest()
+        return 0, ""
 
 
 def _detected(path: Path) -> str:
