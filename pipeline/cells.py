@@ -374,7 +374,11 @@ def _scan_sheet(
         if not (is_pct or formula is not None or error):
             continue  # most cells: nothing to say
         ref = node.get("r", "")
-        empty = formula is not None and (value is None or not (value.text or "").strip())
+        # no stored result: no <v>, or an empty one not marked as text (openpyxl writes '<v />'
+        # for every formula); Excel and LibreOffice store a result of "" as t="str", <v></v>
+        empty = formula is not None and (
+            value is None or (not (value.text or "").strip() and node.get("t") != "str")
+        )
         refers = ""
         if formula is not None:
             refers = formula_reference(formula.text or "")

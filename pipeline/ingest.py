@@ -34,7 +34,7 @@ from python_calamine import CalamineWorkbook, SheetVisibleEnum
 
 from pipeline import fmt
 from pipeline import template as tpl
-from pipeline.cells import Notes, has_markup_bang, parse_part, scan_zip, sheet_parts
+from pipeline.cells import CellNote, Notes, has_markup_bang, parse_part, scan_zip, sheet_parts
 from pipeline.issues import ERROR, INFO, WARNING, Issue, cell_ref, column_letters, column_number
 from pipeline.numbers import cell_text
 from pipeline.sanitize import visible
@@ -447,7 +447,7 @@ def _contents(path: Path) -> tuple[int, str, bytes]:
     with path.open("rb") as fh:
         size = os.fstat(fh.fileno()).st_size
         if size > MAX_FILE_BYTES:  # refused by its size: read only to be recorded
-            return size, file_digest(path, size), b""
+            return (*_measured(path, size), b"")
         # As much as the file holds and a byte more (a read of MAX_FILE_BYTES + 1 bytes first
         # reserves that much memory, which costs more than reading a template); a file that
         # grew meanwhile is read on, up to the same limit.
@@ -455,8 +455,8 @@ def _contents(path: Path) -> tuple[int, str, bytes]:
         data = fh.read(want)
         if len(data) == want <= MAX_FILE_BYTES:
             data += fh.read(MAX_FILE_BYTES + 1 - want)
-    if len(data) > MAX_FILE_BYTES:
-        return len(data), file_digest(path, len(data)), b""
+    if len(data) > MAX_FILE_BYTES:  # it grew, or showed no size: read on to be measured
+        return (*_measured(path, len(data)), b"")
     return len(data), hashlib.sha256(data).hexdigest(), data
 
 
@@ -468,17 +468,22 @@ MAX_HASHED_BYTES = 1 << 30
 def file_digest(path: Path, size: int) -> str:
     """SHA-256 of a file read in chunks (never whole into memory); '' when it is larger than
     :data:`MAX_HASHED_BYTES` (by ``size``, or by what it holds when it grew meanwhile)."""
+    return _measured(path, size)[1]
+
+
+def _measured(path: Path, size: int) -> tuple[int, str]:
+    """What :func:`file_digest` reads, with the number of bytes read (at least ``size``)."""
     if size > MAX_HASHED_BYTES:
-        return ""
+        return size, ""
     digest = hashlib.sha256()
     read = 0
     with path.open("rb") as fh:
         while chunk := fh.read(1 << 20):
             read += len(chunk)
             if read > MAX_HASHED_BYTES:
-                return ""
+                return max(read, size), ""
             digest.update(chunk)
-    return digest.hexdigest()
+    return read, digest.hexdigest()
 
 
 _DECLARATION = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
@@ -737,12 +742,15 @@ def _read_table(
             if excel_row in noted
             else {}
         )
-        if not marked:
+        if not marked or _only_shown(marked):
             for v in values.values():
                 if not (v is None or v == ""):  # not _blank (the value is stripped)
                     break
             else:
-                continue  # a blank row
+                # a blank row; also one whose only content is formatting or formulas showing
+                # nothing (or an error): a formula filled down a column past the table, as a
+                # clerk does, made hundreds of rows each with a message of '(kosong)'
+                continue
         if values[first_key].__class__ is not str:  # else it is already _text of the cell
             values[first_key] = _text(row[key_col]) if key_col < width else ""
         values["_row"] = excel_row
@@ -765,6 +773,13 @@ def _read_table(
             values["_rujukan"] = refers
         out.append(values)
     return out, letters
+
+
+def _only_shown(marked: dict[str, CellNote]) -> bool:
+    """Whether the notes of a row's cells are all of formatting or of formulas with a stored
+    result (an empty text, an error): nothing typed in the row. A formula with no stored
+    result may hold anything, and an error value typed as a value is typed."""
+    return all(not (n.tanpa_nilai or (n.galat and not n.rumus)) for n in marked.values())
 
 
 _SHOWN_ONLY = _header_key(tpl.ROLLUP_HEADER)  # a template column that is not read

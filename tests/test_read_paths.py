@@ -8,6 +8,7 @@ import datetime as dt
 import hashlib
 import io
 import random
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -56,7 +57,8 @@ def test_opds_named_in_a_file_name_are_those_a_full_scan_finds(spec: MasterSpec)
 def _read_by_path(path: Path) -> ingest.Submission:
     """The reader as it was: each step opens the file itself."""
     sub = ingest.Submission(path=path, name=path.name, size=0, sha256="")
-    sub.size, sub.sha256, head = ingest._fingerprint(path)
+    data = path.read_bytes()
+    sub.size, sub.sha256, head = len(data), hashlib.sha256(data).hexdigest(), data[:8]
     sub.jenis, _ = ingest.sniff(path, head)
     return sub
 
@@ -556,3 +558,32 @@ def test_a_huge_ignored_file_is_listed_without_being_read(tmp_path: Path) -> Non
     small = tmp_path / "catatan.txt"
     small.write_text("rapat", encoding="utf-8")
     assert _digest(small) == (5, hashlib.sha256(b"rapat").hexdigest())
+
+
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice not installed")
+def test_a_formula_filled_down_past_the_table_adds_no_row(tmp_path: Path) -> None:
+    """A clerk fills a helper formula down a column far past the table (Anggaran F, Renja P,
+    Indikator L), and saves in LibreOffice: each row below the table, holding only a formula
+    showing "" or #DIV/0!, was read as a row with an empty code (hundreds of ERRORs
+    'kode (kosong) bukan program …', the report a DRAFT). Rows with nothing typed are blank;
+    the table's own rows and values are read as before."""
+    source = next(INPUT_DIR.glob("Dinas Sosial*.xlsx"))
+    inbox = tmp_path / "kiriman"
+    inbox.mkdir()
+    path = inbox / source.name
+    wb = openpyxl.load_workbook(source)
+    for row in range(6, 300):
+        wb["Anggaran"][f"F{row}"] = f'=IF(E{row}="","",IF(E{row}>D{row},"lebih",""))'
+        wb["Renja"][f"P{row}"] = f'=IF(O{row}="","","")'
+    for row in range(13, 300):  # below the indicators: the OPD's capaian formula, #DIV/0!
+        wb["Indikator"][f"L{row}"] = f"=K{row}/F{row}*100"
+    wb.save(path)
+    contoh.libreoffice_resave(inbox)
+    filled = ingest.read_submission(path)
+    plain = ingest.read_submission(source)
+    assert not [i for i in filled.issues if i.rule.startswith("struktur.")], [
+        (i.rule, i.cell) for i in filled.issues[:5]
+    ]
+    for table in ("indikator", "anggaran", "renja"):
+        got, expected = getattr(filled, table), getattr(plain, table)
+        assert [r["_row"] for r in got] == [r["_row"] for r in expected], table
