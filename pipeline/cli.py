@@ -164,9 +164,22 @@ def _previous(path: Path | None, spec_path: Path) -> tuple[pd.DataFrame | None, 
     if spec is None:
         return previous, said
     other = _other_report(path, previous.attrs.get("judul", ""), spec)
+    ringkasan = str(previous.attrs.get("ringkasan", ""))
+    quarter = re.search(r"\bPeriode (TW[123])\b", ringkasan)
+    if not other and quarter:  # a quarter's report: its figures are of part of that year
+        other = (
+            f"ini laporan periode {quarter.group(1)}, bukan laporan tahunan (berikan buku kerja "
+            f"konsolidasi tahunan tahun {spec.tahun - 1})"
+        )
     if other:
         warn(other)
         return None, said
+    if ringkasan.startswith("DRAFT"):
+        warn(
+            "laporan itu berstatus DRAFT (masih ada ERROR saat dibuat): angka tahun lalu "
+            "mungkin bukan yang final",
+            used=True,
+        )
     ours = set(spec.indikator["kode_indikator"].astype(str))
     shared = ours & set(previous["kode_indikator"].astype(str))
     if ours and not shared:  # a banner cleared by hand: another Pemda's, or no report at all

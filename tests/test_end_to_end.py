@@ -751,3 +751,42 @@ def test_hand_edited_cells_of_last_years_workbook_are_read_as_shown_or_left_out(
     result = run_report(INPUT_DIR, tmp_path / "out", "--tahun-lalu", str(path))
     assert result.returncode == 0, result.stderr  # it ended in a traceback
     assert "Traceback" not in result.stderr
+
+
+def _with_ringkasan(path: Path, *lines: str) -> Path:
+    wb = openpyxl.load_workbook(path)
+    ws = wb.create_sheet("Ringkasan", 0)
+    for line in lines:
+        ws.append([line])
+    wb.save(path)
+    return path
+
+
+def test_last_years_quarter_report_is_not_used_and_a_draft_is_said(tmp_path: Path) -> None:
+    """Last year's TW2 report (its figures those of half a year) was compared as last year's;
+    a DRAFT one without a word. The quarter's is not used; the DRAFT's is, with a WARNING."""
+    rows = [("IK01.09", 8.5, 81.81), ("IK07.20", 95.0, 60.0)]
+    quarter = _with_ringkasan(
+        _last_year_workbook(tmp_path / "1275_2017_konsolidasi.xlsx", rows),
+        "FINAL — tidak ada ERROR validasi",
+        "Ringkasan Capaian Kinerja Pemerintah Kota Binjai Tahun 2017",
+        "Periode TW2 (realisasi TW I–II terhadap target tahunan) · RPJMD 2016–2021",
+    )
+    result = run_report(INPUT_DIR, tmp_path / "a", "--tahun-lalu", str(quarter))
+    assert result.returncode == 0, result.stderr
+    assert "ini laporan periode TW2, bukan laporan tahunan" in result.stderr
+    assert "perbandingan tahun lalu tidak dibuat" in result.stderr
+    ind = read_sheet(tmp_path / "a" / "1275_2018_konsolidasi.xlsx", "Indikator")
+    assert ind["Capaian Tahun Lalu (%)"].isna().all()
+    (tmp_path / "draf").mkdir()
+    draft = _with_ringkasan(
+        _last_year_workbook(tmp_path / "draf" / "1275_2017_konsolidasi.xlsx", rows),
+        "DRAFT — belum final: 3 ERROR belum diperbaiki (lihat Perlu perhatian)",
+        "Ringkasan Capaian Kinerja Pemerintah Kota Binjai Tahun 2017",
+        "Periode Tahunan · RPJMD 2016–2021",
+    )
+    result = run_report(INPUT_DIR, tmp_path / "b", "--tahun-lalu", str(draft))
+    assert result.returncode == 0, result.stderr
+    assert "laporan itu berstatus DRAFT" in result.stderr
+    ind = read_sheet(tmp_path / "b" / "1275_2018_konsolidasi.xlsx", "Indikator")
+    assert ind.set_index("Kode Indikator").loc["IK01.09", "Capaian Tahun Lalu (%)"] == 81.81

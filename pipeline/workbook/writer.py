@@ -774,10 +774,12 @@ def read_previous_report(path: Path) -> pd.DataFrame:
         columns={"realisasi": "realisasi_tahun_lalu", "capaian_mentah": "capaian_tahun_lalu"}
     ).astype({k: str for k in ("kode_indikator", *PREVIOUS_OPTIONAL) if k in frame})
     banner = " ".join(str(v) for v in raw.iloc[:header_at].to_numpy().ravel() if pd.notna(v))
+    ringkasan = _title_of(screened.data, "Ringkasan")  # status, title, period
     if not banner.strip():  # its banner cleared: the Ringkasan's title names Pemda and year
-        banner = _title_of(screened.data, "Ringkasan")
+        banner = ringkasan
     out.attrs.update(
         judul=banner,
+        ringkasan=ringkasan,
         catatan=notes,
         berkas=path.name,
         sha256=hashlib.sha256(screened.data).hexdigest(),
