@@ -274,6 +274,31 @@ def test_provinsi_sheet_names_the_pemda_it_leaves_out(national: Setup) -> None:
     )
 
 
+def test_a_province_is_named_as_most_of_its_pemda_name_it() -> None:
+    """Province 32 took the name of whichever spec came first: 1101's, which typed 32 beside
+    its own 'Aceh' ('Provinsi Aceh' over the Jawa Barat roll-up and its ranking chart)."""
+    from pipeline.nasional import summary
+    from pipeline.nasional.run import scope_of
+
+    rows = [
+        {
+            "kode_pemda": k,
+            "nama_pemda": f"Kab. {k}",
+            "status": "FINAL",
+            "kode_provinsi": "32",
+            "nama_provinsi": name,
+            "rata_rata_capaian": 90.0,
+        }
+        for k, name in (("1101", "Aceh"), ("3201", "Jawa Barat"), ("3202", "Jawa Barat"))
+    ]
+    pemda = summary.pemda_table(rows)
+    roll = summary.provinces(pemda, summary.national_scale())
+    assert roll["nama_provinsi"].tolist() == ["Jawa Barat"]
+    assert scope_of(pemda) == "Provinsi Jawa Barat"
+    assert summary.province_name(["B", "A", ""]) == "A"  # as often: the first in order
+    assert summary.province_name(["", ""]) == ""
+
+
 def test_duckdb_reads_the_tables(national: Setup) -> None:
     duckdb = pytest.importorskip("duckdb")
     _, out, _ = national

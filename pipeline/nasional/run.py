@@ -112,8 +112,7 @@ def scope_of(pemda: pd.DataFrame) -> str:
     """``Provinsi X`` when every Pemda is in one province, else ``Nasional``."""
     codes = set(pemda["kode_provinsi"])
     if len(codes) == 1 and "" not in codes:
-        names = [n for n in pemda["nama_provinsi"] if n]
-        return f"Provinsi {names[0]}" if names else f"Provinsi {codes.pop()}"
+        return f"Provinsi {summary.province_name(pemda['nama_provinsi']) or codes.pop()}"
     return "Nasional"
 
 
@@ -403,7 +402,7 @@ def _write(
     }
     ranked = summary.ranking(pemda)
     for kode, frame in ranked.items():
-        name = frame["nama_provinsi"].iloc[0] if kode and len(frame) else ""
+        name = summary.province_name(frame["nama_provinsi"]) if kode else ""
         if kode:
             where, stem = f"Provinsi {name or kode}", _chart_stem(kode, charts)
         elif len(ranked) > 1:

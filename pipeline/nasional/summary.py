@@ -7,6 +7,7 @@ from __future__ import annotations
 import itertools
 import math
 import re
+from collections import Counter
 from typing import Any
 
 import pandas as pd
@@ -219,6 +220,16 @@ def histogram(pemda: pd.DataFrame, scale: Scale, width: float = 5.0) -> pd.DataF
     return pd.DataFrame(rows)
 
 
+def province_name(names: Any) -> str:
+    """The name most of a province's Pemda give it ('' when none does; of names given as
+    often, the first in order): not whichever spec came first, which may be a Pemda that
+    typed another province's code beside its own province's name."""
+    counts = Counter(str(n) for n in names if isinstance(n, str) and n)
+    if not counts:
+        return ""
+    return min(counts, key=lambda n: (-counts[n], n))
+
+
 def provinces(pemda: pd.DataFrame, scale: Scale) -> pd.DataFrame:
     """The province roll-up: Pemda averages (simple mean), budget absorption from the sums,
     completeness and open problems, per ``kode_provinsi``. Empty when no Pemda carries one."""
@@ -226,7 +237,6 @@ def provinces(pemda: pd.DataFrame, scale: Scale) -> pd.DataFrame:
     rows = []
     for kode, group in with_code.groupby("kode_provinsi", sort=True):
         done = scored(group)
-        names = [n for n in group["nama_provinsi"] if n]
         pagu = float(group["pagu_dilaporkan"].sum())
         real = float(group["realisasi_anggaran"].sum())
         opd = int(group["opd_total"].sum())
@@ -234,7 +244,7 @@ def provinces(pemda: pd.DataFrame, scale: Scale) -> pd.DataFrame:
         rows.append(
             {
                 "kode_provinsi": str(kode),
-                "nama_provinsi": names[0] if names else "",
+                "nama_provinsi": province_name(group["nama_provinsi"]),
                 "jumlah_pemda": len(group),
                 "pemda_dinilai": len(done),
                 "rata_rata_capaian": mean,
