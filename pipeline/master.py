@@ -1697,6 +1697,20 @@ def _read_draft(path: Path) -> _Draft:
             f"Kode Pemda {len(str(pemda['kode_pemda']))} karakter, terlalu panjang untuk nama "
             f"berkas dan folder keluaran (paling panjang {schema.KODE_MAX} karakter)",
         )
+    kode, provinsi = str(pemda["kode_pemda"]), spec_text(pemda.get("kode_provinsi")).strip()
+    if kode.isdigit() and len(kode) >= 2 and provinsi.isdigit() and not kode.startswith(provinsi):
+        # Kemendagri's codes: a kabupaten/kota's begins with its province's (1275 in 12)
+        check.add(
+            "pemda",
+            pemda_row,
+            "kode_provinsi",
+            provinsi,
+            f"kode provinsi yang mengawali kode Pemda {kode} ({kode[:2]})",
+            f"Kode provinsi {provinsi} bukan awal kode Pemda {kode}: konsolidasi provinsi "
+            "dan nasional akan menghitung Pemda ini di provinsi itu",
+            "spec.kode_provinsi",
+            WARNING,
+        )
 
     opd, misi, tujuan, sasaran = (tables[s] for s in ("opd", "misi", "tujuan", "sasaran"))
     indikator, program = frames["indikator"], frames["program"]

@@ -282,6 +282,29 @@ def test_time_zone_of_the_pemda(tmp_path: Path, spec: MasterSpec) -> None:
     assert bad.found == "EST" and "WIB, WITA, WIT" in bad.expected
 
 
+def _provinsi(kode: object):
+    def edit(wb):
+        ws = wb["pemda"]
+        col = ws.max_column + 1
+        ws.cell(1, col).value = "kode_provinsi"
+        ws.cell(2, col).value = kode
+
+    return edit
+
+
+def test_a_province_code_that_does_not_begin_the_pemda_code_is_warned(tmp_path: Path) -> None:
+    """Kota Binjai (1275) given province 32: it was counted in province 32 of a national
+    consolidation without a word. A WARNING at the cell; 12 (and no code) say nothing."""
+    spec, issues = _broken(tmp_path, _provinsi(32))
+    assert spec is not None  # used all the same
+    (said,) = [i for i in issues if i.rule == "spec.kode_provinsi"]
+    assert (said.severity, said.sheet, said.found) == (WARNING, "pemda", "32")
+    assert "bukan awal kode Pemda 1275" in said.message and "(12)" in said.expected
+    for fine in ("12", None):
+        _, issues = _broken(tmp_path, _provinsi(fine))
+        assert not [i for i in issues if i.rule == "spec.kode_provinsi"]
+
+
 def test_kode_pemda_never_names_a_folder_above_and_is_found_below_blank_rows(
     tmp_path: Path,
 ) -> None:
