@@ -837,6 +837,14 @@ def test_a_macro_enabled_spec_is_read_as_report_reads_it(tmp_path: Path) -> None
     )
     [both] = discover(tmp_path / "xlsm")
     assert both.problem.startswith("Ada 2 master spec di folder master/ (1201_2018.xlsm, 1201_")
+    # the two agree on whose they are: the row carries that Pemda (it had no kode, no name,
+    # no province, and the province looked complete)
+    assert (both.kode_pemda, both.nama_pemda) == ("1201", "Kabupaten Satu")
+    assert both.spec is None  # still not run
+    other_pemda(tmp_path / "lain" / "a", "1202", "Kabupaten Dua")
+    shutil.copy(next((tmp_path / "lain" / "a" / "master").iterdir()), spec.with_suffix(".xlsx"))
+    [disagree] = discover(tmp_path / "xlsm")
+    assert disagree.problem.startswith("Ada 2 master spec") and disagree.kode_pemda == ""
 
 
 def test_a_pemda_whose_files_are_all_another_pemdas_is_not_scored(tmp_path: Path) -> None:

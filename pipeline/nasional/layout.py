@@ -352,6 +352,12 @@ def _folder(order: int, path: Path, master: Path, inputs: Path) -> PemdaFolder:
         return replace(base, problem=_no_spec(master))
     if len(specs) > 1:
         names = ", ".join(p.name for p in specs)
+        # the specs agree on whose they are (a copy, a revision): the row carries that Pemda and
+        # its province, so that a province whose Pemda this is is not shown complete
+        seen = [_peek(base, s) for s in specs[:MAX_PEEKED] if not _linked_out(path, s, "")]
+        whose = {(f.kode_pemda, f.nama_pemda, f.kode_provinsi, f.nama_provinsi) for f in seen}
+        if len(seen) == len(specs) and len(whose) == 1 and seen[0].kode_pemda:
+            base = replace(seen[0], tahun="", periode="")
         return replace(
             base,
             problem=f"Ada {len(specs)} master spec di folder {SPEC_FOLDER}/ ({names}); "
@@ -369,6 +375,10 @@ def _folder(order: int, path: Path, master: Path, inputs: Path) -> PemdaFolder:
             base, problem=f"Folder {INPUT_FOLDER}/ kosong: belum ada berkas OPD untuk diolah."
         )
     return base
+
+
+# Specs of one folder read to see whether they agree on their Pemda (more are not read).
+MAX_PEEKED = 5
 
 
 def _no_inputs(folder: Path, master: Path) -> str:
