@@ -754,6 +754,22 @@ def test_hand_edited_cells_of_last_years_workbook_are_read_as_shown_or_left_out(
     assert "Traceback" not in result.stderr
 
 
+def test_a_renamed_column_of_last_years_workbook_is_the_one_named(tmp_path: Path) -> None:
+    """'Capaian (%)' retitled 'Capaian 2017 (%)': the message listed all three columns the
+    comparison needs, the two present among them."""
+    from pipeline.workbook import read_previous_report
+
+    path = _last_year_workbook(tmp_path / "1275_2017_konsolidasi.xlsx", [("IK01.09", 8.5, 81.8)])
+    wb = openpyxl.load_workbook(path)
+    wb["Indikator"]["C1"] = "Capaian 2017 (%)"
+    wb.save(path)
+    with pytest.raises(ValueError) as raised:
+        read_previous_report(path)
+    assert str(raised.value) == (
+        "kolom tidak ada di sheet Indikator (lima baris teratas): 'Capaian (%)'"
+    )
+
+
 def _with_ringkasan(path: Path, *lines: str) -> Path:
     wb = openpyxl.load_workbook(path)
     ws = wb.create_sheet("Ringkasan", 0)

@@ -716,8 +716,14 @@ def read_previous_report(path: Path) -> pd.DataFrame:
         (i for i in range(min(len(raw), 5)) if set(titles) <= set(raw.iloc[i].astype(str))),
         None,
     )
-    if header_at is None:
-        raise ValueError("kolom tidak ada di sheet Indikator: " + ", ".join(sorted(titles)))
+    if header_at is None:  # the columns missing from the row that has most of them
+        rows = [set(raw.iloc[i].astype(str)) for i in range(min(len(raw), 5))]
+        best = max(rows, key=lambda r: len(set(titles) & r), default=set())
+        missing = sorted(set(titles) - best)
+        raise ValueError(
+            "kolom tidak ada di sheet Indikator (lima baris teratas): "
+            + ", ".join(f"'{t}'" for t in missing)
+        )
     header = set(raw.iloc[header_at].astype(str))
     titles |= {
         c.title: c.key for c in INDIKATOR_COLS if c.key in PREVIOUS_OPTIONAL and c.title in header
