@@ -717,8 +717,8 @@ def read_previous_report(path: Path) -> pd.DataFrame:
         None,
     )
     if header_at is None:  # the columns missing from the row that has most of them
-        rows = [set(raw.iloc[i].astype(str)) for i in range(min(len(raw), 5))]
-        best = max(rows, key=lambda r: len(set(titles) & r), default=set())
+        tops = [set(raw.iloc[i].astype(str)) for i in range(min(len(raw), 5))]
+        best = max(tops, key=lambda r: len(set(titles) & r), default=set())
         missing = sorted(set(titles) - best)
         raise ValueError(
             "kolom tidak ada di sheet Indikator (lima baris teratas): "
