@@ -64,11 +64,23 @@ def run_limited(code: str, *args: str) -> subprocess.CompletedProcess[str]:
 
 
 def run_report(
-    input_dir: Path, output: Path, *extra: str, spec: Path = SPEC_PATH
+    input_dir: Path,
+    output: Path,
+    *extra: str,
+    spec: Path = SPEC_PATH,
+    env: dict[str, str] | None = None,
 ) -> subprocess.CompletedProcess[str]:
     """``python -m pipeline report`` on a folder of OPD files, as `make report` runs it."""
     return run_cli(
-        "report", "--spec", str(spec), "--input", str(input_dir), "--output", str(output), *extra
+        "report",
+        "--spec",
+        str(spec),
+        "--input",
+        str(input_dir),
+        "--output",
+        str(output),
+        *extra,
+        env=env,
     )
 
 

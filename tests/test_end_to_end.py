@@ -26,7 +26,6 @@ from tests.conftest import (
     copy_inputs,
     input_file,
     read_sheet,
-    run_cli,
     run_limited,
     run_report,
 )
@@ -535,16 +534,7 @@ def test_a_home_folder_that_cannot_be_written_prints_no_english(tmp_path: Path) 
     }
     env |= {"HOME": str(home), "TMPDIR": str(temp)}
     out = tmp_path / "out"
-    done = run_cli(
-        "report",
-        "--spec",
-        str(SPEC_PATH),
-        "--input",
-        str(INPUT_DIR),
-        "--output",
-        str(out),
-        env=env,
-    )
+    done = run_report(INPUT_DIR, out, env=env)
     assert done.returncode == 0, done.stderr
     assert "matplotlib" not in done.stderr.lower() and "Traceback" not in done.stderr
     assert sorted(p.name for p in (out / "charts").glob("*.png"))  # drawn

@@ -262,14 +262,20 @@ def test_an_unreadable_spec_says_why_in_words(tmp_path: Path, kind: str, said: s
         assert word not in issue.found and word not in issue.message
 
 
-def _zona(value: str):
+def _pemda_column(name: str, value: object):
+    """An edit adding an optional column to the spec's ``pemda`` sheet."""
+
     def edit(wb):
         ws = wb["pemda"]
         col = ws.max_column + 1
-        ws.cell(1, col).value = "zona_waktu"
+        ws.cell(1, col).value = name
         ws.cell(2, col).value = value
 
     return edit
+
+
+def _zona(value: str):
+    return _pemda_column("zona_waktu", value)
 
 
 def test_time_zone_of_the_pemda(tmp_path: Path, spec: MasterSpec) -> None:
@@ -283,13 +289,7 @@ def test_time_zone_of_the_pemda(tmp_path: Path, spec: MasterSpec) -> None:
 
 
 def _provinsi(kode: object):
-    def edit(wb):
-        ws = wb["pemda"]
-        col = ws.max_column + 1
-        ws.cell(1, col).value = "kode_provinsi"
-        ws.cell(2, col).value = kode
-
-    return edit
+    return _pemda_column("kode_provinsi", kode)
 
 
 def test_a_province_code_that_does_not_begin_the_pemda_code_is_warned(tmp_path: Path) -> None:
