@@ -243,6 +243,8 @@ def _misplaced(order: int, path: Path) -> PemdaFolder | None:
     """A folder with neither ``master/`` nor ``input_xlsx/`` that holds Excel workbooks, in it
     or in a folder inside (``masters/``, ``input/``): a row saying where they must go. None
     for a folder without any (notes, photos), which is no Pemda's."""
+    if path.name.casefold() in (SPEC_FOLDER, INPUT_FOLDER):  # the root is one Pemda's folder:
+        return None  # said as such when no Pemda folder is found
     where: dict[str, int] = {}
     for entry in sorted(path.iterdir()):
         if entry.name.startswith(".") or entry.name == "__MACOSX":
