@@ -934,6 +934,14 @@ def test_two_files_saved_at_the_same_time_are_not_called_newer(
     assert _issues(run, "berkas.waktu_sama").empty
     notice = _issues(run, "berkas.digantikan")
     assert "berkas lain dengan waktu yang sama" in notice.iloc[0]["message"]
+    # neither with a save time (the stamp emptied): the notice said 'Ada berkas yang lebih
+    # baru', though the one used was picked by its name
+    for p in (path, twin):
+        _stamp(p, "")
+    run = run_pemda(spec, folder)
+    message = _issues(run, "berkas.digantikan").iloc[0]["message"]
+    assert message.startswith(f"Ada berkas lain untuk OPD ini: {twin.name} (kedua berkas tanpa")
+    assert "lebih baru" not in message and "namanya terakhir menurut abjad" in message
 
 
 def test_a_value_from_another_workbook_or_a_random_formula_is_pointed_at(

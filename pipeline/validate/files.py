@@ -214,6 +214,8 @@ def supersede(
             o_how, o_when, o_stamp = stamps[older.name]
             o_shown = fmt.waktu(o_stamp)
             tie = o_when is not None and rank(older)[:4] == rank(newest)[:4]
+            # neither has a time to go by: the one picked is the last by name, not a newer one
+            untimed = o_when is None and stamps[newest.name][1] is None
             emptied = older.name in blank and newest.name not in blank
             if emptied:
                 why = "berkas ini belum berisi realisasi apa pun, berkas itu berisi realisasi"
@@ -221,6 +223,11 @@ def supersede(
                 why = (
                     f"berkas ini templat periode {earlier[older.name]}, berkas itu periode "
                     "laporan ini"
+                )
+            elif untimed:
+                why = (
+                    "kedua berkas tanpa waktu simpan yang sah; dipakai berkas yang namanya "
+                    "terakhir menurut abjad"
                 )
             elif o_when is None:
                 why = f"berkas ini tanpa waktu yang sah ({o_shown or 'kosong'})"
@@ -257,7 +264,13 @@ def supersede(
                 )
                 issues += out.items
                 continue
-            which = "berkas lain dengan waktu yang sama" if tie else "berkas yang lebih baru"
+            which = (
+                "berkas lain dengan waktu yang sama"
+                if tie
+                else "berkas lain"
+                if untimed
+                else "berkas yang lebih baru"
+            )
             out.issue(
                 "berkas.digantikan",
                 INFO,
