@@ -250,7 +250,10 @@ def _misplaced(order: int, path: Path) -> PemdaFolder | None:
         if entry.name.startswith(".") or entry.name == "__MACOSX":
             continue
         if entry.is_dir():
-            inside = [e for e in entry.iterdir() if _a_workbook(e)]
+            try:
+                inside = [e for e in entry.iterdir() if _a_workbook(e)]
+            except OSError:  # a folder inside that cannot be listed: nothing seen there
+                continue
             if inside:
                 where[f"{visible(entry.name)}/"] = len(inside)
         elif _a_workbook(entry):
