@@ -67,7 +67,7 @@ def _nothing_yet(ax: Axes, text: str) -> None:
 
 
 def _title(ax: Axes, text: str, pemda: str) -> None:
-    ax.set_title(f"{text}\n{pemda}", fontsize=12, loc="left")
+    ax.set_title(f"{text}\n{pemda}", fontsize=12, loc="left", wrap=True)
 
 
 def _percent_axis(ax: Axes, axis: str = "x") -> None:

@@ -219,3 +219,31 @@ def test_predikat_chart_counts_whole_indicators_in_indonesian(tmp_path: Path) ->
     finally:
         for fig in figures.values():
             plt.close(fig)
+
+
+def test_a_long_pemda_name_in_a_title_is_wrapped_inside_the_picture() -> None:
+    """'Pemerintah Kabupaten Kepulauan Siau Tagulandang Biaro': the title of the OPD ranking
+    (its axes start half way across, after the OPD names) ran off the right edge, its year
+    cut off. Every title now stays inside the picture, the year shown."""
+    from pipeline.outputs import _figures, run_info
+    from pipeline.run import load_and_run
+    from tests.conftest import INPUT_DIR, SPEC_PATH
+
+    run, issues = load_and_run(SPEC_PATH, INPUT_DIR)
+    assert run is not None, issues
+    _, kelengkapan = run_info(run)
+    name = "Pemerintah Kabupaten Kepulauan Siau Tagulandang Biaro"
+    figures = _figures(run.results, run.spec.settings, name, run.spec.tahun, kelengkapan)
+    try:
+        for key, fig in figures.items():
+            fig.canvas.draw()
+            width = fig.bbox.x1
+            for ax in fig.axes:
+                title = ax.title if ax.title.get_text() else ax._left_title
+                if not title.get_text():
+                    continue
+                assert title.get_window_extent().x1 <= width, key
+                assert "Biaro" in title.get_text() and "2018" in title.get_text(), key
+    finally:
+        for fig in figures.values():
+            plt.close(fig)
