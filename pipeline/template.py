@@ -19,7 +19,7 @@ from xlsxwriter.utility import xl_col_to_name
 from xlsxwriter.worksheet import Worksheet
 
 from pipeline import fmt as texts
-from pipeline.layout import fit_scale, footer_pt, panels, row_height
+from pipeline.layout import fit_scale, footer_pt, panels, row_height, wrapped_lines
 from pipeline.numbers import BATAS_WAJAR
 from pipeline.schema import label
 from pipeline.xlsx_safe import SafeWorkbook
@@ -325,16 +325,34 @@ def _header(ws: Worksheet, columns: tuple[Column, ...], fmt: dict, extra: str = 
     ws.freeze_panes(HEADER_ROW, 3)
 
 
-def _title(ws: Worksheet, title: str, spec: MasterSpec, opd: dict[str, str], fmt: dict) -> None:
+def _title(
+    ws: Worksheet,
+    title: str,
+    spec: MasterSpec,
+    opd: dict[str, str],
+    fmt: dict,
+    columns: tuple[Column, ...],
+) -> None:
+    """The sheet's three title rows. A line wider than the first three columns (the ones
+    printed again on every further page of a wide sheet) wraps inside them: there it ran on
+    under the next columns and was cut at the page's edge, the deadline with it."""
     ws.write_string(0, 0, title, fmt["title"])
-    ws.write_string(1, 0, f"{opd['nama_opd']} ({opd['kode_opd']})", fmt["bold"])
-    ws.write_string(
-        2,
-        0,
-        f"{spec.pemda['nama_pemda']} — Tahun {spec.tahun} — batas pengumpulan "
-        f"{texts.tanggal(str(spec.pemda['batas_pengumpulan']))}",
-        fmt["text"],
+    width = sum(c.width for c in columns[:3])
+    lines = (
+        (f"{opd['nama_opd']} ({opd['kode_opd']})", "bold", True),
+        (
+            f"{spec.pemda['nama_pemda']} — Tahun {spec.tahun} — batas pengumpulan "
+            f"{texts.tanggal(str(spec.pemda['batas_pengumpulan']))}",
+            "text",
+            False,
+        ),
     )
+    for row, (text, style, bold) in enumerate(lines, start=1):
+        if wrapped_lines(text, width, FONT_PT, FONT_PT, bold) <= 1:
+            ws.write_string(row, 0, text, fmt[style])
+            continue
+        ws.merge_range(row, 0, row, 2, text, fmt[f"{style}_wrap"])
+        ws.set_row(row, row_height((text, width), font_pt=FONT_PT, unit_pt=FONT_PT, bold=bold))
 
 
 def _finite(value: object) -> float | None:
@@ -426,7 +444,7 @@ def build_template(spec: MasterSpec, kode_opd: str, path: Path) -> Path:
     _petunjuk(wb.add_worksheet(SHEET_PETUNJUK), spec, opd, fmt)
 
     ws = wb.add_worksheet(SHEET_INDIKATOR)
-    _title(ws, "Realisasi Indikator Kinerja", spec, opd, fmt)
+    _title(ws, "Realisasi Indikator Kinerja", spec, opd, fmt, INDIKATOR_COLUMNS)
     _header(ws, INDIKATOR_COLUMNS, fmt, ROLLUP_HEADER)
     rollup_col = len(INDIKATOR_COLUMNS)
     for i, rec in enumerate(indikator.to_dict("records")):
@@ -497,7 +515,7 @@ def build_template(spec: MasterSpec, kode_opd: str, path: Path) -> Path:
     ws.protect("", {"format_columns": True, "format_rows": True, "select_locked_cells": True})
 
     ws = wb.add_worksheet(SHEET_ANGGARAN)
-    _title(ws, "Realisasi Anggaran per Program", spec, opd, fmt)
+    _title(ws, "Realisasi Anggaran per Program", spec, opd, fmt, ANGGARAN_COLUMNS)
     _header(ws, ANGGARAN_COLUMNS, fmt)
     for i, rec in enumerate(program.to_dict("records")):
         row = HEADER_ROW + i
@@ -533,7 +551,14 @@ def build_template(spec: MasterSpec, kode_opd: str, path: Path) -> Path:
     ws.protect("", {"format_columns": True, "format_rows": True, "select_locked_cells": True})
 
     ws = wb.add_worksheet(SHEET_RENJA)
-    _title(ws, "Realisasi Program dan Kegiatan per Triwulan (Evaluasi Renja)", spec, opd, fmt)
+    _title(
+        ws,
+        "Realisasi Program dan Kegiatan per Triwulan (Evaluasi Renja)",
+        spec,
+        opd,
+        fmt,
+        RENJA_COLUMNS,
+    )
     _header(ws, RENJA_COLUMNS, fmt)
     _renja_rows(ws, spec, kode_opd, fmt, locked_number)
     _print_setup(ws, [c.width for c in RENJA_COLUMNS], f"{opd['kode_opd']} · Renja")

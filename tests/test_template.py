@@ -230,3 +230,23 @@ def test_a_petunjuk_line_longer_than_its_column_wraps_instead_of_spilling_onto_a
     short = next(c for t, c in cells.items() if t.startswith("Kode OPD:"))
     assert not short.alignment.wrap_text  # a line that fits keeps its one-line row
     assert ws.row_dimensions[short.row].height is None
+
+
+def test_a_long_title_line_wraps_inside_the_columns_printed_on_every_page(
+    spec: MasterSpec, tmp_path: Path
+) -> None:
+    """A long Pemda name: the line 'Pemda — Tahun — batas pengumpulan …' ran on under the
+    next columns, and on every further page of the sheet (where only columns A-C are printed
+    again) it was cut at C's edge, the deadline lost. It wraps inside A-C, its row as tall as
+    it needs; a line that fits stays one plain cell (Binjai's)."""
+    pemda = {**spec.pemda, "nama_pemda": "Pemerintah Kabupaten Kepulauan Siau Tagulandang Biaro"}
+    longer = replace(spec, pemda=pemda)
+    for sheet in (tpl.SHEET_INDIKATOR, tpl.SHEET_ANGGARAN, tpl.SHEET_RENJA):
+        ws = openpyxl.load_workbook(tpl.build_template(longer, "DINKES", tmp_path / "a.xlsx"))[
+            sheet
+        ]
+        assert "A3:C3" in {str(r) for r in ws.merged_cells.ranges}, sheet
+        assert ws["A3"].alignment.wrap_text and ws.row_dimensions[3].height >= 2 * 12, sheet
+        assert "batas pengumpulan 15 Februari 2019" in ws["A3"].value
+    plain = openpyxl.load_workbook(tpl.build_template(spec, "DINKES", tmp_path / "b.xlsx"))
+    assert not plain[tpl.SHEET_INDIKATOR].merged_cells.ranges
