@@ -26,7 +26,7 @@ import zipfile
 import zlib
 from collections.abc import Iterator
 from contextlib import nullcontext
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -1124,43 +1124,8 @@ def _read_package(sub: Submission, data: bytes, package: _Package | None) -> Sub
             notes.get(tpl.SHEET_RENJA),
             last_rows.get(tpl.SHEET_RENJA, 0),
         )
-    _filled_in_a_copy(sub)
     sub.readable = True
     return sub
-
-
-_TABLES = {
-    tpl.SHEET_INDIKATOR: ("indikator", tpl.INDIKATOR_COLUMNS),
-    tpl.SHEET_ANGGARAN: ("anggaran", tpl.ANGGARAN_COLUMNS),
-    tpl.SHEET_RENJA: ("renja", tpl.RENJA_COLUMNS),
-}
-
-
-def _filled_in_a_copy(sub: Submission) -> None:
-    """A sheet that is read with nothing typed in any of its yellow cells, beside a copy of it
-    that is not read (``Indikator (2)``): the OPD filled the copy. Its WARNING becomes an
-    ERROR saying so (the file was accepted with every indicator 'belum lapor', the report
-    FINAL, the OPD's figures nowhere)."""
-    for at, issue in enumerate(sub.issues):
-        if issue.rule != "struktur.sheet_tambahan" or issue.severity != WARNING:
-            continue
-        like = next((s for s in _READ_SHEETS if s.casefold() in issue.sheet.casefold()), "")
-        if like not in _TABLES:
-            continue
-        table, columns = _TABLES[like]
-        rows: list[dict[str, Any]] = getattr(sub, table)
-        editable = [c.key for c in columns if c.editable]
-        if not rows or any(not _blank(r.get(k)) for r in rows for k in editable):
-            continue
-        copy = visible(issue.sheet)
-        sub.issues[at] = replace(
-            issue,
-            severity=ERROR,
-            message=f"Sheet '{like}' tidak berisi isian apa pun, sedangkan ada sheet '{copy}' "
-            f"yang tidak dibaca: isian di sheet itu tidak masuk laporan. Pindahkan isian ke "
-            f"sheet '{like}' lalu hapus sheet '{copy}'.",
-            expected=f"isian di sheet '{like}'",
-        )
 
 
 @dataclass(frozen=True)
