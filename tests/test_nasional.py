@@ -620,6 +620,16 @@ def test_no_folder_leaves_the_consolidation_without_a_row(
     assert "'input_xlsx' tidak dapat dibuka" in found["masukan_terkunci"].problem
 
 
+def _report_workbook(path: Path) -> Path:
+    """A consolidated report's workbook (its sheets, no ``pemda`` nor ``_meta``)."""
+    path.parent.mkdir(parents=True)
+    wb = openpyxl.Workbook()
+    wb.active.title = "Ringkasan"
+    wb.create_sheet("Indikator")
+    wb.save(path)
+    return path
+
+
 def test_a_pemda_laid_out_wrongly_or_a_loose_workbook_is_a_row(tmp_path: Path) -> None:
     """A Pemda's spec and OPD files all in one folder, or in 'masters/' and 'input/', and a
     spec dropped in the root itself, vanished with no row ('1 Pemda … Tidak dapat diolah: 0').
@@ -639,6 +649,14 @@ def test_a_pemda_laid_out_wrongly_or_a_loose_workbook_is_a_row(tmp_path: Path) -
     shutil.copy(SPEC_PATH, tmp_path / "spec_9401.xlsx")
     (tmp_path / "catatan").mkdir()
     (tmp_path / "catatan" / "rapat.txt").write_text("notulen")
+    # workbooks that are no Pemda's files: no row (a report kept in an archive, a report's
+    # output folder with its feedback copies, a recap sheet loose in the root)
+    report = _report_workbook(tmp_path / "arsip" / "1275_2017_konsolidasi.xlsx")
+    shutil.copytree(report.parent, tmp_path / "hasil")
+    (tmp_path / "hasil" / "manifest.json").write_text("{}")
+    (tmp_path / "hasil" / "umpan_balik").mkdir()
+    shutil.copy(next(INPUT_DIR.glob("*.xlsx")), tmp_path / "hasil" / "umpan_balik" / "BKD.xlsx")
+    openpyxl.Workbook().save(tmp_path / "rekap_provinsi.xlsx")
     found = {f.folder: f for f in discover(tmp_path)}
     assert set(found) == {"baik", "3301_datar", "3201_salah_ketik", "spec_9401.xlsx"}
     assert not found["baik"].problem
@@ -649,6 +667,24 @@ def test_a_pemda_laid_out_wrongly_or_a_loose_workbook_is_a_row(tmp_path: Path) -
         "master spec di master/ dan berkas OPD di input_xlsx/" in found["3201_salah_ketik"].problem
     )
     assert "terletak langsung di root" in found["spec_9401.xlsx"].problem
+
+
+def test_a_stray_copy_of_a_pemda_that_is_run_is_not_counted_in_its_province(
+    tmp_path: Path,
+) -> None:
+    """A Pemda run from its folder, and a stray copy of it whose master/ holds two copies of
+    its spec: the copy's row carried the province too (Jumlah Pemda 2 for one Pemda). It keeps
+    its code and name, not the province."""
+    from tests.national_roots import other_pemda
+
+    other_pemda(tmp_path / "a", "1201", "Kabupaten Satu", ("12", "Sumatera Utara"))
+    shutil.copytree(tmp_path / "a", tmp_path / "a_salinan")
+    spec = next((tmp_path / "a_salinan" / "master").iterdir())
+    shutil.copy(spec, spec.with_name("revisi.xlsx"))
+    run, copy = discover(tmp_path)
+    assert not run.problem and run.kode_provinsi == "12"
+    assert copy.problem.startswith("Ada 2 master spec")
+    assert (copy.kode_pemda, copy.kode_provinsi, copy.nama_provinsi) == ("1201", "", "")
 
 
 def test_a_locked_pemda_folder_is_named_as_the_locked_one(
@@ -1632,6 +1668,11 @@ def test_one_pemda_folder_given_as_the_root_says_so(tmp_path: Path) -> None:
     from tests.national_roots import binjai
 
     pemda = binjai(tmp_path / "akar" / "binjai")
+    # beside master/ and input_xlsx/, the outputs of its own `make report` and an archive of
+    # old reports: the root was then run as a 'Pemda' laid out wrongly (output/), exit 0
+    _report_workbook(pemda / "output" / "1275_2018_konsolidasi.xlsx")
+    (pemda / "output" / "manifest.json").write_text("{}")
+    _report_workbook(pemda / "arsip" / "1275_2017_konsolidasi.xlsx")
     done = run_cli("nasional", "--root", str(pemda), "--output", str(tmp_path / "o"))
     assert done.returncode == 8 and "Traceback" not in done.stderr
     assert "adalah folder satu Pemda" in done.stderr

@@ -94,7 +94,20 @@ def discover(root: Path) -> list[PemdaFolder]:
             what = _within(path, exc.filename)
             problem = f"{what} tidak dapat dibuka ({os_reason(exc)})."
             found.append(_stopped(len(found), path, problem))
-    return _same_year_unique_codes(found)
+    return _counted_once(_same_year_unique_codes(found))
+
+
+def _counted_once(folders: list[PemdaFolder]) -> list[PemdaFolder]:
+    """A folder not run whose spec names a Pemda another folder runs (a stray copy, a revision
+    beside two specs) keeps its code and name but not its province: the province counts that
+    Pemda once, by the folder that is run."""
+    run = {f.kode_pemda.casefold() for f in folders if not f.problem and f.kode_pemda}
+    return [
+        replace(f, kode_provinsi="", nama_provinsi="")
+        if f.problem and f.kode_pemda and f.kode_pemda.casefold() in run
+        else f
+        for f in folders
+    ]
 
 
 def _real_owners(entries: list[Path]) -> dict[Path, Path]:
@@ -245,11 +258,13 @@ def _misplaced(order: int, path: Path) -> PemdaFolder | None:
     for a folder without any (notes, photos), which is no Pemda's."""
     if path.name.casefold() in (SPEC_FOLDER, INPUT_FOLDER):  # the root is one Pemda's folder:
         return None  # said as such when no Pemda folder is found
+    if (path / "manifest.json").is_file():  # a report's or a national run's outputs
+        return None
     where: dict[str, int] = {}
     for entry in sorted(path.iterdir()):
         if entry.name.startswith(".") or entry.name == "__MACOSX":
             continue
-        if entry.is_dir():
+        if entry.is_dir() and not (entry / "manifest.json").is_file():
             try:
                 inside = [e for e in entry.iterdir() if _a_workbook(e)]
             except OSError:  # a folder inside that cannot be listed: nothing seen there
@@ -271,11 +286,28 @@ def _misplaced(order: int, path: Path) -> PemdaFolder | None:
 
 
 def _a_workbook(entry: Path) -> bool:
-    return (
+    """A Pemda's workbook: a master spec (a sheet ``pemda``) or an OPD's file (the template's
+    sheet ``_meta``), by the sheet names its package lists; not a report, a recap, notes."""
+    if not (
         entry.suffix.lower() in _WORKBOOK_SUFFIXES
         and not entry.name.startswith(("~$", ".~lock"))
         and entry.is_file()
-    )
+    ):
+        return False
+    try:
+        with zipfile.ZipFile(entry) as zf:
+            info = zf.getinfo("xl/workbook.xml")
+            if info.file_size > MAX_WORKBOOK_XML:
+                return False
+            listed = zf.read(info)
+    except (OSError, KeyError, zipfile.BadZipFile, ValueError, RuntimeError):
+        return False
+    names = {n.casefold() for n in _SHEET_NAME.findall(listed.decode("utf-8", "replace"))}
+    return bool(names & {"pemda", "_meta"})
+
+
+_SHEET_NAME = re.compile(r"<(?:\w+:)?sheet\b[^>]*\bname=\"([^\"]*)\"")
+MAX_WORKBOOK_XML = 1 << 20  # a workbook's list of sheets; a larger one is no template's
 
 
 def _loose(path: Path) -> str:

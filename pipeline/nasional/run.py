@@ -179,7 +179,7 @@ def _run(
         folders = discover(root)
     except OSError as exc:  # the root itself cannot be listed
         raise NoPemda(f"Folder {root} tidak dapat dibuka ({os_reason(exc)}).") from None
-    if not folders and _is_one_pemda(root):
+    if not any(not f.problem for f in folders) and _is_one_pemda(root):
         raise NoPemda(
             f"Folder {root} adalah folder satu Pemda (berisi master/ atau input_xlsx/), bukan "
             f"root: berikan folder di atasnya, {root.parent} (--root, ROOT=…), yang berisi satu "
