@@ -174,7 +174,8 @@ def _previous(path: Path | None, spec_path: Path) -> tuple[pd.DataFrame | None, 
     if other:
         warn(other)
         return None, said
-    if ringkasan.startswith("DRAFT"):
+    if (ringkasan or str(previous.attrs.get("judul", ""))).startswith("DRAFT"):
+        # its Ringkasan's first line, or its Indikator banner's when the Ringkasan is gone
         warn(
             "laporan itu berstatus DRAFT (masih ada ERROR saat dibuat): angka tahun lalu "
             "mungkin bukan yang final",

@@ -266,7 +266,7 @@ class SmtpSink:
 
         self.messages: list[bytes] = []
         self.envelopes: list[tuple[str, list[str]]] = []
-        self.refuse_recipients = False  # True: every RCPT TO is answered 550
+        self.refuse_recipients = ""  # a reply ('550 …'): every RCPT TO is answered with it
         self.port = free_port()
         self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
 
@@ -274,7 +274,7 @@ class SmtpSink:
         self, server: Any, session: Any, envelope: Any, address: str, options: list[str]
     ) -> str:
         if self.refuse_recipients:
-            return "550 5.1.1 Mailbox unavailable"
+            return self.refuse_recipients
         envelope.rcpt_tos.append(address)
         return "250 OK"
 

@@ -795,5 +795,16 @@ def test_last_years_quarter_report_is_not_used_and_a_draft_is_said(tmp_path: Pat
     result = run_report(INPUT_DIR, tmp_path / "b", "--tahun-lalu", str(draft))
     assert result.returncode == 0, result.stderr
     assert "laporan itu berstatus DRAFT" in result.stderr
+    # its Ringkasan deleted: the Indikator sheet's banner says DRAFT as well
+    wb = openpyxl.load_workbook(draft)
+    del wb["Ringkasan"]
+    wb["Indikator"].insert_rows(1)
+    wb["Indikator"]["A1"] = (
+        "DRAFT — Capaian per Indikator — Pemerintah Kota Binjai Tahun 2017 (belum final)"
+    )
+    wb.save(draft)
+    result = run_report(INPUT_DIR, tmp_path / "c", "--tahun-lalu", str(draft))
+    assert result.returncode == 0, result.stderr
+    assert "laporan itu berstatus DRAFT" in result.stderr
     ind = read_sheet(tmp_path / "b" / "1275_2018_konsolidasi.xlsx", "Indikator")
     assert ind.set_index("Kode Indikator").loc["IK01.09", "Capaian Tahun Lalu (%)"] == 81.81

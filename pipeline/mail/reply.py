@@ -372,6 +372,11 @@ def refusal(exc: smtplib.SMTPException, sender: str) -> str:
         what, hint = "isi surel", "mungkin lampirannya melebihi batas ukuran server"
         code = getattr(exc, "smtp_code", 0)
     said = f" (kode {code})" if code else ""
+    if 400 <= code < 500:  # the server's own 'later': a rate limit, greylisting, a full queue
+        return (
+            f"ditolak sementara oleh server SMTP{said}: server meminta dicoba lagi nanti; "
+            "dicoba lagi pada pengiriman berikutnya"
+        )
     return f"{what} ditolak server SMTP{said}: {hint}; dicoba lagi pada pengiriman berikutnya"
 
 

@@ -222,8 +222,8 @@ def histogram(pemda: pd.DataFrame, scale: Scale, width: float = 5.0) -> pd.DataF
 
 def province_name(names: Any) -> str:
     """The name most of a province's Pemda give it ('' when none does; of names given as
-    often, the first in order): not whichever spec came first, which may be a Pemda that
-    typed another province's code beside its own province's name."""
+    often, the first in alphabetical order): not whichever spec came first, which may be a
+    Pemda that typed another province's code beside its own province's name."""
     counts = Counter(str(n) for n in names if isinstance(n, str) and n)
     if not counts:
         return ""
