@@ -61,6 +61,13 @@ def _predikat_legend(ax: Axes, scale: Scale) -> None:
     )
 
 
+def _tall(bars: int, inch_per_bar: float) -> tuple[float, float]:
+    """A4 landscape, taller when its horizontal bars need it: each bar keeps room for its
+    label (60 Sasaran in two series put their labels on top of each other on one page)."""
+    width, height = A4_LANDSCAPE
+    return width, max(height, bars * inch_per_bar + 2.5)
+
+
 def _nothing_yet(ax: Axes, text: str) -> None:
     """Say in the middle of an empty plot why it is empty."""
     ax.text(0.5, 0.5, text, transform=ax.transAxes, ha="center", va="center", fontsize=11)
@@ -83,7 +90,7 @@ def capaian_per_sasaran(
     Every Sasaran of the spec has a row; one without a bar says why on its label.
     """
     data = frame.iloc[::-1]
-    fig, ax = plt.subplots(figsize=A4_LANDSCAPE, layout="constrained")
+    fig, ax = plt.subplots(figsize=_tall(len(data), 0.24), layout="constrained")
     values = data["rata_rata_capaian"].fillna(0.0)
     bars = ax.barh(data["nama"], values, color=data["warna"], edgecolor="#333333")
     for bar, text, missing in zip(
@@ -280,7 +287,7 @@ def tren_sasaran(
     target of the RPJMD, grouped horizontal bars in that order with their values."""
     series = list(dict.fromkeys(frame["seri"]))
     codes = list(dict.fromkeys(frame["kode_sasaran"]))
-    fig, ax = plt.subplots(figsize=A4_LANDSCAPE, layout="constrained")
+    fig, ax = plt.subplots(figsize=_tall(len(codes) * len(series), 0.15), layout="constrained")
     height = 0.8 / max(len(series), 1)
     palette = {
         chartdata.SERI_TAHUN_LALU: "#BDD7EE",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import itertools
 from pathlib import Path
 
 import pandas as pd
@@ -247,3 +248,47 @@ def test_a_long_pemda_name_in_a_title_is_wrapped_inside_the_picture() -> None:
     finally:
         for fig in figures.values():
             plt.close(fig)
+
+
+def _overlapping(texts: list) -> int:
+    """How many of the texts' boxes overlap the next one's (ordered top to bottom)."""
+    boxes = sorted((t.get_window_extent() for t in texts), key=lambda b: -b.y1)
+    return sum(1 for a, b in itertools.pairwise(boxes) if b.y1 > a.y0 + 0.5)
+
+
+def test_sixty_sasaran_keep_their_labels_apart() -> None:
+    """60 Sasaran on one A4 page: the two value labels of each Sasaran sat on top of each
+    other in tren_sasaran.png, and the names touched in capaian_per_sasaran.png. The picture
+    grows taller with its bars; a Pemda of a dozen Sasaran keeps its A4 page."""
+    settings = default_settings()
+    codes = [f"S{i}" for i in range(1, 61)]
+    frame = pd.DataFrame(
+        {
+            "kode_sasaran": codes * 2,
+            "seri": [chartdata.SERI_TAHUN_INI] * 60 + [chartdata.SERI_PROGRES] * 60,
+            "nilai": [90.0 + i % 7 for i in range(60)] + [80.0 + i % 5 for i in range(60)],
+        }
+    )
+    labels = {c: f"{c} Meningkatnya kinerja urusan" for c in codes}
+    fig = charts.tren_sasaran(frame, labels, "Kabupaten Contoh Tahun 2024")
+    fig.canvas.draw()
+    assert _overlapping(fig.axes[0].texts) == 0
+    plt.close(fig)
+    sasaran = pd.DataFrame(
+        {
+            "kode_sasaran": codes,
+            "uraian_sasaran": [labels[c] for c in codes],
+            "rata_rata_capaian": [90.0 + i % 7 for i in range(60)],
+            "jumlah_indikator": [3] * 60,
+            "jumlah_dinilai": [3] * 60,
+            "predikat": [""] * 60,
+        }
+    )
+    bars = chartdata.sasaran_bars(sasaran, settings.skala)
+    fig = charts.capaian_per_sasaran(bars, settings.skala, None, "Kabupaten Contoh Tahun 2024")
+    fig.canvas.draw()
+    assert _overlapping(fig.axes[0].get_yticklabels()) == 0
+    plt.close(fig)
+    few = charts.tren_sasaran(frame[frame["kode_sasaran"].isin(codes[:12])], labels, "Kota")
+    assert tuple(few.get_size_inches()) == charts.A4_LANDSCAPE
+    plt.close(few)
