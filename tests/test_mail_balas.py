@@ -282,14 +282,18 @@ def test_replies_the_server_refuses_are_said_and_sent_later(
     shutil.copytree(run["folder"], copy["folder"])
     shutil.copytree(run["output"], copy["output"])
     count = len(sink.messages)
-    sink.refuse_recipients = "550 5.1.1 Mailbox unavailable"
-    try:
-        code, out, err = _balas(capsys, monkeypatch, copy, "--kirim", **sink.env())
-    finally:
-        sink.refuse_recipients = ""
-    assert code == 5, err
-    assert len(sink.messages) == count
-    failed = [line for line in out.splitlines() if line.startswith("[gagal]")]
+
+    def refused_with(reply: str) -> tuple[str, str, list[str]]:
+        sink.refuse_recipients = reply
+        try:
+            code, out, err = _balas(capsys, monkeypatch, copy, "--kirim", **sink.env())
+        finally:
+            sink.refuse_recipients = ""
+        assert code == 5, err
+        assert len(sink.messages) == count
+        return out, err, [line for line in out.splitlines() if line.startswith("[gagal]")]
+
+    out, err, failed = refused_with("550 5.1.1 Mailbox unavailable")
     assert failed and all(
         "alamat penerima ditolak server SMTP (kode 550): periksa alamat surel OPD di master "
         "spec; dicoba lagi" in line
@@ -298,13 +302,7 @@ def test_replies_the_server_refuses_are_said_and_sent_later(
     assert "Error" not in out and "Refused" not in out
     assert f"Server SMTP menolak semua {len(failed)} balasan" in err
     # a refusal for now (greylisting, a rate limit) is said as such, not as a wrong address
-    sink.refuse_recipients = "450 4.7.1 Greylisted, try again later"
-    try:
-        code, out, err = _balas(capsys, monkeypatch, copy, "--kirim", **sink.env())
-    finally:
-        sink.refuse_recipients = ""
-    assert code == 5, err
-    failed = [line for line in out.splitlines() if line.startswith("[gagal]")]
+    out, err, failed = refused_with("450 4.7.1 Greylisted, try again later")
     assert failed and all("ditolak sementara oleh server SMTP (kode 450)" in x for x in failed)
     assert "alamat penerima" not in out
     code, out, err = _balas(capsys, monkeypatch, copy, "--kirim", **sink.env())
