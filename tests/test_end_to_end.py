@@ -772,11 +772,20 @@ def _with_ringkasan(path: Path, *lines: str) -> Path:
 def test_last_years_quarter_report_is_not_used_and_a_draft_is_said(tmp_path: Path) -> None:
     """Last year's TW2 report (its figures those of half a year) was compared as last year's;
     a DRAFT one without a word. The quarter's is not used; the DRAFT's is, with a WARNING."""
-    rows = [("IK01.09", 8.5, 81.81), ("IK07.20", 95.0, 60.0)]
-    quarter = _with_ringkasan(
-        _last_year_workbook(tmp_path / "1275_2017_konsolidasi.xlsx", rows),
+
+    def last_years(folder: Path, status: str, period: str) -> Path:
+        folder.mkdir(exist_ok=True)
+        rows = [("IK01.09", 8.5, 81.81), ("IK07.20", 95.0, 60.0)]
+        return _with_ringkasan(
+            _last_year_workbook(folder / "1275_2017_konsolidasi.xlsx", rows),
+            status,
+            "Ringkasan Capaian Kinerja Pemerintah Kota Binjai Tahun 2017",
+            period,
+        )
+
+    quarter = last_years(
+        tmp_path,
         "FINAL — tidak ada ERROR validasi",
-        "Ringkasan Capaian Kinerja Pemerintah Kota Binjai Tahun 2017",
         "Periode TW2 (realisasi TW I–II terhadap target tahunan) · RPJMD 2016–2021",
     )
     result = run_report(INPUT_DIR, tmp_path / "a", "--tahun-lalu", str(quarter))
@@ -785,11 +794,9 @@ def test_last_years_quarter_report_is_not_used_and_a_draft_is_said(tmp_path: Pat
     assert "perbandingan tahun lalu tidak dibuat" in result.stderr
     ind = read_sheet(tmp_path / "a" / "1275_2018_konsolidasi.xlsx", "Indikator")
     assert ind["Capaian Tahun Lalu (%)"].isna().all()
-    (tmp_path / "draf").mkdir()
-    draft = _with_ringkasan(
-        _last_year_workbook(tmp_path / "draf" / "1275_2017_konsolidasi.xlsx", rows),
+    draft = last_years(
+        tmp_path / "draf",
         "DRAFT — belum final: 3 ERROR belum diperbaiki (lihat Perlu perhatian)",
-        "Ringkasan Capaian Kinerja Pemerintah Kota Binjai Tahun 2017",
         "Periode Tahunan · RPJMD 2016–2021",
     )
     result = run_report(INPUT_DIR, tmp_path / "b", "--tahun-lalu", str(draft))
